@@ -1,0 +1,1 @@
+"""Geometry and spatial domain objects for Baotong."""

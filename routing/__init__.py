@@ -1,0 +1,1 @@
+"""Road network, shortest-path engines and freight routing for Baotong."""

@@ -1,0 +1,463 @@
+"""Shortest-path engines behind one interface.
+
+* :class:`CCHEngine` -- a customizable contraction hierarchy (RoutingKit via
+  ``pyroutingkit``): the fast default.
+* :class:`ScipyEngine` -- ``scipy.sparse.csgraph`` Dijkstra: the fallback.
+* :class:`NetworkxEngine` -- plain networkx (bidirectional) Dijkstra: the
+  reference that tests and benchmarks compare against.
+
+All engines take integer arc weights (see ``routing.network.WEIGHT_UNIT_S``)
+and answer exactly the same costs.  A weight of :data:`FORBIDDEN` removes an
+arc.  Weight changes (:meth:`Engine.update`, :meth:`Engine.forbid`,
+:meth:`Engine.penalise`, :meth:`Engine.restore`) take effect on the next query
+without rebuilding the topology.
+
+The CCH wrapper guards against the binding's known defects: every node id
+and weight is validated before it reaches native code; a metric that queries
+are using is never mutated -- changes are customised into a spare metric
+that is then swapped in atomically; and more than
+:data:`FULL_CUSTOMIZE_ABOVE` changed arcs trigger a full re-customisation,
+which is faster than a partial update at that size.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+#: The weight of a forbidden arc (RoutingKit's infinity).
+FORBIDDEN = 2_147_483_647
+#: The largest weight of a usable arc; keeps every path cost below ``FORBIDDEN``.
+MAX_ARC_WEIGHT = 1 << 24
+#: Above this many changed arcs a full re-customisation beats partial updates.
+FULL_CUSTOMIZE_ABOVE = 1000
+
+ENGINES = ("cch", "scipy", "networkx")
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """A shortest path: integer ``cost``, its ``nodes`` and ``arcs`` (arc ids)."""
+
+    cost: int
+    nodes: list[int]
+    arcs: list[int]
+
+
+def check_weights(weights, arc_count: int) -> np.ndarray:
+    """Validate a full weight vector and return it as ``int64``.
+
+    Raises
+    ------
+    InvalidInputError
+        If the vector has the wrong length, is not integral, or holds a value
+        outside ``1..MAX_ARC_WEIGHT`` other than ``FORBIDDEN``.
+    """
+    w = np.asarray(weights)
+    if w.shape != (arc_count,):
+        raise InvalidInputError(f"weights have shape {w.shape}; expected ({arc_count},), one per arc")
+    if w.dtype.kind == "f":
+        if not np.all(np.isfinite(w)) or not np.all(w == np.rint(w)):
+            raise InvalidInputError("weights must be integers (deciseconds); got non-integral floats")
+    elif w.dtype.kind not in "iu":
+        raise InvalidInputError(f"weights must be integers; got dtype {w.dtype}")
+    w = w.astype(np.int64)
+    bad = ((w < 1) | (w > MAX_ARC_WEIGHT)) & (w != FORBIDDEN)
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise InvalidInputError(
+            f"weight of arc {i} was {int(w[i])}; expected 1..{MAX_ARC_WEIGHT} or FORBIDDEN ({FORBIDDEN})"
+        )
+    return w
+
+
+def _check_arcs(arcs, arc_count: int) -> np.ndarray:
+    a = np.asarray(arcs, dtype=np.int64).reshape(-1)
+    if a.size and (a.min() < 0 or a.max() >= arc_count):
+        bad = int(a[(a < 0) | (a >= arc_count)][0])
+        raise InvalidInputError(f"arc id {bad} is out of range 0..{arc_count - 1}")
+    return a
+
+
+class Engine(ABC):
+    """One weight vector (a *metric*) over a fixed network topology."""
+
+    name: str = "engine"
+
+    def __init__(self, tail: np.ndarray, head: np.ndarray, node_count: int, weights: np.ndarray):
+        self.tail = np.asarray(tail, dtype=np.int64)
+        self.head = np.asarray(head, dtype=np.int64)
+        self.node_count = int(node_count)
+        if self.tail.shape != self.head.shape:
+            raise InvalidInputError("tail and head arrays differ in length")
+        if self.tail.size and (min(self.tail.min(), self.head.min()) < 0 or max(self.tail.max(), self.head.max()) >= node_count):
+            raise InvalidInputError(f"arc end points must be node ids in 0..{node_count - 1}")
+        self.arc_count = int(self.tail.shape[0])
+        self._base = check_weights(weights, self.arc_count)
+        self._lock = threading.RLock()
+
+    # -- weights -------------------------------------------------------------------
+    @property
+    def base_weights(self) -> np.ndarray:
+        return self._base
+
+    @property
+    @abstractmethod
+    def weights(self) -> np.ndarray:
+        """The live weight vector (a read-only view)."""
+
+    @abstractmethod
+    def _apply(self, new_weights: np.ndarray) -> None:
+        """Make ``new_weights`` (already validated) live."""
+
+    def set_weights(self, weights) -> None:
+        """Replace every arc weight."""
+        w = check_weights(weights, self.arc_count)
+        with self._lock:
+            self._apply(w)
+
+    def update(self, arcs, weights) -> None:
+        """Set the weights of some arcs (others unchanged)."""
+        a = _check_arcs(arcs, self.arc_count)
+        w = np.broadcast_to(np.asarray(weights), a.shape)
+        with self._lock:
+            new = self.weights.copy()
+            new[a] = w
+            self._apply(check_weights(new, self.arc_count))
+
+    def forbid(self, arcs) -> None:
+        """Remove arcs from routing until :meth:`restore`."""
+        self.update(arcs, FORBIDDEN)
+
+    def penalise(self, arcs, factor: float) -> None:
+        """Multiply the base weight of arcs by ``factor`` (>= 1)."""
+        if not np.isfinite(factor) or factor < 1:
+            raise InvalidInputError(f"`factor` was {factor!r}; expected a finite number >= 1")
+        a = _check_arcs(arcs, self.arc_count)
+        self.update(a, np.minimum(np.rint(self._base[a] * factor), MAX_ARC_WEIGHT).astype(np.int64))
+
+    def restore(self, arcs=None) -> None:
+        """Put arcs (default: all) back to their base weights."""
+        if arcs is None:
+            self.set_weights(self._base)
+            return
+        a = _check_arcs(arcs, self.arc_count)
+        self.update(a, self._base[a])
+
+    # -- queries -------------------------------------------------------------------
+    def _check_node(self, node: int, what: str = "node") -> int:
+        try:
+            n = int(node)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(f"{what} id {node!r} is not an integer") from err
+        if not 0 <= n < self.node_count:
+            raise InvalidInputError(f"{what} id {n} is out of range 0..{self.node_count - 1}")
+        return n
+
+    @abstractmethod
+    def route(self, source: int, target: int) -> PathResult | None:
+        """The shortest path from ``source`` to ``target``, or ``None`` if unreachable."""
+
+    def distance(self, source: int, target: int) -> int | None:
+        """The shortest-path cost, or ``None`` if unreachable."""
+        found = self.route(source, target)
+        return None if found is None else found.cost
+
+    @abstractmethod
+    def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> np.ndarray:
+        """``float64`` costs ``[len(sources), len(targets)]``; ``inf`` where unreachable."""
+
+    def route_multi(
+        self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
+    ) -> tuple[float, PathResult] | None:
+        """Best path over several ``(node, initial_cost)`` sources and targets.
+
+        Returns ``(total, path)`` where ``total`` adds the initial costs, or
+        ``None`` if no pair is connected.  Used for points snapped mid-arc.
+        """
+        best: tuple[float, PathResult] | None = None
+        for s, s0 in sources:
+            for t, t0 in targets:
+                found = self.route(s, t)
+                if found is None:
+                    continue
+                total = s0 + found.cost + t0
+                if best is None or total < best[0]:
+                    best = (total, found)
+        return best
+
+    def validate_path(self, path: PathResult, source: int, target: int) -> bool:
+        """True if ``path`` starts and ends as asked, its arcs chain and their weights sum to its cost."""
+        if not path.nodes or path.nodes[0] != source or path.nodes[-1] != target:
+            return False
+        if len(path.arcs) != len(path.nodes) - 1:
+            return False
+        w = self.weights
+        total = 0
+        for i, a in enumerate(path.arcs):
+            if self.tail[a] != path.nodes[i] or self.head[a] != path.nodes[i + 1] or w[a] == FORBIDDEN:
+                return False
+            total += int(w[a])
+        return total == path.cost
+
+
+# ----------------------------------------------------------------------------------
+class _Metric:
+    """A pyroutingkit metric, its own weights and a lock held while in use."""
+
+    def __init__(self, topology, weights: np.ndarray):
+        import pyroutingkit
+
+        self.lock = threading.Lock()
+        self.weights = weights.copy()
+        self.native = pyroutingkit.CCHMetric(topology)
+        self.native.customize(self.weights.astype(np.uint32))
+
+    def sync(self, target: np.ndarray) -> int:
+        """Bring this metric's weights to ``target``; returns how many arcs changed."""
+        changed = np.nonzero(self.weights != target)[0]
+        if changed.size == 0:
+            return 0
+        with self.lock:
+            if changed.size > FULL_CUSTOMIZE_ABOVE:
+                self.native.customize(target.astype(np.uint32))
+            else:
+                self.native.update_weights(changed.astype(np.uint32), target[changed].astype(np.uint32))
+            self.weights = target.copy()
+        return int(changed.size)
+
+
+class CCHEngine(Engine):
+    """Customizable contraction hierarchy (RoutingKit through ``pyroutingkit``)."""
+
+    name = "cch"
+
+    def __init__(self, tail, head, node_count, weights, *, lon=None, lat=None, topology=None,
+                 topology_dir: Path | str | None = None):
+        super().__init__(tail, head, node_count, weights)
+        import pyroutingkit
+
+        if topology is None:
+            topology = pyroutingkit.CCHTopology()
+            loaded = False
+            if topology_dir is not None and (Path(topology_dir) / "cch").is_dir():
+                try:
+                    topology.load(str(Path(topology_dir) / "cch"))
+                    loaded = topology.node_count == self.node_count and topology.arc_count == self.arc_count
+                except Exception as err:  # a damaged cache: rebuild below
+                    logger.warning("CCH topology cache unreadable (%s); rebuilding", err)
+                    loaded = False
+                if not loaded:
+                    topology = pyroutingkit.CCHTopology()
+            if not loaded:
+                if lon is None or lat is None:
+                    lon = np.zeros(self.node_count)
+                    lat = np.zeros(self.node_count)
+                started = time.perf_counter()
+                topology.build(
+                    self.tail.astype(np.uint32), self.head.astype(np.uint32),
+                    np.asarray(lat, dtype=np.float32), np.asarray(lon, dtype=np.float32), self.node_count,
+                )
+                logger.info("built CCH topology: %s nodes, %s arcs in %.2f s", f"{self.node_count:,}",
+                            f"{self.arc_count:,}", time.perf_counter() - started)
+                if topology_dir is not None:
+                    target = Path(topology_dir) / "cch"
+                    target.mkdir(parents=True, exist_ok=True)
+                    topology.save(str(target))
+        self.topology = topology
+        self._live = _Metric(topology, self._base)
+        self._spare: _Metric | None = None
+
+    @property
+    def weights(self) -> np.ndarray:
+        w = self._live.weights.view()
+        w.flags.writeable = False
+        return w
+
+    def fork(self, weights=None) -> CCHEngine:
+        """A new engine on the same topology with its own weights (default: the base)."""
+        w = self._base if weights is None else weights
+        return CCHEngine(self.tail, self.head, self.node_count, w, topology=self.topology)
+
+    def _apply(self, new_weights: np.ndarray) -> None:
+        spare = self._spare
+        if spare is None:
+            spare = _Metric(self.topology, new_weights)
+        else:
+            spare.sync(new_weights)
+        self._spare, self._live = self._live, spare  # atomic swap of references
+
+    def route(self, source: int, target: int) -> PathResult | None:
+        s, t = self._check_node(source, "source"), self._check_node(target, "target")
+        metric = self._live
+        with metric.lock:
+            cost, nodes, arcs = metric.native.query(s, t)
+        if cost >= FORBIDDEN:
+            return None
+        return PathResult(int(cost), list(nodes), list(arcs))
+
+    def matrix(self, sources, targets) -> np.ndarray:
+        src = np.array([self._check_node(s, "source") for s in sources], dtype=np.uint32)
+        dst = np.array([self._check_node(t, "target") for t in targets], dtype=np.uint32)
+        if src.size == 0 or dst.size == 0:
+            return np.zeros((src.size, dst.size))
+        metric = self._live
+        with metric.lock:
+            raw = np.asarray(metric.native.distances_many_to_many(src, dst))
+        out = raw.astype(np.float64)
+        out[raw >= FORBIDDEN] = np.inf
+        return out
+
+
+# ----------------------------------------------------------------------------------
+class ScipyEngine(Engine):
+    """``scipy.sparse.csgraph`` Dijkstra on a CSR matrix of the cheapest parallel arcs."""
+
+    name = "scipy"
+
+    def __init__(self, tail, head, node_count, weights, **_):
+        super().__init__(tail, head, node_count, weights)
+        self._w = self._base.copy()
+        self._build()
+
+    @property
+    def weights(self) -> np.ndarray:
+        w = self._w.view()
+        w.flags.writeable = False
+        return w
+
+    def _build(self) -> None:
+        from scipy.sparse import csr_matrix
+
+        usable = np.nonzero(self._w != FORBIDDEN)[0]
+        # keep the cheapest of parallel arcs: sort by (tail, head, weight), take the first
+        order = usable[np.lexsort((self._w[usable], self.head[usable], self.tail[usable]))]
+        t, h = self.tail[order], self.head[order]
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+        best = order[first]
+        self._best_arc = {(int(a), int(b)): int(arc) for a, b, arc in zip(self.tail[best], self.head[best], best)}
+        self._csr = csr_matrix(
+            (self._w[best].astype(np.float64), (self.tail[best], self.head[best])),
+            shape=(self.node_count, self.node_count),
+        )
+
+    def _apply(self, new_weights: np.ndarray) -> None:
+        self._w = new_weights.copy()
+        self._build()
+
+    def route(self, source, target):
+        from scipy.sparse.csgraph import dijkstra
+
+        s, t = self._check_node(source, "source"), self._check_node(target, "target")
+        csr, best = self._csr, self._best_arc
+        dist, pred = dijkstra(csr, indices=s, return_predecessors=True)
+        if not np.isfinite(dist[t]):
+            return None
+        nodes = [t]
+        while nodes[-1] != s:
+            nodes.append(int(pred[nodes[-1]]))
+        nodes.reverse()
+        arcs = [best[(a, b)] for a, b in zip(nodes[:-1], nodes[1:])]
+        return PathResult(int(round(dist[t])), nodes, arcs)
+
+    def matrix(self, sources, targets):
+        from scipy.sparse.csgraph import dijkstra
+
+        src = [self._check_node(s, "source") for s in sources]
+        dst = [self._check_node(t, "target") for t in targets]
+        if not src or not dst:
+            return np.zeros((len(src), len(dst)))
+        dist = dijkstra(self._csr, indices=src)
+        return np.asarray(dist[:, dst], dtype=np.float64)
+
+
+# ----------------------------------------------------------------------------------
+class NetworkxEngine(Engine):
+    """Plain networkx Dijkstra on a ``DiGraph`` of the cheapest parallel arcs (the reference)."""
+
+    name = "networkx"
+
+    def __init__(self, tail, head, node_count, weights, **_):
+        super().__init__(tail, head, node_count, weights)
+        self._w = self._base.copy()
+        self._build()
+
+    @property
+    def weights(self) -> np.ndarray:
+        w = self._w.view()
+        w.flags.writeable = False
+        return w
+
+    def _build(self) -> None:
+        import networkx as nx
+
+        G = nx.DiGraph()
+        G.add_nodes_from(range(self.node_count))
+        for arc, (u, v, w) in enumerate(zip(self.tail.tolist(), self.head.tolist(), self._w.tolist())):
+            if w == FORBIDDEN:
+                continue
+            d = G.get_edge_data(u, v)
+            if d is None or w < d["weight"]:
+                G.add_edge(u, v, weight=w, arc=arc)
+        self.graph = G
+
+    def _apply(self, new_weights: np.ndarray) -> None:
+        self._w = new_weights.copy()
+        self._build()
+
+    def route(self, source, target):
+        import networkx as nx
+
+        s, t = self._check_node(source, "source"), self._check_node(target, "target")
+        G = self.graph
+        try:
+            cost, nodes = nx.bidirectional_dijkstra(G, s, t, weight="weight")
+        except nx.NetworkXNoPath:
+            return None
+        arcs = [G[a][b]["arc"] for a, b in zip(nodes[:-1], nodes[1:])]
+        return PathResult(int(cost), list(nodes), arcs)
+
+    def matrix(self, sources, targets):
+        import networkx as nx
+
+        src = [self._check_node(s, "source") for s in sources]
+        dst = [self._check_node(t, "target") for t in targets]
+        out = np.full((len(src), len(dst)), np.inf)
+        for i, s in enumerate(src):
+            lengths = nx.single_source_dijkstra_path_length(self.graph, s, weight="weight")
+            for j, t in enumerate(dst):
+                if t in lengths:
+                    out[i, j] = lengths[t]
+        return out
+
+
+_CLASSES = {"cch": CCHEngine, "scipy": ScipyEngine, "networkx": NetworkxEngine}
+
+
+def make_engine(name: str, network, *, weights=None, topology_dir: Path | str | None = None) -> Engine:
+    """Build the engine ``name`` (one of :data:`ENGINES`) over a :class:`~routing.network.RoadNetwork`.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``name`` is not a known engine.
+    """
+    if name not in _CLASSES:
+        raise InvalidInputError(f"`engine` was {name!r}; expected one of {list(ENGINES)}")
+    w = network.base_weights if weights is None else weights
+    kwargs = {}
+    if name == "cch":
+        kwargs = {"lon": network.node_lon, "lat": network.node_lat, "topology_dir": topology_dir}
+    return _CLASSES[name](network.tail, network.head, network.node_count, w, **kwargs)
