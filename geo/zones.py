@@ -1,0 +1,206 @@
+"""Emergency zones: risk level, validity window, polygon validation, GeoJSON in and out.
+
+Risk levels (DESIGN.md): ``sealed`` 封控区 (high), ``controlled`` 管控区
+(medium), ``precaution`` 防范区 (low).  Sealed and controlled zones may be
+driven through but never stopped in; precaution zones are informational.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.validation import explain_validity, make_valid
+
+from geo.errors import InvalidZoneError
+from geo.projection import check_lon_lat, to_wgs84
+
+RISKS = ("sealed", "controlled", "precaution")
+#: Risks whose zones may be transited but never stopped in.
+NO_STOP_RISKS = frozenset({"sealed", "controlled"})
+RISK_LABELS = {"sealed": "封控区 sealed (high risk)", "controlled": "管控区 controlled (medium risk)",
+               "precaution": "防范区 precaution (low risk)"}
+MAX_VERTICES = 5000
+
+
+def parse_time(value, field_name: str) -> datetime | None:
+    """Parse an ISO 8601 timestamp (naive values are taken as UTC); ``None`` passes through.
+
+    Raises
+    ------
+    InvalidInputError
+        If the value is not an ISO 8601 date-time.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError as err:
+            raise InvalidZoneError(f"`{field_name}` was {value!r}; expected an ISO 8601 date-time") from err
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:
+    if not isinstance(ring, list | tuple) or len(ring) < 3:
+        raise InvalidZoneError(f"`{field_name}` has a ring with {len(ring) if isinstance(ring, list | tuple) else ring!r} "
+                               "positions; a polygon ring needs at least 4 (first = last)")
+    out = []
+    for pos in ring:
+        if not isinstance(pos, list | tuple) or len(pos) < 2:
+            raise InvalidZoneError(f"`{field_name}` holds position {pos!r}; expected [lon, lat]")
+        out.append(to_wgs84(pos[0], pos[1], crs) if crs != "wgs84" else check_lon_lat(pos[0], pos[1], field_name=field_name))
+    return out
+
+
+def polygon_from_geojson(geometry: dict, *, crs: str = "wgs84", field_name: str = "geometry",
+                         max_vertices: int = MAX_VERTICES) -> tuple[Polygon | MultiPolygon, list[str]]:
+    """Validate a GeoJSON Polygon/MultiPolygon and return ``(shapely geometry, notes)``.
+
+    Unclosed rings are closed and invalid (e.g. self-intersecting) polygons are
+    repaired with ``make_valid``; each fix adds a note.  Coordinates in
+    ``gcj02`` are converted to WGS-84.
+
+    Raises
+    ------
+    InvalidZoneError
+        If the geometry is missing, of another type, empty, has too many
+        vertices, or cannot be repaired into a polygon with an area.
+    """
+    notes: list[str] = []
+    if not isinstance(geometry, dict):
+        raise InvalidZoneError(f"`{field_name}` was {geometry!r}; expected a GeoJSON Polygon or MultiPolygon")
+    gtype = geometry.get("type")
+    coords = geometry.get("coordinates")
+    if gtype not in ("Polygon", "MultiPolygon"):
+        raise InvalidZoneError(f"`{field_name}.type` was {gtype!r}; expected 'Polygon' or 'MultiPolygon'")
+    if not isinstance(coords, list) or not coords:
+        raise InvalidZoneError(f"`{field_name}.coordinates` is empty; a zone needs at least one ring")
+    polys = coords if gtype == "MultiPolygon" else [coords]
+    count = sum(len(r) for p in polys if isinstance(p, list) for r in p if isinstance(r, list))
+    if count > max_vertices:
+        raise InvalidZoneError(f"`{field_name}` has {count:,} vertices; the limit is {max_vertices:,}")
+    built = []
+    for poly in polys:
+        if not isinstance(poly, list) or not poly:
+            raise InvalidZoneError(f"`{field_name}` holds an empty polygon")
+        rings = []
+        for ring in poly:
+            pts = _ring_coords(ring, field_name, crs)
+            if pts[0] != pts[-1]:
+                pts.append(pts[0])
+                notes.append("closed an unclosed ring")
+            if len(pts) < 4:
+                raise InvalidZoneError(f"`{field_name}` has a ring of {len(pts)} positions; a closed ring needs 4")
+            rings.append(pts)
+        built.append(Polygon(rings[0], rings[1:]))
+    geom = built[0] if len(built) == 1 else MultiPolygon(built)
+    if not geom.is_valid:
+        why = explain_validity(geom)
+        fixed = make_valid(geom)
+        polys_only = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)]
+        fixed = shapely.union_all(polys_only) if polys_only else None
+        if fixed is None or fixed.is_empty or fixed.area == 0:
+            raise InvalidZoneError(f"`{field_name}` is invalid ({why}) and could not be repaired into an area")
+        notes.append(f"repaired an invalid polygon ({why})")
+        geom = fixed
+    if geom.is_empty or geom.area == 0:
+        raise InvalidZoneError(f"`{field_name}` has no area")
+    return geom, notes
+
+
+@dataclass
+class Zone:
+    """An emergency zone.  ``geometry`` is a WGS-84 shapely (Multi)Polygon."""
+
+    id: str
+    name: str
+    risk: str
+    geometry: Polygon | MultiPolygon
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    county_code: str | None = None
+    notes: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.risk not in RISKS:
+            raise InvalidZoneError(f"`risk` was {self.risk!r}; expected one of {list(RISKS)}")
+        if self.valid_from and self.valid_until and not self.valid_from < self.valid_until:
+            raise InvalidZoneError(
+                f"`valid_from` {self.valid_from.isoformat()} must be before `valid_until` {self.valid_until.isoformat()}"
+            )
+
+    @property
+    def no_stop(self) -> bool:
+        """True for zones that may be transited but not stopped in."""
+        return self.risk in NO_STOP_RISKS
+
+    def active_at(self, when: datetime | None) -> bool:
+        """Whether the zone is in force at ``when`` (``None`` = always considered)."""
+        if when is None:
+            return True
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if self.valid_from and when < self.valid_from:
+            return False
+        if self.valid_until and when >= self.valid_until:
+            return False
+        return True
+
+    def contains(self, lon: float, lat: float) -> bool:
+        return bool(self.geometry.covers(shapely.Point(lon, lat)))
+
+    def to_feature(self) -> dict:
+        """The zone as a GeoJSON Feature."""
+        return {
+            "type": "Feature",
+            "id": self.id,
+            "geometry": mapping(self.geometry),
+            "properties": {
+                "id": self.id,
+                "name": self.name,
+                "risk": self.risk,
+                "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+                "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+                "county_code": self.county_code,
+                "notes": list(self.notes),
+            },
+        }
+
+    @classmethod
+    def from_feature(cls, feature: dict, *, id: str, crs: str = "wgs84") -> Zone:
+        """Build a zone from a GeoJSON Feature (``properties.risk`` required).
+
+        Raises
+        ------
+        InvalidZoneError
+            For a bad geometry, risk or validity window.
+        """
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise InvalidZoneError(f"expected a GeoJSON Feature; got type {feature.get('type') if isinstance(feature, dict) else feature!r}")
+        props = feature.get("properties") or {}
+        geom, notes = polygon_from_geojson(feature.get("geometry"), crs=crs)
+        return cls(
+            id=id,
+            name=str(props.get("name") or id),
+            risk=props.get("risk"),
+            geometry=geom,
+            valid_from=parse_time(props.get("valid_from"), "valid_from"),
+            valid_until=parse_time(props.get("valid_until"), "valid_until"),
+            county_code=props.get("county_code"),
+            notes=notes,
+        )
+
+
+def zones_from_geometry_json(text: str):
+    """Helper for storage: a shapely geometry from GeoJSON text."""
+    import json
+
+    return shape(json.loads(text))
