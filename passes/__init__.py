@@ -1,0 +1,1 @@
+"""Vehicle passes: whitelist checks, signed tokens, offline verification."""
