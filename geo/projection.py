@@ -87,14 +87,23 @@ class LocalProjection:
         return shapely.transform(geom, lambda c: np.column_stack(self._inv.transform(c[:, 0], c[:, 1])))
 
 
-def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+def in_china(lon: float, lat: float) -> bool:
+    """Whether GCJ-02 applies here (``prcoords``' own test; elsewhere GCJ-02 equals WGS-84)."""
+    import prcoords
+
+    return bool(prcoords.sanity_in_china_p(prcoords.Coords(lat, lon)))
+
+
+def gcj02_to_wgs84(lon: float, lat: float, *, field_name: str = "point") -> tuple[float, float]:
     """Convert a GCJ-02 position (AMap, Tencent maps) to WGS-84 with ``prcoords``.
 
     Uses the iterative (precise) inverse; outside China GCJ-02 equals WGS-84.
     """
     import prcoords
 
-    lon, lat = check_lon_lat(lon, lat)
+    lon, lat = check_lon_lat(lon, lat, field_name=field_name)
+    if not in_china(lon, lat):
+        return lon, lat
     out = prcoords.gcj_wgs_bored((lat, lon))
     return float(out.lon), float(out.lat)
 
@@ -104,11 +113,13 @@ def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     import prcoords
 
     lon, lat = check_lon_lat(lon, lat)
+    if not in_china(lon, lat):
+        return lon, lat
     out = prcoords.wgs_gcj((lat, lon))
     return float(out.lon), float(out.lat)
 
 
-def to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:
+def to_wgs84(lon: float, lat: float, crs: str = "wgs84", *, field_name: str = "point") -> tuple[float, float]:
     """Return a WGS-84 ``(lon, lat)`` for a point given in ``crs``.
 
     Raises
@@ -117,7 +128,7 @@ def to_wgs84(lon: float, lat: float, crs: str = "wgs84") -> tuple[float, float]:
         If ``crs`` is not one of :data:`CRS_NAMES` or the point is invalid.
     """
     if crs == "wgs84":
-        return check_lon_lat(lon, lat)
+        return check_lon_lat(lon, lat, field_name=field_name)
     if crs == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
+        return gcj02_to_wgs84(lon, lat, field_name=field_name)
     raise InvalidInputError(f"`crs` was {crs!r}; expected one of {list(CRS_NAMES)}")

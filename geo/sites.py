@@ -87,7 +87,7 @@ class Site:
             c = geom_json.get("coordinates")
             if not isinstance(c, list | tuple) or len(c) < 2:
                 raise InvalidInputError(f"`geometry.coordinates` was {c!r}; expected [lon, lat]")
-            geom = Point(*to_wgs84(c[0], c[1], crs))
+            geom = Point(*to_wgs84(c[0], c[1], crs, field_name="geometry.coordinates"))
         elif gtype in ("Polygon", "MultiPolygon"):
             geom, _ = polygon_from_geojson(geom_json, crs=crs)
             if geom.geom_type != "Polygon":

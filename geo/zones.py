@@ -15,7 +15,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.validation import explain_validity, make_valid
 
 from geo.errors import InvalidZoneError
-from geo.projection import check_lon_lat, to_wgs84
+from geo.projection import to_wgs84
 
 RISKS = ("sealed", "controlled", "precaution")
 #: Risks whose zones may be transited but never stopped in.
@@ -55,7 +55,7 @@ def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:
     for pos in ring:
         if not isinstance(pos, list | tuple) or len(pos) < 2:
             raise InvalidZoneError(f"`{field_name}` holds position {pos!r}; expected [lon, lat]")
-        out.append(to_wgs84(pos[0], pos[1], crs) if crs != "wgs84" else check_lon_lat(pos[0], pos[1], field_name=field_name))
+        out.append(to_wgs84(pos[0], pos[1], crs, field_name=field_name))
     return out
 
 

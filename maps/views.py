@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.features import GeoJsonPopup
 from folium.template import Template
 from shapely.geometry import Point, mapping
@@ -190,7 +190,8 @@ def as_route_view(route: Any) -> RouteView:
         raise ValueError("a route needs at least one leg with `kind` and `coordinates` [[lon, lat], ...]")
     legs = []
     for i, leg in enumerate(legs_in):
-        coords = tuple(_position(c, f"legs[{i}].coordinates") for c in (_get(leg, "coordinates") or []))
+        raw = _get(leg, "coordinates") or (_get(leg, "geometry") or {}).get("coordinates") or []
+        coords = tuple(_position(c, f"legs[{i}].coordinates") for c in raw)
         if len(coords) < 2:
             raise ValueError(f"`legs[{i}].coordinates` has {len(coords)} positions; a leg needs at least 2")
         legs.append(LegView(kind=str(_get(leg, "kind", "transit")), coordinates=coords,
@@ -310,11 +311,12 @@ class Legend(MacroElement):
             background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
             box-shadow: 0 1px 4px rgba(0,0,0,0.35); font: 12px/1.45 sans-serif; max-width: 280px; }
           .baotong-legend h4 { margin: 0 0 4px; font-size: 13px; }
-          .baotong-legend .row { display: flex; align-items: center; gap: 6px; }
-          .baotong-legend .sw { flex: 0 0 22px; height: 12px; box-sizing: border-box; }
-          .baotong-legend .sw.fill { opacity: 0.75; border: 1px solid rgba(0,0,0,0.4); }
-          .baotong-legend .sw.line { height: 0; border-top-width: 4px; }
-          .baotong-legend .sw.marker { width: 12px; flex-basis: 12px; border-radius: 50%; }
+          .baotong-legend .bl-row { display: flex; align-items: center; gap: 6px; margin: 0; }
+          .baotong-legend .bl-sw { flex: 0 0 22px; width: 22px; height: 12px; box-sizing: border-box; }
+          .baotong-legend .bl-sw.fill { opacity: 0.75; border: 1px solid rgba(0,0,0,0.4); }
+          .baotong-legend .bl-sw.line { height: 0; border-top-width: 4px; }
+          .baotong-legend .bl-sw.marker { flex-basis: 12px; width: 12px; margin: 0 5px; border-radius: 50%;
+            border: 1px solid rgba(0,0,0,0.5); }
           .baotong-popup th { text-align: left; padding-right: 8px; white-space: nowrap; }
           .baotong-popup td { word-break: break-word; }
         </style>
@@ -322,13 +324,13 @@ class Legend(MacroElement):
         {% macro html(this, kwargs) %}
         <div class="baotong-legend" id="{{ this.get_name() }}"><h4>{{ this.title|e }}</h4>
         {%- for e in this.entries %}
-          <div class="row">
+          <div class="bl-row">
           {%- if e.swatch == 'line' %}
-            <span class="sw line" style="border-top-style: {{ e.dash or 'solid' }}; border-top-color: {{ e.color|e }};"></span>
+            <span class="bl-sw line" style="border-top-style: {{ e.dash or 'solid' }}; border-top-color: {{ e.color|e }};"></span>
           {%- else %}
-            <span class="sw {{ e.swatch }}" style="background: {{ e.color|e }};"></span>
+            <span class="bl-sw {{ e.swatch }}" style="background: {{ e.color|e }};"></span>
           {%- endif %}
-            <span class="label">{{ e.label|e }}</span></div>
+            <span class="bl-label">{{ e.label|e }}</span></div>
         {%- endfor %}
         </div>
         {% endmacro %}
@@ -419,7 +421,8 @@ def _add_zone_layers(m: folium.Map, zones: Sequence) -> dict[str, folium.Feature
 def _site_icon(site) -> folium.Icon:
     key = "enterprise_whitelisted" if site.kind == "enterprise" and site.whitelist else site.kind
     color, icon = SITE_ICONS[key]
-    return folium.Icon(color=color, icon=icon, prefix="fa")
+    # awesome-markers replaces Leaflet's class names; keep `leaflet-marker-icon` so pages and tests can find markers
+    return folium.Icon(color=color, icon=icon, prefix="fa", class_name="awesome-marker leaflet-marker-icon")
 
 
 def _site_popup(site) -> str:
@@ -587,6 +590,8 @@ def _build(*, bbox, zones, sites, routes, extra_layers, tiles_url, tiles_attribu
     Legend(_legend_entries(extra_layers, with_sites=include_empty_sites or bool(sites),
                            with_routes=bool(route_views))).add_to(m)
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
+    # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
+    m.get_root().header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
     localize(m, static_prefix=static_prefix)
     return m
 

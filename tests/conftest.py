@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from pathlib import Path  # noqa: F401
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("BAOTONG_SHARED_DATA", ROOT.parent / "shared" / "data"))
-#: Built networks are cached here between test runs (keyed by a hash of the source file).
-NETWORK_CACHE = ROOT / ".cache" / "test-networks"
-
-
-def shared_file(name: str) -> Path:
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.fail(f"missing real extract {path}; the tests need ../shared/data beside the project")
-    return path
+from tests._data import NETWORK_CACHE, SHARED_DATA, shared_file  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,68 @@
+"""Tokens: stored hashed, revocable, expiring; placeholder secrets refused outside dev mode."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from api import auth
+from api.models import User
+from tests.api.conftest import make_settings
+
+
+def test_tokens_are_stored_hashed(app, tokens):
+    with app.state.baotong.sessions() as session:
+        stored = session.scalars(select(User)).all()
+    hashes = {u.token_hash for u in stored}
+    for token in tokens.values():
+        assert token not in hashes
+        assert all(token not in h for h in hashes)
+        assert auth.hash_token(token, app.state.baotong.settings.secret_key) in hashes
+
+
+def test_revoked_and_expired_tokens_never_work(client, app):
+    state = app.state.baotong
+    with state.sessions() as s:
+        live = auth.add_user(s, "live", "planner", state.settings.secret_key)
+        gone = auth.add_user(s, "gone", "planner", state.settings.secret_key)
+        old = auth.add_user(s, "old", "planner", state.settings.secret_key,
+                            expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        auth.revoke_user(s, "gone")
+    body = {"type": "Feature", "properties": {"risk": "precaution"},
+            "geometry": {"type": "Polygon", "coordinates": [[[1.52, 42.5], [1.53, 42.5], [1.53, 42.51], [1.52, 42.5]]]}}
+    assert client.post("/zones", json=body, headers={"Authorization": f"Bearer {live}"}).status_code == 201
+    for token in (gone, old):
+        assert client.post("/zones", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_unknown_role_and_duplicate_name(app):
+    from geo.errors import ConflictError, InvalidInputError
+
+    state = app.state.baotong
+    with state.sessions() as s:
+        with pytest.raises(InvalidInputError, match="role"):
+            auth.add_user(s, "x", "emperor", state.settings.secret_key)
+        auth.add_user(s, "dup", "planner", state.settings.secret_key)
+        with pytest.raises(ConflictError, match="dup"):
+            auth.add_user(s, "dup", "planner", state.settings.secret_key)
+
+
+def test_placeholder_secret_refused_outside_dev(tmp_path):
+    from api.main import create_app
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(make_settings(tmp_path, dev=False))
+    app = create_app(make_settings(tmp_path, dev=False, secret_key="a-real-secret-of-some-length"))
+    assert app.state.baotong.settings.dev is False
+
+
+def test_demo_users_one_per_role(app):
+    state = app.state.baotong
+    with state.sessions() as s:
+        first = auth.ensure_demo_users(s, state.settings.secret_key)
+        second = auth.ensure_demo_users(s, state.settings.secret_key)
+        assert set(first) == set(auth.ROLES)
+        assert all(auth.find_user(s, t, state.settings.secret_key) is None for t in first.values())
+        assert all(auth.find_user(s, t, state.settings.secret_key).role == r for r, t in second.items())

@@ -1,0 +1,50 @@
+"""The command line: users add, network build, route (with a map)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from api.cli import main
+from api.config import get_settings
+from api.models import User
+from tests._data import NETWORK_CACHE, shared_file
+
+
+def _env(monkeypatch, tmp_path):
+    monkeypatch.setenv("BAOTONG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BAOTONG_CACHE_DIR", str(NETWORK_CACHE))
+    get_settings.cache_clear()
+
+
+def test_users_add_prints_token_once_and_stores_hash(monkeypatch, tmp_path, capsys):
+    _env(monkeypatch, tmp_path)
+    assert main(["users", "add", "alice", "--role", "checkpoint"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert len(token) > 30
+    with Session(create_engine(get_settings().database_url)) as s:
+        user = s.scalar(select(User).where(User.name == "alice"))
+    assert user.role == "checkpoint" and token not in user.token_hash
+    assert main(["users", "add", "bob", "--role", "emperor"]) == 2
+    assert "role" in capsys.readouterr().err
+    get_settings.cache_clear()
+
+
+def test_network_build_and_route(monkeypatch, tmp_path, capsys):
+    _env(monkeypatch, tmp_path)
+    pbf = str(shared_file("andorra.osm.pbf"))
+    assert main(["network", "build", "--pbf", pbf]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nodes"] > 20_000 and len(info["bbox"]) == 4
+    out_map = tmp_path / "route.html"
+    assert main(["route", "--network", pbf, "--from", "1.5218,42.5063", "--to", "1.5968,42.5430",
+                 "--map", str(out_map)]) == 0
+    route = json.loads(capsys.readouterr().out)
+    assert route["length_m"] > 5000 and route["legs"]
+    assert out_map.exists() and "leaflet" in out_map.read_text().lower()
+    assert main(["route", "--network", pbf, "--from", "1.0,42.5", "--to", "1.5968,42.5430"]) == 2
+    assert "nearest drivable road" in capsys.readouterr().err
+    assert main(["network", "build", "--pbf", str(tmp_path / "missing.osm.pbf")]) == 2
+    get_settings.cache_clear()
