@@ -1,0 +1,653 @@
+"""Road-closure approval checks: the rules table, matching a request to arcs, impact analysis.
+
+Policy (section 五(三) of the city's work plan): a county may not on its own
+block or close an expressway or an ordinary highway; hard isolation of county,
+township and village roads is forbidden; a closure that is truly needed goes
+to the city- or province-level command and starts only after approval.
+
+Rules table
+-----------
+Keyed by road grade (``RoadNetwork.grade``) and mode. The default
+(:data:`DEFAULT_RULES`):
+
+================================  ==============  ==============  ==============
+grade                             hard_barrier    checkpoint      lane
+================================  ==============  ==============  ==============
+expressway, national, provincial  provincial      provincial      provincial
+county, township, village         **rejected**    allowed         city
+urban                             city            allowed         allowed
+================================  ==============  ==============  ==============
+
+(``provincial`` = ``needs_provincial_approval``, ``city`` =
+``needs_city_approval``.) Rule ids are ``"<grade>/<mode>"``. On top of the
+table:
+
+* ``green_channel/escalate`` -- a closure touching a green channel's corridor
+  goes up one level: allowed -> city -> provincial (provincial stays
+  provincial, rejected stays rejected);
+* ``impact/whitelist_cut`` -- a closure that leaves a whitelist enterprise
+  unreachable from every hub carries a *blocking* reason (it may not be
+  approved while that holds).
+
+The decision is the strictest over all affected arcs (``allowed`` <
+``needs_city_approval`` < ``needs_provincial_approval`` < ``rejected``) and
+lists every rule that contributed. Override the table with
+:func:`load_rules` (a dict, or a JSON/YAML file path); overrides are merged
+onto the default.
+
+Modes in routing: a ``hard_barrier`` removes the matched arcs; a
+``checkpoint`` keeps the road open and adds :data:`CHECKPOINT_DELAY_S` at each
+entry into the matched stretch; a ``lane`` closure keeps it open at
+:data:`LANE_FACTOR` times the travel time. The delays are used by the impact
+analysis; live routing only removes hard-barrier arcs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import InvalidInputError, OffNetworkError
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT, Engine
+from routing.network import WEIGHT_UNIT_S, RoadNetwork
+from routing.roads import GRADES
+
+MODES = ("hard_barrier", "checkpoint", "lane")
+DIRECTIONS = ("both", "forward", "backward")
+DECISIONS = ("allowed", "needs_city_approval", "needs_provincial_approval", "rejected")  # by strictness
+#: Which approver role a decision needs (``None``: no approval).
+APPROVER_LEVEL = {"allowed": None, "needs_city_approval": "city", "needs_provincial_approval": "province",
+                  "rejected": None}
+CHECKPOINT_DELAY_S = 300.0
+LANE_FACTOR = 2.0
+DEFAULT_LINE_BUFFER_M = 25.0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rules table."""
+
+    id: str
+    grade: str
+    mode: str
+    decision: str
+    reason: str
+
+
+def _default_rules() -> dict[tuple[str, str], Rule]:
+    trunk = {"expressway": "an expressway", "national": "a national trunk road", "provincial": "a provincial trunk road"}
+    out: dict[tuple[str, str], Rule] = {}
+    for grade, label in trunk.items():
+        for mode in MODES:
+            out[grade, mode] = Rule(f"{grade}/{mode}", grade, mode, "needs_provincial_approval",
+                                    f"a {mode} on {label} needs approval by the province-level command")
+    for grade in ("county", "township", "village"):
+        out[grade, "hard_barrier"] = Rule(f"{grade}/hard_barrier", grade, "hard_barrier", "rejected",
+                                          f"hard isolation of {grade} roads is forbidden")
+        out[grade, "checkpoint"] = Rule(f"{grade}/checkpoint", grade, "checkpoint", "allowed",
+                                        f"a checkpoint on a {grade} road is allowed with notice; traffic must pass")
+        out[grade, "lane"] = Rule(f"{grade}/lane", grade, "lane", "needs_city_approval",
+                                  f"a lane closure on an ordinary ({grade}) highway needs city-level approval")
+    out["urban", "hard_barrier"] = Rule("urban/hard_barrier", "urban", "hard_barrier", "needs_city_approval",
+                                        "a barrier on an urban street needs city-level approval")
+    out["urban", "checkpoint"] = Rule("urban/checkpoint", "urban", "checkpoint", "allowed",
+                                      "a checkpoint on an urban street is allowed with notice")
+    out["urban", "lane"] = Rule("urban/lane", "urban", "lane", "allowed",
+                                "a lane closure on an urban street is allowed with notice")
+    return out
+
+
+#: The default rules table, keyed by ``(grade, mode)``.
+DEFAULT_RULES: Mapping[tuple[str, str], Rule] = _default_rules()
+
+
+def load_rules(source: Mapping | str | Path | None = None) -> dict[tuple[str, str], Rule]:
+    """The rules table: :data:`DEFAULT_RULES` with ``source``'s overrides merged in.
+
+    ``source`` is a mapping ``{grade: {mode: decision | {"decision": ..., "reason": ...}}}``
+    or the path of a JSON or YAML file holding one.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown grade, mode or decision, or an unreadable file.
+    """
+    table = dict(DEFAULT_RULES)
+    if source is None:
+        return table
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
+        except (OSError, ValueError) as err:
+            raise InvalidInputError(f"could not read the rules table {str(path)!r}: {err}") from err
+    else:
+        data = source
+    if not isinstance(data, Mapping):
+        raise InvalidInputError(f"a rules table must map grade -> mode -> decision; got {type(data).__name__}")
+    for grade, modes in data.items():
+        if grade not in GRADES:
+            raise InvalidInputError(f"rules table grade {grade!r}; expected one of {list(GRADES)}")
+        if not isinstance(modes, Mapping):
+            raise InvalidInputError(f"rules table entry for {grade!r} must map mode -> decision")
+        for mode, value in modes.items():
+            if mode not in MODES:
+                raise InvalidInputError(f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}")
+            decision, reason = (value.get("decision"), value.get("reason")) if isinstance(value, Mapping) else (value, None)
+            if decision not in DECISIONS:
+                raise InvalidInputError(
+                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}")
+            table[grade, mode] = Rule(f"{grade}/{mode}", grade, mode, decision,
+                                      reason or f"{grade}/{mode}: {decision} (configured)")
+    return table
+
+
+# ----------------------------------------------------------------------------------
+# Matching a request to arcs
+# ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Match:
+    """The arcs a closure request covers, and the roads they belong to."""
+
+    method: str  # "way_ids", "line" or "point"
+    direction: str
+    arcs: np.ndarray  # int64, sorted, unique
+    roads: list[dict]  # one per OSM way: way_id, name, ref, highway, grade, arcs, length_m
+    chains: list[list[list[float]]]  # [lon, lat] lines along the matched arcs (display, feed)
+    distance_m: float = 0.0  # how far the request geometry lay from the matched road
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "direction": self.direction, "arc_count": int(self.arcs.size),
+                "arcs": self.arcs.tolist(), "roads": self.roads, "distance_m": round(self.distance_m, 1)}
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise InvalidInputError(f"`direction` was {direction!r}; expected one of {list(DIRECTIONS)}")
+
+
+def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
+    out: dict[int, dict] = {}
+    for a in arcs.tolist():
+        w = int(net.osm_way_id[a])
+        row = out.setdefault(w, {"way_id": w, "name": net.name[a], "ref": net.ref[a], "highway": str(net.highway[a]),
+                                 "grade": str(net.grade[a]), "arcs": 0, "length_m": 0.0})
+        row["arcs"] += 1
+        row["length_m"] += float(net.length_m[a])
+    for row in out.values():
+        row["length_m"] = round(row["length_m"], 1)
+    return sorted(out.values(), key=lambda r: -r["length_m"])
+
+
+def chains(net: RoadNetwork, arcs: np.ndarray) -> list[list[int]]:
+    """Split arcs into node chains (paths following tail -> head), longest first."""
+    arcs = [int(a) for a in arcs]
+    by_tail: dict[int, list[int]] = {}
+    heads = set()
+    for a in arcs:
+        by_tail.setdefault(int(net.tail[a]), []).append(a)
+        heads.add(int(net.head[a]))
+    used: set[int] = set()
+    out: list[list[int]] = []
+    starts = [a for a in arcs if int(net.tail[a]) not in heads] + arcs
+    for a0 in starts:
+        if a0 in used:
+            continue
+        nodes = [int(net.tail[a0])]
+        a = a0
+        while a is not None and a not in used:
+            used.add(a)
+            nodes.append(int(net.head[a]))
+            nxt = [b for b in by_tail.get(int(net.head[a]), []) if b not in used and int(net.head[b]) != int(net.tail[a])]
+            a = nxt[0] if nxt else None
+        out.append(nodes)
+    return sorted(out, key=len, reverse=True)
+
+
+def _finish(net: RoadNetwork, method: str, direction: str, arcs, distance_m: float = 0.0) -> Match:
+    arcs = np.unique(np.asarray(arcs, dtype=np.int64))
+    # display chains: one direction per segment (the forward one where there is one)
+    rev = net.reverse_arc[arcs]
+    one_way = arcs[(rev < 0) | ~np.isin(rev, arcs) | (arcs < rev)]
+    lines = [net.path_coords(c) for c in chains(net, one_way)]
+    return Match(method, direction, arcs, _road_summary(net, arcs), lines, distance_m)
+
+
+def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both") -> Match:
+    """Arcs of OSM ways. ``forward`` is the way's digitised direction.
+
+    The builder adds each two-way segment forward first, so of each pair the
+    lower arc id is the forward one; one-way arcs count as forward.
+
+    Raises
+    ------
+    InvalidInputError
+        For an empty list, or a way id that is not in the network.
+    """
+    _check_direction(direction)
+    if not way_ids:
+        raise InvalidInputError("`way_ids` is empty; give at least one OSM way id")
+    found = []
+    for w in way_ids:
+        arcs = net.arcs_of_way(int(w))
+        if arcs.size == 0:
+            raise InvalidInputError(f"OSM way {w} is not in the truck network ({net.source}); "
+                                    "check the id or give a line along the road instead")
+        rev = net.reverse_arc[arcs]
+        forward = arcs[(rev < 0) | (arcs < rev)]
+        backward = arcs[(rev >= 0) & (arcs > rev)]
+        found.append({"both": arcs, "forward": forward, "backward": backward}[direction])
+    arcs = np.concatenate(found)
+    if arcs.size == 0:
+        raise InvalidInputError(f"the ways {list(way_ids)} have no arc in direction {direction!r} (one-way roads)")
+    return _finish(net, "way_ids", direction, arcs)
+
+
+def match_point(net: RoadNetwork, lon: float, lat: float, direction: str = "both", *, max_snap_m: float = 100.0) -> Match:
+    """The road segment under a point; ``forward`` is the direction of the snapped arc.
+
+    Raises
+    ------
+    OffNetworkError
+        If the point is farther than ``max_snap_m`` from every road.
+    """
+    _check_direction(direction)
+    snap = net.snap(lon, lat, max_snap_m=max_snap_m, field_name="geometry")
+    arcs = {"both": [snap.arc, snap.reverse_arc], "forward": [snap.arc], "backward": [snap.reverse_arc]}[direction]
+    arcs = [a for a in arcs if a >= 0]
+    if not arcs:
+        raise InvalidInputError(f"the road at {[lon, lat]} is one-way; it has no {direction!r} arc")
+    return _finish(net, "point", direction, arcs, snap.distance_m)
+
+
+def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: str = "both", *,
+               buffer_m: float = DEFAULT_LINE_BUFFER_M) -> Match:
+    """The arcs along a ``[[lon, lat], ...]`` line.
+
+    An undirected segment matches when at least half of it lies within
+    ``buffer_m`` of the line and it runs along the line (within 60 degrees of
+    the line's direction at that place), so cross streets are left out.
+    ``forward`` arcs run the way the line is drawn, ``backward`` against it.
+
+    Raises
+    ------
+    OffNetworkError
+        If no road runs along the line within ``buffer_m`` (the message gives the distance).
+    InvalidInputError
+        For fewer than two points or a bad buffer.
+    """
+    import shapely
+
+    _check_direction(direction)
+    if len(coords) < 2:
+        raise InvalidInputError(f"a closure LineString needs at least 2 points; got {len(coords)}")
+    if not (1.0 <= buffer_m <= 200.0):
+        raise InvalidInputError(f"`buffer_m` was {buffer_m!r}; expected 1..200")
+    x, y = net.projection.forward(np.array([c[0] for c in coords], float), np.array([c[1] for c in coords], float))
+    line = shapely.LineString(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
+    if line.length < 1.0:
+        raise InvalidInputError("the closure line is shorter than 1 m; give a Point instead")
+    tree, lines, seg_arcs = net._segment_index()
+    buf = line.buffer(buffer_m)
+    hit = tree.query(buf, predicate="intersects")
+    if hit.size == 0:
+        idx, dist = tree.query_nearest(line, return_distance=True, all_matches=False)
+        d = float(dist[0]) if len(dist) else math.inf
+        raise OffNetworkError(f"`geometry` runs {d:,.0f} m from the nearest road; a closure line must follow a road "
+                              f"within {buffer_m:,.0f} m")
+    segs = lines[hit]
+    inside = shapely.length(shapely.intersection(segs, buf)) / np.maximum(shapely.length(segs), 1e-9)
+    a = seg_arcs[hit]
+    tx, ty = net.node_xy[0], net.node_xy[1]
+    vx = tx[net.head[a]] - tx[net.tail[a]]
+    vy = ty[net.head[a]] - ty[net.tail[a]]
+    mids = shapely.points((tx[net.head[a]] + tx[net.tail[a]]) / 2, (ty[net.head[a]] + ty[net.tail[a]]) / 2)
+    at = shapely.line_locate_point(line, mids)
+    p0 = shapely.line_interpolate_point(line, np.maximum(at - 1.0, 0.0))
+    p1 = shapely.line_interpolate_point(line, np.minimum(at + 1.0, line.length))
+    lx, ly = shapely.get_x(p1) - shapely.get_x(p0), shapely.get_y(p1) - shapely.get_y(p0)
+    cos = (vx * lx + vy * ly) / np.maximum(np.hypot(vx, vy) * np.hypot(lx, ly), 1e-9)
+    keep = (inside >= 0.5) & (np.abs(cos) >= 0.5)
+    a, cos = a[keep], cos[keep]
+    if a.size == 0:
+        raise OffNetworkError(f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
+                              "draw the line along the road to close")
+    rev = net.reverse_arc[a]
+    fwd = np.where(cos > 0, a, rev)
+    bwd = np.where(cos > 0, rev, a)
+    picked = {"both": np.concatenate([fwd, bwd]), "forward": fwd, "backward": bwd}[direction]
+    picked = picked[picked >= 0]
+    if picked.size == 0:
+        raise InvalidInputError(f"the road along `geometry` is one-way; it has no arc in direction {direction!r}")
+    distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep]))) if keep.any() else 0.0
+    return _finish(net, "line", direction, picked, distance)
+
+
+# ----------------------------------------------------------------------------------
+# Weights with a closure applied
+# ----------------------------------------------------------------------------------
+def closure_weights(net: RoadNetwork, base: np.ndarray, arcs: np.ndarray, mode: str) -> np.ndarray:
+    """A copy of ``base`` with the closure applied (see the module docstring for each mode)."""
+    if mode not in MODES:
+        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+    w = np.array(base, dtype=np.int64, copy=True)
+    arcs = np.asarray(arcs, dtype=np.int64)
+    if arcs.size == 0:
+        return w
+    open_ = arcs[w[arcs] != FORBIDDEN]
+    if mode == "hard_barrier":
+        w[arcs] = FORBIDDEN
+    elif mode == "lane":
+        w[open_] = np.minimum(np.rint(w[open_] * LANE_FACTOR), MAX_ARC_WEIGHT).astype(np.int64)
+    else:  # checkpoint: a delay on entering the matched stretch
+        heads = set(net.head[arcs].tolist())
+        entry = np.array([a for a in open_.tolist() if int(net.tail[a]) not in heads], dtype=np.int64)
+        if entry.size == 0:
+            entry = open_[:1]
+        delay = int(round(CHECKPOINT_DELAY_S / WEIGHT_UNIT_S))
+        w[entry] = np.minimum(w[entry] + delay, MAX_ARC_WEIGHT)
+    return w
+
+
+# ----------------------------------------------------------------------------------
+# Decision
+# ----------------------------------------------------------------------------------
+@dataclass
+class Decision:
+    """The rules' verdict on a closure request."""
+
+    decision: str
+    grade: str | None
+    approval_level: str | None
+    reasons: list[dict] = field(default_factory=list)  # {"rule", "text", ...}
+    blocking: list[dict] = field(default_factory=list)  # reasons that stop approval
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r["rule"] for r in self.reasons] + [r["rule"] for r in self.blocking]
+
+    def to_dict(self) -> dict:
+        return {"decision": self.decision, "grade": self.grade, "approval_level": self.approval_level,
+                "reasons": self.reasons, "blocking_reasons": self.blocking, "rules": self.rule_ids}
+
+
+def _strictness(decision: str) -> int:
+    return DECISIONS.index(decision)
+
+
+def undirected(net: RoadNetwork, arcs) -> np.ndarray:
+    """``arcs`` plus their opposite-direction arcs (segments touched in either direction)."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    rev = net.reverse_arc[arcs]
+    return np.unique(np.concatenate([arcs, rev[rev >= 0]]))
+
+
+def decide(net: RoadNetwork, arcs: np.ndarray, mode: str, *, rules: Mapping[tuple[str, str], Rule] | None = None,
+           green_channels: Mapping[str, np.ndarray] | None = None, cut_enterprises: Sequence[dict] = ()) -> Decision:
+    """Apply the rules table to the arcs of a closure.
+
+    Parameters
+    ----------
+    arcs
+        The matched arc ids.
+    green_channels
+        ``{channel id: arc ids}`` of protected corridors; touching one escalates.
+    cut_enterprises
+        From :func:`analyse_impact` (``cut_enterprises``): whitelist enterprises
+        cut off from every hub; each adds a blocking reason.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown mode, no arcs, or a grade the table does not cover.
+    """
+    if mode not in MODES:
+        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+    arcs = np.asarray(arcs, dtype=np.int64)
+    if arcs.size == 0:
+        raise InvalidInputError("a closure must cover at least one road arc")
+    table = DEFAULT_RULES if rules is None else rules
+    grades, counts = np.unique(net.grade[arcs].astype(str), return_counts=True)
+    reasons = []
+    worst, worst_grade = "allowed", None
+    for grade, count in sorted(zip(grades.tolist(), counts.tolist()), key=lambda gc: GRADES.index(gc[0])
+                               if gc[0] in GRADES else 99):
+        rule = table.get((grade, mode))
+        if rule is None:
+            raise InvalidInputError(f"the rules table has no rule for grade {grade!r} and mode {mode!r}")
+        reasons.append({"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count),
+                        "text": rule.reason})
+        if worst_grade is None or _strictness(rule.decision) > _strictness(worst):
+            worst, worst_grade = rule.decision, grade
+    touched = undirected(net, arcs)
+    hit = sorted(cid for cid, carcs in (green_channels or {}).items() if np.isin(carcs, touched).any())
+    if hit:
+        before = worst
+        if worst in ("allowed", "needs_city_approval"):
+            worst = DECISIONS[_strictness(worst) + 1]
+        reasons.append({"rule": "green_channel/escalate", "decision": worst, "green_channels": hit,
+                        "text": f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}"
+                        if worst != before else
+                        f"touches protected green channel(s) {', '.join(hit)}; already at {worst}"})
+    blocking = [{"rule": "impact/whitelist_cut", "enterprise": e["id"],
+                 "text": f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub"}
+                for e in cut_enterprises]
+    return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, blocking)
+
+
+# ----------------------------------------------------------------------------------
+# Graph structure: does removing the closed arcs disconnect anything?
+# ----------------------------------------------------------------------------------
+def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    g = coo_matrix((np.ones(u.size, dtype=np.int8), (u, v)), shape=(n, n))
+    return connected_components(g, directed=False)[1]
+
+
+def disconnects(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray,
+                closed: np.ndarray) -> tuple[bool, int, list[tuple[int, int]]]:
+    """Whether removing ``closed`` arcs splits the undirected simple graph of ``usable`` arcs.
+
+    An undirected edge ``{u, v}`` disappears only when every usable arc between
+    ``u`` and ``v`` (either direction) is closed.
+
+    Returns
+    -------
+    (is_bridge, nodes_cut_off, removed_edges)
+        ``nodes_cut_off`` counts the nodes that leave the component they shared
+        with the closed edges' ends (all but the largest piece of each split).
+    """
+    tail = np.asarray(tail, dtype=np.int64)
+    head = np.asarray(head, dtype=np.int64)
+    use = np.asarray(usable, dtype=bool).copy()
+    mask = np.zeros(tail.size, dtype=bool)
+    mask[np.asarray(closed, dtype=np.int64)] = True
+    lo, hi = np.minimum(tail, head), np.maximum(tail, head)
+    ok = use & (lo != hi)
+    key = lo * node_count + hi
+    closed_keys = np.unique(key[mask & ok])
+    open_keys = np.unique(key[ok & ~mask])
+    removed = np.setdiff1d(closed_keys, open_keys)
+    if removed.size == 0:
+        return False, 0, []
+    keep = ok & ~np.isin(key, removed)
+    before = _components(node_count, lo[ok], hi[ok])
+    after = _components(node_count, lo[keep], hi[keep])
+    ends = np.unique(np.concatenate([removed // node_count, removed % node_count]))
+    cut = 0
+    split = False
+    for comp in np.unique(before[ends]).tolist():
+        members = np.nonzero(before == comp)[0]
+        pieces, sizes = np.unique(after[members], return_counts=True)
+        if pieces.size > 1:
+            split = True
+            cut += int(sizes.sum() - sizes.max())
+    edges = [(int(k // node_count), int(k % node_count)) for k in removed.tolist()]
+    return split, cut, edges
+
+
+# ----------------------------------------------------------------------------------
+# Impact
+# ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Place:
+    """A site on the network: ``node`` is the network node it is reached at."""
+
+    id: str
+    name: str
+    node: int
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """A stored route, pass corridor or green channel: its arc ids in driving order."""
+
+    id: str
+    kind: str  # "green_channel", "route", "pass"
+    arcs: np.ndarray
+    travel_time_s: float | None = None
+    name: str = ""
+
+
+def place_node(net: RoadNetwork, lon: float, lat: float, *, max_snap_m: float = 500.0) -> int:
+    """The network node a site at ``(lon, lat)`` is reached at: the nearer end of its snapped segment."""
+    snap = net.snap(lon, lat, max_snap_m=max_snap_m, field_name="site")
+    return int(net.tail[snap.arc] if snap.fraction < 0.5 else net.head[snap.arc])
+
+
+def od_sample(net: RoadNetwork, usable: np.ndarray, *, n: int = 20, seed: int = 0) -> np.ndarray:
+    """A fixed seeded sample of ``n`` nodes with usable arcs in and out (used as ``n x n`` OD pairs)."""
+    has_out = np.zeros(net.node_count, dtype=bool)
+    has_in = np.zeros(net.node_count, dtype=bool)
+    has_out[net.tail[usable]] = True
+    has_in[net.head[usable]] = True
+    nodes = np.nonzero(has_out & has_in)[0]
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(nodes, size=min(n, nodes.size), replace=False))
+
+
+def _s(cost: float) -> float | None:
+    return None if not np.isfinite(cost) else round(float(cost) * WEIGHT_UNIT_S, 1)
+
+
+def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.ndarray, *,
+                   enterprises: Sequence[Place] = (), hubs: Sequence[Place] = (),
+                   green_channels: Sequence[Corridor] = (), corridors: Sequence[Corridor] = (),
+                   od_nodes: np.ndarray | None = None, seed: int = 0, notes: Sequence[str] = ()) -> dict:
+    """The impact of a closure, comparing two engines (without and with the closure).
+
+    ``before`` and ``after`` must be engines nobody else is using (a fork or a
+    :class:`~routing.router.MetricPool` role); they are only queried. Times are
+    seconds of truck travel time.
+
+    Returns a dict with ``cut_enterprises`` (whitelist enterprises no longer
+    reachable, to or from, from their nearest hub; ``from_any_hub`` says
+    whether another hub still reaches them), ``hubs_cut_off`` (hubs that lose
+    a connection to another hub or a sampled node), ``green_channels``
+    (touched channels, new time and detour), ``corridors`` (stored routes and
+    passes using the closed arcs, with their new time), ``bridge``,
+    ``od_sample`` and ``notes``.
+    """
+    closed = np.asarray(closed, dtype=np.int64)
+    closed_set = np.zeros(net.arc_count, dtype=bool)
+    closed_set[closed] = True
+    usable = before.weights != FORBIDDEN
+    out: dict = {"closed_arcs": int(closed.size), "notes": list(notes)}
+
+    # -- whitelist enterprises and hubs ------------------------------------------
+    cut_enterprises: list[dict] = []
+    hubs_cut: list[dict] = []
+    sample = od_sample(net, usable, seed=seed) if od_nodes is None else np.asarray(od_nodes, dtype=np.int64)
+    if hubs and enterprises:
+        hn = [h.node for h in hubs]
+        en = [e.node for e in enterprises]
+        b_to = before.matrix(hn, en)
+        a_to = after.matrix(hn, en)
+        b_from = before.matrix(en, hn)
+        a_from = after.matrix(en, hn)
+        b_round = b_to + b_from.T
+        a_round = a_to + a_from.T
+        for j, e in enumerate(enterprises):
+            if not np.isfinite(b_round[:, j]).any():
+                continue
+            i = int(np.argmin(b_round[:, j]))
+            if not np.isfinite(a_round[i, j]):
+                any_hub = bool(np.isfinite(a_round[:, j]).any())
+                cut_enterprises.append({
+                    "id": e.id, "name": e.name, "nearest_hub": hubs[i].id, "before_s": _s(b_to[i, j]),
+                    "from_any_hub": any_hub,
+                    "lost": [k for k, lost in (("to", not np.isfinite(a_to[i, j])), ("from", not np.isfinite(a_from[j, i])))
+                             if lost],
+                })
+    elif enterprises:
+        out["notes"].append("no hubs are stored: whitelist enterprises' access was not checked")
+    if hubs:
+        hn = np.array([h.node for h in hubs], dtype=np.int64)
+        ref = np.concatenate([hn, sample])
+        b1, a1 = before.matrix(hn, ref), after.matrix(hn, ref)
+        b2, a2 = before.matrix(ref, hn), after.matrix(ref, hn)
+        for i, h in enumerate(hubs):
+            lost = (np.isfinite(b1[i]) & ~np.isfinite(a1[i])) | (np.isfinite(b2[:, i]) & ~np.isfinite(a2[:, i]))
+            if lost.any():
+                hubs_cut.append({"id": h.id, "name": h.name, "lost_hubs": int(lost[: hn.size].sum()),
+                                 "lost_sample_nodes": int(lost[hn.size:].sum())})
+    out["cut_enterprises"] = [e for e in cut_enterprises if not e["from_any_hub"]]
+    out["enterprises_losing_nearest_hub"] = cut_enterprises
+    out["hubs_cut_off"] = hubs_cut
+
+    # -- corridors: green channels, stored routes, passes --------------------------
+    def corridor_rows(items: Sequence[Corridor]) -> list[dict]:
+        hit = [c for c in items if c.arcs.size and closed_set[c.arcs].any()]
+        if not hit:
+            return []
+        src = [int(net.tail[c.arcs[0]]) for c in hit]
+        dst = [int(net.head[c.arcs[-1]]) for c in hit]
+        us, si = np.unique(src, return_inverse=True)
+        ud, di = np.unique(dst, return_inverse=True)
+        bm, am = before.matrix(us, ud), after.matrix(us, ud)
+        rows = []
+        for k, c in enumerate(hit):
+            b, a = bm[si[k], di[k]], am[si[k], di[k]]
+            delta = (a - b) * WEIGHT_UNIT_S if np.isfinite(a) and np.isfinite(b) else None
+            old = c.travel_time_s
+            rows.append({
+                "id": c.id, "kind": c.kind, "name": c.name, "closed_arcs_used": int(closed_set[c.arcs].sum()),
+                "travel_time_s": None if old is None else round(float(old), 1),
+                "new_travel_time_s": None if delta is None or old is None else round(float(old) + delta, 1),
+                "detour_s": None if delta is None else round(float(delta), 1),
+                "severed": not np.isfinite(a),
+            })
+        return rows
+
+    out["green_channels"] = corridor_rows(green_channels)
+    out["corridors"] = corridor_rows(corridors)
+
+    # -- bridge -------------------------------------------------------------------
+    is_bridge, cut_nodes, edges = disconnects(net.node_count, net.tail, net.head, usable, closed)
+    out["bridge"] = {"is_bridge": is_bridge, "nodes_cut_off": cut_nodes, "removed_segments": len(edges)}
+
+    # -- OD sample ----------------------------------------------------------------
+    bm, am = before.matrix(sample, sample), after.matrix(sample, sample)
+    ok = np.isfinite(bm) & ~np.eye(sample.size, dtype=bool)
+    both = ok & np.isfinite(am)
+    inc = (am[both] - bm[both]) * WEIGHT_UNIT_S
+    out["od_sample"] = {
+        "seed": seed, "nodes": int(sample.size), "pairs": int(ok.sum()),
+        "pairs_slower": int((inc > 0).sum()), "pairs_unreachable": int((ok & ~np.isfinite(am)).sum()),
+        "total_increase_s": round(float(inc.sum()), 1), "mean_increase_s": round(float(inc.mean()), 2) if inc.size else 0.0,
+        "max_increase_s": round(float(inc.max()), 1) if inc.size else 0.0,
+    }
+    return out
