@@ -36,6 +36,10 @@ def cmd_serve(args) -> int:
         os.environ["BAOTONG_NETWORK"] = str(Path(args.network).resolve()) if Path(args.network).exists() else args.network
     if args.database_url:
         os.environ["BAOTONG_DATABASE_URL"] = args.database_url
+    if args.host:
+        os.environ["BAOTONG_HOST"] = args.host
+    if args.port:
+        os.environ["BAOTONG_PORT"] = str(args.port)
     from api.config import get_settings
 
     get_settings.cache_clear()
@@ -150,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the HTTP service (map on /map)")
     p.add_argument("--network", help="an .osm.pbf / .osm file, 'place:NAME', 'bbox:L,B,R,T' (default: settings)")
     p.add_argument("--database-url", help="e.g. postgresql+psycopg://user:pass@127.0.0.1/baotong")
+    p.add_argument("--host", help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.set_defaults(func=cmd_serve)
 

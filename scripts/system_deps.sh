@@ -2,11 +2,12 @@
 # System packages the tests and the production store need (Debian):
 #   chromium + chromium-driver  headless browser for the `browser` tests (tests/browser.py)
 #   postgresql                  server binaries for the `postgres` tests / production store
+#   fonts-wqy-zenhei            a CJK font, so Chinese labels render in headless screenshots
 # Idempotent: installs only what is missing, running `apt-get update` once.
 # Not root: prints the command to run and exits 0.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver postgresql)
+PACKAGES=(chromium chromium-driver postgresql fonts-wqy-zenhei)
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
