@@ -1,0 +1,184 @@
+"""Docking / handover points (接驳点) of an emergency zone.
+
+A docking point is the outside end of a road that crosses the zone boundary
+(an arc with one end node inside the polygon and one outside).  It must be
+reachable by an outside truck *without entering the zone*: on truck weights
+with every zone arc forbidden (arcs touching an inside node or intersecting
+the polygon), the outside node must lie in the largest strongly connected
+component -- the outside network a truck comes from and returns to (or, when
+reference nodes such as hubs are given, be reachable from and back to the
+first of them).  ``k`` of the valid points are chosen by p-median on the
+travel time *inside the zone* (weights restricted to the zone's own arcs)
+from each docking point to the inside demand sites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo.errors import InfeasibleError, InvalidInputError
+from routing.engine import FORBIDDEN
+from routing.stations import Demand, node_endpoint, p_median, snap_endpoint, travel_time_matrix
+
+#: at most this many inside road nodes stand in for demand when the zone holds no demand site
+MAX_NODE_DEMAND = 300
+
+
+@dataclass(frozen=True)
+class DockingPoint:
+    node: int
+    lon: float
+    lat: float
+    #: the boundary-crossing arc (outside node -> inside node)
+    arc: int
+    road: str | None
+    ref: str | None
+    highway: str
+    served: tuple[str, ...]
+    served_weight: float
+    mean_time_s: float | None
+
+
+@dataclass(frozen=True)
+class DockingPlan:
+    zone_id: str
+    points: tuple[DockingPoint, ...]
+    candidates: int
+    rejected: tuple[dict, ...]
+    demand_source: str
+    objective: float
+    unserved: tuple[str, ...]
+
+
+def inside_nodes(network, polygon) -> np.ndarray:
+    """Boolean mask of the nodes inside (or on) a WGS-84 polygon."""
+    return shapely.contains_xy(polygon, network.node_lon, network.node_lat) | shapely.intersects_xy(
+        polygon.boundary, network.node_lon, network.node_lat)
+
+
+def zone_arcs(network, polygon, inside: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask of the arcs that enter the zone: touching an inside node or crossing the polygon."""
+    inside = inside_nodes(network, polygon) if inside is None else inside
+    mask = inside[network.tail] | inside[network.head]
+    mask[network.arcs_intersecting(polygon)] = True
+    return mask
+
+
+def outside_weights(weights: np.ndarray, zone_mask: np.ndarray) -> np.ndarray:
+    w = weights.copy()
+    w[zone_mask] = FORBIDDEN
+    return w
+
+
+def _strong_components(network, weights: np.ndarray) -> np.ndarray:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    ok = weights != FORBIDDEN
+    n = network.node_count
+    g = csr_matrix((np.ones(int(ok.sum())), (network.tail[ok], network.head[ok])), shape=(n, n))
+    _, labels = connected_components(g, directed=True, connection="strong")
+    return labels
+
+
+def crossing_arcs(network, inside: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Arcs from an outside node to an inside node that trucks may use (entering the zone)."""
+    tail_in, head_in = inside[network.tail], inside[network.head]
+    return np.nonzero(~tail_in & head_in & (weights != FORBIDDEN))[0]
+
+
+def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), reference_nodes: Sequence[int] = (),
+                        seed: int = 0, solver=None) -> DockingPlan:
+    """Choose ``k`` docking points for ``zone`` serving its inside demand.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``k`` < 1.
+    InfeasibleError
+        If no road crossing the boundary is reachable from outside without entering
+        the zone, or ``k`` exceeds the number of valid crossing points.
+    """
+    if not isinstance(k, int) or k < 1:
+        raise InvalidInputError(f"`k` was {k!r}; expected an integer >= 1")
+    net = router.network
+    poly = zone.geometry
+    inside = inside_nodes(net, poly)
+    if not inside.any():
+        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
+    truck = router.truck_weights
+    zmask = zone_arcs(net, poly, inside)
+    w_out = outside_weights(truck, zmask)
+    labels = _strong_components(net, w_out)
+    outside_idx = np.nonzero(~inside)[0]
+    if reference_nodes:
+        ref_label = labels[int(reference_nodes[0])]
+        ref_what = f"reference node {int(reference_nodes[0])}"
+    else:
+        counts = np.bincount(labels[outside_idx])
+        ref_label = int(np.argmax(counts))
+        ref_what = f"the largest outside component ({int(counts.max()):,} nodes)"
+    rejected: list[dict] = []
+    by_node: dict[int, int] = {}
+    for a in crossing_arcs(net, inside, truck):
+        u = int(net.tail[a])
+        if u in by_node:
+            continue
+        if labels[u] != ref_label:
+            if not any(r["node"] == u for r in rejected):
+                rejected.append({"node": u, "point": [float(net.node_lon[u]), float(net.node_lat[u])],
+                                 "road": net.name[a], "reason": f"not reachable from {ref_what} without entering the zone"})
+            continue
+        by_node[u] = int(a)
+    if not by_node:
+        raise InfeasibleError(f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
+                              f"entering the zone ({len(rejected)} crossing point(s) rejected)")
+    cand_nodes = sorted(by_node)
+    if k > len(cand_nodes):
+        raise InfeasibleError(f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
+                              "where roads cross its boundary; lower k")
+    # inside-only weights: the zone's own arcs (including the crossing arcs) stay usable
+    w_in = truck.copy()
+    w_in[~zmask] = FORBIDDEN
+    inside_demand = [d for d in demand if zone.contains(d.lon, d.lat)]
+    if inside_demand:
+        demand_source = f"{len(inside_demand)} demand site(s) inside the zone"
+        targets_fn = "sites"
+    else:
+        nodes = np.nonzero(inside)[0]
+        if nodes.size > MAX_NODE_DEMAND:
+            nodes = np.sort(np.random.default_rng(seed).choice(nodes, MAX_NODE_DEMAND, replace=False))
+        inside_demand = [Demand(id=f"node-{int(n)}", name=f"road node {int(n)}", lon=float(net.node_lon[n]),
+                                lat=float(net.node_lat[n])) for n in nodes]
+        demand_source = f"{len(inside_demand)} road node(s) inside the zone (no demand site inside)"
+        targets_fn = "nodes"
+    with router.pool.using(f"zone-inside:{zone.id}", w_in) as engine:
+        src = [node_endpoint(n) for n in cand_nodes]
+        if targets_fn == "sites":
+            dst = [snap_endpoint(net, router.snap([d.lon, d.lat], field_name=f"demand {d.id}"), w_in, as_source=False)
+                   for d in inside_demand]
+        else:
+            dst = [node_endpoint(int(d.id.split("-")[1])) for d in inside_demand]
+        cost = travel_time_matrix(engine, src, dst)
+    if not np.isfinite(cost).any():
+        raise InfeasibleError(f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
+                              f"from any of its {len(cand_nodes)} docking points")
+    result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)
+    points = []
+    for j in result.chosen:
+        node = cand_nodes[j]
+        arc = by_node[node]
+        served = [i for i, a in enumerate(result.assignment) if a == j]
+        times = [result.assigned_time_s[i] for i in served]
+        points.append(DockingPoint(
+            node=node, lon=float(net.node_lon[node]), lat=float(net.node_lat[node]), arc=arc, road=net.name[arc],
+            ref=net.ref[arc], highway=str(net.highway[arc]), served=tuple(inside_demand[i].id for i in served),
+            served_weight=float(sum(inside_demand[i].weight for i in served)),
+            mean_time_s=float(np.mean(times)) if times else None))
+    return DockingPlan(zone_id=zone.id, points=tuple(points), candidates=len(cand_nodes), rejected=tuple(rejected),
+                       demand_source=demand_source, objective=result.objective,
+                       unserved=tuple(inside_demand[i].id for i in result.unserved))

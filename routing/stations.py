@@ -1,0 +1,513 @@
+"""Transfer-station siting (中转站): p-median, maximal covering and set covering.
+
+Costs are network travel times in seconds from the engine's many-to-many
+matrix under truck weights -- never straight-line distances.  A point snapped
+mid-arc is reached through either end of its segment with the partial-arc
+time added (both directions are kept as separate matrix rows/columns and the
+minimum is taken), exactly as :meth:`routing.router.Router.route_between`
+prices a query; two points on the same segment use the along-segment time.
+
+The models are PySAL ``spopt`` (``PMedian``, ``MCLP``, ``LSCP``) built with
+``from_cost_matrix`` on that matrix (rows = demand, columns = candidates, as
+spopt expects) and solved by PuLP/CBC.  spopt cannot take ``inf``: an
+unreachable pair gets a big-M cost (:func:`big_m`) larger than any real
+cost (and than every service time), so it is never chosen as an assignment
+and never counts as covered; a demand point that no candidate reaches at all is
+left out of the p-median and reported as unserved.  Feasibility is checked
+before solving and every error names the constraint and its numbers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from geo.errors import InfeasibleError, InvalidInputError
+from routing.engine import FORBIDDEN
+from routing.network import WEIGHT_UNIT_S, Snap
+
+logger = logging.getLogger(__name__)
+
+MODELS = ("p_median", "mclp", "lscp")
+#: Largest problem accepted (candidates x demand points).
+MAX_PAIRS = 2_000_000
+
+
+# ----------------------------------------------------------------------------------
+# Network travel-time matrices
+# ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Endpoint:
+    """A point on the network as ``(node, offset_s)`` options (a snapped point or a node)."""
+
+    options: tuple[tuple[int, float], ...]
+    snap: Snap | None = None
+
+
+def node_endpoint(node: int) -> Endpoint:
+    return Endpoint(options=((int(node), 0.0),))
+
+
+def snap_endpoint(network, snap: Snap, weights: np.ndarray, *, as_source: bool) -> Endpoint:
+    """Options to leave (``as_source``) or reach a snapped point: each end of its segment plus the partial-arc time."""
+    a, r, f = snap.arc, snap.reverse_arc, snap.fraction
+    opts: list[tuple[int, float]] = []
+    if weights[a] != FORBIDDEN:
+        opts.append((int(network.head[a]), (1 - f) * weights[a]) if as_source else (int(network.tail[a]), f * weights[a]))
+    if r >= 0 and weights[r] != FORBIDDEN:
+        opts.append((int(network.head[r]), f * weights[r]) if as_source else (int(network.tail[r]), (1 - f) * weights[r]))
+    return Endpoint(options=tuple((n, float(c) * WEIGHT_UNIT_S) for n, c in opts), snap=snap)
+
+
+def _same_arc_s(o: Snap, d: Snap, weights: np.ndarray) -> float | None:
+    if o.arc != d.arc:
+        return None
+    best = None
+    if weights[o.arc] != FORBIDDEN and d.fraction >= o.fraction:
+        best = (d.fraction - o.fraction) * weights[o.arc]
+    if o.reverse_arc >= 0 and weights[o.reverse_arc] != FORBIDDEN and o.fraction >= d.fraction:
+        c = (o.fraction - d.fraction) * weights[o.reverse_arc]
+        best = c if best is None else min(best, c)
+    return None if best is None else float(best) * WEIGHT_UNIT_S
+
+
+def travel_time_matrix(engine, sources: Sequence[Endpoint], targets: Sequence[Endpoint],
+                       weights: np.ndarray | None = None) -> np.ndarray:
+    """Travel time in seconds ``[len(sources), len(targets)]`` (``inf`` where unreachable).
+
+    ``engine`` must carry ``weights`` live (e.g. a ``MetricPool.using`` block);
+    ``weights`` is only needed for the same-segment case of two snapped points.
+    """
+    src_nodes, src_rows, src_off = [], [], []
+    for i, e in enumerate(sources):
+        for n, c in e.options:
+            src_nodes.append(n), src_rows.append(i), src_off.append(c)
+    dst_nodes, dst_cols, dst_off = [], [], []
+    for j, e in enumerate(targets):
+        for n, c in e.options:
+            dst_nodes.append(n), dst_cols.append(j), dst_off.append(c)
+    out = np.full((len(sources), len(targets)), np.inf)
+    if src_nodes and dst_nodes:
+        # unique nodes keep the native query small
+        us, s_inv = np.unique(np.asarray(src_nodes), return_inverse=True)
+        ut, t_inv = np.unique(np.asarray(dst_nodes), return_inverse=True)
+        raw = engine.matrix(us.tolist(), ut.tolist()) * WEIGHT_UNIT_S  # [us, ut]
+        full = raw[s_inv][:, t_inv] + np.asarray(src_off)[:, None] + np.asarray(dst_off)[None, :]
+        # min over the options of each source row, then of each target column
+        rows = np.asarray(src_rows)
+        cols = np.asarray(dst_cols)
+        by_row = np.full((len(sources), full.shape[1]), np.inf)
+        np.minimum.at(by_row, rows, full)
+        out_t = np.full((len(targets), len(sources)), np.inf)
+        np.minimum.at(out_t, cols, by_row.T)
+        out = out_t.T.copy()
+    if weights is not None:
+        by_segment: dict[int, list[int]] = {}
+        for j, t in enumerate(targets):
+            if t.snap is not None:
+                by_segment.setdefault(min(t.snap.arc, t.snap.reverse_arc) if t.snap.reverse_arc >= 0 else t.snap.arc,
+                                      []).append(j)
+        for i, s in enumerate(sources):
+            if s.snap is None:
+                continue
+            key = min(s.snap.arc, s.snap.reverse_arc) if s.snap.reverse_arc >= 0 else s.snap.arc
+            for j in by_segment.get(key, ()):
+                t = targets[j].snap
+                direct = _same_arc_s(s.snap, t if t.arc == s.snap.arc else _flip(t), weights)
+                if direct is not None and direct < out[i, j]:
+                    out[i, j] = direct
+    return out
+
+
+def _flip(s: Snap) -> Snap:
+    """The same point seen from the reverse arc of its segment."""
+    return Snap(lon=s.lon, lat=s.lat, arc=s.reverse_arc, reverse_arc=s.arc, fraction=1 - s.fraction,
+                distance_m=s.distance_m, snapped_lon=s.snapped_lon, snapped_lat=s.snapped_lat)
+
+
+# ----------------------------------------------------------------------------------
+# Models
+# ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SitingResult:
+    """A solved siting problem; indices refer to the cost matrix ``[candidates, demand]``."""
+
+    model: str
+    chosen: tuple[int, ...]
+    #: for each demand point the candidate serving it (nearest chosen by travel time), or -1
+    assignment: tuple[int, ...]
+    #: travel time (s) from the assigned candidate, ``inf`` when unserved
+    assigned_time_s: tuple[float, ...]
+    objective: float
+    objective_unit: str
+    covered: tuple[bool, ...] = ()
+    unserved: tuple[int, ...] = ()
+    solve_s: float = 0.0
+    status: str = "Optimal"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def big_m(cost: np.ndarray, service_time_s: float | None = None) -> float:
+    """A cost larger than every finite cost (and the service time): the stand-in for ``inf`` in spopt."""
+    finite = cost[np.isfinite(cost)]
+    top = float(finite.max()) if finite.size else 1.0
+    if service_time_s is not None:
+        top = max(top, float(service_time_s))
+    return 10.0 * top + 1e6
+
+
+def _check_common(cost: np.ndarray, weights: np.ndarray | None, fixed: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    cost = np.asarray(cost, dtype=np.float64)
+    if cost.ndim != 2 or cost.shape[0] == 0 or cost.shape[1] == 0:
+        raise InvalidInputError(f"the cost matrix has shape {cost.shape}; expected [candidates >= 1, demand points >= 1]")
+    if cost.size > MAX_PAIRS:
+        raise InvalidInputError(f"{cost.shape[0]} candidates x {cost.shape[1]} demand points = {cost.size:,} pairs; "
+                                f"the limit is {MAX_PAIRS:,}")
+    if np.any(np.isnan(cost)) or np.any(cost < 0):
+        raise InvalidInputError("the cost matrix holds NaN or negative travel times")
+    w = np.ones(cost.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (cost.shape[1],) or np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise InvalidInputError(f"demand weights must be {cost.shape[1]} finite numbers >= 0")
+    fixed = sorted({int(f) for f in fixed})
+    if fixed and (fixed[0] < 0 or fixed[-1] >= cost.shape[0]):
+        raise InvalidInputError(f"fixed-open candidate indices {fixed} out of range 0..{cost.shape[0] - 1}")
+    return cost, w, fixed
+
+
+def _check_p(p: int, n_cand: int, fixed: list[int]) -> None:
+    if not isinstance(p, int | np.integer) or p < 1:
+        raise InvalidInputError(f"`p` was {p!r}; expected an integer >= 1")
+    if p > n_cand:
+        raise InfeasibleError(f"`p` was {p} but only {n_cand} usable candidate site(s) remain; "
+                              f"lower p to at most {n_cand} or add candidates")
+    if len(fixed) > p:
+        raise InfeasibleError(f"{len(fixed)} existing sites are fixed open but `p` is {p}; raise p to at least {len(fixed)}")
+
+
+def _check_service(service_time_s) -> float:
+    if service_time_s is None or not np.isfinite(service_time_s) or service_time_s <= 0:
+        raise InvalidInputError(f"`service_time_s` was {service_time_s!r}; expected a positive number of seconds")
+    return float(service_time_s)
+
+
+def _solver(solver):
+    if solver is not None:
+        return solver
+    import pulp
+
+    return pulp.PULP_CBC_CMD(msg=False)
+
+
+def _predefined(n: int, fixed: list[int]) -> np.ndarray | None:
+    if not fixed:
+        return None
+    arr = np.zeros(n, dtype=int)
+    arr[fixed] = 1
+    return arr
+
+
+def _chosen(model_obj) -> list[int]:
+    return [j for j, v in enumerate(model_obj.fac_vars) if v.value() is not None and v.value() > 0.5]
+
+
+def _assign_nearest(cost: np.ndarray, chosen: list[int]) -> tuple[list[int], list[float]]:
+    sub = cost[chosen]  # [chosen, demand]
+    best = np.argmin(sub, axis=0)
+    times = sub[best, np.arange(cost.shape[1])]
+    assign = [int(chosen[b]) if np.isfinite(t) else -1 for b, t in zip(best, times)]
+    return assign, [float(t) for t in times]
+
+
+def p_median(cost, p: int, *, weights=None, fixed: Sequence[int] = (), solver=None) -> SitingResult:
+    """Choose ``p`` candidates minimising the demand-weighted travel time to the nearest chosen one.
+
+    ``cost`` is ``[candidates, demand]`` in seconds (``inf`` = unreachable).
+    Demand points that no candidate reaches are left out and listed in ``unserved``.
+
+    Raises
+    ------
+    InvalidInputError
+        For a malformed matrix, weights or ``p``.
+    InfeasibleError
+        If ``p`` exceeds the candidates, fewer than ``p`` are fixed open, or no demand point is reachable.
+    """
+    cost, w, fixed = _check_common(cost, weights, fixed)
+    n_cand, n_dem = cost.shape
+    _check_p(p, n_cand, fixed)
+    reach = np.isfinite(cost).any(axis=0)
+    if not reach.any():
+        raise InfeasibleError(f"none of the {n_dem} demand points is reachable by truck from any of the {n_cand} candidates")
+    keep = np.nonzero(reach)[0]
+    sub = cost[:, keep]
+    m = big_m(sub)
+    from spopt.locate import PMedian
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = PMedian.from_cost_matrix(np.where(np.isfinite(sub), sub, m).T, w[keep], p_facilities=int(p),
+                                         predefined_facilities_arr=_predefined(n_cand, fixed))
+        model.solve(_solver(solver), results=False)
+    chosen = _chosen(model)
+    assign, times = _assign_nearest(cost, chosen)
+    objective = float(sum(w[i] * times[i] for i in keep))
+    notes = []
+    if not reach.all():
+        notes.append(f"{int((~reach).sum())} demand point(s) unreachable by truck from every candidate were left out")
+    return SitingResult(model="p_median", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
+                        objective=objective, objective_unit="demand-weighted travel time (s)",
+                        covered=tuple(bool(np.isfinite(t)) for t in times),
+                        unserved=tuple(int(i) for i in np.nonzero(~reach)[0]),
+                        solve_s=time.perf_counter() - started, notes=tuple(notes))
+
+
+def mclp(cost, p: int, service_time_s: float, *, weights=None, fixed: Sequence[int] = (), solver=None) -> SitingResult:
+    """Choose ``p`` candidates maximising the demand weight reached within ``service_time_s``.
+
+    Raises
+    ------
+    InvalidInputError, InfeasibleError
+        As :func:`p_median`.
+    """
+    cost, w, fixed = _check_common(cost, weights, fixed)
+    n_cand, n_dem = cost.shape
+    _check_p(p, n_cand, fixed)
+    service = _check_service(service_time_s)
+    m = big_m(cost, service)
+    from spopt.locate import MCLP
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MCLP.from_cost_matrix(np.where(np.isfinite(cost), cost, m).T, w, service, p_facilities=int(p),
+                                      predefined_facilities_arr=_predefined(n_cand, fixed))
+        model.solve(_solver(solver), results=False)
+    chosen = _chosen(model)
+    assign, times = _assign_nearest(cost, chosen)
+    covered = [t <= service for t in times]
+    objective = float(sum(w[i] for i in range(n_dem) if covered[i]))
+    unreachable = np.nonzero(~np.isfinite(cost).any(axis=0))[0]
+    return SitingResult(model="mclp", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
+                        objective=objective, objective_unit=f"demand weight within {service:g} s",
+                        covered=tuple(covered), unserved=tuple(int(i) for i in unreachable),
+                        solve_s=time.perf_counter() - started)
+
+
+def lscp(cost, service_time_s: float, *, demand_ids: Sequence[str] | None = None, fixed: Sequence[int] = (),
+         solver=None) -> SitingResult:
+    """The fewest candidates such that every demand point is within ``service_time_s`` of one.
+
+    Raises
+    ------
+    InfeasibleError
+        If some demand point is farther than ``service_time_s`` from every candidate
+        (the message names it and its best time).
+    """
+    cost, _, fixed = _check_common(cost, None, fixed)
+    n_cand, n_dem = cost.shape
+    service = _check_service(service_time_s)
+    best = cost.min(axis=0)
+    bad = np.nonzero(best > service)[0]
+    if bad.size:
+        names = [demand_ids[i] if demand_ids is not None else f"#{i}" for i in bad]
+        first = bad[0]
+        best_txt = "unreachable by truck" if not np.isfinite(best[first]) else f"{best[first]:.0f} s away at best"
+        raise InfeasibleError(
+            f"no covering within service_time_s={service:g} s exists: demand point {names[0]!r} is {best_txt} "
+            f"from every candidate" + (f" ({len(bad)} demand points uncoverable: {names[:10]})" if bad.size > 1 else "")
+            + "; raise service_time_s or add candidates")
+    m = big_m(cost, service)
+    from spopt.locate import LSCP
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = LSCP.from_cost_matrix(np.where(np.isfinite(cost), cost, m).T, service,
+                                      predefined_facilities_arr=_predefined(n_cand, fixed))
+        model.solve(_solver(solver), results=False)
+    chosen = _chosen(model)
+    assign, times = _assign_nearest(cost, chosen)
+    return SitingResult(model="lscp", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
+                        objective=float(len(chosen)), objective_unit="sites opened",
+                        covered=tuple(t <= service for t in times), solve_s=time.perf_counter() - started)
+
+
+def solve(model: str, cost, *, p: int | None = None, service_time_s: float | None = None, weights=None,
+          fixed: Sequence[int] = (), demand_ids: Sequence[str] | None = None, solver=None) -> SitingResult:
+    """Dispatch to :func:`p_median`, :func:`mclp` or :func:`lscp` by name."""
+    if model == "p_median":
+        if p is None:
+            raise InvalidInputError("`p` is required for model 'p_median'")
+        return p_median(cost, p, weights=weights, fixed=fixed, solver=solver)
+    if model == "mclp":
+        if p is None:
+            raise InvalidInputError("`p` is required for model 'mclp'")
+        return mclp(cost, p, service_time_s, weights=weights, fixed=fixed, solver=solver)
+    if model == "lscp":
+        return lscp(cost, service_time_s, demand_ids=demand_ids, fixed=fixed, solver=solver)
+    raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
+
+
+# ----------------------------------------------------------------------------------
+# Candidates and the whole siting run
+# ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    """A possible station: a stored site or an OSM area (``source`` ``site`` / ``osm``)."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+    kind: str = "candidate_station"
+    source: str = "site"
+    fixed: bool = False
+
+
+@dataclass(frozen=True)
+class Demand:
+    id: str
+    name: str
+    lon: float
+    lat: float
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class StationPlan:
+    """The answer of :func:`plan_stations`."""
+
+    result: SitingResult
+    candidates: tuple[Candidate, ...]
+    demand: tuple[Demand, ...]
+    excluded: tuple[dict, ...]
+    cost: np.ndarray
+    candidate_snaps: tuple[Snap, ...]
+    demand_snaps: tuple[Snap, ...]
+    matrix_s: float
+
+
+def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_parking_m2: float = 5000.0) -> list[Candidate]:
+    """Candidate areas from an OSM ``.pbf``: ``landuse=industrial|logistics`` and large ``amenity=parking``.
+
+    Largest areas first, at most ``max_count``; each is represented by a point inside it.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is not a ``.pbf`` that pyrosm can read.
+    """
+    path = Path(pbf_path)
+    if not path.name.endswith(".pbf") or not path.exists():
+        raise InvalidInputError(f"OSM candidates need the network source to be a .osm.pbf file; it is {str(path)!r}")
+    from pyrosm import OSM
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        osm = OSM(str(path), bounding_box=list(bbox) if bbox else None)
+        frames = []
+        lu = osm.get_landuse(custom_filter={"landuse": ["industrial", "logistics"]})
+        if lu is not None and len(lu):
+            frames.append(("landuse", lu))
+        pk = osm.get_data_by_custom_criteria(custom_filter={"amenity": ["parking"]}, filter_type="keep",
+                                             keep_nodes=False, keep_ways=True, keep_relations=True)
+        if pk is not None and len(pk):
+            frames.append(("parking", pk))
+    from geo.projection import LocalProjection
+
+    items = []
+    for what, df in frames:
+        for row in df.itertuples():
+            geom = row.geometry
+            if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+                continue
+            c = geom.representative_point()
+            proj = LocalProjection(round(c.x, 6), round(c.y, 6))
+            area = float(proj.forward_geom(geom).area)
+            if what == "parking" and area < min_parking_m2:
+                continue
+            label = getattr(row, "landuse", None) if what == "landuse" else "parking"
+            items.append((area, Candidate(id=f"osm-{row.osm_type}-{row.id}", name=f"OSM {label} {row.id}",
+                                          lon=float(c.x), lat=float(c.y), kind=f"osm_{label}", source="osm")))
+    items.sort(key=lambda t: -t[0])
+    return [c for _, c in items[:max(0, int(max_count))]]
+
+
+def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Demand], *, model: str,
+                  p: int | None = None, service_time_s: float | None = None, zones: Sequence = (),
+                  when=None, solver=None) -> StationPlan:
+    """Site stations among ``candidates`` to serve ``demand`` on the router's truck network.
+
+    Candidates inside a sealed or controlled zone active at ``when``, off the network,
+    on a road closed to trucks, or reaching none of the demand points are excluded
+    (each with its reason in ``excluded``).
+
+    Raises
+    ------
+    InvalidInputError
+        For bad parameters, no candidates or no demand.
+    InfeasibleError
+        As :func:`solve`.
+    """
+    from geo.errors import OffNetworkError
+
+    if model not in MODELS:
+        raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
+    if not candidates:
+        raise InvalidInputError("no candidate sites: store candidate_station or hub_logistics sites, or pass candidate ids")
+    if not demand:
+        raise InvalidInputError("no demand points: store enterprise or demand sites, or pass demand ids")
+    net = router.network
+    weights = router.truck_weights
+    blocking = [z for z in zones if z.no_stop and z.active_at(when)]
+    excluded: list[dict] = []
+    kept: list[Candidate] = []
+    snaps: list[Snap] = []
+    for c in candidates:
+        zone = next((z for z in blocking if z.contains(c.lon, c.lat)), None)
+        if zone is not None:
+            excluded.append({"id": c.id, "name": c.name, "reason": f"inside {zone.risk} zone {zone.id!r} ({zone.name})"})
+            continue
+        try:
+            s = router.snap([c.lon, c.lat], field_name=f"candidate {c.id}")
+        except OffNetworkError as err:
+            excluded.append({"id": c.id, "name": c.name, "reason": f"off the truck network: {err}"})
+            continue
+        if weights[s.arc] == FORBIDDEN and (s.reverse_arc < 0 or weights[s.reverse_arc] == FORBIDDEN):
+            excluded.append({"id": c.id, "name": c.name,
+                             "reason": f"its nearest road ({net.name[s.arc] or net.highway[s.arc]}) is closed to trucks (hgv=no)"})
+            continue
+        kept.append(c)
+        snaps.append(s)
+    demand_snaps = [router.snap([d.lon, d.lat], field_name=f"demand {d.id}") for d in demand]
+    started = time.perf_counter()
+    with router.pool.using("truck", weights) as engine:
+        src = [snap_endpoint(net, s, weights, as_source=True) for s in snaps]
+        dst = [snap_endpoint(net, s, weights, as_source=False) for s in demand_snaps]
+        cost = travel_time_matrix(engine, src, dst, weights)
+    matrix_s = time.perf_counter() - started
+    reach = np.isfinite(cost).any(axis=1) if len(kept) else np.zeros(0, dtype=bool)
+    final = [i for i in range(len(kept)) if reach[i]]
+    for i in range(len(kept)):
+        if not reach[i]:
+            excluded.append({"id": kept[i].id, "name": kept[i].name,
+                             "reason": f"not truck-reachable: reaches none of the {len(demand)} demand points"})
+    if not final:
+        raise InfeasibleError(f"all {len(candidates)} candidate sites were excluded: "
+                              + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5]))
+    kept = [kept[i] for i in final]
+    snaps = [snaps[i] for i in final]
+    cost = cost[final]
+    fixed = [i for i, c in enumerate(kept) if c.fixed]
+    result = solve(model, cost, p=p, service_time_s=service_time_s, weights=[d.weight for d in demand],
+                   fixed=fixed, demand_ids=[d.id for d in demand], solver=solver)
+    logger.info("sited %s: %d of %d candidates for %d demand points (matrix %.2f s, solve %.2f s)", model,
+                len(result.chosen), len(kept), len(demand), matrix_s, result.solve_s)
+    return StationPlan(result=result, candidates=tuple(kept), demand=tuple(demand), excluded=tuple(excluded),
+                       cost=cost, candidate_snaps=tuple(snaps), demand_snaps=tuple(demand_snaps), matrix_s=matrix_s)
