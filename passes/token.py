@@ -157,7 +157,7 @@ class PassClaims:
             crew_claims = []
             for item in crew:
                 if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                        and 0 < len(item[0]) <= 64 and item[2] in (0, 1) and not isinstance(item[2], float)):
+                        and 0 < len(item[0]) <= 64 and type(item[2]) is int and item[2] in (0, 1)):
                     raise ValueError("crew")
                 crew_claims.append(CrewClaim(item[0], _from_epoch(item[1], "crew"), bool(item[2])))
             tol = payload["tol"]
