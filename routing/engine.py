@@ -23,6 +23,7 @@ which is faster than a partial update at that size.
 from __future__ import annotations
 
 import logging
+import operator
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -130,7 +131,12 @@ class Engine(ABC):
     def update(self, arcs, weights) -> None:
         """Set the weights of some arcs (others unchanged)."""
         a = _check_arcs(arcs, self.arc_count)
-        w = np.broadcast_to(np.asarray(weights), a.shape)
+        try:
+            w = np.broadcast_to(np.asarray(weights), a.shape)
+        except ValueError as err:
+            raise InvalidInputError(f"{np.size(weights)} weights given for {a.size} arcs") from err
+        # validate before casting: assigning 2.5 or nan into an integer copy would truncate or wrap silently
+        w = check_weights(np.ascontiguousarray(w), a.size)
         with self._lock:
             new = self.weights.copy()
             new[a] = w
@@ -158,9 +164,12 @@ class Engine(ABC):
     # -- queries -------------------------------------------------------------------
     def _check_node(self, node: int, what: str = "node") -> int:
         try:
+            n = operator.index(node)  # ints and numpy integers
+        except TypeError:
+            # an integral float (1.0) is accepted; 1.5, "3", None and the like are not
+            if not (isinstance(node, float | np.floating) and np.isfinite(node) and float(node).is_integer()):
+                raise InvalidInputError(f"{what} id {node!r} is not an integer") from None
             n = int(node)
-        except (TypeError, ValueError) as err:
-            raise InvalidInputError(f"{what} id {node!r} is not an integer") from err
         if not 0 <= n < self.node_count:
             raise InvalidInputError(f"{what} id {n} is out of range 0..{self.node_count - 1}")
         return n

@@ -80,19 +80,28 @@ def road_grade(highway: str, ref: str | None) -> str:
 
 
 _NUM = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z'\"]*)\s*$")
+_SPEED = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z/ ]*?)\s*$")
 
 
 def parse_speed_kph(value) -> float | None:
-    """Parse an OSM ``maxspeed`` (``"50"``, ``"30 mph"``); ``None`` when not numeric."""
+    """Parse an OSM ``maxspeed`` (``"50"``, ``"50 km/h"``, ``"30 mph"``, ``"5 knots"``) in km/h.
+
+    ``None`` when not numeric or in an unknown unit (never a guess).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     text = str(value).split(";")[0]
-    m = _NUM.match(text)
+    m = _SPEED.match(text)
     if not m:
         return None
     speed = float(m.group(1).replace(",", "."))
-    if m.group(2).lower() == "mph":
+    unit = m.group(2).lower().replace(" ", "")
+    if unit == "mph":
         speed *= 1.609344
+    elif unit == "knots":
+        speed *= 1.852
+    elif unit not in ("", "km/h", "kmh", "kph"):
+        return None
     return speed if speed > 0 else None
 
 

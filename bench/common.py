@@ -1,0 +1,256 @@
+"""Shared helpers of every benchmark in ``bench/``: figures, statistics, memory, results.
+
+A benchmark module ``bench/bench_<name>.py`` exposes ``NAME`` and
+``run(quick=False) -> list[dict]``; each dict comes from :func:`figure`.
+``python -m bench.run`` runs them, prints them with :func:`print_figures`
+and writes ``bench/results/<name>.json`` with :func:`write_results`.
+Benchmarks measure and report; they never assert a timing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import importlib
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+#: Networks built for benchmarks are cached here (keyed by a hash of the source file).
+NETWORK_CACHE = ROOT / ".cache" / "bench-networks"
+#: The real extracts (``../shared/data`` beside the project, as in the tests).
+SHARED_DATA = Path(os.environ.get("BAOTONG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+# ----------------------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------------------
+def figure(
+    benchmark: str,
+    graph: str,
+    engine: str,
+    metric: str,
+    unit: str,
+    value: float | None,
+    baseline: float | None = None,
+    baseline_engine: str = "networkx",
+    n: int | None = None,
+    notes: str = "",
+) -> dict:
+    """One benchmark figure.
+
+    ``ratio`` is ``baseline / value`` when both are given and positive -- for
+    a time or a memory size, "how many times faster (smaller) than the
+    baseline" -- and ``None`` otherwise.
+    """
+    ratio = None
+    if value is not None and baseline is not None and value > 0 and baseline > 0:
+        ratio = baseline / value
+    return {
+        "benchmark": benchmark,
+        "graph": graph,
+        "engine": engine,
+        "metric": metric,
+        "unit": unit,
+        "value": None if value is None else float(value),
+        "baseline": None if baseline is None else float(baseline),
+        "baseline_engine": baseline_engine if baseline is not None else None,
+        "ratio": ratio,
+        "n": n,
+        "notes": notes,
+    }
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0..100) of ``samples``, linear interpolation (numpy's default)."""
+    if not samples:
+        raise ValueError("percentile of no samples")
+    if not 0 <= q <= 100:
+        raise ValueError(f"`q` was {q!r}; expected 0..100")
+    xs = sorted(float(s) for s in samples)
+    pos = (len(xs) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def median_ms(samples: Sequence[float]) -> float:
+    """The median of samples given in seconds, in milliseconds."""
+    return percentile(samples, 50) * 1000.0
+
+
+def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
+    """``(seconds, result)`` of one call (``time.perf_counter``)."""
+    started = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - started, out
+
+
+# ----------------------------------------------------------------------------------
+# Peak memory
+# ----------------------------------------------------------------------------------
+#: How :func:`peak_memory` measures (quoted in the figures' notes).  A fresh
+#: subprocess loads the input, resets the kernel's peak-RSS mark
+#: (``/proc/self/clear_refs`` 5), runs the build and reports ``VmHWM`` after it
+#: minus ``VmRSS`` before it: native (C++, numpy, scipy) allocations count, which
+#: ``tracemalloc`` would miss.
+PEAK_MEMORY_NOTES = "peak RSS growth of the build (VmHWM after - VmRSS before, peak reset) in a fresh subprocess"
+
+
+def _proc_status_kb() -> dict[str, int]:
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(rest.split()[0])
+    return out
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _resolve(target: str) -> Callable:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _peak_memory_child(spec_json: str) -> None:
+    """Entry point of the subprocess started by :func:`peak_memory`."""
+    spec = json.loads(spec_json)
+    setup, build = _resolve(spec["setup"]), _resolve(spec["build"])
+    state = setup(*spec["args"])
+    gc.collect()
+    reset = _reset_peak()
+    before = _proc_status_kb()
+    started = time.perf_counter()
+    result = build(state)
+    seconds = time.perf_counter() - started
+    after = _proc_status_kb()
+    baseline_kb = before["VmRSS"] if reset else before["VmHWM"]
+    print(json.dumps({
+        "rss_before_mb": before["VmRSS"] / 1024,
+        "peak_mb": after["VmHWM"] / 1024,
+        "delta_mb": max(0, after["VmHWM"] - baseline_kb) / 1024,
+        "reset_ok": reset,
+        "seconds": seconds,
+    }))
+    del result
+
+
+def peak_memory(setup: str, build: str, *args, timeout_s: float = 900) -> dict:
+    """Peak memory of ``build(setup(*args))`` measured in a fresh Python subprocess.
+
+    ``setup`` and ``build`` are ``"module:function"`` names; ``args`` must be
+    JSON-serialisable.  ``setup`` loads the input (not measured); the
+    subprocess then resets the kernel's peak-RSS mark, runs ``build`` and
+    reads ``VmHWM`` from ``/proc/self/status``.  Returns ``rss_before_mb``,
+    ``peak_mb``, ``delta_mb`` (the build's peak growth), ``reset_ok`` and the
+    build's ``seconds``.  ``tracemalloc`` would miss the native allocations
+    of scipy and the CCH, hence a process-level measure (see
+    :data:`PEAK_MEMORY_NOTES`).
+
+    Raises
+    ------
+    RuntimeError
+        If the subprocess fails.
+    """
+    spec = json.dumps({"setup": setup, "build": build, "args": list(args)})
+    code = "import sys; from bench.common import _peak_memory_child; _peak_memory_child(sys.argv[1])"
+    proc = subprocess.run([sys.executable, "-c", code, spec], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout_s)
+    if proc.returncode != 0:
+        raise RuntimeError(f"peak-memory subprocess for {build} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------------
+# Output
+# ----------------------------------------------------------------------------------
+def machine() -> dict:
+    return {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def write_results(name: str, figures: list[dict], *, folder: Path | str | None = None) -> Path:
+    """Write ``bench/results/<name>.json`` and return its path."""
+    out_dir = Path(folder) if folder is not None else RESULTS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.json"
+    doc = {
+        "benchmark": name,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "figures": figures,
+    }
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=2, default=_json_default) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _json_default(value):
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value == 0:
+        return "0"
+    a = abs(value)
+    if a >= 100:
+        return f"{value:,.0f}"
+    if a >= 1:
+        return f"{value:.2f}"
+    if a >= 0.01:
+        return f"{value:.3f}"
+    return f"{value:.2e}"
+
+
+def format_figures(figures: list[dict]) -> list[str]:
+    """One aligned line per figure: metric, graph, engine, value+unit, baseline, ratio (notes after)."""
+    rows = []
+    for f in figures:
+        unit = f.get("unit") or ""
+        base = "-" if f.get("baseline") is None else f"{_fmt(f['baseline'])} {unit} ({f.get('baseline_engine')})"
+        ratio = "-" if f.get("ratio") is None else f"{f['ratio']:,.1f}x"
+        rows.append([f["metric"], f["graph"], f["engine"], f"{_fmt(f.get('value'))} {unit}", base, ratio,
+                     f"n={f['n']}" if f.get("n") is not None else "", f.get("notes") or ""])
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    lines = []
+    for r in rows:
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3]),
+                 "baseline " + r[4].rjust(widths[4]), "ratio " + r[5].rjust(widths[5])]
+        tail = "  ".join(x for x in (r[6], r[7]) if x)
+        lines.append("  ".join(cells) + (f"  {tail}" if tail else ""))
+    return lines
+
+
+def print_figures(figures: list[dict], *, file=None) -> None:
+    """Print :func:`format_figures` lines."""
+    for line in format_figures(figures):
+        print(line, file=file or sys.stdout, flush=True)

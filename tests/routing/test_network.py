@@ -1,0 +1,382 @@
+"""The truck road network: builds from every kind of source, snapping, zones, the cache."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geo.errors import InvalidInputError, NetworkSourceError, OffNetworkError
+from routing import network as network_mod
+from routing.network import (
+    BuildOptions,
+    RoadNetwork,
+    build_network,
+    cache_key,
+    load_or_build,
+    parse_source,
+)
+from routing.roads import DRIVABLE, GRADES
+from tests._data import NETWORK_CACHE, shared_file
+
+
+@pytest.fixture(scope="module")
+def shanghai_network():
+    return load_or_build(str(shared_file("shanghai-huangpu.osm")), NETWORK_CACHE)[0]
+
+
+@pytest.fixture(scope="module")
+def default_network():
+    return load_or_build("default", NETWORK_CACHE)[0]
+
+
+@pytest.fixture(params=["andorra", "monaco", "shanghai", "default"])
+def any_network(request):
+    return request.getfixturevalue(f"{request.param}_network")
+
+
+def check_network(net: RoadNetwork) -> None:
+    n, m = net.node_count, net.arc_count
+    assert n > 100 and m > 100
+    for name in ("node_osm_id", "node_lon", "node_lat"):
+        assert getattr(net, name).shape == (n,), name
+    for name in ("tail", "head", "length_m", "speed_kph", "highway", "name", "ref", "grade", "osm_way_id",
+                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no"):
+        assert getattr(net, name).shape == (m,), name
+    assert net.tail.min() >= 0 and net.head.min() >= 0
+    assert net.tail.max() < n and net.head.max() < n
+    assert (net.tail != net.head).all()
+    assert len(np.unique(net.node_osm_id)) == n
+    assert np.isfinite(net.length_m).all() and (net.length_m > 0).all()
+    assert np.isfinite(net.speed_kph).all() and (net.speed_kph > 0).all()
+    assert np.isfinite(net.travel_time_s).all() and (net.travel_time_s > 0).all()
+    np.testing.assert_allclose(net.travel_time_s, net.length_m / (net.speed_kph / 3.6))
+    assert (net.base_weights >= 1).all()
+    assert set(net.grade.tolist()) <= set(GRADES)
+    assert set(net.highway.tolist()) <= DRIVABLE
+    left, bottom, right, top = net.bbox
+    assert -180 <= left < right <= 180 and -90 <= bottom < top <= 90
+    for limit in (net.maxheight_m, net.maxweight_t, net.maxwidth_m):
+        assert (np.isnan(limit) | (limit > 0)).all()
+    # the strongly connected core: every node reaches every other on the arcs trucks may use
+    usable = ~net.hgv_no
+    mat = coo_matrix((np.ones(int(usable.sum())), (net.tail[usable], net.head[usable])), shape=(n, n))
+    assert connected_components(mat, directed=True, connection="strong")[0] == 1
+    # the build reports what it dropped
+    info = net.build_info
+    assert info["raw_nodes"] - info["dropped_nodes"] == n
+    assert info["raw_arcs"] - info["dropped_arcs"] == m
+    assert info["dropped_nodes"] >= 0 and info["dropped_arcs"] >= 0
+    summary = net.summary()
+    assert summary["nodes"] == n and summary["arcs"] == m and len(summary["bbox"]) == 4
+    assert "dropped_arcs" in summary
+
+
+def test_networks_from_every_kind_of_file(any_network):
+    check_network(any_network)
+
+
+def test_andorra_network_content(andorra_network):
+    net = andorra_network
+    assert net.node_count > 20_000
+    # Andorra's CG-n refs are not Chinese route numbers: grades come from the highway class
+    cg = np.array([r is not None and r.startswith("CG") for r in net.ref])
+    assert cg.any()
+    assert set(net.grade[cg & (net.highway == "primary")].tolist()) == {"provincial"}
+    assert "expressway" not in set(net.grade.tolist())
+    # two-way streets have a reverse arc on the same segment, one-way ones do not
+    rev = net.reverse_arc
+    two = np.nonzero(rev >= 0)[0]
+    assert (net.tail[rev[two]] == net.head[two]).all() and (net.head[rev[two]] == net.tail[two]).all()
+    assert (rev[rev[two]] == two).all()
+    arcs = net.arcs_of_way(int(net.osm_way_id[two[0]]))
+    assert two[0] in arcs and (net.osm_way_id[arcs] == net.osm_way_id[two[0]]).all()
+    assert net.arcs_of_way(-12345).size == 0
+
+
+def test_monaco_has_motorway_expressways_and_one_ways(monaco_network):
+    net = monaco_network
+    motorway = np.isin(net.highway, ["motorway", "motorway_link"])
+    assert motorway.any()
+    assert set(net.grade[motorway].tolist()) == {"expressway"}
+    assert net.oneway[net.highway == "motorway"].all()  # (a few links are tagged oneway=no)
+    assert (net.reverse_arc[net.oneway] == -1).mean() > 0.95
+
+
+def test_shanghai_osmnx_xml(shanghai_network):
+    net = shanghai_network
+    names = [n for n in net.name if n]
+    assert any(re.search(r"[\u4e00-\u9fff]", n) for n in names)  # Chinese street names survive
+    assert "南北高架路" in set(names)  # the elevated north-south expressway, tagged trunk
+    assert set(net.grade[net.highway == "trunk"].tolist()) == {"national"}
+    assert net.source.endswith("shanghai-huangpu.osm")
+
+
+# ----------------------------------------------------------------------------------
+# Snapping
+# ----------------------------------------------------------------------------------
+def _offset_point(net, arc: int, offset_m: float) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """A WGS-84 point ``offset_m`` to the side of the middle of ``arc``, and the arc's projected ends."""
+    x, y = net.node_xy
+    a = np.array([x[net.tail[arc]], y[net.tail[arc]]])
+    b = np.array([x[net.head[arc]], y[net.head[arc]]])
+    d = (b - a) / np.linalg.norm(b - a)
+    p = (a + b) / 2 + offset_m * np.array([-d[1], d[0]])
+    lon, lat = net.projection.inverse(p[0], p[1])
+    return float(lon), float(lat), a, b
+
+
+@pytest.mark.parametrize("network_name", ["andorra", "monaco"])
+def test_a_point_beside_a_road_snaps_onto_it(request, network_name):
+    net = request.getfixturevalue(f"{network_name}_network")
+    rng = np.random.default_rng(17)
+    long_arcs = np.nonzero(net.length_m > 80)[0]
+    for arc in rng.choice(long_arcs, size=20, replace=False):
+        lon, lat, a, b = _offset_point(net, int(arc), 2.0)
+        snap = net.snap(lon, lat)
+        assert snap.distance_m <= 2.0 + 1e-6  # this road or an even closer one
+        assert (snap.lon, snap.lat) == (lon, lat)
+        # the snapped point lies on the snapped arc, at `fraction` from its tail
+        x, y = net.node_xy
+        sa = np.array([x[net.tail[snap.arc]], y[net.tail[snap.arc]]])
+        sb = np.array([x[net.head[snap.arc]], y[net.head[snap.arc]]])
+        sx, sy = net.projection.forward(snap.snapped_lon, snap.snapped_lat)
+        seg = shapely.LineString([sa, sb])
+        assert seg.distance(shapely.Point(sx, sy)) < 0.01
+        expected = sa + snap.fraction * (sb - sa)
+        assert np.hypot(sx - expected[0], sy - expected[1]) < 0.05
+        assert np.hypot(sx - net.projection.forward(lon, lat)[0], sy - net.projection.forward(lon, lat)[1]) == \
+            pytest.approx(snap.distance_m, abs=0.01)
+        assert snap.reverse_arc == net.reverse_arc[snap.arc]
+        if snap.arc in (arc, net.reverse_arc[arc]):
+            assert snap.distance_m == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_node_snaps_to_itself(andorra_network):
+    net = andorra_network
+    node = int(net.tail[100])
+    snap = net.snap(float(net.node_lon[node]), float(net.node_lat[node]))
+    assert snap.distance_m < 0.01
+    assert net.nearest_node(float(net.node_lon[node]), float(net.node_lat[node])) == node
+
+
+def test_far_point_is_off_network_with_point_and_distance(andorra_network):
+    net = andorra_network
+    left, bottom, right, top = net.bbox
+    x, y = net.node_xy
+    west = int(np.argmin(x))
+    lon, lat = net.projection.inverse(x[west] - 5000.0, y[west])
+    far = net.snap(lon, lat, max_snap_m=1e7)  # what the distance is
+    assert far.distance_m >= 5000.0 - 1e-6
+    with pytest.raises(OffNetworkError) as info:
+        net.snap(lon, lat, field_name="origin")
+    message = str(info.value)
+    assert "`origin`" in message
+    assert str([lon, lat]) in message
+    assert f"{far.distance_m:,.0f} m" in message
+    assert "500 m" in message
+
+
+@pytest.mark.parametrize(
+    "bad", [(float("nan"), 42.5), (1.5, float("nan")), (float("inf"), 42.5), (200.0, 42.5), (1.5, -95.0),
+            ("east", 42.5)]
+)
+def test_bad_coordinates_raise_invalid_input(andorra_network, bad):
+    with pytest.raises(InvalidInputError) as info:
+        andorra_network.snap(*bad)
+    assert not isinstance(info.value, OffNetworkError)
+
+
+def test_arcs_intersecting_a_polygon(monaco_network):
+    net = monaco_network
+    x, y = net.node_xy
+    centre = int(np.argmin((x - np.median(x)) ** 2 + (y - np.median(y)) ** 2))
+    disk_m = shapely.Point(float(x[centre]), float(y[centre])).buffer(300)
+    disk = net.projection.inverse_geom(disk_m)
+    arcs = net.arcs_intersecting(disk)
+    assert arcs.size > 0 and (np.diff(arcs) > 0).all()
+    lines = shapely.linestrings(np.stack([np.column_stack([x[net.tail], y[net.tail]]),
+                                          np.column_stack([x[net.head], y[net.head]])], axis=1))
+    expected = np.nonzero(shapely.intersects(lines, disk_m))[0]
+    np.testing.assert_array_equal(arcs, expected)
+    far = net.projection.inverse_geom(shapely.Point(1e6, 1e6).buffer(10))
+    assert net.arcs_intersecting(far).size == 0
+
+
+# ----------------------------------------------------------------------------------
+# Sources and their errors
+# ----------------------------------------------------------------------------------
+def test_parse_source_kinds(tmp_path):
+    assert parse_source("place:Jiaozuo, Henan, China") == ("place", "Jiaozuo, Henan, China")
+    assert parse_source("bbox:113.1,35.1,113.4,35.3") == ("bbox", (113.1, 35.1, 113.4, 35.3))
+    kind, path = parse_source("default")
+    assert kind == "pbf" and path.exists()
+    assert parse_source(str(shared_file("monaco.osm.pbf")))[0] == "pbf"
+    assert parse_source(str(shared_file("shanghai-huangpu.osm")))[0] == "xml"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["bbox:1,2,3", "bbox:a,b,c,d", "bbox:", "bbox:3,2,1,4", "bbox:1,4,3,2", "bbox:0,95,1,96", "bbox:-200,0,1,1",
+     "place:", "place:   "],
+)
+def test_bad_query_sources(source):
+    with pytest.raises(NetworkSourceError):
+        parse_source(source)
+    with pytest.raises(NetworkSourceError):
+        build_network(source)
+
+
+def test_unknown_file_and_suffix(tmp_path):
+    with pytest.raises(NetworkSourceError, match="does not exist"):
+        build_network(str(tmp_path / "nowhere.osm.pbf"))
+    odd = tmp_path / "roads.geojson"
+    odd.write_text("{}")
+    with pytest.raises(NetworkSourceError, match="suffix"):
+        build_network(str(odd))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("junk.osm.pbf", b"this is not a protobuf file\x00\x01\x02" * 50),
+        ("random.osm.pbf", np.random.default_rng(0).bytes(4096)),
+        ("empty.osm.pbf", b""),
+        ("junk.osm", b"<osm><way id='1'><nd ref="),
+        ("empty.osm", b""),
+        ("noroads.osm", b"<?xml version='1.0'?><osm version='0.6'><node id='1' lat='1' lon='1'/></osm>"),
+    ],
+)
+def test_unreadable_files_raise_network_source_error(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(NetworkSourceError):
+        build_network(str(path))
+    with pytest.raises(NetworkSourceError):
+        load_or_build(str(path), tmp_path / "cache")
+
+
+# ----------------------------------------------------------------------------------
+# osmnx downloads (mocked: never live)
+# ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def huangpu_graph():
+    import osmnx as ox
+
+    return ox.graph_from_xml(shared_file("shanghai-huangpu.osm"), simplify=False, retain_all=True)
+
+
+def test_place_and_bbox_downloads_build_a_network(monkeypatch, huangpu_graph, shanghai_network):
+    import osmnx as ox
+
+    calls = []
+    tags_before = list(ox.settings.useful_tags_way)
+
+    def fake_place(query, **kwargs):
+        calls.append(("place", query, kwargs))
+        assert "maxheight" in ox.settings.useful_tags_way  # truck tags are asked for
+        return huangpu_graph.copy()
+
+    def fake_bbox(bbox, **kwargs):
+        calls.append(("bbox", bbox, kwargs))
+        return huangpu_graph.copy()
+
+    monkeypatch.setattr(ox, "graph_from_place", fake_place)
+    monkeypatch.setattr(ox, "graph_from_bbox", fake_bbox)
+
+    by_place = build_network("place:Huangpu, Shanghai, China")
+    check_network(by_place)
+    assert by_place.source == "place:Huangpu, Shanghai, China"
+    assert by_place.node_count == shanghai_network.node_count
+    assert by_place.arc_count == shanghai_network.arc_count
+
+    by_bbox = build_network("bbox:121.46,31.22,121.49,31.25")
+    check_network(by_bbox)
+    assert by_bbox.node_count == shanghai_network.node_count
+
+    assert [c[0] for c in calls] == ["place", "bbox"]
+    assert calls[0][1] == "Huangpu, Shanghai, China"
+    assert tuple(calls[1][1]) == (121.46, 31.22, 121.49, 31.25)  # (left, bottom, right, top)
+    for _, _, kwargs in calls:
+        assert kwargs.get("network_type") == "drive" and kwargs.get("simplify") is False
+    assert list(ox.settings.useful_tags_way) == tags_before  # settings restored
+
+
+def test_failed_download_is_a_network_source_error(monkeypatch):
+    import osmnx as ox
+
+    tags_before = list(ox.settings.useful_tags_way)
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("no internet here")
+
+    monkeypatch.setattr(ox, "graph_from_place", offline)
+    with pytest.raises(NetworkSourceError, match="no internet here"):
+        build_network("place:Jiaozuo, Henan, China")
+    assert list(ox.settings.useful_tags_way) == tags_before
+
+
+def test_query_cache_keys():
+    assert cache_key("place:Jiaozuo") == cache_key("place:Jiaozuo")
+    assert cache_key("place:Jiaozuo") != cache_key("place:Zhengzhou")
+    assert cache_key("bbox:1,2,3,4") != cache_key("bbox:1,2,3,5")
+    assert cache_key("place:Jiaozuo") != cache_key("place:Jiaozuo", BuildOptions(keep_largest_scc=False))
+
+
+# ----------------------------------------------------------------------------------
+# The cache
+# ----------------------------------------------------------------------------------
+def _same_network(a: RoadNetwork, b: RoadNetwork) -> None:
+    for name in ("node_osm_id", "node_lon", "node_lat", "tail", "head", "length_m", "speed_kph", "oneway"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.grade.tolist() == b.grade.tolist()
+
+
+def test_cache_hit_then_a_changed_file_is_never_stale(tmp_path, monkeypatch):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    cache = tmp_path / "cache"
+    first, folder = load_or_build(str(source), cache)
+    assert (folder / "network.pickle").exists()
+    check_network(first)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a cache hit must not rebuild")
+
+    monkeypatch.setattr(network_mod, "build_network", no_build)
+    second, folder2 = load_or_build(str(source), cache)
+    assert folder2 == folder
+    _same_network(first, second)
+    assert second.projection == first.projection  # derived state works after unpickling
+    assert second.snap(*first.path_coords([0])[0]).distance_m < 0.01
+    monkeypatch.undo()
+
+    # different bytes under the same name: a new key, a new network
+    shutil.copyfile(shared_file("andorra.osm.pbf"), source)
+    third, folder3 = load_or_build(str(source), cache)
+    assert folder3 != folder
+    assert third.node_count != first.node_count
+    assert third.bbox[1] < 43 < first.bbox[1]  # Andorra lies south of Monaco
+    # and back: the first cache entry is still valid for the first bytes
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    assert load_or_build(str(source), cache)[1] == folder
+
+
+def test_cache_rebuild_and_damaged_pickle(tmp_path):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    cache = tmp_path / "cache"
+    first, folder = load_or_build(str(source), cache)
+    (folder / "network.pickle").write_bytes(b"not a pickle")
+    again, folder2 = load_or_build(str(source), cache)
+    assert folder2 == folder
+    _same_network(first, again)
+    rebuilt, _ = load_or_build(str(source), cache, rebuild=True)
+    _same_network(first, rebuilt)
+    assert cache_key(str(source)) == folder.name
+    assert cache_key(str(source), BuildOptions(keep_largest_scc=False)) != folder.name
