@@ -1,5 +1,13 @@
 #!/usr/bin/env bash
-# Run the whole test suite. pytest exits non-zero (5) when it collects no test, so CI fails then too.
+# Run the whole test suite against SQLite and a throw-away PostgreSQL on loopback.
+# pytest exits non-zero (5) when it collects no test, so CI fails then too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/pytest -q -p no:cacheprovider "$@"
+if url=$(bash scripts/test_postgres.sh start); then
+    export BAOTONG_TEST_POSTGRES_URL="$url"
+    export BAOTONG_REQUIRE_POSTGRES=1
+    trap 'bash scripts/test_postgres.sh stop' EXIT
+else
+    echo "run_tests: PostgreSQL could not start; the PostgreSQL variants will be skipped" >&2
+fi
+.venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,16 +28,46 @@ def tokens_for(app) -> dict[str, str]:
         return {role: auth.add_user(session, f"test-{role}", role, state.settings.secret_key) for role in auth.ROLES}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty database of each kind: SQLite in the test's folder, or a new PostgreSQL database.
+
+    PostgreSQL comes from ``BAOTONG_TEST_POSTGRES_URL`` (``scripts/run_tests.sh`` starts one); without
+    it the PostgreSQL variant is skipped, unless ``BAOTONG_REQUIRE_POSTGRES=1`` makes that a failure.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'baotong.db'}"
+        return
+    admin = os.environ.get("BAOTONG_TEST_POSTGRES_URL")
+    if not admin:
+        if os.environ.get("BAOTONG_REQUIRE_POSTGRES") == "1":
+            pytest.fail("BAOTONG_TEST_POSTGRES_URL is not set; scripts/test_postgres.sh start gives one")
+        pytest.skip("no PostgreSQL (set BAOTONG_TEST_POSTGRES_URL, e.g. via scripts/run_tests.sh)")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"bt_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path):
-    return make_settings(tmp_path)
+def settings(tmp_path, database_url):
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture
 def app(settings):
     from api.main import create_app
 
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    app.state.baotong.db_engine.dispose()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -13,8 +14,8 @@ SITE = {"type": "Feature", "properties": {"kind": "hub_logistics", "name": "Park
         "geometry": {"type": "Point", "coordinates": [1.5218, 42.5063]}}
 
 
-def test_restart_keeps_every_write(tmp_path):
-    settings = make_settings(tmp_path)
+def test_restart_keeps_every_write(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url=database_url)
     app = create_app(settings)
     tokens = tokens_for(app)
     h = {"Authorization": f"Bearer {tokens['planner']}"}
@@ -25,7 +26,7 @@ def test_restart_keeps_every_write(tmp_path):
         route = c.post("/routes", json={"origin": [1.5218, 42.5063], "destination": [1.5968, 42.5430]}, headers=d).json()
     app.state.baotong.db_engine.dispose()
 
-    again = create_app(make_settings(tmp_path))
+    again = create_app(make_settings(tmp_path, database_url=database_url))
     with TestClient(again) as c:
         z = c.get(f"/zones/{zone['id']}").json()
         assert z == zone
@@ -35,9 +36,12 @@ def test_restart_keeps_every_write(tmp_path):
         assert r["length_m"] == route["length_m"] and r["geometry"] == route["geometry"]
         # the old tokens still work after the restart
         assert c.post("/zones", json=ZONE, headers=h).status_code == 201
+    again.state.baotong.db_engine.dispose()
 
 
 def test_sqlite_uses_wal(app):
+    if app.state.baotong.db_engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
     with app.state.baotong.db_engine.connect() as conn:
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert mode == "wal"
