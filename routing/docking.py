@@ -26,6 +26,9 @@ from routing.stations import Demand, node_endpoint, p_median, snap_endpoint, tra
 
 #: at most this many inside road nodes stand in for demand when the zone holds no demand site
 MAX_NODE_DEMAND = 300
+#: an outside strongly connected component counts as "the outside network" from this size
+MIN_COMPONENT_NODES = 20
+MIN_COMPONENT_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class DockingPlan:
     zone_id: str
     points: tuple[DockingPoint, ...]
     candidates: int
+    candidate_nodes: tuple[int, ...]
     rejected: tuple[dict, ...]
     demand_source: str
     objective: float
@@ -116,19 +120,21 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
     labels = _strong_components(net, w_out)
     outside_idx = np.nonzero(~inside)[0]
     if reference_nodes:
-        ref_label = labels[int(reference_nodes[0])]
+        ok_labels = {int(labels[int(reference_nodes[0])])}
         ref_what = f"reference node {int(reference_nodes[0])}"
     else:
+        # every sizeable outside component counts: a zone may split the network (e.g. a valley) in two
         counts = np.bincount(labels[outside_idx])
-        ref_label = int(np.argmax(counts))
-        ref_what = f"the largest outside component ({int(counts.max()):,} nodes)"
+        floor = max(MIN_COMPONENT_NODES, MIN_COMPONENT_SHARE * outside_idx.size)
+        ok_labels = {int(c) for c in np.nonzero(counts >= floor)[0]}
+        ref_what = f"any outside road component of at least {int(floor)} nodes"
     rejected: list[dict] = []
     by_node: dict[int, int] = {}
     for a in crossing_arcs(net, inside, truck):
         u = int(net.tail[a])
         if u in by_node:
             continue
-        if labels[u] != ref_label:
+        if int(labels[u]) not in ok_labels:
             if not any(r["node"] == u for r in rejected):
                 rejected.append({"node": u, "point": [float(net.node_lon[u]), float(net.node_lat[u])],
                                  "road": net.name[a], "reason": f"not reachable from {ref_what} without entering the zone"})
@@ -179,6 +185,7 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
             ref=net.ref[arc], highway=str(net.highway[arc]), served=tuple(inside_demand[i].id for i in served),
             served_weight=float(sum(inside_demand[i].weight for i in served)),
             mean_time_s=float(np.mean(times)) if times else None))
-    return DockingPlan(zone_id=zone.id, points=tuple(points), candidates=len(cand_nodes), rejected=tuple(rejected),
+    return DockingPlan(zone_id=zone.id, points=tuple(points), candidates=len(cand_nodes),
+                       candidate_nodes=tuple(cand_nodes), rejected=tuple(rejected),
                        demand_source=demand_source, objective=result.objective,
                        unserved=tuple(inside_demand[i].id for i in result.unserved))
