@@ -191,25 +191,33 @@ def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
 
 
 def chains(net: RoadNetwork, arcs: np.ndarray) -> list[list[int]]:
-    """Split arcs into node chains (paths following tail -> head), longest first."""
+    """Split arcs into node chains (paths following tail -> head, no U-turns), longest first."""
     arcs = [int(a) for a in arcs]
+    tail = {a: int(net.tail[a]) for a in arcs}
+    head = {a: int(net.head[a]) for a in arcs}
     by_tail: dict[int, list[int]] = {}
-    heads = set()
+    by_head: dict[int, list[int]] = {}
     for a in arcs:
-        by_tail.setdefault(int(net.tail[a]), []).append(a)
-        heads.add(int(net.head[a]))
+        by_tail.setdefault(tail[a], []).append(a)
+        by_head.setdefault(head[a], []).append(a)
     used: set[int] = set()
     out: list[list[int]] = []
-    starts = [a for a in arcs if int(net.tail[a]) not in heads] + arcs
-    for a0 in starts:
+    for a0 in arcs:
         if a0 in used:
             continue
-        nodes = [int(net.tail[a0])]
-        a = a0
-        while a is not None and a not in used:
+        seen = {a0}
+        while True:  # walk back to the start of this chain
+            prev = [b for b in by_head.get(tail[a0], []) if b not in used and b not in seen and tail[b] != head[a0]]
+            if not prev:
+                break
+            a0 = prev[0]
+            seen.add(a0)
+        nodes = [tail[a0]]
+        a: int | None = a0
+        while a is not None:
             used.add(a)
-            nodes.append(int(net.head[a]))
-            nxt = [b for b in by_tail.get(int(net.head[a]), []) if b not in used and int(net.head[b]) != int(net.tail[a])]
+            nodes.append(head[a])
+            nxt = [b for b in by_tail.get(head[a], []) if b not in used and head[b] != tail[a]]
             a = nxt[0] if nxt else None
         out.append(nodes)
     return sorted(out, key=len, reverse=True)
@@ -308,30 +316,82 @@ def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: s
                               f"within {buffer_m:,.0f} m")
     segs = lines[hit]
     inside = shapely.length(shapely.intersection(segs, buf)) / np.maximum(shapely.length(segs), 1e-9)
-    a = seg_arcs[hit]
-    tx, ty = net.node_xy[0], net.node_xy[1]
-    vx = tx[net.head[a]] - tx[net.tail[a]]
-    vy = ty[net.head[a]] - ty[net.tail[a]]
-    mids = shapely.points((tx[net.head[a]] + tx[net.tail[a]]) / 2, (ty[net.head[a]] + ty[net.tail[a]]) / 2)
-    at = shapely.line_locate_point(line, mids)
-    p0 = shapely.line_interpolate_point(line, np.maximum(at - 1.0, 0.0))
-    p1 = shapely.line_interpolate_point(line, np.minimum(at + 1.0, line.length))
-    lx, ly = shapely.get_x(p1) - shapely.get_x(p0), shapely.get_y(p1) - shapely.get_y(p0)
-    cos = (vx * lx + vy * ly) / np.maximum(np.hypot(vx, vy) * np.hypot(lx, ly), 1e-9)
-    keep = (inside >= 0.5) & (np.abs(cos) >= 0.5)
-    a, cos = a[keep], cos[keep]
-    if a.size == 0:
+    keep = inside >= 0.5
+    if not keep.any():
         raise OffNetworkError(f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
                               "draw the line along the road to close")
-    rev = net.reverse_arc[a]
-    fwd = np.where(cos > 0, a, rev)
-    bwd = np.where(cos > 0, rev, a)
-    picked = {"both": np.concatenate([fwd, bwd]), "forward": fwd, "backward": bwd}[direction]
-    picked = picked[picked >= 0]
-    if picked.size == 0:
-        raise InvalidInputError(f"the road along `geometry` is one-way; it has no arc in direction {direction!r}")
-    distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep]))) if keep.any() else 0.0
-    return _finish(net, "line", direction, picked, distance)
+    seg = seg_arcs[hit][keep]
+    rev = net.reverse_arc[seg]
+    cand = np.concatenate([seg, rev[rev >= 0]])
+    # a point 1 m inside each end, so a line drawn from a junction picks the road it follows
+    step = min(1.0, line.length / 2)
+    start = _nearest_segment(net, lines[hit][keep], seg, line.interpolate(step))
+    end = _nearest_segment(net, lines[hit][keep], seg, line.interpolate(line.length - step))
+    forward = _path_along(net, cand, start, end, line)
+    backward = _path_along(net, cand, end, start, shapely.LineString(line.coords[::-1]))
+    picked = {"both": forward + backward, "forward": forward, "backward": backward}[direction]
+    if not picked:
+        raise InvalidInputError(f"no road runs continuously along `geometry` in direction {direction!r} "
+                                "(a one-way road drawn the other way, or a gap in the line)")
+    picked_arr = np.unique(np.asarray(picked, dtype=np.int64))
+    distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep])))
+    return _finish(net, "line", direction, picked_arr, distance)
+
+
+def _nearest_segment(net: RoadNetwork, segs, seg_arcs: np.ndarray, point) -> int:
+    import shapely
+
+    return int(seg_arcs[int(np.argmin(shapely.distance(segs, point)))])
+
+
+def _path_along(net: RoadNetwork, cand: np.ndarray, start_seg: int, end_seg: int, line) -> list[int]:
+    """Arcs of the shortest directed path (by length) over ``cand`` from the start segment to the end segment.
+
+    The path includes the end segments when they can be driven in this
+    direction; it is empty when there is no such path.
+    """
+    import shapely
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    nodes, local = np.unique(np.concatenate([net.tail[cand], net.head[cand]]), return_inverse=True)
+    lt, lh = local[: cand.size], local[cand.size:]
+    order = np.argsort(-net.length_m[cand])  # later (shorter) duplicates win in the dict below
+    best: dict[tuple[int, int], int] = {}
+    for i in order.tolist():
+        best[int(lt[i]), int(lh[i])] = int(cand[i])
+    keys = np.array(list(best.keys()), dtype=np.int64).reshape(-1, 2)
+    arcs_ = np.array(list(best.values()), dtype=np.int64)
+    g = coo_matrix((net.length_m[arcs_] + 1e-3, (keys[:, 0], keys[:, 1])), shape=(nodes.size, nodes.size)).tocsr()
+    pos = {int(n): i for i, n in enumerate(nodes.tolist())}
+    ends_of = lambda a: [pos[int(net.tail[a])], pos[int(net.head[a])]]  # noqa: E731
+    if start_seg == end_seg:  # one segment: the arc that runs the line's way
+        options = [a for a in (start_seg, int(net.reverse_arc[start_seg])) if a >= 0 and a in set(cand.tolist())]
+        x, y = net.node_xy
+        lx, ly = line.coords[-1][0] - line.coords[0][0], line.coords[-1][1] - line.coords[0][1]
+        return [a for a in options if (x[net.head[a]] - x[net.tail[a]]) * lx + (y[net.head[a]] - y[net.tail[a]]) * ly > 0]
+    src, dst = ends_of(start_seg), ends_of(end_seg)
+    dist, pred = dijkstra(g, directed=True, indices=src, return_predecessors=True)
+    i, j = np.unravel_index(np.argmin(dist[:, dst]), (len(src), len(dst)))
+    if not np.isfinite(dist[i, dst[j]]):
+        return []
+    path_nodes = [dst[j]]
+    while path_nodes[-1] != src[i]:
+        path_nodes.append(int(pred[i, path_nodes[-1]]))
+    path_nodes.reverse()
+    out = [best[u, v] for u, v in zip(path_nodes[:-1], path_nodes[1:])]
+    # take in the end segments when the path stopped at their near end
+    for seg, at_start in ((start_seg, True), (end_seg, False)):
+        for a in (seg, int(net.reverse_arc[seg])):
+            if a < 0 or a in out or (local_t := pos.get(int(net.tail[a]))) is None:
+                continue
+            local_h = pos[int(net.head[a])]
+            if at_start and local_h == path_nodes[0] and local_t not in path_nodes:
+                out.insert(0, a)
+            if not at_start and local_t == path_nodes[-1] and local_h not in path_nodes:
+                out.append(a)
+    del shapely
+    return out
 
 
 # ----------------------------------------------------------------------------------
