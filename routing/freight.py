@@ -1,0 +1,795 @@
+"""Closed-loop freight routing through emergency zones (policy section 五(一)).
+
+A freight trip is a whole-chain closed loop, "origin -- highway transit
+section -- destination", point to point.  Trucks may drive *through* sealed
+(封控区) and controlled (管控区) zones but never stop in them; precaution zones
+(防范区) are informational.  :func:`closed_loop_route` answers one trip:
+
+Zone semantics
+    Only zones active at ``departure`` (:meth:`geo.zones.Zone.active_at`) count.
+    An arc "meets" a no-stop zone when its segment runs through the zone's
+    interior (intersection of positive length, computed in the network's local
+    projection).
+
+Route choice (the rule)
+    1. ``free``: the fastest legal truck route ignoring zones, time ``T_free``.
+    2. ``avoid``: the fastest route on no arc that meets a sealed/controlled
+       zone.  If it exists and its time is ``<= max_detour_ratio * T_free`` it
+       is the answer (choice ``"avoid"``; ``"free"`` when no zone is in the way).
+    3. Otherwise (choice ``"min_inside"``) the route minimising
+       ``cost = T + K * I`` where ``T`` is the arc travel time and ``I`` the
+       travel time spent inside sealed/controlled zones, both in integer
+       deciseconds per arc (``I`` of an arc is its weight times the fraction of
+       its straight segment's length inside the union of those zones, both
+       lengths measured in the network's local projection; at least 1 for an
+       arc that meets a zone), and ``K =`` :data:`INSIDE_FACTOR` ``= 2**14``.  One
+       decisecond inside outweighs 27 minutes of driving, so the rule is
+       lexicographic -- least time inside first, least total time second --
+       unless saving 0.1 s inside would need a detour of more than 27 min.
+       Per-arc weights are capped at ``MAX_ARC_WEIGHT = 2**24`` (an arc with
+       more than ~102 s inside hits the cap) and path costs stay below
+       ``2**31 - 1`` for any trip with less than 3.6 h inside.
+    A trip is never refused because it must cross a zone.
+
+Stops
+    Origin, destination and waypoints are stops.  A waypoint inside a
+    no-stop zone is an :class:`~geo.errors.InvalidInputError` naming the zone.
+    A destination inside one is, for a whitelist enterprise's site, a
+    closed-loop point-to-point delivery (routed by rule 3, flagged); otherwise
+    a transshipment: the truck drives to a docking point (a planned one when
+    the zone has any, else the last road node before the boundary crossing
+    that the truck can reach without entering the zone and that is nearest to
+    the destination for the inside vehicle) and an ``inside`` leg carries the
+    goods on.  An origin inside a zone is handled symmetrically.
+
+Speed
+    Each zone's arcs (:meth:`RoadNetwork.arcs_intersecting`) and inside lengths
+    are cached by zone id; each active-zone set's weight vectors by a key.
+    Every weight variant is a named metric of the router's
+    :class:`~routing.router.MetricPool` (``freight-free:<vehicle>``,
+    ``freight-avoid:<vehicle>``, ``freight-inside:<vehicle>``...), brought to a
+    new zone set by a partial CCH update, never a rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import shapely
+
+from geo.errors import InvalidInputError, NoRouteError
+from geo.zones import Zone
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
+from routing.network import WEIGHT_UNIT_S, RoadNetwork, Snap
+from routing.router import Leg, Router, Vehicle, _arc_from, _arc_into, _dedupe, split_legs
+
+#: ``K`` of the route-choice rule ``T + K * I`` (deciseconds).
+INSIDE_FACTOR = 1 << 14
+DEFAULT_MAX_DETOUR_RATIO = 1.3
+
+
+# ----------------------------------------------------------------------------------
+# results
+# ----------------------------------------------------------------------------------
+@dataclass
+class ZoneCrossing:
+    """One passage of the truck through a zone (``entry``/``exit`` are ``[lon, lat]``)."""
+
+    zone_id: str
+    name: str
+    risk: str
+    entry: list[float]
+    exit: list[float]
+    time_inside_s: float
+    length_inside_m: float
+
+
+@dataclass
+class Transshipment:
+    """A handover at a zone boundary: the truck stops at ``docking_point``, an inside vehicle drives ``leg``."""
+
+    end: str  # "origin" or "destination"
+    zone_id: str
+    zone_name: str
+    risk: str
+    docking_point: list[float]
+    planned: bool
+    leg: Leg
+
+
+@dataclass
+class FreightRoute:
+    """A closed-loop freight route.
+
+    ``coordinates``/``arcs``/``truck_length_m``/``truck_travel_time_s`` describe
+    the truck's drive; ``length_m``/``travel_time_s`` the whole chain (truck plus
+    any inside legs).  ``costs`` holds the rule's integer costs in deciseconds
+    (``free``, ``avoid`` or ``None``, ``chosen``, ``inside``).
+    """
+
+    origin: list[float]
+    destination: list[float]
+    snapped_origin: list[float]
+    snapped_destination: list[float]
+    stops: list[list[float]]
+    legs: list[Leg]
+    zones_crossed: list[ZoneCrossing]
+    transshipments: list[Transshipment]
+    length_m: float
+    travel_time_s: float
+    truck_length_m: float
+    truck_travel_time_s: float
+    time_inside_s: float
+    coordinates: list[list[float]]
+    arcs: list[int]
+    choice: str
+    closed_loop_delivery: bool
+    warnings: list[str] = field(default_factory=list)
+    explanation: str = ""
+    costs: dict = field(default_factory=dict)
+
+    @property
+    def transshipment(self) -> Transshipment | None:
+        return self.transshipments[0] if self.transshipments else None
+
+
+# ----------------------------------------------------------------------------------
+# caches: zone arcs and weight vectors
+# ----------------------------------------------------------------------------------
+@dataclass
+class ZoneArcs:
+    """A zone's footprint on the network: its arcs and their length inside the zone."""
+
+    arcs: np.ndarray  # sorted arc ids whose segment runs through the zone interior
+    inside_m: np.ndarray  # metres inside, per arc of ``arcs``
+    poly_xy: object  # the zone polygon in the network projection (prepared)
+
+
+@dataclass
+class ZoneSet:
+    """Derived data of one set of active zones."""
+
+    key: tuple
+    zones: list[Zone]  # all active zones (crossings are reported for every risk)
+    nostop: list[Zone]
+    inside_ds: np.ndarray  # int64 per arc: deciseconds inside the no-stop union (0 outside)
+    mask: np.ndarray  # bool per arc: meets a no-stop zone
+    tree_wgs: shapely.STRtree | None  # over nostop geometries, for stop containment
+    tree_xy: shapely.STRtree | None  # over projected active-zone geometries, for crossings
+
+
+@dataclass
+class Weights:
+    free: np.ndarray
+    avoid: np.ndarray
+    penalised: np.ndarray
+    inside_vehicle: np.ndarray
+    role: str
+
+
+class FreightIndex:
+    """Per-router caches of zone footprints and weight vectors (thread-safe)."""
+
+    def __init__(self, router: Router, *, max_sets: int = 16, max_zones: int = 4096):
+        self.router = router
+        self.network: RoadNetwork = router.network
+        self.max_sets = max_sets
+        self.max_zones = max_zones
+        self._zones: OrderedDict[tuple, ZoneArcs] = OrderedDict()
+        self._sets: OrderedDict[tuple, ZoneSet] = OrderedDict()
+        self._weights: OrderedDict[tuple, Weights] = OrderedDict()
+        self._lock = threading.RLock()
+        net = self.network
+        order = np.argsort(net.tail, kind="stable")
+        self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)), order)
+        order_in = np.argsort(net.head, kind="stable")
+        self._in = (np.searchsorted(net.head[order_in], np.arange(net.node_count + 1)), order_in)
+
+    # -- adjacency -------------------------------------------------------------------
+    def out_arcs(self, node: int) -> np.ndarray:
+        start, order = self._out
+        return order[start[node]:start[node + 1]]
+
+    def in_arcs(self, node: int) -> np.ndarray:
+        start, order = self._in
+        return order[start[node]:start[node + 1]]
+
+    # -- zones -------------------------------------------------------------------------
+    @staticmethod
+    def zone_key(zone: Zone) -> tuple:
+        return (zone.id, tuple(round(v, 9) for v in zone.geometry.bounds))
+
+    def zone_arcs(self, zone: Zone) -> ZoneArcs:
+        """The arcs of ``zone`` and their inside lengths (cached by zone id and bounds)."""
+        key = self.zone_key(zone)
+        with self._lock:
+            hit = self._zones.get(key)
+            if hit is not None:
+                self._zones.move_to_end(key)
+                return hit
+        net = self.network
+        poly = net.projection.forward_geom(zone.geometry)
+        shapely.prepare(poly)
+        arcs = net.arcs_intersecting(zone.geometry)
+        inside = segment_inside_m(net, arcs, poly)
+        keep = inside > 1e-6
+        item = ZoneArcs(arcs=arcs[keep], inside_m=inside[keep], poly_xy=poly)
+        with self._lock:
+            self._zones[key] = item
+            while len(self._zones) > self.max_zones:
+                self._zones.popitem(last=False)
+        return item
+
+    def zone_set(self, zones: list[Zone]) -> ZoneSet:
+        """Derived data for the active ``zones`` (cached by their keys)."""
+        key = tuple(sorted((self.zone_key(z), z.risk) for z in zones))
+        with self._lock:
+            hit = self._sets.get(key)
+            if hit is not None:
+                self._sets.move_to_end(key)
+                return hit
+        net = self.network
+        nostop = [z for z in zones if z.no_stop]
+        inside_m = np.zeros(net.arc_count)
+        count = np.zeros(net.arc_count, dtype=np.int32)
+        for z in nostop:
+            za = self.zone_arcs(z)
+            inside_m[za.arcs] += za.inside_m
+            count[za.arcs] += 1
+        multi = np.nonzero(count > 1)[0]
+        if multi.size:  # overlapping zones: measure against their union
+            union = shapely.union_all([self.zone_arcs(z).poly_xy for z in nostop])
+            inside_m[multi] = segment_inside_m(net, multi, union)
+        mask = count > 0
+        seg_m = segment_xy_m(net, np.arange(net.arc_count))
+        frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
+        inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
+        zs = ZoneSet(
+            key=key, zones=list(zones), nostop=nostop, inside_ds=inside_ds, mask=mask,
+            tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
+            tree_xy=shapely.STRtree([self.zone_arcs(z).poly_xy for z in zones]) if zones else None,
+        )
+        with self._lock:
+            self._sets[key] = zs
+            while len(self._sets) > self.max_sets:
+                self._sets.popitem(last=False)
+        return zs
+
+    def weights(self, zs: ZoneSet, vehicle: Vehicle | None, closed_arcs: np.ndarray | None) -> Weights:
+        """Weight vectors (free / avoid / penalised / inside vehicle) for a zone set, vehicle and closures."""
+        closed = np.unique(np.asarray(closed_arcs if closed_arcs is not None else [], dtype=np.int64))
+        if closed.size and (closed.min() < 0 or closed.max() >= self.network.arc_count):
+            raise InvalidInputError(f"closed arc ids must be in 0..{self.network.arc_count - 1}")
+        digest = hashlib.blake2b(closed.tobytes(), digest_size=8).hexdigest()
+        vrole = Router.vehicle_role(vehicle)
+        key = (zs.key, vrole, digest)
+        with self._lock:
+            hit = self._weights.get(key)
+            if hit is not None:
+                self._weights.move_to_end(key)
+                return hit
+        base = self.network.base_weights.copy()
+        base[closed] = FORBIDDEN
+        free = self.router.vehicle_weights(vehicle, base)
+        avoid = free.copy()
+        avoid[zs.mask] = FORBIDDEN
+        usable = free != FORBIDDEN
+        pen = free.copy()
+        pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
+        role = f"{vrole}:{'c' + digest if closed.size else ''}"
+        w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, role=role)
+        with self._lock:
+            self._weights[key] = w
+            while len(self._weights) > self.max_sets:
+                self._weights.popitem(last=False)
+        return w
+
+
+def freight_index(router: Router) -> FreightIndex:
+    """The router's :class:`FreightIndex` (created on first use, one per router)."""
+    index = router.__dict__.get("_freight_index")
+    if index is None:
+        index = router.__dict__.setdefault("_freight_index", FreightIndex(router))
+    return index
+
+
+def segment_inside_m(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> np.ndarray:
+    """Metres of each arc's straight segment inside a projected polygon."""
+    if len(arcs) == 0:
+        return np.zeros(0)
+    x, y = net.node_xy
+    t, h = net.tail[arcs], net.head[arcs]
+    coords = np.stack([np.column_stack([x[t], y[t]]), np.column_stack([x[h], y[h]])], axis=1)
+    return shapely.length(shapely.intersection(shapely.linestrings(coords), poly_xy))
+
+
+def segment_xy_m(net: RoadNetwork, arcs: np.ndarray) -> np.ndarray:
+    """Projected length of each arc's straight segment (the denominator of inside shares)."""
+    x, y = net.node_xy
+    t, h = net.tail[arcs], net.head[arcs]
+    return np.hypot(x[h] - x[t], y[h] - y[t])
+
+
+# ----------------------------------------------------------------------------------
+# drive assembly
+# ----------------------------------------------------------------------------------
+@dataclass
+class Drive:
+    """A driven path as parts: ``points[k]`` -> ``points[k+1]`` is ``fracs[k]`` of arc ``arcs[k]``."""
+
+    arcs: np.ndarray
+    fracs: np.ndarray
+    points: np.ndarray  # [len(arcs) + 1, 2] lon, lat
+    cost: float  # weight units
+
+    @staticmethod
+    def empty(lon: float, lat: float) -> Drive:
+        return Drive(np.zeros(0, dtype=np.int64), np.zeros(0), np.array([[lon, lat]]), 0.0)
+
+    def part_len(self, net: RoadNetwork) -> np.ndarray:
+        return self.fracs * net.length_m[self.arcs]
+
+    def part_time(self, net: RoadNetwork) -> np.ndarray:
+        return self.fracs * net.travel_time_s[self.arcs]
+
+    def then(self, other: Drive) -> Drive:
+        return Drive(np.concatenate([self.arcs, other.arcs]), np.concatenate([self.fracs, other.fracs]),
+                     np.concatenate([self.points, other.points[1:]]), self.cost + other.cost)
+
+
+def _drive(net: RoadNetwork, o: Snap, d: Snap, path, cost: float) -> Drive:
+    """Mirror of :meth:`Router.assemble` that keeps the parts (arcs and fractions)."""
+    if path is None:
+        if o.arc == d.arc and d.fraction == o.fraction:
+            return Drive.empty(o.snapped_lon, o.snapped_lat)
+        arc = o.arc if d.fraction >= o.fraction else o.reverse_arc
+        arcs = np.array([arc], dtype=np.int64)
+        fracs = np.array([abs(d.fraction - o.fraction)])
+    else:
+        first, f0 = _arc_into(net, o, path.nodes[0])
+        last, f1 = _arc_from(net, d, path.nodes[-1])
+        arcs = np.concatenate([[first], np.asarray(path.arcs, dtype=np.int64), [last]]).astype(np.int64)
+        fracs = np.concatenate([[f0], np.ones(len(path.arcs)), [f1]])
+        keep = fracs > 0
+        arcs, fracs = arcs[keep], fracs[keep]
+    if arcs.size == 0:
+        return Drive.empty(o.snapped_lon, o.snapped_lat)
+    heads = net.head[arcs[:-1]]
+    lon = np.concatenate([[o.snapped_lon], net.node_lon[heads], [d.snapped_lon]])
+    lat = np.concatenate([[o.snapped_lat], net.node_lat[heads], [d.snapped_lat]])
+    return Drive(arcs, fracs, np.column_stack([lon, lat]), float(cost))
+
+
+def _leg(kind: str, net: RoadNetwork, drive: Drive, note: str | None = None) -> Leg:
+    return Leg(kind=kind, arcs=drive.arcs.tolist(), coordinates=_dedupe(drive.points),
+               length_m=float(drive.part_len(net).sum()), travel_time_s=float(drive.part_time(net).sum()), note=note)
+
+
+def node_snap(net: RoadNetwork, node: int, arc: int, fraction: float) -> Snap:
+    """A :class:`Snap` standing exactly on ``node`` (an end of ``arc``)."""
+    lon, lat = float(net.node_lon[node]), float(net.node_lat[node])
+    return Snap(lon=lon, lat=lat, arc=int(arc), reverse_arc=int(net.reverse_arc[arc]), fraction=fraction,
+                distance_m=0.0, snapped_lon=lon, snapped_lat=lat)
+
+
+# ----------------------------------------------------------------------------------
+# crossings
+# ----------------------------------------------------------------------------------
+def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneCrossing]:
+    """Every passage of a drive through an active zone, with entry, exit and time inside.
+
+    A passage is a maximal run of route parts that have a positive length
+    inside the zone; ``time_inside_s`` prorates each part's travel time by the
+    share of its length inside (constant speed along an arc).
+    """
+    if zs.tree_xy is None or drive.arcs.size == 0:
+        return []
+    net = index.network
+    proj = net.projection
+    pts = drive_xy(net, drive)
+    box = shapely.box(*pts.min(axis=0), *pts.max(axis=0))
+    hits = sorted(int(i) for i in zs.tree_xy.query(box))
+    part_xy = np.hypot(*(pts[1:] - pts[:-1]).T)  # projected part lengths: inside shares are planar
+    part_time = drive.part_time(net)
+    out: list[tuple[int, ZoneCrossing]] = []
+    for i in hits:
+        zone = zs.zones[i]
+        za = index.zone_arcs(zone)
+        inside = np.zeros(drive.arcs.size)
+        full = drive.fracs >= 1.0 - 1e-12
+        pos = np.searchsorted(za.arcs, drive.arcs)
+        pos = np.minimum(pos, max(za.arcs.size - 1, 0))
+        member = za.arcs.size > 0
+        found = (za.arcs[pos] == drive.arcs) if member else np.zeros(drive.arcs.size, dtype=bool)
+        inside[full & found] = za.inside_m[pos[full & found]]
+        partial = np.nonzero(~full & found)[0]  # a part of an arc outside the zone is outside too
+        if partial.size:
+            segs = shapely.linestrings(np.stack([pts[partial], pts[partial + 1]], axis=1))
+            inside[partial] = shapely.length(shapely.intersection(segs, za.poly_xy))
+        on = inside > 1e-6
+        if not on.any():
+            continue
+        idx = np.nonzero(on)[0]
+        breaks = np.nonzero(np.diff(idx) > 1)[0]
+        for run in np.split(idx, breaks + 1):
+            lo, hi = int(run[0]), int(run[-1])
+            entry = _end_inside(shapely.linestrings(pts[lo:lo + 2]), za.poly_xy, first=True)
+            exit_ = _end_inside(shapely.linestrings(pts[hi:hi + 2]), za.poly_xy, first=False)
+            elon, elat = proj.inverse(*entry)
+            xlon, xlat = proj.inverse(*exit_)
+            share = np.minimum(1.0, inside[run] / np.maximum(part_xy[run], 1e-12))
+            out.append((lo, ZoneCrossing(
+                zone_id=zone.id, name=zone.name, risk=zone.risk,
+                entry=[float(elon), float(elat)], exit=[float(xlon), float(xlat)],
+                time_inside_s=float((share * part_time[run]).sum()), length_inside_m=float(inside[run].sum()),
+            )))
+    out.sort(key=lambda pair: pair[0])
+    return [c for _, c in out]
+
+
+def drive_xy(net: RoadNetwork, drive: Drive) -> np.ndarray:
+    """The drive's points in the network projection (inner points are nodes: read from ``node_xy``)."""
+    x, y = net.node_xy
+    heads = net.head[drive.arcs[:-1]]
+    ex, ey = net.projection.forward(drive.points[[0, -1], 0], drive.points[[0, -1], 1])
+    return np.column_stack([np.concatenate([[ex[0]], x[heads], [ex[1]]]), np.concatenate([[ey[0]], y[heads], [ey[1]]])])
+
+
+def _end_inside(segment, poly_xy, *, first: bool) -> tuple[float, float]:
+    """Where a segment first enters (``first``) or last leaves a polygon."""
+    start = shapely.get_coordinates(segment)[0]
+    coords = shapely.get_coordinates(shapely.intersection(segment, poly_xy))
+    if coords.size == 0:
+        return float(start[0]), float(start[1])
+    d = np.hypot(coords[:, 0] - start[0], coords[:, 1] - start[1])
+    k = int(np.argmin(d) if first else np.argmax(d))
+    return float(coords[k, 0]), float(coords[k, 1])
+
+
+# ----------------------------------------------------------------------------------
+# the closed-loop route
+# ----------------------------------------------------------------------------------
+def closed_loop_route(
+    router: Router,
+    origin,
+    destination,
+    *,
+    zones: list[Zone],
+    waypoints=(),
+    vehicle: Vehicle | None = None,
+    departure: datetime | None = None,
+    max_detour_ratio: float = DEFAULT_MAX_DETOUR_RATIO,
+    closed_arcs=None,
+    docking_points: dict[str, list[list[float]]] | None = None,
+    destination_whitelisted: bool = False,
+    origin_whitelisted: bool = False,
+) -> FreightRoute:
+    """A closed-loop truck route from ``origin`` to ``destination`` (``[lon, lat]``) through ``zones``.
+
+    See the module docstring for the zone semantics and the route-choice rule.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad point or ratio, or a waypoint inside a sealed/controlled zone
+        (the message names the zone id).
+    OffNetworkError
+        If a stop is farther than the snap limit from every road.
+    NoRouteError
+        If no legal truck route exists; the message names the limit that blocks it.
+    """
+    if not (np.isfinite(max_detour_ratio) and max_detour_ratio >= 1.0):
+        raise InvalidInputError(f"`max_detour_ratio` was {max_detour_ratio!r}; expected a number >= 1")
+    index = freight_index(router)
+    net = router.network
+    active = [z for z in zones if z.active_at(departure)]
+    zs = index.zone_set(active)
+    w = index.weights(zs, vehicle, closed_arcs)
+    docking_points = docking_points or {}
+    warnings: list[str] = []
+
+    o = router.snap(origin, field_name="origin")
+    d = router.snap(destination, field_name="destination")
+    wps = [router.snap(p, field_name=f"waypoints[{i}]") for i, p in enumerate(waypoints)]
+    for i, s in enumerate(wps):
+        z = _stop_zone(zs, s)
+        if z is not None:
+            raise InvalidInputError(
+                f"`waypoints[{i}]` {[s.lon, s.lat]} lies inside {z.risk} zone {z.id!r} ({z.name}); "
+                "trucks may pass through sealed and controlled zones but not stop in them"
+            )
+    o_zone, d_zone = _stop_zone(zs, o), _stop_zone(zs, d)
+    transshipments: list[Transshipment] = []
+    closed_loop = False
+
+    if o_zone is not None and d_zone is not None and o_zone.id == d_zone.id and not wps:
+        # the whole trip lies inside one zone: it is an inside delivery only
+        cost, path = _route(router, o, d, w.inside_vehicle, f"freight-insideveh:{w.role}", None, net, closed_arcs)
+        drive = _drive(net, o, d, path, cost)
+        leg = _leg("inside", net, drive, note=f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only")
+        warnings.append(f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "
+                        "the trip is an inside-zone delivery by an inside vehicle; no truck enters or leaves")
+        return _result(index, zs, o, d, [o, d], [leg], drive, Drive.empty(o.snapped_lon, o.snapped_lat), [], "inside",
+                       False, warnings, "Both ends lie in the same zone; no truck leg.",
+                       {"free": None, "avoid": None, "chosen": None, "inside": None}, truck=False)
+
+    truck_o, truck_d = o, d
+    inside_before: Leg | None = None
+    inside_after: Leg | None = None
+    if o_zone is not None:
+        if origin_whitelisted:
+            closed_loop = True
+            warnings.append(f"origin lies inside {o_zone.risk} zone {o_zone.id!r} at a whitelist enterprise: "
+                            "closed-loop point-to-point pickup; the truck enters the zone only for it")
+        else:
+            t = _transship(router, index, zs, w, o_zone, o, wps[0] if wps else d, docking_points, end="origin")
+            transshipments.append(t)
+            truck_o = t.leg_snap
+            inside_before = t.trans.leg
+    if d_zone is not None:
+        if destination_whitelisted:
+            closed_loop = True
+            warnings.append(f"destination lies inside {d_zone.risk} zone {d_zone.id!r} at a whitelist enterprise: "
+                            "closed-loop point-to-point delivery; the truck enters the zone only for it")
+        else:
+            t = _transship(router, index, zs, w, d_zone, d, wps[-1] if wps else truck_o, docking_points,
+                           end="destination")
+            transshipments.append(t)
+            truck_d = t.leg_snap
+            inside_after = t.trans.leg
+
+    stops = [truck_o, *wps, truck_d]
+    # 1. free, 2. avoid, 3. penalised (see the module docstring)
+    free = [_route(router, a, b, w.free, f"freight-free:{w.role}", vehicle, net, closed_arcs)
+            for a, b in zip(stops[:-1], stops[1:])]
+    free_cost = sum(c for c, _ in free)
+    avoid_cost = None
+    chosen = None
+    if not zs.mask.any():
+        chosen, choice = free, "free"
+    else:
+        free_drive = _concat(net, stops, free)
+        if not zs.mask[free_drive.arcs].any() and not closed_loop:
+            chosen, choice = free, "free"
+        elif not closed_loop:
+            try:
+                avoid = [router.route_between(a, b, w.avoid, role=f"freight-avoid:{w.role}")
+                         for a, b in zip(stops[:-1], stops[1:])]
+                avoid_cost = sum(c for c, _ in avoid)
+                if avoid_cost <= max_detour_ratio * free_cost:
+                    chosen, choice = avoid, "avoid"
+            except NoRouteError:
+                avoid_cost = None
+        if chosen is None:
+            chosen = [router.route_between(a, b, w.penalised, role=f"freight-inside:{w.role}")
+                      for a, b in zip(stops[:-1], stops[1:])]
+            choice = "min_inside"
+    drive = _concat(net, stops, chosen)
+    time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
+    inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
+    costs = {"free": float(free_cost), "avoid": None if avoid_cost is None else float(avoid_cost),
+             "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost)}
+
+    names = ", ".join(sorted({z.id for z in zs.nostop})) or "none"
+    if choice == "free":
+        explanation = ("The fastest legal truck route meets no sealed or controlled zone"
+                       + (f" (active no-stop zones: {names})." if zs.nostop else "."))
+    elif choice == "avoid":
+        explanation = (f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
+                       f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "
+                       f"(ratio {avoid_cost / max(free_cost, 1e-9):.2f} <= max_detour_ratio {max_detour_ratio}), "
+                       "so it is taken.")
+    else:
+        if closed_loop:
+            why = "the trip is a closed-loop delivery to or from a whitelist enterprise inside a zone"
+        elif avoid_cost is None:
+            why = "no route avoids the sealed/controlled zones"
+        else:
+            why = (f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
+                   f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s")
+        explanation = (f"Passing through is allowed, stopping is not: {why}, so the route minimises time inside "
+                       f"those zones first and total time second (cost = time + {INSIDE_FACTOR} x time inside).")
+        if inside_cost > 0:
+            warnings.append(f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
+                            "inside): do not stop inside them")
+        else:
+            explanation += " The least-inside route found avoids them after all."
+
+    for t in transshipments:
+        explanation += (f" The {t.trans.end} lies inside {t.trans.risk} zone {t.trans.zone_id}: goods are handed over "
+                        f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}.")
+        warnings.append(f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
+                        f"the {t.trans.end} leg")
+    legs = split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net)) \
+        if drive.arcs.size else []
+    legs = ([inside_before] if inside_before else []) + legs + ([inside_after] if inside_after else [])
+    return _result(index, zs, o, d, stops, legs, drive, drive, [t.trans for t in transshipments], choice,
+                   closed_loop, warnings, explanation, costs, truck=True)
+
+
+@dataclass
+class _Dock:
+    trans: Transshipment
+    leg_snap: Snap
+
+
+def _route(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, vehicle: Vehicle | None,
+           net: RoadNetwork, closed_arcs=None):
+    try:
+        return router.route_between(a, b, weights, role=role)
+    except NoRouteError as err:
+        base = net.base_weights.copy()
+        if closed_arcs is not None and len(closed_arcs):
+            base[np.asarray(closed_arcs, dtype=np.int64)] = FORBIDDEN
+        raise NoRouteError(router.explain_no_route(a, b, vehicle, base)) from err
+
+
+def _concat(net: RoadNetwork, stops: list[Snap], found: list) -> Drive:
+    drive = None
+    for (a, b), (cost, path) in zip(zip(stops[:-1], stops[1:]), found):
+        part = _drive(net, a, b, path, cost)
+        drive = part if drive is None else drive.then(part)
+    return drive
+
+
+def _stop_zone(zs: ZoneSet, s: Snap) -> Zone | None:
+    """The sealed/controlled zone a stop lies in (its given or its snapped position), if any."""
+    if zs.tree_wgs is None:
+        return None
+    pts = shapely.points([[s.lon, s.lat], [s.snapped_lon, s.snapped_lat]])
+    hit = zs.tree_wgs.query(pts, predicate="covered_by")
+    if hit.size == 0:
+        return None
+    cands = sorted({int(i) for i in hit[1]})
+    # prefer a sealed zone, then the earliest listed
+    cands.sort(key=lambda i: (zs.nostop[i].risk != "sealed", i))
+    return zs.nostop[cands[0]]
+
+
+def _transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone: Zone, stop: Snap, other: Snap,
+               docking_points: dict, *, end: str) -> _Dock:
+    """Choose the docking point of ``zone`` for a stop inside it and build the inside leg."""
+    net = router.network
+    za = index.zone_arcs(zone)
+    inside_role = f"freight-insideveh:{w.role}"
+    planned = docking_points.get(zone.id) or []
+    if planned:
+        best = None
+        for k, p in enumerate(planned):
+            snap = router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]")
+            a, b = (snap, stop) if end == "destination" else (stop, snap)
+            try:
+                inside_cost, _ = router.route_between(a, b, w.inside_vehicle, role=inside_role)
+                ta, tb = (other, snap) if end == "destination" else (snap, other)
+                router.route_between(ta, tb, w.penalised, role=f"freight-inside:{w.role}")
+            except NoRouteError:
+                continue
+            if best is None or inside_cost < best[0]:
+                best = (inside_cost, snap)
+        if best is None:
+            raise NoRouteError(f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects "
+                               f"the truck and the {end}")
+        dock = best[1]
+        a, b = (dock, stop) if end == "destination" else (stop, dock)
+        cost, path = router.route_between(a, b, w.inside_vehicle, role=inside_role)
+        leg = _leg("inside", net, _drive(net, a, b, path, cost),
+                   note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point")
+        return _Dock(Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
+                                   docking_point=[dock.snapped_lon, dock.snapped_lat], planned=True, leg=leg), dock)
+
+    # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
+    arcs = za.arcs
+    x, y = net.node_xy
+    t_in = shapely.contains_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
+    h_in = shapely.contains_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
+    if end == "destination":
+        cross = arcs[~t_in & h_in]
+        docks = net.tail[cross]
+    else:
+        cross = arcs[t_in & ~h_in]
+        docks = net.head[cross]
+    usable = np.array([w.free[a] != FORBIDDEN or w.inside_vehicle[a] != FORBIDDEN for a in cross], dtype=bool)
+    outside_all = np.ones(docks.size, dtype=bool)
+    for z in zs.nostop:  # a docking point may not lie in another no-stop zone either
+        outside_all &= ~shapely.contains_xy(index.zone_arcs(z).poly_xy, x[docks], y[docks])
+    docks = np.unique(docks[usable & outside_all])
+    if docks.size == 0:
+        raise NoRouteError(f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
+                           f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)")
+    # truck side: reachable without entering this zone (other zones penalised)
+    w_dock = w.penalised.copy()
+    w_dock[za.arcs] = FORBIDDEN
+    other_ends_src = router._ends(other, w_dock, as_source=True)
+    other_ends_dst = router._ends(other, w_dock, as_source=False)
+    stop_ends_dst = router._ends(stop, w.inside_vehicle, as_source=False)
+    stop_ends_src = router._ends(stop, w.inside_vehicle, as_source=True)
+    with router.pool.using(f"freight-dock:{w.role}", w_dock) as engine:
+        if end == "destination":
+            truck = _matrix_ends(engine, other_ends_src, [(int(n), 0.0) for n in docks])
+        else:
+            truck = _matrix_ends(engine, [(int(n), 0.0) for n in docks], other_ends_dst).T
+    with router.pool.using(inside_role, w.inside_vehicle) as engine:
+        if end == "destination":
+            inside = _matrix_ends(engine, [(int(n), 0.0) for n in docks], stop_ends_dst)
+        else:
+            inside = _matrix_ends(engine, stop_ends_src, [(int(n), 0.0) for n in docks]).T
+    truck_best = truck.min(axis=0) if truck.size else np.full(docks.size, np.inf)
+    inside_best = inside.min(axis=1) if inside.size else np.full(docks.size, np.inf)
+    truck_best = truck_best.reshape(-1)
+    ok = np.isfinite(truck_best) & np.isfinite(inside_best)
+    if not ok.any():
+        raise NoRouteError(f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
+                           f"truck without entering the zone and connected to the {end} for an inside vehicle")
+    cand = np.nonzero(ok)[0]
+    k = int(cand[np.lexsort((truck_best[cand], inside_best[cand]))[0]])
+    node = int(docks[k])
+    # a snap standing on the docking node, on an arc outside the zone the truck may use
+    if end == "destination":
+        arcs_at = [a for a in index.in_arcs(node) if w_dock[a] != FORBIDDEN]
+        dock_snap = node_snap(net, node, arcs_at[0], 1.0) if arcs_at else None
+    else:
+        arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
+        dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
+    if dock_snap is None:
+        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
+    # inside leg: an exact-node snap for the inside vehicle
+    if end == "destination":
+        a, b = dock_snap, stop
+    else:
+        a, b = stop, dock_snap
+    with router.pool.using(inside_role, w.inside_vehicle) as engine:
+        if end == "destination":
+            found = engine.route_multi([(node, 0.0)], stop_ends_dst)
+        else:
+            found = engine.route_multi(stop_ends_src, [(node, 0.0)])
+    if found is None:
+        raise NoRouteError(f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary")
+    cost, path = found
+    # a snap exactly on the node: any arc leaving it (fraction 0) or entering it (fraction 1); the
+    # partial first/last part is then empty and dropped by _drive
+    if end == "destination":
+        a = node_snap(net, node, int(index.out_arcs(node)[0]) if index.out_arcs(node).size else int(cross[0]), 0.0)
+    else:
+        b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
+    drive = _drive(net, a, b, path, cost)
+    leg = _leg("inside", net, drive, note=f"inside vehicle {'from' if end == 'destination' else 'to'} the docking point")
+    trans = Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
+                          docking_point=[float(net.node_lon[node]), float(net.node_lat[node])], planned=False, leg=leg)
+    return _Dock(trans, dock_snap)
+
+
+def _matrix_ends(engine, sources: list[tuple[int, float]], targets: list[tuple[int, float]]) -> np.ndarray:
+    """``[len(sources), len(targets)]`` costs including initial costs (``inf`` where unreachable)."""
+    if not sources or not targets:
+        return np.full((len(sources), len(targets)), np.inf)
+    m = engine.matrix([s for s, _ in sources], [t for t, _ in targets])
+    return m + np.array([c for _, c in sources])[:, None] + np.array([c for _, c in targets])[None, :]
+
+
+def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap], legs: list[Leg], drive: Drive,
+            truck_drive: Drive, transshipments: list[Transshipment], choice: str, closed_loop: bool,
+            warnings: list[str], explanation: str, costs: dict, *, truck: bool) -> FreightRoute:
+    net = index.network
+    crossings = zone_crossings(index, zs, truck_drive) if truck else []
+    truck_len = float(truck_drive.part_len(net).sum()) if truck else 0.0
+    truck_time = float(truck_drive.part_time(net).sum()) if truck else 0.0
+    inside_legs = [leg for leg in legs if leg.kind == "inside"]
+    return FreightRoute(
+        origin=[o.lon, o.lat], destination=[d.lon, d.lat],
+        snapped_origin=[stops[0].snapped_lon, stops[0].snapped_lat],
+        snapped_destination=[stops[-1].snapped_lon, stops[-1].snapped_lat],
+        stops=[[s.snapped_lon, s.snapped_lat] for s in stops],
+        legs=legs, zones_crossed=crossings, transshipments=transshipments,
+        length_m=truck_len + sum(leg.length_m for leg in inside_legs),
+        travel_time_s=truck_time + sum(leg.travel_time_s for leg in inside_legs),
+        truck_length_m=truck_len, truck_travel_time_s=truck_time,
+        time_inside_s=float(sum(c.time_inside_s for c in crossings if c.risk in ("sealed", "controlled"))),
+        coordinates=_dedupe(truck_drive.points) if truck else _dedupe(drive.points),
+        arcs=truck_drive.arcs.tolist() if truck else [],
+        choice=choice, closed_loop_delivery=closed_loop, warnings=warnings, explanation=explanation, costs=costs,
+    )

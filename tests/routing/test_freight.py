@@ -1,0 +1,372 @@
+"""Closed-loop freight routing through emergency zones, property-style on real extracts.
+
+Zones are discs of a few hundred metres drawn in the network's local
+projection around seeded random network nodes, so they sit on real streets.
+References are independent: the zone footprint is recomputed here with a
+plain shapely intersection of *every* arc segment, and shortest paths come
+from networkx Dijkstra over a graph with a virtual source and target that
+carry the snapped ends' partial-arc costs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from geo.errors import InvalidInputError, NoRouteError
+from geo.zones import Zone
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
+from routing.freight import INSIDE_FACTOR, closed_loop_route
+from routing.router import Vehicle
+
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+
+
+# ----------------------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------------------
+def disc_zone(net, node: int, radius_m: float, *, zid: str, risk: str = "sealed", **kw) -> Zone:
+    x, y = net.node_xy
+    poly_xy = shapely.Point(float(x[node]), float(y[node])).buffer(radius_m, quad_segs=16)
+    return Zone(id=zid, name=zid, risk=risk, geometry=net.projection.inverse_geom(poly_xy), **kw)
+
+
+def random_zones(net, rng, count: int, *, risks=("sealed", "controlled")) -> list[Zone]:
+    nodes = rng.choice(net.node_count, count, replace=False)
+    return [disc_zone(net, int(n), float(rng.uniform(150, 400)), zid=f"z{k}", risk=risks[k % len(risks)])
+            for k, n in enumerate(nodes)]
+
+
+def footprint(net, zones: list[Zone]) -> tuple[np.ndarray, np.ndarray]:
+    """Independent zone footprint: (mask of arcs with a positive length inside, inside deciseconds)."""
+    nostop = [z for z in zones if z.no_stop]
+    if not nostop:
+        return np.zeros(net.arc_count, dtype=bool), np.zeros(net.arc_count, dtype=np.int64)
+    union = shapely.union_all([net.projection.forward_geom(z.geometry) for z in nostop])
+    x, y = net.node_xy
+    segs = shapely.linestrings(np.stack([np.column_stack([x[net.tail], y[net.tail]]),
+                                         np.column_stack([x[net.head], y[net.head]])], axis=1))
+    inside_m = shapely.length(shapely.intersection(segs, union))
+    mask = inside_m > 1e-6
+    frac = np.minimum(1.0, inside_m / np.maximum(shapely.length(segs), 1e-9))  # planar share
+    inside = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
+    return mask, inside
+
+
+def graph(net, weights) -> nx.DiGraph:
+    G = nx.DiGraph()
+    for a, (u, v, w) in enumerate(zip(net.tail.tolist(), net.head.tolist(), np.asarray(weights).tolist())):
+        if w >= FORBIDDEN:
+            continue
+        if not G.has_edge(u, v) or w < G[u][v]["weight"]:
+            G.add_edge(u, v, weight=w)
+    return G
+
+
+def reference_cost(net, G, weights, o, d) -> float | None:
+    """networkx cost between two snapped points (partial arcs at both ends), or None."""
+    src, dst = ("src",), ("dst",)
+    added = []
+
+    def link(a, b, w):
+        if G.has_edge(a, b):
+            G[a][b]["weight"] = min(G[a][b]["weight"], w)
+        else:
+            G.add_edge(a, b, weight=w)
+            added.append((a, b))
+
+    for snap, is_src in ((o, True), (d, False)):
+        a, r, f = snap.arc, snap.reverse_arc, snap.fraction
+        if weights[a] < FORBIDDEN:
+            if is_src:
+                link(src, int(net.head[a]), (1 - f) * weights[a])
+            else:
+                link(int(net.tail[a]), dst, f * weights[a])
+        if r >= 0 and weights[r] < FORBIDDEN:
+            if is_src:
+                link(src, int(net.head[r]), f * weights[r])
+            else:
+                link(int(net.tail[r]), dst, (1 - f) * weights[r])
+    try:
+        return nx.dijkstra_path_length(G, src, dst, weight="weight") if src in G and dst in G else None
+    except nx.NetworkXNoPath:
+        return None
+    finally:
+        G.remove_edges_from(added)
+        for n in (src, dst):
+            if n in G:
+                G.remove_node(n)
+
+
+def covers_any(zones, lon, lat) -> list[str]:
+    p = shapely.Point(lon, lat)
+    return [z.id for z in zones if z.no_stop and z.geometry.contains(p)]
+
+
+def node_point(net, n) -> list[float]:
+    return [float(net.node_lon[n]), float(net.node_lat[n])]
+
+
+def od_pairs(net, rng, count):
+    for _ in range(count):
+        a, b = rng.choice(net.node_count, 2, replace=False)
+        yield node_point(net, a), node_point(net, b)
+
+
+# ----------------------------------------------------------------------------------
+# (b) and (c): route choice against networkx
+# ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("which,seed,n_zones,pairs", [("andorra", 7, 12, 14), ("monaco", 11, 8, 14)])
+def test_route_choice_matches_networkx(which, seed, n_zones, pairs, request):
+    router = request.getfixturevalue(f"{which}_router")
+    net = router.network
+    rng = np.random.default_rng(seed)
+    zones = random_zones(net, rng, n_zones)
+    mask, inside = footprint(net, zones)
+    free_w = router.vehicle_weights(None)
+    avoid_w = free_w.copy()
+    avoid_w[mask] = FORBIDDEN
+    rule_w = free_w.copy()
+    ok = free_w < FORBIDDEN
+    rule_w[ok] = np.minimum(free_w[ok] + INSIDE_FACTOR * inside[ok], MAX_ARC_WEIGHT)
+    inside_only = np.where(ok, inside, FORBIDDEN)
+    G_free, G_avoid, G_rule, G_inside = graph(net, free_w), graph(net, avoid_w), graph(net, rule_w), graph(net, inside_only)
+    seen = {"avoid_or_free": 0, "min_inside": 0}
+    for o_pt, d_pt in od_pairs(net, rng, pairs * 3):
+        if seen["avoid_or_free"] + seen["min_inside"] >= pairs:
+            break
+        o, d = router.snap(o_pt), router.snap(d_pt)
+        if covers_any(zones, *o_pt) or covers_any(zones, *d_pt) or \
+                covers_any(zones, o.snapped_lon, o.snapped_lat) or covers_any(zones, d.snapped_lon, d.snapped_lat):
+            continue
+        if o.arc in (d.arc, d.reverse_arc):
+            continue
+        route = closed_loop_route(router, o_pt, d_pt, zones=zones, departure=NOW)
+        ref_free = reference_cost(net, G_free, free_w, o, d)
+        assert ref_free == pytest.approx(route.costs["free"], rel=1e-9)
+        ref_avoid = reference_cost(net, G_avoid, avoid_w, o, d)
+        if ref_avoid is not None and ref_avoid <= 1.3 * ref_free:
+            # (b) an avoiding route within the ratio exists: the answer avoids the zones, same time
+            seen["avoid_or_free"] += 1
+            assert route.choice in ("free", "avoid")
+            assert not mask[route.arcs].any()
+            assert route.costs["chosen"] == pytest.approx(ref_avoid, rel=1e-9)
+            assert route.zones_crossed == [] or all(c.risk == "precaution" for c in route.zones_crossed)
+        else:
+            # (c) otherwise: least time inside (networkx on inside-only weights), then the documented rule
+            seen["min_inside"] += 1
+            assert route.choice == "min_inside"
+            ref_inside = reference_cost(net, G_inside, inside_only, o, d)
+            assert route.costs["inside"] == pytest.approx(ref_inside, rel=1e-9, abs=1e-6)
+            assert route.costs["rule"] == pytest.approx(reference_cost(net, G_rule, rule_w, o, d), rel=1e-9)
+            assert "minimises time inside" in route.explanation
+    assert seen["avoid_or_free"] > 0 and seen["min_inside"] > 0, seen
+
+
+# ----------------------------------------------------------------------------------
+# (a) stops never inside, (d) geometry of crossings
+# ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("which,seed", [("andorra", 3), ("monaco", 5)])
+def test_no_stop_inside_and_crossings_geometry(which, seed, request):
+    router = request.getfixturevalue(f"{which}_router")
+    net = router.network
+    rng = np.random.default_rng(seed)
+    zones = random_zones(net, rng, 10, risks=("sealed", "controlled", "precaution"))
+    nostop = [z for z in zones if z.no_stop]
+    proj = net.projection
+    checked_crossings = transships = 0
+    for k in range(24):
+        a, b = (int(v) for v in rng.choice(net.node_count, 2, replace=False))
+        if k % 3 == 0:  # aim the destination (or origin) at a zone's centre
+            zone = nostop[k % len(nostop)]
+            c = zone.geometry.centroid
+            b = net.nearest_node(c.x, c.y)
+        o_pt, d_pt = node_point(net, a), node_point(net, b)
+        if k % 6 == 3:
+            o_pt, d_pt = d_pt, o_pt
+        try:
+            route = closed_loop_route(router, o_pt, d_pt, zones=zones, departure=NOW)
+        except NoRouteError:
+            continue  # e.g. a zone whose only roads are closed to trucks
+        # (a) every truck stop is outside every sealed/controlled zone
+        for lon, lat in route.stops:
+            assert not covers_any(zones, lon, lat), (route.stops, route.transshipments)
+        if covers_any(zones, *d_pt) or covers_any(zones, *o_pt):
+            transships += 1
+            assert route.transshipments and route.legs[0 if route.transshipments[0].end == "origin" else -1].kind == "inside"
+            for t in route.transshipments:
+                assert t.docking_point in route.stops
+        # (d) time and length inside, entry and exit against a shapely intersection of the route line
+        line = shapely.LineString(np.column_stack(proj.forward(*np.array(route.coordinates).T)))
+        by_zone: dict[str, list] = {}
+        for c in route.zones_crossed:
+            by_zone.setdefault(c.zone_id, []).append(c)
+        for zone in zones:
+            poly = proj.forward_geom(zone.geometry)
+            cut = line.intersection(poly)
+            length = cut.length
+            got = by_zone.get(zone.id, [])
+            # same projected vertices, planar arithmetic on both sides: only float noise separates them
+            assert sum(c.length_inside_m for c in got) == pytest.approx(length, abs=0.5), zone.id
+            if length < 1.0:
+                continue
+            checked_crossings += 1
+            pts = shapely.get_coordinates(cut)
+            along = np.array([line.project(shapely.Point(p)) for p in pts])
+            first, last = pts[np.argmin(along)], pts[np.argmax(along)]
+            entry = np.array(proj.forward(*got[0].entry))
+            exit_ = np.array(proj.forward(*got[-1].exit))
+            assert np.hypot(*(entry - first)) < 0.5 and np.hypot(*(exit_ - last)) < 0.5
+            # constant speed per arc: time inside lies between length / fastest and length / slowest arc;
+            # 0.5 % slack because arc times use spherical (haversine) lengths while the projection is
+            # on the WGS-84 ellipsoid (they differ by ~0.2 % at these latitudes)
+            v = net.speed_kph[route.arcs] / 3.6
+            t = sum(c.time_inside_s for c in got)
+            assert 0.995 * length / v.max() <= t <= 1.005 * length / v.min()
+    assert checked_crossings > 0 and transships > 0
+
+
+# ----------------------------------------------------------------------------------
+# (e) validity windows, zone changes, waypoints, transshipment, whitelist, limits
+# ----------------------------------------------------------------------------------
+def _blocking_zone(router, rng, *, risk="sealed", **kw):
+    """A disc over the middle of the fastest route of a random trip, and the trip."""
+    net = router.network
+    while True:
+        o_pt, d_pt = next(od_pairs(net, rng, 1))
+        plain = closed_loop_route(router, o_pt, d_pt, zones=[], departure=NOW)
+        if len(plain.arcs) > 40:
+            mid = int(net.tail[plain.arcs[len(plain.arcs) // 2]])
+            return disc_zone(net, mid, 120, zid="block", risk=risk, **kw), o_pt, d_pt, plain
+
+
+def test_validity_window(andorra_router):
+    rng = np.random.default_rng(21)
+    router = andorra_router
+    for window in ({"valid_from": NOW + timedelta(hours=1)}, {"valid_until": NOW - timedelta(seconds=1)},
+                   {"valid_from": NOW - timedelta(days=2), "valid_until": NOW - timedelta(days=1)}):
+        zone, o_pt, d_pt, plain = _blocking_zone(router, rng, **window)
+        route = closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=NOW)
+        assert route.arcs == plain.arcs and route.zones_crossed == [] and route.choice == "free"
+        # the same zone in force changes the answer
+        active = Zone(id="block", name="b", risk="sealed", geometry=zone.geometry)
+        now_active = closed_loop_route(router, o_pt, d_pt, zones=[active], departure=NOW)
+        assert now_active.choice in ("avoid", "min_inside") and now_active.arcs != plain.arcs
+        # and at a departure inside the window it applies
+        inside_window = (zone.valid_from or zone.valid_until - timedelta(hours=1)) + timedelta(minutes=1)
+        assert closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=inside_window).arcs == now_active.arcs
+
+
+def test_zone_change_takes_effect_without_rebuild(andorra_router):
+    rng = np.random.default_rng(4)
+    zone, o_pt, d_pt, plain = _blocking_zone(andorra_router, rng)
+    topology = andorra_router.base_engine.topology
+    created = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW)
+    assert created.arcs != plain.arcs
+    lifted = closed_loop_route(andorra_router, o_pt, d_pt, zones=[], departure=NOW)
+    assert lifted.arcs == plain.arcs
+    assert andorra_router.base_engine.topology is topology
+
+
+def test_precaution_zone_is_informational(andorra_router):
+    rng = np.random.default_rng(8)
+    zone, o_pt, d_pt, plain = _blocking_zone(andorra_router, rng, risk="precaution")
+    route = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW)
+    assert route.arcs == plain.arcs and route.choice == "free"
+    assert [c.zone_id for c in route.zones_crossed] == ["block"] and route.time_inside_s == 0
+
+
+def test_waypoint_inside_zone_is_rejected(monaco_router):
+    rng = np.random.default_rng(2)
+    net = monaco_router.network
+    zone = random_zones(net, rng, 1)[0]
+    c = zone.geometry.centroid
+    o_pt, d_pt = next(od_pairs(net, rng, 1))
+    with pytest.raises(InvalidInputError, match="z0"):
+        closed_loop_route(monaco_router, o_pt, d_pt, zones=[zone], waypoints=[[c.x, c.y]], departure=NOW)
+
+
+def test_waypoints_are_visited(monaco_router):
+    rng = np.random.default_rng(12)
+    net = monaco_router.network
+    o_pt, w_pt, d_pt = (node_point(net, int(n)) for n in rng.choice(net.node_count, 3, replace=False))
+    route = closed_loop_route(monaco_router, o_pt, d_pt, zones=[], waypoints=[w_pt], departure=NOW)
+    assert len(route.stops) == 3
+    assert route.stops[1] == pytest.approx(w_pt, abs=1e-7)
+    direct = closed_loop_route(monaco_router, o_pt, d_pt, zones=[], departure=NOW)
+    assert route.truck_travel_time_s >= direct.truck_travel_time_s - 1e-6
+
+
+def _zone_with_destination(router, rng):
+    net = router.network
+    for _ in range(50):
+        zone = random_zones(net, rng, 1)[0]
+        c = zone.geometry.centroid
+        d = net.nearest_node(c.x, c.y)
+        if covers_any([zone], *node_point(net, d)):
+            return zone, node_point(net, d)
+    raise AssertionError("no zone with a node at its centre")
+
+
+def test_transshipment_and_planned_docking_point(andorra_router):
+    rng = np.random.default_rng(31)
+    net = andorra_router.network
+    zone, d_pt = _zone_with_destination(andorra_router, rng)
+    o_pt = node_point(net, int(rng.integers(net.node_count)))
+    route = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW)
+    t = route.transshipment
+    assert t is not None and t.end == "destination" and not t.planned and t.zone_id == zone.id
+    assert route.legs[-1].kind == "inside" and route.stops[-1] == t.docking_point
+    assert not covers_any([zone], *t.docking_point)
+    assert t.leg.coordinates[-1] == pytest.approx(andorra_router.snap(d_pt) and
+                                                  [andorra_router.snap(d_pt).snapped_lon, andorra_router.snap(d_pt).snapped_lat])
+    assert route.travel_time_s == pytest.approx(route.truck_travel_time_s + t.leg.travel_time_s)
+    # a planned docking point wins over the boundary crossings
+    planned = t.leg.coordinates[len(t.leg.coordinates) // 2]
+    with_plan = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW,
+                                  docking_points={zone.id: [planned]})
+    assert with_plan.transshipment.planned
+    # symmetric: an origin inside the zone
+    back = closed_loop_route(andorra_router, d_pt, o_pt, zones=[zone], departure=NOW)
+    assert back.transshipment.end == "origin" and back.legs[0].kind == "inside"
+    assert not covers_any([zone], *back.stops[0])
+
+
+def test_whitelist_delivery_is_point_to_point(andorra_router):
+    rng = np.random.default_rng(31)
+    net = andorra_router.network
+    zone, d_pt = _zone_with_destination(andorra_router, rng)
+    o_pt = node_point(net, int(rng.integers(net.node_count)))
+    route = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW, destination_whitelisted=True)
+    assert route.closed_loop_delivery and route.transshipment is None
+    assert route.choice == "min_inside" and any("whitelist" in w for w in route.warnings)
+    assert covers_any([zone], *route.stops[-1])
+
+
+def test_no_legal_route_names_the_limit(andorra_router):
+    net = andorra_router.network
+    limited = np.nonzero(np.isfinite(net.maxweight_t))[0]
+    origin = node_point(net, 0)
+    for arc in limited[:40]:
+        d_pt = [float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
+                float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2)]
+        try:
+            closed_loop_route(andorra_router, origin, d_pt, zones=[], vehicle=Vehicle(weight_t=30), departure=NOW)
+        except NoRouteError as err:
+            assert "maxweight" in str(err)
+            break
+    else:
+        pytest.fail("no maxweight-limited dead end found in the first 40 limited arcs")
+    # closures: every arc forbidden -> the message names the closures
+    with pytest.raises(NoRouteError, match="closures"):
+        closed_loop_route(andorra_router, origin, node_point(net, 100), zones=[], departure=NOW,
+                          closed_arcs=np.arange(net.arc_count))
+
+
+def test_bad_ratio(monaco_router):
+    with pytest.raises(InvalidInputError, match="max_detour_ratio"):
+        closed_loop_route(monaco_router, [7.42, 43.73], [7.43, 43.74], zones=[], max_detour_ratio=0.5)
