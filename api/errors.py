@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from geo.errors import (
     BaotongError,
@@ -18,6 +20,26 @@ from geo.errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorPublic(BaseModel):
+    """Every 4xx body: ``detail`` says what was wrong and with which value."""
+
+    detail: str | list[dict[str, Any]]
+    error: str | None = None
+    reasons: list[str] | None = None
+
+
+#: Documented on every router: the error answers any endpoint may give.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "Malformed request"},
+    401: {"model": ErrorPublic, "description": "Missing, unknown, revoked or expired bearer token"},
+    403: {"model": ErrorPublic, "description": "The token's role may not do this"},
+    404: {"model": ErrorPublic, "description": "Unknown id"},
+    409: {"model": ErrorPublic, "description": "Conflicts with stored state"},
+    413: {"model": ErrorPublic, "description": "Request body too large"},
+    422: {"model": ErrorPublic, "description": "Invalid input, naming the field and value"},
+}
 
 STATUS = (
     (NotFoundError, 404),

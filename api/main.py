@@ -39,7 +39,7 @@ def _include_routers(app: FastAPI) -> None:
     from api.routes import health, maps, routes, sites, zones
 
     for module in (health, zones, sites, routes, maps):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     # Feature routers that register themselves when present.
     import importlib
 
@@ -51,7 +51,7 @@ def _include_routers(app: FastAPI) -> None:
             if err.name != f"api.routes.{name}":
                 raise
             continue
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
         features.append(module)
     # a feature module may define map_layers(state, session) -> list[maps.views.MapLayer] for GET /map
     app.state.baotong.caches["features"] = features
