@@ -323,12 +323,21 @@ def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: s
     seg = seg_arcs[hit][keep]
     rev = net.reverse_arc[seg]
     cand = np.concatenate([seg, rev[rev >= 0]])
-    # a point 1 m inside each end, so a line drawn from a junction picks the road it follows
-    step = min(1.0, line.length / 2)
-    start = _nearest_segment(net, lines[hit][keep], seg, line.interpolate(step))
-    end = _nearest_segment(net, lines[hit][keep], seg, line.interpolate(line.length - step))
-    forward = _path_along(net, cand, start, end, line)
-    backward = _path_along(net, cand, end, start, shapely.LineString(line.coords[::-1]))
+    # the candidate nodes nearest to the line's two ends
+    cnodes = np.unique(np.concatenate([net.tail[cand], net.head[cand]]))
+    x, y = net.node_xy
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    start = int(cnodes[np.argmin((x[cnodes] - x0) ** 2 + (y[cnodes] - y0) ** 2)])
+    end = int(cnodes[np.argmin((x[cnodes] - x1) ** 2 + (y[cnodes] - y1) ** 2)])
+    if start == end:  # a line within one segment: the segment under its middle, in the line's direction
+        mid = line.interpolate(0.5, normalized=True)
+        s_arc = int(seg[np.argmin(shapely.distance(lines[hit][keep], mid))])
+        forward = [a for a in (s_arc, int(net.reverse_arc[s_arc])) if a >= 0 and
+                   (x[net.head[a]] - x[net.tail[a]]) * (x1 - x0) + (y[net.head[a]] - y[net.tail[a]]) * (y1 - y0) > 0]
+        backward = [a for a in (s_arc, int(net.reverse_arc[s_arc])) if a >= 0 and a not in forward]
+    else:
+        forward = _path_along(net, cand, start, end)
+        backward = _path_along(net, cand, end, start)
     picked = {"both": forward + backward, "forward": forward, "backward": backward}[direction]
     if not picked:
         raise InvalidInputError(f"no road runs continuously along `geometry` in direction {direction!r} "
@@ -338,60 +347,29 @@ def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: s
     return _finish(net, "line", direction, picked_arr, distance)
 
 
-def _nearest_segment(net: RoadNetwork, segs, seg_arcs: np.ndarray, point) -> int:
-    import shapely
-
-    return int(seg_arcs[int(np.argmin(shapely.distance(segs, point)))])
-
-
-def _path_along(net: RoadNetwork, cand: np.ndarray, start_seg: int, end_seg: int, line) -> list[int]:
-    """Arcs of the shortest directed path (by length) over ``cand`` from the start segment to the end segment.
-
-    The path includes the end segments when they can be driven in this
-    direction; it is empty when there is no such path.
-    """
-    import shapely
+def _path_along(net: RoadNetwork, cand: np.ndarray, start: int, end: int) -> list[int]:
+    """Arcs of the shortest directed path (by length) over the arcs ``cand`` from node ``start`` to ``end``
+    (empty when there is none)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
 
     nodes, local = np.unique(np.concatenate([net.tail[cand], net.head[cand]]), return_inverse=True)
     lt, lh = local[: cand.size], local[cand.size:]
-    order = np.argsort(-net.length_m[cand])  # later (shorter) duplicates win in the dict below
     best: dict[tuple[int, int], int] = {}
-    for i in order.tolist():
+    for i in np.argsort(-net.length_m[cand]).tolist():  # the shortest parallel arc wins
         best[int(lt[i]), int(lh[i])] = int(cand[i])
     keys = np.array(list(best.keys()), dtype=np.int64).reshape(-1, 2)
     arcs_ = np.array(list(best.values()), dtype=np.int64)
     g = coo_matrix((net.length_m[arcs_] + 1e-3, (keys[:, 0], keys[:, 1])), shape=(nodes.size, nodes.size)).tocsr()
-    pos = {int(n): i for i, n in enumerate(nodes.tolist())}
-    ends_of = lambda a: [pos[int(net.tail[a])], pos[int(net.head[a])]]  # noqa: E731
-    if start_seg == end_seg:  # one segment: the arc that runs the line's way
-        options = [a for a in (start_seg, int(net.reverse_arc[start_seg])) if a >= 0 and a in set(cand.tolist())]
-        x, y = net.node_xy
-        lx, ly = line.coords[-1][0] - line.coords[0][0], line.coords[-1][1] - line.coords[0][1]
-        return [a for a in options if (x[net.head[a]] - x[net.tail[a]]) * lx + (y[net.head[a]] - y[net.tail[a]]) * ly > 0]
-    src, dst = ends_of(start_seg), ends_of(end_seg)
-    dist, pred = dijkstra(g, directed=True, indices=src, return_predecessors=True)
-    i, j = np.unravel_index(np.argmin(dist[:, dst]), (len(src), len(dst)))
-    if not np.isfinite(dist[i, dst[j]]):
+    s, t = int(np.searchsorted(nodes, start)), int(np.searchsorted(nodes, end))
+    dist, pred = dijkstra(g, directed=True, indices=s, return_predecessors=True)
+    if not np.isfinite(dist[t]):
         return []
-    path_nodes = [dst[j]]
-    while path_nodes[-1] != src[i]:
-        path_nodes.append(int(pred[i, path_nodes[-1]]))
-    path_nodes.reverse()
-    out = [best[u, v] for u, v in zip(path_nodes[:-1], path_nodes[1:])]
-    # take in the end segments when the path stopped at their near end
-    for seg, at_start in ((start_seg, True), (end_seg, False)):
-        for a in (seg, int(net.reverse_arc[seg])):
-            if a < 0 or a in out or (local_t := pos.get(int(net.tail[a]))) is None:
-                continue
-            local_h = pos[int(net.head[a])]
-            if at_start and local_h == path_nodes[0] and local_t not in path_nodes:
-                out.insert(0, a)
-            if not at_start and local_t == path_nodes[-1] and local_h not in path_nodes:
-                out.append(a)
-    del shapely
-    return out
+    path = [t]
+    while path[-1] != s:
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    return [best[u, v] for u, v in zip(path[:-1], path[1:])]
 
 
 # ----------------------------------------------------------------------------------
@@ -696,7 +674,8 @@ def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.n
     out["corridors"] = corridor_rows(corridors)
 
     # -- bridge -------------------------------------------------------------------
-    is_bridge, cut_nodes, edges = disconnects(net.node_count, net.tail, net.head, usable, closed)
+    blocked = closed[np.asarray(after.weights)[closed] == FORBIDDEN]  # a checkpoint or lane closes nothing
+    is_bridge, cut_nodes, edges = disconnects(net.node_count, net.tail, net.head, usable, blocked)
     out["bridge"] = {"is_bridge": is_bridge, "nodes_cut_off": cut_nodes, "removed_segments": len(edges)}
 
     # -- OD sample ----------------------------------------------------------------
