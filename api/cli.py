@@ -103,25 +103,35 @@ def cmd_network_build(args) -> int:
 
 
 def cmd_route(args) -> int:
+    """A closed-loop truck route through the zones active now in the configured database."""
+    from datetime import UTC, datetime
+
+    from api import crud
+    from api.db import make_engine, migrate, session_factory
+    from api.routes.routes import freight_to_document
+    from api.state import load_router
+    from routing.freight import closed_loop_route
     from routing.router import Vehicle
 
     settings = _settings()
-    from api.state import load_router
-
     router = load_router(args.network or settings.network, str(settings.cache_dir), settings.engine, settings.max_snap_m)
     vehicle = Vehicle(height_m=args.height, weight_t=args.weight, width_m=args.width) if (
         args.height or args.weight or args.width) else None
-    plan = router.route(args.origin, args.destination, vehicle=vehicle)
-    from api.routes.routes import plan_to_public
-
-    doc = plan_to_public(plan, route_id="cli")
-    out = {k: doc[k] for k in ("origin", "destination", "length_m", "travel_time_s", "warnings")}
+    now = datetime.now(UTC)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    with session_factory(make_engine(settings.database_url))() as session:
+        zones = crud.list_zones(session, active_at=now)
+    route = closed_loop_route(router, args.origin, args.destination, zones=zones, vehicle=vehicle, departure=now)
+    doc = freight_to_document(route, route_id="cli", departure=now)
+    out = {k: doc[k] for k in ("origin", "destination", "length_m", "travel_time_s", "choice", "zones_crossed",
+                               "transshipment", "warnings", "explanation")}
     out["legs"] = [{k: leg[k] for k in ("kind", "length_m", "travel_time_s")} for leg in doc["legs"]]
     print(json.dumps(out, indent=2, ensure_ascii=False))
     if args.map:
         from maps.views import RouteView, route_map
 
-        route_map(RouteView.from_dict(doc), static_prefix=args.static_prefix).save(args.map)
+        route_map(RouteView.from_dict(doc), zones=zones, static_prefix=args.static_prefix).save(args.map)
         print(f"map written to {args.map}", file=sys.stderr)
     return 0
 

@@ -112,22 +112,28 @@ class VehicleIn(BaseModel):
 
 
 class RouteCreate(BaseModel):
-    origin: LonLat = Field(min_length=2, max_length=2, description="[lon, lat]")
-    destination: LonLat = Field(min_length=2, max_length=2, description="[lon, lat]")
-    waypoints: list[LonLat] = Field(default_factory=list, max_length=25)
-    departure: datetime | None = None
+    """A closed-loop truck trip; ``origin``/``destination`` may be omitted when a site id names them."""
+
+    origin: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
+    destination: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
+    waypoints: list[LonLat] = Field(default_factory=list, max_length=25,
+                                    description="intermediate stops [[lon, lat], ...]; never inside a sealed/controlled zone")
+    departure: datetime | None = Field(default=None, description="zones active at this time apply (default now)")
     vehicle: VehicleIn | None = None
-    max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0)
-    destination_site_id: str | None = None
+    max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0,
+                                           description="accept a zone-avoiding route up to this x the fastest (1.3)")
+    destination_site_id: str | None = Field(default=None, description="a site; a whitelist enterprise inside a sealed "
+                                            "zone makes the trip a closed-loop point-to-point delivery")
     origin_site_id: str | None = None
     crs: Crs = "wgs84"
 
 
 class LegPublic(BaseModel):
-    kind: str
+    kind: str = Field(description="origin, transit, destination, or inside (the inside vehicle of a transshipment)")
     length_m: float
     travel_time_s: float
     geometry: dict
+    coordinates: list[LonLat] = Field(default_factory=list)
     note: str | None = None
 
 
@@ -154,6 +160,11 @@ class RoutePublic(BaseModel):
     geometry: dict
     legs: list[LegPublic]
     zones_crossed: list[ZoneCrossing] = Field(default_factory=list)
-    transshipment: dict | None = None
+    transshipment: dict | None = Field(default=None, description="keyed by end (`origin`/`destination`): zone, "
+                                       "`docking_point` [lon, lat], `planned`, the inside vehicle's leg")
     warnings: list[str] = Field(default_factory=list)
     explanation: str | None = None
+    choice: str | None = Field(default=None, description="free, avoid, min_inside or inside")
+    closed_loop_delivery: bool = False
+    time_inside_s: float = 0.0
+    stops: list[LonLat] = Field(default_factory=list, description="where the truck stops, in order")

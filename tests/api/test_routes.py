@@ -1,0 +1,231 @@
+"""POST /routes: closed-loop routing through the zones in the database; bad input stores nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy import func, select
+
+from api.models import RouteRow, ZoneRow
+
+# Andorra la Vella (Vial de la Unió) to Canillo: up the CG-2 valley road
+ORIGIN = [1.5343, 42.5078]
+DESTINATION = [1.5970, 42.5670]
+
+
+def count(app, model) -> int:
+    with app.state.baotong.sessions() as s:
+        return s.scalar(select(func.count()).select_from(model).where(
+            *( [model.deleted_at.is_(None)] if hasattr(model, "deleted_at") else [])))
+
+
+def disc_feature(app, lon, lat, radius_m, **props) -> dict:
+    props.setdefault("risk", "sealed")
+    net = app.state.baotong.network
+    x, y = net.projection.forward(lon, lat)
+    poly = net.projection.inverse_geom(shapely.Point(x, y).buffer(radius_m, quad_segs=16))
+    return {"type": "Feature", "geometry": mapping(poly), "properties": props}
+
+
+def plain(client, h, **extra):
+    r = client.post("/routes", json={"origin": ORIGIN, "destination": DESTINATION, **extra}, headers=h)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def middle_of(route) -> list[float]:
+    coords = route["geometry"]["coordinates"]
+    return coords[len(coords) // 2]
+
+
+def test_roles(client, auth_headers):
+    body = {"origin": ORIGIN, "destination": DESTINATION}
+    assert client.post("/routes", json=body).status_code == 401
+    assert client.post("/routes", json=body, headers=auth_headers("checkpoint")).status_code == 403
+    assert client.post("/routes", json=body, headers=auth_headers("county")).status_code == 403
+    assert client.post("/routes", json=body, headers=auth_headers("planner")).status_code == 201
+
+
+def band_feature(lat: float, half_height_deg: float = 0.002, **props) -> dict:
+    """A zone across the whole network from west to east: every trip from south to north crosses it."""
+    props.setdefault("risk", "sealed")
+    left, right = 1.42, 1.737
+    ring = [[left, lat - half_height_deg], [right, lat - half_height_deg], [right, lat + half_height_deg],
+            [left, lat + half_height_deg], [left, lat - half_height_deg]]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}
+
+
+def test_closed_loop_route_through_a_zone_and_zone_changes(app, client, auth_headers):
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    before = plain(client, h)
+    assert before["choice"] == "free" and before["zones_crossed"] == []
+    assert {leg["kind"] for leg in before["legs"]} <= {"origin", "transit", "destination"}
+    assert "arcs" not in before and "costs" not in before
+    # a sealed band across the valley: no way around, the truck passes through (never refused)
+    zone = client.post("/zones", json=band_feature(42.537, name="Encamp"), headers=hp)
+    assert zone.status_code == 201, zone.text
+    zid = zone.json()["id"]
+    after = plain(client, h)
+    assert after["choice"] == "min_inside"
+    crossing = next(c for c in after["zones_crossed"] if c["zone_id"] == zid)
+    assert crossing["risk"] == "sealed" and crossing["time_inside_s"] > 0 and crossing["length_inside_m"] > 0
+    assert crossing["entry"][1] < crossing["exit"][1]  # driving north
+    assert after["time_inside_s"] == pytest.approx(sum(c["time_inside_s"] for c in after["zones_crossed"]), abs=0.2)
+    assert any("do not stop" in w for w in after["warnings"])
+    assert "no route avoids" in after["explanation"]
+    # stored with the truck's arcs (internal), read back without them
+    from api import crud
+
+    with app.state.baotong.sessions() as s:
+        stored = crud.get_route(s, after["id"])
+    assert stored["arcs"] and isinstance(stored["arcs"][0], int)
+    got = client.get(f"/routes/{after['id']}")
+    assert got.status_code == 200 and got.json()["zones_crossed"] == after["zones_crossed"] and "arcs" not in got.json()
+    page = client.get(f"/routes/{after['id']}/map")
+    assert page.status_code == 200 and "leaflet" in page.text.lower()
+    # deleting the zone lifts it on the next query
+    assert client.delete(f"/zones/{zid}", headers=hp).status_code == 204
+    lifted = plain(client, h)
+    assert lifted["geometry"] == before["geometry"] and lifted["zones_crossed"] == []
+
+
+def test_avoiding_detour_beyond_the_ratio(app, client, auth_headers):
+    """A small zone on the fastest road: the detour is beyond 1.3x, so rule 3 applies; its least
+    time inside is zero (the detour), which it takes -- explained, not refused."""
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    before = plain(client, h)
+    assert client.post("/zones", json=disc_feature(app, *middle_of(before), 250), headers=hp).status_code == 201
+    after = plain(client, h)
+    assert after["choice"] == "min_inside" and after["zones_crossed"] == []
+    assert after["travel_time_s"] > 1.3 * before["travel_time_s"]
+    assert "more than max_detour_ratio 1.3" in after["explanation"]
+    relaxed = plain(client, h, max_detour_ratio=5)
+    assert relaxed["choice"] == "avoid" and relaxed["geometry"] == after["geometry"]
+
+
+def test_validity_window_at_departure(app, client, auth_headers):
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    before = plain(client, h, departure="2026-03-01T08:00:00Z")
+    lon, lat = middle_of(before)
+    feature = disc_feature(app, lon, lat, 250, valid_from="2026-03-02T00:00:00Z", valid_until="2026-03-09T00:00:00Z")
+    assert client.post("/zones", json=feature, headers=hp).status_code == 201
+    early = plain(client, h, departure="2026-03-01T08:00:00Z")
+    late = plain(client, h, departure="2026-03-10T08:00:00Z")
+    during = plain(client, h, departure="2026-03-05T08:00:00Z")
+    assert early["geometry"] == before["geometry"] == late["geometry"]
+    assert during["choice"] in ("avoid", "min_inside") and during["geometry"] != before["geometry"]
+
+
+def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, auth_headers):
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    assert client.post("/zones", json=disc_feature(app, *DESTINATION, 300, name="Sealed"), headers=hp).status_code == 201
+    r = plain(client, h)
+    trans = r["transshipment"]["destination"]
+    assert trans["planned"] is False and r["legs"][-1]["kind"] == "inside"
+    assert r["stops"][-1] == trans["docking_point"]
+    # a whitelist enterprise's site there: closed-loop point-to-point delivery
+    site = {"type": "Feature", "geometry": {"type": "Point", "coordinates": DESTINATION},
+            "properties": {"kind": "enterprise", "whitelist": True, "name": "Pharma"}}
+    sid = client.post("/sites", json=site, headers=hp).json()["id"]
+    wl = client.post("/routes", json={"origin": ORIGIN, "destination_site_id": sid}, headers=h)
+    assert wl.status_code == 201, wl.text
+    assert wl.json()["closed_loop_delivery"] is True and wl.json()["transshipment"] is None
+    assert client.post("/routes", json={"origin": ORIGIN, "destination_site_id": "site_nope"},
+                       headers=h).status_code == 404
+
+
+def test_planned_docking_point_hook(app, client, auth_headers, monkeypatch):
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    zid = client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).json()["id"]
+    first = plain(client, h)["transshipment"]["destination"]
+    planned = first["leg"]["coordinates"][len(first["leg"]["coordinates"]) // 2]
+
+    class Hook:
+        @staticmethod
+        def docking_points(state, session):
+            return {zid: [planned]}
+
+    monkeypatch.setitem(app.state.baotong.caches, "features", [Hook])
+    got = plain(client, h)["transshipment"]["destination"]
+    assert got["planned"] is True
+
+
+def test_closed_arcs_hook_blocks(app, client, auth_headers, monkeypatch):
+    h = auth_headers("dispatcher")
+    arc_count = app.state.baotong.network.arc_count
+
+    class Hook:
+        @staticmethod
+        def closed_arcs(state, session, at):
+            return np.arange(arc_count)
+
+    monkeypatch.setitem(app.state.baotong.caches, "features", [Hook])
+    n = count(app, RouteRow)
+    r = client.post("/routes", json={"origin": ORIGIN, "destination": DESTINATION}, headers=h)
+    assert r.status_code == 422 and "closures" in r.json()["detail"]
+    assert count(app, RouteRow) == n
+
+
+@pytest.mark.parametrize(
+    ("feature", "needle"),
+    [
+        ({"type": "Polygon", "coordinates": []}, "empty"),
+        ({"type": "Polygon", "coordinates": [[]]}, "ring"),
+        # self-intersecting and collapsing to no area: cannot be repaired
+        ({"type": "Polygon", "coordinates": [[[1.52, 42.50], [1.53, 42.51], [1.52, 42.50], [1.53, 42.51], [1.52, 42.50]]]},
+         "invalid"),
+        ({"type": "Polygon", "coordinates": [[[30.0, 10.0], [30.1, 10.0], [30.1, 10.1], [30.0, 10.0]]]},
+         "outside the network bbox"),
+    ],
+)
+def test_bad_zones_store_nothing(app, client, auth_headers, feature, needle):
+    r = client.post("/zones", json={"type": "Feature", "geometry": feature, "properties": {"risk": "sealed"}},
+                    headers=auth_headers("planner"))
+    assert r.status_code == 422 and needle in r.json()["detail"], r.text
+    assert count(app, ZoneRow) == 0
+
+
+def test_bowtie_is_repaired_with_a_note(client, auth_headers):
+    bowtie = [[1.52, 42.50], [1.53, 42.51], [1.53, 42.50], [1.52, 42.51], [1.52, 42.50]]
+    r = client.post("/zones", json={"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+                                    "properties": {"risk": "sealed"}}, headers=auth_headers("planner"))
+    assert r.status_code == 201 and any("repaired" in n for n in r.json()["properties"]["notes"])
+
+
+def test_bad_route_requests_store_nothing(app, client, auth_headers):
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    before = plain(client, h)
+    n = count(app, RouteRow)
+    zid = client.post("/zones", json=disc_feature(app, *middle_of(before), 200, risk="controlled"),
+                      headers=hp).json()["id"]
+    cases = [
+        ({"origin": ORIGIN, "destination": DESTINATION, "waypoints": [middle_of(before)]}, zid),
+        ({"origin": ORIGIN, "destination": [1.4207, 42.4368]}, "nearest drivable road"),
+        ({"origin": ORIGIN, "destination": [30.0, 10.0]}, "destination"),
+        ({"origin": ORIGIN}, "destination"),
+        ({"origin": ORIGIN, "destination": DESTINATION, "max_detour_ratio": 0.5}, "max_detour_ratio"),
+        ({"origin": ORIGIN, "destination": DESTINATION, "waypoints": [[1.5]]}, "waypoints"),
+    ]
+    for body, needle in cases:
+        r = client.post("/routes", json=body, headers=h)
+        assert r.status_code == 422, (body, r.text)
+        assert needle in str(r.json()["detail"]), (body, r.text)
+    assert count(app, RouteRow) == n
+
+
+def test_truck_limit_blocks_names_it(app, client, auth_headers):
+    net = app.state.baotong.network
+    h = auth_headers("dispatcher")
+    for arc in np.nonzero(np.isfinite(net.maxweight_t))[0][:40]:
+        n = count(app, RouteRow)
+        d = [float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
+             float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2)]
+        r = client.post("/routes", json={"origin": ORIGIN, "destination": d, "vehicle": {"weight_t": 30}}, headers=h)
+        if r.status_code == 422:
+            assert "maxweight" in r.json()["detail"]
+            assert count(app, RouteRow) == n
+            break
+    else:
+        pytest.fail("no maxweight-limited dead end among the first 40 limited arcs")
