@@ -17,7 +17,13 @@ and weight is validated before it reaches native code; a metric that queries
 are using is never mutated -- changes are customised into a spare metric
 that is then swapped in atomically; and more than
 :data:`FULL_CUSTOMIZE_ABOVE` changed arcs trigger a full re-customisation,
-which is faster than a partial update at that size.
+which is faster than a partial update at that size -- unless the changed arcs
+are spatially compact (a zone, a closure area: at most
+:data:`PARTIAL_MAX_FRACTION` of the arcs, inside at most
+:data:`COMPACT_CELL_FRACTION` of a grid laid over the network).  A partial
+update's cost grows with the part of the hierarchy the changes touch: on a
+250,000-node graph a 9,000-arc disk updates in ~0.45 s against ~1.5 s for a
+full customisation, while 9,000 scattered arcs would take ~9 s.
 """
 
 from __future__ import annotations
@@ -41,8 +47,15 @@ logger = logging.getLogger(__name__)
 FORBIDDEN = 2_147_483_647
 #: The largest weight of a usable arc; keeps every path cost below ``FORBIDDEN``.
 MAX_ARC_WEIGHT = 1 << 24
-#: Above this many changed arcs a full re-customisation beats partial updates.
+#: Above this many changed arcs a full re-customisation beats partial updates
+#: (unless the changes are compact, see :data:`COMPACT_CELL_FRACTION`).
 FULL_CUSTOMIZE_ABOVE = 1000
+#: Compact changes of at most this fraction of the arcs still use a partial update.
+PARTIAL_MAX_FRACTION = 0.03
+#: Changes are compact when their arcs fall in at most this fraction of a
+#: ``COMPACT_GRID x COMPACT_GRID`` grid over the network's bbox.
+COMPACT_CELL_FRACTION = 0.04
+COMPACT_GRID = 64
 
 ENGINES = ("cch", "scipy", "networkx")
 
@@ -233,13 +246,20 @@ class _Metric:
         self.native = pyroutingkit.CCHMetric(topology)
         self.native.customize(self.weights.astype(np.uint32))
 
-    def sync(self, target: np.ndarray) -> int:
-        """Bring this metric's weights to ``target``; returns how many arcs changed."""
+    def sync(self, target: np.ndarray, compact=None) -> int:
+        """Bring this metric's weights to ``target``; returns how many arcs changed.
+
+        ``compact(changed_arc_ids) -> bool`` says whether a large change is local
+        enough for a partial update (default: never).
+        """
         changed = np.nonzero(self.weights != target)[0]
         if changed.size == 0:
             return 0
+        full = changed.size > FULL_CUSTOMIZE_ABOVE and not (
+            compact is not None and changed.size <= PARTIAL_MAX_FRACTION * target.size and compact(changed)
+        )
         with self.lock:
-            if changed.size > FULL_CUSTOMIZE_ABOVE:
+            if full:
                 self.native.customize(target.astype(np.uint32))
             else:
                 self.native.update_weights(changed.astype(np.uint32), target[changed].astype(np.uint32))
@@ -285,6 +305,7 @@ class CCHEngine(Engine):
                     target.mkdir(parents=True, exist_ok=True)
                     topology.save(str(target))
         self.topology = topology
+        self._cells = self._grid_cells(lon, lat)
         self._live = _Metric(topology, self._base)
         self._spare: _Metric | None = None
 
@@ -297,14 +318,38 @@ class CCHEngine(Engine):
     def fork(self, weights=None) -> CCHEngine:
         """A new engine on the same topology with its own weights (default: the base)."""
         w = self._base if weights is None else weights
-        return CCHEngine(self.tail, self.head, self.node_count, w, topology=self.topology)
+        engine = CCHEngine(self.tail, self.head, self.node_count, w, topology=self.topology)
+        engine._cells = self._cells
+        return engine
+
+    def _grid_cells(self, lon, lat) -> np.ndarray | None:
+        """The grid cell of every arc's tail (see :data:`COMPACT_GRID`), or ``None`` without coordinates."""
+        if lon is None or lat is None or self.arc_count == 0:
+            return None
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        if lon.shape != (self.node_count,) or lat.shape != (self.node_count,) or not (
+                np.isfinite(lon).all() and np.isfinite(lat).all()):
+            return None
+        cells = []
+        for v in (lon, lat):
+            lo, span = v.min(), np.ptp(v)
+            if span <= 0:
+                return None
+            cells.append(np.minimum(((v - lo) / span * COMPACT_GRID).astype(np.int64), COMPACT_GRID - 1))
+        return (cells[1] * COMPACT_GRID + cells[0])[self.tail]
+
+    def _is_compact(self, changed: np.ndarray) -> bool:
+        if self._cells is None:
+            return False
+        occupied = np.unique(self._cells[changed]).size
+        return occupied <= COMPACT_CELL_FRACTION * COMPACT_GRID * COMPACT_GRID
 
     def _apply(self, new_weights: np.ndarray) -> None:
         spare = self._spare
         if spare is None:
             spare = _Metric(self.topology, new_weights)
         else:
-            spare.sync(new_weights)
+            spare.sync(new_weights, self._is_compact)
         self._spare, self._live = self._live, spare  # atomic swap of references
 
     def route(self, source: int, target: int) -> PathResult | None:

@@ -36,7 +36,7 @@ from routing import roads
 logger = logging.getLogger(__name__)
 
 #: Bump when the build changes what a cached network holds.
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 DEFAULT_MAX_SNAP_M = 500.0
 WEIGHT_UNIT_S = 0.1  # integer arc weights are deciseconds of travel time
 

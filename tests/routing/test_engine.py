@@ -352,6 +352,75 @@ def test_synthetic_graph_small_is_strongly_connected_and_cch_matches_networkx():
     assert cch.route(s, t).cost == ref.route(s, t).cost
 
 
+def test_cch_large_compact_change_uses_a_partial_update_and_stays_exact(monkeypatch):
+    """A zone of > FULL_CUSTOMIZE_ABOVE arcs in one area takes the partial path; scattered arcs the full one."""
+    from bench.synthetic import synthetic_network
+    from routing import engine as engine_mod
+
+    net = synthetic_network(15_000, seed=3)
+    cch = make_engine("cch", net)
+    ref = make_engine("scipy", net)  # exact, and quick to re-weight
+    x, y = net.node_xy
+    centre = int(np.argmin((x - np.median(x)) ** 2 + (y - np.median(y)) ** 2))
+    d2 = (x[net.tail] - x[centre]) ** 2 + (y[net.tail] - y[centre]) ** 2
+    disk = np.argsort(d2)[: FULL_CUSTOMIZE_ABOVE + 200]
+    scattered = np.random.default_rng(4).choice(net.arc_count, size=disk.size, replace=False)
+    assert disk.size <= engine_mod.PARTIAL_MAX_FRACTION * net.arc_count
+    assert cch._is_compact(disk) and not cch._is_compact(scattered)
+    assert cch.fork()._is_compact(disk)
+
+    calls: list[tuple[str, int]] = []
+
+    class Recorder:  # stands in front of the native metric and records how it is updated
+        def __init__(self, native):
+            self._native = native
+
+        def customize(self, weights):
+            calls.append(("customize", len(weights)))
+            return self._native.customize(weights)
+
+        def update_weights(self, arcs, weights):
+            calls.append(("update_weights", len(arcs)))
+            return self._native.update_weights(arcs, weights)
+
+        def __getattr__(self, name):
+            return getattr(self._native, name)
+
+    real_sync = engine_mod._Metric.sync
+
+    def sync(self, target, compact=None):
+        if not isinstance(self.native, Recorder):
+            self.native = Recorder(self.native)
+        return real_sync(self, target, compact)
+
+    monkeypatch.setattr(engine_mod._Metric, "sync", sync)
+    pairs = np.random.default_rng(5).integers(0, net.node_count, size=(60, 2)).tolist()
+
+    def agree(arcs):
+        ref.set_weights(cch.weights)
+        np.testing.assert_array_equal(ref.weights[arcs], FORBIDDEN)
+        for s, t in pairs:
+            a, b = cch.route(s, t), ref.route(s, t)
+            assert (a is None) == (b is None)
+            if a is not None:
+                assert a.cost == b.cost and cch.validate_path(a, s, t)
+
+    # the first change builds the spare metric; afterwards the spare holds the previous change
+    cch.forbid(disk[:5])
+    cch.restore()
+    calls.clear()
+    cch.forbid(disk)  # the spare goes from disk[:5] to the whole disk: one compact change
+    assert calls == [("update_weights", disk.size - 5)]
+    agree(disk)
+    cch.restore()
+    calls.clear()
+    cch.forbid(scattered)  # from the disk to scattered arcs: a full customisation
+    assert [c[0] for c in calls] == ["customize"]
+    agree(scattered)
+    cch.restore()
+    agree(np.array([], dtype=np.int64))
+
+
 # ----------------------------------------------------------------------------------
 # Real extracts: every engine agrees with networkx
 # ----------------------------------------------------------------------------------
