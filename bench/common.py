@@ -188,6 +188,8 @@ def machine() -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        # other work on a shared machine skews timings: say how busy it was
+        "loadavg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
