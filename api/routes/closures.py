@@ -130,20 +130,41 @@ def green_channel_arcs(session: Session) -> dict[str, np.ndarray]:
             for g in session.scalars(select(GreenChannelRow)).all()}
 
 
-def pass_corridors(session: Session) -> tuple[list[rules.Corridor], list[str]]:
-    """Valid passes' corridors for the impact analysis.
+def pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple[list[rules.Corridor], list[str]]:
+    """Corridors of the passes valid during ``[starts, ends)`` (not revoked), from their stored routes' arc ids.
 
-    Extension point: the passes table (``api/models_passes.py``) had not landed
-    when closures did; until it is wired here, passes are not part of the impact.
+    Reads ``api.models_passes.PassRow`` when the passes feature is installed;
+    without it passes are left out of the impact, with a note.
     """
-    return [], ["valid passes are not included in the impact yet (no passes table when closures landed)"]
+    try:
+        from api.models_passes import PassRow
+    except ImportError:
+        return [], ["valid passes are not included in the impact (the passes feature is not installed)"]
+    out, notes, missing = [], [], 0
+    rows = session.scalars(select(PassRow).where(PassRow.revoked_at.is_(None))).all()
+    for row in rows:
+        if not (_aware(row.valid_from) < ends and starts < _aware(row.valid_until)):
+            continue
+        try:
+            doc = crud.get_route(session, row.route_id)
+        except NotFoundError:
+            doc = {}
+        if not doc.get("arcs"):
+            missing += 1
+            continue
+        out.append(rules.Corridor(f"pass {row.pass_no}", "pass", np.asarray(doc["arcs"], dtype=np.int64),
+                                  doc.get("travel_time_s"), row.plate))
+    if missing:
+        notes.append(f"{missing} valid pass(es) have no stored route arcs and were not checked")
+    return out, notes
 
 
-def impact_for(state, session: Session, arcs: np.ndarray, mode: str, at: datetime, *,
+def impact_for(state, session: Session, arcs: np.ndarray, mode: str, at: datetime, until: datetime, *,
                exclude: str | None = None) -> dict:
     """The impact of closing ``arcs`` in ``mode`` at ``at``, on copies of the weights.
 
-    ``before`` is the truck network with the other hard-barrier closures active
+    Stored routes with arc ids and the passes valid during ``[at, until)`` are
+    checked for detours. ``before`` is the truck network with the other hard-barrier closures active
     at ``at``; ``after`` adds this closure. Both run on private
     :class:`~routing.router.MetricPool` roles, never the live routing metrics.
     """
@@ -177,7 +198,7 @@ def impact_for(state, session: Session, arcs: np.ndarray, mode: str, at: datetim
                                         doc.get("travel_time_s")))
     if skipped:
         notes.append(f"{skipped} stored route(s) carry no arc ids and were not checked")
-    passes, pass_notes = pass_corridors(session)
+    passes, pass_notes = pass_corridors(session, at, until)
     corridors += passes
     notes += pass_notes
     with router.pool.using("closure-impact:before", base) as before, \
@@ -284,7 +305,7 @@ def create_closure(body: ClosureCreate, state: StateDep, session: SessionDep,
     starts, ends = _check_window(state, body)
     match = _match(state, body)
     _check_overlap(session, match.arcs, starts, ends)
-    impact = impact_for(state, session, match.arcs, body.mode, starts)
+    impact = impact_for(state, session, match.arcs, body.mode, starts, ends)
     decision = rules.decide(state.network, match.arcs, body.mode, rules=rules_table(state),
                             green_channels=green_channel_arcs(session), cut_enterprises=impact["cut_enterprises"])
     status_ = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
@@ -348,7 +369,8 @@ def closure_impact(closure_id: str, state: StateDep, session: SessionDep) -> dic
     """The closure's impact recomputed now (current sites, green channels, stored routes)."""
     row = _get_row(session, closure_id)
     arcs = np.asarray(json.loads(row.arcs), dtype=np.int64)
-    return {"id": row.id, **impact_for(state, session, arcs, row.mode, _aware(row.starts_at), exclude=row.id)}
+    return {"id": row.id, **impact_for(state, session, arcs, row.mode, _aware(row.starts_at), _aware(row.ends_at),
+                                       exclude=row.id)}
 
 
 def _check_level(row: ClosureRow, user: User, action: str) -> None:
