@@ -59,8 +59,11 @@ def rules_table(state):
 # ----------------------------------------------------------------------------------
 # Hooks
 # ----------------------------------------------------------------------------------
-def _active_rows(session: Session, at: datetime, *, modes=("hard_barrier",), exclude: str | None = None) -> list[ClosureRow]:
-    q = select(ClosureRow).where(ClosureRow.status == "approved", ClosureRow.mode.in_(modes))
+def _active_rows(session: Session, at: datetime, network: str, *, modes=("hard_barrier",),
+                 exclude: str | None = None) -> list[ClosureRow]:
+    """Approved closures in force at ``at`` whose arc ids refer to ``network`` (the loaded network's source)."""
+    q = select(ClosureRow).where(ClosureRow.status == "approved", ClosureRow.mode.in_(modes),
+                                 ClosureRow.network == network)
     rows = [r for r in session.scalars(q).all() if _aware(r.starts_at) <= at < _aware(r.ends_at)]
     return [r for r in rows if r.id != exclude]
 
@@ -72,7 +75,7 @@ def closed_arcs(state, session: Session, at: datetime | None = None) -> np.ndarr
     Checkpoint and lane closures keep the road open and are not included.
     """
     at = _aware(at) or datetime.now(UTC)
-    rows = _active_rows(session, at)
+    rows = _active_rows(session, at, state.network.source)
     if not rows:
         return np.zeros(0, dtype=np.int64)
     return np.unique(np.concatenate([np.asarray(json.loads(r.arcs), dtype=np.int64) for r in rows]))
@@ -171,7 +174,7 @@ def impact_for(state, session: Session, arcs: np.ndarray, mode: str, at: datetim
     router = state.router
     net = router.network
     base = router.truck_weights.copy()
-    others = [np.asarray(json.loads(r.arcs), dtype=np.int64) for r in _active_rows(session, at, exclude=exclude)]
+    others = [np.asarray(json.loads(r.arcs), dtype=np.int64) for r in _active_rows(session, at, net.source, exclude=exclude)]
     if others:
         base[np.concatenate(others)] = rules.FORBIDDEN
     after = rules.closure_weights(net, base, arcs, mode)

@@ -307,3 +307,30 @@ def test_impact_lists_stored_routes_and_valid_passes(api):
     assert row["kind"] == "route" and row["closed_arcs_used"] > 0
     assert row["severed"] or row["new_travel_time_s"] > row["travel_time_s"]
     assert rows["pass 410800000001"]["kind"] == "pass"
+
+
+def test_post_routes_avoids_an_approved_closure_in_force(api):
+    from api import crud
+
+    net = api.state.network
+    way = way_of(net, ref="CG-2", grade="provincial")
+    closed = set(net.arcs_of_way(way).tolist())
+    chain = rules.chains(net, net.arcs_of_way(way))[0]
+    origin, destination = net.path_coords([chain[0], chain[-1]])
+
+    def route_arcs(departure: datetime) -> set[int] | None:
+        r = api.post("/routes", json={"origin": origin, "destination": destination,
+                                      "departure": departure.isoformat()}, headers=api.h["dispatcher"])
+        if r.status_code == 422:
+            return None  # no way round at all
+        assert r.status_code == 201, r.text
+        with api.state.sessions() as s:
+            return set(crud.get_route(s, r.json()["id"])["arcs"])
+
+    c = request(api, {"way_ids": [way], "mode": "hard_barrier"}).json()
+    start = datetime.fromisoformat(c["starts_at"])
+    assert closed & route_arcs(start + timedelta(minutes=5))  # pending: not in effect
+    api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
+    during = route_arcs(start + timedelta(minutes=5))
+    assert during is None or not closed & during
+    assert closed & route_arcs(start - timedelta(seconds=30))  # not started yet
