@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     max_snap_m: float = 500.0
     max_detour_ratio: float = 1.3
     corridor_buffer_m: float = 500.0
+    #: Vehicle passes: hours a nucleic-acid test stays fresh (ordinary / mobile, high-contact roles),
+    #: the longest validity window and how far ahead of issuance a pass may start.
+    test_validity_h: float = Field(default=48.0, gt=0, le=24 * 30)
+    mobile_test_validity_h: float = Field(default=24.0, gt=0, le=24 * 30)
+    max_pass_days: float = Field(default=7.0, gt=0, le=90)
+    max_pass_lead_days: float = Field(default=7.0, gt=0, le=90)
     #: Demo scenario loaded into an empty database by ``baotong serve`` in dev mode.
     scenario: Path | None = PROJECT_ROOT / "data" / "demo_scenario.geojson"
     #: Basemap tiles (an intranet tile server in production); none = vector layers on a plain background.

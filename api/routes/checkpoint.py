@@ -1,0 +1,30 @@
+"""The checkpoint page (``GET /checkpoint``): plain HTML/JS for staff on a phone, no CDN.
+
+Scan with the camera (the vendored qr-scanner library under ``/static/vendor/qr-scanner/``) or
+paste the code; the position comes from the device (``navigator.geolocation``) or is typed as
+``lon,lat``; the officer's bearer token is kept in the browser's ``localStorage``.  The page posts
+to ``POST /passes/verify`` and shows a one-glance green PASS / red STOP with every reason in
+Chinese and English.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+router = APIRouter(tags=["passes"])
+PAGE = Path(__file__).resolve().parents[1] / "templates" / "checkpoint.html"
+
+
+@lru_cache(maxsize=1)
+def _page() -> str:
+    return PAGE.read_text("utf-8")
+
+
+@router.get("/checkpoint", response_class=HTMLResponse)
+def checkpoint_page() -> HTMLResponse:
+    """The checkpoint page (public HTML; verifying needs a ``checkpoint`` token typed into it)."""
+    return HTMLResponse(_page(), headers={"Cache-Control": "no-cache"})
