@@ -128,9 +128,10 @@ def map_layers(state, session: Session) -> list:
 # ----------------------------------------------------------------------------------
 # Impact
 # ----------------------------------------------------------------------------------
-def green_channel_arcs(session: Session) -> dict[str, np.ndarray]:
+def green_channel_arcs(session: Session, network: str) -> dict[str, np.ndarray]:
+    """``{channel id: arc ids}`` of the green channels stored for ``network``."""
     return {g.id: np.asarray(json.loads(g.arcs), dtype=np.int64)
-            for g in session.scalars(select(GreenChannelRow)).all()}
+            for g in session.scalars(select(GreenChannelRow).where(GreenChannelRow.network == network)).all()}
 
 
 def pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple[list[rules.Corridor], list[str]]:
@@ -310,7 +311,7 @@ def create_closure(body: ClosureCreate, state: StateDep, session: SessionDep,
     _check_overlap(session, match.arcs, starts, ends)
     impact = impact_for(state, session, match.arcs, body.mode, starts, ends)
     decision = rules.decide(state.network, match.arcs, body.mode, rules=rules_table(state),
-                            green_channels=green_channel_arcs(session), cut_enterprises=impact["cut_enterprises"])
+                            green_channels=green_channel_arcs(session, state.network.source), cut_enterprises=impact["cut_enterprises"])
     status_ = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
     now = utcnow()
     row = ClosureRow(
