@@ -156,11 +156,13 @@ class ZoneSet:
 
     key: tuple
     zones: list[Zone]  # all active zones (crossings are reported for every risk)
+    footprints: list[ZoneArcs]  # aligned with ``zones``
     nostop: list[Zone]
     inside_ds: np.ndarray  # int64 per arc: deciseconds inside the no-stop union (0 outside)
     mask: np.ndarray  # bool per arc: meets a no-stop zone
     tree_wgs: shapely.STRtree | None  # over nostop geometries, for stop containment
-    tree_xy: shapely.STRtree | None  # over projected active-zone geometries, for crossings
+    tree_xy: shapely.STRtree | None  # over projected active-zone geometries
+    arc_zone: tuple = ()  # CSR (indptr, zone, inside_m) over arcs
 
 
 @dataclass
@@ -184,6 +186,7 @@ class FreightIndex:
         self._sets: OrderedDict[tuple, ZoneSet] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
         self._lock = threading.RLock()
+        self._seg_m: np.ndarray | None = None
         net = self.network
         order = np.argsort(net.tail, kind="stable")
         self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)), order)
@@ -201,12 +204,16 @@ class FreightIndex:
 
     # -- zones -------------------------------------------------------------------------
     @staticmethod
-    def zone_key(zone: Zone) -> tuple:
-        return (zone.id, tuple(round(v, 9) for v in zone.geometry.bounds))
+    def zone_keys(zones: list[Zone]) -> list[tuple]:
+        """Cache keys of zones: id and rounded bounds (ids are immutable; bounds guard against reuse)."""
+        if not zones:
+            return []
+        bounds = np.round(shapely.bounds(np.array([z.geometry for z in zones], dtype=object)), 9).tolist()
+        return [(z.id, tuple(b)) for z, b in zip(zones, bounds)]
 
-    def zone_arcs(self, zone: Zone) -> ZoneArcs:
+    def zone_arcs(self, zone: Zone, key: tuple | None = None) -> ZoneArcs:
         """The arcs of ``zone`` and their inside lengths (cached by zone id and bounds)."""
-        key = self.zone_key(zone)
+        key = key or self.zone_keys([zone])[0]
         with self._lock:
             hit = self._zones.get(key)
             if hit is not None:
@@ -227,32 +234,39 @@ class FreightIndex:
 
     def zone_set(self, zones: list[Zone]) -> ZoneSet:
         """Derived data for the active ``zones`` (cached by their keys)."""
-        key = tuple(sorted((self.zone_key(z), z.risk) for z in zones))
+        keys = self.zone_keys(zones)
+        key = tuple(sorted(zip(keys, (z.risk for z in zones))))
         with self._lock:
             hit = self._sets.get(key)
             if hit is not None:
                 self._sets.move_to_end(key)
                 return hit
         net = self.network
+        order = sorted(range(len(zones)), key=lambda i: (keys[i], zones[i].risk))
+        zones = [zones[i] for i in order]
+        footprints = [self.zone_arcs(zones[k], keys[i]) for k, i in enumerate(order)]
         nostop = [z for z in zones if z.no_stop]
         inside_m = np.zeros(net.arc_count)
         count = np.zeros(net.arc_count, dtype=np.int32)
-        for z in nostop:
-            za = self.zone_arcs(z)
-            inside_m[za.arcs] += za.inside_m
-            count[za.arcs] += 1
+        for z, za in zip(zones, footprints):
+            if z.no_stop:
+                inside_m[za.arcs] += za.inside_m
+                count[za.arcs] += 1
         multi = np.nonzero(count > 1)[0]
         if multi.size:  # overlapping zones: measure against their union
-            union = shapely.union_all([self.zone_arcs(z).poly_xy for z in nostop])
+            union = shapely.union_all([za.poly_xy for z, za in zip(zones, footprints) if z.no_stop])
             inside_m[multi] = segment_inside_m(net, multi, union)
         mask = count > 0
-        seg_m = segment_xy_m(net, np.arange(net.arc_count))
+        if self._seg_m is None:
+            self._seg_m = segment_xy_m(net, np.arange(net.arc_count))
+        seg_m = self._seg_m
         frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
         inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
         zs = ZoneSet(
-            key=key, zones=list(zones), nostop=nostop, inside_ds=inside_ds, mask=mask,
+            key=key, zones=zones, footprints=footprints, nostop=nostop, inside_ds=inside_ds, mask=mask,
             tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
-            tree_xy=shapely.STRtree([self.zone_arcs(z).poly_xy for z in zones]) if zones else None,
+            tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
+            arc_zone=_arc_zone_matrix(net.arc_count, footprints),
         )
         with self._lock:
             self._sets[key] = zs
@@ -288,6 +302,17 @@ class FreightIndex:
             while len(self._weights) > self.max_sets:
                 self._weights.popitem(last=False)
         return w
+
+
+def _arc_zone_matrix(arc_count: int, footprints: list[ZoneArcs]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays ``(indptr, zone, inside_m)`` over arcs: the zones each arc runs through."""
+    rows = np.concatenate([za.arcs for za in footprints] + [np.zeros(0, dtype=np.int64)])
+    cols = np.concatenate([np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)]
+                          + [np.zeros(0, dtype=np.int64)])
+    vals = np.concatenate([za.inside_m for za in footprints] + [np.zeros(0)])
+    order = np.argsort(rows, kind="stable")
+    indptr = np.searchsorted(rows[order], np.arange(arc_count + 1))
+    return indptr, cols[order], vals[order]
 
 
 def freight_index(router: Router) -> FreightIndex:
@@ -392,44 +417,61 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     net = index.network
     proj = net.projection
     pts = drive_xy(net, drive)
-    box = shapely.box(*pts.min(axis=0), *pts.max(axis=0))
-    hits = sorted(int(i) for i in zs.tree_xy.query(box))
     part_xy = np.hypot(*(pts[1:] - pts[:-1]).T)  # projected part lengths: inside shares are planar
     part_time = drive.part_time(net)
-    out: list[tuple[int, ZoneCrossing]] = []
-    for i in hits:
+    indptr, zcol, zval = zs.arc_zone  # (part, zone, metres of the whole arc inside) for every hit
+    lo, hi = indptr[drive.arcs], indptr[drive.arcs + 1]
+    n = hi - lo
+    if not n.any():
+        return []
+    part = np.repeat(np.arange(drive.arcs.size), n)
+    flat = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(int(n.sum()))
+    zone_i, inside = zcol[flat], zval[flat].copy()
+    partial = np.nonzero(drive.fracs[part] < 1.0 - 1e-12)[0]
+    if partial.size:  # a part of an arc: measure it (a part of an arc outside the zone is outside too)
+        k = part[partial]
+        segs = shapely.linestrings(np.stack([pts[k], pts[k + 1]], axis=1))
+        polys = np.array([zs.footprints[z].poly_xy for z in zone_i[partial]], dtype=object)
+        inside[partial] = shapely.length(shapely.intersection(segs, polys))
+    keep = inside > 1e-6
+    part, zone_i, inside = part[keep], zone_i[keep], inside[keep]
+    if part.size == 0:
+        return []
+    order = np.lexsort((part, zone_i))
+    part, zone_i, inside = part[order], zone_i[order], inside[order]
+    start = np.ones(part.size, dtype=bool)
+    start[1:] = (zone_i[1:] != zone_i[:-1]) | (part[1:] != part[:-1] + 1)
+    first = np.nonzero(start)[0]
+    last = np.concatenate([first[1:], [part.size]]) - 1
+    share = np.minimum(1.0, inside / np.maximum(part_xy[part], 1e-12))
+    times = np.add.reduceat(share * part_time[part], first)
+    lengths = np.add.reduceat(inside, first)
+    runs = list(zip(zone_i[first].tolist(), part[first].tolist(), part[last].tolist(), times.tolist(),
+                    lengths.tolist()))
+    if not runs:
+        return []
+    runs.sort(key=lambda r: (r[1], r[0]))
+    # entry: where the first part of a run meets the zone first; exit: where the last part leaves it last
+    ends = np.array([[r[1] for r in runs], [r[2] for r in runs]]).T.reshape(-1)
+    polys = np.repeat(np.array([zs.footprints[r[0]].poly_xy for r in runs], dtype=object), 2)
+    segs = shapely.linestrings(np.stack([pts[ends], pts[ends + 1]], axis=1))
+    coords, which = shapely.get_coordinates(shapely.intersection(segs, polys), return_index=True)
+    out_xy = pts[ends].copy()  # fall back to the part start (touching only)
+    dist = np.hypot(coords[:, 0] - pts[ends][which, 0], coords[:, 1] - pts[ends][which, 1])
+    for k in range(len(ends)):
+        sel = np.nonzero(which == k)[0]
+        if sel.size:
+            j = sel[np.argmin(dist[sel])] if k % 2 == 0 else sel[np.argmax(dist[sel])]
+            out_xy[k] = coords[j]
+    lon, lat = proj.inverse(out_xy[:, 0], out_xy[:, 1])
+    lon, lat = np.asarray(lon).tolist(), np.asarray(lat).tolist()
+    out = []
+    for n, (i, _, _, t, length) in enumerate(runs):
         zone = zs.zones[i]
-        za = index.zone_arcs(zone)
-        inside = np.zeros(drive.arcs.size)
-        full = drive.fracs >= 1.0 - 1e-12
-        pos = np.searchsorted(za.arcs, drive.arcs)
-        pos = np.minimum(pos, max(za.arcs.size - 1, 0))
-        member = za.arcs.size > 0
-        found = (za.arcs[pos] == drive.arcs) if member else np.zeros(drive.arcs.size, dtype=bool)
-        inside[full & found] = za.inside_m[pos[full & found]]
-        partial = np.nonzero(~full & found)[0]  # a part of an arc outside the zone is outside too
-        if partial.size:
-            segs = shapely.linestrings(np.stack([pts[partial], pts[partial + 1]], axis=1))
-            inside[partial] = shapely.length(shapely.intersection(segs, za.poly_xy))
-        on = inside > 1e-6
-        if not on.any():
-            continue
-        idx = np.nonzero(on)[0]
-        breaks = np.nonzero(np.diff(idx) > 1)[0]
-        for run in np.split(idx, breaks + 1):
-            lo, hi = int(run[0]), int(run[-1])
-            entry = _end_inside(shapely.linestrings(pts[lo:lo + 2]), za.poly_xy, first=True)
-            exit_ = _end_inside(shapely.linestrings(pts[hi:hi + 2]), za.poly_xy, first=False)
-            elon, elat = proj.inverse(*entry)
-            xlon, xlat = proj.inverse(*exit_)
-            share = np.minimum(1.0, inside[run] / np.maximum(part_xy[run], 1e-12))
-            out.append((lo, ZoneCrossing(
-                zone_id=zone.id, name=zone.name, risk=zone.risk,
-                entry=[float(elon), float(elat)], exit=[float(xlon), float(xlat)],
-                time_inside_s=float((share * part_time[run]).sum()), length_inside_m=float(inside[run].sum()),
-            )))
-    out.sort(key=lambda pair: pair[0])
-    return [c for _, c in out]
+        out.append(ZoneCrossing(zone_id=zone.id, name=zone.name, risk=zone.risk,
+                                entry=[lon[2 * n], lat[2 * n]], exit=[lon[2 * n + 1], lat[2 * n + 1]],
+                                time_inside_s=t, length_inside_m=length))
+    return out
 
 
 def drive_xy(net: RoadNetwork, drive: Drive) -> np.ndarray:
@@ -438,17 +480,6 @@ def drive_xy(net: RoadNetwork, drive: Drive) -> np.ndarray:
     heads = net.head[drive.arcs[:-1]]
     ex, ey = net.projection.forward(drive.points[[0, -1], 0], drive.points[[0, -1], 1])
     return np.column_stack([np.concatenate([[ex[0]], x[heads], [ex[1]]]), np.concatenate([[ey[0]], y[heads], [ey[1]]])])
-
-
-def _end_inside(segment, poly_xy, *, first: bool) -> tuple[float, float]:
-    """Where a segment first enters (``first``) or last leaves a polygon."""
-    start = shapely.get_coordinates(segment)[0]
-    coords = shapely.get_coordinates(shapely.intersection(segment, poly_xy))
-    if coords.size == 0:
-        return float(start[0]), float(start[1])
-    d = np.hypot(coords[:, 0] - start[0], coords[:, 1] - start[1])
-    k = int(np.argmin(d) if first else np.argmax(d))
-    return float(coords[k, 0]), float(coords[k, 1])
 
 
 # ----------------------------------------------------------------------------------
@@ -544,31 +575,41 @@ def closed_loop_route(
             inside_after = t.trans.leg
 
     stops = [truck_o, *wps, truck_d]
-    # 1. free, 2. avoid, 3. penalised (see the module docstring)
-    free = [_route(router, a, b, w.free, f"freight-free:{w.role}", vehicle, net, closed_arcs)
-            for a, b in zip(stops[:-1], stops[1:])]
-    free_cost = sum(c for c, _ in free)
+    # 1. free, 2. avoid, 3. penalised (see the module docstring).  Shortcuts, exact under the rule:
+    # the least-inside route has no inside time iff some route avoids the zones, and then it is the
+    # fastest avoiding route; if its time also equals the free time, a fastest route avoids them.
+    pairs = list(zip(stops[:-1], stops[1:]))
+    roles = {k: f"freight-{k}:{w.role}" for k in ("free", "avoid", "inside")}
+    free_cost = 0.0
+    for a, b in pairs:
+        try:
+            free_cost += _best(router, a, b, w.free, roles["free"], want_path=False)[0]
+        except NoRouteError:
+            _route(router, a, b, w.free, roles["free"], vehicle, net, closed_arcs)  # raises, naming the limit
     avoid_cost = None
-    chosen = None
     if not zs.mask.any():
-        chosen, choice = free, "free"
+        chosen, choice = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], "free"
     else:
-        free_drive = _concat(net, stops, free)
-        if not zs.mask[free_drive.arcs].any() and not closed_loop:
-            chosen, choice = free, "free"
-        elif not closed_loop:
+        chosen = [_best(router, a, b, w.penalised, roles["inside"]) for a, b in pairs]
+        pen = _concat(net, stops, chosen)
+        pen_inside = float((pen.fracs * zs.inside_ds[pen.arcs]).sum()) if pen.arcs.size else 0.0
+        pen_time = float((pen.fracs * w.free[pen.arcs]).sum()) if pen.arcs.size else 0.0
+        choice = "min_inside"
+        if closed_loop:
+            pass
+        elif pen_inside == 0:
+            avoid_cost = pen_time
+            if abs(pen_time - free_cost) <= 1e-6 * max(1.0, free_cost):
+                choice = "free"
+            elif pen_time <= max_detour_ratio * free_cost:
+                choice = "avoid"
+        else:
             try:
-                avoid = [router.route_between(a, b, w.avoid, role=f"freight-avoid:{w.role}")
-                         for a, b in zip(stops[:-1], stops[1:])]
-                avoid_cost = sum(c for c, _ in avoid)
-                if avoid_cost <= max_detour_ratio * free_cost:
-                    chosen, choice = avoid, "avoid"
+                avoid_cost = sum(_best(router, a, b, w.avoid, roles["avoid"], want_path=False)[0] for a, b in pairs)
             except NoRouteError:
                 avoid_cost = None
-        if chosen is None:
-            chosen = [router.route_between(a, b, w.penalised, role=f"freight-inside:{w.role}")
-                      for a, b in zip(stops[:-1], stops[1:])]
-            choice = "min_inside"
+            if avoid_cost is not None and avoid_cost <= max_detour_ratio * free_cost:
+                chosen, choice = [_best(router, a, b, w.avoid, roles["avoid"]) for a, b in pairs], "avoid"
     drive = _concat(net, stops, chosen)
     time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
@@ -629,6 +670,35 @@ def _route(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, veh
         raise NoRouteError(router.explain_no_route(a, b, vehicle, base)) from err
 
 
+def _best(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, *,
+          want_path: bool = True) -> tuple[float, object]:
+    """Like :meth:`Router.route_between` (same ends, same costs, same metric roles), but one
+    many-to-many call picks the best end pair and only that pair's path is unpacked.
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected under these weights.
+    """
+    direct = router._same_arc(a, b, weights)
+    src = router._ends(a, weights, as_source=True)
+    dst = router._ends(b, weights, as_source=False)
+    cost, path = np.inf, None
+    if src and dst:
+        with router.pool.using(role, weights) as engine:
+            m = _matrix_ends(engine, src, dst)
+            i, j = np.unravel_index(int(np.argmin(m)), m.shape)
+            if np.isfinite(m[i, j]):
+                cost = float(m[i, j])
+                if want_path and (direct is None or direct > cost):
+                    path = engine.route(src[i][0], dst[j][0])
+    if direct is not None and direct <= cost:
+        return float(direct), None
+    if not np.isfinite(cost):
+        raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
+    return cost, path
+
+
 def _concat(net: RoadNetwork, stops: list[Snap], found: list) -> Drive:
     drive = None
     for (a, b), (cost, path) in zip(zip(stops[:-1], stops[1:]), found):
@@ -655,7 +725,7 @@ def _transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zon
                docking_points: dict, *, end: str) -> _Dock:
     """Choose the docking point of ``zone`` for a stop inside it and build the inside leg."""
     net = router.network
-    za = index.zone_arcs(zone)
+    za = zs.footprints[zs.zones.index(zone)]
     inside_role = f"freight-insideveh:{w.role}"
     planned = docking_points.get(zone.id) or []
     if planned:
@@ -695,8 +765,9 @@ def _transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zon
         docks = net.head[cross]
     usable = np.array([w.free[a] != FORBIDDEN or w.inside_vehicle[a] != FORBIDDEN for a in cross], dtype=bool)
     outside_all = np.ones(docks.size, dtype=bool)
-    for z in zs.nostop:  # a docking point may not lie in another no-stop zone either
-        outside_all &= ~shapely.contains_xy(index.zone_arcs(z).poly_xy, x[docks], y[docks])
+    for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
+        if z.no_stop:
+            outside_all &= ~shapely.contains_xy(zfp.poly_xy, x[docks], y[docks])
     docks = np.unique(docks[usable & outside_all])
     if docks.size == 0:
         raise NoRouteError(f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
@@ -771,6 +842,16 @@ def _matrix_ends(engine, sources: list[tuple[int, float]], targets: list[tuple[i
     return m + np.array([c for _, c in sources])[:, None] + np.array([c for _, c in targets])[None, :]
 
 
+def _join(parts: list[list[list[float]]]) -> list[list[float]]:
+    """Concatenate consecutive legs' coordinates (each leg starts where the previous ended)."""
+    out: list[list[float]] = []
+    for coords in parts:
+        out.extend(coords[1:] if out and coords and coords[0] == out[-1] else coords)
+    if len(out) == 1:
+        out.append(list(out[0]))
+    return out
+
+
 def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap], legs: list[Leg], drive: Drive,
             truck_drive: Drive, transshipments: list[Transshipment], choice: str, closed_loop: bool,
             warnings: list[str], explanation: str, costs: dict, *, truck: bool) -> FreightRoute:
@@ -779,6 +860,7 @@ def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap
     truck_len = float(truck_drive.part_len(net).sum()) if truck else 0.0
     truck_time = float(truck_drive.part_time(net).sum()) if truck else 0.0
     inside_legs = [leg for leg in legs if leg.kind == "inside"]
+    truck_coords = [leg.coordinates for leg in legs if leg.kind != "inside"] if truck else []
     return FreightRoute(
         origin=[o.lon, o.lat], destination=[d.lon, d.lat],
         snapped_origin=[stops[0].snapped_lon, stops[0].snapped_lat],
@@ -789,7 +871,7 @@ def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap
         travel_time_s=truck_time + sum(leg.travel_time_s for leg in inside_legs),
         truck_length_m=truck_len, truck_travel_time_s=truck_time,
         time_inside_s=float(sum(c.time_inside_s for c in crossings if c.risk in ("sealed", "controlled"))),
-        coordinates=_dedupe(truck_drive.points) if truck else _dedupe(drive.points),
+        coordinates=_join(truck_coords) if truck_coords else _dedupe((truck_drive if truck else drive).points),
         arcs=truck_drive.arcs.tolist() if truck else [],
         choice=choice, closed_loop_delivery=closed_loop, warnings=warnings, explanation=explanation, costs=costs,
     )
