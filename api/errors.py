@@ -31,14 +31,20 @@ class ErrorPublic(BaseModel):
 
 
 #: Documented on every router: the error answers any endpoint may give.
+_ERRORS = {
+    400: "Malformed request",
+    401: "Missing, unknown, revoked or expired bearer token",
+    403: "The token's role may not do this",
+    404: "Unknown id",
+    409: "Conflicts with stored state",
+    413: "Request body too large",
+    422: "Invalid input, naming the field and value",
+}
+#: Documented on every router: the error answers any endpoint may give, always JSON (also on HTML pages).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorPublic, "description": "Malformed request"},
-    401: {"model": ErrorPublic, "description": "Missing, unknown, revoked or expired bearer token"},
-    403: {"model": ErrorPublic, "description": "The token's role may not do this"},
-    404: {"model": ErrorPublic, "description": "Unknown id"},
-    409: {"model": ErrorPublic, "description": "Conflicts with stored state"},
-    413: {"model": ErrorPublic, "description": "Request body too large"},
-    422: {"model": ErrorPublic, "description": "Invalid input, naming the field and value"},
+    code: {"model": ErrorPublic, "description": text,
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}}
+    for code, text in _ERRORS.items()
 }
 
 STATUS = (
@@ -58,7 +64,44 @@ def status_for(err: BaotongError) -> int:
     return 400
 
 
+def _flat_routes(routes) -> list:
+    out = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_flat_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
+def allowed_methods(app: FastAPI, scope) -> list[str]:
+    """Every method some route serves at this path (Starlette's 405 names only the first match's)."""
+    from starlette.routing import Match
+
+    matches = []
+    for route in _flat_routes(app.routes):
+        route_methods = getattr(route, "methods", None)
+        if not route_methods:
+            continue
+        match, _ = route.matches({**scope, "method": next(iter(route_methods))})
+        if match == Match.FULL:
+            matches.append(route)
+    # a literal path (/plans/stations) outranks a template that also matches it (/plans/{plan_id})
+    literal = [r for r in matches if r.path == scope.get("path")]
+    methods: set[str] = set()
+    for route in literal or matches:
+        methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        headers = dict(err.headers or {})
+        if err.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
+        return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
+
     @app.exception_handler(BaotongError)
     async def _domain_error(request: Request, err: BaotongError) -> JSONResponse:
         code = status_for(err)

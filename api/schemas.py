@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 LonLat = list[float]
 Crs = Literal["wgs84", "gcj02"]
+
+
+def _iso_only(value: Any) -> Any:
+    """Refuse numbers (pydantic would read them as Unix times): the API takes ISO 8601 date-times."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip().lstrip("+-").replace(
+            ".", "", 1).isdigit()):
+        raise ValueError(f"expected an ISO 8601 date-time such as 2026-11-26T08:00:00Z, got {value!r}")
+    return value
+
+
+#: An ISO 8601 date-time (with an offset, or taken as UTC); numbers are refused.
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 
 class Message(BaseModel):
@@ -37,8 +49,8 @@ class ZoneProperties(BaseModel):
     model_config = ConfigDict(extra="allow")
     risk: Literal["sealed", "controlled", "precaution"]
     name: str | None = Field(default=None, max_length=200)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: IsoDateTime | None = None
+    valid_until: IsoDateTime | None = None
     county_code: str | None = Field(default=None, max_length=12)
 
 
@@ -118,7 +130,7 @@ class RouteCreate(BaseModel):
     destination: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
     waypoints: list[LonLat] = Field(default_factory=list, max_length=25,
                                     description="intermediate stops [[lon, lat], ...]; never inside a sealed/controlled zone")
-    departure: datetime | None = Field(default=None, description="zones active at this time apply (default now)")
+    departure: IsoDateTime | None = Field(default=None, description="zones active at this time apply (default now)")
     vehicle: VehicleIn | None = None
     max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0,
                                            description="accept a zone-avoiding route up to this x the fastest (1.3)")

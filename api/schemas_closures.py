@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas import Crs, Geometry
+from api.schemas import Crs, Geometry, IsoDateTime
 
 Mode = Literal["hard_barrier", "checkpoint", "lane"]
 Direction = Literal["both", "forward", "backward"]
@@ -21,8 +21,8 @@ class ClosureCreate(BaseModel):
     mode: Mode
     direction: Direction = Field(default="both", description="relative to the line as drawn (or the OSM way's "
                                                              "digitised direction for way ids)")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     reason: str = Field(min_length=1, max_length=2000)
     way_ids: list[int] | None = Field(default=None, max_length=200)
     geometry: Geometry | None = Field(default=None, description="GeoJSON LineString or Point, [lon, lat]")
@@ -40,7 +40,7 @@ class ClosureEvent(BaseModel):
     action: str
     actor: str
     role: str
-    at: datetime
+    at: IsoDateTime
     note: str | None = None
 
 

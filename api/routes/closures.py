@@ -28,6 +28,7 @@ from api.db import dumps, new_id, utcnow
 from api.deps import SessionDep, StateDep, require
 from api.models import User
 from api.models_closures import ClosureEventRow, ClosureRow, GreenChannelRow
+from api.schemas import IsoDateTime
 from api.schemas_closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
 from geo.errors import ConflictError, InvalidInputError, NotFoundError, OffNetworkError, PermissionDeniedError
 from geo.projection import to_wgs84
@@ -336,7 +337,7 @@ def create_closure(body: ClosureCreate, state: StateDep, session: SessionDep,
 
 @router.get("", response_model=ClosuresPublic)
 def list_closures(session: SessionDep, status_: str | None = Query(default=None, alias="status"),
-                  active_at: datetime | None = Query(default=None)) -> dict:
+                  active_at: IsoDateTime | None = Query(default=None)) -> dict:
     """All closures, newest first; ``?status=pending|approved|rejected``, ``?active_at=`` (approved and in force)."""
     q = select(ClosureRow).order_by(ClosureRow.created_at.desc())
     if status_ is not None:

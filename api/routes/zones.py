@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query, status
 
 from api import crud
@@ -39,7 +37,10 @@ def create_zone(body: ZoneCreate, state: StateDep, session: SessionDep, user: Pl
 
 
 @router.get("", response_model=ZonesPublic)
-def list_zones(session: SessionDep, active_at: datetime | None = Query(default=None)) -> ZonesPublic:
+def list_zones(
+    session: SessionDep,
+    active_at: str | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
+) -> ZonesPublic:
     """All zones as a FeatureCollection; ``?active_at=`` keeps those in force at that time."""
     zones = crud.list_zones(session, active_at=parse_time(active_at, "active_at") if active_at else None)
     return ZonesPublic(features=[ZonePublic(**z.to_feature()) for z in zones], count=len(zones))
