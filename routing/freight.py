@@ -177,7 +177,7 @@ class Weights:
 class FreightIndex:
     """Per-router caches of zone footprints and weight vectors (thread-safe)."""
 
-    def __init__(self, router: Router, *, max_sets: int = 16, max_zones: int = 4096):
+    def __init__(self, router: Router, *, max_sets: int = 6, max_zones: int = 4096):
         self.router = router
         self.network: RoadNetwork = router.network
         self.max_sets = max_sets
@@ -295,7 +295,7 @@ class FreightIndex:
         usable = free != FORBIDDEN
         pen = free.copy()
         pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
-        role = f"{vrole}:{'c' + digest if closed.size else ''}"
+        role = vrole  # not keyed by zones or closures: a change there is a partial update of the same metric
         w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, role=role)
         with self._lock:
             self._weights[key] = w
@@ -580,15 +580,18 @@ def closed_loop_route(
     # fastest avoiding route; if its time also equals the free time, a fastest route avoids them.
     pairs = list(zip(stops[:-1], stops[1:]))
     roles = {k: f"freight-{k}:{w.role}" for k in ("free", "avoid", "inside")}
-    free_cost = 0.0
+    no_zone = not zs.mask.any()
+    free_found = []
     for a, b in pairs:
         try:
-            free_cost += _best(router, a, b, w.free, roles["free"], want_path=False)[0]
+            free_found.append(_best(router, a, b, w.free, roles["free"], want_path=no_zone))
         except NoRouteError:
-            _route(router, a, b, w.free, roles["free"], vehicle, net, closed_arcs)  # raises, naming the limit
+            # route_between fails the same way; _route re-raises naming the blocking limit
+            free_found.append(_route(router, a, b, w.free, roles["free"], vehicle, net, closed_arcs))
+    free_cost = sum(c for c, _ in free_found)
     avoid_cost = None
-    if not zs.mask.any():
-        chosen, choice = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], "free"
+    if no_zone:
+        chosen, choice = free_found, "free"
     else:
         chosen = [_best(router, a, b, w.penalised, roles["inside"]) for a, b in pairs]
         pen = _concat(net, stops, chosen)
@@ -828,7 +831,8 @@ def _transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zon
     else:
         b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
     drive = _drive(net, a, b, path, cost)
-    leg = _leg("inside", net, drive, note=f"inside vehicle {'from' if end == 'destination' else 'to'} the docking point")
+    way = "from" if end == "destination" else "to"
+    leg = _leg("inside", net, drive, note=f"inside vehicle {way} the docking point")
     trans = Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
                           docking_point=[float(net.node_lon[node]), float(net.node_lat[node])], planned=False, leg=leg)
     return _Dock(trans, dock_snap)

@@ -120,7 +120,8 @@ def test_validity_window_at_departure(app, client, auth_headers):
 
 def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, auth_headers):
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
-    assert client.post("/zones", json=disc_feature(app, *DESTINATION, 300, name="Sealed"), headers=hp).status_code == 201
+    sealed = disc_feature(app, *DESTINATION, 300, name="Sealed")
+    assert client.post("/zones", json=sealed, headers=hp).status_code == 201
     r = plain(client, h)
     trans = r["transshipment"]["destination"]
     assert trans["planned"] is False and r["legs"][-1]["kind"] == "inside"
@@ -174,8 +175,8 @@ def test_closed_arcs_hook_blocks(app, client, auth_headers, monkeypatch):
         ({"type": "Polygon", "coordinates": []}, "empty"),
         ({"type": "Polygon", "coordinates": [[]]}, "ring"),
         # self-intersecting and collapsing to no area: cannot be repaired
-        ({"type": "Polygon", "coordinates": [[[1.52, 42.50], [1.53, 42.51], [1.52, 42.50], [1.53, 42.51], [1.52, 42.50]]]},
-         "invalid"),
+        ({"type": "Polygon",
+          "coordinates": [[[1.52, 42.50], [1.53, 42.51], [1.52, 42.50], [1.53, 42.51], [1.52, 42.50]]]}, "invalid"),
         ({"type": "Polygon", "coordinates": [[[30.0, 10.0], [30.1, 10.0], [30.1, 10.1], [30.0, 10.0]]]},
          "outside the network bbox"),
     ],

@@ -134,7 +134,8 @@ def test_route_choice_matches_networkx(which, seed, n_zones, pairs, request):
     ok = free_w < FORBIDDEN
     rule_w[ok] = np.minimum(free_w[ok] + INSIDE_FACTOR * inside[ok], MAX_ARC_WEIGHT)
     inside_only = np.where(ok, inside, FORBIDDEN)
-    G_free, G_avoid, G_rule, G_inside = graph(net, free_w), graph(net, avoid_w), graph(net, rule_w), graph(net, inside_only)
+    G_free, G_avoid = graph(net, free_w), graph(net, avoid_w)
+    G_rule, G_inside = graph(net, rule_w), graph(net, inside_only)
     seen = {"avoid_or_free": 0, "min_inside": 0}
     for o_pt, d_pt in od_pairs(net, rng, pairs * 3):
         if seen["avoid_or_free"] + seen["min_inside"] >= pairs:
@@ -197,7 +198,9 @@ def test_no_stop_inside_and_crossings_geometry(which, seed, request):
             assert not covers_any(zones, lon, lat), (route.stops, route.transshipments)
         if covers_any(zones, *d_pt) or covers_any(zones, *o_pt):
             transships += 1
-            assert route.transshipments and route.legs[0 if route.transshipments[0].end == "origin" else -1].kind == "inside"
+            assert route.transshipments
+            at = 0 if route.transshipments[0].end == "origin" else -1
+            assert route.legs[at].kind == "inside"
             for t in route.transshipments:
                 assert t.docking_point in route.stops
         # (d) time and length inside, entry and exit against a shapely intersection of the route line
@@ -322,8 +325,8 @@ def test_transshipment_and_planned_docking_point(andorra_router):
     assert t is not None and t.end == "destination" and not t.planned and t.zone_id == zone.id
     assert route.legs[-1].kind == "inside" and route.stops[-1] == t.docking_point
     assert not covers_any([zone], *t.docking_point)
-    assert t.leg.coordinates[-1] == pytest.approx(andorra_router.snap(d_pt) and
-                                                  [andorra_router.snap(d_pt).snapped_lon, andorra_router.snap(d_pt).snapped_lat])
+    d_snap = andorra_router.snap(d_pt)
+    assert t.leg.coordinates[-1] == pytest.approx([d_snap.snapped_lon, d_snap.snapped_lat])
     assert route.travel_time_s == pytest.approx(route.truck_travel_time_s + t.leg.travel_time_s)
     # a planned docking point wins over the boundary crossings
     planned = t.leg.coordinates[len(t.leg.coordinates) // 2]
