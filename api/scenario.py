@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from api import crud
 from api.models import SiteRow, ZoneRow
 from geo.errors import InvalidInputError
-from geo.sites import Site
+from geo.sites import Site, within_bbox
 from geo.zones import Zone
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,11 @@ def read_scenario(path: Path) -> tuple[list[Zone], list[Site]]:
 
 
 def load_if_empty(session: Session, path: Path | None, router) -> int:
-    """Load the scenario when the database holds no zone and no site; returns objects added."""
+    """Load the scenario when the database holds no zone and no site; returns objects added.
+
+    A scenario for another area (outside the network's bbox) is skipped, so
+    ``baotong serve --network OTHER.osm.pbf`` starts empty instead of failing.
+    """
     if path is None or not Path(path).exists():
         return 0
     has = session.scalar(select(func.count()).select_from(ZoneRow)) or session.scalar(
@@ -58,6 +62,9 @@ def load_if_empty(session: Session, path: Path | None, router) -> int:
     if has:
         return 0
     zones, sites = read_scenario(path)
+    if not all(within_bbox(obj.geometry, router.network.bbox) for obj in [*zones, *sites]):
+        logger.warning("scenario %s lies outside the network bbox %s; not loaded", path, router.network.bbox)
+        return 0
     for site in sites:
         router.snap(list(site.point), field_name=f"site {site.id}")
     for zone in zones:

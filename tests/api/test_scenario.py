@@ -37,3 +37,13 @@ def test_scenario_loads_only_into_an_empty_database(app):
         assert scenario.load_if_empty(s, SCENARIO, router) > 10
         assert scenario.load_if_empty(s, SCENARIO, router) == 0
         assert len(crud.list_zones(s)) == 3
+
+
+def test_scenario_for_another_area_is_skipped(app):
+    """The app here serves Andorra; the Helsinki demo scenario must not be loaded (nor fail)."""
+    from api import crud
+
+    state = app.state.baotong
+    with state.sessions() as s:
+        assert scenario.load_if_empty(s, SCENARIO, state.router) == 0
+        assert crud.list_sites(s) == [] and crud.list_zones(s) == []
