@@ -126,6 +126,8 @@ def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, aut
     trans = r["transshipment"]["destination"]
     assert trans["planned"] is False and r["legs"][-1]["kind"] == "inside"
     assert r["stops"][-1] == trans["docking_point"]
+    page = client.get(f"/routes/{r['id']}/map")  # the inside leg is drawn in its own style
+    assert page.status_code == 200 and "inside" in page.text
     # a whitelist enterprise's site there: closed-loop point-to-point delivery
     site = {"type": "Feature", "geometry": {"type": "Point", "coordinates": DESTINATION},
             "properties": {"kind": "enterprise", "whitelist": True, "name": "Pharma"}}
