@@ -480,6 +480,14 @@ def _pass_map_html(state, session: Session, row: PassRow) -> str:
     return m.get_root().render()
 
 
+def _route_map_html(state, session: Session, route: dict) -> str:
+    from maps.views import RouteView, route_map
+
+    m = route_map(RouteView.from_dict(route), zones=crud.list_zones(session), tiles_url=state.settings.tiles_url,
+                  tiles_attribution=state.settings.tiles_attribution)
+    return m.get_root().render()
+
+
 @router.get("/passes/{pass_no}/map", response_class=HTMLResponse)
 def pass_map(pass_no: str, state: StateDep, session: SessionDep, user: User = Depends(PassReader)) -> HTMLResponse:
     """The pass's route and the trip's trace: every checkpoint scan, green for pass, red for stop."""
@@ -504,7 +512,7 @@ def pass_print(pass_no: str, state: StateDep, session: SessionDep, user: User = 
     route = crud.get_route(session, row.route_id)
     html = _templates().get_template("pass_print.html").render(
         p=public, enterprise=site.name if site is not None else row.enterprise_id, qr=qr_svg(row.token),
-        info=qr_info(row.token), map_html=_pass_map_html(state, session, row), scans=scans,
+        info=qr_info(row.token), map_html=_route_map_html(state, session, route), scans=scans,
         length_km=round(route.get("length_m", 0) / 1000, 1), minutes=round(route.get("travel_time_s", 0) / 60),
         zones=route.get("zones_crossed") or [])
     return HTMLResponse(html)
