@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -17,22 +17,28 @@ from routing.network import RoadNetwork
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies without blocking I/O are ``async`` so FastAPI runs them on the event loop
+# instead of hopping to the thread pool once each.
+async def get_state(request: Request) -> AppState:
     return request.app.state.baotong
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    with state.sessions() as session:
+async def get_session(state: StateDep) -> AsyncIterator[Session]:
+    """A session per request; it opens its connection lazily, in the (threaded) endpoint that uses it."""
+    session = state.sessions()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_network(state: StateDep) -> RoadNetwork:
+async def get_network(state: StateDep) -> RoadNetwork:
     return state.network
 
 
@@ -59,7 +65,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 def require(*roles: str):
     """A dependency that lets through users holding one of ``roles`` (``admin`` always passes)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles and user.role != "admin":
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"role {user.role!r} may not do this; needs one of {list(roles)}")
