@@ -129,13 +129,28 @@ def keyring(state) -> KeyRing:
         if cached is not None and cached[1] == mtime and mtime is not None:
             return cached[0]
         if cached is None or mtime is None:
-            ring = KeyRing.load_or_create(state.settings.keys_dir, max_lifetime=policy_for(state).max_lifetime)
+            ring = _load_or_create_locked(Path(state.settings.keys_dir), policy_for(state).max_lifetime)
         else:
             ring = cached[0]
             ring.reload()
         entry = (ring, meta.stat().st_mtime_ns, ring.public_keys())
         state.caches["pass_keyring"] = entry
         return ring
+
+
+def _load_or_create_locked(keys_dir: Path, max_lifetime: timedelta) -> KeyRing:
+    """``KeyRing.load_or_create`` under an exclusive file lock, so worker processes starting
+    together create one first key, not one each."""
+    import fcntl
+
+    keys_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = keys_dir.parent / f".{keys_dir.name}.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return KeyRing.load_or_create(keys_dir, max_lifetime=max_lifetime)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def public_keys(state) -> PublicKeySet:

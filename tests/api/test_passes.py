@@ -165,7 +165,10 @@ def test_each_verification_reason(client, auth_headers, fleet):
     assert len(scans) == 7 and all(s["verdict"] == "stop" for s in scans)
 
 
-def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path):
+def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, app):
+    from api.routes.passes import keyring
+    from passes.crew import CrewMember
+
     p = issue(client, auth_headers, fleet)
     point = on_route(client, auth_headers, p)
     head, payload, sig = p["token"].split(".")
@@ -185,6 +188,15 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path):
     # a pass signed by a foreign key with the same claims: unknown kid
     forged = _resign(p["token"], foreign)
     assert codes(verify(client, auth_headers, forged, point)) == ["unknown_kid"]
+    # an unknown pass number signed by the real key: unknown_pass
+    state = app.state.baotong
+    crew = [CrewMember("x", "0000", "driver", now() - timedelta(hours=1))]
+    route = client.get(f"/routes/{p['route_id']}").json()
+    claims = make_claims(pass_no="410800777777", plate=p["plate"], enterprise_id=p["enterprise_id"],
+                         route_id=p["route_id"], corridor=route["geometry"]["coordinates"], crew=crew,
+                         valid_from=now(), valid_until=now() + timedelta(hours=5))
+    token = sign_pass(claims, keyring(state))
+    assert codes(verify(client, auth_headers, token, point)) == ["unknown_pass"]
     # bad checkpoint and `at` are the caller's errors: 422 naming them
     r = client.post("/passes/verify", json={"token": p["token"], "checkpoint": [200, 42]},
                     headers=auth_headers("checkpoint"))
@@ -215,46 +227,31 @@ def _resign(token: str, ring: KeyRing) -> str:
     return sign_pass(claims, ring)
 
 
-def test_unknown_pass_signed_by_the_real_key(client, auth_headers, fleet, app):
-    p = issue(client, auth_headers, fleet)
-    point = on_route(client, auth_headers, p)
-    from api.routes.passes import keyring
-    from passes.crew import CrewMember
-
-    state = app.state.baotong
-    crew = [CrewMember("x", "0000", "driver", now() - timedelta(hours=1))]
-    route = client.get(f"/routes/{p['route_id']}").json()
-    claims = make_claims(pass_no="410800777777", plate=p["plate"], enterprise_id=p["enterprise_id"],
-                         route_id=p["route_id"], corridor=route["geometry"]["coordinates"], crew=crew,
-                         valid_from=now(), valid_until=now() + timedelta(hours=5))
-    token = sign_pass(claims, keyring(state))
-    assert codes(verify(client, auth_headers, token, point)) == ["unknown_pass"]
-
-
 # -- revocation and the fuse ------------------------------------------------------------------
-def test_revocation_stops_at_once(client, auth_headers, fleet):
-    p = issue(client, auth_headers, fleet)
-    point = on_route(client, auth_headers, p)
-    assert verify(client, auth_headers, p["token"], point).json()["verdict"] == "pass"
-    r = client.post(f"/passes/{p['pass_no']}/revoke", json={"reason": "车辆故障 breakdown"},
-                    headers=auth_headers("planner"))
-    assert r.status_code == 200 and r.json()["status"] == "revoked"
-    assert codes(verify(client, auth_headers, p["token"], point)) == ["revoked"]
-    again = client.post(f"/passes/{p['pass_no']}/revoke", json={"reason": "x"}, headers=auth_headers("planner"))
-    assert again.status_code == 409
-    assert client.get(f"/passes/{p['pass_no']}", headers=auth_headers("planner")).json()["status"] == "revoked"
-
-
-def test_fuse_stops_every_pass_and_refuses_new_ones(client, auth_headers, fleet):
+def test_revocation_and_fuse_stop_at_once(client, auth_headers, fleet):
+    revoked = issue(client, auth_headers, fleet)
     first = issue(client, auth_headers, fleet)
     second = issue(client, auth_headers, fleet)
     point = on_route(client, auth_headers, first)
+    # revocation: that pass stops, the others still pass
+    assert verify(client, auth_headers, revoked["token"], point).json()["verdict"] == "pass"
+    r = client.post(f"/passes/{revoked['pass_no']}/revoke", json={"reason": "车辆故障 breakdown"},
+                    headers=auth_headers("planner"))
+    assert r.status_code == 200 and r.json()["status"] == "revoked" and r.json()["revoke_reason"] == "车辆故障 breakdown"
+    assert codes(verify(client, auth_headers, revoked["token"], point)) == ["revoked"]
+    assert verify(client, auth_headers, first["token"], point).json()["verdict"] == "pass"
+    again = client.post(f"/passes/{revoked['pass_no']}/revoke", json={"reason": "x"}, headers=auth_headers("planner"))
+    assert again.status_code == 409
+    assert client.get(f"/passes/{revoked['pass_no']}", headers=auth_headers("planner")).json()["status"] == "revoked"
+    # the fuse: every pass of the enterprise stops
     r = client.post(f"/sites/{fleet['site']}/fuse", json={"reason": "未落实防疫责任 failed its duties"},
                     headers=auth_headers("planner"))
     assert r.status_code == 200, r.text
     assert r.json()["whitelist"] is False and r.json()["affected_passes"] == [first["pass_no"], second["pass_no"]]
     for p in (first, second):
         assert codes(verify(client, auth_headers, p["token"], point)) == ["enterprise_fused"]
+    assert set(codes(verify(client, auth_headers, revoked["token"], point))) == {"revoked", "enterprise_fused"}
+    assert client.get(f"/passes/{first['pass_no']}", headers=auth_headers("planner")).json()["status"] == "fused"
     site = client.get(f"/sites/{fleet['site']}").json()
     assert site["properties"]["whitelist"] is False
     assert client.post(f"/sites/{fleet['site']}/fuse", json={"reason": "again"},
