@@ -15,7 +15,8 @@ without rebuilding the topology.
 The CCH wrapper guards against the binding's known defects: every node id
 and weight is validated before it reaches native code; a metric that queries
 are using is never mutated -- changes are customised into a spare metric
-that is then swapped in atomically; and more than
+that is then swapped in atomically (the metric swapped out catches up in a
+background thread, so the next change applies only its own difference); and more than
 :data:`FULL_CUSTOMIZE_ABOVE` changed arcs trigger a full re-customisation,
 which is faster than a partial update at that size -- unless the changed arcs
 are spatially compact (a zone, a closure area: at most
@@ -308,6 +309,8 @@ class CCHEngine(Engine):
         self._cells = self._grid_cells(lon, lat)
         self._live = _Metric(topology, self._base)
         self._spare: _Metric | None = None
+        self._catch_up_thread: threading.Thread | None = None
+        self._catch_up_failed = False
 
     @property
     def weights(self) -> np.ndarray:
@@ -345,12 +348,43 @@ class CCHEngine(Engine):
         return occupied <= COMPACT_CELL_FRACTION * COMPACT_GRID * COMPACT_GRID
 
     def _apply(self, new_weights: np.ndarray) -> None:
+        self._finish_catch_up()
         spare = self._spare
         if spare is None:
             spare = _Metric(self.topology, new_weights)
         else:
             spare.sync(new_weights, self._is_compact)
-        self._spare, self._live = self._live, spare  # atomic swap of references
+        old = self._live
+        self._spare, self._live = old, spare  # atomic swap of references
+        # Bring the old metric (the new spare) up to date off the query path, so
+        # that the next change only has to apply its own difference.  The native
+        # customisation releases the GIL; queries never touch the spare.
+        target = new_weights.copy()
+        thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=True)
+        self._catch_up_thread = thread
+        thread.start()
+
+    def _catch_up(self, metric: _Metric, target: np.ndarray) -> None:
+        try:
+            metric.sync(target, self._is_compact)
+        except Exception as err:  # never leave a half-synced spare behind
+            logger.warning("CCH spare metric could not catch up (%s); it will be rebuilt", err)
+            self._catch_up_failed = True
+
+    def wait_for_spare(self) -> None:
+        """Block until the spare metric has caught up with the last change (tests, benchmarks)."""
+        with self._lock:
+            self._finish_catch_up()
+
+    def _finish_catch_up(self) -> None:
+        """Wait for the spare metric's background catch-up (called under the engine lock)."""
+        thread = getattr(self, "_catch_up_thread", None)
+        if thread is not None:
+            thread.join()
+            self._catch_up_thread = None
+        if getattr(self, "_catch_up_failed", False):
+            self._spare = None
+            self._catch_up_failed = False
 
     def route(self, source: int, target: int) -> PathResult | None:
         s, t = self._check_node(source, "source"), self._check_node(target, "target")

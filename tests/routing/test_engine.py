@@ -262,6 +262,19 @@ def test_cch_fork_shares_topology_with_own_weights():
     assert other.route(0, 2).cost == 30
 
 
+def test_cch_spare_metric_catches_up_after_each_change():
+    e = make(CCHEngine)
+    for change in (lambda: e.forbid([5]), lambda: e.penalise([0, 2], 3), lambda: e.restore([5]), e.restore):
+        change()
+        e.wait_for_spare()
+        np.testing.assert_array_equal(e._spare.weights, e._live.weights)
+    e._catch_up_failed = True  # a failed catch-up: the spare is dropped and rebuilt on the next change
+    e.forbid([5])
+    assert e.route(0, 2) == PathResult(cost=20, nodes=[0, 1, 2], arcs=[0, 2])
+    e.restore()
+    assert e.route(0, 2).cost == 15
+
+
 def test_cch_topology_cache_is_saved_and_reused(tmp_path):
     first = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT,
                       topology_dir=tmp_path)
@@ -405,17 +418,22 @@ def test_cch_large_compact_change_uses_a_partial_update_and_stays_exact(monkeypa
             if a is not None:
                 assert a.cost == b.cost and cch.validate_path(a, s, t)
 
-    # the first change builds the spare metric; afterwards the spare holds the previous change
+    # the first change builds the spare metric; after each change the metric swapped out
+    # catches up in the background, so a change applies only its own difference
     cch.forbid(disk[:5])
     cch.restore()
+    cch.wait_for_spare()
     calls.clear()
-    cch.forbid(disk)  # the spare goes from disk[:5] to the whole disk: one compact change
-    assert calls == [("update_weights", disk.size - 5)]
+    cch.forbid(disk)  # one compact change: a partial update, then the same for the catch-up
+    cch.wait_for_spare()
+    assert calls == [("update_weights", disk.size), ("update_weights", disk.size)]
     agree(disk)
     cch.restore()
+    cch.wait_for_spare()
     calls.clear()
-    cch.forbid(scattered)  # from the disk to scattered arcs: a full customisation
-    assert [c[0] for c in calls] == ["customize"]
+    cch.forbid(scattered)  # as many scattered arcs: a full customisation
+    cch.wait_for_spare()
+    assert [c[0] for c in calls] == ["customize", "customize"]
     agree(scattered)
     cch.restore()
     agree(np.array([], dtype=np.int64))
