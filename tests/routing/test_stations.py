@@ -163,3 +163,17 @@ def test_osm_candidates_capped(shared_data):
     assert 1 <= len(found) <= 4 and all(c.source == "osm" for c in found)
     with pytest.raises(InvalidInputError, match=".pbf"):
         st.osm_candidates(shared_data / "shanghai-huangpu.osm")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_near_far_rounds_stay_exact(seed):
+    """More candidates than the first near set, and a start of one nearest: far variables force extra rounds."""
+    cost, w = random_cost(seed, n_cand=12, n_dem=30, inf_share=0.0)
+    import pulp
+
+    chosen, rounds = st._p_median_near_far(cost, w, 3, [], pulp.PULP_CBC_CMD(msg=False), k0=1)
+    assert rounds > 1
+    value = float((w * cost[chosen].min(axis=0)).sum())
+    assert value == pytest.approx(brute_p_median(cost, w, 3), rel=1e-9)
+    res = st.p_median(cost, 3, weights=w, fixed=[5])
+    assert 5 in res.chosen and res.objective == pytest.approx(brute_p_median(cost, w, 3, fixed=(5,)), rel=1e-9)
