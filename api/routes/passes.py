@@ -596,7 +596,7 @@ def verify_pass(body: VerifyRequest, state: StateDep, session: SessionDep,
     scan = ScanRow(pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
                    token_sha256=hashlib.sha256(body.token.encode("utf-8", "replace")).hexdigest(),
                    lon=lon, lat=lat, checked_at=_utc(at), recorded_at=utcnow(), verdict=verdict.verdict,
-                   reasons=dumps(verdict.reasons), plate_typed=(body.plate or None) and body.plate[:40],
+                   reasons=dumps(verdict.reasons), plate_typed=body.plate[:40] if body.plate else None,
                    mode=verdict.mode, scanned_by=user.name)
     session.add(scan)
     session.commit()
