@@ -427,4 +427,3 @@ def test_concurrent_issuance_gives_unique_consecutive_serials(app, auth_headers,
     assert all(code == 201 for code, _ in results), results
     serials = sorted(int(no[6:]) for _, no in results)
     assert serials == list(range(1, 17))
-
