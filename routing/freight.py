@@ -16,18 +16,22 @@ Route choice (the rule)
     2. ``avoid``: the fastest route on no arc that meets a sealed/controlled
        zone.  If it exists and its time is ``<= max_detour_ratio * T_free`` it
        is the answer (choice ``"avoid"``; ``"free"`` when no zone is in the way).
-    3. Otherwise (choice ``"min_inside"``) the route minimising
-       ``cost = T + K * I`` where ``T`` is the arc travel time and ``I`` the
-       travel time spent inside sealed/controlled zones, both in integer
-       deciseconds per arc (``I`` of an arc is its weight times the fraction of
-       its straight segment's length inside the union of those zones, both
-       lengths measured in the network's local projection; at least 1 for an
-       arc that meets a zone), and ``K =`` :data:`INSIDE_FACTOR` ``= 2**14``.  One
-       decisecond inside outweighs 27 minutes of driving, so the rule is
-       lexicographic -- least time inside first, least total time second --
-       unless saving 0.1 s inside would need a detour of more than 27 min.
-       Per-arc weights are capped at ``MAX_ARC_WEIGHT = 2**24`` (an arc with
-       more than ~102 s inside hits the cap) and path costs stay below
+    3. Otherwise (choice ``"min_inside"``) the truck passes through, on the
+       route minimising ``cost = T + K * I`` where ``T`` is the arc travel time
+       and ``I`` the travel time spent inside sealed/controlled zones, both in
+       integer deciseconds per arc (``I`` of an arc is its weight times the
+       fraction of its straight segment's length inside the union of those
+       zones, both lengths measured in the network's local projection; at
+       least 1 for an arc that meets a zone).  ``K`` is the largest of
+       :data:`PENALTY_STEPS` (``2**14, 2**10, 2**7, 2**5, 2**3, 2``) whose route
+       still takes ``<= max_detour_ratio * T_free``; if none does, ``K = 0``
+       (the fastest route).  So the detour cap always holds, and within it the
+       truck spends as little time inside as this penalty ladder finds: with
+       ``K = 2**14`` one decisecond inside outweighs 27 minutes of driving
+       (lexicographic: least time inside first, least time second).  A
+       closed-loop delivery into a zone (below) uses ``K = 2**14`` with no cap:
+       it must enter, and enters as briefly as possible.  Per-arc weights are
+       capped at ``MAX_ARC_WEIGHT = 2**24`` and path costs stay below
        ``2**31 - 1`` for any trip with less than 3.6 h inside.
     A trip is never refused because it must cross a zone.
 
@@ -68,8 +72,10 @@ from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
 from routing.network import WEIGHT_UNIT_S, RoadNetwork, Snap
 from routing.router import Leg, Router, Vehicle, _arc_from, _arc_into, _dedupe, split_legs
 
-#: ``K`` of the route-choice rule ``T + K * I`` (deciseconds).
+#: The largest ``K`` of the route-choice rule ``T + K * I`` (deciseconds): lexicographic in practice.
 INSIDE_FACTOR = 1 << 14
+#: The penalties tried, most inside-averse first, until a route fits the detour cap.
+PENALTY_STEPS = (INSIDE_FACTOR, 1 << 10, 1 << 7, 1 << 5, 1 << 3, 2)
 DEFAULT_MAX_DETOUR_RATIO = 1.3
 
 
@@ -169,9 +175,22 @@ class ZoneSet:
 class Weights:
     free: np.ndarray
     avoid: np.ndarray
-    penalised: np.ndarray
+    penalised: np.ndarray  # K = INSIDE_FACTOR
     inside_vehicle: np.ndarray
     role: str
+    inside_ds: np.ndarray | None = None  # for the lower penalties, built on demand
+    _steps: dict = field(default_factory=dict)
+
+    def with_penalty(self, k: int) -> np.ndarray:
+        """``T + k * I`` (capped) on usable arcs; ``k = INSIDE_FACTOR`` is :attr:`penalised`."""
+        if k == INSIDE_FACTOR:
+            return self.penalised
+        if k not in self._steps:
+            usable = self.free != FORBIDDEN
+            w = self.free.copy()
+            w[usable] = np.minimum(self.free[usable] + k * self.inside_ds[usable], MAX_ARC_WEIGHT)
+            self._steps[k] = w
+        return self._steps[k]
 
 
 class FreightIndex:
@@ -296,7 +315,7 @@ class FreightIndex:
         pen = free.copy()
         pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
         role = vrole  # not keyed by zones or closures: a change there is a partial update of the same metric
-        w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, role=role)
+        w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, role=role, inside_ds=zs.inside_ds)
         with self._lock:
             self._weights[key] = w
             while len(self._weights) > self.max_sets:
@@ -575,9 +594,7 @@ def closed_loop_route(
             inside_after = t.trans.leg
 
     stops = [truck_o, *wps, truck_d]
-    # 1. free, 2. avoid, 3. penalised (see the module docstring).  Shortcuts, exact under the rule:
-    # the least-inside route has no inside time iff some route avoids the zones, and then it is the
-    # fastest avoiding route; if its time also equals the free time, a fastest route avoids them.
+    # 1. free, 2. avoid within the cap, 3. the penalty ladder within the cap (see the module docstring).
     pairs = list(zip(stops[:-1], stops[1:]))
     roles = {k: f"freight-{k}:{w.role}" for k in ("free", "avoid", "inside")}
     no_zone = not zs.mask.any()
@@ -589,35 +606,38 @@ def closed_loop_route(
             # route_between fails the same way; _route re-raises naming the blocking limit
             free_found.append(_route(router, a, b, w.free, roles["free"], vehicle, net, closed_arcs))
     free_cost = sum(c for c, _ in free_found)
+    cap = max_detour_ratio * free_cost * (1 + 1e-12)
     avoid_cost = None
+    penalty: int | None = None
     if no_zone:
         chosen, choice = free_found, "free"
+    elif closed_loop:
+        chosen, choice, penalty = [_best(router, a, b, w.penalised, roles["inside"]) for a, b in pairs], \
+            "min_inside", INSIDE_FACTOR
     else:
-        chosen = [_best(router, a, b, w.penalised, roles["inside"]) for a, b in pairs]
-        pen = _concat(net, stops, chosen)
-        pen_inside = float((pen.fracs * zs.inside_ds[pen.arcs]).sum()) if pen.arcs.size else 0.0
-        pen_time = float((pen.fracs * w.free[pen.arcs]).sum()) if pen.arcs.size else 0.0
-        choice = "min_inside"
-        if closed_loop:
-            pass
-        elif pen_inside == 0:
-            avoid_cost = pen_time
-            if abs(pen_time - free_cost) <= 1e-6 * max(1.0, free_cost):
-                choice = "free"
-            elif pen_time <= max_detour_ratio * free_cost:
-                choice = "avoid"
+        try:
+            avoid_cost = sum(_best(router, a, b, w.avoid, roles["avoid"], want_path=False)[0] for a, b in pairs)
+        except NoRouteError:
+            avoid_cost = None
+        if avoid_cost is not None and avoid_cost <= cap:
+            chosen = [_best(router, a, b, w.avoid, roles["avoid"]) for a, b in pairs]
+            choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
         else:
-            try:
-                avoid_cost = sum(_best(router, a, b, w.avoid, roles["avoid"], want_path=False)[0] for a, b in pairs)
-            except NoRouteError:
-                avoid_cost = None
-            if avoid_cost is not None and avoid_cost <= max_detour_ratio * free_cost:
-                chosen, choice = [_best(router, a, b, w.avoid, roles["avoid"]) for a, b in pairs], "avoid"
+            choice, chosen = "min_inside", None
+            for k in PENALTY_STEPS:
+                role = roles["inside"] if k == INSIDE_FACTOR else f"freight-inside{k}:{w.role}"
+                found = [_best(router, a, b, w.with_penalty(k), role) for a, b in pairs]
+                trial = _concat(net, stops, found)
+                if trial.arcs.size == 0 or float((trial.fracs * w.free[trial.arcs]).sum()) <= cap:
+                    chosen, penalty = found, k
+                    break
+            if chosen is None:  # nothing on the ladder fits: the fastest route
+                chosen, penalty = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0
     drive = _concat(net, stops, chosen)
     time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
     costs = {"free": float(free_cost), "avoid": None if avoid_cost is None else float(avoid_cost),
-             "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost)}
+             "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost), "penalty": penalty}
 
     names = ", ".join(sorted({z.id for z in zs.nostop})) or "none"
     if choice == "free":
@@ -636,8 +656,13 @@ def closed_loop_route(
         else:
             why = (f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
                    f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s")
-        explanation = (f"Passing through is allowed, stopping is not: {why}, so the route minimises time inside "
-                       f"those zones first and total time second (cost = time + {INSIDE_FACTOR} x time inside).")
+        if closed_loop:
+            how = (f"so the route minimises time inside those zones first and total time second "
+                   f"(cost = time + {INSIDE_FACTOR} x time inside)")
+        else:
+            how = (f"so the truck passes through on the route that minimises time + {penalty} x time inside, the "
+                   f"largest penalty whose route stays within max_detour_ratio {max_detour_ratio} x the fastest time")
+        explanation = f"Passing through is allowed, stopping is not: {why}, {how}."
         if inside_cost > 0:
             warnings.append(f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
                             "inside): do not stop inside them")

@@ -89,7 +89,7 @@ class RoutePlan:
 class MetricPool:
     """Named engine metrics over one topology, each synced to the weights a query asks for."""
 
-    def __init__(self, base: Engine, *, max_roles: int = 16):
+    def __init__(self, base: Engine, *, max_roles: int = 32):
         self.base = base
         self.max_roles = max_roles
         self._roles: OrderedDict[str, tuple[Engine, threading.Lock]] = OrderedDict()
