@@ -85,10 +85,16 @@ def test_candidate_in_sealed_zone_excluded(client, scenario, auth_headers):
     ({"model": "p_median", "p": 1, "fixed_ids": ["site-nope"]}, 404, "site-nope"),
     ({"model": "k_means", "p": 1}, 422, "model"),
 ])
-def test_bad_plan_requests(client, scenario, body, code, needle):
+def test_bad_plan_requests(client, app, scenario, body, code, needle):
     r = client.post("/plans/stations", json=body, headers=scenario["h"])
     assert r.status_code == code, r.text
     assert needle in r.text
+    from sqlalchemy import func, select
+
+    from api.models_plans import PlanRow
+
+    with app.state.baotong.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PlanRow)) == 0  # nothing stored
     assert client.get("/plans/plan-000000000000").status_code == 404
 
 
