@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+from dataclasses import dataclass
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -48,6 +49,26 @@ def check_corridor(coordinates: object, *, field_name: str = "corridor") -> list
             raise InvalidInputError(f"`{field_name}[{i}]` was {c!r}; expected [lon, lat]")
         out.append(list(check_lon_lat(c[0], c[1], field_name=f"{field_name}[{i}]")))
     return out
+
+
+@dataclass(frozen=True)
+class PreparedCorridor:
+    """A full stored corridor validated and hashed once (the registry caches one per pass)."""
+
+    coordinates: list[list[float]]
+    hash: str
+
+    @classmethod
+    def of(cls, coordinates: object) -> PreparedCorridor:
+        """Validate and hash ``coordinates``.
+
+        Raises
+        ------
+        InvalidInputError
+            If they are not a list of at least two valid WGS-84 positions.
+        """
+        full = check_corridor(coordinates)
+        return cls(full, corridor_hash(full))
 
 
 def corridor_hash(coordinates: Sequence[Sequence[float]]) -> str:

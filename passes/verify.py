@@ -18,7 +18,7 @@ from datetime import datetime
 
 from geo.errors import InvalidInputError, NotFoundError
 from geo.projection import check_lon_lat
-from passes.corridor import ROUNDING_SLACK_M, check_corridor, corridor_hash, distance_to_corridor_m
+from passes.corridor import ROUNDING_SLACK_M, PreparedCorridor, distance_to_corridor_m
 from passes.crew import require_aware, test_fresh
 from passes.keys import PublicKeySet
 from passes.plates import normalise_plate
@@ -81,14 +81,15 @@ class Verdict:
 class PassStatus:
     """What the registry knows of a pass now (returned by the ``status_lookup`` callback).
 
-    ``corridor`` is the full stored route geometry ``[[lon, lat], ...]`` or
+    ``corridor`` is the full stored route geometry ``[[lon, lat], ...]`` (or a
+    :class:`~passes.corridor.PreparedCorridor` of it, validated and hashed once) or
     ``None``; ``crew_tested_at`` optionally gives, index-aligned with the
     token's crew, a newer test time per member (``None`` keeps the token's).
     """
 
     revoked: bool
     enterprise_whitelisted: bool
-    corridor: list[list[float]] | None = None
+    corridor: list[list[float]] | PreparedCorridor | None = None
     crew_tested_at: Sequence[datetime | None] | None = field(default=None)
 
 
@@ -154,9 +155,9 @@ def _verify(token: object, public_keys: PublicKeySet, *, at: datetime, checkpoin
     if point is not None:
         line, allowance = None, corridor_buffer_m
         if corridor is not None:
-            full = check_corridor(corridor)
-            if corridor_hash(full) == claims.corridor_hash:
-                line = full
+            prepared = corridor if isinstance(corridor, PreparedCorridor) else PreparedCorridor.of(corridor)
+            if prepared.hash == claims.corridor_hash:
+                line = prepared.coordinates
             else:
                 reasons.append(reason("corridor_mismatch", f"route {claims.route_id}"))
         if line is None:

@@ -68,6 +68,7 @@ from geo.errors import (
     PermissionDeniedError,
 )
 from geo.projection import check_lon_lat, to_wgs84
+from passes.corridor import PreparedCorridor
 from passes.crew import CrewMember, Vehicle, require_aware
 from passes.issue import check_issuance, issuance_warnings, parse_pass_number, pass_number
 from passes.keys import META_FILE, KeyRing, PublicKeySet
@@ -547,15 +548,16 @@ def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep,
     return _pass_public(session, row)
 
 
-def _corridor(state, row_corridor: str, pass_no: str) -> list[list[float]]:
+def _corridor(state, row_corridor: str, pass_no: str) -> PreparedCorridor:
+    """The pass's stored corridor, validated and hashed once per process (a pass's route never changes)."""
     cache = state.caches.setdefault("pass_corridors", {})
-    coords = cache.get(pass_no)
-    if coords is None:
-        coords = json.loads(row_corridor)
+    prepared = cache.get(pass_no)
+    if prepared is None:
+        prepared = PreparedCorridor.of(json.loads(row_corridor))
         if len(cache) > 2048:
             cache.clear()
-        cache[pass_no] = coords
-    return coords
+        cache[pass_no] = prepared
+    return prepared
 
 
 def status_lookup(state, session: Session):
