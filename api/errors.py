@@ -92,8 +92,28 @@ def allowed_methods(app: FastAPI, scope) -> list[str]:
     return sorted(methods)
 
 
+def _printable(value: Any) -> Any:
+    """JSON-safe copy of validation details: lone surrogates and other unencodable text are escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return _printable(str(value))
+
+
 def install(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
     from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
+        """422 naming each bad field and value; text that cannot be encoded (a lone surrogate) is escaped."""
+        errors_out = [{k: _printable(v) for k, v in e.items() if k != "url"} for e in err.errors()]
+        return JSONResponse({"detail": errors_out}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, err: StarletteHTTPException) -> JSONResponse:

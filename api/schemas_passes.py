@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import Crs, LonLat
+from api.schemas import Crs, IsoDateTime, LonLat
 
 
 # --- vehicles and crew ----------------------------------------------------------------
@@ -46,7 +46,7 @@ class CrewCreate(BaseModel):
     name: str = Field(max_length=64)
     id_last4: str = Field(description="the last 4 characters of the ID number (digits, X last); never more")
     role: str = Field(max_length=64, examples=["driver"])
-    tested_at: datetime = Field(description="when the negative nucleic-acid sample was taken (with a time zone)")
+    tested_at: IsoDateTime = Field(description="when the negative nucleic-acid sample was taken (with a time zone)")
     mobile_role: bool = Field(default=False, description="mobile, high-contact role: the test is fresh 24 h, not 48 h")
 
 
@@ -97,9 +97,9 @@ class PassCreate(BaseModel):
     origin_site_id: str | None = Field(default=None, max_length=40)
     destination_site_id: str | None = Field(default=None, max_length=40)
     waypoints: list[LonLat] = Field(default_factory=list, max_length=25)
-    valid_from: datetime | None = Field(default=None, description="default now")
-    valid_until: datetime
-    departure: datetime | None = Field(default=None, description="default valid_from; crew tests must be fresh then")
+    valid_from: IsoDateTime | None = Field(default=None, description="default now")
+    valid_until: IsoDateTime
+    departure: IsoDateTime | None = Field(default=None, description="default valid_from; crew tests must be fresh then")
     max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0)
     crs: Crs = "wgs84"
 
@@ -146,7 +146,7 @@ class VerifyRequest(BaseModel):
 
     token: str = Field(description="the text of the QR code")
     checkpoint: LonLat = Field(min_length=2, max_length=2, description="[lon, lat] of the checkpoint")
-    at: datetime | None = Field(default=None, description="check time with a time zone (default now)")
+    at: IsoDateTime | None = Field(default=None, description="check time with a time zone (default now)")
     plate: str | None = Field(default=None, max_length=64, description="the plate the officer reads on the vehicle")
     crs: Crs = "wgs84"
 

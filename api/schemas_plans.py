@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas import LonLat, RoutePublic
+from api.schemas import IsoDateTime, LonLat, RoutePublic
 
 Ids = list[str]
 
@@ -29,7 +29,7 @@ class StationPlanCreate(BaseModel):
     include_osm_candidates: bool = Field(default=False, description=(
         "add landuse=industrial/logistics and large parking areas from the .pbf network source"))
     max_osm_candidates: int = Field(default=20, ge=0, le=200)
-    at: datetime | None = Field(default=None, description="zones active at this time exclude candidates (default now)")
+    at: IsoDateTime | None = Field(default=None, description="zones active at this time exclude candidates (default now)")
     name: str | None = Field(default=None, max_length=200)
 
 

@@ -29,6 +29,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -447,6 +448,8 @@ def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_
     """Candidate areas from an OSM ``.pbf``: ``landuse=industrial|logistics`` and large ``amenity=parking``.
 
     Largest areas first, at most ``max_count``; each is represented by a point inside it.
+    Reading the file is the slow part; it happens once per file version, bbox and
+    parking threshold in a process.
 
     Raises
     ------
@@ -456,11 +459,21 @@ def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_
     path = Path(pbf_path)
     if not path.name.endswith(".pbf") or not path.exists():
         raise InvalidInputError(f"OSM candidates need the network source to be a .osm.pbf file; it is {str(path)!r}")
+    stat = path.stat()
+    ranked = _osm_candidate_areas(str(path.resolve()), stat.st_mtime_ns, stat.st_size,
+                                  tuple(bbox) if bbox else None, float(min_parking_m2))
+    return list(ranked[:max(0, int(max_count))])
+
+
+@lru_cache(maxsize=8)
+def _osm_candidate_areas(path: str, _mtime_ns: int, _size: int, bbox: tuple | None,
+                         min_parking_m2: float) -> tuple[Candidate, ...]:
+    """Every OSM candidate area of a file, largest first (cached; the file's version is in the key)."""
     from pyrosm import OSM
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        osm = OSM(str(path), bounding_box=list(bbox) if bbox else None)
+        osm = OSM(path, bounding_box=list(bbox) if bbox else None)
         frames = []
         lu = osm.get_landuse(custom_filter={"landuse": ["industrial", "logistics"]})
         if lu is not None and len(lu):
@@ -486,7 +499,7 @@ def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_
             items.append((area, Candidate(id=f"osm-{row.osm_type}-{row.id}", name=f"OSM {label} {row.id}",
                                           lon=float(c.x), lat=float(c.y), kind=f"osm_{label}", source="osm")))
     items.sort(key=lambda t: -t[0])
-    return [c for _, c in items[:max(0, int(max_count))]]
+    return tuple(c for _, c in items)
 
 
 def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Demand], *, model: str,

@@ -123,3 +123,11 @@ def test_gcj02_input_is_converted(tmp_path):
 def test_unknown_zone_is_404(client, auth_headers):
     assert client.get("/zones/zone-nope").status_code == 404
     assert client.delete("/zones/zone-nope", headers=auth_headers("planner")).status_code == 404
+
+
+def test_unencodable_text_is_422_not_500(client, auth_headers):
+    body = (b'{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1.52,42.5],[1.53,42.5],[1.53,42.51],'
+            b'[1.52,42.5]]]},"properties":{"risk":"sealed","name":"\\ud800"}}')
+    r = client.post("/zones", content=body, headers={**auth_headers("planner"), "Content-Type": "application/json"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "properties", "name"]
+    assert count(client) == 0
