@@ -7,6 +7,7 @@ every request; the database is migrated to the newest schema at start.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  sessions=session_factory(db_engine))
     errors.install(app)
 
+    worker = str(os.getpid())
+
     @app.middleware("http")
     async def limit_body(request: Request, call_next):
         length = request.headers.get("content-length")
@@ -96,7 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return JSONResponse(
                     {"detail": f"request body of {int(length):,} bytes exceeds the limit of "
                                f"{settings.max_body_bytes:,} bytes"}, status_code=413)
-        return await call_next(request)
+        response = await call_next(request)
+        response.headers["X-Baotong-Worker"] = worker  # which worker process answered (several with --workers)
+        return response
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

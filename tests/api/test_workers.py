@@ -1,0 +1,125 @@
+"""Several worker processes behind one database: serials, scans and zones stay correct.
+
+``baotong serve --workers 2`` runs as a subprocess on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests._data import shared_file
+from tests.api._server import running_server
+
+ENTERPRISE_POINT = [1.5218, 42.5063]
+DESTINATION = [1.5923, 42.5413]
+CLIENTS = 8
+
+
+def _setup(client: httpx.Client, h) -> dict:
+    site = client.post("/sites", headers=h["planner"], json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+        "properties": {"kind": "enterprise", "name": "Workers Foods", "whitelist": True}}).json()["id"]
+    vehicle = client.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·54321"}).json()["id"]
+    crew = client.post(f"/sites/{site}/crew", headers=h["planner"], json={
+        "name": "王五", "id_last4": "0042", "role": "driver",
+        "tested_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()}).json()["id"]
+    return {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "medical supplies",
+            "origin_site_id": site, "destination": DESTINATION,
+            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+
+
+def _parallel(fn, n: int = CLIENTS) -> list:
+    out: list = [None] * n
+    errors: list = []
+
+    def run(i):
+        try:
+            out[i] = fn(i)
+        except Exception as err:  # collected and re-raised in the test thread
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    if errors:
+        raise errors[0]
+    return out
+
+
+def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
+    env = {"BAOTONG_DATABASE_URL": database_url}
+    with running_server(tmp_path, network=str(shared_file("andorra.osm.pbf")), env=env, workers=2) as server:
+        tokens = server.tokens()
+        h = {r: {"Authorization": f"Bearer {tokens[r]}"} for r in ("planner", "dispatcher", "checkpoint")}
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            body = _setup(client, h)
+
+        # 8 concurrent clients issue 3 passes each: serials unique and consecutive per issuer
+        def issue(_i):
+            with httpx.Client(base_url=server.base_url, timeout=120) as c:
+                out = []
+                for _ in range(3):
+                    r = c.post("/passes", json=body, headers=h["dispatcher"])
+                    assert r.status_code == 201, r.text
+                    out.append((r.json()["pass_no"], r.json()["token"], r.headers["X-Baotong-Worker"]))
+                return out
+
+        issued = [p for batch in _parallel(issue) for p in batch]
+        numbers = sorted(no for no, _, _ in issued)
+        assert numbers == [f"410800{k:06d}" for k in range(1, len(issued) + 1)]
+        assert len({w for _, _, w in issued}) == 2, "both workers should have issued passes"
+
+        # 8 concurrent checkpoints scan: no scan is lost
+        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+            route = c.get(f"/passes/{issued[0][0]}", headers=h["planner"]).json()
+            coords = c.get(f"/routes/{route['route_id']}").json()["geometry"]["coordinates"]
+        checkpoint = coords[len(coords) // 2]
+
+        def scan(i):
+            with httpx.Client(base_url=server.base_url, timeout=60) as c:
+                verdicts = []
+                for k in range(5):
+                    no, token, _ = issued[(i * 5 + k) % len(issued)]
+                    r = c.post("/passes/verify", json={"token": token, "checkpoint": checkpoint},
+                               headers=h["checkpoint"])
+                    assert r.status_code == 200, r.text
+                    verdicts.append(r.json()["verdict"])
+                return verdicts
+
+        verdicts = [v for batch in _parallel(scan) for v in batch]
+        assert verdicts == ["pass"] * (CLIENTS * 5)
+        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+            stored = sum(len(c.get(f"/passes/{no}/scans", headers=h["planner"]).json()) for no, _, _ in issued)
+        assert stored == CLIENTS * 5
+
+        # a zone created through one worker is honoured by every worker on the next request
+        with httpx.Client(base_url=server.base_url, timeout=60) as c:
+            plain = c.post("/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION},
+                           headers=h["dispatcher"]).json()
+            lon, lat = plain["geometry"]["coordinates"][len(plain["geometry"]["coordinates"]) // 2]
+            d = 0.002
+            zone = c.post("/zones", headers=h["planner"], json={
+                "type": "Feature", "properties": {"risk": "sealed", "name": "workers test"},
+                "geometry": {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d],
+                                                                 [lon + d, lat + d], [lon - d, lat + d],
+                                                                 [lon - d, lat - d]]]}})
+            assert zone.status_code == 201
+            zone_id, zone_worker = zone.json()["id"], zone.headers["X-Baotong-Worker"]
+        seen = set()
+        for _ in range(60):
+            with httpx.Client(base_url=server.base_url, timeout=60) as fresh:  # a new connection each time
+                r = fresh.post("/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION},
+                               headers=h["dispatcher"])
+            assert r.status_code == 201
+            doc = r.json()
+            honoured = zone_id in {z["zone_id"] for z in doc["zones_crossed"]} or doc["geometry"] != plain["geometry"]
+            assert honoured, (r.headers["X-Baotong-Worker"], doc["choice"])
+            seen.add(r.headers["X-Baotong-Worker"])
+            if len(seen) == 2 and zone_worker in seen:
+                break
+        assert len(seen) == 2, "expected answers from both workers"
