@@ -7,17 +7,16 @@ every request; the database is migrated to the newest schema at start.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.config import Settings, get_settings
 from api.db import make_engine, migrate, session_factory
+from api.middleware import BodyLimitMiddleware
 from api.state import AppState, load_router
 
 logger = logging.getLogger(__name__)
@@ -85,24 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                  sessions=session_factory(db_engine))
     errors.install(app)
 
-    worker = str(os.getpid())
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > settings.max_body_bytes
-            except ValueError:
-                return JSONResponse({"detail": f"invalid Content-Length {length!r}"}, status_code=400)
-            if too_big:
-                return JSONResponse(
-                    {"detail": f"request body of {int(length):,} bytes exceeds the limit of "
-                               f"{settings.max_body_bytes:,} bytes"}, status_code=413)
-        response = await call_next(request)
-        response.headers["X-Baotong-Worker"] = worker  # which worker process answered (several with --workers)
-        return response
-
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type"])

@@ -58,6 +58,24 @@ class PreparedCorridor:
     coordinates: list[list[float]]
     hash: str
 
+    def distance_m(self, point: Sequence[float]) -> float:
+        """Metres from ``[lon, lat]`` to the corridor, in a projection centred on the corridor (cached)."""
+        line, proj = self._projected()
+        px, py = proj.forward(float(point[0]), float(point[1]))
+        return float(shapely.distance(line, shapely.Point(px, py)))
+
+    def _projected(self):
+        cached = self.__dict__.get("_line")
+        if cached is None:
+            arr = np.asarray(self.coordinates, dtype=float)
+            proj = LocalProjection(round(float(arr[:, 0].mean()), 4), round(float(arr[:, 1].mean()), 4))
+            x, y = proj.forward(arr[:, 0], arr[:, 1])
+            line = shapely.LineString(np.column_stack([x, y]))
+            shapely.prepare(line)
+            cached = (line, proj)
+            object.__setattr__(self, "_line", cached)
+        return cached
+
     @classmethod
     def of(cls, coordinates: object) -> PreparedCorridor:
         """Validate and hash ``coordinates``.

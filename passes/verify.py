@@ -153,16 +153,16 @@ def _verify(token: object, public_keys: PublicKeySet, *, at: datetime, checkpoin
     reasons.extend(_crew_reasons(claims.crew, at, policy, overrides))
 
     if point is not None:
-        line, allowance = None, corridor_buffer_m
+        distance, allowance = None, corridor_buffer_m
         if corridor is not None:
             prepared = corridor if isinstance(corridor, PreparedCorridor) else PreparedCorridor.of(corridor)
             if prepared.hash == claims.corridor_hash:
-                line = prepared.coordinates
+                distance = prepared.distance_m(point)
             else:
                 reasons.append(reason("corridor_mismatch", f"route {claims.route_id}"))
-        if line is None:
-            line, allowance = claims.corridor, corridor_buffer_m + claims.tolerance_m + ROUNDING_SLACK_M
-        distance = distance_to_corridor_m(point, line)
+        if distance is None:
+            allowance = corridor_buffer_m + claims.tolerance_m + ROUNDING_SLACK_M
+            distance = distance_to_corridor_m(point, claims.corridor)
         if not distance <= allowance:
             reasons.append(reason("off_corridor", f"{distance:,.0f} m from the route; at most {allowance:,.0f} m"))
 

@@ -131,3 +131,15 @@ def test_unencodable_text_is_422_not_500(client, auth_headers):
     r = client.post("/zones", content=body, headers={**auth_headers("planner"), "Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "properties", "name"]
     assert count(client) == 0
+
+
+def test_streamed_body_over_the_limit_is_413(client, auth_headers, settings):
+    def chunks():
+        yield b'{"type":"Feature","properties":{"risk":"sealed","name":"'
+        for _ in range(settings.max_body_bytes // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}}'
+
+    r = client.post("/zones", content=chunks(), headers={**auth_headers("planner"), "Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert count(client) == 0
