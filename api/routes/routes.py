@@ -29,7 +29,8 @@ router = APIRouter(prefix="/routes", tags=["routes"])
 
 
 def line(coords) -> dict:
-    return {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in coords]}
+    """A GeoJSON LineString with coordinates rounded to 7 decimals (~1 cm)."""
+    return {"type": "LineString", "coordinates": np.round(np.asarray(coords, dtype=float), 7).tolist()}
 
 
 def _pt(p) -> list[float]:
@@ -39,7 +40,7 @@ def _pt(p) -> list[float]:
 def leg_to_public(leg: Leg) -> dict:
     geom = line(leg.coordinates)
     return {"kind": leg.kind, "length_m": round(leg.length_m, 1), "travel_time_s": round(leg.travel_time_s, 1),
-            "geometry": geom, "coordinates": geom["coordinates"], "note": leg.note}
+            "geometry": geom, "note": leg.note}
 
 
 def plan_to_public(plan: RoutePlan, *, route_id: str, departure: datetime | None = None) -> dict:

@@ -146,7 +146,8 @@ def test_planned_docking_point_hook(app, client, auth_headers, monkeypatch):
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
     zid = client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).json()["id"]
     first = plain(client, h)["transshipment"]["destination"]
-    planned = first["leg"]["coordinates"][len(first["leg"]["coordinates"]) // 2]
+    leg_line = first["leg"]["geometry"]["coordinates"]
+    planned = leg_line[len(leg_line) // 2]
 
     class Hook:
         @staticmethod
