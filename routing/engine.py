@@ -309,8 +309,12 @@ class CCHEngine(Engine):
         self._cells = self._grid_cells(lon, lat)
         self._live = _Metric(topology, self._base)
         self._spare: _Metric | None = None
-        self._catch_up_thread: threading.Thread | None = None
         self._catch_up_failed = False
+        # Build the spare metric off the query path now, so even the first weight change
+        # is a partial update of a ready metric rather than a full customisation.
+        self._catch_up_thread: threading.Thread | None = threading.Thread(
+            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=True)
+        self._catch_up_thread.start()
 
     @property
     def weights(self) -> np.ndarray:
@@ -363,6 +367,12 @@ class CCHEngine(Engine):
         thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=True)
         self._catch_up_thread = thread
         thread.start()
+
+    def _build_spare(self, weights: np.ndarray) -> None:
+        try:
+            self._spare = _Metric(self.topology, weights)
+        except Exception as err:  # the first change will build it instead
+            logger.warning("CCH spare metric could not be built (%s)", err)
 
     def _catch_up(self, metric: _Metric, target: np.ndarray) -> None:
         try:
