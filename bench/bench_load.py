@@ -1,0 +1,179 @@
+"""A bounded load test on loopback: checkpoint verifications and route requests against 2 workers.
+
+``baotong serve --workers 2`` runs as a subprocess (SQLite, and PostgreSQL when
+``scripts/test_postgres.sh`` can start one); an asyncio httpx client keeps
+``CONNECTIONS`` requests in flight for a fixed duration (60 s; 10 s with
+``--quick``) and a fixed maximum count, sending 5 verifications for every route
+request, and stops by itself.  The load generator shares the same 2 cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.common import NETWORK_CACHE, ROOT, SHARED_DATA, figure, percentile
+
+NAME = "load"
+CONNECTIONS = 16
+MAX_REQUESTS = 200_000
+ENTERPRISE_POINT = [1.5218, 42.5063]
+DESTINATIONS = [[1.5923, 42.5413], [1.5346, 42.5561], [1.4870, 42.4660], [1.5650, 42.5280]]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(data_dir: Path, database_url: str | None):
+    import httpx
+
+    port = _free_port()
+    log = data_dir / "server.log"
+    env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+           "BAOTONG_NETWORK": str(SHARED_DATA / "andorra.osm.pbf")}
+    if database_url:
+        env["BAOTONG_DATABASE_URL"] = database_url
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    tokens = {}
+    for line in log.read_text().splitlines():
+        parts = line.split()
+        if line.startswith("  ") and len(parts) == 2 and len(parts[1]) > 30:
+            tokens[parts[0]] = parts[1]
+    return proc, base, tokens
+
+
+def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
+    """An enterprise, a vehicle, a crew member and 20 passes; returns the tokens and a checkpoint on a route."""
+    import httpx
+
+    h = {r: {"Authorization": f"Bearer {tokens[r]}"} for r in ("planner", "dispatcher")}
+    with httpx.Client(base_url=base, timeout=60) as c:
+        site = c.post("/sites", headers=h["planner"], json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+            "properties": {"kind": "enterprise", "name": "Load Foods", "whitelist": True}}).json()["id"]
+        vehicle = c.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·77777"}).json()["id"]
+        crew = c.post(f"/sites/{site}/crew", headers=h["planner"], json={
+            "name": "赵六", "id_last4": "0007", "role": "driver",
+            "tested_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}).json()["id"]
+        body = {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "food",
+                "origin_site_id": site, "destination": DESTINATIONS[0],
+                "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+        passes = [c.post("/passes", json=body, headers=h["dispatcher"]).json() for _ in range(20)]
+        coords = c.get(f"/routes/{passes[0]['route_id']}").json()["geometry"]["coordinates"]
+    return [p["token"] for p in passes], coords[len(coords) // 2]
+
+
+async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, duration_s: float) -> dict:
+    import httpx
+
+    rng = random.Random(20261126)
+    stats = {"verify": [], "route": [], "errors": 0, "sent": 0}
+    hv = {"Authorization": f"Bearer {tokens['checkpoint']}"}
+    hr = {"Authorization": f"Bearer {tokens['dispatcher']}"}
+    stop_at = time.monotonic() + duration_s
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        async def worker():
+            while time.monotonic() < stop_at and stats["sent"] < MAX_REQUESTS:
+                stats["sent"] += 1
+                kind = "route" if rng.random() < 1 / 6 else "verify"
+                started = time.perf_counter()
+                try:
+                    if kind == "verify":
+                        r = await client.post("/passes/verify", headers=hv, json={
+                            "token": rng.choice(pass_tokens), "checkpoint": checkpoint})
+                        ok = r.status_code == 200
+                    else:
+                        r = await client.post("/routes", headers=hr, json={
+                            "origin": ENTERPRISE_POINT, "destination": rng.choice(DESTINATIONS)})
+                        ok = r.status_code == 201
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    stats[kind].append(time.perf_counter() - started)
+                else:
+                    stats["errors"] += 1
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+        stats["elapsed_s"] = time.monotonic() - started
+    return stats
+
+
+def _figures(label: str, stats: dict) -> list[dict]:
+    el = stats["elapsed_s"]
+    note = (f"2 workers, {CONNECTIONS} connections, {el:.0f} s, 5:1 verify:route mix, {stats['errors']} errors; "
+            "load generator on the same 2 cores")
+    out = []
+    for kind, metric in (("verify", "POST /passes/verify"), ("route", "POST /routes")):
+        xs = stats[kind]
+        out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} throughput", "req/s",
+                          len(xs) / el, n=len(xs), notes=note))
+        if xs:
+            out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p50 under load", "ms",
+                              percentile(xs, 50) * 1000, n=len(xs), notes=note))
+            out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p99 under load", "ms",
+                              percentile(xs, 99) * 1000, n=len(xs), notes=note))
+    out.append(figure(NAME, f"andorra/{label}", "http-2-workers", "errors", "count", float(stats["errors"]),
+                      n=stats["sent"], notes=note))
+    return out
+
+
+def _postgres_url() -> str | None:
+    try:
+        admin = subprocess.run(["bash", str(ROOT / "scripts" / "test_postgres.sh"), "start"], capture_output=True,
+                               text=True, timeout=120, check=True).stdout.strip()
+    except (subprocess.SubprocessError, OSError):
+        return None
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def run(quick: bool = False) -> list[dict]:
+    duration = 10.0 if quick else 60.0
+    figures = []
+    for label, url in (("sqlite", None), ("postgresql", _postgres_url())):
+        if label == "postgresql" and url is None:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, base, tokens = _start(Path(tmp), url)
+            try:
+                pass_tokens, checkpoint = _prepare(base, tokens)
+                stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
+            finally:
+                os.killpg(proc.pid, 15)
+                proc.wait(timeout=60)
+        figures.extend(_figures(label, stats))
+    return figures
