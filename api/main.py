@@ -28,6 +28,11 @@ TAGS = [
     {"name": "sites", "description": "Hubs, enterprises, candidate stations and demand points."},
     {"name": "routes", "description": "Closed-loop truck routes."},
     {"name": "maps", "description": "Map views (HTML)."},
+    {"name": "plans", "description": "Transfer stations, docking points and last-mile drop points."},
+    {"name": "closures", "description": "Road-closure requests, approval rules, impact and the WZDx feed."},
+    {"name": "green-channels", "description": "Protected point-to-point corridors between hubs."},
+    {"name": "passes", "description": "Whitelist vehicles and crew, signed vehicle passes, checkpoint verification."},
+    {"name": "checkpoint", "description": "The checkpoint page for staff on a phone."},
 ]
 
 

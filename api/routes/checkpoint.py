@@ -15,7 +15,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-router = APIRouter(tags=["passes"])
+router = APIRouter(tags=["checkpoint"])
 PAGE = Path(__file__).resolve().parents[1] / "templates" / "checkpoint.html"
 
 

@@ -24,7 +24,7 @@ from geo.errors import InvalidInputError, NotFoundError
 from geo.sites import HUB_KINDS
 from routing.engine import FORBIDDEN
 
-router = APIRouter(prefix="/green-channels", tags=["closures"])
+router = APIRouter(prefix="/green-channels", tags=["green-channels"])
 ORIGIN_KINDS = ("hub_rail", "hub_coach")
 
 
