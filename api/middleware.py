@@ -54,8 +54,10 @@ class BodyLimitMiddleware:
                 more = message.get("more_body", False)
             replay = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
-            async def app_receive():
+            async def replayed_receive():
                 return replay.pop() if replay else await receive()
+
+            app_receive = replayed_receive
 
         async def tagged_send(message):
             if message["type"] == "http.response.start":

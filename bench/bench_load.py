@@ -10,59 +10,18 @@ request, and stops by itself.  The load generator shares the same 2 cores.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench.common import NETWORK_CACHE, ROOT, SHARED_DATA, figure, percentile
+from bench.common import ROOT, SHARED_DATA, figure, percentile, served
 
 NAME = "load"
 CONNECTIONS = 16
 MAX_REQUESTS = 200_000
 ENTERPRISE_POINT = [1.5218, 42.5063]
 DESTINATIONS = [[1.5923, 42.5413], [1.5346, 42.5561], [1.4870, 42.4660], [1.5650, 42.5280]]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(data_dir: Path, database_url: str | None):
-    import httpx
-
-    port = _free_port()
-    log = data_dir / "server.log"
-    env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
-           "BAOTONG_NETWORK": str(SHARED_DATA / "andorra.osm.pbf")}
-    if database_url:
-        env["BAOTONG_DATABASE_URL"] = database_url
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
-                            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    tokens = {}
-    for line in log.read_text().splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) == 2 and len(parts[1]) > 30:
-            tokens[parts[0]] = parts[1]
-    return proc, base, tokens
 
 
 def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
@@ -167,13 +126,8 @@ def run(quick: bool = False) -> list[dict]:
     for label, url in (("sqlite", None), ("postgresql", _postgres_url())):
         if label == "postgresql" and url is None:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            proc, base, tokens = _start(Path(tmp), url)
-            try:
-                pass_tokens, checkpoint = _prepare(base, tokens)
-                stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
-            finally:
-                os.killpg(proc.pid, 15)
-                proc.wait(timeout=60)
+        with served(str(SHARED_DATA / "andorra.osm.pbf"), workers=2, database_url=url) as (base, tokens):
+            pass_tokens, checkpoint = _prepare(base, tokens)
+            stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
         figures.extend(_figures(label, stats))
     return figures

@@ -11,58 +11,14 @@ an in-memory status lookup (no database), on the same tokens and checkpoints.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bench.common import NETWORK_CACHE, ROOT, SHARED_DATA, figure, median_ms, percentile
+from bench.common import SHARED_DATA, figure, median_ms, percentile, served
 
 NAME = "passes_http"
 ENTERPRISE_POINT = [1.5218, 42.5063]
 DESTINATIONS = [[1.5923, 42.5413], [1.4910, 42.4630], [1.5340, 42.5080]]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(network: str, data_dir: Path):
-    import httpx
-
-    port = _free_port()
-    log = data_dir / "server.log"
-    env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
-           "BAOTONG_NETWORK": network, "BAOTONG_SCENARIO": str(data_dir / "none.geojson")}
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            os.killpg(proc.pid, 15)
-            raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    tokens = {}
-    for line in log.read_text().splitlines():
-        parts = line.split()
-        if line.startswith("  ") and len(parts) == 2 and len(parts[1]) > 30:
-            tokens[parts[0]] = parts[1]
-    return proc, base, tokens
 
 
 def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
@@ -97,27 +53,22 @@ def run(quick: bool = False) -> list[dict]:
 
     n = 100 if quick else 1000
     network = str(SHARED_DATA / "andorra.osm.pbf")
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base, tokens = _serve(network, Path(tmp))
-        try:
-            headers = {"Authorization": f"Bearer {tokens['checkpoint']}"}
-            with httpx.Client(base_url=base, timeout=60) as client:
-                passes = _issue(client, tokens)
-                keys = PublicKeySet.from_jwks(client.get("/.well-known/jwks.json").text)
-                samples, stops = [], 0
-                for i in range(n + 20):
-                    token, point, _ = passes[i % len(passes)]
-                    started = time.perf_counter()
-                    r = client.post("/passes/verify", json={"token": token, "checkpoint": point}, headers=headers)
-                    elapsed = time.perf_counter() - started
-                    if r.status_code != 200:
-                        raise RuntimeError(f"verify failed: {r.status_code} {r.text[:300]}")
-                    if i >= 20:  # warm-up
-                        samples.append(elapsed)
-                        stops += r.json()["verdict"] != "pass"
-        finally:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=30)
+    with served(network) as (base, tokens):
+        headers = {"Authorization": f"Bearer {tokens['checkpoint']}"}
+        with httpx.Client(base_url=base, timeout=60) as client:
+            passes = _issue(client, tokens)
+            keys = PublicKeySet.from_jwks(client.get("/.well-known/jwks.json").text)
+            samples, stops = [], 0
+            for i in range(n + 20):
+                token, point, _ = passes[i % len(passes)]
+                started = time.perf_counter()
+                r = client.post("/passes/verify", json={"token": token, "checkpoint": point}, headers=headers)
+                elapsed = time.perf_counter() - started
+                if r.status_code != 200:
+                    raise RuntimeError(f"verify failed: {r.status_code} {r.text[:300]}")
+                if i >= 20:  # warm-up
+                    samples.append(elapsed)
+                    stops += r.json()["verdict"] != "pass"
 
     corridors = {}
     inproc = []

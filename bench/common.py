@@ -256,3 +256,75 @@ def print_figures(figures: list[dict], *, file=None) -> None:
     """Print :func:`format_figures` lines."""
     for line in format_figures(figures):
         print(line, file=file or sys.stdout, flush=True)
+
+
+# ----------------------------------------------------------------------------------
+# A real server for the HTTP benchmarks
+# ----------------------------------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class served:
+    """``with served(network, *, workers, database_url) as (base_url, tokens):`` runs ``baotong serve``.
+
+    A subprocess on a free loopback port with a temporary data directory, no demo
+    scenario, dev mode (so it prints one demo token per role, returned as
+    ``tokens``); stopped (SIGTERM to its process group) when the block ends.
+    """
+
+    def __init__(self, network: str, *, workers: int = 1, database_url: str | None = None, timeout_s: float = 300):
+        self.network, self.workers, self.database_url, self.timeout_s = network, workers, database_url, timeout_s
+
+    def __enter__(self) -> tuple[str, dict[str, str]]:
+        import signal
+        import tempfile
+
+        import httpx
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="baotong-bench-")
+        data_dir = Path(self._tmp.name)
+        log = data_dir / "server.log"
+        env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+               "BAOTONG_NETWORK": self.network, "BAOTONG_SCENARIO": str(data_dir / "none.geojson")}
+        if self.database_url:
+            env["BAOTONG_DATABASE_URL"] = self.database_url
+        port = _free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(self.workers)],
+            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                raise RuntimeError(f"server did not start within {self.timeout_s} s: {log.read_text()[-2000:]}")
+            time.sleep(0.2)
+        tokens = {}
+        for line in log.read_text().splitlines():
+            parts = line.split()
+            if line.startswith("  ") and len(parts) == 2 and len(parts[1]) > 30:
+                tokens[parts[0]] = parts[1]
+        return base, tokens
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=60)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=60)
+        self._tmp.cleanup()

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import shapely
 from shapely.geometry import Point, Polygon
 from shapely.ops import nearest_points
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
-import pytest
 
 from tests._data import shared_file
 from tests.api._server import kill, running_server

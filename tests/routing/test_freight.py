@@ -20,7 +20,7 @@ import shapely
 from geo.errors import InvalidInputError, NoRouteError
 from geo.zones import Zone
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
-from routing.freight import INSIDE_FACTOR, PENALTY_STEPS, closed_loop_route
+from routing.freight import PENALTY_STEPS, closed_loop_route
 from routing.router import Vehicle
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
