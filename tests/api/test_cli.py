@@ -48,3 +48,30 @@ def test_network_build_and_route(monkeypatch, tmp_path, capsys):
     assert "nearest drivable road" in capsys.readouterr().err
     assert main(["network", "build", "--pbf", str(tmp_path / "missing.osm.pbf")]) == 2
     get_settings.cache_clear()
+
+
+def test_plan_stations_cli_on_the_demo_scenario(monkeypatch, tmp_path, capsys):
+    _env(monkeypatch, tmp_path)
+    monkeypatch.setenv("BAOTONG_NETWORK", "default")
+    get_settings.cache_clear()
+    from api import scenario
+    from api.db import make_engine, migrate, session_factory
+    from api.state import load_router
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with session_factory(engine)() as session:
+        assert scenario.load_if_empty(session, settings.scenario, load_router(
+            "default", str(settings.cache_dir), "cch", 500.0)) > 0
+    engine.dispose()
+    out_map = tmp_path / "plan.html"
+    assert main(["plan", "stations", "--model", "p_median", "--p", "2", "--map", str(out_map)]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["model"] == "p_median" and len(plan["chosen"]) == 2
+    assert sum(c["served_count"] for c in plan["chosen"]) >= 1 and out_map.exists()
+    assert main(["plan", "stations", "--model", "lscp", "--service-time", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "baotong: error:" in err and "1" in err
+    get_settings.cache_clear()
