@@ -73,5 +73,5 @@ def test_plan_stations_cli_on_the_demo_scenario(monkeypatch, tmp_path, capsys):
     assert sum(c["served_count"] for c in plan["chosen"]) >= 1 and out_map.exists()
     assert main(["plan", "stations", "--model", "lscp", "--service-time", "1"]) == 2
     err = capsys.readouterr().err
-    assert "baotong: error:" in err and "1" in err
+    assert "no covering within service_time_s=1 s" in err and "raise service_time_s" in err
     get_settings.cache_clear()
