@@ -311,9 +311,10 @@ class CCHEngine(Engine):
         self._spare: _Metric | None = None
         self._catch_up_failed = False
         # Build the spare metric off the query path now, so even the first weight change
-        # is a partial update of a ready metric rather than a full customisation.
+        # is a partial update of a ready metric rather than a full customisation.  Not a
+        # daemon thread: the interpreter must not exit while native code customises.
         self._catch_up_thread: threading.Thread | None = threading.Thread(
-            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=True)
+            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=False)
         self._catch_up_thread.start()
 
     @property
@@ -364,7 +365,7 @@ class CCHEngine(Engine):
         # that the next change only has to apply its own difference.  The native
         # customisation releases the GIL; queries never touch the spare.
         target = new_weights.copy()
-        thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=True)
+        thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=False)
         self._catch_up_thread = thread
         thread.start()
 
