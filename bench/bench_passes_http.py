@@ -48,6 +48,7 @@ def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
 def run(quick: bool = False) -> list[dict]:
     import httpx
 
+    from passes.corridor import PreparedCorridor
     from passes.keys import PublicKeySet
     from passes.verify import PassStatus, verify_online
 
@@ -75,7 +76,8 @@ def run(quick: bool = False) -> list[dict]:
     at = datetime.now(UTC)
     for i in range(n + 20):
         token, point, coords = passes[i % len(passes)]
-        corridors.setdefault(i % len(passes), coords)
+        if i % len(passes) not in corridors:  # the registry validates and hashes a corridor once, as the API does
+            corridors[i % len(passes)] = PreparedCorridor.of(coords)
         status = PassStatus(revoked=False, enterprise_whitelisted=True, corridor=corridors[i % len(passes)])
         started = time.perf_counter()
         verdict = verify_online(token, keys, at=at, status_lookup=lambda _no, s=status: s, checkpoint=point)
@@ -84,7 +86,7 @@ def run(quick: bool = False) -> list[dict]:
         if i >= 20:
             inproc.append(elapsed)
     note = (f"{stops} stop verdicts; 3 passes on Andorra streets, one keep-alive client, one uvicorn worker, "
-            "SQLite scan row committed per request; baseline in-memory status lookup")
+            "SQLite scan row committed per request; baseline in-memory status lookup with the prepared corridor")
     rate = len(inproc) / sum(inproc)
     return [
         figure(NAME, "andorra", "http", "POST /passes/verify p50", "ms", median_ms(samples),

@@ -68,7 +68,7 @@ class PreparedCorridor:
         cached = self.__dict__.get("_line")
         if cached is None:
             arr = np.asarray(self.coordinates, dtype=float)
-            proj = LocalProjection(round(float(arr[:, 0].mean()), 4), round(float(arr[:, 1].mean()), 4))
+            proj = projection_near(float(arr[:, 0].mean()), float(arr[:, 1].mean()))
             x, y = proj.forward(arr[:, 0], arr[:, 1])
             line = shapely.LineString(np.column_stack([x, y]))
             shapely.prepare(line)
