@@ -75,3 +75,12 @@ def test_plan_stations_cli_on_the_demo_scenario(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no covering within service_time_s=1 s" in err and "raise service_time_s" in err
     get_settings.cache_clear()
+
+
+def test_bench_options_reach_the_benchmark_runner(monkeypatch):
+    import bench.run
+
+    seen = {}
+    monkeypatch.setattr(bench.run, "main", lambda argv: seen.setdefault("argv", argv) and 0)
+    assert main(["bench", "--only", "engine", "--quick"]) == 0
+    assert seen["argv"] == ["--only", "engine", "--quick"]
