@@ -34,7 +34,7 @@ serve: setup
 test: setup system-deps
 	bash scripts/run_tests.sh
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/baotong bench
 
 clean:

@@ -1,24 +1,30 @@
 """A bounded load test on loopback: checkpoint verifications and route requests against 2 workers.
 
 ``baotong serve --workers 2`` runs as a subprocess (SQLite, and PostgreSQL when
-``scripts/test_postgres.sh`` can start one); an asyncio httpx client keeps
-``CONNECTIONS`` requests in flight for a fixed duration (60 s; 10 s with
-``--quick``) and a fixed maximum count, sending 5 verifications for every route
-request, and stops by itself.  The load generator shares the same 2 cores.
+``scripts/test_postgres.sh`` can start one).  The load comes from ``wrk`` (C,
+light on the CPU the server shares): one process keeps ``VERIFY_CONNECTIONS``
+verifications in flight and another ``ROUTE_CONNECTIONS`` route requests, for
+a fixed duration (60 s; 10 s with ``--quick``), then stops.  Without ``wrk`` an
+asyncio httpx client does the same with a 5:1 mix and a fixed maximum count.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 import subprocess
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bench.common import ROOT, SHARED_DATA, figure, percentile, served
 
 NAME = "load"
 CONNECTIONS = 16
+VERIFY_CONNECTIONS = 12
+ROUTE_CONNECTIONS = 4
 MAX_REQUESTS = 200_000
 ENTERPRISE_POINT = [1.5218, 42.5063]
 DESTINATIONS = [[1.5923, 42.5413], [1.5346, 42.5561], [1.4870, 42.4660], [1.5650, 42.5280]]
@@ -82,6 +88,73 @@ async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, dur
     return stats
 
 
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+local bodies = { %(bodies)s }
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, "%(path)s", nil, bodies[(i %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "status_errors": %%d, '
+    .. '"socket_errors": %%d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def _load_wrk(base: str, tokens: dict, pass_tokens: list[str], checkpoint, duration_s: float, folder: Path) -> dict:
+    """Run two ``wrk`` processes at once (verifications, routes); their JSON summaries."""
+    import json
+
+    def lua(path: str, token: str, bodies: list[dict]) -> Path:
+        text = _WRK_SCRIPT % {"token": token, "path": path,
+                              "bodies": ", ".join("[[" + json.dumps(b) + "]]" for b in bodies)}
+        out = folder / (path.strip("/").replace("/", "_") + ".lua")
+        out.write_text(text)
+        return out
+
+    verify = lua("/passes/verify", tokens["checkpoint"], [{"token": t, "checkpoint": checkpoint} for t in pass_tokens])
+    route = lua("/routes", tokens["dispatcher"], [{"origin": ENTERPRISE_POINT, "destination": d} for d in DESTINATIONS])
+    procs = {kind: subprocess.Popen(["wrk", "-t1", f"-c{conns}", f"-d{int(duration_s)}s", "--timeout", "10s",
+                                     "-s", str(script), base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True)
+             for kind, conns, script in (("verify", VERIFY_CONNECTIONS, verify), ("route", ROUTE_CONNECTIONS, route))}
+    out = {}
+    for kind, proc in procs.items():
+        text, _ = proc.communicate(timeout=duration_s + 120)
+        line = [ln for ln in text.splitlines() if ln.startswith("{")]
+        if proc.returncode != 0 or not line:
+            raise RuntimeError(f"wrk ({kind}) failed: {text[-1000:]}")
+        out[kind] = json.loads(line[-1])
+    return out
+
+
+def _figures_wrk(label: str, runs: dict) -> list[dict]:
+    figures = []
+    errors = sum(r["status_errors"] + r["socket_errors"] for r in runs.values())
+    total = sum(r["requests"] for r in runs.values())
+    note = (f"2 workers; wrk with {VERIFY_CONNECTIONS} verification and {ROUTE_CONNECTIONS} route connections at "
+            f"once for {runs['verify']['duration_us'] / 1e6:.0f} s; {errors} errors (non-2xx or socket) of {total:,}; "
+            "wrk shares the 2 cores")
+    for kind, metric in (("verify", "POST /passes/verify"), ("route", "POST /routes")):
+        r = runs[kind]
+        seconds = r["duration_us"] / 1e6
+        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} throughput", "req/s",
+                              r["requests"] / seconds, n=r["requests"], notes=note))
+        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p50 under load", "ms",
+                              r["p50_us"] / 1000, n=r["requests"], notes=note))
+        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p99 under load", "ms",
+                              r["p99_us"] / 1000, n=r["requests"], notes=note))
+    figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", "errors", "count", float(errors), n=total,
+                          notes=note))
+    return figures
+
+
 def _figures(label: str, stats: dict) -> list[dict]:
     el = stats["elapsed_s"]
     note = (f"2 workers, {CONNECTIONS} connections, {el:.0f} s, 5:1 verify:route mix, {stats['errors']} errors; "
@@ -128,6 +201,11 @@ def run(quick: bool = False) -> list[dict]:
             continue
         with served(str(SHARED_DATA / "andorra.osm.pbf"), workers=2, database_url=url) as (base, tokens):
             pass_tokens, checkpoint = _prepare(base, tokens)
-            stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
-        figures.extend(_figures(label, stats))
+            if shutil.which("wrk"):
+                with tempfile.TemporaryDirectory() as tmp:
+                    runs = _load_wrk(base, tokens, pass_tokens, checkpoint, duration, Path(tmp))
+                figures.extend(_figures_wrk(label, runs))
+            else:
+                stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
+                figures.extend(_figures(label, stats))
     return figures

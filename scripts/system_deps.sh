@@ -3,11 +3,12 @@
 #   chromium + chromium-driver  headless browser for the `browser` tests (tests/browser.py)
 #   postgresql                  server binaries for the `postgres` tests / production store
 #   fonts-wqy-zenhei            a CJK font, so Chinese labels render in headless screenshots
+#   wrk                         the HTTP load generator of `make bench` (bench/bench_load.py)
 # Idempotent: installs only what is missing, running `apt-get update` once.
 # Not root: prints the command to run and exits 0.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver postgresql fonts-wqy-zenhei)
+PACKAGES=(chromium chromium-driver postgresql fonts-wqy-zenhei wrk)
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
