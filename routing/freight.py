@@ -189,6 +189,7 @@ class Weights:
             usable = self.free != FORBIDDEN
             w = self.free.copy()
             w[usable] = np.minimum(self.free[usable] + k * self.inside_ds[usable], MAX_ARC_WEIGHT)
+            w.flags.writeable = False
             self._steps[k] = w
         return self._steps[k]
 
@@ -315,6 +316,8 @@ class FreightIndex:
         pen = free.copy()
         pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
         role = vrole  # not keyed by zones or closures: a change there is a partial update of the same metric
+        for arr in (free, avoid, pen, base):
+            arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
         w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, role=role, inside_ds=zs.inside_ds)
         with self._lock:
             self._weights[key] = w

@@ -93,6 +93,7 @@ class MetricPool:
         self.base = base
         self.max_roles = max_roles
         self._roles: OrderedDict[str, tuple[Engine, threading.Lock]] = OrderedDict()
+        self._last: dict[str, np.ndarray] = {}  # the read-only weight array each role was last synced to
         self._lock = threading.Lock()
 
     def _get(self, role: str) -> tuple[Engine, threading.Lock]:
@@ -105,7 +106,8 @@ class MetricPool:
             item = (engine, threading.Lock())
             self._roles[role] = item
             while len(self._roles) > self.max_roles:
-                self._roles.popitem(last=False)
+                evicted, _ = self._roles.popitem(last=False)
+                self._last.pop(evicted, None)
             return item
 
     @contextlib.contextmanager
@@ -113,8 +115,12 @@ class MetricPool:
         """Hold the metric ``role`` with exactly ``weights`` live for the block."""
         engine, lock = self._get(role)
         with lock:
-            if not np.array_equal(engine.weights, weights):
-                engine.set_weights(weights)
+            # The same (read-only) array as last time needs no comparison of every arc.
+            if self._last.get(role) is not weights:
+                if not np.array_equal(engine.weights, weights):
+                    engine.set_weights(weights)
+                # only a read-only array is remembered: nobody can change it behind our back
+                self._last[role] = None if weights.flags.writeable else weights
             yield engine
 
 
@@ -136,6 +142,7 @@ class Router:
         self._hgv = network.hgv_no
         self._truck_weights = network.base_weights.copy()
         self._truck_weights[self._hgv] = FORBIDDEN
+        self._truck_weights.flags.writeable = False
 
     # -- weights -------------------------------------------------------------------
     @property
