@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity, make_valid
 
 from geo.errors import InvalidZoneError
@@ -198,9 +198,3 @@ class Zone:
             notes=notes,
         )
 
-
-def zones_from_geometry_json(text: str):
-    """Helper for storage: a shapely geometry from GeoJSON text."""
-    import json
-
-    return shape(json.loads(text))

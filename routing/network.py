@@ -187,16 +187,12 @@ class RoadNetwork:
 
     def arcs_intersecting(self, polygon_wgs84) -> np.ndarray:
         """Ids of the arcs (both directions) whose segment intersects a WGS-84 polygon."""
-        import shapely
-
         tree, lines, arcs = self._segment_index()
         poly = self.projection.forward_geom(polygon_wgs84)
         hit = tree.query(poly, predicate="intersects")
         found = arcs[hit]
         rev = self.reverse_arc[found]
-        out = np.concatenate([found, rev[rev >= 0]])
-        del shapely
-        return np.unique(out)
+        return np.unique(np.concatenate([found, rev[rev >= 0]]))
 
     def snap(self, lon: float, lat: float, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_name: str = "point") -> Snap:
         """Snap ``(lon, lat)`` onto the nearest arc.

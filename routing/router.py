@@ -10,7 +10,6 @@ effect on the next query without rebuilding anything.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -157,10 +156,6 @@ class Router:
             for mask in limit_blocks(self.network, vehicle).values():
                 w[mask] = FORBIDDEN
         return w
-
-    @staticmethod
-    def weights_key(weights: np.ndarray) -> str:
-        return hashlib.blake2b(np.ascontiguousarray(weights).view(np.uint8), digest_size=8).hexdigest()
 
     # -- snapping and routing ----------------------------------------------------------
     def snap(self, point, *, field_name: str = "point") -> Snap:
