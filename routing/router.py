@@ -336,10 +336,27 @@ def _arc_from(net: RoadNetwork, d: Snap, last_node: int) -> tuple[int, float]:
 
 def _dedupe(points: np.ndarray) -> list[list[float]]:
     """Coordinates as ``[[lon, lat], ...]`` without consecutive repeats (at least two)."""
-    if len(points) > 1:
-        step = np.any(np.abs(np.diff(points, axis=0)) > 1e-9, axis=1)
-        points = points[np.concatenate([[True], step])]
-    out = points.tolist()
+    return _dedupe_list(points.tolist(), _steps(points), 0, len(points) - 1)
+
+
+def _steps(points: np.ndarray) -> np.ndarray:
+    """``steps[k]``: whether point ``k + 1`` differs from point ``k`` by more than 1e-9 (degrees)."""
+    if len(points) < 2:
+        return np.zeros(0, dtype=bool)
+    step = np.abs(points[1:] - points[:-1]) > 1e-9
+    return step[:, 0] | step[:, 1]
+
+
+def _dedupe_list(coords: list[list[float]], steps: np.ndarray, lo: int, hi: int) -> list[list[float]]:
+    """:func:`_dedupe` of ``points[lo:hi + 1]`` given ``coords = points.tolist()`` and ``_steps(points)``.
+
+    Rows of ``coords`` are shared, not copied.
+    """
+    window = steps[lo:hi]
+    if window.all():
+        out = coords[lo:hi + 1]
+    else:
+        out = [coords[lo]] + [coords[lo + 1 + k] for k in np.flatnonzero(window).tolist()]
     if len(out) == 1:
         out.append(list(out[0]))
     return out
@@ -351,7 +368,8 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
 
     ``main`` flags main-road arcs (:data:`MAIN_ROAD_CLASSES`); ``points[k]`` is
     where part ``k`` starts and ``points[k + 1]`` where it ends.  A route with no
-    main road is one ``transit`` leg.
+    main road is one ``transit`` leg.  Legs' coordinate rows may be shared
+    between legs (a leg starts where the previous one ended).
     """
     is_main = main[arcs]
     if not is_main.any():
@@ -360,14 +378,15 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
         idx = np.nonzero(is_main)[0]
         first, last = int(idx[0]), int(idx[-1])
         ranges = [("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs))]
+    coords, steps, arc_list = points.tolist(), _steps(points), arcs.tolist()
     legs = []
     for kind, lo, hi in ranges:
         if hi <= lo:
             continue
         legs.append(Leg(
             kind=kind,
-            arcs=arcs[lo:hi].tolist(),
-            coordinates=_dedupe(points[lo:hi + 1]),
+            arcs=arc_list[lo:hi],
+            coordinates=_dedupe_list(coords, steps, lo, hi),
             length_m=float(part_len[lo:hi].sum()),
             travel_time_s=float(part_time[lo:hi].sum()),
         ))
