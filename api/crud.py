@@ -54,6 +54,28 @@ def list_zones(session: Session, *, active_at: datetime | None = None) -> list[Z
     return [z for z in zones if z.active_at(active_at)] if active_at is not None else zones
 
 
+def live_zones(state, session: Session, *, active_at: datetime | None = None) -> list[Zone]:
+    """:func:`list_zones` for the hot path: the same zones in the same order, parsed once per process.
+
+    One lean query lists the live zones' ids; a zone's row never changes except to be deleted,
+    so the parsed :class:`Zone` of an id seen before is reused and only new ids are read in full.
+    """
+    rows = state.hot.query("SELECT id, created_at FROM zones WHERE deleted_at IS NULL ORDER BY created_at")
+    with state.lock:
+        cache: dict = state.caches.setdefault("live_zones", {})
+        missing = [zid for zid, created in rows if (zid, str(created)) not in cache]
+    if missing:
+        parsed = {r.id: zone_from_row(r) for r in session.scalars(select(ZoneRow).where(ZoneRow.id.in_(missing)))}
+        with state.lock:
+            live = {(zid, str(created)) for zid, created in rows}
+            for key in [k for k in cache if k not in live]:
+                del cache[key]
+            cache.update({(zid, str(created)): parsed[zid] for zid, created in rows if zid in parsed})
+    with state.lock:  # a zone deleted between the two reads is left out
+        zones = [cache[key] for key in ((zid, str(created)) for zid, created in rows) if key in cache]
+    return [z for z in zones if z.active_at(active_at)] if active_at is not None else zones
+
+
 def delete_zone(session: Session, zone_id: str, *, deleted_by: str | None) -> None:
     row = session.get(ZoneRow, zone_id)
     if row is None or row.deleted_at is not None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth import find_user
-from api.models import User
+from api.auth import hash_token
+from api.hotpath import Principal
 from api.state import AppState
 from routing.network import RoadNetwork
 
@@ -45,27 +46,30 @@ async def get_network(state: StateDep) -> RoadNetwork:
 NetworkDep = Annotated[RoadNetwork, Depends(get_network)]
 
 
-def get_current_user(
-    state: StateDep, session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> User:
+async def get_current_user(
+    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller, from its bearer token: one indexed lookup, run on the event loop (no thread hop).
+
+    The lookup happens on every request, so a revoked or expired token stops working at once.
+    """
     if credentials is None or not credentials.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)",
                             headers={"WWW-Authenticate": "Bearer"})
-    user = find_user(session, credentials.credentials, state.settings.secret_key)
+    user = state.hot.user(hash_token(credentials.credentials, state.settings.secret_key), datetime.now(UTC))
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown, revoked or expired token",
                             headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
 def require(*roles: str):
     """A dependency that lets through users holding one of ``roles`` (``admin`` always passes)."""
 
-    async def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> Principal:
         if user.role not in roles and user.role != "admin":
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"role {user.role!r} may not do this; needs one of {list(roles)}")
@@ -75,5 +79,5 @@ def require(*roles: str):
     return check
 
 
-PlannerUser = Annotated[User, Depends(require("planner"))]
-DispatcherUser = Annotated[User, Depends(require("dispatcher", "planner"))]
+PlannerUser = Annotated[Principal, Depends(require("planner"))]
+DispatcherUser = Annotated[Principal, Depends(require("dispatcher", "planner"))]

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.hotpath import StoreUnavailable
+
 from geo.errors import (
     BaotongError,
     ConflictError,
@@ -121,6 +123,12 @@ def install(app: FastAPI) -> None:
         if err.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
+
+    @app.exception_handler(StoreUnavailable)
+    async def _store_unavailable(request: Request, err: StoreUnavailable) -> JSONResponse:
+        """503: a write could not be stored, so nothing was acknowledged; the client may retry."""
+        return JSONResponse({"detail": str(err), "error": "StoreUnavailable"}, status_code=503,
+                            headers={"Retry-After": "1"})
 
     @app.exception_handler(BaotongError)
     async def _domain_error(request: Request, err: BaotongError) -> JSONResponse:

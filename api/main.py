@@ -6,7 +6,9 @@ every request; the database is migrated to the newest schema at start.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -78,7 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     migrate(settings.database_url)
     db_engine = make_engine(settings.database_url)
     router = load_router(settings.network, str(settings.cache_dir), settings.engine, settings.max_snap_m)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await asyncio.to_thread(app.state.baotong.hot.close)  # store every queued scan before the process ends
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Baotong 保通",
         version="0.1.0",
         description="Freight routing, stations, closures and vehicle passes for emergency zones. "

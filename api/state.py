@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from api.config import Settings
+from api.hotpath import HotStore
 from routing.network import RoadNetwork, load_or_build
 from routing.router import Router
 
@@ -42,6 +43,12 @@ class AppState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: free-form per-feature caches (e.g. active-zone weights), invalidated by version counters
     caches: dict = field(default_factory=dict)
+    #: lean reads and the group-commit scan writer for the per-request hot path
+    hot: HotStore | None = None
+
+    def __post_init__(self) -> None:
+        if self.hot is None:
+            self.hot = HotStore(self.db_engine)
 
     @property
     def network(self) -> RoadNetwork:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from api import crud
 from api.db import dumps, new_id, utcnow
 from api.deps import SessionDep, StateDep, require
-from api.models import User
+from api.hotpath import Principal, aware
 from api.models_closures import ClosureEventRow, ClosureRow, GreenChannelRow
 from api.schemas import IsoDateTime
 from api.schemas_closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
@@ -73,13 +73,21 @@ def closed_arcs(state, session: Session, at: datetime | None = None) -> np.ndarr
     """Arc ids closed at ``at`` (default now) by approved hard-barrier closures (``int64``, sorted).
 
     A closure takes effect at ``starts_at`` and ends at ``ends_at`` (exclusive).
-    Checkpoint and lane closures keep the road open and are not included.
+    Checkpoint and lane closures keep the road open and are not included.  Read on every route
+    request with one lean query; a closure's arcs never change, so they are parsed once per process.
     """
     at = _aware(at) or datetime.now(UTC)
-    rows = _active_rows(session, at, state.network.source)
-    if not rows:
+    rows = state.hot.query("SELECT id, starts_at, ends_at FROM closures WHERE status = 'approved' "
+                           "AND mode = 'hard_barrier' AND network = ?", (state.network.source,))
+    ids = [cid for cid, starts, ends in rows if aware(starts) <= at < aware(ends)]
+    if not ids:
         return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate([np.asarray(json.loads(r.arcs), dtype=np.int64) for r in rows]))
+    cache: dict = state.caches.setdefault("closure_arcs", {})
+    for cid in ids:
+        if cid not in cache:
+            found = state.hot.query("SELECT arcs FROM closures WHERE id = ?", (cid,))
+            cache[cid] = np.asarray(json.loads(found[0][0]), dtype=np.int64)
+    return np.unique(np.concatenate([cache[cid] for cid in ids]))
 
 
 def map_layers(state, session: Session) -> list:
@@ -298,7 +306,7 @@ def _multiline(match: rules.Match) -> dict:
 # ----------------------------------------------------------------------------------
 @router.post("", response_model=ClosurePublic, status_code=status.HTTP_201_CREATED)
 def create_closure(body: ClosureCreate, state: StateDep, session: SessionDep,
-                   user: User = Depends(CountyUser)) -> dict:
+                   user: Principal = Depends(CountyUser)) -> dict:
     """File a closure request; the rules decide at once (``decision`` with every rule id and the impact).
 
     ``rejected`` requests are stored as rejected; ``allowed`` ones are approved
@@ -378,7 +386,7 @@ def closure_impact(closure_id: str, state: StateDep, session: SessionDep) -> dic
                                        exclude=row.id)}
 
 
-def _check_level(row: ClosureRow, user: User, action: str) -> None:
+def _check_level(row: ClosureRow, user: Principal, action: str) -> None:
     if row.status != "pending":
         raise ConflictError(f"closure {row.id!r} is already {row.status} (decision {row.decision!r}); "
                             f"it cannot be {action}")
@@ -389,7 +397,7 @@ def _check_level(row: ClosureRow, user: User, action: str) -> None:
 
 @router.post("/{closure_id}/approve", response_model=ClosurePublic)
 def approve_closure(closure_id: str, session: SessionDep, body: ClosureDecisionIn | None = None,
-                    user: User = Depends(ApproverUser)) -> dict:
+                    user: Principal = Depends(ApproverUser)) -> dict:
     """Approve a pending closure (province level: ``province_approver``; city level: either approver)."""
     row = _get_row(session, closure_id)
     if row.decision == "rejected":
@@ -407,7 +415,7 @@ def approve_closure(closure_id: str, session: SessionDep, body: ClosureDecisionI
 
 @router.post("/{closure_id}/reject", response_model=ClosurePublic)
 def reject_closure(closure_id: str, session: SessionDep, body: ClosureDecisionIn | None = None,
-                   user: User = Depends(ApproverUser)) -> dict:
+                   user: Principal = Depends(ApproverUser)) -> dict:
     """Reject a pending closure (same levels as approval)."""
     row = _get_row(session, closure_id)
     _check_level(row, user, "rejected")

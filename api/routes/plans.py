@@ -315,8 +315,9 @@ def get_docking_points(zone_id: str, session: SessionDep) -> dict:
 def docking_points(state, session: Session) -> dict[str, list[list[float]]]:
     """Stored docking points per zone: ``{zone_id: [[lon, lat], ...]}`` (hook for closed-loop routing)."""
     out: dict[str, list[list[float]]] = {}
-    for r in _docking_rows(session):
-        out.setdefault(r.zone_id, []).append([r.lon, r.lat])
+    for zone_id, lon, lat in state.hot.query("SELECT zone_id, lon, lat FROM docking_points "
+                                             "ORDER BY zone_id, created_at, id"):
+        out.setdefault(zone_id, []).append([lon, lat])
     return out
 
 

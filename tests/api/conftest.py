@@ -67,6 +67,7 @@ def app(settings):
 
     app = create_app(settings)
     yield app
+    app.state.baotong.hot.close()
     app.state.baotong.db_engine.dispose()
 
 

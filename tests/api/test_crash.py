@@ -1,8 +1,9 @@
 """Nothing lost: SIGKILL the real server in the middle of a stream of writes, restart it, check.
 
-Every write that got a 2xx must be there, whole, after the restart; nothing
-half-written may be visible (each stored object reads back complete).  Runs on
-SQLite and on PostgreSQL (``database_url`` is parametrized in conftest).
+The stream mixes zones, closures, routes, vehicle passes and checkpoint scans (routes and scans
+are stored by the group-commit writer).  Every write that got a 2xx must be there, whole, after
+the restart; nothing half-written may be visible (each stored object reads back complete).  Runs
+on SQLite and on PostgreSQL (``database_url`` is parametrized in conftest).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import numpy as np
 from tests._data import shared_file
 from tests.api._server import kill, running_server
 
-ACKED_BEFORE_KILL = 45
+ACKED_BEFORE_KILL = 60
+KINDS = ("zones", "closures", "routes", "passes", "scans")
+ENTERPRISE_POINT = [1.5218, 42.5063]
+PASS_DESTINATION = [1.5923, 42.5413]
 
 
 def _zone(i: int, rng) -> dict:
@@ -39,6 +43,27 @@ def _route(net, rng) -> dict:
     return {"origin": net.path_coords([int(a)])[0], "destination": net.path_coords([int(b)])[0]}
 
 
+def _pass_setup(client: httpx.Client, h: dict) -> tuple[dict, dict]:
+    """A whitelist enterprise with a vehicle and a crew member; the pass request body and one issued pass."""
+    site = client.post("/sites", headers=h["planner"], json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+        "properties": {"kind": "enterprise", "name": "Crash Foods", "whitelist": True}}).json()["id"]
+    vehicle = client.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·66666"}).json()["id"]
+    crew = client.post(f"/sites/{site}/crew", headers=h["planner"], json={
+        "name": "钱七", "id_last4": "0042", "role": "driver",
+        "tested_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}).json()["id"]
+    body = {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "food",
+            "origin_site_id": site, "destination": PASS_DESTINATION,
+            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+    first = client.post("/passes", json=body, headers=h["dispatcher"])
+    assert first.status_code == 201, first.text
+    return body, first.json()
+
+
+def _key(kind: str) -> str:
+    return {"passes": "pass_no", "scans": "scan_id"}.get(kind, "id")
+
+
 def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_network):
     net = andorra_network
     rng = np.random.default_rng(20261126)
@@ -50,7 +75,12 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
     errors: list[str] = []
     with running_server(tmp_path, network=network, env=env) as server:
         tokens = server.tokens()
-        h = {role: {"Authorization": f"Bearer {tokens[role]}"} for role in ("planner", "county", "dispatcher")}
+        h = {role: {"Authorization": f"Bearer {tokens[role]}"}
+             for role in ("planner", "county", "dispatcher", "checkpoint")}
+        with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            pass_body, scanned = _pass_setup(client, h)
+            route = client.get(f"/routes/{scanned['route_id']}", headers=h["planner"]).json()
+        on_route = route["geometry"]["coordinates"][len(route["geometry"]["coordinates"]) // 2]
         stop = threading.Event()
 
         def writer(kind: str) -> None:
@@ -63,20 +93,29 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
                             r = client.post("/zones", json=_zone(i, rng), headers=h["planner"])
                         elif kind == "closures":
                             r = client.post("/closures", json=_closure(next(ways)), headers=h["county"])
-                        else:
+                        elif kind == "routes":
                             r = client.post("/routes", json=_route(net, rng), headers=h["dispatcher"])
+                        elif kind == "passes":
+                            r = client.post("/passes", json=pass_body, headers=h["dispatcher"])
+                        else:
+                            r = client.post("/passes/verify", json={"token": scanned["token"], "checkpoint": on_route},
+                                            headers=h["checkpoint"])
                     except httpx.HTTPError:
                         return  # the server died mid-request: that write was never acknowledged
                     if 200 <= r.status_code < 300:
-                        acked.append((kind, r.json()["id"], r.json()))
+                        acked.append((kind, r.json()[_key(kind)], r.json()))
                     elif r.status_code >= 500:
                         errors.append(f"{kind}: {r.status_code} {r.text[:200]}")
 
-        threads = [threading.Thread(target=writer, args=(k,), daemon=True) for k in ("zones", "closures", "routes")]
+        threads = [threading.Thread(target=writer, args=(k,), daemon=True) for k in KINDS]
         for t in threads:
             t.start()
         deadline = time.monotonic() + 120
-        while len(acked) < ACKED_BEFORE_KILL and time.monotonic() < deadline:
+        def enough() -> bool:  # the total, and a few of every kind
+            kinds = [k for k, _, _ in acked]
+            return len(kinds) >= ACKED_BEFORE_KILL and all(kinds.count(k) >= 3 for k in KINDS)
+
+        while not enough() and time.monotonic() < deadline:
             time.sleep(0.01)
         kill(server.process)  # SIGKILL, mid-stream
         stop.set()
@@ -86,15 +125,25 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
     assert len(acked) >= ACKED_BEFORE_KILL, f"only {len(acked)} writes acknowledged before the deadline"
 
     with running_server(tmp_path, network=network, env=env) as again:
+        planner = {"Authorization": f"Bearer {again.tokens()['planner']}"}  # dev mode re-keys the demo users
         with httpx.Client(base_url=again.base_url, timeout=30) as client:
+            scans = {s["id"]: s for s in client.get(f"/passes/{scanned['pass_no']}/scans", headers=planner).json()}
             for kind, oid, answer in acked:
-                got = client.get(f"/{kind}/{oid}")
+                if kind == "scans":
+                    assert oid in scans, ("scan", oid)
+                    assert scans[oid]["verdict"] == answer["verdict"] == "pass"
+                    assert scans[oid]["checkpoint"] == answer["checkpoint"]
+                    continue
+                got = client.get(f"/{kind}/{oid}", headers=planner)
                 assert got.status_code == 200, (kind, oid, got.status_code)
                 body = got.json()
                 if kind == "zones":
                     assert body == answer
                 elif kind == "routes":
                     assert body["geometry"] == answer["geometry"] and body["length_m"] == answer["length_m"]
+                elif kind == "passes":
+                    assert body["token"] == answer["token"] and body["route_id"] == answer["route_id"]
+                    assert client.get(f"/routes/{body['route_id']}").status_code == 200
                 else:
                     assert body["matched"]["arcs"] == answer["matched"]["arcs"] and body["status"] == answer["status"]
             # nothing half-written: every stored object reads back whole
@@ -104,5 +153,6 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
             closures = client.get("/closures").json()["data"]
             assert len(closures) >= sum(k == "closures" for k, _, _ in acked)
             assert all(c["events"] and c["matched"]["arcs"] for c in closures)
-    counts = {k: sum(a[0] == k for a in acked) for k in ("zones", "closures", "routes")}
+    counts = {k: sum(a[0] == k for a in acked) for k in KINDS}
+    assert all(counts.values()), counts
     print(f"crash test on {database_url.split(':')[0]}: {len(acked)} acknowledged writes {counts}, 0 lost")

@@ -1,0 +1,291 @@
+"""Lean database access for the per-request hot path: bearer lookups, registry reads, group commit.
+
+Every request looks up its bearer token, every checkpoint scan reads a pass's registry status
+and stores the scan, every route request reads the active zones, closures and docking points and
+stores the route.  Through the ORM each of these costs a few hundred microseconds of Python;
+here they are single DBAPI statements on a pooled connection (tens of microseconds on SQLite),
+cheap enough to run on the event loop.  SQL is written with ``?`` placeholders and translated
+for PostgreSQL.
+
+Inserts on the hot path (scans, routes) go through one writer thread per process with *group
+commit*: every row waiting when the writer wakes goes into one transaction, and each request is
+answered only after that transaction has committed.  One commit (one fsync) then serves many
+concurrent requests, and SQLite's single write lock is taken once per batch instead of once per
+row.  Nothing is acknowledged before it is stored; if a batch fails, each of its rows is retried
+in a transaction of its own, so one bad row fails only its own request.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+
+logger = logging.getLogger(__name__)
+
+#: Rows stored in one transaction at most.
+MAX_BATCH = 256
+#: The writer thread ends after this many idle seconds (it restarts on the next insert).
+WRITER_IDLE_S = 30.0
+#: Idle read connections kept checked out of the pool for the next read (no checkout, no ping).
+KEPT_READERS = 4
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller of a request."""
+
+    id: int
+    name: str
+    role: str
+    enterprise_id: str | None
+
+
+class StoreUnavailable(RuntimeError):
+    """The database could not store a write (the request is answered 503, nothing is acknowledged)."""
+
+
+def aware(value) -> datetime | None:
+    """A timestamp column as an aware UTC datetime (SQLite hands back text, PostgreSQL a datetime)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+class HotStore:
+    """The hot-path reads and the group-commit writer of one process, on the app's SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        self._sql: dict[str, str] = {}
+        self._inserts: dict[tuple, tuple[str, list]] = {}
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._readers: list = []
+        self._disconnect_errors = tuple(
+            getattr(engine.dialect.loaded_dbapi, name) for name in ("OperationalError", "InterfaceError"))
+
+    def _translate(self, sql: str) -> str:
+        out = self._sql.get(sql)
+        if out is None:
+            out = sql.replace("?", "%s") if self.engine.dialect.paramstyle != "qmark" else sql
+            self._sql[sql] = out
+        return out
+
+    # -- reads -----------------------------------------------------------------------------------
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run one SELECT (``?`` placeholders) outside any transaction and return its rows.
+
+        It runs on one of a few connections kept checked out for reads (PostgreSQL: in
+        autocommit, so each read sees everything committed before it).  A connection that has
+        gone away (a database restart) is discarded and the read is tried once more on a new one.
+        """
+        sql = self._translate(sql)
+        try:
+            return self._read(sql, params)
+        except self._disconnect_errors:
+            return self._read(sql, params)
+
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        with self._lock:
+            conn = self._readers.pop() if self._readers else None
+        if conn is None:
+            conn = self.engine.raw_connection()
+            if self.postgres:
+                conn.driver_connection.autocommit = True
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute(sql, params)
+                rows = cur.fetchall()
+            finally:
+                cur.close()
+        except BaseException:
+            conn.invalidate()
+            conn.close()
+            raise
+        with self._lock:
+            if len(self._readers) < KEPT_READERS:
+                self._readers.append(conn)
+                return rows
+        self._release(conn)
+        return rows
+
+    def _release(self, conn) -> None:
+        """Give a read connection back to the pool as the pool handed it out."""
+        try:
+            if self.postgres:
+                conn.driver_connection.autocommit = False
+        except Exception:
+            conn.invalidate()
+        conn.close()
+
+    def user(self, token_hash: str, now: datetime) -> Principal | None:
+        """The active user whose token hashes to ``token_hash`` (``None``: unknown, revoked or expired)."""
+        rows = self.query("SELECT id, name, role, enterprise_id, expires_at, revoked_at FROM users "
+                          "WHERE token_hash = ?", (token_hash,))
+        if not rows:
+            return None
+        uid, name, role, enterprise_id, expires_at, revoked_at = rows[0]
+        if revoked_at is not None:
+            return None
+        expires = aware(expires_at)
+        if expires is not None and expires <= now:
+            return None
+        return Principal(uid, name, role, enterprise_id)
+
+    # -- inserts, group commit -------------------------------------------------------------------
+    def insert(self, table: str, row: dict, *, returning: str | None = None) -> concurrent.futures.Future:
+        """Queue ``row`` (column -> Python value) for ``table``; the future resolves once it is committed.
+
+        The future's result is the value of the ``returning`` column (e.g. an autoincrement id),
+        else ``None``.  Values are converted by SQLAlchemy's own column types, so rows read back
+        through the ORM look the same as rows it wrote.
+
+        Raises
+        ------
+        KeyError
+            For an unknown table or column (a programming error).
+        """
+        sql, binds = self._insert_sql(table, tuple(row), returning)
+        params = tuple(v if bind is None or v is None else bind(v) for v, bind in zip(row.values(), binds, strict=True))
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            self._queue.put((sql, params, returning is not None, future))
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_loop, name="baotong-writer", daemon=True)
+                self._writer.start()
+        return future
+
+    def _insert_sql(self, table: str, columns: tuple, returning: str | None) -> tuple[str, list]:
+        key = (table, columns, returning)
+        found = self._inserts.get(key)
+        if found is None:
+            from api.db import Base
+
+            t = Base.metadata.tables[table]
+            binds = [t.c[c].type.dialect_impl(self.engine.dialect).bind_processor(self.engine.dialect) for c in columns]
+            sql = f"INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
+            if returning is not None:
+                sql += f" RETURNING {t.c[returning].name}"
+            found = (self._translate(sql), binds)
+            self._inserts[key] = found
+        return found
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Store every queued row, stop the writer (a later insert starts it again), return the read connections."""
+        with self._lock:
+            writer = self._writer
+            if writer is not None:
+                self._queue.put(None)
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            self._release(conn)
+        if writer is not None:
+            writer.join(timeout)
+
+    def _write_loop(self) -> None:
+        conn = None  # the writer keeps one connection while it runs
+        try:
+            while True:
+                batch, stop = self._next_batch()
+                if batch:
+                    conn = self._write_batch(conn, batch)
+                if stop:
+                    with self._lock:
+                        if self._queue.empty():  # nothing can be queued between this check and the exit
+                            self._writer = None
+                            return
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _next_batch(self) -> tuple[list, bool]:
+        """Every row waiting now (at most :data:`MAX_BATCH`); ``stop`` after idling or on :meth:`close`."""
+        try:
+            item = self._queue.get(timeout=WRITER_IDLE_S)
+        except queue.Empty:
+            return [], True
+        batch, stop = [], False
+        while True:
+            if item is None:
+                stop = True
+            else:
+                batch.append(item)
+            if len(batch) >= MAX_BATCH:
+                return batch, stop
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, stop
+
+    def _write_batch(self, conn, batch: list):
+        """Store ``batch`` and settle its futures; the connection to keep using (``None`` after a failure)."""
+        try:
+            if conn is None:
+                conn = self.engine.raw_connection()
+            results = self._transaction(conn, batch)
+        except Exception as err:
+            if conn is not None:
+                conn.invalidate()
+                conn.close()
+            if len(batch) == 1:
+                self._fail(batch, err)
+                return None
+            logger.warning("a batch of %d rows failed (%s); storing them one by one", len(batch), err)
+            conn = None
+            for item in batch:
+                conn = self._write_batch(conn, [item])
+            return conn
+        for (*_, future), result in zip(batch, results, strict=True):
+            future.set_result(result)
+        return conn
+
+    @staticmethod
+    def _fail(batch: list, err: Exception) -> None:
+        logger.error("could not store a row: %s", err)
+        failure = StoreUnavailable(f"the write could not be stored ({type(err).__name__}); nothing was recorded")
+        for *_, future in batch:
+            future.set_exception(failure)
+
+    def _transaction(self, conn, batch: list) -> list:
+        """Insert ``batch`` in one transaction; the ``RETURNING`` values (or ``None``) in order.
+
+        On PostgreSQL the statements and the commit go out in one pipeline (one round trip).
+        """
+        if self.postgres:
+            pg = conn.driver_connection
+            with pg.pipeline():
+                cursors = []
+                for sql, params, _returns, _ in batch:
+                    cur = pg.cursor()
+                    cur.execute(sql, params)
+                    cursors.append(cur)
+                pg.commit()
+            return [cur.fetchone()[0] if returns else None for cur, (_, _, returns, _) in zip(cursors, batch)]
+        cur = conn.cursor()
+        try:
+            cur.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            out = []
+            for sql, params, returns, _ in batch:
+                cur.execute(sql, params)
+                out.append(cur.fetchone()[0] if returns else None)
+            conn.commit()
+            return out
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+
+__all__ = ["HotStore", "Principal", "StoreUnavailable", "MAX_BATCH", "KEPT_READERS", "aware"]
