@@ -149,11 +149,14 @@ class FreightRoute:
 # ----------------------------------------------------------------------------------
 @dataclass
 class ZoneArcs:
-    """A zone's footprint on the network: its arcs and their length inside the zone."""
+    """A zone's footprint on the network: its arcs, their length inside the zone, and where
+    each arc's segment (tail to head) first meets the zone and last leaves it (``[lon, lat]``)."""
 
     arcs: np.ndarray  # sorted arc ids whose segment runs through the zone interior
     inside_m: np.ndarray  # metres inside, per arc of ``arcs``
     poly_xy: object  # the zone polygon in the network projection (prepared)
+    entry: np.ndarray  # [len(arcs), 2] lon, lat
+    exit: np.ndarray  # [len(arcs), 2] lon, lat
 
 
 @dataclass
@@ -168,7 +171,8 @@ class ZoneSet:
     mask: np.ndarray  # bool per arc: meets a no-stop zone
     tree_wgs: shapely.STRtree | None  # over nostop geometries, for stop containment
     tree_xy: shapely.STRtree | None  # over projected active-zone geometries
-    arc_zone: tuple = ()  # CSR (indptr, zone, inside_m) over arcs
+    arc_zone: ArcZones | None = None  # arc -> zones it runs through (see :func:`_arc_zone_matrix`)
+    polys_xy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # aligned with ``zones``
 
 
 @dataclass
@@ -206,12 +210,19 @@ class FreightIndex:
         self._sets: OrderedDict[tuple, ZoneSet] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
         self._lock = threading.RLock()
-        self._seg_m: np.ndarray | None = None
+        self._segment_m: np.ndarray | None = None
         net = self.network
         order = np.argsort(net.tail, kind="stable")
         self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)), order)
         order_in = np.argsort(net.head, kind="stable")
         self._in = (np.searchsorted(net.head[order_in], np.arange(net.node_count + 1)), order_in)
+
+    @property
+    def segment_m(self) -> np.ndarray:
+        """Projected length of every arc's straight segment (the denominator of inside shares)."""
+        if self._segment_m is None:
+            self._segment_m = segment_xy_m(self.network, np.arange(self.network.arc_count))
+        return self._segment_m
 
     # -- adjacency -------------------------------------------------------------------
     def out_arcs(self, node: int) -> np.ndarray:
@@ -243,9 +254,13 @@ class FreightIndex:
         poly = net.projection.forward_geom(zone.geometry)
         shapely.prepare(poly)
         arcs = net.arcs_intersecting(zone.geometry)
-        inside = segment_inside_m(net, arcs, poly)
+        inside, first, last = segment_cuts(net, arcs, poly)
         keep = inside > 1e-6
-        item = ZoneArcs(arcs=arcs[keep], inside_m=inside[keep], poly_xy=poly)
+        ends = np.concatenate([first[keep], last[keep]])
+        lon, lat = net.projection.inverse(ends[:, 0], ends[:, 1])
+        ends_ll = np.column_stack([np.asarray(lon, dtype=float).reshape(-1), np.asarray(lat, dtype=float).reshape(-1)])
+        k = int(keep.sum())
+        item = ZoneArcs(arcs=arcs[keep], inside_m=inside[keep], poly_xy=poly, entry=ends_ll[:k], exit=ends_ll[k:])
         with self._lock:
             self._zones[key] = item
             while len(self._zones) > self.max_zones:
@@ -277,9 +292,7 @@ class FreightIndex:
             union = shapely.union_all([za.poly_xy for z, za in zip(zones, footprints) if z.no_stop])
             inside_m[multi] = segment_inside_m(net, multi, union)
         mask = count > 0
-        if self._seg_m is None:
-            self._seg_m = segment_xy_m(net, np.arange(net.arc_count))
-        seg_m = self._seg_m
+        seg_m = self.segment_m
         frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
         inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
         zs = ZoneSet(
@@ -287,6 +300,7 @@ class FreightIndex:
             tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
             tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
             arc_zone=_arc_zone_matrix(net.arc_count, footprints),
+            polys_xy=np.array([za.poly_xy for za in footprints], dtype=object),
         )
         with self._lock:
             self._sets[key] = zs
@@ -326,15 +340,33 @@ class FreightIndex:
         return w
 
 
-def _arc_zone_matrix(arc_count: int, footprints: list[ZoneArcs]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR arrays ``(indptr, zone, inside_m)`` over arcs: the zones each arc runs through."""
+@dataclass(frozen=True)
+class ArcZones:
+    """CSR over arcs of the zones each arc runs through: the zones of arc ``a`` are rows
+    ``indptr[a]:indptr[a + 1]`` of ``zone`` (index into the zone set's zones), ``inside_m``
+    (metres of the arc's segment inside that zone), ``entry`` and ``exit`` (``[lon, lat]`` where
+    the segment, tail to head, first meets the zone and last leaves it)."""
+
+    indptr: np.ndarray
+    zone: np.ndarray
+    inside_m: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+    count: np.ndarray  # how many zones each arc runs through (``np.diff(indptr)``)
+
+
+def _arc_zone_matrix(arc_count: int, footprints: list[ZoneArcs]) -> ArcZones:
+    """The :class:`ArcZones` of a zone set's footprints (``footprints[k]`` is zone ``k``)."""
     rows = np.concatenate([za.arcs for za in footprints] + [np.zeros(0, dtype=np.int64)])
     cols = np.concatenate([np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)]
                           + [np.zeros(0, dtype=np.int64)])
     vals = np.concatenate([za.inside_m for za in footprints] + [np.zeros(0)])
+    entry = np.concatenate([za.entry for za in footprints] + [np.zeros((0, 2))])
+    exit_ = np.concatenate([za.exit for za in footprints] + [np.zeros((0, 2))])
     order = np.argsort(rows, kind="stable")
     indptr = np.searchsorted(rows[order], np.arange(arc_count + 1))
-    return indptr, cols[order], vals[order]
+    return ArcZones(indptr=indptr, zone=cols[order], inside_m=vals[order], entry=entry[order], exit=exit_[order],
+                    count=np.diff(indptr))
 
 
 def freight_index(router: Router) -> FreightIndex:
@@ -347,12 +379,46 @@ def freight_index(router: Router) -> FreightIndex:
 
 def segment_inside_m(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> np.ndarray:
     """Metres of each arc's straight segment inside a projected polygon."""
+    return segment_cuts(net, arcs, poly_xy)[0]
+
+
+def segment_cuts(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each arc's straight segment (tail to head) against a projected polygon.
+
+    Returns ``(inside_m, first, last)``: metres inside, and the projected points
+    ``[len(arcs), 2]`` where the segment first meets and last leaves the polygon
+    (NaN for a segment that misses it).
+    """
     if len(arcs) == 0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2))
     x, y = net.node_xy
     t, h = net.tail[arcs], net.head[arcs]
-    coords = np.stack([np.column_stack([x[t], y[t]]), np.column_stack([x[h], y[h]])], axis=1)
-    return shapely.length(shapely.intersection(shapely.linestrings(coords), poly_xy))
+    start = np.column_stack([x[t], y[t]])
+    cut = shapely.intersection(shapely.linestrings(np.stack([start, np.column_stack([x[h], y[h]])], axis=1)),
+                               poly_xy)
+    first, last = first_last_points(cut, start)
+    return shapely.length(cut), first, last
+
+
+def first_last_points(geoms: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each geometry, its vertex nearest to ``start[i]`` and its vertex farthest from it.
+
+    ``geoms`` are the pieces of straight segments starting at ``start``, so these are
+    where each segment first meets and last leaves what it was cut with; the first
+    listed vertex wins a tie.  Rows of empty geometries are NaN.
+    """
+    first = np.full((len(geoms), 2), np.nan)
+    last = first.copy()
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    if which.size:
+        dist = np.hypot(coords[:, 0] - start[which, 0], coords[:, 1] - start[which, 1])
+        for out, key in ((first, dist), (last, -dist)):
+            order = np.lexsort((key, which))  # by geometry, then distance; stable among ties
+            w = which[order]
+            lead = np.ones(w.size, dtype=bool)
+            lead[1:] = w[1:] != w[:-1]
+            out[w[lead]] = coords[order[lead]]
+    return first, last
 
 
 def segment_xy_m(net: RoadNetwork, arcs: np.ndarray) -> np.ndarray:
@@ -433,75 +499,82 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     A passage is a maximal run of route parts that have a positive length
     inside the zone; ``time_inside_s`` prorates each part's travel time by the
     share of its length inside (constant speed along an arc).
+
+    Whole arcs read their length inside, entry and exit from the zone set's
+    :class:`ArcZones` (measured once per zone); only the partial arcs at the
+    stops are cut with the zone polygon here.
     """
-    if zs.tree_xy is None or drive.arcs.size == 0:
+    az = zs.arc_zone
+    if zs.tree_xy is None or az is None or drive.arcs.size == 0:
         return []
     net = index.network
-    proj = net.projection
-    pts = drive_xy(net, drive)
-    part_xy = np.hypot(*(pts[1:] - pts[:-1]).T)  # projected part lengths: inside shares are planar
-    part_time = drive.part_time(net)
-    indptr, zcol, zval = zs.arc_zone  # (part, zone, metres of the whole arc inside) for every hit
-    lo, hi = indptr[drive.arcs], indptr[drive.arcs + 1]
-    n = hi - lo
-    if not n.any():
+    arcs = drive.arcs
+    count = az.count[arcs]
+    hit = np.flatnonzero(count)
+    if hit.size == 0:
         return []
-    part = np.repeat(np.arange(drive.arcs.size), n)
-    flat = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(int(n.sum()))
-    zone_i, inside = zcol[flat], zval[flat].copy()
-    partial = np.nonzero(drive.fracs[part] < 1.0 - 1e-12)[0]
-    if partial.size:  # a part of an arc: measure it (a part of an arc outside the zone is outside too)
-        k = part[partial]
-        segs = shapely.linestrings(np.stack([pts[k], pts[k + 1]], axis=1))
-        polys = np.array([zs.footprints[z].poly_xy for z in zone_i[partial]], dtype=object)
-        inside[partial] = shapely.length(shapely.intersection(segs, polys))
+    # one row per (part, zone) that the part's arc runs through
+    n_hit = count[hit]
+    lo = az.indptr[arcs[hit]]
+    if int(n_hit.sum()) == hit.size:  # one zone per arc (zones apart): no expansion
+        part, row = hit, lo
+    else:
+        part = np.repeat(hit, n_hit)
+        row = np.repeat(lo - (np.cumsum(n_hit) - n_hit), n_hit) + np.arange(part.size)
+    zone_i, inside = az.zone[row], az.inside_m[row]
+    entry, exit_ = az.entry[row], az.exit[row]
+    arc = arcs[part]
+    frac = drive.fracs[part]
+    part_xy = index.segment_m[arc]  # planar length of the part: inside shares are planar
+    partial = np.flatnonzero(frac < 1.0 - 1e-12)
+    if partial.size:  # a part of an arc: cut it (a part of an arc outside the zone is outside too)
+        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside, part_xy=part_xy,
+                     entry=entry, exit_=exit_)
     keep = inside > 1e-6
-    part, zone_i, inside = part[keep], zone_i[keep], inside[keep]
+    if not keep.all():
+        part, zone_i, inside, arc, frac, part_xy = (v[keep] for v in (part, zone_i, inside, arc, frac, part_xy))
+        entry, exit_ = entry[keep], exit_[keep]
     if part.size == 0:
         return []
     order = np.lexsort((part, zone_i))
-    part, zone_i, inside = part[order], zone_i[order], inside[order]
+    part, zone_i = part[order], zone_i[order]
     start = np.ones(part.size, dtype=bool)
     start[1:] = (zone_i[1:] != zone_i[:-1]) | (part[1:] != part[:-1] + 1)
-    first = np.nonzero(start)[0]
+    first = np.flatnonzero(start)
     last = np.concatenate([first[1:], [part.size]]) - 1
-    share = np.minimum(1.0, inside / np.maximum(part_xy[part], 1e-12))
-    times = np.add.reduceat(share * part_time[part], first)
-    lengths = np.add.reduceat(inside, first)
-    runs = list(zip(zone_i[first].tolist(), part[first].tolist(), part[last].tolist(), times.tolist(),
-                    lengths.tolist()))
-    if not runs:
-        return []
-    runs.sort(key=lambda r: (r[1], r[0]))
-    # entry: where the first part of a run meets the zone first; exit: where the last part leaves it last
-    ends = np.array([[r[1] for r in runs], [r[2] for r in runs]]).T.reshape(-1)
-    polys = np.repeat(np.array([zs.footprints[r[0]].poly_xy for r in runs], dtype=object), 2)
-    segs = shapely.linestrings(np.stack([pts[ends], pts[ends + 1]], axis=1))
-    coords, which = shapely.get_coordinates(shapely.intersection(segs, polys), return_index=True)
-    out_xy = pts[ends].copy()  # fall back to the part start (touching only)
-    dist = np.hypot(coords[:, 0] - pts[ends][which, 0], coords[:, 1] - pts[ends][which, 1])
-    for k in range(len(ends)):
-        sel = np.nonzero(which == k)[0]
-        if sel.size:
-            j = sel[np.argmin(dist[sel])] if k % 2 == 0 else sel[np.argmax(dist[sel])]
-            out_xy[k] = coords[j]
-    lon, lat = proj.inverse(out_xy[:, 0], out_xy[:, 1])
-    lon, lat = np.asarray(lon).tolist(), np.asarray(lat).tolist()
+    share = np.minimum(1.0, inside[order] / np.maximum(part_xy[order], 1e-12))
+    times = np.add.reduceat(share * (frac[order] * net.travel_time_s[arc[order]]), first)
+    lengths = np.add.reduceat(inside[order], first)
+    runs = np.lexsort((zone_i[first], part[first]))  # in driving order, then by zone
+    zone_l = zone_i[first][runs].tolist()
+    entry_l = entry[order[first[runs]]].tolist()
+    exit_l = exit_[order[last[runs]]].tolist()
     out = []
-    for n, (i, _, _, t, length) in enumerate(runs):
+    for i, en, ex, t, length in zip(zone_l, entry_l, exit_l, times[runs].tolist(), lengths[runs].tolist()):
         zone = zs.zones[i]
-        out.append(ZoneCrossing(zone_id=zone.id, name=zone.name, risk=zone.risk,
-                                entry=[lon[2 * n], lat[2 * n]], exit=[lon[2 * n + 1], lat[2 * n + 1]],
+        out.append(ZoneCrossing(zone_id=zone.id, name=zone.name, risk=zone.risk, entry=en, exit=ex,
                                 time_inside_s=t, length_inside_m=length))
     return out
 
 
-def drive_xy(net: RoadNetwork, drive: Drive) -> np.ndarray:
-    """The drive's points in the network projection (inner points are nodes: read from ``node_xy``)."""
-    x, y = net.node_xy
-    heads = net.head[drive.arcs[:-1]]
-    ex, ey = net.projection.forward(drive.points[[0, -1], 0], drive.points[[0, -1], 1])
-    return np.column_stack([np.concatenate([[ex[0]], x[heads], [ex[1]]]), np.concatenate([[ey[0]], y[heads], [ey[1]]])])
+def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray, zones: np.ndarray, *,
+                 rows: np.ndarray, inside: np.ndarray, part_xy: np.ndarray, entry: np.ndarray,
+                 exit_: np.ndarray) -> None:
+    """Measure partial parts against their zones and write the results into ``rows`` of the arrays."""
+    ends = drive.points[np.concatenate([parts, parts + 1])]
+    x, y = net.projection.forward(ends[:, 0], ends[:, 1])
+    xy = np.column_stack([np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)])
+    p0, p1 = xy[:parts.size], xy[parts.size:]
+    cut = shapely.intersection(shapely.linestrings(np.stack([p0, p1], axis=1)), zs.polys_xy[zones])
+    inside[rows] = shapely.length(cut)
+    part_xy[rows] = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
+    first, last = first_last_points(cut, p0)
+    pts = np.concatenate([first, last])
+    missing = np.isnan(pts[:, 0])
+    pts[missing] = np.concatenate([p0, p0])[missing]  # touching only: the part start
+    lon, lat = net.projection.inverse(pts[:, 0], pts[:, 1])
+    ll = np.column_stack([np.asarray(lon, dtype=float).reshape(-1), np.asarray(lat, dtype=float).reshape(-1)])
+    entry[rows], exit_[rows] = ll[:parts.size], ll[parts.size:]
 
 
 # ----------------------------------------------------------------------------------

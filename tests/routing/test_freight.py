@@ -415,3 +415,122 @@ def test_no_legal_route_names_the_limit(andorra_router):
 def test_bad_ratio(monaco_router):
     with pytest.raises(InvalidInputError, match="max_detour_ratio"):
         closed_loop_route(monaco_router, [7.42, 43.73], [7.43, 43.74], zones=[], max_detour_ratio=0.5)
+
+
+# ----------------------------------------------------------------------------------
+# helpers on tiny hand-built networks and polygons
+# ----------------------------------------------------------------------------------
+def tiny_line_router():
+    """0 - 1 - 2 - 3 along a parallel, ~270 m apart, two-way, 40 km/h."""
+    from routing.router import Router
+    from tests.routing.test_router import LINE, tiny_network
+
+    net = tiny_network(LINE, [{"u": 0, "v": 1}, {"u": 1, "v": 2}, {"u": 2, "v": 3}])
+    return Router(net, engine="cch")
+
+
+def box_zone(net, x0: float, x1: float, *, zid: str = "box", risk: str = "sealed", half_height_m: float = 50.0):
+    """A zone over ``x0 <= x <= x1`` (projected metres) across the line, as a WGS-84 polygon."""
+    poly = shapely.box(x0, -half_height_m, x1, half_height_m)
+    return Zone(id=zid, name=zid, risk=risk, geometry=net.projection.inverse_geom(poly.segmentize(5.0)))
+
+
+def at_x(net, x: float) -> list[float]:
+    """``[lon, lat]`` on the tiny line at projected ``x`` (the line runs at projected y ~ 0)."""
+    xs, ys = net.node_xy
+    y = float(np.interp(x, xs[:4], ys[:4]))
+    lon, lat = net.projection.inverse(x, y)
+    return [float(lon), float(lat)]
+
+
+def test_first_last_points_of_cut_segments():
+    from routing.freight import first_last_points
+
+    zone = shapely.union_all([shapely.box(2, -1, 4, 1), shapely.box(6, -1, 8, 1)])  # two squares on the x axis
+    start = np.array([[0.0, 0.0], [10.0, 0.0], [3.0, 0.0], [0.0, 5.0]])
+    end = np.array([[10.0, 0.0], [0.0, 0.0], [7.0, 0.0], [10.0, 5.0]])
+    cut = shapely.intersection(shapely.linestrings(np.stack([start, end], axis=1)), zone)
+    first, last = first_last_points(cut, start)
+    assert first[0].tolist() == [2.0, 0.0] and last[0].tolist() == [8.0, 0.0]  # through both squares
+    assert first[1].tolist() == [8.0, 0.0] and last[1].tolist() == [2.0, 0.0]  # the other way round
+    assert first[2].tolist() == [3.0, 0.0] and last[2].tolist() == [7.0, 0.0]  # starts and ends inside
+    assert np.isnan(first[3]).all() and np.isnan(last[3]).all()  # misses both
+
+
+def test_segment_cuts_on_a_tiny_line():
+    from routing.freight import segment_cuts
+
+    router = tiny_line_router()
+    net = router.network
+    x, y = net.node_xy
+    boundary_x = {0: (x[0] + x[1]) / 2, 2: (x[1] + x[2]) / 2}  # the zone runs from mid 0-1 to mid 1-2
+    poly = shapely.box(boundary_x[0], -1e4, boundary_x[2], 1e4)
+    arcs = np.arange(net.arc_count)
+    inside, first, last = segment_cuts(net, arcs, poly)
+    node1 = [x[1], y[1]]
+    for a in arcs.tolist():
+        t, h = int(net.tail[a]), int(net.head[a])
+        if {t, h} == {2, 3}:
+            assert inside[a] == 0 and np.isnan(first[a]).all() and np.isnan(last[a]).all()
+            continue
+        assert inside[a] == pytest.approx(np.hypot(x[h] - x[t], y[h] - y[t]) / 2, rel=1e-9)
+        if t == 1:  # starts inside at node 1, leaves across the boundary
+            assert first[a].tolist() == pytest.approx(node1) and last[a][0] == pytest.approx(boundary_x[h])
+        else:  # enters across the boundary, ends inside at node 1
+            assert first[a][0] == pytest.approx(boundary_x[t]) and last[a].tolist() == pytest.approx(node1)
+
+
+def test_arc_zone_matrix_lists_every_zone_of_an_arc():
+    from routing.freight import ZoneArcs, _arc_zone_matrix
+
+    a = ZoneArcs(arcs=np.array([1, 3]), inside_m=np.array([5.0, 7.0]), poly_xy=None,
+                 entry=np.array([[1.0, 1.0], [3.0, 3.0]]), exit=np.array([[1.5, 1.5], [3.5, 3.5]]))
+    b = ZoneArcs(arcs=np.array([3, 4]), inside_m=np.array([2.0, 9.0]), poly_xy=None,
+                 entry=np.array([[30.0, 30.0], [4.0, 4.0]]), exit=np.array([[35.0, 35.0], [4.5, 4.5]]))
+    m = _arc_zone_matrix(6, [a, b])
+    assert m.count.tolist() == [0, 1, 0, 2, 1, 0]
+    rows = {arc: list(range(m.indptr[arc], m.indptr[arc + 1])) for arc in range(6)}
+    assert [int(m.zone[r]) for r in rows[3]] == [0, 1]
+    assert [float(m.inside_m[r]) for r in rows[3]] == [7.0, 2.0]
+    assert m.entry[rows[3]].tolist() == [[3.0, 3.0], [30.0, 30.0]]
+    assert m.exit[rows[4]].tolist() == [[4.5, 4.5]]
+    assert rows[0] == rows[2] == rows[5] == []
+
+
+def crossing_reference(net, route, zone):
+    """Independent shapely answer: (length inside, first point, last point) of the route line in ``zone``."""
+    proj = net.projection
+    line = shapely.LineString(np.column_stack(proj.forward(*np.array(route.coordinates).T)))
+    cut = line.intersection(proj.forward_geom(zone.geometry))
+    pts = shapely.get_coordinates(cut)
+    along = np.array([line.project(shapely.Point(p)) for p in pts])
+    return cut.length, pts[np.argmin(along)], pts[np.argmax(along)]
+
+
+@pytest.mark.parametrize("case", ["through", "from_inside", "waypoint_inside"])
+def test_crossings_on_a_tiny_line(case):
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    speed_ms = 40 / 3.6
+    waypoints = []
+    if case == "through":  # a sealed zone over the middle of segment 1-2; the only way passes through
+        zone = box_zone(net, x[1] + 60, x[2] - 80)
+        o, d = at_x(net, (x[0] + x[1]) / 2), at_x(net, (x[2] + x[3]) / 2)
+    elif case == "from_inside":  # the origin stands in a precaution zone: a partial arc starts inside
+        zone = box_zone(net, x[0] + 20, x[1] - 40, risk="precaution")
+        o, d = at_x(net, (x[0] + x[1]) / 2), at_x(net, x[3] - 10)
+    else:  # a stop inside a precaution zone, a third of the way along segment 1-2: two partial parts meet there
+        zone = box_zone(net, x[1] + 30, x[2] - 30, risk="precaution")
+        o, d = at_x(net, x[0] + 10), at_x(net, x[3] - 10)
+        waypoints = [at_x(net, x[1] + (x[2] - x[1]) / 3)]
+    route = closed_loop_route(router, o, d, zones=[zone], waypoints=waypoints, departure=NOW)
+    length, first, last = crossing_reference(net, route, zone)
+    assert len(route.zones_crossed) == 1
+    c = route.zones_crossed[0]
+    assert c.zone_id == zone.id and c.length_inside_m == pytest.approx(length, abs=1e-6)
+    proj = net.projection
+    assert np.hypot(*(np.array(proj.forward(*c.entry)) - first)) < 1e-6
+    assert np.hypot(*(np.array(proj.forward(*c.exit)) - last)) < 1e-6
+    # constant speed: haversine arc lengths against planar metres differ by well under 1 %
+    assert c.time_inside_s == pytest.approx(length / speed_ms, rel=1e-2)
