@@ -208,6 +208,9 @@ class FreightIndex:
         self.max_zones = max_zones
         self._zones: OrderedDict[tuple, ZoneArcs] = OrderedDict()
         self._sets: OrderedDict[tuple, ZoneSet] = OrderedDict()
+        # (zone id, risk, id of the geometry) per zone -> (zone set key, the geometries); holding the
+        # geometries keeps their ids from being reused, and shapely geometries are immutable
+        self._set_keys: OrderedDict[tuple, tuple[tuple, tuple]] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
@@ -268,13 +271,26 @@ class FreightIndex:
         return item
 
     def zone_set(self, zones: list[Zone]) -> ZoneSet:
-        """Derived data for the active ``zones`` (cached by their keys)."""
+        """Derived data for the active ``zones`` (cached by their keys).
+
+        The same zone objects again (same ids, risks and geometry objects) skip
+        computing the keys.
+        """
+        ident = tuple([(z.id, z.risk, id(z.geometry)) for z in zones])
+        with self._lock:
+            known = self._set_keys.get(ident)
+            hit = self._sets.get(known[0]) if known is not None else None
+            if hit is not None:
+                self._set_keys.move_to_end(ident)
+                self._sets.move_to_end(known[0])
+                return hit
         keys = self.zone_keys(zones)
         key = tuple(sorted(zip(keys, (z.risk for z in zones))))
         with self._lock:
             hit = self._sets.get(key)
             if hit is not None:
                 self._sets.move_to_end(key)
+                self._remember_set_key(ident, key, zones)
                 return hit
         net = self.network
         order = sorted(range(len(zones)), key=lambda i: (keys[i], zones[i].risk))
@@ -306,14 +322,23 @@ class FreightIndex:
             self._sets[key] = zs
             while len(self._sets) > self.max_sets:
                 self._sets.popitem(last=False)
+            self._remember_set_key(ident, key, zones)
         return zs
+
+    def _remember_set_key(self, ident: tuple, key: tuple, zones: list[Zone]) -> None:
+        """Map the zone objects' identity to their zone set key (called under the lock)."""
+        self._set_keys[ident] = (key, tuple(z.geometry for z in zones))
+        while len(self._set_keys) > 4 * self.max_sets:
+            self._set_keys.popitem(last=False)
 
     def weights(self, zs: ZoneSet, vehicle: Vehicle | None, closed_arcs: np.ndarray | None) -> Weights:
         """Weight vectors (free / avoid / penalised / inside vehicle) for a zone set, vehicle and closures."""
-        closed = np.unique(np.asarray(closed_arcs if closed_arcs is not None else [], dtype=np.int64))
+        closed = np.zeros(0, dtype=np.int64) if closed_arcs is None else np.asarray(closed_arcs, dtype=np.int64)
+        if closed.size:
+            closed = np.unique(closed)
         if closed.size and (closed.min() < 0 or closed.max() >= self.network.arc_count):
             raise InvalidInputError(f"closed arc ids must be in 0..{self.network.arc_count - 1}")
-        digest = hashlib.blake2b(closed.tobytes(), digest_size=8).hexdigest()
+        digest = hashlib.blake2b(closed.tobytes(), digest_size=8).hexdigest() if closed.size else ""
         vrole = Router.vehicle_role(vehicle)
         key = (zs.key, vrole, digest)
         with self._lock:
@@ -455,27 +480,40 @@ class Drive:
                      np.concatenate([self.points, other.points[1:]]), self.cost + other.cost)
 
 
-def _drive(net: RoadNetwork, o: Snap, d: Snap, path, cost: float) -> Drive:
-    """Mirror of :meth:`Router.assemble` that keeps the parts (arcs and fractions)."""
+def _parts(net: RoadNetwork, o: Snap, d: Snap, path) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs and fractions driven from ``o`` to ``d`` along an engine path (``None``: along one segment)."""
     if path is None:
         if o.arc == d.arc and d.fraction == o.fraction:
-            return Drive.empty(o.snapped_lon, o.snapped_lat)
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         arc = o.arc if d.fraction >= o.fraction else o.reverse_arc
-        arcs = np.array([arc], dtype=np.int64)
-        fracs = np.array([abs(d.fraction - o.fraction)])
-    else:
-        first, f0 = _arc_into(net, o, path.nodes[0])
-        last, f1 = _arc_from(net, d, path.nodes[-1])
-        arcs = np.concatenate([[first], np.asarray(path.arcs, dtype=np.int64), [last]]).astype(np.int64)
-        fracs = np.concatenate([[f0], np.ones(len(path.arcs)), [f1]])
-        keep = fracs > 0
-        arcs, fracs = arcs[keep], fracs[keep]
+        return np.array([arc], dtype=np.int64), np.array([abs(d.fraction - o.fraction)])
+    first, f0 = _arc_into(net, o, path.nodes[0])
+    last, f1 = _arc_from(net, d, path.nodes[-1])
+    n = len(path.arcs)
+    arcs = np.empty(n + 2, dtype=np.int64)
+    arcs[0], arcs[-1] = first, last
+    arcs[1:-1] = path.arcs
+    fracs = np.ones(n + 2)
+    fracs[0], fracs[-1] = f0, f1
+    if f0 > 0 and f1 > 0:
+        return arcs, fracs
+    keep = fracs > 0
+    return arcs[keep], fracs[keep]
+
+
+def _drive(net: RoadNetwork, o: Snap, d: Snap, path, cost: float,
+           parts: tuple[np.ndarray, np.ndarray] | None = None) -> Drive:
+    """Mirror of :meth:`Router.assemble` that keeps the parts (arcs and fractions; ``parts`` if known)."""
+    arcs, fracs = _parts(net, o, d, path) if parts is None else parts
     if arcs.size == 0:
         return Drive.empty(o.snapped_lon, o.snapped_lat)
     heads = net.head[arcs[:-1]]
-    lon = np.concatenate([[o.snapped_lon], net.node_lon[heads], [d.snapped_lon]])
-    lat = np.concatenate([[o.snapped_lat], net.node_lat[heads], [d.snapped_lat]])
-    return Drive(arcs, fracs, np.column_stack([lon, lat]), float(cost))
+    points = np.empty((arcs.size + 1, 2))
+    points[0] = o.snapped_lon, o.snapped_lat
+    points[1:-1, 0] = net.node_lon[heads]
+    points[1:-1, 1] = net.node_lat[heads]
+    points[-1] = d.snapped_lon, d.snapped_lat
+    return Drive(arcs, fracs, points, float(cost))
 
 
 def _leg(kind: str, net: RoadNetwork, drive: Drive, note: str | None = None) -> Leg:
@@ -622,14 +660,13 @@ def closed_loop_route(
     o = router.snap(origin, field_name="origin")
     d = router.snap(destination, field_name="destination")
     wps = [router.snap(p, field_name=f"waypoints[{i}]") for i, p in enumerate(waypoints)]
-    for i, s in enumerate(wps):
-        z = _stop_zone(zs, s)
+    *wp_zones, o_zone, d_zone = _stop_zones(zs, [*wps, o, d])
+    for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:
             raise InvalidInputError(
                 f"`waypoints[{i}]` {[s.lon, s.lat]} lies inside {z.risk} zone {z.id!r} ({z.name}); "
                 "trucks may pass through sealed and controlled zones but not stop in them"
             )
-    o_zone, d_zone = _stop_zone(zs, o), _stop_zone(zs, d)
     transshipments: list[Transshipment] = []
     closed_loop = False
 
@@ -685,6 +722,7 @@ def closed_loop_route(
     cap = max_detour_ratio * free_cost * (1 + 1e-12)
     avoid_cost = None
     penalty: int | None = None
+    parts = None  # the chosen paths' arcs and fractions, when already known
     if no_zone:
         chosen, choice = free_found, "free"
     elif closed_loop:
@@ -703,13 +741,13 @@ def closed_loop_route(
             for k in PENALTY_STEPS:
                 role = roles["inside"] if k == INSIDE_FACTOR else f"freight-inside{k}:{w.role}"
                 found = [_best(router, a, b, w.with_penalty(k), role) for a, b in pairs]
-                trial = _concat(net, stops, found)
-                if trial.arcs.size == 0 or float((trial.fracs * w.free[trial.arcs]).sum()) <= cap:
+                fits, parts = _time_within(net, stops, found, w.free, cap)
+                if fits:
                     chosen, penalty = found, k
                     break
             if chosen is None:  # nothing on the ladder fits: the fastest route
-                chosen, penalty = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0
-    drive = _concat(net, stops, chosen)
+                chosen, penalty, parts = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0, None
+    drive = _concat(net, stops, chosen, parts)
     time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
     costs = {"free": float(free_cost), "avoid": None if avoid_cost is None else float(avoid_cost),
@@ -803,26 +841,40 @@ def _best(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, *,
     return cost, path
 
 
-def _concat(net: RoadNetwork, stops: list[Snap], found: list) -> Drive:
+def _concat(net: RoadNetwork, stops: list[Snap], found: list, parts: list | None = None) -> Drive:
+    """The drive through ``stops`` along the ``found`` ``(cost, path)`` of each pair (``parts`` if known)."""
     drive = None
-    for (a, b), (cost, path) in zip(zip(stops[:-1], stops[1:]), found):
-        part = _drive(net, a, b, path, cost)
+    for k, ((a, b), (cost, path)) in enumerate(zip(zip(stops[:-1], stops[1:]), found)):
+        part = _drive(net, a, b, path, cost, None if parts is None else parts[k])
         drive = part if drive is None else drive.then(part)
     return drive
 
 
+def _time_within(net: RoadNetwork, stops: list[Snap], found: list, free: np.ndarray,
+                 cap: float) -> tuple[bool, list]:
+    """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; and their parts."""
+    parts = [_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
+    arcs = np.concatenate([p[0] for p in parts])
+    fracs = np.concatenate([p[1] for p in parts])
+    return arcs.size == 0 or float((fracs * free[arcs]).sum()) <= cap, parts
+
+
 def _stop_zone(zs: ZoneSet, s: Snap) -> Zone | None:
     """The sealed/controlled zone a stop lies in (its given or its snapped position), if any."""
-    if zs.tree_wgs is None:
-        return None
-    pts = shapely.points([[s.lon, s.lat], [s.snapped_lon, s.snapped_lat]])
+    return _stop_zones(zs, [s])[0]
+
+
+def _stop_zones(zs: ZoneSet, stops: list[Snap]) -> list[Zone | None]:
+    """:func:`_stop_zone` of each stop, with one tree query for all of them."""
+    if zs.tree_wgs is None or not stops:
+        return [None] * len(stops)
+    pts = shapely.points([c for s in stops for c in ([s.lon, s.lat], [s.snapped_lon, s.snapped_lat])])
     hit = zs.tree_wgs.query(pts, predicate="covered_by")
-    if hit.size == 0:
-        return None
-    cands = sorted({int(i) for i in hit[1]})
+    found: list[set[int]] = [set() for _ in stops]
+    for p, z in zip(hit[0].tolist(), hit[1].tolist()):
+        found[p // 2].add(z)
     # prefer a sealed zone, then the earliest listed
-    cands.sort(key=lambda i: (zs.nostop[i].risk != "sealed", i))
-    return zs.nostop[cands[0]]
+    return [zs.nostop[min(c, key=lambda i: (zs.nostop[i].risk != "sealed", i))] if c else None for c in found]
 
 
 def _transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone: Zone, stop: Snap, other: Snap,

@@ -534,3 +534,65 @@ def test_crossings_on_a_tiny_line(case):
     assert np.hypot(*(np.array(proj.forward(*c.exit)) - last)) < 1e-6
     # constant speed: haversine arc lengths against planar metres differ by well under 1 %
     assert c.time_inside_s == pytest.approx(length / speed_ms, rel=1e-2)
+
+
+def test_zone_set_cache_follows_the_zone_objects():
+    from routing.freight import FreightIndex
+
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    index = FreightIndex(router)
+    zone = box_zone(net, x[1] + 60, x[2] - 80, zid="z")
+    first = index.zone_set([zone])
+    assert index.zone_set([zone]) is first
+    # the same id and geometry object in another Zone object: the same set
+    assert index.zone_set([Zone(id="z", name="other name", risk="sealed", geometry=zone.geometry)]) is first
+    # another risk: another set (precaution zones forbid nothing)
+    informational = index.zone_set([Zone(id="z", name="z", risk="precaution", geometry=zone.geometry)])
+    assert informational is not first and not informational.mask.any() and first.mask.any()
+    # the geometry of the same Zone object replaced: the footprint follows it
+    zone.geometry = box_zone(net, x[2] + 60, x[3] - 80).geometry
+    moved = index.zone_set([zone])
+    assert moved is not first
+    touched = {tuple(sorted((int(net.tail[a]), int(net.head[a])))) for a in np.flatnonzero(moved.mask)}
+    assert touched == {(2, 3)}
+
+
+def test_stop_zones_prefer_sealed_and_keep_order():
+    from routing.freight import FreightIndex, _stop_zone, _stop_zones
+
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    sealed = box_zone(net, x[1] - 50, x[1] + 50, zid="s", risk="sealed")
+    controlled = box_zone(net, x[1] - 150, x[1] + 20, zid="c", risk="controlled")
+    precaution = box_zone(net, x[2] - 50, x[2] + 50, zid="p", risk="precaution")
+    zs = FreightIndex(router).zone_set([controlled, precaution, sealed])
+    snaps = [router.snap(at_x(net, v)) for v in (x[1] - 100, x[1], x[2], x[1] + 40, x[3] - 5)]
+    got = _stop_zones(zs, snaps)
+    assert [z.id if z else None for z in got] == ["c", "s", None, "s", None]
+    assert got == [_stop_zone(zs, s) for s in snaps]
+    assert _stop_zones(zs, []) == []
+
+
+def test_parts_mirror_the_router_assembly():
+    from routing.freight import _parts, _time_within
+
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    weights = router.truck_weights
+    cases = [((x[0] + x[1]) / 2, x[3] - 30), (x[3] - 30, x[0] + 10), (x[1] + 10, x[1] + 90), (x[1] + 90, x[1] + 10)]
+    for a_x, b_x in cases:
+        o, d = router.snap(at_x(net, a_x)), router.snap(at_x(net, b_x))
+        cost, path = router.route_between(o, d, weights)
+        arcs, fracs = _parts(net, o, d, path)
+        plan = router.assemble(o, d, path, cost)
+        assert arcs.tolist() == plan.arcs
+        assert float((fracs * net.length_m[arcs]).sum()) == pytest.approx(plan.length_m, rel=1e-12)
+        assert float((fracs * weights[arcs]).sum()) == pytest.approx(cost, rel=1e-12)
+        # the detour cap check of the penalty ladder: at the cost it fits, just below it does not
+        fits, parts = _time_within(net, [o, d], [(cost, path)], weights, cost * (1 + 1e-12))
+        assert fits and parts[0][0].tolist() == arcs.tolist()
+        assert not _time_within(net, [o, d], [(cost, path)], weights, cost * (1 - 1e-6))[0]
