@@ -361,3 +361,28 @@ def test_split_legs_coordinates_match_a_dedupe_of_each_leg():
     same = np.repeat(points[:1], 13, axis=0)
     (only,) = split_legs(np.zeros(12, dtype=bool), arcs, same, part_len, part_time)
     assert only.coordinates == [list(points[0]), list(points[0])]
+
+
+def test_metric_pool_syncs_weights_and_releases_its_lock():
+    router = line_router()
+    pool = router.pool
+    w = router.truck_weights.copy()
+    w[2] = FORBIDDEN  # one direction of segment 1-2
+    with pool.using("t", w) as engine:
+        assert np.array_equal(engine.weights, w)
+        held = pool._get("t")[1]
+        assert held.locked()
+    assert not held.locked()
+    # an error inside the block releases the metric too
+    with pytest.raises(RuntimeError), pool.using("t", w):
+        raise RuntimeError("boom")
+    assert not held.locked()
+    # a writeable array is compared every time: a change in place is seen
+    w[2] = 5
+    with pool.using("t", w) as engine:
+        assert engine.weights[2] == 5
+    # a read-only array is trusted by identity
+    ro = w.copy()
+    ro.flags.writeable = False
+    with pool.using("t", ro) as engine:
+        assert np.array_equal(engine.weights, ro)
