@@ -163,7 +163,7 @@ class ZoneArcs:
 class ZoneSet:
     """Derived data of one set of active zones."""
 
-    key: tuple
+    key: str  # digest of the sorted (zone key, risk) pairs: cheap to hash in cache keys
     zones: list[Zone]  # all active zones (crossings are reported for every risk)
     footprints: list[ZoneArcs]  # aligned with ``zones``
     nostop: list[Zone]
@@ -207,10 +207,10 @@ class FreightIndex:
         self.max_sets = max_sets
         self.max_zones = max_zones
         self._zones: OrderedDict[tuple, ZoneArcs] = OrderedDict()
-        self._sets: OrderedDict[tuple, ZoneSet] = OrderedDict()
+        self._sets: OrderedDict[str, ZoneSet] = OrderedDict()
         # (zone id, risk, id of the geometry) per zone -> (zone set key, the geometries); holding the
         # geometries keeps their ids from being reused, and shapely geometries are immutable
-        self._set_keys: OrderedDict[tuple, tuple[tuple, tuple]] = OrderedDict()
+        self._set_keys: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
@@ -281,11 +281,10 @@ class FreightIndex:
             known = self._set_keys.get(ident)
             hit = self._sets.get(known[0]) if known is not None else None
             if hit is not None:
-                self._set_keys.move_to_end(ident)
                 self._sets.move_to_end(known[0])
                 return hit
         keys = self.zone_keys(zones)
-        key = tuple(sorted(zip(keys, (z.risk for z in zones))))
+        key = hashlib.blake2b(repr(sorted(zip(keys, (z.risk for z in zones)))).encode(), digest_size=16).hexdigest()
         with self._lock:
             hit = self._sets.get(key)
             if hit is not None:
@@ -315,7 +314,7 @@ class FreightIndex:
             key=key, zones=zones, footprints=footprints, nostop=nostop, inside_ds=inside_ds, mask=mask,
             tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
             tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
-            arc_zone=_arc_zone_matrix(net.arc_count, footprints),
+            arc_zone=_arc_zone_matrix(footprints, seg_m, net.travel_time_s),
             polys_xy=np.array([za.poly_xy for za in footprints], dtype=object),
         )
         with self._lock:
@@ -325,7 +324,7 @@ class FreightIndex:
             self._remember_set_key(ident, key, zones)
         return zs
 
-    def _remember_set_key(self, ident: tuple, key: tuple, zones: list[Zone]) -> None:
+    def _remember_set_key(self, ident: tuple, key: str, zones: list[Zone]) -> None:
         """Map the zone objects' identity to their zone set key (called under the lock)."""
         self._set_keys[ident] = (key, tuple(z.geometry for z in zones))
         while len(self._set_keys) > 4 * self.max_sets:
@@ -367,21 +366,30 @@ class FreightIndex:
 
 @dataclass(frozen=True)
 class ArcZones:
-    """CSR over arcs of the zones each arc runs through: the zones of arc ``a`` are rows
-    ``indptr[a]:indptr[a + 1]`` of ``zone`` (index into the zone set's zones), ``inside_m``
-    (metres of the arc's segment inside that zone), ``entry`` and ``exit`` (``[lon, lat]`` where
-    the segment, tail to head, first meets the zone and last leaves it)."""
+    """CSR over arcs of the zones each arc runs through.
+
+    The zones of arc ``a`` are rows ``indptr[a]:indptr[a + 1]``; per row ``zone``
+    (index into the zone set's zones), ``inside_m`` (metres of the arc's segment
+    inside that zone), ``time_s`` (the arc's travel time prorated by that planar
+    share), ``entry`` and ``exit`` (``[lon, lat]`` where the segment, tail to head,
+    first meets the zone and last leaves it).
+    """
 
     indptr: np.ndarray
+    count: np.ndarray  # how many zones each arc runs through (``np.diff(indptr)``)
     zone: np.ndarray
     inside_m: np.ndarray
+    time_s: np.ndarray
     entry: np.ndarray
     exit: np.ndarray
-    count: np.ndarray  # how many zones each arc runs through (``np.diff(indptr)``)
 
 
-def _arc_zone_matrix(arc_count: int, footprints: list[ZoneArcs]) -> ArcZones:
-    """The :class:`ArcZones` of a zone set's footprints (``footprints[k]`` is zone ``k``)."""
+def _arc_zone_matrix(footprints: list[ZoneArcs], segment_m: np.ndarray, travel_time_s: np.ndarray) -> ArcZones:
+    """The :class:`ArcZones` of a zone set's footprints (``footprints[k]`` is zone ``k``).
+
+    ``segment_m`` and ``travel_time_s`` are per arc of the network: the planar
+    length of its segment and its travel time.
+    """
     rows = np.concatenate([za.arcs for za in footprints] + [np.zeros(0, dtype=np.int64)])
     cols = np.concatenate([np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)]
                           + [np.zeros(0, dtype=np.int64)])
@@ -389,9 +397,13 @@ def _arc_zone_matrix(arc_count: int, footprints: list[ZoneArcs]) -> ArcZones:
     entry = np.concatenate([za.entry for za in footprints] + [np.zeros((0, 2))])
     exit_ = np.concatenate([za.exit for za in footprints] + [np.zeros((0, 2))])
     order = np.argsort(rows, kind="stable")
-    indptr = np.searchsorted(rows[order], np.arange(arc_count + 1))
-    return ArcZones(indptr=indptr, zone=cols[order], inside_m=vals[order], entry=entry[order], exit=exit_[order],
-                    count=np.diff(indptr))
+    arcs, inside = rows[order], vals[order]
+    indptr = np.searchsorted(arcs, np.arange(segment_m.size + 1))
+    time_s = np.minimum(1.0, inside / np.maximum(segment_m[arcs], 1e-12)) * travel_time_s[arcs]
+    count = np.diff(indptr)
+    count = count.astype(np.min_scalar_type(int(count.max()) if count.size else 0))  # compact: cheap to gather
+    return ArcZones(indptr=indptr, count=count, zone=cols[order], inside_m=inside, time_s=time_s,
+                    entry=entry[order], exit=exit_[order])
 
 
 def freight_index(router: Router) -> FreightIndex:
@@ -464,16 +476,23 @@ class Drive:
     fracs: np.ndarray
     points: np.ndarray  # [len(arcs) + 1, 2] lon, lat
     cost: float  # weight units
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @staticmethod
     def empty(lon: float, lat: float) -> Drive:
         return Drive(np.zeros(0, dtype=np.int64), np.zeros(0), np.array([[lon, lat]]), 0.0)
 
     def part_len(self, net: RoadNetwork) -> np.ndarray:
-        return self.fracs * net.length_m[self.arcs]
+        """Metres driven on each part (remembered: a drive belongs to one network)."""
+        if "len" not in self._memo:
+            self._memo["len"] = self.fracs * net.length_m[self.arcs]
+        return self._memo["len"]
 
     def part_time(self, net: RoadNetwork) -> np.ndarray:
-        return self.fracs * net.travel_time_s[self.arcs]
+        """Seconds driven on each part (remembered: a drive belongs to one network)."""
+        if "time" not in self._memo:
+            self._memo["time"] = self.fracs * net.travel_time_s[self.arcs]
+        return self._memo["time"]
 
     def then(self, other: Drive) -> Drive:
         return Drive(np.concatenate([self.arcs, other.arcs]), np.concatenate([self.fracs, other.fracs]),
@@ -551,44 +570,44 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     hit = np.flatnonzero(count)
     if hit.size == 0:
         return []
-    # one row per (part, zone) that the part's arc runs through
-    n_hit = count[hit]
+    # one row per (part, zone) that the part's arc runs through, in driving order
+    n_hit = count[hit].astype(np.int64)
     lo = az.indptr[arcs[hit]]
-    if int(n_hit.sum()) == hit.size:  # one zone per arc (zones apart): no expansion
+    single = int(n_hit.sum()) == hit.size  # one zone per part (zones apart)
+    if single:
         part, row = hit, lo
     else:
         part = np.repeat(hit, n_hit)
         row = np.repeat(lo - (np.cumsum(n_hit) - n_hit), n_hit) + np.arange(part.size)
-    zone_i, inside = az.zone[row], az.inside_m[row]
+    zone_i, inside, time_s = az.zone[row], az.inside_m[row], az.time_s[row]
     entry, exit_ = az.entry[row], az.exit[row]
-    arc = arcs[part]
-    frac = drive.fracs[part]
-    part_xy = index.segment_m[arc]  # planar length of the part: inside shares are planar
-    partial = np.flatnonzero(frac < 1.0 - 1e-12)
+    partial = np.flatnonzero(drive.fracs[part] < 1.0 - 1e-12)
     if partial.size:  # a part of an arc: cut it (a part of an arc outside the zone is outside too)
-        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside, part_xy=part_xy,
+        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside, time_s=time_s,
                      entry=entry, exit_=exit_)
-    keep = inside > 1e-6
-    if not keep.all():
-        part, zone_i, inside, arc, frac, part_xy = (v[keep] for v in (part, zone_i, inside, arc, frac, part_xy))
-        entry, exit_ = entry[keep], exit_[keep]
-    if part.size == 0:
-        return []
-    order = np.lexsort((part, zone_i))
-    part, zone_i = part[order], zone_i[order]
+        keep = inside > 1e-6
+        if not keep.all():
+            part, zone_i, inside, time_s, entry, exit_ = (v[keep] for v in (part, zone_i, inside, time_s, entry,
+                                                                             exit_))
+            if part.size == 0:
+                return []
+    if not single:  # group each zone's rows, in driving order within a zone
+        order = np.lexsort((part, zone_i))
+        part, zone_i, inside, time_s, entry, exit_ = (v[order] for v in (part, zone_i, inside, time_s, entry, exit_))
     start = np.ones(part.size, dtype=bool)
     start[1:] = (zone_i[1:] != zone_i[:-1]) | (part[1:] != part[:-1] + 1)
     first = np.flatnonzero(start)
-    last = np.concatenate([first[1:], [part.size]]) - 1
-    share = np.minimum(1.0, inside[order] / np.maximum(part_xy[order], 1e-12))
-    times = np.add.reduceat(share * (frac[order] * net.travel_time_s[arc[order]]), first)
-    lengths = np.add.reduceat(inside[order], first)
-    runs = np.lexsort((zone_i[first], part[first]))  # in driving order, then by zone
-    zone_l = zone_i[first][runs].tolist()
-    entry_l = entry[order[first[runs]]].tolist()
-    exit_l = exit_[order[last[runs]]].tolist()
+    last = np.empty_like(first)
+    last[:-1] = first[1:] - 1
+    last[-1] = part.size - 1
+    times = np.add.reduceat(time_s, first)
+    lengths = np.add.reduceat(inside, first)
+    if not single:  # in driving order, then by zone
+        runs = np.lexsort((zone_i[first], part[first]))
+        first, last, times, lengths = first[runs], last[runs], times[runs], lengths[runs]
     out = []
-    for i, en, ex, t, length in zip(zone_l, entry_l, exit_l, times[runs].tolist(), lengths[runs].tolist()):
+    for i, en, ex, t, length in zip(zone_i[first].tolist(), entry[first].tolist(), exit_[last].tolist(),
+                                    times.tolist(), lengths.tolist()):
         zone = zs.zones[i]
         out.append(ZoneCrossing(zone_id=zone.id, name=zone.name, risk=zone.risk, entry=en, exit=ex,
                                 time_inside_s=t, length_inside_m=length))
@@ -596,16 +615,21 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
 
 
 def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray, zones: np.ndarray, *,
-                 rows: np.ndarray, inside: np.ndarray, part_xy: np.ndarray, entry: np.ndarray,
+                 rows: np.ndarray, inside: np.ndarray, time_s: np.ndarray, entry: np.ndarray,
                  exit_: np.ndarray) -> None:
-    """Measure partial parts against their zones and write the results into ``rows`` of the arrays."""
+    """Measure partial parts against their zones and write the results into ``rows`` of the arrays.
+
+    ``time_s`` is the part's travel time prorated by its planar share inside.
+    """
     ends = drive.points[np.concatenate([parts, parts + 1])]
     x, y = net.projection.forward(ends[:, 0], ends[:, 1])
     xy = np.column_stack([np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)])
     p0, p1 = xy[:parts.size], xy[parts.size:]
     cut = shapely.intersection(shapely.linestrings(np.stack([p0, p1], axis=1)), zs.polys_xy[zones])
-    inside[rows] = shapely.length(cut)
-    part_xy[rows] = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
+    inside[rows] = cut_m = shapely.length(cut)
+    part_xy = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
+    part_time = drive.fracs[parts] * net.travel_time_s[drive.arcs[parts]]
+    time_s[rows] = np.minimum(1.0, cut_m / np.maximum(part_xy, 1e-12)) * part_time
     first, last = first_last_points(cut, p0)
     pts = np.concatenate([first, last])
     missing = np.isnan(pts[:, 0])
@@ -722,7 +746,7 @@ def closed_loop_route(
     cap = max_detour_ratio * free_cost * (1 + 1e-12)
     avoid_cost = None
     penalty: int | None = None
-    parts = None  # the chosen paths' arcs and fractions, when already known
+    parts = time_cost = None  # the chosen paths' arcs and fractions, and their time, when already known
     if no_zone:
         chosen, choice = free_found, "free"
     elif closed_loop:
@@ -741,14 +765,16 @@ def closed_loop_route(
             for k in PENALTY_STEPS:
                 role = roles["inside"] if k == INSIDE_FACTOR else f"freight-inside{k}:{w.role}"
                 found = [_best(router, a, b, w.with_penalty(k), role) for a, b in pairs]
-                fits, parts = _time_within(net, stops, found, w.free, cap)
+                fits, parts, time_cost = _time_within(net, stops, found, w.free, cap)
                 if fits:
                     chosen, penalty = found, k
                     break
             if chosen is None:  # nothing on the ladder fits: the fastest route
-                chosen, penalty, parts = [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0, None
+                chosen, penalty, parts, time_cost = \
+                    [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0, None, None
     drive = _concat(net, stops, chosen, parts)
-    time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
+    if time_cost is None:
+        time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
     costs = {"free": float(free_cost), "avoid": None if avoid_cost is None else float(avoid_cost),
              "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost), "penalty": penalty}
@@ -828,12 +854,16 @@ def _best(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, *,
     cost, path = np.inf, None
     if src and dst:
         with router.pool.using(role, weights) as engine:
-            m = _matrix_ends(engine, src, dst)
-            i, j = np.unravel_index(int(np.argmin(m)), m.shape)
-            if np.isfinite(m[i, j]):
-                cost = float(m[i, j])
-                if want_path and (direct is None or direct > cost):
-                    path = engine.route(src[i][0], dst[j][0])
+            m = engine.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
+            # at most 2 x 2 pairs: the first cheapest, as argmin over _matrix_ends would pick it
+            pick = None
+            for i, (_, s0) in enumerate(src):
+                for j, (_, t0) in enumerate(dst):
+                    c = m[i][j] + s0 + t0
+                    if c < cost:
+                        cost, pick = float(c), (i, j)
+            if pick is not None and want_path and (direct is None or direct > cost):
+                path = engine.route(src[pick[0]][0], dst[pick[1]][0])
     if direct is not None and direct <= cost:
         return float(direct), None
     if not np.isfinite(cost):
@@ -851,12 +881,13 @@ def _concat(net: RoadNetwork, stops: list[Snap], found: list, parts: list | None
 
 
 def _time_within(net: RoadNetwork, stops: list[Snap], found: list, free: np.ndarray,
-                 cap: float) -> tuple[bool, list]:
-    """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; and their parts."""
+                 cap: float) -> tuple[bool, list, float]:
+    """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; their parts and time."""
     parts = [_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
     arcs = np.concatenate([p[0] for p in parts])
     fracs = np.concatenate([p[1] for p in parts])
-    return arcs.size == 0 or float((fracs * free[arcs]).sum()) <= cap, parts
+    time = float((fracs * free[arcs]).sum()) if arcs.size else 0.0
+    return arcs.size == 0 or time <= cap, parts, time
 
 
 def _stop_zone(zs: ZoneSet, s: Snap) -> Zone | None:

@@ -487,11 +487,17 @@ def test_arc_zone_matrix_lists_every_zone_of_an_arc():
                  entry=np.array([[1.0, 1.0], [3.0, 3.0]]), exit=np.array([[1.5, 1.5], [3.5, 3.5]]))
     b = ZoneArcs(arcs=np.array([3, 4]), inside_m=np.array([2.0, 9.0]), poly_xy=None,
                  entry=np.array([[30.0, 30.0], [4.0, 4.0]]), exit=np.array([[35.0, 35.0], [4.5, 4.5]]))
-    m = _arc_zone_matrix(6, [a, b])
+    segment_m = np.full(6, 10.0)
+    segment_m[1] = 4.0  # shorter than its 5 m inside (float noise in real data): the share is capped at 1
+    travel_time_s = np.arange(6) + 1.0
+    m = _arc_zone_matrix([a, b], segment_m, travel_time_s)
     assert m.count.tolist() == [0, 1, 0, 2, 1, 0]
     rows = {arc: list(range(m.indptr[arc], m.indptr[arc + 1])) for arc in range(6)}
     assert [int(m.zone[r]) for r in rows[3]] == [0, 1]
     assert [float(m.inside_m[r]) for r in rows[3]] == [7.0, 2.0]
+    assert [float(m.time_s[r]) for r in rows[3]] == pytest.approx([0.7 * 4, 0.2 * 4])
+    assert [float(m.time_s[r]) for r in rows[4]] == pytest.approx([0.9 * 5.0])
+    assert [float(m.time_s[r]) for r in rows[1]] == [2.0]
     assert m.entry[rows[3]].tolist() == [[3.0, 3.0], [30.0, 30.0]]
     assert m.exit[rows[4]].tolist() == [[4.5, 4.5]]
     assert rows[0] == rows[2] == rows[5] == []
@@ -593,6 +599,6 @@ def test_parts_mirror_the_router_assembly():
         assert float((fracs * net.length_m[arcs]).sum()) == pytest.approx(plan.length_m, rel=1e-12)
         assert float((fracs * weights[arcs]).sum()) == pytest.approx(cost, rel=1e-12)
         # the detour cap check of the penalty ladder: at the cost it fits, just below it does not
-        fits, parts = _time_within(net, [o, d], [(cost, path)], weights, cost * (1 + 1e-12))
-        assert fits and parts[0][0].tolist() == arcs.tolist()
+        fits, parts, time = _time_within(net, [o, d], [(cost, path)], weights, cost * (1 + 1e-12))
+        assert fits and parts[0][0].tolist() == arcs.tolist() and time == pytest.approx(cost, rel=1e-12)
         assert not _time_within(net, [o, d], [(cost, path)], weights, cost * (1 - 1e-6))[0]
