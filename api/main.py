@@ -7,6 +7,7 @@ every request; the database is migrated to the newest schema at start.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -82,8 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     router = load_router(settings.network, str(settings.cache_dir), settings.engine, settings.max_snap_m)
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Everything loaded so far (network, engine, libraries) lives as long as the process: keep it out
+        # of the garbage collector's scans, which otherwise revisit it while requests allocate.
+        gc.freeze()
         yield
-        await asyncio.to_thread(app.state.baotong.hot.close)  # store every queued scan before the process ends
+        await asyncio.to_thread(app.state.baotong.hot.close)  # store every queued row before the process ends
 
     app = FastAPI(
         lifespan=lifespan,

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import ROOT, SHARED_DATA, figure, percentile, served
+from bench.common import ROOT, SHARED_DATA, figure, percentile, served, wrk_result, wrk_script, wrk_start
 
 NAME = "load"
 CONNECTIONS = 16
@@ -88,50 +88,15 @@ async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, dur
     return stats
 
 
-_WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer %(token)s"
-local bodies = { %(bodies)s }
-local i = 0
-request = function()
-  i = i + 1
-  return wrk.format(nil, "%(path)s", nil, bodies[(i %% #bodies) + 1])
-end
-done = function(summary, latency, requests)
-  io.write(string.format('{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "status_errors": %%d, '
-    .. '"socket_errors": %%d}\\n', summary.requests, summary.duration, latency:percentile(50),
-    latency:percentile(99), summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"""
-
-
 def _load_wrk(base: str, tokens: dict, pass_tokens: list[str], checkpoint, duration_s: float, folder: Path) -> dict:
     """Run two ``wrk`` processes at once (verifications, routes); their JSON summaries."""
-    import json
-
-    def lua(path: str, token: str, bodies: list[dict]) -> Path:
-        text = _WRK_SCRIPT % {"token": token, "path": path,
-                              "bodies": ", ".join("[[" + json.dumps(b) + "]]" for b in bodies)}
-        out = folder / (path.strip("/").replace("/", "_") + ".lua")
-        out.write_text(text)
-        return out
-
-    verify = lua("/passes/verify", tokens["checkpoint"], [{"token": t, "checkpoint": checkpoint} for t in pass_tokens])
-    route = lua("/routes", tokens["dispatcher"], [{"origin": ENTERPRISE_POINT, "destination": d} for d in DESTINATIONS])
-    procs = {kind: subprocess.Popen(["wrk", "-t1", f"-c{conns}", f"-d{int(duration_s)}s", "--timeout", "10s",
-                                     "-s", str(script), base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True)
+    verify = wrk_script(folder, "/passes/verify", tokens["checkpoint"],
+                        [{"token": t, "checkpoint": checkpoint} for t in pass_tokens])
+    route = wrk_script(folder, "/routes", tokens["dispatcher"],
+                       [{"origin": ENTERPRISE_POINT, "destination": d} for d in DESTINATIONS])
+    procs = {kind: wrk_start(base, script, connections=conns, duration_s=duration_s)
              for kind, conns, script in (("verify", VERIFY_CONNECTIONS, verify), ("route", ROUTE_CONNECTIONS, route))}
-    out = {}
-    for kind, proc in procs.items():
-        text, _ = proc.communicate(timeout=duration_s + 120)
-        line = [ln for ln in text.splitlines() if ln.startswith("{")]
-        if proc.returncode != 0 or not line:
-            raise RuntimeError(f"wrk ({kind}) failed: {text[-1000:]}")
-        out[kind] = json.loads(line[-1])
-    return out
+    return {kind: wrk_result(proc, duration_s, kind) for kind, proc in procs.items()}
 
 
 def _figures_wrk(label: str, runs: dict) -> list[dict]:

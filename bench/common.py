@@ -269,6 +269,55 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+local bodies = { %(bodies)s }
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format(nil, "%(path)s", nil, bodies[(i %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format('{"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "status_errors": %%d, '
+    .. '"socket_errors": %%d}\\n', summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk_script(folder: Path, path: str, token: str, bodies: list[dict]) -> Path:
+    """A ``wrk`` Lua script POSTing ``bodies`` in turn to ``path`` with a bearer token; prints a JSON summary."""
+    text = _WRK_SCRIPT % {"token": token, "path": path,
+                          "bodies": ", ".join("[[" + json.dumps(b) + "]]" for b in bodies)}
+    out = Path(folder) / (path.strip("/").replace("/", "_") + ".lua")
+    out.write_text(text)
+    return out
+
+
+def wrk_start(base: str, script: Path, *, connections: int, duration_s: float) -> subprocess.Popen:
+    """Start ``wrk`` (one thread, ``connections`` keep-alive connections, a fixed duration) on ``script``."""
+    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{int(duration_s)}s", "--timeout", "10s",
+                             "-s", str(script), base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wrk_result(proc: subprocess.Popen, duration_s: float, label: str) -> dict:
+    """Wait for a ``wrk`` started by :func:`wrk_start`; its summary (requests, duration, p50/p99 in us, errors).
+
+    Raises
+    ------
+    RuntimeError
+        If ``wrk`` failed or printed no summary.
+    """
+    text, _ = proc.communicate(timeout=duration_s + 120)
+    line = [ln for ln in text.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not line:
+        raise RuntimeError(f"wrk ({label}) failed: {text[-1000:]}")
+    return json.loads(line[-1])
+
+
 class served:
     """``with served(network, *, workers, database_url) as (base_url, tokens):`` runs ``baotong serve``.
 

@@ -10,6 +10,7 @@ reusable core (vehicle-pass issuance binds a route with it).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from datetime import UTC, datetime
 
@@ -31,7 +32,11 @@ router = APIRouter(prefix="/routes", tags=["routes"])
 
 def line(coords) -> dict:
     """A GeoJSON LineString with coordinates rounded to 7 decimals (~1 cm)."""
-    return {"type": "LineString", "coordinates": np.round(np.asarray(coords, dtype=float), 7).tolist()}
+    if isinstance(coords, np.ndarray):
+        arr = coords.astype(float, copy=False)
+    else:  # [[lon, lat], ...]: read flat, much faster than numpy's nested-list conversion
+        arr = np.fromiter(itertools.chain.from_iterable(coords), dtype=float, count=2 * len(coords))
+    return {"type": "LineString", "coordinates": np.round(arr, 7).reshape(-1, 2).tolist()}
 
 
 def _pt(p) -> list[float]:
