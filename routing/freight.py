@@ -754,11 +754,12 @@ def closed_loop_route(
             "min_inside", INSIDE_FACTOR
     else:
         try:
-            avoid_cost = sum(_best(router, a, b, w.avoid, roles["avoid"], want_path=False)[0] for a, b in pairs)
+            avoid = [_cheapest(router, a, b, w.avoid, roles["avoid"]) for a, b in pairs]
+            avoid_cost = sum(c for c, _ in avoid)
         except NoRouteError:
             avoid_cost = None
         if avoid_cost is not None and avoid_cost <= cap:
-            chosen = [_best(router, a, b, w.avoid, roles["avoid"]) for a, b in pairs]
+            chosen = [(c, _path_of(router, w.avoid, roles["avoid"], ends)) for c, ends in avoid]
             choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
         else:
             choice, chosen = "min_inside", None
@@ -848,27 +849,45 @@ def _best(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str, *,
     NoRouteError
         If the points are not connected under these weights.
     """
+    cost, ends = _cheapest(router, a, b, weights, role)
+    return cost, _path_of(router, weights, role, ends) if want_path else None
+
+
+def _cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, role: str) -> tuple[float, tuple | None]:
+    """The cost from ``a`` to ``b`` and the ``(source, target)`` nodes of the engine path that achieves it
+    (``None`` when the way stays on the one segment both points lie on); see :func:`_best`.
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected under these weights.
+    """
     direct = router._same_arc(a, b, weights)
     src = router._ends(a, weights, as_source=True)
     dst = router._ends(b, weights, as_source=False)
-    cost, path = np.inf, None
+    cost, pick = np.inf, None
     if src and dst:
         with router.pool.using(role, weights) as engine:
             m = engine.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
-            # at most 2 x 2 pairs: the first cheapest, as argmin over _matrix_ends would pick it
-            pick = None
-            for i, (_, s0) in enumerate(src):
-                for j, (_, t0) in enumerate(dst):
-                    c = m[i][j] + s0 + t0
-                    if c < cost:
-                        cost, pick = float(c), (i, j)
-            if pick is not None and want_path and (direct is None or direct > cost):
-                path = engine.route(src[pick[0]][0], dst[pick[1]][0])
+        # at most 2 x 2 pairs: the first cheapest, as an argmin over the matrix plus end costs picks it
+        for (s, s0), row in zip(src, m):
+            for (t, t0), c in zip(dst, row):
+                c = c + s0 + t0
+                if c < cost:
+                    cost, pick = float(c), (s, t)
     if direct is not None and direct <= cost:
         return float(direct), None
-    if not np.isfinite(cost):
+    if pick is None:
         raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
-    return cost, path
+    return cost, pick
+
+
+def _path_of(router: Router, weights: np.ndarray, role: str, ends: tuple | None):
+    """The engine path between the nodes :func:`_cheapest` picked (``None`` stays on one segment)."""
+    if ends is None:
+        return None
+    with router.pool.using(role, weights) as engine:
+        return engine.route(*ends)
 
 
 def _concat(net: RoadNetwork, stops: list[Snap], found: list, parts: list | None = None) -> Drive:
