@@ -43,11 +43,15 @@ TAGS = [
 FEATURES = ("plans", "closures", "green_channels", "passes", "checkpoint")
 
 
+#: Routers matched first: the per-request hot paths (checkpoint scans, route requests).  Routes are
+#: matched in inclusion order and no two routers' paths overlap, so the order changes only speed.
+HOT_FIRST = ("passes", "routes")
+
+
 def _include_routers(app: FastAPI) -> None:
     from api.routes import health, maps, routes, sites, zones
 
-    for module in (health, zones, sites, routes, maps):
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+    modules = [health, zones, sites, routes, maps]
     # Feature routers that register themselves when present.
     import importlib
 
@@ -59,8 +63,11 @@ def _include_routers(app: FastAPI) -> None:
             if err.name != f"api.routes.{name}":
                 raise
             continue
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+        modules.append(module)
         features.append(module)
+    rank = {name: i for i, name in enumerate(HOT_FIRST)}
+    for module in sorted(modules, key=lambda m: rank.get(m.__name__.rsplit(".", 1)[-1], len(rank))):
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     # a feature module may define map_layers(state, session) -> list[maps.views.MapLayer] for GET /map
     app.state.baotong.caches["features"] = features
 
