@@ -47,12 +47,15 @@ Stops
     goods on.  An origin inside a zone is handled symmetrically.
 
 Speed
-    Each zone's arcs (:meth:`RoadNetwork.arcs_intersecting`) and inside lengths
-    are cached by zone id; each active-zone set's weight vectors by a key.
-    Every weight variant is a named metric of the router's
-    :class:`~routing.router.MetricPool` (``freight-free:<vehicle>``,
-    ``freight-avoid:<vehicle>``, ``freight-inside:<vehicle>``...), brought to a
-    new zone set by a partial CCH update, never a rebuild.
+    Each zone's arcs (:meth:`RoadNetwork.arcs_intersecting`), inside lengths and
+    where each arc's segment enters and leaves the zone are cached by zone id;
+    each active-zone set's arc-to-zone table (:class:`ArcZones`, from which a
+    route's crossings are read: only the partial arcs at its stops are cut per
+    query) and weight vectors by a key.  Every weight variant is a named
+    metric of the router's :class:`~routing.router.MetricPool`
+    (``freight-free:<vehicle>``, ``freight-avoid:<vehicle>``,
+    ``freight-inside:<vehicle>``...), brought to a new zone set by a partial
+    CCH update, never a rebuild.
 """
 
 from __future__ import annotations
@@ -909,13 +912,9 @@ def _time_within(net: RoadNetwork, stops: list[Snap], found: list, free: np.ndar
     return arcs.size == 0 or time <= cap, parts, time
 
 
-def _stop_zone(zs: ZoneSet, s: Snap) -> Zone | None:
-    """The sealed/controlled zone a stop lies in (its given or its snapped position), if any."""
-    return _stop_zones(zs, [s])[0]
-
-
 def _stop_zones(zs: ZoneSet, stops: list[Snap]) -> list[Zone | None]:
-    """:func:`_stop_zone` of each stop, with one tree query for all of them."""
+    """The sealed/controlled zone each stop lies in (its given or its snapped position), or ``None``;
+    one tree query for all of them."""
     if zs.tree_wgs is None or not stops:
         return [None] * len(stops)
     pts = shapely.points([c for s in stops for c in ([s.lon, s.lat], [s.snapped_lon, s.snapped_lat])])
