@@ -27,8 +27,10 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
+        declared = None
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
+                declared = value
                 try:
                     length = int(value)
                 except ValueError:
@@ -38,8 +40,7 @@ class BodyLimitMiddleware:
                     await self._reply(send, 413, f"request body of {length:,} bytes exceeds the limit of {limit:,} bytes")
                     return
         app_receive = receive
-        if not any(name == b"content-length" for name, _ in scope.get("headers", ())) and \
-                scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
+        if declared is None and scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
             # streamed (chunked) body: read it here, up to the limit, then hand it on whole
             chunks, size, more = [], 0, True
             while more:
