@@ -207,10 +207,10 @@ class RoadNetwork:
         import shapely
 
         lon, lat = check_lon_lat(lon, lat, field_name=field_name)
-        tree, lines, arcs = self._segment_index()
+        tree, _lines, arcs = self._segment_index()
         px, py = self.projection.forward(lon, lat)
-        point = shapely.Point(px, py)
-        idx, dist = tree.query_nearest(point, return_distance=True, all_matches=False)
+        px, py = float(px), float(py)
+        idx, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
         if len(idx) == 0:
             raise OffNetworkError(f"`{field_name}` {[lon, lat]} could not be snapped: the network is empty")
         i = int(idx[0])
@@ -221,17 +221,21 @@ class RoadNetwork:
                 f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
                 f"bbox {[round(v, 5) for v in self.bbox]}."
             )
-        line = lines[i]
         arc = int(arcs[i])
-        frac = float(line.project(point, normalized=True)) if line.length > 0 else 0.0
-        on = line.interpolate(frac, normalized=True)
-        slon, slat = self.projection.inverse(on.x, on.y)
+        # each indexed line is the straight segment tail -> head: project onto it directly
+        x, y = self.node_xy
+        ax, ay = float(x[self.tail[arc]]), float(y[self.tail[arc]])
+        dx, dy = float(x[self.head[arc]]) - ax, float(y[self.head[arc]]) - ay
+        length2 = dx * dx + dy * dy
+        frac = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 > 0 else 0.0
+        frac = min(1.0, max(0.0, frac))
+        slon, slat = self.projection.inverse(ax + frac * dx, ay + frac * dy)
         return Snap(
             lon=lon,
             lat=lat,
             arc=arc,
             reverse_arc=int(self.reverse_arc[arc]),
-            fraction=min(1.0, max(0.0, frac)),
+            fraction=frac,
             distance_m=distance,
             snapped_lon=float(slon),
             snapped_lat=float(slat),
