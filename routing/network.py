@@ -210,7 +210,7 @@ class RoadNetwork:
         tree, _lines, arcs = self._segment_index()
         px, py = self.projection.forward(lon, lat)
         px, py = float(px), float(py)
-        idx, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
+        idx, dist = tree.query_nearest(shapely.Point(px, py), return_distance=True, all_matches=False)
         if len(idx) == 0:
             raise OffNetworkError(f"`{field_name}` {[lon, lat]} could not be snapped: the network is empty")
         i = int(idx[0])
