@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 NAME = "passes"
-ENGINE = "pyjwt-eddsa"
+ENGINE = "jws-eddsa"
 SHORT = ([1.5218, 42.5063], [1.5343, 42.5102])  # Andorra la Vella, ~1 km
 LONG = ([1.4440, 42.4600], [1.7300, 42.5350])  # Sant Julia de Loria -> Pas de la Casa, ~45 km
 

@@ -167,8 +167,8 @@ def distance_to_corridor_m(point: Sequence[float], coordinates: Sequence[Sequenc
     lon, lat = float(point[0]), float(point[1])
     proj = projection_near(lon, lat)
     arr = np.asarray(coordinates, dtype=float)
-    x, y = proj.forward(arr[:, 0], arr[:, 1])
-    px, py = proj.forward(lon, lat)
+    x, y = proj.forward(np.append(arr[:, 0], lon), np.append(arr[:, 1], lat))  # one call: the line and the point
+    (px, x), (py, y) = (x[-1], x[:-1]), (y[-1], y[:-1])
     if len(arr) == 1:
         return float(math.hypot(x[0] - px, y[0] - py))
     return float(shapely.distance(shapely.LineString(np.column_stack([x, y])), shapely.Point(px, py)))

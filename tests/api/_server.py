@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -85,3 +86,19 @@ def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
+
+
+def pass_request(client: httpx.Client, headers: dict, *, name: str, plate: str, origin: list[float],
+                 destination: list[float]) -> dict:
+    """Register a whitelist enterprise at ``origin`` with a vehicle and a freshly tested driver (``headers``:
+    role -> auth header); the ``POST /passes`` body for a trip from there to ``destination``."""
+    site = client.post("/sites", headers=headers["planner"], json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": origin},
+        "properties": {"kind": "enterprise", "name": name, "whitelist": True}}).json()["id"]
+    vehicle = client.post(f"/sites/{site}/vehicles", headers=headers["planner"], json={"plate": plate}).json()["id"]
+    crew = client.post(f"/sites/{site}/crew", headers=headers["planner"], json={
+        "name": "王五", "id_last4": "0042", "role": "driver",
+        "tested_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()}).json()["id"]
+    return {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "medical supplies",
+            "origin_site_id": site, "destination": destination,
+            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}

@@ -16,7 +16,7 @@ import httpx
 import numpy as np
 
 from tests._data import shared_file
-from tests.api._server import kill, running_server
+from tests.api._server import kill, pass_request, running_server
 
 ACKED_BEFORE_KILL = 60
 KINDS = ("zones", "closures", "routes", "passes", "scans")
@@ -44,17 +44,9 @@ def _route(net, rng) -> dict:
 
 
 def _pass_setup(client: httpx.Client, h: dict) -> tuple[dict, dict]:
-    """A whitelist enterprise with a vehicle and a crew member; the pass request body and one issued pass."""
-    site = client.post("/sites", headers=h["planner"], json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-        "properties": {"kind": "enterprise", "name": "Crash Foods", "whitelist": True}}).json()["id"]
-    vehicle = client.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·66666"}).json()["id"]
-    crew = client.post(f"/sites/{site}/crew", headers=h["planner"], json={
-        "name": "钱七", "id_last4": "0042", "role": "driver",
-        "tested_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}).json()["id"]
-    body = {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "food",
-            "origin_site_id": site, "destination": PASS_DESTINATION,
-            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+    """The pass request body of a whitelist enterprise's trip, and one pass issued with it."""
+    body = pass_request(client, h, name="Crash Foods", plate="豫H·66666", origin=ENTERPRISE_POINT,
+                        destination=PASS_DESTINATION)
     first = client.post("/passes", json=body, headers=h["dispatcher"])
     assert first.status_code == 201, first.text
     return body, first.json()

@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from tests._data import shared_file
-from tests.api._server import running_server
+from tests.api._server import pass_request, running_server
 
 ENTERPRISE_POINT = [1.5218, 42.5063]
 DESTINATION = [1.5923, 42.5413]
@@ -19,16 +18,8 @@ CLIENTS = 8
 
 
 def _setup(client: httpx.Client, h) -> dict:
-    site = client.post("/sites", headers=h["planner"], json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-        "properties": {"kind": "enterprise", "name": "Workers Foods", "whitelist": True}}).json()["id"]
-    vehicle = client.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·54321"}).json()["id"]
-    crew = client.post(f"/sites/{site}/crew", headers=h["planner"], json={
-        "name": "王五", "id_last4": "0042", "role": "driver",
-        "tested_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()}).json()["id"]
-    return {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "medical supplies",
-            "origin_site_id": site, "destination": DESTINATION,
-            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+    return pass_request(client, h, name="Workers Foods", plate="豫H·54321", origin=ENTERPRISE_POINT,
+                        destination=DESTINATION)
 
 
 def _parallel(fn, n: int = CLIENTS) -> list:
