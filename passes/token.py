@@ -2,8 +2,8 @@
 
 Why JWS compact and not CBOR/COSE (the EU Digital COVID Certificate's choice)
 --------------------------------------------------------------------------
-* It is a standard that every JOSE library reads (PyJWT here, jose / nimbus /
-  jose4j on a phone or in a mini-program), so any checkpoint app can verify a
+* It is a standard that every JOSE library reads (PyJWT signs it here; jose /
+  nimbus / jose4j on a phone or in a mini-program), so any checkpoint app can verify a
   pass offline against ``/.well-known/jwks.json`` with no Baotong code.
 * It is plain text in the URL- and filename-safe base64url alphabet: no
   padding, no escaping, safe to type, print, put in a URL or a QR code.  In a
@@ -33,9 +33,10 @@ crew  ``[[role, tested_at epoch, mobile 0/1], ...]`` -- no names, no ID digits
 
 Decoding is strict: exactly three canonical unpadded base64url parts (another
 spelling of the same bytes is refused, so a token has one valid form), a
-header with only ``alg``/``kid`` (and ``typ: JWT``), ``alg`` exactly ``EdDSA``
-(checked here *and* by PyJWT's ``algorithms=["EdDSA"]``), a known ``kid`` whose
-key alone is tried.
+header with only ``alg``/``kid`` (and ``typ: JWT``), ``alg`` exactly ``EdDSA``,
+a known ``kid`` whose key alone is tried, and the Ed25519 signature (64 bytes)
+over the ASCII signing input ``header.payload`` (RFC 7515, 5.2), checked with
+``cryptography`` once the header has passed.
 """
 
 from __future__ import annotations
