@@ -80,9 +80,13 @@ def closed_arcs(state, session: Session, at: datetime | None = None) -> np.ndarr
     rows = state.hot.query("SELECT id, starts_at, ends_at FROM closures WHERE status = 'approved' "
                            "AND mode = 'hard_barrier' AND network = ?", (state.network.source,))
     ids = [cid for cid, starts, ends in rows if aware(starts) <= at < aware(ends)]
+    cache: dict = state.caches.setdefault("closure_arcs", {})
+    if len(cache) > len(rows):  # forget closures no longer approved for this network
+        approved = {cid for cid, _, _ in rows}
+        for cid in [c for c in cache if c not in approved]:
+            cache.pop(cid, None)
     if not ids:
         return np.zeros(0, dtype=np.int64)
-    cache: dict = state.caches.setdefault("closure_arcs", {})
     for cid in ids:
         if cid not in cache:
             found = state.hot.query("SELECT arcs FROM closures WHERE id = ?", (cid,))
