@@ -11,6 +11,7 @@ asyncio httpx client does the same with a 5:1 mix and a fixed maximum count.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import shutil
 import subprocess
@@ -158,19 +159,71 @@ def _postgres_url() -> str | None:
     return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
 
+def _processes() -> list[tuple[int, int, str, float]]:
+    """``(pid, parent pid, command name, CPU seconds used)`` of every process (Linux ``/proc``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text[text.rindex(")") + 2:].split()
+        out.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
+    return out
+
+
+def _cpu(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes and by PostgreSQL's (``/proc``; empty elsewhere)."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    procs = _processes()
+    family, grew = {server_pid}, True
+    while grew:  # the server and its descendants (uvicorn's worker processes)
+        more = {pid for pid, ppid, _, _ in procs if ppid in family} - family
+        family |= more
+        grew = bool(more)
+    return {"server": sum(cpu for pid, _, _, cpu in procs if pid in family),
+            "postgres": sum(cpu for _, _, name, cpu in procs if name == "postgres")}
+
+
+def _cpu_figures(label: str, before: dict, after: dict, requests: int, seconds: float) -> list[dict]:
+    if not before or not requests:
+        return []
+    note = ("CPU time (user + system, /proc) over the load run divided by the requests answered (both kinds); "
+            "the 2 cores are shared with wrk" + ("" if label == "sqlite" else " and with PostgreSQL"))
+    out = [figure(NAME, f"andorra/{label}", "http-2-workers", "server CPU per request", "ms",
+                  (after["server"] - before["server"]) / requests * 1000, n=requests,
+                  notes=f"{note}; {(after['server'] - before['server']) / seconds:.2f} cores used")]
+    if label != "sqlite":
+        out.append(figure(NAME, f"andorra/{label}", "postgresql", "PostgreSQL CPU per request", "ms",
+                          (after["postgres"] - before["postgres"]) / requests * 1000, n=requests,
+                          notes=f"{note}; {(after['postgres'] - before['postgres']) / seconds:.2f} cores used"))
+    return out
+
+
 def run(quick: bool = False) -> list[dict]:
     duration = 10.0 if quick else 60.0
     figures = []
     for label, url in (("sqlite", None), ("postgresql", _postgres_url())):
         if label == "postgresql" and url is None:
             continue
-        with served(str(SHARED_DATA / "andorra.osm.pbf"), workers=2, database_url=url) as (base, tokens):
+        server = served(str(SHARED_DATA / "andorra.osm.pbf"), workers=2, database_url=url)
+        with server as (base, tokens):
             pass_tokens, checkpoint = _prepare(base, tokens)
+            before, started = _cpu(server.proc.pid), time.monotonic()
             if shutil.which("wrk"):
                 with tempfile.TemporaryDirectory() as tmp:
                     runs = _load_wrk(base, tokens, pass_tokens, checkpoint, duration, Path(tmp))
                 figures.extend(_figures_wrk(label, runs))
+                answered = sum(r["requests"] for r in runs.values())
             else:
                 stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
                 figures.extend(_figures(label, stats))
+                answered = len(stats["verify"]) + len(stats["route"])
+            figures.extend(_cpu_figures(label, before, _cpu(server.proc.pid), answered,
+                                        time.monotonic() - started))
     return figures
