@@ -21,6 +21,7 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -34,6 +35,8 @@ MAX_BATCH = 256
 WRITER_IDLE_S = 30.0
 #: Idle read connections kept checked out of the pool for the next read (no checkout, no ping).
 KEPT_READERS = 4
+#: How long the writer waits for SQLite's write lock before the batch fails.
+LOCK_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,7 @@ class HotStore:
                             return
         finally:
             if conn is not None:
-                conn.close()
+                self._release_writer(conn)
 
     def _next_batch(self) -> tuple[list, bool]:
         """Every row waiting now (at most :data:`MAX_BATCH`); ``stop`` after idling or on :meth:`close`."""
@@ -232,7 +235,7 @@ class HotStore:
         """Store ``batch`` and settle its futures; the connection to keep using (``None`` after a failure)."""
         try:
             if conn is None:
-                conn = self.engine.raw_connection()
+                conn = self._writer_connection()
             results = self._transaction(conn, batch)
         except Exception as err:
             if conn is not None:
@@ -249,6 +252,42 @@ class HotStore:
         for (*_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
         return conn
+
+    def _writer_connection(self):
+        """A connection for the writer.  On SQLite it waits for the write lock itself (see
+        :meth:`_begin_immediate`) instead of through SQLite's busy handler, which sleeps 1, 2, 5, 10 ...
+        up to 100 ms between tries while another process commits in well under a millisecond."""
+        conn = self.engine.raw_connection()
+        if not self.postgres:
+            cur = conn.cursor()
+            cur.execute("PRAGMA busy_timeout")
+            conn.info["baotong_busy_timeout"] = cur.fetchone()[0]
+            cur.execute("PRAGMA busy_timeout=0")
+            cur.close()
+        return conn
+
+    def _release_writer(self, conn) -> None:
+        previous = conn.info.pop("baotong_busy_timeout", None)
+        if previous is not None:
+            try:
+                conn.cursor().execute(f"PRAGMA busy_timeout={int(previous)}")
+            except Exception:
+                conn.invalidate()
+        conn.close()
+
+    @staticmethod
+    def _begin_immediate(cur) -> None:
+        """``BEGIN IMMEDIATE`` (take the write lock now, not halfway through), retried every 0.2 ms while
+        another process holds the lock, for up to :data:`LOCK_WAIT_S`."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                return
+            except Exception as err:
+                if "locked" not in str(err) and "busy" not in str(err) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.0002)
 
     @staticmethod
     def _fail(batch: list, err: Exception) -> None:
@@ -274,7 +313,7 @@ class HotStore:
             return [cur.fetchone()[0] if returns else None for cur, (_, _, returns, _) in zip(cursors, batch)]
         cur = conn.cursor()
         try:
-            cur.execute("BEGIN IMMEDIATE")  # take the write lock now, not halfway through
+            self._begin_immediate(cur)
             out = []
             for sql, params, returns, _ in batch:
                 cur.execute(sql, params)
