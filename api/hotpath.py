@@ -86,7 +86,8 @@ class HotStore:
 
     # -- reads -----------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Run one SELECT (``?`` placeholders) outside any transaction and return its rows.
+        """Run one SELECT (``?`` placeholders; no literal ``?`` or ``%`` in the text) outside any
+        transaction and return its rows.
 
         It runs on one of a few connections kept checked out for reads (PostgreSQL: in
         autocommit, so each read sees everything committed before it).  A connection that has
