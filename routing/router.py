@@ -107,6 +107,15 @@ class MetricPool:
                 self._last.pop(evicted, None)
             return item
 
+    def settle(self) -> None:
+        """Wait until every metric's background work (a spare metric catching up) is done (benchmarks, tests)."""
+        with self._lock:
+            engines = [engine for engine, _ in self._roles.values()]
+        for engine in engines:
+            wait = getattr(engine, "wait_for_spare", None)
+            if wait is not None:
+                wait()
+
     def using(self, role: str, weights: np.ndarray) -> _Using:
         """Hold the metric ``role`` with exactly ``weights`` live for the block (a context manager)."""
         return _Using(self, role, weights)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from geo.errors import InvalidInputError, NoRouteError, OffNetworkError
-from routing.engine import FORBIDDEN, NetworkxEngine
+from routing.engine import FORBIDDEN, CCHEngine, NetworkxEngine
 from routing.network import WEIGHT_UNIT_S, RoadNetwork, _haversine_m
 from routing.router import Router, Vehicle
 
@@ -386,3 +386,19 @@ def test_metric_pool_syncs_weights_and_releases_its_lock():
     ro.flags.writeable = False
     with pool.using("t", ro) as engine:
         assert np.array_equal(engine.weights, ro)
+
+
+def test_metric_pool_settle_waits_for_every_background_catch_up():
+    router = line_router()
+    pool = router.pool
+    for role, arc in (("a", 2), ("b", 3)):
+        w = router.truck_weights.copy()
+        w[arc] = FORBIDDEN
+        with pool.using(role, w):
+            pass
+    pool.settle()
+    for role, arc in (("a", 2), ("b", 3)):
+        engine = pool._get(role)[0]
+        assert isinstance(engine, CCHEngine) and engine._catch_up_thread is None
+        assert engine._spare.weights[arc] == FORBIDDEN  # the spare caught up with the change
+        np.testing.assert_array_equal(engine._spare.weights, engine._live.weights)
