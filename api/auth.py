@@ -50,18 +50,6 @@ def add_user(session: Session, name: str, role: str, secret_key: str, *, enterpr
     return token
 
 
-def find_user(session: Session, token: str, secret_key: str) -> User | None:
-    """The active user holding ``token``, or ``None`` (unknown, revoked or expired)."""
-    user = session.scalar(select(User).where(User.token_hash == hash_token(token, secret_key)))
-    if user is None or user.revoked_at is not None:
-        return None
-    if user.expires_at is not None:
-        exp = user.expires_at if user.expires_at.tzinfo else user.expires_at.replace(tzinfo=UTC)
-        if exp <= datetime.now(UTC):
-            return None
-    return user
-
-
 def revoke_user(session: Session, name: str) -> None:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:

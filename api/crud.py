@@ -9,24 +9,18 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import dumps, new_id
+from api.db import aware, dumps
 from api.models import RouteRow, SiteRow, ZoneRow
 from geo.errors import NotFoundError
 from geo.sites import Site
 from geo.zones import Zone
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def zone_from_row(row: ZoneRow) -> Zone:
     return Zone(
         id=row.id, name=row.name, risk=row.risk, geometry=shape(json.loads(row.geometry)),
-        valid_from=_aware(row.valid_from), valid_until=_aware(row.valid_until), county_code=row.county_code,
-        notes=json.loads(row.notes or "[]"), created_at=_aware(row.created_at),
+        valid_from=aware(row.valid_from), valid_until=aware(row.valid_until), county_code=row.county_code,
+        notes=json.loads(row.notes or "[]"), created_at=aware(row.created_at),
     )
 
 
@@ -116,14 +110,6 @@ def list_sites(session: Session, *, kind: str | None = None) -> list[Site]:
     if kind:
         q = q.where(SiteRow.kind == kind)
     return [site_from_row(r) for r in session.scalars(q).all()]
-
-
-def add_route(session: Session, request: dict, result: dict, *, created_by: str | None) -> dict:
-    rid = result.get("id") or new_id("route")
-    result = {**result, "id": rid}
-    session.add(RouteRow(id=rid, request=dumps(request), result=dumps(result), created_by=created_by))
-    session.commit()
-    return result
 
 
 def get_route(session: Session, route_id: str) -> dict:

@@ -29,6 +29,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value) -> datetime | None:
+    """A timestamp column as an aware UTC datetime: everything is stored in UTC, but SQLite hands back
+    naive datetimes through the ORM and text through the DBAPI; PostgreSQL gives aware datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def new_id(prefix: str) -> str:
     """A short unique id such as ``zone-3f9a0c1b2d4e``."""
     return f"{prefix}-{uuid.uuid4().hex[:12]}"

@@ -23,9 +23,11 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
+
+from api.db import aware
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +53,6 @@ class Principal:
 
 class StoreUnavailable(RuntimeError):
     """The database could not store a write (the request is answered 503, nothing is acknowledged)."""
-
-
-def aware(value) -> datetime | None:
-    """A timestamp column as an aware UTC datetime (SQLite hands back text, PostgreSQL a datetime)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class HotStore:
@@ -328,4 +321,4 @@ class HotStore:
             cur.close()
 
 
-__all__ = ["HotStore", "Principal", "StoreUnavailable", "MAX_BATCH", "KEPT_READERS", "aware"]
+__all__ = ["HotStore", "Principal", "StoreUnavailable", "MAX_BATCH", "KEPT_READERS"]

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import crud
-from api.db import dumps, new_id, utcnow
+from api.db import aware, dumps, new_id, utcnow
 from api.deps import SessionDep, StateDep, require
-from api.hotpath import Principal, aware
+from api.hotpath import Principal
 from api.models_closures import ClosureEventRow, ClosureRow, GreenChannelRow
 from api.schemas import IsoDateTime
 from api.schemas_closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
@@ -46,12 +46,6 @@ DECISION_COLOURS = {"rejected": "#d62728", "needs_provincial_approval": "#9467bd
                     "allowed": "#2ca02c"}
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def rules_table(state):
     """The rules table in force: ``state.caches["closure_rules"]`` or the default."""
     return state.caches.get("closure_rules") or rules.DEFAULT_RULES
@@ -65,7 +59,7 @@ def _active_rows(session: Session, at: datetime, network: str, *, modes=("hard_b
     """Approved closures in force at ``at`` whose arc ids refer to ``network`` (the loaded network's source)."""
     q = select(ClosureRow).where(ClosureRow.status == "approved", ClosureRow.mode.in_(modes),
                                  ClosureRow.network == network)
-    rows = [r for r in session.scalars(q).all() if _aware(r.starts_at) <= at < _aware(r.ends_at)]
+    rows = [r for r in session.scalars(q).all() if aware(r.starts_at) <= at < aware(r.ends_at)]
     return [r for r in rows if r.id != exclude]
 
 
@@ -76,7 +70,7 @@ def closed_arcs(state, session: Session, at: datetime | None = None) -> np.ndarr
     Checkpoint and lane closures keep the road open and are not included.  Read on every route
     request with one lean query; a closure's arcs never change, so they are parsed once per process.
     """
-    at = _aware(at) or datetime.now(UTC)
+    at = aware(at) or datetime.now(UTC)
     rows = state.hot.query("SELECT id, starts_at, ends_at FROM closures WHERE status = 'approved' "
                            "AND mode = 'hard_barrier' AND network = ?", (state.network.source,))
     ids = [cid for cid, starts, ends in rows if aware(starts) <= at < aware(ends)]
@@ -107,7 +101,7 @@ def map_layers(state, session: Session) -> list:
             "type": "Feature", "geometry": json.loads(row.geometry),
             "properties": {
                 "id": row.id, "status": row.status, "decision": row.decision, "mode": row.mode, "grade": row.grade,
-                "window": f"{_aware(row.starts_at).isoformat()} / {_aware(row.ends_at).isoformat()}",
+                "window": f"{aware(row.starts_at).isoformat()} / {aware(row.ends_at).isoformat()}",
                 "reason": row.reason, "cut_enterprises": len(impact.get("cut_enterprises", [])),
                 "style": {"color": colour, "weight": 6, "dashArray": None if row.status == "approved" else "8 6"},
             },
@@ -160,7 +154,7 @@ def pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple[
     out, notes, missing = [], [], 0
     rows = session.scalars(select(PassRow).where(PassRow.revoked_at.is_(None))).all()
     for row in rows:
-        if not (_aware(row.valid_from) < ends and starts < _aware(row.valid_until)):
+        if not (aware(row.valid_from) < ends and starts < aware(row.valid_until)):
             continue
         try:
             doc = crud.get_route(session, row.route_id)
@@ -236,15 +230,15 @@ def _public(session: Session, row: ClosureRow) -> dict:
                              .order_by(ClosureEventRow.id)).all()
     return {
         "id": row.id, "status": row.status, "county_code": row.county_code, "mode": row.mode,
-        "direction": row.direction, "starts_at": _aware(row.starts_at), "ends_at": _aware(row.ends_at),
+        "direction": row.direction, "starts_at": aware(row.starts_at), "ends_at": aware(row.ends_at),
         "reason": row.reason, "grade": row.grade, "decision": row.decision, "approval_level": row.approval_level,
         "reasons": json.loads(row.reasons), "blocking_reasons": json.loads(row.blocking or "[]"),
         "matched": json.loads(row.matched), "geometry": json.loads(row.geometry),
         "impact": json.loads(row.impact or "{}"),
-        "events": [{"action": e.action, "actor": e.actor, "role": e.role, "at": _aware(e.at), "note": e.note}
+        "events": [{"action": e.action, "actor": e.actor, "role": e.role, "at": aware(e.at), "note": e.note}
                    for e in events],
-        "created_at": _aware(row.created_at), "created_by": row.created_by,
-        "decided_at": _aware(row.decided_at), "decided_by": row.decided_by,
+        "created_at": aware(row.created_at), "created_by": row.created_by,
+        "decided_at": aware(row.decided_at), "decided_by": row.decided_by,
     }
 
 
@@ -276,7 +270,7 @@ def _match(state, body: ClosureCreate) -> rules.Match:
 
 
 def _check_window(state, body: ClosureCreate) -> tuple[datetime, datetime]:
-    starts, ends = _aware(body.starts_at), _aware(body.ends_at)
+    starts, ends = aware(body.starts_at), aware(body.ends_at)
     now = datetime.now(UTC)
     if not starts < ends:
         raise InvalidInputError(f"`starts_at` {starts.isoformat()} must be before `ends_at` {ends.isoformat()}")
@@ -291,13 +285,13 @@ def _check_window(state, body: ClosureCreate) -> tuple[datetime, datetime]:
 def _check_overlap(session: Session, arcs: np.ndarray, starts: datetime, ends: datetime) -> None:
     q = select(ClosureRow).where(ClosureRow.status.in_(("pending", "approved")))
     for row in session.scalars(q).all():
-        if not (_aware(row.starts_at) < ends and starts < _aware(row.ends_at)):
+        if not (aware(row.starts_at) < ends and starts < aware(row.ends_at)):
             continue
         shared = np.intersect1d(np.asarray(json.loads(row.arcs), dtype=np.int64), arcs)
         if shared.size:
             raise ConflictError(
-                f"closure {row.id!r} ({row.status}, {_aware(row.starts_at).isoformat()} to "
-                f"{_aware(row.ends_at).isoformat()}) already covers {shared.size} of these arcs in an overlapping "
+                f"closure {row.id!r} ({row.status}, {aware(row.starts_at).isoformat()} to "
+                f"{aware(row.ends_at).isoformat()}) already covers {shared.size} of these arcs in an overlapping "
                 "window; amend or wait for that one instead of filing a duplicate")
 
 
@@ -358,8 +352,8 @@ def list_closures(session: SessionDep, status_: str | None = Query(default=None,
         q = q.where(ClosureRow.status == status_)
     rows = session.scalars(q).all()
     if active_at is not None:
-        at = _aware(active_at)
-        rows = [r for r in rows if r.status == "approved" and _aware(r.starts_at) <= at < _aware(r.ends_at)]
+        at = aware(active_at)
+        rows = [r for r in rows if r.status == "approved" and aware(r.starts_at) <= at < aware(r.ends_at)]
     data = [_public(session, r) for r in rows]
     return {"data": data, "count": len(data)}
 
@@ -370,9 +364,9 @@ def closure_feed(state: StateDep, session: SessionDep) -> dict:
     now = datetime.now(UTC)
     rows = session.scalars(select(ClosureRow).where(ClosureRow.status == "approved")
                            .order_by(ClosureRow.starts_at)).all()
-    items = [wzdx.FeedClosure(r.id, r.mode, np.asarray(json.loads(r.arcs), dtype=np.int64), _aware(r.starts_at),
-                              _aware(r.ends_at), r.reason, r.county_code, _aware(r.created_at), _aware(r.decided_at))
-             for r in rows if _aware(r.ends_at) > now and r.network == state.network.source]
+    items = [wzdx.FeedClosure(r.id, r.mode, np.asarray(json.loads(r.arcs), dtype=np.int64), aware(r.starts_at),
+                              aware(r.ends_at), r.reason, r.county_code, aware(r.created_at), aware(r.decided_at))
+             for r in rows if aware(r.ends_at) > now and r.network == state.network.source]
     return wzdx.build_feed(state.network, items, publisher="Baotong closures", now=now)
 
 
@@ -386,7 +380,7 @@ def closure_impact(closure_id: str, state: StateDep, session: SessionDep) -> dic
     """The closure's impact recomputed now (current sites, green channels, stored routes)."""
     row = _get_row(session, closure_id)
     arcs = np.asarray(json.loads(row.arcs), dtype=np.int64)
-    return {"id": row.id, **impact_for(state, session, arcs, row.mode, _aware(row.starts_at), _aware(row.ends_at),
+    return {"id": row.id, **impact_for(state, session, arcs, row.mode, aware(row.starts_at), aware(row.ends_at),
                                        exclude=row.id)}
 
 

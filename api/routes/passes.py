@@ -38,7 +38,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api import crud
-from api.db import dumps, new_id, utcnow
+from api.db import aware, dumps, new_id, utcnow
 from api.deps import SessionDep, StateDep, require
 from api.hotpath import Principal
 from api.models import RouteRow, SiteRow
@@ -93,13 +93,6 @@ CheckpointOnly = require("checkpoint")
 
 
 # -- shared helpers ---------------------------------------------------------------------------
-def _aware(dt: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; everything is stored in UTC."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
-
 def _utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
@@ -188,13 +181,13 @@ def _pass_row(session: Session, pass_no: str) -> PassRow:
 def _vehicle_public(row: VehicleRow) -> VehiclePublic:
     return VehiclePublic(id=row.id, enterprise_id=row.enterprise_id, plate=row.plate, ownership=row.ownership,
                          out_of_province=row.out_of_province, height_m=row.height_m, weight_t=row.weight_t,
-                         width_m=row.width_m, created_at=_aware(row.created_at))
+                         width_m=row.width_m, created_at=aware(row.created_at))
 
 
 def _crew_public(row: CrewRow) -> CrewPublic:
     return CrewPublic(id=row.id, enterprise_id=row.enterprise_id, name=row.name, id_last4=row.id_last4,
-                      role=row.role, tested_at=_aware(row.tested_at), mobile_role=row.mobile_role,
-                      created_at=_aware(row.created_at))
+                      role=row.role, tested_at=aware(row.tested_at), mobile_role=row.mobile_role,
+                      created_at=aware(row.created_at))
 
 
 def _status(row: PassRow, whitelisted: bool, now: datetime) -> str:
@@ -202,9 +195,9 @@ def _status(row: PassRow, whitelisted: bool, now: datetime) -> str:
         return "revoked"
     if not whitelisted:
         return "fused"
-    if now < _aware(row.valid_from):
+    if now < aware(row.valid_from):
         return "not_yet_valid"
-    if now >= _aware(row.valid_until):
+    if now >= aware(row.valid_until):
         return "expired"
     return "valid"
 
@@ -214,11 +207,11 @@ def _pass_public(session: Session, row: PassRow) -> PassPublic:
     return PassPublic(
         pass_no=row.pass_no, enterprise_id=row.enterprise_id, vehicle_id=row.vehicle_id, plate=row.plate,
         crew=json.loads(row.crew), cargo=row.cargo, route_id=row.route_id, origin=json.loads(row.origin),
-        destination=json.loads(row.destination), departure=_aware(row.departure),
-        valid_from=_aware(row.valid_from), valid_until=_aware(row.valid_until), issued_at=_aware(row.issued_at),
+        destination=json.loads(row.destination), departure=aware(row.departure),
+        valid_from=aware(row.valid_from), valid_until=aware(row.valid_until), issued_at=aware(row.issued_at),
         kid=row.kid, token=row.token, warnings=json.loads(row.warnings),
         status=_status(row, bool(site is not None and site.whitelist), utcnow()),
-        revoked_at=_aware(row.revoked_at), revoke_reason=row.revoke_reason,
+        revoked_at=aware(row.revoked_at), revoke_reason=row.revoke_reason,
         qr_svg=f"/passes/{row.pass_no}/qr.svg", print_url=f"/passes/{row.pass_no}/print",
     )
 
@@ -378,7 +371,7 @@ def create_pass(body: PassCreate, state: StateDep, session: SessionDep,
     site = _enterprise(session, body.enterprise_id)
     vehicle = _resolve_vehicle(session, body)
     crew_rows = _resolve_crew(session, body)
-    crew = [CrewMember(r.name, r.id_last4, r.role, _aware(r.tested_at), r.mobile_role) for r in crew_rows]
+    crew = [CrewMember(r.name, r.id_last4, r.role, aware(r.tested_at), r.mobile_role) for r in crew_rows]
     now = utcnow().replace(microsecond=0)
     valid_from = require_aware(body.valid_from, "valid_from") if body.valid_from is not None else now
     valid_until = require_aware(body.valid_until, "valid_until")
@@ -425,7 +418,7 @@ def create_pass(body: PassCreate, state: StateDep, session: SessionDep,
             pass_no=pass_no, admin_code=policy.admin_code, serial=serial, enterprise_id=site.id,
             vehicle_id=vehicle.id, plate=vehicle.plate,
             crew=dumps([{"id": r.id, "name": r.name, "id_last4": r.id_last4, "role": r.role,
-                         "tested_at": _aware(r.tested_at).isoformat(), "mobile_role": r.mobile_role}
+                         "tested_at": aware(r.tested_at).isoformat(), "mobile_role": r.mobile_role}
                         for r in crew_rows]),
             cargo=body.cargo, route_id=route_doc["id"], origin=dumps(list(claims.origin)),
             destination=dumps(list(claims.destination)), corridor=dumps(corridor), departure=_utc(departure),
@@ -474,7 +467,7 @@ def _scan_feature(s: ScanRow) -> dict:
     color = "#1a9641" if s.verdict == "pass" else "#d7191c"
     reasons = json.loads(s.reasons)
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-            "properties": {"pass_no": s.pass_no, "verdict": s.verdict, "checked_at": _aware(s.checked_at).isoformat(),
+            "properties": {"pass_no": s.pass_no, "verdict": s.verdict, "checked_at": aware(s.checked_at).isoformat(),
                            "reasons": "; ".join(reasons) or "—", "scanned_by": s.scanned_by,
                            "style": {"color": color, "fillColor": color}}}
 
@@ -524,7 +517,7 @@ def pass_print(pass_no: str, state: StateDep, session: SessionDep, user: Princip
     row = _readable_pass(session, pass_no, user)
     public = _pass_public(session, row)
     site = session.get(SiteRow, row.enterprise_id)
-    scans = [{"checked_at": _aware(s.checked_at).isoformat(timespec="minutes"), "verdict": s.verdict,
+    scans = [{"checked_at": aware(s.checked_at).isoformat(timespec="minutes"), "verdict": s.verdict,
               "where": f"{s.lon:.5f}, {s.lat:.5f}", "reasons": json.loads(s.reasons), "by": s.scanned_by}
              for s in _scans(session, row.pass_no)]
     route = crud.get_route(session, row.route_id)
@@ -543,7 +536,7 @@ def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep,
     """Revoke a pass (planner); it answers ``stop`` at every checkpoint from now on."""
     row = _pass_row(session, pass_no)
     if row.revoked_at is not None:
-        raise ConflictError(f"pass {pass_no} was already revoked at {_aware(row.revoked_at).isoformat()}")
+        raise ConflictError(f"pass {pass_no} was already revoked at {aware(row.revoked_at).isoformat()}")
     row.revoked_at, row.revoked_by, row.revoke_reason = utcnow(), user.name, body.reason
     session.commit()
     logger.info("revoked pass %s by %s", pass_no, user.name)
@@ -616,8 +609,8 @@ async def verify_pass(body: VerifyRequest, state: StateDep, user: Principal = De
 def pass_scans(pass_no: str, session: SessionDep, user: Principal = Depends(PassReader)) -> list[ScanPublic]:
     """The trip's trace: every checkpoint scan of the pass, oldest first."""
     row = _readable_pass(session, pass_no, user)
-    return [ScanPublic(id=s.id, pass_no=s.pass_no, checkpoint=[s.lon, s.lat], checked_at=_aware(s.checked_at),
-                       recorded_at=_aware(s.recorded_at), verdict=s.verdict, reasons=json.loads(s.reasons),
+    return [ScanPublic(id=s.id, pass_no=s.pass_no, checkpoint=[s.lon, s.lat], checked_at=aware(s.checked_at),
+                       recorded_at=aware(s.recorded_at), verdict=s.verdict, reasons=json.loads(s.reasons),
                        scanned_by=s.scanned_by) for s in _scans(session, row.pass_no)]
 
 
