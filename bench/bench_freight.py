@@ -208,7 +208,7 @@ def run(quick: bool = False) -> list[dict]:
         after = closed_loop_route(router, o, d, zones=[*base, new])
         ours.append(time.perf_counter() - started)
         # honoured: the route changed, or it passes through the new zone and says so
-        if after.arcs == before.arcs and new.id not in {c.zone_id for c in after.zones_crossed}:
+        if np.array_equal(after.arcs, before.arcs) and new.id not in {c.zone_id for c in after.zones_crossed}:
             raise RuntimeError(f"zone {new.id} on the route was not honoured")
         # networkx: weight vectors for the new set (same code), rebuild the graphs, answer
         started = time.perf_counter()

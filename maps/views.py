@@ -190,7 +190,9 @@ def as_route_view(route: Any) -> RouteView:
         raise ValueError("a route needs at least one leg with `kind` and `coordinates` [[lon, lat], ...]")
     legs = []
     for i, leg in enumerate(legs_in):
-        raw = _get(leg, "coordinates") or (_get(leg, "geometry") or {}).get("coordinates") or []
+        raw = _get(leg, "coordinates")  # a list, or an [n, 2] array from routing
+        if raw is None or len(raw) == 0:
+            raw = (_get(leg, "geometry") or {}).get("coordinates") or []
         coords = tuple(_position(c, f"legs[{i}].coordinates") for c in raw)
         if len(coords) < 2:
             raise ValueError(f"`legs[{i}].coordinates` has {len(coords)} positions; a leg needs at least 2")

@@ -117,8 +117,10 @@ class FreightRoute:
 
     ``coordinates``/``arcs``/``truck_length_m``/``truck_travel_time_s`` describe
     the truck's drive; ``length_m``/``travel_time_s`` the whole chain (truck plus
-    any inside legs).  ``costs`` holds the rule's integer costs in deciseconds
-    (``free``, ``avoid`` or ``None``, ``chosen``, ``inside``).
+    any inside legs).  ``coordinates`` (``[n, 2]`` lon, lat) and ``arcs`` are
+    arrays, like every leg's, shared with the legs: treat them as read-only.
+    ``costs`` holds the rule's integer costs in deciseconds (``free``, ``avoid``
+    or ``None``, ``chosen``, ``inside``).
     """
 
     origin: list[float]
@@ -134,8 +136,8 @@ class FreightRoute:
     truck_length_m: float
     truck_travel_time_s: float
     time_inside_s: float
-    coordinates: list[list[float]]
-    arcs: list[int]
+    coordinates: np.ndarray  # [n, 2] lon, lat (see routing.router.Leg)
+    arcs: np.ndarray  # int64 arc ids of the truck's drive
     choice: str
     closed_loop_delivery: bool
     warnings: list[str] = field(default_factory=list)
@@ -539,7 +541,7 @@ def _drive(net: RoadNetwork, o: Snap, d: Snap, path, cost: float,
 
 
 def _leg(kind: str, net: RoadNetwork, drive: Drive, note: str | None = None) -> Leg:
-    return Leg(kind=kind, arcs=drive.arcs.tolist(), coordinates=_dedupe(drive.points),
+    return Leg(kind=kind, arcs=drive.arcs, coordinates=_dedupe(drive.points),
                length_m=float(drive.part_len(net).sum()), travel_time_s=float(drive.part_time(net).sum()), note=note)
 
 
@@ -1048,14 +1050,16 @@ def _matrix_ends(engine, sources: list[tuple[int, float]], targets: list[tuple[i
     return m + np.array([c for _, c in sources])[:, None] + np.array([c for _, c in targets])[None, :]
 
 
-def _join(parts: list[list[list[float]]]) -> list[list[float]]:
+def _join(parts: list[np.ndarray]) -> np.ndarray:
     """Concatenate consecutive legs' coordinates (each leg starts where the previous ended)."""
-    out: list[list[float]] = []
-    for coords in parts:
-        out.extend(coords[1:] if out and coords and coords[0] == out[-1] else coords)
-    if len(out) == 1:
-        out.append(list(out[0]))
-    return out
+    rows = [p for p in parts if len(p)]
+    if not rows:
+        return np.zeros((0, 2))
+    out = [rows[0]]
+    for prev, coords in zip(rows[:-1], rows[1:]):
+        out.append(coords[1:] if (coords[0] == prev[-1]).all() else coords)
+    joined = out[0] if len(out) == 1 else np.concatenate(out)
+    return np.repeat(joined, 2, axis=0) if len(joined) == 1 else joined
 
 
 def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap], legs: list[Leg], drive: Drive,
@@ -1078,6 +1082,6 @@ def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap
         truck_length_m=truck_len, truck_travel_time_s=truck_time,
         time_inside_s=float(sum(c.time_inside_s for c in crossings if c.risk in ("sealed", "controlled"))),
         coordinates=_join(truck_coords) if truck_coords else _dedupe((truck_drive if truck else drive).points),
-        arcs=truck_drive.arcs.tolist() if truck else [],
+        arcs=truck_drive.arcs if truck else np.zeros(0, dtype=np.int64),
         choice=choice, closed_loop_delivery=closed_loop, warnings=warnings, explanation=explanation, costs=costs,
     )

@@ -57,11 +57,17 @@ def limit_blocks(network: RoadNetwork, vehicle: Vehicle) -> dict[str, np.ndarray
 
 @dataclass
 class Leg:
-    """A part of a route: ``kind`` is ``origin``, ``transit``, ``destination`` or ``inside``."""
+    """A part of a route: ``kind`` is ``origin``, ``transit``, ``destination`` or ``inside``.
+
+    ``arcs`` is an int64 array of arc ids and ``coordinates`` a float ``[n, 2]``
+    array of ``[lon, lat]`` rows (no consecutive repeats, at least two rows).
+    Both may be views shared with the route and other legs: treat them as
+    read-only.  Geometry stays in arrays until an outer layer formats it.
+    """
 
     kind: str
-    arcs: list[int]
-    coordinates: list[list[float]]
+    arcs: np.ndarray
+    coordinates: np.ndarray
     length_m: float
     travel_time_s: float
     note: str | None = None
@@ -69,13 +75,13 @@ class Leg:
 
 @dataclass
 class RoutePlan:
-    """A computed truck route between two snapped points."""
+    """A computed truck route between two snapped points (``arcs`` and ``coordinates`` as in :class:`Leg`)."""
 
     origin: Snap
     destination: Snap
     nodes: list[int]
-    arcs: list[int]
-    coordinates: list[list[float]]
+    arcs: np.ndarray
+    coordinates: np.ndarray
     length_m: float
     travel_time_s: float
     cost: float
@@ -269,7 +275,7 @@ class Router:
         part_len = fracs * net.length_m[arcs]
         part_time = fracs * net.travel_time_s[arcs]
         plan = RoutePlan(
-            origin=o, destination=d, nodes=list(nodes), arcs=arcs.tolist(), coordinates=_dedupe(points),
+            origin=o, destination=d, nodes=list(nodes), arcs=arcs, coordinates=_dedupe(points),
             length_m=float(part_len.sum()), travel_time_s=float(part_time.sum()), cost=float(cost) * WEIGHT_UNIT_S,
         )
         plan.legs = split_legs(self.main_road_mask, arcs, points, part_len, part_time)
@@ -364,9 +370,10 @@ def _arc_from(net: RoadNetwork, d: Snap, last_node: int) -> tuple[int, float]:
     return d.arc, 0.0
 
 
-def _dedupe(points: np.ndarray) -> list[list[float]]:
-    """Coordinates as ``[[lon, lat], ...]`` without consecutive repeats (at least two)."""
-    return _dedupe_list(points.tolist(), _steps(points), 0, len(points) - 1)
+def _dedupe(points: np.ndarray) -> np.ndarray:
+    """``points`` (``[n, 2]`` lon, lat) without consecutive repeats, at least two rows (a point twice);
+    ``points`` itself when nothing repeats, and no rows for no points."""
+    return _dedupe_range(points, _steps(points), 0, len(points) - 1)
 
 
 def _steps(points: np.ndarray) -> np.ndarray:
@@ -377,18 +384,19 @@ def _steps(points: np.ndarray) -> np.ndarray:
     return step[:, 0] | step[:, 1]
 
 
-def _dedupe_list(coords: list[list[float]], steps: np.ndarray, lo: int, hi: int) -> list[list[float]]:
-    """:func:`_dedupe` of ``points[lo:hi + 1]`` given ``coords = points.tolist()`` and ``_steps(points)``.
-
-    Rows of ``coords`` are shared, not copied.
-    """
+def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """:func:`_dedupe` of ``points[lo:hi + 1]`` given ``steps = _steps(points)`` (a view when nothing repeats)."""
+    if hi < lo:
+        return points[:0]
     window = steps[lo:hi]
     if window.all():
-        out = coords[lo:hi + 1]
+        out = points[lo:hi + 1]
     else:
-        out = [coords[lo]] + [coords[lo + 1 + k] for k in np.flatnonzero(window).tolist()]
+        keep = np.ones(hi - lo + 1, dtype=bool)
+        keep[1:] = window
+        out = points[lo:hi + 1][keep]
     if len(out) == 1:
-        out.append(list(out[0]))
+        out = np.repeat(out, 2, axis=0)
     return out
 
 
@@ -398,8 +406,9 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
 
     ``main`` flags main-road arcs (:data:`MAIN_ROAD_CLASSES`); ``points[k]`` is
     where part ``k`` starts and ``points[k + 1]`` where it ends.  A route with no
-    main road is one ``transit`` leg.  Legs' coordinate rows may be shared
-    between legs (a leg starts where the previous one ended).
+    main road is one ``transit`` leg.  Legs' arcs and coordinates are views of
+    ``arcs`` and ``points`` where nothing repeats (a leg starts where the
+    previous one ended).
     """
     is_main = main[arcs]
     if not is_main.any():
@@ -408,15 +417,15 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
         idx = np.nonzero(is_main)[0]
         first, last = int(idx[0]), int(idx[-1])
         ranges = [("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs))]
-    coords, steps, arc_list = points.tolist(), _steps(points), arcs.tolist()
+    steps = _steps(points)
     legs = []
     for kind, lo, hi in ranges:
         if hi <= lo:
             continue
         legs.append(Leg(
             kind=kind,
-            arcs=arc_list[lo:hi],
-            coordinates=_dedupe_list(coords, steps, lo, hi),
+            arcs=arcs[lo:hi],
+            coordinates=_dedupe_range(points, steps, lo, hi),
             length_m=float(part_len[lo:hi].sum()),
             travel_time_s=float(part_time[lo:hi].sum()),
         ))

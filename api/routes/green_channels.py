@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 from fastapi import APIRouter, status
 from sqlalchemy import select
 
@@ -70,8 +71,8 @@ def create_green_channel(body: GreenChannelCreate, state: StateDep, session: Ses
     plan = router_.plan(o, d, weights, role="green-channel")
     row = GreenChannelRow(
         id=new_id("green"), name=body.name or f"{origin.name} -> {destination.name}", origin_site_id=origin.id,
-        destination_site_id=destination.id, zone_ids=dumps(inside), arcs=dumps([int(a) for a in plan.arcs]),
-        geometry=dumps({"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in plan.coordinates]}),
+        destination_site_id=destination.id, zone_ids=dumps(inside), arcs=dumps(np.asarray(plan.arcs).tolist()),
+        geometry=dumps({"type": "LineString", "coordinates": np.round(plan.coordinates, 7).tolist()}),
         length_m=plan.length_m, travel_time_s=plan.travel_time_s, network=state.network.source,
         created_at=utcnow(), created_by=user.name,
     )

@@ -67,7 +67,7 @@ def plan_to_public(plan: RoutePlan, *, route_id: str, departure: datetime | None
         "transshipment": None,
         "warnings": list(plan.warnings),
         "explanation": None,
-        "arcs": list(plan.arcs),
+        "arcs": np.asarray(plan.arcs, dtype=np.int64).tolist(),
     }
 
 
@@ -110,7 +110,7 @@ def freight_to_document(route: FreightRoute, *, route_id: str, departure: dateti
         "closed_loop_delivery": route.closed_loop_delivery,
         "time_inside_s": round(route.time_inside_s, 1),
         "stops": [_pt(p) for p in route.stops],
-        "arcs": list(route.arcs),
+        "arcs": np.asarray(route.arcs, dtype=np.int64).tolist(),
         "costs": route.costs,
         "request": request,
     }

@@ -241,7 +241,7 @@ def test_route_plan_legs_become_lon_lat_features(full_map, plan):
     assert len(feats) == len(plan.legs)
     for feat, leg in zip(feats, plan.legs, strict=True):
         assert feat["geometry"]["type"] == "LineString"
-        assert feat["geometry"]["coordinates"] == leg.coordinates
+        assert feat["geometry"]["coordinates"] == leg.coordinates.tolist()
         assert feat["properties"]["kind"] == leg.kind
         assert feat["properties"]["length_m"] == pytest.approx(leg.length_m, abs=0.1)
         assert feat["properties"]["travel_time_s"] == pytest.approx(leg.travel_time_s, abs=0.1)

@@ -135,7 +135,7 @@ def andorra_pass(andorra_router, tmp_path_factory):
 def test_corridor_on_a_real_route(andorra_pass):
     plan, ring, token, claims = andorra_pass
     keys = PublicKeySet.from_jwks(ring.jwks())
-    coords = plan.coordinates
+    coords = plan.coordinates.tolist()
     assert len(token) < 1000, len(token)
     for i in range(0, len(coords), max(1, len(coords) // 25)):
         v = verify_offline(token, keys, at=AT, checkpoint=coords[i])

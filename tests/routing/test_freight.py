@@ -292,18 +292,19 @@ def test_validity_window(andorra_router):
                    {"valid_from": NOW - timedelta(days=2), "valid_until": NOW - timedelta(days=1)}):
         zone, o_pt, d_pt, plain = _blocking_zone(router, rng, **window)
         route = closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=NOW)
-        assert route.arcs == plain.arcs and route.zones_crossed == [] and route.choice == "free"
+        assert np.array_equal(route.arcs, plain.arcs) and route.zones_crossed == [] and route.choice == "free"
         # the same zone in force changes the answer
         active = Zone(id="block", name="b", risk="sealed", geometry=zone.geometry)
         now_active = closed_loop_route(router, o_pt, d_pt, zones=[active], departure=NOW)
         assert now_active.choice in ("avoid", "min_inside")
         # either it goes around, or it passes through and says so
-        assert now_active.arcs != plain.arcs or (
+        assert not np.array_equal(now_active.arcs, plain.arcs) or (
             {c.zone_id for c in now_active.zones_crossed} == {"block"}
             and any("do not stop" in w for w in now_active.warnings))
         # and at a departure inside the window it applies
         inside_window = (zone.valid_from or zone.valid_until - timedelta(hours=1)) + timedelta(minutes=1)
-        assert closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=inside_window).arcs == now_active.arcs
+        assert np.array_equal(closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=inside_window).arcs,
+                          now_active.arcs)
 
 
 def test_zone_change_takes_effect_without_rebuild(andorra_router):
@@ -311,9 +312,9 @@ def test_zone_change_takes_effect_without_rebuild(andorra_router):
     zone, o_pt, d_pt, plain = _blocking_zone(andorra_router, rng)
     topology = andorra_router.base_engine.topology
     created = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW)
-    assert created.arcs != plain.arcs
+    assert not np.array_equal(created.arcs, plain.arcs)
     lifted = closed_loop_route(andorra_router, o_pt, d_pt, zones=[], departure=NOW)
-    assert lifted.arcs == plain.arcs
+    assert np.array_equal(lifted.arcs, plain.arcs)
     assert andorra_router.base_engine.topology is topology
 
 
@@ -321,7 +322,7 @@ def test_precaution_zone_is_informational(andorra_router):
     rng = np.random.default_rng(8)
     zone, o_pt, d_pt, plain = _blocking_zone(andorra_router, rng, risk="precaution")
     route = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW)
-    assert route.arcs == plain.arcs and route.choice == "free"
+    assert np.array_equal(route.arcs, plain.arcs) and route.choice == "free"
     assert [c.zone_id for c in route.zones_crossed] == ["block"] and route.time_inside_s == 0
 
 
@@ -595,7 +596,7 @@ def test_parts_mirror_the_router_assembly():
         cost, path = router.route_between(o, d, weights)
         arcs, fracs = _parts(net, o, d, path)
         plan = router.assemble(o, d, path, cost)
-        assert arcs.tolist() == plan.arcs
+        assert arcs.tolist() == plan.arcs.tolist()
         assert float((fracs * net.length_m[arcs]).sum()) == pytest.approx(plan.length_m, rel=1e-12)
         assert float((fracs * weights[arcs]).sum()) == pytest.approx(cost, rel=1e-12)
         # the detour cap check of the penalty ladder: at the cost it fits, just below it does not
