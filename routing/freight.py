@@ -686,9 +686,9 @@ def closed_loop_route(
     docking_points = docking_points or {}
     warnings: list[str] = []
 
-    o = router.snap(origin, field_name="origin")
-    d = router.snap(destination, field_name="destination")
-    wps = [router.snap(p, field_name=f"waypoints[{i}]") for i, p in enumerate(waypoints)]
+    o, d, *wps = router.snap_many([origin, destination, *waypoints],
+                                  field_names=["origin", "destination",
+                                               *(f"waypoints[{i}]" for i in range(len(waypoints)))])
     *wp_zones, o_zone, d_zone = _stop_zones(zs, [*wps, o, d])
     for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:

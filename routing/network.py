@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.errors import NetworkSourceError, OffNetworkError
+from geo.errors import InvalidInputError, NetworkSourceError, OffNetworkError
 from geo.projection import LocalProjection, check_lon_lat
 from routing import roads
 
@@ -204,42 +204,68 @@ class RoadNetwork:
         OffNetworkError
             If the nearest arc is farther than ``max_snap_m``.
         """
+        return self.snap_many([(lon, lat)], max_snap_m=max_snap_m, field_names=[field_name])[0]
+
+    def snap_many(self, points, *, max_snap_m: float = DEFAULT_MAX_SNAP_M,
+                  field_names: list[str] | None = None) -> list[Snap]:
+        """Snap several ``(lon, lat)`` points at once (one tree query); each as :meth:`snap` would.
+
+        ``field_names`` name the points in errors (default ``points[i]``); the
+        first bad point in the given order is the one reported.
+
+        Raises
+        ------
+        InvalidInputError
+            If a point's coordinates are not finite WGS-84 values.
+        OffNetworkError
+            If a point's nearest arc is farther than ``max_snap_m``.
+        """
         import shapely
 
-        lon, lat = check_lon_lat(lon, lat, field_name=field_name)
+        names = field_names if field_names is not None else [f"points[{i}]" for i in range(len(points))]
+        checked = []
+        for i, (p, name) in enumerate(zip(points, names)):
+            try:
+                checked.append(check_lon_lat(p[0], p[1], field_name=name))
+            except InvalidInputError:
+                # an earlier point off the network is reported first, as point-by-point snapping would
+                self.snap_many(points[:i], max_snap_m=max_snap_m, field_names=names[:i])
+                raise
+        if not checked:
+            return []
         tree, _lines, arcs = self._segment_index()
+        lon = np.array([c[0] for c in checked])
+        lat = np.array([c[1] for c in checked])
         px, py = self.projection.forward(lon, lat)
-        px, py = float(px), float(py)
-        idx, dist = tree.query_nearest(shapely.Point(px, py), return_distance=True, all_matches=False)
-        if len(idx) == 0:
-            raise OffNetworkError(f"`{field_name}` {[lon, lat]} could not be snapped: the network is empty")
-        i = int(idx[0])
-        distance = float(dist[0])
-        if distance > max_snap_m:
+        px, py = np.asarray(px, dtype=float).reshape(-1), np.asarray(py, dtype=float).reshape(-1)
+        hit, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
+        if hit.shape[1] != len(checked):
+            raise OffNetworkError(f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty")
+        order = np.argsort(hit[0], kind="stable")  # one nearest segment per point, in input order
+        arc = arcs[hit[1][order]]
+        distance = dist[order]
+        for k in np.flatnonzero(distance > max_snap_m).tolist()[:1]:
             raise OffNetworkError(
-                f"`{field_name}` {[lon, lat]} is {distance:,.0f} m from the nearest drivable road; "
+                f"`{names[k]}` {list(checked[k])} is {distance[k]:,.0f} m from the nearest drivable road; "
                 f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
                 f"bbox {[round(v, 5) for v in self.bbox]}."
             )
-        arc = int(arcs[i])
         # each indexed line is the straight segment tail -> head: project onto it directly
         x, y = self.node_xy
-        ax, ay = float(x[self.tail[arc]]), float(y[self.tail[arc]])
-        dx, dy = float(x[self.head[arc]]) - ax, float(y[self.head[arc]]) - ay
+        ax, ay = x[self.tail[arc]], y[self.tail[arc]]
+        dx, dy = x[self.head[arc]] - ax, y[self.head[arc]] - ay
         length2 = dx * dx + dy * dy
-        frac = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 > 0 else 0.0
-        frac = min(1.0, max(0.0, frac))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
+        frac = np.clip(frac, 0.0, 1.0)
         slon, slat = self.projection.inverse(ax + frac * dx, ay + frac * dy)
-        return Snap(
-            lon=lon,
-            lat=lat,
-            arc=arc,
-            reverse_arc=int(self.reverse_arc[arc]),
-            fraction=frac,
-            distance_m=distance,
-            snapped_lon=float(slon),
-            snapped_lat=float(slat),
-        )
+        slon, slat = np.asarray(slon, dtype=float).reshape(-1), np.asarray(slat, dtype=float).reshape(-1)
+        reverse = self.reverse_arc[arc]
+        return [
+            Snap(lon=c[0], lat=c[1], arc=a, reverse_arc=r, fraction=f, distance_m=dm, snapped_lon=so, snapped_lat=sa)
+            for c, a, r, f, dm, so, sa in zip(checked, arc.tolist(), reverse.tolist(), frac.tolist(),
+                                              distance.tolist(), slon.tolist(), slat.tolist())
+        ]
 
     def nearest_node(self, lon: float, lat: float) -> int:
         """The nearest node id (Euclidean in the local projection)."""

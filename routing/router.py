@@ -198,7 +198,16 @@ class Router:
         """Snap a ``[lon, lat]`` onto the network (see :meth:`RoadNetwork.snap`)."""
         if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
             raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat]")
-        return self.network.snap(point[0], point[1], max_snap_m=self.max_snap_m, field_name=field_name)
+        return self.snap_many([point], field_names=[field_name])[0]
+
+    def snap_many(self, points, *, field_names: list[str]) -> list[Snap]:
+        """Snap several ``[lon, lat]`` points at once (see :meth:`RoadNetwork.snap_many`)."""
+        for i, (point, name) in enumerate(zip(points, field_names)):
+            if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
+                # the points before it are checked first, as point-by-point snapping would
+                self.network.snap_many(points[:i], max_snap_m=self.max_snap_m, field_names=field_names[:i])
+                raise InvalidInputError(f"`{name}` was {point!r}; expected [lon, lat]")
+        return self.network.snap_many(points, max_snap_m=self.max_snap_m, field_names=field_names)
 
     def _ends(self, snap: Snap, weights: np.ndarray, *, as_source: bool) -> list[tuple[int, float]]:
         """``(node, initial_cost)`` options to leave (source) or reach (target) a snapped point."""

@@ -182,6 +182,35 @@ def test_far_point_is_off_network_with_point_and_distance(andorra_network):
     assert "500 m" in message
 
 
+def test_snap_many_equals_snapping_one_by_one(andorra_network):
+    net = andorra_network
+    rng = np.random.default_rng(23)
+    left, bottom, right, top = net.bbox
+    nodes = rng.choice(net.node_count, 40, replace=False)
+    points = [[float(net.node_lon[n]), float(net.node_lat[n])] for n in nodes]  # on nodes: ties between arcs
+    points += [[float(rng.uniform(left, right)), float(rng.uniform(bottom, top))] for _ in range(400)]
+    points = [p for p in points if net.snap(*p, max_snap_m=1e7).distance_m <= 500.0]
+    assert len(points) > 100
+    assert net.snap_many(points) == [net.snap(*p) for p in points]
+    assert net.snap_many([]) == []
+
+
+def test_snap_many_reports_the_first_bad_point_in_order(andorra_network):
+    net = andorra_network
+    x, y = net.node_xy
+    west = int(np.argmin(x))
+    far = [float(v) for v in net.projection.inverse(x[west] - 5000.0, y[west])]
+    good = [float(net.node_lon[0]), float(net.node_lat[0])]
+    names = ["origin", "destination", "waypoints[0]"]
+    with pytest.raises(OffNetworkError, match="`destination`"):
+        net.snap_many([good, far, [float("nan"), 42.5]], field_names=names)
+    with pytest.raises(InvalidInputError, match="`destination`") as info:
+        net.snap_many([good, [float("nan"), 42.5], far], field_names=names)
+    assert not isinstance(info.value, OffNetworkError)
+    with pytest.raises(OffNetworkError, match="`origin`"):  # off the network before a later bad value
+        net.snap_many([far, [float("nan"), 42.5]], field_names=names[:2])
+
+
 @pytest.mark.parametrize(
     "bad", [(float("nan"), 42.5), (1.5, float("nan")), (float("inf"), 42.5), (200.0, 42.5), (1.5, -95.0),
             ("east", 42.5)]
