@@ -234,38 +234,36 @@ class RoadNetwork:
         if not checked:
             return []
         tree, _lines, arcs = self._segment_index()
-        lon = np.array([c[0] for c in checked])
-        lat = np.array([c[1] for c in checked])
-        px, py = self.projection.forward(lon, lat)
-        px, py = np.asarray(px, dtype=float).reshape(-1), np.asarray(py, dtype=float).reshape(-1)
-        hit, dist = tree.query_nearest(shapely.points(px, py), return_distance=True, all_matches=False)
+        # a route has a handful of stops: scalar projections and arithmetic beat numpy calls on tiny arrays
+        fwd = self.projection.forward
+        xy = [tuple(float(v) for v in fwd(lon, lat)) for lon, lat in checked]
+        hit, dist = tree.query_nearest(shapely.points(np.array(xy)), return_distance=True, all_matches=False)
         if hit.shape[1] != len(checked):
             raise OffNetworkError(f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty")
         order = np.argsort(hit[0], kind="stable")  # one nearest segment per point, in input order
-        arc = arcs[hit[1][order]]
-        distance = dist[order]
-        for k in np.flatnonzero(distance > max_snap_m).tolist()[:1]:
-            raise OffNetworkError(
-                f"`{names[k]}` {list(checked[k])} is {distance[k]:,.0f} m from the nearest drivable road; "
-                f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
-                f"bbox {[round(v, 5) for v in self.bbox]}."
-            )
-        # each indexed line is the straight segment tail -> head: project onto it directly
+        found = arcs[hit[1][order]].tolist()
+        distances = dist[order].tolist()
+        for name, point, distance in zip(names, checked, distances):
+            if distance > max_snap_m:
+                raise OffNetworkError(
+                    f"`{name}` {list(point)} is {distance:,.0f} m from the nearest drivable road; "
+                    f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
+                    f"bbox {[round(v, 5) for v in self.bbox]}."
+                )
         x, y = self.node_xy
-        ax, ay = x[self.tail[arc]], y[self.tail[arc]]
-        dx, dy = x[self.head[arc]] - ax, y[self.head[arc]] - ay
-        length2 = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
-        frac = np.clip(frac, 0.0, 1.0)
-        slon, slat = self.projection.inverse(ax + frac * dx, ay + frac * dy)
-        slon, slat = np.asarray(slon, dtype=float).reshape(-1), np.asarray(slat, dtype=float).reshape(-1)
-        reverse = self.reverse_arc[arc]
-        return [
-            Snap(lon=c[0], lat=c[1], arc=a, reverse_arc=r, fraction=f, distance_m=dm, snapped_lon=so, snapped_lat=sa)
-            for c, a, r, f, dm, so, sa in zip(checked, arc.tolist(), reverse.tolist(), frac.tolist(),
-                                              distance.tolist(), slon.tolist(), slat.tolist())
-        ]
+        tail, head, reverse, inv = self.tail, self.head, self.reverse_arc, self.projection.inverse
+        out = []
+        for (lon, lat), (px, py), arc, distance in zip(checked, xy, found, distances):
+            # each indexed line is the straight segment tail -> head: project onto it directly
+            ax, ay = float(x[tail[arc]]), float(y[tail[arc]])
+            dx, dy = float(x[head[arc]]) - ax, float(y[head[arc]]) - ay
+            length2 = dx * dx + dy * dy
+            frac = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 > 0 else 0.0
+            frac = min(1.0, max(0.0, frac))
+            slon, slat = inv(ax + frac * dx, ay + frac * dy)
+            out.append(Snap(lon=lon, lat=lat, arc=arc, reverse_arc=int(reverse[arc]), fraction=frac,
+                            distance_m=distance, snapped_lon=float(slon), snapped_lat=float(slat)))
+        return out
 
     def nearest_node(self, lon: float, lat: float) -> int:
         """The nearest node id (Euclidean in the local projection)."""
