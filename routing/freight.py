@@ -189,6 +189,15 @@ class Weights:
     role: str
     inside_ds: np.ndarray | None = None  # for the lower penalties, built on demand
     _steps: dict = field(default_factory=dict)
+    _capped: dict = field(default_factory=dict)
+
+    def capped(self, k: int) -> bool:
+        """Whether ``T + k * I`` exceeds ``MAX_ARC_WEIGHT`` on some usable arc (so it was capped there)."""
+        if k not in self._capped:
+            usable = self.free != FORBIDDEN
+            self._capped[k] = bool(
+                (self.free[usable].astype(np.int64) + k * self.inside_ds[usable] > MAX_ARC_WEIGHT).any())
+        return self._capped[k]
 
     def with_penalty(self, k: int) -> np.ndarray:
         """``T + k * I`` (capped) on usable arcs; ``k = INSIDE_FACTOR`` is :attr:`penalised`."""
@@ -767,14 +776,8 @@ def closed_loop_route(
             chosen = [(c, _path_of(router, w.avoid, roles["avoid"], ends)) for c, ends in avoid]
             choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
         else:
-            choice, chosen = "min_inside", None
-            for k in PENALTY_STEPS:
-                role = roles["inside"] if k == INSIDE_FACTOR else f"freight-inside{k}:{w.role}"
-                found = [_best(router, a, b, w.with_penalty(k), role) for a, b in pairs]
-                fits, parts, time_cost = _time_within(net, stops, found, w.free, cap)
-                if fits:
-                    chosen, penalty = found, k
-                    break
+            choice = "min_inside"
+            chosen, penalty, parts, time_cost = _ladder(router, w, stops, roles["inside"], free_cost, cap)
             if chosen is None:  # nothing on the ladder fits: the fastest route
                 chosen, penalty, parts, time_cost = \
                     [_best(router, a, b, w.free, roles["free"]) for a, b in pairs], 0, None, None
@@ -893,6 +896,50 @@ def _path_of(router: Router, weights: np.ndarray, role: str, ends: tuple | None)
         return None
     with router.pool.using(role, weights) as engine:
         return engine.route(*ends)
+
+
+def _ladder(router: Router, w: Weights, stops: list[Snap], inside_role: str, free_cost: float,
+            cap: float) -> tuple[list | None, int | None, list | None, float | None]:
+    """Rule 3: the first of :data:`PENALTY_STEPS` whose route takes at most ``cap`` under the free weights.
+
+    Returns ``(found, k, parts, time)`` of that step (``found`` as :func:`_best`
+    gives per pair), or ``(None, None, None, None)`` if none fits.
+
+    The first step's paths are always unpacked and timed.  A later step ``k``
+    is skipped without unpacking when a lower bound on its time already
+    exceeds the cap: the least cost ``C(k) = min over routes of T + k * I`` is
+    concave in ``k``, so any route optimal at ``k`` has ``I <= (C(k) - C(k')) /
+    (k - k')`` for the next smaller step ``k'``, hence ``T = C(k) - k * I >=
+    C(k) - k * (C(k) - C(k')) / (k - k')``.  The bound only holds while no arc
+    weight is capped at ``MAX_ARC_WEIGHT`` (checked per step); otherwise, and
+    for the last step, the paths are unpacked.  Costs come from the cheap
+    many-to-many call, each step's once.
+    """
+    net = router.network
+    pairs = list(zip(stops[:-1], stops[1:]))
+    costs: dict[int, list] = {}
+
+    def role(k: int) -> str:
+        return inside_role if k == INSIDE_FACTOR else f"freight-inside{k}:{w.role}"
+
+    def cheapest(k: int) -> list:
+        if k not in costs:
+            costs[k] = [_cheapest(router, a, b, w.with_penalty(k), role(k)) for a, b in pairs]
+        return costs[k]
+
+    for i, k in enumerate(PENALTY_STEPS):
+        lower = PENALTY_STEPS[i + 1] if i + 1 < len(PENALTY_STEPS) else None
+        if i > 0 and lower is not None and not (w.capped(k) or w.capped(lower)):
+            c_k = sum(c for c, _ in cheapest(k))
+            c_lo = sum(c for c, _ in cheapest(lower))
+            if c_k - k * (c_k - c_lo) / (k - lower) > cap + 1e-6 * max(1.0, cap):
+                continue
+        weights = w.with_penalty(k)
+        found = [(c, _path_of(router, weights, role(k), ends)) for c, ends in cheapest(k)]
+        fits, parts, time = _time_within(net, stops, found, w.free, cap)
+        if fits:
+            return found, k, parts, time
+    return None, None, None, None
 
 
 def _concat(net: RoadNetwork, stops: list[Snap], found: list, parts: list | None = None) -> Drive:

@@ -206,6 +206,48 @@ def test_route_choice_matches_networkx(which, seed, n_zones, pairs, request):
     assert seen["avoid_or_free"] > 0 and seen["min_inside"] > 0, seen
 
 
+def test_ladder_skips_only_steps_that_cannot_fit(andorra_router, monkeypatch):
+    """The penalty ladder's concavity bound skips unpacking steps, and never changes the answer: the same
+    step, cost and time as unpacking and timing every step in turn."""
+    from routing import freight as F
+
+    router = andorra_router
+    net = router.network
+    rng = np.random.default_rng(29)
+    zones = random_zones(net, rng, 50)
+    index = F.freight_index(router)
+    zs = index.zone_set(zones)
+    w = index.weights(zs, None, None)
+    role = f"freight-inside:{w.role}"
+    unpacked = []
+    path_of = F._path_of
+    monkeypatch.setattr(F, "_path_of", lambda *a: unpacked.append(a[3]) or path_of(*a))
+    compared = skipped = 0
+    for o_pt, d_pt in od_pairs(net, rng, 400):
+        stops = router.snap_many([o_pt, d_pt], field_names=["o", "d"])
+        if any(F._stop_zones(zs, stops)) or stops[0].arc in (stops[1].arc, stops[1].reverse_arc):
+            continue
+        free = F._cheapest(router, *stops, w.free, f"freight-free:{w.role}")[0]
+        for ratio in (1.02, 1.3):
+            cap = ratio * free * (1 + 1e-12)
+            naive = None
+            for k in F.PENALTY_STEPS:  # every step unpacked and timed, in order
+                found = [F._best(router, *stops, w.with_penalty(k),
+                                 role if k == F.INSIDE_FACTOR else f"freight-inside{k}:{w.role}")]
+                fits, _, time = F._time_within(net, stops, found, w.free, cap)
+                if fits:
+                    naive = (k, found[0][0], time)
+                    break
+            unpacked.clear()
+            found, k, _, time = F._ladder(router, w, stops, role, free, cap)
+            assert (None if found is None else (k, found[0][0], time)) == naive
+            tried = F.PENALTY_STEPS.index(k) + 1 if k else len(F.PENALTY_STEPS)
+            skipped += tried - len(unpacked)
+            compared += 1
+    assert compared >= 200
+    assert skipped > 0  # the bound does fire on real streets
+
+
 # ----------------------------------------------------------------------------------
 # (a) stops never inside, (d) geometry of crossings
 # ----------------------------------------------------------------------------------
