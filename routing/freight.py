@@ -593,39 +593,38 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     else:
         part = np.repeat(hit, n_hit)
         row = np.repeat(lo - (np.cumsum(n_hit) - n_hit), n_hit) + np.arange(part.size)
-    zone_i, inside, time_s = az.zone[row], az.inside_m[row], az.time_s[row]
-    entry, exit_ = az.entry[row], az.exit[row]
+    zone_i = az.zone[row]
+    # values of row k are table[idx[k]]: the zone set's own tables, or per-row copies where partial parts are cut
+    idx, inside_t, time_t, entry_t, exit_t = row, az.inside_m, az.time_s, az.entry, az.exit
     partial = np.flatnonzero(drive.fracs[part] < 1.0 - 1e-12)
     if partial.size:  # a part of an arc: cut it (a part of an arc outside the zone is outside too)
-        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside, time_s=time_s,
-                     entry=entry, exit_=exit_)
-        keep = inside > 1e-6
-        if not keep.all():
-            part, zone_i, inside, time_s, entry, exit_ = (v[keep] for v in (part, zone_i, inside, time_s, entry,
-                                                                             exit_))
+        inside_t, time_t, entry_t, exit_t = az.inside_m[row], az.time_s[row], az.entry[row], az.exit[row]
+        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside_t, time_s=time_t,
+                     entry=entry_t, exit_=exit_t)
+        idx = np.flatnonzero(inside_t > 1e-6)
+        if idx.size < part.size:
+            part, zone_i = part[idx], zone_i[idx]
             if part.size == 0:
                 return []
     if not single:  # group each zone's rows, in driving order within a zone
         order = np.lexsort((part, zone_i))
-        part, zone_i, inside, time_s, entry, exit_ = (v[order] for v in (part, zone_i, inside, time_s, entry, exit_))
+        part, zone_i, idx = part[order], zone_i[order], idx[order]
     start = np.ones(part.size, dtype=bool)
     start[1:] = (zone_i[1:] != zone_i[:-1]) | (part[1:] != part[:-1] + 1)
     first = np.flatnonzero(start)
     last = np.empty_like(first)
     last[:-1] = first[1:] - 1
     last[-1] = part.size - 1
-    times = np.add.reduceat(time_s, first)
-    lengths = np.add.reduceat(inside, first)
+    times = np.add.reduceat(time_t[idx], first)
+    lengths = np.add.reduceat(inside_t[idx], first)
     if not single:  # in driving order, then by zone
         runs = np.lexsort((zone_i[first], part[first]))
         first, last, times, lengths = first[runs], last[runs], times[runs], lengths[runs]
-    out = []
-    for i, en, ex, t, length in zip(zone_i[first].tolist(), entry[first].tolist(), exit_[last].tolist(),
-                                    times.tolist(), lengths.tolist()):
-        zone = zs.zones[i]
-        out.append(ZoneCrossing(zone_id=zone.id, name=zone.name, risk=zone.risk, entry=en, exit=ex,
-                                time_inside_s=t, length_inside_m=length))
-    return out
+    zones = zs.zones
+    return [ZoneCrossing(zone_id=zones[i].id, name=zones[i].name, risk=zones[i].risk, entry=en, exit=ex,
+                         time_inside_s=t, length_inside_m=length)
+            for i, en, ex, t, length in zip(zone_i[first].tolist(), entry_t[idx[first]].tolist(),
+                                            exit_t[idx[last]].tolist(), times.tolist(), lengths.tolist())]
 
 
 def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray, zones: np.ndarray, *,
