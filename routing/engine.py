@@ -414,9 +414,7 @@ class CCHEngine(Engine):
         metric = self._live
         with metric.lock:
             raw = np.asarray(metric.native.distances_many_to_many(src, dst))
-        out = raw.astype(np.float64)
-        out[raw >= FORBIDDEN] = np.inf
-        return out
+        return np.where(raw >= FORBIDDEN, np.inf, raw.astype(np.float64))
 
 
 # ----------------------------------------------------------------------------------

@@ -214,11 +214,14 @@ class Router:
         net = self.network
         out = []
         a, r, f = snap.arc, snap.reverse_arc, snap.fraction
-        if weights[a] != FORBIDDEN:
-            out.append((int(net.head[a]), (1 - f) * weights[a]) if as_source else (int(net.tail[a]), f * weights[a]))
-        if r >= 0 and weights[r] != FORBIDDEN:
-            # the reverse arc runs head(a) -> tail(a); the point is at (1 - f) along it
-            out.append((int(net.head[r]), f * weights[r]) if as_source else (int(net.tail[r]), (1 - f) * weights[r]))
+        wa = weights.item(a)  # Python numbers: cheaper than numpy scalars on this per-query path
+        if wa != FORBIDDEN:
+            out.append((net.head.item(a), (1 - f) * wa) if as_source else (net.tail.item(a), f * wa))
+        if r >= 0:
+            wr = weights.item(r)
+            if wr != FORBIDDEN:
+                # the reverse arc runs head(a) -> tail(a); the point is at (1 - f) along it
+                out.append((net.head.item(r), f * wr) if as_source else (net.tail.item(r), (1 - f) * wr))
         return out
 
     @staticmethod
