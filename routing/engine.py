@@ -404,7 +404,7 @@ class CCHEngine(Engine):
             cost, nodes, arcs = metric.native.query(s, t)
         if cost >= FORBIDDEN:
             return None
-        return PathResult(int(cost), list(nodes), list(arcs))
+        return PathResult(int(cost), nodes, arcs)  # fresh lists from the binding: no copies
 
     def matrix(self, sources, targets) -> np.ndarray:
         src = np.array([self._check_node(s, "source") for s in sources], dtype=np.uint32)

@@ -787,8 +787,8 @@ def closed_loop_route(
     costs = {"free": float(free_cost), "avoid": None if avoid_cost is None else float(avoid_cost),
              "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost), "penalty": penalty}
 
-    names = ", ".join(sorted({z.id for z in zs.nostop})) or "none"
     if choice == "free":
+        names = ", ".join(sorted({z.id for z in zs.nostop}))
         explanation = ("The fastest legal truck route meets no sealed or controlled zone"
                        + (f" (active no-stop zones: {names})." if zs.nostop else "."))
     elif choice == "avoid":
@@ -954,8 +954,8 @@ def _time_within(net: RoadNetwork, stops: list[Snap], found: list, free: np.ndar
                  cap: float) -> tuple[bool, list, float]:
     """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; their parts and time."""
     parts = [_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
-    arcs = np.concatenate([p[0] for p in parts])
-    fracs = np.concatenate([p[1] for p in parts])
+    arcs, fracs = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
+                                                     np.concatenate([p[1] for p in parts]))
     time = float((fracs * free[arcs]).sum()) if arcs.size else 0.0
     return arcs.size == 0 or time <= cap, parts, time
 
