@@ -92,7 +92,7 @@ def run(quick: bool = False) -> list[dict]:
                        f"at {q.print_width_mm:g} mm")))
 
         token, plan = tokens["long"]
-        checkpoint = plan.coordinates[len(plan.coordinates) // 3]
+        checkpoint = plan.coordinates[len(plan.coordinates) // 3].tolist()
         header_payload, _, sig = token.rpartition(".")
         signature, signing_input = b64url_decode(sig), header_payload.encode("ascii")
         public_key = keys.get(ring.active_kid)
