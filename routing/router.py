@@ -196,8 +196,6 @@ class Router:
     # -- snapping and routing ----------------------------------------------------------
     def snap(self, point, *, field_name: str = "point") -> Snap:
         """Snap a ``[lon, lat]`` onto the network (see :meth:`RoadNetwork.snap`)."""
-        if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
-            raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat]")
         return self.snap_many([point], field_names=[field_name])[0]
 
     def snap_many(self, points, *, field_names: list[str]) -> list[Snap]:

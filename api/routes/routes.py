@@ -10,7 +10,6 @@ reusable core (vehicle-pass issuance binds a route with it).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 from datetime import UTC, datetime
 
@@ -32,10 +31,7 @@ router = APIRouter(prefix="/routes", tags=["routes"])
 
 def line(coords) -> dict:
     """A GeoJSON LineString with coordinates rounded to 7 decimals (~1 cm)."""
-    if isinstance(coords, np.ndarray):
-        arr = coords.astype(float, copy=False)
-    else:  # [[lon, lat], ...]: read flat, much faster than numpy's nested-list conversion
-        arr = np.fromiter(itertools.chain.from_iterable(coords), dtype=float, count=2 * len(coords))
+    arr = np.asarray(coords, dtype=float)  # routing hands over [n, 2] arrays
     return {"type": "LineString", "coordinates": np.round(arr, 7).reshape(-1, 2).tolist()}
 
 
