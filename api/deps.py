@@ -1,35 +1,34 @@
-"""FastAPI dependency types: ``SessionDep``, ``StateDep``, ``NetworkDep``, ``CurrentUser``, role guards."""
+"""FastAPI dependency types: ``ContextDep``, ``SessionDep``, ``CurrentUser``, role guards."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.auth import hash_token
-from api.hotpath import Principal
-from api.state import AppState
-from routing.network import RoadNetwork
+from services.context import AppContext
+from services.users import authenticate
+from store.users import Principal
 
 _bearer = HTTPBearer(auto_error=False)
 
 
 # Dependencies without blocking I/O are ``async`` so FastAPI runs them on the event loop
 # instead of hopping to the thread pool once each.
-async def get_state(request: Request) -> AppState:
-    return request.app.state.baotong
+async def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.baotong
+    return context
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[Session]:
+async def get_session(ctx: ContextDep) -> AsyncIterator[Session]:
     """A session per request; it opens its connection lazily, in the (threaded) endpoint that uses it."""
-    session = state.sessions()
+    session = ctx.sessions()
     try:
         yield session
     finally:
@@ -39,15 +38,8 @@ async def get_session(state: StateDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def get_network(state: StateDep) -> RoadNetwork:
-    return state.network
-
-
-NetworkDep = Annotated[RoadNetwork, Depends(get_network)]
-
-
 async def get_current_user(
-    state: StateDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ctx: ContextDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, from its bearer token: one indexed lookup, run on the event loop (no thread hop).
 
@@ -56,7 +48,7 @@ async def get_current_user(
     if credentials is None or not credentials.credentials:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)",
                             headers={"WWW-Authenticate": "Bearer"})
-    user = state.hot.user(hash_token(credentials.credentials, state.settings.secret_key), datetime.now(UTC))
+    user = authenticate(ctx, credentials.credentials)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown, revoked or expired token",
                             headers={"WWW-Authenticate": "Bearer"})
@@ -66,7 +58,7 @@ async def get_current_user(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def require(*roles: str):
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through users holding one of ``roles`` (``admin`` always passes)."""
 
     async def check(user: CurrentUser) -> Principal:
@@ -75,9 +67,15 @@ def require(*roles: str):
                                 f"role {user.role!r} may not do this; needs one of {list(roles)}")
         return user
 
-    check.roles = roles  # read by the security tests: every write endpoint names its roles
+    check.roles = roles  # type: ignore[attr-defined]  # read by the security tests: every write names its roles
     return check
 
 
 PlannerUser = Annotated[Principal, Depends(require("planner"))]
 DispatcherUser = Annotated[Principal, Depends(require("dispatcher", "planner"))]
+CountyUser = Annotated[Principal, Depends(require("county"))]
+ApproverUser = Annotated[Principal, Depends(require("city_approver", "province_approver"))]
+EnterpriseStaff = Annotated[Principal, Depends(require("planner", "dispatcher"))]
+DispatcherOnly = Annotated[Principal, Depends(require("dispatcher"))]
+PassReader = Annotated[Principal, Depends(require("planner", "dispatcher", "checkpoint"))]
+CheckpointUser = Annotated[Principal, Depends(require("checkpoint"))]

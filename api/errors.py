@@ -1,31 +1,31 @@
-"""One exception handler maps domain errors to HTTP 4xx with the offending value."""
+"""One exception handler answers every domain error with the status its class carries.
+
+A 4xx names the offending value; a 5xx (a deployment fault, a write that could not be stored)
+says what is wrong and what fixes it, and is logged in full for the operator: no server path
+reaches the client.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
-from api.hotpath import StoreUnavailable
-
-from geo.errors import (
-    BaotongError,
-    ConflictError,
-    InvalidInputError,
-    NoRouteError,
-    NotFoundError,
-    PassRejected,
-    PermissionDeniedError,
-)
+from geo.errors import BaotongError
 
 logger = logging.getLogger(__name__)
 
 
 class ErrorPublic(BaseModel):
-    """Every 4xx body: ``detail`` says what was wrong and with which value."""
+    """Every error body: ``detail`` says what was wrong and with which value (or, for a 5xx, what fixes it)."""
 
     detail: str | list[dict[str, Any]]
     error: str | None = None
@@ -41,6 +41,7 @@ _ERRORS = {
     409: "Conflicts with stored state",
     413: "Request body too large",
     422: "Invalid input, naming the field and value",
+    500: "A fault of the deployment (files, keys, configuration): the answer says what fixes it",
 }
 #: Documented on every router: the error answers any endpoint may give, always JSON (also on HTML pages).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -49,36 +50,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for code, text in _ERRORS.items()
 }
 
-STATUS = (
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (PermissionDeniedError, 403),
-    (PassRejected, 422),
-    (NoRouteError, 422),
-    (InvalidInputError, 422),
-)
 
-
-def status_for(err: BaotongError) -> int:
-    for cls, code in STATUS:
-        if isinstance(err, cls):
-            return code
-    return 400
-
-
-def _flat_routes(routes) -> list:
-    out = []
+def _flat_routes(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    out: list[BaseRoute] = []
     for route in routes:
         inner = getattr(route, "original_router", None)
         out.extend(_flat_routes(inner.routes) if inner is not None else [route])
     return out
 
 
-def allowed_methods(app: FastAPI, scope) -> list[str]:
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """Every method some route serves at this path (Starlette's 405 names only the first match's)."""
-    from starlette.routing import Match
-
-    matches = []
+    matches: list[Any] = []
     for route in _flat_routes(app.routes):
         route_methods = getattr(route, "methods", None)
         if not route_methods:
@@ -108,8 +91,7 @@ def _printable(value: Any) -> Any:
 
 
 def install(app: FastAPI) -> None:
-    from fastapi.exceptions import RequestValidationError
-    from starlette.exceptions import HTTPException as StarletteHTTPException
+    """Register the handlers: request validation (422), HTTP errors (with ``Allow`` on 405), domain errors."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
@@ -124,17 +106,15 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
 
-    @app.exception_handler(StoreUnavailable)
-    async def _store_unavailable(request: Request, err: StoreUnavailable) -> JSONResponse:
-        """503: a write could not be stored, so nothing was acknowledged; the client may retry."""
-        return JSONResponse({"detail": str(err), "error": "StoreUnavailable"}, status_code=503,
-                            headers={"Retry-After": "1"})
-
     @app.exception_handler(BaotongError)
     async def _domain_error(request: Request, err: BaotongError) -> JSONResponse:
-        code = status_for(err)
-        body: dict = {"detail": str(err), "error": type(err).__name__}
-        if isinstance(err, PassRejected):
+        code = err.status
+        body: dict[str, Any] = {"detail": err.public_detail, "error": type(err).__name__}
+        if err.reasons is not None:
             body["reasons"] = err.reasons
-        logger.info("%s %s -> %s %s", request.method, request.url.path, code, type(err).__name__)
-        return JSONResponse(body, status_code=code)
+        headers = {"Retry-After": str(err.retry_after_s)} if err.retry_after_s is not None else None
+        if code >= 500:
+            logger.error("%s %s -> %s %s: %s", request.method, request.url.path, code, type(err).__name__, err)
+        else:
+            logger.info("%s %s -> %s %s", request.method, request.url.path, code, type(err).__name__)
+        return JSONResponse(body, status_code=code, headers=headers)

@@ -1,28 +1,42 @@
 """The application factory: ``create_app(settings)`` builds the FastAPI app.
 
-One road network is loaded (or built and cached) per process and shared by
-every request; the database is migrated to the newest schema at start.
+One road network is loaded (or built and cached) per process and shared by every request; the
+database is migrated to the newest schema at start.  Every router is included here by name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.config import Settings, get_settings
-from api.db import make_engine, migrate, session_factory
 from api.middleware import BodyLimitMiddleware
-from api.state import AppState, load_router
+from api.routes import (
+    checkpoint,
+    closures,
+    docking,
+    droppoints,
+    fleet,
+    green_channels,
+    health,
+    maps,
+    passes,
+    plans,
+    routes,
+    sites,
+    zones,
+)
+from routing.router import Router
+from services.context import AppContext
+from services.settings import Settings, get_settings
 
-logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 TAGS = [
@@ -38,42 +52,20 @@ TAGS = [
     {"name": "checkpoint", "description": "The checkpoint page for staff on a phone."},
 ]
 
-
-#: Feature routers (api/routes/<name>.py), included when present.
-FEATURES = ("plans", "closures", "green_channels", "passes", "checkpoint")
-
-
-#: Routers matched first: the per-request hot paths (checkpoint scans, route requests).  Routes are
-#: matched in inclusion order and no two routers' paths overlap, so the order changes only speed.
-HOT_FIRST = ("passes", "routes")
-
-
-def _include_routers(app: FastAPI) -> None:
-    from api.routes import health, maps, routes, sites, zones
-
-    modules = [health, zones, sites, routes, maps]
-    # Feature routers that register themselves when present.
-    import importlib
-
-    features = []
-    for name in FEATURES:
-        try:
-            module = importlib.import_module(f"api.routes.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"api.routes.{name}":
-                raise
-            continue
-        modules.append(module)
-        features.append(module)
-    rank = {name: i for i, name in enumerate(HOT_FIRST)}
-    for module in sorted(modules, key=lambda m: rank.get(m.__name__.rsplit(".", 1)[-1], len(rank))):
-        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
-    # a feature module may define map_layers(state, session) -> list[maps.views.MapLayer] for GET /map
-    app.state.baotong.caches["features"] = features
+#: Every router, in the order requests are matched: the per-request hot paths first (checkpoint
+#: scans, route requests).  No two routers' paths overlap, so the order changes only speed.
+ROUTERS: tuple[APIRouter, ...] = (
+    passes.router, routes.router,
+    health.router, zones.router, sites.router, maps.router, plans.router, docking.router, droppoints.router,
+    closures.router, green_channels.router, fleet.router, checkpoint.router,
+)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app: settings, database (migrated), the shared network and router, routers.
+def create_app(settings: Settings | None = None, *, road_router: Router | None = None) -> FastAPI:
+    """Build the app: settings, database (migrated), the shared network and router, every router.
+
+    ``settings`` defaults to the environment's (:func:`~services.settings.get_settings`);
+    ``road_router`` to the configured network, loaded here.
 
     Raises
     ------
@@ -84,17 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or get_settings()
     settings.check_production()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    db_engine = make_engine(settings.database_url)
-    router = load_router(settings.network, str(settings.cache_dir), settings.engine, settings.max_snap_m)
+    ctx = AppContext.open(settings, road_router=road_router)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything loaded so far (network, engine, libraries) lives as long as the process: keep it out
         # of the garbage collector's scans, which otherwise revisit it while requests allocate.
         gc.freeze()
         yield
-        await asyncio.to_thread(app.state.baotong.hot.close)  # store every queued row before the process ends
+        await asyncio.to_thread(ctx.hot.close)  # store every queued row before the process ends
 
     app = FastAPI(
         lifespan=lifespan,
@@ -104,8 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     "Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say \"crs\": \"gcj02\".",
         openapi_tags=TAGS,
     )
-    app.state.baotong = AppState(settings=settings, router=router, db_engine=db_engine,
-                                 sessions=session_factory(db_engine))
+    app.state.baotong = ctx
     errors.install(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -114,5 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type"])
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    _include_routers(app)
+    for router in ROUTERS:
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
     return app

@@ -31,9 +31,11 @@ def _pairs(router, n: int, seed: int) -> list[tuple[list[float], list[float]]]:
 def _measure(label: str, network: str, n: int) -> list[dict]:
     import httpx
 
-    from api.state import load_router
+    from routing.network import load_or_build
+    from routing.router import Router
 
-    router = load_router(network, str(NETWORK_CACHE), "cch", 500.0)
+    net, folder = load_or_build(network, NETWORK_CACHE)
+    router = Router(net, engine="cch", cache_dir=folder, max_snap_m=500.0)
     pairs = _pairs(router, n, seed=7)
     inproc = []
     for o, d in pairs:

@@ -1,19 +1,43 @@
 """The domain error hierarchy (modelled on networkx ``exception.py``).
 
-Every error raised by ``geo`` and ``routing`` for bad input or an impossible
-request derives from :class:`BaotongError`; the API maps each family to one
-HTTP status in a single exception handler.
+Every error raised by ``geo``, ``routing``, ``passes``, ``store`` and ``services`` for bad
+input, an impossible request or a fault of the deployment derives from :class:`BaotongError`.
+Each class says its HTTP status in :attr:`BaotongError.status`; the API's one exception handler
+reads it, so there is no status table to keep in step with this file.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class BaotongError(Exception):
-    """Base class of every Baotong domain error."""
+    """Base class of every Baotong domain error.
+
+    Attributes
+    ----------
+    status
+        The HTTP status the API answers with (400 unless a subclass says otherwise).
+    retry_after_s
+        Seconds a client should wait before retrying (sent as ``Retry-After``), or ``None``.
+    reasons
+        Every reason, for errors that carry a list of them (``None`` otherwise).
+    """
+
+    status: ClassVar[int] = 400
+    retry_after_s: ClassVar[int | None] = None
+    reasons: list[str] | None = None
+
+    @property
+    def public_detail(self) -> str:
+        """What the answer's ``detail`` says: the message itself (a deployment fault says less)."""
+        return str(self)
 
 
 class InvalidInputError(BaotongError, ValueError):
     """A value given by the caller is malformed or out of range (HTTP 422)."""
+
+    status = 422
 
 
 class NetworkSourceError(InvalidInputError):
@@ -31,21 +55,32 @@ class InvalidZoneError(InvalidInputError):
 class NotFoundError(BaotongError, LookupError):
     """An id names no stored object (HTTP 404)."""
 
+    status = 404
+
 
 class NoRouteError(BaotongError):
     """No legal route joins the requested points (HTTP 422)."""
+
+    status = 422
 
 
 class ConflictError(BaotongError):
     """The request conflicts with stored state (HTTP 409)."""
 
+    status = 409
+
 
 class PermissionDeniedError(BaotongError):
     """The caller's role may not do this (HTTP 403)."""
 
+    status = 403
+
 
 class PassRejected(BaotongError):
     """A vehicle pass cannot be issued; carries every reason (HTTP 422)."""
+
+    status = 422
+    reasons: list[str]
 
     def __init__(self, reasons: list[str]):
         self.reasons = list(reasons)
@@ -54,3 +89,27 @@ class PassRejected(BaotongError):
 
 class InfeasibleError(InvalidInputError):
     """An optimisation problem has no feasible solution (HTTP 422)."""
+
+
+class DeploymentError(BaotongError):
+    """A fault of the deployment, not of the request: files, keys or configuration (HTTP 500).
+
+    ``str(err)`` is the full message for the operator's log (it may name server paths);
+    :attr:`public_detail` is what a client is told: what is wrong and what fixes it, with no
+    server path.  Subclasses set :attr:`fix`.
+    """
+
+    status = 500
+    #: What the operator must do, without server paths (the API answers with it).
+    fix: ClassVar[str] = "a deployment fault; the server log names the cause and the fix"
+
+    @property
+    def public_detail(self) -> str:
+        return self.fix
+
+
+class StoreUnavailable(BaotongError):
+    """The database could not store a write: nothing was acknowledged, the client may retry (HTTP 503)."""
+
+    status = 503
+    retry_after_s = 1

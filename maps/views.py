@@ -1,8 +1,8 @@
 """folium map views of zones, sites, routes and extra GeoJSON layers.
 
-Built from domain objects (:class:`geo.zones.Zone`, :class:`geo.sites.Site`,
-:class:`routing.router.RoutePlan` or anything shaped like :class:`RouteView`),
-never from API payloads; this module does not import ``api`` or FastAPI.
+Built from domain objects (:class:`geo.zones.Zone`, :class:`geo.sites.Site`) and the typed
+views of :mod:`maps.layers` (:class:`RouteView`, :class:`MapLayer`), which the service layer
+builds from its records; never from API payloads.  This module does not import ``api`` or FastAPI.
 Coordinates are ``(lon, lat)`` everywhere except right here, where folium
 wants ``(lat, lon)``; GeoJSON handed to folium stays ``[lon, lat]``.
 
@@ -14,9 +14,8 @@ the vector layers draw on a plain background.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +28,11 @@ from shapely.geometry import Point, mapping
 from geo.sites import SITE_KINDS
 from geo.zones import RISK_LABELS, RISKS
 from maps.assets import DEFAULT_STATIC_PREFIX, localize
+from maps.layers import LegView, MapLayer, RouteView, ZoneCrossingView, route_bbox
+
+__all__ = ["city_map", "route_map", "route_bbox", "RouteView", "LegView", "ZoneCrossingView", "MapLayer", "Legend",
+           "LegendEntry", "SafeGeoJsonPopup", "LEG_STYLES", "RISK_COLORS", "ROUTE_LAYER_NAME", "SITE_LAYER_NAMES",
+           "ZONE_LAYER_NAMES"]
 
 # -- styles ----------------------------------------------------------------------------
 
@@ -102,157 +106,7 @@ def _popup_table(rows: Iterable[tuple[str, Any]], *, title: str | None = None) -
     return f'<div class="baotong-popup">{head}<table>{body}</table></div>'
 
 
-# -- route shape -------------------------------------------------------------------------
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def _position(value: Any, what: str) -> tuple[float, float]:
-    try:
-        lon, lat = (float(v) for v in value[:2])
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"`{what}` was {value!r}; expected [lon, lat]") from err
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValueError(f"`{what}` was {value!r}; expected [lon, lat] in WGS-84 degrees")
-    return lon, lat
-
-
-@dataclass(frozen=True)
-class LegView:
-    """One leg of a route: ``kind`` (``origin``/``transit``/``destination``/``inside``), ``[lon, lat]`` vertices."""
-
-    kind: str
-    coordinates: tuple[tuple[float, float], ...]
-    length_m: float
-    travel_time_s: float
-
-
-@dataclass(frozen=True)
-class ZoneCrossingView:
-    """A zone a route passes through: where it enters and leaves (``(lon, lat)``) and for how long."""
-
-    zone_id: str
-    risk: str
-    entry: tuple[float, float] | None
-    exit: tuple[float, float] | None
-    time_inside_s: float | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class RouteView:
-    """The shape of a route the map draws.
-
-    :class:`routing.router.RoutePlan` already has it (``id`` and
-    ``zones_crossed`` are optional); stored JSON routes go through
-    :meth:`from_dict`.  Any object with these attributes works.
-    """
-
-    legs: tuple[LegView, ...]
-    length_m: float
-    travel_time_s: float
-    warnings: tuple[str, ...] = ()
-    zones_crossed: tuple[ZoneCrossingView, ...] = ()
-    id: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RouteView:
-        """Build from a stored JSON route (the ``POST /routes`` answer shape).
-
-        Raises
-        ------
-        ValueError
-            If legs are missing or a coordinate is not ``[lon, lat]``.
-        """
-        return as_route_view(d)
-
-    @classmethod
-    def from_route(cls, route: Any) -> RouteView:
-        """Build from any route-shaped object (a ``RoutePlan``, a dict, a ``RouteView``)."""
-        return as_route_view(route)
-
-
-def as_route_view(route: Any) -> RouteView:
-    """Normalise a ``RouteView``, a ``RoutePlan``-like object or a dict into a :class:`RouteView`.
-
-    Raises
-    ------
-    ValueError
-        If the route has no legs, a leg fewer than two positions, or a bad coordinate.
-    """
-    if isinstance(route, RouteView):
-        return route
-    legs_in = _get(route, "legs") or []
-    if not legs_in:
-        raise ValueError("a route needs at least one leg with `kind` and `coordinates` [[lon, lat], ...]")
-    legs = []
-    for i, leg in enumerate(legs_in):
-        raw = _get(leg, "coordinates")  # a list, or an [n, 2] array from routing
-        if raw is None or len(raw) == 0:
-            raw = (_get(leg, "geometry") or {}).get("coordinates") or []
-        coords = tuple(_position(c, f"legs[{i}].coordinates") for c in raw)
-        if len(coords) < 2:
-            raise ValueError(f"`legs[{i}].coordinates` has {len(coords)} positions; a leg needs at least 2")
-        legs.append(LegView(kind=str(_get(leg, "kind", "transit")), coordinates=coords,
-                            length_m=float(_get(leg, "length_m", 0.0) or 0.0),
-                            travel_time_s=float(_get(leg, "travel_time_s", 0.0) or 0.0)))
-    crossings = []
-    for i, z in enumerate(_get(route, "zones_crossed") or []):
-        entry, exit_ = _get(z, "entry"), _get(z, "exit")
-        inside = _get(z, "time_inside_s")
-        crossings.append(ZoneCrossingView(
-            zone_id=str(_get(z, "zone_id", _get(z, "zone", ""))),
-            risk=str(_get(z, "risk", "")),
-            entry=_position(entry, f"zones_crossed[{i}].entry") if entry is not None else None,
-            exit=_position(exit_, f"zones_crossed[{i}].exit") if exit_ is not None else None,
-            time_inside_s=float(inside) if inside is not None else None,
-            name=_get(z, "name"),
-        ))
-    rid = _get(route, "id")
-    return RouteView(
-        legs=tuple(legs),
-        length_m=float(_get(route, "length_m", sum(leg.length_m for leg in legs))),
-        travel_time_s=float(_get(route, "travel_time_s", sum(leg.travel_time_s for leg in legs))),
-        warnings=tuple(str(w) for w in (_get(route, "warnings") or [])),
-        zones_crossed=tuple(crossings),
-        id=str(rid) if rid is not None else None,
-    )
-
-
-# -- extra layers ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MapLayer:
-    """A GeoJSON layer added by a later feature (closures, green channels, stations, drop points...).
-
-    Parameters
-    ----------
-    name
-        Layer name in the LayerControl and the legend.
-    features
-        GeoJSON Features (``[lon, lat]``); points are drawn as circle markers.
-        A feature may override the layer style with ``properties["style"]``.
-    style
-        Leaflet path options for every feature (``color``, ``weight``,
-        ``dashArray``, ``fillColor``, ``fillOpacity``, ``radius`` for points...).
-    popup_fields
-        Feature properties shown in the popup, in order; empty means no popup.
-    popup_aliases
-        Labels for ``popup_fields`` (default: the field names).
-    show
-        Whether the layer is on when the map opens.
-    """
-
-    name: str
-    features: Sequence[dict]
-    style: Mapping[str, Any] = field(default_factory=dict)
-    popup_fields: Sequence[str] = ()
-    popup_aliases: Sequence[str] | None = None
-    show: bool = True
-
+# -- popups ------------------------------------------------------------------------------
 
 class SafeGeoJsonPopup(GeoJsonPopup):
     """A ``GeoJsonPopup`` that puts property values in with ``textContent``, never as HTML.
@@ -572,10 +426,11 @@ def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
     return left, bottom, right, top
 
 
-def _build(*, bbox, zones, sites, routes, extra_layers, tiles_url, tiles_attribution, static_prefix,
-           include_empty_sites: bool) -> folium.Map:
+def _build(*, bbox: Sequence[float], zones: Iterable[Any], sites: Sequence[Any], routes: Iterable[RouteView],
+           extra_layers: Iterable[MapLayer], tiles_url: str | None, tiles_attribution: str | None,
+           static_prefix: str, include_empty_sites: bool) -> folium.Map:
     left, bottom, right, top = _check_bbox(bbox)
-    route_views = [as_route_view(r) for r in routes]
+    route_views = list(routes)
     extra_layers = list(extra_layers)
     m = folium.Map(location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13,
                    control_scale=True)
@@ -598,7 +453,8 @@ def _build(*, bbox, zones, sites, routes, extra_layers, tiles_url, tiles_attribu
     return m
 
 
-def city_map(*, bbox: Sequence[float], zones: Iterable = (), sites: Iterable = (), routes: Iterable = (),
+def city_map(*, bbox: Sequence[float], zones: Iterable[Any] = (), sites: Iterable[Any] = (),
+             routes: Iterable[RouteView] = (),
              extra_layers: Iterable[MapLayer] = (), tiles_url: str | None = None,
              tiles_attribution: str | None = None, static_prefix: str = DEFAULT_STATIC_PREFIX) -> folium.Map:
     """The city map: zones by risk, sites by kind, routes, extra layers, a legend and a LayerControl.
@@ -610,7 +466,7 @@ def city_map(*, bbox: Sequence[float], zones: Iterable = (), sites: Iterable = (
     zones, sites
         :class:`geo.zones.Zone` and :class:`geo.sites.Site` objects.
     routes
-        Route-shaped objects (:class:`RouteView`, ``RoutePlan``, or dicts as in :meth:`RouteView.from_dict`).
+        :class:`RouteView` objects.
     extra_layers
         :class:`MapLayer` objects, one overlay each.
     tiles_url, tiles_attribution
@@ -626,7 +482,7 @@ def city_map(*, bbox: Sequence[float], zones: Iterable = (), sites: Iterable = (
     Raises
     ------
     ValueError
-        For a bad bbox, a route without legs or coordinates, or an extra-layer item that is not a Feature.
+        For a bad bbox, or an extra-layer item that is not a Feature.
     maps.assets.OfflineAssetError
         If some element links a remote asset with no vendored copy.
     """
@@ -635,25 +491,9 @@ def city_map(*, bbox: Sequence[float], zones: Iterable = (), sites: Iterable = (
                   include_empty_sites=True)
 
 
-def route_bbox(route: Any, *, margin_deg: float = 0.002) -> tuple[float, float, float, float]:
-    """``(left, bottom, right, top)`` around a route's coordinates, grown by ``margin_deg``."""
-    view = as_route_view(route)
-    lons = [c[0] for leg in view.legs for c in leg.coordinates]
-    lats = [c[1] for leg in view.legs for c in leg.coordinates]
-    return (max(-180.0, min(lons) - margin_deg), max(-90.0, min(lats) - margin_deg),
-            min(180.0, max(lons) + margin_deg), min(90.0, max(lats) + margin_deg))
-
-
-def route_map(route: Any, *, zones: Iterable = (), static_prefix: str = DEFAULT_STATIC_PREFIX,
+def route_map(route: RouteView, *, zones: Iterable[Any] = (), static_prefix: str = DEFAULT_STATIC_PREFIX,
               tiles_url: str | None = None, tiles_attribution: str | None = None) -> folium.Map:
-    """A map of one route (its legs, zone entries and exits) over ``zones``, fitted to the route.
-
-    Raises
-    ------
-    ValueError
-        If the route has no legs or a bad coordinate.
-    """
-    view = as_route_view(route)
-    return _build(bbox=route_bbox(view), zones=zones, sites=[], routes=[view], extra_layers=(),
+    """A map of one route (its legs, zone entries and exits) over ``zones``, fitted to the route."""
+    return _build(bbox=route_bbox(route), zones=zones, sites=[], routes=[route], extra_layers=(),
                   tiles_url=tiles_url, tiles_attribution=tiles_attribution, static_prefix=static_prefix,
                   include_empty_sites=False)

@@ -16,7 +16,7 @@ from geo.errors import InvalidInputError
 from passes.plates import normalise_plate
 from passes.policy import DEFAULT_POLICY, PassPolicy
 
-__all__ = ["OWNERSHIP", "Vehicle", "CrewMember", "require_aware", "test_fresh", "test_expires_at",
+__all__ = ["OWNERSHIP", "RegisteredVehicle", "CrewMember", "require_aware", "test_fresh", "test_expires_at",
            "stale_reasons"]
 
 OWNERSHIP = ("own", "contracted")
@@ -38,8 +38,8 @@ def _text(value: object, field_name: str) -> str:
 
 
 @dataclass(frozen=True)
-class Vehicle:
-    """A freight vehicle on the transport whitelist.
+class RegisteredVehicle:
+    """A freight vehicle registered on the transport whitelist (not :class:`routing.router.Vehicle`, a truck's dimensions).
 
     ``plate`` is normalised to its canonical form (``豫H·12345``); dimensions are
     optional and used for routing truck limits.

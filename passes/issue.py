@@ -61,17 +61,20 @@ def parse_pass_number(pass_no: str) -> tuple[str, int]:
 
 def check_issuance(enterprise_whitelisted: bool, crew: Sequence[CrewMember], departure: datetime,
                    valid_from: datetime, valid_until: datetime, route_ok: bool, *,
-                   policy: PassPolicy = DEFAULT_POLICY) -> list[str]:
+                   policy: PassPolicy = DEFAULT_POLICY, now: datetime | None = None,
+                   route_error: str | None = None) -> list[str]:
     """Every reason a pass may not be issued; empty when it may.
 
     Rules: the enterprise is on the whitelist; at least one crew member; the
     window is ordered (``valid_from < valid_until``), at most
     ``policy.max_window`` long, and holds the departure; every crew member's
     test is fresh *at departure* (48 h, 24 h for mobile roles; a test dated
-    after departure does not count); the route was approved (``route_ok``).
-    A test that goes stale later inside the window is not a refusal but a
-    warning (:func:`issuance_warnings`): the crew retests and the online check
-    takes the new time.
+    after departure does not count); the route was approved (``route_ok``;
+    ``route_error`` says why not).  With ``now`` (the time of issuance) the
+    window must also not have ended already, nor start more than
+    ``policy.max_lead`` ahead.  A test that goes stale later inside the window
+    is not a refusal but a warning (:func:`issuance_warnings`): the crew
+    retests and the online check takes the new time.
 
     Raises
     ------
@@ -98,7 +101,16 @@ def check_issuance(enterprise_whitelisted: bool, crew: Sequence[CrewMember], dep
             out.append(reason("crew_test_stale", f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, "
                                                  f"departure {departure.isoformat()}"))
     if not route_ok:
-        out.append(reason("route_not_ok"))
+        out.append(reason("route_not_ok", route_error))
+    if now is not None:
+        now = require_aware(now, "now")
+        late = []
+        if valid_until <= now:
+            late.append(reason("window_invalid", f"valid_until {valid_until.isoformat()} has already passed"))
+        if valid_from - now > policy.max_lead:
+            late.append(reason("window_invalid", f"valid_from {valid_from.isoformat()} is more than "
+                                                 f"{policy.max_lead} ahead"))
+        out += [r for r in late if r not in out]
     return out
 
 

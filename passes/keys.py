@@ -39,7 +39,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from geo.errors import BaotongError, InvalidInputError
+from geo.errors import DeploymentError, InvalidInputError
 from passes.crew import require_aware
 from passes.policy import DEFAULT_POLICY
 
@@ -51,8 +51,15 @@ META_FILE = "keyring.json"
 KID_LENGTH = 11
 
 
-class KeyStoreError(BaotongError):
-    """The key-ring directory is unsafe or unreadable (a deployment error, HTTP 500)."""
+class KeyStoreError(DeploymentError):
+    """The key-ring directory is unsafe, unreadable or damaged (a deployment fault, HTTP 500).
+
+    The message names the file for the operator's log; a client is told only :attr:`fix`.
+    """
+
+    fix = ("the pass signing key ring (BAOTONG_KEYS_DIR) is unsafe, unreadable or damaged: the operator must make "
+           "its folder mode 700 and its files mode 600, owned by the service's user, or restore it from a backup; "
+           "the server log names the file")
 
 
 def b64url(data: bytes) -> str:

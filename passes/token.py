@@ -50,7 +50,7 @@ from datetime import datetime, timezone
 
 from jwt.api_jws import PyJWS
 
-from geo.errors import InvalidInputError, PassRejected
+from geo.errors import BaotongError, InvalidInputError
 from geo.projection import check_lon_lat
 from passes.corridor import check_corridor, corridor_hash, simplify_corridor
 from passes.crew import CrewMember, require_aware
@@ -72,14 +72,21 @@ _JWS = PyJWS(options={"verify_signature": True})
 
 
 # -- errors ----------------------------------------------------------------------------------
-class PassTokenError(PassRejected):
-    """A pass token does not verify; ``code`` is the reason code, ``reasons`` one bilingual reason."""
+class PassTokenError(BaotongError):
+    """A pass token does not verify; ``code`` is the reason code, ``reasons`` one bilingual reason.
 
+    A verification failure, not a refused issuance (:class:`~geo.errors.PassRejected`): a checkpoint
+    answers it with a ``stop`` verdict; only a caller that decodes a token itself sees it (HTTP 422).
+    """
+
+    status = 422
     code = "malformed"
+    reasons: list[str]
 
     def __init__(self, detail: str | None = None):
         self.detail = detail
-        super().__init__([reason(self.code, detail)])
+        self.reasons = [reason(self.code, detail)]
+        super().__init__(self.reasons[0])
 
 
 class MalformedPass(PassTokenError):
@@ -327,7 +334,7 @@ def read_pass(token: object, public_keys: PublicKeySet) -> PassClaims:
     Raises
     ------
     MalformedPass, UnknownKid, BadSignature
-        Subclasses of :class:`~geo.errors.PassRejected`, each with one reason.
+        Subclasses of :class:`PassTokenError`, each with one reason.
     """
     if not isinstance(token, str):
         raise MalformedPass(f"expected text, got {type(token).__name__}")
@@ -377,7 +384,7 @@ def decode_pass(token: object, public_keys: PublicKeySet, *, at: datetime) -> Pa
     Raises
     ------
     MalformedPass, UnknownKid, BadSignature, PassExpired, PassNotYetValid
-        Subclasses of :class:`~geo.errors.PassRejected` with a bilingual reason.
+        Subclasses of :class:`PassTokenError` with a bilingual reason.
     InvalidInputError
         If ``at`` is not a timezone-aware datetime.
     """

@@ -9,22 +9,15 @@ Chinese and English.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api import pages
+
 router = APIRouter(tags=["checkpoint"])
-PAGE = Path(__file__).resolve().parents[1] / "templates" / "checkpoint.html"
-
-
-@lru_cache(maxsize=1)
-def _page() -> str:
-    return PAGE.read_text("utf-8")
 
 
 @router.get("/checkpoint", response_class=HTMLResponse)
 def checkpoint_page() -> HTMLResponse:
     """The checkpoint page (public HTML; verifying needs a ``checkpoint`` token typed into it)."""
-    return HTMLResponse(_page(), headers={"Cache-Control": "no-cache"})
+    return pages.checkpoint_page()

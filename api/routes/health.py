@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter
-from sqlalchemy import text
 
-from api.deps import SessionDep, StateDep
-from api.schemas import Health, NetworkPublic
+from api.deps import ContextDep, SessionDep
+from api.schemas.status import Health, NetworkPublic
+from services import health as service
 
 router = APIRouter(tags=["status"])
 
 
 @router.get("/health", response_model=Health)
-def health(state: StateDep, session: SessionDep) -> Health:
+def health(ctx: ContextDep, session: SessionDep) -> Health:
     """Liveness: the network is loaded and the database answers."""
-    session.execute(text("SELECT 1"))
-    return Health(status="ok", network_nodes=state.network.node_count, uptime_s=round(time.time() - state.started_at, 1),
-                  database=state.db_engine.dialect.name)
+    found = service.status(ctx, session)
+    return Health(status="ok", network_nodes=found.network_nodes, uptime_s=found.uptime_s, database=found.database)
 
 
 @router.get("/network", response_model=NetworkPublic)
-def network(state: StateDep) -> NetworkPublic:
+def network(ctx: ContextDep) -> NetworkPublic:
     """The road network in use: source, nodes, arcs, bbox ``[left, bottom, right, top]``."""
-    net = state.network
+    net = ctx.network
     info = net.build_info
     return NetworkPublic(source=net.source, nodes=net.node_count, arcs=net.arc_count, bbox=list(net.bbox),
-                         engine=state.router.engine_name, dropped_nodes=info.get("dropped_nodes"),
+                         engine=ctx.road_router.engine_name, dropped_nodes=info.get("dropped_nodes"),
                          dropped_arcs=info.get("dropped_arcs"))

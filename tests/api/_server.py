@@ -51,7 +51,7 @@ def running_server(data_dir: Path, *, network: str = "default", env: dict | None
     log = data_dir / f"server-{port}.log"
     full_env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
                 "BAOTONG_NETWORK": network, **(env or {})}
-    cmd = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    cmd = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers)]
     with log.open("w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT,

@@ -12,7 +12,7 @@ from tests._data import NETWORK_CACHE, shared_file
 
 
 def make_settings(tmp_path, **overrides):
-    from api.config import Settings
+    from services.settings import Settings
 
     values = dict(data_dir=tmp_path, network=str(shared_file("andorra.osm.pbf")), cache_dir=NETWORK_CACHE,
                   scenario=None)
@@ -21,11 +21,11 @@ def make_settings(tmp_path, **overrides):
 
 
 def tokens_for(app) -> dict[str, str]:
-    from api import auth
+    from services import users
 
     state = app.state.baotong
     with state.sessions() as session:
-        return {role: auth.add_user(session, f"test-{role}", role, state.settings.secret_key) for role in auth.ROLES}
+        return {role: users.add_user(session, f"test-{role}", role, state.settings.secret_key) for role in users.ROLES}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from api import auth
-from api.models import User
+from services import users
+from store.models import User
 from tests.api.conftest import make_settings
 
 
@@ -19,17 +19,17 @@ def test_tokens_are_stored_hashed(app, tokens):
     for token in tokens.values():
         assert token not in hashes
         assert all(token not in h for h in hashes)
-        assert auth.hash_token(token, app.state.baotong.settings.secret_key) in hashes
+        assert users.hash_token(token, app.state.baotong.settings.secret_key) in hashes
 
 
 def test_revoked_and_expired_tokens_never_work(client, app):
     state = app.state.baotong
     with state.sessions() as s:
-        live = auth.add_user(s, "live", "planner", state.settings.secret_key)
-        gone = auth.add_user(s, "gone", "planner", state.settings.secret_key)
-        old = auth.add_user(s, "old", "planner", state.settings.secret_key,
+        live = users.add_user(s, "live", "planner", state.settings.secret_key)
+        gone = users.add_user(s, "gone", "planner", state.settings.secret_key)
+        old = users.add_user(s, "old", "planner", state.settings.secret_key,
                             expires_at=datetime.now(UTC) - timedelta(seconds=1))
-        auth.revoke_user(s, "gone")
+        users.revoke_user(s, "gone")
     body = {"type": "Feature", "properties": {"risk": "precaution"},
             "geometry": {"type": "Polygon", "coordinates": [[[1.52, 42.5], [1.53, 42.5], [1.53, 42.51], [1.52, 42.5]]]}}
     assert client.post("/zones", json=body, headers={"Authorization": f"Bearer {live}"}).status_code == 201
@@ -43,10 +43,10 @@ def test_unknown_role_and_duplicate_name(app):
     state = app.state.baotong
     with state.sessions() as s:
         with pytest.raises(InvalidInputError, match="role"):
-            auth.add_user(s, "x", "emperor", state.settings.secret_key)
-        auth.add_user(s, "dup", "planner", state.settings.secret_key)
+            users.add_user(s, "x", "emperor", state.settings.secret_key)
+        users.add_user(s, "dup", "planner", state.settings.secret_key)
         with pytest.raises(ConflictError, match="dup"):
-            auth.add_user(s, "dup", "planner", state.settings.secret_key)
+            users.add_user(s, "dup", "planner", state.settings.secret_key)
 
 
 def test_placeholder_secret_refused_outside_dev(tmp_path):
@@ -61,9 +61,9 @@ def test_placeholder_secret_refused_outside_dev(tmp_path):
 def test_demo_users_one_per_role(app):
     state = app.state.baotong
     with state.sessions() as s:
-        first = auth.ensure_demo_users(s, state.settings.secret_key)
-        second = auth.ensure_demo_users(s, state.settings.secret_key)
-        assert set(first) == set(auth.ROLES)
+        first = users.ensure_demo_users(s, state.settings.secret_key)
+        second = users.ensure_demo_users(s, state.settings.secret_key)
+        assert set(first) == set(users.ROLES)
     key, now = state.settings.secret_key, datetime.now(UTC)  # the lookup every request makes
-    assert all(state.hot.user(auth.hash_token(t, key), now) is None for t in first.values())
-    assert all(state.hot.user(auth.hash_token(t, key), now).role == r for r, t in second.items())
+    assert all(state.hot.user_by_token_hash(users.hash_token(t, key), now) is None for t in first.values())
+    assert all(state.hot.user_by_token_hash(users.hash_token(t, key), now).role == r for r, t in second.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from api.scenario import read_scenario
+from services.scenario import read_scenario
 from tests.api._server import running_server
 from tests.browser import browser, browser_page, require_vendor_assets  # noqa: F401  (fixtures)
 
@@ -15,7 +15,7 @@ MARKERS = ".leaflet-marker-pane .leaflet-marker-icon"
 
 def test_map_page_renders_every_layer(browser_page, tmp_path):  # noqa: F811
     require_vendor_assets()
-    from api.config import PROJECT_ROOT
+    from services.settings import PROJECT_ROOT
 
     zones, sites = read_scenario(PROJECT_ROOT / "data" / "demo_scenario.geojson")
     with running_server(tmp_path) as server:

@@ -7,16 +7,15 @@ import json
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from api.cli import main
-from api.config import get_settings
-from api.models import User
+from cli.main import main
+from services.settings import Settings
+from store.models import User
 from tests._data import NETWORK_CACHE, shared_file
 
 
 def _env(monkeypatch, tmp_path):
     monkeypatch.setenv("BAOTONG_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BAOTONG_CACHE_DIR", str(NETWORK_CACHE))
-    get_settings.cache_clear()
 
 
 def test_users_add_prints_token_once_and_stores_hash(monkeypatch, tmp_path, capsys):
@@ -24,12 +23,11 @@ def test_users_add_prints_token_once_and_stores_hash(monkeypatch, tmp_path, caps
     assert main(["users", "add", "alice", "--role", "checkpoint"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert len(token) > 30
-    with Session(create_engine(get_settings().database_url)) as s:
+    with Session(create_engine(Settings().database_url)) as s:
         user = s.scalar(select(User).where(User.name == "alice"))
     assert user.role == "checkpoint" and token not in user.token_hash
     assert main(["users", "add", "bob", "--role", "emperor"]) == 2
     assert "role" in capsys.readouterr().err
-    get_settings.cache_clear()
 
 
 def test_network_build_and_route(monkeypatch, tmp_path, capsys):
@@ -47,24 +45,18 @@ def test_network_build_and_route(monkeypatch, tmp_path, capsys):
     assert main(["route", "--network", pbf, "--from", "1.0,42.5", "--to", "1.5968,42.5430"]) == 2
     assert "nearest drivable road" in capsys.readouterr().err
     assert main(["network", "build", "--pbf", str(tmp_path / "missing.osm.pbf")]) == 2
-    get_settings.cache_clear()
 
 
 def test_plan_stations_cli_on_the_demo_scenario(monkeypatch, tmp_path, capsys):
     _env(monkeypatch, tmp_path)
     monkeypatch.setenv("BAOTONG_NETWORK", "default")
-    get_settings.cache_clear()
-    from api import scenario
-    from api.db import make_engine, migrate, session_factory
-    from api.state import load_router
+    from services import scenario
+    from services.context import load_road_router, open_database
 
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    with session_factory(engine)() as session:
-        assert scenario.load_if_empty(session, settings.scenario, load_router(
-            "default", str(settings.cache_dir), "cch", 500.0)) > 0
+    settings = Settings()
+    engine, sessions = open_database(settings)
+    with sessions() as session:
+        assert scenario.load_if_empty(session, settings.scenario, load_road_router(settings)) > 0
     engine.dispose()
     out_map = tmp_path / "plan.html"
     assert main(["plan", "stations", "--model", "p_median", "--p", "2", "--map", str(out_map)]) == 0
@@ -74,7 +66,6 @@ def test_plan_stations_cli_on_the_demo_scenario(monkeypatch, tmp_path, capsys):
     assert main(["plan", "stations", "--model", "lscp", "--service-time", "1"]) == 2
     err = capsys.readouterr().err
     assert "no covering within service_time_s=1 s" in err and "raise service_time_s" in err
-    get_settings.cache_clear()
 
 
 def test_bench_options_reach_the_benchmark_runner(monkeypatch):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from api import auth
-from api.config import Settings
+from services import users
+from services.settings import Settings
 from api.main import create_app
 from routing import closures as rules
 from routing.wzdx import validate_feed
@@ -36,7 +36,7 @@ def api(tmp_path, shared_data):
     headers = {}
     with state.sessions() as s:
         for role in ROLES:
-            headers[role] = {"Authorization": f"Bearer {auth.add_user(s, role + '1', role, settings.secret_key)}"}
+            headers[role] = {"Authorization": f"Bearer {users.add_user(s, role + '1', role, settings.secret_key)}"}
     client.h = headers
     client.state = state
     return client
@@ -145,34 +145,31 @@ def test_approval_levels(api):
 
 
 def test_time_window_activation_and_routing_hook(api):
-    from api.routes.closures import closed_arcs
+    from services.closures import closed_arcs
 
     net = api.state.network
     way = way_of(net, ref="CG-2", grade="provincial")
     c = api.post("/closures", json={"county_code": COUNTY, "reason": "x", "way_ids": [way], "mode": "hard_barrier",
                                     **window(hours_from_now=1, length_h=2)}, headers=api.h["county"]).json()
     start, end = datetime.fromisoformat(c["starts_at"]), datetime.fromisoformat(c["ends_at"])
-    with api.state.sessions() as s:
-        assert closed_arcs(api.state, s, start + timedelta(minutes=30)).size == 0  # pending: never in effect
+    assert closed_arcs(api.state, start + timedelta(minutes=30)).size == 0  # pending: never in effect
     api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
-    with api.state.sessions() as s:
-        assert closed_arcs(api.state, s, start - timedelta(seconds=1)).size == 0
-        during = closed_arcs(api.state, s, start + timedelta(minutes=30))
-        assert during.dtype == np.int64 and during.tolist() == net.arcs_of_way(way).tolist()
-        assert closed_arcs(api.state, s, end).size == 0
+    assert closed_arcs(api.state, start - timedelta(seconds=1)).size == 0
+    during = closed_arcs(api.state, start + timedelta(minutes=30))
+    assert during.dtype == np.int64 and during.tolist() == net.arcs_of_way(way).tolist()
+    assert closed_arcs(api.state, end).size == 0
     listed = api.get("/closures", params={"active_at": (start + timedelta(minutes=1)).isoformat()}).json()
     assert [x["id"] for x in listed["data"]] == [c["id"]]
     assert api.get("/closures", params={"active_at": (end + timedelta(minutes=1)).isoformat()}).json()["count"] == 0
 
 
 def test_checkpoint_and_lane_do_not_close_the_road(api):
-    from api.routes.closures import closed_arcs
+    from services.closures import closed_arcs
 
     net = api.state.network
     c = request(api, {"way_ids": [way_of(net, ref="CS-340")], "mode": "checkpoint"}).json()
     assert c["status"] == "approved"
-    with api.state.sessions() as s:
-        assert closed_arcs(api.state, s, datetime.now(UTC) + timedelta(minutes=30)).size == 0
+    assert closed_arcs(api.state, datetime.now(UTC) + timedelta(minutes=30)).size == 0
 
 
 def test_whitelist_enterprise_cut_off_blocks_approval(api):
@@ -216,7 +213,7 @@ def test_green_channel_is_protected_and_mapped(api):
     assert api.post("/green-channels", json={**body, "destination_site_id": "site-nope"},
                     headers=api.h["planner"]).status_code == 404
     # a checkpoint on a low-grade road of the channel escalates from allowed to city approval
-    from api.models_closures import GreenChannelRow
+    from store.models import GreenChannelRow
 
     with api.state.sessions() as s:
         arcs = json.loads(s.get(GreenChannelRow, g["id"]).arcs)
@@ -289,7 +286,7 @@ def test_impact_lists_stored_routes_and_valid_passes(api):
     r = api.post("/routes", json={"origin": origin, "destination": destination}, headers=api.h["dispatcher"])
     assert r.status_code == 201, r.text
     route = r.json()
-    passes = pytest.importorskip("api.models_passes")
+    from store import models as passes
     now = datetime.now(UTC)
     with api.state.sessions() as s:
         common = dict(admin_code="410800", enterprise_id="site-x", vehicle_id="veh-x", crew="[]", cargo="food",
@@ -310,7 +307,7 @@ def test_impact_lists_stored_routes_and_valid_passes(api):
 
 
 def test_post_routes_avoids_an_approved_closure_in_force(api):
-    from api import crud
+    from store.routes import get_route
 
     net = api.state.network
     way = way_of(net, ref="CG-2", grade="provincial")
@@ -325,7 +322,7 @@ def test_post_routes_avoids_an_approved_closure_in_force(api):
             return None  # no way round at all
         assert r.status_code == 201, r.text
         with api.state.sessions() as s:
-            return set(crud.get_route(s, r.json()["id"])["arcs"])
+            return set(get_route(s, r.json()["id"]).arcs.tolist())
 
     c = request(api, {"way_ids": [way], "mode": "hard_barrier"}).json()
     start = datetime.fromisoformat(c["starts_at"])

@@ -7,15 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.db import make_engine, migrate, session_factory
-from api.hotpath import HotStore, StoreUnavailable
+from store.db import make_engine, migrate, session_factory
+from geo.errors import StoreUnavailable
+from store.hot import HotStore
 
 
 @pytest.fixture
 def store(database_url):
-    import api.models  # noqa: F401 - the tables the store writes to
-    import api.models_passes  # noqa: F401
-
     migrate(database_url)
     engine = make_engine(database_url)
     hot = HotStore(engine)
@@ -63,7 +61,7 @@ def test_rows_waiting_together_are_committed_together(store):
     ids = [f.result(timeout=30) for f in [first, *waiting]]
     assert gate.batches == [1, 100]
     assert len(set(ids)) == 101
-    assert store.query("SELECT count(*) FROM scans") == [(101,)]
+    assert store._query("SELECT count(*) FROM scans") == [(101,)]
 
 
 def test_rows_from_many_threads_all_stored_with_unique_ids(store):
@@ -82,7 +80,7 @@ def test_rows_from_many_threads_all_stored_with_unique_ids(store):
     for t in threads:
         t.join()
     assert len(ids) == len(set(ids)) == 200
-    stored = store.query("SELECT id FROM scans")
+    stored = store._query("SELECT id FROM scans")
     assert sorted(r[0] for r in stored) == sorted(ids)
 
 
@@ -97,7 +95,7 @@ def test_a_bad_row_fails_alone(store):
     assert blocker.result(timeout=30) is None and good.result(timeout=30) is None
     with pytest.raises(StoreUnavailable, match="IntegrityError|UniqueViolation"):
         duplicate.result(timeout=30)
-    assert [r[0] for r in store.query("SELECT id FROM routes ORDER BY id")] == ["route-1", "route-2", "route-3"]
+    assert [r[0] for r in store._query("SELECT id FROM routes ORDER BY id")] == ["route-1", "route-2", "route-3"]
 
 
 def test_close_stores_every_queued_row_and_the_writer_restarts(store):
@@ -111,13 +109,13 @@ def test_close_stores_every_queued_row_and_the_writer_restarts(store):
     closer.join(30)
     assert not closer.is_alive()
     assert all(f.done() and f.exception() is None for f in [first, *queued])
-    assert store.query("SELECT count(*) FROM scans") == [(20,)]
+    assert store._query("SELECT count(*) FROM scans") == [(20,)]
     assert store.insert("scans", _scan(99), returning="id").result(timeout=30) is not None  # started again
-    assert store.query("SELECT count(*) FROM scans") == [(21,)]
+    assert store._query("SELECT count(*) FROM scans") == [(21,)]
 
 
 def test_rows_read_back_through_the_orm_unchanged(store):
-    from api.models_passes import ScanRow
+    from store.models import ScanRow
 
     at = datetime(2026, 11, 26, 9, 15, 30, 654321, tzinfo=UTC)
     scan_id = store.insert("scans", _scan(7, at), returning="id").result(timeout=30)
@@ -129,22 +127,22 @@ def test_rows_read_back_through_the_orm_unchanged(store):
 
 
 def test_user_lookup_honours_revocation_and_expiry_at_once(store):
-    from api import auth
+    from services import users
 
     secret = "s" * 32
     with session_factory(store.engine)() as session:
-        token = auth.add_user(session, "officer", "checkpoint", secret)
-        brief = auth.add_user(session, "brief", "checkpoint", secret,
+        token = users.add_user(session, "officer", "checkpoint", secret)
+        brief = users.add_user(session, "brief", "checkpoint", secret,
                               expires_at=datetime.now(UTC) + timedelta(hours=1))
     now = datetime.now(UTC)
-    user = store.user(auth.hash_token(token, secret), now)
+    user = store.user_by_token_hash(users.hash_token(token, secret), now)
     assert (user.name, user.role) == ("officer", "checkpoint")
-    assert store.user(auth.hash_token(brief, secret), now).name == "brief"
-    assert store.user(auth.hash_token(brief, secret), now + timedelta(hours=2)) is None  # expired
-    assert store.user(auth.hash_token("not a token", secret), now) is None
+    assert store.user_by_token_hash(users.hash_token(brief, secret), now).name == "brief"
+    assert store.user_by_token_hash(users.hash_token(brief, secret), now + timedelta(hours=2)) is None  # expired
+    assert store.user_by_token_hash(users.hash_token("not a token", secret), now) is None
     with session_factory(store.engine)() as session:
-        auth.revoke_user(session, "officer")
-    assert store.user(auth.hash_token(token, secret), now) is None  # the very next lookup
+        users.revoke_user(session, "officer")
+    assert store.user_by_token_hash(users.hash_token(token, secret), now) is None  # the very next lookup
 
 
 def test_reads_survive_a_dropped_connection(store, database_url):
@@ -152,11 +150,11 @@ def test_reads_survive_a_dropped_connection(store, database_url):
         pytest.skip("PostgreSQL only: terminates the server side of the kept read connections")
     from sqlalchemy import create_engine
 
-    assert store.query("SELECT 1") == [(1,)]  # a read connection is now kept
+    assert store._query("SELECT 1") == [(1,)]  # a read connection is now kept
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         killed = conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                       "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
     admin.dispose()
     assert killed
-    assert store.query("SELECT 2") == [(2,)]  # the dead connection was dropped and the read retried
+    assert store._query("SELECT 2") == [(2,)]  # the dead connection was dropped and the read retried

@@ -166,7 +166,6 @@ def test_each_verification_reason(client, auth_headers, fleet):
 
 
 def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, app):
-    from api.routes.passes import keyring
     from passes.crew import CrewMember
 
     p = issue(client, auth_headers, fleet)
@@ -195,7 +194,7 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     claims = make_claims(pass_no="410800777777", plate=p["plate"], enterprise_id=p["enterprise_id"],
                          route_id=p["route_id"], corridor=route["geometry"]["coordinates"], crew=crew,
                          valid_from=now(), valid_until=now() + timedelta(hours=5))
-    token = sign_pass(claims, keyring(state))
+    token = sign_pass(claims, state.keys.ring())
     assert codes(verify(client, auth_headers, token, point)) == ["unknown_pass"]
     # bad checkpoint and `at` are the caller's errors: 422 naming them
     r = client.post("/passes/verify", json={"token": p["token"], "checkpoint": [200, 42]},
@@ -323,7 +322,7 @@ def test_issuance_bad_input(client, auth_headers, fleet):
 
 # -- roles ----------------------------------------------------------------------------------------------
 def test_every_write_needs_its_role(client, auth_headers, fleet, app):
-    from api import auth
+    from services import users
 
     p = issue(client, auth_headers, fleet)
     site = fleet["site"]
@@ -350,8 +349,8 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
     other = add_enterprise(client, auth_headers, name="Other Co")
     state = app.state.baotong
     with state.sessions() as s:
-        foreign = auth.add_user(s, "disp-other", "dispatcher", state.settings.secret_key, enterprise_id=other)
-        own = auth.add_user(s, "disp-own", "dispatcher", state.settings.secret_key, enterprise_id=site)
+        foreign = users.add_user(s, "disp-other", "dispatcher", state.settings.secret_key, enterprise_id=other)
+        own = users.add_user(s, "disp-own", "dispatcher", state.settings.secret_key, enterprise_id=site)
     bad = {"Authorization": f"Bearer {foreign}"}
     assert client.post("/passes", json=pass_body(fleet), headers=bad).status_code == 403
     assert client.get(f"/passes/{p['pass_no']}", headers=bad).status_code == 403
@@ -365,40 +364,35 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
 
 # -- keys --------------------------------------------------------------------------------------------
 def test_key_rotation_keeps_old_passes_verifying(client, auth_headers, fleet, app, monkeypatch, capsys):
-    from api.cli import main
-    from api.config import get_settings
+    from cli.main import main
 
     old = issue(client, auth_headers, fleet)
     point = on_route(client, auth_headers, old)
     settings = app.state.baotong.settings
     monkeypatch.setenv("BAOTONG_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("BAOTONG_KEYS_DIR", str(settings.keys_dir))
-    get_settings.cache_clear()
-    try:
-        assert main(["keys", "rotate"]) == 0
-        capsys.readouterr()
-        new = issue(client, auth_headers, fleet)
-        assert new["kid"] != old["kid"]
-        kids = [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
-        assert kids == [new["kid"], old["kid"]]
-        for p in (old, new):
-            assert verify(client, auth_headers, p["token"], point).json()["verdict"] == "pass"
-        # offline CLI with only the public keys: a JWKS file, and the local ring's public halves
-        jwks = settings.data_dir / "jwks.json"
-        jwks.write_text(client.get("/.well-known/jwks.json").text)
-        lonlat = f"{point[0]},{point[1]}"
-        assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--checkpoint", lonlat,
-                     "--plate", "豫H12345"]) == 0
-        assert '"verdict": "pass"' in capsys.readouterr().out
-        assert main(["pass", "verify", new["token"], "--checkpoint", lonlat]) == 0
-        capsys.readouterr()
-        late = iso(datetime.fromisoformat(old["valid_until"]) + timedelta(hours=1))
-        assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--at", late, "--checkpoint",
-                     ",".join(map(str, FAR_CHECKPOINT))]) == 1
-        out = capsys.readouterr().out
-        assert "expired" in out and "off_corridor" in out
-    finally:
-        get_settings.cache_clear()
+    assert main(["keys", "rotate"]) == 0
+    capsys.readouterr()
+    new = issue(client, auth_headers, fleet)
+    assert new["kid"] != old["kid"]
+    kids = [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
+    assert kids == [new["kid"], old["kid"]]
+    for p in (old, new):
+        assert verify(client, auth_headers, p["token"], point).json()["verdict"] == "pass"
+    # offline CLI with only the public keys: a JWKS file, and the local ring's public halves
+    jwks = settings.data_dir / "jwks.json"
+    jwks.write_text(client.get("/.well-known/jwks.json").text)
+    lonlat = f"{point[0]},{point[1]}"
+    assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--checkpoint", lonlat,
+                 "--plate", "豫H12345"]) == 0
+    assert '"verdict": "pass"' in capsys.readouterr().out
+    assert main(["pass", "verify", new["token"], "--checkpoint", lonlat]) == 0
+    capsys.readouterr()
+    late = iso(datetime.fromisoformat(old["valid_until"]) + timedelta(hours=1))
+    assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--at", late, "--checkpoint",
+                 ",".join(map(str, FAR_CHECKPOINT))]) == 1
+    out = capsys.readouterr().out
+    assert "expired" in out and "off_corridor" in out
     mode = (settings.keys_dir / "keyring.json").stat().st_mode & 0o777
     assert mode == 0o600 and (settings.keys_dir.stat().st_mode & 0o777) == 0o700
 

@@ -91,7 +91,7 @@ def test_bad_plan_requests(client, app, scenario, body, code, needle):
     assert needle in r.text
     from sqlalchemy import func, select
 
-    from api.models_plans import PlanRow
+    from store.models import PlanRow
 
     with app.state.baotong.sessions() as s:
         assert s.scalar(select(func.count()).select_from(PlanRow)) == 0  # nothing stored
@@ -122,11 +122,7 @@ def test_docking_points_stored_and_hooked(client, app, scenario):
     for f in doc["features"]:
         assert not poly.contains(shapely.Point(f["geometry"]["coordinates"]))
     assert client.get(f"/zones/{z['id']}/docking-points").json()["count"] == 2
-    from api.routes.plans import docking_points
-
-    state = app.state.baotong
-    with state.sessions() as s:
-        hook = docking_points(state, s)
+    hook = app.state.baotong.hot.docking_points()
     assert sorted(map(tuple, hook[z["id"]])) == sorted(tuple(f["geometry"]["coordinates"]) for f in doc["features"])
     # a second POST replaces the set
     assert client.post(f"/zones/{z['id']}/docking-points", json={"k": 1}, headers=h).json()["count"] == 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 import shapely
 from shapely.geometry import mapping
 from sqlalchemy import func, select
 
-from api.models import RouteRow, ZoneRow
+from store.models import RouteRow, ZoneRow
 
 # Andorra la Vella (Vial de la Unió) to Canillo: up the CG-2 valley road
 ORIGIN = [1.5343, 42.5078]
@@ -76,10 +78,10 @@ def test_closed_loop_route_through_a_zone_and_zone_changes(app, client, auth_hea
     assert any("do not stop" in w for w in after["warnings"])
     assert "no route avoids" in after["explanation"]
     # stored with the truck's arcs (internal), read back without them
-    from api import crud
+    from store.routes import get_route
 
     with app.state.baotong.sessions() as s:
-        stored = crud.get_route(s, after["id"])
+        stored = get_route(s, after["id"]).to_json()
     assert stored["arcs"] and isinstance(stored["arcs"][0], int)
     got = client.get(f"/routes/{after['id']}")
     assert got.status_code == 200 and got.json()["zones_crossed"] == after["zones_crossed"] and "arcs" not in got.json()
@@ -142,33 +144,34 @@ def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, aut
                        headers=h).status_code == 404
 
 
-def test_planned_docking_point_hook(app, client, auth_headers, monkeypatch):
+def test_planned_docking_point_is_used(app, client, auth_headers):
+    from store.plans import NewDockingPoint, replace_docking_points
+
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
     zid = client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).json()["id"]
     first = plain(client, h)["transshipment"]["destination"]
     leg_line = first["leg"]["geometry"]["coordinates"]
     planned = leg_line[len(leg_line) // 2]
-
-    class Hook:
-        @staticmethod
-        def docking_points(state, session):
-            return {zid: [planned]}
-
-    monkeypatch.setitem(app.state.baotong.caches, "features", [Hook])
+    with app.state.baotong.sessions() as s:  # a planned docking point of the zone, as POST /zones/{id}/docking-points stores it
+        replace_docking_points(s, zid, [NewDockingPoint(planned[0], planned[1], 0, {})], created_by="test",
+                               created_at=datetime.now(UTC))
     got = plain(client, h)["transshipment"]["destination"]
     assert got["planned"] is True
 
 
-def test_closed_arcs_hook_blocks(app, client, auth_headers, monkeypatch):
+def test_approved_closure_of_every_arc_blocks(app, client, auth_headers):
+    from store.db import dumps
+    from store.models import ClosureRow
+
     h = auth_headers("dispatcher")
-    arc_count = app.state.baotong.network.arc_count
-
-    class Hook:
-        @staticmethod
-        def closed_arcs(state, session, at):
-            return np.arange(arc_count)
-
-    monkeypatch.setitem(app.state.baotong.caches, "features", [Hook])
+    net = app.state.baotong.network
+    now = datetime.now(UTC)
+    with app.state.baotong.sessions() as s:  # an approved hard barrier in force on every arc
+        s.add(ClosureRow(id="closure-all", county_code="410821", mode="hard_barrier", direction="both", reason="test",
+                         starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1), status="approved",
+                         decision="needs_provincial_approval", request="{}", arcs=dumps(np.arange(net.arc_count)),
+                         matched="{}", geometry="{}", reasons="[]", network=net.source))
+        s.commit()
     n = count(app, RouteRow)
     r = client.post("/routes", json={"origin": ORIGIN, "destination": DESTINATION}, headers=h)
     assert r.status_code == 422 and "closures" in r.json()["detail"]

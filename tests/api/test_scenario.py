@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api import scenario
-from api.config import PROJECT_ROOT
+from services import scenario
+from services.settings import PROJECT_ROOT
 from routing.router import Router
 
 SCENARIO = PROJECT_ROOT / "data" / "demo_scenario.geojson"
@@ -29,21 +29,21 @@ def test_demo_scenario_has_every_layer_and_snaps():
 
 def test_scenario_loads_only_into_an_empty_database(app):
     state = app.state.baotong
-    from api import crud
     from routing.network import build_network
+    from store import zones
 
     router = Router(build_network("default"), engine="scipy")
     with state.sessions() as s:
         assert scenario.load_if_empty(s, SCENARIO, router) > 10
         assert scenario.load_if_empty(s, SCENARIO, router) == 0
-        assert len(crud.list_zones(s)) == 3
+        assert len(zones.list_zones(s)) == 3
 
 
 def test_scenario_for_another_area_is_skipped(app):
     """The app here serves Andorra; the Helsinki demo scenario must not be loaded (nor fail)."""
-    from api import crud
+    from store import sites, zones
 
     state = app.state.baotong
     with state.sessions() as s:
-        assert scenario.load_if_empty(s, SCENARIO, state.router) == 0
-        assert crud.list_sites(s) == [] and crud.list_zones(s) == []
+        assert scenario.load_if_empty(s, SCENARIO, state.road_router) == 0
+        assert sites.list_sites(s) == [] and zones.list_zones(s) == []

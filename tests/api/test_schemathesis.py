@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from api.auth import ROLES
+from services.users import ROLES
 from tests.api.conftest import make_settings, tokens_for
 
 #: Examples per operation; each is sent with one identity, cycling through no token and every role,

@@ -7,7 +7,7 @@ import re
 
 from fastapi.routing import APIRoute
 
-from api.auth import ROLES
+from services.users import ROLES
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: Writes that are open by design: none.  (POST /passes/verify needs the checkpoint role.)

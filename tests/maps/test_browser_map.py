@@ -7,7 +7,9 @@ from shapely.geometry import Point, box
 
 from geo.sites import Site
 from geo.zones import Zone
-from maps.views import MapLayer, RouteView, city_map
+from maps.views import LegView, MapLayer, RouteView, ZoneCrossingView, city_map
+from services.layers import route_view
+from services.routes import record_of_plan
 from tests.browser import STATIC_DIR, require_vendor_assets, serve_directory
 
 pytestmark = pytest.mark.browser
@@ -36,23 +38,23 @@ def scenario(andorra_router):
         Site(id="s6", kind="candidate_station", name="Candidate 1", geometry=Point(1.59, 42.55)),
         Site(id="s7", kind="demand", name="Clinic", geometry=Point(1.60, 42.56)),
     ]
-    crossing = RouteView.from_dict({
-        "id": "r-42", "length_m": 4200.0, "travel_time_s": 360.0, "warnings": ["do not stop in z1"],
-        "legs": [
-            {"kind": "origin", "coordinates": [[1.50, 42.50], [1.51, 42.505]], "length_m": 900, "travel_time_s": 90},
-            {"kind": "transit", "coordinates": [[1.51, 42.505], [1.53, 42.51]], "length_m": 1800, "travel_time_s": 120},
-            {"kind": "inside", "coordinates": [[1.53, 42.51], [1.54, 42.515]], "length_m": 800, "travel_time_s": 80},
-            {"kind": "destination", "coordinates": [[1.54, 42.515], [1.55, 42.52]], "length_m": 700, "travel_time_s": 70},
-        ],
-        "zones_crossed": [{"zone_id": "z1", "risk": "sealed", "entry": [1.53, 42.51], "exit": [1.54, 42.515],
-                           "time_inside_s": 80.0}],
-    })
+    crossing = RouteView(
+        id="r-42", length_m=4200.0, travel_time_s=360.0, warnings=("do not stop in z1",),
+        legs=(
+            LegView("origin", ((1.50, 42.50), (1.51, 42.505)), length_m=900, travel_time_s=90),
+            LegView("transit", ((1.51, 42.505), (1.53, 42.51)), length_m=1800, travel_time_s=120),
+            LegView("inside", ((1.53, 42.51), (1.54, 42.515)), length_m=800, travel_time_s=80),
+            LegView("destination", ((1.54, 42.515), (1.55, 42.52)), length_m=700, travel_time_s=70),
+        ),
+        zones_crossed=(ZoneCrossingView(zone_id="z1", risk="sealed", entry=(1.53, 42.51), exit=(1.54, 42.515),
+                                        time_inside_s=80.0),),
+    )
     closures = MapLayer("closures", [
         {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[1.52, 42.50], [1.53, 42.51]]},
          "properties": {"mode": "checkpoint"}},
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.55, 42.52]}, "properties": {"mode": "hard_barrier"}},
     ], style={"color": "#000000", "weight": 5}, popup_fields=["mode"])
-    routes = [plan, crossing]
+    routes = [route_view(record_of_plan(plan, route_id="plan")), crossing]
     # SVG paths: one per zone, per polygon premises, per route leg, per entry/exit point, per extra feature
     paths = (len(zones) + sum(not isinstance(s.geometry, Point) for s in sites)
              + sum(len(r.legs) for r in routes) + 2 + len(closures.features))

@@ -20,13 +20,16 @@ from maps.views import (
     SITE_LAYER_NAMES,
     ZONE_LAYER_NAMES,
     Legend,
+    LegView,
     MapLayer,
     RouteView,
     SafeGeoJsonPopup,
-    as_route_view,
+    ZoneCrossingView,
     city_map,
     route_map,
 )
+from services.layers import route_view
+from services.routes import record_of_plan
 
 BBOX = (1.4197, 42.4358, 1.7378, 42.6330)  # Andorra (left, bottom, right, top)
 URL = re.compile(r"https?://[^\s\"'<>()\\]+")
@@ -68,6 +71,12 @@ def plan(andorra_router):
 
 
 @pytest.fixture(scope="module")
+def plan_view(plan) -> RouteView:
+    """The plan as the service layer hands it to a map."""
+    return route_view(record_of_plan(plan, route_id="plan"))
+
+
+@pytest.fixture(scope="module")
 def zones(plan) -> list[Zone]:
     lon, lat = plan.coordinates[len(plan.coordinates) // 2]
     return [
@@ -96,21 +105,21 @@ def sites() -> list[Site]:
 
 @pytest.fixture(scope="module")
 def crossing_route() -> RouteView:
-    """A stored JSON route with every leg kind and one zone crossed."""
-    return RouteView.from_dict({
-        "id": "r-42",
-        "length_m": 4200.0,
-        "travel_time_s": 360.0,
-        "warnings": ["passes through sealed zone z-sealed: do not stop"],
-        "legs": [
-            {"kind": "origin", "coordinates": [[1.50, 42.50], [1.51, 42.505]], "length_m": 900, "travel_time_s": 90},
-            {"kind": "transit", "coordinates": [[1.51, 42.505], [1.53, 42.51]], "length_m": 1800, "travel_time_s": 120},
-            {"kind": "inside", "coordinates": [[1.53, 42.51], [1.54, 42.515]], "length_m": 800, "travel_time_s": 80},
-            {"kind": "destination", "coordinates": [[1.54, 42.515], [1.55, 42.52]], "length_m": 700, "travel_time_s": 70},
-        ],
-        "zones_crossed": [{"zone_id": "z-sealed", "risk": "sealed", "entry": [1.53, 42.51], "exit": [1.54, 42.515],
-                           "time_inside_s": 80.0}],
-    })
+    """A route with every leg kind and one zone crossed."""
+    return RouteView(
+        id="r-42",
+        length_m=4200.0,
+        travel_time_s=360.0,
+        warnings=("passes through sealed zone z-sealed: do not stop",),
+        legs=(
+            LegView("origin", ((1.50, 42.50), (1.51, 42.505)), length_m=900, travel_time_s=90),
+            LegView("transit", ((1.51, 42.505), (1.53, 42.51)), length_m=1800, travel_time_s=120),
+            LegView("inside", ((1.53, 42.51), (1.54, 42.515)), length_m=800, travel_time_s=80),
+            LegView("destination", ((1.54, 42.515), (1.55, 42.52)), length_m=700, travel_time_s=70),
+        ),
+        zones_crossed=(ZoneCrossingView(zone_id="z-sealed", risk="sealed", entry=(1.53, 42.51), exit=(1.54, 42.515),
+                                        time_inside_s=80.0),),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +138,9 @@ def closures_layer() -> MapLayer:
 
 
 @pytest.fixture(scope="module")
-def full_map(zones, sites, plan, crossing_route, closures_layer) -> folium.Map:
-    return city_map(bbox=BBOX, zones=zones, sites=sites, routes=[plan, crossing_route], extra_layers=[closures_layer])
+def full_map(zones, sites, plan_view, crossing_route, closures_layer) -> folium.Map:
+    return city_map(bbox=BBOX, zones=zones, sites=sites, routes=[plan_view, crossing_route],
+                    extra_layers=[closures_layer])
 
 
 # -- layers and bounds ---------------------------------------------------------------------
@@ -277,25 +287,18 @@ def test_zone_entry_and_exit_markers(full_map):
         assert fact in text
 
 
-def test_route_plan_is_route_shaped(plan):
-    view = as_route_view(plan)
-    assert view.id is None and view.zones_crossed == ()
-    assert [leg.kind for leg in view.legs] == [leg.kind for leg in plan.legs]
-    assert view.legs[0].coordinates[0] == tuple(plan.legs[0].coordinates[0])
-
-
 @pytest.mark.parametrize("bad", [
-    {"legs": []},
-    {"legs": [{"kind": "transit", "coordinates": [[1.5, 42.5]]}]},
-    {"legs": [{"kind": "transit", "coordinates": [[42.5, 191.0], [1.5, 42.5]]}]},
+    lambda: RouteView(legs=(), length_m=0.0, travel_time_s=0.0),
+    lambda: LegView("transit", ((1.5, 42.5),)),
+    lambda: LegView("transit", ((42.5, 191.0), (1.5, 42.5))),
 ])
-def test_route_view_from_dict_refuses_bad_routes(bad):
+def test_route_views_refuse_bad_routes(bad):
     with pytest.raises(ValueError, match="legs|coordinates"):
-        RouteView.from_dict(bad)
+        bad()
 
 
-def test_route_map_fits_the_route(plan, zones):
-    m = route_map(plan, zones=zones)
+def test_route_map_fits_the_route(plan, plan_view, zones):
+    m = route_map(plan_view, zones=zones)
     (fit,) = of_type(m, FitBounds)
     (south, west), (north, east) = fit.bounds
     lons = [c[0] for c in plan.coordinates]
@@ -364,9 +367,9 @@ def test_folium_class_defaults_are_untouched(full_map):
     assert any(url.startswith("https://") for _, url in folium.Map.default_js)
 
 
-def test_user_text_is_escaped(plan):
+def test_user_text_is_escaped(plan_view):
     zone = Zone(id="z-x", name="<img src=x onerror=alert(1)>", risk="sealed", geometry=box(1.5, 42.5, 1.51, 42.51))
     site = Site(id="s-x", kind="demand", name="`${alert(2)}`<script>", geometry=Point(1.5, 42.5))
-    html = rendered(city_map(bbox=BBOX, zones=[zone], sites=[site], routes=[plan]))
+    html = rendered(city_map(bbox=BBOX, zones=[zone], sites=[site], routes=[plan_view]))
     assert "<script>`" not in html and "${alert(2)}" not in html and "`${" not in html
     assert "textContent" in html  # zone names reach the popup as text, never as HTML

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from geo.errors import InvalidInputError
-from passes.crew import CrewMember, Vehicle, stale_reasons, test_fresh
+from passes.crew import CrewMember, RegisteredVehicle, stale_reasons, test_fresh
 from passes.policy import PassPolicy
 
 T = datetime(2022, 4, 20, 8, 0, tzinfo=timezone.utc)
@@ -69,11 +69,11 @@ def test_crew_field_errors():
 
 
 def test_vehicle():
-    v = Vehicle("豫H12345", "ent-1", "contracted", height_m=4.0)
+    v = RegisteredVehicle("豫H12345", "ent-1", "contracted", height_m=4.0)
     assert v.plate == "豫H·12345"
     with pytest.raises(InvalidInputError, match="ownership.*'leased'"):
-        Vehicle("豫H12345", "ent-1", "leased")
+        RegisteredVehicle("豫H12345", "ent-1", "leased")
     with pytest.raises(InvalidInputError, match="height_m"):
-        Vehicle("豫H12345", "ent-1", height_m=-1)
+        RegisteredVehicle("豫H12345", "ent-1", height_m=-1)
     with pytest.raises(InvalidInputError, match="plate"):
-        Vehicle("豫H1234", "ent-1")
+        RegisteredVehicle("豫H1234", "ent-1")

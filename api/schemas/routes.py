@@ -1,0 +1,76 @@
+"""Schemas of closed-loop truck routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import Crs, IsoDateTime, LonLat
+
+
+class VehicleIn(BaseModel):
+    """A truck's dimensions (each optional, 0 < value < 100, as ``routing.router.Vehicle`` checks)."""
+
+    height_m: float | None = Field(default=None, gt=0, lt=100)
+    weight_t: float | None = Field(default=None, gt=0, lt=100)
+    width_m: float | None = Field(default=None, gt=0, lt=100)
+
+
+class RouteCreate(BaseModel):
+    """A closed-loop truck trip; ``origin``/``destination`` may be omitted when a site id names them."""
+
+    origin: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
+    destination: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
+    waypoints: list[LonLat] = Field(default_factory=list, max_length=25,
+                                    description="intermediate stops [[lon, lat], ...]; never inside a sealed/controlled zone")
+    departure: IsoDateTime | None = Field(default=None, description="zones active at this time apply (default now)")
+    vehicle: VehicleIn | None = None
+    max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0,
+                                           description="accept a zone-avoiding route up to this x the fastest (1.3)")
+    destination_site_id: str | None = Field(default=None, description="a site; a whitelist enterprise inside a sealed "
+                                            "zone makes the trip a closed-loop point-to-point delivery")
+    origin_site_id: str | None = None
+    crs: Crs = "wgs84"
+
+
+class LegPublic(BaseModel):
+    kind: str = Field(description="origin, transit, destination, or inside (the inside vehicle of a transshipment)")
+    length_m: float
+    travel_time_s: float
+    geometry: dict
+    coordinates: list[LonLat] = Field(default_factory=list)
+    note: str | None = None
+
+
+class ZoneCrossingPublic(BaseModel):
+    zone_id: str
+    name: str | None = None
+    risk: str
+    entry: LonLat | None = None
+    exit: LonLat | None = None
+    time_inside_s: float
+    length_inside_m: float | None = None
+
+
+class RoutePublic(BaseModel):
+    id: str
+    created_at: datetime | None = None
+    origin: LonLat
+    destination: LonLat
+    snapped_origin: LonLat
+    snapped_destination: LonLat
+    departure: datetime | None = None
+    length_m: float
+    travel_time_s: float
+    geometry: dict
+    legs: list[LegPublic]
+    zones_crossed: list[ZoneCrossingPublic] = Field(default_factory=list)
+    transshipment: dict | None = Field(default=None, description="keyed by end (`origin`/`destination`): zone, "
+                                       "`docking_point` [lon, lat], `planned`, the inside vehicle's leg")
+    warnings: list[str] = Field(default_factory=list)
+    explanation: str | None = None
+    choice: str | None = Field(default=None, description="free, avoid, min_inside or inside")
+    closed_loop_delivery: bool = False
+    time_inside_s: float = 0.0
+    stops: list[LonLat] = Field(default_factory=list, description="where the truck stops, in order")

@@ -1,0 +1,43 @@
+"""Schemas of sites: hubs, enterprises, candidate stations, demand points (GeoJSON Features)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Crs, Geometry
+
+
+class SiteProperties(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    kind: Literal["hub_rail", "hub_coach", "hub_logistics", "enterprise", "candidate_station", "demand"]
+    name: str | None = Field(default=None, max_length=200)
+    whitelist: bool = False
+    sector: str | None = Field(default=None, max_length=100)
+    weight: float = Field(default=1.0, ge=0, le=1e9)
+    radius_m: float | None = Field(default=None, gt=0, le=10_000)
+    county_code: str | None = Field(default=None, max_length=12)
+
+
+class SiteCreate(BaseModel):
+    """A GeoJSON Feature whose geometry is a Point or a Polygon (premises)."""
+
+    type: Literal["Feature"] = "Feature"
+    geometry: Geometry
+    properties: SiteProperties
+    crs: Crs = "wgs84"
+
+
+class SitePublic(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: dict
+    properties: dict
+    snapped: dict | None = Field(default=None, description="where the site meets the truck network")
+
+
+class SitesPublic(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[SitePublic]
+    count: int

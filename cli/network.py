@@ -1,0 +1,51 @@
+"""``baotong network build``: build and cache a truck network and its contraction hierarchy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from cli.common import settings_from
+from routing.engine import make_engine
+from routing.network import load_or_build
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    net = subparsers.add_parser("network", help="road networks").add_subparsers(dest="network_command", required=True)
+    b = net.add_parser("build", help="build and cache a truck network")
+    g = b.add_mutually_exclusive_group()
+    g.add_argument("--pbf", help="an .osm.pbf file (read with pyrosm)")
+    g.add_argument("--osm", help="an .osm / .osm.xml file (read with osmnx)")
+    g.add_argument("--place", help="a place name, downloaded with osmnx (needs the internet)")
+    g.add_argument("--bbox", help="LEFT,BOTTOM,RIGHT,TOP in degrees, downloaded with osmnx")
+    b.add_argument("--rebuild", action="store_true", help="ignore the cache")
+    b.set_defaults(func=build)
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (stdout carries the JSON summary)."""
+    print(f"[baotong] {message}", file=sys.stderr, flush=True)
+
+
+def build(args: argparse.Namespace) -> int:
+    if args.pbf:
+        source = args.pbf
+    elif args.osm:
+        source = args.osm
+    elif args.place:
+        source = f"place:{args.place}"
+    elif args.bbox:
+        source = f"bbox:{args.bbox}"
+    else:
+        source = "default"
+    settings = settings_from()
+    assert settings.cache_dir is not None  # derived by Settings
+    started = time.perf_counter()
+    net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
+    progress("preparing the contraction hierarchy")
+    make_engine(settings.engine, net, topology_dir=folder)
+    print(json.dumps({**net.summary(), "cache": str(folder), "seconds": round(time.perf_counter() - started, 2)},
+                     indent=2))
+    return 0

@@ -1,0 +1,101 @@
+"""What every use case of one process shares: settings, the road router, the database, the caches.
+
+:meth:`AppContext.open` builds it once from :class:`~services.settings.Settings` (the app factory
+and the CLI commands alike); the use cases in :mod:`services` take it as their first argument.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from passes.policy import PassPolicy
+from routing.closures import Rule, load_rules
+from routing.network import RoadNetwork, load_or_build
+from routing.router import Router
+from services.caches import ClosureArcCache, CorridorCache, GateCache, ZoneCache
+from services.settings import Settings
+from store.db import make_engine, migrate, session_factory
+from store.hot import HotStore
+from store.keys import KeyStore
+
+logger = logging.getLogger(__name__)
+
+
+def load_road_router(settings: Settings) -> Router:
+    """Load (or build and cache on disk) the configured network and its router.
+
+    Raises
+    ------
+    NetworkSourceError
+        If the network source cannot be read.
+    """
+    assert settings.cache_dir is not None  # derived by Settings
+    started = time.perf_counter()
+    net, folder = load_or_build(settings.network, Path(settings.cache_dir))
+    road_router = Router(net, engine=settings.engine, cache_dir=folder, max_snap_m=settings.max_snap_m)
+    logger.info("network ready: %s nodes, %s arcs, engine %s, in %.1f s", f"{net.node_count:,}",
+                f"{net.arc_count:,}", settings.engine, time.perf_counter() - started)
+    return road_router
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    """Migrate the configured database to the newest schema and connect: ``(engine, sessions)``."""
+    assert settings.database_url is not None  # derived by Settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    db_engine = make_engine(settings.database_url)
+    return db_engine, session_factory(db_engine)
+
+
+@dataclass
+class AppContext:
+    """The shared state of one process (one road router, one database engine, one set of caches)."""
+
+    settings: Settings
+    road_router: Router
+    db_engine: Engine
+    sessions: sessionmaker[Session]
+    hot: HotStore
+    pass_policy: PassPolicy
+    closure_rules: Mapping[tuple[str, str], Rule]
+    keys: KeyStore
+    zone_cache: ZoneCache = field(default_factory=ZoneCache)
+    closure_arc_cache: ClosureArcCache = field(default_factory=ClosureArcCache)
+    corridor_cache: CorridorCache = field(default_factory=CorridorCache)
+    gate_cache: GateCache = field(default_factory=GateCache)
+    started_at: float = field(default_factory=time.time)
+
+    @classmethod
+    def open(cls, settings: Settings, *, road_router: Router | None = None) -> AppContext:
+        """Migrate the database to the newest schema, connect, and load the network (unless given).
+
+        Raises
+        ------
+        NetworkSourceError
+            If the network source cannot be read.
+        InvalidInputError
+            If the closure rules file is invalid.
+        """
+        assert settings.keys_dir is not None  # derived by Settings
+        db_engine, sessions = open_database(settings)
+        policy = settings.pass_policy()
+        return cls(settings=settings, road_router=road_router or load_road_router(settings), db_engine=db_engine,
+                   sessions=sessions, hot=HotStore(db_engine), pass_policy=policy,
+                   closure_rules=load_rules(settings.closure_rules),
+                   keys=KeyStore(settings.keys_dir, max_lifetime=policy.max_lifetime))
+
+    @property
+    def network(self) -> RoadNetwork:
+        return self.road_router.network
+
+    def close(self) -> None:
+        """Store every queued row, then close the database connections."""
+        self.hot.close()
+        self.db_engine.dispose()

@@ -1,0 +1,526 @@
+"""Vehicle passes: the whitelist fleet (vehicles, crew, the fuse), issuing signed passes, checkpoint
+verification, revocation, and the signing keys.
+
+Who may do what (the API checks the role; these functions check the enterprise binding):
+
+* vehicles and crew of an enterprise: a planner, or a dispatcher acting for that enterprise;
+* issuing: a dispatcher bound to an enterprise issues only for it; one with no binding is a
+  bureau dispatcher and may issue for any enterprise;
+* reading a pass: planner, checkpoint, or a dispatcher of that enterprise.
+
+Issuance computes the closed-loop route with :func:`services.routes.plan_route`, checks every
+rule (:func:`passes.issue.check_issuance`) and refuses with every reason.  The pass number is the
+issuer's admin code plus a serial taken in the same transaction as the pass insert
+(:func:`store.passes.add_pass`), so serials are unique and consecutive per issuer across threads
+and worker processes.  The pass corridor is the route's own unrounded geometry.
+
+Verification answers ``pass``/``stop`` with every reason; the scan is stored by the group-commit
+writer before the answer goes out.  A plate typed in a wrong format is a ``stop`` with reason
+``plate_invalid`` (not an error): the officer sees it with the other reasons.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from geo.errors import ConflictError, InvalidInputError, NoRouteError, NotFoundError, PassRejected, PermissionDeniedError
+from geo.projection import check_lon_lat, to_wgs84
+from geo.sites import Site
+from passes.crew import CrewMember, RegisteredVehicle, require_aware
+from passes.issue import check_issuance, issuance_warnings, parse_pass_number, pass_number
+from passes.keys import PublicKeySet
+from passes.plates import is_out_of_province
+from passes.qr import QRInfo, qr_info, qr_png, qr_svg
+from passes.token import make_claims, sign_pass
+from passes.verify import PassStatus, StatusLookup, Verdict, verify_offline, verify_online
+from routing.router import Vehicle
+from services.context import AppContext
+from services.routes import RouteRequest, plan_route
+from services.settings import Settings
+from store import keys as key_store
+from store import passes as store
+from store import routes as route_store
+from store import sites
+from store.db import aware, dumps, new_id, utcnow
+from store.models import CrewRow, PassRow, RouteRow, ScanRow, VehicleRow
+from store.routes import RouteRecord
+from store.users import Principal
+
+logger = logging.getLogger(__name__)
+
+
+def _utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC)
+
+
+def _aware(value: datetime | None) -> datetime:
+    at = aware(value)
+    assert at is not None  # a NOT NULL column
+    return at
+
+
+def act_for(user: Principal, enterprise_id: str) -> None:
+    """Planners and bureau dispatchers act for any enterprise; a bound dispatcher only for its own.
+
+    Raises
+    ------
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    """
+    if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
+        raise PermissionDeniedError(f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, "
+                                    f"not {enterprise_id!r}")
+
+
+def enterprise(session: Session, site_id: str) -> Site:
+    """The enterprise site ``site_id``.
+
+    Raises
+    ------
+    NotFoundError
+        An unknown site.
+    InvalidInputError
+        A site of another kind.
+    """
+    site = sites.get_site(session, site_id)
+    if site.kind != "enterprise":
+        raise InvalidInputError(f"site {site_id!r} is a {site.kind!r}; expected an enterprise")
+    return site
+
+
+# -- vehicles and crew ---------------------------------------------------------------------------------
+def vehicle_json(row: VehicleRow) -> dict[str, Any]:
+    return {"id": row.id, "enterprise_id": row.enterprise_id, "plate": row.plate, "ownership": row.ownership,
+            "out_of_province": row.out_of_province, "height_m": row.height_m, "weight_t": row.weight_t,
+            "width_m": row.width_m, "created_at": aware(row.created_at)}
+
+
+def crew_json(row: CrewRow) -> dict[str, Any]:
+    return {"id": row.id, "enterprise_id": row.enterprise_id, "name": row.name, "id_last4": row.id_last4,
+            "role": row.role, "tested_at": aware(row.tested_at), "mobile_role": row.mobile_role,
+            "created_at": aware(row.created_at)}
+
+
+def add_vehicle(ctx: AppContext, session: Session, site_id: str, *, plate: str, ownership: str,
+                out_of_province: bool | None, height_m: float | None, weight_t: float | None,
+                width_m: float | None, user: Principal) -> dict[str, Any]:
+    """Register a vehicle (own or contracted) of a whitelist enterprise; the plate is validated and normalised.
+
+    Raises
+    ------
+    PermissionDeniedError, NotFoundError, InvalidInputError
+        See :func:`act_for`, :func:`enterprise`; a bad plate or dimension.
+    ConflictError
+        The plate is registered for this enterprise already.
+    """
+    act_for(user, site_id)
+    enterprise(session, site_id)
+    vehicle = RegisteredVehicle(plate=plate, enterprise_id=site_id, ownership=ownership,
+                                out_of_province=bool(out_of_province), height_m=height_m, weight_t=weight_t,
+                                width_m=width_m)
+    outside = out_of_province if out_of_province is not None else is_out_of_province(vehicle.plate,
+                                                                                       ctx.settings.admin_code)
+    exists = store.vehicle_by_plate(session, site_id, vehicle.plate)
+    if exists is not None:
+        raise ConflictError(f"plate {vehicle.plate!r} is already registered for {site_id!r} as {exists.id!r}")
+    row = VehicleRow(id=new_id("veh"), enterprise_id=site_id, plate=vehicle.plate, ownership=vehicle.ownership,
+                     out_of_province=outside, height_m=vehicle.height_m, weight_t=vehicle.weight_t,
+                     width_m=vehicle.width_m, created_at=utcnow(), created_by=user.name)
+    return vehicle_json(store.add_vehicle(session, row))
+
+
+def list_vehicles(session: Session, site_id: str, *, user: Principal) -> list[dict[str, Any]]:
+    act_for(user, site_id)
+    enterprise(session, site_id)
+    return [vehicle_json(r) for r in store.list_vehicles(session, site_id)]
+
+
+def add_crew(session: Session, site_id: str, *, name: str, id_last4: str, role: str, tested_at: datetime,
+             mobile_role: bool, user: Principal) -> dict[str, Any]:
+    """Register a driver or crew member with the time of their latest negative nucleic-acid test."""
+    act_for(user, site_id)
+    enterprise(session, site_id)
+    member = CrewMember(name=name, id_last4=id_last4, role=role, tested_at=tested_at, mobile_role=mobile_role)
+    row = CrewRow(id=new_id("crew"), enterprise_id=site_id, name=member.name, id_last4=member.id_last4,
+                  role=member.role, tested_at=_utc(member.tested_at), mobile_role=member.mobile_role,
+                  created_at=utcnow(), created_by=user.name)
+    return crew_json(store.add_crew(session, row))
+
+
+def list_crew(session: Session, site_id: str, *, user: Principal) -> list[dict[str, Any]]:
+    act_for(user, site_id)
+    enterprise(session, site_id)
+    return [crew_json(r) for r in store.list_crew(session, site_id)]
+
+
+def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Principal) -> dict[str, Any]:
+    """Remove an enterprise from the whitelist (熔断); its passes answer ``stop`` at once.
+
+    Raises
+    ------
+    ConflictError
+        The enterprise is not on the whitelist.
+    """
+    site = enterprise(session, site_id)
+    if not site.whitelist:
+        raise ConflictError(f"enterprise {site_id!r} is not on the whitelist (already fused or never listed)")
+    now = utcnow()
+    affected = store.fuse_enterprise(session, site_id, reason=reason, fused_by=user.name, at=now)
+    logger.info("fused enterprise %s by %s: %d live passes stop", site_id, user.name, len(affected))
+    return {"site_id": site_id, "whitelist": False, "reason": reason, "fused_at": now, "fused_by": user.name,
+            "affected_passes": affected}
+
+
+# -- issuance -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PassRequest:
+    """One vehicle, its crew, one route, one validity window (see ``PassCreate``)."""
+
+    enterprise_id: str
+    crew_ids: Sequence[str]
+    cargo: str
+    valid_until: datetime
+    vehicle_id: str | None = None
+    plate: str | None = None
+    origin: Sequence[float] | None = None
+    destination: Sequence[float] | None = None
+    origin_site_id: str | None = None
+    destination_site_id: str | None = None
+    waypoints: Sequence[Sequence[float]] = ()
+    valid_from: datetime | None = None
+    departure: datetime | None = None
+    max_detour_ratio: float | None = None
+    crs: str = "wgs84"
+
+
+def _vehicle_of(session: Session, request: PassRequest) -> VehicleRow:
+    if request.vehicle_id is not None:
+        row = store.get_vehicle(session, request.vehicle_id)
+        if row is None or row.enterprise_id != request.enterprise_id:
+            raise InvalidInputError(f"`vehicle_id` was {request.vehicle_id!r}; no such vehicle registered for "
+                                    f"enterprise {request.enterprise_id!r} (POST /sites/{{id}}/vehicles first)")
+        return row
+    if request.plate is None:
+        raise InvalidInputError("give `vehicle_id` or `plate` of a vehicle registered for the enterprise")
+    plate = RegisteredVehicle(plate=request.plate, enterprise_id=request.enterprise_id).plate
+    found = store.vehicle_by_plate(session, request.enterprise_id, plate)
+    if found is None:
+        raise InvalidInputError(f"`plate` was {request.plate!r}; no vehicle with plate {plate} is registered for "
+                                f"enterprise {request.enterprise_id!r}")
+    return found
+
+
+def _crew_of(session: Session, request: PassRequest) -> list[CrewRow]:
+    if len(set(request.crew_ids)) != len(request.crew_ids):
+        raise InvalidInputError(f"`crew_ids` was {list(request.crew_ids)!r}; a member is listed twice")
+    rows = []
+    for i, cid in enumerate(request.crew_ids):
+        row = store.get_crew(session, cid)
+        if row is None or row.enterprise_id != request.enterprise_id:
+            raise InvalidInputError(f"`crew_ids[{i}]` was {cid!r}; no such crew member registered for enterprise "
+                                    f"{request.enterprise_id!r}")
+        rows.append(row)
+    return rows
+
+
+def pass_status(row: PassRow, whitelisted: bool, now: datetime) -> str:
+    """``revoked``, ``fused``, ``not_yet_valid``, ``expired`` or ``valid``."""
+    if row.revoked_at is not None:
+        return "revoked"
+    if not whitelisted:
+        return "fused"
+    if now < _aware(row.valid_from):
+        return "not_yet_valid"
+    if now >= _aware(row.valid_until):
+        return "expired"
+    return "valid"
+
+
+def pass_json(session: Session, row: PassRow) -> dict[str, Any]:
+    """A pass with its token, status and warnings (the ``PassPublic`` shape, without its URLs)."""
+    return {
+        "pass_no": row.pass_no, "enterprise_id": row.enterprise_id, "vehicle_id": row.vehicle_id, "plate": row.plate,
+        "crew": json.loads(row.crew), "cargo": row.cargo, "route_id": row.route_id, "origin": json.loads(row.origin),
+        "destination": json.loads(row.destination), "departure": aware(row.departure),
+        "valid_from": aware(row.valid_from), "valid_until": aware(row.valid_until), "issued_at": aware(row.issued_at),
+        "kid": row.kid, "token": row.token, "warnings": json.loads(row.warnings),
+        "status": pass_status(row, store.enterprise_whitelisted(session, row.enterprise_id), utcnow()),
+        "revoked_at": aware(row.revoked_at), "revoke_reason": row.revoke_reason,
+    }
+
+
+def issue_pass(ctx: AppContext, session: Session, request: PassRequest, *, user: Principal) -> dict[str, Any]:
+    """Issue a signed vehicle pass: one vehicle, its crew, one closed-loop route, one validity window.
+
+    Raises
+    ------
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    NotFoundError, InvalidInputError
+        An unknown enterprise, vehicle or crew member; bad points.
+    PassRejected
+        With every reason: the enterprise is off the whitelist, a crew test is stale at
+        departure (48 h, 24 h for mobile roles), the window is bad, or no legal route exists.
+    KeyStoreError
+        The signing keys are unsafe or damaged (a deployment fault).
+    """
+    act_for(user, request.enterprise_id)
+    policy = ctx.pass_policy
+    site = enterprise(session, request.enterprise_id)
+    vehicle = _vehicle_of(session, request)
+    crew_rows = _crew_of(session, request)
+    crew = [CrewMember(r.name, r.id_last4, r.role, _aware(r.tested_at), r.mobile_role) for r in crew_rows]
+    now = utcnow().replace(microsecond=0)
+    valid_from = require_aware(request.valid_from, "valid_from") if request.valid_from is not None else now
+    valid_until = require_aware(request.valid_until, "valid_until")
+    departure = require_aware(request.departure, "departure") if request.departure is not None else valid_from
+    planned: RouteRecord | None = None
+    route_error = None
+    dimensions = (vehicle.height_m, vehicle.weight_t, vehicle.width_m)
+    try:
+        planned = plan_route(ctx, session, RouteRequest(
+            origin=request.origin, destination=request.destination, origin_site_id=request.origin_site_id,
+            destination_site_id=request.destination_site_id, waypoints=request.waypoints, departure=departure,
+            vehicle=Vehicle(*dimensions) if any(dimensions) else None, max_detour_ratio=request.max_detour_ratio,
+            crs=request.crs))
+    except NoRouteError as err:
+        route_error = str(err)
+    reasons = check_issuance(bool(site.whitelist), crew, departure, valid_from, valid_until, planned is not None,
+                             policy=policy, now=now, route_error=route_error)
+    if reasons or planned is None:
+        raise PassRejected(reasons)
+    route = planned
+    corridor = route.coordinates.tolist()  # the route's own geometry, unrounded
+    warnings = issuance_warnings(crew, valid_until, policy=policy) + list(route.warnings)
+    ring = ctx.keys.ring()
+    crew_facts = [{"id": r.id, "name": r.name, "id_last4": r.id_last4, "role": r.role,
+                   "tested_at": _aware(r.tested_at).isoformat(), "mobile_role": r.mobile_role} for r in crew_rows]
+
+    def build(serial: int) -> tuple[PassRow, RouteRow]:
+        pass_no = pass_number(policy.admin_code, serial)
+        claims = make_claims(pass_no=pass_no, plate=vehicle.plate, enterprise_id=site.id, route_id=route.id,
+                             corridor=corridor, crew=crew, valid_from=valid_from, valid_until=valid_until,
+                             issued_at=now, origin=list(route.origin), destination=list(route.destination))
+        token = sign_pass(claims, ring)
+        row = PassRow(
+            pass_no=pass_no, admin_code=policy.admin_code, serial=serial, enterprise_id=site.id,
+            vehicle_id=vehicle.id, plate=vehicle.plate, crew=dumps(crew_facts), cargo=request.cargo,
+            route_id=route.id, origin=dumps(list(claims.origin)), destination=dumps(list(claims.destination)),
+            corridor=dumps(corridor), departure=_utc(departure), valid_from=_utc(valid_from),
+            valid_until=_utc(valid_until), issued_at=now, kid=ring.active_kid, token=token, warnings=dumps(warnings),
+            created_by=user.name)
+        return row, route_store.route_row(route, created_at=now, created_by=user.name)
+
+    row = store.add_pass(session, policy.admin_code, build)
+    logger.info("issued pass %s for %s (%s) by %s, route %s, %d characters", row.pass_no, vehicle.plate, site.id,
+                user.name, route.id, len(row.token))
+    return pass_json(session, row)
+
+
+# -- reading ------------------------------------------------------------------------------------------------
+def _pass_row(session: Session, pass_no: str) -> PassRow:
+    parse_pass_number(pass_no)  # 422 naming a malformed number
+    row = store.get_pass_row(session, pass_no)
+    if row is None:
+        raise NotFoundError(f"no pass with number {pass_no!r}")
+    return row
+
+
+def readable_pass(session: Session, pass_no: str, *, user: Principal) -> PassRow:
+    """The pass ``pass_no`` if ``user`` may read it.
+
+    Raises
+    ------
+    InvalidInputError
+        A malformed pass number.
+    NotFoundError
+        No such pass.
+    PermissionDeniedError
+        A dispatcher of another enterprise.
+    """
+    row = _pass_row(session, pass_no)
+    act_for(user, row.enterprise_id)
+    return row
+
+
+def get_pass(session: Session, pass_no: str, *, user: Principal) -> dict[str, Any]:
+    return pass_json(session, readable_pass(session, pass_no, user=user))
+
+
+def pass_qr_svg(session: Session, pass_no: str, *, user: Principal, width_mm: float) -> str:
+    """The QR code of the pass token as SVG, ``width_mm`` wide when printed."""
+    return qr_svg(readable_pass(session, pass_no, user=user).token, print_width_mm=width_mm)
+
+
+def pass_qr_png(session: Session, pass_no: str, *, user: Principal, scale: int) -> bytes:
+    """The QR code of the pass token as PNG, ``scale`` pixels per module."""
+    return qr_png(readable_pass(session, pass_no, user=user).token, scale=scale)
+
+
+def scan_json(row: ScanRow) -> dict[str, Any]:
+    return {"id": row.id, "pass_no": row.pass_no, "checkpoint": [row.lon, row.lat], "checked_at": aware(row.checked_at),
+            "recorded_at": aware(row.recorded_at), "verdict": row.verdict, "reasons": json.loads(row.reasons),
+            "scanned_by": row.scanned_by}
+
+
+def pass_scans(session: Session, pass_no: str, *, user: Principal) -> list[dict[str, Any]]:
+    """The trip's trace: every checkpoint scan of the pass, oldest first."""
+    row = readable_pass(session, pass_no, user=user)
+    return [scan_json(s) for s in store.pass_scans(session, row.pass_no)]
+
+
+@dataclass(frozen=True)
+class PassSheet:
+    """What the printable pass shows: the pass, its enterprise, QR code, route and scans so far."""
+
+    pass_: dict[str, Any]
+    enterprise_name: str
+    qr_svg: str
+    qr_info: QRInfo
+    route: RouteRecord
+    scans: list[dict[str, Any]]
+
+
+def pass_sheet(session: Session, pass_no: str, *, user: Principal) -> PassSheet:
+    """The facts of the printable A4 pass."""
+    row = readable_pass(session, pass_no, user=user)
+    site = sites.find_site(session, row.enterprise_id)
+    scans = [{"checked_at": _aware(s.checked_at).isoformat(timespec="minutes"), "verdict": s.verdict,
+              "where": f"{s.lon:.5f}, {s.lat:.5f}", "reasons": json.loads(s.reasons), "by": s.scanned_by}
+             for s in store.pass_scans(session, row.pass_no)]
+    return PassSheet(pass_=pass_json(session, row), enterprise_name=site.name if site is not None else row.enterprise_id,
+                     qr_svg=qr_svg(row.token), qr_info=qr_info(row.token),
+                     route=route_store.get_route(session, row.route_id), scans=scans)
+
+
+# -- revocation and verification -------------------------------------------------------------------------
+def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal) -> dict[str, Any]:
+    """Revoke a pass; it answers ``stop`` at every checkpoint from now on.
+
+    Raises
+    ------
+    ConflictError
+        Revoked already.
+    """
+    row = _pass_row(session, pass_no)
+    if row.revoked_at is not None:
+        raise ConflictError(f"pass {pass_no} was already revoked at {_aware(row.revoked_at).isoformat()}")
+    store.revoke_pass(session, row, revoked_by=user.name, reason=reason, at=utcnow())
+    logger.info("revoked pass %s by %s", pass_no, user.name)
+    return pass_json(session, row)
+
+
+def status_lookup(ctx: AppContext) -> StatusLookup:
+    """A ``pass_no -> PassStatus`` callback reading the registry (revocation, fuse, stored corridor)."""
+
+    def lookup(pass_no: str) -> PassStatus:
+        found = ctx.hot.pass_status(pass_no)
+        if found is None:
+            raise NotFoundError(f"no pass {pass_no}")
+        return PassStatus(revoked=found.revoked, enterprise_whitelisted=found.enterprise_whitelisted,
+                          corridor=ctx.corridor_cache.corridor(pass_no, ctx.hot.pass_corridor))
+
+    return lookup
+
+
+@dataclass(frozen=True)
+class CheckedPass:
+    """A checkpoint's verdict, and the scan being stored (its id once committed)."""
+
+    verdict: Verdict
+    checkpoint: tuple[float, float]
+    scan_id: concurrent.futures.Future[int]
+
+
+def check_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime | None, plate: str | None,
+               crs: str, user: Principal) -> CheckedPass:
+    """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
+
+    Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
+    the enterprise's whitelist status, every crew test's freshness at ``at``, the checkpoint
+    within ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged
+    or unknown token is a ``stop`` with its reason.  Short CPU work and indexed reads: it runs on
+    the event loop; the answer waits for :attr:`CheckedPass.scan_id`.
+
+    Raises
+    ------
+    InvalidInputError
+        A checkpoint that is not ``[lon, lat]`` in range, or ``at`` without a time zone.
+    """
+    at = require_aware(at, "at") if at is not None else utcnow()
+    lon, lat = check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
+    lon, lat = to_wgs84(lon, lat, crs)
+    verdict = verify_online(token, ctx.keys.public_keys(), at=at, status_lookup=status_lookup(ctx),
+                            checkpoint=(lon, lat), plate=plate, corridor_buffer_m=ctx.settings.corridor_buffer_m,
+                            policy=ctx.pass_policy)
+    scan_id = ctx.hot.insert_scan(
+        pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
+        token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(), lon=lon, lat=lat,
+        checked_at=_utc(at), recorded_at=utcnow(), verdict=verdict.verdict, reasons=dumps(verdict.reasons),
+        plate_typed=plate[:40] if plate else None, mode=verdict.mode, scanned_by=user.name)
+    return CheckedPass(verdict, (lon, lat), scan_id)
+
+
+def recent_scans(session: Session, *, hours: float = 24, limit: int = 500) -> list[ScanRow]:
+    """Scans of the last ``hours`` (at most ``limit``), newest first."""
+    return store.recent_scans(session, utcnow() - timedelta(hours=hours), limit=limit)
+
+
+# -- keys ----------------------------------------------------------------------------------------------------
+def jwks(ctx: AppContext) -> dict[str, Any]:
+    """The public keys (JWKS, Ed25519) that verify passes offline; retired keys stay until their passes expire."""
+    return ctx.keys.jwks()
+
+
+def rotate_keys(settings: Settings) -> key_store.Rotation:
+    """Make a new signing key; the old one keeps verifying until its passes expire."""
+    assert settings.keys_dir is not None  # derived by Settings
+    return key_store.rotate(settings.keys_dir, max_lifetime=settings.pass_policy().max_lifetime)
+
+
+def public_keys_from(source: str | None, keys_dir: Path) -> PublicKeySet:
+    """A :class:`PublicKeySet` from a JWKS file, an http(s) URL, or (``None``) the local ring's public halves.
+
+    Raises
+    ------
+    InvalidInputError
+        If the JWKS cannot be read or parsed.
+    """
+    if source is None:
+        return key_store.local_public_keys(keys_dir)
+    if source.startswith(("http://", "https://")):
+        import httpx
+
+        try:
+            response = httpx.get(source, timeout=10)
+            response.raise_for_status()
+        except httpx.HTTPError as err:
+            raise InvalidInputError(f"cannot fetch the JWKS from {source}: {err}") from err
+        return PublicKeySet.from_jwks(response.text)
+    try:
+        text = Path(source).read_text("utf-8")
+    except OSError as err:
+        raise InvalidInputError(f"`--jwks` was {source!r}; cannot read it: {err}") from err
+    return PublicKeySet.from_jwks(text)
+
+
+def verify_pass_offline(settings: Settings, token: str, *, jwks_source: str | None, at: datetime | None,
+                        checkpoint: Sequence[float] | None, plate: str | None) -> Verdict:
+    """Verify a token with the public keys only: signature, validity, crew tests, corridor, plate.
+
+    Revocation and the whitelist fuse need the online check (``POST /passes/verify``).
+    """
+    assert settings.keys_dir is not None  # derived by Settings
+    keys = public_keys_from(jwks_source, settings.keys_dir)
+    return verify_offline(token, keys, at=at or datetime.now(UTC), checkpoint=checkpoint, plate=plate,
+                          corridor_buffer_m=settings.corridor_buffer_m, policy=settings.pass_policy())

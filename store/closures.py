@@ -1,0 +1,131 @@
+"""Closures with their approval steps, and green channels (the lean reads for routing are in :mod:`store.hot`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.errors import NotFoundError
+from store.db import aware, utcnow
+from store.models import ClosureEventRow, ClosureRow, GreenChannelRow
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a closure: who did what, when (``role`` ``system`` for the rules)."""
+
+    action: str
+    actor: str
+    role: str
+    note: str | None = None
+
+
+def closure_arcs(row: ClosureRow) -> np.ndarray:
+    """A closure's arc ids (``int64``)."""
+    return np.asarray(json.loads(row.arcs), dtype=np.int64)
+
+
+def add_closure(session: Session, row: ClosureRow, events: list[Event]) -> ClosureRow:
+    """Store a new closure and its first steps in one transaction."""
+    session.add(row)
+    session.flush()
+    for e in events:
+        session.add(ClosureEventRow(closure_id=row.id, action=e.action, actor=e.actor, role=e.role, at=utcnow(),
+                                    note=e.note))
+    session.commit()
+    return row
+
+
+def get_closure_row(session: Session, closure_id: str) -> ClosureRow:
+    """The closure ``closure_id``.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such closure.
+    """
+    row = session.get(ClosureRow, closure_id)
+    if row is None:
+        raise NotFoundError(f"no closure with id {closure_id!r}")
+    return row
+
+
+def closure_events(session: Session, closure_id: str) -> list[ClosureEventRow]:
+    """Every step of a closure, in order."""
+    return list(session.scalars(select(ClosureEventRow).where(ClosureEventRow.closure_id == closure_id)
+                                .order_by(ClosureEventRow.id)).all())
+
+
+def list_closure_rows(session: Session, *, status: str | None = None, newest_first: bool = True) -> list[ClosureRow]:
+    """Every closure (or those with ``status``), by filing time."""
+    order = ClosureRow.created_at.desc() if newest_first else ClosureRow.created_at
+    q = select(ClosureRow).order_by(order)
+    if status is not None:
+        q = q.where(ClosureRow.status == status)
+    return list(session.scalars(q).all())
+
+
+def approved_closure_rows(session: Session) -> list[ClosureRow]:
+    """The approved closures, by start time (the WZDx feed)."""
+    return list(session.scalars(select(ClosureRow).where(ClosureRow.status == "approved")
+                                .order_by(ClosureRow.starts_at)).all())
+
+
+def open_closure_rows(session: Session) -> list[ClosureRow]:
+    """Pending and approved closures: those a new request may duplicate."""
+    return list(session.scalars(select(ClosureRow).where(ClosureRow.status.in_(("pending", "approved")))).all())
+
+
+def decide_closure(session: Session, row: ClosureRow, status: str, event: Event) -> ClosureRow:
+    """Record an approver's decision (``approved`` or ``rejected``) with its step."""
+    row.status, row.decided_at, row.decided_by = status, utcnow(), event.actor
+    session.add(ClosureEventRow(closure_id=row.id, action=event.action, actor=event.actor, role=event.role,
+                                at=utcnow(), note=event.note))
+    session.commit()
+    return row
+
+
+# -- green channels ---------------------------------------------------------------------------------
+def add_green_channel(session: Session, row: GreenChannelRow) -> GreenChannelRow:
+    session.add(row)
+    session.commit()
+    return row
+
+
+def list_green_channel_rows(session: Session, *, network: str | None = None) -> list[GreenChannelRow]:
+    """Every green channel, oldest first (or those stored for ``network``)."""
+    q = select(GreenChannelRow).order_by(GreenChannelRow.created_at)
+    if network is not None:
+        q = q.where(GreenChannelRow.network == network)
+    return list(session.scalars(q).all())
+
+
+def get_green_channel_row(session: Session, channel_id: str) -> GreenChannelRow:
+    """The green channel ``channel_id``.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such channel.
+    """
+    row = session.get(GreenChannelRow, channel_id)
+    if row is None:
+        raise NotFoundError(f"no green channel with id {channel_id!r}")
+    return row
+
+
+def green_channel_arcs(row: GreenChannelRow) -> np.ndarray:
+    """A channel's arc ids in driving order (``int64``)."""
+    return np.asarray(json.loads(row.arcs), dtype=np.int64)
+
+
+def window_overlaps(row: ClosureRow, starts: datetime, ends: datetime) -> bool:
+    """Whether a closure's window meets ``[starts, ends)``."""
+    row_starts, row_ends = aware(row.starts_at), aware(row.ends_at)
+    assert row_starts is not None and row_ends is not None
+    return row_starts < ends and starts < row_ends

@@ -1,0 +1,141 @@
+"""The whitelist fleet (vehicles, crew, fuses), passes with their serials, and checkpoint scans."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from store.models import CrewRow, FuseRow, PassRow, PassSerialRow, RouteRow, ScanRow, SiteRow, VehicleRow
+
+
+# -- vehicles and crew ----------------------------------------------------------------------------------
+def add_vehicle(session: Session, row: VehicleRow) -> VehicleRow:
+    session.add(row)
+    session.commit()
+    return row
+
+
+def get_vehicle(session: Session, vehicle_id: str) -> VehicleRow | None:
+    return session.get(VehicleRow, vehicle_id)
+
+
+def vehicle_by_plate(session: Session, enterprise_id: str, plate: str) -> VehicleRow | None:
+    """The vehicle with the (normalised) ``plate`` registered for an enterprise, or ``None``."""
+    return session.scalar(select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id,
+                                                   VehicleRow.plate == plate))
+
+
+def list_vehicles(session: Session, enterprise_id: str) -> list[VehicleRow]:
+    return list(session.scalars(select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id)
+                                .order_by(VehicleRow.created_at)).all())
+
+
+def add_crew(session: Session, row: CrewRow) -> CrewRow:
+    session.add(row)
+    session.commit()
+    return row
+
+
+def get_crew(session: Session, crew_id: str) -> CrewRow | None:
+    return session.get(CrewRow, crew_id)
+
+
+def list_crew(session: Session, enterprise_id: str) -> list[CrewRow]:
+    return list(session.scalars(select(CrewRow).where(CrewRow.enterprise_id == enterprise_id)
+                                .order_by(CrewRow.created_at)).all())
+
+
+def fuse_enterprise(session: Session, site_id: str, *, reason: str, fused_by: str, at: datetime) -> list[str]:
+    """Take an enterprise off the whitelist and record the fuse; the numbers of its passes still in their window."""
+    site = session.get(SiteRow, site_id)
+    assert site is not None, "the caller checks the enterprise exists"
+    site.whitelist = False
+    session.add(FuseRow(site_id=site_id, reason=reason, created_at=at, created_by=fused_by))
+    affected = session.scalars(select(PassRow.pass_no).where(
+        PassRow.enterprise_id == site_id, PassRow.revoked_at.is_(None), PassRow.valid_until > at)
+        .order_by(PassRow.pass_no)).all()
+    session.commit()
+    return list(affected)
+
+
+# -- passes ---------------------------------------------------------------------------------------------
+def allocate_serial(session: Session, admin_code: str) -> int:
+    """The next serial of ``admin_code``, taken inside the caller's transaction.
+
+    ``UPDATE ... SET last_serial = last_serial + 1 ... RETURNING`` locks the issuer's row until
+    the caller commits (PostgreSQL: a row lock; SQLite: the database write lock), so concurrent
+    issuers get unique, consecutive serials; a rolled-back pass gives its serial back.  The row
+    is inserted on first use with ``ON CONFLICT DO NOTHING`` (racing first issuers both succeed).
+    """
+    bump = (update(PassSerialRow).where(PassSerialRow.admin_code == admin_code)
+            .values(last_serial=PassSerialRow.last_serial + 1).returning(PassSerialRow.last_serial)
+            .execution_options(synchronize_session=False))
+    serial = session.execute(bump).scalar_one_or_none()
+    if serial is None:
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            first = pg_insert(PassSerialRow).values(admin_code=admin_code, last_serial=0)
+            session.execute(first.on_conflict_do_nothing(index_elements=["admin_code"]))
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            first_sqlite = sqlite_insert(PassSerialRow).values(admin_code=admin_code, last_serial=0)
+            session.execute(first_sqlite.on_conflict_do_nothing(index_elements=["admin_code"]))
+        serial = session.execute(bump).scalar_one()
+    return int(serial)
+
+
+def add_pass(session: Session, admin_code: str, build: Callable[[int], tuple[PassRow, RouteRow]]) -> PassRow:
+    """Store a new pass and its route in one transaction under the next serial of ``admin_code``.
+
+    ``build(serial)`` makes the rows (signing the token on the way); if it raises, or the commit
+    fails, the transaction is rolled back and the serial given back.
+    """
+    try:
+        serial = allocate_serial(session, admin_code)
+        row, route = build(serial)
+        session.add(route)
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return row
+
+
+def get_pass_row(session: Session, pass_no: str) -> PassRow | None:
+    return session.get(PassRow, pass_no)
+
+
+def unrevoked_pass_rows(session: Session) -> list[PassRow]:
+    """Every pass not revoked (the closure impact keeps those valid in its window)."""
+    return list(session.scalars(select(PassRow).where(PassRow.revoked_at.is_(None))).all())
+
+
+def revoke_pass(session: Session, row: PassRow, *, revoked_by: str, reason: str, at: datetime) -> PassRow:
+    row.revoked_at, row.revoked_by, row.revoke_reason = at, revoked_by, reason
+    session.commit()
+    return row
+
+
+def enterprise_whitelisted(session: Session, site_id: str) -> bool:
+    """Whether the site exists and is on the whitelist."""
+    site = session.get(SiteRow, site_id)
+    return bool(site is not None and site.whitelist)
+
+
+# -- scans ----------------------------------------------------------------------------------------------
+def pass_scans(session: Session, pass_no: str, *, limit: int = 500) -> list[ScanRow]:
+    """A pass's checkpoint scans, oldest first."""
+    return list(session.scalars(select(ScanRow).where(ScanRow.pass_no == pass_no)
+                                .order_by(ScanRow.recorded_at, ScanRow.id).limit(limit)).all())
+
+
+def recent_scans(session: Session, since: datetime, *, limit: int = 500) -> list[ScanRow]:
+    """Scans recorded since ``since``, newest first."""
+    return list(session.scalars(select(ScanRow).where(ScanRow.recorded_at >= since)
+                                .order_by(ScanRow.recorded_at.desc()).limit(limit)).all())

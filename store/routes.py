@@ -1,0 +1,262 @@
+"""Stored routes: the typed :class:`RouteRecord` with its one JSON mapping, and the named queries.
+
+A record is what ``POST /routes`` answers and what the ``routes`` table keeps: the public fields,
+plus three private ones that never leave the service (:data:`PRIVATE_FIELDS`): the truck's arc
+ids (closure impact analysis), the route rule's integer costs, and the request.  The same
+:meth:`RouteRecord.to_json` writes the database column and the API answer (the answer is the
+mapping minus the private fields); :meth:`RouteRecord.from_json` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.errors import NotFoundError
+from store.db import dumps
+from store.models import RouteRow
+
+#: Keys of :meth:`RouteRecord.to_json` that are stored but never answered.
+PRIVATE_FIELDS = frozenset({"arcs", "costs", "request"})
+
+Point = tuple[float, float]
+
+
+def _pt(p: Sequence[float]) -> list[float]:
+    return [round(float(p[0]), 7), round(float(p[1]), 7)]
+
+
+def _point(value: Sequence[float]) -> Point:
+    return float(value[0]), float(value[1])
+
+
+def line_geojson(coordinates: np.ndarray) -> dict[str, Any]:
+    """A GeoJSON LineString of ``[n, 2]`` lon, lat rows, rounded to 7 decimals (~1 cm)."""
+    arr = np.asarray(coordinates, dtype=float)
+    return {"type": "LineString", "coordinates": np.round(arr, 7).reshape(-1, 2).tolist()}
+
+
+def _line_coords(geometry: Mapping[str, Any]) -> np.ndarray:
+    return np.asarray(geometry.get("coordinates") or [], dtype=float).reshape(-1, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class LegRecord:
+    """One leg: ``kind`` is ``origin``, ``transit``, ``destination`` or ``inside``; ``coordinates`` ``[n, 2]``."""
+
+    kind: str
+    length_m: float
+    travel_time_s: float
+    coordinates: np.ndarray
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "length_m": round(self.length_m, 1), "travel_time_s": round(self.travel_time_s, 1),
+                "geometry": line_geojson(self.coordinates), "note": self.note}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LegRecord:
+        return cls(kind=str(data["kind"]), length_m=float(data["length_m"]),
+                   travel_time_s=float(data["travel_time_s"]), coordinates=_line_coords(data["geometry"]),
+                   note=data.get("note"))
+
+
+@dataclass(frozen=True)
+class CrossingRecord:
+    """A zone the truck drives through: where it enters and leaves, and how long and far inside."""
+
+    zone_id: str
+    name: str | None
+    risk: str
+    entry: Point | None
+    exit: Point | None
+    time_inside_s: float
+    length_inside_m: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"zone_id": self.zone_id, "name": self.name, "risk": self.risk,
+                "entry": _pt(self.entry) if self.entry is not None else None,
+                "exit": _pt(self.exit) if self.exit is not None else None,
+                "time_inside_s": round(self.time_inside_s, 1),
+                "length_inside_m": round(self.length_inside_m, 1) if self.length_inside_m is not None else None}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CrossingRecord:
+        entry, exit_ = data.get("entry"), data.get("exit")
+        inside_m = data.get("length_inside_m")
+        return cls(zone_id=str(data["zone_id"]), name=data.get("name"), risk=str(data["risk"]),
+                   entry=_point(entry) if entry is not None else None, exit=_point(exit_) if exit_ is not None else None,
+                   time_inside_s=float(data["time_inside_s"]), length_inside_m=float(inside_m) if inside_m is not None else None)
+
+
+@dataclass(frozen=True, eq=False)
+class TransshipmentRecord:
+    """A handover at a zone boundary: the truck stops at ``docking_point``, an inside vehicle drives ``leg``."""
+
+    end: str  # "origin" or "destination"
+    zone_id: str
+    zone_name: str
+    risk: str
+    docking_point: Point
+    planned: bool
+    leg: LegRecord
+
+    def to_json(self) -> dict[str, Any]:
+        return {"zone_id": self.zone_id, "zone_name": self.zone_name, "risk": self.risk,
+                "docking_point": _pt(self.docking_point), "planned": self.planned, "leg": self.leg.to_json()}
+
+    @classmethod
+    def from_json(cls, end: str, data: Mapping[str, Any]) -> TransshipmentRecord:
+        return cls(end=end, zone_id=str(data["zone_id"]), zone_name=str(data["zone_name"]), risk=str(data["risk"]),
+                   docking_point=_point(data["docking_point"]), planned=bool(data["planned"]),
+                   leg=LegRecord.from_json(data["leg"]))
+
+
+@dataclass(frozen=True, eq=False)
+class RouteRecord:
+    """A computed route as stored and answered.
+
+    ``coordinates`` is the truck's whole drive, ``[n, 2]`` lon, lat: unrounded when the record
+    was just computed (a pass corridor is taken from it), rounded to 7 decimals when read back.
+    ``arcs`` are the truck's ``int64`` arc ids.  Treat the arrays as read-only.
+    """
+
+    id: str
+    created_at: datetime
+    origin: Point
+    destination: Point
+    snapped_origin: Point
+    snapped_destination: Point
+    departure: datetime | None
+    length_m: float
+    travel_time_s: float
+    coordinates: np.ndarray
+    legs: tuple[LegRecord, ...]
+    arcs: np.ndarray
+    zones_crossed: tuple[CrossingRecord, ...] = ()
+    transshipments: tuple[TransshipmentRecord, ...] = ()
+    warnings: tuple[str, ...] = ()
+    explanation: str | None = None
+    choice: str | None = None
+    closed_loop_delivery: bool = False
+    time_inside_s: float = 0.0
+    stops: tuple[Point, ...] = ()
+    costs: Mapping[str, Any] = field(default_factory=dict)
+    request: Mapping[str, Any] | None = None
+
+    @cached_property
+    def json(self) -> dict[str, Any]:
+        """:meth:`to_json`, computed once (do not change the mapping)."""
+        return self.to_json()
+
+    def to_json(self) -> dict[str, Any]:
+        """The one JSON mapping of a route: the stored document, and with :func:`public` the API answer."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "origin": list(self.origin),
+            "destination": list(self.destination),
+            "snapped_origin": _pt(self.snapped_origin),
+            "snapped_destination": _pt(self.snapped_destination),
+            "departure": self.departure.isoformat() if self.departure else None,
+            "length_m": round(self.length_m, 1),
+            "travel_time_s": round(self.travel_time_s, 1),
+            "geometry": line_geojson(self.coordinates),
+            "legs": [leg.to_json() for leg in self.legs],
+            "zones_crossed": [c.to_json() for c in self.zones_crossed],
+            "transshipment": {t.end: t.to_json() for t in self.transshipments} or None,
+            "warnings": list(self.warnings),
+            "explanation": self.explanation,
+            "choice": self.choice,
+            "closed_loop_delivery": self.closed_loop_delivery,
+            "time_inside_s": round(self.time_inside_s, 1),
+            "stops": [_pt(p) for p in self.stops],
+            "arcs": np.asarray(self.arcs, dtype=np.int64).tolist(),
+            "costs": dict(self.costs),
+            "request": dict(self.request) if self.request is not None else None,
+        }
+
+    def public_json(self) -> dict[str, Any]:
+        """The API answer: :meth:`to_json` without the private fields."""
+        return public(self.json)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RouteRecord:
+        """Read a stored document back.
+
+        Raises
+        ------
+        KeyError, ValueError
+            If ``data`` is not a route document.
+        """
+        departure = data.get("departure")
+        trans = data.get("transshipment") or {}
+        return cls(
+            id=str(data["id"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            origin=_point(data["origin"]),
+            destination=_point(data["destination"]),
+            snapped_origin=_point(data["snapped_origin"]),
+            snapped_destination=_point(data["snapped_destination"]),
+            departure=datetime.fromisoformat(departure) if departure else None,
+            length_m=float(data["length_m"]),
+            travel_time_s=float(data["travel_time_s"]),
+            coordinates=_line_coords(data["geometry"]),
+            legs=tuple(LegRecord.from_json(leg) for leg in data["legs"]),
+            arcs=np.asarray(data.get("arcs") or [], dtype=np.int64),
+            zones_crossed=tuple(CrossingRecord.from_json(c) for c in data.get("zones_crossed") or []),
+            transshipments=tuple(TransshipmentRecord.from_json(end, t) for end, t in trans.items()),
+            warnings=tuple(data.get("warnings") or ()),
+            explanation=data.get("explanation"),
+            choice=data.get("choice"),
+            closed_loop_delivery=bool(data.get("closed_loop_delivery", False)),
+            time_inside_s=float(data.get("time_inside_s") or 0.0),
+            stops=tuple(_point(p) for p in data.get("stops") or ()),
+            costs=dict(data.get("costs") or {}),
+            request=data.get("request"),
+        )
+
+
+def public(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A route document without its private fields (:data:`PRIVATE_FIELDS`)."""
+    return {k: v for k, v in document.items() if k not in PRIVATE_FIELDS}
+
+
+def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | None) -> RouteRow:
+    """The row of ``record`` for a caller's ORM transaction (pass issuance stores its route with the pass)."""
+    return RouteRow(id=record.id, request=dumps(record.request), result=dumps(record.json), created_at=created_at,
+                    created_by=created_by)
+
+
+def get_route(session: Session, route_id: str) -> RouteRecord:
+    """The stored route ``route_id``.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such route.
+    """
+    row = session.get(RouteRow, route_id)
+    if row is None:
+        raise NotFoundError(f"no route with id {route_id!r}")
+    return RouteRecord.from_json(json.loads(row.result))
+
+
+def find_route(session: Session, route_id: str) -> RouteRecord | None:
+    """The stored route ``route_id``, or ``None``."""
+    row = session.get(RouteRow, route_id)
+    return RouteRecord.from_json(json.loads(row.result)) if row is not None else None
+
+
+def list_routes(session: Session, *, limit: int = 200) -> list[RouteRecord]:
+    """The newest ``limit`` stored routes, newest first."""
+    rows = session.scalars(select(RouteRow).order_by(RouteRow.created_at.desc()).limit(limit)).all()
+    return [RouteRecord.from_json(json.loads(r.result)) for r in rows]
