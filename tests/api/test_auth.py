@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from services import users
 from store.models import User
-from tests.api.conftest import make_settings
+from tests._app import make_settings
 
 
 def test_tokens_are_stored_hashed(app, tokens):

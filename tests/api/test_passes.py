@@ -1,6 +1,6 @@
 """Vehicle passes through the API on real Andorra streets: issue, verify, revoke, fuse, rotate keys.
 
-Runs on SQLite and PostgreSQL (the ``settings`` fixture of tests/api/conftest.py).
+Runs on SQLite and PostgreSQL (the ``settings`` fixture of tests/_app.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from services.users import ROLES
-from tests.api.conftest import make_settings, tokens_for
+from tests._app import make_settings, tokens_for
 
 #: Examples per operation; each is sent with one identity, cycling through no token and every role,
 #: so each operation sees every role at least once.

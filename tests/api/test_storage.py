@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from tests.api.conftest import make_settings, tokens_for
+from tests._app import make_settings, tokens_for
 
 ZONE = {"type": "Feature", "properties": {"risk": "controlled", "name": "Canillo", "valid_until": "2030-01-01T00:00:00Z"},
         "geometry": {"type": "Polygon", "coordinates": [[[1.59, 42.56], [1.60, 42.56], [1.60, 42.57], [1.59, 42.56]]]}}
