@@ -115,7 +115,8 @@ def impact_for(ctx: AppContext, session: Session, arcs: np.ndarray, mode: str, a
         base[others] = rules.FORBIDDEN
     after = rules.closure_weights(net, base, arcs, mode)
     notes: list[str] = []
-    enterprises, hubs = [], []
+    enterprises: list[rules.Place] = []
+    hubs: list[rules.Place] = []
     for site in site_store.list_sites(session):
         if not (site.kind in HUB_KINDS or (site.kind == "enterprise" and site.whitelist)):
             continue
@@ -153,13 +154,13 @@ def _match(ctx: AppContext, request: ClosureRequest) -> rules.Match:
     if request.geometry_type == "Point":
         if not isinstance(coords, list) or len(coords) != 2:
             raise InvalidInputError(f"`geometry.coordinates` was {coords!r}; expected [lon, lat]")
-        lon, lat = to_wgs84(*coords, request.crs, field_name="geometry")
+        lon, lat = to_wgs84(coords[0], coords[1], request.crs, field_name="geometry")
         return rules.match_point(net, lon, lat, request.direction, max_snap_m=max(request.buffer_m, 50.0))
     if request.geometry_type == "LineString":
         if not isinstance(coords, list) or len(coords) < 2 or len(coords) > 1000 or \
                 not all(isinstance(c, list) and len(c) == 2 for c in coords):
             raise InvalidInputError("`geometry.coordinates` of a LineString must be 2..1000 [lon, lat] pairs")
-        pts = [to_wgs84(*c, request.crs, field_name=f"geometry.coordinates[{i}]") for i, c in enumerate(coords)]
+        pts = [to_wgs84(c[0], c[1], request.crs, field_name=f"geometry.coordinates[{i}]") for i, c in enumerate(coords)]
         return rules.match_line(net, pts, request.direction, buffer_m=request.buffer_m)
     raise InvalidInputError(f"`geometry.type` was {request.geometry_type!r}; expected 'LineString' or 'Point'")
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInputError, NotFoundError
 from routing.droppoint import Gate, Origin, osm_gates, plan_drop_point
+from routing.router import RoutePlan
 from services.context import AppContext
 from services.routes import record_of_plan
 from services.stations import CANDIDATE_KINDS, network_pbf
@@ -61,6 +62,7 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created
         raise InvalidInputError(f"site {site_id!r} is a {site.kind!r}; drop points are for 'enterprise' sites")
     now = datetime.now(UTC)
     dp = plan_drop_point(ctx.road_router, site, _origins(session, now), gates=_gates(ctx))
+    approach = cast(RoutePlan, dp.plan)
     zone = next((z for z in zones.list_zones(session, active_at=now) if z.contains(dp.lon, dp.lat) or
                  z.geometry.intersects(dp.premises)), None)
     rid = new_id("drop")
@@ -69,8 +71,8 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created
         "perimeter_distance_m": round(dp.perimeter_distance_m, 3), "gate": dp.gate,
         "access_point": dp.access_point, "access_road": dp.access_road,
         "served_from": {"kind": dp.origin.kind, "id": dp.origin.id, "name": dp.origin.name,
-                        "point": [dp.origin.lon, dp.origin.lat], "travel_time_s": round(dp.plan.travel_time_s, 1)},
-        "approach": record_of_plan(dp.plan, route_id=f"{rid}-approach").public_json(),
+                        "point": [dp.origin.lon, dp.origin.lat], "travel_time_s": round(approach.travel_time_s, 1)},
+        "approach": record_of_plan(approach, route_id=f"{rid}-approach").public_json(),
         "premises": mapping(dp.premises), "radius_m": dp.radius_m,
         "zone": {"id": zone.id, "name": zone.name, "risk": zone.risk} if zone else None,
         "created_at": now.isoformat(),

@@ -91,7 +91,8 @@ def plan_layers(document: dict[str, Any], *, label: str | None = None) -> list[M
 
 def docking_layer(session: Session) -> MapLayer:
     docks = [{"type": "Feature", "id": p.id, "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-              "properties": {"zone_id": p.zone_id, "road": p.data.get("road"), "served_count": p.data.get("served_count")}}
+              "properties": {"zone_id": p.zone_id, "road": p.data.get("road"),
+                             "served_count": p.data.get("served_count")}}
              for p in plan_store.list_docking_points(session)]
     return MapLayer(name="接驳点 docking points", features=docks,
                     style={"color": "#ff7f0e", "fillColor": "#ff7f0e", "radius": 7, "fillOpacity": 0.9},

@@ -33,7 +33,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, InvalidInputError, NoRouteError, NotFoundError, PassRejected, PermissionDeniedError
+from geo.errors import (
+    ConflictError,
+    InvalidInputError,
+    NoRouteError,
+    NotFoundError,
+    PassRejected,
+    PermissionDeniedError,
+)
 from geo.projection import check_lon_lat, to_wgs84
 from geo.sites import Site
 from passes.crew import CrewMember, RegisteredVehicle, require_aware
@@ -434,7 +441,7 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
 
 
 @dataclass(frozen=True)
-class CheckedPass:
+class CheckpointScan:
     """A checkpoint's verdict, and the scan being stored (its id once committed)."""
 
     verdict: Verdict
@@ -442,15 +449,15 @@ class CheckedPass:
     scan_id: concurrent.futures.Future[int]
 
 
-def check_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime | None, plate: str | None,
-               crs: str, user: Principal) -> CheckedPass:
+def verify_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime | None, plate: str | None,
+                crs: str, user: Principal) -> CheckpointScan:
     """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
 
     Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
     the enterprise's whitelist status, every crew test's freshness at ``at``, the checkpoint
     within ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged
     or unknown token is a ``stop`` with its reason.  Short CPU work and indexed reads: it runs on
-    the event loop; the answer waits for :attr:`CheckedPass.scan_id`.
+    the event loop; the answer waits for :attr:`CheckpointScan.scan_id`.
 
     Raises
     ------
@@ -468,7 +475,7 @@ def check_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: 
         token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(), lon=lon, lat=lat,
         checked_at=_utc(at), recorded_at=utcnow(), verdict=verdict.verdict, reasons=dumps(verdict.reasons),
         plate_typed=plate[:40] if plate else None, mode=verdict.mode, scanned_by=user.name)
-    return CheckedPass(verdict, (lon, lat), scan_id)
+    return CheckpointScan(verdict, (lon, lat), scan_id)
 
 
 def recent_scans(session: Session, *, hours: float = 24, limit: int = 500) -> list[ScanRow]:

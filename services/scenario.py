@@ -60,7 +60,8 @@ def load_if_empty(session: Session, path: Path | None, road_router: Router) -> i
         return 0
     zone_list, site_list = read_scenario(path)
     bbox = road_router.network.bbox
-    if not all(within_bbox(obj.geometry, bbox) for obj in [*zone_list, *site_list]):
+    geometries = [z.geometry for z in zone_list] + [s.geometry for s in site_list]
+    if not all(within_bbox(geom, bbox) for geom in geometries):
         logger.warning("scenario %s lies outside the network bbox %s; not loaded", path, bbox)
         return 0
     for site in site_list:

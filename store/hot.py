@@ -93,6 +93,7 @@ class HotStore:
             return self._read(sql, params)
 
     def _read(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        conn: Any  # a DBAPI connection (sqlite3 or psycopg) behind SQLAlchemy's pool proxy
         with self._lock:
             conn = self._readers.pop() if self._readers else None
         if conn is None:
@@ -310,7 +311,7 @@ class HotStore:
         """A connection for the writer.  On SQLite it waits for the write lock itself (see
         :meth:`_begin_immediate`) instead of through SQLite's busy handler, which sleeps 1, 2, 5, 10 ...
         up to 100 ms between tries while another process commits in well under a millisecond."""
-        conn = self.engine.raw_connection()
+        conn: Any = self.engine.raw_connection()
         if not self.postgres:
             cur = conn.cursor()
             cur.execute("PRAGMA busy_timeout")

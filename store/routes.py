@@ -93,8 +93,9 @@ class CrossingRecord:
         entry, exit_ = data.get("entry"), data.get("exit")
         inside_m = data.get("length_inside_m")
         return cls(zone_id=str(data["zone_id"]), name=data.get("name"), risk=str(data["risk"]),
-                   entry=_point(entry) if entry is not None else None, exit=_point(exit_) if exit_ is not None else None,
-                   time_inside_s=float(data["time_inside_s"]), length_inside_m=float(inside_m) if inside_m is not None else None)
+                   entry=_point(entry) if entry is not None else None,
+                   exit=_point(exit_) if exit_ is not None else None, time_inside_s=float(data["time_inside_s"]),
+                   length_inside_m=float(inside_m) if inside_m is not None else None)
 
 
 @dataclass(frozen=True, eq=False)

@@ -103,8 +103,8 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     The checks are short CPU work and indexed reads, done on the event loop; the scan is stored by
     the process's scan writer, which commits every scan waiting at that moment in one transaction.
     """
-    checked = passes.check_pass(ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs,
-                                user=user)
+    checked = passes.verify_pass(ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs,
+                                 user=user)
     out = checked.verdict.to_dict()
     out.update(scan_id=await asyncio.wrap_future(checked.scan_id), checkpoint=list(checked.checkpoint))
     return out

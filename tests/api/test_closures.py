@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from services import users
-from services.settings import Settings
 from api.main import create_app
 from routing import closures as rules
 from routing.wzdx import validate_feed
+from services import users
+from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "specs" / "wzdx-4.2"

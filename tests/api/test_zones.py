@@ -100,8 +100,8 @@ def test_gcj02_input_is_converted(tmp_path):
 
     from api.main import create_app
     from geo.projection import gcj02_to_wgs84
-    from tests._data import shared_file
     from tests._app import make_settings, tokens_for
+    from tests._data import shared_file
 
     app = create_app(make_settings(tmp_path, network=str(shared_file("shanghai-huangpu.osm"))))
     planner = {"Authorization": f"Bearer {tokens_for(app)['planner']}"}

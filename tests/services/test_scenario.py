@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from routing.router import Router
 from services import scenario
 from services.settings import PROJECT_ROOT
-from routing.router import Router
 
 SCENARIO = PROJECT_ROOT / "data" / "demo_scenario.geojson"
 

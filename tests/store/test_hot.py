@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store.db import make_engine, migrate, session_factory
 from geo.errors import StoreUnavailable
+from store.db import make_engine, migrate, session_factory
 from store.hot import HotStore
 
 
