@@ -10,8 +10,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
-from store.db import aware, utcnow
+from store.db import aware, get_row, utcnow
 from store.models import ClosureEventRow, ClosureRow, GreenChannelRow
 
 
@@ -49,10 +48,7 @@ def get_closure_row(session: Session, closure_id: str) -> ClosureRow:
     NotFoundError
         If there is no such closure.
     """
-    row = session.get(ClosureRow, closure_id)
-    if row is None:
-        raise NotFoundError(f"no closure with id {closure_id!r}")
-    return row
+    return get_row(session, ClosureRow, closure_id, "closure")
 
 
 def closure_events(session: Session, closure_id: str) -> list[ClosureEventRow]:
@@ -113,10 +109,7 @@ def get_green_channel_row(session: Session, channel_id: str) -> GreenChannelRow:
     NotFoundError
         If there is no such channel.
     """
-    row = session.get(GreenChannelRow, channel_id)
-    if row is None:
-        raise NotFoundError(f"no green channel with id {channel_id!r}")
-    return row
+    return get_row(session, GreenChannelRow, channel_id, "green channel")
 
 
 def green_channel_arcs(row: GreenChannelRow) -> np.ndarray:

@@ -11,12 +11,14 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from geo.errors import NotFoundError
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -24,6 +26,23 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""
+
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def get_row(session: Session, model: type[RowT], key: str, what: str) -> RowT:
+    """The row of ``model`` whose primary key is ``key``.
+
+    Raises
+    ------
+    NotFoundError
+        If there is none; the message names ``what`` and the key.
+    """
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"no {what} with id {key!r}")
+    return row
 
 
 def utcnow() -> datetime:

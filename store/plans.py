@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
-from store.db import dumps, new_id
+from store.db import dumps, get_row, new_id
 from store.models import DockingPointRow, DropPointRow, PlanRow
 
 
@@ -32,10 +31,7 @@ def get_plan(session: Session, plan_id: str) -> dict[str, Any]:
     NotFoundError
         If there is no such plan.
     """
-    row = session.get(PlanRow, plan_id)
-    if row is None:
-        raise NotFoundError(f"no plan with id {plan_id!r}")
-    return json.loads(row.result)
+    return json.loads(get_row(session, PlanRow, plan_id, "plan").result)
 
 
 def latest_plan(session: Session) -> dict[str, Any] | None:

@@ -20,8 +20,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
-from store.db import dumps
+from store.db import dumps, get_row
 from store.models import RouteRow
 
 #: Keys of :meth:`RouteRecord.to_json` that are stored but never answered.
@@ -245,10 +244,7 @@ def get_route(session: Session, route_id: str) -> RouteRecord:
     NotFoundError
         If there is no such route.
     """
-    row = session.get(RouteRow, route_id)
-    if row is None:
-        raise NotFoundError(f"no route with id {route_id!r}")
-    return RouteRecord.from_json(json.loads(row.result))
+    return RouteRecord.from_json(json.loads(get_row(session, RouteRow, route_id, "route").result))
 
 
 def find_route(session: Session, route_id: str) -> RouteRecord | None:

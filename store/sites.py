@@ -8,9 +8,8 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
 from geo.sites import Site
-from store.db import dumps
+from store.db import dumps, get_row
 from store.models import SiteRow
 
 
@@ -42,10 +41,7 @@ def get_site(session: Session, site_id: str) -> Site:
     NotFoundError
         If there is no such site.
     """
-    row = session.get(SiteRow, site_id)
-    if row is None:
-        raise NotFoundError(f"no site with id {site_id!r}")
-    return site_from_row(row)
+    return site_from_row(get_row(session, SiteRow, site_id, "site"))
 
 
 def find_site(session: Session, site_id: str) -> Site | None:
