@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,8 +62,10 @@ class RouteRequest:
 
 @dataclass(frozen=True)
 class _End:
+    """An end of a trip: its ``[lon, lat]``, and whether it is a whitelist enterprise's site."""
+
     point: list[float]
-    whitelisted: bool = field(default=False)
+    whitelisted: bool = False
 
 
 def _end(session: Session, point: Sequence[float] | None, site_id: str | None, which: str, crs: str) -> _End:

@@ -65,10 +65,11 @@ def settings(tmp_path, database_url):
 
 
 @pytest.fixture
-def app(settings):
+def app(settings, andorra_router):
+    """The app on the fixture's database, sharing the session's Andorra router (the network is read-only)."""
     from api.main import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, road_router=andorra_router)
     yield app
     app.state.baotong.hot.close()
     app.state.baotong.db_engine.dispose()
