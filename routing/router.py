@@ -191,6 +191,7 @@ class Router:
         self._truck_weights.flags.writeable = False
         self._freight_index: FreightIndex | None = None
         self._lock = threading.Lock()
+        self._vehicle_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # read-only weights per vehicle key
 
     @property
     def freight_index(self) -> FreightIndex:
@@ -216,6 +217,25 @@ class Router:
         if vehicle is not None:
             for mask in limit_blocks(self.network, vehicle).values():
                 w[mask] = FORBIDDEN
+        return w
+
+    def _shared_vehicle_weights(self, vehicle: Vehicle | None) -> np.ndarray:
+        """:meth:`vehicle_weights` as a read-only array kept per vehicle key: the metric pool trusts it by
+        identity, so a repeated vehicle costs neither a copy nor a comparison of every arc."""
+        if vehicle is None:
+            return self._truck_weights
+        key = vehicle.key
+        with self._lock:
+            hit = self._vehicle_cache.get(key)
+            if hit is not None:
+                self._vehicle_cache.move_to_end(key)
+                return hit
+        w = self.vehicle_weights(vehicle)
+        w.flags.writeable = False
+        with self._lock:
+            self._vehicle_cache[key] = w
+            while len(self._vehicle_cache) > 16:
+                self._vehicle_cache.popitem(last=False)
         return w
 
     # -- snapping and routing ----------------------------------------------------------
@@ -300,9 +320,8 @@ class Router:
         NoRouteError
             If no legal route exists; the message names the vehicle limit that blocks it.
         """
-        o = self.snap(origin, field_name="origin")
-        d = self.snap(destination, field_name="destination")
-        weights = self.vehicle_weights(vehicle)
+        o, d = self.snap_many([origin, destination], field_names=["origin", "destination"])
+        weights = self._shared_vehicle_weights(vehicle)
         try:
             return self.plan(o, d, weights, slot=vehicle_key(vehicle))
         except NoRouteError as err:

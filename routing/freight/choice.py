@@ -89,21 +89,15 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     direct = same_arc_cost(a, b, weights)
     src = snap_ends(net, a, weights, as_source=True)
     dst = snap_ends(net, b, weights, as_source=False)
-    cost, pick = np.inf, None
+    found = None
     if src and dst:
         with router.pool.using(slot, weights) as engine:
-            m = engine.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
-        # at most 2 x 2 pairs: the first cheapest, as an argmin over the matrix plus end costs picks it
-        for (s, s0), row in zip(src, m):
-            for (t, t0), c in zip(dst, row):
-                c = c + s0 + t0
-                if c < cost:
-                    cost, pick = float(c), (s, t)
-    if direct is not None and direct <= cost:
+            found = engine.distance_multi(src, dst)
+    if direct is not None and (found is None or direct <= found[0]):
         return float(direct), None
-    if pick is None:
+    if found is None:
         raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
-    return cost, pick
+    return float(found[0]), (found[1], found[2])
 
 
 def path_of(router: Router, weights: np.ndarray, slot: str, ends: tuple[int, int] | None) -> PathResult | None:
@@ -178,8 +172,8 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
     (k - k')`` for the next smaller step ``k'``, hence ``T = C(k) - k * I >=
     C(k) - k * (C(k) - C(k')) / (k - k')``.  The bound only holds while no arc
     weight is capped at ``MAX_ARC_WEIGHT`` (checked per step); otherwise, and
-    for the last step, the paths are unpacked.  Costs come from the cheap
-    many-to-many call, each step's once.
+    for the last step, the paths are unpacked.  Costs come from the engine's
+    multi-source distance call (no path unpacked), each step's once.
     """
     net = router.network
     pairs = list(zip(stops[:-1], stops[1:]))

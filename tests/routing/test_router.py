@@ -356,3 +356,45 @@ def test_metric_pool_settle_waits_for_every_background_catch_up():
         assert isinstance(engine, CCHEngine) and engine._catch_up_thread is None
         assert engine._spare.weights[arc] == FORBIDDEN  # the spare caught up with the change
         np.testing.assert_array_equal(engine._spare.weights, engine._live.weights)
+
+
+@pytest.mark.parametrize("which", ["andorra", "monaco"])
+def test_route_between_snapped_points_equals_the_best_single_query(which, request):
+    """One multi-source query per route: the same cost as the best of one engine query per end pair (and
+    the one-segment drive), with a valid path -- mid-arc, at arc ends, on one-way arcs, on the same arc."""
+    from routing.paths import same_arc_cost, snap_ends
+
+    router = request.getfixturevalue(f"{which}_router")
+    net = router.network
+    engine = router.base_engine.fork()
+    w = router.truck_weights
+    rng = np.random.default_rng(99)
+    one_way = np.flatnonzero(net.reverse_arc < 0)
+    cases = {"mid": 0, "end": 0, "one_way": 0, "same_arc": 0}
+    for k in range(2000):
+        arcs = [int(a) for a in rng.integers(net.arc_count, size=2)]
+        if k % 4 == 1:
+            arcs[0] = int(rng.choice(one_way))
+        if k % 8 == 3:
+            arcs[1] = arcs[0]
+        fr = [float(v) for v in rng.uniform(0, 1, 2)]
+        if k % 5 == 2:
+            fr = [float(rng.integers(0, 2)), float(rng.integers(0, 2))]
+        o, d = (router.snap(point_on_arc(net, a, f)) for a, f in zip(arcs, fr))
+        cases["one_way"] += int(o.reverse_arc < 0)
+        cases["same_arc"] += int(o.arc == d.arc)
+        cases["end" if o.fraction in (0.0, 1.0) or d.fraction in (0.0, 1.0) else "mid"] += 1
+        expected = same_arc_cost(o, d, w)
+        for s, s0 in snap_ends(net, o, w, as_source=True):
+            for t, t0 in snap_ends(net, d, w, as_source=False):
+                found = engine.route(s, t)
+                if found is not None and (expected is None or s0 + found.cost + t0 < expected):
+                    expected = s0 + found.cost + t0
+        cost, path = router.route_between(o, d, w)
+        assert cost == pytest.approx(expected, rel=1e-12, abs=1e-9)
+        if path is not None:
+            assert engine.validate_path(path, path.nodes[0], path.nodes[-1])
+            plan = router.assemble(o, d, path, cost)
+            if plan.arcs.size:
+                check_plan(router, plan)
+    assert min(cases.values()) > 20, cases
