@@ -209,7 +209,7 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
         raise NoRouteError(f"no truck route reaches the drop point of site {site.id!r} "
                            f"from any of the {len(usable_origins)} serving origins")
     best_o = int(np.argmin(cost))
-    plan = router.plan(origin_snaps[best_o], access, weights, role="truck")
+    plan = router.plan(origin_snaps[best_o], access, weights, slot="truck")
     return DropPoint(
         site_id=site.id, lon=float(drop_lon), lat=float(drop_lat), method=method,
         perimeter_distance_m=float(ring.distance(Point(drop_xy.x, drop_xy.y))), gate=gate,

@@ -206,8 +206,7 @@ def _steps(points: np.ndarray) -> np.ndarray:
     """``steps[k]``: whether point ``k + 1`` differs from point ``k`` by more than 1e-9 (degrees)."""
     if len(points) < 2:
         return np.zeros(0, dtype=bool)
-    step = np.abs(points[1:] - points[:-1]) > 1e-9
-    return step[:, 0] | step[:, 1]
+    return (np.abs(np.diff(points, axis=0)) > 1e-9).any(axis=1)
 
 
 def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -227,7 +226,7 @@ def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np
 
 
 def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len: np.ndarray,
-               part_time: np.ndarray) -> list[Leg]:
+               part_time: np.ndarray, *, steps: np.ndarray | None = None) -> list[Leg]:
     """Split a route into ``origin`` (to the first main road), ``transit`` and ``destination`` legs.
 
     ``main`` flags main-road arcs (:data:`~routing.router.MAIN_ROAD_CLASSES`);
@@ -235,24 +234,32 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
     A route with no main road is one ``transit`` leg, a route with no part has
     no leg.  Legs' arcs and coordinates are views of ``arcs`` and ``points``
     where nothing repeats (a leg starts where the previous one ended).
+    ``steps`` is :func:`route_steps` of ``points`` when already known.
     """
-    is_main = main[arcs]
-    if not is_main.any():
+    if arcs.size == 0:
+        return []
+    idx = np.flatnonzero(main[arcs])
+    if idx.size == 0:
         ranges = [("transit", 0, len(arcs))]
     else:
-        idx = np.nonzero(is_main)[0]
         first, last = int(idx[0]), int(idx[-1])
-        ranges = [("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs))]
-    steps = _steps(points)
-    legs = []
-    for kind, lo, hi in ranges:
-        if hi <= lo:
-            continue
-        legs.append(Leg(
-            kind=kind,
-            arcs=arcs[lo:hi],
-            coordinates=_dedupe_range(points, steps, lo, hi),
-            length_m=float(part_len[lo:hi].sum()),
-            travel_time_s=float(part_time[lo:hi].sum()),
-        ))
-    return legs
+        ranges = [(kind, lo, hi) for kind, lo, hi in
+                  (("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs)))
+                  if hi > lo]
+    steps = _steps(points) if steps is None else steps
+    starts = [lo for _, lo, _ in ranges]
+    lengths = np.add.reduceat(part_len, starts).tolist()  # one call per quantity, not one per leg
+    times = np.add.reduceat(part_time, starts).tolist()
+    return [Leg(kind=kind, arcs=arcs[lo:hi], coordinates=_dedupe_range(points, steps, lo, hi), length_m=length,
+                travel_time_s=time) for (kind, lo, hi), length, time in zip(ranges, lengths, times)]
+
+
+def route_steps(points: np.ndarray) -> np.ndarray:
+    """Which consecutive ``points`` differ (see :func:`dedupe_steps`): computed once, shared by
+    :func:`dedupe_steps` and :func:`split_legs`."""
+    return _steps(points)
+
+
+def dedupe_steps(points: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """:func:`dedupe` of ``points`` given their :func:`route_steps`."""
+    return _dedupe_range(points, steps, 0, len(points) - 1)

@@ -22,7 +22,7 @@ import numpy as np
 from geo.errors import InvalidInputError, NoRouteError
 from routing.engine import FORBIDDEN, Engine, PathResult, make_engine
 from routing.network import DEFAULT_MAX_SNAP_M, WEIGHT_UNIT_S, RoadNetwork, Snap
-from routing.paths import Drive, Leg, dedupe, drive_along, same_arc_cost, snap_ends, split_legs
+from routing.paths import Drive, Leg, dedupe_steps, drive_along, route_steps, same_arc_cost, snap_ends, split_legs
 
 if TYPE_CHECKING:
     from routing.freight.zones import FreightIndex
@@ -293,13 +293,13 @@ class Router:
         """The :class:`RoutePlan` of a :class:`~routing.paths.Drive` from ``o`` to ``d``."""
         net = self.network
         part_len, part_time = drive.part_len(net), drive.part_time(net)
-        plan = RoutePlan(
-            origin=o, destination=d, nodes=list(nodes), arcs=drive.arcs, coordinates=dedupe(drive.points),
+        steps = route_steps(drive.points)
+        legs = split_legs(self.main_road_mask, drive.arcs, drive.points, part_len, part_time, steps=steps)
+        return RoutePlan(
+            origin=o, destination=d, nodes=list(nodes), arcs=drive.arcs, coordinates=dedupe_steps(drive.points, steps),
             length_m=float(part_len.sum()), travel_time_s=float(part_time.sum()),
-            cost=float(drive.cost) * WEIGHT_UNIT_S,
+            cost=float(drive.cost) * WEIGHT_UNIT_S, legs=legs,
         )
-        plan.legs = split_legs(self.main_road_mask, drive.arcs, drive.points, part_len, part_time)
-        return plan
 
     @property
     def main_road_mask(self) -> np.ndarray:
