@@ -111,6 +111,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             started = time.perf_counter()
             topo, pmetric = build("pyroutingkit", net)
             prk_build = time.perf_counter() - started
+            (Path(tmp) / "prk").mkdir()
             topo.save(str(Path(tmp) / "prk"))
             import pyroutingkit as prk
 
@@ -241,9 +242,9 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             n=side * side)
 
     # -- partial update of a zone's arcs ----------------------------------------------------------------
-    from bench.bench_engine import _zone_arcs
+    from bench.bench_engine import disc_arcs
 
-    zones = [_zone_arcs(net, np.random.default_rng(SEED + k)) for k in range(3)]
+    zones = [disc_arcs(net, np.random.default_rng(SEED + k)) for k in range(3)]
     query = None  # the binding wants no query object alive during updates
     upd = rk.CCHMetricPartialUpdater(cch)
     rk_t, prk_t = [], []

@@ -84,7 +84,7 @@ def _time_queries(engine, pairs: np.ndarray) -> tuple[list[float], list[int | No
     return samples, costs
 
 
-def _zone_arcs(net, rng: np.random.Generator, fraction: float = ZONE_FRACTION) -> np.ndarray:
+def disc_arcs(net, rng: np.random.Generator, fraction: float = ZONE_FRACTION) -> np.ndarray:
     """Arcs whose midpoint lies in a disk (around a random node) holding ``fraction`` of all arcs."""
     x, y = net.node_xy
     mx = (x[net.tail] + x[net.head]) / 2
@@ -208,7 +208,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
 
     # -- zone change ----------------------------------------------------------------------
     zrng = np.random.default_rng(SEED + 1)
-    zones = [_zone_arcs(net, zrng) for _ in range(4)]
+    zones = [disc_arcs(net, zrng) for _ in range(4)]
     s, t = (int(v) for v in pairs[0])
 
     def change(engine, arcs) -> float:
@@ -317,4 +317,4 @@ def run(quick: bool = False) -> list[dict]:
     return figures
 
 
-__all__ = ["NAME", "run", "load_graph", "build_engine"]
+__all__ = ["NAME", "build_engine", "disc_arcs", "load_graph", "run"]

@@ -548,22 +548,29 @@ class CCHEngine(Engine):
         return None if cost is None or cost >= FORBIDDEN else int(cost)
 
     def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
+        """As :meth:`Engine.distance_multi`: one pinned one-to-many sweep per source (distances only,
+        no path unpacked), or one query for a single pair."""
+        import routingkit_cch
+
         src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
         if not src or not dst:
             return None
-        best = None
         metric = self._live
         with metric.lock:
-            query = metric.native.query()
-            run = query.run
-            for s, s0 in src:  # distance-only queries are cheap: no path is unpacked
-                for t, t0 in dst:
-                    result = run(s, t)
-                    cost = result.distance
-                    del result
-                    if cost is not None and cost < FORBIDDEN and (best is None or s0 + cost + t0 < best[0]):
-                        best = (s0 + cost + t0, s, t)
-            del run, query
+            if len(src) == 1 and len(dst) == 1:
+                query = metric.native.query()
+                result = query.run(src[0][0], dst[0][0])
+                rows = [[result.distance]]
+                del result, query
+            else:
+                sweep = routingkit_cch.CCHOneToMany(metric.native.metric, [t for t, _ in dst])
+                rows = [sweep.distances_from(s) for s, _ in src]
+                del sweep
+        best = None
+        for (s, s0), row in zip(src, rows):
+            for (t, t0), cost in zip(dst, row):
+                if cost is not None and cost < FORBIDDEN and (best is None or s0 + cost + t0 < best[0]):
+                    best = (s0 + cost + t0, s, t)
         return best
 
     def route_multi(self, sources, targets) -> tuple[float, PathResult] | None:
