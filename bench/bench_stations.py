@@ -32,11 +32,11 @@ P = 10
 
 
 def _points(router, rng, n: int):
-    from routing.docking import _strong_components
+    from routing.engine import FORBIDDEN
+    from routing.graph import largest_component
 
     net = router.network
-    labels = _strong_components(net, router.truck_weights)
-    main = np.nonzero(labels == np.argmax(np.bincount(labels)))[0]
+    main = np.nonzero(largest_component(net.node_count, net.tail, net.head, router.truck_weights != FORBIDDEN))[0]
     nodes = rng.choice(main, n, replace=False)
     # a few metres off the node, as a site next to the road would be
     x, y = net.node_xy

@@ -17,7 +17,8 @@ import math
 import numpy as np
 
 from routing import roads
-from routing.network import RoadNetwork, _haversine_m, _largest_scc
+from routing.graph import largest_component
+from routing.network import RoadNetwork, _haversine_m
 
 #: Grid origin (south-west corner) in WGS-84: Jiaozuo, Henan.
 ORIGIN_LON, ORIGIN_LAT = 113.10, 35.15
@@ -116,7 +117,7 @@ def synthetic_network(nodes: int = 250_000, *, seed: int = 20220501, remove: flo
         lon, lat, tail, head, cls, way, oneway_arc = _grid(side, rng, remove=remove, oneway=oneway,
                                                              diagonals=diagonals)
         n = lon.size
-        keep_nodes = _largest_scc(n, tail, head, np.ones(tail.size, dtype=bool))
+        keep_nodes = largest_component(n, tail, head)
         if int(keep_nodes.sum()) >= nodes:
             break
         side += max(1, side // 50)

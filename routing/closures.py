@@ -54,6 +54,7 @@ import numpy as np
 
 from geo.errors import InvalidInputError, OffNetworkError
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT, Engine
+from routing.graph import component_labels
 from routing.network import WEIGHT_UNIT_S, RoadNetwork
 from routing.roads import GRADES
 
@@ -487,14 +488,6 @@ def decide(net: RoadNetwork, arcs: np.ndarray, mode: str, *, rules: Mapping[tupl
 # ----------------------------------------------------------------------------------
 # Graph structure: does removing the closed arcs disconnect anything?
 # ----------------------------------------------------------------------------------
-def _components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    g = coo_matrix((np.ones(u.size, dtype=np.int8), (u, v)), shape=(n, n))
-    return connected_components(g, directed=False)[1]
-
-
 def disconnects(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray,
                 closed: np.ndarray) -> tuple[bool, int, list[tuple[int, int]]]:
     """Whether removing ``closed`` arcs splits the undirected simple graph of ``usable`` arcs.
@@ -522,8 +515,8 @@ def disconnects(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.
     if removed.size == 0:
         return False, 0, []
     keep = ok & ~np.isin(key, removed)
-    before = _components(node_count, lo[ok], hi[ok])
-    after = _components(node_count, lo[keep], hi[keep])
+    before = component_labels(node_count, lo, hi, ok, strong=False)
+    after = component_labels(node_count, lo, hi, keep, strong=False)
     ends = np.unique(np.concatenate([removed // node_count, removed % node_count]))
     cut = 0
     split = False

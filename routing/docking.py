@@ -22,6 +22,7 @@ import shapely
 
 from geo.errors import InfeasibleError, InvalidInputError
 from routing.engine import FORBIDDEN
+from routing.graph import component_labels
 from routing.stations import Demand, node_endpoint, p_median, snap_endpoint, travel_time_matrix
 
 #: at most this many inside road nodes stand in for demand when the zone holds no demand site
@@ -78,17 +79,6 @@ def outside_weights(weights: np.ndarray, zone_mask: np.ndarray) -> np.ndarray:
     return w
 
 
-def _strong_components(network, weights: np.ndarray) -> np.ndarray:
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    ok = weights != FORBIDDEN
-    n = network.node_count
-    g = csr_matrix((np.ones(int(ok.sum())), (network.tail[ok], network.head[ok])), shape=(n, n))
-    _, labels = connected_components(g, directed=True, connection="strong")
-    return labels
-
-
 def crossing_arcs(network, inside: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Arcs from an outside node to an inside node that trucks may use (entering the zone)."""
     tail_in, head_in = inside[network.tail], inside[network.head]
@@ -117,7 +107,7 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
     truck = router.truck_weights
     zmask = zone_arcs(net, poly, inside)
     w_out = outside_weights(truck, zmask)
-    labels = _strong_components(net, w_out)
+    labels = component_labels(net.node_count, net.tail, net.head, w_out != FORBIDDEN)
     outside_idx = np.nonzero(~inside)[0]
     if reference_nodes:
         ok_labels = {int(labels[int(reference_nodes[0])])}

@@ -31,6 +31,7 @@ from shapely.ops import nearest_points
 
 from geo.errors import InvalidInputError, NoRouteError
 from routing.engine import FORBIDDEN
+from routing.graph import largest_component
 from routing.stations import snap_endpoint, travel_time_matrix
 
 DEFAULT_RADIUS_M = 100.0
@@ -111,10 +112,8 @@ def premises(network, site) -> tuple[Polygon, float | None]:
 
 
 def _main_component(router) -> np.ndarray:
-    from routing.docking import _strong_components
-
-    labels = _strong_components(router.network, router.truck_weights)
-    return labels == np.argmax(np.bincount(labels))
+    net = router.network
+    return largest_component(net.node_count, net.tail, net.head, router.truck_weights != FORBIDDEN)
 
 
 def _usable(weights: np.ndarray, arc: int, rev: int) -> bool:
@@ -210,7 +209,7 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
         raise NoRouteError(f"no truck route reaches the drop point of site {site.id!r} "
                            f"from any of the {len(usable_origins)} serving origins")
     best_o = int(np.argmin(cost))
-    plan = router.plan(origin_snaps[best_o], access, weights, role="truck")
+    plan = router.plan(origin_snaps[best_o], access, weights, slot="truck")
     return DropPoint(
         site_id=site.id, lon=float(drop_lon), lat=float(drop_lat), method=method,
         perimeter_distance_m=float(ring.distance(Point(drop_xy.x, drop_xy.y))), gate=gate,

@@ -1,19 +1,22 @@
 """Shortest-path engines behind one interface.
 
 * :class:`CCHEngine` -- a customizable contraction hierarchy (RoutingKit via
-  ``pyroutingkit``): the fast default.
+  ``routingkit-cch``): the fast default.
 * :class:`ScipyEngine` -- ``scipy.sparse.csgraph`` Dijkstra: the fallback.
 * :class:`NetworkxEngine` -- plain networkx (bidirectional) Dijkstra: the
   reference that tests and benchmarks compare against.
 
 All engines take integer arc weights (see ``routing.network.WEIGHT_UNIT_S``)
 and answer exactly the same costs.  A weight of :data:`FORBIDDEN` removes an
-arc.  Weight changes (:meth:`Engine.update`, :meth:`Engine.forbid`,
+arc.  :meth:`Engine.route_multi` and :meth:`Engine.distance_multi` take several
+sources and targets with initial costs (a point snapped part-way along an arc
+leaves and arrives by either end): one CCH query answers them, the other
+engines are the reference semantics.  Weight changes (:meth:`Engine.update`, :meth:`Engine.forbid`,
 :meth:`Engine.penalise`, :meth:`Engine.restore`) take effect on the next query
 without rebuilding the topology.
 
-The CCH wrapper guards against the binding's known defects: every node id
-and weight is validated before it reaches native code; a metric that queries
+The CCH wrapper guards against the binding's known defects: every node id,
+initial cost and weight is validated before it reaches native code; a metric that queries
 are using is never mutated -- changes are customised into a spare metric
 that is then swapped in atomically (the metric swapped out catches up in a
 background thread, so the next change applies only its own difference); and more than
@@ -30,6 +33,7 @@ full customisation, while 9,000 scattered arcs would take ~9 s.
 from __future__ import annotations
 
 import logging
+import math
 import operator
 import threading
 import time
@@ -201,24 +205,66 @@ class Engine(ABC):
     def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> np.ndarray:
         """``float64`` costs ``[len(sources), len(targets)]``; ``inf`` where unreachable."""
 
+    def _check_ends(self, ends, what: str) -> list[tuple[int, float]]:
+        """``(node, initial_cost)`` pairs checked: node ids in range, costs finite and >= 0."""
+        out = []
+        for k, item in enumerate(ends):
+            try:
+                node, cost = item
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"{what}s[{k}] was {item!r}; expected a (node, initial_cost) pair") from None
+            n = self._check_node(node, what)
+            try:
+                c = float(cost)
+            except (TypeError, ValueError):
+                c = float("nan")
+            if not (math.isfinite(c) and c >= 0):
+                raise InvalidInputError(f"initial cost of {what} {n} was {cost!r}; expected a finite number >= 0")
+            out.append((n, c))
+        return out
+
+    def distance_multi(
+        self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
+    ) -> tuple[float, int, int] | None:
+        """The least ``initial_cost(s) + cost(s, t) + initial_cost(t)`` over ``(node, initial_cost)`` sources
+        and targets, and the ``(s, t)`` nodes that achieve it (the first such pair, sources then targets
+        in the given order), or ``None`` if no pair is connected.  No path is unpacked.
+
+        Raises
+        ------
+        InvalidInputError
+            For a node id out of range or an initial cost that is negative or not finite.
+        """
+        src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
+        if not src or not dst:
+            return None
+        costs = self.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
+        best = None
+        for (s, s0), row in zip(src, costs):
+            for (t, t0), c in zip(dst, row):
+                if c != math.inf and (best is None or s0 + c + t0 < best[0]):
+                    best = (s0 + c + t0, s, t)
+        return best
+
     def route_multi(
         self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
     ) -> tuple[float, PathResult] | None:
         """Best path over several ``(node, initial_cost)`` sources and targets.
 
-        Returns ``(total, path)`` where ``total`` adds the initial costs, or
+        Returns ``(total, path)`` where ``total`` adds the initial costs (the
+        least over every source and target pair, as :meth:`distance_multi`), or
         ``None`` if no pair is connected.  Used for points snapped mid-arc.
+
+        Raises
+        ------
+        InvalidInputError
+            For a node id out of range or an initial cost that is negative or not finite.
         """
-        best: tuple[float, PathResult] | None = None
-        for s, s0 in sources:
-            for t, t0 in targets:
-                found = self.route(s, t)
-                if found is None:
-                    continue
-                total = s0 + found.cost + t0
-                if best is None or total < best[0]:
-                    best = (total, found)
-        return best
+        found = self.distance_multi(sources, targets)
+        if found is None:
+            return None
+        total, s, t = found
+        return total, self.route(s, t)
 
     def validate_path(self, path: PathResult, source: int, target: int) -> bool:
         """True if ``path`` starts and ends as asked, its arcs chain and their weights sum to its cost."""
@@ -236,16 +282,50 @@ class Engine(ABC):
 
 
 # ----------------------------------------------------------------------------------
+class _Native:
+    """One routingkit-cch metric: every call into the binding, in one place.
+
+    The binding takes Python lists.  Its query and updater objects may only be
+    used (and dropped) on the thread that made them, and no query object may be alive
+    while the metric is updated, so each query makes its own (a few
+    microseconds on a city network) and drops it before returning.  Callers
+    hold the owning :class:`_Metric`'s lock.
+    """
+
+    __slots__ = ("cch", "metric")
+
+    def __init__(self, cch, weights: np.ndarray):
+        import routingkit_cch
+
+        self.cch = cch
+        self.metric = routingkit_cch.CCHMetric(cch, weights.tolist())
+
+    def query(self):
+        """A new query object on this metric (use it on this thread only, then drop it)."""
+        import routingkit_cch
+
+        return routingkit_cch.CCHQuery(self.metric)
+
+    def customize(self, weights: np.ndarray) -> None:
+        """Full re-customisation for a new weight vector."""
+        self.metric.reset(weights.tolist())
+
+    def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
+        """Partial update: new weights for some arcs, the rest of the metric kept."""
+        import routingkit_cch
+
+        updater = routingkit_cch.CCHMetricPartialUpdater(self.cch)  # thread-bound, like query objects
+        updater.apply(self.metric, dict(zip(arcs.tolist(), weights.tolist())))
+        del updater
+
+
 class _Metric:
-    """A pyroutingkit metric, its own weights and a lock held while in use."""
+    """A CCH metric, its own weights and a lock held while in use."""
 
-    def __init__(self, topology, weights: np.ndarray):
-        import pyroutingkit
-
+    def __init__(self, cch, weights: np.ndarray):
         self.lock = threading.Lock()
         self.weights = weights.copy()
-        self.native = pyroutingkit.CCHMetric(topology)
-        self.native.customize(self.weights.astype(np.uint32))
+        self.native = _Native(cch, self.weights)
 
     def sync(self, target: np.ndarray, compact=None) -> int:
         """Bring this metric's weights to ``target``; returns how many arcs changed.
@@ -261,53 +341,91 @@ class _Metric:
         )
         with self.lock:
             if full:
-                self.native.customize(target.astype(np.uint32))
+                self.native.customize(target)
             else:
-                self.native.update_weights(changed.astype(np.uint32), target[changed].astype(np.uint32))
+                self.native.update_weights(changed, target[changed])
             self.weights = target.copy()
         return int(changed.size)
 
 
+@dataclass(frozen=True)
+class CCHTopology:
+    """A contraction hierarchy shared by every metric over one network: the binding's ``CCH``,
+    the nested-dissection ``order`` it was built from, and the arcs' ends as Python lists (paths
+    come back as arc ids; their nodes are read from these)."""
+
+    cch: object
+    order: np.ndarray
+    tail: list[int]
+    head: list[int]
+    node_count: int
+    arc_count: int
+
+
+def _order_file(topology_dir: Path | str) -> Path:
+    return Path(topology_dir) / "cch" / "order.npy"
+
+
+def _cached_order(topology_dir: Path | str | None, node_count: int) -> np.ndarray | None:
+    """The nested-dissection order saved for this network, or ``None`` (no cache, damaged, not an order)."""
+    if topology_dir is None or not _order_file(topology_dir).is_file():
+        return None
+    try:
+        order = np.load(_order_file(topology_dir), allow_pickle=False)
+    except Exception as err:  # a damaged cache: rebuild
+        logger.warning("CCH order cache unreadable (%s); rebuilding", err)
+        return None
+    ok = order.shape == (node_count,) and order.dtype.kind in "iu"
+    if ok and node_count:
+        ok = bool(order.min() >= 0 and order.max() < node_count
+                  and (np.bincount(order, minlength=node_count) == 1).all())
+    if not ok:
+        logger.warning("CCH order cache does not order this network's %s nodes; rebuilding", f"{node_count:,}")
+        return None
+    return order.astype(np.int64)
+
+
+def build_topology(tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=None, lat=None,
+                   topology_dir: Path | str | None = None) -> CCHTopology:
+    """The hierarchy of a network: its order read from ``topology_dir`` when cached there, else computed
+    (inertial flow on the coordinates; by degree without them) and saved there."""
+    import routingkit_cch
+
+    tail_l, head_l = tail.tolist(), head.tolist()
+    started = time.perf_counter()
+    order = _cached_order(topology_dir, node_count)
+    cached = order is not None
+    if order is None:
+        if lon is not None and lat is not None and node_count:
+            order = routingkit_cch.compute_order_inertial(node_count, tail_l, head_l,
+                                                          np.asarray(lat, dtype=np.float64).tolist(),
+                                                          np.asarray(lon, dtype=np.float64).tolist())
+        else:
+            order = routingkit_cch.compute_order_degree(node_count, tail_l, head_l)
+        order = np.asarray(order, dtype=np.int64)
+        if topology_dir is not None:
+            _order_file(topology_dir).parent.mkdir(parents=True, exist_ok=True)
+            np.save(_order_file(topology_dir), order)
+    cch = routingkit_cch.CCH(order.tolist(), tail_l, head_l, False)
+    logger.info("built CCH: %s nodes, %s arcs in %.2f s (%s)", f"{node_count:,}", f"{tail.size:,}",
+                time.perf_counter() - started, "cached order" if cached else "new order")
+    return CCHTopology(cch, order, tail_l, head_l, node_count, int(tail.size))
+
+
 class CCHEngine(Engine):
-    """Customizable contraction hierarchy (RoutingKit through ``pyroutingkit``)."""
+    """Customizable contraction hierarchy (RoutingKit through ``routingkit-cch``)."""
 
     name = "cch"
 
-    def __init__(self, tail, head, node_count, weights, *, lon=None, lat=None, topology=None,
+    def __init__(self, tail, head, node_count, weights, *, lon=None, lat=None, topology: CCHTopology | None = None,
                  topology_dir: Path | str | None = None):
         super().__init__(tail, head, node_count, weights)
-        import pyroutingkit
-
-        if topology is None:
-            topology = pyroutingkit.CCHTopology()
-            loaded = False
-            if topology_dir is not None and (Path(topology_dir) / "cch").is_dir():
-                try:
-                    topology.load(str(Path(topology_dir) / "cch"))
-                    loaded = topology.node_count == self.node_count and topology.arc_count == self.arc_count
-                except Exception as err:  # a damaged cache: rebuild below
-                    logger.warning("CCH topology cache unreadable (%s); rebuilding", err)
-                    loaded = False
-                if not loaded:
-                    topology = pyroutingkit.CCHTopology()
-            if not loaded:
-                if lon is None or lat is None:
-                    lon = np.zeros(self.node_count)
-                    lat = np.zeros(self.node_count)
-                started = time.perf_counter()
-                topology.build(
-                    self.tail.astype(np.uint32), self.head.astype(np.uint32),
-                    np.asarray(lat, dtype=np.float32), np.asarray(lon, dtype=np.float32), self.node_count,
-                )
-                logger.info("built CCH topology: %s nodes, %s arcs in %.2f s", f"{self.node_count:,}",
-                            f"{self.arc_count:,}", time.perf_counter() - started)
-                if topology_dir is not None:
-                    target = Path(topology_dir) / "cch"
-                    target.mkdir(parents=True, exist_ok=True)
-                    topology.save(str(target))
+        if topology is None or topology.node_count != self.node_count or topology.arc_count != self.arc_count:
+            topology = build_topology(self.tail, self.head, self.node_count, lon=lon, lat=lat,
+                                      topology_dir=topology_dir)
         self.topology = topology
         self._cells = self._grid_cells(lon, lat)
-        self._live = _Metric(topology, self._base)
+        self._live = _Metric(topology.cch, self._base)
         self._spare: _Metric | None = None
         self._catch_up_failed = False
         # Build the spare metric off the query path now, so even the first weight change
@@ -356,7 +474,7 @@ class CCHEngine(Engine):
         self._finish_catch_up()
         spare = self._spare
         if spare is None:
-            spare = _Metric(self.topology, new_weights)
+            spare = _Metric(self.topology.cch, new_weights)
         else:
             spare.sync(new_weights, self._is_compact)
         old = self._live
@@ -371,7 +489,7 @@ class CCHEngine(Engine):
 
     def _build_spare(self, weights: np.ndarray) -> None:
         try:
-            self._spare = _Metric(self.topology, weights)
+            self._spare = _Metric(self.topology.cch, weights)
         except Exception as err:  # the first change will build it instead
             logger.warning("CCH spare metric could not be built (%s)", err)
 
@@ -397,24 +515,139 @@ class CCHEngine(Engine):
             self._spare = None
             self._catch_up_failed = False
 
+    def _path(self, cost: int, source: int, arcs: list[int]) -> PathResult:
+        """The path of ``arcs`` from ``source``: its nodes are the arcs' heads (the binding's node path
+        would be unpacked a second time)."""
+        if not arcs:
+            return PathResult(int(cost), [source], arcs)
+        nodes = self.head[np.fromiter(arcs, dtype=np.int64, count=len(arcs))].tolist()
+        nodes.insert(0, source)
+        return PathResult(int(cost), nodes, arcs)
+
     def route(self, source: int, target: int) -> PathResult | None:
         s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
         with metric.lock:
-            cost, nodes, arcs = metric.native.query(s, t)
-        if cost >= FORBIDDEN:
+            query = metric.native.query()
+            result = query.run(s, t)
+            cost = result.distance
+            arcs = result.arc_path if cost is not None else None
+            del result, query  # the binding wants them gone before the next query or update
+        if cost is None or cost >= FORBIDDEN:
             return None
-        return PathResult(int(cost), nodes, arcs)  # fresh lists from the binding: no copies
+        return self._path(cost, s, arcs)
 
-    def matrix(self, sources, targets) -> np.ndarray:
-        src = np.array([self._check_node(s, "source") for s in sources], dtype=np.uint32)
-        dst = np.array([self._check_node(t, "target") for t in targets], dtype=np.uint32)
-        if src.size == 0 or dst.size == 0:
-            return np.zeros((src.size, dst.size))
+    def distance(self, source: int, target: int) -> int | None:
+        s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
         with metric.lock:
-            raw = np.asarray(metric.native.distances_many_to_many(src, dst))
-        return np.where(raw >= FORBIDDEN, np.inf, raw.astype(np.float64))
+            query = metric.native.query()
+            result = query.run(s, t)
+            cost = result.distance
+            del result, query
+        return None if cost is None or cost >= FORBIDDEN else int(cost)
+
+    def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
+        """As :meth:`Engine.distance_multi`: one pinned one-to-many sweep per source (distances only,
+        no path unpacked), or one query for a single pair."""
+        import routingkit_cch
+
+        src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
+        if not src or not dst:
+            return None
+        metric = self._live
+        with metric.lock:
+            if len(src) == 1 and len(dst) == 1:
+                query = metric.native.query()
+                result = query.run(src[0][0], dst[0][0])
+                rows = [[result.distance]]
+                del result, query
+            else:
+                sweep = routingkit_cch.CCHOneToMany(metric.native.metric, [t for t, _ in dst])
+                rows = [sweep.distances_from(s) for s, _ in src]
+                del sweep
+        best = None
+        for (s, s0), row in zip(src, rows):
+            for (t, t0), cost in zip(dst, row):
+                if cost is not None and cost < FORBIDDEN and (best is None or s0 + cost + t0 < best[0]):
+                    best = (s0 + cost + t0, s, t)
+        return best
+
+    def route_multi(self, sources, targets) -> tuple[float, PathResult] | None:
+        """One CCH query from every source to every target with initial distances (RoutingKit's
+        ``run_multi``), exact for fractional initial costs.
+
+        The binding takes integer initial distances, so the query runs with the
+        costs rounded down: it returns the least rounded total ``L`` and its path.
+        No other pair's exact total can be below ``L`` plus its own rounding
+        remainders; only pairs where that bound is below the found path's exact
+        total (a near tie, within two weight units) are checked with
+        distance-only queries, and a cheaper one's path replaces it.
+        """
+        src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
+        if not src or not dst:
+            return None
+        src_floor = [(s, math.floor(c)) for s, c in src]
+        dst_floor = [(t, math.floor(c)) for t, c in dst]
+        tail = self.topology.tail
+        metric = self._live
+        with metric.lock:
+            query = metric.native.query()
+            result = query.run_multi(src_floor, dst_floor)
+            low = result.distance
+            arcs = result.arc_path if low is not None else None
+            del result
+            if low is None or low >= FORBIDDEN:
+                del query
+                return None
+            if arcs:
+                s_node, t_node = tail[arcs[0]], self.topology.head[arcs[-1]]
+            else:  # a node that is both a source and a target
+                s_node = t_node = min((s for s, _ in src_floor if s in {t for t, _ in dst_floor}),
+                                      key=lambda n: min(c for s, c in src_floor if s == n)
+                                      + min(c for t, c in dst_floor if t == n))
+            i = min((k for k, (s, _) in enumerate(src) if s == s_node), key=lambda k: (src_floor[k][1], src[k][1]))
+            j = min((k for k, (t, _) in enumerate(dst) if t == t_node), key=lambda k: (dst_floor[k][1], dst[k][1]))
+            cost = low - src_floor[i][1] - dst_floor[j][1]
+            best_total, best_pair, best_cost = src[i][1] + cost + dst[j][1], (i, j), cost
+            tol = 1e-9 * max(1.0, best_total)
+            for ii, (s, s0) in enumerate(src):
+                for jj, (t, t0) in enumerate(dst):
+                    if (ii, jj) == (i, j) or low + (s0 - src_floor[ii][1]) + (t0 - dst_floor[jj][1]) >= best_total - tol:
+                        continue
+                    result = query.run(s, t)
+                    other = result.distance
+                    del result
+                    if other is not None and other < FORBIDDEN and s0 + other + t0 < best_total - tol:
+                        best_total, best_pair, best_cost = s0 + other + t0, (ii, jj), other
+            if best_pair != (i, j):
+                s, t = src[best_pair[0]][0], dst[best_pair[1]][0]
+                result = query.run(s, t)
+                arcs = result.arc_path
+                del result
+                s_node = s
+            del query
+        return best_total, self._path(best_cost, s_node, arcs)
+
+    def matrix(self, sources, targets) -> np.ndarray:
+        import routingkit_cch
+
+        src = [self._check_node(s, "source") for s in sources]
+        dst = [self._check_node(t, "target") for t in targets]
+        if not src or not dst:
+            return np.zeros((len(src), len(dst)))
+        metric = self._live
+        with metric.lock:
+            if len(dst) >= len(src):  # pin the larger side, sweep once per node of the smaller
+                sweep = routingkit_cch.CCHOneToMany(metric.native.metric, dst)
+                rows = [sweep.distances_from(s) for s in src]
+            else:
+                sweep = routingkit_cch.CCHManyToOne(metric.native.metric, src)
+                rows = [sweep.distances_to(t) for t in dst]
+            del sweep
+        out = np.array(rows, dtype=np.float64)  # None (unreachable) becomes nan
+        out[np.isnan(out) | (out >= FORBIDDEN)] = np.inf
+        return out if len(dst) >= len(src) else out.T.copy()
 
 
 # ----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import numpy as np
 from geo.errors import InvalidInputError, NetworkSourceError, OffNetworkError
 from geo.projection import LocalProjection, check_lon_lat
 from routing import roads
+from routing.graph import largest_component
 
 logger = logging.getLogger(__name__)
 
@@ -481,18 +482,6 @@ def _arcs_from_osmnx_query(kind: str, value, progress: Progress):
     return _arcs_from_multidigraph(G, progress)
 
 
-def _largest_scc(n: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """Boolean mask of the nodes in the largest strongly connected component."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    t, h = tail[usable], head[usable]
-    mat = coo_matrix((np.ones(len(t), dtype=np.int8), (t, h)), shape=(n, n)).tocsr()
-    _, labels = connected_components(mat, directed=True, connection="strong")
-    biggest = np.bincount(labels).argmax()
-    return labels == biggest
-
-
 def _assemble(source: str, coords: dict, table: _ArcTable, options: BuildOptions, progress: Progress) -> RoadNetwork:
     if len(table) == 0:
         raise NetworkSourceError(f"{source!r} holds no drivable road for trucks")
@@ -506,7 +495,7 @@ def _assemble(source: str, coords: dict, table: _ArcTable, options: BuildOptions
     hgv_no = np.array(c["hgv_no"], dtype=bool)
     n0, m0 = len(used), len(tail)
     if options.keep_largest_scc:
-        keep_nodes = _largest_scc(n0, tail, head, ~hgv_no)
+        keep_nodes = largest_component(n0, tail, head, ~hgv_no)
         keep_arcs = keep_nodes[tail] & keep_nodes[head]
     else:
         keep_nodes = np.ones(n0, dtype=bool)

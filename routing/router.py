@@ -1,10 +1,12 @@
 """Point-to-point truck routing between arbitrary ``[lon, lat]`` points.
 
 A :class:`Router` owns one :class:`~routing.network.RoadNetwork` and a pool of
-engine metrics over one shared topology.  Each metric is named by a *role*
-(``"free"``, ``"avoid"``, a vehicle signature...) and is brought to the weight
-vector a query needs with partial updates, so zone and closure changes take
-effect on the next query without rebuilding anything.
+engine metrics over one shared topology.  Each metric sits in a named *slot*
+(``"truck"``, ``"freight-avoid:<vehicle key>"``...) and is brought to the
+weight vector a query needs with partial updates, so zone and closure changes
+take effect on the next query without rebuilding anything.  Snapped ends,
+driven parts, geometry and legs come from :mod:`routing.paths`, which
+closed-loop freight routing shares.
 """
 
 from __future__ import annotations
@@ -13,12 +15,20 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
 from routing.engine import FORBIDDEN, Engine, PathResult, make_engine
 from routing.network import DEFAULT_MAX_SNAP_M, WEIGHT_UNIT_S, RoadNetwork, Snap
+from routing.paths import Drive, Leg, dedupe_steps, drive_along, route_steps, same_arc_cost, snap_ends, split_legs
+
+if TYPE_CHECKING:
+    from routing.freight.zones import FreightIndex
+
+__all__ = ["MAIN_ROAD_CLASSES", "Leg", "MetricPool", "RoutePlan", "Router", "Vehicle", "limit_blocks",
+           "make_like", "split_legs", "vehicle_key"]
 
 #: Highway classes that make up the "highway transit section" of a trip.
 MAIN_ROAD_CLASSES = frozenset({"motorway", "trunk", "primary", "secondary"})
@@ -38,6 +48,16 @@ class Vehicle:
             if value is not None and not (np.isfinite(value) and 0 < value < 100):
                 raise InvalidInputError(f"`vehicle.{name}` was {value!r}; expected a positive number below 100")
 
+    @property
+    def key(self) -> str:
+        """The vehicle's dimensions as a short string: vehicles with equal keys route alike."""
+        return f"truck:{self.height_m}:{self.weight_t}:{self.width_m}"
+
+
+def vehicle_key(vehicle: Vehicle | None) -> str:
+    """:attr:`Vehicle.key`, and ``"truck"`` for no vehicle (the truck with no dimensions given)."""
+    return "truck" if vehicle is None else vehicle.key
+
 
 def limit_blocks(network: RoadNetwork, vehicle: Vehicle) -> dict[str, np.ndarray]:
     """Boolean arc masks of what blocks this vehicle, per limit name.
@@ -53,24 +73,6 @@ def limit_blocks(network: RoadNetwork, vehicle: Vehicle) -> dict[str, np.ndarray
         if vehicle.width_m is not None:
             out["width"] = network.maxwidth_m < vehicle.width_m
     return out
-
-
-@dataclass
-class Leg:
-    """A part of a route: ``kind`` is ``origin``, ``transit``, ``destination`` or ``inside``.
-
-    ``arcs`` is an int64 array of arc ids and ``coordinates`` a float ``[n, 2]``
-    array of ``[lon, lat]`` rows (no consecutive repeats, at least two rows).
-    Both may be views shared with the route and other legs: treat them as
-    read-only.  Geometry stays in arrays until an outer layer formats it.
-    """
-
-    kind: str
-    arcs: np.ndarray
-    coordinates: np.ndarray
-    length_m: float
-    travel_time_s: float
-    note: str | None = None
 
 
 @dataclass
@@ -90,64 +92,73 @@ class RoutePlan:
 
 
 class MetricPool:
-    """Named engine metrics over one topology, each synced to the weights a query asks for."""
+    """Engine metrics over one topology in named slots, each synced to the weights a query asks for.
 
-    def __init__(self, base: Engine, *, max_roles: int = 32):
+    A slot (``"truck"``, ``"freight-avoid:<vehicle key>"``...) keeps its metric
+    between queries, so a query that asks for the weights the slot had last
+    time pays nothing, and one that asks for slightly different weights (a new
+    zone, a closure) pays a partial update.  At most ``max_slots`` slots are
+    kept; the least recently used is dropped.
+    """
+
+    def __init__(self, base: Engine, *, max_slots: int = 32):
         self.base = base
-        self.max_roles = max_roles
-        self._roles: OrderedDict[str, tuple[Engine, threading.Lock]] = OrderedDict()
-        self._last: dict[str, np.ndarray] = {}  # the read-only weight array each role was last synced to
+        self.max_slots = max_slots
+        self._slots: OrderedDict[str, tuple[Engine, threading.Lock]] = OrderedDict()
+        self._last: dict[str, np.ndarray] = {}  # the read-only weight array each slot was last synced to
         self._lock = threading.Lock()
 
-    def _get(self, role: str) -> tuple[Engine, threading.Lock]:
+    def get(self, slot: str) -> tuple[Engine, threading.Lock]:
+        """The engine of ``slot`` (created with the base weights on first use) and the lock that
+        :meth:`using` holds while a query runs on it."""
         with self._lock:
-            if role in self._roles:
-                self._roles.move_to_end(role)
-                return self._roles[role]
+            if slot in self._slots:
+                self._slots.move_to_end(slot)
+                return self._slots[slot]
             fork = getattr(self.base, "fork", None)
             engine = fork() if fork else make_like(self.base)
             item = (engine, threading.Lock())
-            self._roles[role] = item
-            while len(self._roles) > self.max_roles:
-                evicted, _ = self._roles.popitem(last=False)
+            self._slots[slot] = item
+            while len(self._slots) > self.max_slots:
+                evicted, _ = self._slots.popitem(last=False)
                 self._last.pop(evicted, None)
             return item
 
     def settle(self) -> None:
         """Wait until every metric's background work (a spare metric catching up) is done (benchmarks, tests)."""
         with self._lock:
-            engines = [engine for engine, _ in self._roles.values()]
+            engines = [engine for engine, _ in self._slots.values()]
         for engine in engines:
             wait = getattr(engine, "wait_for_spare", None)
             if wait is not None:
                 wait()
 
-    def using(self, role: str, weights: np.ndarray) -> _Using:
-        """Hold the metric ``role`` with exactly ``weights`` live for the block (a context manager)."""
-        return _Using(self, role, weights)
+    def using(self, slot: str, weights: np.ndarray) -> _Using:
+        """Hold the metric of ``slot`` with exactly ``weights`` live for the block (a context manager)."""
+        return _Using(self, slot, weights)
 
 
 class _Using:
     """The context manager of :meth:`MetricPool.using` (a class: cheaper than a generator per query)."""
 
-    __slots__ = ("pool", "role", "weights", "lock")
+    __slots__ = ("pool", "slot", "weights", "lock")
 
-    def __init__(self, pool: MetricPool, role: str, weights: np.ndarray):
-        self.pool, self.role, self.weights = pool, role, weights
+    def __init__(self, pool: MetricPool, slot: str, weights: np.ndarray):
+        self.pool, self.slot, self.weights = pool, slot, weights
         self.lock: threading.Lock | None = None
 
     def __enter__(self) -> Engine:
-        pool, role, weights = self.pool, self.role, self.weights
-        engine, lock = pool._get(role)
+        pool, slot, weights = self.pool, self.slot, self.weights
+        engine, lock = pool.get(slot)
         lock.acquire()
         self.lock = lock
         try:
             # The same (read-only) array as last time needs no comparison of every arc.
-            if pool._last.get(role) is not weights:
+            if pool._last.get(slot) is not weights:
                 if not np.array_equal(engine.weights, weights):
                     engine.set_weights(weights)
                 # only a read-only array is remembered: nobody can change it behind our back
-                pool._last[role] = None if weights.flags.writeable else weights
+                pool._last[slot] = None if weights.flags.writeable else weights
         except BaseException:
             lock.release()
             self.lock = None
@@ -178,6 +189,21 @@ class Router:
         self._truck_weights = network.base_weights.copy()
         self._truck_weights[self._hgv] = FORBIDDEN
         self._truck_weights.flags.writeable = False
+        self._freight_index: FreightIndex | None = None
+        self._lock = threading.Lock()
+        self._vehicle_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # read-only weights per vehicle key
+
+    @property
+    def freight_index(self) -> FreightIndex:
+        """This router's :class:`~routing.freight.zones.FreightIndex` (zone footprints and weight
+        vectors of closed-loop freight routing), created on first use."""
+        if self._freight_index is None:
+            from routing.freight.zones import FreightIndex
+
+            with self._lock:
+                if self._freight_index is None:
+                    self._freight_index = FreightIndex(self)
+        return self._freight_index
 
     # -- weights -------------------------------------------------------------------
     @property
@@ -191,6 +217,25 @@ class Router:
         if vehicle is not None:
             for mask in limit_blocks(self.network, vehicle).values():
                 w[mask] = FORBIDDEN
+        return w
+
+    def _shared_vehicle_weights(self, vehicle: Vehicle | None) -> np.ndarray:
+        """:meth:`vehicle_weights` as a read-only array kept per vehicle key: the metric pool trusts it by
+        identity, so a repeated vehicle costs neither a copy nor a comparison of every arc."""
+        if vehicle is None:
+            return self._truck_weights
+        key = vehicle.key
+        with self._lock:
+            hit = self._vehicle_cache.get(key)
+            if hit is not None:
+                self._vehicle_cache.move_to_end(key)
+                return hit
+        w = self.vehicle_weights(vehicle)
+        w.flags.writeable = False
+        with self._lock:
+            self._vehicle_cache[key] = w
+            while len(self._vehicle_cache) > 16:
+                self._vehicle_cache.popitem(last=False)
         return w
 
     # -- snapping and routing ----------------------------------------------------------
@@ -207,47 +252,24 @@ class Router:
                 raise InvalidInputError(f"`{name}` was {point!r}; expected [lon, lat]")
         return self.network.snap_many(points, max_snap_m=self.max_snap_m, field_names=field_names)
 
-    def _ends(self, snap: Snap, weights: np.ndarray, *, as_source: bool) -> list[tuple[int, float]]:
-        """``(node, initial_cost)`` options to leave (source) or reach (target) a snapped point."""
-        net = self.network
-        out = []
-        a, r, f = snap.arc, snap.reverse_arc, snap.fraction
-        wa = weights.item(a)  # Python numbers: cheaper than numpy scalars on this per-query path
-        if wa != FORBIDDEN:
-            out.append((net.head.item(a), (1 - f) * wa) if as_source else (net.tail.item(a), f * wa))
-        if r >= 0:
-            wr = weights.item(r)
-            if wr != FORBIDDEN:
-                # the reverse arc runs head(a) -> tail(a); the point is at (1 - f) along it
-                out.append((net.head.item(r), f * wr) if as_source else (net.tail.item(r), (1 - f) * wr))
-        return out
-
-    @staticmethod
-    def _same_arc(o: Snap, d: Snap, weights: np.ndarray) -> float | None:
-        """Cost of driving along the one segment both points lie on, if possible."""
-        if o.arc != d.arc:
-            return None
-        options = []
-        if weights[o.arc] != FORBIDDEN and d.fraction >= o.fraction:
-            options.append((d.fraction - o.fraction) * weights[o.arc])
-        if o.reverse_arc >= 0 and weights[o.reverse_arc] != FORBIDDEN and o.fraction >= d.fraction:
-            options.append((o.fraction - d.fraction) * weights[o.reverse_arc])
-        return min(options) if options else None
-
-    def route_between(self, o: Snap, d: Snap, weights: np.ndarray, *, role: str = "default") -> tuple[float, PathResult | None]:
-        """Cheapest path between two snapped points under ``weights``.
+    def route_between(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default",
+                      role: str | None = None) -> tuple[float, PathResult | None]:
+        """Cheapest path between two snapped points under ``weights``, on the metric in ``slot``.
 
         Returns ``(cost, path)``; ``path`` is ``None`` for a route that stays on
-        the origin's arc.
+        the origin's arc.  ``role`` is the former name of ``slot`` (still accepted).
 
         Raises
         ------
         NoRouteError
             If the points are not connected under these weights.
         """
-        direct = self._same_arc(o, d, weights)
-        with self.pool.using(role, weights) as engine:
-            found = engine.route_multi(self._ends(o, weights, as_source=True), self._ends(d, weights, as_source=False))
+        slot = role if role is not None else slot
+        net = self.network
+        direct = same_arc_cost(o, d, weights)
+        with self.pool.using(slot, weights) as engine:
+            found = engine.route_multi(snap_ends(net, o, weights, as_source=True),
+                                       snap_ends(net, d, weights, as_source=False))
         if direct is not None and (found is None or direct <= found[0]):
             return direct, None
         if found is None:
@@ -256,40 +278,28 @@ class Router:
             )
         return found
 
-    def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, role: str = "default") -> RoutePlan:
-        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d``."""
-        cost, path = self.route_between(o, d, weights, role=role)
+    def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default",
+             role: str | None = None) -> RoutePlan:
+        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d`` (``role``: see
+        :meth:`route_between`)."""
+        cost, path = self.route_between(o, d, weights, slot=role if role is not None else slot)
         return self.assemble(o, d, path, cost)
 
     def assemble(self, o: Snap, d: Snap, path: PathResult | None, cost: float) -> RoutePlan:
-        """Turn an engine path between two snaps into a :class:`RoutePlan`."""
+        """Turn an engine path between two snaps into a :class:`RoutePlan` (see :func:`routing.paths.drive_along`)."""
+        return self.plan_of(o, d, drive_along(self.network, o, d, path, cost), [] if path is None else path.nodes)
+
+    def plan_of(self, o: Snap, d: Snap, drive: Drive, nodes: list[int]) -> RoutePlan:
+        """The :class:`RoutePlan` of a :class:`~routing.paths.Drive` from ``o`` to ``d``."""
         net = self.network
-        if path is None:  # along one segment
-            arc = o.arc if d.fraction >= o.fraction else o.reverse_arc
-            arcs = np.array([arc], dtype=np.int64)
-            fracs = np.array([abs(d.fraction - o.fraction)])
-            nodes: list[int] = []
-        else:
-            nodes = path.nodes
-            first, f0 = _arc_into(net, o, nodes[0])
-            last, f1 = _arc_from(net, d, nodes[-1])
-            arcs = np.concatenate([[first], np.asarray(path.arcs, dtype=np.int64), [last]]).astype(np.int64)
-            fracs = np.concatenate([[f0], np.ones(len(path.arcs)), [f1]])
-            keep = fracs > 0
-            arcs, fracs = arcs[keep], fracs[keep]
-        # route vertices: snapped origin, the head of every part but the last, snapped destination
-        heads = net.head[arcs[:-1]]
-        lon = np.concatenate([[o.snapped_lon], net.node_lon[heads], [d.snapped_lon]])
-        lat = np.concatenate([[o.snapped_lat], net.node_lat[heads], [d.snapped_lat]])
-        points = np.column_stack([lon, lat])
-        part_len = fracs * net.length_m[arcs]
-        part_time = fracs * net.travel_time_s[arcs]
-        plan = RoutePlan(
-            origin=o, destination=d, nodes=list(nodes), arcs=arcs, coordinates=_dedupe(points),
-            length_m=float(part_len.sum()), travel_time_s=float(part_time.sum()), cost=float(cost) * WEIGHT_UNIT_S,
+        part_len, part_time = drive.part_len(net), drive.part_time(net)
+        steps = route_steps(drive.points)
+        legs = split_legs(self.main_road_mask, drive.arcs, drive.points, part_len, part_time, steps=steps)
+        return RoutePlan(
+            origin=o, destination=d, nodes=list(nodes), arcs=drive.arcs, coordinates=dedupe_steps(drive.points, steps),
+            length_m=float(part_len.sum()), travel_time_s=float(part_time.sum()),
+            cost=float(drive.cost) * WEIGHT_UNIT_S, legs=legs,
         )
-        plan.legs = split_legs(self.main_road_mask, arcs, points, part_len, part_time)
-        return plan
 
     @property
     def main_road_mask(self) -> np.ndarray:
@@ -310,19 +320,12 @@ class Router:
         NoRouteError
             If no legal route exists; the message names the vehicle limit that blocks it.
         """
-        o = self.snap(origin, field_name="origin")
-        d = self.snap(destination, field_name="destination")
-        weights = self.vehicle_weights(vehicle)
+        o, d = self.snap_many([origin, destination], field_names=["origin", "destination"])
+        weights = self._shared_vehicle_weights(vehicle)
         try:
-            return self.plan(o, d, weights, role=self.vehicle_role(vehicle))
+            return self.plan(o, d, weights, slot=vehicle_key(vehicle))
         except NoRouteError as err:
             raise NoRouteError(self.explain_no_route(o, d, vehicle, self.network.base_weights)) from err
-
-    @staticmethod
-    def vehicle_role(vehicle: Vehicle | None) -> str:
-        if vehicle is None:
-            return "truck"
-        return f"truck:{vehicle.height_m}:{vehicle.weight_t}:{vehicle.width_m}"
 
     def explain_no_route(self, o: Snap, d: Snap, vehicle: Vehicle | None, base: np.ndarray) -> str:
         """Say which vehicle limit (height, weight, width, hgv=no) blocks a trip.
@@ -332,7 +335,7 @@ class Router:
         """
         where = f"from {[o.lon, o.lat]} to {[d.lon, d.lat]}"
         try:
-            self.route_between(o, d, self.network.base_weights, role="explain")
+            self.route_between(o, d, self.network.base_weights, slot="explain")
         except NoRouteError:
             return f"no road route {where} at all on this network"
         masks = {k: m for k, m in limit_blocks(self.network, vehicle or Vehicle()).items() if m.any()}
@@ -343,7 +346,7 @@ class Router:
                 if other != name:
                     w[mask] = FORBIDDEN
             try:
-                self.route_between(o, d, w, role="explain")
+                self.route_between(o, d, w, slot="explain")
                 blocking.append(name)
             except NoRouteError:
                 continue
@@ -360,83 +363,3 @@ class Router:
             return (f"no legal truck route {where}: the limits together ({', '.join(labels[m] for m in masks)}) "
                     "or the current closures leave no way through")
         return f"no legal truck route {where}: the current closures leave no way through"
-
-
-def _arc_into(net: RoadNetwork, o: Snap, first_node: int) -> tuple[int, float]:
-    """The partial arc from the snapped origin to the first node of the path."""
-    if int(net.head[o.arc]) == first_node:
-        return o.arc, 1 - o.fraction
-    if o.reverse_arc >= 0 and int(net.head[o.reverse_arc]) == first_node:
-        return o.reverse_arc, o.fraction
-    return o.arc, 0.0
-
-
-def _arc_from(net: RoadNetwork, d: Snap, last_node: int) -> tuple[int, float]:
-    """The partial arc from the last node of the path to the snapped destination."""
-    if int(net.tail[d.arc]) == last_node:
-        return d.arc, d.fraction
-    if d.reverse_arc >= 0 and int(net.tail[d.reverse_arc]) == last_node:
-        return d.reverse_arc, 1 - d.fraction
-    return d.arc, 0.0
-
-
-def _dedupe(points: np.ndarray) -> np.ndarray:
-    """``points`` (``[n, 2]`` lon, lat) without consecutive repeats, at least two rows (a point twice);
-    ``points`` itself when nothing repeats, and no rows for no points."""
-    return _dedupe_range(points, _steps(points), 0, len(points) - 1)
-
-
-def _steps(points: np.ndarray) -> np.ndarray:
-    """``steps[k]``: whether point ``k + 1`` differs from point ``k`` by more than 1e-9 (degrees)."""
-    if len(points) < 2:
-        return np.zeros(0, dtype=bool)
-    step = np.abs(points[1:] - points[:-1]) > 1e-9
-    return step[:, 0] | step[:, 1]
-
-
-def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """:func:`_dedupe` of ``points[lo:hi + 1]`` given ``steps = _steps(points)`` (a view when nothing repeats)."""
-    if hi < lo:
-        return points[:0]
-    window = steps[lo:hi]
-    if window.all():
-        out = points[lo:hi + 1]
-    else:
-        keep = np.ones(hi - lo + 1, dtype=bool)
-        keep[1:] = window
-        out = points[lo:hi + 1][keep]
-    if len(out) == 1:
-        out = np.repeat(out, 2, axis=0)
-    return out
-
-
-def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len: np.ndarray,
-               part_time: np.ndarray) -> list[Leg]:
-    """Split a route into ``origin`` (to the first main road), ``transit`` and ``destination`` legs.
-
-    ``main`` flags main-road arcs (:data:`MAIN_ROAD_CLASSES`); ``points[k]`` is
-    where part ``k`` starts and ``points[k + 1]`` where it ends.  A route with no
-    main road is one ``transit`` leg.  Legs' arcs and coordinates are views of
-    ``arcs`` and ``points`` where nothing repeats (a leg starts where the
-    previous one ended).
-    """
-    is_main = main[arcs]
-    if not is_main.any():
-        ranges = [("transit", 0, len(arcs))]
-    else:
-        idx = np.nonzero(is_main)[0]
-        first, last = int(idx[0]), int(idx[-1])
-        ranges = [("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs))]
-    steps = _steps(points)
-    legs = []
-    for kind, lo, hi in ranges:
-        if hi <= lo:
-            continue
-        legs.append(Leg(
-            kind=kind,
-            arcs=arcs[lo:hi],
-            coordinates=_dedupe_range(points, steps, lo, hi),
-            length_m=float(part_len[lo:hi].sum()),
-            travel_time_s=float(part_time[lo:hi].sum()),
-        ))
-    return legs

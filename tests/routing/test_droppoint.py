@@ -60,7 +60,7 @@ def test_point_site_default_radius(andorra_router, gates):
     assert on_perimeter_m(andorra_router, dp.premises, dp.lon, dp.lat) < 1.0
     # served from the nearest origin by travel time
     times = [andorra_router.route_between(andorra_router.snap([o.lon, o.lat]), dp.plan.destination,
-                                          andorra_router.truck_weights, role="truck")[0] * WEIGHT_UNIT_S for o in ORIGINS]
+                                          andorra_router.truck_weights, slot="truck")[0] * WEIGHT_UNIT_S for o in ORIGINS]
     assert dp.origin.id == ORIGINS[times.index(min(times))].id
     assert dp.plan.cost == pytest.approx(min(times), abs=1e-6)
     check_reachable(andorra_router, dp)

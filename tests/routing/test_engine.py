@@ -533,3 +533,97 @@ def test_real_matrix_matches_networkx(real):
     cch = real.engines["cch"]
     for i in range(0, 20, 5):
         assert expected[i, i] == cch.distance(int(src[i]), int(dst[i]))
+
+
+# ----------------------------------------------------------------------------------
+# Several sources and targets with initial costs: one query against the single queries
+# ----------------------------------------------------------------------------------
+def _check_multi(engine, reference, sources, targets) -> None:
+    """``engine.route_multi`` equals the best of one ``reference.route`` per pair, with a valid path."""
+    expected = None
+    for s, s0 in sources:
+        for t, t0 in targets:
+            found = reference.route(s, t)
+            if found is not None and (expected is None or s0 + found.cost + t0 < expected):
+                expected = s0 + found.cost + t0
+    got = engine.route_multi(sources, targets)
+    dist = engine.distance_multi(sources, targets)
+    if expected is None:
+        assert got is None and dist is None
+        return
+    total, path = got
+    assert total == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    assert dist[0] == pytest.approx(expected, rel=1e-12, abs=1e-9)
+    s, t = path.nodes[0], path.nodes[-1]
+    assert engine.validate_path(path, s, t)
+    s0 = min(c for n, c in sources if n == s)
+    t0 = min(c for n, c in targets if n == t)
+    assert s0 + path.cost + t0 == pytest.approx(total, rel=1e-12, abs=1e-9)
+    # the pair distance_multi names achieves its total
+    _, ds, dt = dist
+    pair = reference.route(ds, dt)
+    assert pair is not None and min(c for n, c in sources if n == ds) + pair.cost + min(
+        c for n, c in targets if n == dt) == pytest.approx(dist[0], rel=1e-12, abs=1e-9)
+
+
+def _random_ends(rng, net, weights):
+    """Up to two sources and two targets as a snapped point offers them: the two ends of a random arc
+    (or one, on a one-way arc) with fractional, integral or zero initial costs."""
+    out = []
+    for _ in range(2):
+        arc = int(rng.integers(net.arc_count))
+        rev = int(net.reverse_arc[arc])
+        kind = rng.integers(4)
+        f = float(rng.uniform(0, 1)) if kind < 2 else float(rng.integers(0, 2))  # mid-arc or at an arc end
+        wa = int(weights[arc])
+        ends = [(int(net.head[arc]), (1 - f) * wa), (int(net.tail[arc]), f * wa)]
+        if kind == 1:
+            ends = [(n, float(np.floor(c))) for n, c in ends]  # integral initial costs
+        out.append(ends if rev >= 0 else ends[:1])
+    return out
+
+
+@pytest.mark.parametrize("which", ["andorra", "monaco"])
+def test_cch_multi_source_query_equals_the_single_queries(which, request):
+    net = request.getfixturevalue(f"{which}_network")
+    router = request.getfixturevalue(f"{which}_router")
+    cch = router.base_engine.fork()
+    rng = np.random.default_rng(20260601)
+    w = net.base_weights
+    for _ in range(2500):
+        sources, targets = _random_ends(rng, net, w)
+        _check_multi(cch, cch, sources, targets)
+    # a source node that is also a target, and a pair of equal nodes with costs that tie
+    n = int(rng.integers(net.node_count))
+    _check_multi(cch, cch, [(n, 0.5), (int(net.head[0]), 0.25)], [(n, 0.25)])
+    _check_multi(cch, cch, [(n, 0.0)], [(n, 0.0)])
+
+
+@pytest.mark.parametrize("cls", ENGINE_CLASSES, ids=lambda c: c.name)
+def test_multi_source_query_on_a_tiny_graph_every_engine(cls):
+    engine, reference = make(cls), make(NetworkxEngine)
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        k, m = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        sources = [(int(rng.integers(NODES)), float(rng.choice([0.0, 1.0, rng.uniform(0, 20)]))) for _ in range(k)]
+        targets = [(int(rng.integers(NODES)), float(rng.choice([0.0, 2.0, rng.uniform(0, 20)]))) for _ in range(m)]
+        _check_multi(engine, reference, sources, targets)
+
+
+@pytest.mark.parametrize("cls", [ScipyEngine, NetworkxEngine], ids=lambda c: c.name)
+def test_reference_engines_multi_source_query_on_monaco(cls, monaco_network):
+    net = monaco_network
+    engine, cch = make_engine(cls.name, net), make_engine("cch", net)
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        sources, targets = _random_ends(rng, net, net.base_weights)
+        _check_multi(engine, cch, sources, targets)
+
+
+@pytest.mark.parametrize("bad", [[(0, -1.0)], [(0, float("nan"))], [(0, float("inf"))], [(99, 0.0)], [(0,)], [5]])
+def test_multi_source_query_validates_its_ends(engine, bad):
+    for call in (engine.route_multi, engine.distance_multi):
+        with pytest.raises(InvalidInputError):
+            call(bad, [(1, 0.0)])
+        with pytest.raises(InvalidInputError):
+            call([(1, 0.0)], bad)

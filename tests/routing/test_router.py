@@ -317,53 +317,6 @@ def test_every_engine_gives_the_same_route(engine):
     assert math.isclose(plan.length_m, reference.length_m)
 
 
-# ----------------------------------------------------------------------------------
-# route geometry helpers
-# ----------------------------------------------------------------------------------
-def naive_dedupe(points: np.ndarray) -> list[list[float]]:
-    out = [list(points[0])]
-    for prev, p in zip(points[:-1], points[1:]):
-        if np.any(np.abs(p - prev) > 1e-9):
-            out.append(list(p))
-    return out if len(out) > 1 else out + [list(out[0])]
-
-
-def test_dedupe_drops_consecutive_repeats_only():
-    from routing.router import _dedupe
-
-    pts = np.array([[1.0, 2.0], [1.0, 2.0], [1.0 + 1e-10, 2.0], [1.5, 2.0], [1.0, 2.0], [1.5, 2.5], [1.5, 2.5]])
-    assert _dedupe(pts).tolist() == naive_dedupe(pts) == [[1.0, 2.0], [1.5, 2.0], [1.0, 2.0], [1.5, 2.5]]
-    assert _dedupe(pts[:1]).tolist() == [[1.0, 2.0], [1.0, 2.0]]  # one point: twice, a valid line
-    assert _dedupe(pts[:3]).tolist() == [[1.0, 2.0], [1.0, 2.0]]
-    assert _dedupe(np.zeros((0, 2))).shape == (0, 2)
-    assert _dedupe(pts[3:5]).base is pts  # nothing repeats: a view, not a copy
-
-
-def test_split_legs_coordinates_match_a_dedupe_of_each_leg():
-    from routing.router import _dedupe, split_legs
-
-    rng = np.random.default_rng(3)
-    arcs = np.arange(12)
-    points = rng.uniform(0, 1, (13, 2))
-    points[4] = points[3]  # a repeat inside the origin leg
-    points[6] = points[5]  # a repeat at the start of the transit leg
-    main = np.zeros(12, dtype=bool)
-    main[5:9] = True
-    part_len = rng.uniform(1, 2, 12)
-    part_time = rng.uniform(1, 2, 12)
-    legs = split_legs(main, arcs, points, part_len, part_time)
-    assert [(leg.kind, leg.arcs.tolist()) for leg in legs] == [
-        ("origin", list(range(5))), ("transit", list(range(5, 9))), ("destination", list(range(9, 12)))]
-    for leg, (lo, hi) in zip(legs, [(0, 5), (5, 9), (9, 12)]):
-        assert leg.coordinates.tolist() == _dedupe(points[lo:hi + 1]).tolist() == naive_dedupe(points[lo:hi + 1])
-        assert leg.length_m == pytest.approx(part_len[lo:hi].sum())
-        assert leg.travel_time_s == pytest.approx(part_time[lo:hi].sum())
-    # a leg whose points all coincide is still a two-point line
-    same = np.repeat(points[:1], 13, axis=0)
-    (only,) = split_legs(np.zeros(12, dtype=bool), arcs, same, part_len, part_time)
-    assert only.coordinates.tolist() == [list(points[0]), list(points[0])]
-
-
 def test_metric_pool_syncs_weights_and_releases_its_lock():
     router = line_router()
     pool = router.pool
@@ -371,7 +324,7 @@ def test_metric_pool_syncs_weights_and_releases_its_lock():
     w[2] = FORBIDDEN  # one direction of segment 1-2
     with pool.using("t", w) as engine:
         assert np.array_equal(engine.weights, w)
-        held = pool._get("t")[1]
+        held = pool.get("t")[1]
         assert held.locked()
     assert not held.locked()
     # an error inside the block releases the metric too
@@ -392,14 +345,56 @@ def test_metric_pool_syncs_weights_and_releases_its_lock():
 def test_metric_pool_settle_waits_for_every_background_catch_up():
     router = line_router()
     pool = router.pool
-    for role, arc in (("a", 2), ("b", 3)):
+    for slot, arc in (("a", 2), ("b", 3)):
         w = router.truck_weights.copy()
         w[arc] = FORBIDDEN
-        with pool.using(role, w):
+        with pool.using(slot, w):
             pass
     pool.settle()
-    for role, arc in (("a", 2), ("b", 3)):
-        engine = pool._get(role)[0]
+    for slot, arc in (("a", 2), ("b", 3)):
+        engine = pool.get(slot)[0]
         assert isinstance(engine, CCHEngine) and engine._catch_up_thread is None
         assert engine._spare.weights[arc] == FORBIDDEN  # the spare caught up with the change
         np.testing.assert_array_equal(engine._spare.weights, engine._live.weights)
+
+
+@pytest.mark.parametrize("which", ["andorra", "monaco"])
+def test_route_between_snapped_points_equals_the_best_single_query(which, request):
+    """One multi-source query per route: the same cost as the best of one engine query per end pair (and
+    the one-segment drive), with a valid path -- mid-arc, at arc ends, on one-way arcs, on the same arc."""
+    from routing.paths import same_arc_cost, snap_ends
+
+    router = request.getfixturevalue(f"{which}_router")
+    net = router.network
+    engine = router.base_engine.fork()
+    w = router.truck_weights
+    rng = np.random.default_rng(99)
+    one_way = np.flatnonzero(net.reverse_arc < 0)
+    cases = {"mid": 0, "end": 0, "one_way": 0, "same_arc": 0}
+    for k in range(2000):
+        arcs = [int(a) for a in rng.integers(net.arc_count, size=2)]
+        if k % 4 == 1:
+            arcs[0] = int(rng.choice(one_way))
+        if k % 8 == 3:
+            arcs[1] = arcs[0]
+        fr = [float(v) for v in rng.uniform(0, 1, 2)]
+        if k % 5 == 2:
+            fr = [float(rng.integers(0, 2)), float(rng.integers(0, 2))]
+        o, d = (router.snap(point_on_arc(net, a, f)) for a, f in zip(arcs, fr))
+        cases["one_way"] += int(o.reverse_arc < 0)
+        cases["same_arc"] += int(o.arc == d.arc)
+        cases["end" if o.fraction in (0.0, 1.0) or d.fraction in (0.0, 1.0) else "mid"] += 1
+        expected = same_arc_cost(o, d, w)
+        for s, s0 in snap_ends(net, o, w, as_source=True):
+            for t, t0 in snap_ends(net, d, w, as_source=False):
+                found = engine.route(s, t)
+                if found is not None and (expected is None or s0 + found.cost + t0 < expected):
+                    expected = s0 + found.cost + t0
+        cost, path = router.route_between(o, d, w)
+        assert cost == pytest.approx(expected, rel=1e-12, abs=1e-9)
+        if path is not None:
+            assert engine.validate_path(path, path.nodes[0], path.nodes[-1])
+            plan = router.assemble(o, d, path, cost)
+            if plan.arcs.size:
+                check_plan(router, plan)
+    assert min(cases.values()) > 20, cases

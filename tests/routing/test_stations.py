@@ -120,7 +120,7 @@ def test_matrix_matches_point_to_point_routes(andorra_router):
                                   [st.snap_endpoint(r.network, s, w, as_source=False) for s in snaps_d], w)
     for i, o in enumerate(snaps_o):
         for j, d in enumerate(snaps_d):
-            cost, _ = r.route_between(o, d, w, role="truck")
+            cost, _ = r.route_between(o, d, w, slot="truck")
             assert m[i, j] == pytest.approx(cost * WEIGHT_UNIT_S, abs=1e-6)
     # node-to-node part against the scipy reference engine
     ref = ScipyEngine(r.network.tail, r.network.head, r.network.node_count, w)
@@ -150,7 +150,7 @@ def test_plan_stations_on_andorra(andorra_router):
         if a < 0:
             continue
         # chosen sites are truck-reachable: the reported time is a real truck route
-        cost, _ = r.route_between(plan.candidate_snaps[a], d, w, role="truck")
+        cost, _ = r.route_between(plan.candidate_snaps[a], d, w, slot="truck")
         assert cost * WEIGHT_UNIT_S == pytest.approx(res.assigned_time_s[i], abs=1e-6)
         assert res.covered[i] == (res.assigned_time_s[i] <= 400)
     best = max(float(sum(dm.weight for k, dm in enumerate(dem) if (plan.cost[list(c), k] <= 400).any()))

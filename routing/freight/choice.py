@@ -1,0 +1,288 @@
+"""Route choice: free, avoid within the detour cap, or the penalty ladder -- and the explanation.
+
+See :mod:`routing.freight` for the rule.  :func:`choose_route` applies it to a
+list of stops and returns a :class:`RouteChoice`; :func:`penalty_ladder` is
+rule 3 on its own; :func:`explain_choice` words the decision.  The building
+blocks :func:`cheapest`, :func:`best` and :func:`time_within` are public so that
+tests can run the rule step by step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.errors import NoRouteError
+from routing.engine import FORBIDDEN, PathResult
+from routing.freight.weights import INSIDE_FACTOR, PENALTY_STEPS, Weights
+from routing.freight.zones import ZoneSet
+from routing.network import WEIGHT_UNIT_S, RoadNetwork, Snap
+from routing.paths import Drive, drive_along, path_parts, same_arc_cost, snap_ends
+from routing.router import Router, Vehicle
+
+#: ``(cost, path)`` of one pair of consecutive stops; ``path`` is ``None`` along one segment (or not unpacked).
+Found = tuple[float, PathResult | None]
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """What :func:`penalty_ladder` found.
+
+    ``penalty`` is the first step of :data:`PENALTY_STEPS` whose route fits the
+    cap (``None`` if none does); ``found``, ``parts`` and ``time`` are that
+    route's per-pair ``(cost, path)``, per-pair arcs and fractions, and its time
+    under the free weights.  ``unpacked`` lists the steps whose paths were
+    unpacked and timed, in order (the others were skipped by the bound).
+    """
+
+    penalty: int | None
+    found: list[Found] | None
+    parts: list[tuple[np.ndarray, np.ndarray]] | None
+    time: float | None
+    unpacked: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """The decision of :func:`choose_route` for one list of stops.
+
+    ``choice`` is ``free``, ``avoid`` or ``min_inside``; ``found`` the chosen
+    ``(cost, path)`` per pair of consecutive stops; ``free_cost`` and
+    ``avoid_cost`` the rule's costs (deciseconds; ``avoid_cost`` ``None`` when
+    not computed or no avoiding route exists); ``penalty`` the ``K`` taken
+    (``INSIDE_FACTOR`` for a closed-loop delivery, ``0`` when no ladder step
+    fits, ``None`` for ``free`` / ``avoid``); ``cap`` the detour cap;
+    ``parts`` and ``time`` the chosen paths' parts and time when already known.
+    """
+
+    choice: str
+    found: list[Found]
+    free_cost: float
+    avoid_cost: float | None
+    penalty: int | None
+    cap: float
+    parts: list[tuple[np.ndarray, np.ndarray]] | None = None
+    time: float | None = None
+    unpacked: tuple[int, ...] = ()
+
+    def drive(self, net: RoadNetwork, stops: list[Snap]) -> Drive:
+        """The chosen drive through ``stops``."""
+        return concat(net, stops, self.found, self.parts)
+
+
+# ----------------------------------------------------------------------------------
+# building blocks
+# ----------------------------------------------------------------------------------
+def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -> tuple[float, tuple[int, int] | None]:
+    """The cost from ``a`` to ``b`` under ``weights`` and the ``(source, target)`` nodes of the engine path
+    that achieves it (``None`` when the way stays on the one segment both points lie on).
+
+    The same ends and costs as :meth:`Router.route_between`; no path is unpacked.
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected under these weights.
+    """
+    net = router.network
+    direct = same_arc_cost(a, b, weights)
+    src = snap_ends(net, a, weights, as_source=True)
+    dst = snap_ends(net, b, weights, as_source=False)
+    found = None
+    if src and dst:
+        with router.pool.using(slot, weights) as engine:
+            found = engine.distance_multi(src, dst)
+    if direct is not None and (found is None or direct <= found[0]):
+        return float(direct), None
+    if found is None:
+        raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
+    return float(found[0]), (found[1], found[2])
+
+
+def path_of(router: Router, weights: np.ndarray, slot: str, ends: tuple[int, int] | None) -> PathResult | None:
+    """The engine path between the nodes :func:`cheapest` picked (``None`` stays on one segment)."""
+    if ends is None:
+        return None
+    with router.pool.using(slot, weights) as engine:
+        return engine.route(*ends)
+
+
+def best(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, *, want_path: bool = True) -> Found:
+    """Like :meth:`Router.route_between` (same ends, same costs, same metric slots): :func:`cheapest`,
+    then only the chosen pair's path is unpacked (not at all without ``want_path``).
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected under these weights.
+    """
+    cost, ends = cheapest(router, a, b, weights, slot)
+    return cost, path_of(router, weights, slot, ends) if want_path else None
+
+
+def route_or_explain(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, vehicle: Vehicle | None,
+                     closed_arcs=None) -> Found:
+    """:meth:`Router.route_between`, or a :class:`NoRouteError` that names the limit blocking the trip.
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected; the message names the vehicle limit or the closures.
+    """
+    try:
+        return router.route_between(a, b, weights, slot=slot)
+    except NoRouteError as err:
+        net = router.network
+        base = net.base_weights.copy()
+        if closed_arcs is not None and len(closed_arcs):
+            base[np.asarray(closed_arcs, dtype=np.int64)] = FORBIDDEN
+        raise NoRouteError(router.explain_no_route(a, b, vehicle, base)) from err
+
+
+def concat(net: RoadNetwork, stops: list[Snap], found: list[Found], parts: list | None = None) -> Drive:
+    """The drive through ``stops`` along the ``found`` ``(cost, path)`` of each pair (``parts`` if known)."""
+    drive = None
+    for k, ((a, b), (cost, path)) in enumerate(zip(zip(stops[:-1], stops[1:]), found)):
+        part = drive_along(net, a, b, path, cost, None if parts is None else parts[k])
+        drive = part if drive is None else drive.then(part)
+    return drive
+
+
+def time_within(net: RoadNetwork, stops: list[Snap], found: list[Found], free: np.ndarray,
+                cap: float) -> tuple[bool, list[tuple[np.ndarray, np.ndarray]], float]:
+    """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; their parts and time."""
+    parts = [path_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
+    arcs, fracs = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
+                                                     np.concatenate([p[1] for p in parts]))
+    time = float((fracs * free[arcs]).sum()) if arcs.size else 0.0
+    return arcs.size == 0 or time <= cap, parts, time
+
+
+# ----------------------------------------------------------------------------------
+# the rule
+# ----------------------------------------------------------------------------------
+def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) -> Ladder:
+    """Rule 3: the first of :data:`PENALTY_STEPS` whose route takes at most ``cap`` under the free weights.
+
+    The first step's paths are always unpacked and timed.  A later step ``k``
+    is skipped without unpacking when a lower bound on its time already
+    exceeds the cap: the least cost ``C(k) = min over routes of T + k * I`` is
+    concave in ``k``, so any route optimal at ``k`` has ``I <= (C(k) - C(k')) /
+    (k - k')`` for the next smaller step ``k'``, hence ``T = C(k) - k * I >=
+    C(k) - k * (C(k) - C(k')) / (k - k')``.  The bound only holds while no arc
+    weight is capped at ``MAX_ARC_WEIGHT`` (checked per step); otherwise, and
+    for the last step, the paths are unpacked.  Costs come from the engine's
+    multi-source distance call (no path unpacked), each step's once.
+    """
+    net = router.network
+    pairs = list(zip(stops[:-1], stops[1:]))
+    costs: dict[int, list] = {}
+    unpacked: list[int] = []
+
+    def cheapest_at(k: int) -> list:
+        if k not in costs:
+            costs[k] = [cheapest(router, a, b, w.with_penalty(k), w.penalty_slot(k)) for a, b in pairs]
+        return costs[k]
+
+    for i, k in enumerate(PENALTY_STEPS):
+        lower = PENALTY_STEPS[i + 1] if i + 1 < len(PENALTY_STEPS) else None
+        if i > 0 and lower is not None and not (w.capped(k) or w.capped(lower)):
+            c_k = sum(c for c, _ in cheapest_at(k))
+            c_lo = sum(c for c, _ in cheapest_at(lower))
+            if c_k - k * (c_k - c_lo) / (k - lower) > cap + 1e-6 * max(1.0, cap):
+                continue
+        weights = w.with_penalty(k)
+        unpacked.append(k)
+        found = [(c, path_of(router, weights, w.penalty_slot(k), ends)) for c, ends in cheapest_at(k)]
+        fits, parts, time = time_within(net, stops, found, w.free, cap)
+        if fits:
+            return Ladder(k, found, parts, time, tuple(unpacked))
+    return Ladder(None, None, None, None, tuple(unpacked))
+
+
+def choose_route(router: Router, w: Weights, stops: list[Snap], *, zones_in_way: bool, closed_loop: bool,
+                 max_detour_ratio: float, vehicle: Vehicle | None = None, closed_arcs=None) -> RouteChoice:
+    """Apply the route-choice rule to the truck's ``stops`` (see :mod:`routing.freight`).
+
+    ``zones_in_way`` says whether any arc meets a sealed/controlled zone (no:
+    the fastest route is the answer); ``closed_loop`` takes ``K =
+    INSIDE_FACTOR`` with no cap (a whitelist delivery that must enter a zone).
+
+    Raises
+    ------
+    NoRouteError
+        If two consecutive stops are not connected for this vehicle; the message names the limit.
+    """
+    pairs = list(zip(stops[:-1], stops[1:]))
+    free_slot = w.slot("free")
+    free_found = []
+    for a, b in pairs:
+        try:
+            free_found.append(best(router, a, b, w.free, free_slot, want_path=not zones_in_way))
+        except NoRouteError:
+            # route_between fails the same way; route_or_explain re-raises naming the blocking limit
+            free_found.append(route_or_explain(router, a, b, w.free, free_slot, vehicle, closed_arcs))
+    free_cost = sum(c for c, _ in free_found)
+    cap = max_detour_ratio * free_cost * (1 + 1e-12)
+    if not zones_in_way:
+        return RouteChoice("free", free_found, free_cost, None, None, cap)
+    if closed_loop:
+        found = [best(router, a, b, w.penalised, w.slot("inside")) for a, b in pairs]
+        return RouteChoice("min_inside", found, free_cost, None, INSIDE_FACTOR, cap)
+    try:
+        avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
+        avoid_cost = sum(c for c, _ in avoid)
+    except NoRouteError:
+        avoid_cost = None
+    if avoid_cost is not None and avoid_cost <= cap:
+        found = [(c, path_of(router, w.avoid, w.slot("avoid"), ends)) for c, ends in avoid]
+        choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
+        return RouteChoice(choice, found, free_cost, avoid_cost, None, cap)
+    ladder = penalty_ladder(router, w, stops, cap)
+    if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
+        found = [best(router, a, b, w.free, free_slot) for a, b in pairs]
+        return RouteChoice("min_inside", found, free_cost, avoid_cost, 0, cap, unpacked=ladder.unpacked)
+    return RouteChoice("min_inside", ladder.found, free_cost, avoid_cost, ladder.penalty, cap, ladder.parts,
+                       ladder.time, ladder.unpacked)
+
+
+def explain_choice(rc: RouteChoice, zs: ZoneSet, *, inside_cost: float, closed_loop: bool,
+                   max_detour_ratio: float) -> tuple[str, list[str]]:
+    """The explanation of a :class:`RouteChoice` for people, and the warnings it brings.
+
+    ``inside_cost`` is the chosen drive's time inside sealed/controlled zones (deciseconds).
+    """
+    warnings: list[str] = []
+    free_cost, avoid_cost = rc.free_cost, rc.avoid_cost
+    if rc.choice == "free":
+        names = ", ".join(sorted({z.id for z in zs.nostop}))
+        explanation = ("The fastest legal truck route meets no sealed or controlled zone"
+                       + (f" (active no-stop zones: {names})." if zs.nostop else "."))
+    elif rc.choice == "avoid":
+        explanation = (f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
+                       f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "
+                       f"(ratio {avoid_cost / max(free_cost, 1e-9):.2f} <= max_detour_ratio {max_detour_ratio}), "
+                       "so it is taken.")
+    else:
+        if closed_loop:
+            why = "the trip is a closed-loop delivery to or from a whitelist enterprise inside a zone"
+        elif avoid_cost is None:
+            why = "no route avoids the sealed/controlled zones"
+        else:
+            why = (f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
+                   f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s")
+        if closed_loop:
+            how = (f"so the route minimises time inside those zones first and total time second "
+                   f"(cost = time + {INSIDE_FACTOR} x time inside)")
+        else:
+            how = (f"so the truck passes through on the route that minimises time + {rc.penalty} x time inside, "
+                   f"the largest penalty whose route stays within max_detour_ratio {max_detour_ratio} x the "
+                   "fastest time")
+        explanation = f"Passing through is allowed, stopping is not: {why}, {how}."
+        if inside_cost > 0:
+            warnings.append(f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
+                            "inside): do not stop inside them")
+        else:
+            explanation += " The least-inside route found avoids them after all."
+    return explanation, warnings

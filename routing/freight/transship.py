@@ -1,0 +1,155 @@
+"""Transshipment: a stop inside a sealed or controlled zone is served through a docking point.
+
+The truck stops at a docking point on the zone's boundary (a planned one from
+``POST /zones/{id}/docking-points`` when the zone has any, else the last road
+node before a boundary crossing that the truck reaches without entering the
+zone and that is nearest the stop for the inside vehicle) and an inside
+vehicle carries the goods between it and the stop (an ``inside`` leg).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from geo.errors import NoRouteError
+from geo.zones import Zone
+from routing.engine import FORBIDDEN
+from routing.freight.results import Transshipment
+from routing.freight.weights import Weights
+from routing.freight.zones import FreightIndex, ZoneSet
+from routing.network import Snap
+from routing.paths import drive_along, node_snap, snap_ends
+from routing.router import Router
+
+
+@dataclass
+class Dock:
+    """A transshipment and the snap where the truck's drive ends (or starts) at its docking point."""
+
+    trans: Transshipment
+    leg_snap: Snap
+
+
+def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone: Zone, stop: Snap, other: Snap,
+               docking_points: dict, *, end: str) -> Dock:
+    """Choose the docking point of ``zone`` for a stop inside it and build the inside leg."""
+    net = router.network
+    za = zs.footprints[zs.zones.index(zone)]
+    inside_slot = w.slot("insideveh")
+    planned = docking_points.get(zone.id) or []
+    if planned:
+        best = None
+        for k, p in enumerate(planned):
+            snap = router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]")
+            a, b = (snap, stop) if end == "destination" else (stop, snap)
+            try:
+                inside_cost, _ = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
+                ta, tb = (other, snap) if end == "destination" else (snap, other)
+                router.route_between(ta, tb, w.penalised, slot=w.slot("inside"))
+            except NoRouteError:
+                continue
+            if best is None or inside_cost < best[0]:
+                best = (inside_cost, snap)
+        if best is None:
+            raise NoRouteError(f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects "
+                               f"the truck and the {end}")
+        dock = best[1]
+        a, b = (dock, stop) if end == "destination" else (stop, dock)
+        cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
+        leg = drive_along(net, a, b, path, cost).leg(
+            "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point")
+        return Dock(Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
+                                   docking_point=[dock.snapped_lon, dock.snapped_lat], planned=True, leg=leg), dock)
+
+    # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
+    arcs = za.arcs
+    x, y = net.node_xy
+    t_in = shapely.contains_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
+    h_in = shapely.contains_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
+    if end == "destination":
+        cross = arcs[~t_in & h_in]
+        docks = net.tail[cross]
+    else:
+        cross = arcs[t_in & ~h_in]
+        docks = net.head[cross]
+    usable = np.array([w.free[a] != FORBIDDEN or w.inside_vehicle[a] != FORBIDDEN for a in cross], dtype=bool)
+    outside_all = np.ones(docks.size, dtype=bool)
+    for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
+        if z.no_stop:
+            outside_all &= ~shapely.contains_xy(zfp.poly_xy, x[docks], y[docks])
+    docks = np.unique(docks[usable & outside_all])
+    if docks.size == 0:
+        raise NoRouteError(f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
+                           f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)")
+    # truck side: reachable without entering this zone (other zones penalised)
+    w_dock = w.penalised.copy()
+    w_dock[za.arcs] = FORBIDDEN
+    other_ends_src = snap_ends(net, other, w_dock, as_source=True)
+    other_ends_dst = snap_ends(net, other, w_dock, as_source=False)
+    stop_ends_dst = snap_ends(net, stop, w.inside_vehicle, as_source=False)
+    stop_ends_src = snap_ends(net, stop, w.inside_vehicle, as_source=True)
+    with router.pool.using(w.slot("dock"), w_dock) as engine:
+        if end == "destination":
+            truck = matrix_ends(engine, other_ends_src, [(int(n), 0.0) for n in docks])
+        else:
+            truck = matrix_ends(engine, [(int(n), 0.0) for n in docks], other_ends_dst).T
+    with router.pool.using(inside_slot, w.inside_vehicle) as engine:
+        if end == "destination":
+            inside = matrix_ends(engine, [(int(n), 0.0) for n in docks], stop_ends_dst)
+        else:
+            inside = matrix_ends(engine, stop_ends_src, [(int(n), 0.0) for n in docks]).T
+    truck_best = truck.min(axis=0) if truck.size else np.full(docks.size, np.inf)
+    inside_best = inside.min(axis=1) if inside.size else np.full(docks.size, np.inf)
+    truck_best = truck_best.reshape(-1)
+    ok = np.isfinite(truck_best) & np.isfinite(inside_best)
+    if not ok.any():
+        raise NoRouteError(f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
+                           f"truck without entering the zone and connected to the {end} for an inside vehicle")
+    cand = np.nonzero(ok)[0]
+    k = int(cand[np.lexsort((truck_best[cand], inside_best[cand]))[0]])
+    node = int(docks[k])
+    # a snap standing on the docking node, on an arc outside the zone the truck may use
+    if end == "destination":
+        arcs_at = [a for a in index.in_arcs(node) if w_dock[a] != FORBIDDEN]
+        dock_snap = node_snap(net, node, arcs_at[0], 1.0) if arcs_at else None
+    else:
+        arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
+        dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
+    if dock_snap is None:
+        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
+    # inside leg: an exact-node snap for the inside vehicle
+    if end == "destination":
+        a, b = dock_snap, stop
+    else:
+        a, b = stop, dock_snap
+    with router.pool.using(inside_slot, w.inside_vehicle) as engine:
+        if end == "destination":
+            found = engine.route_multi([(node, 0.0)], stop_ends_dst)
+        else:
+            found = engine.route_multi(stop_ends_src, [(node, 0.0)])
+    if found is None:
+        raise NoRouteError(f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary")
+    cost, path = found
+    # a snap exactly on the node: any arc leaving it (fraction 0) or entering it (fraction 1); the
+    # partial first/last part is then empty and dropped by drive_along
+    if end == "destination":
+        a = node_snap(net, node, int(index.out_arcs(node)[0]) if index.out_arcs(node).size else int(cross[0]), 0.0)
+    else:
+        b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
+    drive = drive_along(net, a, b, path, cost)
+    way = "from" if end == "destination" else "to"
+    leg = drive.leg("inside", net, note=f"inside vehicle {way} the docking point")
+    trans = Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
+                          docking_point=[float(net.node_lon[node]), float(net.node_lat[node])], planned=False, leg=leg)
+    return Dock(trans, dock_snap)
+
+
+def matrix_ends(engine, sources: list[tuple[int, float]], targets: list[tuple[int, float]]) -> np.ndarray:
+    """``[len(sources), len(targets)]`` costs including initial costs (``inf`` where unreachable)."""
+    if not sources or not targets:
+        return np.full((len(sources), len(targets)), np.inf)
+    m = engine.matrix([s for s, _ in sources], [t for t, _ in targets])
+    return m + np.array([c for _, c in sources])[:, None] + np.array([c for _, c in targets])[None, :]

@@ -1,0 +1,324 @@
+"""Zone footprints on the network and the per-router index that caches them.
+
+A zone's footprint (:class:`ZoneFootprint`) is the set of arcs whose straight
+segment runs through its interior, with the length inside and where each
+segment enters and leaves the zone, measured once per zone in the network's
+local projection.  A set of active zones (:class:`ZoneSet`) adds the
+arc-to-zones table (:class:`ArcZoneTable`) that route crossings are read from,
+the time inside per arc and the no-stop mask.  :class:`FreightIndex` caches
+footprints by zone, zone sets by their zones and :class:`~routing.freight.weights.Weights`
+by zone set, vehicle and closures (thread-safe); every router has one
+(:attr:`routing.router.Router.freight_index`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from geo.errors import InvalidInputError
+from geo.zones import Zone
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
+from routing.freight.weights import INSIDE_FACTOR, Weights
+from routing.network import RoadNetwork
+from routing.router import Router, Vehicle, vehicle_key
+
+
+@dataclass
+class ZoneFootprint:
+    """A zone's footprint on the network: its arcs, their length inside the zone, and where
+    each arc's segment (tail to head) first meets the zone and last leaves it (``[lon, lat]``)."""
+
+    arcs: np.ndarray  # sorted arc ids whose segment runs through the zone interior
+    inside_m: np.ndarray  # metres inside, per arc of ``arcs``
+    poly_xy: object  # the zone polygon in the network projection (prepared)
+    entry: np.ndarray  # [len(arcs), 2] lon, lat
+    exit: np.ndarray  # [len(arcs), 2] lon, lat
+
+
+@dataclass
+class ZoneSet:
+    """Derived data of one set of active zones."""
+
+    key: str  # digest of the sorted (zone key, risk) pairs: cheap to hash in cache keys
+    zones: list[Zone]  # all active zones (crossings are reported for every risk)
+    footprints: list[ZoneFootprint]  # aligned with ``zones``
+    nostop: list[Zone]
+    inside_ds: np.ndarray  # int64 per arc: deciseconds inside the no-stop union (0 outside)
+    mask: np.ndarray  # bool per arc: meets a no-stop zone
+    tree_wgs: shapely.STRtree | None  # over nostop geometries, for stop containment
+    tree_xy: shapely.STRtree | None  # over projected active-zone geometries
+    arc_zone: ArcZoneTable | None = None  # arc -> zones it runs through (see :func:`arc_zone_table`)
+    polys_xy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # aligned with ``zones``
+
+
+class FreightIndex:
+    """Per-router caches of zone footprints and weight vectors (thread-safe)."""
+
+    def __init__(self, router: Router, *, max_sets: int = 6, max_zones: int = 4096):
+        self.router = router
+        self.network: RoadNetwork = router.network
+        self.max_sets = max_sets
+        self.max_zones = max_zones
+        self._zones: OrderedDict[tuple, ZoneFootprint] = OrderedDict()
+        self._sets: OrderedDict[str, ZoneSet] = OrderedDict()
+        # (zone id, risk, id of the geometry) per zone -> (zone set key, the geometries); holding the
+        # geometries keeps their ids from being reused, and shapely geometries are immutable
+        self._set_keys: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
+        self._weights: OrderedDict[tuple, Weights] = OrderedDict()
+        self._lock = threading.RLock()
+        self._segment_m: np.ndarray | None = None
+        net = self.network
+        order = np.argsort(net.tail, kind="stable")
+        self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)), order)
+        order_in = np.argsort(net.head, kind="stable")
+        self._in = (np.searchsorted(net.head[order_in], np.arange(net.node_count + 1)), order_in)
+
+    @property
+    def segment_m(self) -> np.ndarray:
+        """Projected length of every arc's straight segment (the denominator of inside shares)."""
+        if self._segment_m is None:
+            self._segment_m = segment_xy_m(self.network, np.arange(self.network.arc_count))
+        return self._segment_m
+
+    # -- adjacency -------------------------------------------------------------------
+    def out_arcs(self, node: int) -> np.ndarray:
+        start, order = self._out
+        return order[start[node]:start[node + 1]]
+
+    def in_arcs(self, node: int) -> np.ndarray:
+        start, order = self._in
+        return order[start[node]:start[node + 1]]
+
+    # -- zones -------------------------------------------------------------------------
+    @staticmethod
+    def zone_keys(zones: list[Zone]) -> list[tuple]:
+        """Cache keys of zones: id and rounded bounds (ids are immutable; bounds guard against reuse)."""
+        if not zones:
+            return []
+        bounds = np.round(shapely.bounds(np.array([z.geometry for z in zones], dtype=object)), 9).tolist()
+        return [(z.id, tuple(b)) for z, b in zip(zones, bounds)]
+
+    def footprint(self, zone: Zone, key: tuple | None = None) -> ZoneFootprint:
+        """The footprint of ``zone``: its arcs, their inside lengths, entry and exit points (cached by
+        zone id and bounds)."""
+        key = key or self.zone_keys([zone])[0]
+        with self._lock:
+            hit = self._zones.get(key)
+            if hit is not None:
+                self._zones.move_to_end(key)
+                return hit
+        net = self.network
+        poly = net.projection.forward_geom(zone.geometry)
+        shapely.prepare(poly)
+        arcs = net.arcs_intersecting(zone.geometry)
+        inside, first, last = segment_cuts(net, arcs, poly)
+        keep = inside > 1e-6
+        ends = np.concatenate([first[keep], last[keep]])
+        lon, lat = net.projection.inverse(ends[:, 0], ends[:, 1])
+        ends_ll = np.column_stack([np.asarray(lon, dtype=float).reshape(-1), np.asarray(lat, dtype=float).reshape(-1)])
+        k = int(keep.sum())
+        item = ZoneFootprint(arcs=arcs[keep], inside_m=inside[keep], poly_xy=poly, entry=ends_ll[:k], exit=ends_ll[k:])
+        with self._lock:
+            self._zones[key] = item
+            while len(self._zones) > self.max_zones:
+                self._zones.popitem(last=False)
+        return item
+
+    def zone_set(self, zones: list[Zone]) -> ZoneSet:
+        """Derived data for the active ``zones`` (cached by their keys).
+
+        The same zone objects again (same ids, risks and geometry objects) skip
+        computing the keys.
+        """
+        ident = tuple([(z.id, z.risk, id(z.geometry)) for z in zones])
+        with self._lock:
+            known = self._set_keys.get(ident)
+            hit = self._sets.get(known[0]) if known is not None else None
+            if hit is not None:
+                self._sets.move_to_end(known[0])
+                return hit
+        keys = self.zone_keys(zones)
+        key = hashlib.blake2b(repr(sorted(zip(keys, (z.risk for z in zones)))).encode(), digest_size=16).hexdigest()
+        with self._lock:
+            hit = self._sets.get(key)
+            if hit is not None:
+                self._sets.move_to_end(key)
+                self._remember_set_key(ident, key, zones)
+                return hit
+        net = self.network
+        order = sorted(range(len(zones)), key=lambda i: (keys[i], zones[i].risk))
+        zones = [zones[i] for i in order]
+        footprints = [self.footprint(zones[k], keys[i]) for k, i in enumerate(order)]
+        nostop = [z for z in zones if z.no_stop]
+        inside_m = np.zeros(net.arc_count)
+        count = np.zeros(net.arc_count, dtype=np.int32)
+        for z, za in zip(zones, footprints):
+            if z.no_stop:
+                inside_m[za.arcs] += za.inside_m
+                count[za.arcs] += 1
+        multi = np.nonzero(count > 1)[0]
+        if multi.size:  # overlapping zones: measure against their union
+            union = shapely.union_all([za.poly_xy for z, za in zip(zones, footprints) if z.no_stop])
+            inside_m[multi] = segment_inside_m(net, multi, union)
+        mask = count > 0
+        seg_m = self.segment_m
+        frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
+        inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
+        zs = ZoneSet(
+            key=key, zones=zones, footprints=footprints, nostop=nostop, inside_ds=inside_ds, mask=mask,
+            tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
+            tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
+            arc_zone=arc_zone_table(footprints, seg_m, net.travel_time_s),
+            polys_xy=np.array([za.poly_xy for za in footprints], dtype=object),
+        )
+        with self._lock:
+            self._sets[key] = zs
+            while len(self._sets) > self.max_sets:
+                self._sets.popitem(last=False)
+            self._remember_set_key(ident, key, zones)
+        return zs
+
+    def _remember_set_key(self, ident: tuple, key: str, zones: list[Zone]) -> None:
+        """Map the zone objects' identity to their zone set key (called under the lock)."""
+        self._set_keys[ident] = (key, tuple(z.geometry for z in zones))
+        while len(self._set_keys) > 4 * self.max_sets:
+            self._set_keys.popitem(last=False)
+
+    def weights(self, zs: ZoneSet, vehicle: Vehicle | None, closed_arcs: np.ndarray | None) -> Weights:
+        """Weight vectors (free / avoid / penalised / inside vehicle) for a zone set, vehicle and closures."""
+        closed = np.zeros(0, dtype=np.int64) if closed_arcs is None else np.asarray(closed_arcs, dtype=np.int64)
+        if closed.size:
+            closed = np.unique(closed)
+        if closed.size and (closed.min() < 0 or closed.max() >= self.network.arc_count):
+            raise InvalidInputError(f"closed arc ids must be in 0..{self.network.arc_count - 1}")
+        digest = hashlib.blake2b(closed.tobytes(), digest_size=8).hexdigest() if closed.size else ""
+        vkey = vehicle_key(vehicle)
+        key = (zs.key, vkey, digest)
+        with self._lock:
+            hit = self._weights.get(key)
+            if hit is not None:
+                self._weights.move_to_end(key)
+                return hit
+        base = self.network.base_weights.copy()
+        base[closed] = FORBIDDEN
+        free = self.router.vehicle_weights(vehicle, base)
+        avoid = free.copy()
+        avoid[zs.mask] = FORBIDDEN
+        usable = free != FORBIDDEN
+        pen = free.copy()
+        pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
+        for arr in (free, avoid, pen, base):
+            arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
+        # slots are keyed by the vehicle only, not by zones or closures: a change there is a partial update of
+        # the same metrics
+        w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, vehicle_key=vkey,
+                    inside_ds=zs.inside_ds)
+        with self._lock:
+            self._weights[key] = w
+            while len(self._weights) > self.max_sets:
+                self._weights.popitem(last=False)
+        return w
+
+
+@dataclass(frozen=True)
+class ArcZoneTable:
+    """CSR over arcs of the zones each arc runs through.
+
+    The zones of arc ``a`` are rows ``indptr[a]:indptr[a + 1]``; per row ``zone``
+    (index into the zone set's zones), ``inside_m`` (metres of the arc's segment
+    inside that zone), ``time_s`` (the arc's travel time prorated by that planar
+    share), ``entry`` and ``exit`` (``[lon, lat]`` where the segment, tail to head,
+    first meets the zone and last leaves it).
+    """
+
+    indptr: np.ndarray
+    count: np.ndarray  # how many zones each arc runs through (``np.diff(indptr)``)
+    zone: np.ndarray
+    inside_m: np.ndarray
+    time_s: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+
+
+def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, travel_time_s: np.ndarray) -> ArcZoneTable:
+    """The :class:`ArcZoneTable` of a zone set's footprints (``footprints[k]`` is zone ``k``).
+
+    ``segment_m`` and ``travel_time_s`` are per arc of the network: the planar
+    length of its segment and its travel time.
+    """
+    rows = np.concatenate([za.arcs for za in footprints] + [np.zeros(0, dtype=np.int64)])
+    cols = np.concatenate([np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)]
+                          + [np.zeros(0, dtype=np.int64)])
+    vals = np.concatenate([za.inside_m for za in footprints] + [np.zeros(0)])
+    entry = np.concatenate([za.entry for za in footprints] + [np.zeros((0, 2))])
+    exit_ = np.concatenate([za.exit for za in footprints] + [np.zeros((0, 2))])
+    order = np.argsort(rows, kind="stable")
+    arcs, inside = rows[order], vals[order]
+    indptr = np.searchsorted(arcs, np.arange(segment_m.size + 1))
+    time_s = np.minimum(1.0, inside / np.maximum(segment_m[arcs], 1e-12)) * travel_time_s[arcs]
+    count = np.diff(indptr)
+    count = count.astype(np.min_scalar_type(int(count.max()) if count.size else 0))  # compact: cheap to gather
+    return ArcZoneTable(indptr=indptr, count=count, zone=cols[order], inside_m=inside, time_s=time_s,
+                    entry=entry[order], exit=exit_[order])
+
+
+def freight_index(router: Router) -> FreightIndex:
+    """The router's :class:`FreightIndex` (:attr:`Router.freight_index <routing.router.Router.freight_index>`)."""
+    return router.freight_index
+
+
+def segment_inside_m(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> np.ndarray:
+    """Metres of each arc's straight segment inside a projected polygon."""
+    return segment_cuts(net, arcs, poly_xy)[0]
+
+
+def segment_cuts(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each arc's straight segment (tail to head) against a projected polygon.
+
+    Returns ``(inside_m, first, last)``: metres inside, and the projected points
+    ``[len(arcs), 2]`` where the segment first meets and last leaves the polygon
+    (NaN for a segment that misses it).
+    """
+    if len(arcs) == 0:
+        return np.zeros(0), np.zeros((0, 2)), np.zeros((0, 2))
+    x, y = net.node_xy
+    t, h = net.tail[arcs], net.head[arcs]
+    start = np.column_stack([x[t], y[t]])
+    cut = shapely.intersection(shapely.linestrings(np.stack([start, np.column_stack([x[h], y[h]])], axis=1)),
+                               poly_xy)
+    first, last = first_last_points(cut, start)
+    return shapely.length(cut), first, last
+
+
+def first_last_points(geoms: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each geometry, its vertex nearest to ``start[i]`` and its vertex farthest from it.
+
+    ``geoms`` are the pieces of straight segments starting at ``start``, so these are
+    where each segment first meets and last leaves what it was cut with; the first
+    listed vertex wins a tie.  Rows of empty geometries are NaN.
+    """
+    first = np.full((len(geoms), 2), np.nan)
+    last = first.copy()
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    if which.size:
+        dist = np.hypot(coords[:, 0] - start[which, 0], coords[:, 1] - start[which, 1])
+        for out, key in ((first, dist), (last, -dist)):
+            order = np.lexsort((key, which))  # by geometry, then distance; stable among ties
+            w = which[order]
+            lead = np.ones(w.size, dtype=bool)
+            lead[1:] = w[1:] != w[:-1]
+            out[w[lead]] = coords[order[lead]]
+    return first, last
+
+
+def segment_xy_m(net: RoadNetwork, arcs: np.ndarray) -> np.ndarray:
+    """Projected length of each arc's straight segment (the denominator of inside shares)."""
+    x, y = net.node_xy
+    t, h = net.tail[arcs], net.head[arcs]
+    return np.hypot(x[h] - x[t], y[h] - y[t])
