@@ -40,6 +40,7 @@ FILES=(
     @geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css
     chart.js/dist/chart.umd.min.js
     @noble/ed25519/index.js
+    geographiclib-geodesic/geographiclib-geodesic.min.js
 )
 
 missing=0
@@ -78,7 +79,8 @@ fi
 
 # Licences travel with the files.
 for pkg in leaflet jquery bootstrap leaflet.awesome-markers @fortawesome/fontawesome-free qr-scanner protomaps-leaflet \
-        swagger-ui-dist @geoman-io/leaflet-geoman-free chart.js @noble/ed25519 @fontsource/noto-sans-sc; do
+        swagger-ui-dist @geoman-io/leaflet-geoman-free chart.js @noble/ed25519 @fontsource/noto-sans-sc \
+        geographiclib-geodesic; do
     for lic in LICENSE LICENSE.txt LICENSE.md; do
         if [[ -f "$NM/$pkg/$lic" ]]; then cp "$NM/$pkg/$lic" "$DEST/$pkg/$lic"; fi
     done
