@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
-from shapely.validation import explain_validity, make_valid
+from shapely.validation import explain_validity
 
 from geo.errors import InvalidZoneError
 from geo.projection import to_wgs84
+from geo.repair import repair_polygon
 
 RISKS = ("sealed", "controlled", "precaution")
 #: Risks whose zones may be transited but never stopped in.
@@ -64,14 +65,17 @@ def polygon_from_geojson(geometry: dict, *, crs: str = "wgs84", field_name: str 
     """Validate a GeoJSON Polygon/MultiPolygon and return ``(shapely geometry, notes)``.
 
     Unclosed rings are closed and invalid (e.g. self-intersecting) polygons are
-    repaired with ``make_valid``; each fix adds a note.  Coordinates in
+    repaired within bounds (:func:`geo.repair.repair_polygon`: a tangle is refused
+    before any repair, the repair runs in a worker process with a time limit);
+    each fix adds a note.  Coordinates in
     ``gcj02`` are converted to WGS-84.
 
     Raises
     ------
     InvalidZoneError
         If the geometry is missing, of another type, empty, has too many
-        vertices, or cannot be repaired into a polygon with an area.
+        vertices, crosses itself too often, or cannot be repaired (in time) into
+        a polygon with an area.
     """
     notes: list[str] = []
     if not isinstance(geometry, dict):
@@ -103,13 +107,12 @@ def polygon_from_geojson(geometry: dict, *, crs: str = "wgs84", field_name: str 
     geom = built[0] if len(built) == 1 else MultiPolygon(built)
     if not geom.is_valid:
         why = explain_validity(geom)
-        fixed = make_valid(geom)
-        polys_only = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)]
-        fixed = shapely.union_all(polys_only) if polys_only else None
-        if fixed is None or fixed.is_empty or fixed.area == 0:
-            raise InvalidZoneError(f"`{field_name}` is invalid ({why}) and could not be repaired into an area")
-        notes.append(f"repaired an invalid polygon ({why})")
-        geom = fixed
+        try:
+            report = repair_polygon(geom, field_name=field_name)
+        except InvalidZoneError as err:
+            raise InvalidZoneError(f"{err} ({why})") from None
+        notes.append(f"repaired an invalid polygon ({why}; {report.parts} part(s), {report.vertices} vertices)")
+        geom = report.geometry
     if geom.is_empty or geom.area == 0:
         raise InvalidZoneError(f"`{field_name}` has no area")
     return geom, notes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the browser assets the API serves itself (offline folium maps, the checkpoint page).
+# Vendor the browser assets the API serves itself (offline maps and basemap, the pages, /docs, the checkpoint page).
 #
 #   npm ci (exact versions from package-lock.json, no install scripts) in the project root,
 #   then copy the dist files into api/static/vendor/<package>/...
@@ -32,6 +32,15 @@ FILES=(
     @fortawesome/fontawesome-free/webfonts
     qr-scanner/qr-scanner.umd.min.js
     qr-scanner/qr-scanner-worker.min.js
+    protomaps-leaflet/dist/protomaps-leaflet.js
+    swagger-ui-dist/swagger-ui-bundle.js
+    swagger-ui-dist/swagger-ui.css
+    swagger-ui-dist/favicon-32x32.png
+    @geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js
+    @geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css
+    chart.js/dist/chart.umd.min.js
+    @noble/ed25519/index.js
+    geographiclib-geodesic/geographiclib-geodesic.min.js
 )
 
 missing=0
@@ -52,8 +61,26 @@ for rel in "${FILES[@]}"; do
     cp -R "$NM/$rel" "$out"
 done
 
+# Noto Sans SC (Chinese labels and pages, no CDN): regular and bold, woff2 only, split by unicode range so a
+# browser fetches only the parts a page uses.  One stylesheet, fonts beside it.
+FONT_SRC="$NM/@fontsource/noto-sans-sc"
+FONT_DEST="$DEST/@fontsource/noto-sans-sc"
+mkdir -p "$FONT_DEST/files"
+for weight in 400 700; do
+    [[ -f "$FONT_SRC/$weight.css" ]] || { echo "vendor_assets: missing $FONT_SRC/$weight.css" >&2; exit 1; }
+    sed -E 's#, url\(\./files/[^)]*\.woff\) format\(.woff.\)##' "$FONT_SRC/$weight.css"
+done > "$FONT_DEST/noto-sans-sc.css"
+for font in $(grep -o 'files/[^)]*\.woff2' "$FONT_DEST/noto-sans-sc.css" | sort -u); do
+    cp "$FONT_SRC/$font" "$FONT_DEST/$font"
+done
+if grep -q '\.woff)' "$FONT_DEST/noto-sans-sc.css"; then
+    echo "vendor_assets: the Noto Sans SC stylesheet still refers to .woff files" >&2; exit 1
+fi
+
 # Licences travel with the files.
-for pkg in leaflet jquery bootstrap leaflet.awesome-markers @fortawesome/fontawesome-free qr-scanner; do
+for pkg in leaflet jquery bootstrap leaflet.awesome-markers @fortawesome/fontawesome-free qr-scanner protomaps-leaflet \
+        swagger-ui-dist @geoman-io/leaflet-geoman-free chart.js @noble/ed25519 @fontsource/noto-sans-sc \
+        geographiclib-geodesic; do
     for lic in LICENSE LICENSE.txt LICENSE.md; do
         if [[ -f "$NM/$pkg/$lic" ]]; then cp "$NM/$pkg/$lic" "$DEST/$pkg/$lic"; fi
     done

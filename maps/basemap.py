@@ -1,0 +1,567 @@
+"""The offline basemap: vector tiles of what the loaded extract holds, built once and cached.
+
+Without a basemap, route lines float on grey.  :func:`build_basemap` turns the
+road network (and, when the source is an OSM file, its water, land use,
+railways, buildings and every road's ``name:zh``) into Mapbox Vector Tiles in
+one PMTiles archive; :class:`TileArchive` serves single tiles from it.  The
+pages draw the tiles with protomaps-leaflet (vendored), so no tile server and
+no internet are needed.
+
+Layers (``kind`` and names are tile properties the map styles read):
+
+========== ==================== =======================================================
+layer      geometry             properties
+========== ==================== =======================================================
+roads      lines                ``kind`` (motorway, trunk, primary, secondary, tertiary,
+                                minor, service, path), ``name`` (``name:zh`` where
+                                present, else ``name``), ``name_en``, ``ref``
+railways   lines                ``kind`` (rail, subway, tram, light_rail...)
+water      polygons and lines   ``kind`` (water, river, stream, canal...)
+landuse    polygons             ``kind`` (residential, commercial, industrial, farmland,
+                                forest, grass, park, other)
+buildings  polygons             --
+========== ==================== =======================================================
+
+Tiles go up to :data:`MAX_ZOOM`; the map overzooms beyond it.  Lower zooms
+keep only the larger road classes and areas, simplified to the zoom's
+resolution, so a city's archive stays small and each tile light.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from maps import mvt
+
+logger = logging.getLogger(__name__)
+
+#: Earth radius of Web Mercator (EPSG:3857), metres.
+MERCATOR_R = 6_378_137.0
+#: Highest zoom with its own tiles (the client overzooms past it).
+MAX_ZOOM = 14
+#: Lowest zoom written.
+MIN_ZOOM = 8
+#: Tile extent in tile units (MVT default).
+EXTENT = 4096
+#: Clip buffer around each tile, tile units (lines drawn across a border meet without a seam).
+BUFFER = 64
+#: Version of the archive's layout; a cached archive of another version is rebuilt.
+BASEMAP_VERSION = 1
+
+#: Road class of an OSM ``highway`` value (links draw as their road).
+ROAD_KINDS = {
+    "motorway": "motorway", "motorway_link": "motorway", "trunk": "trunk", "trunk_link": "trunk",
+    "primary": "primary", "primary_link": "primary", "secondary": "secondary", "secondary_link": "secondary",
+    "tertiary": "tertiary", "tertiary_link": "tertiary", "unclassified": "minor", "residential": "minor",
+    "living_street": "minor", "road": "minor", "busway": "minor", "service": "service", "track": "path",
+    "pedestrian": "path", "footway": "path", "path": "path", "cycleway": "path", "steps": "path",
+    "bridleway": "path",
+}
+#: Lowest zoom at which each layer kind appears.
+MIN_ZOOMS = {
+    "roads": {"motorway": 8, "trunk": 8, "primary": 9, "secondary": 10, "tertiary": 11, "minor": 12,
+              "service": 13, "path": 14},
+    "railways": {"*": 10},
+    "water": {"*": 8},
+    "landuse": {"*": 11},
+    "buildings": {"*": 14},
+}
+#: Areas smaller than this many square tile units at a zoom are left out of that zoom.
+MIN_AREA_UNITS2 = 64.0
+LANDUSE_KINDS = {
+    ("landuse", "residential"): "residential", ("landuse", "commercial"): "commercial",
+    ("landuse", "retail"): "commercial", ("landuse", "industrial"): "industrial",
+    ("landuse", "railway"): "industrial", ("landuse", "construction"): "industrial",
+    ("landuse", "farmland"): "farmland", ("landuse", "farmyard"): "farmland", ("landuse", "orchard"): "farmland",
+    ("landuse", "vineyard"): "farmland", ("landuse", "allotments"): "farmland", ("landuse", "meadow"): "grass",
+    ("landuse", "grass"): "grass", ("landuse", "forest"): "forest", ("natural", "wood"): "forest",
+    ("natural", "scrub"): "forest", ("natural", "grassland"): "grass", ("natural", "heath"): "grass",
+    ("natural", "wetland"): "grass", ("leisure", "park"): "park", ("leisure", "garden"): "park",
+    ("leisure", "pitch"): "park", ("leisure", "golf_course"): "park", ("leisure", "nature_reserve"): "park",
+    ("landuse", "cemetery"): "other", ("landuse", "military"): "other", ("amenity", "school"): "other",
+    ("amenity", "university"): "other", ("amenity", "hospital"): "other", ("amenity", "college"): "other",
+}
+WATER_AREAS = {("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"), ("landuse", "basin")}
+WATERWAY_LINES = frozenset({"river", "stream", "canal", "drain", "ditch"})
+RAILWAY_LINES = frozenset({"rail", "light_rail", "subway", "tram", "narrow_gauge", "monorail"})
+#: Layers in drawing order (first is drawn first).
+LAYERS = ("landuse", "water", "buildings", "railways", "roads")
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+# ----------------------------------------------------------------------------------
+# features
+# ----------------------------------------------------------------------------------
+@dataclass
+class FeatureSet:
+    """Features of one layer in Web Mercator metres (shapely geometries) with their properties."""
+
+    layer: str
+    geoms: np.ndarray  # object: shapely (Multi)LineStrings or (Multi)Polygons, EPSG:3857
+    kind: np.ndarray  # object: str
+    name: np.ndarray = field(default=None)  # type: ignore[assignment]  # object: str or None
+    name_en: np.ndarray = field(default=None)  # type: ignore[assignment]
+    ref: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.geoms)
+        for attr in ("name", "name_en", "ref"):
+            if getattr(self, attr) is None:
+                setattr(self, attr, np.full(n, None, dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+    def take(self, idx: np.ndarray) -> FeatureSet:
+        return FeatureSet(self.layer, self.geoms[idx], self.kind[idx], self.name[idx], self.name_en[idx],
+                          self.ref[idx])
+
+
+def to_mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """WGS-84 degrees to Web Mercator metres (latitudes clamped to the projection's limit)."""
+    lat = np.clip(np.asarray(lat, dtype=np.float64), -85.05112878, 85.05112878)
+    x = MERCATOR_R * np.radians(np.asarray(lon, dtype=np.float64))
+    y = MERCATOR_R * np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+    return x, y
+
+
+def _mercator_xy(coords: np.ndarray) -> np.ndarray:
+    x, y = to_mercator(coords[:, 0], coords[:, 1])
+    return np.column_stack([x, y])
+
+
+def roads_from_network(network) -> FeatureSet:
+    """Road lines from a :class:`~routing.network.RoadNetwork` (one line per OSM way, merged)."""
+    tail, head = network.tail.astype(np.int64), network.head.astype(np.int64)
+    key = np.column_stack([np.minimum(tail, head), np.maximum(tail, head), network.osm_way_id])
+    _, arcs = np.unique(key, axis=0, return_index=True)  # one arc per undirected segment of a way
+    x, y = to_mercator(network.node_lon, network.node_lat)
+    t, h = network.tail[arcs], network.head[arcs]
+    segments = shapely.linestrings(np.stack([np.column_stack([x[t], y[t]]), np.column_stack([x[h], y[h]])], axis=1))
+    way = network.osm_way_id[arcs]
+    order = np.argsort(way, kind="stable")
+    ways, first = np.unique(way[order], return_index=True)
+    group = np.repeat(np.arange(ways.size), np.diff(np.append(first, order.size)))
+    merged = shapely.line_merge(shapely.multilinestrings(segments[order], indices=group))
+    pick = arcs[order[first]]
+    kind = np.array([ROAD_KINDS.get(str(hw), "minor") for hw in network.highway[pick]], dtype=object)
+    return FeatureSet("roads", merged, kind, name=network.name[pick].copy(), ref=network.ref[pick].copy())
+
+
+def _clean(value) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[str, FeatureSet]:
+    """Every basemap layer read from an ``.osm.pbf`` / ``.osm`` file with pyosmium (areas assembled).
+
+    Raises
+    ------
+    OSError, RuntimeError
+        If the file cannot be read (osmium's errors).
+    """
+    import osmium
+
+    started = time.perf_counter()
+    wkb = osmium.geom.WKBFactory()
+    rows: dict[str, list] = {name: [] for name in LAYERS}
+    processor = (osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
+                 .with_locations().with_areas()
+                 .with_filter(osmium.filter.KeyFilter("highway", "railway", "waterway", "natural", "landuse",
+                                                      "leisure", "amenity", "building")))
+    for obj in processor:
+        tags = obj.tags
+        if obj.is_area():
+            kind = None
+            layer = None
+            for key in ("natural", "waterway", "landuse"):
+                if (key, tags.get(key)) in WATER_AREAS:
+                    layer, kind = "water", "water"
+                    break
+            if layer is None and tags.get("building") not in (None, "no"):
+                layer, kind = "buildings", "building"
+            if layer is None:
+                for key in ("landuse", "natural", "leisure", "amenity"):
+                    found = LANDUSE_KINDS.get((key, tags.get(key)))
+                    if found is not None:
+                        layer, kind = "landuse", found
+                        break
+            if layer is None:
+                continue
+            try:
+                geom = wkb.create_multipolygon(obj)
+            except RuntimeError:  # an incomplete ring at the extract's edge
+                continue
+            rows[layer].append((geom, kind, None, None, None))
+        elif obj.is_way():
+            highway = tags.get("highway")
+            railway = tags.get("railway")
+            waterway = tags.get("waterway")
+            if highway in ROAD_KINDS:
+                layer, kind = "roads", ROAD_KINDS[highway]
+            elif railway in RAILWAY_LINES:
+                layer, kind = "railways", railway
+            elif waterway in WATERWAY_LINES:
+                layer, kind = "water", waterway
+            else:
+                continue
+            try:
+                geom = wkb.create_linestring(obj)
+            except RuntimeError:  # fewer than two located nodes
+                continue
+            name = _clean(tags.get("name:zh")) or _clean(tags.get("name:zh-Hans")) or _clean(tags.get("name"))
+            rows[layer].append((geom, kind, name, _clean(tags.get("name:en")), _clean(tags.get("ref"))))
+    out: dict[str, FeatureSet] = {}
+    for layer, items in rows.items():
+        if not items:
+            continue
+        geoms = shapely.from_wkb([r[0] for r in items])
+        geoms = shapely.transform(geoms, _mercator_xy)
+        cols = list(zip(*items))
+        out[layer] = FeatureSet(layer, geoms, np.array(cols[1], dtype=object), np.array(cols[2], dtype=object),
+                                np.array(cols[3], dtype=object), np.array(cols[4], dtype=object))
+    progress(f"read basemap features from {Path(path).name}: "
+             + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
+             + f" in {time.perf_counter() - started:.1f} s")
+    return out
+
+
+# ----------------------------------------------------------------------------------
+# tiling
+# ----------------------------------------------------------------------------------
+def tile_size_m(z: int) -> float:
+    return 2 * math.pi * MERCATOR_R / (1 << z)
+
+
+def tile_range(bbox_m: tuple[float, float, float, float], z: int) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)`` inclusive tile indices covering a mercator bbox at zoom ``z``."""
+    size, half = tile_size_m(z), math.pi * MERCATOR_R
+    n = 1 << z
+    x0 = int(np.clip(math.floor((bbox_m[0] + half) / size), 0, n - 1))
+    x1 = int(np.clip(math.floor((bbox_m[2] + half) / size), 0, n - 1))
+    y0 = int(np.clip(math.floor((half - bbox_m[3]) / size), 0, n - 1))
+    y1 = int(np.clip(math.floor((half - bbox_m[1]) / size), 0, n - 1))
+    return x0, y0, x1, y1
+
+
+def _visible(fs: FeatureSet, z: int) -> np.ndarray:
+    rules = MIN_ZOOMS[fs.layer]
+    if "*" in rules:
+        return np.full(len(fs), rules["*"] <= z)
+    return np.array([rules.get(k, MAX_ZOOM) <= z for k in fs.kind], dtype=bool)
+
+
+@dataclass
+class _ZoomLayer:
+    fs: FeatureSet
+    tree: shapely.STRtree
+    polygonal: bool
+
+
+def _prepare_zoom(fs: FeatureSet, z: int) -> _ZoomLayer | None:
+    """The layer's features visible at ``z``, simplified to its resolution, in an STRtree."""
+    keep = _visible(fs, z)
+    if not keep.any():
+        return None
+    sub = fs.take(np.nonzero(keep)[0])
+    unit = tile_size_m(z) / EXTENT
+    polygonal = bool(shapely.get_type_id(sub.geoms[:1])[0] in (3, 6)) if len(sub) else False
+    if polygonal:
+        big = shapely.area(sub.geoms) >= MIN_AREA_UNITS2 * unit * unit
+        sub = sub.take(np.nonzero(big)[0])
+        if not len(sub):
+            return None
+    if z < MAX_ZOOM:
+        sub.geoms = shapely.simplify(sub.geoms, 2 * unit, preserve_topology=polygonal)
+    ok = ~shapely.is_empty(sub.geoms)
+    sub = sub.take(np.nonzero(ok)[0])
+    if not len(sub):
+        return None
+    return _ZoomLayer(sub, shapely.STRtree(sub.geoms), polygonal)
+
+
+def _tile_coords(coords: np.ndarray, x0: float, y1: float, unit: float) -> np.ndarray:
+    out = np.empty(coords.shape, dtype=np.int64)
+    out[:, 0] = np.rint((coords[:, 0] - x0) / unit)
+    out[:, 1] = np.rint((y1 - coords[:, 1]) / unit)
+    return out
+
+
+def _encode_layer(zl: _ZoomLayer, idx: np.ndarray, box: tuple[float, float, float, float], x0: float, y1: float,
+                  unit: float) -> mvt.LayerBuilder:
+    """The layer's features ``idx`` clipped to ``box`` and encoded for the tile whose top-left is ``(x0, y1)``."""
+    fs = zl.fs
+    layer = mvt.LayerBuilder(fs.layer, extent=EXTENT)
+    clipped = shapely.clip_by_rect(fs.geoms[idx], *box)
+    alive = ~shapely.is_empty(clipped)
+    idx, clipped = idx[alive], clipped[alive]
+    if not idx.size:
+        return layer
+    parts, part_feature = shapely.get_parts(clipped, return_index=True)
+    if zl.polygonal:
+        keep = shapely.get_type_id(parts) == 3
+        parts, part_feature = parts[keep], part_feature[keep]
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, vertex_ring = shapely.get_coordinates(rings, return_index=True)
+        exterior = np.ones(ring_part.size, dtype=bool)
+        exterior[1:] = ring_part[1:] != ring_part[:-1]
+        stream, fids, lengths = mvt.polygon_streams(_tile_coords(coords, x0, y1, unit), vertex_ring,
+                                                    exterior[vertex_ring], part_feature[ring_part[vertex_ring]])
+        geom_type = mvt.POLYGON
+    else:
+        keep = shapely.get_type_id(parts) == 1
+        parts, part_feature = parts[keep], part_feature[keep]
+        coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
+        stream, fids, lengths = mvt.line_streams(_tile_coords(coords, x0, y1, unit), vertex_part,
+                                                 part_feature[vertex_part])
+        geom_type = mvt.LINESTRING
+    rows = idx[fids]
+    if fs.layer == "roads":
+        props = [{"kind": k, "name": n, "name_en": e, "ref": r} for k, n, e, r in
+                 zip(fs.kind[rows], fs.name[rows], fs.name_en[rows], fs.ref[rows])]
+    elif fs.layer == "buildings":
+        props = [{} for _ in range(rows.size)]
+    else:
+        props = [{"kind": k} for k in fs.kind[rows]]
+    layer.add_many(geom_type, stream, lengths, props)
+    return layer
+
+
+def iter_tiles(features: dict[str, FeatureSet], bbox_m: tuple[float, float, float, float], *,
+               min_zoom: int = MIN_ZOOM, max_zoom: int = MAX_ZOOM) -> Iterator[tuple[int, int, int, bytes]]:
+    """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom."""
+    half = math.pi * MERCATOR_R
+    for z in range(min_zoom, max_zoom + 1):
+        prepared = [(name, _prepare_zoom(features[name], z)) for name in LAYERS if name in features]
+        prepared = [(name, zl) for name, zl in prepared if zl is not None]
+        if not prepared:
+            continue
+        size = tile_size_m(z)
+        unit = size / EXTENT
+        tx0, ty0, tx1, ty1 = tile_range(bbox_m, z)
+        for tx in range(tx0, tx1 + 1):
+            left = tx * size - half
+            for ty in range(ty0, ty1 + 1):
+                top = half - ty * size
+                box = (left - BUFFER * unit, top - size - BUFFER * unit, left + size + BUFFER * unit,
+                       top + BUFFER * unit)
+                layers = []
+                for _name, zl in prepared:
+                    idx = zl.tree.query(shapely.box(*box))
+                    if idx.size:
+                        layers.append(_encode_layer(zl, np.sort(idx), box, left, top, unit))
+                data = mvt.encode_tile(layers)
+                if data:
+                    yield z, tx, ty, data
+
+
+@dataclass(frozen=True)
+class BasemapInfo:
+    """What :func:`build_basemap` wrote."""
+
+    path: Path
+    tiles: int
+    bytes: int
+    seconds: float
+    layers: dict[str, int]
+    min_zoom: int
+    max_zoom: int
+
+
+def build_basemap(network, out: Path | str, *, source_file: Path | str | None = None,
+                  min_zoom: int = MIN_ZOOM, max_zoom: int = MAX_ZOOM, progress: Progress = _quiet) -> BasemapInfo:
+    """Write the PMTiles archive of the basemap of ``network`` to ``out``.
+
+    Roads come from ``source_file`` (an OSM extract, with every road class and
+    ``name:zh``) when given and readable, else from the network's arcs;
+    water, land use, railways and buildings only from the file.
+
+    Raises
+    ------
+    ValueError
+        If ``min_zoom``/``max_zoom`` are out of order or range.
+    """
+    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.writer import Writer
+
+    if not 0 <= min_zoom <= max_zoom <= 16:
+        raise ValueError(f"zooms {min_zoom}..{max_zoom} are out of range; expected 0 <= min <= max <= 16")
+    started = time.perf_counter()
+    features: dict[str, FeatureSet] = {}
+    if source_file is not None:
+        try:
+            features = features_from_osm(source_file, progress=progress)
+        except (OSError, RuntimeError) as err:
+            logger.warning("basemap: cannot read %s (%s); drawing the road network only", Path(source_file).name, err)
+    if "roads" not in features:
+        features["roads"] = roads_from_network(network)
+    left, bottom, right, top = network.bbox
+    (x0, x1), (y0, y1) = to_mercator(np.array([left, right]), np.array([bottom, top]))
+    bbox_m = (float(x0), float(y0), float(x1), float(y1))
+    tiles: list[tuple[int, bytes]] = []
+    for z, x, y, data in iter_tiles(features, bbox_m, min_zoom=min_zoom, max_zoom=max_zoom):
+        tiles.append((zxy_to_tileid(z, x, y), gzip.compress(data, compresslevel=6, mtime=0)))
+        if len(tiles) % 2000 == 0:
+            progress(f"basemap: {len(tiles):,} tiles (zoom {z})")
+    tiles.sort(key=lambda t: t[0])
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    layer_counts = {name: len(fs) for name, fs in features.items()}
+    with open(tmp, "wb") as fh:
+        writer = Writer(fh)
+        for tile_id, data in tiles:
+            writer.write_tile(tile_id, data)
+        header = {
+            "tile_type": TileType.MVT, "tile_compression": Compression.GZIP,
+            "min_zoom": min_zoom, "max_zoom": max_zoom,
+            "min_lon_e7": int(left * 1e7), "min_lat_e7": int(bottom * 1e7),
+            "max_lon_e7": int(right * 1e7), "max_lat_e7": int(top * 1e7),
+            "center_zoom": min(max_zoom, max(min_zoom, 12)),
+            "center_lon_e7": int((left + right) / 2 * 1e7), "center_lat_e7": int((bottom + top) / 2 * 1e7),
+        }
+        metadata = {"name": "baotong basemap", "version": BASEMAP_VERSION, "source": network.source,
+                    "vector_layers": [{"id": name, "fields": {}} for name in LAYERS if name in features],
+                    "attribution": "© OpenStreetMap contributors"}
+        writer.finalize(header, metadata)
+    tmp.replace(out)
+    info = BasemapInfo(path=out, tiles=len(tiles), bytes=out.stat().st_size, seconds=time.perf_counter() - started,
+                       layers=layer_counts, min_zoom=min_zoom, max_zoom=max_zoom)
+    progress(f"basemap: {info.tiles:,} tiles, {info.bytes / 1e6:,.1f} MB in {info.seconds:.1f} s")
+    return info
+
+
+BASEMAP_FILE = "basemap.pmtiles"
+
+
+def ensure_basemap(network, folder: Path | str, *, source_file: Path | str | None = None,
+                   progress: Progress = _quiet) -> Path:
+    """The network's basemap archive in its cache ``folder``: built when missing, of another
+    version or of another network (the archive's metadata says which), else reused.
+
+    Returns
+    -------
+    Path
+        The archive's path.
+    """
+    path = Path(folder) / BASEMAP_FILE
+    if path.is_file():
+        try:
+            with TileArchive(path) as archive:
+                meta = archive.metadata
+            if meta.get("version") == BASEMAP_VERSION and meta.get("source") == network.source:
+                return path
+        except (ValueError, OSError, json.JSONDecodeError) as err:
+            logger.warning("basemap archive %s is unreadable (%s); rebuilding", path.name, err)
+        progress("basemap: the cached archive is outdated; rebuilding")
+    return build_basemap(network, path, source_file=source_file, progress=progress).path
+
+
+# ----------------------------------------------------------------------------------
+# serving
+# ----------------------------------------------------------------------------------
+class TileArchive:
+    """Read tiles from a PMTiles archive: header and directories parsed once, the file memory-mapped.
+
+    :meth:`tile` returns the stored (gzip-compressed) MVT bytes of a tile, or
+    ``None`` for a tile outside the archive.  Thread-safe.
+
+    Raises
+    ------
+    ValueError
+        From the constructor, if the file is not a PMTiles v3 vector archive.
+    """
+
+    def __init__(self, path: Path | str, *, max_leaves: int = 256):
+        import mmap
+
+        from pmtiles.tile import deserialize_header
+
+        self.path = Path(path)
+        self._fh = open(self.path, "rb")
+        try:
+            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
+            self.header = deserialize_header(self._map[0:127])
+        except Exception as err:
+            self._fh.close()
+            raise ValueError(f"{self.path.name} is not a PMTiles archive ({err})") from err
+        self._root = self._directory(self.header["root_offset"], self.header["root_length"])
+        self._leaves: OrderedDict[int, list] = OrderedDict()
+        self._max_leaves = max_leaves
+        self._lock = threading.Lock()
+
+    def _directory(self, offset: int, length: int) -> list:
+        from pmtiles.tile import deserialize_directory
+
+        return deserialize_directory(self._map[offset:offset + length])  # gzip-compressed, as the writer makes them
+
+    @property
+    def metadata(self) -> dict:
+        from pmtiles.tile import Compression
+
+        raw = self._map[self.header["metadata_offset"]:self.header["metadata_offset"] + self.header["metadata_length"]]
+        if self.header["internal_compression"] == Compression.GZIP:
+            raw = gzip.decompress(raw)
+        return json.loads(raw)
+
+    def tile(self, z: int, x: int, y: int) -> bytes | None:
+        from pmtiles.tile import find_tile, zxy_to_tileid
+
+        if not (self.header["min_zoom"] <= z <= self.header["max_zoom"]) or not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
+            return None
+        tile_id = zxy_to_tileid(z, x, y)
+        directory = self._root
+        for _ in range(4):
+            entry = find_tile(directory, tile_id)
+            if entry is None:
+                return None
+            if entry.run_length > 0:
+                start = self.header["tile_data_offset"] + entry.offset
+                return self._map[start:start + entry.length]
+            offset = self.header["leaf_directory_offset"] + entry.offset
+            with self._lock:
+                leaf = self._leaves.get(offset)
+                if leaf is not None:
+                    self._leaves.move_to_end(offset)
+            if leaf is None:
+                leaf = self._directory(offset, entry.length)
+                with self._lock:
+                    self._leaves[offset] = leaf
+                    while len(self._leaves) > self._max_leaves:
+                        self._leaves.popitem(last=False)
+            directory = leaf
+        return None
+
+    def close(self) -> None:
+        self._map.close()
+        self._fh.close()
+
+    def __enter__(self) -> TileArchive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+__all__ = ["BASEMAP_FILE", "BasemapInfo", "FeatureSet", "TileArchive", "build_basemap", "ensure_basemap", "features_from_osm", "iter_tiles",
+           "roads_from_network", "to_mercator", "MAX_ZOOM", "MIN_ZOOM", "LAYERS"]
