@@ -87,8 +87,8 @@ class _Builder:
         self.lon: list[np.ndarray] = []
         self.lat: list[np.ndarray] = []
         self.count = 0
-        self.node_tags: dict[int, dict] = {}
         self.ways: list[tuple[np.ndarray, dict]] = []
+        self.padding: _Padding | None = None
 
     def add_nodes(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         lon, lat = np.asarray(lon, dtype=np.float64).ravel(), np.asarray(lat, dtype=np.float64).ravel()
@@ -282,24 +282,48 @@ def _padding(b: _Builder, rng, k: int, road_nodes: int, lon0: float, lat0: float
     xs = np.stack([cx - w, cx + w, cx + w, cx - w], axis=1)
     ys = np.stack([cy - h, cy - h, cy + h, cy + h], axis=1)
     corners = b.add_nodes(lon0 + xs / m_lon, lat0 + ys / _M_PER_DEG_LAT).reshape(n_buildings, 4)
-    kinds = rng.choice(["yes", "house", "residential", "apartments", "industrial", "commercial"], n_buildings,
-                       p=[0.5, 0.15, 0.15, 0.1, 0.05, 0.05])
+    kinds = rng.choice(len(_BUILDINGS), n_buildings, p=[0.5, 0.15, 0.15, 0.1, 0.05, 0.05])
     levels = rng.integers(1, 30, n_buildings)
-    for row, kind, lv in zip(corners, kinds.tolist(), levels.tolist()):
-        b.add_way(np.append(row, row[0]), {"building": kind, "building:levels": str(lv)})
     # address and POI nodes
     ax = rng.uniform(0, extent, n_addr + n_poi)
     ay = rng.uniform(0, extent, n_addr + n_poi)
     ids = b.add_nodes(lon0 + ax / m_lon, lat0 + ay / _M_PER_DEG_LAT)
-    numbers = rng.integers(1, 400, n_addr)
-    streets = rng.integers(0, len(_STEMS), n_addr)
-    for idx, num, st in zip(ids[:n_addr].tolist(), numbers.tolist(), streets.tolist()):
-        b.node_tags[idx] = {"addr:housenumber": str(num), "addr:street": f"{_STEMS[st]}路", "addr:city": "焦作市"}
-    kinds = rng.integers(0, len(_AMENITIES), n_poi)
-    for j, (idx, kind) in enumerate(zip(ids[n_addr:].tolist(), kinds.tolist())):
-        key, value = _AMENITIES[kind]
-        b.node_tags[idx] = {key: value, "name": f"{_STEMS[j % len(_STEMS)]}{value}{j}"}
+    b.padding = _Padding(corners=corners, kind=kinds, levels=levels, first_tagged=int(ids[0]) if ids.size else 0,
+                         n_addr=n_addr, numbers=rng.integers(1, 400, n_addr), streets=rng.integers(0, len(_STEMS), n_addr),
+                         poi_kind=rng.integers(0, len(_AMENITIES), n_poi))
     return {"buildings": n_buildings, "address_nodes": n_addr, "pois": n_poi}
+
+
+_BUILDINGS = ("yes", "house", "residential", "apartments", "industrial", "commercial")
+
+
+class _Padding:
+    """Buildings (four corner nodes each), then address nodes, then POI nodes, held as arrays
+    (millions of them: no per-object Python dicts until they are written)."""
+
+    def __init__(self, *, corners, kind, levels, first_tagged: int, n_addr: int, numbers, streets, poi_kind):
+        self.corners, self.kind, self.levels = corners, kind, levels
+        self.first_tagged, self.n_addr = first_tagged, n_addr
+        self.numbers, self.streets, self.poi_kind = numbers, streets, poi_kind
+
+    @property
+    def n_tagged(self) -> int:
+        return self.n_addr + self.poi_kind.size
+
+    def building(self, k: int) -> tuple[np.ndarray, dict]:
+        row = self.corners[k]
+        return np.append(row, row[0]), {"building": _BUILDINGS[self.kind[k]], "building:levels": str(self.levels[k])}
+
+    def node_tags(self, idx: int) -> dict:
+        j = idx - self.first_tagged
+        if j < 0 or j >= self.n_tagged:
+            return {}
+        if j < self.n_addr:
+            return {"addr:housenumber": str(self.numbers[j]), "addr:street": f"{_STEMS[self.streets[j]]}路",
+                    "addr:city": "焦作市"}
+        j -= self.n_addr
+        key, value = _AMENITIES[self.poi_kind[j]]
+        return {key: value, "name": f"{_STEMS[j % len(_STEMS)]}{value}{j}"}
 
 
 def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed: int = DEFAULT_SEED,
@@ -330,16 +354,21 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
     if pad:
         stats.update(_padding(b, rng, k, road_nodes, lon0, lat0))
     lon, lat = np.concatenate(b.lon), np.concatenate(b.lat)
+    pad_info = b.padding
+    n_buildings = pad_info.corners.shape[0] if pad_info is not None else 0
     referenced = np.zeros(lon.size, dtype=bool)
     for way_nodes, _ in b.ways:
         referenced[way_nodes] = True
-    referenced[list(b.node_tags)] = True
+    if pad_info is not None:
+        referenced[pad_info.corners.ravel()] = True
+        referenced[pad_info.first_tagged:pad_info.first_tagged + pad_info.n_tagged] = True
+    n_ways = len(b.ways) + n_buildings
     # ids: a seeded permutation, so roads and padding interleave as in a real file
     node_id = np.zeros(lon.size, dtype=np.int64)
     node_id[referenced] = rng.permutation(int(referenced.sum())) + 1
-    way_id = rng.permutation(len(b.ways)) + 1
+    way_id = rng.permutation(n_ways) + 1
     road_nodes = int(referenced[:road_nodes].sum())  # (a missing segment's shape node is left out)
-    progress(f"generated {int(referenced.sum()):,} nodes ({road_nodes:,} on roads) and {len(b.ways):,} ways "
+    progress(f"generated {int(referenced.sum()):,} nodes ({road_nodes:,} on roads) and {n_ways:,} ways "
              f"in {time.perf_counter() - started:.1f} s; writing {path}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -350,12 +379,13 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
     try:
         order = np.nonzero(referenced)[0]
         order = order[np.argsort(node_id[order])]
-        tags_of = b.node_tags
+        no_tags: dict = {}
+        tags_of = pad_info.node_tags if pad_info is not None else (lambda idx: no_tags)
         for idx, osm_id, x, y in zip(order.tolist(), node_id[order].tolist(), lon[order].tolist(),
                                      lat[order].tolist()):
-            writer.add_node(mutable.Node(id=osm_id, location=(x, y), tags=tags_of.get(idx, {}), version=1))
+            writer.add_node(mutable.Node(id=osm_id, location=(x, y), tags=tags_of(idx), version=1))
         for w in np.argsort(way_id).tolist():
-            way_nodes, tags = b.ways[w]
+            way_nodes, tags = b.ways[w] if w < road_ways else pad_info.building(w - road_ways)
             writer.add_way(mutable.Way(id=int(way_id[w]), nodes=node_id[way_nodes].tolist(), tags=tags, version=1))
     finally:
         writer.close()
@@ -363,7 +393,7 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
     summary = {
         "path": str(path), "seed": seed, "pad": pad, "grid_side": k,
         "side_km": round(extent / 1000, 1), "road_nodes": int(road_nodes), "road_ways": road_ways,
-        "nodes": int(referenced.sum()), "ways": len(b.ways), "bytes": path.stat().st_size,
+        "nodes": int(referenced.sum()), "ways": n_ways, "bytes": path.stat().st_size,
         "seconds": round(time.perf_counter() - started, 1), **stats,
     }
     progress(f"wrote {path} ({summary['bytes'] / 1e6:,.1f} MB) in {summary['seconds']} s")
