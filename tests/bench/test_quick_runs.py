@@ -12,7 +12,7 @@ import math
 import pytest
 
 
-@pytest.mark.parametrize("name", ["passes", "freight"])
+@pytest.mark.parametrize("name", ["passes", "freight", "scale"])
 def test_quick_benchmark_runs(name):
     import importlib
 
