@@ -461,7 +461,7 @@ _PBF_HIGHWAYS = frozenset(roads.DRIVABLE - {"service"})
 _CAR_ACCESS_KEYS = ("motorcar", "motor_vehicle", "vehicle", "access")
 _EXCLUDED_SERVICE = frozenset({"emergency_access", "parking", "parking_aisle", "private", "alley", "driveway"})
 _CLOSED = frozenset({"no", "private"})
-_WAY_PROGRESS_EVERY = 500_000
+_WAY_PROGRESS_EVERY = 200_000
 
 
 def _matches(value: str | None, values: frozenset) -> bool:
@@ -514,7 +514,7 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
         for w in ways:
             seen += 1
             if seen % _WAY_PROGRESS_EVERY == 0:
-                progress(f"reading {path.name}: {seen / 1e6:.1f} M ways")
+                progress(f"reading {path.name}: {seen / 1e6:.1f} M highway ways")
             tags = w.tags
             if not _drivable_way(tags):
                 continue
