@@ -12,7 +12,7 @@ import math
 import pytest
 
 
-@pytest.mark.parametrize("name", ["passes", "freight", "cch_bindings", "tiles"])
+@pytest.mark.parametrize("name", ["passes", "freight", "cch_bindings", "tiles", "scale"])
 def test_quick_benchmark_runs(name):
     import importlib
 

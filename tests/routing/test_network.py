@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import pickle
 import re
 import shutil
 
@@ -14,10 +16,14 @@ from scipy.sparse.csgraph import connected_components
 from geo.errors import InvalidInputError, NetworkSourceError, OffNetworkError
 from routing import network as network_mod
 from routing.network import (
+    CACHE_META,
+    CACHE_SUBDIR,
     BuildOptions,
+    CacheRejected,
     RoadNetwork,
     build_network,
     cache_key,
+    load_network,
     load_or_build,
     parse_source,
 )
@@ -371,7 +377,7 @@ def test_cache_hit_then_a_changed_file_is_never_stale(tmp_path, monkeypatch):
     shutil.copyfile(shared_file("monaco.osm.pbf"), source)
     cache = tmp_path / "cache"
     first, folder = load_or_build(str(source), cache)
-    assert (folder / "network.pickle").exists()
+    assert (folder / CACHE_SUBDIR / CACHE_META).exists()
     check_network(first)
 
     def no_build(*args, **kwargs):
@@ -381,7 +387,7 @@ def test_cache_hit_then_a_changed_file_is_never_stale(tmp_path, monkeypatch):
     second, folder2 = load_or_build(str(source), cache)
     assert folder2 == folder
     _same_network(first, second)
-    assert second.projection == first.projection  # derived state works after unpickling
+    assert second.projection == first.projection  # derived state works after loading
     assert second.snap(*first.path_coords([0])[0]).distance_m < 0.01
     monkeypatch.undo()
 
@@ -396,16 +402,312 @@ def test_cache_hit_then_a_changed_file_is_never_stale(tmp_path, monkeypatch):
     assert load_or_build(str(source), cache)[1] == folder
 
 
-def test_cache_rebuild_and_damaged_pickle(tmp_path):
+def _all_same(a: RoadNetwork, b: RoadNetwork) -> None:
+    """Every array of two networks is equal: same dtype, same values, same order (no renumbering)."""
+    for name in ("node_osm_id", "node_lon", "node_lat", "tail", "head", "length_m", "speed_kph", "osm_way_id",
+                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    for name in ("highway", "name", "ref", "grade"):
+        assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+    np.testing.assert_array_equal(a.reverse_arc, b.reverse_arc)
+    np.testing.assert_array_equal(a.travel_time_s, b.travel_time_s)
+    np.testing.assert_array_equal(a.base_weights, b.base_weights)
+    assert a.source == b.source
+
+
+def test_cache_round_trip_maps_read_only_arrays(tmp_path):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    built, folder = load_or_build(str(source), tmp_path / "cache")
+    loaded = load_network(folder, key=folder.name)
+    _all_same(built, loaded)
+    assert loaded.build_info["raw_arcs"] == built.build_info["raw_arcs"]
+    for name in ("tail", "head", "length_m", "node_lon"):
+        arr = getattr(loaded, name)
+        assert not arr.flags.writeable  # mapped from the cache, never written
+        assert isinstance(arr.base, np.memmap)
+    meta = json.loads((folder / CACHE_SUBDIR / CACHE_META).read_text())
+    assert meta["nodes"] == built.node_count and meta["arcs"] == built.arc_count
+    assert meta["key"] == folder.name and meta["bbox"] == list(built.bbox)
+    # strings are a categorical: unique strings once, int32 codes per arc
+    assert sorted(meta["strings"]["highway"]) == sorted(set(built.highway.tolist()))
+    codes = np.load(folder / CACHE_SUBDIR / "name_codes.npy")
+    assert codes.dtype == np.int32 and codes.shape == (built.arc_count,)
+    assert all(f.suffix in (".npy", ".json") for f in (folder / CACHE_SUBDIR).iterdir())
+
+
+def _damage_truncate(sub):
+    path = sub / "tail.npy"
+    path.write_bytes(path.read_bytes()[:-100])
+
+
+def _damage_flip(sub):
+    path = sub / "length_m.npy"
+    data = bytearray(path.read_bytes())
+    data[-9] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def _damage_old_version(sub):
+    meta = json.loads((sub / CACHE_META).read_text())
+    meta["format_version"] = 0
+    (sub / CACHE_META).write_text(json.dumps(meta))
+
+
+def _damage_old_build(sub):
+    meta = json.loads((sub / CACHE_META).read_text())
+    meta["build_version"] -= 1
+    (sub / CACHE_META).write_text(json.dumps(meta))
+
+
+def _damage_json(sub):
+    (sub / CACHE_META).write_text('{"format": "baotong-network", "nodes": ')
+
+
+def _damage_foreign_json(sub):
+    (sub / CACHE_META).write_text(json.dumps({"hello": "world"}))
+
+
+def _damage_missing_array(sub):
+    (sub / "head.npy").unlink()
+
+
+def _damage_other_key(sub):
+    meta = json.loads((sub / CACHE_META).read_text())
+    meta["key"] = "0" * 24
+    (sub / CACHE_META).write_text(json.dumps(meta))
+
+
+def _damage_codes_out_of_range(sub):
+    # a consistent file (right checksum) whose codes point past the strings
+    path = sub / "grade_codes.npy"
+    codes = np.load(path)
+    codes[0] = 10_000
+    np.save(path, codes)
+    _refresh_checksums(sub)
+
+
+def _refresh_checksums(sub):
+    meta = json.loads((sub / CACHE_META).read_text())
+    for spec in meta["arrays"].values():
+        path = sub / spec["file"]
+        spec["bytes"] = path.stat().st_size
+        spec["blake2b"] = network_mod._digest_file(path)
+    (sub / CACHE_META).write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("damage", [
+    _damage_truncate, _damage_flip, _damage_old_version, _damage_old_build, _damage_json, _damage_foreign_json,
+    _damage_missing_array, _damage_other_key, _damage_codes_out_of_range,
+], ids=lambda f: f.__name__.removeprefix("_damage_"))
+def test_a_damaged_or_foreign_cache_is_rebuilt(tmp_path, damage, monkeypatch):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    first, folder = load_or_build(str(source), tmp_path / "cache")
+    damage(folder / CACHE_SUBDIR)
+    with pytest.raises(CacheRejected):
+        load_network(folder, key=folder.name)
+    builds = []
+    real_build = network_mod.build_network
+    monkeypatch.setattr(network_mod, "build_network", lambda *a, **k: builds.append(a) or real_build(*a, **k))
+    again, folder2 = load_or_build(str(source), tmp_path / "cache")
+    assert folder2 == folder and len(builds) == 1  # rebuilt, not loaded
+    _all_same(first, again)
+    _all_same(first, load_network(folder, key=folder.name))  # and the rebuilt cache is whole
+    rebuilt, _ = load_or_build(str(source), tmp_path / "cache", rebuild=True)
+    assert len(builds) == 2
+    _all_same(first, rebuilt)
+
+
+class _Payload:
+    """Unpickling this runs code: it creates the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_no_pickle_in_the_cache_dir_is_ever_loaded(tmp_path, monkeypatch):
     source = tmp_path / "city.osm.pbf"
     shutil.copyfile(shared_file("monaco.osm.pbf"), source)
     cache = tmp_path / "cache"
-    first, folder = load_or_build(str(source), cache)
-    (folder / "network.pickle").write_bytes(b"not a pickle")
-    again, folder2 = load_or_build(str(source), cache)
-    assert folder2 == folder
-    _same_network(first, again)
-    rebuilt, _ = load_or_build(str(source), cache, rebuild=True)
-    _same_network(first, rebuilt)
+    folder = cache / cache_key(str(source))
+    folder.mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    # a pickle where the cache used to be one
+    (folder / "network.pickle").write_bytes(pickle.dumps(_Payload(marker)))
+    first, _ = load_or_build(str(source), cache)
+    assert not marker.exists()
+    assert not (folder / "network.pickle").exists()  # the old format is removed when the cache is written
+    # an object array (a pickle inside a .npy) in place of an array, its metadata made to match
+    sub = folder / CACHE_SUBDIR
+    np.save(sub / "length_m.npy", np.array([_Payload(marker)], dtype=object), allow_pickle=True)
+    _refresh_checksums(sub)
+    with pytest.raises(CacheRejected):
+        load_network(folder, key=folder.name)
+    again, _ = load_or_build(str(source), cache)
+    assert not marker.exists()
+    _all_same(first, again)
+
+    # loading a good cache uses no unpickling at all
+    def no_pickle(*args, **kwargs):
+        raise AssertionError("the network cache must not be unpickled")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, no_pickle)
+    monkeypatch.setattr(network_mod, "build_network", no_pickle)
+    loaded, _ = load_or_build(str(source), cache)
+    _all_same(first, loaded)
+    assert "pickle" not in vars(network_mod)
+
+
+def test_query_and_rebuild_keys(tmp_path):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("monaco.osm.pbf"), source)
+    _, folder = load_or_build(str(source), tmp_path / "cache")
     assert cache_key(str(source)) == folder.name
     assert cache_key(str(source), BuildOptions(keep_largest_scc=False)) != folder.name
+
+
+def test_build_reports_each_long_step(tmp_path):
+    source = tmp_path / "city.osm.pbf"
+    shutil.copyfile(shared_file("andorra.osm.pbf"), source)
+    lines = []
+    net, _ = load_or_build(str(source), tmp_path / "cache", progress=lines.append)
+    text = "\n".join(lines)
+    for step in ("reading city.osm.pbf", "assembling arcs", "largest strongly connected component", "writing cache"):
+        assert step in text, (step, lines)
+    timings = net.build_info["timings_s"]
+    assert set(timings) >= {"read_s", "assemble_s", "scc_s", "cache_write_s"}
+    assert all(v >= 0 for v in timings.values())
+
+
+# ----------------------------------------------------------------------------------
+# The .osm.pbf reader: pyosmium gives the same network as pyrosm
+# ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["andorra.osm.pbf", "monaco.osm.pbf", "liechtenstein.osm.pbf", "default"])
+def test_pyosmium_reader_gives_the_same_network_as_pyrosm(name):
+    source = name if name == "default" else str(shared_file(name))
+    ours = build_network(source, pbf_reader="osmium")
+    reference = build_network(source, pbf_reader="pyrosm")
+    _all_same(ours, reference)
+    assert ours.build_info["raw_arcs"] == reference.build_info["raw_arcs"]
+    assert ours.build_info["dropped_nodes"] == reference.build_info["dropped_nodes"]
+
+
+def test_pyosmium_reader_same_as_pyrosm_on_a_padded_synthetic_file(tmp_path):
+    from bench.synthetic_osm import write_synthetic_osm
+
+    path = tmp_path / "synthetic.osm.pbf"
+    summary = write_synthetic_osm(path, 3_000, pad=True, seed=5)
+    ours = build_network(str(path), pbf_reader="osmium")
+    reference = build_network(str(path), pbf_reader="pyrosm")
+    _all_same(ours, reference)
+    assert ours.node_count > 0.9 * summary["road_nodes"]
+    assert np.isfinite(ours.maxheight_m).any() and np.isfinite(ours.maxweight_t).any()
+    assert {"expressway", "national", "provincial", "county", "township", "village", "urban"} <= set(ours.grade)
+
+
+def _write_osm(path, nodes, ways):
+    import osmium
+    from osmium.osm import mutable
+
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        for nid, lon, lat in nodes:
+            writer.add_node(mutable.Node(id=nid, location=(lon, lat), tags={}, version=1))
+        for wid, refs, tags in ways:
+            writer.add_way(mutable.Way(id=wid, nodes=refs, tags=tags, version=1))
+    finally:
+        writer.close()
+
+
+#: Tags that decide whether a way is in the network (pyrosm's "driving" filter, then the truck rules), and
+#: whether it is.
+_TAG_CASES = [
+    ({"highway": "residential"}, True),
+    ({"highway": "primary", "oneway": "yes"}, True),
+    ({"highway": "secondary", "oneway": "-1"}, True),
+    ({"highway": "tertiary", "junction": "roundabout"}, True),
+    ({"highway": "motorway"}, True),
+    ({"highway": "motorway", "oneway": "no"}, True),
+    ({"highway": "service"}, False),
+    ({"highway": "living_street", "name": "  "}, True),
+    ({"highway": "footway"}, False),
+    ({"highway": "residential;footway"}, False),
+    ({"highway": "unclassified", "area": "yes"}, False),
+    ({"highway": "unclassified", "area": "no"}, True),
+    ({"highway": "residential", "access": "private"}, False),
+    ({"highway": "residential", "access": "private;delivery"}, False),
+    ({"highway": "residential", "access": "destination"}, True),
+    ({"highway": "residential", "access": "no", "motorcar": "yes"}, False),  # pyrosm keeps it, the truck rule not
+    ({"highway": "residential", "access": "No"}, False),
+    ({"highway": "residential", "motor_vehicle": "no", "vehicle": "yes"}, False),
+    ({"highway": "residential", "motorcar": "no"}, False),
+    ({"highway": "residential", "vehicle": "private"}, False),
+    ({"highway": "residential", "service": "driveway"}, False),
+    ({"highway": "residential", "service": "yes;parking_aisle"}, False),
+    ({"highway": "trunk", "ref": "G107;S233", "name": "人民路", "maxspeed": "50"}, True),
+    ({"highway": "primary", "ref": "S 233", "maxspeed": "30 mph"}, True),
+    ({"highway": "tertiary", "maxheight": "3.5", "maxweight": "7.5 t", "maxwidth": "2.2"}, True),
+    ({"highway": "residential", "maxheight": "12'6\"", "maxweight": "3500 kg", "hgv": "no"}, True),
+    ({"highway": "road", "hgv": "destination"}, True),
+    ({"highway": "construction"}, False),
+    ({"highway": "trunk_link", "ref": "CG-2"}, True),
+]
+
+
+def test_pyosmium_reader_keeps_and_drops_ways_as_pyrosm_does(tmp_path):
+    """Every tag case of the filter, ways with missing nodes and repeated nodes: the same network."""
+    rng = np.random.default_rng(3)
+    side = 12
+    nodes = [(1 + r * side + c, 7.40 + c * 1e-3 + rng.uniform(-2e-4, 2e-4), 43.70 + r * 1e-3)
+             for r in range(side) for c in range(side)]
+    ways, wid = [], 100
+    for r in range(side):  # a two-way grid of residential streets holds everything together
+        ways.append((wid := wid + 1, [1 + r * side + c for c in range(side)], {"highway": "residential"}))
+    for c in range(side):
+        ways.append((wid := wid + 1, [1 + r * side + c for r in range(side)], {"highway": "residential"}))
+    first_case = wid + 1
+    for k, (tags, _) in enumerate(_TAG_CASES):  # diagonals with each tag case
+        r, c = k % (side - 2), (k * 5) % (side - 2)
+        ways.append((wid := wid + 1, [1 + r * side + c, 1 + (r + 1) * side + c + 1, 1 + (r + 2) * side + c + 2], tags))
+    # a way through a node missing from the file is cut through the nodes that remain
+    ways.append((wid := wid + 1, [1, 99_999, side + 2, 2 * side + 3], {"highway": "secondary"}))
+    ways.append((wid := wid + 1, [99_998, 5], {"highway": "secondary"}))  # one node left: no segment
+    ways.append((wid := wid + 1, [7, 7, side + 8], {"highway": "tertiary"}))  # a repeated node: no self-loop
+    path = tmp_path / "cases.osm.pbf"
+    _write_osm(path, nodes, ways)
+    ours = build_network(str(path), pbf_reader="osmium", options=BuildOptions(keep_largest_scc=False))
+    reference = build_network(str(path), pbf_reader="pyrosm", options=BuildOptions(keep_largest_scc=False))
+    _all_same(ours, reference)
+    kept_ways = set(ours.osm_way_id.tolist())
+    assert [first_case + k in kept_ways for k in range(len(_TAG_CASES))] == [kept for _, kept in _TAG_CASES]
+    limits = ours.osm_way_id == first_case + 25
+    assert ours.hgv_no[limits].all() and not ours.hgv_no[ours.osm_way_id == first_case + 26].any()
+    np.testing.assert_allclose(ours.maxheight_m[limits], 3.81)
+    assert ours.grade[ours.osm_way_id == first_case + 22][0] == "national"
+    cut = ours.osm_way_id == wid - 2
+    assert cut.sum() == 2 * 2  # nodes (1, side + 2, 2 side + 3) remain: two segments, both ways
+    assert not (ours.osm_way_id == wid - 1).any()
+    assert (ours.osm_way_id == wid).sum() == 2
+
+
+def test_reverse_arc_matches_the_definition(andorra_network):
+    net = andorra_network
+    index: dict[tuple[int, int, int], int] = {}
+    triples = list(zip(net.tail.tolist(), net.head.tolist(), net.osm_way_id.tolist()))
+    for a, key in enumerate(triples):
+        index.setdefault(key, a)
+    expected = np.array([index.get((h, t, w), -1) for t, h, w in triples])
+    np.testing.assert_array_equal(network_mod._reverse_arcs(net.tail, net.head, net.osm_way_id, net.node_count),
+                                  expected)
+    # parallel arcs on several ways, a one-way arc, an arc with two reverse candidates
+    tail = np.array([0, 1, 0, 1, 1, 2, 0, 1])
+    head = np.array([1, 0, 1, 0, 2, 1, 1, 0])
+    way = np.array([5, 5, 6, 6, 7, 8, 5, 5])
+    np.testing.assert_array_equal(network_mod._reverse_arcs(tail, head, way, 3), [1, 0, 3, 2, -1, -1, 1, 0])

@@ -1,0 +1,537 @@
+"""Province scale: build, start, routes, zone changes and memory on synthetic road-like files.
+
+Graphs: the seeded synthetic ``.osm.pbf`` files of :mod:`bench.synthetic_osm` (built once,
+cached in ``.cache/bench/``) at ~500,000 and ~3,000,000 road nodes (``--quick``: ~100,000),
+each plain (roads only) and padded with buildings, POIs and addresses (roads ~15 % of the nodes).
+Every measurement runs in a fresh child process, so peak and resident memory are the
+process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of a command).
+
+1. Reader: pyosmium (the build's reader) against pyrosm (the first one) on the plain and
+   padded files, same run: time and peak RSS growth of the read alone.
+2. ``baotong network build --pbf <padded file>`` as a command, into an empty cache: wall time
+   split into start-up (imports, the source's hash), reading, assembling, strongly connected
+   component, cache write and hierarchy (the CCH topology, through ``routing.engine``, plus
+   its first customisation), read from the timestamps of its progress lines; peak RSS of the
+   command and the largest RSS seen in each step (sampled every 50 ms).
+3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (topology load, customisation,
+   the spare metric), time and RSS.
+4. In one process on the cached network: snapping index, ``Router.route`` p50 / p99 and
+   ``routing.freight.closed_loop_route`` p50 / p99 with 0 and 20 zones (seeded random OD
+   pairs across the network, stops outside every zone, after warm-up pairs); zone created
+   (a 1-3 km disc on the current route) -> first route honouring it, p50 / max, and a zone
+   deleted -> first route, with 20 zones active; RSS after 20 and 50 zones and after
+   creating and deleting 200 zones one by one (each followed by a route); and where the
+   memory is (network arrays, the metric pool's metrics and spares, the freight index's
+   cached weight vectors and zone sets).
+
+Targets of the province-scale issue (reported, not asserted): build <= 3 min and <= 6 GB,
+cached start <= 15 s, one worker <= 4 GB after 50 zones and within 10 % after the 200-zone
+churn, zone change p50 <= 300 ms and max <= 1 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import ROOT, figure, percentile
+
+NAME = "scale"
+SEED = 20221002
+SIZES = (500_000, 3_000_000)
+QUICK_SIZES = (100_000,)
+#: Where the benchmark's network caches go (one folder per file, kept between runs for the start figures).
+SCALE_CACHE = ROOT / ".cache" / "bench-scale"
+
+
+# ----------------------------------------------------------------------------------
+# process memory
+# ----------------------------------------------------------------------------------
+def _status_kb(pid: int | str = "self") -> dict[str, int]:
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                key, _, rest = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+                    out[key] = int(rest.split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return out
+
+
+def _rss_mb() -> float:
+    return _status_kb().get("VmRSS", 0) / 1024
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _child(function: str, *args, timeout_s: float = 7200) -> dict:
+    """Run ``bench.bench_scale.<function>(*args)`` in a fresh interpreter; its JSON result."""
+    code = ("import json, sys; import bench.bench_scale as b; "
+            f"print('@@' + json.dumps(b.{function}(*json.loads(sys.argv[1]))))")
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout_s)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{function}{args} failed:\n{proc.stderr[-3000:]}")
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")]
+    return json.loads(line[-1][2:])
+
+
+# ----------------------------------------------------------------------------------
+# 1. readers
+# ----------------------------------------------------------------------------------
+def reader_child(path: str, reader: str) -> dict:
+    """Read ``path`` with one reader (no assembly): seconds, peak RSS growth, arcs read."""
+    from routing import network
+
+    fn = network._arcs_from_pbf if reader == "osmium" else network._arcs_from_pbf_pyrosm
+    import osmium  # noqa: F401 -- imports are not the reader's memory
+    import pyrosm  # noqa: F401
+
+    reset = _reset_peak()
+    before = _status_kb()
+    started = time.perf_counter()
+    raw = fn(Path(path), lambda m: None)
+    seconds = time.perf_counter() - started
+    after = _status_kb()
+    base = before["VmRSS"] if reset else before["VmHWM"]
+    return {"seconds": seconds, "peak_growth_mb": max(0, after["VmHWM"] - base) / 1024,
+            "peak_mb": after["VmHWM"] / 1024, "arcs": len(raw), "reset_ok": reset}
+
+
+# ----------------------------------------------------------------------------------
+# 2. the build command
+# ----------------------------------------------------------------------------------
+_STEPS = (  # (step, the progress line that starts it)
+    ("reading", re.compile(r"^\[baotong\] reading ")),
+    ("assembling", re.compile(r"^\[baotong\] assembling arcs")),
+    ("scc", re.compile(r"^\[baotong\] largest strongly connected component")),
+    ("assembling", re.compile(r"^\[baotong\] kept the largest")),
+    ("cache_write", re.compile(r"^\[baotong\] writing cache")),
+    ("after_cache", re.compile(r"^\[baotong\] wrote cache")),
+    ("hierarchy", re.compile(r"^\[baotong\] preparing the contraction hierarchy")),
+)
+
+
+def build_command(path: Path, cache_dir: Path) -> dict:
+    """``baotong network build --pbf path`` into ``cache_dir``: seconds per step, peak RSS, RSS per step."""
+    env = {**os.environ, "BAOTONG_DATA_DIR": str(cache_dir.parent / "data"), "BAOTONG_CACHE_DIR": str(cache_dir),
+           "BAOTONG_ENGINE": "cch"}
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "network", "build", "--pbf", str(path), "--rebuild"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples: list[tuple[float, int]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss = _status_kb(proc.pid).get("VmRSS")
+            if rss is not None:
+                samples.append((time.monotonic(), rss))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    marks: list[tuple[str, float]] = [("start_up", started)]
+    lines = []
+    for line in proc.stderr:
+        now = time.monotonic()
+        lines.append(line.rstrip())
+        for step, pattern in _STEPS:
+            if pattern.match(line) and not (step == "reading" and any(m[0] == "reading" for m in marks)):
+                marks.append((step, now))
+    out = proc.stdout.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    _, status, usage = os.wait4(proc.pid, 0)  # (not proc.wait: its resource usage gives the peak RSS)
+    ended = time.monotonic()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError("baotong network build failed:\n" + "\n".join(lines[-30:]))
+    marks.append(("end", ended))
+    seconds: dict[str, float] = {}
+    peak_rss: dict[str, float] = {}
+    for (step, t0), (_, t1) in zip(marks[:-1], marks[1:]):
+        if step == "after_cache":
+            step = "assembling"  # the summary between the cache and the hierarchy: nothing to speak of
+        seconds[step] = seconds.get(step, 0.0) + (t1 - t0)
+        in_step = [rss for t, rss in samples if t0 <= t < t1]
+        if in_step:
+            peak_rss[step] = max(peak_rss.get(step, 0.0), max(in_step) / 1024)
+    summary = json.loads(out)
+    return {"seconds": seconds, "total_s": ended - started, "peak_mb": usage.ru_maxrss / 1024,
+            "peak_rss_by_step_mb": peak_rss, "nodes": summary["nodes"], "arcs": summary["arcs"],
+            "cache": summary["cache"], "lines": lines}
+
+
+# ----------------------------------------------------------------------------------
+# 3. cached start
+# ----------------------------------------------------------------------------------
+def start_child(path: str, cache_dir: str) -> dict:
+    """A cached network and hierarchy loaded in a fresh process: seconds and RSS."""
+    rss0 = _rss_mb()
+    started = time.perf_counter()
+    from routing.network import load_or_build
+    from routing.router import Router
+
+    imported = time.perf_counter()
+    net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    loaded = time.perf_counter()
+    rss_net = _rss_mb()
+    router = Router(net, engine="cch", cache_dir=folder)
+    ready = time.perf_counter()
+    router.base_engine.wait_for_spare()  # the base engine's spare metric, customised in a background thread
+    settled = time.perf_counter()
+    return {"imports_s": imported - started, "network_s": loaded - imported, "router_s": ready - loaded,
+            "spare_s": settled - ready, "total_s": ready - started, "rss_start_mb": rss0,
+            "rss_network_mb": rss_net, "rss_ready_mb": _rss_mb(), "peak_mb": _status_kb()["VmHWM"] / 1024}
+
+
+# ----------------------------------------------------------------------------------
+# 4. routes, zones, memory
+# ----------------------------------------------------------------------------------
+def _disc(net, node: int, radius_m: float, zid: str, risk: str):
+    import shapely
+
+    from geo.zones import Zone
+
+    x, y = net.node_xy
+    poly = shapely.Point(float(x[node]), float(y[node])).buffer(radius_m, quad_segs=16)
+    return Zone(id=zid, name=zid, risk=risk, geometry=net.projection.inverse_geom(poly))
+
+
+def _zones(net, rng, count: int, prefix: str):
+    nodes = rng.choice(net.node_count, count, replace=False)
+    return [_disc(net, int(n), float(rng.uniform(1000, 3000)), f"{prefix}{k}", ("sealed", "controlled")[k % 2])
+            for k, n in enumerate(nodes)]
+
+
+def _pairs(net, rng, zones, count: int) -> list[tuple[list[float], list[float]]]:
+    import shapely
+
+    nostop = [z.geometry for z in zones if z.no_stop]
+    union = shapely.union_all(nostop) if nostop else None
+    if union is not None:
+        shapely.prepare(union)
+    out = []
+    while len(out) < count:
+        a, b = (int(v) for v in rng.choice(net.node_count, 2, replace=False))
+        pts = [[float(net.node_lon[n]), float(net.node_lat[n])] for n in (a, b)]
+        if union is not None and any(union.intersects(shapely.Point(p)) for p in pts):
+            continue
+        out.append((pts[0], pts[1]))
+    return out
+
+
+def _nbytes(*arrays) -> int:
+    return int(sum(a.nbytes for a in arrays if isinstance(a, np.ndarray)))
+
+
+def _memory_profile(router, index) -> dict:
+    """Where the memory is: network arrays, derived arrays, metrics, freight caches (bytes, counts)."""
+    net = router.network
+    arrays = {}
+    for name in ("node_osm_id", "node_lon", "node_lat", "tail", "head", "length_m", "speed_kph", "osm_way_id",
+                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no", "highway", "name", "ref", "grade"):
+        arr = getattr(net, name)
+        arrays[name] = {"mb": arr.nbytes / 1e6, "mapped": bool(isinstance(arr.base, np.memmap)),
+                        "dtype": arr.dtype.str}
+    derived = {}
+    for slot, value in net._cache.items():
+        if isinstance(value, np.ndarray):
+            derived[slot] = value.nbytes / 1e6
+        elif isinstance(value, tuple):
+            derived[slot] = sum(v.nbytes for v in value if isinstance(v, np.ndarray)) / 1e6
+    roles = list(router.pool._roles)
+    spares = sum(1 for engine, _ in router.pool._roles.values() if getattr(engine, "_spare", None) is not None)
+    weights = {}
+    for key, w in index._weights.items():
+        weights["/".join(str(k)[:8] for k in key)] = (
+            _nbytes(w.free, w.avoid, w.penalised, w.inside_vehicle) + _nbytes(*w._steps.values())) / 1e6
+    sets = {}
+    for key, zs in index._sets.items():
+        az = zs.arc_zone
+        sets[key[:8]] = (_nbytes(zs.inside_ds, zs.mask) + (
+            _nbytes(az.indptr, az.count, az.zone, az.inside_m, az.time_s, az.entry, az.exit) if az else 0)) / 1e6
+    return {"network_arrays_mb": arrays, "network_derived_mb": derived, "pool_roles": roles,
+            "metrics": len(roles) + spares + 1 + (1 if router.base_engine._spare is not None else 0),
+            "freight_weight_sets_mb": weights, "freight_zone_sets_mb": sets,
+            "zone_footprints": len(index._zones)}
+
+
+def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
+    """Routes, zone changes and memory on the cached network of ``path`` (one process)."""
+    import gc
+
+    from routing.freight import closed_loop_route, freight_index
+    from routing.network import load_or_build
+    from routing.router import Router
+
+    out: dict = {"rss_mb": {}, "seconds": {}}
+    rss = out["rss_mb"]
+    rss["start"] = _rss_mb()
+    net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    router = Router(net, engine="cch", cache_dir=folder)
+    router.pool.settle()
+    rss["router_ready"] = _rss_mb()
+    rng = np.random.default_rng(SEED)
+    n_pairs, n_warm, n_changes, churn = (30, 5, 3, 5) if quick else (300, 50, 12, 200)
+
+    # snapping: the segment index is built on the first snap
+    started = time.perf_counter()
+    router.snap([float(net.node_lon[0]), float(net.node_lat[0])])
+    out["seconds"]["first_snap_index"] = time.perf_counter() - started
+    rss["after_snap_index"] = _rss_mb()
+
+    # Router.route
+    pairs = _pairs(net, rng, [], n_pairs + n_warm)
+    for o, d in pairs[:n_warm]:
+        router.route(o, d)
+    times = []
+    for o, d in pairs[n_warm:]:
+        t0 = time.perf_counter()
+        router.route(o, d)
+        times.append(time.perf_counter() - t0)
+    out["route_ms"] = [t * 1000 for t in times]
+    rss["after_router_routes"] = _rss_mb()
+
+    index = freight_index(router)
+    all_zones = _zones(net, rng, 50, "z")
+
+    def freight_times(zones, label):
+        for o, d in _pairs(net, np.random.default_rng(SEED + len(zones) + 1), zones, n_warm):
+            closed_loop_route(router, o, d, zones=zones)
+        router.pool.settle()
+        gc.collect()
+        samples, choices = [], {}
+        for o, d in _pairs(net, np.random.default_rng(SEED + len(zones)), zones, n_pairs):
+            t0 = time.perf_counter()
+            route = closed_loop_route(router, o, d, zones=zones)
+            samples.append(time.perf_counter() - t0)
+            choices[route.choice] = choices.get(route.choice, 0) + 1
+        out[f"freight_{label}_ms"] = [t * 1000 for t in samples]
+        out[f"freight_{label}_choices"] = choices
+
+    freight_times([], "0_zones")
+    rss["after_0_zones"] = _rss_mb()
+    base = all_zones[:20]
+    started = time.perf_counter()
+    freight_times(base, "20_zones")
+    out["seconds"]["freight_20_zones_total"] = time.perf_counter() - started
+    router.pool.settle()
+    rss["after_20_zones"] = _rss_mb()
+    out["profile_20_zones"] = _memory_profile(router, index)
+
+    # zone created -> first route honouring it; zone deleted -> first route after it (20 zones active)
+    created, deleted, radii = [], [], []
+    crng = np.random.default_rng(SEED + 7)
+    candidates = _pairs(net, np.random.default_rng(SEED + 99), base, 4 * n_changes)
+    previous_new = None
+    for k, (o, d) in enumerate(candidates):
+        if len(created) >= n_changes:
+            break
+        router.pool.settle()  # a planner's zones arrive seconds apart: the spare metrics have caught up
+        t0 = time.perf_counter()
+        before = closed_loop_route(router, o, d, zones=base)
+        if previous_new is not None:
+            deleted.append(time.perf_counter() - t0)  # the first route since the last new zone was deleted
+        if len(before.arcs) < 20:
+            previous_new = None
+            continue
+        node = int(net.tail[before.arcs[len(before.arcs) // 2]])
+        radius = float(crng.uniform(1000, 3000))
+        new = _disc(net, node, radius, f"new{k}", "sealed")
+        router.pool.settle()
+        t0 = time.perf_counter()
+        after = closed_loop_route(router, o, d, zones=[*base, new])
+        created.append(time.perf_counter() - t0)
+        radii.append(radius)
+        if np.array_equal(after.arcs, before.arcs) and new.id not in {c.zone_id for c in after.zones_crossed}:
+            raise RuntimeError(f"zone {new.id} on the route was not honoured")
+        previous_new = new
+    out["zone_created_ms"] = [t * 1000 for t in created]
+    out["zone_deleted_ms"] = [t * 1000 for t in deleted]
+    out["zone_radii_m"] = radii
+
+    # 50 zones
+    started = time.perf_counter()
+    for o, d in _pairs(net, np.random.default_rng(SEED + 50), all_zones, 10 if not quick else 4):
+        closed_loop_route(router, o, d, zones=all_zones)
+    out["seconds"]["first_routes_50_zones"] = time.perf_counter() - started
+    router.pool.settle()
+    gc.collect()
+    rss["after_50_zones"] = _rss_mb()
+    out["profile_50_zones"] = _memory_profile(router, index)
+
+    # churn: create a zone, route, delete it, route -- one by one
+    churn_pairs = _pairs(net, np.random.default_rng(SEED + 200), all_zones, 8)
+    churn_rng = np.random.default_rng(SEED + 201)
+    started = time.perf_counter()
+    for k in range(churn):
+        node = int(churn_rng.integers(net.node_count))
+        zone = _disc(net, node, float(churn_rng.uniform(1000, 3000)), f"churn{k}", ("sealed", "controlled")[k % 2])
+        o, d = churn_pairs[k % len(churn_pairs)]
+        closed_loop_route(router, o, d, zones=[*all_zones, zone])
+        closed_loop_route(router, o, d, zones=all_zones)
+    out["seconds"]["churn_total"] = time.perf_counter() - started
+    out["churn_cycles"] = churn
+    router.pool.settle()
+    gc.collect()
+    rss["after_churn"] = _rss_mb()
+    out["profile_after_churn"] = _memory_profile(router, index)
+    # what one more metric costs (a fork of the base engine, with its spare), and a zone set's weights
+    before = _rss_mb()
+    extra = router.base_engine.fork()
+    extra.wait_for_spare()
+    out["metric_pair_mb"] = _rss_mb() - before
+    del extra
+    out["peak_mb"] = _status_kb()["VmHWM"] / 1024
+    out["nodes"], out["arcs"] = net.node_count, net.arc_count
+    return out
+
+
+# ----------------------------------------------------------------------------------
+def _graph(nodes: int, net_nodes: int | None = None) -> str:
+    return f"synthetic-{nodes // 1000}k" if net_nodes is None else f"synthetic-{nodes // 1000}k ({net_nodes:,} nodes)"
+
+
+def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
+    from bench.synthetic_osm import synthetic_osm_file
+
+    figures: list[dict] = []
+    plain = synthetic_osm_file(nodes, pad=False, progress=progress)
+    padded = synthetic_osm_file(nodes, pad=True, progress=progress)
+    graph = _graph(nodes)
+
+    # 1. readers, same run
+    for label, path in (("roads only", plain), ("padded, roads 15 % of nodes", padded)):
+        progress(f"readers on {path.name}")
+        ours = _child("reader_child", str(path), "osmium")
+        theirs = _child("reader_child", str(path), "pyrosm")
+        if ours["arcs"] != theirs["arcs"]:
+            raise RuntimeError(f"the readers disagree on {path.name}: {ours['arcs']} vs {theirs['arcs']} arcs")
+        mb = path.stat().st_size / 1e6
+        note = f"{label}, {mb:,.0f} MB file, {ours['arcs']:,} directed segments read; the read alone, fresh process"
+        figures.append(figure(NAME, graph, "pyosmium", f"read_{'padded' if 'padded' in label else 'plain'}", "s",
+                              ours["seconds"], baseline=theirs["seconds"], baseline_engine="pyrosm", notes=note))
+        figures.append(figure(NAME, graph, "pyosmium", f"read_peak_memory_{'padded' if 'padded' in label else 'plain'}",
+                              "MB", ours["peak_growth_mb"], baseline=theirs["peak_growth_mb"], baseline_engine="pyrosm",
+                              notes=note + "; peak RSS growth (VmHWM after - VmRSS before, peak reset)"))
+
+    # 2. the build command, into an empty cache (then kept as the benchmark's cache for the start figures)
+    SCALE_CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=SCALE_CACHE) as tmp:
+        cache = Path(tmp) / "cache"
+        progress(f"baotong network build --pbf {padded.name}")
+        built = build_command(padded, cache)
+        kept = SCALE_CACHE / Path(built["cache"]).name
+        if kept.exists():
+            shutil.rmtree(kept)
+        os.replace(built["cache"], kept)
+    graph = _graph(nodes, built["nodes"])
+    secs = built["seconds"]
+    split = ", ".join(f"{k} {v:.1f} s" for k, v in secs.items())
+    peaks = ", ".join(f"{k} {v:,.0f} MB" for k, v in built["peak_rss_by_step_mb"].items())
+    figures.append(figure(NAME, graph, "cli", "network_build_total", "s", built["total_s"],
+                          notes=f"baotong network build --pbf (padded file), {built['arcs']:,} arcs: {split}"))
+    for step in ("start_up", "reading", "assembling", "scc", "cache_write", "hierarchy"):
+        if step in secs:
+            figures.append(figure(NAME, graph, "cli", f"network_build_{step}", "s", secs[step]))
+    figures.append(figure(NAME, graph, "cli", "network_build_peak_memory", "MB", built["peak_mb"],
+                          notes=f"ru_maxrss of the command; largest RSS per step: {peaks}"))
+
+    # 3. cached start, from the cache the command wrote
+    cache_dir = SCALE_CACHE
+    progress("cached start")
+    start = _child("start_child", str(padded), str(cache_dir))
+    figures.append(figure(NAME, graph, "cch", "cached_start", "s", start["total_s"],
+                          notes=f"imports {start['imports_s']:.1f} s, network {start['network_s']:.1f} s (source hash, "
+                                f"checksums, maps), router {start['router_s']:.1f} s (topology load, customisation); "
+                                f"the spare metric then {start['spare_s']:.1f} s more in a background thread"))
+    figures.append(figure(NAME, graph, "cch", "cached_start_rss", "MB", start["rss_ready_mb"],
+                          notes=f"RSS after the network {start['rss_network_mb']:,.0f} MB; peak {start['peak_mb']:,.0f} MB"))
+
+    # 4. routes, zone changes, memory
+    progress("routes, zones and memory")
+    r = _child("routes_child", str(padded), str(cache_dir), quick)
+    figures.append(figure(NAME, graph, "cch", "router_route_p50", "ms", percentile(r["route_ms"], 50),
+                          n=len(r["route_ms"]), notes="Router.route, random OD pairs across the network"))
+    figures.append(figure(NAME, graph, "cch", "router_route_p99", "ms", percentile(r["route_ms"], 99),
+                          n=len(r["route_ms"])))
+    for label in ("0_zones", "20_zones"):
+        ms = r[f"freight_{label}_ms"]
+        figures.append(figure(NAME, graph, "cch", f"closed_loop_route_p50_{label}", "ms", percentile(ms, 50), n=len(ms),
+                              notes=f"closed_loop_route, zones of 1-3 km radius; choices {r[f'freight_{label}_choices']}"))
+        figures.append(figure(NAME, graph, "cch", f"closed_loop_route_p99_{label}", "ms", percentile(ms, 99), n=len(ms)))
+    for label in ("created", "deleted"):
+        ms = r[f"zone_{label}_ms"]
+        if not ms:
+            continue
+        note = ("a 1-3 km sealed disc on the current route, 20 zones active; the first closed_loop_route with it"
+                if label == "created" else "the first closed_loop_route after the new zone was deleted")
+        figures.append(figure(NAME, graph, "cch", f"zone_{label}_to_first_route_p50", "ms", percentile(ms, 50),
+                              n=len(ms), notes=note))
+        figures.append(figure(NAME, graph, "cch", f"zone_{label}_to_first_route_max", "ms", max(ms), n=len(ms)))
+    rss = r["rss_mb"]
+    for key in ("router_ready", "after_snap_index", "after_20_zones", "after_50_zones", "after_churn"):
+        notes = ""
+        if key == "after_churn":
+            notes = (f"{r['churn_cycles']} zones created and deleted one by one, a route after each "
+                     f"({r['seconds']['churn_total']:.0f} s); {100 * (rss['after_churn'] / rss['after_50_zones'] - 1):+.0f} % "
+                     "against after 50 zones")
+        if key == "after_50_zones":
+            notes = f"{r['profile_50_zones']['metrics']} CCH metrics (live and spare) in the pool"
+        figures.append(figure(NAME, graph, "cch", f"rss_{key}", "MB", rss[key], notes=notes))
+    figures.append(figure(NAME, graph, "cch", "metric_with_spare", "MB", r["metric_pair_mb"],
+                          notes="RSS growth of one more pool metric (a fork of the base engine and its spare)"))
+    figures.append(figure(NAME, graph, "cch", "snap_index_build", "s", r["seconds"]["first_snap_index"],
+                          notes=f"STRtree over one line per segment, built on the first snap "
+                                f"(+{rss['after_snap_index'] - rss['router_ready']:,.0f} MB)"))
+    profile = r["profile_50_zones"]
+    weights_mb = sum(profile["freight_weight_sets_mb"].values())
+    figures.append(figure(NAME, graph, "freight", "freight_cached_weights_50_zones", "MB", weights_mb,
+                          notes=f"{len(profile['freight_weight_sets_mb'])} cached weight sets (free, avoid, penalised, "
+                                f"inside vehicle, penalty steps); zone sets {sum(profile['freight_zone_sets_mb'].values()):,.0f} MB"))
+    network_mb = sum(a["mb"] for a in profile["network_arrays_mb"].values())
+    figures.append(figure(NAME, graph, "network", "network_arrays", "MB", network_mb,
+                          notes="the RoadNetwork's arrays (numeric ones memory-mapped from the cache); derived: "
+                                + ", ".join(f"{k} {v:,.0f} MB" for k, v in profile["network_derived_mb"].items())))
+    figures[-1]["details"] = {"build": {k: v for k, v in built.items() if k != "lines"}, "start": start,
+                              "routes": {k: v for k, v in r.items() if not k.endswith("_ms")}}
+    return figures
+
+
+def run(quick: bool = False) -> list[dict]:
+    def progress(message: str) -> None:
+        print(f"[scale] {message}", file=sys.stderr, flush=True)
+
+    figures: list[dict] = []
+    for nodes in QUICK_SIZES if quick else SIZES:
+        figures.extend(_run_size(nodes, quick, progress))
+    return figures
+
+
+if __name__ == "__main__":
+    from bench.common import print_figures
+
+    print_figures(run(quick="--quick" in sys.argv))
