@@ -1,0 +1,330 @@
+"""The one place where delivery planning touches the road network, the engine and the freight rule.
+
+Every call into ``routing.freight``, ``routing.router``, ``routing.docking``,
+``routing.engine`` and ``geo.zones`` that the planner makes is in this module,
+so a change of those modules' layout is fixed here alone.
+
+Costs of a pair of points (``a`` to ``b``, both snapped to the network)
+    A snapped point is left through the head of its arc (and of the reverse
+    arc, on a two-way segment) with the rest of that arc's weight, and reached
+    through the tail of its arc with the part of the weight up to the point;
+    two points on one segment may also drive along it.  That is how
+    :func:`routing.freight.closed_loop_route` prices a pair, so for ``n``
+    points one many-to-many call over their (at most ``2n``) end nodes gives
+    every pair's cost as the least ``end cost + matrix[s, t] + end cost`` over
+    the end options (:meth:`RoadCosts.pair_matrix`), costs in deciseconds as
+    the engine's integer weights.
+
+The closed-loop cost of an outside truck's pair (:meth:`RoadCosts.truck_matrix`)
+    With the freight weights of the zone set, vehicle and closures (``free``:
+    truck limits and closures; ``avoid``: also every arc meeting a
+    sealed/controlled zone forbidden), two matrices ``F`` (free) and ``A``
+    (avoid) are computed.  Where ``A[a, b] <= max_detour_ratio * F[a, b]`` the
+    rule takes the avoiding route and its time is ``A[a, b]`` exactly (the
+    avoid weights are the free weights on the arcs left).  Otherwise the truck
+    passes through on the penalty ladder, whose time is not a matrix entry
+    (``T + K * I`` mixes time and time inside): for those pairs alone the path
+    is unpacked, by :func:`routing.freight.closed_loop_route` on the pair, and
+    its time ``costs["chosen"]`` is the pair's cost.  Unreachable pairs are
+    ``inf``.
+
+The inside vehicles' costs (:meth:`RoadCosts.inside_matrix`)
+    On the zone's own roads: the arcs that touch a node inside the zone or
+    cross its boundary (:func:`routing.docking.zone_arcs`), plus the segments
+    the docking point and the zone's stops are snapped to, under the freight
+    inside-vehicle weights (closures only) -- with the truck limits added when
+    the inside vehicle type gives dimensions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import shapely
+
+from geo.errors import InvalidInputError, NoRouteError
+from geo.zones import Zone
+from routing import docking
+from routing.engine import FORBIDDEN
+from routing.freight import DEFAULT_MAX_DETOUR_RATIO, PENALTY_STEPS, FreightRoute, closed_loop_route, freight_index
+from routing.network import WEIGHT_UNIT_S, Snap
+from routing.router import Router, Vehicle
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DEFAULT_MAX_DETOUR_RATIO", "PENALTY_STEPS", "WEIGHT_UNIT_S", "FreightRoute", "InsidePath", "RoadCosts",
+           "Router", "Snap", "Vehicle", "Zone", "vehicle_key"]
+
+
+def vehicle_key(vehicle: Vehicle | None) -> tuple:
+    """A hashable key of a vehicle's dimensions (one cost profile per key)."""
+    if vehicle is None:
+        return (None, None, None)
+    return (vehicle.height_m, vehicle.weight_t, vehicle.width_m)
+
+
+@dataclass(frozen=True)
+class InsidePath:
+    """An inside vehicle's drive between two points on the zone's own roads."""
+
+    length_m: float
+    travel_time_ds: float
+    coordinates: tuple[tuple[float, float], ...]
+
+
+class RoadCosts:
+    """Snapping, travel-time matrices and legs for one delivery problem (zones, closures, departure)."""
+
+    def __init__(self, router: Router, zones: list[Zone], *, departure: datetime | None,
+                 closed_arcs=None, max_detour_ratio: float = DEFAULT_MAX_DETOUR_RATIO):
+        self.router = router
+        self.network = router.network
+        self.active = [z for z in zones if z.active_at(departure)]
+        self.nostop = [z for z in self.active if z.no_stop]
+        self.departure = departure
+        self.closed_arcs = None if closed_arcs is None or len(closed_arcs) == 0 else \
+            np.asarray(closed_arcs, dtype=np.int64)
+        self.max_detour_ratio = max_detour_ratio
+        self.index = freight_index(router)
+        self.zone_set = self.index.zone_set(self.active)
+        self._tree = shapely.STRtree([z.geometry for z in self.nostop]) if self.nostop else None
+        self.ladder_pairs = 0  # pairs whose path had to be unpacked (the penalty ladder)
+
+    # -- points ------------------------------------------------------------------------
+    def snap(self, points, names: list[str]) -> list[Snap]:
+        """Snap ``[lon, lat]`` points (errors name the point, see :meth:`Router.snap_many`)."""
+        return self.router.snap_many([list(p) for p in points], field_names=names)
+
+    def zone_of(self, snaps: list[Snap]) -> list[Zone | None]:
+        """The sealed/controlled zone each point lies in (its given or snapped position), as
+        :func:`routing.freight.closed_loop_route` decides it: a sealed zone first, then the earliest listed."""
+        if self._tree is None or not snaps:
+            return [None] * len(snaps)
+        pts = shapely.points([c for s in snaps for c in ([s.lon, s.lat], [s.snapped_lon, s.snapped_lat])])
+        hit = self._tree.query(pts, predicate="covered_by")
+        found: list[set[int]] = [set() for _ in snaps]
+        for p, z in zip(hit[0].tolist(), hit[1].tolist()):
+            found[p // 2].add(z)
+        return [self.nostop[min(c, key=lambda i: (self.nostop[i].risk != "sealed", i))] if c else None
+                for c in found]
+
+    # -- weights -----------------------------------------------------------------------
+    def freight_weights(self, vehicle: Vehicle | None):
+        """The freight weights (``free``, ``avoid``, ``penalised``, ``inside_vehicle``) for this vehicle."""
+        return self.index.weights(self.zone_set, vehicle, self.closed_arcs)
+
+    def inside_weights(self, zone: Zone, vehicle: Vehicle | None, snaps: list[Snap]) -> np.ndarray:
+        """Read-only weights of the zone's own roads for an inside vehicle (see the module docstring)."""
+        w = self.freight_weights(None).inside_vehicle
+        if vehicle is not None and vehicle_key(vehicle) != vehicle_key(None):
+            w = self.router.vehicle_weights(vehicle, w)
+        mask = docking.zone_arcs(self.network, zone.geometry)
+        for s in snaps:
+            mask[s.arc] = True
+            if s.reverse_arc >= 0:
+                mask[s.reverse_arc] = True
+        out = np.where(mask, w, FORBIDDEN).astype(w.dtype)
+        out.flags.writeable = False
+        return out
+
+    # -- matrices ------------------------------------------------------------------------
+    def _ends(self, snap: Snap, weights: np.ndarray, *, as_source: bool,
+              at_nodes: bool = False) -> list[tuple[int, float, int, float]]:
+        """``(node, end cost, arc, fraction of the arc driven)`` options to leave or reach a snapped point.
+
+        With ``at_nodes``, a point standing on a node is also left and reached
+        at that node itself (arc ``-1``): a docking point for the inside vehicles.
+        """
+        net = self.network
+        out = []
+        if at_nodes and snap.fraction >= 1 - 1e-12:
+            out.append((net.head.item(snap.arc), 0.0, -1, 0.0))
+        elif at_nodes and snap.fraction <= 1e-12:
+            out.append((net.tail.item(snap.arc), 0.0, -1, 0.0))
+        a, r, f = snap.arc, snap.reverse_arc, snap.fraction
+        wa = weights.item(a)
+        if wa != FORBIDDEN:
+            out.append((net.head.item(a), (1 - f) * wa, a, 1 - f) if as_source else (net.tail.item(a), f * wa, a, f))
+        if r >= 0:
+            wr = weights.item(r)
+            if wr != FORBIDDEN:
+                out.append((net.head.item(r), f * wr, r, f) if as_source else
+                           (net.tail.item(r), (1 - f) * wr, r, 1 - f))
+        return out
+
+    @staticmethod
+    def _same_arc(o: Snap, d: Snap, weights: np.ndarray) -> tuple[float, int, float] | None:
+        """``(cost, arc, fraction)`` of driving along the one segment both points lie on, if possible."""
+        if o.arc != d.arc:
+            return None
+        best = None
+        if weights[o.arc] != FORBIDDEN and d.fraction >= o.fraction:
+            best = ((d.fraction - o.fraction) * weights[o.arc], o.arc, d.fraction - o.fraction)
+        if o.reverse_arc >= 0 and weights[o.reverse_arc] != FORBIDDEN and o.fraction >= d.fraction:
+            c = (o.fraction - d.fraction) * weights[o.reverse_arc]
+            if best is None or c < best[0]:
+                best = (c, o.reverse_arc, o.fraction - d.fraction)
+        return best
+
+    def pair_matrix(self, sources: list[Snap], targets: list[Snap], weights: np.ndarray, role: str, *,
+                    at_nodes: bool = False) -> np.ndarray:
+        """``[len(sources), len(targets)]`` least costs (deciseconds, ``inf`` where unreachable) with one
+        many-to-many engine call over the points' end nodes (see the module docstring; ``at_nodes`` as in
+        :meth:`_ends`)."""
+        src = [self._ends(s, weights, as_source=True, at_nodes=at_nodes) for s in sources]
+        dst = [self._ends(t, weights, as_source=False, at_nodes=at_nodes) for t in targets]
+        s_nodes = sorted({o[0] for opts in src for o in opts})
+        t_nodes = sorted({o[0] for opts in dst for o in opts})
+        out = np.full((len(sources), len(targets)), np.inf)
+        if s_nodes and t_nodes:
+            with self.router.pool.using(role, weights) as engine:
+                raw = engine.matrix(s_nodes, t_nodes)
+            s_at = {n: k for k, n in enumerate(s_nodes)}
+            t_at = {n: k for k, n in enumerate(t_nodes)}
+            for a in range(3):
+                rows = [i for i, opts in enumerate(src) if len(opts) > a]
+                if not rows:
+                    continue
+                r_idx = np.array([s_at[src[i][a][0]] for i in rows])
+                r_cost = np.array([src[i][a][1] for i in rows])
+                for b in range(3):
+                    cols = [j for j, opts in enumerate(dst) if len(opts) > b]
+                    if not cols:
+                        continue
+                    c_idx = np.array([t_at[dst[j][b][0]] for j in cols])
+                    c_cost = np.array([dst[j][b][1] for j in cols])
+                    # the same order of additions as the freight rule's: (matrix + source end) + target end
+                    cand = raw[r_idx][:, c_idx] + r_cost[:, None] + c_cost[None, :]
+                    block = out[np.ix_(rows, cols)]
+                    out[np.ix_(rows, cols)] = np.minimum(block, cand)
+        by_arc: dict[int, list[int]] = {}
+        for j, t in enumerate(targets):
+            by_arc.setdefault(t.arc, []).append(j)
+        for i, s in enumerate(sources):
+            for j in by_arc.get(s.arc, ()):
+                direct = self._same_arc(s, targets[j], weights)
+                if direct is not None and direct[0] <= out[i, j]:
+                    out[i, j] = float(direct[0])
+        return out
+
+    def truck_matrix(self, points: list, snaps: list[Snap], vehicle: Vehicle | None) -> tuple[np.ndarray, dict]:
+        """The closed-loop travel time (deciseconds) of every ordered pair of outside points for one truck.
+
+        Returns the matrix (``inf`` where no legal route exists, 0 on the
+        diagonal) and what each pair's cost came from (``avoid``/``free`` from
+        the matrices, ``ladder`` from an unpacked path; see the module docstring).
+        """
+        w = self.freight_weights(vehicle)
+        key = Router.vehicle_role(vehicle)
+        free = self.pair_matrix(snaps, snaps, w.free, f"deliveries-free:{key}")
+        avoid = self.pair_matrix(snaps, snaps, w.avoid, f"deliveries-avoid:{key}")
+        cap = self.max_detour_ratio * free * (1 + 1e-12)
+        fits = avoid <= cap
+        out = np.where(fits, avoid, np.inf)
+        ladder = np.argwhere(~fits & np.isfinite(free))
+        for i, j in ladder.tolist():
+            if i == j:
+                continue
+            route = self.truck_leg(points[i], points[j], vehicle)
+            out[i, j] = route.costs["chosen"]
+        self.ladder_pairs += int(sum(1 for i, j in ladder.tolist() if i != j))
+        np.fill_diagonal(out, 0.0)
+        return out, {"pairs": len(snaps) ** 2, "ladder": int(len(ladder))}
+
+    def inside_matrix(self, snaps: list[Snap], weights: np.ndarray, role: str) -> np.ndarray:
+        """Inside-vehicle travel times (deciseconds) between the points on ``weights`` (:meth:`inside_weights`)."""
+        out = self.pair_matrix(snaps, snaps, weights, role, at_nodes=True)
+        np.fill_diagonal(out, 0.0)
+        return out
+
+    # -- legs ----------------------------------------------------------------------------
+    def truck_leg(self, origin, destination, vehicle: Vehicle | None) -> FreightRoute:
+        """The closed-loop route of one truck leg between two outside points (``[lon, lat]``).
+
+        Raises
+        ------
+        NoRouteError
+            If no legal truck route joins them.
+        """
+        return closed_loop_route(self.router, list(origin), list(destination), zones=self.active, vehicle=vehicle,
+                                 departure=None, max_detour_ratio=self.max_detour_ratio,
+                                 closed_arcs=self.closed_arcs)
+
+    def freight_docking_point(self, origin, stop, vehicle: Vehicle | None) -> list[float] | None:
+        """The docking point :func:`routing.freight.closed_loop_route`'s transshipment chooses for a truck from
+        ``origin`` delivering to ``stop`` inside a zone (``None`` if it hands over nowhere)."""
+        try:
+            route = self.truck_leg(origin, stop, vehicle)
+        except NoRouteError:
+            return None
+        trans = route.transshipment
+        return None if trans is None else [float(v) for v in trans.docking_point]
+
+    def inside_path(self, a: Snap, b: Snap, weights: np.ndarray, role: str) -> InsidePath:
+        """The cheapest inside-vehicle drive from ``a`` to ``b`` on ``weights`` (one path unpacked).
+
+        Raises
+        ------
+        NoRouteError
+            If the points are not connected on the zone's own roads.
+        """
+        net = self.network
+        src = self._ends(a, weights, as_source=True, at_nodes=True)
+        dst = self._ends(b, weights, as_source=False, at_nodes=True)
+        best = None
+        if src and dst:
+            with self.router.pool.using(role, weights) as engine:
+                m = engine.matrix([s[0] for s in src], [t[0] for t in dst]).tolist()
+            for s, row in zip(src, m):
+                for t, c in zip(dst, row):
+                    c = c + s[1] + t[1]
+                    if best is None or c < best[0]:
+                        best = (c, s, t)
+        direct = self._same_arc(a, b, weights)
+        if direct is not None and (best is None or direct[0] <= best[0]):
+            arcs, fracs, nodes, cost = [direct[1]], [direct[2]], [], float(direct[0])
+        elif best is None or not np.isfinite(best[0]):
+            raise NoRouteError(f"no inside-vehicle route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the zone's roads")
+        else:
+            cost, s, t = best
+            with self.router.pool.using(role, weights) as engine:
+                path = engine.route(s[0], t[0])
+            nodes = list(path.nodes) if path is not None else [s[0]]
+            inner = list(path.arcs) if path is not None else []
+            arcs = [s[2], *inner, t[2]]
+            fracs = [s[3], *([1.0] * len(inner)), t[3]]
+            keep = [k for k, arc in enumerate(arcs) if arc >= 0]  # a node end drives no partial arc
+            arcs, fracs = [arcs[k] for k in keep], [fracs[k] for k in keep]
+        arcs_a = np.asarray(arcs, dtype=np.int64)
+        fracs_a = np.asarray(fracs, dtype=float)
+        length = float((fracs_a * net.length_m[arcs_a]).sum()) if arcs_a.size else 0.0
+        coords = [(a.snapped_lon, a.snapped_lat)]
+        coords += [(float(net.node_lon[n]), float(net.node_lat[n])) for n in nodes]
+        coords.append((b.snapped_lon, b.snapped_lat))
+        dedup = [coords[0]] + [c for p, c in zip(coords[:-1], coords[1:]) if c != p]
+        if len(dedup) == 1:
+            dedup.append(dedup[0])
+        return InsidePath(length_m=length, travel_time_ds=float(cost), coordinates=tuple(dedup))
+
+
+def check_finite_point(point, field_name: str) -> tuple[float, float]:
+    """``point`` as a ``(lon, lat)`` tuple of floats.
+
+    Raises
+    ------
+    InvalidInputError
+        If it is not two finite WGS-84 numbers.
+    """
+    if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
+        raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat]")
+    try:
+        lon, lat = float(point[0]), float(point[1])
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat] numbers") from err
+    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInputError(f"`{field_name}` was {point!r}; expected WGS-84 [lon, lat] "
+                                "(lon in -180..180, lat in -90..90)")
+    return lon, lat
