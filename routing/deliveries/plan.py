@@ -257,6 +257,7 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
         points.append(_Point(zz.dock_id, zz.dock_point, zz.dock_snap))
     truck = {}
     ladder = 0
+    truck_started = time.perf_counter()
     for t in outside_types:
         key = vehicle_key(t.vehicle)
         if key not in truck:
@@ -264,6 +265,7 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
             truck[key] = m
             ladder += info["ladder"]
     matrix_s = time.perf_counter() - matrix_started
+    truck_matrix_s = time.perf_counter() - truck_started
 
     # -- feasibility before solving ------------------------------------------------------------
     for zz in zones.values():
@@ -317,7 +319,8 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
     unserved.sort(key=lambda u: order[u.stop_id])
     solver = {"name": "pyvrp", "time_limit_s": settings.time_limit_s, "seed": settings.seed,
               "num_neighbours": settings.num_neighbours, "iterations": iterations, "matrix_s": matrix_s,
-              "ladder_pairs": ladder, "runtime_s": time.perf_counter() - started}
+              "truck_matrix_s": truck_matrix_s, "points": len(points), "ladder_pairs": ladder,
+              "runtime_s": time.perf_counter() - started}
     return DeliveryPlan(
         start=t0, routes=tuple(plan_routes), unserved=tuple(unserved),
         docking_points=tuple(DockingChoice(zone_id=zz.zone.id, id=zz.dock_id, point=tuple(zz.dock_point),
