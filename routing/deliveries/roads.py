@@ -24,9 +24,11 @@ The closed-loop cost of an outside truck's pair (:meth:`RoadCosts.truck_matrix`)
     avoid weights are the free weights on the arcs left).  Otherwise the truck
     passes through on the penalty ladder, whose time is not a matrix entry
     (``T + K * I`` mixes time and time inside): for those pairs alone the path
-    is unpacked, by :func:`routing.freight.closed_loop_route` on the pair, and
-    its time ``costs["chosen"]`` is the pair's cost.  Unreachable pairs are
-    ``inf``.
+    is unpacked, step by step down the ladder as the rule does (a step is
+    skipped unpacked when the concavity bound from the steps' many-to-many
+    matrices already breaks the cap), and its time under the free weights is
+    the pair's cost -- what ``closed_loop_route(...).costs["chosen"]`` answers
+    for that pair.  Unreachable pairs are ``inf``.
 
 The inside vehicles' costs (:meth:`RoadCosts.inside_matrix`)
     On the zone's own roads: the arcs that touch a node inside the zone or
@@ -224,15 +226,89 @@ class RoadCosts:
         cap = self.max_detour_ratio * free * (1 + 1e-12)
         fits = avoid <= cap
         out = np.where(fits, avoid, np.inf)
-        ladder = np.argwhere(~fits & np.isfinite(free))
-        for i, j in ladder.tolist():
-            if i == j:
-                continue
-            route = self.truck_leg(points[i], points[j], vehicle)
-            out[i, j] = route.costs["chosen"]
-        self.ladder_pairs += int(sum(1 for i, j in ladder.tolist() if i != j))
+        ladder = [(i, j) for i, j in np.argwhere(~fits & np.isfinite(free)).tolist() if i != j]
+        if ladder:
+            times = self._ladder(snaps, w, key, ladder, free, cap)
+            rows, cols = np.array(ladder).T
+            out[rows, cols] = times
+        self.ladder_pairs += len(ladder)
         np.fill_diagonal(out, 0.0)
-        return out, {"pairs": len(snaps) ** 2, "ladder": int(len(ladder))}
+        return out, {"pairs": len(snaps) ** 2, "ladder": len(ladder)}
+
+    def _ladder(self, snaps: list[Snap], w, key: str, pairs: list[tuple[int, int]], free: np.ndarray,
+                cap: np.ndarray) -> np.ndarray:
+        """The penalty-ladder time (deciseconds) of each pair, as :func:`routing.freight.closed_loop_route`
+        chooses it for a one-leg trip: the first step ``K`` of :data:`PENALTY_STEPS` whose path, unpacked,
+        takes at most the cap under the free weights; a later step is skipped unpacked when the concavity
+        bound ``C(K) - K (C(K) - C(K')) / (K - K')`` (``C`` from the many-to-many matrices, ``K'`` the next
+        step) already exceeds the cap; with no step fitting, the fastest route (``free``)."""
+        todo = list(range(len(pairs)))
+        out = np.array([free[i, j] for i, j in pairs])
+        costs: dict[int, np.ndarray] = {}
+
+        def matrix(k: int) -> np.ndarray:
+            if k not in costs:
+                costs[k] = self.pair_matrix(snaps, snaps, w.with_penalty(k), f"deliveries-ladder{k}:{key}")
+            return costs[k]
+
+        for step, k in enumerate(PENALTY_STEPS):
+            if not todo:
+                break
+            lower = PENALTY_STEPS[step + 1] if step + 1 < len(PENALTY_STEPS) else None
+            weights = w.with_penalty(k)
+            try_now = todo
+            if step > 0 and lower is not None and not (w.capped(k) or w.capped(lower)):
+                c_k, c_lo = matrix(k), matrix(lower)
+                try_now = []
+                for n in todo:
+                    i, j = pairs[n]
+                    c = cap[i, j]
+                    if c_k[i, j] - k * (c_k[i, j] - c_lo[i, j]) / (k - lower) <= c + 1e-6 * max(1.0, c):
+                        try_now.append(n)
+            left = [n for n in todo if n not in set(try_now)]
+            with self.router.pool.using(f"deliveries-ladder{k}:{key}", weights) as engine:
+                for n in try_now:
+                    i, j = pairs[n]
+                    t = self._path_time(engine, snaps[i], snaps[j], weights, w.free)
+                    if t is not None and t <= cap[i, j]:
+                        out[n] = t
+                    else:
+                        left.append(n)
+            todo = sorted(left)
+        return out
+
+    def _path_time(self, engine, a: Snap, b: Snap, weights: np.ndarray, free: np.ndarray) -> float | None:
+        """The free-weight time of the cheapest path from ``a`` to ``b`` under ``weights`` (``engine`` carries
+        them), picked as the freight rule picks it: the first cheapest pair of end options, the along-segment
+        drive when it is no dearer."""
+        net = self.network
+        src = self._ends(a, weights, as_source=True)
+        dst = self._ends(b, weights, as_source=False)
+        cost, pick = np.inf, None
+        if src and dst:
+            m = engine.matrix([s[0] for s in src], [t[0] for t in dst]).tolist()
+            for s, row in zip(src, m):
+                for t, c in zip(dst, row):
+                    c = c + s[1] + t[1]
+                    if c < cost:
+                        cost, pick = float(c), (s, t)
+        direct = self._same_arc(a, b, weights)
+        if direct is not None and direct[0] <= cost:
+            return float(direct[2] * free[direct[1]])
+        if pick is None:
+            return None
+        s, t = pick
+        path = engine.route(s[0], t[0])
+        if path is None:
+            return None
+        arcs = np.empty(len(path.arcs) + 2, dtype=np.int64)
+        arcs[0], arcs[-1] = s[2], t[2]
+        arcs[1:-1] = np.fromiter(path.arcs, dtype=np.int64, count=len(path.arcs))
+        fracs = np.ones(arcs.size)
+        fracs[0], fracs[-1] = s[3], t[3]
+        keep = fracs > 0
+        arcs, fracs = arcs[keep], fracs[keep]
+        return float((fracs * free[arcs]).sum()) if arcs.size else 0.0
 
     def inside_matrix(self, snaps: list[Snap], weights: np.ndarray, role: str) -> np.ndarray:
         """Inside-vehicle travel times (deciseconds) between the points on ``weights`` (:meth:`inside_weights`)."""
