@@ -511,7 +511,8 @@ def _solve_inside(problem: DeliveryProblem, t0: datetime, key: str, zz: _Zone, t
         seq = [0] + [zz.stops.index(i) + 1 for i in visits]
         latest = _latest_start(problem, t0, t, seq, visits, m)
         routes.append({"zone": key, "type": t, "stops": visits, "seq": seq, "matrix": m,
-                       "load": sum(stops[i].demand for i in visits), "latest": latest, "id": ""})
+                       "load": sum(stops[i].demand for i in visits), "latest": latest, "id": "",
+                       "start": int(route.start_time())})
     missed = [i for i in zz.stops if i not in served]
     return routes, missed, out.iterations
 
@@ -640,7 +641,9 @@ def _assemble(problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, 
         zz = zones[ir["zone"]]
         t = ir["type"]
         m = ir["matrix"]
-        start = max(done, max(_ds(_offset_s(t.shift_start, t0)), 0))
+        # the solver's start, or later once the handover is done: no later than the route's latest start, so every
+        # window holds, and a later start only waits less (the duration cannot grow)
+        start = max(done, ir["start"])
         w, role = zz.weights[vehicle_key(t.vehicle)]
         zsnaps = [zz.dock_snap] + [stop_snap[i] for i in zz.stops]
         clock, left = float(start), ir["load"]

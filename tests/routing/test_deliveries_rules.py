@@ -203,7 +203,9 @@ def test_the_rule_checker_catches_broken_plans(planned):
     types = {t.id: t for t in problem.fleet}
     heavy = replace(truck, load=types[truck.vehicle_type].capacity + 1)
     assert any("capacity" in m for m in plan_violations(problem, with_route(heavy)))
-    early = replace(plan.inside_routes[0], departure=plan.inside_routes[0].departure - timedelta(hours=1))
+    first = plan.inside_routes[0]
+    handed = plan.route(first.supplied_by[0]).visits[first.supplied_by[1]]
+    early = replace(first, departure=handed.departure - timedelta(minutes=1))
     assert any("before the handover" in m for m in plan_violations(problem, with_route(early)))
     windowed = next((r, i) for r in plan.routes for i, v in enumerate(r.visits) if v.window is not None)
     r, i = windowed
