@@ -221,3 +221,31 @@ def _unserved(stop_id):
     from routing.deliveries import Unserved
 
     return Unserved(stop_id, "test")
+
+
+def test_closures_hold_on_every_leg(andorra_router):
+    """Closing the arcs of the fastest hub -> stop route makes the plan's leg take the detour closed-loop
+    routing takes with the same closures."""
+    router = andorra_router
+    problem = scenario(router, seed=106, stops=1, zones=0, trucks=1, windows=False)
+    hub, stop = problem.depots[0].point, problem.stops[0].point
+    from geo.errors import NoRouteError
+
+    open_route = closed_loop_route(router, list(hub), list(stop), zones=[])
+    arcs = open_route.arcs[1:-1].tolist()
+    for arc in arcs[len(arcs) // 2:] + arcs[:len(arcs) // 2]:  # an arc whose closure leaves a way round
+        closed = (int(arc), int(router.network.reverse_arc[arc]))
+        closed = tuple(a for a in closed if a >= 0)
+        try:
+            detour = closed_loop_route(router, list(hub), list(stop), zones=[], closed_arcs=list(closed))
+            closed_loop_route(router, list(stop), list(hub), zones=[], closed_arcs=list(closed))
+        except NoRouteError:
+            continue
+        break
+    else:
+        pytest.fail("no arc of the route can be closed without cutting the stop off")
+    plan = plan_deliveries(router, replace(problem, closed_arcs=closed), settings=FAST)
+    leg = plan.outside_routes[0].legs[0]
+    assert not set(closed) & set(detour.arcs.tolist())
+    assert leg.travel_time_s == pytest.approx(detour.costs["chosen"] / 10, abs=1e-9)
+    assert leg.travel_time_s > open_route.costs["chosen"] / 10
