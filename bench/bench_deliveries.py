@@ -188,7 +188,8 @@ def _andorra_figures(quick: bool) -> list[dict]:
                baseline=total_s - plan.solver["truck_matrix_s"] + p2p_s,
                baseline_engine="truck matrix by closed_loop_route per pair (sampled, scaled)", n=len(problem.stops),
                notes=f"matrices {plan.solver['matrix_s']:.1f} s ({plan.solver['ladder_pairs']:,} of "
-                     f"{plan.solver['points'] ** 2:,} truck pairs on the penalty ladder, unpacked; truck matrix "
+                     f"{plan.solver['points'] ** 2:,} truck pairs on the penalty ladder, "
+                     f"{plan.solver['paths_unpacked']:,} paths unpacked; truck matrix "
                      f"{plan.solver['truck_matrix_s']:.1f} s), solver limit {limit:g} s; {served} stops served, "
                      f"{len(plan.unserved)} unserved, {len(plan.outside_routes)} truck + {len(plan.inside_routes)} "
                      f"inside routes, {plan.distance_m / 1000:,.0f} km; rules checked: 0 violations; "

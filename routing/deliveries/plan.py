@@ -320,6 +320,7 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
     solver = {"name": "pyvrp", "time_limit_s": settings.time_limit_s, "seed": settings.seed,
               "num_neighbours": settings.num_neighbours, "iterations": iterations, "matrix_s": matrix_s,
               "truck_matrix_s": truck_matrix_s, "points": len(points), "ladder_pairs": ladder,
+              "paths_unpacked": roads.paths_unpacked,
               "runtime_s": time.perf_counter() - started}
     return DeliveryPlan(
         start=t0, routes=tuple(plan_routes), unserved=tuple(unserved),

@@ -23,12 +23,15 @@ The closed-loop cost of an outside truck's pair (:meth:`RoadCosts.truck_matrix`)
     rule takes the avoiding route and its time is ``A[a, b]`` exactly (the
     avoid weights are the free weights on the arcs left).  Otherwise the truck
     passes through on the penalty ladder, whose time is not a matrix entry
-    (``T + K * I`` mixes time and time inside): for those pairs alone the path
-    is unpacked, step by step down the ladder as the rule does (a step is
-    skipped unpacked when the concavity bound from the steps' many-to-many
-    matrices already breaks the cap), and its time under the free weights is
-    the pair's cost -- what ``closed_loop_route(...).costs["chosen"]`` answers
-    for that pair.  Unreachable pairs are ``inf``.
+    (``T + K * I`` mixes time and time inside).  A matrix per ladder step
+    gives the least cost ``C(K)``; where ``C`` is linear around a step (its
+    value lies on the chord of the neighbouring steps) the time inside ``I``
+    is the slope and ``T = C(K) - K * I`` is exact.  Only the other pairs'
+    paths are unpacked, step by step down the ladder as the rule does (a step
+    skipped unpacked when the concavity bound already breaks the cap); the
+    time under the free weights is the pair's cost -- what
+    ``closed_loop_route(...).costs["chosen"]`` answers for that pair (see
+    :meth:`RoadCosts._ladder`).  Unreachable pairs are ``inf``.
 
 The inside vehicles' costs (:meth:`RoadCosts.inside_matrix`)
     On the zone's own roads: the arcs that touch a node inside the zone or
@@ -93,7 +96,8 @@ class RoadCosts:
         self.index = freight_index(router)
         self.zone_set = self.index.zone_set(self.active)
         self._tree = shapely.STRtree([z.geometry for z in self.nostop]) if self.nostop else None
-        self.ladder_pairs = 0  # pairs whose path had to be unpacked (the penalty ladder)
+        self.ladder_pairs = 0  # truck pairs on the penalty ladder
+        self.paths_unpacked = 0  # of which paths had to be unpacked (a step's cost not linear in K)
 
     # -- points ------------------------------------------------------------------------
     def snap(self, points, names: list[str]) -> list[Snap]:
@@ -238,60 +242,108 @@ class RoadCosts:
     def _ladder(self, snaps: list[Snap], w, key: str, pairs: list[tuple[int, int]], free: np.ndarray,
                 cap: np.ndarray) -> np.ndarray:
         """The penalty-ladder time (deciseconds) of each pair, as :func:`routing.freight.closed_loop_route`
-        chooses it for a one-leg trip: the first step ``K`` of :data:`PENALTY_STEPS` whose path, unpacked,
-        takes at most the cap under the free weights; a later step is skipped unpacked when the concavity
-        bound ``C(K) - K (C(K) - C(K')) / (K - K')`` (``C`` from the many-to-many matrices, ``K'`` the next
-        step) already exceeds the cap; with no step fitting, the fastest route (``free``)."""
+        chooses it for a one-leg trip: the first step ``K`` of :data:`PENALTY_STEPS` whose route takes at most
+        the cap under the free weights; with no step fitting, the fastest route (``free``).
+
+        The least cost ``C(K) = min over routes of T + K * I`` is concave in ``K``; the many-to-many matrices
+        give it at every step, at 0 (``free``) and at twice the top step.  Where ``C(K)`` lies on the chord
+        between the neighbouring steps ``K' < K < K''``, ``C`` is linear there and every route optimal at ``K``
+        has ``I = (C(K'') - C(K')) / (K'' - K')``, so its time ``T = C(K) - K * I`` is exact without a path;
+        failing that, the same test between ``K - 1`` and ``K + 1`` (two more matrices).
+        Elsewhere a step is skipped unpacked when the bound ``C(K) - K (C(K) - C(K')) / (K - K')`` already
+        exceeds the cap, and otherwise the route is unpacked and timed.
+
+        Arc weights capped at the engine's maximum keep ``C`` concave (each arc's ``min(T + K * I, cap)`` is),
+        so the chord test still proves linearity; it needs only that no arc is capped at ``K`` itself, where
+        the optimal routes' costs are then ``T + K * I`` near ``K`` on both sides.  The bound, as the freight
+        rule has it, is used only where no arc is capped at ``K`` or ``K'``."""
         todo = list(range(len(pairs)))
         out = np.array([free[i, j] for i, j in pairs])
-        costs: dict[int, np.ndarray] = {}
+        costs: dict[int, np.ndarray] = {0: free}
+        steps = PENALTY_STEPS
+        top = 2 * steps[0]
 
         def matrix(k: int) -> np.ndarray:
             if k not in costs:
-                costs[k] = self.pair_matrix(snaps, snaps, w.with_penalty(k), f"deliveries-ladder{k}:{key}")
+                # the steps keep a metric each; the other penalties share one (their weights differ only on
+                # the zones' arcs: a partial update)
+                role = f"deliveries-ladder{k}:{key}" if k in steps else f"deliveries-near:{key}"
+                costs[k] = self.pair_matrix(snaps, snaps, w.with_penalty(k), role)
             return costs[k]
 
-        for step, k in enumerate(PENALTY_STEPS):
+        def on_chord(i: int, j: int, lo: int, k: int, up: int) -> float | None:
+            """``T`` at ``K = k`` if ``C`` is linear on ``[lo, up]`` for the pair, else ``None``."""
+            c_lo, c_k, c_up = matrix(lo)[i, j], matrix(k)[i, j], matrix(up)[i, j]
+            slope = (c_up - c_lo) / (up - lo)
+            if abs(c_k - (c_lo + (k - lo) * slope)) <= 1e-6 + 1e-12 * abs(c_k):
+                return c_k - k * slope
+            return None
+
+        for step, k in enumerate(steps):
             if not todo:
                 break
-            lower = PENALTY_STEPS[step + 1] if step + 1 < len(PENALTY_STEPS) else None
-            weights = w.with_penalty(k)
-            try_now = todo
-            if step > 0 and lower is not None and not (w.capped(k) or w.capped(lower)):
-                c_k, c_lo = matrix(k), matrix(lower)
-                try_now = []
-                for n in todo:
-                    i, j = pairs[n]
-                    c = cap[i, j]
-                    if c_k[i, j] - k * (c_k[i, j] - c_lo[i, j]) / (k - lower) <= c + 1e-6 * max(1.0, c):
-                        try_now.append(n)
-            left = [n for n in todo if n not in set(try_now)]
-            with self.router.pool.using(f"deliveries-ladder{k}:{key}", weights) as engine:
-                for n in try_now:
-                    i, j = pairs[n]
-                    t = self._path_time(engine, snaps[i], snaps[j], weights, w.free)
-                    if t is not None and t <= cap[i, j]:
-                        out[n] = t
-                    else:
+            upper = steps[step - 1] if step > 0 else top
+            lower = steps[step + 1] if step + 1 < len(steps) else 0
+            linear = not w.capped(k)
+            bound = step > 0 and step + 1 < len(steps) and not (w.capped(k) or w.capped(lower))
+            try_now, left = [], []
+            for n in todo:
+                i, j = pairs[n]
+                c = cap[i, j]
+                if linear:
+                    # linear between the neighbouring steps, or else at least between K - 1 and K + 1
+                    t = on_chord(i, j, lower, k, upper)
+                    if t is None:
+                        t = on_chord(i, j, k - 1, k, k + 1)
+                    if t is not None:
+                        if t <= c:
+                            out[n] = t
+                        else:
+                            left.append(n)
+                        continue
+                if bound:
+                    c_k, c_lo = matrix(k)[i, j], matrix(lower)[i, j]
+                    if c_k - k * (c_k - c_lo) / (k - lower) > c + 1e-6 * max(1.0, c):
                         left.append(n)
+                        continue
+                try_now.append(n)
+            if try_now:
+                weights = w.with_penalty(k)
+                rows = sorted({pairs[n][0] for n in try_now})
+                cols = sorted({pairs[n][1] for n in try_now})
+                src = {i: self._ends(snaps[i], weights, as_source=True) for i in rows}
+                dst = {j: self._ends(snaps[j], weights, as_source=False) for j in cols}
+                s_nodes = sorted({o[0] for opts in src.values() for o in opts})
+                t_nodes = sorted({o[0] for opts in dst.values() for o in opts})
+                with self.router.pool.using(f"deliveries-ladder{k}:{key}", weights) as engine:
+                    # one many-to-many call prices every end option; then one path per pair is unpacked
+                    raw = engine.matrix(s_nodes, t_nodes).tolist() if s_nodes and t_nodes else []
+                    s_at = {v: q for q, v in enumerate(s_nodes)}
+                    t_at = {v: q for q, v in enumerate(t_nodes)}
+                    self.paths_unpacked += len(try_now)
+                    for n in try_now:
+                        i, j = pairs[n]
+                        t = self._path_time(engine, snaps[i], snaps[j], weights, w.free, src[i], dst[j],
+                                            raw, s_at, t_at)
+                        if t is not None and t <= cap[i, j]:
+                            out[n] = t
+                        else:
+                            left.append(n)
             todo = sorted(left)
         return out
 
-    def _path_time(self, engine, a: Snap, b: Snap, weights: np.ndarray, free: np.ndarray) -> float | None:
+    def _path_time(self, engine, a: Snap, b: Snap, weights: np.ndarray, free: np.ndarray, src: list, dst: list,
+                   raw: list, s_at: dict, t_at: dict) -> float | None:
         """The free-weight time of the cheapest path from ``a`` to ``b`` under ``weights`` (``engine`` carries
-        them), picked as the freight rule picks it: the first cheapest pair of end options, the along-segment
-        drive when it is no dearer."""
-        net = self.network
-        src = self._ends(a, weights, as_source=True)
-        dst = self._ends(b, weights, as_source=False)
+        them; ``raw[s_at[u]][t_at[v]]`` is its cost between end nodes), picked as the freight rule picks it:
+        the first cheapest pair of end options, the along-segment drive when it is no dearer."""
         cost, pick = np.inf, None
-        if src and dst:
-            m = engine.matrix([s[0] for s in src], [t[0] for t in dst]).tolist()
-            for s, row in zip(src, m):
-                for t, c in zip(dst, row):
-                    c = c + s[1] + t[1]
-                    if c < cost:
-                        cost, pick = float(c), (s, t)
+        for s in src:
+            row = raw[s_at[s[0]]]
+            for t in dst:
+                c = row[t_at[t[0]]] + s[1] + t[1]
+                if c < cost:
+                    cost, pick = float(c), (s, t)
         direct = self._same_arc(a, b, weights)
         if direct is not None and direct[0] <= cost:
             return float(direct[2] * free[direct[1]])
