@@ -4,16 +4,19 @@ One :class:`SolverSettings` drives every solve -- the delivery planner's and
 the VRPLIB runner's (:mod:`routing.deliveries.vrplib_runner`) -- so a figure
 measured on the benchmark instances is a figure of the planner's solver.
 
-Tuning (``bench/bench_deliveries.py`` measures it; single 60 s runs, seed 1,
-on a busy 2-core machine, gap to the best known solution): at the short
-time limits a planner runs with, the number of local-search iterations
-counts most.  On the 1,000-customer VRPTW instance R1_10_1 (PyVRP 0.14's
-defaults: 2.67 %) 20 granular neighbours instead of 50 gave 2.35 % and a
-late-acceptance history of 100 instead of 300 gave 2.08 %.  Fewer
-perturbations per iteration (10 instead of 25) helped R1_10_1 too (2.20 %)
-but left X-n153-k22 stuck one route above the best known solution (2.54 %
-against 0.75 % with the defaults), so the perturbations stay at PyVRP's
-default.
+Tuning (``bench/bench_deliveries.py`` measures it; single runs, seed 1, on a
+shared 2-core machine whose load average was 1.5 to 7, gap to the best known
+solution): at short time limits the number of local-search iterations counts
+most, and a busy machine gives few.  Against PyVRP 0.14's defaults (50
+granular neighbours, a late-acceptance history of 300, up to 25
+perturbations): on the 1,000-customer VRPTW instance R1_10_1 at 60 s the
+defaults gave 2.67 %, a history of 100 2.08 %, 20 neighbours 2.35 %, 30
+neighbours with a history of 100 2.29 %.  20 neighbours trapped X-n101-k25
+at 1.05 % for 10 s (0.02 % with 30 and a history of 100; the defaults reach
+0.00 % to 0.25 %), and fewer perturbations (10) left X-n153-k22 a route above
+the best known (2.54 % at 60 s against 0.75 % with the defaults and 0.68 %
+with 30 neighbours and a history of 100).  So: 30 neighbours, a history of
+100, PyVRP's perturbations.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from geo.errors import InvalidInputError
 
 #: The solver's defaults (see the module docstring).
 DEFAULT_TIME_LIMIT_S = 10.0
-DEFAULT_NUM_NEIGHBOURS = 20
+DEFAULT_NUM_NEIGHBOURS = 30
 DEFAULT_MAX_PERTURBATIONS = 25
 DEFAULT_HISTORY_LENGTH = 100
 
