@@ -136,7 +136,7 @@ def build_command(path: Path, cache_dir: Path) -> dict:
     env = {**os.environ, "BAOTONG_DATA_DIR": str(cache_dir.parent / "data"), "BAOTONG_CACHE_DIR": str(cache_dir),
            "BAOTONG_ENGINE": "cch"}
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "network", "build", "--pbf", str(path), "--rebuild"],
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "network", "build", "--pbf", str(path), "--rebuild"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, int]] = []
     done = threading.Event()
@@ -262,8 +262,8 @@ def _memory_profile(router, index) -> dict:
             derived[slot] = value.nbytes / 1e6
         elif isinstance(value, tuple):
             derived[slot] = sum(v.nbytes for v in value if isinstance(v, np.ndarray)) / 1e6
-    roles = list(router.pool._roles)
-    spares = sum(1 for engine, _ in router.pool._roles.values() if getattr(engine, "_spare", None) is not None)
+    slots = router.pool.engines()
+    spares = sum(1 for engine in slots.values() if getattr(engine, "has_spare", False))
     weights = {}
     for key, w in index._weights.items():
         weights["/".join(str(k)[:8] for k in key)] = (
@@ -273,8 +273,8 @@ def _memory_profile(router, index) -> dict:
         az = zs.arc_zone
         sets[key[:8]] = (_nbytes(zs.inside_ds, zs.mask) + (
             _nbytes(az.indptr, az.count, az.zone, az.inside_m, az.time_s, az.entry, az.exit) if az else 0)) / 1e6
-    return {"network_arrays_mb": arrays, "network_derived_mb": derived, "pool_roles": roles,
-            "metrics": len(roles) + spares + 1 + (1 if router.base_engine._spare is not None else 0),
+    return {"network_arrays_mb": arrays, "network_derived_mb": derived, "pool_slots": list(slots),
+            "metrics": len(slots) + spares + 1 + (1 if getattr(router.base_engine, "has_spare", False) else 0),
             "freight_weight_sets_mb": weights, "freight_zone_sets_mb": sets,
             "zone_footprints": len(index._zones)}
 

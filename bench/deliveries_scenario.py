@@ -25,9 +25,11 @@ SHIFT_H = 10
 
 def main_nodes(router) -> np.ndarray:
     """Nodes of the truck network's largest strongly connected component."""
-    from routing.docking import _strong_components
+    from routing.engine import FORBIDDEN
+    from routing.graph import component_labels
 
-    labels = _strong_components(router.network, router.truck_weights)
+    net = router.network
+    labels = component_labels(net.node_count, net.tail, net.head, router.truck_weights != FORBIDDEN)
     return np.nonzero(labels == np.argmax(np.bincount(labels)))[0]
 
 
@@ -90,14 +92,14 @@ def _zone_core(router, zone: Zone, poly_xy) -> np.ndarray:
     """The inside nodes of a zone's largest strongly connected piece of its own roads (an inside vehicle
     reaches them from the roads entering the zone)."""
     from routing import docking
-    from routing.docking import _strong_components
     from routing.engine import FORBIDDEN
+    from routing.graph import component_labels
 
     net = router.network
     x, y = net.node_xy
     w = router.truck_weights.copy()
     w[~docking.zone_arcs(net, zone.geometry)] = FORBIDDEN
-    labels = _strong_components(net, w)
+    labels = component_labels(net.node_count, net.tail, net.head, w != FORBIDDEN)
     inside = np.nonzero(shapely.contains_xy(poly_xy, x, y))[0]
     if inside.size == 0:
         return inside

@@ -18,7 +18,7 @@ import numpy as np
 
 from routing import roads
 from routing.graph import largest_component
-from routing.network import RoadNetwork, _haversine_m
+from routing.network import RoadNetwork, haversine_m
 
 #: Grid origin (south-west corner) in WGS-84: Jiaozuo, Henan.
 ORIGIN_LON, ORIGIN_LAT = 113.10, 35.15
@@ -128,7 +128,7 @@ def synthetic_network(nodes: int = 250_000, *, seed: int = 20220501, remove: flo
     cls, way, oneway_arc = cls[keep_arcs], way[keep_arcs], oneway_arc[keep_arcs]
     lon, lat = lon[keep_nodes], lat[keep_nodes]
 
-    length = np.maximum(_haversine_m(lon[tail], lat[tail], lon[head], lat[head]), 0.01)
+    length = np.maximum(haversine_m(lon[tail], lat[tail], lon[head], lat[head]), 0.01)
     speed = np.array([roads.TRUCK_SPEED_KPH[h] for h in cls], dtype=np.float64)
     m = tail.size
     ref = np.full(m, None, dtype=object)

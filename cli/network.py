@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     net = subparsers.add_parser("network", help="road networks").add_subparsers(dest="network_command", required=True)
     b = net.add_parser("build", help="build and cache a truck network")
     g = b.add_mutually_exclusive_group()
-    g.add_argument("--pbf", help="an .osm.pbf file (read with pyrosm)")
+    g.add_argument("--pbf", help="an .osm.pbf file (read with pyosmium)")
     g.add_argument("--osm", help="an .osm / .osm.xml file (read with osmnx)")
     g.add_argument("--place", help="a place name, downloaded with osmnx (needs the internet)")
     g.add_argument("--bbox", help="LEFT,BOTTOM,RIGHT,TOP in degrees, downloaded with osmnx")

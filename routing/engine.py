@@ -487,6 +487,11 @@ class CCHEngine(Engine):
         self._catch_up_thread = thread
         thread.start()
 
+    @property
+    def has_spare(self) -> bool:
+        """Whether a spare metric is held (each CCH engine keeps up to two metrics: live and spare)."""
+        return self._spare is not None
+
     def _build_spare(self, weights: np.ndarray) -> None:
         try:
             self._spare = _Metric(self.topology.cch, weights)

@@ -44,10 +44,6 @@ WEIGHT_UNIT_S = 0.1  # integer arc weights are deciseconds of travel time
 Progress = Callable[[str], None]
 
 
-def _stderr_progress(message: str) -> None:
-    print(f"[baotong] {message}", file=sys.stderr, flush=True)
-
-
 @dataclass(frozen=True)
 class Snap:
     """A point snapped onto an arc.
@@ -468,7 +464,7 @@ class _RawArcs:
 _EARTH_RADIUS_M = 6371.0088 * 1000.0
 
 
-def _haversine_m(lon1, lat1, lon2, lat2):
+def haversine_m(lon1, lat1, lon2, lat2):
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
@@ -679,7 +675,7 @@ def _arcs_from_pbf_pyrosm(path: Path, progress: Progress) -> _RawArcs:
         length = cols["length"][i]
         if _is_missing(length):
             (x1, y1), (x2, y2) = coords[u], coords[v]
-            length = float(_haversine_m(x1, y1, x2, y2))
+            length = float(haversine_m(x1, y1, x2, y2))
         direction = _oneway_direction(cols["oneway"][i], highway, cols["junction"][i])
         if direction >= 0:
             table.add(u, v, length, tags, cols["id"][i], direction != 0)
@@ -705,7 +701,7 @@ def _arcs_from_multidigraph(G, progress: Progress) -> _RawArcs:
         length = d.get("length")
         if _is_missing(length):
             (x1, y1), (x2, y2) = coords[int(u)], coords[int(v)]
-            length = float(_haversine_m(x1, y1, x2, y2))
+            length = float(haversine_m(x1, y1, x2, y2))
         way = _first(d.get("osmid"))
         oneway = d.get("oneway")
         table.add(u, v, float(length), tags, int(way) if way is not None else -1, bool(oneway) if oneway is not None else False)

@@ -124,11 +124,14 @@ class MetricPool:
                 self._last.pop(evicted, None)
             return item
 
+    def engines(self) -> dict[str, Engine]:
+        """The engine of every slot in use, by slot name (least recently used first)."""
+        with self._lock:
+            return {slot: engine for slot, (engine, _) in self._slots.items()}
+
     def settle(self) -> None:
         """Wait until every metric's background work (a spare metric catching up) is done (benchmarks, tests)."""
-        with self._lock:
-            engines = [engine for engine, _ in self._slots.values()]
-        for engine in engines:
+        for engine in self.engines().values():
             wait = getattr(engine, "wait_for_spare", None)
             if wait is not None:
                 wait()
@@ -252,19 +255,18 @@ class Router:
                 raise InvalidInputError(f"`{name}` was {point!r}; expected [lon, lat]")
         return self.network.snap_many(points, max_snap_m=self.max_snap_m, field_names=field_names)
 
-    def route_between(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default",
-                      role: str | None = None) -> tuple[float, PathResult | None]:
+    def route_between(self, o: Snap, d: Snap, weights: np.ndarray, *,
+                      slot: str = "default") -> tuple[float, PathResult | None]:
         """Cheapest path between two snapped points under ``weights``, on the metric in ``slot``.
 
         Returns ``(cost, path)``; ``path`` is ``None`` for a route that stays on
-        the origin's arc.  ``role`` is the former name of ``slot`` (still accepted).
+        the origin's arc.
 
         Raises
         ------
         NoRouteError
             If the points are not connected under these weights.
         """
-        slot = role if role is not None else slot
         net = self.network
         direct = same_arc_cost(o, d, weights)
         with self.pool.using(slot, weights) as engine:
@@ -278,11 +280,9 @@ class Router:
             )
         return found
 
-    def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default",
-             role: str | None = None) -> RoutePlan:
-        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d`` (``role``: see
-        :meth:`route_between`)."""
-        cost, path = self.route_between(o, d, weights, slot=role if role is not None else slot)
+    def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default") -> RoutePlan:
+        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d`` on the metric in ``slot``."""
+        cost, path = self.route_between(o, d, weights, slot=slot)
         return self.assemble(o, d, path, cost)
 
     def assemble(self, o: Snap, d: Snap, path: PathResult | None, cost: float) -> RoutePlan:

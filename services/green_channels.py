@@ -76,7 +76,7 @@ def create_green_channel(ctx: AppContext, session: Session, origin_site_id: str,
         weights[closed] = FORBIDDEN
     o = road_router.snap(list(origin.point), field_name="origin site")
     d = road_router.snap(list(destination.point), field_name="destination site")
-    plan = road_router.plan(o, d, weights, role="green-channel")
+    plan = road_router.plan(o, d, weights, slot="green-channel")
     row = GreenChannelRow(
         id=new_id("green"), name=name or f"{origin.name} -> {destination.name}", origin_site_id=origin.id,
         destination_site_id=destination.id, zone_ids=dumps(inside), arcs=dumps(np.asarray(plan.arcs).tolist()),

@@ -202,7 +202,7 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
         cost = np.full((len(cands), len(zz.stops)), np.inf)
         for t in zz.types:
             w = roads.inside_weights(zz.zone, t.vehicle, zsnaps)
-            m = roads.inside_matrix(zsnaps, w, f"deliveries-inside:{zid}:{Router.vehicle_role(t.vehicle)}")
+            m = roads.inside_matrix(zsnaps, w, f"deliveries-inside:{zid}:{vehicle_key(t.vehicle)}")
             cost = np.minimum(cost, m[:len(cands), len(cands):])
         reach = np.isfinite(cost)
         chosen: list[int] = []
@@ -233,9 +233,9 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
                 if key in g.matrices:
                     continue
                 w = roads.inside_weights(zz.zone, t.vehicle, zsnaps)
-                role = f"deliveries-inside:{zid}:{Router.vehicle_role(t.vehicle)}"
-                g.matrices[key] = roads.inside_matrix(zsnaps, w, role)
-                g.weights[key] = (w, role)
+                slot = f"deliveries-inside:{zid}:{vehicle_key(t.vehicle)}"
+                g.matrices[key] = roads.inside_matrix(zsnaps, w, slot)
+                g.weights[key] = (w, slot)
             groups[f"{zid}#{dock_id}"] = g
     zones = groups
 

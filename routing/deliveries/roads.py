@@ -56,19 +56,12 @@ from routing import docking
 from routing.engine import FORBIDDEN
 from routing.freight import DEFAULT_MAX_DETOUR_RATIO, PENALTY_STEPS, FreightRoute, closed_loop_route, freight_index
 from routing.network import WEIGHT_UNIT_S, Snap
-from routing.router import Router, Vehicle
+from routing.router import Router, Vehicle, vehicle_key
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_MAX_DETOUR_RATIO", "PENALTY_STEPS", "WEIGHT_UNIT_S", "FreightRoute", "InsidePath", "RoadCosts",
            "Router", "Snap", "Vehicle", "Zone", "vehicle_key"]
-
-
-def vehicle_key(vehicle: Vehicle | None) -> tuple:
-    """A hashable key of a vehicle's dimensions (one cost profile per key)."""
-    if vehicle is None:
-        return (None, None, None)
-    return (vehicle.height_m, vehicle.weight_t, vehicle.width_m)
 
 
 @dataclass(frozen=True)
@@ -125,7 +118,7 @@ class RoadCosts:
     def inside_weights(self, zone: Zone, vehicle: Vehicle | None, snaps: list[Snap]) -> np.ndarray:
         """Read-only weights of the zone's own roads for an inside vehicle (see the module docstring)."""
         w = self.freight_weights(None).inside_vehicle
-        if vehicle is not None and vehicle_key(vehicle) != vehicle_key(None):
+        if vehicle is not None and vehicle != Vehicle():  # a vehicle with a dimension given
             w = self.router.vehicle_weights(vehicle, w)
         mask = docking.zone_arcs(self.network, zone.geometry)
         for s in snaps:
@@ -224,7 +217,7 @@ class RoadCosts:
         the matrices, ``ladder`` from an unpacked path; see the module docstring).
         """
         w = self.freight_weights(vehicle)
-        key = Router.vehicle_role(vehicle)
+        key = vehicle_key(vehicle)
         free = self.pair_matrix(snaps, snaps, w.free, f"deliveries-free:{key}")
         avoid = self.pair_matrix(snaps, snaps, w.avoid, f"deliveries-avoid:{key}")
         cap = self.max_detour_ratio * free * (1 + 1e-12)

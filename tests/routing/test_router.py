@@ -9,7 +9,7 @@ import pytest
 
 from geo.errors import InvalidInputError, NoRouteError, OffNetworkError
 from routing.engine import FORBIDDEN, CCHEngine, NetworkxEngine
-from routing.network import WEIGHT_UNIT_S, RoadNetwork, _haversine_m
+from routing.network import WEIGHT_UNIT_S, RoadNetwork, haversine_m
 from routing.router import Router, Vehicle
 
 
@@ -201,7 +201,7 @@ def tiny_network(nodes: list[tuple[float, float]], segments: list[dict]) -> Road
         node_lat=lat,
         tail=tail.astype(np.int64),
         head=head.astype(np.int64),
-        length_m=_haversine_m(lon[tail], lat[tail], lon[head], lat[head]),
+        length_m=haversine_m(lon[tail], lat[tail], lon[head], lat[head]),
         speed_kph=np.full(m, 40.0),
         highway=per_arc("highway", "tertiary", object),
         name=np.full(m, None, dtype=object),
