@@ -39,19 +39,24 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def get_current_user(
-    ctx: ContextDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ctx: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller, from its bearer token: one indexed lookup, run on the event loop (no thread hop).
 
     The lookup happens on every request, so a revoked or expired token stops working at once.
     """
     if credentials is None or not credentials.credentials:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token (Authorization: Bearer <token>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     user = authenticate(ctx, credentials.credentials)
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown, revoked or expired token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "unknown, revoked or expired token", headers={"WWW-Authenticate": "Bearer"}
+        )
     return user
 
 
@@ -63,8 +68,9 @@ def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
     async def check(user: CurrentUser) -> Principal:
         if user.role not in roles and user.role != "admin":
-            raise HTTPException(status.HTTP_403_FORBIDDEN,
-                                f"role {user.role!r} may not do this; needs one of {list(roles)}")
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role {user.role!r} may not do this; needs one of {list(roles)}"
+            )
         return user
 
     check.roles = roles  # type: ignore[attr-defined]  # read by the security tests: every write names its roles

@@ -45,8 +45,11 @@ _ERRORS = {
 }
 #: Documented on every router: the error answers any endpoint may give, always JSON (also on HTML pages).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorPublic, "description": text,
-           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}}}
+    code: {
+        "model": ErrorPublic,
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+    }
     for code, text in _ERRORS.items()
 }
 

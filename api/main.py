@@ -55,9 +55,19 @@ TAGS = [
 #: Every router, in the order requests are matched: the per-request hot paths first (checkpoint
 #: scans, route requests).  No two routers' paths overlap, so the order changes only speed.
 ROUTERS: tuple[APIRouter, ...] = (
-    passes.router, routes.router,
-    health.router, zones.router, sites.router, maps.router, plans.router, docking.router, droppoints.router,
-    closures.router, green_channels.router, fleet.router, checkpoint.router,
+    passes.router,
+    routes.router,
+    health.router,
+    zones.router,
+    sites.router,
+    maps.router,
+    plans.router,
+    docking.router,
+    droppoints.router,
+    closures.router,
+    green_channels.router,
+    fleet.router,
+    checkpoint.router,
 )
 
 
@@ -91,7 +101,7 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
         title="Baotong 保通",
         version="0.1.0",
         description="Freight routing, stations, closures and vehicle passes for emergency zones. "
-                    "Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say \"crs\": \"gcj02\".",
+        'Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say "crs": "gcj02".',
         openapi_tags=TAGS,
     )
     app.state.baotong = ctx
@@ -99,8 +109,12 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:

@@ -19,9 +19,17 @@ class BodyLimitMiddleware:
 
     async def _reply(self, send: Send, status: int, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"x-baotong-worker", self.worker)]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-baotong-worker", self.worker),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -39,7 +47,9 @@ class BodyLimitMiddleware:
                     await self._reply(send, 400, f"invalid Content-Length {value.decode('latin-1')!r}")
                     return
                 if length > limit:
-                    await self._reply(send, 413, f"request body of {length:,} bytes exceeds the limit of {limit:,} bytes")
+                    await self._reply(
+                        send, 413, f"request body of {length:,} bytes exceeds the limit of {limit:,} bytes"
+                    )
                     return
         app_receive = receive
         if declared is None and scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):

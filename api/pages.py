@@ -47,16 +47,27 @@ def map_page(content: MapContent, settings: Settings) -> HTMLResponse:
     """A city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
     from maps.views import city_map
 
-    return HTMLResponse(_html(city_map(bbox=content.bbox, zones=content.zones, sites=content.sites,
-                                       routes=content.routes, extra_layers=content.extra_layers,
-                                       tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution)))
+    return HTMLResponse(
+        _html(
+            city_map(
+                bbox=content.bbox,
+                zones=content.zones,
+                sites=content.sites,
+                routes=content.routes,
+                extra_layers=content.extra_layers,
+                tiles_url=settings.tiles_url,
+                tiles_attribution=settings.tiles_attribution,
+            )
+        )
+    )
 
 
 def route_map_html(route: RouteView, zones: Iterable[Zone], settings: Settings) -> str:
     from maps.views import route_map
 
-    return _html(route_map(route, zones=zones, tiles_url=settings.tiles_url,
-                           tiles_attribution=settings.tiles_attribution))
+    return _html(
+        route_map(route, zones=zones, tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution)
+    )
 
 
 def route_page(route: RouteView, zones: Iterable[Zone], settings: Settings) -> HTMLResponse:
@@ -69,13 +80,24 @@ def checkpoint_page() -> HTMLResponse:
     return HTMLResponse(_checkpoint_html(), headers={"Cache-Control": "no-cache"})
 
 
-def pass_print_page(sheet: PassSheet, public: PassPublic, *, route: RouteView, zones: Iterable[Zone],
-                    settings: Settings) -> HTMLResponse:
+def pass_print_page(
+    sheet: PassSheet, public: PassPublic, *, route: RouteView, zones: Iterable[Zone], settings: Settings
+) -> HTMLResponse:
     """The printable A4 pass: the QR code (80 mm), the facts, the route map and the scans so far."""
     record = sheet.route
-    html = _templates().get_template("pass_print.html").render(
-        p=public, enterprise=sheet.enterprise_name,
-        qr=sheet.qr_svg, info=sheet.qr_info, map_html=route_map_html(route, zones, settings), scans=sheet.scans,
-        length_km=round(record.length_m / 1000, 1), minutes=round(record.travel_time_s / 60),
-        zones=list(record.zones_crossed))
+    html = (
+        _templates()
+        .get_template("pass_print.html")
+        .render(
+            p=public,
+            enterprise=sheet.enterprise_name,
+            qr=sheet.qr_svg,
+            info=sheet.qr_info,
+            map_html=route_map_html(route, zones, settings),
+            scans=sheet.scans,
+            length_km=round(record.length_m / 1000, 1),
+            minutes=round(record.travel_time_s / 60),
+            zones=list(record.zones_crossed),
+        )
+    )
     return HTMLResponse(html)

@@ -68,8 +68,13 @@ def build(binding: str, net, order: np.ndarray | None = None):
     import pyroutingkit as prk
 
     topo = prk.CCHTopology()
-    topo.build(net.tail.astype(np.uint32), net.head.astype(np.uint32), net.node_lat.astype(np.float32),
-               net.node_lon.astype(np.float32), net.node_count)
+    topo.build(
+        net.tail.astype(np.uint32),
+        net.head.astype(np.uint32),
+        net.node_lat.astype(np.float32),
+        net.node_lon.astype(np.float32),
+        net.node_count,
+    )
     metric = prk.CCHMetric(topo)
     metric.customize(w.astype(np.uint32))
     return topo, metric
@@ -88,17 +93,32 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     size = f"{net.node_count:,} nodes / {net.arc_count:,} arcs"
 
     def add(binding: str, metric: str, unit: str, value: float, base: float | None, notes: str, n=None):
-        out.append(figure(NAME, graph, binding, metric, unit, value, baseline=base,
-                          baseline_engine="pyroutingkit" if base is not None else "networkx", n=n,
-                          notes=f"{notes}; {size}"))
+        out.append(
+            figure(
+                NAME,
+                graph,
+                binding,
+                metric,
+                unit,
+                value,
+                baseline=base,
+                baseline_engine="pyroutingkit" if base is not None else "networkx",
+                n=n,
+                notes=f"{notes}; {size}",
+            )
+        )
 
     # -- build, and build from the cached order ------------------------------------------------
     started = time.perf_counter()
     cch, metric = build("routingkit-cch", net)
     rk_build = time.perf_counter() - started
     started = time.perf_counter()
-    order = np.asarray(rk.compute_order_inertial(net.node_count, net.tail.tolist(), net.head.tolist(),
-                                                 net.node_lat.tolist(), net.node_lon.tolist()), dtype=np.int64)
+    order = np.asarray(
+        rk.compute_order_inertial(
+            net.node_count, net.tail.tolist(), net.head.tolist(), net.node_lat.tolist(), net.node_lon.tolist()
+        ),
+        dtype=np.int64,
+    )
     rk_order = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "order.npy"
@@ -122,19 +142,39 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             again.customize(net.base_weights.astype(np.uint32))
             prk_cached = time.perf_counter() - started
             del again, loaded
-    add("routingkit-cch", "build", "s", rk_build, prk_build if prk_ok else None,
-        f"inertial-flow order ({rk_order:.2f} s of it alone) + contraction + customisation")
-    add("routingkit-cch", "build_from_cached_order", "s", rk_cached, prk_cached if prk_ok else None,
-        "order read from a .npy, contraction + customisation (pyroutingkit: topology load + customisation)")
+    add(
+        "routingkit-cch",
+        "build",
+        "s",
+        rk_build,
+        prk_build if prk_ok else None,
+        f"inertial-flow order ({rk_order:.2f} s of it alone) + contraction + customisation",
+    )
+    add(
+        "routingkit-cch",
+        "build_from_cached_order",
+        "s",
+        rk_cached,
+        prk_cached if prk_ok else None,
+        "order read from a .npy, contraction + customisation (pyroutingkit: topology load + customisation)",
+    )
     if prk_ok:
         add("pyroutingkit", "build", "s", prk_build, None, "CCHTopology.build + customize")
         add("pyroutingkit", "build_from_cached_order", "s", prk_cached, None, "CCHTopology.load + customize")
 
     # -- peak memory ---------------------------------------------------------------------------
-    mem = {b: peak_memory("bench.bench_cch_bindings:_setup", "bench.bench_cch_bindings:_build", graph,
-                          synthetic_nodes, b) for b in (["routingkit-cch"] + (["pyroutingkit"] if prk_ok else []))}
-    add("routingkit-cch", "build_peak_memory", "MB", mem["routingkit-cch"]["delta_mb"],
-        mem["pyroutingkit"]["delta_mb"] if prk_ok else None, PEAK_MEMORY_NOTES)
+    mem = {
+        b: peak_memory("bench.bench_cch_bindings:_setup", "bench.bench_cch_bindings:_build", graph, synthetic_nodes, b)
+        for b in (["routingkit-cch"] + (["pyroutingkit"] if prk_ok else []))
+    }
+    add(
+        "routingkit-cch",
+        "build_peak_memory",
+        "MB",
+        mem["routingkit-cch"]["delta_mb"],
+        mem["pyroutingkit"]["delta_mb"] if prk_ok else None,
+        PEAK_MEMORY_NOTES,
+    )
     if prk_ok:
         add("pyroutingkit", "build_peak_memory", "MB", mem["pyroutingkit"]["delta_mb"], None, PEAK_MEMORY_NOTES)
 
@@ -169,16 +209,34 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     for s, t in pairs[:100]:  # every path valid: chains from s to t, arc weights add up
         d, nodes, arcs = rk_route(s, t)
         w = net.base_weights
-        if arcs and (nodes[0] != s or nodes[-1] != t or int(w[arcs].sum()) != d
-                     or not (tail[arcs[1:]] == net.head[arcs[:-1]]).all()):
+        if arcs and (
+            nodes[0] != s
+            or nodes[-1] != t
+            or int(w[arcs].sum()) != d
+            or not (tail[arcs[1:]] == net.head[arcs[:-1]]).all()
+        ):
             raise RuntimeError(f"routingkit-cch path {s}->{t} on {graph} does not validate")
     for q in (50, 99):
         base = _ms(times["pyroutingkit"], q) if prk_ok else None
-        add("routingkit-cch", f"query_with_path_p{q}", "ms", _ms(times["routingkit-cch"], q), base,
-            "CCHQuery.run, distance and arc path (nodes from the arcs' heads)", n=n_pairs)
+        add(
+            "routingkit-cch",
+            f"query_with_path_p{q}",
+            "ms",
+            _ms(times["routingkit-cch"], q),
+            base,
+            "CCHQuery.run, distance and arc path (nodes from the arcs' heads)",
+            n=n_pairs,
+        )
         if prk_ok:
-            add("pyroutingkit", f"query_with_path_p{q}", "ms", base, None, "CCHMetric.query (cost, nodes, arcs)",
-                n=n_pairs)
+            add(
+                "pyroutingkit",
+                f"query_with_path_p{q}",
+                "ms",
+                base,
+                None,
+                "CCHMetric.query (cost, nodes, arcs)",
+                n=n_pairs,
+            )
 
     # -- two sources, two targets, initial distances ---------------------------------------------
     reverse = net.reverse_arc
@@ -188,8 +246,12 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
         a, b = (int(v) for v in rng.choice(two_way, 2))
         f, g = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.1, 0.9))
         wa, wb = int(net.base_weights[a]), int(net.base_weights[b])
-        ends.append(([(int(net.head[a]), int((1 - f) * wa)), (int(net.tail[a]), int(f * wa))],
-                     [(int(net.tail[b]), int(g * wb)), (int(net.head[b]), int((1 - g) * wb))]))
+        ends.append(
+            (
+                [(int(net.head[a]), int((1 - f) * wa)), (int(net.tail[a]), int(f * wa))],
+                [(int(net.tail[b]), int(g * wb)), (int(net.head[b]), int((1 - g) * wb))],
+            )
+        )
     multi: dict[str, list[float]] = {"routingkit-cch": [], "pyroutingkit": []}
     for src, dst in ends:
         started = time.perf_counter()
@@ -208,10 +270,16 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             multi["pyroutingkit"].append(time.perf_counter() - started)
             if (INF if got is None else got) != best:
                 raise RuntimeError(f"two-by-two query on {graph}: {got} against {best} from four queries")
-    add("routingkit-cch", "two_by_two_query_p50", "ms", _ms(multi["routingkit-cch"]),
+    add(
+        "routingkit-cch",
+        "two_by_two_query_p50",
+        "ms",
+        _ms(multi["routingkit-cch"]),
         _ms(multi["pyroutingkit"]) if prk_ok else None,
         "2 sources x 2 targets with integer initial distances, distance and arc path: one CCHQuery.run_multi "
-        "(pyroutingkit: one query per pair, the cheapest kept)", n=n_pairs)
+        "(pyroutingkit: one query per pair, the cheapest kept)",
+        n=n_pairs,
+    )
 
     # -- 200 x 200 matrix ------------------------------------------------------------------------------
     side = 50 if quick else 200
@@ -229,17 +297,32 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
         reps = []
         for _ in range(3):
             started = time.perf_counter()
-            m_prk = np.asarray(pmetric.distances_many_to_many(np.array(src, dtype=np.uint32),
-                                                              np.array(dst, dtype=np.uint32)))
+            m_prk = np.asarray(
+                pmetric.distances_many_to_many(np.array(src, dtype=np.uint32), np.array(dst, dtype=np.uint32))
+            )
             reps.append(time.perf_counter() - started)
         prk_m = float(np.median(reps))
         if not np.array_equal(np.minimum(m_rk, INF), np.minimum(m_prk.astype(np.int64), INF)):
             raise RuntimeError(f"{side}x{side} matrices differ between the bindings on {graph}")
-    add("routingkit-cch", f"matrix_{side}x{side}", "s", rk_m, prk_m if prk_ok else None,
-        "CCHOneToMany pinned to the targets, one distances_from per source; median of 3", n=side * side)
+    add(
+        "routingkit-cch",
+        f"matrix_{side}x{side}",
+        "s",
+        rk_m,
+        prk_m if prk_ok else None,
+        "CCHOneToMany pinned to the targets, one distances_from per source; median of 3",
+        n=side * side,
+    )
     if prk_ok:
-        add("pyroutingkit", f"matrix_{side}x{side}", "s", prk_m, None, "distances_many_to_many; median of 3",
-            n=side * side)
+        add(
+            "pyroutingkit",
+            f"matrix_{side}x{side}",
+            "s",
+            prk_m,
+            None,
+            "distances_many_to_many; median of 3",
+            n=side * side,
+        )
 
     # -- partial update of a zone's arcs ----------------------------------------------------------------
     from bench.bench_engine import disc_arcs
@@ -259,8 +342,14 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             prk_t.append(time.perf_counter() - started)
             pmetric.update_weights(arcs.astype(np.uint32), net.base_weights[arcs].astype(np.uint32))
     note = f"forbid the {zones[0].size:,} arcs of a disc (~1 % of arcs); median of {len(zones)}"
-    add("routingkit-cch", "partial_update", "s", float(np.median(rk_t)), float(np.median(prk_t)) if prk_ok else None,
-        f"CCHMetricPartialUpdater.apply; {note}")
+    add(
+        "routingkit-cch",
+        "partial_update",
+        "s",
+        float(np.median(rk_t)),
+        float(np.median(prk_t)) if prk_ok else None,
+        f"CCHMetricPartialUpdater.apply; {note}",
+    )
     if prk_ok:
         add("pyroutingkit", "partial_update", "s", float(np.median(prk_t)), None, f"update_weights; {note}")
     return out

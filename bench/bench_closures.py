@@ -95,7 +95,9 @@ def run(quick: bool = False) -> list[dict]:
     nx_runs = closures[:1] if quick else closures[:2]
     nx_s, same = [], []
     for k, arcs in enumerate(nx_runs):
-        nx_after = NetworkxEngine(net.tail, net.head, net.node_count, C.closure_weights(net, base, arcs, "hard_barrier"))
+        nx_after = NetworkxEngine(
+            net.tail, net.head, net.node_count, C.closure_weights(net, base, arcs, "hard_barrier")
+        )
         t = time.perf_counter()
         ref = C.analyse_impact(net, nx_before, nx_after, arcs, **kw)
         nx_s.append(time.perf_counter() - t)
@@ -103,14 +105,25 @@ def run(quick: bool = False) -> list[dict]:
 
     value, baseline = float(np.median(cch_s)), float(np.median(nx_s))
     touched = [len(r["corridors"]) for r in reports]
-    notes = (f"{len(hubs)} hubs, {len(ents)} whitelist enterprises, {len(channels)} green channels, "
-             f"{len(corridors)} pass corridors; closures of {[int(a.size) for a in closures]} arcs touching "
-             f"{touched} corridors; CCH includes syncing both pool metrics; networkx reports identical: {all(same)}; "
-             f"target <= 1 s")
+    notes = (
+        f"{len(hubs)} hubs, {len(ents)} whitelist enterprises, {len(channels)} green channels, "
+        f"{len(corridors)} pass corridors; closures of {[int(a.size) for a in closures]} arcs touching "
+        f"{touched} corridors; CCH includes syncing both pool metrics; networkx reports identical: {all(same)}; "
+        f"target <= 1 s"
+    )
     return [
         figure(NAME, GRAPH, "cch", "impact_report_median", "s", value, baseline=baseline, n=len(cch_s), notes=notes),
-        figure(NAME, GRAPH, "cch", "impact_report_max", "s", float(np.max(cch_s)), baseline=float(np.max(nx_s)),
-               n=len(cch_s), notes=f"networkx runs: {len(nx_s)}"),
+        figure(
+            NAME,
+            GRAPH,
+            "cch",
+            "impact_report_max",
+            "s",
+            float(np.max(cch_s)),
+            baseline=float(np.max(nx_s)),
+            n=len(cch_s),
+            notes=f"networkx runs: {len(nx_s)}",
+        ),
     ]
 
 

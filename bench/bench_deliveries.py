@@ -87,8 +87,9 @@ def ortools_solve(path, *, time_limit_s: float) -> tuple[float | None, int]:
         routing.AddDimension(transit, horizon, horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
         for k, c in enumerate(clients):
-            time_dim.CumulVar(manager.NodeToIndex(data.num_depots + k)).SetRange(int(c.tw_early),
-                                                                                 int(min(c.tw_late, horizon)))
+            time_dim.CumulVar(manager.NodeToIndex(data.num_depots + k)).SetRange(
+                int(c.tw_early), int(min(c.tw_late, horizon))
+            )
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -115,14 +116,23 @@ def _vrplib_figures(instances, limits) -> list[dict]:
             theirs, vehicles = ortools_solve(path, time_limit_s=limit)
             their_gap = None if theirs is None else 100.0 * (theirs - best) / best
             gaps[(name, limit)] = (ours.gap_pct, their_gap)
-            figures.append(figure(
-                NAME, f"{name} ({ours.problem_type}, {ours.clients} customers)", "pyvrp (planner settings)",
-                f"gap to best known at {limit} s", "%", ours.gap_pct, baseline=their_gap,
-                baseline_engine="ortools GLS", n=ours.clients,
-                notes=f"cost {ours.cost:,.1f} vs OR-Tools {'none' if theirs is None else f'{theirs:,.1f}'} "
-                      f"({vehicles} vehicles), best known {best:,.1f}; PyVRP {ours.iterations:,} iterations, "
-                      f"seed {SEED}; load average {load_before:.2f} / {load_mid:.2f} / {_load():.2f} (before PyVRP, "
-                      f"before OR-Tools, after)" + ("; target <= 3 % at 60 s" if name in VRPTW else "")))
+            figures.append(
+                figure(
+                    NAME,
+                    f"{name} ({ours.problem_type}, {ours.clients} customers)",
+                    "pyvrp (planner settings)",
+                    f"gap to best known at {limit} s",
+                    "%",
+                    ours.gap_pct,
+                    baseline=their_gap,
+                    baseline_engine="ortools GLS",
+                    n=ours.clients,
+                    notes=f"cost {ours.cost:,.1f} vs OR-Tools {'none' if theirs is None else f'{theirs:,.1f}'} "
+                    f"({vehicles} vehicles), best known {best:,.1f}; PyVRP {ours.iterations:,} iterations, "
+                    f"seed {SEED}; load average {load_before:.2f} / {load_mid:.2f} / {_load():.2f} (before PyVRP, "
+                    f"before OR-Tools, after)" + ("; target <= 3 % at 60 s" if name in VRPTW else ""),
+                )
+            )
     from routing.deliveries import SolverSettings
 
     defaults = SolverSettings(num_neighbours=50, max_perturbations=25, history_length=300)  # PyVRP 0.14's own
@@ -131,23 +141,41 @@ def _vrplib_figures(instances, limits) -> list[dict]:
             continue
         load_before = _load()
         plain = solve_vrplib(VRP_DIR / f"{name}.vrp", time_limit_s=limit, seed=SEED, settings=defaults)
-        figures.append(figure(
-            NAME, f"{name} ({plain.problem_type}, {plain.clients} customers)", "pyvrp (planner settings)",
-            f"gap at {limit} s against PyVRP defaults", "%", gaps[(name, limit)][0], baseline=plain.gap_pct,
-            baseline_engine="pyvrp defaults", n=plain.clients,
-            notes=f"defaults (50 neighbours, 25 perturbations, history 300): cost {plain.cost:,.1f}, "
-                  f"{plain.iterations:,} iterations; load average {load_before:.2f} / {_load():.2f}"))
+        figures.append(
+            figure(
+                NAME,
+                f"{name} ({plain.problem_type}, {plain.clients} customers)",
+                "pyvrp (planner settings)",
+                f"gap at {limit} s against PyVRP defaults",
+                "%",
+                gaps[(name, limit)][0],
+                baseline=plain.gap_pct,
+                baseline_engine="pyvrp defaults",
+                n=plain.clients,
+                notes=f"defaults (50 neighbours, 25 perturbations, history 300): cost {plain.cost:,.1f}, "
+                f"{plain.iterations:,} iterations; load average {load_before:.2f} / {_load():.2f}",
+            )
+        )
     cvrp = [n for n in instances if n in CVRP]
     for limit in limits:
         ours = [gaps[(n, limit)][0] for n in cvrp]
         theirs = [gaps[(n, limit)][1] for n in cvrp]
         if cvrp and all(g is not None for g in ours):
             mean_theirs = None if any(g is None for g in theirs) else float(np.mean(theirs))
-            figures.append(figure(
-                NAME, f"CVRP X set ({len(cvrp)} instances)", "pyvrp (planner settings)",
-                f"average gap at {limit} s", "%", float(np.mean(ours)), baseline=mean_theirs,
-                baseline_engine="ortools GLS", n=len(cvrp),
-                notes=f"mean of {', '.join(f'{g:.2f}' for g in ours)} %; target <= 0.5 % at 60 s"))
+            figures.append(
+                figure(
+                    NAME,
+                    f"CVRP X set ({len(cvrp)} instances)",
+                    "pyvrp (planner settings)",
+                    f"average gap at {limit} s",
+                    "%",
+                    float(np.mean(ours)),
+                    baseline=mean_theirs,
+                    baseline_engine="ortools GLS",
+                    n=len(cvrp),
+                    notes=f"mean of {', '.join(f'{g:.2f}' for g in ours)} %; target <= 0.5 % at 60 s",
+                )
+            )
     return figures
 
 
@@ -184,16 +212,24 @@ def _andorra_figures(quick: bool) -> list[dict]:
     served = sum(1 for r in plan.routes for v in r.visits if v.kind == "stop")
     graph = f"andorra ({net.node_count:,} nodes), {len(problem.stops)} stops, {zones} sealed zones, {vehicles} vehicles"
     return [
-        figure(NAME, graph, "engine matrices + pyvrp", "delivery plan: matrices + solve", "s", total_s,
-               baseline=total_s - plan.solver["truck_matrix_s"] + p2p_s,
-               baseline_engine="truck matrix by closed_loop_route per pair (sampled, scaled)", n=len(problem.stops),
-               notes=f"matrices {plan.solver['matrix_s']:.1f} s ({plan.solver['ladder_pairs']:,} of "
-                     f"{plan.solver['points'] ** 2:,} truck pairs on the penalty ladder, "
-                     f"{plan.solver['paths_unpacked']:,} paths unpacked; truck matrix "
-                     f"{plan.solver['truck_matrix_s']:.1f} s), solver limit {limit:g} s; {served} stops served, "
-                     f"{len(plan.unserved)} unserved, {len(plan.outside_routes)} truck + {len(plan.inside_routes)} "
-                     f"inside routes, {plan.distance_m / 1000:,.0f} km; rules checked: 0 violations; "
-                     f"load average {load_before:.2f} / {_load():.2f}; target <= 30 s"),
+        figure(
+            NAME,
+            graph,
+            "engine matrices + pyvrp",
+            "delivery plan: matrices + solve",
+            "s",
+            total_s,
+            baseline=total_s - plan.solver["truck_matrix_s"] + p2p_s,
+            baseline_engine="truck matrix by closed_loop_route per pair (sampled, scaled)",
+            n=len(problem.stops),
+            notes=f"matrices {plan.solver['matrix_s']:.1f} s ({plan.solver['ladder_pairs']:,} of "
+            f"{plan.solver['points'] ** 2:,} truck pairs on the penalty ladder, "
+            f"{plan.solver['paths_unpacked']:,} paths unpacked; truck matrix "
+            f"{plan.solver['truck_matrix_s']:.1f} s), solver limit {limit:g} s; {served} stops served, "
+            f"{len(plan.unserved)} unserved, {len(plan.outside_routes)} truck + {len(plan.inside_routes)} "
+            f"inside routes, {plan.distance_m / 1000:,.0f} km; rules checked: 0 violations; "
+            f"load average {load_before:.2f} / {_load():.2f}; target <= 30 s",
+        ),
     ]
 
 

@@ -102,8 +102,10 @@ def _check_equal(what: str, graph: str, got: list, ref: list) -> None:
     bad = [i for i, (a, b) in enumerate(zip(got, ref)) if a != b]
     if bad:
         i = bad[0]
-        raise RuntimeError(f"{what} on {graph}: {len(bad)} of {len(ref)} costs differ from networkx "
-                           f"(first at pair {i}: {got[i]} vs {ref[i]})")
+        raise RuntimeError(
+            f"{what} on {graph}: {len(bad)} of {len(ref)} costs differ from networkx "
+            f"(first at pair {i}: {got[i]} vs {ref[i]})"
+        )
 
 
 def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> list[dict]:
@@ -127,25 +129,57 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     started = time.perf_counter()
     cch.fork()
     customise = time.perf_counter() - started
-    for name, what in (("cch", "CCH build (routingkit-cch: inertial-flow order + contraction) + customisation"),
-                       ("scipy", "CSR matrix of the cheapest parallel arcs"),
-                       ("networkx", "DiGraph of the cheapest parallel arcs")):
-        add(figure(NAME, graph, name, "preprocess", "s", prep[name],
-                   baseline=None if name == "networkx" else prep["networkx"], notes=f"{what}; {size}"))
-    add(figure(NAME, graph, "cch", "customise", "s", customise, baseline=prep["networkx"],
-               notes="one full customisation on an existing topology (a new metric)"))
+    for name, what in (
+        ("cch", "CCH build (routingkit-cch: inertial-flow order + contraction) + customisation"),
+        ("scipy", "CSR matrix of the cheapest parallel arcs"),
+        ("networkx", "DiGraph of the cheapest parallel arcs"),
+    ):
+        add(
+            figure(
+                NAME,
+                graph,
+                name,
+                "preprocess",
+                "s",
+                prep[name],
+                baseline=None if name == "networkx" else prep["networkx"],
+                notes=f"{what}; {size}",
+            )
+        )
+    add(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "customise",
+            "s",
+            customise,
+            baseline=prep["networkx"],
+            notes="one full customisation on an existing topology (a new metric)",
+        )
+    )
 
     # -- peak memory ----------------------------------------------------------------
     mem = {}
     for name in ("networkx", "scipy", "cch"):
-        mem[name] = peak_memory("bench.bench_engine:_mem_setup", "bench.bench_engine:_mem_build",
-                                graph, synthetic_nodes, name)
+        mem[name] = peak_memory(
+            "bench.bench_engine:_mem_setup", "bench.bench_engine:_mem_build", graph, synthetic_nodes, name
+        )
     for name in ("cch", "scipy", "networkx"):
         m = mem[name]
-        add(figure(NAME, graph, name, "preprocess_peak_memory", "MB", m["delta_mb"],
-                   baseline=None if name == "networkx" else mem["networkx"]["delta_mb"],
-                   notes=f"{PEAK_MEMORY_NOTES}; process peak {m['peak_mb']:,.0f} MB"
-                         f"{'' if m['reset_ok'] else ' (peak reset unavailable: delta vs earlier peak)'}"))
+        add(
+            figure(
+                NAME,
+                graph,
+                name,
+                "preprocess_peak_memory",
+                "MB",
+                m["delta_mb"],
+                baseline=None if name == "networkx" else mem["networkx"]["delta_mb"],
+                notes=f"{PEAK_MEMORY_NOTES}; process peak {m['peak_mb']:,.0f} MB"
+                f"{'' if m['reset_ok'] else ' (peak reset unavailable: delta vs earlier peak)'}",
+            )
+        )
 
     # -- queries --------------------------------------------------------------------
     rng = np.random.default_rng(SEED)
@@ -157,12 +191,18 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     _check_equal("cch queries", graph, costs["cch"][:n_slow], costs["networkx"])
     _check_equal("scipy queries", graph, costs["scipy"], costs["networkx"])
     # every CCH path must be a valid path of its cost (networkx validate_path style)
-    for (s, t) in pairs[:50].tolist():
+    for s, t in pairs[:50].tolist():
         found = cch.route(s, t)
         if found is None or not cch.validate_path(found, s, t):
             raise RuntimeError(f"CCH path {s}->{t} on {graph} does not validate")
-    slow_note = (f"networkx and scipy on the first {n_slow} of the {n_pairs} pairs (too slow for all on "
-                 f"{net.node_count:,} nodes)") if n_slow < n_pairs else "same pairs for every engine"
+    slow_note = (
+        (
+            f"networkx and scipy on the first {n_slow} of the {n_pairs} pairs (too slow for all on "
+            f"{net.node_count:,} nodes)"
+        )
+        if n_slow < n_pairs
+        else "same pairs for every engine"
+    )
     for q in (50, 99):
         nx_ms = percentile(times["networkx"], q) * 1000
         for name in ("cch", "scipy"):
@@ -171,10 +211,31 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
                 p50 = percentile(times[name], q) * 1000
                 met = p50 <= 0.2 and nx_ms / p50 >= 100
                 note += f"; target <= 0.2 ms and >= 100x networkx: {'met' if met else 'NOT met'}"
-            add(figure(NAME, graph, name, f"query_p{q}", "ms", percentile(times[name], q) * 1000, baseline=nx_ms,
-                       n=len(times[name]), notes=note))
-        add(figure(NAME, graph, "networkx", f"query_p{q}", "ms", nx_ms, n=len(times["networkx"]),
-                   notes="nx.bidirectional_dijkstra on a DiGraph"))
+            add(
+                figure(
+                    NAME,
+                    graph,
+                    name,
+                    f"query_p{q}",
+                    "ms",
+                    percentile(times[name], q) * 1000,
+                    baseline=nx_ms,
+                    n=len(times[name]),
+                    notes=note,
+                )
+            )
+        add(
+            figure(
+                NAME,
+                graph,
+                "networkx",
+                f"query_p{q}",
+                "ms",
+                nx_ms,
+                n=len(times["networkx"]),
+                notes="nx.bidirectional_dijkstra on a DiGraph",
+            )
+        )
 
     # -- Router.route: coordinates to a route with geometry, against the node-to-node query -------------
     if not big:
@@ -197,14 +258,49 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
         slow[name] = elapsed * side / side_slow
         if not np.array_equal(m, m_cch[:side_slow]):
             raise RuntimeError(f"{name} matrix on {graph} differs from the CCH matrix")
-    scale_note = (f"; networkx and scipy ran {side_slow} of the {side} sources, scaled x{side // side_slow}"
-                  if side_slow < side else "")
-    add(figure(NAME, graph, "cch", f"matrix_{side}x{side}", "s", cch_s, baseline=slow["networkx"],
-               n=side * side, notes=f"CCHOneToMany pinned to the targets, one sweep per source, median of 3{scale_note}"))
-    add(figure(NAME, graph, "scipy", f"matrix_{side}x{side}", "s", slow["scipy"], baseline=slow["networkx"],
-               n=side * side, notes=f"one multi-source csgraph.dijkstra call{scale_note}"))
-    add(figure(NAME, graph, "networkx", f"matrix_{side}x{side}", "s", slow["networkx"], n=side * side,
-               notes=f"{side} nx.single_source_dijkstra_path_length{scale_note}"))
+    scale_note = (
+        f"; networkx and scipy ran {side_slow} of the {side} sources, scaled x{side // side_slow}"
+        if side_slow < side
+        else ""
+    )
+    add(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            f"matrix_{side}x{side}",
+            "s",
+            cch_s,
+            baseline=slow["networkx"],
+            n=side * side,
+            notes=f"CCHOneToMany pinned to the targets, one sweep per source, median of 3{scale_note}",
+        )
+    )
+    add(
+        figure(
+            NAME,
+            graph,
+            "scipy",
+            f"matrix_{side}x{side}",
+            "s",
+            slow["scipy"],
+            baseline=slow["networkx"],
+            n=side * side,
+            notes=f"one multi-source csgraph.dijkstra call{scale_note}",
+        )
+    )
+    add(
+        figure(
+            NAME,
+            graph,
+            "networkx",
+            f"matrix_{side}x{side}",
+            "s",
+            slow["networkx"],
+            n=side * side,
+            notes=f"{side} nx.single_source_dijkstra_path_length{scale_note}",
+        )
+    )
 
     # -- zone change ----------------------------------------------------------------------
     zrng = np.random.default_rng(SEED + 1)
@@ -234,18 +330,62 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
         again.append(change(cch, arcs))
         cch.restore()
     zone_note = f"forbid {zones[0].size:,} arcs in a disk (~{ZONE_FRACTION:.0%} of arcs), then one route()"
+
     def target(seconds: float) -> str:
         return f"; target <= 1 s: {'met' if seconds <= 1 else 'NOT met'}" if big else ""
 
-    add(figure(NAME, graph, "cch", "zone_change_first", "s", cch_first, baseline=live["networkx"], n=1,
-               notes=f"{zone_note}; the first change after start-up (the spare metric is built in the background when the engine is created){target(cch_first)}"))
+    add(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "zone_change_first",
+            "s",
+            cch_first,
+            baseline=live["networkx"],
+            n=1,
+            notes=f"{zone_note}; the first change after start-up (the spare metric is built in the background when the engine is created){target(cch_first)}",
+        )
+    )
     warm = float(np.median(again))
-    add(figure(NAME, graph, "cch", "zone_change", "s", warm, baseline=live["networkx"], n=len(again),
-               notes=f"{zone_note}; median of {len(again)} further zones (spare metric caught up){target(warm)}"))
-    add(figure(NAME, graph, "scipy", "zone_change", "s", live["scipy"], baseline=live["networkx"], n=1,
-               notes=f"{zone_note}; CSR rebuild"))
-    add(figure(NAME, graph, "networkx", "zone_change", "s", live["networkx"], n=1,
-               notes=f"{zone_note}; NetworkxEngine rebuilds its DiGraph"))
+    add(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "zone_change",
+            "s",
+            warm,
+            baseline=live["networkx"],
+            n=len(again),
+            notes=f"{zone_note}; median of {len(again)} further zones (spare metric caught up){target(warm)}",
+        )
+    )
+    add(
+        figure(
+            NAME,
+            graph,
+            "scipy",
+            "zone_change",
+            "s",
+            live["scipy"],
+            baseline=live["networkx"],
+            n=1,
+            notes=f"{zone_note}; CSR rebuild",
+        )
+    )
+    add(
+        figure(
+            NAME,
+            graph,
+            "networkx",
+            "zone_change",
+            "s",
+            live["networkx"],
+            n=1,
+            notes=f"{zone_note}; NetworkxEngine rebuilds its DiGraph",
+        )
+    )
     return out
 
 
@@ -292,12 +432,21 @@ def _route_figure(graph: str, net, node_p50_ms: float, *, n_pairs: int) -> dict:
             raise RuntimeError(f"Router.route on {graph} gave an invalid path")
     p50 = percentile(samples, 50) * 1000
     ratio = p50 / node_p50_ms
-    return figure(NAME, graph, "cch", "route_coordinates_p50", "ms", p50, baseline=node_p50_ms,
-                  baseline_engine="cch node-to-node query with path", n=n_pairs,
-                  notes=f"Router.route between two [lon, lat] points (snap, one multi-source query, geometry, legs) "
-                        f"= {ratio:.1f} x the node-to-node query; target <= 2 x: {'met' if ratio <= 2 else 'NOT met'}; "
-                        f"p99 {percentile(samples, 99) * 1000:.3f} ms; every answer equal to networkx over the "
-                        "snapped ends, every path valid")
+    return figure(
+        NAME,
+        graph,
+        "cch",
+        "route_coordinates_p50",
+        "ms",
+        p50,
+        baseline=node_p50_ms,
+        baseline_engine="cch node-to-node query with path",
+        n=n_pairs,
+        notes=f"Router.route between two [lon, lat] points (snap, one multi-source query, geometry, legs) "
+        f"= {ratio:.1f} x the node-to-node query; target <= 2 x: {'met' if ratio <= 2 else 'NOT met'}; "
+        f"p99 {percentile(samples, 99) * 1000:.3f} ms; every answer equal to networkx over the "
+        "snapped ends, every path valid",
+    )
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -309,9 +458,19 @@ def run(quick: bool = False) -> list[dict]:
         started = time.perf_counter()
         net = load_graph(graph, synthetic_nodes)
         load_s = time.perf_counter() - started
-        figures.append(figure(NAME, graph, "-", "network_load", "s", load_s, n=net.node_count,
-                              notes=f"{net.node_count:,} nodes, {net.arc_count:,} arcs; "
-                                    + ("generated" if graph.startswith("synthetic") else "load_or_build (cached)")))
+        figures.append(
+            figure(
+                NAME,
+                graph,
+                "-",
+                "network_load",
+                "s",
+                load_s,
+                n=net.node_count,
+                notes=f"{net.node_count:,} nodes, {net.arc_count:,} arcs; "
+                + ("generated" if graph.startswith("synthetic") else "load_or_build (cached)"),
+            )
+        )
         figures.extend(_graph_figures(graph, net, quick=quick, synthetic_nodes=synthetic_nodes))
         print(f"   {graph} done in {time.perf_counter() - started:,.1f} s", flush=True)
     return figures

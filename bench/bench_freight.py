@@ -55,8 +55,10 @@ def _disc(net, node: int, radius_m: float, zid: str, risk: str):
 
 def _zones(net, rng, count: int, prefix: str = "z"):
     nodes = rng.choice(net.node_count, count, replace=False)
-    return [_disc(net, int(n), float(rng.uniform(150, 400)), f"{prefix}{k}", ("sealed", "controlled")[k % 2])
-            for k, n in enumerate(nodes)]
+    return [
+        _disc(net, int(n), float(rng.uniform(150, 400)), f"{prefix}{k}", ("sealed", "controlled")[k % 2])
+        for k, n in enumerate(nodes)
+    ]
 
 
 def _nx_graph(net, weights, times=None):
@@ -184,14 +186,27 @@ def run(quick: bool = False) -> list[dict]:
         nx_p50 = percentile(nx_times, 50) * 1000
         nx_p99 = percentile(nx_times, 99) * 1000
         choices = {c: sum(r.choice == c for r in answers) for c in ("free", "avoid", "min_inside")}
-        notes = (f"{count} active zones; choices {choices}; process CPU p50 {percentile(cpu, 50) * 1000:.2f} ms; "
-                 f"mean route {np.mean([r.truck_travel_time_s for r in answers]):.0f} s, "
-                 f"{np.mean([len(r.zones_crossed) for r in answers]):.1f} crossings; "
-                 f"networkx on {len(nx_times)} of the pairs, answers equal; timed after {WARM_PAIRS} other OD pairs "
-                 "and the engines' background work settled")
+        notes = (
+            f"{count} active zones; choices {choices}; process CPU p50 {percentile(cpu, 50) * 1000:.2f} ms; "
+            f"mean route {np.mean([r.truck_travel_time_s for r in answers]):.0f} s, "
+            f"{np.mean([len(r.zones_crossed) for r in answers]):.1f} crossings; "
+            f"networkx on {len(nx_times)} of the pairs, answers equal; timed after {WARM_PAIRS} other OD pairs "
+            "and the engines' background work settled"
+        )
         for q, nx_ms in ((50, nx_p50), (99, nx_p99)):
-            figures.append(figure(NAME, GRAPH, "cch", f"closed_loop_route_p{q}_{count}_zones", "ms",
-                                  percentile(times, q) * 1000, baseline=nx_ms, n=len(times), notes=notes))
+            figures.append(
+                figure(
+                    NAME,
+                    GRAPH,
+                    "cch",
+                    f"closed_loop_route_p{q}_{count}_zones",
+                    "ms",
+                    percentile(times, q) * 1000,
+                    baseline=nx_ms,
+                    n=len(times),
+                    notes=notes,
+                )
+            )
 
     # -- zone change: create a zone on the route, time to the first answer that honours it -----------
     base = all_zones[:5]
@@ -217,12 +232,32 @@ def run(quick: bool = False) -> list[dict]:
         graphs = _nx_graphs(net, w, zs.mask)
         _nx_closed_loop(graphs, s, t)
         theirs.append(time.perf_counter() - started)
-    figures.append(figure(NAME, GRAPH, "cch", "zone_change_to_first_honouring_query_p50", "ms",
-                          percentile(ours, 50) * 1000, baseline=percentile(theirs, 50) * 1000, n=len(ours),
-                          notes="5 zones active, a new sealed zone on the current route; networkx rebuilds its "
-                                "graphs from the new weights (weights cached by the freight index)"))
-    figures.append(figure(NAME, GRAPH, "cch", "zone_change_to_first_honouring_query_max", "ms",
-                          max(ours) * 1000, baseline=max(theirs) * 1000, n=len(ours)))
+    figures.append(
+        figure(
+            NAME,
+            GRAPH,
+            "cch",
+            "zone_change_to_first_honouring_query_p50",
+            "ms",
+            percentile(ours, 50) * 1000,
+            baseline=percentile(theirs, 50) * 1000,
+            n=len(ours),
+            notes="5 zones active, a new sealed zone on the current route; networkx rebuilds its "
+            "graphs from the new weights (weights cached by the freight index)",
+        )
+    )
+    figures.append(
+        figure(
+            NAME,
+            GRAPH,
+            "cch",
+            "zone_change_to_first_honouring_query_max",
+            "ms",
+            max(ours) * 1000,
+            baseline=max(theirs) * 1000,
+            n=len(ours),
+        )
+    )
     return figures
 
 

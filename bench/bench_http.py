@@ -55,15 +55,33 @@ def _measure(label: str, network: str, n: int) -> list[dict]:
                 errors += r.status_code != 201
     note = f"{errors} non-201 answers; one keep-alive client; server-side SQLite write committed per request"
     return [
-        figure(NAME, label, "http", "POST /routes p50", "ms", median_ms(samples), baseline=median_ms(inproc),
-               baseline_engine="in-process Router.route", n=len(samples), notes=note),
-        figure(NAME, label, "http", "POST /routes p99", "ms", percentile(samples, 99) * 1e3,
-               baseline=percentile(inproc, 99) * 1e3, baseline_engine="in-process Router.route", n=len(samples),
-               notes=note),
+        figure(
+            NAME,
+            label,
+            "http",
+            "POST /routes p50",
+            "ms",
+            median_ms(samples),
+            baseline=median_ms(inproc),
+            baseline_engine="in-process Router.route",
+            n=len(samples),
+            notes=note,
+        ),
+        figure(
+            NAME,
+            label,
+            "http",
+            "POST /routes p99",
+            "ms",
+            percentile(samples, 99) * 1e3,
+            baseline=percentile(inproc, 99) * 1e3,
+            baseline_engine="in-process Router.route",
+            n=len(samples),
+            notes=note,
+        ),
     ]
 
 
 def run(quick: bool = False) -> list[dict]:
     n = 50 if quick else 500
-    return _measure("helsinki (default)", "default", n) + _measure(
-        "andorra", str(SHARED_DATA / "andorra.osm.pbf"), n)
+    return _measure("helsinki (default)", "default", n) + _measure("andorra", str(SHARED_DATA / "andorra.osm.pbf"), n)

@@ -37,16 +37,35 @@ def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
 
     h = {r: {"Authorization": f"Bearer {tokens[r]}"} for r in ("planner", "dispatcher")}
     with httpx.Client(base_url=base, timeout=60) as c:
-        site = c.post("/sites", headers=h["planner"], json={
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-            "properties": {"kind": "enterprise", "name": "Load Foods", "whitelist": True}}).json()["id"]
+        site = c.post(
+            "/sites",
+            headers=h["planner"],
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+                "properties": {"kind": "enterprise", "name": "Load Foods", "whitelist": True},
+            },
+        ).json()["id"]
         vehicle = c.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·77777"}).json()["id"]
-        crew = c.post(f"/sites/{site}/crew", headers=h["planner"], json={
-            "name": "赵六", "id_last4": "0007", "role": "driver",
-            "tested_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}).json()["id"]
-        body = {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "food",
-                "origin_site_id": site, "destination": DESTINATIONS[0],
-                "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+        crew = c.post(
+            f"/sites/{site}/crew",
+            headers=h["planner"],
+            json={
+                "name": "赵六",
+                "id_last4": "0007",
+                "role": "driver",
+                "tested_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            },
+        ).json()["id"]
+        body = {
+            "enterprise_id": site,
+            "vehicle_id": vehicle,
+            "crew_ids": [crew],
+            "cargo": "food",
+            "origin_site_id": site,
+            "destination": DESTINATIONS[0],
+            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat(),
+        }
         passes = [c.post("/passes", json=body, headers=h["dispatcher"]).json() for _ in range(20)]
         coords = c.get(f"/routes/{passes[0]['route_id']}").json()["geometry"]["coordinates"]
     return [p["token"] for p in passes], coords[len(coords) // 2]
@@ -62,6 +81,7 @@ async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, dur
     stop_at = time.monotonic() + duration_s
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+
         async def worker():
             while time.monotonic() < stop_at and stats["sent"] < MAX_REQUESTS:
                 stats["sent"] += 1
@@ -69,12 +89,18 @@ async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, dur
                 started = time.perf_counter()
                 try:
                     if kind == "verify":
-                        r = await client.post("/passes/verify", headers=hv, json={
-                            "token": rng.choice(pass_tokens), "checkpoint": checkpoint})
+                        r = await client.post(
+                            "/passes/verify",
+                            headers=hv,
+                            json={"token": rng.choice(pass_tokens), "checkpoint": checkpoint},
+                        )
                         ok = r.status_code == 200
                     else:
-                        r = await client.post("/routes", headers=hr, json={
-                            "origin": ENTERPRISE_POINT, "destination": rng.choice(DESTINATIONS)})
+                        r = await client.post(
+                            "/routes",
+                            headers=hr,
+                            json={"origin": ENTERPRISE_POINT, "destination": rng.choice(DESTINATIONS)},
+                        )
                         ok = r.status_code == 201
                 except httpx.HTTPError:
                     ok = False
@@ -91,12 +117,16 @@ async def _load(base: str, tokens: dict, pass_tokens: list[str], checkpoint, dur
 
 def _load_wrk(base: str, tokens: dict, pass_tokens: list[str], checkpoint, duration_s: float, folder: Path) -> dict:
     """Run two ``wrk`` processes at once (verifications, routes); their JSON summaries."""
-    verify = wrk_script(folder, "/passes/verify", tokens["checkpoint"],
-                        [{"token": t, "checkpoint": checkpoint} for t in pass_tokens])
-    route = wrk_script(folder, "/routes", tokens["dispatcher"],
-                       [{"origin": ENTERPRISE_POINT, "destination": d} for d in DESTINATIONS])
-    procs = {kind: wrk_start(base, script, connections=conns, duration_s=duration_s)
-             for kind, conns, script in (("verify", VERIFY_CONNECTIONS, verify), ("route", ROUTE_CONNECTIONS, route))}
+    verify = wrk_script(
+        folder, "/passes/verify", tokens["checkpoint"], [{"token": t, "checkpoint": checkpoint} for t in pass_tokens]
+    )
+    route = wrk_script(
+        folder, "/routes", tokens["dispatcher"], [{"origin": ENTERPRISE_POINT, "destination": d} for d in DESTINATIONS]
+    )
+    procs = {
+        kind: wrk_start(base, script, connections=conns, duration_s=duration_s)
+        for kind, conns, script in (("verify", VERIFY_CONNECTIONS, verify), ("route", ROUTE_CONNECTIONS, route))
+    }
     return {kind: wrk_result(proc, duration_s, kind) for kind, proc in procs.items()}
 
 
@@ -104,46 +134,126 @@ def _figures_wrk(label: str, runs: dict) -> list[dict]:
     figures = []
     errors = sum(r["status_errors"] + r["socket_errors"] for r in runs.values())
     total = sum(r["requests"] for r in runs.values())
-    note = (f"2 workers; wrk with {VERIFY_CONNECTIONS} verification and {ROUTE_CONNECTIONS} route connections at "
-            f"once for {runs['verify']['duration_us'] / 1e6:.0f} s; {errors} errors (non-2xx or socket) of {total:,}; "
-            "wrk shares the 2 cores")
+    note = (
+        f"2 workers; wrk with {VERIFY_CONNECTIONS} verification and {ROUTE_CONNECTIONS} route connections at "
+        f"once for {runs['verify']['duration_us'] / 1e6:.0f} s; {errors} errors (non-2xx or socket) of {total:,}; "
+        "wrk shares the 2 cores"
+    )
     for kind, metric in (("verify", "POST /passes/verify"), ("route", "POST /routes")):
         r = runs[kind]
         seconds = r["duration_us"] / 1e6
-        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} throughput", "req/s",
-                              r["requests"] / seconds, n=r["requests"], notes=note))
-        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p50 under load", "ms",
-                              r["p50_us"] / 1000, n=r["requests"], notes=note))
-        figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p99 under load", "ms",
-                              r["p99_us"] / 1000, n=r["requests"], notes=note))
-    figures.append(figure(NAME, f"andorra/{label}", "http-2-workers", "errors", "count", float(errors), n=total,
-                          notes=note))
+        figures.append(
+            figure(
+                NAME,
+                f"andorra/{label}",
+                "http-2-workers",
+                f"{metric} throughput",
+                "req/s",
+                r["requests"] / seconds,
+                n=r["requests"],
+                notes=note,
+            )
+        )
+        figures.append(
+            figure(
+                NAME,
+                f"andorra/{label}",
+                "http-2-workers",
+                f"{metric} p50 under load",
+                "ms",
+                r["p50_us"] / 1000,
+                n=r["requests"],
+                notes=note,
+            )
+        )
+        figures.append(
+            figure(
+                NAME,
+                f"andorra/{label}",
+                "http-2-workers",
+                f"{metric} p99 under load",
+                "ms",
+                r["p99_us"] / 1000,
+                n=r["requests"],
+                notes=note,
+            )
+        )
+    figures.append(
+        figure(NAME, f"andorra/{label}", "http-2-workers", "errors", "count", float(errors), n=total, notes=note)
+    )
     return figures
 
 
 def _figures(label: str, stats: dict) -> list[dict]:
     el = stats["elapsed_s"]
-    note = (f"2 workers, {CONNECTIONS} connections, {el:.0f} s, 5:1 verify:route mix, {stats['errors']} errors; "
-            "load generator on the same 2 cores")
+    note = (
+        f"2 workers, {CONNECTIONS} connections, {el:.0f} s, 5:1 verify:route mix, {stats['errors']} errors; "
+        "load generator on the same 2 cores"
+    )
     out = []
     for kind, metric in (("verify", "POST /passes/verify"), ("route", "POST /routes")):
         xs = stats[kind]
-        out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} throughput", "req/s",
-                          len(xs) / el, n=len(xs), notes=note))
+        out.append(
+            figure(
+                NAME,
+                f"andorra/{label}",
+                "http-2-workers",
+                f"{metric} throughput",
+                "req/s",
+                len(xs) / el,
+                n=len(xs),
+                notes=note,
+            )
+        )
         if xs:
-            out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p50 under load", "ms",
-                              percentile(xs, 50) * 1000, n=len(xs), notes=note))
-            out.append(figure(NAME, f"andorra/{label}", "http-2-workers", f"{metric} p99 under load", "ms",
-                              percentile(xs, 99) * 1000, n=len(xs), notes=note))
-    out.append(figure(NAME, f"andorra/{label}", "http-2-workers", "errors", "count", float(stats["errors"]),
-                      n=stats["sent"], notes=note))
+            out.append(
+                figure(
+                    NAME,
+                    f"andorra/{label}",
+                    "http-2-workers",
+                    f"{metric} p50 under load",
+                    "ms",
+                    percentile(xs, 50) * 1000,
+                    n=len(xs),
+                    notes=note,
+                )
+            )
+            out.append(
+                figure(
+                    NAME,
+                    f"andorra/{label}",
+                    "http-2-workers",
+                    f"{metric} p99 under load",
+                    "ms",
+                    percentile(xs, 99) * 1000,
+                    n=len(xs),
+                    notes=note,
+                )
+            )
+    out.append(
+        figure(
+            NAME,
+            f"andorra/{label}",
+            "http-2-workers",
+            "errors",
+            "count",
+            float(stats["errors"]),
+            n=stats["sent"],
+            notes=note,
+        )
+    )
     return out
 
 
 def _postgres_url() -> str | None:
     try:
-        admin = subprocess.run(["bash", str(ROOT / "scripts" / "test_postgres.sh"), "start"], capture_output=True,
-                               text=True, timeout=120, check=True).stdout.strip()
+        admin = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "test_postgres.sh"), "start"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout.strip()
     except (subprocess.SubprocessError, OSError):
         return None
     import uuid
@@ -170,8 +280,8 @@ def _processes() -> list[tuple[int, int, str, float]]:
             text = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text[text.rindex(")") + 2:].split()
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
         out.append((int(entry), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick))
     return out
 
@@ -186,22 +296,44 @@ def _cpu(server_pid: int) -> dict[str, float]:
         more = {pid for pid, ppid, _, _ in procs if ppid in family} - family
         family |= more
         grew = bool(more)
-    return {"server": sum(cpu for pid, _, _, cpu in procs if pid in family),
-            "postgres": sum(cpu for _, _, name, cpu in procs if name == "postgres")}
+    return {
+        "server": sum(cpu for pid, _, _, cpu in procs if pid in family),
+        "postgres": sum(cpu for _, _, name, cpu in procs if name == "postgres"),
+    }
 
 
 def _cpu_figures(label: str, before: dict, after: dict, requests: int, seconds: float) -> list[dict]:
     if not before or not requests:
         return []
-    note = ("CPU time (user + system, /proc) over the load run divided by the requests answered (both kinds); "
-            "the 2 cores are shared with wrk" + ("" if label == "sqlite" else " and with PostgreSQL"))
-    out = [figure(NAME, f"andorra/{label}", "http-2-workers", "server CPU per request", "ms",
-                  (after["server"] - before["server"]) / requests * 1000, n=requests,
-                  notes=f"{note}; {(after['server'] - before['server']) / seconds:.2f} cores used")]
+    note = (
+        "CPU time (user + system, /proc) over the load run divided by the requests answered (both kinds); "
+        "the 2 cores are shared with wrk" + ("" if label == "sqlite" else " and with PostgreSQL")
+    )
+    out = [
+        figure(
+            NAME,
+            f"andorra/{label}",
+            "http-2-workers",
+            "server CPU per request",
+            "ms",
+            (after["server"] - before["server"]) / requests * 1000,
+            n=requests,
+            notes=f"{note}; {(after['server'] - before['server']) / seconds:.2f} cores used",
+        )
+    ]
     if label != "sqlite":
-        out.append(figure(NAME, f"andorra/{label}", "postgresql", "PostgreSQL CPU per request", "ms",
-                          (after["postgres"] - before["postgres"]) / requests * 1000, n=requests,
-                          notes=f"{note}; {(after['postgres'] - before['postgres']) / seconds:.2f} cores used"))
+        out.append(
+            figure(
+                NAME,
+                f"andorra/{label}",
+                "postgresql",
+                "PostgreSQL CPU per request",
+                "ms",
+                (after["postgres"] - before["postgres"]) / requests * 1000,
+                n=requests,
+                notes=f"{note}; {(after['postgres'] - before['postgres']) / seconds:.2f} cores used",
+            )
+        )
     return out
 
 
@@ -224,6 +356,5 @@ def run(quick: bool = False) -> list[dict]:
                 stats = asyncio.run(_load(base, tokens, pass_tokens, checkpoint, duration))
                 figures.extend(_figures(label, stats))
                 answered = len(stats["verify"]) + len(stats["route"])
-            figures.extend(_cpu_figures(label, before, _cpu(server.proc.pid), answered,
-                                        time.monotonic() - started))
+            figures.extend(_cpu_figures(label, before, _cpu(server.proc.pid), answered, time.monotonic() - started))
     return figures

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 NAME = "passes"
 ENGINE = "jws-eddsa"
@@ -31,12 +31,31 @@ def _figure(**kw) -> dict:
         if kw.get("value") and kw.get("baseline"):
             ratio = kw["baseline"] / kw["value"]
         base = kw.get("baseline")
-        return {"benchmark": NAME, "graph": kw["graph"], "engine": ENGINE, "metric": kw["metric"],
-                "unit": kw["unit"], "value": float(kw["value"]), "baseline": base,
-                "baseline_engine": kw.get("baseline_engine") if base is not None else None,
-                "ratio": ratio, "n": kw["n"], "notes": kw.get("notes", "")}
-    return figure(NAME, kw["graph"], ENGINE, kw["metric"], kw["unit"], kw["value"], baseline=kw.get("baseline"),
-                  baseline_engine=kw.get("baseline_engine") or "-", n=kw["n"], notes=kw.get("notes", ""))
+        return {
+            "benchmark": NAME,
+            "graph": kw["graph"],
+            "engine": ENGINE,
+            "metric": kw["metric"],
+            "unit": kw["unit"],
+            "value": float(kw["value"]),
+            "baseline": base,
+            "baseline_engine": kw.get("baseline_engine") if base is not None else None,
+            "ratio": ratio,
+            "n": kw["n"],
+            "notes": kw.get("notes", ""),
+        }
+    return figure(
+        NAME,
+        kw["graph"],
+        ENGINE,
+        kw["metric"],
+        kw["unit"],
+        kw["value"],
+        baseline=kw.get("baseline"),
+        baseline_engine=kw.get("baseline_engine") or "-",
+        n=kw["n"],
+        notes=kw.get("notes", ""),
+    )
 
 
 def _router():
@@ -66,11 +85,13 @@ def run(quick: bool = False) -> list[dict]:
     from passes.token import make_claims, sign_pass
     from passes.verify import verify_offline
 
-    t0 = datetime(2022, 4, 20, 8, 0, tzinfo=timezone.utc)
+    t0 = datetime(2022, 4, 20, 8, 0, tzinfo=UTC)
     at = t0 + timedelta(hours=2)
     router = _router()
-    crew = [CrewMember("张三", "123X", "driver", t0 - timedelta(hours=10)),
-            CrewMember("李四", "4567", "co-driver", t0 - timedelta(hours=5), mobile_role=True)]
+    crew = [
+        CrewMember("张三", "123X", "driver", t0 - timedelta(hours=10)),
+        CrewMember("李四", "4567", "co-driver", t0 - timedelta(hours=5), mobile_role=True),
+    ]
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         ring = KeyRing.load_or_create(f"{tmp}/keys")
@@ -78,18 +99,35 @@ def run(quick: bool = False) -> list[dict]:
         tokens = {}
         for label, (o, d) in (("short", SHORT), ("long", LONG)):
             plan = router.route(o, d)
-            claims = make_claims(pass_no="410800000123", plate="豫H12345", enterprise_id="ent-42",
-                                 route_id=f"andorra-{label}", corridor=plan.coordinates, crew=crew,
-                                 valid_from=t0, valid_until=t0 + timedelta(days=2), issued_at=t0)
+            claims = make_claims(
+                pass_no="410800000123",
+                plate="豫H12345",
+                enterprise_id="ent-42",
+                route_id=f"andorra-{label}",
+                corridor=plan.coordinates,
+                crew=crew,
+                valid_from=t0,
+                valid_until=t0 + timedelta(days=2),
+                issued_at=t0,
+            )
             token = sign_pass(claims, ring)
             tokens[label] = (token, plan)
             q = qr_info(token)
-            figures.append(_figure(
-                graph="andorra", metric=f"token size, {label} route", unit="chars", value=len(token), n=1,
-                notes=(f"{plan.length_m / 1000:.1f} km, {len(plan.coordinates)} vertices -> {len(claims.corridor)} "
-                       f"at {claims.tolerance_m:g} m tolerance, polyline {len(claims.corridor_polyline)} chars, "
-                       f"2 crew; QR version {q.version}-{q.error}, {q.modules} modules, {q.module_mm:.2f} mm/module "
-                       f"at {q.print_width_mm:g} mm")))
+            figures.append(
+                _figure(
+                    graph="andorra",
+                    metric=f"token size, {label} route",
+                    unit="chars",
+                    value=len(token),
+                    n=1,
+                    notes=(
+                        f"{plan.length_m / 1000:.1f} km, {len(plan.coordinates)} vertices -> {len(claims.corridor)} "
+                        f"at {claims.tolerance_m:g} m tolerance, polyline {len(claims.corridor_polyline)} chars, "
+                        f"2 crew; QR version {q.version}-{q.error}, {q.modules} modules, {q.module_mm:.2f} mm/module "
+                        f"at {q.print_width_mm:g} mm"
+                    ),
+                )
+            )
 
         token, plan = tokens["long"]
         checkpoint = plan.coordinates[len(plan.coordinates) // 3].tolist()
@@ -102,14 +140,26 @@ def run(quick: bool = False) -> list[dict]:
         full = _rate(lambda: verify_offline(token, keys, at=at, checkpoint=checkpoint, plate="豫H·12345"), n)
         bare = _rate(lambda: verify_offline(token, keys, at=at), n)
         for metric, value, what in (
-                ("offline verifications per second (checkpoint + plate)", full,
-                 "signature, window, crew, corridor buffer in aeqd metres, plate"),
-                ("offline verifications per second (no checkpoint)", bare, "signature, window, crew")):
-            figures.append(_figure(
-                graph="andorra", metric=metric, unit="1/s", value=value, baseline=raw,
-                baseline_engine="cryptography-ed25519-verify", n=n,
-                notes=f"{what}; one thread; {len(token)}-char token; ratio = bare verify rate / ours "
-                      "(cost as a multiple of the signature check); target >= 2000/s"))
+            (
+                "offline verifications per second (checkpoint + plate)",
+                full,
+                "signature, window, crew, corridor buffer in aeqd metres, plate",
+            ),
+            ("offline verifications per second (no checkpoint)", bare, "signature, window, crew"),
+        ):
+            figures.append(
+                _figure(
+                    graph="andorra",
+                    metric=metric,
+                    unit="1/s",
+                    value=value,
+                    baseline=raw,
+                    baseline_engine="cryptography-ed25519-verify",
+                    n=n,
+                    notes=f"{what}; one thread; {len(token)}-char token; ratio = bare verify rate / ours "
+                    "(cost as a multiple of the signature check); target >= 2000/s",
+                )
+            )
     return figures
 
 

@@ -30,18 +30,44 @@ def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
     """Issue one pass per destination; returns (token, checkpoint on the route, full corridor)."""
     planner = {"Authorization": f"Bearer {tokens['planner']}"}
     now = datetime.now(UTC).replace(microsecond=0)
-    site = client.post("/sites", headers=planner, json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-        "properties": {"kind": "enterprise", "name": "Bench Foods", "whitelist": True}}).json()["id"]
+    site = client.post(
+        "/sites",
+        headers=planner,
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+            "properties": {"kind": "enterprise", "name": "Bench Foods", "whitelist": True},
+        },
+    ).json()["id"]
     vehicle = client.post(f"/sites/{site}/vehicles", headers=planner, json={"plate": "豫H·12345"}).json()["id"]
-    crew = [client.post(f"/sites/{site}/crew", headers=planner, json={
-        "name": f"crew {i}", "id_last4": f"{1000 + i}", "role": "driver",
-        "tested_at": (now - timedelta(hours=2)).isoformat()}).json()["id"] for i in range(2)]
+    crew = [
+        client.post(
+            f"/sites/{site}/crew",
+            headers=planner,
+            json={
+                "name": f"crew {i}",
+                "id_last4": f"{1000 + i}",
+                "role": "driver",
+                "tested_at": (now - timedelta(hours=2)).isoformat(),
+            },
+        ).json()["id"]
+        for i in range(2)
+    ]
     out = []
     for dest in DESTINATIONS:
-        r = client.post("/passes", headers={"Authorization": f"Bearer {tokens['dispatcher']}"}, json={
-            "enterprise_id": site, "vehicle_id": vehicle, "crew_ids": crew, "cargo": "生活物资",
-            "origin_site_id": site, "destination": dest, "valid_until": (now + timedelta(hours=12)).isoformat()})
+        r = client.post(
+            "/passes",
+            headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
+            json={
+                "enterprise_id": site,
+                "vehicle_id": vehicle,
+                "crew_ids": crew,
+                "cargo": "生活物资",
+                "origin_site_id": site,
+                "destination": dest,
+                "valid_until": (now + timedelta(hours=12)).isoformat(),
+            },
+        )
         if r.status_code != 201:
             raise RuntimeError(f"issuing a pass failed: {r.status_code} {r.text[:300]}")
         p = r.json()
@@ -79,8 +105,12 @@ def run(quick: bool = False) -> list[dict]:
         if shutil.which("wrk"):
             duration = 3.0 if quick else 15.0
             with tempfile.TemporaryDirectory() as tmp:
-                script = wrk_script(Path(tmp), "/passes/verify", tokens["checkpoint"],
-                                    [{"token": t, "checkpoint": p} for t, p, _ in passes])
+                script = wrk_script(
+                    Path(tmp),
+                    "/passes/verify",
+                    tokens["checkpoint"],
+                    [{"token": t, "checkpoint": p} for t, p, _ in passes],
+                )
                 wrk = wrk_result(wrk_start(base, script, connections=1, duration_s=duration), duration, "verify")
             if wrk["status_errors"] or wrk["socket_errors"]:
                 raise RuntimeError(f"wrk saw errors: {wrk}")
@@ -99,28 +129,79 @@ def run(quick: bool = False) -> list[dict]:
         assert verdict.ok, verdict.reasons
         if i >= 20:
             inproc.append(elapsed)
-    note = (f"{stops} stop verdicts; 3 passes on Andorra streets, one keep-alive Python httpx client (its own "
-            "time included), one uvicorn worker, "
-            "SQLite scan row committed per request; baseline in-memory status lookup with the prepared corridor")
+    note = (
+        f"{stops} stop verdicts; 3 passes on Andorra streets, one keep-alive Python httpx client (its own "
+        "time included), one uvicorn worker, "
+        "SQLite scan row committed per request; baseline in-memory status lookup with the prepared corridor"
+    )
     rate = len(inproc) / sum(inproc)
     figures = []
     if wrk is not None:
-        wnote = (f"wrk, one connection, one request at a time for {wrk['duration_us'] / 1e6:.0f} s; 3 passes on "
-                 "Andorra streets, one uvicorn worker, SQLite scan row committed per request")
+        wnote = (
+            f"wrk, one connection, one request at a time for {wrk['duration_us'] / 1e6:.0f} s; 3 passes on "
+            "Andorra streets, one uvicorn worker, SQLite scan row committed per request"
+        )
         figures += [
-            figure(NAME, "andorra", "http", "POST /passes/verify p50", "ms", wrk["p50_us"] / 1e3,
-                   baseline=median_ms(inproc), baseline_engine="in-process verify_online", n=wrk["requests"],
-                   notes=wnote),
-            figure(NAME, "andorra", "http", "POST /passes/verify p99", "ms", wrk["p99_us"] / 1e3,
-                   baseline=percentile(inproc, 99) * 1e3, baseline_engine="in-process verify_online",
-                   n=wrk["requests"], notes=wnote),
+            figure(
+                NAME,
+                "andorra",
+                "http",
+                "POST /passes/verify p50",
+                "ms",
+                wrk["p50_us"] / 1e3,
+                baseline=median_ms(inproc),
+                baseline_engine="in-process verify_online",
+                n=wrk["requests"],
+                notes=wnote,
+            ),
+            figure(
+                NAME,
+                "andorra",
+                "http",
+                "POST /passes/verify p99",
+                "ms",
+                wrk["p99_us"] / 1e3,
+                baseline=percentile(inproc, 99) * 1e3,
+                baseline_engine="in-process verify_online",
+                n=wrk["requests"],
+                notes=wnote,
+            ),
         ]
     return figures + [
-        figure(NAME, "andorra", "http-httpx-client", "POST /passes/verify p50", "ms", median_ms(samples),
-               baseline=median_ms(inproc), baseline_engine="in-process verify_online", n=len(samples), notes=note),
-        figure(NAME, "andorra", "http-httpx-client", "POST /passes/verify p99", "ms", percentile(samples, 99) * 1e3,
-               baseline=percentile(inproc, 99) * 1e3, baseline_engine="in-process verify_online", n=len(samples),
-               notes=note),
-        figure(NAME, "andorra", "in-process", "verify_online rate", "1/s", rate, baseline=None,
-               baseline_engine="", n=len(inproc), notes="one core, full stored corridor, target >= 2,000/s"),
+        figure(
+            NAME,
+            "andorra",
+            "http-httpx-client",
+            "POST /passes/verify p50",
+            "ms",
+            median_ms(samples),
+            baseline=median_ms(inproc),
+            baseline_engine="in-process verify_online",
+            n=len(samples),
+            notes=note,
+        ),
+        figure(
+            NAME,
+            "andorra",
+            "http-httpx-client",
+            "POST /passes/verify p99",
+            "ms",
+            percentile(samples, 99) * 1e3,
+            baseline=percentile(inproc, 99) * 1e3,
+            baseline_engine="in-process verify_online",
+            n=len(samples),
+            notes=note,
+        ),
+        figure(
+            NAME,
+            "andorra",
+            "in-process",
+            "verify_online rate",
+            "1/s",
+            rate,
+            baseline=None,
+            baseline_engine="",
+            n=len(inproc),
+            notes="one core, full stored corridor, target >= 2,000/s",
+        ),
     ]

@@ -85,10 +85,17 @@ def _reset_peak() -> bool:
 
 def _child(function: str, *args, timeout_s: float = 7200) -> dict:
     """Run ``bench.bench_scale.<function>(*args)`` in a fresh interpreter; its JSON result."""
-    code = ("import json, sys; import bench.bench_scale as b; "
-            f"print('@@' + json.dumps(b.{function}(*json.loads(sys.argv[1]))))")
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(list(args))], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout_s)
+    code = (
+        "import json, sys; import bench.bench_scale as b; "
+        f"print('@@' + json.dumps(b.{function}(*json.loads(sys.argv[1]))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(list(args))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{function}{args} failed:\n{proc.stderr[-3000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("@@")]
@@ -113,8 +120,13 @@ def reader_child(path: str, reader: str) -> dict:
     seconds = time.perf_counter() - started
     after = _status_kb()
     base = before["VmRSS"] if reset else before["VmHWM"]
-    return {"seconds": seconds, "peak_growth_mb": max(0, after["VmHWM"] - base) / 1024,
-            "peak_mb": after["VmHWM"] / 1024, "arcs": len(raw), "reset_ok": reset}
+    return {
+        "seconds": seconds,
+        "peak_growth_mb": max(0, after["VmHWM"] - base) / 1024,
+        "peak_mb": after["VmHWM"] / 1024,
+        "arcs": len(raw),
+        "reset_ok": reset,
+    }
 
 
 # ----------------------------------------------------------------------------------
@@ -133,11 +145,21 @@ _STEPS = (  # (step, the progress line that starts it)
 
 def build_command(path: Path, cache_dir: Path) -> dict:
     """``baotong network build --pbf path`` into ``cache_dir``: seconds per step, peak RSS, RSS per step."""
-    env = {**os.environ, "BAOTONG_DATA_DIR": str(cache_dir.parent / "data"), "BAOTONG_CACHE_DIR": str(cache_dir),
-           "BAOTONG_ENGINE": "cch"}
+    env = {
+        **os.environ,
+        "BAOTONG_DATA_DIR": str(cache_dir.parent / "data"),
+        "BAOTONG_CACHE_DIR": str(cache_dir),
+        "BAOTONG_ENGINE": "cch",
+    }
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "network", "build", "--pbf", str(path), "--rebuild"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "network", "build", "--pbf", str(path), "--rebuild"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     samples: list[tuple[float, int]] = []
     done = threading.Event()
 
@@ -179,9 +201,16 @@ def build_command(path: Path, cache_dir: Path) -> dict:
         if in_step:
             peak_rss[step] = max(peak_rss.get(step, 0.0), max(in_step) / 1024)
     summary = json.loads(out)
-    return {"seconds": seconds, "total_s": ended - started, "peak_mb": usage.ru_maxrss / 1024,
-            "peak_rss_by_step_mb": peak_rss, "nodes": summary["nodes"], "arcs": summary["arcs"],
-            "cache": summary["cache"], "lines": lines}
+    return {
+        "seconds": seconds,
+        "total_s": ended - started,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "peak_rss_by_step_mb": peak_rss,
+        "nodes": summary["nodes"],
+        "arcs": summary["arcs"],
+        "cache": summary["cache"],
+        "lines": lines,
+    }
 
 
 # ----------------------------------------------------------------------------------
@@ -202,9 +231,17 @@ def start_child(path: str, cache_dir: str) -> dict:
     ready = time.perf_counter()
     router.base_engine.wait_for_spare()  # the base engine's spare metric, customised in a background thread
     settled = time.perf_counter()
-    return {"imports_s": imported - started, "network_s": loaded - imported, "router_s": ready - loaded,
-            "spare_s": settled - ready, "total_s": ready - started, "rss_start_mb": rss0,
-            "rss_network_mb": rss_net, "rss_ready_mb": _rss_mb(), "peak_mb": _status_kb()["VmHWM"] / 1024}
+    return {
+        "imports_s": imported - started,
+        "network_s": loaded - imported,
+        "router_s": ready - loaded,
+        "spare_s": settled - ready,
+        "total_s": ready - started,
+        "rss_start_mb": rss0,
+        "rss_network_mb": rss_net,
+        "rss_ready_mb": _rss_mb(),
+        "peak_mb": _status_kb()["VmHWM"] / 1024,
+    }
 
 
 # ----------------------------------------------------------------------------------
@@ -222,8 +259,10 @@ def _disc(net, node: int, radius_m: float, zid: str, risk: str):
 
 def _zones(net, rng, count: int, prefix: str):
     nodes = rng.choice(net.node_count, count, replace=False)
-    return [_disc(net, int(n), float(rng.uniform(1000, 3000)), f"{prefix}{k}", ("sealed", "controlled")[k % 2])
-            for k, n in enumerate(nodes)]
+    return [
+        _disc(net, int(n), float(rng.uniform(1000, 3000)), f"{prefix}{k}", ("sealed", "controlled")[k % 2])
+        for k, n in enumerate(nodes)
+    ]
 
 
 def _pairs(net, rng, zones, count: int) -> list[tuple[list[float], list[float]]]:
@@ -251,11 +290,27 @@ def _memory_profile(router, index) -> dict:
     """Where the memory is: network arrays, derived arrays, metrics, freight caches (bytes, counts)."""
     net = router.network
     arrays = {}
-    for name in ("node_osm_id", "node_lon", "node_lat", "tail", "head", "length_m", "speed_kph", "osm_way_id",
-                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no", "highway", "name", "ref", "grade"):
+    for name in (
+        "node_osm_id",
+        "node_lon",
+        "node_lat",
+        "tail",
+        "head",
+        "length_m",
+        "speed_kph",
+        "osm_way_id",
+        "oneway",
+        "maxheight_m",
+        "maxweight_t",
+        "maxwidth_m",
+        "hgv_no",
+        "highway",
+        "name",
+        "ref",
+        "grade",
+    ):
         arr = getattr(net, name)
-        arrays[name] = {"mb": arr.nbytes / 1e6, "mapped": bool(isinstance(arr.base, np.memmap)),
-                        "dtype": arr.dtype.str}
+        arrays[name] = {"mb": arr.nbytes / 1e6, "mapped": bool(isinstance(arr.base, np.memmap)), "dtype": arr.dtype.str}
     derived = {}
     for slot, value in net._cache.items():
         if isinstance(value, np.ndarray):
@@ -267,16 +322,24 @@ def _memory_profile(router, index) -> dict:
     weights = {}
     for key, w in index._weights.items():
         weights["/".join(str(k)[:8] for k in key)] = (
-            _nbytes(w.free, w.avoid, w.penalised, w.inside_vehicle) + _nbytes(*w._steps.values())) / 1e6
+            _nbytes(w.free, w.avoid, w.penalised, w.inside_vehicle) + _nbytes(*w._steps.values())
+        ) / 1e6
     sets = {}
     for key, zs in index._sets.items():
         az = zs.arc_zone
-        sets[key[:8]] = (_nbytes(zs.inside_ds, zs.mask) + (
-            _nbytes(az.indptr, az.count, az.zone, az.inside_m, az.time_s, az.entry, az.exit) if az else 0)) / 1e6
-    return {"network_arrays_mb": arrays, "network_derived_mb": derived, "pool_slots": list(slots),
-            "metrics": len(slots) + spares + 1 + (1 if getattr(router.base_engine, "has_spare", False) else 0),
-            "freight_weight_sets_mb": weights, "freight_zone_sets_mb": sets,
-            "zone_footprints": len(index._zones)}
+        sets[key[:8]] = (
+            _nbytes(zs.inside_ds, zs.mask)
+            + (_nbytes(az.indptr, az.count, az.zone, az.inside_m, az.time_s, az.entry, az.exit) if az else 0)
+        ) / 1e6
+    return {
+        "network_arrays_mb": arrays,
+        "network_derived_mb": derived,
+        "pool_slots": list(slots),
+        "metrics": len(slots) + spares + 1 + (1 if getattr(router.base_engine, "has_spare", False) else 0),
+        "freight_weight_sets_mb": weights,
+        "freight_zone_sets_mb": sets,
+        "zone_footprints": len(index._zones),
+    }
 
 
 def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
@@ -432,11 +495,32 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             raise RuntimeError(f"the readers disagree on {path.name}: {ours['arcs']} vs {theirs['arcs']} arcs")
         mb = path.stat().st_size / 1e6
         note = f"{label}, {mb:,.0f} MB file, {ours['arcs']:,} directed segments read; the read alone, fresh process"
-        figures.append(figure(NAME, graph, "pyosmium", f"read_{'padded' if 'padded' in label else 'plain'}", "s",
-                              ours["seconds"], baseline=theirs["seconds"], baseline_engine="pyrosm", notes=note))
-        figures.append(figure(NAME, graph, "pyosmium", f"read_peak_memory_{'padded' if 'padded' in label else 'plain'}",
-                              "MB", ours["peak_growth_mb"], baseline=theirs["peak_growth_mb"], baseline_engine="pyrosm",
-                              notes=note + "; peak RSS growth (VmHWM after - VmRSS before, peak reset)"))
+        figures.append(
+            figure(
+                NAME,
+                graph,
+                "pyosmium",
+                f"read_{'padded' if 'padded' in label else 'plain'}",
+                "s",
+                ours["seconds"],
+                baseline=theirs["seconds"],
+                baseline_engine="pyrosm",
+                notes=note,
+            )
+        )
+        figures.append(
+            figure(
+                NAME,
+                graph,
+                "pyosmium",
+                f"read_peak_memory_{'padded' if 'padded' in label else 'plain'}",
+                "MB",
+                ours["peak_growth_mb"],
+                baseline=theirs["peak_growth_mb"],
+                baseline_engine="pyrosm",
+                notes=note + "; peak RSS growth (VmHWM after - VmRSS before, peak reset)",
+            )
+        )
 
     # 2. the build command, into an empty cache (then kept as the benchmark's cache for the start figures)
     SCALE_CACHE.mkdir(parents=True, exist_ok=True)
@@ -452,72 +536,178 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
     secs = built["seconds"]
     split = ", ".join(f"{k} {v:.1f} s" for k, v in secs.items())
     peaks = ", ".join(f"{k} {v:,.0f} MB" for k, v in built["peak_rss_by_step_mb"].items())
-    figures.append(figure(NAME, graph, "cli", "network_build_total", "s", built["total_s"],
-                          notes=f"baotong network build --pbf (padded file), {built['arcs']:,} arcs: {split}"))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cli",
+            "network_build_total",
+            "s",
+            built["total_s"],
+            notes=f"baotong network build --pbf (padded file), {built['arcs']:,} arcs: {split}",
+        )
+    )
     for step in ("start_up", "reading", "assembling", "scc", "cache_write", "hierarchy"):
         if step in secs:
             figures.append(figure(NAME, graph, "cli", f"network_build_{step}", "s", secs[step]))
-    figures.append(figure(NAME, graph, "cli", "network_build_peak_memory", "MB", built["peak_mb"],
-                          notes=f"ru_maxrss of the command; largest RSS per step: {peaks}"))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cli",
+            "network_build_peak_memory",
+            "MB",
+            built["peak_mb"],
+            notes=f"ru_maxrss of the command; largest RSS per step: {peaks}",
+        )
+    )
 
     # 3. cached start, from the cache the command wrote
     cache_dir = SCALE_CACHE
     progress("cached start")
     start = _child("start_child", str(padded), str(cache_dir))
-    figures.append(figure(NAME, graph, "cch", "cached_start", "s", start["total_s"],
-                          notes=f"imports {start['imports_s']:.1f} s, network {start['network_s']:.1f} s (source hash, "
-                                f"checksums, maps), router {start['router_s']:.1f} s (topology load, customisation); "
-                                f"the spare metric then {start['spare_s']:.1f} s more in a background thread"))
-    figures.append(figure(NAME, graph, "cch", "cached_start_rss", "MB", start["rss_ready_mb"],
-                          notes=f"RSS after the network {start['rss_network_mb']:,.0f} MB; peak {start['peak_mb']:,.0f} MB"))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "cached_start",
+            "s",
+            start["total_s"],
+            notes=f"imports {start['imports_s']:.1f} s, network {start['network_s']:.1f} s (source hash, "
+            f"checksums, maps), router {start['router_s']:.1f} s (topology load, customisation); "
+            f"the spare metric then {start['spare_s']:.1f} s more in a background thread",
+        )
+    )
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "cached_start_rss",
+            "MB",
+            start["rss_ready_mb"],
+            notes=f"RSS after the network {start['rss_network_mb']:,.0f} MB; peak {start['peak_mb']:,.0f} MB",
+        )
+    )
 
     # 4. routes, zone changes, memory
     progress("routes, zones and memory")
     r = _child("routes_child", str(padded), str(cache_dir), quick)
-    figures.append(figure(NAME, graph, "cch", "router_route_p50", "ms", percentile(r["route_ms"], 50),
-                          n=len(r["route_ms"]), notes="Router.route, random OD pairs across the network"))
-    figures.append(figure(NAME, graph, "cch", "router_route_p99", "ms", percentile(r["route_ms"], 99),
-                          n=len(r["route_ms"])))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "router_route_p50",
+            "ms",
+            percentile(r["route_ms"], 50),
+            n=len(r["route_ms"]),
+            notes="Router.route, random OD pairs across the network",
+        )
+    )
+    figures.append(
+        figure(NAME, graph, "cch", "router_route_p99", "ms", percentile(r["route_ms"], 99), n=len(r["route_ms"]))
+    )
     for label in ("0_zones", "20_zones"):
         ms = r[f"freight_{label}_ms"]
-        figures.append(figure(NAME, graph, "cch", f"closed_loop_route_p50_{label}", "ms", percentile(ms, 50), n=len(ms),
-                              notes=f"closed_loop_route, zones of 1-3 km radius; choices {r[f'freight_{label}_choices']}"))
-        figures.append(figure(NAME, graph, "cch", f"closed_loop_route_p99_{label}", "ms", percentile(ms, 99), n=len(ms)))
+        figures.append(
+            figure(
+                NAME,
+                graph,
+                "cch",
+                f"closed_loop_route_p50_{label}",
+                "ms",
+                percentile(ms, 50),
+                n=len(ms),
+                notes=f"closed_loop_route, zones of 1-3 km radius; choices {r[f'freight_{label}_choices']}",
+            )
+        )
+        figures.append(
+            figure(NAME, graph, "cch", f"closed_loop_route_p99_{label}", "ms", percentile(ms, 99), n=len(ms))
+        )
     for label in ("created", "deleted"):
         ms = r[f"zone_{label}_ms"]
         if not ms:
             continue
-        note = ("a 1-3 km sealed disc on the current route, 20 zones active; the first closed_loop_route with it"
-                if label == "created" else "the first closed_loop_route after the new zone was deleted")
-        figures.append(figure(NAME, graph, "cch", f"zone_{label}_to_first_route_p50", "ms", percentile(ms, 50),
-                              n=len(ms), notes=note))
+        note = (
+            "a 1-3 km sealed disc on the current route, 20 zones active; the first closed_loop_route with it"
+            if label == "created"
+            else "the first closed_loop_route after the new zone was deleted"
+        )
+        figures.append(
+            figure(
+                NAME, graph, "cch", f"zone_{label}_to_first_route_p50", "ms", percentile(ms, 50), n=len(ms), notes=note
+            )
+        )
         figures.append(figure(NAME, graph, "cch", f"zone_{label}_to_first_route_max", "ms", max(ms), n=len(ms)))
     rss = r["rss_mb"]
     for key in ("router_ready", "after_snap_index", "after_20_zones", "after_50_zones", "after_churn"):
         notes = ""
         if key == "after_churn":
-            notes = (f"{r['churn_cycles']} zones created and deleted one by one, a route after each "
-                     f"({r['seconds']['churn_total']:.0f} s); {100 * (rss['after_churn'] / rss['after_50_zones'] - 1):+.0f} % "
-                     "against after 50 zones")
+            notes = (
+                f"{r['churn_cycles']} zones created and deleted one by one, a route after each "
+                f"({r['seconds']['churn_total']:.0f} s); {100 * (rss['after_churn'] / rss['after_50_zones'] - 1):+.0f} % "
+                "against after 50 zones"
+            )
         if key == "after_50_zones":
             notes = f"{r['profile_50_zones']['metrics']} CCH metrics (live and spare) in the pool"
         figures.append(figure(NAME, graph, "cch", f"rss_{key}", "MB", rss[key], notes=notes))
-    figures.append(figure(NAME, graph, "cch", "metric_with_spare", "MB", r["metric_pair_mb"],
-                          notes="RSS growth of one more pool metric (a fork of the base engine and its spare)"))
-    figures.append(figure(NAME, graph, "cch", "snap_index_build", "s", r["seconds"]["first_snap_index"],
-                          notes=f"STRtree over one line per segment, built on the first snap "
-                                f"(+{rss['after_snap_index'] - rss['router_ready']:,.0f} MB)"))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "metric_with_spare",
+            "MB",
+            r["metric_pair_mb"],
+            notes="RSS growth of one more pool metric (a fork of the base engine and its spare)",
+        )
+    )
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "snap_index_build",
+            "s",
+            r["seconds"]["first_snap_index"],
+            notes=f"STRtree over one line per segment, built on the first snap "
+            f"(+{rss['after_snap_index'] - rss['router_ready']:,.0f} MB)",
+        )
+    )
     profile = r["profile_50_zones"]
     weights_mb = sum(profile["freight_weight_sets_mb"].values())
-    figures.append(figure(NAME, graph, "freight", "freight_cached_weights_50_zones", "MB", weights_mb,
-                          notes=f"{len(profile['freight_weight_sets_mb'])} cached weight sets (free, avoid, penalised, "
-                                f"inside vehicle, penalty steps); zone sets {sum(profile['freight_zone_sets_mb'].values()):,.0f} MB"))
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "freight",
+            "freight_cached_weights_50_zones",
+            "MB",
+            weights_mb,
+            notes=f"{len(profile['freight_weight_sets_mb'])} cached weight sets (free, avoid, penalised, "
+            f"inside vehicle, penalty steps); zone sets {sum(profile['freight_zone_sets_mb'].values()):,.0f} MB",
+        )
+    )
     network_mb = sum(a["mb"] for a in profile["network_arrays_mb"].values())
-    figures.append(figure(NAME, graph, "network", "network_arrays", "MB", network_mb,
-                          notes="the RoadNetwork's arrays (numeric ones memory-mapped from the cache); derived: "
-                                + ", ".join(f"{k} {v:,.0f} MB" for k, v in profile["network_derived_mb"].items())))
-    figures[-1]["details"] = {"build": {k: v for k, v in built.items() if k != "lines"}, "start": start,
-                              "routes": {k: v for k, v in r.items() if not k.endswith("_ms")}}
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "network",
+            "network_arrays",
+            "MB",
+            network_mb,
+            notes="the RoadNetwork's arrays (numeric ones memory-mapped from the cache); derived: "
+            + ", ".join(f"{k} {v:,.0f} MB" for k, v in profile["network_derived_mb"].items()),
+        )
+    )
+    figures[-1]["details"] = {
+        "build": {k: v for k, v in built.items() if k != "lines"},
+        "start": start,
+        "routes": {k: v for k, v in r.items() if not k.endswith("_ms")},
+    }
     return figures
 
 

@@ -94,16 +94,33 @@ def run(quick: bool = False) -> list[dict]:
     greedy_s = time.perf_counter() - started
     graph = f"andorra ({net.node_count:,} nodes, {net.arc_count:,} arcs)"
     return [
-        figure(NAME, graph, "cch", f"travel-time matrix {N_CANDIDATES}x{N_DEMAND}", "s", cch_s, baseline=nx_s,
-               n=N_CANDIDATES * N_DEMAND,
-               notes=f"median of {repeats}; snapped points, both segment ends per point; networkx ran "
-                     f"{n_nx} of {N_CANDIDATES} candidates (single-source Dijkstra per source node) and is scaled "
-                     f"linearly x{N_CANDIDATES // n_nx}; its rows equal the CCH rows; target <= 2 s"),
-        figure(NAME, graph, "near-far PuLP + CBC", f"p-median solve p={P}", "s", solve_s, baseline=greedy_s,
-               baseline_engine="greedy-add heuristic", n=N_CANDIDATES * N_DEMAND,
-               notes=f"exact MILP (optimality proved, {res.notes[0]}), objective {res.objective:,.0f} weighted s; "
-                     f"greedy objective {greedy:,.0f} ({(greedy / res.objective - 1) * 100:.2f} % worse); "
-                     "model build + solve; spopt PMedian took 486 s here in an earlier run; target <= 30 s"),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            f"travel-time matrix {N_CANDIDATES}x{N_DEMAND}",
+            "s",
+            cch_s,
+            baseline=nx_s,
+            n=N_CANDIDATES * N_DEMAND,
+            notes=f"median of {repeats}; snapped points, both segment ends per point; networkx ran "
+            f"{n_nx} of {N_CANDIDATES} candidates (single-source Dijkstra per source node) and is scaled "
+            f"linearly x{N_CANDIDATES // n_nx}; its rows equal the CCH rows; target <= 2 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "near-far PuLP + CBC",
+            f"p-median solve p={P}",
+            "s",
+            solve_s,
+            baseline=greedy_s,
+            baseline_engine="greedy-add heuristic",
+            n=N_CANDIDATES * N_DEMAND,
+            notes=f"exact MILP (optimality proved, {res.notes[0]}), objective {res.objective:,.0f} weighted s; "
+            f"greedy objective {greedy:,.0f} ({(greedy / res.objective - 1) * 100:.2f} % worse); "
+            "model build + solve; spopt PMedian took 486 s here in an earlier run; target <= 30 s",
+        ),
     ]
 
 

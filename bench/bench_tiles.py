@@ -65,8 +65,12 @@ def _encoder_comparison(net, source_file) -> list[dict]:
             left_m = tx * size - half
             for ty in range(ty0, ty1 + 1):
                 top_m = half - ty * size
-                box = (left_m - basemap.BUFFER * unit, top_m - size - basemap.BUFFER * unit,
-                       left_m + size + basemap.BUFFER * unit, top_m + basemap.BUFFER * unit)
+                box = (
+                    left_m - basemap.BUFFER * unit,
+                    top_m - size - basemap.BUFFER * unit,
+                    left_m + size + basemap.BUFFER * unit,
+                    top_m + basemap.BUFFER * unit,
+                )
                 layers_in = []
                 for zl in prepared:
                     idx = np.sort(zl.tree.query(shapely.box(*box)))
@@ -76,23 +80,47 @@ def _encoder_comparison(net, source_file) -> list[dict]:
                     continue
                 tiles += 1
                 started = time.perf_counter()
-                basemap.mvt.encode_tile([basemap._encode_layer(zl, idx, box, left_m, top_m, unit)
-                                         for zl, idx in layers_in])
+                basemap.mvt.encode_tile(
+                    [basemap._encode_layer(zl, idx, box, left_m, top_m, unit) for zl, idx in layers_in]
+                )
                 ours += time.perf_counter() - started
                 payload = []
                 for zl, idx in layers_in:
                     clipped = shapely.clip_by_rect(zl.fs.geoms[idx], *box)
                     keep = ~shapely.is_empty(clipped)
-                    payload.append({"name": zl.fs.layer, "features": [
-                        {"geometry": g, "properties": {"kind": str(k)}}
-                        for g, k in zip(clipped[keep], zl.fs.kind[idx][keep])]})
+                    payload.append(
+                        {
+                            "name": zl.fs.layer,
+                            "features": [
+                                {"geometry": g, "properties": {"kind": str(k)}}
+                                for g, k in zip(clipped[keep], zl.fs.kind[idx][keep])
+                            ],
+                        }
+                    )
                 started = time.perf_counter()
-                mapbox_vector_tile.encode(payload, default_options={
-                    "quantize_bounds": (left_m, top_m - size, left_m + size, top_m), "extents": basemap.EXTENT})
+                mapbox_vector_tile.encode(
+                    payload,
+                    default_options={
+                        "quantize_bounds": (left_m, top_m - size, left_m + size, top_m),
+                        "extents": basemap.EXTENT,
+                    },
+                )
                 theirs += time.perf_counter() - started
     notes = f"{tiles} tiles of Andorra, every layer; the clipping (shared) is not timed"
-    return [figure(NAME, "andorra", "maps.mvt", "encode_all_tiles", "s", ours, baseline=theirs,
-                   baseline_engine="mapbox-vector-tile", n=tiles, notes=notes)]
+    return [
+        figure(
+            NAME,
+            "andorra",
+            "maps.mvt",
+            "encode_all_tiles",
+            "s",
+            ours,
+            baseline=theirs,
+            baseline_engine="mapbox-vector-tile",
+            n=tiles,
+            notes=notes,
+        )
+    ]
 
 
 def run(quick: bool = False) -> list[dict]:

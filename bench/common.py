@@ -143,13 +143,17 @@ def _peak_memory_child(spec_json: str) -> None:
     seconds = time.perf_counter() - started
     after = _proc_status_kb()
     baseline_kb = before["VmRSS"] if reset else before["VmHWM"]
-    print(json.dumps({
-        "rss_before_mb": before["VmRSS"] / 1024,
-        "peak_mb": after["VmHWM"] / 1024,
-        "delta_mb": max(0, after["VmHWM"] - baseline_kb) / 1024,
-        "reset_ok": reset,
-        "seconds": seconds,
-    }))
+    print(
+        json.dumps(
+            {
+                "rss_before_mb": before["VmRSS"] / 1024,
+                "peak_mb": after["VmHWM"] / 1024,
+                "delta_mb": max(0, after["VmHWM"] - baseline_kb) / 1024,
+                "reset_ok": reset,
+                "seconds": seconds,
+            }
+        )
+    )
     del result
 
 
@@ -172,8 +176,9 @@ def peak_memory(setup: str, build: str, *args, timeout_s: float = 900) -> dict:
     """
     spec = json.dumps({"setup": setup, "build": build, "args": list(args)})
     code = "import sys; from bench.common import _peak_memory_child; _peak_memory_child(sys.argv[1])"
-    proc = subprocess.run([sys.executable, "-c", code, spec], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout_s)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, spec], cwd=ROOT, capture_output=True, text=True, timeout=timeout_s
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"peak-memory subprocess for {build} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -238,15 +243,31 @@ def format_figures(figures: list[dict]) -> list[str]:
         unit = f.get("unit") or ""
         base = "-" if f.get("baseline") is None else f"{_fmt(f['baseline'])} {unit} ({f.get('baseline_engine')})"
         ratio = "-" if f.get("ratio") is None else f"{f['ratio']:,.1f}x"
-        rows.append([f["metric"], f["graph"], f["engine"], f"{_fmt(f.get('value'))} {unit}", base, ratio,
-                     f"n={f['n']}" if f.get("n") is not None else "", f.get("notes") or ""])
+        rows.append(
+            [
+                f["metric"],
+                f["graph"],
+                f["engine"],
+                f"{_fmt(f.get('value'))} {unit}",
+                base,
+                ratio,
+                f"n={f['n']}" if f.get("n") is not None else "",
+                f.get("notes") or "",
+            ]
+        )
     if not rows:
         return []
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     lines = []
     for r in rows:
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3].rjust(widths[3]),
-                 "baseline " + r[4].rjust(widths[4]), "ratio " + r[5].rjust(widths[5])]
+        cells = [
+            r[0].ljust(widths[0]),
+            r[1].ljust(widths[1]),
+            r[2].ljust(widths[2]),
+            r[3].rjust(widths[3]),
+            "baseline " + r[4].rjust(widths[4]),
+            "ratio " + r[5].rjust(widths[5]),
+        ]
         tail = "  ".join(x for x in (r[6], r[7]) if x)
         lines.append("  ".join(cells) + (f"  {tail}" if tail else ""))
     return lines
@@ -290,8 +311,11 @@ end
 
 def wrk_script(folder: Path, path: str, token: str, bodies: list[dict]) -> Path:
     """A ``wrk`` Lua script POSTing ``bodies`` in turn to ``path`` with a bearer token; prints a JSON summary."""
-    text = _WRK_SCRIPT % {"token": token, "path": path,
-                          "bodies": ", ".join("[[" + json.dumps(b) + "]]" for b in bodies)}
+    text = _WRK_SCRIPT % {
+        "token": token,
+        "path": path,
+        "bodies": ", ".join("[[" + json.dumps(b) + "]]" for b in bodies),
+    }
     out = Path(folder) / (path.strip("/").replace("/", "_") + ".lua")
     out.write_text(text)
     return out
@@ -299,8 +323,12 @@ def wrk_script(folder: Path, path: str, token: str, bodies: list[dict]) -> Path:
 
 def wrk_start(base: str, script: Path, *, connections: int, duration_s: float) -> subprocess.Popen:
     """Start ``wrk`` (one thread, ``connections`` keep-alive connections, a fixed duration) on ``script``."""
-    return subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{int(duration_s)}s", "--timeout", "10s",
-                             "-s", str(script), base], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration_s)}s", "--timeout", "10s", "-s", str(script), base],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wrk_result(proc: subprocess.Popen, duration_s: float, label: str) -> dict:
@@ -338,14 +366,24 @@ class served:
         self._tmp = tempfile.TemporaryDirectory(prefix="baotong-bench-")
         data_dir = Path(self._tmp.name)
         log = data_dir / "server.log"
-        env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
-               "BAOTONG_NETWORK": self.network, "BAOTONG_SCENARIO": str(data_dir / "none.geojson")}
+        env = {
+            **os.environ,
+            "BAOTONG_DATA_DIR": str(data_dir),
+            "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+            "BAOTONG_NETWORK": self.network,
+            "BAOTONG_SCENARIO": str(data_dir / "none.geojson"),
+        }
         if self.database_url:
             env["BAOTONG_DATABASE_URL"] = self.database_url
         port = _free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(self.workers)],
-            cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + self.timeout_s
         while True:

@@ -33,9 +33,21 @@ def main_nodes(router) -> np.ndarray:
     return np.nonzero(labels == np.argmax(np.bincount(labels)))[0]
 
 
-def scenario(router, *, seed: int, stops: int, zones: int, trucks: int, inside_per_zone: int = 2,
-             inside_share: float = 0.15, windows: bool = True, hubs: int = 1, truck_capacity: int | None = None,
-             vehicle: Vehicle | None = None, max_duration_s: float | None = None) -> DeliveryProblem:
+def scenario(
+    router,
+    *,
+    seed: int,
+    stops: int,
+    zones: int,
+    trucks: int,
+    inside_per_zone: int = 2,
+    inside_share: float = 0.15,
+    windows: bool = True,
+    hubs: int = 1,
+    truck_capacity: int | None = None,
+    vehicle: Vehicle | None = None,
+    max_duration_s: float | None = None,
+) -> DeliveryProblem:
     """A seeded :class:`DeliveryProblem` on the router's network (see the module docstring)."""
     net = router.network
     rng = np.random.default_rng(seed)
@@ -52,39 +64,69 @@ def scenario(router, *, seed: int, stops: int, zones: int, trucks: int, inside_p
             continue
         centres.append(c)
         polys.append(shapely.Point(float(x[c]), float(y[c])).buffer(r, quad_segs=8))
-    zone_list = [Zone(id=f"z{k + 1}", name=f"封控区 {k + 1}", risk="sealed", geometry=net.projection.inverse_geom(p))
-                 for k, p in enumerate(polys)]
+    zone_list = [
+        Zone(id=f"z{k + 1}", name=f"封控区 {k + 1}", risk="sealed", geometry=net.projection.inverse_geom(p))
+        for k, p in enumerate(polys)
+    ]
     union = shapely.union_all(polys) if polys else shapely.Polygon()
     shapely.prepare(union)
     far = shapely.buffer(union, 150)  # stops and hubs outside keep clear of the boundary
     shapely.prepare(far)
-    inside_nodes = np.concatenate([_zone_core(router, z, p) for z, p in zip(zone_list, polys)] +
-                                  [np.zeros(0, dtype=np.int64)])
+    inside_nodes = np.concatenate(
+        [_zone_core(router, z, p) for z, p in zip(zone_list, polys)] + [np.zeros(0, dtype=np.int64)]
+    )
     outside_nodes = main[~shapely.contains_xy(far, x[main], y[main])]
     n_in = min(int(round(stops * inside_share)), inside_nodes.size) if zones else 0
     picked = list(rng.choice(inside_nodes, n_in, replace=False)) if n_in else []
     picked += list(rng.choice(outside_nodes, stops - n_in, replace=False))
     hub_nodes = rng.choice(outside_nodes, hubs, replace=False)
-    depots = [Depot(id=f"hub{k + 1}", point=_near(net, rng, int(n), 0.0), kind="logistics_hub")
-              for k, n in enumerate(hub_nodes)]
+    depots = [
+        Depot(id=f"hub{k + 1}", point=_near(net, rng, int(n), 0.0), kind="logistics_hub")
+        for k, n in enumerate(hub_nodes)
+    ]
     stop_list = []
     for k, n in enumerate(picked):
         window = None
         if windows and rng.random() < 0.5:
             open_h = float(rng.uniform(1, SHIFT_H - 3))
             window = (START + timedelta(hours=open_h), START + timedelta(hours=open_h + 2))
-        stop_list.append(Stop(id=f"s{k + 1}", point=_near(net, rng, int(n), 8.0), demand=int(rng.integers(1, 6)),
-                              service_time_s=float(rng.integers(60, 301)), window=window))
+        stop_list.append(
+            Stop(
+                id=f"s{k + 1}",
+                point=_near(net, rng, int(n), 8.0),
+                demand=int(rng.integers(1, 6)),
+                service_time_s=float(rng.integers(60, 301)),
+                window=window,
+            )
+        )
     total = sum(s.demand for s in stop_list)
     cap = truck_capacity or max(10, int(np.ceil(1.6 * total / max(1, trucks))))
     per_hub = [trucks // hubs + (1 if k < trucks % hubs else 0) for k in range(hubs)]
-    fleet = [VehicleType(id=f"truck{k + 1}", capacity=cap, count=c, shift_start=START,
-                         shift_end=START + timedelta(hours=SHIFT_H), depot_id=depots[k].id,
-                         max_duration_s=max_duration_s, vehicle=vehicle)
-             for k, c in enumerate(per_hub) if c]
+    fleet = [
+        VehicleType(
+            id=f"truck{k + 1}",
+            capacity=cap,
+            count=c,
+            shift_start=START,
+            shift_end=START + timedelta(hours=SHIFT_H),
+            depot_id=depots[k].id,
+            max_duration_s=max_duration_s,
+            vehicle=vehicle,
+        )
+        for k, c in enumerate(per_hub)
+        if c
+    ]
     for z in zone_list:
-        fleet.append(VehicleType(id=f"van-{z.id}", capacity=max(10, cap // 2), count=inside_per_zone,
-                                 shift_start=START, shift_end=START + timedelta(hours=SHIFT_H), zone_id=z.id))
+        fleet.append(
+            VehicleType(
+                id=f"van-{z.id}",
+                capacity=max(10, cap // 2),
+                count=inside_per_zone,
+                shift_start=START,
+                shift_end=START + timedelta(hours=SHIFT_H),
+                zone_id=z.id,
+            )
+        )
     return DeliveryProblem(depots=tuple(depots), stops=tuple(stop_list), fleet=tuple(fleet), zones=tuple(zone_list))
 
 

@@ -17,13 +17,19 @@ ORDER = ("engine", "freight", "stations", "closures", "passes", "http", "passes_
 def table(doc: dict) -> list[str]:
     load = doc["machine"].get("loadavg") or []
     load_text = " / ".join(f"{v:.1f}" for v in load) or "?"
-    lines = [f"**{doc['benchmark']}** — {doc['date']}, load average {load_text} (1/5/15 min)", "",
-             "| metric | graph | engine | value | baseline | ratio |", "|---|---|---|---:|---:|---:|"]
+    lines = [
+        f"**{doc['benchmark']}** — {doc['date']}, load average {load_text} (1/5/15 min)",
+        "",
+        "| metric | graph | engine | value | baseline | ratio |",
+        "|---|---|---|---:|---:|---:|",
+    ]
     for f in doc["figures"]:
         unit = f.get("unit") or ""
         base = "" if f.get("baseline") is None else f"{_fmt(f['baseline'])} {unit} ({f.get('baseline_engine')})"
         ratio = "" if f.get("ratio") is None else f"{f['ratio']:,.1f}×"
-        lines.append(f"| {f['metric']} | {f['graph']} | {f['engine']} | {_fmt(f.get('value'))} {unit} | {base} | {ratio} |")
+        lines.append(
+            f"| {f['metric']} | {f['graph']} | {f['engine']} | {_fmt(f.get('value'))} {unit} | {base} | {ratio} |"
+        )
     return lines + [""]
 
 

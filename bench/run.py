@@ -39,8 +39,13 @@ def discover() -> list[ModuleType]:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench.run", description="Run Baotong's benchmarks and print their figures.")
-    p.add_argument("--only", action="append", metavar="NAME", default=None,
-                   help="run only this benchmark (its NAME, e.g. 'engine'); repeatable")
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        default=None,
+        help="run only this benchmark (its NAME, e.g. 'engine'); repeatable",
+    )
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     return p

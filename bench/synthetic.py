@@ -45,8 +45,7 @@ def _grid(side: int, rng: np.random.Generator, *, remove: float, oneway: float, 
 
     row_cls = _arterial_class(np.arange(side))
     col_cls = _arterial_class(np.arange(side))
-    minor = np.array(["residential", "residential", "residential", "tertiary", "unclassified", "service"],
-                     dtype=object)
+    minor = np.array(["residential", "residential", "residential", "tertiary", "unclassified", "service"], dtype=object)
 
     segs_u, segs_v, segs_cls, segs_way = [], [], [], []
     # horizontal segments: (r, c) - (r, c+1), one OSM way per row
@@ -95,8 +94,9 @@ def _grid(side: int, rng: np.random.Generator, *, remove: float, oneway: float, 
     return lon, lat, tail.astype(np.int64), head.astype(np.int64), arc_cls, arc_way, arc_oneway
 
 
-def synthetic_network(nodes: int = 250_000, *, seed: int = 20220501, remove: float = 0.08,
-                      oneway: float = 0.12, diagonals: float = 0.03) -> RoadNetwork:
+def synthetic_network(
+    nodes: int = 250_000, *, seed: int = 20220501, remove: float = 0.08, oneway: float = 0.12, diagonals: float = 0.03
+) -> RoadNetwork:
     """A strongly connected road-like :class:`RoadNetwork` with at least ``nodes`` nodes.
 
     Parameters
@@ -114,8 +114,7 @@ def synthetic_network(nodes: int = 250_000, *, seed: int = 20220501, remove: flo
     side = max(2, math.ceil(math.sqrt(nodes / 0.97)))
     while True:
         rng = np.random.default_rng(seed)
-        lon, lat, tail, head, cls, way, oneway_arc = _grid(side, rng, remove=remove, oneway=oneway,
-                                                             diagonals=diagonals)
+        lon, lat, tail, head, cls, way, oneway_arc = _grid(side, rng, remove=remove, oneway=oneway, diagonals=diagonals)
         n = lon.size
         keep_nodes = largest_component(n, tail, head)
         if int(keep_nodes.sum()) >= nodes:
@@ -135,8 +134,13 @@ def synthetic_network(nodes: int = 250_000, *, seed: int = 20220501, remove: flo
     ref[cls == "trunk"] = "G107"
     ref[cls == "primary"] = "S233"
     ref[cls == "secondary"] = "X011"
-    name = np.array([None if h in ("residential", "service", "unclassified") else f"{h.title()} {w % 1_000_000}"
-                     for h, w in zip(cls, way)], dtype=object)
+    name = np.array(
+        [
+            None if h in ("residential", "service", "unclassified") else f"{h.title()} {w % 1_000_000}"
+            for h, w in zip(cls, way)
+        ],
+        dtype=object,
+    )
     grade = np.array([roads.road_grade(h, r) for h, r in zip(cls, ref)], dtype=object)
     nan = np.full(m, np.nan)
     net = RoadNetwork(

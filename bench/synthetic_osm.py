@@ -50,13 +50,57 @@ CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "bench"
 
 _M_PER_DEG_LAT = 111_320.0
 _MOTORWAY_REFS = ("G4", "G55", "G5512", "G1516", "G3", "G30", "G45", "G35", "G36", "G40", "G5", "G7")
-_MOTORWAY_NAMES = ("京港澳高速", "二广高速", "晋新高速", "盐洛高速", "京台高速", "连霍高速", "大广高速",
-                   "济广高速", "宁洛高速", "沪陕高速", "京昆高速", "京新高速")
-_STEMS = ("人民", "解放", "建设", "中原", "太行", "丰收", "民主", "塔南", "焦作", "山阳", "迎宾", "和平",
-          "文化", "新华", "朝阳", "光明", "胜利", "友谊", "工业", "健康", "世纪", "维多利亚", "龙源", "映湖")
+_MOTORWAY_NAMES = (
+    "京港澳高速",
+    "二广高速",
+    "晋新高速",
+    "盐洛高速",
+    "京台高速",
+    "连霍高速",
+    "大广高速",
+    "济广高速",
+    "宁洛高速",
+    "沪陕高速",
+    "京昆高速",
+    "京新高速",
+)
+_STEMS = (
+    "人民",
+    "解放",
+    "建设",
+    "中原",
+    "太行",
+    "丰收",
+    "民主",
+    "塔南",
+    "焦作",
+    "山阳",
+    "迎宾",
+    "和平",
+    "文化",
+    "新华",
+    "朝阳",
+    "光明",
+    "胜利",
+    "友谊",
+    "工业",
+    "健康",
+    "世纪",
+    "维多利亚",
+    "龙源",
+    "映湖",
+)
 _SUFFIXES = ("路", "大道", "街", "大街")
-_AMENITIES = (("amenity", "restaurant"), ("amenity", "school"), ("amenity", "pharmacy"), ("shop", "supermarket"),
-              ("amenity", "bank"), ("shop", "convenience"), ("amenity", "fuel"), ("amenity", "hospital"))
+_AMENITIES = (
+    ("amenity", "restaurant"),
+    ("amenity", "school"),
+    ("amenity", "pharmacy"),
+    ("shop", "supermarket"),
+    ("amenity", "bank"),
+    ("shop", "convenience"),
+    ("amenity", "fuel"),
+    ("amenity", "hospital"),
+)
 
 
 def _grid_side(nodes: int) -> int:
@@ -135,8 +179,10 @@ def _road_network(b: _Builder, k: int, rng: np.random.Generator, lon0: float, la
                 names[key] = (_MOTORWAY_REFS[j], _MOTORWAY_NAMES[j])
             elif cls in _REF_LETTER:
                 stem = _STEMS[(i * 5 + axis * 11) % len(_STEMS)]
-                names[key] = (f"{_REF_LETTER[cls]}{seq if cls != 'trunk' else 100 + seq % 300}",
-                              f"{stem}{_SUFFIXES[(i + axis) % 2]}")
+                names[key] = (
+                    f"{_REF_LETTER[cls]}{seq if cls != 'trunk' else 100 + seq % 300}",
+                    f"{stem}{_SUFFIXES[(i + axis) % 2]}",
+                )
             else:
                 names[key] = (None, None)
         return names[key]
@@ -170,7 +216,7 @@ def _road_network(b: _Builder, k: int, rng: np.random.Generator, lon0: float, la
                 ref, name = line_name(cls, i, axis)
                 highway = cls
                 for lo in range(0, k - 1, 10):  # one way per 10 segments, as OSM splits long roads
-                    seg = seq_nodes[2 * lo: 2 * min(k - 1, lo + 10) + 1]
+                    seg = seq_nodes[2 * lo : 2 * min(k - 1, lo + 10) + 1]
                     tags = {"highway": highway, "ref": ref, "name": name}
                     if rng.random() < 0.2:
                         tags["maxspeed"] = str(int(rng.choice([60, 70, 80])))
@@ -215,7 +261,7 @@ def _minor_line(b: _Builder, rng, seq_nodes: np.ndarray, k: int, stats: dict) ->
         lo = start
         for g in [*(start + gaps).tolist(), end]:
             if g > lo:
-                b.add_way(seq_nodes[2 * lo: 2 * g + 1], tags)
+                b.add_way(seq_nodes[2 * lo : 2 * g + 1], tags)
             lo = g + 1
         start = end
 
@@ -246,8 +292,8 @@ def _expressway(b: _Builder, rng, to_ll, axis: int, i: int, px, py, pid, classes
     tags = {"highway": "motorway", "oneway": "yes", "ref": ref, "name": name, "maxspeed": "120"}
     for lo in range(0, k - 1, 10):
         hi = min(k - 1, lo + 10)
-        b.add_way(fwd_seq[2 * lo: 2 * hi + 1], tags)
-        b.add_way(bwd_seq[2 * lo: 2 * hi + 1][::-1], tags)
+        b.add_way(fwd_seq[2 * lo : 2 * hi + 1], tags)
+        b.add_way(bwd_seq[2 * lo : 2 * hi + 1][::-1], tags)
     # interchanges: ramps between the carriageways and a crossing road's node on the line
     link = {"highway": "motorway_link", "oneway": "yes"}
     (fx, fy), (bx, by) = fwd_xy, bwd_xy
@@ -255,10 +301,12 @@ def _expressway(b: _Builder, rng, to_ll, axis: int, i: int, px, py, pid, classes
         if j % 10 != 5 or classes[j] == "motorway" or pid[j] < 0:
             continue
         stats["interchanges"] += 1
-        ramps = (((fwd_at[j - 1], fx[j - 1], fy[j - 1]), (pid[j], px[j], py[j])),
-                 ((pid[j], px[j], py[j]), (fwd_at[j + 1], fx[j + 1], fy[j + 1])),
-                 ((bwd_at[j + 1], bx[j + 1], by[j + 1]), (pid[j], px[j], py[j])),
-                 ((pid[j], px[j], py[j]), (bwd_at[j - 1], bx[j - 1], by[j - 1])))
+        ramps = (
+            ((fwd_at[j - 1], fx[j - 1], fy[j - 1]), (pid[j], px[j], py[j])),
+            ((pid[j], px[j], py[j]), (fwd_at[j + 1], fx[j + 1], fy[j + 1])),
+            ((bwd_at[j + 1], bx[j + 1], by[j + 1]), (pid[j], px[j], py[j])),
+            ((pid[j], px[j], py[j]), (bwd_at[j - 1], bx[j - 1], by[j - 1])),
+        )
         for (a, ax, ay), (c, cx, cy) in ramps:
             # the ramp's shape node bulges away from the line by a tenth of its length
             dx, dy = cx - ax, cy - ay
@@ -288,9 +336,16 @@ def _padding(b: _Builder, rng, k: int, road_nodes: int, lon0: float, lat0: float
     ax = rng.uniform(0, extent, n_addr + n_poi)
     ay = rng.uniform(0, extent, n_addr + n_poi)
     ids = b.add_nodes(lon0 + ax / m_lon, lat0 + ay / _M_PER_DEG_LAT)
-    b.padding = _Padding(corners=corners, kind=kinds, levels=levels, first_tagged=int(ids[0]) if ids.size else 0,
-                         n_addr=n_addr, numbers=rng.integers(1, 400, n_addr), streets=rng.integers(0, len(_STEMS), n_addr),
-                         poi_kind=rng.integers(0, len(_AMENITIES), n_poi))
+    b.padding = _Padding(
+        corners=corners,
+        kind=kinds,
+        levels=levels,
+        first_tagged=int(ids[0]) if ids.size else 0,
+        n_addr=n_addr,
+        numbers=rng.integers(1, 400, n_addr),
+        streets=rng.integers(0, len(_STEMS), n_addr),
+        poi_kind=rng.integers(0, len(_AMENITIES), n_poi),
+    )
     return {"buildings": n_buildings, "address_nodes": n_addr, "pois": n_poi}
 
 
@@ -319,15 +374,19 @@ class _Padding:
         if j < 0 or j >= self.n_tagged:
             return {}
         if j < self.n_addr:
-            return {"addr:housenumber": str(self.numbers[j]), "addr:street": f"{_STEMS[self.streets[j]]}路",
-                    "addr:city": "焦作市"}
+            return {
+                "addr:housenumber": str(self.numbers[j]),
+                "addr:street": f"{_STEMS[self.streets[j]]}路",
+                "addr:city": "焦作市",
+            }
         j -= self.n_addr
         key, value = _AMENITIES[self.poi_kind[j]]
         return {key: value, "name": f"{_STEMS[j % len(_STEMS)]}{value}{j}"}
 
 
-def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed: int = DEFAULT_SEED,
-                        progress=None) -> dict:
+def write_synthetic_osm(
+    path: Path | str, nodes: int, *, pad: bool = False, seed: int = DEFAULT_SEED, progress=None
+) -> dict:
     """Write a synthetic road-like ``.osm.pbf`` with about ``nodes`` road nodes; returns a summary.
 
     Raises
@@ -361,15 +420,17 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
         referenced[way_nodes] = True
     if pad_info is not None:
         referenced[pad_info.corners.ravel()] = True
-        referenced[pad_info.first_tagged:pad_info.first_tagged + pad_info.n_tagged] = True
+        referenced[pad_info.first_tagged : pad_info.first_tagged + pad_info.n_tagged] = True
     n_ways = len(b.ways) + n_buildings
     # ids: a seeded permutation, so roads and padding interleave as in a real file
     node_id = np.zeros(lon.size, dtype=np.int64)
     node_id[referenced] = rng.permutation(int(referenced.sum())) + 1
     way_id = rng.permutation(n_ways) + 1
     road_nodes = int(referenced[:road_nodes].sum())  # (a missing segment's shape node is left out)
-    progress(f"generated {int(referenced.sum()):,} nodes ({road_nodes:,} on roads) and {n_ways:,} ways "
-             f"in {time.perf_counter() - started:.1f} s; writing {path}")
+    progress(
+        f"generated {int(referenced.sum()):,} nodes ({road_nodes:,} on roads) and {n_ways:,} ways "
+        f"in {time.perf_counter() - started:.1f} s; writing {path}"
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part.osm.pbf")  # the writer picks its format from the suffix
@@ -381,8 +442,7 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
         order = order[np.argsort(node_id[order])]
         no_tags: dict = {}
         tags_of = pad_info.node_tags if pad_info is not None else (lambda idx: no_tags)
-        for idx, osm_id, x, y in zip(order.tolist(), node_id[order].tolist(), lon[order].tolist(),
-                                     lat[order].tolist()):
+        for idx, osm_id, x, y in zip(order.tolist(), node_id[order].tolist(), lon[order].tolist(), lat[order].tolist()):
             writer.add_node(mutable.Node(id=osm_id, location=(x, y), tags=tags_of(idx), version=1))
         for w in np.argsort(way_id).tolist():
             way_nodes, tags = b.ways[w] if w < road_ways else pad_info.building(w - road_ways)
@@ -391,17 +451,26 @@ def write_synthetic_osm(path: Path | str, nodes: int, *, pad: bool = False, seed
         writer.close()
     os.replace(tmp, path)
     summary = {
-        "path": str(path), "seed": seed, "pad": pad, "grid_side": k,
-        "side_km": round(extent / 1000, 1), "road_nodes": int(road_nodes), "road_ways": road_ways,
-        "nodes": int(referenced.sum()), "ways": n_ways, "bytes": path.stat().st_size,
-        "seconds": round(time.perf_counter() - started, 1), **stats,
+        "path": str(path),
+        "seed": seed,
+        "pad": pad,
+        "grid_side": k,
+        "side_km": round(extent / 1000, 1),
+        "road_nodes": int(road_nodes),
+        "road_ways": road_ways,
+        "nodes": int(referenced.sum()),
+        "ways": n_ways,
+        "bytes": path.stat().st_size,
+        "seconds": round(time.perf_counter() - started, 1),
+        **stats,
     }
     progress(f"wrote {path} ({summary['bytes'] / 1e6:,.1f} MB) in {summary['seconds']} s")
     return summary
 
 
-def synthetic_osm_file(nodes: int, *, pad: bool = False, seed: int = DEFAULT_SEED, cache_dir: Path | str | None = None,
-                       progress=None) -> Path:
+def synthetic_osm_file(
+    nodes: int, *, pad: bool = False, seed: int = DEFAULT_SEED, cache_dir: Path | str | None = None, progress=None
+) -> Path:
     """The synthetic file for these parameters, built on first use and cached (by its parameters) in ``cache_dir``."""
     folder = Path(cache_dir) if cache_dir is not None else CACHE_DIR
     path = folder / f"synthetic-v{GENERATOR_VERSION}-{nodes}-{'pad' if pad else 'roads'}-{seed}.osm.pbf"
@@ -421,8 +490,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--out was {str(args.out)!r}; expected a file name ending in .osm.pbf")
     if args.nodes < 100:
         p.error(f"--nodes was {args.nodes}; expected at least 100")
-    summary = write_synthetic_osm(args.out, args.nodes, pad=args.pad, seed=args.seed,
-                                  progress=lambda m: print(m, file=sys.stderr, flush=True))
+    summary = write_synthetic_osm(
+        args.out, args.nodes, pad=args.pad, seed=args.seed, progress=lambda m: print(m, file=sys.stderr, flush=True)
+    )
     import json
 
     print(json.dumps(summary, indent=2))

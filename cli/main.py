@@ -21,7 +21,9 @@ COMMANDS = (serve, network, route, users, plan, passes, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="baotong", description="Baotong 保通 — keep freight moving through emergency zones")
+    parser = argparse.ArgumentParser(
+        prog="baotong", description="Baotong 保通 — keep freight moving through emergency zones"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
@@ -34,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["bench"]:  # its options belong to bench.run (argparse's REMAINDER would swallow none)
         return bench.run_benchmarks(argv[1:])
     args = build_parser().parse_args(join_number_lists(argv))
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.func(args) or 0)
     except BaotongError as err:

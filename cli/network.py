@@ -46,6 +46,9 @@ def build(args: argparse.Namespace) -> int:
     net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
     progress("preparing the contraction hierarchy")
     make_engine(settings.engine, net, topology_dir=folder)
-    print(json.dumps({**net.summary(), "cache": str(folder), "seconds": round(time.perf_counter() - started, 2)},
-                     indent=2))
+    print(
+        json.dumps(
+            {**net.summary(), "cache": str(folder), "seconds": round(time.perf_counter() - started, 2)}, indent=2
+        )
+    )
     return 0

@@ -29,8 +29,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     v.add_argument("--at", type=iso_time, help="check time, ISO with a time zone (default now)")
     v.add_argument("--checkpoint", type=lon_lat, metavar="LON,LAT", help="where the vehicle is checked")
     v.add_argument("--plate", help="the plate read on the vehicle")
-    v.add_argument("--jwks", metavar="FILE_OR_URL",
-                   help="a JWKS file or URL (…/.well-known/jwks.json); default: the local key ring's public keys")
+    v.add_argument(
+        "--jwks",
+        metavar="FILE_OR_URL",
+        help="a JWKS file or URL (…/.well-known/jwks.json); default: the local key ring's public keys",
+    )
     v.set_defaults(func=verify)
 
     k = subparsers.add_parser("keys", help="pass signing keys").add_subparsers(dest="keys_command", required=True)
@@ -40,14 +43,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def verify(args: argparse.Namespace) -> int:
     token = sys.stdin.read().strip() if args.token == "-" else args.token.strip()
-    verdict = passes.verify_pass_offline(settings_from(), token, jwks_source=args.jwks, at=args.at,
-                                         checkpoint=args.checkpoint, plate=args.plate)
+    verdict = passes.verify_pass_offline(
+        settings_from(), token, jwks_source=args.jwks, at=args.at, checkpoint=args.checkpoint, plate=args.plate
+    )
     print(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     return 0 if verdict.ok else 1
 
 
 def rotate(args: argparse.Namespace) -> int:
     done = passes.rotate_keys(settings_from())
-    print(json.dumps({"keys_dir": str(done.keys_dir), "retired": done.retired, "active": done.active,
-                      "pruned": done.pruned, "public_keys": done.public_keys}, indent=2))
+    print(
+        json.dumps(
+            {
+                "keys_dir": str(done.keys_dir),
+                "retired": done.retired,
+                "active": done.active,
+                "pruned": done.pruned,
+                "public_keys": done.public_keys,
+            },
+            indent=2,
+        )
+    )
     return 0

@@ -20,18 +20,32 @@ from services.routes import RouteRequest, plan_route
 from services.zones import list_zones
 
 #: The fields of the answer that are printed (legs: kind, length and time only).
-PRINTED = ("origin", "destination", "length_m", "travel_time_s", "choice", "zones_crossed", "transshipment",
-           "warnings", "explanation")
+PRINTED = (
+    "origin",
+    "destination",
+    "length_m",
+    "travel_time_s",
+    "choice",
+    "zones_crossed",
+    "transshipment",
+    "warnings",
+    "explanation",
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     r = subparsers.add_parser("route", help="a closed-loop truck route between two points (as POST /routes)")
     r.add_argument("--from", dest="origin", type=lon_lat, required=True, metavar="LON,LAT")
     r.add_argument("--to", dest="destination", type=lon_lat, required=True, metavar="LON,LAT")
-    r.add_argument("--departure", type=iso_time, metavar="ISO",
-                   help="zones and closures in force at this time apply (default now)")
-    r.add_argument("--max-detour-ratio", type=float, dest="max_detour_ratio",
-                   help="accept a zone-avoiding route up to this x the fastest (default 1.3)")
+    r.add_argument(
+        "--departure", type=iso_time, metavar="ISO", help="zones and closures in force at this time apply (default now)"
+    )
+    r.add_argument(
+        "--max-detour-ratio",
+        type=float,
+        dest="max_detour_ratio",
+        help="accept a zone-avoiding route up to this x the fastest (default 1.3)",
+    )
     r.add_argument("--network", help="network source (default: settings)")
     r.add_argument("--height", type=float, help="vehicle height in m")
     r.add_argument("--weight", type=float, help="vehicle weight in t")
@@ -49,10 +63,18 @@ def summary(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    vehicle = Vehicle(height_m=args.height, weight_t=args.weight, width_m=args.width) if (
-        args.height or args.weight or args.width) else None
-    request = RouteRequest(origin=args.origin, destination=args.destination, departure=args.departure,
-                           vehicle=vehicle, max_detour_ratio=args.max_detour_ratio)
+    vehicle = (
+        Vehicle(height_m=args.height, weight_t=args.weight, width_m=args.width)
+        if (args.height or args.weight or args.width)
+        else None
+    )
+    request = RouteRequest(
+        origin=args.origin,
+        destination=args.destination,
+        departure=args.departure,
+        vehicle=vehicle,
+        max_detour_ratio=args.max_detour_ratio,
+    )
     ctx = AppContext.open(settings_from(network=args.network))
     try:
         with ctx.sessions() as session:

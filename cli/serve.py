@@ -64,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
     ctx.close()
     net = ctx.network
     base = f"http://{settings.host}:{settings.port}"
-    print(f"network: {net.source} — {net.node_count:,} nodes, {net.arc_count:,} arcs, bbox {[round(v, 5) for v in net.bbox]}"
-          f" (ready in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"network: {net.source} — {net.node_count:,} nodes, {net.arc_count:,} arcs, bbox {[round(v, 5) for v in net.bbox]}"
+        f" (ready in {time.perf_counter() - started:.1f} s)"
+    )
     print(f"map:        {base}/map\ncheckpoint: {base}/checkpoint\nAPI docs:   {base}/docs")
     if settings.dev:
         print("demo tokens (dev mode; new ones at every start) — send as 'Authorization: Bearer <token>':")
@@ -78,14 +80,28 @@ def run(args: argparse.Namespace) -> int:
 
     from api.main import create_app
 
-    uvicorn.run(create_app(settings, road_router=ctx.road_router), host=settings.host, port=settings.port,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings, road_router=ctx.road_router), host=settings.host, port=settings.port, log_level="info"
+    )
     return 0
 
 
 def _exec_workers(settings: Settings, workers: int) -> None:
     """Replace this process with uvicorn's supervisor of ``workers`` processes running :func:`worker_app`."""
     sys.stderr.flush()
-    argv = [sys.executable, "-m", "uvicorn", "cli.serve:worker_app", "--factory", "--host", settings.host,
-            "--port", str(settings.port), "--workers", str(workers), "--log-level", "info"]
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "cli.serve:worker_app",
+        "--factory",
+        "--host",
+        settings.host,
+        "--port",
+        str(settings.port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "info",
+    ]
     os.execve(sys.executable, argv, {**os.environ, SETTINGS_VARIABLE: settings.model_dump_json()})

@@ -27,7 +27,7 @@ def main() -> None:
             polys = [g for g in shapely.get_parts(fixed) if isinstance(g, Polygon | MultiPolygon)]
             payload, status = shapely.to_wkb(shapely.union_all(polys) if polys else Polygon()), b"o"
         except Exception as err:  # noqa: BLE001 - reported to the parent, which refuses the polygon
-            payload, status = f"{type(err).__name__}: {err}".encode("utf-8"), b"e"
+            payload, status = f"{type(err).__name__}: {err}".encode(), b"e"
         out.write(status + struct.pack("<I", len(payload)) + payload)
         out.flush()
 

@@ -117,9 +117,13 @@ class RepairWorker:
         self._proc: subprocess.Popen | None = None
 
     def _start(self) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "geo._repair_worker"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                cwd=str(Path(__file__).resolve().parents[1]))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "geo._repair_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=str(Path(__file__).resolve().parents[1]),
+        )
         self._proc = proc
         return proc
 
@@ -175,8 +179,13 @@ _WORKER = RepairWorker()
 atexit.register(_WORKER.close)  # a worker still repairing must not outlive the process
 
 
-def repair_polygon(geom: Polygon | MultiPolygon, *, field_name: str = "geometry",
-                   time_limit_s: float = REPAIR_TIME_LIMIT_S, worker: RepairWorker | None = None) -> RepairReport:
+def repair_polygon(
+    geom: Polygon | MultiPolygon,
+    *,
+    field_name: str = "geometry",
+    time_limit_s: float = REPAIR_TIME_LIMIT_S,
+    worker: RepairWorker | None = None,
+) -> RepairReport:
     """Repair an invalid polygon within bounds, or refuse it.
 
     Raises
@@ -191,12 +200,15 @@ def repair_polygon(geom: Polygon | MultiPolygon, *, field_name: str = "geometry"
         raise InvalidZoneError(
             f"`{field_name}` crosses itself more than {MAX_CROSSINGS} times (at least {crossings:,} edge crossings): "
             "repairing it would produce a tangle of pieces, not a zone. Redraw the outline without crossing lines "
-            "(or split it into several zones)")
+            "(or split it into several zones)"
+        )
     try:
         fixed = (worker or _WORKER).repair(geom, time_limit_s=time_limit_s)
     except TimeoutError as err:
-        raise InvalidZoneError(f"`{field_name}` could not be repaired: {err}. Simplify the outline (fewer vertices, "
-                               "no crossing lines) and send it again") from None
+        raise InvalidZoneError(
+            f"`{field_name}` could not be repaired: {err}. Simplify the outline (fewer vertices, "
+            "no crossing lines) and send it again"
+        ) from None
     except RuntimeError as err:
         raise InvalidZoneError(f"`{field_name}` could not be repaired ({err})") from None
     parts = int(shapely.get_num_geometries(fixed)) if not fixed.is_empty else 0
@@ -205,11 +217,15 @@ def repair_polygon(geom: Polygon | MultiPolygon, *, field_name: str = "geometry"
     if fixed.is_empty or area == 0:
         raise InvalidZoneError(f"`{field_name}` is invalid and could not be repaired into an area")
     if parts > MAX_PARTS:
-        raise InvalidZoneError(f"`{field_name}` would be repaired into {parts:,} separate parts (at most {MAX_PARTS}); "
-                               "redraw the outline without crossing lines")
+        raise InvalidZoneError(
+            f"`{field_name}` would be repaired into {parts:,} separate parts (at most {MAX_PARTS}); "
+            "redraw the outline without crossing lines"
+        )
     if vertices > MAX_REPAIRED_VERTICES:
-        raise InvalidZoneError(f"`{field_name}` would be repaired into {vertices:,} vertices (at most "
-                               f"{MAX_REPAIRED_VERTICES:,}); simplify the outline")
+        raise InvalidZoneError(
+            f"`{field_name}` would be repaired into {vertices:,} vertices (at most "
+            f"{MAX_REPAIRED_VERTICES:,}); simplify the outline"
+        )
     return RepairReport(geometry=fixed, crossings=crossings, parts=parts, vertices=vertices)
 
 
@@ -218,5 +234,14 @@ def close_worker() -> None:
     _WORKER.close()
 
 
-__all__ = ["MAX_CROSSINGS", "MAX_PARTS", "MAX_REPAIRED_VERTICES", "REPAIR_TIME_LIMIT_S",
-           "RepairReport", "RepairWorker", "close_worker", "count_crossings", "repair_polygon"]
+__all__ = [
+    "MAX_CROSSINGS",
+    "MAX_PARTS",
+    "MAX_REPAIRED_VERTICES",
+    "REPAIR_TIME_LIMIT_S",
+    "RepairReport",
+    "RepairWorker",
+    "close_worker",
+    "count_crossings",
+    "repair_polygon",
+]

@@ -21,8 +21,11 @@ from geo.repair import repair_polygon
 RISKS = ("sealed", "controlled", "precaution")
 #: Risks whose zones may be transited but never stopped in.
 NO_STOP_RISKS = frozenset({"sealed", "controlled"})
-RISK_LABELS = {"sealed": "封控区 sealed (high risk)", "controlled": "管控区 controlled (medium risk)",
-               "precaution": "防范区 precaution (low risk)"}
+RISK_LABELS = {
+    "sealed": "封控区 sealed (high risk)",
+    "controlled": "管控区 controlled (medium risk)",
+    "precaution": "防范区 precaution (low risk)",
+}
 MAX_VERTICES = 5000
 
 
@@ -50,8 +53,10 @@ def parse_time(value, field_name: str) -> datetime | None:
 
 def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:
     if not isinstance(ring, list | tuple) or len(ring) < 3:
-        raise InvalidZoneError(f"`{field_name}` has a ring with {len(ring) if isinstance(ring, list | tuple) else ring!r} "
-                               "positions; a polygon ring needs at least 4 (first = last)")
+        raise InvalidZoneError(
+            f"`{field_name}` has a ring with {len(ring) if isinstance(ring, list | tuple) else ring!r} "
+            "positions; a polygon ring needs at least 4 (first = last)"
+        )
     out = []
     for pos in ring:
         if not isinstance(pos, list | tuple) or len(pos) < 2:
@@ -60,8 +65,9 @@ def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:
     return out
 
 
-def polygon_from_geojson(geometry: dict, *, crs: str = "wgs84", field_name: str = "geometry",
-                         max_vertices: int = MAX_VERTICES) -> tuple[Polygon | MultiPolygon, list[str]]:
+def polygon_from_geojson(
+    geometry: dict, *, crs: str = "wgs84", field_name: str = "geometry", max_vertices: int = MAX_VERTICES
+) -> tuple[Polygon | MultiPolygon, list[str]]:
     """Validate a GeoJSON Polygon/MultiPolygon and return ``(shapely geometry, notes)``.
 
     Unclosed rings are closed and invalid (e.g. self-intersecting) polygons are
@@ -187,7 +193,9 @@ class Zone:
             For a bad geometry, risk or validity window.
         """
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise InvalidZoneError(f"expected a GeoJSON Feature; got type {feature.get('type') if isinstance(feature, dict) else feature!r}")
+            raise InvalidZoneError(
+                f"expected a GeoJSON Feature; got type {feature.get('type') if isinstance(feature, dict) else feature!r}"
+            )
         props = feature.get("properties") or {}
         geom, notes = polygon_from_geojson(feature.get("geometry"), crs=crs)
         return cls(
@@ -200,4 +208,3 @@ class Zone:
             county_code=props.get("county_code"),
             notes=notes,
         )
-

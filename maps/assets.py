@@ -107,10 +107,12 @@ def localize(element: folium.Map | Figure, *, static_prefix: str = DEFAULT_STATI
     for el in _walk(root):
         owner = type(el).__name__
         if "default_js" in dir(el):
-            el.default_js = [(n, _local(n, u, VENDOR_JS, static_prefix, owner))
-                             for n, u in el.default_js if n not in DROPPED]
-            el.default_css = [(n, _local(n, u, VENDOR_CSS, static_prefix, owner))
-                              for n, u in el.default_css if n not in DROPPED]
+            el.default_js = [
+                (n, _local(n, u, VENDOR_JS, static_prefix, owner)) for n, u in el.default_js if n not in DROPPED
+            ]
+            el.default_css = [
+                (n, _local(n, u, VENDOR_CSS, static_prefix, owner)) for n, u in el.default_css if n not in DROPPED
+            ]
         if isinstance(el, folium.Icon):
             angles.update(int(a) for a in _ROTATE.findall(str(el.options.get("extra_classes", ""))) if int(a))
     for name, child in list(root.header._children.items()):

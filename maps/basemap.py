@@ -62,17 +62,42 @@ BASEMAP_VERSION = 1
 
 #: Road class of an OSM ``highway`` value (links draw as their road).
 ROAD_KINDS = {
-    "motorway": "motorway", "motorway_link": "motorway", "trunk": "trunk", "trunk_link": "trunk",
-    "primary": "primary", "primary_link": "primary", "secondary": "secondary", "secondary_link": "secondary",
-    "tertiary": "tertiary", "tertiary_link": "tertiary", "unclassified": "minor", "residential": "minor",
-    "living_street": "minor", "road": "minor", "busway": "minor", "service": "service", "track": "path",
-    "pedestrian": "path", "footway": "path", "path": "path", "cycleway": "path", "steps": "path",
+    "motorway": "motorway",
+    "motorway_link": "motorway",
+    "trunk": "trunk",
+    "trunk_link": "trunk",
+    "primary": "primary",
+    "primary_link": "primary",
+    "secondary": "secondary",
+    "secondary_link": "secondary",
+    "tertiary": "tertiary",
+    "tertiary_link": "tertiary",
+    "unclassified": "minor",
+    "residential": "minor",
+    "living_street": "minor",
+    "road": "minor",
+    "busway": "minor",
+    "service": "service",
+    "track": "path",
+    "pedestrian": "path",
+    "footway": "path",
+    "path": "path",
+    "cycleway": "path",
+    "steps": "path",
     "bridleway": "path",
 }
 #: Lowest zoom at which each layer kind appears.
 MIN_ZOOMS = {
-    "roads": {"motorway": 8, "trunk": 8, "primary": 9, "secondary": 10, "tertiary": 11, "minor": 12,
-              "service": 13, "path": 14},
+    "roads": {
+        "motorway": 8,
+        "trunk": 8,
+        "primary": 9,
+        "secondary": 10,
+        "tertiary": 11,
+        "minor": 12,
+        "service": 13,
+        "path": 14,
+    },
     "railways": {"*": 10},
     "water": {"*": 8},
     "landuse": {"*": 11},
@@ -81,17 +106,36 @@ MIN_ZOOMS = {
 #: Areas smaller than this many square tile units at a zoom are left out of that zoom.
 MIN_AREA_UNITS2 = 64.0
 LANDUSE_KINDS = {
-    ("landuse", "residential"): "residential", ("landuse", "commercial"): "commercial",
-    ("landuse", "retail"): "commercial", ("landuse", "industrial"): "industrial",
-    ("landuse", "railway"): "industrial", ("landuse", "construction"): "industrial",
-    ("landuse", "farmland"): "farmland", ("landuse", "farmyard"): "farmland", ("landuse", "orchard"): "farmland",
-    ("landuse", "vineyard"): "farmland", ("landuse", "allotments"): "farmland", ("landuse", "meadow"): "grass",
-    ("landuse", "grass"): "grass", ("landuse", "forest"): "forest", ("natural", "wood"): "forest",
-    ("natural", "scrub"): "forest", ("natural", "grassland"): "grass", ("natural", "heath"): "grass",
-    ("natural", "wetland"): "grass", ("leisure", "park"): "park", ("leisure", "garden"): "park",
-    ("leisure", "pitch"): "park", ("leisure", "golf_course"): "park", ("leisure", "nature_reserve"): "park",
-    ("landuse", "cemetery"): "other", ("landuse", "military"): "other", ("amenity", "school"): "other",
-    ("amenity", "university"): "other", ("amenity", "hospital"): "other", ("amenity", "college"): "other",
+    ("landuse", "residential"): "residential",
+    ("landuse", "commercial"): "commercial",
+    ("landuse", "retail"): "commercial",
+    ("landuse", "industrial"): "industrial",
+    ("landuse", "railway"): "industrial",
+    ("landuse", "construction"): "industrial",
+    ("landuse", "farmland"): "farmland",
+    ("landuse", "farmyard"): "farmland",
+    ("landuse", "orchard"): "farmland",
+    ("landuse", "vineyard"): "farmland",
+    ("landuse", "allotments"): "farmland",
+    ("landuse", "meadow"): "grass",
+    ("landuse", "grass"): "grass",
+    ("landuse", "forest"): "forest",
+    ("natural", "wood"): "forest",
+    ("natural", "scrub"): "forest",
+    ("natural", "grassland"): "grass",
+    ("natural", "heath"): "grass",
+    ("natural", "wetland"): "grass",
+    ("leisure", "park"): "park",
+    ("leisure", "garden"): "park",
+    ("leisure", "pitch"): "park",
+    ("leisure", "golf_course"): "park",
+    ("leisure", "nature_reserve"): "park",
+    ("landuse", "cemetery"): "other",
+    ("landuse", "military"): "other",
+    ("amenity", "school"): "other",
+    ("amenity", "university"): "other",
+    ("amenity", "hospital"): "other",
+    ("amenity", "college"): "other",
 }
 WATER_AREAS = {("natural", "water"), ("waterway", "riverbank"), ("landuse", "reservoir"), ("landuse", "basin")}
 WATERWAY_LINES = frozenset({"river", "stream", "canal", "drain", "ditch"})
@@ -130,8 +174,7 @@ class FeatureSet:
         return len(self.geoms)
 
     def take(self, idx: np.ndarray) -> FeatureSet:
-        return FeatureSet(self.layer, self.geoms[idx], self.kind[idx], self.name[idx], self.name_en[idx],
-                          self.ref[idx])
+        return FeatureSet(self.layer, self.geoms[idx], self.kind[idx], self.name[idx], self.name_en[idx], self.ref[idx])
 
 
 def to_mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -185,10 +228,16 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
     started = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
     rows: dict[str, list] = {name: [] for name in LAYERS}
-    processor = (osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
-                 .with_locations().with_areas()
-                 .with_filter(osmium.filter.KeyFilter("highway", "railway", "waterway", "natural", "landuse",
-                                                      "leisure", "amenity", "building")))
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
+        .with_locations()
+        .with_areas()
+        .with_filter(
+            osmium.filter.KeyFilter(
+                "highway", "railway", "waterway", "natural", "landuse", "leisure", "amenity", "building"
+            )
+        )
+    )
     for obj in processor:
         tags = obj.tags
         if obj.is_area():
@@ -238,11 +287,19 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
         geoms = shapely.from_wkb([r[0] for r in items])
         geoms = shapely.transform(geoms, _mercator_xy)
         cols = list(zip(*items))
-        out[layer] = FeatureSet(layer, geoms, np.array(cols[1], dtype=object), np.array(cols[2], dtype=object),
-                                np.array(cols[3], dtype=object), np.array(cols[4], dtype=object))
-    progress(f"read basemap features from {Path(path).name}: "
-             + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
-             + f" in {time.perf_counter() - started:.1f} s")
+        out[layer] = FeatureSet(
+            layer,
+            geoms,
+            np.array(cols[1], dtype=object),
+            np.array(cols[2], dtype=object),
+            np.array(cols[3], dtype=object),
+            np.array(cols[4], dtype=object),
+        )
+    progress(
+        f"read basemap features from {Path(path).name}: "
+        + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
+        + f" in {time.perf_counter() - started:.1f} s"
+    )
     return out
 
 
@@ -307,8 +364,9 @@ def _tile_coords(coords: np.ndarray, x0: float, y1: float, unit: float) -> np.nd
     return out
 
 
-def _encode_layer(zl: _ZoomLayer, idx: np.ndarray, box: tuple[float, float, float, float], x0: float, y1: float,
-                  unit: float) -> mvt.LayerBuilder:
+def _encode_layer(
+    zl: _ZoomLayer, idx: np.ndarray, box: tuple[float, float, float, float], x0: float, y1: float, unit: float
+) -> mvt.LayerBuilder:
     """The layer's features ``idx`` clipped to ``box`` and encoded for the tile whose top-left is ``(x0, y1)``."""
     fs = zl.fs
     layer = mvt.LayerBuilder(fs.layer, extent=EXTENT)
@@ -325,20 +383,24 @@ def _encode_layer(zl: _ZoomLayer, idx: np.ndarray, box: tuple[float, float, floa
         coords, vertex_ring = shapely.get_coordinates(rings, return_index=True)
         exterior = np.ones(ring_part.size, dtype=bool)
         exterior[1:] = ring_part[1:] != ring_part[:-1]
-        stream, fids, lengths = mvt.polygon_streams(_tile_coords(coords, x0, y1, unit), vertex_ring,
-                                                    exterior[vertex_ring], part_feature[ring_part[vertex_ring]])
+        stream, fids, lengths = mvt.polygon_streams(
+            _tile_coords(coords, x0, y1, unit), vertex_ring, exterior[vertex_ring], part_feature[ring_part[vertex_ring]]
+        )
         geom_type = mvt.POLYGON
     else:
         keep = shapely.get_type_id(parts) == 1
         parts, part_feature = parts[keep], part_feature[keep]
         coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
-        stream, fids, lengths = mvt.line_streams(_tile_coords(coords, x0, y1, unit), vertex_part,
-                                                 part_feature[vertex_part])
+        stream, fids, lengths = mvt.line_streams(
+            _tile_coords(coords, x0, y1, unit), vertex_part, part_feature[vertex_part]
+        )
         geom_type = mvt.LINESTRING
     rows = idx[fids]
     if fs.layer == "roads":
-        props = [{"kind": k, "name": n, "name_en": e, "ref": r} for k, n, e, r in
-                 zip(fs.kind[rows], fs.name[rows], fs.name_en[rows], fs.ref[rows])]
+        props = [
+            {"kind": k, "name": n, "name_en": e, "ref": r}
+            for k, n, e, r in zip(fs.kind[rows], fs.name[rows], fs.name_en[rows], fs.ref[rows])
+        ]
     elif fs.layer == "buildings":
         props = [{} for _ in range(rows.size)]
     else:
@@ -347,8 +409,13 @@ def _encode_layer(zl: _ZoomLayer, idx: np.ndarray, box: tuple[float, float, floa
     return layer
 
 
-def iter_tiles(features: dict[str, FeatureSet], bbox_m: tuple[float, float, float, float], *,
-               min_zoom: int = MIN_ZOOM, max_zoom: int = MAX_ZOOM) -> Iterator[tuple[int, int, int, bytes]]:
+def iter_tiles(
+    features: dict[str, FeatureSet],
+    bbox_m: tuple[float, float, float, float],
+    *,
+    min_zoom: int = MIN_ZOOM,
+    max_zoom: int = MAX_ZOOM,
+) -> Iterator[tuple[int, int, int, bytes]]:
     """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom."""
     half = math.pi * MERCATOR_R
     for z in range(min_zoom, max_zoom + 1):
@@ -363,8 +430,12 @@ def iter_tiles(features: dict[str, FeatureSet], bbox_m: tuple[float, float, floa
             left = tx * size - half
             for ty in range(ty0, ty1 + 1):
                 top = half - ty * size
-                box = (left - BUFFER * unit, top - size - BUFFER * unit, left + size + BUFFER * unit,
-                       top + BUFFER * unit)
+                box = (
+                    left - BUFFER * unit,
+                    top - size - BUFFER * unit,
+                    left + size + BUFFER * unit,
+                    top + BUFFER * unit,
+                )
                 layers = []
                 for _name, zl in prepared:
                     idx = zl.tree.query(shapely.box(*box))
@@ -388,8 +459,15 @@ class BasemapInfo:
     max_zoom: int
 
 
-def build_basemap(network, out: Path | str, *, source_file: Path | str | None = None,
-                  min_zoom: int = MIN_ZOOM, max_zoom: int = MAX_ZOOM, progress: Progress = _quiet) -> BasemapInfo:
+def build_basemap(
+    network,
+    out: Path | str,
+    *,
+    source_file: Path | str | None = None,
+    min_zoom: int = MIN_ZOOM,
+    max_zoom: int = MAX_ZOOM,
+    progress: Progress = _quiet,
+) -> BasemapInfo:
     """Write the PMTiles archive of the basemap of ``network`` to ``out``.
 
     Roads come from ``source_file`` (an OSM extract, with every road class and
@@ -433,20 +511,36 @@ def build_basemap(network, out: Path | str, *, source_file: Path | str | None = 
         for tile_id, data in tiles:
             writer.write_tile(tile_id, data)
         header = {
-            "tile_type": TileType.MVT, "tile_compression": Compression.GZIP,
-            "min_zoom": min_zoom, "max_zoom": max_zoom,
-            "min_lon_e7": int(left * 1e7), "min_lat_e7": int(bottom * 1e7),
-            "max_lon_e7": int(right * 1e7), "max_lat_e7": int(top * 1e7),
+            "tile_type": TileType.MVT,
+            "tile_compression": Compression.GZIP,
+            "min_zoom": min_zoom,
+            "max_zoom": max_zoom,
+            "min_lon_e7": int(left * 1e7),
+            "min_lat_e7": int(bottom * 1e7),
+            "max_lon_e7": int(right * 1e7),
+            "max_lat_e7": int(top * 1e7),
             "center_zoom": min(max_zoom, max(min_zoom, 12)),
-            "center_lon_e7": int((left + right) / 2 * 1e7), "center_lat_e7": int((bottom + top) / 2 * 1e7),
+            "center_lon_e7": int((left + right) / 2 * 1e7),
+            "center_lat_e7": int((bottom + top) / 2 * 1e7),
         }
-        metadata = {"name": "baotong basemap", "version": BASEMAP_VERSION, "source": network.source,
-                    "vector_layers": [{"id": name, "fields": {}} for name in LAYERS if name in features],
-                    "attribution": "© OpenStreetMap contributors"}
+        metadata = {
+            "name": "baotong basemap",
+            "version": BASEMAP_VERSION,
+            "source": network.source,
+            "vector_layers": [{"id": name, "fields": {}} for name in LAYERS if name in features],
+            "attribution": "© OpenStreetMap contributors",
+        }
         writer.finalize(header, metadata)
     tmp.replace(out)
-    info = BasemapInfo(path=out, tiles=len(tiles), bytes=out.stat().st_size, seconds=time.perf_counter() - started,
-                       layers=layer_counts, min_zoom=min_zoom, max_zoom=max_zoom)
+    info = BasemapInfo(
+        path=out,
+        tiles=len(tiles),
+        bytes=out.stat().st_size,
+        seconds=time.perf_counter() - started,
+        layers=layer_counts,
+        min_zoom=min_zoom,
+        max_zoom=max_zoom,
+    )
     progress(f"basemap: {info.tiles:,} tiles, {info.bytes / 1e6:,.1f} MB in {info.seconds:.1f} s")
     return info
 
@@ -454,8 +548,9 @@ def build_basemap(network, out: Path | str, *, source_file: Path | str | None = 
 BASEMAP_FILE = "basemap.pmtiles"
 
 
-def ensure_basemap(network, folder: Path | str, *, source_file: Path | str | None = None,
-                   progress: Progress = _quiet) -> Path:
+def ensure_basemap(
+    network, folder: Path | str, *, source_file: Path | str | None = None, progress: Progress = _quiet
+) -> Path:
     """The network's basemap archive in its cache ``folder``: built when missing, of another
     version or of another network (the archive's metadata says which), else reused.
 
@@ -513,13 +608,15 @@ class TileArchive:
     def _directory(self, offset: int, length: int) -> list:
         from pmtiles.tile import deserialize_directory
 
-        return deserialize_directory(self._map[offset:offset + length])  # gzip-compressed, as the writer makes them
+        return deserialize_directory(self._map[offset : offset + length])  # gzip-compressed, as the writer makes them
 
     @property
     def metadata(self) -> dict:
         from pmtiles.tile import Compression
 
-        raw = self._map[self.header["metadata_offset"]:self.header["metadata_offset"] + self.header["metadata_length"]]
+        raw = self._map[
+            self.header["metadata_offset"] : self.header["metadata_offset"] + self.header["metadata_length"]
+        ]
         if self.header["internal_compression"] == Compression.GZIP:
             raw = gzip.decompress(raw)
         return json.loads(raw)
@@ -527,7 +624,9 @@ class TileArchive:
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         from pmtiles.tile import find_tile, zxy_to_tileid
 
-        if not (self.header["min_zoom"] <= z <= self.header["max_zoom"]) or not (0 <= x < (1 << z) and 0 <= y < (1 << z)):
+        if not (self.header["min_zoom"] <= z <= self.header["max_zoom"]) or not (
+            0 <= x < (1 << z) and 0 <= y < (1 << z)
+        ):
             return None
         tile_id = zxy_to_tileid(z, x, y)
         directory = self._root
@@ -537,7 +636,7 @@ class TileArchive:
                 return None
             if entry.run_length > 0:
                 start = self.header["tile_data_offset"] + entry.offset
-                return self._map[start:start + entry.length]
+                return self._map[start : start + entry.length]
             offset = self.header["leaf_directory_offset"] + entry.offset
             with self._lock:
                 leaf = self._leaves.get(offset)
@@ -563,5 +662,18 @@ class TileArchive:
         self.close()
 
 
-__all__ = ["BASEMAP_FILE", "BasemapInfo", "FeatureSet", "TileArchive", "build_basemap", "ensure_basemap", "features_from_osm", "iter_tiles",
-           "roads_from_network", "to_mercator", "MAX_ZOOM", "MIN_ZOOM", "LAYERS"]
+__all__ = [
+    "BASEMAP_FILE",
+    "BasemapInfo",
+    "FeatureSet",
+    "TileArchive",
+    "build_basemap",
+    "ensure_basemap",
+    "features_from_osm",
+    "iter_tiles",
+    "roads_from_network",
+    "to_mercator",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "LAYERS",
+]

@@ -41,8 +41,14 @@ class VectorBasemap(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, *, url: str = DEFAULT_TILES_PATH, lang: str = "zh", attribution: str | None = None,
-                 static_prefix: str = DEFAULT_STATIC_PREFIX):
+    def __init__(
+        self,
+        *,
+        url: str = DEFAULT_TILES_PATH,
+        lang: str = "zh",
+        attribution: str | None = None,
+        static_prefix: str = DEFAULT_STATIC_PREFIX,
+    ):
         super().__init__()
         self._name = "VectorBasemap"
         options = {"url": url, "lang": lang}

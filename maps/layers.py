@@ -92,8 +92,12 @@ def route_bbox(route: RouteView, *, margin_deg: float = 0.002) -> tuple[float, f
     """``(left, bottom, right, top)`` around a route's coordinates, grown by ``margin_deg``."""
     lons = [c[0] for leg in route.legs for c in leg.coordinates]
     lats = [c[1] for leg in route.legs for c in leg.coordinates]
-    return (max(-180.0, min(lons) - margin_deg), max(-90.0, min(lats) - margin_deg),
-            min(180.0, max(lons) + margin_deg), min(90.0, max(lats) + margin_deg))
+    return (
+        max(-180.0, min(lons) - margin_deg),
+        max(-90.0, min(lats) - margin_deg),
+        min(180.0, max(lons) + margin_deg),
+        min(90.0, max(lats) + margin_deg),
+    )
 
 
 @dataclass(frozen=True)

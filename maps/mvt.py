@@ -73,7 +73,9 @@ def _dedupe(coords: np.ndarray, part: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _stream(coords: np.ndarray, part: np.ndarray, feature: np.ndarray, *, closed: bool) -> tuple[np.ndarray, np.ndarray]:
+def _stream(
+    coords: np.ndarray, part: np.ndarray, feature: np.ndarray, *, closed: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """The command stream of parts (lines or rings) grouped in features, and each feature's stream length.
 
     ``coords`` [n, 2] int, ``part`` and ``feature`` [n] non-decreasing ids per
@@ -108,7 +110,9 @@ def _stream(coords: np.ndarray, part: np.ndarray, feature: np.ndarray, *, closed
     return out, feat_len
 
 
-def line_streams(coords: np.ndarray, part: np.ndarray, feature: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def line_streams(
+    coords: np.ndarray, part: np.ndarray, feature: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(stream, feature_ids, stream_lengths)`` of lines: repeated vertices dropped, parts of < 2 vertices dropped."""
     coords = np.asarray(coords, dtype=np.int64).reshape(-1, 2)
     if coords.shape[0] == 0:
@@ -125,8 +129,9 @@ def line_streams(coords: np.ndarray, part: np.ndarray, feature: np.ndarray) -> t
     return stream, np.unique(feature), lengths
 
 
-def polygon_streams(coords: np.ndarray, ring: np.ndarray, exterior: np.ndarray,
-                    feature: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def polygon_streams(
+    coords: np.ndarray, ring: np.ndarray, exterior: np.ndarray, feature: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(stream, feature_ids, stream_lengths)`` of polygons from their rings.
 
     ``ring`` [n] ring id per vertex (rings of one polygon consecutive, its
@@ -190,8 +195,9 @@ class LayerBuilder:
     def __len__(self) -> int:
         return len(self._features)
 
-    def add_many(self, geom_type: int, stream: np.ndarray, lengths: np.ndarray,
-                 properties: Sequence[dict[str, str | None]]) -> None:
+    def add_many(
+        self, geom_type: int, stream: np.ndarray, lengths: np.ndarray, properties: Sequence[dict[str, str | None]]
+    ) -> None:
         """Add features whose command streams lie one after another in ``stream`` (``lengths`` each)."""
         data, nbytes = varints(stream)
         ends = np.cumsum(nbytes)
@@ -208,7 +214,7 @@ class LayerBuilder:
             body = b""
             if tags:
                 body = _bytes_field(2, b"".join(_varint(t) for t in tags))
-            geometry = data[bounds[k]:bounds[k + 1]]
+            geometry = data[bounds[k] : bounds[k + 1]]
             self._features.append(body + head + _field(4, 2) + _varint(len(geometry)) + geometry)
 
     def encode(self) -> bytes:
@@ -228,5 +234,13 @@ def encode_tile(layers: Sequence[LayerBuilder]) -> bytes:
     return b"".join(_bytes_field(3, layer.encode()) for layer in layers if len(layer))
 
 
-__all__ = ["POINT", "LINESTRING", "POLYGON", "LayerBuilder", "encode_tile", "line_streams", "polygon_streams",
-           "varints"]
+__all__ = [
+    "POINT",
+    "LINESTRING",
+    "POLYGON",
+    "LayerBuilder",
+    "encode_tile",
+    "line_streams",
+    "polygon_streams",
+    "varints",
+]

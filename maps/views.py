@@ -30,9 +30,23 @@ from geo.zones import RISK_LABELS, RISKS
 from maps.assets import DEFAULT_STATIC_PREFIX, localize
 from maps.layers import LegView, MapLayer, RouteView, ZoneCrossingView, route_bbox
 
-__all__ = ["city_map", "route_map", "route_bbox", "RouteView", "LegView", "ZoneCrossingView", "MapLayer", "Legend",
-           "LegendEntry", "SafeGeoJsonPopup", "LEG_STYLES", "RISK_COLORS", "ROUTE_LAYER_NAME", "SITE_LAYER_NAMES",
-           "ZONE_LAYER_NAMES"]
+__all__ = [
+    "city_map",
+    "route_map",
+    "route_bbox",
+    "RouteView",
+    "LegView",
+    "ZoneCrossingView",
+    "MapLayer",
+    "Legend",
+    "LegendEntry",
+    "SafeGeoJsonPopup",
+    "LEG_STYLES",
+    "RISK_COLORS",
+    "ROUTE_LAYER_NAME",
+    "SITE_LAYER_NAMES",
+    "ZONE_LAYER_NAMES",
+]
 
 # -- styles ----------------------------------------------------------------------------
 
@@ -72,8 +86,15 @@ SITE_ICONS = {
     "demand": ("black", "location-dot"),
 }
 #: Marker-colour swatches of the awesome-markers palette, for the legend.
-_ICON_SWATCH = {"darkblue": "#00639b", "blue": "#38aadd", "purple": "#d252b9", "green": "#72b026",
-                "gray": "#575757", "cadetblue": "#436978", "black": "#303030"}
+_ICON_SWATCH = {
+    "darkblue": "#00639b",
+    "blue": "#38aadd",
+    "purple": "#d252b9",
+    "green": "#72b026",
+    "gray": "#575757",
+    "cadetblue": "#436978",
+    "black": "#303030",
+}
 #: Polyline style per leg kind: origin dashed, transit solid thick, destination dashed, inside dotted.
 LEG_STYLES = {
     "origin": {"color": "#1f78b4", "weight": 4, "opacity": 0.9, "dashArray": "10 7"},
@@ -81,8 +102,12 @@ LEG_STYLES = {
     "destination": {"color": "#7b3294", "weight": 4, "opacity": 0.9, "dashArray": "10 7"},
     "inside": {"color": "#b2182b", "weight": 5, "opacity": 0.95, "dashArray": "1 9", "lineCap": "round"},
 }
-LEG_LABELS = {"origin": "起点段 origin", "transit": "干线段 transit", "destination": "终点段 destination",
-              "inside": "区内段 inside zone"}
+LEG_LABELS = {
+    "origin": "起点段 origin",
+    "transit": "干线段 transit",
+    "destination": "终点段 destination",
+    "inside": "区内段 inside zone",
+}
 _DEFAULT_LEG_STYLE = {"color": "#555555", "weight": 4, "opacity": 0.9}
 DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -107,6 +132,7 @@ def _popup_table(rows: Iterable[tuple[str, Any]], *, title: str | None = None) -
 
 
 # -- popups ------------------------------------------------------------------------------
+
 
 class SafeGeoJsonPopup(GeoJsonPopup):
     """A ``GeoJsonPopup`` that puts property values in with ``textContent``, never as HTML.
@@ -140,11 +166,13 @@ class SafeGeoJsonPopup(GeoJsonPopup):
     )
 
     def __init__(self, fields: Sequence[str], aliases: Sequence[str] | None = None, **kwargs: Any):
-        super().__init__(fields=list(fields), aliases=list(aliases) if aliases is not None else None,
-                         localize=False, **kwargs)
+        super().__init__(
+            fields=list(fields), aliases=list(aliases) if aliases is not None else None, localize=False, **kwargs
+        )
 
 
 # -- legend ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LegendEntry:
@@ -212,14 +240,27 @@ def _legend_entries(extra_layers: Sequence[MapLayer], *, with_sites: bool, with_
     if with_sites:
         for kind in SITE_KINDS:
             if kind == "enterprise":
-                out.append(LegendEntry("企业 enterprise (白名单 whitelisted)", "marker",
-                                       _ICON_SWATCH[SITE_ICONS["enterprise_whitelisted"][0]]))
-                out.append(LegendEntry("企业 enterprise (not whitelisted)", "marker", _ICON_SWATCH[SITE_ICONS["enterprise"][0]]))
+                out.append(
+                    LegendEntry(
+                        "企业 enterprise (白名单 whitelisted)",
+                        "marker",
+                        _ICON_SWATCH[SITE_ICONS["enterprise_whitelisted"][0]],
+                    )
+                )
+                out.append(
+                    LegendEntry(
+                        "企业 enterprise (not whitelisted)", "marker", _ICON_SWATCH[SITE_ICONS["enterprise"][0]]
+                    )
+                )
             else:
                 out.append(LegendEntry(SITE_KIND_LABELS[kind], "marker", _ICON_SWATCH[SITE_ICONS[kind][0]]))
     if with_routes:
         for kind, style in LEG_STYLES.items():
-            out.append(LegendEntry(f"路线 route: {LEG_LABELS[kind]}", "line", style["color"], _dash_css(style.get("dashArray"))))
+            out.append(
+                LegendEntry(
+                    f"路线 route: {LEG_LABELS[kind]}", "line", style["color"], _dash_css(style.get("dashArray"))
+                )
+            )
         out.append(LegendEntry("进入/驶离 zone entry / exit", "marker", "#ffffff"))
     for layer in extra_layers:
         color = str(layer.style.get("color") or layer.style.get("fillColor") or "#3388ff")
@@ -229,9 +270,13 @@ def _legend_entries(extra_layers: Sequence[MapLayer], *, with_sites: bool, with_
 
 # -- layers ------------------------------------------------------------------------------
 
+
 def _zone_feature(zone) -> dict:
-    window = (f"{_fmt_time(zone.valid_from, 'open start')} → {_fmt_time(zone.valid_until, 'until lifted')}"
-              if zone.valid_from or zone.valid_until else "always (no validity window)")
+    window = (
+        f"{_fmt_time(zone.valid_from, 'open start')} → {_fmt_time(zone.valid_until, 'until lifted')}"
+        if zone.valid_from or zone.valid_until
+        else "always (no validity window)"
+    )
     return {
         "type": "Feature",
         "id": zone.id,
@@ -249,8 +294,10 @@ def _zone_feature(zone) -> dict:
     }
 
 
-_ZONE_POPUP = (["name", "risk_label", "validity", "county_code", "id"],
-               ["名称 name", "风险 risk", "有效期 validity", "区县 county", "id"])
+_ZONE_POPUP = (
+    ["name", "risk_label", "validity", "county_code", "id"],
+    ["名称 name", "风险 risk", "有效期 validity", "区县 county", "id"],
+)
 
 
 def _add_zone_layers(m: folium.Map, zones: Sequence) -> dict[str, folium.FeatureGroup]:
@@ -260,7 +307,12 @@ def _add_zone_layers(m: folium.Map, zones: Sequence) -> dict[str, folium.Feature
         feats = [_zone_feature(z) for z in zones if z.risk == risk]
         if feats:
             color = RISK_COLORS[risk]
-            style = {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.3 if risk != "precaution" else 0.22}
+            style = {
+                "color": color,
+                "weight": 2,
+                "fillColor": color,
+                "fillOpacity": 0.3 if risk != "precaution" else 0.22,
+            }
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": feats},
                 name=f"{risk} zones",
@@ -324,22 +376,24 @@ def _route_features(route: RouteView, label: str) -> list[dict]:
     warnings = "; ".join(route.warnings) if route.warnings else "none"
     feats = []
     for i, leg in enumerate(route.legs):
-        feats.append({
-            "type": "Feature",
-            "id": f"{label}/{i}",
-            "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
-            "properties": {
-                "route": label,
-                "leg": i,
-                "kind": leg.kind,
-                "kind_label": LEG_LABELS.get(leg.kind, leg.kind),
-                "length_m": round(leg.length_m, 1),
-                "travel_time_s": round(leg.travel_time_s, 1),
-                "route_length_m": round(route.length_m, 1),
-                "route_travel_time_s": round(route.travel_time_s, 1),
-                "warnings": warnings,
-            },
-        })
+        feats.append(
+            {
+                "type": "Feature",
+                "id": f"{label}/{i}",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                "properties": {
+                    "route": label,
+                    "leg": i,
+                    "kind": leg.kind,
+                    "kind_label": LEG_LABELS.get(leg.kind, leg.kind),
+                    "length_m": round(leg.length_m, 1),
+                    "travel_time_s": round(leg.travel_time_s, 1),
+                    "route_length_m": round(route.length_m, 1),
+                    "route_travel_time_s": round(route.travel_time_s, 1),
+                    "warnings": warnings,
+                },
+            }
+        )
     return feats
 
 
@@ -371,11 +425,20 @@ def _add_route_layer(m: folium.Map, routes: Sequence[RouteView]) -> folium.Featu
             for where, point, fill in (("进入 entry", z.entry, "#ffffff"), ("驶离 exit", z.exit, color)):
                 if point is None:
                     continue
-                rows = [("路线 route", label), ("区域 zone", zone_label),
-                        ("风险 risk", RISK_LABELS.get(z.risk, z.risk)),
-                        ("区内时间 time_inside_s", round(z.time_inside_s, 1) if z.time_inside_s is not None else None)]
+                rows = [
+                    ("路线 route", label),
+                    ("区域 zone", zone_label),
+                    ("风险 risk", RISK_LABELS.get(z.risk, z.risk)),
+                    ("区内时间 time_inside_s", round(z.time_inside_s, 1) if z.time_inside_s is not None else None),
+                ]
                 folium.CircleMarker(
-                    _latlon(*point), radius=6, color=color, weight=3, fill=True, fill_color=fill, fill_opacity=1.0,
+                    _latlon(*point),
+                    radius=6,
+                    color=color,
+                    weight=3,
+                    fill=True,
+                    fill_color=fill,
+                    fill_opacity=1.0,
                     popup=folium.Popup(_popup_table(rows, title=f"{where}: {zone_label}"), max_width=320),
                 ).add_to(group)
     group.add_to(m)
@@ -390,8 +453,14 @@ def _prepare_layer_features(layer: MapLayer) -> list[dict]:
         props = dict(f.get("properties") or {})
         for name in layer.popup_fields:
             props.setdefault(name, None)
-        feats.append({"type": "Feature", "id": f.get("id", f"{layer.name}/{i}"),
-                      "geometry": dict(f["geometry"]), "properties": props})
+        feats.append(
+            {
+                "type": "Feature",
+                "id": f.get("id", f"{layer.name}/{i}"),
+                "geometry": dict(f["geometry"]),
+                "properties": props,
+            }
+        )
     return feats
 
 
@@ -401,7 +470,7 @@ def _add_extra_layer(m: folium.Map, layer: MapLayer) -> folium.FeatureGroup:
     if feats:
         base = {"color": "#3388ff", "weight": 3, **layer.style}
         radius = float(base.pop("radius", 6))
-        popup = (SafeGeoJsonPopup(layer.popup_fields, layer.popup_aliases) if layer.popup_fields else None)
+        popup = SafeGeoJsonPopup(layer.popup_fields, layer.popup_aliases) if layer.popup_fields else None
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
             name=layer.name,
@@ -416,6 +485,7 @@ def _add_extra_layer(m: folium.Map, layer: MapLayer) -> folium.FeatureGroup:
 
 # -- maps --------------------------------------------------------------------------------
 
+
 def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
     try:
         left, bottom, right, top = (float(v) for v in bbox)
@@ -426,17 +496,32 @@ def _check_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
     return left, bottom, right, top
 
 
-def _build(*, bbox: Sequence[float], zones: Iterable[Any], sites: Sequence[Any], routes: Iterable[RouteView],
-           extra_layers: Iterable[MapLayer], tiles_url: str | None, tiles_attribution: str | None,
-           static_prefix: str, include_empty_sites: bool) -> folium.Map:
+def _build(
+    *,
+    bbox: Sequence[float],
+    zones: Iterable[Any],
+    sites: Sequence[Any],
+    routes: Iterable[RouteView],
+    extra_layers: Iterable[MapLayer],
+    tiles_url: str | None,
+    tiles_attribution: str | None,
+    static_prefix: str,
+    include_empty_sites: bool,
+) -> folium.Map:
     left, bottom, right, top = _check_bbox(bbox)
     route_views = list(routes)
     extra_layers = list(extra_layers)
-    m = folium.Map(location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13,
-                   control_scale=True)
+    m = folium.Map(
+        location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13, control_scale=True
+    )
     if tiles_url:
-        folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or DEFAULT_ATTRIBUTION, name="底图 basemap",
-                         overlay=False, control=True).add_to(m)
+        folium.TileLayer(
+            tiles=tiles_url,
+            attr=tiles_attribution or DEFAULT_ATTRIBUTION,
+            name="底图 basemap",
+            overlay=False,
+            control=True,
+        ).add_to(m)
     _add_zone_layers(m, list(zones))
     _add_site_layers(m, list(sites), include_empty=include_empty_sites)
     if route_views:
@@ -444,8 +529,9 @@ def _build(*, bbox: Sequence[float], zones: Iterable[Any], sites: Sequence[Any],
     for layer in extra_layers:
         _add_extra_layer(m, layer)
     folium.LayerControl(collapsed=False).add_to(m)
-    Legend(_legend_entries(extra_layers, with_sites=include_empty_sites or bool(sites),
-                           with_routes=bool(route_views))).add_to(m)
+    Legend(
+        _legend_entries(extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views))
+    ).add_to(m)
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
     m.get_root().header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
@@ -453,10 +539,17 @@ def _build(*, bbox: Sequence[float], zones: Iterable[Any], sites: Sequence[Any],
     return m
 
 
-def city_map(*, bbox: Sequence[float], zones: Iterable[Any] = (), sites: Iterable[Any] = (),
-             routes: Iterable[RouteView] = (),
-             extra_layers: Iterable[MapLayer] = (), tiles_url: str | None = None,
-             tiles_attribution: str | None = None, static_prefix: str = DEFAULT_STATIC_PREFIX) -> folium.Map:
+def city_map(
+    *,
+    bbox: Sequence[float],
+    zones: Iterable[Any] = (),
+    sites: Iterable[Any] = (),
+    routes: Iterable[RouteView] = (),
+    extra_layers: Iterable[MapLayer] = (),
+    tiles_url: str | None = None,
+    tiles_attribution: str | None = None,
+    static_prefix: str = DEFAULT_STATIC_PREFIX,
+) -> folium.Map:
     """The city map: zones by risk, sites by kind, routes, extra layers, a legend and a LayerControl.
 
     Parameters
@@ -486,14 +579,36 @@ def city_map(*, bbox: Sequence[float], zones: Iterable[Any] = (), sites: Iterabl
     maps.assets.OfflineAssetError
         If some element links a remote asset with no vendored copy.
     """
-    return _build(bbox=bbox, zones=zones, sites=list(sites), routes=routes, extra_layers=extra_layers,
-                  tiles_url=tiles_url, tiles_attribution=tiles_attribution, static_prefix=static_prefix,
-                  include_empty_sites=True)
+    return _build(
+        bbox=bbox,
+        zones=zones,
+        sites=list(sites),
+        routes=routes,
+        extra_layers=extra_layers,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        static_prefix=static_prefix,
+        include_empty_sites=True,
+    )
 
 
-def route_map(route: RouteView, *, zones: Iterable[Any] = (), static_prefix: str = DEFAULT_STATIC_PREFIX,
-              tiles_url: str | None = None, tiles_attribution: str | None = None) -> folium.Map:
+def route_map(
+    route: RouteView,
+    *,
+    zones: Iterable[Any] = (),
+    static_prefix: str = DEFAULT_STATIC_PREFIX,
+    tiles_url: str | None = None,
+    tiles_attribution: str | None = None,
+) -> folium.Map:
     """A map of one route (its legs, zone entries and exits) over ``zones``, fitted to the route."""
-    return _build(bbox=route_bbox(route), zones=zones, sites=[], routes=[route], extra_layers=(),
-                  tiles_url=tiles_url, tiles_attribution=tiles_attribution, static_prefix=static_prefix,
-                  include_empty_sites=False)
+    return _build(
+        bbox=route_bbox(route),
+        zones=zones,
+        sites=[],
+        routes=[route],
+        extra_layers=(),
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        static_prefix=static_prefix,
+        include_empty_sites=False,
+    )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -20,8 +20,16 @@ from geo.errors import InvalidInputError
 from geo.projection import LocalProjection, check_lon_lat
 from passes.polyline import encode_lonlat
 
-__all__ = ["check_corridor", "corridor_hash", "simplify_corridor", "distance_to_corridor_m", "ROUNDING_SLACK_M",
-           "DEFAULT_TOLERANCE_M", "TOLERANCE_STEPS_M", "MAX_POLYLINE_CHARS"]
+__all__ = [
+    "check_corridor",
+    "corridor_hash",
+    "simplify_corridor",
+    "distance_to_corridor_m",
+    "ROUNDING_SLACK_M",
+    "DEFAULT_TOLERANCE_M",
+    "TOLERANCE_STEPS_M",
+    "MAX_POLYLINE_CHARS",
+]
 
 #: Douglas-Peucker tolerances tried in turn until the polyline fits :data:`MAX_POLYLINE_CHARS`.
 TOLERANCE_STEPS_M = (10.0, 20.0, 30.0, 40.0, 60.0, 80.0, 100.0, 120.0, 160.0, 200.0, 250.0, 320.0)
@@ -40,8 +48,11 @@ def check_corridor(coordinates: object, *, field_name: str = "corridor") -> list
     InvalidInputError
         If it is not a list of at least two valid WGS-84 positions.
     """
-    if not isinstance(coordinates, Sequence | np.ndarray) or isinstance(coordinates, str) \
-            or not 2 <= len(coordinates) <= MAX_VERTICES:
+    if (
+        not isinstance(coordinates, Sequence | np.ndarray)
+        or isinstance(coordinates, str)
+        or not 2 <= len(coordinates) <= MAX_VERTICES
+    ):
         raise InvalidInputError(f"`{field_name}` was not a list of 2..{MAX_VERTICES} [lon, lat] positions")
     out = []
     for i, c in enumerate(coordinates):
@@ -114,8 +125,9 @@ def _round5(coords: np.ndarray) -> list[list[float]]:
     return [[round(float(x), 5), round(float(y), 5)] for x, y in coords]
 
 
-def simplify_corridor(coordinates: Sequence[Sequence[float]], *, tolerance_m: float | None = None,
-                      max_chars: int = MAX_POLYLINE_CHARS) -> tuple[list[list[float]], float]:
+def simplify_corridor(
+    coordinates: Sequence[Sequence[float]], *, tolerance_m: float | None = None, max_chars: int = MAX_POLYLINE_CHARS
+) -> tuple[list[list[float]], float]:
     """Simplify a corridor for the token with Douglas-Peucker in metres.
 
     With ``tolerance_m`` given, simplify with it; otherwise start at

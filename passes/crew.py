@@ -16,8 +16,15 @@ from geo.errors import InvalidInputError
 from passes.plates import normalise_plate
 from passes.policy import DEFAULT_POLICY, PassPolicy
 
-__all__ = ["OWNERSHIP", "RegisteredVehicle", "CrewMember", "require_aware", "test_fresh", "test_expires_at",
-           "stale_reasons"]
+__all__ = [
+    "OWNERSHIP",
+    "RegisteredVehicle",
+    "CrewMember",
+    "require_aware",
+    "test_fresh",
+    "test_expires_at",
+    "stale_reasons",
+]
 
 OWNERSHIP = ("own", "contracted")
 _MAX_TEXT = 64
@@ -27,13 +34,16 @@ def require_aware(value: object, field_name: str) -> datetime:
     """Return ``value`` if it is a timezone-aware datetime, else raise InvalidInputError."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(
-            f"`{field_name}` was {value!r}; expected a timezone-aware datetime (e.g. 2022-04-20T08:00+08:00)")
+            f"`{field_name}` was {value!r}; expected a timezone-aware datetime (e.g. 2022-04-20T08:00+08:00)"
+        )
     return value
 
 
 def _text(value: object, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
-        raise InvalidInputError(f"`{field_name}` was {value!r}; expected a non-empty string of at most {_MAX_TEXT} characters")
+        raise InvalidInputError(
+            f"`{field_name}` was {value!r}; expected a non-empty string of at most {_MAX_TEXT} characters"
+        )
     return value.strip()
 
 
@@ -69,7 +79,11 @@ class RegisteredVehicle:
             value = getattr(self, name)
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (math.isfinite(value) and 0 < value < 100):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (math.isfinite(value) and 0 < value < 100)
+            ):
                 raise InvalidInputError(f"`vehicle.{name}` was {value!r}; expected a positive number below 100")
 
 
@@ -105,10 +119,18 @@ class CrewMember:
                 shown = repr(last4) if len(last4) < 4 else f"a string of {len(last4)} characters"
             else:
                 shown = type(last4).__name__
-            raise InvalidInputError(f"`crew.id_last4` was {shown}; expected exactly the last 4 characters of the ID (digits, or X last)")
+            raise InvalidInputError(
+                f"`crew.id_last4` was {shown}; expected exactly the last 4 characters of the ID (digits, or X last)"
+            )
         last4 = last4.upper()
-        if not (last4[:3].isascii() and last4[:3].isdigit() and (last4[3].isdigit() and last4[3].isascii() or last4[3] == "X")):
-            raise InvalidInputError(f"`crew.id_last4` was {self.id_last4!r}; expected 4 characters: digits, the last may be X")
+        if not (
+            last4[:3].isascii()
+            and last4[:3].isdigit()
+            and (last4[3].isdigit() and last4[3].isascii() or last4[3] == "X")
+        ):
+            raise InvalidInputError(
+                f"`crew.id_last4` was {self.id_last4!r}; expected 4 characters: digits, the last may be X"
+            )
         object.__setattr__(self, "id_last4", last4)
         require_aware(self.tested_at, "crew.tested_at")
         if not isinstance(self.mobile_role, bool):
@@ -155,8 +177,10 @@ def stale_reasons(crew: Sequence[CrewMember], at: datetime, *, policy: PassPolic
             out.append(f"crew[{i}] ({member.role}): test time {member.tested_at.isoformat()} is after {at.isoformat()}")
         elif not test_fresh(member, at, policy=policy):
             hours = _validity(member.mobile_role, policy) / timedelta(hours=1)
-            out.append(f"crew[{i}] ({member.role}): nucleic-acid test taken {member.tested_at.isoformat()} is older "
-                       f"than {hours:g} h at {at.isoformat()}")
+            out.append(
+                f"crew[{i}] ({member.role}): nucleic-acid test taken {member.tested_at.isoformat()} is older "
+                f"than {hours:g} h at {at.isoformat()}"
+            )
     return out
 
 

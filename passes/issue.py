@@ -21,8 +21,13 @@ MAX_SERIAL = 999_999
 
 
 def _check_admin_code(admin_code: object) -> str:
-    if not (isinstance(admin_code, str) and len(admin_code) == 6 and admin_code.isascii() and admin_code.isdigit()
-            and admin_code[0] != "0"):
+    if not (
+        isinstance(admin_code, str)
+        and len(admin_code) == 6
+        and admin_code.isascii()
+        and admin_code.isdigit()
+        and admin_code[0] != "0"
+    ):
         raise InvalidInputError(f"`admin_code` was {admin_code!r}; expected 6 digits such as '410800'")
     return admin_code
 
@@ -37,8 +42,10 @@ def pass_number(admin_code: str, serial: int) -> str:
     """
     _check_admin_code(admin_code)
     if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial <= MAX_SERIAL:
-        raise InvalidInputError(f"`serial` was {serial!r}; expected an integer in 1..{MAX_SERIAL} "
-                                "(the issuer has used up its serials when it reaches the end)")
+        raise InvalidInputError(
+            f"`serial` was {serial!r}; expected an integer in 1..{MAX_SERIAL} "
+            "(the issuer has used up its serials when it reaches the end)"
+        )
     return f"{admin_code}{serial:06d}"
 
 
@@ -51,18 +58,28 @@ def parse_pass_number(pass_no: str) -> tuple[str, int]:
         If ``pass_no`` is not 12 digits with a valid admin code and a serial in 1..999999.
     """
     if not (isinstance(pass_no, str) and len(pass_no) == 12 and pass_no.isascii() and pass_no.isdigit()):
-        raise InvalidInputError(f"`pass_no` was {pass_no!r}; expected 12 digits: a 6-digit admin code and a "
-                                "6-digit serial, e.g. '410800000123'")
+        raise InvalidInputError(
+            f"`pass_no` was {pass_no!r}; expected 12 digits: a 6-digit admin code and a "
+            "6-digit serial, e.g. '410800000123'"
+        )
     admin_code, serial = _check_admin_code(pass_no[:6]), int(pass_no[6:])
     if serial < 1:
         raise InvalidInputError(f"`pass_no` was {pass_no!r}; serial 000000 is not issued")
     return admin_code, serial
 
 
-def check_issuance(enterprise_whitelisted: bool, crew: Sequence[CrewMember], departure: datetime,
-                   valid_from: datetime, valid_until: datetime, route_ok: bool, *,
-                   policy: PassPolicy = DEFAULT_POLICY, now: datetime | None = None,
-                   route_error: str | None = None) -> list[str]:
+def check_issuance(
+    enterprise_whitelisted: bool,
+    crew: Sequence[CrewMember],
+    departure: datetime,
+    valid_from: datetime,
+    valid_until: datetime,
+    route_ok: bool,
+    *,
+    policy: PassPolicy = DEFAULT_POLICY,
+    now: datetime | None = None,
+    route_error: str | None = None,
+) -> list[str]:
     """Every reason a pass may not be issued; empty when it may.
 
     Rules: the enterprise is on the whitelist; at least one crew member; the
@@ -89,17 +106,30 @@ def check_issuance(enterprise_whitelisted: bool, crew: Sequence[CrewMember], dep
     if not crew:
         out.append(reason("no_crew"))
     if valid_until <= valid_from:
-        out.append(reason("window_invalid", f"valid_until {valid_until.isoformat()} is not after valid_from "
-                                            f"{valid_from.isoformat()}"))
+        out.append(
+            reason(
+                "window_invalid",
+                f"valid_until {valid_until.isoformat()} is not after valid_from {valid_from.isoformat()}",
+            )
+        )
     elif valid_until - valid_from > policy.max_window:
         out.append(reason("window_too_long", f"{valid_until - valid_from}; at most {policy.max_window}"))
     if not valid_from <= departure < valid_until and valid_from < valid_until:
-        out.append(reason("window_invalid", f"departure {departure.isoformat()} is outside "
-                                            f"{valid_from.isoformat()} .. {valid_until.isoformat()}"))
+        out.append(
+            reason(
+                "window_invalid",
+                f"departure {departure.isoformat()} is outside {valid_from.isoformat()} .. {valid_until.isoformat()}",
+            )
+        )
     for i, member in enumerate(crew):
         if not test_fresh(member, departure, policy=policy):
-            out.append(reason("crew_test_stale", f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, "
-                                                 f"departure {departure.isoformat()}"))
+            out.append(
+                reason(
+                    "crew_test_stale",
+                    f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, "
+                    f"departure {departure.isoformat()}",
+                )
+            )
     if not route_ok:
         out.append(reason("route_not_ok", route_error))
     if now is not None:
@@ -108,14 +138,16 @@ def check_issuance(enterprise_whitelisted: bool, crew: Sequence[CrewMember], dep
         if valid_until <= now:
             late.append(reason("window_invalid", f"valid_until {valid_until.isoformat()} has already passed"))
         if valid_from - now > policy.max_lead:
-            late.append(reason("window_invalid", f"valid_from {valid_from.isoformat()} is more than "
-                                                 f"{policy.max_lead} ahead"))
+            late.append(
+                reason("window_invalid", f"valid_from {valid_from.isoformat()} is more than {policy.max_lead} ahead")
+            )
         out += [r for r in late if r not in out]
     return out
 
 
-def issuance_warnings(crew: Sequence[CrewMember], valid_until: datetime, *,
-                      policy: PassPolicy = DEFAULT_POLICY) -> list[str]:
+def issuance_warnings(
+    crew: Sequence[CrewMember], valid_until: datetime, *, policy: PassPolicy = DEFAULT_POLICY
+) -> list[str]:
     """A warning per crew member whose test goes stale before ``valid_until`` (retest needed)."""
     valid_until = require_aware(valid_until, "valid_until")
     out = []
@@ -126,11 +158,17 @@ def issuance_warnings(crew: Sequence[CrewMember], valid_until: datetime, *,
     return out
 
 
-def require_issuable(enterprise_whitelisted: bool, crew: Sequence[CrewMember], departure: datetime,
-                     valid_from: datetime, valid_until: datetime, route_ok: bool, *,
-                     policy: PassPolicy = DEFAULT_POLICY) -> None:
+def require_issuable(
+    enterprise_whitelisted: bool,
+    crew: Sequence[CrewMember],
+    departure: datetime,
+    valid_from: datetime,
+    valid_until: datetime,
+    route_ok: bool,
+    *,
+    policy: PassPolicy = DEFAULT_POLICY,
+) -> None:
     """Raise :class:`~geo.errors.PassRejected` with every reason of :func:`check_issuance`, if any."""
-    reasons = check_issuance(enterprise_whitelisted, crew, departure, valid_from, valid_until, route_ok,
-                             policy=policy)
+    reasons = check_issuance(enterprise_whitelisted, crew, departure, valid_from, valid_until, route_ok, policy=policy)
     if reasons:
         raise PassRejected(reasons)

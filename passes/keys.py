@@ -32,7 +32,7 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -57,9 +57,11 @@ class KeyStoreError(DeploymentError):
     The message names the file for the operator's log; a client is told only :attr:`fix`.
     """
 
-    fix = ("the pass signing key ring (BAOTONG_KEYS_DIR) is unsafe, unreadable or damaged: the operator must make "
-           "its folder mode 700 and its files mode 600, owned by the service's user, or restore it from a backup; "
-           "the server log names the file")
+    fix = (
+        "the pass signing key ring (BAOTONG_KEYS_DIR) is unsafe, unreadable or damaged: the operator must make "
+        "its folder mode 700 and its files mode 600, owned by the service's user, or restore it from a backup; "
+        "the server log names the file"
+    )
 
 
 def b64url(data: bytes) -> str:
@@ -92,13 +94,14 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
 
 def kid_for(public_key: Ed25519PublicKey) -> str:
     """The key id: the first 11 characters of the RFC 7638 JWK thumbprint."""
-    canonical = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": b64url(_raw_public(public_key))},
-                           separators=(",", ":"), sort_keys=True)
+    canonical = json.dumps(
+        {"crv": "Ed25519", "kty": "OKP", "x": b64url(_raw_public(public_key))}, separators=(",", ":"), sort_keys=True
+    )
     return b64url(hashlib.sha256(canonical.encode("ascii")).digest())[:KID_LENGTH]
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.astimezone(timezone.utc).isoformat()
+    return None if dt is None else dt.astimezone(UTC).isoformat()
 
 
 def _parse_dt(text: str | None) -> datetime | None:
@@ -147,8 +150,9 @@ def _check_private_mode(path: Path) -> None:
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
         raise KeyStoreError(f"key file {path} is not a regular file; refusing to use it")
     if st.st_mode & 0o077:
-        raise KeyStoreError(f"key file {path} has mode {oct(st.st_mode & 0o777)}; expected 0o600 "
-                            f"(run `chmod 600 {path}`)")
+        raise KeyStoreError(
+            f"key file {path} has mode {oct(st.st_mode & 0o777)}; expected 0o600 (run `chmod 600 {path}`)"
+        )
 
 
 class KeyRing:
@@ -171,8 +175,9 @@ class KeyRing:
 
     # -- loading -------------------------------------------------------------------------
     @classmethod
-    def load_or_create(cls, path: Path | str, *, max_lifetime: timedelta | None = None,
-                       now: datetime | None = None) -> KeyRing:
+    def load_or_create(
+        cls, path: Path | str, *, max_lifetime: timedelta | None = None, now: datetime | None = None
+    ) -> KeyRing:
         """Load the ring in ``path``, creating the directory and a first key if there is none.
 
         Raises
@@ -186,14 +191,16 @@ class KeyRing:
         st = ring.path.stat()
         if st.st_mode & 0o077:
             if st.st_uid != os.getuid():
-                raise KeyStoreError(f"key-ring directory {ring.path} has mode {oct(st.st_mode & 0o777)} and "
-                                    "another owner; expected 0o700")
+                raise KeyStoreError(
+                    f"key-ring directory {ring.path} has mode {oct(st.st_mode & 0o777)} and "
+                    "another owner; expected 0o700"
+                )
             os.chmod(ring.path, 0o700)
             logger.warning("tightened key-ring directory %s to mode 0o700", ring.path)
         if (ring.path / META_FILE).exists():
             ring.reload()
         else:
-            ring._add_key(now or datetime.now(timezone.utc))
+            ring._add_key(now or datetime.now(UTC))
             ring._save()
             logger.info("created key ring %s with key %s", ring.path, ring._active_kid)
         return ring
@@ -215,8 +222,13 @@ class KeyRing:
                 pub = Ed25519PublicKey.from_public_bytes(b64url_decode(item["x"]))
                 if kid_for(pub) != kid:
                     raise ValueError(f"kid {kid} does not match its public key")
-                keys[kid] = KeyInfo(kid, pub, _parse_dt(item["created_at"]), _parse_dt(item.get("retired_at")),
-                                    _parse_dt(item.get("not_after")))
+                keys[kid] = KeyInfo(
+                    kid,
+                    pub,
+                    _parse_dt(item["created_at"]),
+                    _parse_dt(item.get("retired_at")),
+                    _parse_dt(item.get("not_after")),
+                )
             active = meta["active"]
             key_path = self.path / f"{active}.pem"
             _check_private_mode(key_path)
@@ -236,17 +248,27 @@ class KeyRing:
             kid = kid_for(private.public_key())
             if kid not in self._keys:
                 break
-        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         _write_private(self.path / f"{kid}.pem", pem)
         self._keys[kid] = KeyInfo(kid, private.public_key(), now)
         self._active_kid, self._signing_key = kid, private
         return kid
 
     def _save(self) -> None:
-        meta = {"active": self._active_kid,
-                "keys": {k.kid: {"x": k.x, "created_at": _iso(k.created_at), "retired_at": _iso(k.retired_at),
-                                 "not_after": _iso(k.not_after)} for k in self._keys.values()}}
+        meta = {
+            "active": self._active_kid,
+            "keys": {
+                k.kid: {
+                    "x": k.x,
+                    "created_at": _iso(k.created_at),
+                    "retired_at": _iso(k.retired_at),
+                    "not_after": _iso(k.not_after),
+                }
+                for k in self._keys.values()
+            },
+        }
         _write_private(self.path / META_FILE, json.dumps(meta, indent=1, sort_keys=True).encode("utf-8"))
 
     # -- use -----------------------------------------------------------------------------
@@ -272,20 +294,26 @@ class KeyRing:
 
     def rotate(self, *, now: datetime | None = None) -> str:
         """Make a new active key, retire the old one and delete its private file; returns the new kid."""
-        now = require_aware(now, "now") if now is not None else datetime.now(timezone.utc)
+        now = require_aware(now, "now") if now is not None else datetime.now(UTC)
         old = self.active_kid
         info = self._keys[old]
         self._keys[old] = KeyInfo(old, info.public_key, info.created_at, now, now + self.max_lifetime)
         new = self._add_key(now)
         self._save()
         (self.path / f"{old}.pem").unlink(missing_ok=True)
-        logger.info("rotated key ring %s: %s -> %s; %s verifies until %s", self.path, old, new, old,
-                    _iso(now + self.max_lifetime))
+        logger.info(
+            "rotated key ring %s: %s -> %s; %s verifies until %s",
+            self.path,
+            old,
+            new,
+            old,
+            _iso(now + self.max_lifetime),
+        )
         return new
 
     def prune(self, now: datetime | None = None) -> list[str]:
         """Drop retired public keys whose ``not_after`` has passed; returns the dropped kids."""
-        now = require_aware(now, "now") if now is not None else datetime.now(timezone.utc)
+        now = require_aware(now, "now") if now is not None else datetime.now(UTC)
         gone = [k.kid for k in self._keys.values() if k.not_after is not None and k.not_after < now]
         if gone:
             for kid in gone:
@@ -361,8 +389,12 @@ class PublicKeySet:
         for i, jwk in enumerate(jwks["keys"]):
             if not isinstance(jwk, Mapping):
                 raise InvalidInputError(f"JWKS keys[{i}] was {jwk!r}; expected an object")
-            if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or jwk.get("use", "sig") != "sig" \
-                    or jwk.get("alg", "EdDSA") != "EdDSA":
+            if (
+                jwk.get("kty") != "OKP"
+                or jwk.get("crv") != "Ed25519"
+                or jwk.get("use", "sig") != "sig"
+                or jwk.get("alg", "EdDSA") != "EdDSA"
+            ):
                 continue
             kid = jwk.get("kid")
             if not isinstance(kid, str) or not kid:
@@ -373,8 +405,10 @@ class PublicKeySet:
                 raw = b64url_decode(jwk.get("x")) if isinstance(jwk.get("x"), str) else b""
                 keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
             except ValueError as err:
-                raise InvalidInputError(f"JWKS keys[{i}] (kid {kid!r}) has x {jwk.get('x')!r}; expected the "
-                                        "base64url of a 32-byte Ed25519 public key") from err
+                raise InvalidInputError(
+                    f"JWKS keys[{i}] (kid {kid!r}) has x {jwk.get('x')!r}; expected the "
+                    "base64url of a 32-byte Ed25519 public key"
+                ) from err
         return cls(keys)
 
     @classmethod

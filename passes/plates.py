@@ -15,18 +15,52 @@ import re
 
 from geo.errors import InvalidInputError
 
-__all__ = ["PROVINCES", "ADMIN_PROVINCE", "normalise_plate", "is_valid_plate", "province_of",
-           "province_for_admin_code", "is_out_of_province"]
+__all__ = [
+    "PROVINCES",
+    "ADMIN_PROVINCE",
+    "normalise_plate",
+    "is_valid_plate",
+    "province_of",
+    "province_for_admin_code",
+    "is_out_of_province",
+]
 
 #: The 31 mainland province-level abbreviations used on plates.
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
 #: First two digits of an administrative code -> the province's plate abbreviation.
 ADMIN_PROVINCE = {
-    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "蒙", "21": "辽", "22": "吉", "23": "黑",
-    "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
-    "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "贵",
-    "53": "云", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
+    "11": "京",
+    "12": "津",
+    "13": "冀",
+    "14": "晋",
+    "15": "蒙",
+    "21": "辽",
+    "22": "吉",
+    "23": "黑",
+    "31": "沪",
+    "32": "苏",
+    "33": "浙",
+    "34": "皖",
+    "35": "闽",
+    "36": "赣",
+    "37": "鲁",
+    "41": "豫",
+    "42": "鄂",
+    "43": "湘",
+    "44": "粤",
+    "45": "桂",
+    "46": "琼",
+    "50": "渝",
+    "51": "川",
+    "52": "贵",
+    "53": "云",
+    "54": "藏",
+    "61": "陕",
+    "62": "甘",
+    "63": "青",
+    "64": "宁",
+    "65": "新",
 }
 
 _ALNUM = "0-9A-HJ-NP-Z"
@@ -95,7 +129,8 @@ def province_for_admin_code(admin_code: str) -> str:
         return ADMIN_PROVINCE[admin_code[:2]]
     except KeyError:
         raise InvalidInputError(
-            f"`admin_code` was {admin_code!r}; its first two digits name no mainland province") from None
+            f"`admin_code` was {admin_code!r}; its first two digits name no mainland province"
+        ) from None
 
 
 def is_out_of_province(plate: str, issuer: str) -> bool:

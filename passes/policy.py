@@ -41,8 +41,13 @@ class PassPolicy:
     max_lead: timedelta = timedelta(days=7)
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.admin_code, str) and len(self.admin_code) == 6 and self.admin_code.isascii()
-                and self.admin_code.isdigit() and self.admin_code[0] != "0"):
+        if not (
+            isinstance(self.admin_code, str)
+            and len(self.admin_code) == 6
+            and self.admin_code.isascii()
+            and self.admin_code.isdigit()
+            and self.admin_code[0] != "0"
+        ):
             raise InvalidInputError(f"`admin_code` was {self.admin_code!r}; expected 6 digits such as '410800'")
         for name in ("test_validity", "mobile_test_validity", "max_window", "max_lead"):
             value = getattr(self, name)

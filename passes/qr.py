@@ -49,8 +49,9 @@ class QRInfo:
 
 def _check_token(token: object) -> str:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
-        raise InvalidInputError(f"`token` was {str(token)[:40]!r}...; expected a pass token of 1..{MAX_TOKEN_CHARS} "
-                                "ASCII characters")
+        raise InvalidInputError(
+            f"`token` was {str(token)[:40]!r}...; expected a pass token of 1..{MAX_TOKEN_CHARS} ASCII characters"
+        )
     return token
 
 
@@ -89,8 +90,15 @@ def qr_svg(token: str, *, print_width_mm: float = PRINT_WIDTH_MM) -> str:
     qr = make_qr(token)
     side = qr.symbol_size(border=QUIET_ZONE)[0]
     buf = io.BytesIO()
-    qr.save(buf, kind="svg", scale=print_width_mm / side, unit="mm", border=QUIET_ZONE, xmldecl=False,
-            title="Baotong vehicle pass")
+    qr.save(
+        buf,
+        kind="svg",
+        scale=print_width_mm / side,
+        unit="mm",
+        border=QUIET_ZONE,
+        xmldecl=False,
+        title="Baotong vehicle pass",
+    )
     return buf.getvalue().decode("utf-8")
 
 

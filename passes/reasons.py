@@ -30,7 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "window_invalid": ("有效期起止时间无效", "validity window is invalid"),
     "window_too_long": ("有效期超过上限", "validity window is too long"),
     "route_not_ok": ("路线未通过审核", "route is not approved"),
-    "crew_test_expires": ("核酸检测将在有效期内超时，需重新检测", "a crew test goes stale inside the validity window; retest needed"),
+    "crew_test_expires": (
+        "核酸检测将在有效期内超时，需重新检测",
+        "a crew test goes stale inside the validity window; retest needed",
+    ),
 }
 
 

@@ -45,8 +45,8 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
-from datetime import datetime, timezone
 
 from jwt.api_jws import PyJWS
 
@@ -60,9 +60,22 @@ from passes.plates import normalise_plate
 from passes.polyline import decode_lonlat, encode_lonlat
 from passes.reasons import reason
 
-__all__ = ["MAX_TOKEN_CHARS", "MAX_CREW", "CrewClaim", "PassClaims", "make_claims", "sign_pass", "read_pass",
-           "decode_pass", "PassTokenError", "MalformedPass", "UnknownKid", "BadSignature", "PassExpired",
-           "PassNotYetValid"]
+__all__ = [
+    "MAX_TOKEN_CHARS",
+    "MAX_CREW",
+    "CrewClaim",
+    "PassClaims",
+    "make_claims",
+    "sign_pass",
+    "read_pass",
+    "decode_pass",
+    "PassTokenError",
+    "MalformedPass",
+    "UnknownKid",
+    "BadSignature",
+    "PassExpired",
+    "PassNotYetValid",
+]
 
 #: Longer inputs are refused before any parsing.
 MAX_TOKEN_CHARS = 4096
@@ -145,10 +158,18 @@ class PassClaims:
 
     def to_payload(self) -> dict:
         return {
-            "pno": self.pass_no, "plt": self.plate, "ent": self.enterprise_id,
-            "org": list(self.origin), "dst": list(self.destination),
-            "cor": self.corridor_polyline, "tol": int(self.tolerance_m) if float(self.tolerance_m).is_integer() else self.tolerance_m, "rid": self.route_id, "chs": self.corridor_hash,
-            "nbf": _epoch(self.not_before), "exp": _epoch(self.expires), "iat": _epoch(self.issued_at),
+            "pno": self.pass_no,
+            "plt": self.plate,
+            "ent": self.enterprise_id,
+            "org": list(self.origin),
+            "dst": list(self.destination),
+            "cor": self.corridor_polyline,
+            "tol": int(self.tolerance_m) if float(self.tolerance_m).is_integer() else self.tolerance_m,
+            "rid": self.route_id,
+            "chs": self.corridor_hash,
+            "nbf": _epoch(self.not_before),
+            "exp": _epoch(self.expires),
+            "iat": _epoch(self.issued_at),
             "crew": [[c.role, _epoch(c.tested_at), int(c.mobile_role)] for c in self.crew],
         }
 
@@ -163,8 +184,14 @@ class PassClaims:
                 raise ValueError("crew")
             crew_claims = []
             for item in crew:
-                if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)
-                        and 0 < len(item[0]) <= 64 and type(item[2]) is int and item[2] in (0, 1)):
+                if not (
+                    isinstance(item, list)
+                    and len(item) == 3
+                    and isinstance(item[0], str)
+                    and 0 < len(item[0]) <= 64
+                    and type(item[2]) is int
+                    and item[2] in (0, 1)
+                ):
                     raise ValueError("crew")
                 crew_claims.append(CrewClaim(item[0], _from_epoch(item[1], "crew"), bool(item[2])))
             tol = payload["tol"]
@@ -203,7 +230,7 @@ def _epoch(dt: datetime) -> int:
 def _from_epoch(value: object, name: str) -> datetime:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**33:
         raise ValueError(name)
-    return datetime.fromtimestamp(value, timezone.utc)
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _short_str(value: object, name: str, limit: int = 64) -> str:
@@ -226,17 +253,30 @@ def _claim_plate(value: object) -> str:
 
 
 def _point(value: object, name: str) -> tuple[float, float]:
-    if not (isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in value)):
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
         raise ValueError(name)
     return check_lon_lat(value[0], value[1], field_name=name)
 
 
-def make_claims(*, pass_no: str, plate: str, enterprise_id: str, route_id: str,
-                corridor: Sequence[Sequence[float]], crew: Sequence[CrewMember],
-                valid_from: datetime, valid_until: datetime, issued_at: datetime | None = None,
-                origin: Sequence[float] | None = None, destination: Sequence[float] | None = None,
-                tolerance_m: float | None = None) -> PassClaims:
+def make_claims(
+    *,
+    pass_no: str,
+    plate: str,
+    enterprise_id: str,
+    route_id: str,
+    corridor: Sequence[Sequence[float]],
+    crew: Sequence[CrewMember],
+    valid_from: datetime,
+    valid_until: datetime,
+    issued_at: datetime | None = None,
+    origin: Sequence[float] | None = None,
+    destination: Sequence[float] | None = None,
+    tolerance_m: float | None = None,
+) -> PassClaims:
     """Build the claims of a pass from the stored objects.
 
     ``corridor`` is the full route geometry ``[[lon, lat], ...]`` (e.g.
@@ -258,9 +298,10 @@ def make_claims(*, pass_no: str, plate: str, enterprise_id: str, route_id: str,
             raise InvalidInputError(f"`crew` holds {member!r}; expected CrewMember objects")
     valid_from, valid_until = require_aware(valid_from, "valid_from"), require_aware(valid_until, "valid_until")
     if valid_until <= valid_from:
-        raise InvalidInputError(f"`valid_until` was {valid_until.isoformat()}; expected after valid_from "
-                                f"{valid_from.isoformat()}")
-    issued_at = require_aware(issued_at, "issued_at") if issued_at is not None else datetime.now(timezone.utc)
+        raise InvalidInputError(
+            f"`valid_until` was {valid_until.isoformat()}; expected after valid_from {valid_from.isoformat()}"
+        )
+    issued_at = require_aware(issued_at, "issued_at") if issued_at is not None else datetime.now(UTC)
     ends = []
     for name, value, default in (("origin", origin, full[0]), ("destination", destination, full[-1])):
         value = default if value is None else value
@@ -273,10 +314,18 @@ def make_claims(*, pass_no: str, plate: str, enterprise_id: str, route_id: str,
         if not isinstance(value, str) or not 0 < len(value) <= 64:
             raise InvalidInputError(f"`{name}` was {value!r}; expected a string of 1..64 characters")
     return PassClaims(
-        pass_no=pass_no, plate=normalise_plate(plate), enterprise_id=enterprise_id, origin=ends[0],
-        destination=ends[1], corridor_polyline=encode_lonlat(simple), tolerance_m=tol, route_id=route_id,
+        pass_no=pass_no,
+        plate=normalise_plate(plate),
+        enterprise_id=enterprise_id,
+        origin=ends[0],
+        destination=ends[1],
+        corridor_polyline=encode_lonlat(simple),
+        tolerance_m=tol,
+        route_id=route_id,
         corridor_hash=corridor_hash(full),
-        not_before=valid_from, expires=valid_until, issued_at=issued_at,
+        not_before=valid_from,
+        expires=valid_until,
+        issued_at=issued_at,
         crew=tuple(CrewClaim(m.role, m.tested_at, m.mobile_role) for m in crew),
     )
 
@@ -292,18 +341,23 @@ def sign_pass(claims: PassClaims, keyring: KeyRing) -> str:
         ring's ``max_lifetime`` (old keys verify only that long after rotation).
     """
     if _epoch(claims.expires) <= _epoch(claims.not_before):
-        raise InvalidInputError(f"pass {claims.pass_no}: `expires` {claims.expires.isoformat()} is not after "
-                                f"`not_before` {claims.not_before.isoformat()}")
+        raise InvalidInputError(
+            f"pass {claims.pass_no}: `expires` {claims.expires.isoformat()} is not after "
+            f"`not_before` {claims.not_before.isoformat()}"
+        )
     if claims.expires - claims.issued_at > keyring.max_lifetime:
         raise InvalidInputError(
             f"pass {claims.pass_no}: expires {claims.expires - claims.issued_at} after issue; the key ring allows "
-            f"at most {keyring.max_lifetime} (issue it closer to its start)")
+            f"at most {keyring.max_lifetime} (issue it closer to its start)"
+        )
     kid, key = keyring.signing_key()
     body = json.dumps(claims.to_payload(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     token = _JWS.encode(body, key, algorithm="EdDSA", headers={"kid": kid, "typ": None})
     if len(token) > MAX_TOKEN_CHARS:
-        raise InvalidInputError(f"pass {claims.pass_no}: token has {len(token)} characters; at most "
-                                f"{MAX_TOKEN_CHARS} (fewer crew or a coarser corridor)")
+        raise InvalidInputError(
+            f"pass {claims.pass_no}: token has {len(token)} characters; at most "
+            f"{MAX_TOKEN_CHARS} (fewer crew or a coarser corridor)"
+        )
     return token
 
 
@@ -394,4 +448,3 @@ def decode_pass(token: object, public_keys: PublicKeySet, *, at: datetime) -> Pa
     if err is not None:
         raise err
     return claims
-

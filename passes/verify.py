@@ -64,14 +64,25 @@ class Verdict:
         """A JSON-ready summary for the API (no crew details beyond role and test time)."""
         c = self.claims
         return {
-            "verdict": self.verdict, "reasons": list(self.reasons), "codes": self.codes, "mode": self.mode,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "codes": self.codes,
+            "mode": self.mode,
             "checked_at": self.checked_at.isoformat(),
-            "pass": None if c is None else {
-                "pass_no": c.pass_no, "plate": c.plate, "enterprise_id": c.enterprise_id,
-                "origin": list(c.origin), "destination": list(c.destination), "route_id": c.route_id,
-                "valid_from": c.not_before.isoformat(), "valid_until": c.expires.isoformat(),
-                "crew": [{"role": m.role, "tested_at": m.tested_at.isoformat(), "mobile_role": m.mobile_role}
-                         for m in c.crew],
+            "pass": None
+            if c is None
+            else {
+                "pass_no": c.pass_no,
+                "plate": c.plate,
+                "enterprise_id": c.enterprise_id,
+                "origin": list(c.origin),
+                "destination": list(c.destination),
+                "route_id": c.route_id,
+                "valid_from": c.not_before.isoformat(),
+                "valid_until": c.expires.isoformat(),
+                "crew": [
+                    {"role": m.role, "tested_at": m.tested_at.isoformat(), "mobile_role": m.mobile_role} for m in c.crew
+                ],
                 "kid": c.kid,
             },
         }
@@ -98,8 +109,12 @@ StatusLookup = Callable[[str], PassStatus]
 
 def _check_args(at: object, checkpoint: object, corridor_buffer_m: object) -> tuple[float, float] | None:
     require_aware(at, "at")
-    if not (isinstance(corridor_buffer_m, int | float) and not isinstance(corridor_buffer_m, bool)
-            and math.isfinite(corridor_buffer_m) and 0 <= corridor_buffer_m <= 50_000):
+    if not (
+        isinstance(corridor_buffer_m, int | float)
+        and not isinstance(corridor_buffer_m, bool)
+        and math.isfinite(corridor_buffer_m)
+        and 0 <= corridor_buffer_m <= 50_000
+    ):
         raise InvalidInputError(f"`corridor_buffer_m` was {corridor_buffer_m!r}; expected 0..50000 metres")
     if checkpoint is None:
         return None
@@ -108,21 +123,36 @@ def _check_args(at: object, checkpoint: object, corridor_buffer_m: object) -> tu
     return check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
 
 
-def _crew_reasons(crew: Sequence[CrewClaim], at: datetime, policy: PassPolicy,
-                  overrides: Sequence[datetime | None] | None) -> list[str]:
+def _crew_reasons(
+    crew: Sequence[CrewClaim], at: datetime, policy: PassPolicy, overrides: Sequence[datetime | None] | None
+) -> list[str]:
     out = []
     for i, member in enumerate(crew):
         if overrides is not None and i < len(overrides) and overrides[i] is not None:
             member = CrewClaim(member.role, require_aware(overrides[i], f"crew_tested_at[{i}]"), member.mobile_role)
         if not test_fresh(member, at, policy=policy):
             hours = (policy.mobile_test_validity if member.mobile_role else policy.test_validity).total_seconds() / 3600
-            out.append(reason("crew_test_stale", f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, "
-                                                 f"limit {hours:g} h"))
+            out.append(
+                reason(
+                    "crew_test_stale",
+                    f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, limit {hours:g} h",
+                )
+            )
     return out
 
 
-def _verify(token: object, public_keys: PublicKeySet, *, at: datetime, checkpoint, plate, corridor_buffer_m,
-            corridor, policy: PassPolicy, status_lookup: StatusLookup | None) -> Verdict:
+def _verify(
+    token: object,
+    public_keys: PublicKeySet,
+    *,
+    at: datetime,
+    checkpoint,
+    plate,
+    corridor_buffer_m,
+    corridor,
+    policy: PassPolicy,
+    status_lookup: StatusLookup | None,
+) -> Verdict:
     point = _check_args(at, checkpoint, corridor_buffer_m)
     mode = "offline" if status_lookup is None else "online"
     try:
@@ -178,10 +208,17 @@ def _verify(token: object, public_keys: PublicKeySet, *, at: datetime, checkpoin
     return Verdict("stop" if reasons else "pass", reasons, claims, mode, at)
 
 
-def verify_offline(token: object, public_keys: PublicKeySet, *, at: datetime,
-                   checkpoint: Sequence[float] | None = None, plate: str | None = None,
-                   corridor_buffer_m: float = 500.0, corridor: Sequence[Sequence[float]] | None = None,
-                   policy: PassPolicy = DEFAULT_POLICY) -> Verdict:
+def verify_offline(
+    token: object,
+    public_keys: PublicKeySet,
+    *,
+    at: datetime,
+    checkpoint: Sequence[float] | None = None,
+    plate: str | None = None,
+    corridor_buffer_m: float = 500.0,
+    corridor: Sequence[Sequence[float]] | None = None,
+    policy: PassPolicy = DEFAULT_POLICY,
+) -> Verdict:
     """Verify a pass with the published public keys only.
 
     Checks the token (form, ``EdDSA``, known kid, signature), the validity
@@ -198,14 +235,31 @@ def verify_offline(token: object, public_keys: PublicKeySet, *, at: datetime,
         Only for bad caller arguments (naive ``at``, invalid ``checkpoint``,
         ``corridor`` or ``corridor_buffer_m``); never for a bad token.
     """
-    return _verify(token, public_keys, at=at, checkpoint=checkpoint, plate=plate,
-                   corridor_buffer_m=corridor_buffer_m, corridor=corridor, policy=policy, status_lookup=None)
+    return _verify(
+        token,
+        public_keys,
+        at=at,
+        checkpoint=checkpoint,
+        plate=plate,
+        corridor_buffer_m=corridor_buffer_m,
+        corridor=corridor,
+        policy=policy,
+        status_lookup=None,
+    )
 
 
-def verify_online(token: object, public_keys: PublicKeySet, *, at: datetime, status_lookup: StatusLookup,
-                  checkpoint: Sequence[float] | None = None, plate: str | None = None,
-                  corridor_buffer_m: float = 500.0, corridor: Sequence[Sequence[float]] | None = None,
-                  policy: PassPolicy = DEFAULT_POLICY) -> Verdict:
+def verify_online(
+    token: object,
+    public_keys: PublicKeySet,
+    *,
+    at: datetime,
+    status_lookup: StatusLookup,
+    checkpoint: Sequence[float] | None = None,
+    plate: str | None = None,
+    corridor_buffer_m: float = 500.0,
+    corridor: Sequence[Sequence[float]] | None = None,
+    policy: PassPolicy = DEFAULT_POLICY,
+) -> Verdict:
     """:func:`verify_offline` plus the registry: revocation, the whitelist fuse, the stored corridor and newer tests.
 
     ``status_lookup(pass_no)`` is called once, only for a token whose
@@ -219,6 +273,14 @@ def verify_online(token: object, public_keys: PublicKeySet, *, at: datetime, sta
     InvalidInputError
         Only for bad caller arguments, as in :func:`verify_offline`.
     """
-    return _verify(token, public_keys, at=at, checkpoint=checkpoint, plate=plate,
-                   corridor_buffer_m=corridor_buffer_m, corridor=corridor, policy=policy,
-                   status_lookup=status_lookup)
+    return _verify(
+        token,
+        public_keys,
+        at=at,
+        checkpoint=checkpoint,
+        plate=plate,
+        corridor_buffer_m=corridor_buffer_m,
+        corridor=corridor,
+        policy=policy,
+        status_lookup=status_lookup,
+    )

@@ -62,8 +62,12 @@ MODES = ("hard_barrier", "checkpoint", "lane")
 DIRECTIONS = ("both", "forward", "backward")
 DECISIONS = ("allowed", "needs_city_approval", "needs_provincial_approval", "rejected")  # by strictness
 #: Which approver role a decision needs (``None``: no approval).
-APPROVER_LEVEL = {"allowed": None, "needs_city_approval": "city", "needs_provincial_approval": "province",
-                  "rejected": None}
+APPROVER_LEVEL = {
+    "allowed": None,
+    "needs_city_approval": "city",
+    "needs_provincial_approval": "province",
+    "rejected": None,
+}
 CHECKPOINT_DELAY_S = 300.0
 LANE_FACTOR = 2.0
 DEFAULT_LINE_BUFFER_M = 25.0
@@ -81,25 +85,52 @@ class Rule:
 
 
 def _default_rules() -> dict[tuple[str, str], Rule]:
-    trunk = {"expressway": "an expressway", "national": "a national trunk road", "provincial": "a provincial trunk road"}
+    trunk = {
+        "expressway": "an expressway",
+        "national": "a national trunk road",
+        "provincial": "a provincial trunk road",
+    }
     out: dict[tuple[str, str], Rule] = {}
     for grade, label in trunk.items():
         for mode in MODES:
-            out[grade, mode] = Rule(f"{grade}/{mode}", grade, mode, "needs_provincial_approval",
-                                    f"a {mode} on {label} needs approval by the province-level command")
+            out[grade, mode] = Rule(
+                f"{grade}/{mode}",
+                grade,
+                mode,
+                "needs_provincial_approval",
+                f"a {mode} on {label} needs approval by the province-level command",
+            )
     for grade in ("county", "township", "village"):
-        out[grade, "hard_barrier"] = Rule(f"{grade}/hard_barrier", grade, "hard_barrier", "rejected",
-                                          f"hard isolation of {grade} roads is forbidden")
-        out[grade, "checkpoint"] = Rule(f"{grade}/checkpoint", grade, "checkpoint", "allowed",
-                                        f"a checkpoint on a {grade} road is allowed with notice; traffic must pass")
-        out[grade, "lane"] = Rule(f"{grade}/lane", grade, "lane", "needs_city_approval",
-                                  f"a lane closure on an ordinary ({grade}) highway needs city-level approval")
-    out["urban", "hard_barrier"] = Rule("urban/hard_barrier", "urban", "hard_barrier", "needs_city_approval",
-                                        "a barrier on an urban street needs city-level approval")
-    out["urban", "checkpoint"] = Rule("urban/checkpoint", "urban", "checkpoint", "allowed",
-                                      "a checkpoint on an urban street is allowed with notice")
-    out["urban", "lane"] = Rule("urban/lane", "urban", "lane", "allowed",
-                                "a lane closure on an urban street is allowed with notice")
+        out[grade, "hard_barrier"] = Rule(
+            f"{grade}/hard_barrier", grade, "hard_barrier", "rejected", f"hard isolation of {grade} roads is forbidden"
+        )
+        out[grade, "checkpoint"] = Rule(
+            f"{grade}/checkpoint",
+            grade,
+            "checkpoint",
+            "allowed",
+            f"a checkpoint on a {grade} road is allowed with notice; traffic must pass",
+        )
+        out[grade, "lane"] = Rule(
+            f"{grade}/lane",
+            grade,
+            "lane",
+            "needs_city_approval",
+            f"a lane closure on an ordinary ({grade}) highway needs city-level approval",
+        )
+    out["urban", "hard_barrier"] = Rule(
+        "urban/hard_barrier",
+        "urban",
+        "hard_barrier",
+        "needs_city_approval",
+        "a barrier on an urban street needs city-level approval",
+    )
+    out["urban", "checkpoint"] = Rule(
+        "urban/checkpoint", "urban", "checkpoint", "allowed", "a checkpoint on an urban street is allowed with notice"
+    )
+    out["urban", "lane"] = Rule(
+        "urban/lane", "urban", "lane", "allowed", "a lane closure on an urban street is allowed with notice"
+    )
     return out
 
 
@@ -145,12 +176,16 @@ def load_rules(source: Mapping | str | Path | None = None) -> dict[tuple[str, st
         for mode, value in modes.items():
             if mode not in MODES:
                 raise InvalidInputError(f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}")
-            decision, reason = (value.get("decision"), value.get("reason")) if isinstance(value, Mapping) else (value, None)
+            decision, reason = (
+                (value.get("decision"), value.get("reason")) if isinstance(value, Mapping) else (value, None)
+            )
             if decision not in DECISIONS:
                 raise InvalidInputError(
-                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}")
-            table[grade, mode] = Rule(f"{grade}/{mode}", grade, mode, decision,
-                                      reason or f"{grade}/{mode}: {decision} (configured)")
+                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}"
+                )
+            table[grade, mode] = Rule(
+                f"{grade}/{mode}", grade, mode, decision, reason or f"{grade}/{mode}: {decision} (configured)"
+            )
     return table
 
 
@@ -169,8 +204,14 @@ class Match:
     distance_m: float = 0.0  # how far the request geometry lay from the matched road
 
     def to_dict(self) -> dict:
-        return {"method": self.method, "direction": self.direction, "arc_count": int(self.arcs.size),
-                "arcs": self.arcs.tolist(), "roads": self.roads, "distance_m": round(self.distance_m, 1)}
+        return {
+            "method": self.method,
+            "direction": self.direction,
+            "arc_count": int(self.arcs.size),
+            "arcs": self.arcs.tolist(),
+            "roads": self.roads,
+            "distance_m": round(self.distance_m, 1),
+        }
 
 
 def _check_direction(direction: str) -> None:
@@ -182,8 +223,18 @@ def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
     out: dict[int, dict] = {}
     for a in arcs.tolist():
         w = int(net.osm_way_id[a])
-        row = out.setdefault(w, {"way_id": w, "name": net.name[a], "ref": net.ref[a], "highway": str(net.highway[a]),
-                                 "grade": str(net.grade[a]), "arcs": 0, "length_m": 0.0})
+        row = out.setdefault(
+            w,
+            {
+                "way_id": w,
+                "name": net.name[a],
+                "ref": net.ref[a],
+                "highway": str(net.highway[a]),
+                "grade": str(net.grade[a]),
+                "arcs": 0,
+                "length_m": 0.0,
+            },
+        )
         row["arcs"] += 1
         row["length_m"] += float(net.length_m[a])
     for row in out.values():
@@ -251,8 +302,10 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
     for w in way_ids:
         arcs = net.arcs_of_way(int(w))
         if arcs.size == 0:
-            raise InvalidInputError(f"OSM way {w} is not in the truck network ({net.source}); "
-                                    "check the id or give a line along the road instead")
+            raise InvalidInputError(
+                f"OSM way {w} is not in the truck network ({net.source}); "
+                "check the id or give a line along the road instead"
+            )
         rev = net.reverse_arc[arcs]
         forward = arcs[(rev < 0) | (arcs < rev)]
         backward = arcs[(rev >= 0) & (arcs > rev)]
@@ -263,7 +316,9 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
     return _finish(net, "way_ids", direction, arcs)
 
 
-def match_point(net: RoadNetwork, lon: float, lat: float, direction: str = "both", *, max_snap_m: float = 100.0) -> Match:
+def match_point(
+    net: RoadNetwork, lon: float, lat: float, direction: str = "both", *, max_snap_m: float = 100.0
+) -> Match:
     """The road segment under a point; ``forward`` is the direction of the snapped arc.
 
     Raises
@@ -280,8 +335,13 @@ def match_point(net: RoadNetwork, lon: float, lat: float, direction: str = "both
     return _finish(net, "point", direction, arcs, snap.distance_m)
 
 
-def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: str = "both", *,
-               buffer_m: float = DEFAULT_LINE_BUFFER_M) -> Match:
+def match_line(
+    net: RoadNetwork,
+    coords: Sequence[Sequence[float]],
+    direction: str = "both",
+    *,
+    buffer_m: float = DEFAULT_LINE_BUFFER_M,
+) -> Match:
     """The arcs along a ``[[lon, lat], ...]`` line.
 
     An undirected segment matches when at least half of it lies within
@@ -313,14 +373,18 @@ def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: s
     if hit.size == 0:
         idx, dist = tree.query_nearest(line, return_distance=True, all_matches=False)
         d = float(dist[0]) if len(dist) else math.inf
-        raise OffNetworkError(f"`geometry` runs {d:,.0f} m from the nearest road; a closure line must follow a road "
-                              f"within {buffer_m:,.0f} m")
+        raise OffNetworkError(
+            f"`geometry` runs {d:,.0f} m from the nearest road; a closure line must follow a road "
+            f"within {buffer_m:,.0f} m"
+        )
     segs = lines[hit]
     inside = shapely.length(shapely.intersection(segs, buf)) / np.maximum(shapely.length(segs), 1e-9)
     keep = inside >= 0.5
     if not keep.any():
-        raise OffNetworkError(f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
-                              "draw the line along the road to close")
+        raise OffNetworkError(
+            f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
+            "draw the line along the road to close"
+        )
     seg = seg_arcs[hit][keep]
     rev = net.reverse_arc[seg]
     cand = np.concatenate([seg, rev[rev >= 0]])
@@ -333,16 +397,22 @@ def match_line(net: RoadNetwork, coords: Sequence[Sequence[float]], direction: s
     if start == end:  # a line within one segment: the segment under its middle, in the line's direction
         mid = line.interpolate(0.5, normalized=True)
         s_arc = int(seg[np.argmin(shapely.distance(lines[hit][keep], mid))])
-        forward = [a for a in (s_arc, int(net.reverse_arc[s_arc])) if a >= 0 and
-                   (x[net.head[a]] - x[net.tail[a]]) * (x1 - x0) + (y[net.head[a]] - y[net.tail[a]]) * (y1 - y0) > 0]
+        forward = [
+            a
+            for a in (s_arc, int(net.reverse_arc[s_arc]))
+            if a >= 0
+            and (x[net.head[a]] - x[net.tail[a]]) * (x1 - x0) + (y[net.head[a]] - y[net.tail[a]]) * (y1 - y0) > 0
+        ]
         backward = [a for a in (s_arc, int(net.reverse_arc[s_arc])) if a >= 0 and a not in forward]
     else:
         forward = _path_along(net, cand, start, end)
         backward = _path_along(net, cand, end, start)
     picked = {"both": forward + backward, "forward": forward, "backward": backward}[direction]
     if not picked:
-        raise InvalidInputError(f"no road runs continuously along `geometry` in direction {direction!r} "
-                                "(a one-way road drawn the other way, or a gap in the line)")
+        raise InvalidInputError(
+            f"no road runs continuously along `geometry` in direction {direction!r} "
+            "(a one-way road drawn the other way, or a gap in the line)"
+        )
     picked_arr = np.unique(np.asarray(picked, dtype=np.int64))
     distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep])))
     return _finish(net, "line", direction, picked_arr, distance)
@@ -355,7 +425,7 @@ def _path_along(net: RoadNetwork, cand: np.ndarray, start: int, end: int) -> lis
     from scipy.sparse.csgraph import dijkstra
 
     nodes, local = np.unique(np.concatenate([net.tail[cand], net.head[cand]]), return_inverse=True)
-    lt, lh = local[: cand.size], local[cand.size:]
+    lt, lh = local[: cand.size], local[cand.size :]
     best: dict[tuple[int, int], int] = {}
     for i in np.argsort(-net.length_m[cand]).tolist():  # the shortest parallel arc wins
         best[int(lt[i]), int(lh[i])] = int(cand[i])
@@ -417,8 +487,14 @@ class Decision:
         return [r["rule"] for r in self.reasons] + [r["rule"] for r in self.blocking]
 
     def to_dict(self) -> dict:
-        return {"decision": self.decision, "grade": self.grade, "approval_level": self.approval_level,
-                "reasons": self.reasons, "blocking_reasons": self.blocking, "rules": self.rule_ids}
+        return {
+            "decision": self.decision,
+            "grade": self.grade,
+            "approval_level": self.approval_level,
+            "reasons": self.reasons,
+            "blocking_reasons": self.blocking,
+            "rules": self.rule_ids,
+        }
 
 
 def _strictness(decision: str) -> int:
@@ -432,8 +508,15 @@ def undirected(net: RoadNetwork, arcs) -> np.ndarray:
     return np.unique(np.concatenate([arcs, rev[rev >= 0]]))
 
 
-def decide(net: RoadNetwork, arcs: np.ndarray, mode: str, *, rules: Mapping[tuple[str, str], Rule] | None = None,
-           green_channels: Mapping[str, np.ndarray] | None = None, cut_enterprises: Sequence[dict] = ()) -> Decision:
+def decide(
+    net: RoadNetwork,
+    arcs: np.ndarray,
+    mode: str,
+    *,
+    rules: Mapping[tuple[str, str], Rule] | None = None,
+    green_channels: Mapping[str, np.ndarray] | None = None,
+    cut_enterprises: Sequence[dict] = (),
+) -> Decision:
     """Apply the rules table to the arcs of a closure.
 
     Parameters
@@ -460,13 +543,15 @@ def decide(net: RoadNetwork, arcs: np.ndarray, mode: str, *, rules: Mapping[tupl
     grades, counts = np.unique(net.grade[arcs].astype(str), return_counts=True)
     reasons = []
     worst, worst_grade = "allowed", None
-    for grade, count in sorted(zip(grades.tolist(), counts.tolist()), key=lambda gc: GRADES.index(gc[0])
-                               if gc[0] in GRADES else 99):
+    for grade, count in sorted(
+        zip(grades.tolist(), counts.tolist()), key=lambda gc: GRADES.index(gc[0]) if gc[0] in GRADES else 99
+    ):
         rule = table.get((grade, mode))
         if rule is None:
             raise InvalidInputError(f"the rules table has no rule for grade {grade!r} and mode {mode!r}")
-        reasons.append({"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count),
-                        "text": rule.reason})
+        reasons.append(
+            {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
+        )
         if worst_grade is None or _strictness(rule.decision) > _strictness(worst):
             worst, worst_grade = rule.decision, grade
     touched = undirected(net, arcs)
@@ -475,21 +560,33 @@ def decide(net: RoadNetwork, arcs: np.ndarray, mode: str, *, rules: Mapping[tupl
         before = worst
         if worst in ("allowed", "needs_city_approval"):
             worst = DECISIONS[_strictness(worst) + 1]
-        reasons.append({"rule": "green_channel/escalate", "decision": worst, "green_channels": hit,
-                        "text": f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}"
-                        if worst != before else
-                        f"touches protected green channel(s) {', '.join(hit)}; already at {worst}"})
-    blocking = [{"rule": "impact/whitelist_cut", "enterprise": e["id"],
-                 "text": f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub"}
-                for e in cut_enterprises]
+        reasons.append(
+            {
+                "rule": "green_channel/escalate",
+                "decision": worst,
+                "green_channels": hit,
+                "text": f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}"
+                if worst != before
+                else f"touches protected green channel(s) {', '.join(hit)}; already at {worst}",
+            }
+        )
+    blocking = [
+        {
+            "rule": "impact/whitelist_cut",
+            "enterprise": e["id"],
+            "text": f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub",
+        }
+        for e in cut_enterprises
+    ]
     return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, blocking)
 
 
 # ----------------------------------------------------------------------------------
 # Graph structure: does removing the closed arcs disconnect anything?
 # ----------------------------------------------------------------------------------
-def disconnects(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray,
-                closed: np.ndarray) -> tuple[bool, int, list[tuple[int, int]]]:
+def disconnects(
+    node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, closed: np.ndarray
+) -> tuple[bool, int, list[tuple[int, int]]]:
     """Whether removing ``closed`` arcs splits the undirected simple graph of ``usable`` arcs.
 
     An undirected edge ``{u, v}`` disappears only when every usable arc between
@@ -574,10 +671,20 @@ def _s(cost: float) -> float | None:
     return None if not np.isfinite(cost) else round(float(cost) * WEIGHT_UNIT_S, 1)
 
 
-def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.ndarray, *,
-                   enterprises: Sequence[Place] = (), hubs: Sequence[Place] = (),
-                   green_channels: Sequence[Corridor] = (), corridors: Sequence[Corridor] = (),
-                   od_nodes: np.ndarray | None = None, seed: int = 0, notes: Sequence[str] = ()) -> dict:
+def analyse_impact(
+    net: RoadNetwork,
+    before: Engine,
+    after: Engine,
+    closed: np.ndarray,
+    *,
+    enterprises: Sequence[Place] = (),
+    hubs: Sequence[Place] = (),
+    green_channels: Sequence[Corridor] = (),
+    corridors: Sequence[Corridor] = (),
+    od_nodes: np.ndarray | None = None,
+    seed: int = 0,
+    notes: Sequence[str] = (),
+) -> dict:
     """The impact of a closure, comparing two engines (without and with the closure).
 
     ``before`` and ``after`` must be engines nobody else is using (a fork or a
@@ -617,12 +724,23 @@ def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.n
             i = int(np.argmin(b_round[:, j]))
             if not np.isfinite(a_round[i, j]):
                 any_hub = bool(np.isfinite(a_round[:, j]).any())
-                cut_enterprises.append({
-                    "id": e.id, "name": e.name, "nearest_hub": hubs[i].id, "before_s": _s(b_to[i, j]),
-                    "from_any_hub": any_hub,
-                    "lost": [k for k, lost in (("to", not np.isfinite(a_to[i, j])), ("from", not np.isfinite(a_from[j, i])))
-                             if lost],
-                })
+                cut_enterprises.append(
+                    {
+                        "id": e.id,
+                        "name": e.name,
+                        "nearest_hub": hubs[i].id,
+                        "before_s": _s(b_to[i, j]),
+                        "from_any_hub": any_hub,
+                        "lost": [
+                            k
+                            for k, lost in (
+                                ("to", not np.isfinite(a_to[i, j])),
+                                ("from", not np.isfinite(a_from[j, i])),
+                            )
+                            if lost
+                        ],
+                    }
+                )
     elif enterprises:
         out["notes"].append("no hubs are stored: whitelist enterprises' access was not checked")
     if hubs:
@@ -633,8 +751,14 @@ def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.n
         for i, h in enumerate(hubs):
             lost = (np.isfinite(b1[i]) & ~np.isfinite(a1[i])) | (np.isfinite(b2[:, i]) & ~np.isfinite(a2[:, i]))
             if lost.any():
-                hubs_cut.append({"id": h.id, "name": h.name, "lost_hubs": int(lost[: hn.size].sum()),
-                                 "lost_sample_nodes": int(lost[hn.size:].sum())})
+                hubs_cut.append(
+                    {
+                        "id": h.id,
+                        "name": h.name,
+                        "lost_hubs": int(lost[: hn.size].sum()),
+                        "lost_sample_nodes": int(lost[hn.size :].sum()),
+                    }
+                )
     out["cut_enterprises"] = [e for e in cut_enterprises if not e["from_any_hub"]]
     out["enterprises_losing_nearest_hub"] = cut_enterprises
     out["hubs_cut_off"] = hubs_cut
@@ -654,13 +778,18 @@ def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.n
             b, a = bm[si[k], di[k]], am[si[k], di[k]]
             delta = (a - b) * WEIGHT_UNIT_S if np.isfinite(a) and np.isfinite(b) else None
             old = c.travel_time_s
-            rows.append({
-                "id": c.id, "kind": c.kind, "name": c.name, "closed_arcs_used": int(closed_set[c.arcs].sum()),
-                "travel_time_s": None if old is None else round(float(old), 1),
-                "new_travel_time_s": None if delta is None or old is None else round(float(old) + delta, 1),
-                "detour_s": None if delta is None else round(float(delta), 1),
-                "severed": not np.isfinite(a),
-            })
+            rows.append(
+                {
+                    "id": c.id,
+                    "kind": c.kind,
+                    "name": c.name,
+                    "closed_arcs_used": int(closed_set[c.arcs].sum()),
+                    "travel_time_s": None if old is None else round(float(old), 1),
+                    "new_travel_time_s": None if delta is None or old is None else round(float(old) + delta, 1),
+                    "detour_s": None if delta is None else round(float(delta), 1),
+                    "severed": not np.isfinite(a),
+                }
+            )
         return rows
 
     out["green_channels"] = corridor_rows(green_channels)
@@ -677,9 +806,13 @@ def analyse_impact(net: RoadNetwork, before: Engine, after: Engine, closed: np.n
     both = ok & np.isfinite(am)
     inc = (am[both] - bm[both]) * WEIGHT_UNIT_S
     out["od_sample"] = {
-        "seed": seed, "nodes": int(sample.size), "pairs": int(ok.sum()),
-        "pairs_slower": int((inc > 0).sum()), "pairs_unreachable": int((ok & ~np.isfinite(am)).sum()),
-        "total_increase_s": round(float(inc.sum()), 1), "mean_increase_s": round(float(inc.mean()), 2) if inc.size else 0.0,
+        "seed": seed,
+        "nodes": int(sample.size),
+        "pairs": int(ok.sum()),
+        "pairs_slower": int((inc > 0).sum()),
+        "pairs_unreachable": int((ok & ~np.isfinite(am)).sum()),
+        "total_increase_s": round(float(inc.sum()), 1),
+        "mean_increase_s": round(float(inc.mean()), 2) if inc.size else 0.0,
         "max_increase_s": round(float(inc.max()), 1) if inc.size else 0.0,
     }
     return out

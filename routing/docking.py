@@ -62,7 +62,8 @@ class DockingPlan:
 def inside_nodes(network, polygon) -> np.ndarray:
     """Boolean mask of the nodes inside (or on) a WGS-84 polygon."""
     return shapely.contains_xy(polygon, network.node_lon, network.node_lat) | shapely.intersects_xy(
-        polygon.boundary, network.node_lon, network.node_lat)
+        polygon.boundary, network.node_lon, network.node_lat
+    )
 
 
 def zone_arcs(network, polygon, inside: np.ndarray | None = None) -> np.ndarray:
@@ -85,8 +86,16 @@ def crossing_arcs(network, inside: np.ndarray, weights: np.ndarray) -> np.ndarra
     return np.nonzero(~tail_in & head_in & (weights != FORBIDDEN))[0]
 
 
-def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), reference_nodes: Sequence[int] = (),
-                        seed: int = 0, solver=None) -> DockingPlan:
+def plan_docking_points(
+    router,
+    zone,
+    k: int,
+    *,
+    demand: Sequence[Demand] = (),
+    reference_nodes: Sequence[int] = (),
+    seed: int = 0,
+    solver=None,
+) -> DockingPlan:
     """Choose ``k`` docking points for ``zone`` serving its inside demand.
 
     Raises
@@ -126,17 +135,27 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
             continue
         if int(labels[u]) not in ok_labels:
             if not any(r["node"] == u for r in rejected):
-                rejected.append({"node": u, "point": [float(net.node_lon[u]), float(net.node_lat[u])],
-                                 "road": net.name[a], "reason": f"not reachable from {ref_what} without entering the zone"})
+                rejected.append(
+                    {
+                        "node": u,
+                        "point": [float(net.node_lon[u]), float(net.node_lat[u])],
+                        "road": net.name[a],
+                        "reason": f"not reachable from {ref_what} without entering the zone",
+                    }
+                )
             continue
         by_node[u] = int(a)
     if not by_node:
-        raise InfeasibleError(f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
-                              f"entering the zone ({len(rejected)} crossing point(s) rejected)")
+        raise InfeasibleError(
+            f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
+            f"entering the zone ({len(rejected)} crossing point(s) rejected)"
+        )
     cand_nodes = sorted(by_node)
     if k > len(cand_nodes):
-        raise InfeasibleError(f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
-                              "where roads cross its boundary; lower k")
+        raise InfeasibleError(
+            f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
+            "where roads cross its boundary; lower k"
+        )
     # inside-only weights: the zone's own arcs (including the crossing arcs) stay usable
     w_in = truck.copy()
     w_in[~zmask] = FORBIDDEN
@@ -148,21 +167,29 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
         nodes = np.nonzero(inside)[0]
         if nodes.size > MAX_NODE_DEMAND:
             nodes = np.sort(np.random.default_rng(seed).choice(nodes, MAX_NODE_DEMAND, replace=False))
-        inside_demand = [Demand(id=f"node-{int(n)}", name=f"road node {int(n)}", lon=float(net.node_lon[n]),
-                                lat=float(net.node_lat[n])) for n in nodes]
+        inside_demand = [
+            Demand(
+                id=f"node-{int(n)}", name=f"road node {int(n)}", lon=float(net.node_lon[n]), lat=float(net.node_lat[n])
+            )
+            for n in nodes
+        ]
         demand_source = f"{len(inside_demand)} road node(s) inside the zone (no demand site inside)"
         targets_fn = "nodes"
     with router.pool.using(f"zone-inside:{zone.id}", w_in) as engine:
         src = [node_endpoint(n) for n in cand_nodes]
         if targets_fn == "sites":
-            dst = [snap_endpoint(net, router.snap([d.lon, d.lat], field_name=f"demand {d.id}"), w_in, as_source=False)
-                   for d in inside_demand]
+            dst = [
+                snap_endpoint(net, router.snap([d.lon, d.lat], field_name=f"demand {d.id}"), w_in, as_source=False)
+                for d in inside_demand
+            ]
         else:
             dst = [node_endpoint(int(d.id.split("-")[1])) for d in inside_demand]
         cost = travel_time_matrix(engine, src, dst)
     if not np.isfinite(cost).any():
-        raise InfeasibleError(f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
-                              f"from any of its {len(cand_nodes)} docking points")
+        raise InfeasibleError(
+            f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
+            f"from any of its {len(cand_nodes)} docking points"
+        )
     result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)
     points = []
     for j in result.chosen:
@@ -170,12 +197,27 @@ def plan_docking_points(router, zone, k: int, *, demand: Sequence[Demand] = (), 
         arc = by_node[node]
         served = [i for i, a in enumerate(result.assignment) if a == j]
         times = [result.assigned_time_s[i] for i in served]
-        points.append(DockingPoint(
-            node=node, lon=float(net.node_lon[node]), lat=float(net.node_lat[node]), arc=arc, road=net.name[arc],
-            ref=net.ref[arc], highway=str(net.highway[arc]), served=tuple(inside_demand[i].id for i in served),
-            served_weight=float(sum(inside_demand[i].weight for i in served)),
-            mean_time_s=float(np.mean(times)) if times else None))
-    return DockingPlan(zone_id=zone.id, points=tuple(points), candidates=len(cand_nodes),
-                       candidate_nodes=tuple(cand_nodes), rejected=tuple(rejected),
-                       demand_source=demand_source, objective=result.objective,
-                       unserved=tuple(inside_demand[i].id for i in result.unserved))
+        points.append(
+            DockingPoint(
+                node=node,
+                lon=float(net.node_lon[node]),
+                lat=float(net.node_lat[node]),
+                arc=arc,
+                road=net.name[arc],
+                ref=net.ref[arc],
+                highway=str(net.highway[arc]),
+                served=tuple(inside_demand[i].id for i in served),
+                served_weight=float(sum(inside_demand[i].weight for i in served)),
+                mean_time_s=float(np.mean(times)) if times else None,
+            )
+        )
+    return DockingPlan(
+        zone_id=zone.id,
+        points=tuple(points),
+        candidates=len(cand_nodes),
+        candidate_nodes=tuple(cand_nodes),
+        rejected=tuple(rejected),
+        demand_source=demand_source,
+        objective=result.objective,
+        unserved=tuple(inside_demand[i].id for i in result.unserved),
+    )

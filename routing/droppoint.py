@@ -37,8 +37,16 @@ from routing.stations import snap_endpoint, travel_time_matrix
 DEFAULT_RADIUS_M = 100.0
 GATE_TOLERANCE_M = 30.0
 APPROACH_RADIUS_M = 400.0
-_CLASS_RANK = {"motorway": 0, "trunk": 1, "primary": 2, "secondary": 3, "tertiary": 4, "unclassified": 5,
-               "residential": 6, "service": 7}
+_CLASS_RANK = {
+    "motorway": 0,
+    "trunk": 1,
+    "primary": 2,
+    "secondary": 3,
+    "tertiary": 4,
+    "unclassified": 5,
+    "residential": 6,
+    "service": 7,
+}
 
 
 @dataclass(frozen=True)
@@ -86,15 +94,26 @@ def osm_gates(pbf_path: str | Path, *, bbox=None) -> list[Gate]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         osm = OSM(str(path), bounding_box=list(bbox) if bbox else None)
-        df = osm.get_data_by_custom_criteria(custom_filter={"barrier": ["gate"], "entrance": True}, filter_type="keep",
-                                             keep_nodes=True, keep_ways=False, keep_relations=False)
+        df = osm.get_data_by_custom_criteria(
+            custom_filter={"barrier": ["gate"], "entrance": True},
+            filter_type="keep",
+            keep_nodes=True,
+            keep_ways=False,
+            keep_relations=False,
+        )
     if df is None or not len(df):
         return []
     out = []
     for row in df.itertuples():
         tags = {"barrier": getattr(row, "barrier", None), "entrance": getattr(row, "entrance", None)}
-        out.append(Gate(osm_id=int(row.id), lon=float(row.lon), lat=float(row.lat),
-                        tags={k: v for k, v in tags.items() if isinstance(v, str)}))
+        out.append(
+            Gate(
+                osm_id=int(row.id),
+                lon=float(row.lon),
+                lat=float(row.lat),
+                tags={k: v for k, v in tags.items() if isinstance(v, str)},
+            )
+        )
     return out
 
 
@@ -131,8 +150,9 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
         If no truck-usable road reaches the premises, or no origin reaches it.
     """
     if not origins:
-        raise InvalidInputError("no serving origin: store a candidate_station or hub_logistics site, "
-                                "or docking points, first")
+        raise InvalidInputError(
+            "no serving origin: store a candidate_station or hub_logistics site, or docking points, first"
+        )
     net = router.network
     proj = net.projection
     weights = router.truck_weights
@@ -175,8 +195,10 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
             if best is None or key < best[0]:
                 best = (key, i)
         if best is None:
-            raise NoRouteError(f"no truck-usable road reachable from the network lies within {APPROACH_RADIUS_M:.0f} m "
-                               f"of the premises of site {site.id!r}")
+            raise NoRouteError(
+                f"no truck-usable road reachable from the network lies within {APPROACH_RADIUS_M:.0f} m "
+                f"of the premises of site {site.id!r}"
+            )
         seg = best[1]
         drop_xy, _ = nearest_points(ring, lines[seg])
         method, gate = "nearest_road", None
@@ -189,8 +211,16 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
     arc = int(seg_arcs[seg])
     from routing.network import Snap
 
-    access = Snap(lon=float(alon), lat=float(alat), arc=arc, reverse_arc=int(rev_all[arc]),
-                  fraction=min(1.0, max(0.0, frac)), distance_m=0.0, snapped_lon=float(alon), snapped_lat=float(alat))
+    access = Snap(
+        lon=float(alon),
+        lat=float(alat),
+        arc=arc,
+        reverse_arc=int(rev_all[arc]),
+        fraction=min(1.0, max(0.0, frac)),
+        distance_m=0.0,
+        snapped_lon=float(alon),
+        snapped_lat=float(alat),
+    )
     # serving origin: nearest by truck travel time
     origin_snaps = []
     usable_origins = []
@@ -203,18 +233,37 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
     if not usable_origins:
         raise NoRouteError(f"none of the {len(origins)} serving origins lies on the truck network")
     with router.pool.using("truck", weights) as engine:
-        cost = travel_time_matrix(engine, [snap_endpoint(net, s, weights, as_source=True) for s in origin_snaps],
-                                  [snap_endpoint(net, access, weights, as_source=False)], weights)[:, 0]
+        cost = travel_time_matrix(
+            engine,
+            [snap_endpoint(net, s, weights, as_source=True) for s in origin_snaps],
+            [snap_endpoint(net, access, weights, as_source=False)],
+            weights,
+        )[:, 0]
     if not np.isfinite(cost).any():
-        raise NoRouteError(f"no truck route reaches the drop point of site {site.id!r} "
-                           f"from any of the {len(usable_origins)} serving origins")
+        raise NoRouteError(
+            f"no truck route reaches the drop point of site {site.id!r} "
+            f"from any of the {len(usable_origins)} serving origins"
+        )
     best_o = int(np.argmin(cost))
     plan = router.plan(origin_snaps[best_o], access, weights, slot="truck")
     return DropPoint(
-        site_id=site.id, lon=float(drop_lon), lat=float(drop_lat), method=method,
-        perimeter_distance_m=float(ring.distance(Point(drop_xy.x, drop_xy.y))), gate=gate,
+        site_id=site.id,
+        lon=float(drop_lon),
+        lat=float(drop_lat),
+        method=method,
+        perimeter_distance_m=float(ring.distance(Point(drop_xy.x, drop_xy.y))),
+        gate=gate,
         access_point=[float(alon), float(alat)],
-        access_road={"arc": arc, "name": net.name[arc], "ref": net.ref[arc], "highway": str(net.highway[arc]),
-                     "osm_way_id": int(net.osm_way_id[arc]),
-                     "distance_m": round(float(Point(drop_xy.x, drop_xy.y).distance(on)), 1)},
-        origin=usable_origins[best_o], plan=plan, premises=poly, radius_m=radius)
+        access_road={
+            "arc": arc,
+            "name": net.name[arc],
+            "ref": net.ref[arc],
+            "highway": str(net.highway[arc]),
+            "osm_way_id": int(net.osm_way_id[arc]),
+            "distance_m": round(float(Point(drop_xy.x, drop_xy.y).distance(on)), 1),
+        },
+        origin=usable_origins[best_o],
+        plan=plan,
+        premises=poly,
+        radius_m=radius,
+    )

@@ -120,7 +120,9 @@ class Engine(ABC):
         self.node_count = int(node_count)
         if self.tail.shape != self.head.shape:
             raise InvalidInputError("tail and head arrays differ in length")
-        if self.tail.size and (min(self.tail.min(), self.head.min()) < 0 or max(self.tail.max(), self.head.max()) >= node_count):
+        if self.tail.size and (
+            min(self.tail.min(), self.head.min()) < 0 or max(self.tail.max(), self.head.max()) >= node_count
+        ):
             raise InvalidInputError(f"arc end points must be node ids in 0..{node_count - 1}")
         self.arc_count = int(self.tail.shape[0])
         self._base = check_weights(weights, self.arc_count)
@@ -377,16 +379,18 @@ def _cached_order(topology_dir: Path | str | None, node_count: int) -> np.ndarra
         return None
     ok = order.shape == (node_count,) and order.dtype.kind in "iu"
     if ok and node_count:
-        ok = bool(order.min() >= 0 and order.max() < node_count
-                  and (np.bincount(order, minlength=node_count) == 1).all())
+        ok = bool(
+            order.min() >= 0 and order.max() < node_count and (np.bincount(order, minlength=node_count) == 1).all()
+        )
     if not ok:
         logger.warning("CCH order cache does not order this network's %s nodes; rebuilding", f"{node_count:,}")
         return None
     return order.astype(np.int64)
 
 
-def build_topology(tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=None, lat=None,
-                   topology_dir: Path | str | None = None) -> CCHTopology:
+def build_topology(
+    tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=None, lat=None, topology_dir: Path | str | None = None
+) -> CCHTopology:
     """The hierarchy of a network: its order read from ``topology_dir`` when cached there, else computed
     (inertial flow on the coordinates; by degree without them) and saved there."""
     import routingkit_cch
@@ -397,9 +401,13 @@ def build_topology(tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=N
     cached = order is not None
     if order is None:
         if lon is not None and lat is not None and node_count:
-            order = routingkit_cch.compute_order_inertial(node_count, tail_l, head_l,
-                                                          np.asarray(lat, dtype=np.float64).tolist(),
-                                                          np.asarray(lon, dtype=np.float64).tolist())
+            order = routingkit_cch.compute_order_inertial(
+                node_count,
+                tail_l,
+                head_l,
+                np.asarray(lat, dtype=np.float64).tolist(),
+                np.asarray(lon, dtype=np.float64).tolist(),
+            )
         else:
             order = routingkit_cch.compute_order_degree(node_count, tail_l, head_l)
         order = np.asarray(order, dtype=np.int64)
@@ -407,8 +415,13 @@ def build_topology(tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=N
             _order_file(topology_dir).parent.mkdir(parents=True, exist_ok=True)
             np.save(_order_file(topology_dir), order)
     cch = routingkit_cch.CCH(order.tolist(), tail_l, head_l, False)
-    logger.info("built CCH: %s nodes, %s arcs in %.2f s (%s)", f"{node_count:,}", f"{tail.size:,}",
-                time.perf_counter() - started, "cached order" if cached else "new order")
+    logger.info(
+        "built CCH: %s nodes, %s arcs in %.2f s (%s)",
+        f"{node_count:,}",
+        f"{tail.size:,}",
+        time.perf_counter() - started,
+        "cached order" if cached else "new order",
+    )
     return CCHTopology(cch, order, tail_l, head_l, node_count, int(tail.size))
 
 
@@ -417,12 +430,23 @@ class CCHEngine(Engine):
 
     name = "cch"
 
-    def __init__(self, tail, head, node_count, weights, *, lon=None, lat=None, topology: CCHTopology | None = None,
-                 topology_dir: Path | str | None = None):
+    def __init__(
+        self,
+        tail,
+        head,
+        node_count,
+        weights,
+        *,
+        lon=None,
+        lat=None,
+        topology: CCHTopology | None = None,
+        topology_dir: Path | str | None = None,
+    ):
         super().__init__(tail, head, node_count, weights)
         if topology is None or topology.node_count != self.node_count or topology.arc_count != self.arc_count:
-            topology = build_topology(self.tail, self.head, self.node_count, lon=lon, lat=lat,
-                                      topology_dir=topology_dir)
+            topology = build_topology(
+                self.tail, self.head, self.node_count, lon=lon, lat=lat, topology_dir=topology_dir
+            )
         self.topology = topology
         self._cells = self._grid_cells(lon, lat)
         self._live = _Metric(topology.cch, self._base)
@@ -432,7 +456,8 @@ class CCHEngine(Engine):
         # is a partial update of a ready metric rather than a full customisation.  Not a
         # daemon thread: the interpreter must not exit while native code customises.
         self._catch_up_thread: threading.Thread | None = threading.Thread(
-            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=False)
+            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=False
+        )
         self._catch_up_thread.start()
 
     @property
@@ -453,8 +478,11 @@ class CCHEngine(Engine):
         if lon is None or lat is None or self.arc_count == 0:
             return None
         lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-        if lon.shape != (self.node_count,) or lat.shape != (self.node_count,) or not (
-                np.isfinite(lon).all() and np.isfinite(lat).all()):
+        if (
+            lon.shape != (self.node_count,)
+            or lat.shape != (self.node_count,)
+            or not (np.isfinite(lon).all() and np.isfinite(lat).all())
+        ):
             return None
         cells = []
         for v in (lon, lat):
@@ -608,9 +636,10 @@ class CCHEngine(Engine):
             if arcs:
                 s_node, t_node = tail[arcs[0]], self.topology.head[arcs[-1]]
             else:  # a node that is both a source and a target
-                s_node = t_node = min((s for s, _ in src_floor if s in {t for t, _ in dst_floor}),
-                                      key=lambda n: min(c for s, c in src_floor if s == n)
-                                      + min(c for t, c in dst_floor if t == n))
+                s_node = t_node = min(
+                    (s for s, _ in src_floor if s in {t for t, _ in dst_floor}),
+                    key=lambda n: min(c for s, c in src_floor if s == n) + min(c for t, c in dst_floor if t == n),
+                )
             i = min((k for k, (s, _) in enumerate(src) if s == s_node), key=lambda k: (src_floor[k][1], src[k][1]))
             j = min((k for k, (t, _) in enumerate(dst) if t == t_node), key=lambda k: (dst_floor[k][1], dst[k][1]))
             cost = low - src_floor[i][1] - dst_floor[j][1]
@@ -618,7 +647,9 @@ class CCHEngine(Engine):
             tol = 1e-9 * max(1.0, best_total)
             for ii, (s, s0) in enumerate(src):
                 for jj, (t, t0) in enumerate(dst):
-                    if (ii, jj) == (i, j) or low + (s0 - src_floor[ii][1]) + (t0 - dst_floor[jj][1]) >= best_total - tol:
+                    if (ii, jj) == (i, j) or low + (s0 - src_floor[ii][1]) + (
+                        t0 - dst_floor[jj][1]
+                    ) >= best_total - tol:
                         continue
                     result = query.run(s, t)
                     other = result.distance

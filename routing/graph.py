@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def component_labels(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray | None = None, *,
-                     strong: bool = True) -> np.ndarray:
+def component_labels(
+    node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray | None = None, *, strong: bool = True
+) -> np.ndarray:
     """The connected component of every node, over the ``usable`` arcs (default: all).
 
     ``strong=True`` labels strongly connected components of the directed
@@ -35,8 +36,9 @@ def component_labels(node_count: int, tail: np.ndarray, head: np.ndarray, usable
     return connected_components(mat, directed=False)[1]
 
 
-def largest_component(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray | None = None, *,
-                      strong: bool = True) -> np.ndarray:
+def largest_component(
+    node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray | None = None, *, strong: bool = True
+) -> np.ndarray:
     """Boolean mask of the nodes in the largest component (see :func:`component_labels`)."""
     labels = component_labels(node_count, tail, head, usable, strong=strong)
     return labels == np.bincount(labels).argmax()

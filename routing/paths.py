@@ -159,18 +159,28 @@ class Drive:
 
     def then(self, other: Drive) -> Drive:
         """This drive followed by ``other`` (which starts where this one ends)."""
-        return Drive(np.concatenate([self.arcs, other.arcs]), np.concatenate([self.fracs, other.fracs]),
-                     np.concatenate([self.points, other.points[1:]]), self.cost + other.cost)
+        return Drive(
+            np.concatenate([self.arcs, other.arcs]),
+            np.concatenate([self.fracs, other.fracs]),
+            np.concatenate([self.points, other.points[1:]]),
+            self.cost + other.cost,
+        )
 
     def leg(self, kind: str, net: RoadNetwork, note: str | None = None) -> Leg:
         """The whole drive as one :class:`Leg`."""
-        return Leg(kind=kind, arcs=self.arcs, coordinates=dedupe(self.points),
-                   length_m=float(self.part_len(net).sum()), travel_time_s=float(self.part_time(net).sum()),
-                   note=note)
+        return Leg(
+            kind=kind,
+            arcs=self.arcs,
+            coordinates=dedupe(self.points),
+            length_m=float(self.part_len(net).sum()),
+            travel_time_s=float(self.part_time(net).sum()),
+            note=note,
+        )
 
 
-def drive_along(net: RoadNetwork, o: Snap, d: Snap, path, cost: float,
-                parts: tuple[np.ndarray, np.ndarray] | None = None) -> Drive:
+def drive_along(
+    net: RoadNetwork, o: Snap, d: Snap, path, cost: float, parts: tuple[np.ndarray, np.ndarray] | None = None
+) -> Drive:
     """The :class:`Drive` from ``o`` to ``d`` along an engine path (see :func:`path_parts`; ``parts``
     when already known).  Its vertices are the snapped origin, the head of every part but the
     last, and the snapped destination."""
@@ -189,8 +199,16 @@ def drive_along(net: RoadNetwork, o: Snap, d: Snap, path, cost: float,
 def node_snap(net: RoadNetwork, node: int, arc: int, fraction: float) -> Snap:
     """A :class:`~routing.network.Snap` standing exactly on ``node`` (an end of ``arc``)."""
     lon, lat = float(net.node_lon[node]), float(net.node_lat[node])
-    return Snap(lon=lon, lat=lat, arc=int(arc), reverse_arc=int(net.reverse_arc[arc]), fraction=fraction,
-                distance_m=0.0, snapped_lon=lon, snapped_lat=lat)
+    return Snap(
+        lon=lon,
+        lat=lat,
+        arc=int(arc),
+        reverse_arc=int(net.reverse_arc[arc]),
+        fraction=fraction,
+        distance_m=0.0,
+        snapped_lon=lon,
+        snapped_lat=lat,
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -215,18 +233,25 @@ def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np
         return points[:0]
     window = steps[lo:hi]
     if window.all():
-        out = points[lo:hi + 1]
+        out = points[lo : hi + 1]
     else:
         keep = np.ones(hi - lo + 1, dtype=bool)
         keep[1:] = window
-        out = points[lo:hi + 1][keep]
+        out = points[lo : hi + 1][keep]
     if len(out) == 1:
         out = np.repeat(out, 2, axis=0)
     return out
 
 
-def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len: np.ndarray,
-               part_time: np.ndarray, *, steps: np.ndarray | None = None) -> list[Leg]:
+def split_legs(
+    main: np.ndarray,
+    arcs: np.ndarray,
+    points: np.ndarray,
+    part_len: np.ndarray,
+    part_time: np.ndarray,
+    *,
+    steps: np.ndarray | None = None,
+) -> list[Leg]:
     """Split a route into ``origin`` (to the first main road), ``transit`` and ``destination`` legs.
 
     ``main`` flags main-road arcs (:data:`~routing.router.MAIN_ROAD_CLASSES`);
@@ -243,15 +268,29 @@ def split_legs(main: np.ndarray, arcs: np.ndarray, points: np.ndarray, part_len:
         ranges = [("transit", 0, len(arcs))]
     else:
         first, last = int(idx[0]), int(idx[-1])
-        ranges = [(kind, lo, hi) for kind, lo, hi in
-                  (("origin", 0, first), ("transit", first, last + 1), ("destination", last + 1, len(arcs)))
-                  if hi > lo]
+        ranges = [
+            (kind, lo, hi)
+            for kind, lo, hi in (
+                ("origin", 0, first),
+                ("transit", first, last + 1),
+                ("destination", last + 1, len(arcs)),
+            )
+            if hi > lo
+        ]
     steps = _steps(points) if steps is None else steps
     starts = [lo for _, lo, _ in ranges]
     lengths = np.add.reduceat(part_len, starts).tolist()  # one call per quantity, not one per leg
     times = np.add.reduceat(part_time, starts).tolist()
-    return [Leg(kind=kind, arcs=arcs[lo:hi], coordinates=_dedupe_range(points, steps, lo, hi), length_m=length,
-                travel_time_s=time) for (kind, lo, hi), length, time in zip(ranges, lengths, times)]
+    return [
+        Leg(
+            kind=kind,
+            arcs=arcs[lo:hi],
+            coordinates=_dedupe_range(points, steps, lo, hi),
+            length_m=length,
+            travel_time_s=time,
+        )
+        for (kind, lo, hi), length, time in zip(ranges, lengths, times)
+    ]
 
 
 def route_steps(points: np.ndarray) -> np.ndarray:

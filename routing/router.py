@@ -27,8 +27,18 @@ from routing.paths import Drive, Leg, dedupe_steps, drive_along, route_steps, sa
 if TYPE_CHECKING:
     from routing.freight.zones import FreightIndex
 
-__all__ = ["MAIN_ROAD_CLASSES", "Leg", "MetricPool", "RoutePlan", "Router", "Vehicle", "limit_blocks",
-           "make_like", "split_legs", "vehicle_key"]
+__all__ = [
+    "MAIN_ROAD_CLASSES",
+    "Leg",
+    "MetricPool",
+    "RoutePlan",
+    "Router",
+    "Vehicle",
+    "limit_blocks",
+    "make_like",
+    "split_legs",
+    "vehicle_key",
+]
 
 #: Highway classes that make up the "highway transit section" of a trip.
 MAIN_ROAD_CLASSES = frozenset({"motorway", "trunk", "primary", "secondary"})
@@ -181,8 +191,14 @@ def make_like(engine: Engine) -> Engine:
 class Router:
     """Routes trucks between points on one network (one instance per process)."""
 
-    def __init__(self, network: RoadNetwork, *, engine: str = "cch", cache_dir: Path | str | None = None,
-                 max_snap_m: float = DEFAULT_MAX_SNAP_M):
+    def __init__(
+        self,
+        network: RoadNetwork,
+        *,
+        engine: str = "cch",
+        cache_dir: Path | str | None = None,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    ):
         self.network = network
         self.max_snap_m = max_snap_m
         self.engine_name = engine
@@ -255,8 +271,9 @@ class Router:
                 raise InvalidInputError(f"`{name}` was {point!r}; expected [lon, lat]")
         return self.network.snap_many(points, max_snap_m=self.max_snap_m, field_names=field_names)
 
-    def route_between(self, o: Snap, d: Snap, weights: np.ndarray, *,
-                      slot: str = "default") -> tuple[float, PathResult | None]:
+    def route_between(
+        self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default"
+    ) -> tuple[float, PathResult | None]:
         """Cheapest path between two snapped points under ``weights``, on the metric in ``slot``.
 
         Returns ``(cost, path)``; ``path`` is ``None`` for a route that stays on
@@ -270,14 +287,13 @@ class Router:
         net = self.network
         direct = same_arc_cost(o, d, weights)
         with self.pool.using(slot, weights) as engine:
-            found = engine.route_multi(snap_ends(net, o, weights, as_source=True),
-                                       snap_ends(net, d, weights, as_source=False))
+            found = engine.route_multi(
+                snap_ends(net, o, weights, as_source=True), snap_ends(net, d, weights, as_source=False)
+            )
         if direct is not None and (found is None or direct <= found[0]):
             return direct, None
         if found is None:
-            raise NoRouteError(
-                f"no truck route from {[o.lon, o.lat]} to {[d.lon, d.lat]} on the current network"
-            )
+            raise NoRouteError(f"no truck route from {[o.lon, o.lat]} to {[d.lon, d.lat]} on the current network")
         return found
 
     def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default") -> RoutePlan:
@@ -296,9 +312,15 @@ class Router:
         steps = route_steps(drive.points)
         legs = split_legs(self.main_road_mask, drive.arcs, drive.points, part_len, part_time, steps=steps)
         return RoutePlan(
-            origin=o, destination=d, nodes=list(nodes), arcs=drive.arcs, coordinates=dedupe_steps(drive.points, steps),
-            length_m=float(part_len.sum()), travel_time_s=float(part_time.sum()),
-            cost=float(drive.cost) * WEIGHT_UNIT_S, legs=legs,
+            origin=o,
+            destination=d,
+            nodes=list(nodes),
+            arcs=drive.arcs,
+            coordinates=dedupe_steps(drive.points, steps),
+            length_m=float(part_len.sum()),
+            travel_time_s=float(part_time.sum()),
+            cost=float(drive.cost) * WEIGHT_UNIT_S,
+            legs=legs,
         )
 
     @property
@@ -360,6 +382,8 @@ class Router:
         if blocking:
             return f"no legal truck route {where}: blocked by " + "; ".join(labels[b] for b in blocking)
         if masks:
-            return (f"no legal truck route {where}: the limits together ({', '.join(labels[m] for m in masks)}) "
-                    "or the current closures leave no way through")
+            return (
+                f"no legal truck route {where}: the limits together ({', '.join(labels[m] for m in masks)}) "
+                "or the current closures leave no way through"
+            )
         return f"no legal truck route {where}: the current closures leave no way through"

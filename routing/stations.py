@@ -65,9 +65,13 @@ def snap_endpoint(network, snap: Snap, weights: np.ndarray, *, as_source: bool) 
     a, r, f = snap.arc, snap.reverse_arc, snap.fraction
     opts: list[tuple[int, float]] = []
     if weights[a] != FORBIDDEN:
-        opts.append((int(network.head[a]), (1 - f) * weights[a]) if as_source else (int(network.tail[a]), f * weights[a]))
+        opts.append(
+            (int(network.head[a]), (1 - f) * weights[a]) if as_source else (int(network.tail[a]), f * weights[a])
+        )
     if r >= 0 and weights[r] != FORBIDDEN:
-        opts.append((int(network.head[r]), f * weights[r]) if as_source else (int(network.tail[r]), (1 - f) * weights[r]))
+        opts.append(
+            (int(network.head[r]), f * weights[r]) if as_source else (int(network.tail[r]), (1 - f) * weights[r])
+        )
     return Endpoint(options=tuple((n, float(c) * WEIGHT_UNIT_S) for n, c in opts), snap=snap)
 
 
@@ -83,8 +87,9 @@ def _same_arc_s(o: Snap, d: Snap, weights: np.ndarray) -> float | None:
     return None if best is None else float(best) * WEIGHT_UNIT_S
 
 
-def travel_time_matrix(engine, sources: Sequence[Endpoint], targets: Sequence[Endpoint],
-                       weights: np.ndarray | None = None) -> np.ndarray:
+def travel_time_matrix(
+    engine, sources: Sequence[Endpoint], targets: Sequence[Endpoint], weights: np.ndarray | None = None
+) -> np.ndarray:
     """Travel time in seconds ``[len(sources), len(targets)]`` (``inf`` where unreachable).
 
     ``engine`` must carry ``weights`` live (e.g. a ``MetricPool.using`` block);
@@ -117,8 +122,9 @@ def travel_time_matrix(engine, sources: Sequence[Endpoint], targets: Sequence[En
         by_segment: dict[int, list[int]] = {}
         for j, t in enumerate(targets):
             if t.snap is not None:
-                by_segment.setdefault(min(t.snap.arc, t.snap.reverse_arc) if t.snap.reverse_arc >= 0 else t.snap.arc,
-                                      []).append(j)
+                by_segment.setdefault(
+                    min(t.snap.arc, t.snap.reverse_arc) if t.snap.reverse_arc >= 0 else t.snap.arc, []
+                ).append(j)
         for i, s in enumerate(sources):
             if s.snap is None:
                 continue
@@ -133,8 +139,16 @@ def travel_time_matrix(engine, sources: Sequence[Endpoint], targets: Sequence[En
 
 def _flip(s: Snap) -> Snap:
     """The same point seen from the reverse arc of its segment."""
-    return Snap(lon=s.lon, lat=s.lat, arc=s.reverse_arc, reverse_arc=s.arc, fraction=1 - s.fraction,
-                distance_m=s.distance_m, snapped_lon=s.snapped_lon, snapped_lat=s.snapped_lat)
+    return Snap(
+        lon=s.lon,
+        lat=s.lat,
+        arc=s.reverse_arc,
+        reverse_arc=s.arc,
+        fraction=1 - s.fraction,
+        distance_m=s.distance_m,
+        snapped_lon=s.snapped_lon,
+        snapped_lat=s.snapped_lat,
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -168,13 +182,19 @@ def big_m(cost: np.ndarray, service_time_s: float | None = None) -> float:
     return 10.0 * top + 1e6
 
 
-def _check_common(cost: np.ndarray, weights: np.ndarray | None, fixed: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _check_common(
+    cost: np.ndarray, weights: np.ndarray | None, fixed: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
     cost = np.asarray(cost, dtype=np.float64)
     if cost.ndim != 2 or cost.shape[0] == 0 or cost.shape[1] == 0:
-        raise InvalidInputError(f"the cost matrix has shape {cost.shape}; expected [candidates >= 1, demand points >= 1]")
+        raise InvalidInputError(
+            f"the cost matrix has shape {cost.shape}; expected [candidates >= 1, demand points >= 1]"
+        )
     if cost.size > MAX_PAIRS:
-        raise InvalidInputError(f"{cost.shape[0]} candidates x {cost.shape[1]} demand points = {cost.size:,} pairs; "
-                                f"the limit is {MAX_PAIRS:,}")
+        raise InvalidInputError(
+            f"{cost.shape[0]} candidates x {cost.shape[1]} demand points = {cost.size:,} pairs; "
+            f"the limit is {MAX_PAIRS:,}"
+        )
     if np.any(np.isnan(cost)) or np.any(cost < 0):
         raise InvalidInputError("the cost matrix holds NaN or negative travel times")
     w = np.ones(cost.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
@@ -190,10 +210,14 @@ def _check_p(p: int, n_cand: int, fixed: list[int]) -> None:
     if not isinstance(p, int | np.integer) or p < 1:
         raise InvalidInputError(f"`p` was {p!r}; expected an integer >= 1")
     if p > n_cand:
-        raise InfeasibleError(f"`p` was {p} but only {n_cand} usable candidate site(s) remain; "
-                              f"lower p to at most {n_cand} or add candidates")
+        raise InfeasibleError(
+            f"`p` was {p} but only {n_cand} usable candidate site(s) remain; "
+            f"lower p to at most {n_cand} or add candidates"
+        )
     if len(fixed) > p:
-        raise InfeasibleError(f"{len(fixed)} existing sites are fixed open but `p` is {p}; raise p to at least {len(fixed)}")
+        raise InfeasibleError(
+            f"{len(fixed)} existing sites are fixed open but `p` is {p}; raise p to at least {len(fixed)}"
+        )
 
 
 def _check_service(service_time_s) -> float:
@@ -230,8 +254,9 @@ def _assign_nearest(cost: np.ndarray, chosen: list[int]) -> tuple[list[int], lis
     return assign, [float(t) for t in times]
 
 
-def _p_median_near_far(cost: np.ndarray, w: np.ndarray, p: int, fixed: list[int], solver,
-                       k0: int | None = None) -> tuple[list[int], int]:
+def _p_median_near_far(
+    cost: np.ndarray, w: np.ndarray, p: int, fixed: list[int], solver, k0: int | None = None
+) -> tuple[list[int], int]:
     """Exact p-median by near-far cost allocation (Church 2018), as PuLP/CBC models.
 
     Each demand point may be assigned to its ``K_i`` nearest candidates or to a
@@ -300,22 +325,32 @@ def p_median(cost, p: int, *, weights=None, fixed: Sequence[int] = (), solver=No
     _check_p(p, n_cand, fixed)
     reach = np.isfinite(cost).any(axis=0)
     if not reach.any():
-        raise InfeasibleError(f"none of the {n_dem} demand points is reachable by truck from any of the {n_cand} candidates")
+        raise InfeasibleError(
+            f"none of the {n_dem} demand points is reachable by truck from any of the {n_cand} candidates"
+        )
     keep = np.nonzero(reach)[0]
     sub = cost[:, keep]
     started = time.perf_counter()
-    chosen, rounds = _p_median_near_far(np.where(np.isfinite(sub), sub, big_m(sub)), w[keep], int(p), fixed,
-                                        _solver(solver))
+    chosen, rounds = _p_median_near_far(
+        np.where(np.isfinite(sub), sub, big_m(sub)), w[keep], int(p), fixed, _solver(solver)
+    )
     assign, times = _assign_nearest(cost, chosen)
     objective = float(sum(w[i] * times[i] for i in keep))
     notes = [f"near-far formulation solved in {rounds} round(s)"]
     if not reach.all():
         notes.append(f"{int((~reach).sum())} demand point(s) unreachable by truck from every candidate were left out")
-    return SitingResult(model="p_median", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
-                        objective=objective, objective_unit="demand-weighted travel time (s)",
-                        covered=tuple(bool(np.isfinite(t)) for t in times),
-                        unserved=tuple(int(i) for i in np.nonzero(~reach)[0]),
-                        solve_s=time.perf_counter() - started, notes=tuple(notes))
+    return SitingResult(
+        model="p_median",
+        chosen=tuple(chosen),
+        assignment=tuple(assign),
+        assigned_time_s=tuple(times),
+        objective=objective,
+        objective_unit="demand-weighted travel time (s)",
+        covered=tuple(bool(np.isfinite(t)) for t in times),
+        unserved=tuple(int(i) for i in np.nonzero(~reach)[0]),
+        solve_s=time.perf_counter() - started,
+        notes=tuple(notes),
+    )
 
 
 def mclp(cost, p: int, service_time_s: float, *, weights=None, fixed: Sequence[int] = (), solver=None) -> SitingResult:
@@ -336,22 +371,35 @@ def mclp(cost, p: int, service_time_s: float, *, weights=None, fixed: Sequence[i
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = MCLP.from_cost_matrix(np.where(np.isfinite(cost), cost, m).T, w, service, p_facilities=int(p),
-                                      predefined_facilities_arr=_predefined(n_cand, fixed))
+        model = MCLP.from_cost_matrix(
+            np.where(np.isfinite(cost), cost, m).T,
+            w,
+            service,
+            p_facilities=int(p),
+            predefined_facilities_arr=_predefined(n_cand, fixed),
+        )
         model.solve(_solver(solver), results=False)
     chosen = _chosen(model)
     assign, times = _assign_nearest(cost, chosen)
     covered = [t <= service for t in times]
     objective = float(sum(w[i] for i in range(n_dem) if covered[i]))
     unreachable = np.nonzero(~np.isfinite(cost).any(axis=0))[0]
-    return SitingResult(model="mclp", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
-                        objective=objective, objective_unit=f"demand weight within {service:g} s",
-                        covered=tuple(covered), unserved=tuple(int(i) for i in unreachable),
-                        solve_s=time.perf_counter() - started)
+    return SitingResult(
+        model="mclp",
+        chosen=tuple(chosen),
+        assignment=tuple(assign),
+        assigned_time_s=tuple(times),
+        objective=objective,
+        objective_unit=f"demand weight within {service:g} s",
+        covered=tuple(covered),
+        unserved=tuple(int(i) for i in unreachable),
+        solve_s=time.perf_counter() - started,
+    )
 
 
-def lscp(cost, service_time_s: float, *, demand_ids: Sequence[str] | None = None, fixed: Sequence[int] = (),
-         solver=None) -> SitingResult:
+def lscp(
+    cost, service_time_s: float, *, demand_ids: Sequence[str] | None = None, fixed: Sequence[int] = (), solver=None
+) -> SitingResult:
     """The fewest candidates such that every demand point is within ``service_time_s`` of one.
 
     Raises
@@ -371,26 +419,45 @@ def lscp(cost, service_time_s: float, *, demand_ids: Sequence[str] | None = None
         best_txt = "unreachable by truck" if not np.isfinite(best[first]) else f"{best[first]:.0f} s away at best"
         raise InfeasibleError(
             f"no covering within service_time_s={service:g} s exists: demand point {names[0]!r} is {best_txt} "
-            f"from every candidate" + (f" ({len(bad)} demand points uncoverable: {names[:10]})" if bad.size > 1 else "")
-            + "; raise service_time_s or add candidates")
+            f"from every candidate"
+            + (f" ({len(bad)} demand points uncoverable: {names[:10]})" if bad.size > 1 else "")
+            + "; raise service_time_s or add candidates"
+        )
     m = big_m(cost, service)
     from spopt.locate import LSCP
 
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = LSCP.from_cost_matrix(np.where(np.isfinite(cost), cost, m).T, service,
-                                      predefined_facilities_arr=_predefined(n_cand, fixed))
+        model = LSCP.from_cost_matrix(
+            np.where(np.isfinite(cost), cost, m).T, service, predefined_facilities_arr=_predefined(n_cand, fixed)
+        )
         model.solve(_solver(solver), results=False)
     chosen = _chosen(model)
     assign, times = _assign_nearest(cost, chosen)
-    return SitingResult(model="lscp", chosen=tuple(chosen), assignment=tuple(assign), assigned_time_s=tuple(times),
-                        objective=float(len(chosen)), objective_unit="sites opened",
-                        covered=tuple(t <= service for t in times), solve_s=time.perf_counter() - started)
+    return SitingResult(
+        model="lscp",
+        chosen=tuple(chosen),
+        assignment=tuple(assign),
+        assigned_time_s=tuple(times),
+        objective=float(len(chosen)),
+        objective_unit="sites opened",
+        covered=tuple(t <= service for t in times),
+        solve_s=time.perf_counter() - started,
+    )
 
 
-def solve(model: str, cost, *, p: int | None = None, service_time_s: float | None = None, weights=None,
-          fixed: Sequence[int] = (), demand_ids: Sequence[str] | None = None, solver=None) -> SitingResult:
+def solve(
+    model: str,
+    cost,
+    *,
+    p: int | None = None,
+    service_time_s: float | None = None,
+    weights=None,
+    fixed: Sequence[int] = (),
+    demand_ids: Sequence[str] | None = None,
+    solver=None,
+) -> SitingResult:
     """Dispatch to :func:`p_median`, :func:`mclp` or :func:`lscp` by name."""
     if model == "p_median":
         if p is None:
@@ -444,7 +511,9 @@ class StationPlan:
     matrix_s: float
 
 
-def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_parking_m2: float = 5000.0) -> list[Candidate]:
+def osm_candidates(
+    pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_parking_m2: float = 5000.0
+) -> list[Candidate]:
     """Candidate areas from an OSM ``.pbf``: ``landuse=industrial|logistics`` and large ``amenity=parking``.
 
     Largest areas first, at most ``max_count``; each is represented by a point inside it.
@@ -460,14 +529,16 @@ def osm_candidates(pbf_path: str | Path, *, bbox=None, max_count: int = 20, min_
     if not path.name.endswith(".pbf") or not path.exists():
         raise InvalidInputError(f"OSM candidates need the network source to be a .osm.pbf file; it is {str(path)!r}")
     stat = path.stat()
-    ranked = _osm_candidate_areas(str(path.resolve()), stat.st_mtime_ns, stat.st_size,
-                                  tuple(bbox) if bbox else None, float(min_parking_m2))
-    return list(ranked[:max(0, int(max_count))])
+    ranked = _osm_candidate_areas(
+        str(path.resolve()), stat.st_mtime_ns, stat.st_size, tuple(bbox) if bbox else None, float(min_parking_m2)
+    )
+    return list(ranked[: max(0, int(max_count))])
 
 
 @lru_cache(maxsize=8)
-def _osm_candidate_areas(path: str, _mtime_ns: int, _size: int, bbox: tuple | None,
-                         min_parking_m2: float) -> tuple[Candidate, ...]:
+def _osm_candidate_areas(
+    path: str, _mtime_ns: int, _size: int, bbox: tuple | None, min_parking_m2: float
+) -> tuple[Candidate, ...]:
     """Every OSM candidate area of a file, largest first (cached; the file's version is in the key)."""
     from pyrosm import OSM
 
@@ -478,8 +549,13 @@ def _osm_candidate_areas(path: str, _mtime_ns: int, _size: int, bbox: tuple | No
         lu = osm.get_landuse(custom_filter={"landuse": ["industrial", "logistics"]})
         if lu is not None and len(lu):
             frames.append(("landuse", lu))
-        pk = osm.get_data_by_custom_criteria(custom_filter={"amenity": ["parking"]}, filter_type="keep",
-                                             keep_nodes=False, keep_ways=True, keep_relations=True)
+        pk = osm.get_data_by_custom_criteria(
+            custom_filter={"amenity": ["parking"]},
+            filter_type="keep",
+            keep_nodes=False,
+            keep_ways=True,
+            keep_relations=True,
+        )
         if pk is not None and len(pk):
             frames.append(("parking", pk))
     from geo.projection import LocalProjection
@@ -496,15 +572,35 @@ def _osm_candidate_areas(path: str, _mtime_ns: int, _size: int, bbox: tuple | No
             if what == "parking" and area < min_parking_m2:
                 continue
             label = getattr(row, "landuse", None) if what == "landuse" else "parking"
-            items.append((area, Candidate(id=f"osm-{row.osm_type}-{row.id}", name=f"OSM {label} {row.id}",
-                                          lon=float(c.x), lat=float(c.y), kind=f"osm_{label}", source="osm")))
+            items.append(
+                (
+                    area,
+                    Candidate(
+                        id=f"osm-{row.osm_type}-{row.id}",
+                        name=f"OSM {label} {row.id}",
+                        lon=float(c.x),
+                        lat=float(c.y),
+                        kind=f"osm_{label}",
+                        source="osm",
+                    ),
+                )
+            )
     items.sort(key=lambda t: -t[0])
     return tuple(c for _, c in items)
 
 
-def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Demand], *, model: str,
-                  p: int | None = None, service_time_s: float | None = None, zones: Sequence = (),
-                  when=None, solver=None) -> StationPlan:
+def plan_stations(
+    router,
+    candidates: Sequence[Candidate],
+    demand: Sequence[Demand],
+    *,
+    model: str,
+    p: int | None = None,
+    service_time_s: float | None = None,
+    zones: Sequence = (),
+    when=None,
+    solver=None,
+) -> StationPlan:
     """Site stations among ``candidates`` to serve ``demand`` on the router's truck network.
 
     Candidates inside a sealed or controlled zone active at ``when``, off the network,
@@ -523,7 +619,9 @@ def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Dema
     if model not in MODELS:
         raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
     if not candidates:
-        raise InvalidInputError("no candidate sites: store candidate_station or hub_logistics sites, or pass candidate ids")
+        raise InvalidInputError(
+            "no candidate sites: store candidate_station or hub_logistics sites, or pass candidate ids"
+        )
     if not demand:
         raise InvalidInputError("no demand points: store enterprise or demand sites, or pass demand ids")
     net = router.network
@@ -535,7 +633,9 @@ def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Dema
     for c in candidates:
         zone = next((z for z in blocking if z.contains(c.lon, c.lat)), None)
         if zone is not None:
-            excluded.append({"id": c.id, "name": c.name, "reason": f"inside {zone.risk} zone {zone.id!r} ({zone.name})"})
+            excluded.append(
+                {"id": c.id, "name": c.name, "reason": f"inside {zone.risk} zone {zone.id!r} ({zone.name})"}
+            )
             continue
         try:
             s = router.snap([c.lon, c.lat], field_name=f"candidate {c.id}")
@@ -543,8 +643,13 @@ def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Dema
             excluded.append({"id": c.id, "name": c.name, "reason": f"off the truck network: {err}"})
             continue
         if weights[s.arc] == FORBIDDEN and (s.reverse_arc < 0 or weights[s.reverse_arc] == FORBIDDEN):
-            excluded.append({"id": c.id, "name": c.name,
-                             "reason": f"its nearest road ({net.name[s.arc] or net.highway[s.arc]}) is closed to trucks (hgv=no)"})
+            excluded.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "reason": f"its nearest road ({net.name[s.arc] or net.highway[s.arc]}) is closed to trucks (hgv=no)",
+                }
+            )
             continue
         kept.append(c)
         snaps.append(s)
@@ -559,18 +664,48 @@ def plan_stations(router, candidates: Sequence[Candidate], demand: Sequence[Dema
     final = [i for i in range(len(kept)) if reach[i]]
     for i in range(len(kept)):
         if not reach[i]:
-            excluded.append({"id": kept[i].id, "name": kept[i].name,
-                             "reason": f"not truck-reachable: reaches none of the {len(demand)} demand points"})
+            excluded.append(
+                {
+                    "id": kept[i].id,
+                    "name": kept[i].name,
+                    "reason": f"not truck-reachable: reaches none of the {len(demand)} demand points",
+                }
+            )
     if not final:
-        raise InfeasibleError(f"all {len(candidates)} candidate sites were excluded: "
-                              + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5]))
+        raise InfeasibleError(
+            f"all {len(candidates)} candidate sites were excluded: "
+            + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5])
+        )
     kept = [kept[i] for i in final]
     snaps = [snaps[i] for i in final]
     cost = cost[final]
     fixed = [i for i, c in enumerate(kept) if c.fixed]
-    result = solve(model, cost, p=p, service_time_s=service_time_s, weights=[d.weight for d in demand],
-                   fixed=fixed, demand_ids=[d.id for d in demand], solver=solver)
-    logger.info("sited %s: %d of %d candidates for %d demand points (matrix %.2f s, solve %.2f s)", model,
-                len(result.chosen), len(kept), len(demand), matrix_s, result.solve_s)
-    return StationPlan(result=result, candidates=tuple(kept), demand=tuple(demand), excluded=tuple(excluded),
-                       cost=cost, candidate_snaps=tuple(snaps), demand_snaps=tuple(demand_snaps), matrix_s=matrix_s)
+    result = solve(
+        model,
+        cost,
+        p=p,
+        service_time_s=service_time_s,
+        weights=[d.weight for d in demand],
+        fixed=fixed,
+        demand_ids=[d.id for d in demand],
+        solver=solver,
+    )
+    logger.info(
+        "sited %s: %d of %d candidates for %d demand points (matrix %.2f s, solve %.2f s)",
+        model,
+        len(result.chosen),
+        len(kept),
+        len(demand),
+        matrix_s,
+        result.solve_s,
+    )
+    return StationPlan(
+        result=result,
+        candidates=tuple(kept),
+        demand=tuple(demand),
+        excluded=tuple(excluded),
+        cost=cost,
+        candidate_snaps=tuple(snaps),
+        demand_snaps=tuple(demand_snaps),
+        matrix_s=matrix_s,
+    )

@@ -93,40 +93,48 @@ def road_events(net: RoadNetwork, closure: FeedClosure, *, now: datetime) -> lis
     for k, nodes in enumerate(chains(net, closure.arcs)):
         coords = [[round(x, 7), round(y, 7)] for x, y in net.path_coords(nodes)]
         created = closure.created_at or now
-        events.append({
-            "id": f"{closure.id}-{k + 1}",
-            "type": "Feature",
-            "properties": {
-                "core_details": {
-                    "data_source_id": DATA_SOURCE_ID,
-                    "event_type": "work-zone",
-                    "road_names": _road_names(net, nodes, closure.arcs),
-                    "direction": bearing_direction(coords),
-                    "name": closure.id,
-                    "description": f"{closure.mode.replace('_', ' ')} approved for county {closure.county_code}: "
-                                   f"{closure.reason}",
-                    "creation_date": rfc3339(created),
-                    "update_date": rfc3339(closure.updated_at or created),
+        events.append(
+            {
+                "id": f"{closure.id}-{k + 1}",
+                "type": "Feature",
+                "properties": {
+                    "core_details": {
+                        "data_source_id": DATA_SOURCE_ID,
+                        "event_type": "work-zone",
+                        "road_names": _road_names(net, nodes, closure.arcs),
+                        "direction": bearing_direction(coords),
+                        "name": closure.id,
+                        "description": f"{closure.mode.replace('_', ' ')} approved for county {closure.county_code}: "
+                        f"{closure.reason}",
+                        "creation_date": rfc3339(created),
+                        "update_date": rfc3339(closure.updated_at or created),
+                    },
+                    "start_date": rfc3339(closure.starts_at),
+                    "end_date": rfc3339(closure.ends_at),
+                    "is_start_date_verified": False,
+                    "is_end_date_verified": False,
+                    "is_start_position_verified": False,
+                    "is_end_position_verified": False,
+                    "location_method": "other",
+                    "vehicle_impact": VEHICLE_IMPACT[closure.mode],
+                    "work_zone_type": "static",
+                    "event_status": _status(closure, now),
+                    "restrictions": list(RESTRICTIONS[closure.mode]),
                 },
-                "start_date": rfc3339(closure.starts_at),
-                "end_date": rfc3339(closure.ends_at),
-                "is_start_date_verified": False,
-                "is_end_date_verified": False,
-                "is_start_position_verified": False,
-                "is_end_position_verified": False,
-                "location_method": "other",
-                "vehicle_impact": VEHICLE_IMPACT[closure.mode],
-                "work_zone_type": "static",
-                "event_status": _status(closure, now),
-                "restrictions": list(RESTRICTIONS[closure.mode]),
-            },
-            "geometry": {"type": "LineString", "coordinates": coords},
-        })
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+        )
     return events
 
 
-def build_feed(net: RoadNetwork, closures: Sequence[FeedClosure], *, publisher: str = "Baotong",
-               now: datetime | None = None, update_frequency_s: int = 60) -> dict:
+def build_feed(
+    net: RoadNetwork,
+    closures: Sequence[FeedClosure],
+    *,
+    publisher: str = "Baotong",
+    now: datetime | None = None,
+    update_frequency_s: int = 60,
+) -> dict:
     """A WZDx 4.2 ``WorkZoneFeed`` of the given (approved) closures."""
     now = now or datetime.now(UTC)
     features = [e for c in closures for e in road_events(net, c, now=now)]
@@ -137,8 +145,9 @@ def build_feed(net: RoadNetwork, closures: Sequence[FeedClosure], *, publisher: 
             "update_date": rfc3339(now),
             "update_frequency": update_frequency_s,
             "license": LICENSE,
-            "data_sources": [{"data_source_id": DATA_SOURCE_ID, "organization_name": publisher,
-                              "update_date": rfc3339(now)}],
+            "data_sources": [
+                {"data_source_id": DATA_SOURCE_ID, "organization_name": publisher, "update_date": rfc3339(now)}
+            ],
         },
         "type": "FeatureCollection",
         "features": features,
@@ -160,8 +169,11 @@ def _geojson_schema(kind: str, min_items: int) -> dict:
         "required": ["type", "coordinates"],
         "properties": {
             "type": {"enum": [kind]},
-            "coordinates": {"type": "array", "minItems": min_items,
-                            "items": {"type": "array", "minItems": 2, "items": {"type": "number"}}},
+            "coordinates": {
+                "type": "array",
+                "minItems": min_items,
+                "items": {"type": "array", "minItems": 2, "items": {"type": "number"}},
+            },
             "bbox": {"type": "array", "minItems": 4, "items": {"type": "number"}},
         },
     }
@@ -189,5 +201,4 @@ def feed_validator(spec_dir: Path | str):
 def validate_feed(feed: dict, spec_dir: Path | str) -> list[str]:
     """Schema errors of ``feed`` (empty when it is a valid WZDx 4.2 feed)."""
     validator = feed_validator(spec_dir)
-    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-            for e in validator.iter_errors(feed)]
+    return [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(feed)]

@@ -3,6 +3,9 @@
 # pytest exits non-zero (5) when it collects no test, so CI fails then too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Lint and format first: a style error fails the run before the (long) suite starts.
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
 if url=$(bash scripts/test_postgres.sh start); then
     export BAOTONG_TEST_POSTGRES_URL="$url"
     export BAOTONG_REQUIRE_POSTGRES=1

@@ -49,8 +49,9 @@ class ClosureArcCache:
     def __init__(self) -> None:
         self._arcs: dict[str, np.ndarray] = {}
 
-    def arcs(self, in_force: list[str], approved: Collection[str],
-             load: Callable[[str], np.ndarray | None]) -> np.ndarray:
+    def arcs(
+        self, in_force: list[str], approved: Collection[str], load: Callable[[str], np.ndarray | None]
+    ) -> np.ndarray:
         """The sorted union (``int64``) of the arcs of the closures ``in_force``.
 
         ``approved`` lists every closure still approved: the others are forgotten.

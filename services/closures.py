@@ -57,12 +57,19 @@ class ClosureRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The request as stored with the closure."""
-        geometry = None if self.geometry_type is None else {"type": self.geometry_type,
-                                                             "coordinates": self.coordinates}
-        return {"county_code": self.county_code, "mode": self.mode, "direction": self.direction,
-                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(), "reason": self.reason,
-                "way_ids": list(self.way_ids) if self.way_ids is not None else None, "geometry": geometry,
-                "buffer_m": self.buffer_m, "crs": self.crs}
+        geometry = None if self.geometry_type is None else {"type": self.geometry_type, "coordinates": self.coordinates}
+        return {
+            "county_code": self.county_code,
+            "mode": self.mode,
+            "direction": self.direction,
+            "starts_at": self.starts_at.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+            "reason": self.reason,
+            "way_ids": list(self.way_ids) if self.way_ids is not None else None,
+            "geometry": geometry,
+            "buffer_m": self.buffer_m,
+            "crs": self.crs,
+        }
 
 
 # -- in routing ------------------------------------------------------------------------------------------
@@ -98,8 +105,16 @@ def _pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple
     return out, notes
 
 
-def impact_for(ctx: AppContext, session: Session, arcs: np.ndarray, mode: str, at: datetime, until: datetime, *,
-               exclude: str | None = None) -> dict[str, Any]:
+def impact_for(
+    ctx: AppContext,
+    session: Session,
+    arcs: np.ndarray,
+    mode: str,
+    at: datetime,
+    until: datetime,
+    *,
+    exclude: str | None = None,
+) -> dict[str, Any]:
     """The impact of closing ``arcs`` in ``mode`` at ``at``, on copies of the weights.
 
     Stored routes with arc ids and the passes valid during ``[at, until)`` are checked for
@@ -126,8 +141,10 @@ def impact_for(ctx: AppContext, session: Session, arcs: np.ndarray, mode: str, a
             notes.append(f"site {site.id} is off the network; skipped")
             continue
         (hubs if site.kind in HUB_KINDS else enterprises).append(rules.Place(site.id, site.name, node))
-    channels = [rules.Corridor(g.id, "green_channel", store.green_channel_arcs(g), g.travel_time_s, g.name)
-                for g in store.list_green_channel_rows(session, network=net.source)]
+    channels = [
+        rules.Corridor(g.id, "green_channel", store.green_channel_arcs(g), g.travel_time_s, g.name)
+        for g in store.list_green_channel_rows(session, network=net.source)
+    ]
     corridors, skipped = [], 0
     for route in route_store.list_routes(session, limit=1000):
         if not route.arcs.size:
@@ -139,10 +156,21 @@ def impact_for(ctx: AppContext, session: Session, arcs: np.ndarray, mode: str, a
     passes, pass_notes = _pass_corridors(session, at, until)
     corridors += passes
     notes += pass_notes
-    with road_router.pool.using("closure-impact:before", base) as before, \
-            road_router.pool.using("closure-impact:after", after) as engine_after:
-        return rules.analyse_impact(net, before, engine_after, arcs, enterprises=enterprises, hubs=hubs,
-                                    green_channels=channels, corridors=corridors, notes=notes)
+    with (
+        road_router.pool.using("closure-impact:before", base) as before,
+        road_router.pool.using("closure-impact:after", after) as engine_after,
+    ):
+        return rules.analyse_impact(
+            net,
+            before,
+            engine_after,
+            arcs,
+            enterprises=enterprises,
+            hubs=hubs,
+            green_channels=channels,
+            corridors=corridors,
+            notes=notes,
+        )
 
 
 # -- filing ----------------------------------------------------------------------------------------------
@@ -157,8 +185,12 @@ def _match(ctx: AppContext, request: ClosureRequest) -> rules.Match:
         lon, lat = to_wgs84(coords[0], coords[1], request.crs, field_name="geometry")
         return rules.match_point(net, lon, lat, request.direction, max_snap_m=max(request.buffer_m, 50.0))
     if request.geometry_type == "LineString":
-        if not isinstance(coords, list) or len(coords) < 2 or len(coords) > 1000 or \
-                not all(isinstance(c, list) and len(c) == 2 for c in coords):
+        if (
+            not isinstance(coords, list)
+            or len(coords) < 2
+            or len(coords) > 1000
+            or not all(isinstance(c, list) and len(c) == 2 for c in coords)
+        ):
             raise InvalidInputError("`geometry.coordinates` of a LineString must be 2..1000 [lon, lat] pairs")
         pts = [to_wgs84(c[0], c[1], request.crs, field_name=f"geometry.coordinates[{i}]") for i, c in enumerate(coords)]
         return rules.match_line(net, pts, request.direction, buffer_m=request.buffer_m)
@@ -172,10 +204,14 @@ def _check_window(request: ClosureRequest) -> tuple[datetime, datetime]:
     if not starts < ends:
         raise InvalidInputError(f"`starts_at` {starts.isoformat()} must be before `ends_at` {ends.isoformat()}")
     if ends <= now:
-        raise InvalidInputError(f"`ends_at` {ends.isoformat()} is in the past (now {now.isoformat(timespec='seconds')})")
+        raise InvalidInputError(
+            f"`ends_at` {ends.isoformat()} is in the past (now {now.isoformat(timespec='seconds')})"
+        )
     if starts < now - START_GRACE:
-        raise InvalidInputError(f"`starts_at` {starts.isoformat()} is in the past (now "
-                                f"{now.isoformat(timespec='seconds')}); a closure starts now or later")
+        raise InvalidInputError(
+            f"`starts_at` {starts.isoformat()} is in the past (now "
+            f"{now.isoformat(timespec='seconds')}); a closure starts now or later"
+        )
     return starts, ends
 
 
@@ -188,7 +224,8 @@ def _check_overlap(session: Session, arcs: np.ndarray, starts: datetime, ends: d
             raise ConflictError(
                 f"closure {row.id!r} ({row.status}, {_iso(row.starts_at)} to {_iso(row.ends_at)}) already covers "
                 f"{shared.size} of these arcs in an overlapping window; amend or wait for that one instead of "
-                "filing a duplicate")
+                "filing a duplicate"
+            )
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -197,7 +234,10 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _multiline(match: rules.Match) -> dict[str, Any]:
-    return {"type": "MultiLineString", "coordinates": [[[round(x, 7), round(y, 7)] for x, y in c] for c in match.chains]}
+    return {
+        "type": "MultiLineString",
+        "coordinates": [[[round(x, 7), round(y, 7)] for x, y in c] for c in match.chains],
+    }
 
 
 def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, user: Principal) -> dict[str, Any]:
@@ -222,21 +262,45 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
     net = ctx.network
     impact = impact_for(ctx, session, match.arcs, request.mode, starts, ends)
     channels = {g.id: store.green_channel_arcs(g) for g in store.list_green_channel_rows(session, network=net.source)}
-    decision = rules.decide(net, match.arcs, request.mode, rules=ctx.closure_rules, green_channels=channels,
-                            cut_enterprises=impact["cut_enterprises"])
+    decision = rules.decide(
+        net,
+        match.arcs,
+        request.mode,
+        rules=ctx.closure_rules,
+        green_channels=channels,
+        cut_enterprises=impact["cut_enterprises"],
+    )
     status = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
     now = utcnow()
     row = ClosureRow(
-        id=new_id("closure"), county_code=request.county_code, mode=request.mode, direction=request.direction,
-        reason=request.reason, starts_at=starts, ends_at=ends, status=status, decision=decision.decision,
-        grade=decision.grade, approval_level=decision.approval_level, request=dumps(request.to_json()),
-        arcs=dumps(match.arcs.tolist()), matched=dumps(match.to_dict()), geometry=dumps(_multiline(match)),
-        reasons=dumps(decision.reasons), blocking=dumps(decision.blocking), impact=dumps(impact),
-        network=net.source, created_at=now, created_by=user.name,
-        decided_at=now if status != "pending" else None, decided_by="rules" if status != "pending" else None,
+        id=new_id("closure"),
+        county_code=request.county_code,
+        mode=request.mode,
+        direction=request.direction,
+        reason=request.reason,
+        starts_at=starts,
+        ends_at=ends,
+        status=status,
+        decision=decision.decision,
+        grade=decision.grade,
+        approval_level=decision.approval_level,
+        request=dumps(request.to_json()),
+        arcs=dumps(match.arcs.tolist()),
+        matched=dumps(match.to_dict()),
+        geometry=dumps(_multiline(match)),
+        reasons=dumps(decision.reasons),
+        blocking=dumps(decision.blocking),
+        impact=dumps(impact),
+        network=net.source,
+        created_at=now,
+        created_by=user.name,
+        decided_at=now if status != "pending" else None,
+        decided_by="rules" if status != "pending" else None,
     )
-    events = [Event("requested", user.name, user.role, request.reason),
-              Event("decided", "rules", "system", f"{decision.decision} by {', '.join(decision.rule_ids)}")]
+    events = [
+        Event("requested", user.name, user.role, request.reason),
+        Event("decided", "rules", "system", f"{decision.decision} by {', '.join(decision.rule_ids)}"),
+    ]
     if status == "approved":
         events.append(Event("auto_approved", "rules", "system", "allowed with notice; no approval needed"))
     return closure_json(session, store.add_closure(session, row, events))
@@ -246,16 +310,30 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
 def closure_json(session: Session, row: ClosureRow) -> dict[str, Any]:
     """A closure with its decision, impact and every step (the ``ClosurePublic`` shape)."""
     return {
-        "id": row.id, "status": row.status, "county_code": row.county_code, "mode": row.mode,
-        "direction": row.direction, "starts_at": aware(row.starts_at), "ends_at": aware(row.ends_at),
-        "reason": row.reason, "grade": row.grade, "decision": row.decision, "approval_level": row.approval_level,
-        "reasons": json.loads(row.reasons), "blocking_reasons": json.loads(row.blocking or "[]"),
-        "matched": json.loads(row.matched), "geometry": json.loads(row.geometry),
+        "id": row.id,
+        "status": row.status,
+        "county_code": row.county_code,
+        "mode": row.mode,
+        "direction": row.direction,
+        "starts_at": aware(row.starts_at),
+        "ends_at": aware(row.ends_at),
+        "reason": row.reason,
+        "grade": row.grade,
+        "decision": row.decision,
+        "approval_level": row.approval_level,
+        "reasons": json.loads(row.reasons),
+        "blocking_reasons": json.loads(row.blocking or "[]"),
+        "matched": json.loads(row.matched),
+        "geometry": json.loads(row.geometry),
         "impact": json.loads(row.impact or "{}"),
-        "events": [{"action": e.action, "actor": e.actor, "role": e.role, "at": aware(e.at), "note": e.note}
-                   for e in store.closure_events(session, row.id)],
-        "created_at": aware(row.created_at), "created_by": row.created_by,
-        "decided_at": aware(row.decided_at), "decided_by": row.decided_by,
+        "events": [
+            {"action": e.action, "actor": e.actor, "role": e.role, "at": aware(e.at), "note": e.note}
+            for e in store.closure_events(session, row.id)
+        ],
+        "created_at": aware(row.created_at),
+        "created_by": row.created_by,
+        "decided_at": aware(row.decided_at),
+        "decided_by": row.decided_by,
     }
 
 
@@ -266,8 +344,9 @@ def in_force(row: ClosureRow, at: datetime) -> bool:
     return row.status == "approved" and starts <= at < ends
 
 
-def list_closures(session: Session, *, status: str | None = None,
-                  active_at: datetime | None = None) -> list[dict[str, Any]]:
+def list_closures(
+    session: Session, *, status: str | None = None, active_at: datetime | None = None
+) -> list[dict[str, Any]]:
     """Every closure, newest first, or those with ``status``, or those approved and in force at ``active_at``.
 
     Raises
@@ -299,12 +378,14 @@ def closure_impact(ctx: AppContext, session: Session, closure_id: str) -> dict[s
 # -- approval ---------------------------------------------------------------------------------------------
 def _check_level(row: ClosureRow, user: Principal, action: str) -> None:
     if row.status != "pending":
-        raise ConflictError(f"closure {row.id!r} is already {row.status} (decision {row.decision!r}); "
-                            f"it cannot be {action}")
+        raise ConflictError(
+            f"closure {row.id!r} is already {row.status} (decision {row.decision!r}); it cannot be {action}"
+        )
     if row.approval_level == "province" and user.role == "city_approver":
         verb = "approve" if action == "approved" else "reject"
-        raise PermissionDeniedError(f"closure {row.id!r} needs the province-level command "
-                                    f"({row.decision}); a city approver may not {verb} it")
+        raise PermissionDeniedError(
+            f"closure {row.id!r} needs the province-level command ({row.decision}); a city approver may not {verb} it"
+        )
 
 
 def approve_closure(session: Session, closure_id: str, *, user: Principal, note: str | None = None) -> dict[str, Any]:
@@ -327,16 +408,18 @@ def approve_closure(session: Session, closure_id: str, *, user: Principal, note:
     blocking = json.loads(row.blocking or "[]")
     if blocking:
         raise ConflictError(f"closure {row.id!r} cannot be approved: " + "; ".join(b["text"] for b in blocking))
-    return closure_json(session, store.decide_closure(session, row, "approved",
-                                                      Event("approved", user.name, user.role, note)))
+    return closure_json(
+        session, store.decide_closure(session, row, "approved", Event("approved", user.name, user.role, note))
+    )
 
 
 def reject_closure(session: Session, closure_id: str, *, user: Principal, note: str | None = None) -> dict[str, Any]:
     """Reject a pending closure (same levels as :func:`approve_closure`)."""
     row = store.get_closure_row(session, closure_id)
     _check_level(row, user, "rejected")
-    return closure_json(session, store.decide_closure(session, row, "rejected",
-                                                      Event("rejected", user.name, user.role, note)))
+    return closure_json(
+        session, store.decide_closure(session, row, "rejected", Event("rejected", user.name, user.role, note))
+    )
 
 
 # -- the feed -----------------------------------------------------------------------------------------------
@@ -349,6 +432,17 @@ def closure_feed(ctx: AppContext, session: Session) -> dict[str, Any]:
         starts, ends, created = aware(r.starts_at), aware(r.ends_at), aware(r.created_at)
         assert starts is not None and ends is not None and created is not None
         if ends > now and r.network == net.source:
-            items.append(wzdx.FeedClosure(r.id, r.mode, store.closure_arcs(r), starts, ends, r.reason,
-                                          r.county_code, created, aware(r.decided_at)))
+            items.append(
+                wzdx.FeedClosure(
+                    r.id,
+                    r.mode,
+                    store.closure_arcs(r),
+                    starts,
+                    ends,
+                    r.reason,
+                    r.county_code,
+                    created,
+                    aware(r.decided_at),
+                )
+            )
     return wzdx.build_feed(net, items, publisher="Baotong closures", now=now)

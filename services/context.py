@@ -40,8 +40,13 @@ def load_road_router(settings: Settings) -> Router:
     started = time.perf_counter()
     net, folder = load_or_build(settings.network, Path(settings.cache_dir))
     road_router = Router(net, engine=settings.engine, cache_dir=folder, max_snap_m=settings.max_snap_m)
-    logger.info("network ready: %s nodes, %s arcs, engine %s, in %.1f s", f"{net.node_count:,}",
-                f"{net.arc_count:,}", settings.engine, time.perf_counter() - started)
+    logger.info(
+        "network ready: %s nodes, %s arcs, engine %s, in %.1f s",
+        f"{net.node_count:,}",
+        f"{net.arc_count:,}",
+        settings.engine,
+        time.perf_counter() - started,
+    )
     return road_router
 
 
@@ -86,10 +91,16 @@ class AppContext:
         assert settings.keys_dir is not None  # derived by Settings
         db_engine, sessions = open_database(settings)
         policy = settings.pass_policy()
-        return cls(settings=settings, road_router=road_router or load_road_router(settings), db_engine=db_engine,
-                   sessions=sessions, hot=HotStore(db_engine), pass_policy=policy,
-                   closure_rules=load_rules(settings.closure_rules),
-                   keys=KeyStore(settings.keys_dir, max_lifetime=policy.max_lifetime))
+        return cls(
+            settings=settings,
+            road_router=road_router or load_road_router(settings),
+            db_engine=db_engine,
+            sessions=sessions,
+            hot=HotStore(db_engine),
+            pass_policy=policy,
+            closure_rules=load_rules(settings.closure_rules),
+            keys=KeyStore(settings.keys_dir, max_lifetime=policy.max_lifetime),
+        )
 
     @property
     def network(self) -> RoadNetwork:

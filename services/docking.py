@@ -23,10 +23,22 @@ PLAN_FACTS = ("candidates", "rejected", "demand_source", "objective_s", "unserve
 
 def docking_json(zone_id: str, points: list[StoredDockingPoint], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A zone's docking points as a FeatureCollection with the planning facts (``DockingPointsPublic``)."""
-    feats = [{"type": "Feature", "id": p.id, "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-              "properties": {"id": p.id, "zone_id": zone_id, "node": p.node, **p.data}} for p in points]
-    doc: dict[str, Any] = {"type": "FeatureCollection", "zone_id": zone_id, "features": feats, "count": len(feats),
-                           "created_at": points[0].created_at if points else None}
+    feats = [
+        {
+            "type": "Feature",
+            "id": p.id,
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+            "properties": {"id": p.id, "zone_id": zone_id, "node": p.node, **p.data},
+        }
+        for p in points
+    ]
+    doc: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "zone_id": zone_id,
+        "features": feats,
+        "count": len(feats),
+        "created_at": points[0].created_at if points else None,
+    }
     if points:
         meta = points[0].data.get("plan") or {}
         doc.update({k: meta.get(k) for k in PLAN_FACTS if meta.get(k) is not None})
@@ -34,9 +46,16 @@ def docking_json(zone_id: str, points: list[StoredDockingPoint], extra: dict[str
     return doc
 
 
-def place_docking_points(ctx: AppContext, session: Session, zone_id: str, k: int, *,
-                         demand_ids: Sequence[str] | None = None, reference_site_id: str | None = None,
-                         created_by: str | None) -> dict[str, Any]:
+def place_docking_points(
+    ctx: AppContext,
+    session: Session,
+    zone_id: str,
+    k: int,
+    *,
+    demand_ids: Sequence[str] | None = None,
+    reference_site_id: str | None = None,
+    created_by: str | None,
+) -> dict[str, Any]:
     """Choose ``k`` docking points where roads cross the zone boundary, replacing the zone's stored set.
 
     Each is the outside end of a boundary-crossing road, reachable by truck from outside without
@@ -63,16 +82,38 @@ def place_docking_points(ctx: AppContext, session: Session, zone_id: str, k: int
     if reference_site_id is not None:
         ref = sites.get_site(session, reference_site_id)
         if zone.contains(*ref.point):
-            raise InvalidInputError(f"`reference_site_id` {ref.id!r} lies inside zone {zone_id!r}; give an outside site")
+            raise InvalidInputError(
+                f"`reference_site_id` {ref.id!r} lies inside zone {zone_id!r}; give an outside site"
+            )
         snap = ctx.road_router.snap(list(ref.point), field_name="reference_site_id")
         ref_nodes = [int(ctx.network.tail[snap.arc])]
     dp = plan_docking_points(ctx.road_router, zone, k, demand=demand, reference_nodes=ref_nodes)
-    meta = {"candidates": dp.candidates, "rejected": list(dp.rejected), "demand_source": dp.demand_source,
-            "objective_s": round(dp.objective, 1), "unserved": list(dp.unserved)}
-    new = [NewDockingPoint(p.lon, p.lat, p.node, {
-        "road": p.road, "ref": p.ref, "highway": p.highway, "arc": p.arc, "served": list(p.served),
-        "served_count": len(p.served), "served_weight": p.served_weight, "mean_time_s": rounded(p.mean_time_s),
-        "plan": meta if i == 0 else None}) for i, p in enumerate(dp.points)]
+    meta = {
+        "candidates": dp.candidates,
+        "rejected": list(dp.rejected),
+        "demand_source": dp.demand_source,
+        "objective_s": round(dp.objective, 1),
+        "unserved": list(dp.unserved),
+    }
+    new = [
+        NewDockingPoint(
+            p.lon,
+            p.lat,
+            p.node,
+            {
+                "road": p.road,
+                "ref": p.ref,
+                "highway": p.highway,
+                "arc": p.arc,
+                "served": list(p.served),
+                "served_count": len(p.served),
+                "served_weight": p.served_weight,
+                "mean_time_s": rounded(p.mean_time_s),
+                "plan": meta if i == 0 else None,
+            },
+        )
+        for i, p in enumerate(dp.points)
+    ]
     stored = store.replace_docking_points(session, zone_id, new, created_by=created_by, created_at=datetime.now(UTC))
     return docking_json(zone_id, stored, meta)
 

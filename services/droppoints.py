@@ -38,8 +38,9 @@ def _origins(session: Session, when: datetime) -> list[Origin]:
                 continue
             out.append(Origin(kind=kind, id=s.id, name=s.name, lon=s.point[0], lat=s.point[1]))
     for p in store.list_docking_points(session):
-        out.append(Origin(kind="docking_point", id=p.id, name=f"docking point of zone {p.zone_id}", lon=p.lon,
-                          lat=p.lat))
+        out.append(
+            Origin(kind="docking_point", id=p.id, name=f"docking point of zone {p.zone_id}", lon=p.lon, lat=p.lat)
+        )
     return out
 
 
@@ -63,23 +64,41 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created
     now = datetime.now(UTC)
     dp = plan_drop_point(ctx.road_router, site, _origins(session, now), gates=_gates(ctx))
     approach = cast(RoutePlan, dp.plan)
-    zone = next((z for z in zones.list_zones(session, active_at=now) if z.contains(dp.lon, dp.lat) or
-                 z.geometry.intersects(dp.premises)), None)
+    zone = next(
+        (
+            z
+            for z in zones.list_zones(session, active_at=now)
+            if z.contains(dp.lon, dp.lat) or z.geometry.intersects(dp.premises)
+        ),
+        None,
+    )
     rid = new_id("drop")
     doc = {
-        "id": rid, "site_id": site_id, "point": [dp.lon, dp.lat], "method": dp.method,
-        "perimeter_distance_m": round(dp.perimeter_distance_m, 3), "gate": dp.gate,
-        "access_point": dp.access_point, "access_road": dp.access_road,
-        "served_from": {"kind": dp.origin.kind, "id": dp.origin.id, "name": dp.origin.name,
-                        "point": [dp.origin.lon, dp.origin.lat], "travel_time_s": round(approach.travel_time_s, 1)},
+        "id": rid,
+        "site_id": site_id,
+        "point": [dp.lon, dp.lat],
+        "method": dp.method,
+        "perimeter_distance_m": round(dp.perimeter_distance_m, 3),
+        "gate": dp.gate,
+        "access_point": dp.access_point,
+        "access_road": dp.access_road,
+        "served_from": {
+            "kind": dp.origin.kind,
+            "id": dp.origin.id,
+            "name": dp.origin.name,
+            "point": [dp.origin.lon, dp.origin.lat],
+            "travel_time_s": round(approach.travel_time_s, 1),
+        },
         "approach": record_of_plan(approach, route_id=f"{rid}-approach").public_json(),
-        "premises": mapping(dp.premises), "radius_m": dp.radius_m,
+        "premises": mapping(dp.premises),
+        "radius_m": dp.radius_m,
         "zone": {"id": zone.id, "name": zone.name, "risk": zone.risk} if zone else None,
         "created_at": now.isoformat(),
     }
     doc = json.loads(dumps(doc))  # plain JSON (tuples -> lists)
-    store.replace_drop_point(session, doc, site_id=site_id, lon=dp.lon, lat=dp.lat, created_by=created_by,
-                             created_at=now)
+    store.replace_drop_point(
+        session, doc, site_id=site_id, lon=dp.lon, lat=dp.lat, created_by=created_by, created_at=now
+    )
     return doc
 
 

@@ -30,15 +30,30 @@ ORIGIN_KINDS = ("hub_rail", "hub_coach")
 
 def channel_json(row: GreenChannelRow) -> dict[str, Any]:
     """A green channel (the ``GreenChannelPublic`` shape)."""
-    return {"id": row.id, "name": row.name, "origin_site_id": row.origin_site_id,
-            "destination_site_id": row.destination_site_id, "zone_ids": json.loads(row.zone_ids),
-            "length_m": round(row.length_m, 1), "travel_time_s": round(row.travel_time_s, 1),
-            "arc_count": len(json.loads(row.arcs)), "geometry": json.loads(row.geometry),
-            "created_at": aware(row.created_at), "created_by": row.created_by}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "origin_site_id": row.origin_site_id,
+        "destination_site_id": row.destination_site_id,
+        "zone_ids": json.loads(row.zone_ids),
+        "length_m": round(row.length_m, 1),
+        "travel_time_s": round(row.travel_time_s, 1),
+        "arc_count": len(json.loads(row.arcs)),
+        "geometry": json.loads(row.geometry),
+        "created_at": aware(row.created_at),
+        "created_by": row.created_by,
+    }
 
 
-def create_green_channel(ctx: AppContext, session: Session, origin_site_id: str, destination_site_id: str, *,
-                         name: str | None, created_by: str | None) -> dict[str, Any]:
+def create_green_channel(
+    ctx: AppContext,
+    session: Session,
+    origin_site_id: str,
+    destination_site_id: str,
+    *,
+    name: str | None,
+    created_by: str | None,
+) -> dict[str, Any]:
     """Define a green channel between two stored hubs and store its corridor.
 
     Raises
@@ -52,23 +67,29 @@ def create_green_channel(ctx: AppContext, session: Session, origin_site_id: str,
     origin = sites.get_site(session, origin_site_id)
     destination = sites.get_site(session, destination_site_id)
     if origin.kind not in ORIGIN_KINDS:
-        raise InvalidInputError(f"origin site {origin.id!r} is a {origin.kind!r}; a green channel starts at one of "
-                                f"{list(ORIGIN_KINDS)}")
+        raise InvalidInputError(
+            f"origin site {origin.id!r} is a {origin.kind!r}; a green channel starts at one of {list(ORIGIN_KINDS)}"
+        )
     if destination.kind not in HUB_KINDS:
-        raise InvalidInputError(f"destination site {destination.id!r} is a {destination.kind!r}; expected one of "
-                                f"{sorted(HUB_KINDS)}")
+        raise InvalidInputError(
+            f"destination site {destination.id!r} is a {destination.kind!r}; expected one of {sorted(HUB_KINDS)}"
+        )
     if origin.id == destination.id:
         raise InvalidInputError("`origin_site_id` and `destination_site_id` are the same site")
     now = datetime.now(UTC)
     active = zones.list_zones(session, active_at=now)
     inside = [z.id for z in active if z.contains(*origin.point)]
     if not inside:
-        raise InvalidInputError(f"origin hub {origin.id!r} at {list(origin.point)} is not inside any active emergency "
-                                "zone; green channels serve stations inside an emergency area")
+        raise InvalidInputError(
+            f"origin hub {origin.id!r} at {list(origin.point)} is not inside any active emergency "
+            "zone; green channels serve stations inside an emergency area"
+        )
     outside = [z.id for z in active if z.contains(*destination.point)]
     if outside:
-        raise InvalidInputError(f"destination hub {destination.id!r} lies inside emergency zone(s) {outside}; "
-                                "pick a hub outside the emergency area")
+        raise InvalidInputError(
+            f"destination hub {destination.id!r} lies inside emergency zone(s) {outside}; "
+            "pick a hub outside the emergency area"
+        )
     road_router = ctx.road_router
     weights = road_router.truck_weights.copy()
     closed = closures.closed_arcs(ctx, now)
@@ -78,11 +99,18 @@ def create_green_channel(ctx: AppContext, session: Session, origin_site_id: str,
     d = road_router.snap(list(destination.point), field_name="destination site")
     plan = road_router.plan(o, d, weights, slot="green-channel")
     row = GreenChannelRow(
-        id=new_id("green"), name=name or f"{origin.name} -> {destination.name}", origin_site_id=origin.id,
-        destination_site_id=destination.id, zone_ids=dumps(inside), arcs=dumps(np.asarray(plan.arcs).tolist()),
+        id=new_id("green"),
+        name=name or f"{origin.name} -> {destination.name}",
+        origin_site_id=origin.id,
+        destination_site_id=destination.id,
+        zone_ids=dumps(inside),
+        arcs=dumps(np.asarray(plan.arcs).tolist()),
         geometry=dumps(line_geojson(plan.coordinates)),
-        length_m=plan.length_m, travel_time_s=plan.travel_time_s, network=ctx.network.source,
-        created_at=utcnow(), created_by=created_by,
+        length_m=plan.length_m,
+        travel_time_s=plan.travel_time_s,
+        network=ctx.network.source,
+        created_at=utcnow(),
+        created_by=created_by,
     )
     return channel_json(store.add_green_channel(session, row))
 

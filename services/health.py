@@ -21,5 +21,8 @@ class Status:
 def status(ctx: AppContext, session: Session) -> Status:
     """The status, after one round trip to the database (which raises if it does not answer)."""
     ping(session)
-    return Status(network_nodes=ctx.network.node_count, uptime_s=round(time.time() - ctx.started_at, 1),
-                  database=ctx.db_engine.dialect.name)
+    return Status(
+        network_nodes=ctx.network.node_count,
+        uptime_s=round(time.time() - ctx.started_at, 1),
+        database=ctx.db_engine.dialect.name,
+    )

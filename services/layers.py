@@ -31,10 +31,26 @@ from store.users import Principal
 
 #: Served-demand lines drawn per plan on the map.
 MAX_MAP_LINES = 2000
-PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#469990",
-           "#800000", "#808000", "#000075")
-DECISION_COLOURS = {"rejected": "#d62728", "needs_provincial_approval": "#9467bd", "needs_city_approval": "#ff7f0e",
-                    "allowed": "#2ca02c"}
+PALETTE = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#469990",
+    "#800000",
+    "#808000",
+    "#000075",
+)
+DECISION_COLOURS = {
+    "rejected": "#d62728",
+    "needs_provincial_approval": "#9467bd",
+    "needs_city_approval": "#ff7f0e",
+    "allowed": "#2ca02c",
+}
 
 
 @dataclass(frozen=True)
@@ -51,12 +67,24 @@ class MapContent:
 def route_view(record: RouteRecord) -> RouteView:
     """The view of a stored or computed route."""
     return RouteView(
-        legs=tuple(LegView(kind=leg.kind, coordinates=tuple(map(tuple, leg.coordinates.tolist())),
-                           length_m=leg.length_m, travel_time_s=leg.travel_time_s) for leg in record.legs),
-        length_m=record.length_m, travel_time_s=record.travel_time_s, warnings=tuple(record.warnings),
-        zones_crossed=tuple(ZoneCrossingView(zone_id=c.zone_id, risk=c.risk, entry=c.entry, exit=c.exit,
-                                             time_inside_s=c.time_inside_s, name=c.name)
-                            for c in record.zones_crossed),
+        legs=tuple(
+            LegView(
+                kind=leg.kind,
+                coordinates=tuple(map(tuple, leg.coordinates.tolist())),
+                length_m=leg.length_m,
+                travel_time_s=leg.travel_time_s,
+            )
+            for leg in record.legs
+        ),
+        length_m=record.length_m,
+        travel_time_s=record.travel_time_s,
+        warnings=tuple(record.warnings),
+        zones_crossed=tuple(
+            ZoneCrossingView(
+                zone_id=c.zone_id, risk=c.risk, entry=c.entry, exit=c.exit, time_inside_s=c.time_inside_s, name=c.name
+            )
+            for c in record.zones_crossed
+        ),
         id=record.id,
     )
 
@@ -66,51 +94,110 @@ def plan_layers(document: dict[str, Any], *, label: str | None = None) -> list[M
     """One plan's layers: chosen stations and lines to the demand each serves (one colour per station)."""
     label = label or f"stations {document['id']}"
     colour = {c["id"]: PALETTE[k % len(PALETTE)] for k, c in enumerate(document["chosen"])}
-    stations_ = [{"type": "Feature", "id": c["id"], "geometry": {"type": "Point", "coordinates": c["point"]},
-                  "properties": {"name": c["name"], "id": c["id"], "kind": c["kind"], "served_count": c["served_count"],
-                                 "mean_time_s": c["mean_time_s"], "fixed": c["fixed"],
-                                 "style": {"color": colour[c["id"]], "fillColor": colour[c["id"]], "radius": 9}}}
-                 for c in document["chosen"]]
+    stations_ = [
+        {
+            "type": "Feature",
+            "id": c["id"],
+            "geometry": {"type": "Point", "coordinates": c["point"]},
+            "properties": {
+                "name": c["name"],
+                "id": c["id"],
+                "kind": c["kind"],
+                "served_count": c["served_count"],
+                "mean_time_s": c["mean_time_s"],
+                "fixed": c["fixed"],
+                "style": {"color": colour[c["id"]], "fillColor": colour[c["id"]], "radius": 9},
+            },
+        }
+        for c in document["chosen"]
+    ]
     points = {c["id"]: c["point"] for c in document["chosen"]}
     lines = []
     for a in document["assignment"][:MAX_MAP_LINES]:
         sid = a["station_id"]
         if sid is None:
             continue
-        lines.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [points[sid], a["point"]]},
-                      "properties": {"demand_id": a["demand_id"], "station_id": sid,
-                                     "travel_time_s": a["travel_time_s"],
-                                     "style": {"color": colour[sid], "weight": 1.5, "opacity": 0.7}}})
+        lines.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [points[sid], a["point"]]},
+                "properties": {
+                    "demand_id": a["demand_id"],
+                    "station_id": sid,
+                    "travel_time_s": a["travel_time_s"],
+                    "style": {"color": colour[sid], "weight": 1.5, "opacity": 0.7},
+                },
+            }
+        )
     return [
-        MapLayer(name=f"中转站 {label}", features=stations_, style={"color": "#d62728", "weight": 2, "fillOpacity": 0.9},
-                 popup_fields=("name", "id", "served_count", "mean_time_s", "fixed")),
-        MapLayer(name=f"服务 served demand {label}", features=lines, style={"weight": 1.5},
-                 popup_fields=("demand_id", "station_id", "travel_time_s")),
+        MapLayer(
+            name=f"中转站 {label}",
+            features=stations_,
+            style={"color": "#d62728", "weight": 2, "fillOpacity": 0.9},
+            popup_fields=("name", "id", "served_count", "mean_time_s", "fixed"),
+        ),
+        MapLayer(
+            name=f"服务 served demand {label}",
+            features=lines,
+            style={"weight": 1.5},
+            popup_fields=("demand_id", "station_id", "travel_time_s"),
+        ),
     ]
 
 
 def docking_layer(session: Session) -> MapLayer:
-    docks = [{"type": "Feature", "id": p.id, "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-              "properties": {"zone_id": p.zone_id, "road": p.data.get("road"),
-                             "served_count": p.data.get("served_count")}}
-             for p in plan_store.list_docking_points(session)]
-    return MapLayer(name="接驳点 docking points", features=docks,
-                    style={"color": "#ff7f0e", "fillColor": "#ff7f0e", "radius": 7, "fillOpacity": 0.9},
-                    popup_fields=("zone_id", "road", "served_count"))
+    docks = [
+        {
+            "type": "Feature",
+            "id": p.id,
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+            "properties": {
+                "zone_id": p.zone_id,
+                "road": p.data.get("road"),
+                "served_count": p.data.get("served_count"),
+            },
+        }
+        for p in plan_store.list_docking_points(session)
+    ]
+    return MapLayer(
+        name="接驳点 docking points",
+        features=docks,
+        style={"color": "#ff7f0e", "fillColor": "#ff7f0e", "radius": 7, "fillOpacity": 0.9},
+        popup_fields=("zone_id", "road", "served_count"),
+    )
 
 
 def drop_point_layer(session: Session) -> MapLayer:
     drops = []
     for d in plan_store.list_drop_points(session):
-        props = {"site_id": d["site_id"], "method": d["method"], "road": d["access_road"].get("name"),
-                 "served_from": d["served_from"]["name"]}
-        drops.append({"type": "Feature", "id": d["id"], "geometry": {"type": "Point", "coordinates": d["point"]},
-                      "properties": props})
-        drops.append({"type": "Feature", "id": f"{d['id']}/approach", "geometry": d["approach"]["geometry"],
-                      "properties": {**props, "style": {"color": "#17becf", "weight": 2, "dashArray": "4 4"}}})
-    return MapLayer(name="固定接收点 drop points", features=drops,
-                    style={"color": "#2ca02c", "fillColor": "#2ca02c", "radius": 6, "fillOpacity": 0.9},
-                    popup_fields=("site_id", "method", "road", "served_from"))
+        props = {
+            "site_id": d["site_id"],
+            "method": d["method"],
+            "road": d["access_road"].get("name"),
+            "served_from": d["served_from"]["name"],
+        }
+        drops.append(
+            {
+                "type": "Feature",
+                "id": d["id"],
+                "geometry": {"type": "Point", "coordinates": d["point"]},
+                "properties": props,
+            }
+        )
+        drops.append(
+            {
+                "type": "Feature",
+                "id": f"{d['id']}/approach",
+                "geometry": d["approach"]["geometry"],
+                "properties": {**props, "style": {"color": "#17becf", "weight": 2, "dashArray": "4 4"}},
+            }
+        )
+    return MapLayer(
+        name="固定接收点 drop points",
+        features=drops,
+        style={"color": "#2ca02c", "fillColor": "#2ca02c", "radius": 6, "fillOpacity": 0.9},
+        popup_fields=("site_id", "method", "road", "served_from"),
+    )
 
 
 def closure_layers(session: Session) -> list[MapLayer]:
@@ -121,16 +208,27 @@ def closure_layers(session: Session) -> list[MapLayer]:
         impact = json.loads(row.impact or "{}")
         starts, ends = aware(row.starts_at), aware(row.ends_at)
         assert starts is not None and ends is not None
-        closures.append({
-            "type": "Feature", "geometry": json.loads(row.geometry),
-            "properties": {
-                "id": row.id, "status": row.status, "decision": row.decision, "mode": row.mode, "grade": row.grade,
-                "window": f"{starts.isoformat()} / {ends.isoformat()}",
-                "reason": row.reason, "cut_enterprises": len(impact.get("cut_enterprises", [])),
-                "style": {"color": DECISION_COLOURS.get(row.decision, "#555555"), "weight": 6,
-                          "dashArray": None if row.status == "approved" else "8 6"},
-            },
-        })
+        closures.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(row.geometry),
+                "properties": {
+                    "id": row.id,
+                    "status": row.status,
+                    "decision": row.decision,
+                    "mode": row.mode,
+                    "grade": row.grade,
+                    "window": f"{starts.isoformat()} / {ends.isoformat()}",
+                    "reason": row.reason,
+                    "cut_enterprises": len(impact.get("cut_enterprises", [])),
+                    "style": {
+                        "color": DECISION_COLOURS.get(row.decision, "#555555"),
+                        "weight": 6,
+                        "dashArray": None if row.status == "approved" else "8 6",
+                    },
+                },
+            }
+        )
         if row.status == "rejected":
             continue
         for e in impact.get("enterprises_losing_nearest_hub", []):
@@ -138,40 +236,79 @@ def closure_layers(session: Session) -> list[MapLayer]:
             if site is None:
                 continue
             lon, lat = site.point
-            cut.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                        "properties": {"closure": row.id, "enterprise": site.name, "nearest_hub": e["nearest_hub"],
-                                       "cut_from_every_hub": not e["from_any_hub"]}})
-    channels = [{"type": "Feature", "geometry": json.loads(g.geometry),
-                 "properties": {"id": g.id, "name": g.name, "travel_time_s": round(g.travel_time_s, 1),
-                                "length_m": round(g.length_m, 1)}}
-                for g in closure_store.list_green_channel_rows(session)]
+            cut.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": {
+                        "closure": row.id,
+                        "enterprise": site.name,
+                        "nearest_hub": e["nearest_hub"],
+                        "cut_from_every_hub": not e["from_any_hub"],
+                    },
+                }
+            )
+    channels = [
+        {
+            "type": "Feature",
+            "geometry": json.loads(g.geometry),
+            "properties": {
+                "id": g.id,
+                "name": g.name,
+                "travel_time_s": round(g.travel_time_s, 1),
+                "length_m": round(g.length_m, 1),
+            },
+        }
+        for g in closure_store.list_green_channel_rows(session)
+    ]
     return [
-        MapLayer("Closures", closures, style={"color": "#d62728", "weight": 6},
-                 popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason", "cut_enterprises")),
-        MapLayer("Closure impact: enterprises cut off", cut,
-                 style={"color": "#d62728", "fillColor": "#d62728", "fillOpacity": 0.8, "radius": 7},
-                 popup_fields=("closure", "enterprise", "nearest_hub", "cut_from_every_hub")),
-        MapLayer("Green channels", channels, style={"color": "#00a651", "weight": 5},
-                 popup_fields=("id", "name", "travel_time_s", "length_m")),
+        MapLayer(
+            "Closures",
+            closures,
+            style={"color": "#d62728", "weight": 6},
+            popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason", "cut_enterprises"),
+        ),
+        MapLayer(
+            "Closure impact: enterprises cut off",
+            cut,
+            style={"color": "#d62728", "fillColor": "#d62728", "fillOpacity": 0.8, "radius": 7},
+            popup_fields=("closure", "enterprise", "nearest_hub", "cut_from_every_hub"),
+        ),
+        MapLayer(
+            "Green channels",
+            channels,
+            style={"color": "#00a651", "weight": 5},
+            popup_fields=("id", "name", "travel_time_s", "length_m"),
+        ),
     ]
 
 
 def _scan_feature(s: ScanRow) -> dict[str, Any]:
     color = "#1a9641" if s.verdict == "pass" else "#d7191c"
     checked = aware(s.checked_at)
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-            "properties": {"pass_no": s.pass_no, "verdict": s.verdict,
-                           "checked_at": checked.isoformat() if checked is not None else None,
-                           "reasons": "; ".join(json.loads(s.reasons)) or "—", "scanned_by": s.scanned_by,
-                           "style": {"color": color, "fillColor": color}}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+        "properties": {
+            "pass_no": s.pass_no,
+            "verdict": s.verdict,
+            "checked_at": checked.isoformat() if checked is not None else None,
+            "reasons": "; ".join(json.loads(s.reasons)) or "—",
+            "scanned_by": s.scanned_by,
+            "style": {"color": color, "fillColor": color},
+        },
+    }
 
 
 def scan_layer(scans: Sequence[ScanRow], name: str) -> MapLayer:
     """Checkpoint scans as points: green pass, red stop."""
-    return MapLayer(name=name, features=[_scan_feature(s) for s in scans],
-                    style={"radius": 7, "weight": 2, "fillOpacity": 0.8},
-                    popup_fields=("pass_no", "verdict", "checked_at", "reasons", "scanned_by"),
-                    popup_aliases=("通行证 pass", "结果 verdict", "时间 time", "原因 reasons", "检查员 officer"))
+    return MapLayer(
+        name=name,
+        features=[_scan_feature(s) for s in scans],
+        style={"radius": 7, "weight": 2, "fillOpacity": 0.8},
+        popup_fields=("pass_no", "verdict", "checked_at", "reasons", "scanned_by"),
+        popup_aliases=("通行证 pass", "结果 verdict", "时间 time", "原因 reasons", "检查员 officer"),
+    )
 
 
 # -- maps ----------------------------------------------------------------------------------------------
@@ -184,8 +321,13 @@ def city_map(ctx: AppContext, session: Session) -> MapContent:
     layers += [docking_layer(session), drop_point_layer(session)]
     layers += closure_layers(session)
     layers.append(scan_layer(passes.recent_scans(session), "检查点扫码 checkpoint scans (24 h)"))
-    return MapContent(bbox=ctx.network.bbox, zones=zones.list_zones(session), sites=sites.list_sites(session),
-                      routes=[route_view(r) for r in route_store.list_routes(session, limit=50)], extra_layers=layers)
+    return MapContent(
+        bbox=ctx.network.bbox,
+        zones=zones.list_zones(session),
+        sites=sites.list_sites(session),
+        routes=[route_view(r) for r in route_store.list_routes(session, limit=50)],
+        extra_layers=layers,
+    )
 
 
 def route_map(session: Session, route_id: str) -> tuple[RouteView, list[Zone]]:
@@ -202,13 +344,21 @@ def route_map(session: Session, route_id: str) -> tuple[RouteView, list[Zone]]:
 def plan_map(session: Session, plan_id: str) -> MapContent:
     """One plan's map: its stations, the lines to the demand each serves, zones and sites."""
     doc = stations.get_plan(session, plan_id)
-    return MapContent(bbox=stations.plan_bbox(doc), zones=zones.list_zones(session), sites=sites.list_sites(session),
-                      extra_layers=plan_layers(doc, label=doc["id"]))
+    return MapContent(
+        bbox=stations.plan_bbox(doc),
+        zones=zones.list_zones(session),
+        sites=sites.list_sites(session),
+        extra_layers=plan_layers(doc, label=doc["id"]),
+    )
 
 
 def pass_map(session: Session, pass_no: str, *, user: Principal) -> MapContent:
     """A pass's route and the trip's trace: every checkpoint scan, green for pass, red for stop."""
     row = passes.readable_pass(session, pass_no, user=user)
     view = route_view(route_store.get_route(session, row.route_id))
-    return MapContent(bbox=route_bbox(view), zones=zones.list_zones(session), routes=[view],
-                      extra_layers=[scan_layer(pass_scans(session, row.pass_no), "检查记录 checkpoint scans")])
+    return MapContent(
+        bbox=route_bbox(view),
+        zones=zones.list_zones(session),
+        routes=[view],
+        extra_layers=[scan_layer(pass_scans(session, row.pass_no), "检查记录 checkpoint scans")],
+    )

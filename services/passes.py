@@ -85,8 +85,9 @@ def act_for(user: Principal, enterprise_id: str) -> None:
         A dispatcher bound to another enterprise.
     """
     if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
-        raise PermissionDeniedError(f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, "
-                                    f"not {enterprise_id!r}")
+        raise PermissionDeniedError(
+            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {enterprise_id!r}"
+        )
 
 
 def enterprise(session: Session, site_id: str) -> Site:
@@ -107,20 +108,45 @@ def enterprise(session: Session, site_id: str) -> Site:
 
 # -- vehicles and crew ---------------------------------------------------------------------------------
 def vehicle_json(row: VehicleRow) -> dict[str, Any]:
-    return {"id": row.id, "enterprise_id": row.enterprise_id, "plate": row.plate, "ownership": row.ownership,
-            "out_of_province": row.out_of_province, "height_m": row.height_m, "weight_t": row.weight_t,
-            "width_m": row.width_m, "created_at": aware(row.created_at)}
+    return {
+        "id": row.id,
+        "enterprise_id": row.enterprise_id,
+        "plate": row.plate,
+        "ownership": row.ownership,
+        "out_of_province": row.out_of_province,
+        "height_m": row.height_m,
+        "weight_t": row.weight_t,
+        "width_m": row.width_m,
+        "created_at": aware(row.created_at),
+    }
 
 
 def crew_json(row: CrewRow) -> dict[str, Any]:
-    return {"id": row.id, "enterprise_id": row.enterprise_id, "name": row.name, "id_last4": row.id_last4,
-            "role": row.role, "tested_at": aware(row.tested_at), "mobile_role": row.mobile_role,
-            "created_at": aware(row.created_at)}
+    return {
+        "id": row.id,
+        "enterprise_id": row.enterprise_id,
+        "name": row.name,
+        "id_last4": row.id_last4,
+        "role": row.role,
+        "tested_at": aware(row.tested_at),
+        "mobile_role": row.mobile_role,
+        "created_at": aware(row.created_at),
+    }
 
 
-def add_vehicle(ctx: AppContext, session: Session, site_id: str, *, plate: str, ownership: str,
-                out_of_province: bool | None, height_m: float | None, weight_t: float | None,
-                width_m: float | None, user: Principal) -> dict[str, Any]:
+def add_vehicle(
+    ctx: AppContext,
+    session: Session,
+    site_id: str,
+    *,
+    plate: str,
+    ownership: str,
+    out_of_province: bool | None,
+    height_m: float | None,
+    weight_t: float | None,
+    width_m: float | None,
+    user: Principal,
+) -> dict[str, Any]:
     """Register a vehicle (own or contracted) of a whitelist enterprise; the plate is validated and normalised.
 
     Raises
@@ -132,17 +158,33 @@ def add_vehicle(ctx: AppContext, session: Session, site_id: str, *, plate: str, 
     """
     act_for(user, site_id)
     enterprise(session, site_id)
-    vehicle = RegisteredVehicle(plate=plate, enterprise_id=site_id, ownership=ownership,
-                                out_of_province=bool(out_of_province), height_m=height_m, weight_t=weight_t,
-                                width_m=width_m)
-    outside = out_of_province if out_of_province is not None else is_out_of_province(vehicle.plate,
-                                                                                       ctx.settings.admin_code)
+    vehicle = RegisteredVehicle(
+        plate=plate,
+        enterprise_id=site_id,
+        ownership=ownership,
+        out_of_province=bool(out_of_province),
+        height_m=height_m,
+        weight_t=weight_t,
+        width_m=width_m,
+    )
+    outside = (
+        out_of_province if out_of_province is not None else is_out_of_province(vehicle.plate, ctx.settings.admin_code)
+    )
     exists = store.vehicle_by_plate(session, site_id, vehicle.plate)
     if exists is not None:
         raise ConflictError(f"plate {vehicle.plate!r} is already registered for {site_id!r} as {exists.id!r}")
-    row = VehicleRow(id=new_id("veh"), enterprise_id=site_id, plate=vehicle.plate, ownership=vehicle.ownership,
-                     out_of_province=outside, height_m=vehicle.height_m, weight_t=vehicle.weight_t,
-                     width_m=vehicle.width_m, created_at=utcnow(), created_by=user.name)
+    row = VehicleRow(
+        id=new_id("veh"),
+        enterprise_id=site_id,
+        plate=vehicle.plate,
+        ownership=vehicle.ownership,
+        out_of_province=outside,
+        height_m=vehicle.height_m,
+        weight_t=vehicle.weight_t,
+        width_m=vehicle.width_m,
+        created_at=utcnow(),
+        created_by=user.name,
+    )
     return vehicle_json(store.add_vehicle(session, row))
 
 
@@ -152,15 +194,32 @@ def list_vehicles(session: Session, site_id: str, *, user: Principal) -> list[di
     return [vehicle_json(r) for r in store.list_vehicles(session, site_id)]
 
 
-def add_crew(session: Session, site_id: str, *, name: str, id_last4: str, role: str, tested_at: datetime,
-             mobile_role: bool, user: Principal) -> dict[str, Any]:
+def add_crew(
+    session: Session,
+    site_id: str,
+    *,
+    name: str,
+    id_last4: str,
+    role: str,
+    tested_at: datetime,
+    mobile_role: bool,
+    user: Principal,
+) -> dict[str, Any]:
     """Register a driver or crew member with the time of their latest negative nucleic-acid test."""
     act_for(user, site_id)
     enterprise(session, site_id)
     member = CrewMember(name=name, id_last4=id_last4, role=role, tested_at=tested_at, mobile_role=mobile_role)
-    row = CrewRow(id=new_id("crew"), enterprise_id=site_id, name=member.name, id_last4=member.id_last4,
-                  role=member.role, tested_at=_utc(member.tested_at), mobile_role=member.mobile_role,
-                  created_at=utcnow(), created_by=user.name)
+    row = CrewRow(
+        id=new_id("crew"),
+        enterprise_id=site_id,
+        name=member.name,
+        id_last4=member.id_last4,
+        role=member.role,
+        tested_at=_utc(member.tested_at),
+        mobile_role=member.mobile_role,
+        created_at=utcnow(),
+        created_by=user.name,
+    )
     return crew_json(store.add_crew(session, row))
 
 
@@ -184,8 +243,14 @@ def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Princi
     now = utcnow()
     affected = store.fuse_enterprise(session, site_id, reason=reason, fused_by=user.name, at=now)
     logger.info("fused enterprise %s by %s: %d live passes stop", site_id, user.name, len(affected))
-    return {"site_id": site_id, "whitelist": False, "reason": reason, "fused_at": now, "fused_by": user.name,
-            "affected_passes": affected}
+    return {
+        "site_id": site_id,
+        "whitelist": False,
+        "reason": reason,
+        "fused_at": now,
+        "fused_by": user.name,
+        "affected_passes": affected,
+    }
 
 
 # -- issuance -----------------------------------------------------------------------------------------------
@@ -214,16 +279,20 @@ def _vehicle_of(session: Session, request: PassRequest) -> VehicleRow:
     if request.vehicle_id is not None:
         row = store.get_vehicle(session, request.vehicle_id)
         if row is None or row.enterprise_id != request.enterprise_id:
-            raise InvalidInputError(f"`vehicle_id` was {request.vehicle_id!r}; no such vehicle registered for "
-                                    f"enterprise {request.enterprise_id!r} (POST /sites/{{id}}/vehicles first)")
+            raise InvalidInputError(
+                f"`vehicle_id` was {request.vehicle_id!r}; no such vehicle registered for "
+                f"enterprise {request.enterprise_id!r} (POST /sites/{{id}}/vehicles first)"
+            )
         return row
     if request.plate is None:
         raise InvalidInputError("give `vehicle_id` or `plate` of a vehicle registered for the enterprise")
     plate = RegisteredVehicle(plate=request.plate, enterprise_id=request.enterprise_id).plate
     found = store.vehicle_by_plate(session, request.enterprise_id, plate)
     if found is None:
-        raise InvalidInputError(f"`plate` was {request.plate!r}; no vehicle with plate {plate} is registered for "
-                                f"enterprise {request.enterprise_id!r}")
+        raise InvalidInputError(
+            f"`plate` was {request.plate!r}; no vehicle with plate {plate} is registered for "
+            f"enterprise {request.enterprise_id!r}"
+        )
     return found
 
 
@@ -234,8 +303,9 @@ def _crew_of(session: Session, request: PassRequest) -> list[CrewRow]:
     for i, cid in enumerate(request.crew_ids):
         row = store.get_crew(session, cid)
         if row is None or row.enterprise_id != request.enterprise_id:
-            raise InvalidInputError(f"`crew_ids[{i}]` was {cid!r}; no such crew member registered for enterprise "
-                                    f"{request.enterprise_id!r}")
+            raise InvalidInputError(
+                f"`crew_ids[{i}]` was {cid!r}; no such crew member registered for enterprise {request.enterprise_id!r}"
+            )
         rows.append(row)
     return rows
 
@@ -256,13 +326,25 @@ def pass_status(row: PassRow, whitelisted: bool, now: datetime) -> str:
 def pass_json(session: Session, row: PassRow) -> dict[str, Any]:
     """A pass with its token, status and warnings (the ``PassPublic`` shape, without its URLs)."""
     return {
-        "pass_no": row.pass_no, "enterprise_id": row.enterprise_id, "vehicle_id": row.vehicle_id, "plate": row.plate,
-        "crew": json.loads(row.crew), "cargo": row.cargo, "route_id": row.route_id, "origin": json.loads(row.origin),
-        "destination": json.loads(row.destination), "departure": aware(row.departure),
-        "valid_from": aware(row.valid_from), "valid_until": aware(row.valid_until), "issued_at": aware(row.issued_at),
-        "kid": row.kid, "token": row.token, "warnings": json.loads(row.warnings),
+        "pass_no": row.pass_no,
+        "enterprise_id": row.enterprise_id,
+        "vehicle_id": row.vehicle_id,
+        "plate": row.plate,
+        "crew": json.loads(row.crew),
+        "cargo": row.cargo,
+        "route_id": row.route_id,
+        "origin": json.loads(row.origin),
+        "destination": json.loads(row.destination),
+        "departure": aware(row.departure),
+        "valid_from": aware(row.valid_from),
+        "valid_until": aware(row.valid_until),
+        "issued_at": aware(row.issued_at),
+        "kid": row.kid,
+        "token": row.token,
+        "warnings": json.loads(row.warnings),
         "status": pass_status(row, store.enterprise_whitelisted(session, row.enterprise_id), utcnow()),
-        "revoked_at": aware(row.revoked_at), "revoke_reason": row.revoke_reason,
+        "revoked_at": aware(row.revoked_at),
+        "revoke_reason": row.revoke_reason,
     }
 
 
@@ -295,42 +377,102 @@ def issue_pass(ctx: AppContext, session: Session, request: PassRequest, *, user:
     route_error = None
     dimensions = (vehicle.height_m, vehicle.weight_t, vehicle.width_m)
     try:
-        planned = plan_route(ctx, session, RouteRequest(
-            origin=request.origin, destination=request.destination, origin_site_id=request.origin_site_id,
-            destination_site_id=request.destination_site_id, waypoints=request.waypoints, departure=departure,
-            vehicle=Vehicle(*dimensions) if any(dimensions) else None, max_detour_ratio=request.max_detour_ratio,
-            crs=request.crs))
+        planned = plan_route(
+            ctx,
+            session,
+            RouteRequest(
+                origin=request.origin,
+                destination=request.destination,
+                origin_site_id=request.origin_site_id,
+                destination_site_id=request.destination_site_id,
+                waypoints=request.waypoints,
+                departure=departure,
+                vehicle=Vehicle(*dimensions) if any(dimensions) else None,
+                max_detour_ratio=request.max_detour_ratio,
+                crs=request.crs,
+            ),
+        )
     except NoRouteError as err:
         route_error = str(err)
-    reasons = check_issuance(bool(site.whitelist), crew, departure, valid_from, valid_until, planned is not None,
-                             policy=policy, now=now, route_error=route_error)
+    reasons = check_issuance(
+        bool(site.whitelist),
+        crew,
+        departure,
+        valid_from,
+        valid_until,
+        planned is not None,
+        policy=policy,
+        now=now,
+        route_error=route_error,
+    )
     if reasons or planned is None:
         raise PassRejected(reasons)
     route = planned
     corridor = route.coordinates.tolist()  # the route's own geometry, unrounded
     warnings = issuance_warnings(crew, valid_until, policy=policy) + list(route.warnings)
     ring = ctx.keys.ring()
-    crew_facts = [{"id": r.id, "name": r.name, "id_last4": r.id_last4, "role": r.role,
-                   "tested_at": _aware(r.tested_at).isoformat(), "mobile_role": r.mobile_role} for r in crew_rows]
+    crew_facts = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "id_last4": r.id_last4,
+            "role": r.role,
+            "tested_at": _aware(r.tested_at).isoformat(),
+            "mobile_role": r.mobile_role,
+        }
+        for r in crew_rows
+    ]
 
     def build(serial: int) -> tuple[PassRow, RouteRow]:
         pass_no = pass_number(policy.admin_code, serial)
-        claims = make_claims(pass_no=pass_no, plate=vehicle.plate, enterprise_id=site.id, route_id=route.id,
-                             corridor=corridor, crew=crew, valid_from=valid_from, valid_until=valid_until,
-                             issued_at=now, origin=list(route.origin), destination=list(route.destination))
+        claims = make_claims(
+            pass_no=pass_no,
+            plate=vehicle.plate,
+            enterprise_id=site.id,
+            route_id=route.id,
+            corridor=corridor,
+            crew=crew,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            issued_at=now,
+            origin=list(route.origin),
+            destination=list(route.destination),
+        )
         token = sign_pass(claims, ring)
         row = PassRow(
-            pass_no=pass_no, admin_code=policy.admin_code, serial=serial, enterprise_id=site.id,
-            vehicle_id=vehicle.id, plate=vehicle.plate, crew=dumps(crew_facts), cargo=request.cargo,
-            route_id=route.id, origin=dumps(list(claims.origin)), destination=dumps(list(claims.destination)),
-            corridor=dumps(corridor), departure=_utc(departure), valid_from=_utc(valid_from),
-            valid_until=_utc(valid_until), issued_at=now, kid=ring.active_kid, token=token, warnings=dumps(warnings),
-            created_by=user.name)
+            pass_no=pass_no,
+            admin_code=policy.admin_code,
+            serial=serial,
+            enterprise_id=site.id,
+            vehicle_id=vehicle.id,
+            plate=vehicle.plate,
+            crew=dumps(crew_facts),
+            cargo=request.cargo,
+            route_id=route.id,
+            origin=dumps(list(claims.origin)),
+            destination=dumps(list(claims.destination)),
+            corridor=dumps(corridor),
+            departure=_utc(departure),
+            valid_from=_utc(valid_from),
+            valid_until=_utc(valid_until),
+            issued_at=now,
+            kid=ring.active_kid,
+            token=token,
+            warnings=dumps(warnings),
+            created_by=user.name,
+        )
         return row, route_store.route_row(route, created_at=now, created_by=user.name)
 
     row = store.add_pass(session, policy.admin_code, build)
-    logger.info("issued pass %s for %s (%s) by %s, route %s, %d characters", row.pass_no, vehicle.plate, site.id,
-                user.name, route.id, len(row.token))
+    logger.info(
+        "issued pass %s for %s (%s) by %s, route %s, %d characters",
+        row.pass_no,
+        vehicle.plate,
+        site.id,
+        user.name,
+        route.id,
+        len(row.token),
+    )
     return pass_json(session, row)
 
 
@@ -375,9 +517,16 @@ def pass_qr_png(session: Session, pass_no: str, *, user: Principal, scale: int) 
 
 
 def scan_json(row: ScanRow) -> dict[str, Any]:
-    return {"id": row.id, "pass_no": row.pass_no, "checkpoint": [row.lon, row.lat], "checked_at": aware(row.checked_at),
-            "recorded_at": aware(row.recorded_at), "verdict": row.verdict, "reasons": json.loads(row.reasons),
-            "scanned_by": row.scanned_by}
+    return {
+        "id": row.id,
+        "pass_no": row.pass_no,
+        "checkpoint": [row.lon, row.lat],
+        "checked_at": aware(row.checked_at),
+        "recorded_at": aware(row.recorded_at),
+        "verdict": row.verdict,
+        "reasons": json.loads(row.reasons),
+        "scanned_by": row.scanned_by,
+    }
 
 
 def pass_scans(session: Session, pass_no: str, *, user: Principal) -> list[dict[str, Any]]:
@@ -402,12 +551,24 @@ def pass_sheet(session: Session, pass_no: str, *, user: Principal) -> PassSheet:
     """The facts of the printable A4 pass."""
     row = readable_pass(session, pass_no, user=user)
     site = sites.find_site(session, row.enterprise_id)
-    scans = [{"checked_at": _aware(s.checked_at).isoformat(timespec="minutes"), "verdict": s.verdict,
-              "where": f"{s.lon:.5f}, {s.lat:.5f}", "reasons": json.loads(s.reasons), "by": s.scanned_by}
-             for s in store.pass_scans(session, row.pass_no)]
-    return PassSheet(pass_=pass_json(session, row), enterprise_name=site.name if site is not None else row.enterprise_id,
-                     qr_svg=qr_svg(row.token), qr_info=qr_info(row.token),
-                     route=route_store.get_route(session, row.route_id), scans=scans)
+    scans = [
+        {
+            "checked_at": _aware(s.checked_at).isoformat(timespec="minutes"),
+            "verdict": s.verdict,
+            "where": f"{s.lon:.5f}, {s.lat:.5f}",
+            "reasons": json.loads(s.reasons),
+            "by": s.scanned_by,
+        }
+        for s in store.pass_scans(session, row.pass_no)
+    ]
+    return PassSheet(
+        pass_=pass_json(session, row),
+        enterprise_name=site.name if site is not None else row.enterprise_id,
+        qr_svg=qr_svg(row.token),
+        qr_info=qr_info(row.token),
+        route=route_store.get_route(session, row.route_id),
+        scans=scans,
+    )
 
 
 # -- revocation and verification -------------------------------------------------------------------------
@@ -434,8 +595,11 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
         found = ctx.hot.pass_status(pass_no)
         if found is None:
             raise NotFoundError(f"no pass {pass_no}")
-        return PassStatus(revoked=found.revoked, enterprise_whitelisted=found.enterprise_whitelisted,
-                          corridor=ctx.corridor_cache.corridor(pass_no, ctx.hot.pass_corridor))
+        return PassStatus(
+            revoked=found.revoked,
+            enterprise_whitelisted=found.enterprise_whitelisted,
+            corridor=ctx.corridor_cache.corridor(pass_no, ctx.hot.pass_corridor),
+        )
 
     return lookup
 
@@ -449,8 +613,16 @@ class CheckpointScan:
     scan_id: concurrent.futures.Future[int]
 
 
-def verify_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime | None, plate: str | None,
-                crs: str, user: Principal) -> CheckpointScan:
+def verify_pass(
+    ctx: AppContext,
+    token: str,
+    checkpoint: Sequence[float],
+    *,
+    at: datetime | None,
+    plate: str | None,
+    crs: str,
+    user: Principal,
+) -> CheckpointScan:
     """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
 
     Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
@@ -467,14 +639,29 @@ def verify_pass(ctx: AppContext, token: str, checkpoint: Sequence[float], *, at:
     at = require_aware(at, "at") if at is not None else utcnow()
     lon, lat = check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
     lon, lat = to_wgs84(lon, lat, crs)
-    verdict = verify_online(token, ctx.keys.public_keys(), at=at, status_lookup=status_lookup(ctx),
-                            checkpoint=(lon, lat), plate=plate, corridor_buffer_m=ctx.settings.corridor_buffer_m,
-                            policy=ctx.pass_policy)
+    verdict = verify_online(
+        token,
+        ctx.keys.public_keys(),
+        at=at,
+        status_lookup=status_lookup(ctx),
+        checkpoint=(lon, lat),
+        plate=plate,
+        corridor_buffer_m=ctx.settings.corridor_buffer_m,
+        policy=ctx.pass_policy,
+    )
     scan_id = ctx.hot.insert_scan(
         pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
-        token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(), lon=lon, lat=lat,
-        checked_at=_utc(at), recorded_at=utcnow(), verdict=verdict.verdict, reasons=dumps(verdict.reasons),
-        plate_typed=plate[:40] if plate else None, mode=verdict.mode, scanned_by=user.name)
+        token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(),
+        lon=lon,
+        lat=lat,
+        checked_at=_utc(at),
+        recorded_at=utcnow(),
+        verdict=verdict.verdict,
+        reasons=dumps(verdict.reasons),
+        plate_typed=plate[:40] if plate else None,
+        mode=verdict.mode,
+        scanned_by=user.name,
+    )
     return CheckpointScan(verdict, (lon, lat), scan_id)
 
 
@@ -521,13 +708,27 @@ def public_keys_from(source: str | None, keys_dir: Path) -> PublicKeySet:
     return PublicKeySet.from_jwks(text)
 
 
-def verify_pass_offline(settings: Settings, token: str, *, jwks_source: str | None, at: datetime | None,
-                        checkpoint: Sequence[float] | None, plate: str | None) -> Verdict:
+def verify_pass_offline(
+    settings: Settings,
+    token: str,
+    *,
+    jwks_source: str | None,
+    at: datetime | None,
+    checkpoint: Sequence[float] | None,
+    plate: str | None,
+) -> Verdict:
     """Verify a token with the public keys only: signature, validity, crew tests, corridor, plate.
 
     Revocation and the whitelist fuse need the online check (``POST /passes/verify``).
     """
     assert settings.keys_dir is not None  # derived by Settings
     keys = public_keys_from(jwks_source, settings.keys_dir)
-    return verify_offline(token, keys, at=at or datetime.now(UTC), checkpoint=checkpoint, plate=plate,
-                          corridor_buffer_m=settings.corridor_buffer_m, policy=settings.pass_policy())
+    return verify_offline(
+        token,
+        keys,
+        at=at or datetime.now(UTC),
+        checkpoint=checkpoint,
+        plate=plate,
+        corridor_buffer_m=settings.corridor_buffer_m,
+        policy=settings.pass_policy(),
+    )

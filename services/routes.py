@@ -106,20 +106,33 @@ def plan_route(ctx: AppContext, session: Session, request: RouteRequest, *, rout
         if len(p) != 2:
             raise InvalidInputError(f"`waypoints[{i}]` was {p!r}; expected [lon, lat]")
     result = closed_loop_route(
-        ctx.road_router, origin.point, destination.point, zones=zones.live_zones(ctx, session, active_at=departure),
-        waypoints=waypoints, vehicle=request.vehicle, departure=departure,
+        ctx.road_router,
+        origin.point,
+        destination.point,
+        zones=zones.live_zones(ctx, session, active_at=departure),
+        waypoints=waypoints,
+        vehicle=request.vehicle,
+        departure=departure,
         max_detour_ratio=request.max_detour_ratio or DEFAULT_MAX_DETOUR_RATIO,
-        closed_arcs=closures.closed_arcs(ctx, departure), docking_points=ctx.hot.docking_points(),
-        destination_whitelisted=destination.whitelisted, origin_whitelisted=origin.whitelisted,
+        closed_arcs=closures.closed_arcs(ctx, departure),
+        docking_points=ctx.hot.docking_points(),
+        destination_whitelisted=destination.whitelisted,
+        origin_whitelisted=origin.whitelisted,
     )
-    return record_of_freight(result, route_id=route_id or new_id("route"), departure=departure,
-                             request=request.to_json())
+    return record_of_freight(
+        result, route_id=route_id or new_id("route"), departure=departure, request=request.to_json()
+    )
 
 
 def save_route(ctx: AppContext, record: RouteRecord, *, created_by: str | None) -> concurrent.futures.Future[None]:
     """Queue ``record`` for the group-commit writer; the future resolves once it is committed."""
-    return ctx.hot.insert_route(id=record.id, request=dumps(record.request), result=dumps(record.json),
-                                created_at=utcnow(), created_by=created_by)
+    return ctx.hot.insert_route(
+        id=record.id,
+        request=dumps(record.request),
+        result=dumps(record.json),
+        created_at=utcnow(),
+        created_by=created_by,
+    )
 
 
 def get_route(session: Session, route_id: str) -> RouteRecord:
@@ -128,43 +141,85 @@ def get_route(session: Session, route_id: str) -> RouteRecord:
 
 # -- records of computed routes ----------------------------------------------------------------------
 def _leg(leg: Leg) -> LegRecord:
-    return LegRecord(kind=leg.kind, length_m=leg.length_m, travel_time_s=leg.travel_time_s,
-                     coordinates=leg.coordinates, note=leg.note)
+    return LegRecord(
+        kind=leg.kind,
+        length_m=leg.length_m,
+        travel_time_s=leg.travel_time_s,
+        coordinates=leg.coordinates,
+        note=leg.note,
+    )
 
 
 def _point(p: Sequence[float]) -> tuple[float, float]:
     return float(p[0]), float(p[1])
 
 
-def record_of_freight(route: FreightRoute, *, route_id: str, departure: datetime | None = None,
-                      request: dict[str, Any] | None = None) -> RouteRecord:
+def record_of_freight(
+    route: FreightRoute, *, route_id: str, departure: datetime | None = None, request: dict[str, Any] | None = None
+) -> RouteRecord:
     """The record of a :class:`FreightRoute` (its own unrounded geometry, arcs and costs)."""
     return RouteRecord(
-        id=route_id, created_at=datetime.now(UTC), origin=_point(route.origin), destination=_point(route.destination),
-        snapped_origin=_point(route.snapped_origin), snapped_destination=_point(route.snapped_destination),
-        departure=departure, length_m=route.length_m, travel_time_s=route.travel_time_s,
-        coordinates=route.coordinates, legs=tuple(_leg(leg) for leg in route.legs),
+        id=route_id,
+        created_at=datetime.now(UTC),
+        origin=_point(route.origin),
+        destination=_point(route.destination),
+        snapped_origin=_point(route.snapped_origin),
+        snapped_destination=_point(route.snapped_destination),
+        departure=departure,
+        length_m=route.length_m,
+        travel_time_s=route.travel_time_s,
+        coordinates=route.coordinates,
+        legs=tuple(_leg(leg) for leg in route.legs),
         arcs=np.asarray(route.arcs, dtype=np.int64),
-        zones_crossed=tuple(CrossingRecord(zone_id=c.zone_id, name=c.name, risk=c.risk, entry=_point(c.entry),
-                                           exit=_point(c.exit), time_inside_s=c.time_inside_s,
-                                           length_inside_m=c.length_inside_m) for c in route.zones_crossed),
-        transshipments=tuple(TransshipmentRecord(end=t.end, zone_id=t.zone_id, zone_name=t.zone_name, risk=t.risk,
-                                                 docking_point=_point(t.docking_point), planned=t.planned,
-                                                 leg=_leg(t.leg)) for t in route.transshipments),
-        warnings=tuple(route.warnings), explanation=route.explanation, choice=route.choice,
-        closed_loop_delivery=route.closed_loop_delivery, time_inside_s=route.time_inside_s,
-        stops=tuple(_point(p) for p in route.stops), costs=route.costs, request=request,
+        zones_crossed=tuple(
+            CrossingRecord(
+                zone_id=c.zone_id,
+                name=c.name,
+                risk=c.risk,
+                entry=_point(c.entry),
+                exit=_point(c.exit),
+                time_inside_s=c.time_inside_s,
+                length_inside_m=c.length_inside_m,
+            )
+            for c in route.zones_crossed
+        ),
+        transshipments=tuple(
+            TransshipmentRecord(
+                end=t.end,
+                zone_id=t.zone_id,
+                zone_name=t.zone_name,
+                risk=t.risk,
+                docking_point=_point(t.docking_point),
+                planned=t.planned,
+                leg=_leg(t.leg),
+            )
+            for t in route.transshipments
+        ),
+        warnings=tuple(route.warnings),
+        explanation=route.explanation,
+        choice=route.choice,
+        closed_loop_delivery=route.closed_loop_delivery,
+        time_inside_s=route.time_inside_s,
+        stops=tuple(_point(p) for p in route.stops),
+        costs=route.costs,
+        request=request,
     )
 
 
 def record_of_plan(plan: RoutePlan, *, route_id: str, departure: datetime | None = None) -> RouteRecord:
     """The record of a plain :class:`RoutePlan` (no zones: station planning, a drop point's approach)."""
     return RouteRecord(
-        id=route_id, created_at=datetime.now(UTC), origin=(plan.origin.lon, plan.origin.lat),
+        id=route_id,
+        created_at=datetime.now(UTC),
+        origin=(plan.origin.lon, plan.origin.lat),
         destination=(plan.destination.lon, plan.destination.lat),
         snapped_origin=(plan.origin.snapped_lon, plan.origin.snapped_lat),
-        snapped_destination=(plan.destination.snapped_lon, plan.destination.snapped_lat), departure=departure,
-        length_m=plan.length_m, travel_time_s=plan.travel_time_s, coordinates=plan.coordinates,
-        legs=tuple(_leg(leg) for leg in plan.legs), arcs=np.asarray(plan.arcs, dtype=np.int64),
+        snapped_destination=(plan.destination.snapped_lon, plan.destination.snapped_lat),
+        departure=departure,
+        length_m=plan.length_m,
+        travel_time_s=plan.travel_time_s,
+        coordinates=plan.coordinates,
+        legs=tuple(_leg(leg) for leg in plan.legs),
+        arcs=np.asarray(plan.arcs, dtype=np.int64),
         warnings=tuple(plan.warnings),
     )

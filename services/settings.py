@@ -44,9 +44,21 @@ class Settings(BaseSettings):
     #: The issuer's 6-digit administrative code (410800 = Jiaozuo); prefixes pass numbers.
     admin_code: str = "410800"
     #: Known county codes for closure requests (Jiaozuo's districts and counties by default).
-    county_codes: list[str] = Field(default_factory=lambda: [
-        "410800", "410802", "410803", "410804", "410811", "410821", "410822", "410823", "410825", "410882", "410883",
-    ])
+    county_codes: list[str] = Field(
+        default_factory=lambda: [
+            "410800",
+            "410802",
+            "410803",
+            "410804",
+            "410811",
+            "410821",
+            "410822",
+            "410823",
+            "410825",
+            "410882",
+            "410883",
+        ]
+    )
     max_snap_m: float = 500.0
     corridor_buffer_m: float = 500.0
     #: The closure rules table: a JSON or YAML file of overrides (``routing.closures.load_rules``);
@@ -97,13 +109,15 @@ class Settings(BaseSettings):
                 "or run in dev mode (BAOTONG_DEV=1)"
             )
 
-
     def pass_policy(self) -> PassPolicy:
         """The pass rules these settings give (issuer code, test validity, window limits)."""
-        return PassPolicy(admin_code=self.admin_code, test_validity=timedelta(hours=self.test_validity_h),
-                          mobile_test_validity=timedelta(hours=self.mobile_test_validity_h),
-                          max_window=timedelta(days=self.max_pass_days),
-                          max_lead=timedelta(days=self.max_pass_lead_days))
+        return PassPolicy(
+            admin_code=self.admin_code,
+            test_validity=timedelta(hours=self.test_validity_h),
+            mobile_test_validity=timedelta(hours=self.mobile_test_validity_h),
+            max_window=timedelta(days=self.max_pass_days),
+            max_lead=timedelta(days=self.max_pass_lead_days),
+        )
 
 
 @lru_cache

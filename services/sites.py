@@ -24,8 +24,7 @@ class SnappedSite:
     ref: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"point": list(self.point), "distance_m": round(self.distance_m, 1), "road": self.road,
-                "ref": self.ref}
+        return {"point": list(self.point), "distance_m": round(self.distance_m, 1), "road": self.road, "ref": self.ref}
 
 
 def snap_site(ctx: AppContext, site: Site) -> SnappedSite:
@@ -41,8 +40,9 @@ def snap_site(ctx: AppContext, site: Site) -> SnappedSite:
     return SnappedSite((snap.snapped_lon, snap.snapped_lat), snap.distance_m, net.name[snap.arc], net.ref[snap.arc])
 
 
-def create_site(ctx: AppContext, session: Session, feature: dict[str, Any], *, crs: str,
-                created_by: str | None) -> tuple[Site, SnappedSite]:
+def create_site(
+    ctx: AppContext, session: Session, feature: dict[str, Any], *, crs: str, created_by: str | None
+) -> tuple[Site, SnappedSite]:
     """Store a site that lies within the snap distance of the truck network; nothing is stored otherwise.
 
     Raises
@@ -55,8 +55,10 @@ def create_site(ctx: AppContext, session: Session, feature: dict[str, Any], *, c
     site = Site.from_feature(feature, id=new_id("site"), crs=crs)
     bbox = ctx.network.bbox
     if not within_bbox(site.geometry, bbox, margin_deg=ctx.settings.bbox_margin_deg):
-        raise InvalidInputError(f"`geometry` {[round(v, 5) for v in site.geometry.bounds]} is outside the network "
-                                f"bbox {[round(v, 5) for v in bbox]}")
+        raise InvalidInputError(
+            f"`geometry` {[round(v, 5) for v in site.geometry.bounds]} is outside the network "
+            f"bbox {[round(v, 5) for v in bbox]}"
+        )
     snapped = snap_site(ctx, site)
     return store.add_site(session, site, created_by=created_by), snapped
 

@@ -63,8 +63,9 @@ def sites_of_kinds(session: Session, ids: Sequence[str], *, kinds: tuple[str, ..
     for sid in ids:
         site = sites.get_site(session, sid)
         if site.kind not in kinds:
-            raise InvalidInputError(f"`{field_name}` holds site {sid!r} of kind {site.kind!r}; expected one of "
-                                    f"{list(kinds)}")
+            raise InvalidInputError(
+                f"`{field_name}` holds site {sid!r} of kind {site.kind!r}; expected one of {list(kinds)}"
+            )
         out.append(site)
     return out
 
@@ -78,8 +79,9 @@ def network_pbf(ctx: AppContext) -> str | None:
     return str(value) if kind == "pbf" else None
 
 
-def make_station_plan(ctx: AppContext, session: Session, request: StationPlanRequest, *,
-                      created_by: str | None) -> dict[str, Any]:
+def make_station_plan(
+    ctx: AppContext, session: Session, request: StationPlanRequest, *, created_by: str | None
+) -> dict[str, Any]:
     """Run a siting request and store the plan; returns the plan document.
 
     Raises
@@ -107,8 +109,10 @@ def make_station_plan(ctx: AppContext, session: Session, request: StationPlanReq
     else:
         dem_sites = [s for s in sites.list_sites(session, kind="enterprise") if s.whitelist]
         dem_sites += sites.list_sites(session, kind="demand")
-    candidates = [st.Candidate(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], kind=s.kind, fixed=s.id in fixed)
-                  for s in cand_sites]
+    candidates = [
+        st.Candidate(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], kind=s.kind, fixed=s.id in fixed)
+        for s in cand_sites
+    ]
     notes = []
     if request.include_osm_candidates:
         pbf = network_pbf(ctx)
@@ -120,8 +124,16 @@ def make_station_plan(ctx: AppContext, session: Session, request: StationPlanReq
             notes.append(f"{len(osm)} OSM candidate area(s) added (cap {request.max_osm_candidates})")
     demand = [st.Demand(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], weight=s.weight) for s in dem_sites]
     when = request.at or datetime.now(UTC)
-    sp = st.plan_stations(ctx.road_router, candidates, demand, model=request.model, p=request.p,
-                          service_time_s=request.service_time_s, zones=list_zones(session), when=when)
+    sp = st.plan_stations(
+        ctx.road_router,
+        candidates,
+        demand,
+        model=request.model,
+        p=request.p,
+        service_time_s=request.service_time_s,
+        zones=list_zones(session),
+        when=when,
+    )
     doc = plan_document(sp, request, notes=notes, engine=ctx.road_router.engine_name)
     doc["id"] = new_id("plan")
     doc["created_at"] = datetime.now(UTC).isoformat()
@@ -138,39 +150,74 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
         c, s = cands[j], sp.candidate_snaps[j]
         served = [i for i, a in enumerate(res.assignment) if a == j]
         times = [res.assigned_time_s[i] for i in served]
-        chosen.append({
-            "id": c.id, "name": c.name, "kind": c.kind, "source": c.source, "fixed": c.fixed,
-            "point": [c.lon, c.lat], "snapped": [s.snapped_lon, s.snapped_lat],
-            "served": [dem[i].id for i in served], "served_count": len(served),
-            "served_weight": round(sum(dem[i].weight for i in served), 3),
-            "mean_time_s": rounded(sum(times) / len(times)) if times else None,
-        })
+        chosen.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "source": c.source,
+                "fixed": c.fixed,
+                "point": [c.lon, c.lat],
+                "snapped": [s.snapped_lon, s.snapped_lat],
+                "served": [dem[i].id for i in served],
+                "served_count": len(served),
+                "served_weight": round(sum(dem[i].weight for i in served), 3),
+                "mean_time_s": rounded(sum(times) / len(times)) if times else None,
+            }
+        )
     service = request.service_time_s
     assignment = []
     for i, d in enumerate(dem):
         a = res.assignment[i]
         t = res.assigned_time_s[i]
-        assignment.append({"demand_id": d.id, "station_id": cands[a].id if a >= 0 else None, "point": [d.lon, d.lat],
-                           "weight": d.weight, "travel_time_s": rounded(t),
-                           "covered": (bool(t <= service) if service is not None else bool(a >= 0))})
+        assignment.append(
+            {
+                "demand_id": d.id,
+                "station_id": cands[a].id if a >= 0 else None,
+                "point": [d.lon, d.lat],
+                "weight": d.weight,
+                "travel_time_s": rounded(t),
+                "covered": (bool(t <= service) if service is not None else bool(a >= 0)),
+            }
+        )
     coverage = None
     if service is not None:
         total = sum(d.weight for d in dem)
         cov = sum(d.weight for i, d in enumerate(dem) if res.assigned_time_s[i] <= service)
-        coverage = {"service_time_s": service, "covered_weight": cov, "total_weight": total,
-                    "covered_share": round(cov / total, 4) if total else None,
-                    "covered_count": sum(1 for t in res.assigned_time_s if t <= service)}
+        coverage = {
+            "service_time_s": service,
+            "covered_weight": cov,
+            "total_weight": total,
+            "covered_share": round(cov / total, 4) if total else None,
+            "covered_count": sum(1 for t in res.assigned_time_s if t <= service),
+        }
     return {
-        "name": request.name, "model": res.model,
-        "params": {"p": request.p, "service_time_s": service, "fixed_ids": list(request.fixed_ids),
-                   "include_osm_candidates": request.include_osm_candidates,
-                   "at": (request.at or datetime.now(UTC)).isoformat()},
-        "objective": round(res.objective, 3), "objective_unit": res.objective_unit,
-        "chosen": chosen, "assignment": assignment, "coverage": coverage,
+        "name": request.name,
+        "model": res.model,
+        "params": {
+            "p": request.p,
+            "service_time_s": service,
+            "fixed_ids": list(request.fixed_ids),
+            "include_osm_candidates": request.include_osm_candidates,
+            "at": (request.at or datetime.now(UTC)).isoformat(),
+        },
+        "objective": round(res.objective, 3),
+        "objective_unit": res.objective_unit,
+        "chosen": chosen,
+        "assignment": assignment,
+        "coverage": coverage,
         "excluded": list(sp.excluded),
-        "unserved": [{"id": dem[i].id, "reason": "unreachable by truck from every usable candidate"} for i in res.unserved],
-        "matrix": {"candidates": len(cands), "demand": len(dem), "engine": engine, "seconds": round(sp.matrix_s, 3),
-                   "solve_seconds": round(res.solve_s, 3), "cost": "network travel time (s), truck weights"},
+        "unserved": [
+            {"id": dem[i].id, "reason": "unreachable by truck from every usable candidate"} for i in res.unserved
+        ],
+        "matrix": {
+            "candidates": len(cands),
+            "demand": len(dem),
+            "engine": engine,
+            "seconds": round(sp.matrix_s, 3),
+            "solve_seconds": round(res.solve_s, 3),
+            "cost": "network travel time (s), truck weights",
+        },
         "notes": list(notes) + list(res.notes),
     }
 

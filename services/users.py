@@ -26,8 +26,16 @@ def authenticate(ctx: AppContext, token: str, *, now: datetime | None = None) ->
     return ctx.hot.user_by_token_hash(hash_token(token, ctx.settings.secret_key), now or datetime.now(UTC))
 
 
-def add_user(session: Session, name: str, role: str, secret_key: str, *, enterprise_id: str | None = None,
-             expires_at: datetime | None = None, replace: bool = False) -> str:
+def add_user(
+    session: Session,
+    name: str,
+    role: str,
+    secret_key: str,
+    *,
+    enterprise_id: str | None = None,
+    expires_at: datetime | None = None,
+    replace: bool = False,
+) -> str:
     """Create (or with ``replace`` re-key) a user and return the new token, shown once.
 
     Raises
@@ -44,8 +52,9 @@ def add_user(session: Session, name: str, role: str, secret_key: str, *, enterpr
     if not replace and users.user_by_name(session, name) is not None:
         raise ConflictError(f"user {name!r} exists; choose another name")
     token = secrets.token_urlsafe(32)
-    users.save_user(session, name, role, hash_token(token, secret_key), enterprise_id=enterprise_id,
-                    expires_at=expires_at)
+    users.save_user(
+        session, name, role, hash_token(token, secret_key), enterprise_id=enterprise_id, expires_at=expires_at
+    )
     return token
 
 

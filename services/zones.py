@@ -34,8 +34,9 @@ def validate_zone(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> Zone
     return zone
 
 
-def create_zone(ctx: AppContext, session: Session, feature: dict[str, Any], *, crs: str,
-                created_by: str | None) -> Zone:
+def create_zone(
+    ctx: AppContext, session: Session, feature: dict[str, Any], *, crs: str, created_by: str | None
+) -> Zone:
     """Store an emergency zone; see :func:`validate_zone` for what is refused."""
     return store.add_zone(session, validate_zone(ctx, feature, crs=crs), created_by=created_by)
 

@@ -34,8 +34,9 @@ def add_closure(session: Session, row: ClosureRow, events: list[Event]) -> Closu
     session.add(row)
     session.flush()
     for e in events:
-        session.add(ClosureEventRow(closure_id=row.id, action=e.action, actor=e.actor, role=e.role, at=utcnow(),
-                                    note=e.note))
+        session.add(
+            ClosureEventRow(closure_id=row.id, action=e.action, actor=e.actor, role=e.role, at=utcnow(), note=e.note)
+        )
     session.commit()
     return row
 
@@ -53,8 +54,11 @@ def get_closure_row(session: Session, closure_id: str) -> ClosureRow:
 
 def closure_events(session: Session, closure_id: str) -> list[ClosureEventRow]:
     """Every step of a closure, in order."""
-    return list(session.scalars(select(ClosureEventRow).where(ClosureEventRow.closure_id == closure_id)
-                                .order_by(ClosureEventRow.id)).all())
+    return list(
+        session.scalars(
+            select(ClosureEventRow).where(ClosureEventRow.closure_id == closure_id).order_by(ClosureEventRow.id)
+        ).all()
+    )
 
 
 def list_closure_rows(session: Session, *, status: str | None = None, newest_first: bool = True) -> list[ClosureRow]:
@@ -68,8 +72,9 @@ def list_closure_rows(session: Session, *, status: str | None = None, newest_fir
 
 def approved_closure_rows(session: Session) -> list[ClosureRow]:
     """The approved closures, by start time (the WZDx feed)."""
-    return list(session.scalars(select(ClosureRow).where(ClosureRow.status == "approved")
-                                .order_by(ClosureRow.starts_at)).all())
+    return list(
+        session.scalars(select(ClosureRow).where(ClosureRow.status == "approved").order_by(ClosureRow.starts_at)).all()
+    )
 
 
 def open_closure_rows(session: Session) -> list[ClosureRow]:
@@ -80,8 +85,11 @@ def open_closure_rows(session: Session) -> list[ClosureRow]:
 def decide_closure(session: Session, row: ClosureRow, status: str, event: Event) -> ClosureRow:
     """Record an approver's decision (``approved`` or ``rejected``) with its step."""
     row.status, row.decided_at, row.decided_by = status, utcnow(), event.actor
-    session.add(ClosureEventRow(closure_id=row.id, action=event.action, actor=event.actor, role=event.role,
-                                at=utcnow(), note=event.note))
+    session.add(
+        ClosureEventRow(
+            closure_id=row.id, action=event.action, actor=event.actor, role=event.role, at=utcnow(), note=event.note
+        )
+    )
     session.commit()
     return row
 

@@ -68,7 +68,8 @@ class HotStore:
         self._writer: threading.Thread | None = None
         self._readers: list[Any] = []
         self._disconnect_errors = tuple(
-            getattr(engine.dialect.loaded_dbapi, name) for name in ("OperationalError", "InterfaceError"))
+            getattr(engine.dialect.loaded_dbapi, name) for name in ("OperationalError", "InterfaceError")
+        )
 
     def _translate(self, sql: str) -> str:
         out = self._sql.get(sql)
@@ -129,8 +130,10 @@ class HotStore:
 
     def user_by_token_hash(self, token_hash: str, now: datetime) -> Principal | None:
         """The active user whose token hashes to ``token_hash`` (``None``: unknown, revoked or expired)."""
-        rows = self._query("SELECT id, name, role, enterprise_id, expires_at, revoked_at FROM users "
-                           "WHERE token_hash = ?", (token_hash,))
+        rows = self._query(
+            "SELECT id, name, role, enterprise_id, expires_at, revoked_at FROM users WHERE token_hash = ?",
+            (token_hash,),
+        )
         if not rows:
             return None
         uid, name, role, enterprise_id, expires_at, revoked_at = rows[0]
@@ -144,14 +147,21 @@ class HotStore:
     def live_zone_keys(self) -> list[tuple[str, str]]:
         """``(id, created_at as text)`` of every zone not deleted, oldest first (a zone row never changes
         except to be deleted, so the pair names one version of a zone)."""
-        return [(zid, str(created)) for zid, created in
-                self._query("SELECT id, created_at FROM zones WHERE deleted_at IS NULL ORDER BY created_at")]
+        return [
+            (zid, str(created))
+            for zid, created in self._query(
+                "SELECT id, created_at FROM zones WHERE deleted_at IS NULL ORDER BY created_at"
+            )
+        ]
 
     def approved_hard_barriers(self, network: str) -> list[tuple[str, datetime, datetime]]:
         """``(id, starts_at, ends_at)`` of the approved ``hard_barrier`` closures whose arc ids refer to
         ``network`` (the loaded network's source), whatever their window."""
-        rows = self._query("SELECT id, starts_at, ends_at FROM closures WHERE status = 'approved' "
-                           "AND mode = 'hard_barrier' AND network = ?", (network,))
+        rows = self._query(
+            "SELECT id, starts_at, ends_at FROM closures WHERE status = 'approved' "
+            "AND mode = 'hard_barrier' AND network = ?",
+            (network,),
+        )
         out = []
         for cid, starts, ends in rows:
             starts_at, ends_at = aware(starts), aware(ends)
@@ -167,15 +177,19 @@ class HotStore:
     def docking_points(self) -> dict[str, list[list[float]]]:
         """The planned docking points of every zone: ``{zone_id: [[lon, lat], ...]}`` in planning order."""
         out: dict[str, list[list[float]]] = {}
-        for zone_id, lon, lat in self._query("SELECT zone_id, lon, lat FROM docking_points "
-                                             "ORDER BY zone_id, created_at, id"):
+        for zone_id, lon, lat in self._query(
+            "SELECT zone_id, lon, lat FROM docking_points ORDER BY zone_id, created_at, id"
+        ):
             out.setdefault(zone_id, []).append([lon, lat])
         return out
 
     def pass_status(self, pass_no: str) -> PassRegistryStatus | None:
         """Revocation and the enterprise's whitelist status of a pass (``None``: no such pass)."""
-        rows = self._query("SELECT p.revoked_at, s.whitelist FROM passes p "
-                           "LEFT JOIN sites s ON s.id = p.enterprise_id WHERE p.pass_no = ?", (pass_no,))
+        rows = self._query(
+            "SELECT p.revoked_at, s.whitelist FROM passes p "
+            "LEFT JOIN sites s ON s.id = p.enterprise_id WHERE p.pass_no = ?",
+            (pass_no,),
+        )
         if not rows:
             return None
         revoked_at, whitelist = rows[0]
@@ -187,8 +201,9 @@ class HotStore:
         return orjson.loads(rows[0][0]) if rows else None
 
     # -- inserts, group commit -------------------------------------------------------------------
-    def insert(self, table: str, row: dict[str, Any], *,
-               returning: str | None = None) -> concurrent.futures.Future[Any]:
+    def insert(
+        self, table: str, row: dict[str, Any], *, returning: str | None = None
+    ) -> concurrent.futures.Future[Any]:
         """Queue ``row`` (column -> Python value) for ``table``; the future resolves once it is committed.
 
         The future's result is the value of the ``returning`` column (e.g. an autoincrement id),
@@ -210,20 +225,48 @@ class HotStore:
                 self._writer.start()
         return future
 
-    def insert_route(self, *, id: str, request: str, result: str, created_at: datetime,
-                     created_by: str | None) -> concurrent.futures.Future[None]:
+    def insert_route(
+        self, *, id: str, request: str, result: str, created_at: datetime, created_by: str | None
+    ) -> concurrent.futures.Future[None]:
         """Queue a stored route (``request`` and ``result`` are JSON text); resolves once committed."""
-        return self.insert("routes", {"id": id, "request": request, "result": result, "created_at": created_at,
-                                      "created_by": created_by})
+        return self.insert(
+            "routes",
+            {"id": id, "request": request, "result": result, "created_at": created_at, "created_by": created_by},
+        )
 
-    def insert_scan(self, *, pass_no: str | None, token_sha256: str, lon: float, lat: float, checked_at: datetime,
-                    recorded_at: datetime, verdict: str, reasons: str, plate_typed: str | None, mode: str,
-                    scanned_by: str | None) -> concurrent.futures.Future[int]:
+    def insert_scan(
+        self,
+        *,
+        pass_no: str | None,
+        token_sha256: str,
+        lon: float,
+        lat: float,
+        checked_at: datetime,
+        recorded_at: datetime,
+        verdict: str,
+        reasons: str,
+        plate_typed: str | None,
+        mode: str,
+        scanned_by: str | None,
+    ) -> concurrent.futures.Future[int]:
         """Queue a checkpoint scan (``reasons`` is JSON text); resolves to its id once committed."""
-        return self.insert("scans", {
-            "pass_no": pass_no, "token_sha256": token_sha256, "lon": lon, "lat": lat, "checked_at": checked_at,
-            "recorded_at": recorded_at, "verdict": verdict, "reasons": reasons, "plate_typed": plate_typed,
-            "mode": mode, "scanned_by": scanned_by}, returning="id")
+        return self.insert(
+            "scans",
+            {
+                "pass_no": pass_no,
+                "token_sha256": token_sha256,
+                "lon": lon,
+                "lat": lat,
+                "checked_at": checked_at,
+                "recorded_at": recorded_at,
+                "verdict": verdict,
+                "reasons": reasons,
+                "plate_typed": plate_typed,
+                "mode": mode,
+                "scanned_by": scanned_by,
+            },
+            returning="id",
+        )
 
     def _insert_sql(self, table: str, columns: tuple[str, ...], returning: str | None) -> tuple[str, list[Any]]:
         key = (table, columns, returning)

@@ -83,11 +83,13 @@ def local_public_keys(keys_dir: Path) -> PublicKeySet:
     meta_path = Path(keys_dir) / META_FILE
     try:
         meta = json.loads(meta_path.read_text("utf-8"))
-        jwks = {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": item["x"], "kid": kid}
-                         for kid, item in meta["keys"].items()]}
+        jwks = {
+            "keys": [{"kty": "OKP", "crv": "Ed25519", "x": item["x"], "kid": kid} for kid, item in meta["keys"].items()]
+        }
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InvalidInputError(f"cannot read the public keys of the key ring {meta_path}: {err}; "
-                                "pass --jwks FILE or URL") from err
+        raise InvalidInputError(
+            f"cannot read the public keys of the key ring {meta_path}: {err}; pass --jwks FILE or URL"
+        ) from err
     return PublicKeySet.from_jwks(jwks)
 
 

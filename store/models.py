@@ -18,6 +18,7 @@ from store.db import Base, utcnow
 
 TS = DateTime(timezone=True)
 
+
 class User(Base):
     __tablename__ = "users"
 

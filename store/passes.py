@@ -24,13 +24,17 @@ def get_vehicle(session: Session, vehicle_id: str) -> VehicleRow | None:
 
 def vehicle_by_plate(session: Session, enterprise_id: str, plate: str) -> VehicleRow | None:
     """The vehicle with the (normalised) ``plate`` registered for an enterprise, or ``None``."""
-    return session.scalar(select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id,
-                                                   VehicleRow.plate == plate))
+    return session.scalar(
+        select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id, VehicleRow.plate == plate)
+    )
 
 
 def list_vehicles(session: Session, enterprise_id: str) -> list[VehicleRow]:
-    return list(session.scalars(select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id)
-                                .order_by(VehicleRow.created_at)).all())
+    return list(
+        session.scalars(
+            select(VehicleRow).where(VehicleRow.enterprise_id == enterprise_id).order_by(VehicleRow.created_at)
+        ).all()
+    )
 
 
 def add_crew(session: Session, row: CrewRow) -> CrewRow:
@@ -44,8 +48,11 @@ def get_crew(session: Session, crew_id: str) -> CrewRow | None:
 
 
 def list_crew(session: Session, enterprise_id: str) -> list[CrewRow]:
-    return list(session.scalars(select(CrewRow).where(CrewRow.enterprise_id == enterprise_id)
-                                .order_by(CrewRow.created_at)).all())
+    return list(
+        session.scalars(
+            select(CrewRow).where(CrewRow.enterprise_id == enterprise_id).order_by(CrewRow.created_at)
+        ).all()
+    )
 
 
 def fuse_enterprise(session: Session, site_id: str, *, reason: str, fused_by: str, at: datetime) -> list[str]:
@@ -54,9 +61,11 @@ def fuse_enterprise(session: Session, site_id: str, *, reason: str, fused_by: st
     assert site is not None, "the caller checks the enterprise exists"
     site.whitelist = False
     session.add(FuseRow(site_id=site_id, reason=reason, created_at=at, created_by=fused_by))
-    affected = session.scalars(select(PassRow.pass_no).where(
-        PassRow.enterprise_id == site_id, PassRow.revoked_at.is_(None), PassRow.valid_until > at)
-        .order_by(PassRow.pass_no)).all()
+    affected = session.scalars(
+        select(PassRow.pass_no)
+        .where(PassRow.enterprise_id == site_id, PassRow.revoked_at.is_(None), PassRow.valid_until > at)
+        .order_by(PassRow.pass_no)
+    ).all()
     session.commit()
     return list(affected)
 
@@ -70,9 +79,13 @@ def allocate_serial(session: Session, admin_code: str) -> int:
     issuers get unique, consecutive serials; a rolled-back pass gives its serial back.  The row
     is inserted on first use with ``ON CONFLICT DO NOTHING`` (racing first issuers both succeed).
     """
-    bump = (update(PassSerialRow).where(PassSerialRow.admin_code == admin_code)
-            .values(last_serial=PassSerialRow.last_serial + 1).returning(PassSerialRow.last_serial)
-            .execution_options(synchronize_session=False))
+    bump = (
+        update(PassSerialRow)
+        .where(PassSerialRow.admin_code == admin_code)
+        .values(last_serial=PassSerialRow.last_serial + 1)
+        .returning(PassSerialRow.last_serial)
+        .execution_options(synchronize_session=False)
+    )
     serial = session.execute(bump).scalar_one_or_none()
     if serial is None:
         if session.get_bind().dialect.name == "postgresql":
@@ -131,11 +144,17 @@ def enterprise_whitelisted(session: Session, site_id: str) -> bool:
 # -- scans ----------------------------------------------------------------------------------------------
 def pass_scans(session: Session, pass_no: str, *, limit: int = 500) -> list[ScanRow]:
     """A pass's checkpoint scans, oldest first."""
-    return list(session.scalars(select(ScanRow).where(ScanRow.pass_no == pass_no)
-                                .order_by(ScanRow.recorded_at, ScanRow.id).limit(limit)).all())
+    return list(
+        session.scalars(
+            select(ScanRow).where(ScanRow.pass_no == pass_no).order_by(ScanRow.recorded_at, ScanRow.id).limit(limit)
+        ).all()
+    )
 
 
 def recent_scans(session: Session, since: datetime, *, limit: int = 500) -> list[ScanRow]:
     """Scans recorded since ``since``, newest first."""
-    return list(session.scalars(select(ScanRow).where(ScanRow.recorded_at >= since)
-                                .order_by(ScanRow.recorded_at.desc()).limit(limit)).all())
+    return list(
+        session.scalars(
+            select(ScanRow).where(ScanRow.recorded_at >= since).order_by(ScanRow.recorded_at.desc()).limit(limit)
+        ).all()
+    )

@@ -15,11 +15,13 @@ from store.models import DockingPointRow, DropPointRow, PlanRow
 
 
 # -- station plans -------------------------------------------------------------------------------------
-def add_plan(session: Session, document: dict[str, Any], *, model: str, request: dict[str, Any],
-             created_by: str | None) -> None:
+def add_plan(
+    session: Session, document: dict[str, Any], *, model: str, request: dict[str, Any], created_by: str | None
+) -> None:
     """Store a plan document (its ``id`` is the row's)."""
-    session.add(PlanRow(id=document["id"], model=model, request=dumps(request), result=dumps(document),
-                        created_by=created_by))
+    session.add(
+        PlanRow(id=document["id"], model=model, request=dumps(request), result=dumps(document), created_by=created_by)
+    )
     session.commit()
 
 
@@ -66,12 +68,24 @@ def _docking(row: DockingPointRow) -> StoredDockingPoint:
     return StoredDockingPoint(row.id, row.zone_id, row.lon, row.lat, row.node, json.loads(row.data), row.created_at)
 
 
-def replace_docking_points(session: Session, zone_id: str, points: list[NewDockingPoint], *, created_by: str | None,
-                           created_at: datetime) -> list[StoredDockingPoint]:
+def replace_docking_points(
+    session: Session, zone_id: str, points: list[NewDockingPoint], *, created_by: str | None, created_at: datetime
+) -> list[StoredDockingPoint]:
     """Replace the zone's stored set with ``points`` in one transaction."""
     session.execute(delete(DockingPointRow).where(DockingPointRow.zone_id == zone_id))
-    rows = [DockingPointRow(id=new_id("dock"), zone_id=zone_id, lon=p.lon, lat=p.lat, node=p.node, data=dumps(p.data),
-                            created_by=created_by, created_at=created_at) for p in points]
+    rows = [
+        DockingPointRow(
+            id=new_id("dock"),
+            zone_id=zone_id,
+            lon=p.lon,
+            lat=p.lat,
+            node=p.node,
+            data=dumps(p.data),
+            created_by=created_by,
+            created_at=created_at,
+        )
+        for p in points
+    ]
     session.add_all(rows)
     session.commit()
     return [_docking(r) for r in rows]
@@ -86,12 +100,29 @@ def list_docking_points(session: Session, zone_id: str | None = None) -> list[St
 
 
 # -- drop points ---------------------------------------------------------------------------------------
-def replace_drop_point(session: Session, document: dict[str, Any], *, site_id: str, lon: float, lat: float,
-                       created_by: str | None, created_at: datetime) -> None:
+def replace_drop_point(
+    session: Session,
+    document: dict[str, Any],
+    *,
+    site_id: str,
+    lon: float,
+    lat: float,
+    created_by: str | None,
+    created_at: datetime,
+) -> None:
     """Store a site's drop point document (its ``id`` is the row's), replacing the one before."""
     session.execute(delete(DropPointRow).where(DropPointRow.site_id == site_id))
-    session.add(DropPointRow(id=document["id"], site_id=site_id, lon=lon, lat=lat, data=dumps(document),
-                             created_by=created_by, created_at=created_at))
+    session.add(
+        DropPointRow(
+            id=document["id"],
+            site_id=site_id,
+            lon=lon,
+            lat=lat,
+            data=dumps(document),
+            created_by=created_by,
+            created_at=created_at,
+        )
+    )
     session.commit()
 
 

@@ -58,14 +58,23 @@ class LegRecord:
     note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "length_m": round(self.length_m, 1), "travel_time_s": round(self.travel_time_s, 1),
-                "geometry": line_geojson(self.coordinates), "note": self.note}
+        return {
+            "kind": self.kind,
+            "length_m": round(self.length_m, 1),
+            "travel_time_s": round(self.travel_time_s, 1),
+            "geometry": line_geojson(self.coordinates),
+            "note": self.note,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LegRecord:
-        return cls(kind=str(data["kind"]), length_m=float(data["length_m"]),
-                   travel_time_s=float(data["travel_time_s"]), coordinates=_line_coords(data["geometry"]),
-                   note=data.get("note"))
+        return cls(
+            kind=str(data["kind"]),
+            length_m=float(data["length_m"]),
+            travel_time_s=float(data["travel_time_s"]),
+            coordinates=_line_coords(data["geometry"]),
+            note=data.get("note"),
+        )
 
 
 @dataclass(frozen=True)
@@ -81,20 +90,29 @@ class CrossingRecord:
     length_inside_m: float | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"zone_id": self.zone_id, "name": self.name, "risk": self.risk,
-                "entry": _pt(self.entry) if self.entry is not None else None,
-                "exit": _pt(self.exit) if self.exit is not None else None,
-                "time_inside_s": round(self.time_inside_s, 1),
-                "length_inside_m": round(self.length_inside_m, 1) if self.length_inside_m is not None else None}
+        return {
+            "zone_id": self.zone_id,
+            "name": self.name,
+            "risk": self.risk,
+            "entry": _pt(self.entry) if self.entry is not None else None,
+            "exit": _pt(self.exit) if self.exit is not None else None,
+            "time_inside_s": round(self.time_inside_s, 1),
+            "length_inside_m": round(self.length_inside_m, 1) if self.length_inside_m is not None else None,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CrossingRecord:
         entry, exit_ = data.get("entry"), data.get("exit")
         inside_m = data.get("length_inside_m")
-        return cls(zone_id=str(data["zone_id"]), name=data.get("name"), risk=str(data["risk"]),
-                   entry=_point(entry) if entry is not None else None,
-                   exit=_point(exit_) if exit_ is not None else None, time_inside_s=float(data["time_inside_s"]),
-                   length_inside_m=float(inside_m) if inside_m is not None else None)
+        return cls(
+            zone_id=str(data["zone_id"]),
+            name=data.get("name"),
+            risk=str(data["risk"]),
+            entry=_point(entry) if entry is not None else None,
+            exit=_point(exit_) if exit_ is not None else None,
+            time_inside_s=float(data["time_inside_s"]),
+            length_inside_m=float(inside_m) if inside_m is not None else None,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,14 +128,26 @@ class TransshipmentRecord:
     leg: LegRecord
 
     def to_json(self) -> dict[str, Any]:
-        return {"zone_id": self.zone_id, "zone_name": self.zone_name, "risk": self.risk,
-                "docking_point": _pt(self.docking_point), "planned": self.planned, "leg": self.leg.to_json()}
+        return {
+            "zone_id": self.zone_id,
+            "zone_name": self.zone_name,
+            "risk": self.risk,
+            "docking_point": _pt(self.docking_point),
+            "planned": self.planned,
+            "leg": self.leg.to_json(),
+        }
 
     @classmethod
     def from_json(cls, end: str, data: Mapping[str, Any]) -> TransshipmentRecord:
-        return cls(end=end, zone_id=str(data["zone_id"]), zone_name=str(data["zone_name"]), risk=str(data["risk"]),
-                   docking_point=_point(data["docking_point"]), planned=bool(data["planned"]),
-                   leg=LegRecord.from_json(data["leg"]))
+        return cls(
+            end=end,
+            zone_id=str(data["zone_id"]),
+            zone_name=str(data["zone_name"]),
+            risk=str(data["risk"]),
+            docking_point=_point(data["docking_point"]),
+            planned=bool(data["planned"]),
+            leg=LegRecord.from_json(data["leg"]),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,8 +262,13 @@ def public(document: Mapping[str, Any]) -> dict[str, Any]:
 
 def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | None) -> RouteRow:
     """The row of ``record`` for a caller's ORM transaction (pass issuance stores its route with the pass)."""
-    return RouteRow(id=record.id, request=dumps(record.request), result=dumps(record.json), created_at=created_at,
-                    created_by=created_by)
+    return RouteRow(
+        id=record.id,
+        request=dumps(record.request),
+        result=dumps(record.json),
+        created_at=created_at,
+        created_by=created_by,
+    )
 
 
 def get_route(session: Session, route_id: str) -> RouteRecord:

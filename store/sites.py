@@ -15,8 +15,15 @@ from store.models import SiteRow
 
 def site_from_row(row: SiteRow) -> Site:
     return Site(
-        id=row.id, kind=row.kind, name=row.name, geometry=shape(json.loads(row.geometry)), whitelist=row.whitelist,
-        sector=row.sector, weight=row.weight, radius_m=row.radius_m, county_code=row.county_code,
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        geometry=shape(json.loads(row.geometry)),
+        whitelist=row.whitelist,
+        sector=row.sector,
+        weight=row.weight,
+        radius_m=row.radius_m,
+        county_code=row.county_code,
         properties=json.loads(row.properties or "{}"),
     )
 
@@ -24,9 +31,17 @@ def site_from_row(row: SiteRow) -> Site:
 def add_site(session: Session, site: Site, *, created_by: str | None) -> Site:
     """Store ``site`` (committed) and return it as read back."""
     row = SiteRow(
-        id=site.id, kind=site.kind, name=site.name, geometry=dumps(mapping(site.geometry)), whitelist=site.whitelist,
-        sector=site.sector, weight=site.weight, radius_m=site.radius_m, county_code=site.county_code,
-        properties=dumps(site.properties), created_by=created_by,
+        id=site.id,
+        kind=site.kind,
+        name=site.name,
+        geometry=dumps(mapping(site.geometry)),
+        whitelist=site.whitelist,
+        sector=site.sector,
+        weight=site.weight,
+        radius_m=site.radius_m,
+        county_code=site.county_code,
+        properties=dumps(site.properties),
+        created_by=created_by,
     )
     session.add(row)
     session.commit()

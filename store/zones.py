@@ -18,18 +18,30 @@ from store.models import ZoneRow
 
 def zone_from_row(row: ZoneRow) -> Zone:
     return Zone(
-        id=row.id, name=row.name, risk=row.risk, geometry=shape(json.loads(row.geometry)),
-        valid_from=aware(row.valid_from), valid_until=aware(row.valid_until), county_code=row.county_code,
-        notes=json.loads(row.notes or "[]"), created_at=aware(row.created_at),
+        id=row.id,
+        name=row.name,
+        risk=row.risk,
+        geometry=shape(json.loads(row.geometry)),
+        valid_from=aware(row.valid_from),
+        valid_until=aware(row.valid_until),
+        county_code=row.county_code,
+        notes=json.loads(row.notes or "[]"),
+        created_at=aware(row.created_at),
     )
 
 
 def add_zone(session: Session, zone: Zone, *, created_by: str | None) -> Zone:
     """Store ``zone`` (committed) and return it as read back."""
     row = ZoneRow(
-        id=zone.id, name=zone.name, risk=zone.risk, geometry=dumps(mapping(zone.geometry)),
-        valid_from=zone.valid_from, valid_until=zone.valid_until, county_code=zone.county_code,
-        notes=dumps(zone.notes), created_by=created_by,
+        id=zone.id,
+        name=zone.name,
+        risk=zone.risk,
+        geometry=dumps(mapping(zone.geometry)),
+        valid_from=zone.valid_from,
+        valid_until=zone.valid_until,
+        county_code=zone.county_code,
+        notes=dumps(zone.notes),
+        created_by=created_by,
     )
     session.add(row)
     session.commit()

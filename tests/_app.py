@@ -17,8 +17,9 @@ from tests._data import NETWORK_CACHE, shared_file
 def make_settings(tmp_path, **overrides):
     from services.settings import Settings
 
-    values = dict(data_dir=tmp_path, network=str(shared_file("andorra.osm.pbf")), cache_dir=NETWORK_CACHE,
-                  scenario=None)
+    values = dict(
+        data_dir=tmp_path, network=str(shared_file("andorra.osm.pbf")), cache_dir=NETWORK_CACHE, scenario=None
+    )
     values.update(overrides)
     return Settings(**values)
 

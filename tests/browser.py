@@ -34,8 +34,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("BAOTONG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 STATIC_DIR = ROOT / "api" / "static"
@@ -107,8 +113,10 @@ class _SharedChromium:
 def browser():
     """A headless Debian Chromium for the session; skips only if /usr/bin/chromium is missing."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found; install it with `bash scripts/system_deps.sh` "
-                    "(apt-get install chromium chromium-driver)")
+        pytest.skip(
+            f"{CHROMIUM} not found; install it with `bash scripts/system_deps.sh` "
+            "(apt-get install chromium chromium-driver)"
+        )
     b = _SharedChromium.acquire()
     try:
         yield b
@@ -159,7 +167,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         url_path = unquote(urlsplit(path).path)
         for prefix, folder in self.mounts.items():
             if url_path == prefix or url_path.startswith(prefix.rstrip("/") + "/"):
-                rel = url_path[len(prefix.rstrip("/")):].lstrip("/")
+                rel = url_path[len(prefix.rstrip("/")) :].lstrip("/")
                 target = (folder / rel).resolve()
                 if folder.resolve() in (target, *target.parents):
                     return str(target)

@@ -14,7 +14,8 @@ TOP_LEVEL = ("geo", "routing", "passes", "maps", "store", "services", "api", "cl
 def test_pyproject_lists_every_top_level_package():
     found = sorted(p.parent.name for p in ROOT.glob("*/__init__.py") if p.parent.name != "tests")
     include = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"]["find"][
-        "include"]
+        "include"
+    ]
     assert found == sorted(TOP_LEVEL)
     assert sorted(name for name in include if "*" not in name) == sorted(TOP_LEVEL)
 

@@ -18,11 +18,18 @@ router = APIRouter(prefix="/closures", tags=["closures"])
 def closure_request(body: ClosureCreate) -> ClosureRequest:
     """The use case's request from the API's body."""
     return ClosureRequest(
-        county_code=body.county_code, mode=body.mode, direction=body.direction, starts_at=body.starts_at,
-        ends_at=body.ends_at, reason=body.reason, way_ids=body.way_ids,
+        county_code=body.county_code,
+        mode=body.mode,
+        direction=body.direction,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        reason=body.reason,
+        way_ids=body.way_ids,
         geometry_type=body.geometry.type if body.geometry is not None else None,
-        coordinates=body.geometry.coordinates if body.geometry is not None else None, buffer_m=body.buffer_m,
-        crs=body.crs)
+        coordinates=body.geometry.coordinates if body.geometry is not None else None,
+        buffer_m=body.buffer_m,
+        crs=body.crs,
+    )
 
 
 @router.post("", response_model=ClosurePublic, status_code=status.HTTP_201_CREATED)
@@ -36,8 +43,11 @@ def create_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, us
 
 
 @router.get("", response_model=ClosuresPublic)
-def list_closures(session: SessionDep, status_: str | None = Query(default=None, alias="status"),
-                  active_at: IsoDateTime | None = Query(default=None)) -> dict[str, Any]:
+def list_closures(
+    session: SessionDep,
+    status_: str | None = Query(default=None, alias="status"),
+    active_at: IsoDateTime | None = Query(default=None),
+) -> dict[str, Any]:
     """All closures, newest first; ``?status=pending|approved|rejected``, ``?active_at=`` (approved and in force)."""
     data = closures.list_closures(session, status=status_, active_at=active_at)
     return {"data": data, "count": len(data)}
@@ -61,14 +71,16 @@ def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep) -> dic
 
 
 @router.post("/{closure_id}/approve", response_model=ClosurePublic)
-def approve_closure(closure_id: str, session: SessionDep, user: ApproverUser,
-                    body: ClosureDecisionIn | None = None) -> dict[str, Any]:
+def approve_closure(
+    closure_id: str, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
+) -> dict[str, Any]:
     """Approve a pending closure (province level: ``province_approver``; city level: either approver)."""
     return closures.approve_closure(session, closure_id, user=user, note=body.note if body else None)
 
 
 @router.post("/{closure_id}/reject", response_model=ClosurePublic)
-def reject_closure(closure_id: str, session: SessionDep, user: ApproverUser,
-                   body: ClosureDecisionIn | None = None) -> dict[str, Any]:
+def reject_closure(
+    closure_id: str, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
+) -> dict[str, Any]:
     """Reject a pending closure (same levels as approval)."""
     return closures.reject_closure(session, closure_id, user=user, note=body.note if body else None)

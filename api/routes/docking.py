@@ -14,16 +14,24 @@ router = APIRouter(prefix="/zones", tags=["plans"])
 
 
 @router.post("/{zone_id}/docking-points", response_model=DockingPointsPublic, status_code=status.HTTP_201_CREATED)
-def create_docking_points(zone_id: str, body: DockingPointsCreate, ctx: ContextDep, session: SessionDep,
-                          user: PlannerUser) -> dict[str, Any]:
+def create_docking_points(
+    zone_id: str, body: DockingPointsCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser
+) -> dict[str, Any]:
     """Choose ``k`` docking points where roads cross the zone boundary (replacing the zone's stored set).
 
     Each point is the outside end of a boundary-crossing road, reachable by truck from outside without
     entering the zone; the ``k`` chosen minimise the demand-weighted travel time *inside* the zone to its
     demand sites.
     """
-    return docking.place_docking_points(ctx, session, zone_id, body.k, demand_ids=body.demand_ids,
-                                        reference_site_id=body.reference_site_id, created_by=user.name)
+    return docking.place_docking_points(
+        ctx,
+        session,
+        zone_id,
+        body.k,
+        demand_ids=body.demand_ids,
+        reference_site_id=body.reference_site_id,
+        created_by=user.name,
+    )
 
 
 @router.get("/{zone_id}/docking-points", response_model=DockingPointsPublic)

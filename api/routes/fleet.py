@@ -24,15 +24,33 @@ from services import passes
 router = APIRouter(prefix="/sites", tags=["passes"])
 
 
-@router.post("/{site_id}/vehicles", response_model=VehiclePublic, status_code=status.HTTP_201_CREATED,
-             responses={403: {"description": "a dispatcher of another enterprise"}, 409: {"description": "plate "
-                        "already registered for this enterprise"}})
-def add_vehicle(site_id: str, body: VehicleCreate, ctx: ContextDep, session: SessionDep,
-                user: EnterpriseStaff) -> VehiclePublic:
+@router.post(
+    "/{site_id}/vehicles",
+    response_model=VehiclePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "plate already registered for this enterprise"},
+    },
+)
+def add_vehicle(
+    site_id: str, body: VehicleCreate, ctx: ContextDep, session: SessionDep, user: EnterpriseStaff
+) -> VehiclePublic:
     """Register a vehicle (own or contracted) of a whitelist enterprise; the plate is validated and normalised."""
-    return VehiclePublic(**passes.add_vehicle(
-        ctx, session, site_id, plate=body.plate, ownership=body.ownership, out_of_province=body.out_of_province,
-        height_m=body.height_m, weight_t=body.weight_t, width_m=body.width_m, user=user))
+    return VehiclePublic(
+        **passes.add_vehicle(
+            ctx,
+            session,
+            site_id,
+            plate=body.plate,
+            ownership=body.ownership,
+            out_of_province=body.out_of_province,
+            height_m=body.height_m,
+            weight_t=body.weight_t,
+            width_m=body.width_m,
+            user=user,
+        )
+    )
 
 
 @router.get("/{site_id}/vehicles", response_model=VehiclesPublic)
@@ -45,8 +63,18 @@ def list_vehicles(site_id: str, session: SessionDep, user: EnterpriseStaff) -> V
 @router.post("/{site_id}/crew", response_model=CrewPublic, status_code=status.HTTP_201_CREATED)
 def add_crew(site_id: str, body: CrewCreate, session: SessionDep, user: EnterpriseStaff) -> CrewPublic:
     """Register a driver or crew member with the time of their latest negative nucleic-acid test."""
-    return CrewPublic(**passes.add_crew(session, site_id, name=body.name, id_last4=body.id_last4, role=body.role,
-                                        tested_at=body.tested_at, mobile_role=body.mobile_role, user=user))
+    return CrewPublic(
+        **passes.add_crew(
+            session,
+            site_id,
+            name=body.name,
+            id_last4=body.id_last4,
+            role=body.role,
+            tested_at=body.tested_at,
+            mobile_role=body.mobile_role,
+            user=user,
+        )
+    )
 
 
 @router.get("/{site_id}/crew", response_model=CrewsPublic)

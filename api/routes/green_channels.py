@@ -14,11 +14,13 @@ router = APIRouter(prefix="/green-channels", tags=["green-channels"])
 
 
 @router.post("", response_model=GreenChannelPublic, status_code=status.HTTP_201_CREATED)
-def create_green_channel(body: GreenChannelCreate, ctx: ContextDep, session: SessionDep,
-                         user: PlannerUser) -> dict[str, Any]:
+def create_green_channel(
+    body: GreenChannelCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser
+) -> dict[str, Any]:
     """Define a green channel between two stored hubs (by site id) and store its corridor."""
-    return green_channels.create_green_channel(ctx, session, body.origin_site_id, body.destination_site_id,
-                                               name=body.name, created_by=user.name)
+    return green_channels.create_green_channel(
+        ctx, session, body.origin_site_id, body.destination_site_id, name=body.name, created_by=user.name
+    )
 
 
 @router.get("", response_model=GreenChannelsPublic)

@@ -23,6 +23,12 @@ def network(ctx: ContextDep) -> NetworkPublic:
     """The road network in use: source, nodes, arcs, bbox ``[left, bottom, right, top]``."""
     net = ctx.network
     info = net.build_info
-    return NetworkPublic(source=net.source, nodes=net.node_count, arcs=net.arc_count, bbox=list(net.bbox),
-                         engine=ctx.road_router.engine_name, dropped_nodes=info.get("dropped_nodes"),
-                         dropped_arcs=info.get("dropped_arcs"))
+    return NetworkPublic(
+        source=net.source,
+        nodes=net.node_count,
+        arcs=net.arc_count,
+        bbox=list(net.bbox),
+        engine=ctx.road_router.engine_name,
+        dropped_nodes=info.get("dropped_nodes"),
+        dropped_arcs=info.get("dropped_arcs"),
+    )

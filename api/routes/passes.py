@@ -35,9 +35,15 @@ def pass_request(body: PassCreate) -> PassRequest:
     return PassRequest(**body.model_dump())
 
 
-@router.post("/passes", response_model=PassPublic, status_code=status.HTTP_201_CREATED,
-             responses={403: {"description": "a dispatcher of another enterprise"},
-                        422: {"description": "bad input, or the pass is refused: `reasons` lists every rule broken"}})
+@router.post(
+    "/passes",
+    response_model=PassPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "a dispatcher of another enterprise"},
+        422: {"description": "bad input, or the pass is refused: `reasons` lists every rule broken"},
+    },
+)
 def create_pass(body: PassCreate, ctx: ContextDep, session: SessionDep, user: DispatcherOnly) -> PassPublic:
     """Issue a signed vehicle pass: one vehicle, its crew, one closed-loop route, one validity window.
 
@@ -53,17 +59,18 @@ def get_pass(pass_no: str, session: SessionDep, user: PassReader) -> PassPublic:
     return pass_public(passes.get_pass(session, pass_no, user=user))
 
 
-@router.get("/passes/{pass_no}/qr.svg", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}}}})
-def pass_qr_svg(pass_no: str, session: SessionDep, user: PassReader,
-                width_mm: float = Query(default=80.0, ge=10, le=300)) -> Response:
+@router.get("/passes/{pass_no}/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
+def pass_qr_svg(
+    pass_no: str, session: SessionDep, user: PassReader, width_mm: float = Query(default=80.0, ge=10, le=300)
+) -> Response:
     """The QR code of the pass token as SVG, ``width_mm`` wide when printed (default 80 mm)."""
     return Response(passes.pass_qr_svg(session, pass_no, user=user, width_mm=width_mm), media_type="image/svg+xml")
 
 
 @router.get("/passes/{pass_no}/qr.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
-def pass_qr_png(pass_no: str, session: SessionDep, user: PassReader,
-                scale: int = Query(default=8, ge=1, le=40)) -> Response:
+def pass_qr_png(
+    pass_no: str, session: SessionDep, user: PassReader, scale: int = Query(default=8, ge=1, le=40)
+) -> Response:
     """The QR code of the pass token as PNG, ``scale`` pixels per module."""
     return Response(passes.pass_qr_png(session, pass_no, user=user, scale=scale), media_type="image/png")
 
@@ -88,9 +95,14 @@ def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep, user: Pla
     return pass_public(passes.revoke_pass(session, pass_no, reason=body.reason, user=user))
 
 
-@router.post("/passes/verify", response_model=VerdictPublic,
-             responses={422: {"description": "a bad checkpoint position or `at` (a bad token is a `stop`)"},
-                        503: {"description": "the scan could not be stored; nothing was recorded, try again"}})
+@router.post(
+    "/passes/verify",
+    response_model=VerdictPublic,
+    responses={
+        422: {"description": "a bad checkpoint position or `at` (a bad token is a `stop`)"},
+        503: {"description": "the scan could not be stored; nothing was recorded, try again"},
+    },
+)
 async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser) -> dict[str, Any]:
     """Check a scanned pass at a checkpoint: ``pass`` or ``stop`` with every failing reason.
 
@@ -103,8 +115,9 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     The checks are short CPU work and indexed reads, done on the event loop; the scan is stored by
     the process's scan writer, which commits every scan waiting at that moment in one transaction.
     """
-    checked = passes.verify_pass(ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs,
-                                 user=user)
+    checked = passes.verify_pass(
+        ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs, user=user
+    )
     out = checked.verdict.to_dict()
     out.update(scan_id=await asyncio.wrap_future(checked.scan_id), checkpoint=list(checked.checkpoint))
     return out

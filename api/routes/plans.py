@@ -17,8 +17,9 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 
 @router.post("/stations", response_model=PlanPublic, status_code=status.HTTP_201_CREATED)
-def create_station_plan(body: StationPlanCreate, ctx: ContextDep, session: SessionDep,
-                        user: PlannerUser) -> dict[str, Any]:
+def create_station_plan(
+    body: StationPlanCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser
+) -> dict[str, Any]:
     """Site transfer stations (p-median, maximal covering or set covering) on network travel times.
 
     Candidates in active sealed/controlled zones, off the truck network or reaching no demand are excluded

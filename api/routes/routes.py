@@ -19,14 +19,24 @@ router = APIRouter(prefix="/routes", tags=["routes"])
 def route_request(body: RouteCreate) -> RouteRequest:
     """The use case's request from the API's body."""
     return RouteRequest(
-        origin=body.origin, destination=body.destination, waypoints=body.waypoints, departure=body.departure,
+        origin=body.origin,
+        destination=body.destination,
+        waypoints=body.waypoints,
+        departure=body.departure,
         vehicle=Vehicle(**body.vehicle.model_dump()) if body.vehicle else None,
-        max_detour_ratio=body.max_detour_ratio, destination_site_id=body.destination_site_id,
-        origin_site_id=body.origin_site_id, crs=body.crs)
+        max_detour_ratio=body.max_detour_ratio,
+        destination_site_id=body.destination_site_id,
+        origin_site_id=body.origin_site_id,
+        crs=body.crs,
+    )
 
 
-@router.post("", response_model=RoutePublic, status_code=status.HTTP_201_CREATED,
-             responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}})
+@router.post(
+    "",
+    response_model=RoutePublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}},
+)
 async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser) -> dict[str, Any]:
     """Compute and store a closed-loop truck route through the zones active at ``departure``.
 

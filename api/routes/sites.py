@@ -14,8 +14,9 @@ router = APIRouter(prefix="/sites", tags=["sites"])
 @router.post("", response_model=SitePublic, status_code=status.HTTP_201_CREATED)
 def create_site(body: SiteCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser) -> SitePublic:
     """Store a site; it must lie within the snap distance of the truck network."""
-    site, snapped = sites.create_site(ctx, session, body.model_dump(mode="json", exclude={"crs"}), crs=body.crs,
-                                      created_by=user.name)
+    site, snapped = sites.create_site(
+        ctx, session, body.model_dump(mode="json", exclude={"crs"}), crs=body.crs, created_by=user.name
+    )
     return SitePublic(**site.to_feature(), snapped=snapped.to_json())
 
 

@@ -15,8 +15,9 @@ router = APIRouter(prefix="/zones", tags=["zones"])
 @router.post("", response_model=ZonePublic, status_code=status.HTTP_201_CREATED)
 def create_zone(body: ZoneCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser) -> ZonePublic:
     """Store an emergency zone (GeoJSON Feature, ``properties.risk`` sealed / controlled / precaution)."""
-    zone = zones.create_zone(ctx, session, body.model_dump(mode="json", exclude={"crs"}), crs=body.crs,
-                             created_by=user.name)
+    zone = zones.create_zone(
+        ctx, session, body.model_dump(mode="json", exclude={"crs"}), crs=body.crs, created_by=user.name
+    )
     return ZonePublic(**zone.to_feature())
 
 

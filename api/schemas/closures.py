@@ -19,8 +19,9 @@ class ClosureCreate(BaseModel):
 
     county_code: str = Field(max_length=12, description="the requesting county's administrative code")
     mode: Mode
-    direction: Direction = Field(default="both", description="relative to the line as drawn (or the OSM way's "
-                                                             "digitised direction for way ids)")
+    direction: Direction = Field(
+        default="both", description="relative to the line as drawn (or the OSM way's digitised direction for way ids)"
+    )
     starts_at: IsoDateTime
     ends_at: IsoDateTime
     reason: str = Field(min_length=1, max_length=2000)

@@ -13,8 +13,9 @@ Crs = Literal["wgs84", "gcj02"]
 
 def _iso_only(value: Any) -> Any:
     """Refuse numbers (pydantic would read them as Unix times): the API takes ISO 8601 date-times."""
-    if isinstance(value, bool | int | float) or (isinstance(value, str) and value.strip().lstrip("+-").replace(
-            ".", "", 1).isdigit()):
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
         raise ValueError(f"expected an ISO 8601 date-time such as 2026-11-26T08:00:00Z, got {value!r}")
     return value
 

@@ -16,8 +16,9 @@ class VehicleCreate(BaseModel):
 
     plate: str = Field(max_length=32, examples=["豫H·12345"])
     ownership: Literal["own", "contracted"] = "own"
-    out_of_province: bool | None = Field(default=None, description="default: derived from the plate and the "
-                                         "issuer's admin code")
+    out_of_province: bool | None = Field(
+        default=None, description="default: derived from the plate and the issuer's admin code"
+    )
     height_m: float | None = Field(default=None, gt=0, lt=100)
     weight_t: float | None = Field(default=None, gt=0, lt=100)
     width_m: float | None = Field(default=None, gt=0, lt=100)

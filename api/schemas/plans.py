@@ -19,18 +19,29 @@ class StationPlanCreate(BaseModel):
 
     model: Literal["p_median", "mclp", "lscp"] = Field(
         description="p_median: minimise demand-weighted travel time with p sites; mclp: maximise demand within "
-                    "service_time_s with p sites; lscp: fewest sites covering all demand within service_time_s")
+        "service_time_s with p sites; lscp: fewest sites covering all demand within service_time_s"
+    )
     p: int | None = Field(default=None, ge=1, le=500, description="sites to open (p_median, mclp)")
     service_time_s: float | None = Field(default=None, gt=0, le=86_400, description="coverage time (mclp, lscp)")
-    candidate_ids: Ids | None = Field(default=None, max_length=5000, description=(
-        "candidate site ids (candidate_station / hub_logistics); default: all stored ones"))
-    demand_ids: Ids | None = Field(default=None, max_length=20000, description=(
-        "demand site ids (enterprise / demand); default: whitelist enterprises and demand sites"))
+    candidate_ids: Ids | None = Field(
+        default=None,
+        max_length=5000,
+        description=("candidate site ids (candidate_station / hub_logistics); default: all stored ones"),
+    )
+    demand_ids: Ids | None = Field(
+        default=None,
+        max_length=20000,
+        description=("demand site ids (enterprise / demand); default: whitelist enterprises and demand sites"),
+    )
     fixed_ids: Ids = Field(default_factory=list, max_length=500, description="existing sites fixed open")
-    include_osm_candidates: bool = Field(default=False, description=(
-        "add landuse=industrial/logistics and large parking areas from the .pbf network source"))
+    include_osm_candidates: bool = Field(
+        default=False,
+        description=("add landuse=industrial/logistics and large parking areas from the .pbf network source"),
+    )
     max_osm_candidates: int = Field(default=20, ge=0, le=200)
-    at: IsoDateTime | None = Field(default=None, description="zones active at this time exclude candidates (default now)")
+    at: IsoDateTime | None = Field(
+        default=None, description="zones active at this time exclude candidates (default now)"
+    )
     name: str | None = Field(default=None, max_length=200)
 
 
@@ -56,11 +67,18 @@ class DockingPointsCreate(BaseModel):
     """Choose ``k`` docking (handover, 接驳点) points where roads cross the zone boundary."""
 
     k: int = Field(default=2, ge=1, le=50)
-    demand_ids: Ids | None = Field(default=None, max_length=20000, description=(
-        "demand sites inside the zone; default: every stored enterprise/demand site inside it "
-        "(without any, the zone's road nodes stand in)"))
-    reference_site_id: str | None = Field(default=None, description=(
-        "an outside site (e.g. a hub) trucks come from; default: the largest outside road component"))
+    demand_ids: Ids | None = Field(
+        default=None,
+        max_length=20000,
+        description=(
+            "demand sites inside the zone; default: every stored enterprise/demand site inside it "
+            "(without any, the zone's road nodes stand in)"
+        ),
+    )
+    reference_site_id: str | None = Field(
+        default=None,
+        description=("an outside site (e.g. a hub) trucks come from; default: the largest outside road component"),
+    )
 
 
 class DockingPointsPublic(BaseModel):

@@ -22,14 +22,21 @@ class RouteCreate(BaseModel):
 
     origin: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
     destination: LonLat | None = Field(default=None, min_length=2, max_length=2, description="[lon, lat]")
-    waypoints: list[LonLat] = Field(default_factory=list, max_length=25,
-                                    description="intermediate stops [[lon, lat], ...]; never inside a sealed/controlled zone")
+    waypoints: list[LonLat] = Field(
+        default_factory=list,
+        max_length=25,
+        description="intermediate stops [[lon, lat], ...]; never inside a sealed/controlled zone",
+    )
     departure: IsoDateTime | None = Field(default=None, description="zones active at this time apply (default now)")
     vehicle: VehicleIn | None = None
-    max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0,
-                                           description="accept a zone-avoiding route up to this x the fastest (1.3)")
-    destination_site_id: str | None = Field(default=None, description="a site; a whitelist enterprise inside a sealed "
-                                            "zone makes the trip a closed-loop point-to-point delivery")
+    max_detour_ratio: float | None = Field(
+        default=None, ge=1.0, le=10.0, description="accept a zone-avoiding route up to this x the fastest (1.3)"
+    )
+    destination_site_id: str | None = Field(
+        default=None,
+        description="a site; a whitelist enterprise inside a sealed "
+        "zone makes the trip a closed-loop point-to-point delivery",
+    )
     origin_site_id: str | None = None
     crs: Crs = "wgs84"
 
@@ -66,8 +73,11 @@ class RoutePublic(BaseModel):
     geometry: dict
     legs: list[LegPublic]
     zones_crossed: list[ZoneCrossingPublic] = Field(default_factory=list)
-    transshipment: dict | None = Field(default=None, description="keyed by end (`origin`/`destination`): zone, "
-                                       "`docking_point` [lon, lat], `planned`, the inside vehicle's leg")
+    transshipment: dict | None = Field(
+        default=None,
+        description="keyed by end (`origin`/`destination`): zone, "
+        "`docking_point` [lon, lat], `planned`, the inside vehicle's leg",
+    )
     warnings: list[str] = Field(default_factory=list)
     explanation: str | None = None
     choice: str | None = Field(default=None, description="free, avoid, min_inside or inside")

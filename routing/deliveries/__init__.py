@@ -14,6 +14,22 @@ from routing.deliveries.result import Crossing, DeliveryPlan, DockingChoice, Pla
 from routing.deliveries.solver import SolverSettings, solve_data
 from routing.deliveries.vrplib_runner import VrplibResult, solve_vrplib
 
-__all__ = ["DEPOT_KINDS", "Crossing", "DeliveryPlan", "DeliveryProblem", "Depot", "DockingChoice", "PlanLeg",
-           "PlannedRoute", "SolverSettings", "Stop", "Unserved", "VehicleType", "Visit", "VrplibResult",
-           "plan_deliveries", "solve_data", "solve_vrplib"]
+__all__ = [
+    "DEPOT_KINDS",
+    "Crossing",
+    "DeliveryPlan",
+    "DeliveryProblem",
+    "Depot",
+    "DockingChoice",
+    "PlanLeg",
+    "PlannedRoute",
+    "SolverSettings",
+    "Stop",
+    "Unserved",
+    "VehicleType",
+    "Visit",
+    "VrplibResult",
+    "plan_deliveries",
+    "solve_data",
+    "solve_vrplib",
+]

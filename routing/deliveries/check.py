@@ -64,8 +64,10 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
         if (r.kind == "inside") != t.inside:
             out.append(f"{r.id}: kind {r.kind} but vehicle type {t.id} is {'inside' if t.inside else 'outside'}")
         if r.departure < t.shift_start - slack or r.arrival > t.shift_end + slack:
-            out.append(f"{r.id}: {r.departure.isoformat()}..{r.arrival.isoformat()} outside the shift "
-                       f"{t.shift_start.isoformat()}..{t.shift_end.isoformat()}")
+            out.append(
+                f"{r.id}: {r.departure.isoformat()}..{r.arrival.isoformat()} outside the shift "
+                f"{t.shift_start.isoformat()}..{t.shift_end.isoformat()}"
+            )
         if t.max_duration_s is not None and r.duration_s > t.max_duration_s + TIME_SLACK_S:
             out.append(f"{r.id}: duration {r.duration_s:.0f} s > max {t.max_duration_s:.0f} s")
         demand = sum(v.demand for v in r.visits)
@@ -83,8 +85,10 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
                 out.append(f"{r.id} call {k}: load after {v.load_after}, expected {left}")
             leg = r.legs[k] if k < len(r.legs) else None
             if leg is not None and abs((v.arrival - clock).total_seconds() - leg.travel_time_s) > TIME_SLACK_S:
-                out.append(f"{r.id} call {k}: arrives {(v.arrival - clock).total_seconds():.1f} s after leaving the "
-                           f"previous call, the leg takes {leg.travel_time_s:.1f} s")
+                out.append(
+                    f"{r.id} call {k}: arrives {(v.arrival - clock).total_seconds():.1f} s after leaving the "
+                    f"previous call, the leg takes {leg.travel_time_s:.1f} s"
+                )
             if v.start < v.arrival - slack or v.departure < v.start - slack:
                 out.append(f"{r.id} call {k}: times out of order")
             clock = v.departure
@@ -93,13 +97,17 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
                 if s is None:
                     continue
                 if abs((v.departure - v.start).total_seconds() - s.service_time_s) > TIME_SLACK_S:
-                    out.append(f"{r.id}: stop {s.id} served {(v.departure - v.start).total_seconds():.0f} s, its "
-                               f"service time is {s.service_time_s:.0f} s")
+                    out.append(
+                        f"{r.id}: stop {s.id} served {(v.departure - v.start).total_seconds():.0f} s, its "
+                        f"service time is {s.service_time_s:.0f} s"
+                    )
                 if v.demand != s.demand:
                     out.append(f"{r.id}: stop {s.id} delivered {v.demand}, its demand is {s.demand}")
                 if s.window is not None and not (s.window[0] - slack <= v.start <= s.window[1] + slack):
-                    out.append(f"{r.id}: stop {s.id} served at {v.start.isoformat()}, outside its window "
-                               f"{s.window[0].isoformat()}..{s.window[1].isoformat()}")
+                    out.append(
+                        f"{r.id}: stop {s.id} served at {v.start.isoformat()}, outside its window "
+                        f"{s.window[0].isoformat()}..{s.window[1].isoformat()}"
+                    )
                 zid = zone_of.get(s.id)
                 if r.kind == "outside" and zid is not None:
                     out.append(f"{r.id}: an outside truck stops at {s.id} inside zone {zid}")
@@ -114,10 +122,15 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
                 for z in active:
                     if z.geometry.covers(shapely.Point(*v.point)):
                         out.append(f"{r.id}: an outside truck calls at {v.id} {list(v.point)} inside zone {z.id}")
-        if r.kind == "outside" and r.legs and abs((r.arrival - clock).total_seconds() - r.legs[-1].travel_time_s) \
-                > TIME_SLACK_S:
-            out.append(f"{r.id}: back {(r.arrival - clock).total_seconds():.1f} s after its last call, the leg takes "
-                       f"{r.legs[-1].travel_time_s:.1f} s")
+        if (
+            r.kind == "outside"
+            and r.legs
+            and abs((r.arrival - clock).total_seconds() - r.legs[-1].travel_time_s) > TIME_SLACK_S
+        ):
+            out.append(
+                f"{r.id}: back {(r.arrival - clock).total_seconds():.1f} s after its last call, the leg takes "
+                f"{r.legs[-1].travel_time_s:.1f} s"
+            )
         if r.kind == "inside":
             if (r.zone_id, r.base_id) not in docks:
                 out.append(f"{r.id}: based at {r.base_id}, not a docking point chosen for zone {r.zone_id}")
@@ -135,6 +148,8 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
             if hand.demand != r.load:
                 out.append(f"{r.id}: handed {hand.demand} but carries {r.load}")
             if r.departure < hand.departure - slack:
-                out.append(f"{r.id}: leaves at {r.departure.isoformat()}, before the handover is done at "
-                           f"{hand.departure.isoformat()}")
+                out.append(
+                    f"{r.id}: leaves at {r.departure.isoformat()}, before the handover is done at "
+                    f"{hand.departure.isoformat()}"
+                )
     return out

@@ -33,23 +33,36 @@ def _check_time(value, field_name: str) -> datetime:
     if not isinstance(value, datetime):
         raise InvalidInputError(f"`{field_name}` was {value!r}; expected a date-time")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInputError(f"`{field_name}` was {value.isoformat()}; expected a time with a UTC offset "
-                                "(e.g. 2026-12-01T08:00:00+08:00)")
+        raise InvalidInputError(
+            f"`{field_name}` was {value.isoformat()}; expected a time with a UTC offset "
+            "(e.g. 2026-12-01T08:00:00+08:00)"
+        )
     return value
 
 
 def _check_whole(value, field_name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value != int(value) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value != int(value)
+        or value < minimum
+    ):
         raise InvalidInputError(f"`{field_name}` was {value!r}; expected a whole number >= {minimum}")
     return int(value)
 
 
 def _check_seconds(value, field_name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value < 0 or (positive and value == 0):
-        raise InvalidInputError(f"`{field_name}` was {value!r}; expected a {'positive' if positive else 'non-negative'} "
-                                "number of seconds")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+        or (positive and value == 0)
+    ):
+        raise InvalidInputError(
+            f"`{field_name}` was {value!r}; expected a {'positive' if positive else 'non-negative'} number of seconds"
+        )
     return float(value)
 
 
@@ -66,12 +79,15 @@ class Depot:
         _check_id(self.id, "depot.id")
         object.__setattr__(self, "point", check_finite_point(self.point, f"depots[{self.id!r}].point"))
         if self.kind not in DEPOT_KINDS:
-            raise InvalidInputError(f"`depots[{self.id!r}].kind` was {self.kind!r}; expected one of {list(DEPOT_KINDS)}")
+            raise InvalidInputError(
+                f"`depots[{self.id!r}].kind` was {self.kind!r}; expected one of {list(DEPOT_KINDS)}"
+            )
         if self.kind == "docking_point":
             _check_id(self.zone_id, f"depots[{self.id!r}].zone_id")
         elif self.zone_id is not None:
-            raise InvalidInputError(f"`depots[{self.id!r}].zone_id` was {self.zone_id!r}; only a docking point "
-                                    "belongs to a zone")
+            raise InvalidInputError(
+                f"`depots[{self.id!r}].zone_id` was {self.zone_id!r}; only a docking point belongs to a zone"
+            )
 
 
 @dataclass(frozen=True)
@@ -99,8 +115,9 @@ class Stop:
             early = _check_time(self.window[0], f"{where}.window[0]")
             late = _check_time(self.window[1], f"{where}.window[1]")
             if late < early:
-                raise InvalidInputError(f"`{where}.window` ends at {late.isoformat()}, before it opens at "
-                                        f"{early.isoformat()}")
+                raise InvalidInputError(
+                    f"`{where}.window` ends at {late.isoformat()}, before it opens at {early.isoformat()}"
+                )
             object.__setattr__(self, "window", (early, late))
 
 
@@ -133,21 +150,27 @@ class VehicleType:
         _check_time(self.shift_start, f"{where}.shift_start")
         _check_time(self.shift_end, f"{where}.shift_end")
         if not self.shift_start < self.shift_end:
-            raise InvalidInputError(f"`{where}.shift_end` {self.shift_end.isoformat()} must be after `shift_start` "
-                                    f"{self.shift_start.isoformat()}")
+            raise InvalidInputError(
+                f"`{where}.shift_end` {self.shift_end.isoformat()} must be after `shift_start` "
+                f"{self.shift_start.isoformat()}"
+            )
         if (self.depot_id is None) == (self.zone_id is None):
-            raise InvalidInputError(f"`{where}` gives depot_id={self.depot_id!r} and zone_id={self.zone_id!r}; "
-                                    "an outside truck names its depot, an inside vehicle its zone (exactly one)")
+            raise InvalidInputError(
+                f"`{where}` gives depot_id={self.depot_id!r} and zone_id={self.zone_id!r}; "
+                "an outside truck names its depot, an inside vehicle its zone (exactly one)"
+            )
         if self.depot_id is not None:
             _check_id(self.depot_id, f"{where}.depot_id")
         if self.zone_id is not None:
             _check_id(self.zone_id, f"{where}.zone_id")
         if self.max_duration_s is not None:
-            object.__setattr__(self, "max_duration_s",
-                               _check_seconds(self.max_duration_s, f"{where}.max_duration_s", positive=True))
+            object.__setattr__(
+                self, "max_duration_s", _check_seconds(self.max_duration_s, f"{where}.max_duration_s", positive=True)
+            )
         if self.vehicle is not None and not isinstance(self.vehicle, Vehicle):
-            raise InvalidInputError(f"`{where}.vehicle` was {self.vehicle!r}; expected a Vehicle (height_m, "
-                                    "weight_t, width_m)")
+            raise InvalidInputError(
+                f"`{where}.vehicle` was {self.vehicle!r}; expected a Vehicle (height_m, weight_t, width_m)"
+            )
 
     @property
     def inside(self) -> bool:
@@ -199,18 +222,23 @@ class DeliveryProblem:
         for t in self.fleet:
             if t.depot_id is not None:
                 if t.depot_id not in depots:
-                    raise InvalidInputError(f"`fleet[{t.id!r}].depot_id` was {t.depot_id!r}; expected one of "
-                                            f"{sorted(depots)}")
+                    raise InvalidInputError(
+                        f"`fleet[{t.id!r}].depot_id` was {t.depot_id!r}; expected one of {sorted(depots)}"
+                    )
                 if depots[t.depot_id].kind == "docking_point":
-                    raise InvalidInputError(f"`fleet[{t.id!r}].depot_id` {t.depot_id!r} is a docking point; outside "
-                                            "trucks are based at transfer stations or logistics hubs")
+                    raise InvalidInputError(
+                        f"`fleet[{t.id!r}].depot_id` {t.depot_id!r} is a docking point; outside "
+                        "trucks are based at transfer stations or logistics hubs"
+                    )
             if t.zone_id is not None and t.zone_id not in zones:
-                raise InvalidInputError(f"`fleet[{t.id!r}].zone_id` was {t.zone_id!r}; expected one of the zones "
-                                        f"{sorted(zones)}")
+                raise InvalidInputError(
+                    f"`fleet[{t.id!r}].zone_id` was {t.zone_id!r}; expected one of the zones {sorted(zones)}"
+                )
         for d in self.depots:
             if d.zone_id is not None and d.zone_id not in zones:
-                raise InvalidInputError(f"`depots[{d.id!r}].zone_id` was {d.zone_id!r}; expected one of the zones "
-                                        f"{sorted(zones)}")
+                raise InvalidInputError(
+                    f"`depots[{d.id!r}].zone_id` was {d.zone_id!r}; expected one of the zones {sorted(zones)}"
+                )
         if self.departure is not None:
             _check_time(self.departure, "departure")
         try:

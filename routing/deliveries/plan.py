@@ -115,7 +115,9 @@ class _Zone:
     earliest_handover: float = np.inf  # deciseconds from the plan start: the earliest a handover can be done
 
 
-def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: SolverSettings | None = None) -> DeliveryPlan:
+def plan_deliveries(
+    router: Router, problem: DeliveryProblem, *, settings: SolverSettings | None = None
+) -> DeliveryPlan:
     """A delivery plan for ``problem`` on the router's network (see the module docstring).
 
     Raises
@@ -131,37 +133,54 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
     started = time.perf_counter()
     t0 = problem.start
     departure = problem.departure or t0
-    roads = RoadCosts(router, list(problem.zones), departure=departure, closed_arcs=problem.closed_arcs,
-                      max_detour_ratio=problem.max_detour_ratio)
+    roads = RoadCosts(
+        router,
+        list(problem.zones),
+        departure=departure,
+        closed_arcs=problem.closed_arcs,
+        max_detour_ratio=problem.max_detour_ratio,
+    )
     warnings: list[str] = []
 
     # -- snap and classify --------------------------------------------------------------
     stops = problem.stops
     depots = problem.depots
-    snaps = roads.snap([d.point for d in depots] + [s.point for s in stops],
-                       [f"depots[{d.id!r}].point" for d in depots] + [f"stops[{s.id!r}].point" for s in stops])
-    depot_snap, stop_snap = snaps[:len(depots)], snaps[len(depots):]
+    snaps = roads.snap(
+        [d.point for d in depots] + [s.point for s in stops],
+        [f"depots[{d.id!r}].point" for d in depots] + [f"stops[{s.id!r}].point" for s in stops],
+    )
+    depot_snap, stop_snap = snaps[: len(depots)], snaps[len(depots) :]
     depot_zone = roads.zone_of(depot_snap)
     for d, z in zip(depots, depot_zone):
         if z is not None:
-            raise InvalidInputError(f"`depots[{d.id!r}]` {list(d.point)} lies inside {z.risk} zone {z.id!r} "
-                                    f"({z.name}); trucks may not stop there: put depots and docking points outside")
+            raise InvalidInputError(
+                f"`depots[{d.id!r}]` {list(d.point)} lies inside {z.risk} zone {z.id!r} "
+                f"({z.name}); trucks may not stop there: put depots and docking points outside"
+            )
     stop_zone = roads.zone_of(stop_snap)
     nostop_ids = {z.id for z in roads.nostop}
     for t in problem.inside_fleet:
         if t.zone_id not in nostop_ids:
-            warnings.append(f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
-                            f"controlled zone active at {departure.isoformat()}: it is not used")
+            warnings.append(
+                f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
+                f"controlled zone active at {departure.isoformat()}: it is not used"
+            )
     zones: dict[str, _Zone] = {}
     for i, z in enumerate(stop_zone):
         if z is not None:
-            zones.setdefault(z.id, _Zone(zone=z, stops=[], types=[t for t in problem.inside_fleet
-                                                                  if t.zone_id == z.id])).stops.append(i)
-    no_vehicle = [f"zone {zid!r}: {len(zz.stops)} stop(s) ({', '.join(stops[i].id for i in zz.stops[:5])})"
-                  for zid, zz in zones.items() if not zz.types]
+            zones.setdefault(
+                z.id, _Zone(zone=z, stops=[], types=[t for t in problem.inside_fleet if t.zone_id == z.id])
+            ).stops.append(i)
+    no_vehicle = [
+        f"zone {zid!r}: {len(zz.stops)} stop(s) ({', '.join(stops[i].id for i in zz.stops[:5])})"
+        for zid, zz in zones.items()
+        if not zz.types
+    ]
     if no_vehicle:
-        raise InfeasibleError("stops inside sealed/controlled zones need an inside vehicle of their zone, and these "
-                              "zones have none in the fleet: " + _listing(no_vehicle))
+        raise InfeasibleError(
+            "stops inside sealed/controlled zones need an inside vehicle of their zone, and these "
+            "zones have none in the fleet: " + _listing(no_vehicle)
+        )
 
     outside_types = list(problem.outside_fleet)
     max_truck = max(t.capacity for t in outside_types)
@@ -191,9 +210,11 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
                 elif (float(p[0]), float(p[1])) not in seen:
                     seen[(float(p[0]), float(p[1]))] = True
             if lost:
-                raise InfeasibleError(f"no docking point of {zz.zone.risk} zone {zid!r} connects a truck from depot "
-                                      f"{first_depot.id!r} with stop(s) {_listing(lost)}; plan one (a depot of kind "
-                                      "docking_point for the zone)")
+                raise InfeasibleError(
+                    f"no docking point of {zz.zone.risk} zone {zid!r} connects a truck from depot "
+                    f"{first_depot.id!r} with stop(s) {_listing(lost)}; plan one (a depot of kind "
+                    "docking_point for the zone)"
+                )
             points_ = list(seen)
             cand_snaps = roads.snap(points_, [f"docking point of zone {zid!r}"] * len(points_))
             cands = [(f"dock-{zid}-{k + 1}", p, sn, False) for k, (p, sn) in enumerate(zip(points_, cand_snaps))]
@@ -203,7 +224,7 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
         for t in zz.types:
             w = roads.inside_weights(zz.zone, t.vehicle, zsnaps)
             m = roads.inside_matrix(zsnaps, w, f"deliveries-inside:{zid}:{vehicle_key(t.vehicle)}")
-            cost = np.minimum(cost, m[:len(cands), len(cands):])
+            cost = np.minimum(cost, m[: len(cands), len(cands) :])
         reach = np.isfinite(cost)
         chosen: list[int] = []
         open_ = np.ones(len(zz.stops), dtype=bool)
@@ -225,8 +246,15 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
             by_dock.setdefault(c[1], []).append(i)
         for point, members in by_dock.items():
             dock_id, dsnap, is_planned = docks[point]
-            g = _Zone(zone=zz.zone, stops=members, types=zz.types, dock_id=dock_id, dock_point=point,
-                      dock_snap=dsnap, planned=is_planned)
+            g = _Zone(
+                zone=zz.zone,
+                stops=members,
+                types=zz.types,
+                dock_id=dock_id,
+                dock_point=point,
+                dock_snap=dsnap,
+                planned=is_planned,
+            )
             zsnaps = [dsnap] + [stop_snap[i] for i in members]
             for t in zz.types:
                 key = vehicle_key(t.vehicle)
@@ -288,8 +316,13 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
     for key, zz in zones.items():
         types = [replace(t, count=left[t.id]) for t in zz.types if left[t.id] > 0]
         if not types:
-            unserved += [Unserved(stops[i].id, f"every inside vehicle of zone {zz.zone.id!r} already serves another "
-                                               "of its docking points") for i in zz.stops]
+            unserved += [
+                Unserved(
+                    stops[i].id,
+                    f"every inside vehicle of zone {zz.zone.id!r} already serves another of its docking points",
+                )
+                for i in zz.stops
+            ]
             continue
         share = max(MIN_SOLVE_S, settings.time_limit_s * len(zz.stops) / n_total)
         routes, missed, its = _solve_inside(problem, t0, key, zz, types, max_truck, _with_time(settings, share))
@@ -299,36 +332,73 @@ def plan_deliveries(router: Router, problem: DeliveryProblem, *, settings: Solve
             r["id"] = f"inside-{zz.zone.id}-{numbered[zz.zone.id]}"
         iterations += its
         inside_routes += routes
-        unserved += [Unserved(stops[i].id, f"the inside vehicles of zone {zz.zone.id!r} cannot fit it in (capacity, "
-                                           "shifts, windows)") for i in missed]
+        unserved += [
+            Unserved(
+                stops[i].id, f"the inside vehicles of zone {zz.zone.id!r} cannot fit it in (capacity, shifts, windows)"
+            )
+            for i in missed
+        ]
     share = max(MIN_SOLVE_S, settings.time_limit_s * max(1, len(outside_stops)) / n_total)
     truck_routes, missed_stops, missed_handovers, its = _solve_outside(
-        problem, t0, points, depot_index, stop_index, zones, truck, inside_routes, outside_types,
-        _with_time(settings, share))
+        problem,
+        t0,
+        points,
+        depot_index,
+        stop_index,
+        zones,
+        truck,
+        inside_routes,
+        outside_types,
+        _with_time(settings, share),
+    )
     iterations += its
-    unserved += [Unserved(stops[i].id, "the outside trucks cannot fit it in (capacity, shifts, windows)")
-                 for i in missed_stops]
+    unserved += [
+        Unserved(stops[i].id, "the outside trucks cannot fit it in (capacity, shifts, windows)") for i in missed_stops
+    ]
     for r in missed_handovers:
         zz = zones[r["zone"]]
-        unserved += [Unserved(stops[i].id, f"no truck can bring its goods to docking point {zz.dock_id!r} of zone "
-                                           f"{zz.zone.id!r} in time for its inside route") for i in r["stops"]]
+        unserved += [
+            Unserved(
+                stops[i].id,
+                f"no truck can bring its goods to docking point {zz.dock_id!r} of zone "
+                f"{zz.zone.id!r} in time for its inside route",
+            )
+            for i in r["stops"]
+        ]
 
     # -- the answer -----------------------------------------------------------------------------
     plan_routes = _assemble(problem, t0, roads, points, zones, stop_snap, truck_routes, inside_routes)
     order = {s.id: k for k, s in enumerate(stops)}
     unserved.sort(key=lambda u: order[u.stop_id])
-    solver = {"name": "pyvrp", "time_limit_s": settings.time_limit_s, "seed": settings.seed,
-              "num_neighbours": settings.num_neighbours, "iterations": iterations, "matrix_s": matrix_s,
-              "truck_matrix_s": truck_matrix_s, "points": len(points), "ladder_pairs": ladder,
-              "paths_unpacked": roads.paths_unpacked,
-              "runtime_s": time.perf_counter() - started}
+    solver = {
+        "name": "pyvrp",
+        "time_limit_s": settings.time_limit_s,
+        "seed": settings.seed,
+        "num_neighbours": settings.num_neighbours,
+        "iterations": iterations,
+        "matrix_s": matrix_s,
+        "truck_matrix_s": truck_matrix_s,
+        "points": len(points),
+        "ladder_pairs": ladder,
+        "paths_unpacked": roads.paths_unpacked,
+        "runtime_s": time.perf_counter() - started,
+    }
     return DeliveryPlan(
-        start=t0, routes=tuple(plan_routes), unserved=tuple(unserved),
-        docking_points=tuple(DockingChoice(zone_id=zz.zone.id, id=zz.dock_id, point=tuple(zz.dock_point),
-                                           planned=zz.planned, stops=len(zz.stops)) for zz in zones.values()),
+        start=t0,
+        routes=tuple(plan_routes),
+        unserved=tuple(unserved),
+        docking_points=tuple(
+            DockingChoice(
+                zone_id=zz.zone.id, id=zz.dock_id, point=tuple(zz.dock_point), planned=zz.planned, stops=len(zz.stops)
+            )
+            for zz in zones.values()
+        ),
         distance_m=float(sum(r.distance_m for r in plan_routes)),
         travel_time_s=float(sum(r.travel_time_s for r in plan_routes)),
-        vehicles_used=len(plan_routes), solver=solver, warnings=tuple(warnings))
+        vehicles_used=len(plan_routes),
+        solver=solver,
+        warnings=tuple(warnings),
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -338,8 +408,9 @@ def _offset_s(when: datetime, t0: datetime) -> float:
     return (when - t0).total_seconds()
 
 
-def _check_demand(problem: DeliveryProblem, zones: dict[str, _Zone], stop_zone: list, max_truck: int,
-                  total_truck: int) -> None:
+def _check_demand(
+    problem: DeliveryProblem, zones: dict[str, _Zone], stop_zone: list, max_truck: int, total_truck: int
+) -> None:
     stops = problem.stops
     heavy = []
     for i, s in enumerate(stops):
@@ -351,21 +422,27 @@ def _check_demand(problem: DeliveryProblem, zones: dict[str, _Zone], stop_zone: 
             inside = max(t.capacity for t in zones[z.id].types)
             limit = min(inside, max_truck)
             if s.demand > limit:
-                heavy.append(f"stop {s.id!r} in zone {z.id!r} demand {s.demand} > {limit} (largest inside vehicle "
-                             f"{inside}, largest truck {max_truck})")
+                heavy.append(
+                    f"stop {s.id!r} in zone {z.id!r} demand {s.demand} > {limit} (largest inside vehicle "
+                    f"{inside}, largest truck {max_truck})"
+                )
     if heavy:
         raise InfeasibleError("stops heavier than every vehicle that could carry them: " + _listing(heavy))
     total = sum(s.demand for s in stops)
     if total > total_truck:
-        raise InfeasibleError(f"total demand {total} of {len(stops)} stops exceeds the outside trucks' total capacity "
-                              f"{total_truck} ({', '.join(f'{t.count} x {t.capacity} {t.id!r}' for t in problem.outside_fleet)}); "
-                              "every stop's goods travel on a truck")
+        raise InfeasibleError(
+            f"total demand {total} of {len(stops)} stops exceeds the outside trucks' total capacity "
+            f"{total_truck} ({', '.join(f'{t.count} x {t.capacity} {t.id!r}' for t in problem.outside_fleet)}); "
+            "every stop's goods travel on a truck"
+        )
     for zid, zz in zones.items():
         demand = sum(stops[i].demand for i in zz.stops)
         cap = sum(min(t.capacity, max_truck) * t.count for t in zz.types)
         if demand > cap:
-            raise InfeasibleError(f"demand {demand} of the {len(zz.stops)} stops inside zone {zid!r} exceeds its inside "
-                                  f"vehicles' total capacity {cap}")
+            raise InfeasibleError(
+                f"demand {demand} of the {len(zz.stops)} stops inside zone {zid!r} exceeds its inside "
+                f"vehicles' total capacity {cap}"
+            )
 
 
 def _window_ds(stop, t0: datetime) -> tuple[float, float]:
@@ -374,8 +451,18 @@ def _window_ds(stop, t0: datetime) -> tuple[float, float]:
     return max(0.0, _ds(_offset_s(stop.window[0], t0))), float(_ds(_offset_s(stop.window[1], t0)))
 
 
-def _best_visit(start: float, go: float, back: float, early: float, late: float, service: float,
-                end: float, max_duration: float, *, no_route: str = "no legal route there and back") -> tuple[bool, str]:
+def _best_visit(
+    start: float,
+    go: float,
+    back: float,
+    early: float,
+    late: float,
+    service: float,
+    end: float,
+    max_duration: float,
+    *,
+    no_route: str = "no legal route there and back",
+) -> tuple[bool, str]:
     """Whether one vehicle leaving at ``start`` can serve one stop and be back in time (deciseconds)."""
     if not (np.isfinite(go) and np.isfinite(back)):
         return False, no_route
@@ -385,12 +472,16 @@ def _best_visit(start: float, go: float, back: float, early: float, late: float,
     if begin + service + back > end:
         return False, f"back at {(begin + service + back) / DS:.0f} s, after the shift end at {end / DS:.0f} s"
     if go + service + back > max_duration:
-        return False, f"the round trip takes {(go + service + back) / DS:.0f} s > max duration {max_duration / DS:.0f} s"
+        return (
+            False,
+            f"the round trip takes {(go + service + back) / DS:.0f} s > max duration {max_duration / DS:.0f} s",
+        )
     return True, ""
 
 
-def _check_reach(problem: DeliveryProblem, t0: datetime, points, depot_index, stop_index, zones, truck,
-                 outside_types) -> None:
+def _check_reach(
+    problem: DeliveryProblem, t0: datetime, points, depot_index, stop_index, zones, truck, outside_types
+) -> None:
     stops = problem.stops
     bad = []
     for i, k in stop_index.items():
@@ -400,9 +491,16 @@ def _check_reach(problem: DeliveryProblem, t0: datetime, points, depot_index, st
         for t in outside_types:
             m = truck[vehicle_key(t.vehicle)]
             d = depot_index[t.depot_id]
-            ok, reason = _best_visit(_ds(_offset_s(t.shift_start, t0)), m[d, k], m[k, d], early, late,
-                                     _ds(s.service_time_s), _ds(_offset_s(t.shift_end, t0)),
-                                     _ds(t.max_duration_s) if t.max_duration_s else np.inf)
+            ok, reason = _best_visit(
+                _ds(_offset_s(t.shift_start, t0)),
+                m[d, k],
+                m[k, d],
+                early,
+                late,
+                _ds(s.service_time_s),
+                _ds(_offset_s(t.shift_end, t0)),
+                _ds(t.max_duration_s) if t.max_duration_s else np.inf,
+            )
             if ok:
                 break
             why.append(f"{t.id}: {reason}")
@@ -410,8 +508,11 @@ def _check_reach(problem: DeliveryProblem, t0: datetime, points, depot_index, st
             bad.append(f"stop {s.id!r} ({'; '.join(why)})")
     for zz in zones.values():
         if not np.isfinite(zz.earliest_handover):
-            bad += [f"stop {stops[i].id!r} (docking point {zz.dock_id!r} of zone {zz.zone.id!r} is reachable by no "
-                    "truck there and back)" for i in zz.stops]
+            bad += [
+                f"stop {stops[i].id!r} (docking point {zz.dock_id!r} of zone {zz.zone.id!r} is reachable by no "
+                "truck there and back)"
+                for i in zz.stops
+            ]
             continue
         for j, i in enumerate(zz.stops):
             s = stops[i]
@@ -420,19 +521,30 @@ def _check_reach(problem: DeliveryProblem, t0: datetime, points, depot_index, st
             for t in zz.types:
                 m = zz.matrices[vehicle_key(t.vehicle)]
                 start = max(_ds(_offset_s(t.shift_start, t0)), zz.earliest_handover)
-                ok, reason = _best_visit(start, m[0, j + 1], 0.0, early, late, _ds(s.service_time_s),
-                                         _ds(_offset_s(t.shift_end, t0)),
-                                         _ds(t.max_duration_s) if t.max_duration_s else np.inf,
-                                         no_route="no route on the zone's own roads from the docking point")
+                ok, reason = _best_visit(
+                    start,
+                    m[0, j + 1],
+                    0.0,
+                    early,
+                    late,
+                    _ds(s.service_time_s),
+                    _ds(_offset_s(t.shift_end, t0)),
+                    _ds(t.max_duration_s) if t.max_duration_s else np.inf,
+                    no_route="no route on the zone's own roads from the docking point",
+                )
                 if ok:
                     break
-                why.append(f"{t.id} from docking point {zz.dock_id!r}, earliest handover "
-                           f"{zz.earliest_handover / DS:.0f} s: {reason}")
+                why.append(
+                    f"{t.id} from docking point {zz.dock_id!r}, earliest handover "
+                    f"{zz.earliest_handover / DS:.0f} s: {reason}"
+                )
             else:
                 bad.append(f"stop {s.id!r} in zone {zz.zone.id!r} ({'; '.join(why)})")
     if bad:
-        raise InfeasibleError(f"{len(bad)} stop(s) no vehicle can reach within its window and shift (times in s "
-                              f"from the plan start {t0.isoformat()}): " + _listing(bad))
+        raise InfeasibleError(
+            f"{len(bad)} stop(s) no vehicle can reach within its window and shift (times in s "
+            f"from the plan start {t0.isoformat()}): " + _listing(bad)
+        )
 
 
 # ----------------------------------------------------------------------------------
@@ -460,18 +572,38 @@ def _data(locations: int, depots: list[int], clients: list[dict], vtypes: list[d
     locs = [pyvrp.Location(x=0, y=0) for _ in range(locations)]
     return pyvrp.ProblemData(
         locations=locs,
-        clients=[pyvrp.Client(location=c["location"], delivery=[c["demand"]], service_duration=c["service"],
-                              tw_early=c["early"], tw_late=c["late"], prize=c["prize"], required=False)
-                 for c in clients],
+        clients=[
+            pyvrp.Client(
+                location=c["location"],
+                delivery=[c["demand"]],
+                service_duration=c["service"],
+                tw_early=c["early"],
+                tw_late=c["late"],
+                prize=c["prize"],
+                required=False,
+            )
+            for c in clients
+        ],
         depots=[pyvrp.Depot(location=d) for d in depots],
         vehicle_types=[pyvrp.VehicleType(**v) for v in vtypes],
-        distance_matrices=mats, duration_matrices=mats)
+        distance_matrices=mats,
+        duration_matrices=mats,
+    )
 
 
-def _vtype(t: VehicleType, t0: datetime, *, depot: int, profile: int, capacity: int, early: float | None = None) -> dict:
-    out = dict(num_available=t.count, capacity=[capacity], start_depot=depot, end_depot=depot,
-               tw_early=int(early if early is not None else _ds(_offset_s(t.shift_start, t0))),
-               tw_late=_ds(_offset_s(t.shift_end, t0)), profile=profile, name=t.id)
+def _vtype(
+    t: VehicleType, t0: datetime, *, depot: int, profile: int, capacity: int, early: float | None = None
+) -> dict:
+    out = dict(
+        num_available=t.count,
+        capacity=[capacity],
+        start_depot=depot,
+        end_depot=depot,
+        tw_early=int(early if early is not None else _ds(_offset_s(t.shift_start, t0))),
+        tw_late=_ds(_offset_s(t.shift_end, t0)),
+        profile=profile,
+        name=t.id,
+    )
     if t.max_duration_s is not None:
         out["shift_duration"] = _ds(t.max_duration_s)
     return out
@@ -481,8 +613,15 @@ def _late(value: float) -> int:
     return int(min(value, 1 << 42))
 
 
-def _solve_inside(problem: DeliveryProblem, t0: datetime, key: str, zz: _Zone, types: list[VehicleType], max_truck: int,
-                  settings: SolverSettings):
+def _solve_inside(
+    problem: DeliveryProblem,
+    t0: datetime,
+    key: str,
+    zz: _Zone,
+    types: list[VehicleType],
+    max_truck: int,
+    settings: SolverSettings,
+):
     """Inside routes from one docking point: each a dict with its type, stops (indices), load and latest start."""
     stops = problem.stops
     keys = list(zz.matrices)
@@ -493,16 +632,34 @@ def _solve_inside(problem: DeliveryProblem, t0: datetime, key: str, zz: _Zone, t
     clients = []
     for j, i in enumerate(zz.stops):
         early, late = _window_ds(stops[i], t0)
-        clients.append(dict(location=j + 1, demand=stops[i].demand, service=_ds(stops[i].service_time_s),
-                            early=int(early), late=_late(late), prize=prize))
-    vtypes = [_vtype(t, t0, depot=0, profile=keys.index(vehicle_key(t.vehicle)),
-                     capacity=min(t.capacity, max_truck),
-                     early=max(_ds(_offset_s(t.shift_start, t0)), zz.earliest_handover)) for t in types]
+        clients.append(
+            dict(
+                location=j + 1,
+                demand=stops[i].demand,
+                service=_ds(stops[i].service_time_s),
+                early=int(early),
+                late=_late(late),
+                prize=prize,
+            )
+        )
+    vtypes = [
+        _vtype(
+            t,
+            t0,
+            depot=0,
+            profile=keys.index(vehicle_key(t.vehicle)),
+            capacity=min(t.capacity, max_truck),
+            early=max(_ds(_offset_s(t.shift_start, t0)), zz.earliest_handover),
+        )
+        for t in types
+    ]
     data = _data(len(zz.stops) + 1, [0], clients, vtypes, mats)
     out = solve_data(data, settings)
     if not out.feasible:
-        raise InfeasibleError(f"the solver found no feasible inside plan for zone {zz.zone.id!r} in "
-                              f"{settings.time_limit_s:g} s; give it more time or more inside vehicles")
+        raise InfeasibleError(
+            f"the solver found no feasible inside plan for zone {zz.zone.id!r} in "
+            f"{settings.time_limit_s:g} s; give it more time or more inside vehicles"
+        )
     routes, served = [], set()
     for route in out.solution.routes():
         t = types[route.vehicle_type()]
@@ -511,9 +668,19 @@ def _solve_inside(problem: DeliveryProblem, t0: datetime, key: str, zz: _Zone, t
         m = mats[keys.index(vehicle_key(t.vehicle))]
         seq = [0] + [zz.stops.index(i) + 1 for i in visits]
         latest = _latest_start(problem, t0, t, seq, visits, m)
-        routes.append({"zone": key, "type": t, "stops": visits, "seq": seq, "matrix": m,
-                       "load": sum(stops[i].demand for i in visits), "latest": latest, "id": "",
-                       "start": int(route.start_time())})
+        routes.append(
+            {
+                "zone": key,
+                "type": t,
+                "stops": visits,
+                "seq": seq,
+                "matrix": m,
+                "load": sum(stops[i].demand for i in visits),
+                "latest": latest,
+                "id": "",
+                "start": int(route.start_time()),
+            }
+        )
     missed = [i for i in zz.stops if i not in served]
     return routes, missed, out.iterations
 
@@ -529,8 +696,9 @@ def _latest_start(problem, t0, t: VehicleType, seq: list[int], visits: list[int]
     return latest - m[seq[0], seq[1]]
 
 
-def _solve_outside(problem, t0, points, depot_index, stop_index, zones, truck, inside_routes, outside_types,
-                   settings: SolverSettings):
+def _solve_outside(
+    problem, t0, points, depot_index, stop_index, zones, truck, inside_routes, outside_types, settings: SolverSettings
+):
     stops = problem.stops
     keys = list(truck)
     prize, unreachable = _scales(truck.values())
@@ -538,15 +706,31 @@ def _solve_outside(problem, t0, points, depot_index, stop_index, zones, truck, i
     clients, what = [], []
     for i, k in stop_index.items():
         early, late = _window_ds(stops[i], t0)
-        clients.append(dict(location=k, demand=stops[i].demand, service=_ds(stops[i].service_time_s),
-                            early=int(early), late=_late(late), prize=prize))
+        clients.append(
+            dict(
+                location=k,
+                demand=stops[i].demand,
+                service=_ds(stops[i].service_time_s),
+                early=int(early),
+                late=_late(late),
+                prize=prize,
+            )
+        )
         what.append(("stop", i))
     handover = _ds(problem.handover_time_s)
     for r in inside_routes:
         zz = zones[r["zone"]]
         late = r["latest"] - handover
-        clients.append(dict(location=zz.dock_index, demand=r["load"], service=handover, early=0,
-                            late=int(max(0, late)) if late >= 0 else 0, prize=prize if late >= 0 else 0))
+        clients.append(
+            dict(
+                location=zz.dock_index,
+                demand=r["load"],
+                service=handover,
+                early=0,
+                late=int(max(0, late)) if late >= 0 else 0,
+                prize=prize if late >= 0 else 0,
+            )
+        )
         what.append(("handover", r))
     # one location per client (handovers at one docking point share its point); the depots come first, as the
     # points do
@@ -556,13 +740,22 @@ def _solve_outside(problem, t0, points, depot_index, stop_index, zones, truck, i
         c["location"] = len(loc_of) - 1
     idx = np.asarray(loc_of)
     mats = [_int_matrix(truck[k], unreachable)[np.ix_(idx, idx)] for k in keys]
-    vtypes = [_vtype(t, t0, depot=depots.index(depot_index[t.depot_id]), profile=keys.index(vehicle_key(t.vehicle)),
-                     capacity=t.capacity) for t in outside_types]
+    vtypes = [
+        _vtype(
+            t,
+            t0,
+            depot=depots.index(depot_index[t.depot_id]),
+            profile=keys.index(vehicle_key(t.vehicle)),
+            capacity=t.capacity,
+        )
+        for t in outside_types
+    ]
     data = _data(len(loc_of), depots, clients, vtypes, mats)
     out = solve_data(data, settings)
     if not out.feasible:
-        raise InfeasibleError(f"the solver found no feasible truck plan in {settings.time_limit_s:g} s; "
-                              "give it more time or more trucks")
+        raise InfeasibleError(
+            f"the solver found no feasible truck plan in {settings.time_limit_s:g} s; give it more time or more trucks"
+        )
     routes, served = [], set()
     for route in out.solution.routes():
         t = outside_types[route.vehicle_type()]
@@ -570,10 +763,25 @@ def _solve_outside(problem, t0, points, depot_index, stop_index, zones, truck, i
         for a in route.schedule():
             if a.is_client():
                 served.add(a.idx)
-                calls.append((what[a.idx], a.start_time - a.wait_duration, a.start_time, a.end_time, a.wait_duration,
-                              loc_of[clients[a.idx]["location"]]))
-        routes.append({"type": t, "calls": calls, "start": route.start_time(), "end": route.end_time(),
-                       "depot": depot_index[t.depot_id]})
+                calls.append(
+                    (
+                        what[a.idx],
+                        a.start_time - a.wait_duration,
+                        a.start_time,
+                        a.end_time,
+                        a.wait_duration,
+                        loc_of[clients[a.idx]["location"]],
+                    )
+                )
+        routes.append(
+            {
+                "type": t,
+                "calls": calls,
+                "start": route.start_time(),
+                "end": route.end_time(),
+                "depot": depot_index[t.depot_id],
+            }
+        )
     missed_stops = [w[1] for k, w in enumerate(what) if w[0] == "stop" and k not in served]
     missed_handovers = [w[1] for k, w in enumerate(what) if w[0] == "handover" and k not in served]
     return routes, missed_stops, missed_handovers, out.iterations
@@ -590,18 +798,36 @@ def _truck_leg(roads: RoadCosts, a, b, vehicle) -> PlanLeg:
     if tuple(a.point) == tuple(b.point):
         return PlanLeg(a.id, b.id, "none", "none", 0.0, 0.0, 0.0, (), (tuple(a.point), tuple(b.point)))
     route = roads.truck_leg(a.point, b.point, vehicle)
-    crossings = tuple(Crossing(zone_id=c.zone_id, name=c.name, risk=c.risk, entry=tuple(c.entry), exit=tuple(c.exit),
-                               time_inside_s=float(c.time_inside_s), length_inside_m=float(c.length_inside_m))
-                      for c in route.zones_crossed)
+    crossings = tuple(
+        Crossing(
+            zone_id=c.zone_id,
+            name=c.name,
+            risk=c.risk,
+            entry=tuple(c.entry),
+            exit=tuple(c.exit),
+            time_inside_s=float(c.time_inside_s),
+            length_inside_m=float(c.length_inside_m),
+        )
+        for c in route.zones_crossed
+    )
     coords = tuple((float(x), float(y)) for x, y in np.asarray(route.coordinates).tolist())
-    return PlanLeg(a.id, b.id, "truck", route.choice, float(route.truck_length_m),
-                   float(route.costs["chosen"]) * WEIGHT_UNIT_S, float(route.time_inside_s), crossings, coords)
+    return PlanLeg(
+        a.id,
+        b.id,
+        "truck",
+        route.choice,
+        float(route.truck_length_m),
+        float(route.costs["chosen"]) * WEIGHT_UNIT_S,
+        float(route.time_inside_s),
+        crossings,
+        coords,
+    )
 
 
-def _assemble(problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, zones, stop_snap, truck_routes,
-              inside_routes) -> list[PlannedRoute]:
+def _assemble(
+    problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, zones, stop_snap, truck_routes, inside_routes
+) -> list[PlannedRoute]:
     stops = problem.stops
-    handover = _ds(problem.handover_time_s)
     out: list[PlannedRoute] = []
     started_inside: dict[str, tuple[str, int, float]] = {}  # inside route id -> (truck route id, visit, done at)
     counters: Counter = Counter()
@@ -616,25 +842,63 @@ def _assemble(problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, 
             if w[0] == "stop":
                 s = stops[w[1]]
                 left -= s.demand
-                visits.append(Visit("stop", s.id, tuple(s.point), _at(t0, arrival), _at(t0, begin), _at(t0, end),
-                                    wait / DS, s.demand, left, window=s.window))
+                visits.append(
+                    Visit(
+                        "stop",
+                        s.id,
+                        tuple(s.point),
+                        _at(t0, arrival),
+                        _at(t0, begin),
+                        _at(t0, end),
+                        wait / DS,
+                        s.demand,
+                        left,
+                        window=s.window,
+                    )
+                )
             else:
                 ir = w[1]
                 zz = zones[ir["zone"]]
                 left -= ir["load"]
-                visits.append(Visit("handover", zz.dock_id, tuple(zz.dock_point), _at(t0, arrival), _at(t0, begin),
-                                    _at(t0, end), wait / DS, ir["load"], left, zone_id=zz.zone.id,
-                                    inside_route=ir["id"]))
+                visits.append(
+                    Visit(
+                        "handover",
+                        zz.dock_id,
+                        tuple(zz.dock_point),
+                        _at(t0, arrival),
+                        _at(t0, begin),
+                        _at(t0, end),
+                        wait / DS,
+                        ir["load"],
+                        left,
+                        zone_id=zz.zone.id,
+                        inside_route=ir["id"],
+                    )
+                )
                 started_inside[ir["id"]] = (rid, k, end)
             seq.append(points[loc])
         seq.append(points[r["depot"]])
         legs = tuple(_truck_leg(roads, a, b, t.vehicle) for a, b in zip(seq[:-1], seq[1:]))
         base = points[r["depot"]]
-        out.append(PlannedRoute(
-            id=rid, kind="outside", vehicle_type=t.id, zone_id=None, base_id=base.id, base_point=tuple(base.point),
-            departure=_at(t0, r["start"]), arrival=_at(t0, r["end"]), visits=tuple(visits), legs=legs, load=load,
-            capacity=t.capacity, distance_m=float(sum(leg.length_m for leg in legs)),
-            travel_time_s=float(sum(leg.travel_time_s for leg in legs)), duration_s=(r["end"] - r["start"]) / DS))
+        out.append(
+            PlannedRoute(
+                id=rid,
+                kind="outside",
+                vehicle_type=t.id,
+                zone_id=None,
+                base_id=base.id,
+                base_point=tuple(base.point),
+                departure=_at(t0, r["start"]),
+                arrival=_at(t0, r["end"]),
+                visits=tuple(visits),
+                legs=legs,
+                load=load,
+                capacity=t.capacity,
+                distance_m=float(sum(leg.length_m for leg in legs)),
+                travel_time_s=float(sum(leg.travel_time_s for leg in legs)),
+                duration_s=(r["end"] - r["start"]) / DS,
+            )
+        )
     for ir in inside_routes:
         if ir["id"] not in started_inside:
             continue
@@ -656,9 +920,19 @@ def _assemble(problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, 
                 legs.append(PlanLeg(names[a], names[b], "none", "none", 0.0, 0.0, 0.0, (), (pts[a], pts[b])))
             else:
                 path = roads.inside_path(zsnaps[a], zsnaps[b], w, role)
-                legs.append(PlanLeg(names[a], names[b], "inside", "inside", path.length_m,
-                                    path.travel_time_ds * WEIGHT_UNIT_S, path.travel_time_ds * WEIGHT_UNIT_S,
-                                    (), path.coordinates))
+                legs.append(
+                    PlanLeg(
+                        names[a],
+                        names[b],
+                        "inside",
+                        "inside",
+                        path.length_m,
+                        path.travel_time_ds * WEIGHT_UNIT_S,
+                        path.travel_time_ds * WEIGHT_UNIT_S,
+                        (),
+                        path.coordinates,
+                    )
+                )
             arrival = clock + float(m[a, b])
             if pos < len(ir["stops"]):
                 s = stops[ir["stops"][pos]]
@@ -666,16 +940,42 @@ def _assemble(problem: DeliveryProblem, t0: datetime, roads: RoadCosts, points, 
                 begin = max(arrival, early)
                 end = begin + _ds(s.service_time_s)
                 left -= s.demand
-                visits.append(Visit("stop", s.id, tuple(s.point), _at(t0, arrival), _at(t0, begin), _at(t0, end),
-                                    (begin - arrival) / DS, s.demand, left, window=s.window, zone_id=zz.zone.id))
+                visits.append(
+                    Visit(
+                        "stop",
+                        s.id,
+                        tuple(s.point),
+                        _at(t0, arrival),
+                        _at(t0, begin),
+                        _at(t0, end),
+                        (begin - arrival) / DS,
+                        s.demand,
+                        left,
+                        window=s.window,
+                        zone_id=zz.zone.id,
+                    )
+                )
                 clock = end
             else:
                 clock = arrival
-        out.append(PlannedRoute(
-            id=ir["id"], kind="inside", vehicle_type=t.id, zone_id=zz.zone.id, base_id=zz.dock_id,
-            base_point=tuple(zz.dock_point), departure=_at(t0, start), arrival=_at(t0, clock), visits=tuple(visits),
-            legs=tuple(legs), load=ir["load"], capacity=t.capacity,
-            distance_m=float(sum(leg.length_m for leg in legs)),
-            travel_time_s=float(sum(leg.travel_time_s for leg in legs)), duration_s=(clock - start) / DS,
-            supplied_by=(truck_id, visit)))
+        out.append(
+            PlannedRoute(
+                id=ir["id"],
+                kind="inside",
+                vehicle_type=t.id,
+                zone_id=zz.zone.id,
+                base_id=zz.dock_id,
+                base_point=tuple(zz.dock_point),
+                departure=_at(t0, start),
+                arrival=_at(t0, clock),
+                visits=tuple(visits),
+                legs=tuple(legs),
+                load=ir["load"],
+                capacity=t.capacity,
+                distance_m=float(sum(leg.length_m for leg in legs)),
+                travel_time_s=float(sum(leg.travel_time_s for leg in legs)),
+                duration_s=(clock - start) / DS,
+                supplied_by=(truck_id, visit),
+            )
+        )
     return out

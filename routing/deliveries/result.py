@@ -19,9 +19,15 @@ class Crossing:
     length_inside_m: float
 
     def to_json(self) -> dict:
-        return {"zone": self.zone_id, "name": self.name, "risk": self.risk, "entry": list(self.entry),
-                "exit": list(self.exit), "time_inside_s": self.time_inside_s,
-                "length_inside_m": self.length_inside_m}
+        return {
+            "zone": self.zone_id,
+            "name": self.name,
+            "risk": self.risk,
+            "entry": list(self.entry),
+            "exit": list(self.exit),
+            "time_inside_s": self.time_inside_s,
+            "length_inside_m": self.length_inside_m,
+        }
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,17 @@ class PlanLeg:
     coordinates: tuple[tuple[float, float], ...]
 
     def to_json(self) -> dict:
-        return {"from": self.origin_id, "to": self.destination_id, "kind": self.kind, "choice": self.choice,
-                "length_m": self.length_m, "travel_time_s": self.travel_time_s, "time_inside_s": self.time_inside_s,
-                "zones_crossed": [c.to_json() for c in self.zones_crossed],
-                "geometry": {"type": "LineString", "coordinates": [list(c) for c in self.coordinates]}}
+        return {
+            "from": self.origin_id,
+            "to": self.destination_id,
+            "kind": self.kind,
+            "choice": self.choice,
+            "length_m": self.length_m,
+            "travel_time_s": self.travel_time_s,
+            "time_inside_s": self.time_inside_s,
+            "zones_crossed": [c.to_json() for c in self.zones_crossed],
+            "geometry": {"type": "LineString", "coordinates": [list(c) for c in self.coordinates]},
+        }
 
 
 @dataclass(frozen=True)
@@ -71,10 +84,18 @@ class Visit:
     inside_route: str | None = None  # the inside route a handover supplies
 
     def to_json(self) -> dict:
-        out = {"kind": self.kind, "id": self.id, "point": list(self.point), "arrival": self.arrival.isoformat(),
-               "start": self.start.isoformat(), "departure": self.departure.isoformat(), "wait_s": self.wait_s,
-               "demand": self.demand, "load_after": self.load_after,
-               "window": None if self.window is None else [t.isoformat() for t in self.window]}
+        out = {
+            "kind": self.kind,
+            "id": self.id,
+            "point": list(self.point),
+            "arrival": self.arrival.isoformat(),
+            "start": self.start.isoformat(),
+            "departure": self.departure.isoformat(),
+            "wait_s": self.wait_s,
+            "demand": self.demand,
+            "load_after": self.load_after,
+            "window": None if self.window is None else [t.isoformat() for t in self.window],
+        }
         if self.zone_id is not None:
             out["zone"] = self.zone_id
         if self.inside_route is not None:
@@ -109,14 +130,25 @@ class PlannedRoute:
     supplied_by: tuple[str, int] | None = None
 
     def to_json(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "vehicle_type": self.vehicle_type, "zone": self.zone_id,
-                "base": {"id": self.base_id, "point": list(self.base_point)},
-                "departure": self.departure.isoformat(), "arrival": self.arrival.isoformat(),
-                "stops": [v.to_json() for v in self.visits], "legs": [leg.to_json() for leg in self.legs],
-                "load": self.load, "capacity": self.capacity, "distance_m": self.distance_m,
-                "travel_time_s": self.travel_time_s, "duration_s": self.duration_s,
-                "supplied_by": None if self.supplied_by is None else
-                {"route": self.supplied_by[0], "visit": self.supplied_by[1]}}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "vehicle_type": self.vehicle_type,
+            "zone": self.zone_id,
+            "base": {"id": self.base_id, "point": list(self.base_point)},
+            "departure": self.departure.isoformat(),
+            "arrival": self.arrival.isoformat(),
+            "stops": [v.to_json() for v in self.visits],
+            "legs": [leg.to_json() for leg in self.legs],
+            "load": self.load,
+            "capacity": self.capacity,
+            "distance_m": self.distance_m,
+            "travel_time_s": self.travel_time_s,
+            "duration_s": self.duration_s,
+            "supplied_by": None
+            if self.supplied_by is None
+            else {"route": self.supplied_by[0], "visit": self.supplied_by[1]},
+        }
 
 
 @dataclass(frozen=True)
@@ -141,8 +173,13 @@ class DockingChoice:
     stops: int
 
     def to_json(self) -> dict:
-        return {"zone": self.zone_id, "id": self.id, "point": list(self.point), "planned": self.planned,
-                "stops": self.stops}
+        return {
+            "zone": self.zone_id,
+            "id": self.id,
+            "point": list(self.point),
+            "planned": self.planned,
+            "stops": self.stops,
+        }
 
 
 @dataclass(frozen=True)
@@ -187,12 +224,15 @@ class DeliveryPlan:
             "routes": [r.to_json() for r in self.routes],
             "unserved": [u.to_json() for u in self.unserved],
             "docking_points": [d.to_json() for d in self.docking_points],
-            "totals": {"distance_m": self.distance_m, "travel_time_s": self.travel_time_s,
-                       "vehicles_used": self.vehicles_used,
-                       "outside_vehicles_used": len(self.outside_routes),
-                       "inside_vehicles_used": len(self.inside_routes),
-                       "stops_served": sum(1 for r in self.routes for v in r.visits if v.kind == "stop"),
-                       "stops_unserved": len(self.unserved)},
+            "totals": {
+                "distance_m": self.distance_m,
+                "travel_time_s": self.travel_time_s,
+                "vehicles_used": self.vehicles_used,
+                "outside_vehicles_used": len(self.outside_routes),
+                "inside_vehicles_used": len(self.inside_routes),
+                "stops_served": sum(1 for r in self.routes for v in r.visits if v.kind == "stop"),
+                "stops_unserved": len(self.unserved),
+            },
             "solver": dict(self.solver),
             "warnings": list(self.warnings),
         }

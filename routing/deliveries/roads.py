@@ -60,8 +60,19 @@ from routing.router import Router, Vehicle, vehicle_key
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_MAX_DETOUR_RATIO", "PENALTY_STEPS", "WEIGHT_UNIT_S", "FreightRoute", "InsidePath", "RoadCosts",
-           "Router", "Snap", "Vehicle", "Zone", "vehicle_key"]
+__all__ = [
+    "DEFAULT_MAX_DETOUR_RATIO",
+    "PENALTY_STEPS",
+    "WEIGHT_UNIT_S",
+    "FreightRoute",
+    "InsidePath",
+    "RoadCosts",
+    "Router",
+    "Snap",
+    "Vehicle",
+    "Zone",
+    "vehicle_key",
+]
 
 
 @dataclass(frozen=True)
@@ -76,15 +87,23 @@ class InsidePath:
 class RoadCosts:
     """Snapping, travel-time matrices and legs for one delivery problem (zones, closures, departure)."""
 
-    def __init__(self, router: Router, zones: list[Zone], *, departure: datetime | None,
-                 closed_arcs=None, max_detour_ratio: float = DEFAULT_MAX_DETOUR_RATIO):
+    def __init__(
+        self,
+        router: Router,
+        zones: list[Zone],
+        *,
+        departure: datetime | None,
+        closed_arcs=None,
+        max_detour_ratio: float = DEFAULT_MAX_DETOUR_RATIO,
+    ):
         self.router = router
         self.network = router.network
         self.active = [z for z in zones if z.active_at(departure)]
         self.nostop = [z for z in self.active if z.no_stop]
         self.departure = departure
-        self.closed_arcs = None if closed_arcs is None or len(closed_arcs) == 0 else \
-            np.asarray(closed_arcs, dtype=np.int64)
+        self.closed_arcs = (
+            None if closed_arcs is None or len(closed_arcs) == 0 else np.asarray(closed_arcs, dtype=np.int64)
+        )
         self.max_detour_ratio = max_detour_ratio
         self.index = freight_index(router)
         self.zone_set = self.index.zone_set(self.active)
@@ -107,8 +126,7 @@ class RoadCosts:
         found: list[set[int]] = [set() for _ in snaps]
         for p, z in zip(hit[0].tolist(), hit[1].tolist()):
             found[p // 2].add(z)
-        return [self.nostop[min(c, key=lambda i: (self.nostop[i].risk != "sealed", i))] if c else None
-                for c in found]
+        return [self.nostop[min(c, key=lambda i: (self.nostop[i].risk != "sealed", i))] if c else None for c in found]
 
     # -- weights -----------------------------------------------------------------------
     def freight_weights(self, vehicle: Vehicle | None):
@@ -130,8 +148,9 @@ class RoadCosts:
         return out
 
     # -- matrices ------------------------------------------------------------------------
-    def _ends(self, snap: Snap, weights: np.ndarray, *, as_source: bool,
-              at_nodes: bool = False) -> list[tuple[int, float, int, float]]:
+    def _ends(
+        self, snap: Snap, weights: np.ndarray, *, as_source: bool, at_nodes: bool = False
+    ) -> list[tuple[int, float, int, float]]:
         """``(node, end cost, arc, fraction of the arc driven)`` options to leave or reach a snapped point.
 
         With ``at_nodes``, a point standing on a node is also left and reached
@@ -150,8 +169,9 @@ class RoadCosts:
         if r >= 0:
             wr = weights.item(r)
             if wr != FORBIDDEN:
-                out.append((net.head.item(r), f * wr, r, f) if as_source else
-                           (net.tail.item(r), (1 - f) * wr, r, 1 - f))
+                out.append(
+                    (net.head.item(r), f * wr, r, f) if as_source else (net.tail.item(r), (1 - f) * wr, r, 1 - f)
+                )
         return out
 
     @staticmethod
@@ -168,8 +188,9 @@ class RoadCosts:
                 best = (c, o.reverse_arc, o.fraction - d.fraction)
         return best
 
-    def pair_matrix(self, sources: list[Snap], targets: list[Snap], weights: np.ndarray, role: str, *,
-                    at_nodes: bool = False) -> np.ndarray:
+    def pair_matrix(
+        self, sources: list[Snap], targets: list[Snap], weights: np.ndarray, role: str, *, at_nodes: bool = False
+    ) -> np.ndarray:
         """``[len(sources), len(targets)]`` least costs (deciseconds, ``inf`` where unreachable) with one
         many-to-many engine call over the points' end nodes (see the module docstring; ``at_nodes`` as in
         :meth:`_ends`)."""
@@ -232,8 +253,9 @@ class RoadCosts:
         np.fill_diagonal(out, 0.0)
         return out, {"pairs": len(snaps) ** 2, "ladder": len(ladder)}
 
-    def _ladder(self, snaps: list[Snap], w, key: str, pairs: list[tuple[int, int]], free: np.ndarray,
-                cap: np.ndarray) -> np.ndarray:
+    def _ladder(
+        self, snaps: list[Snap], w, key: str, pairs: list[tuple[int, int]], free: np.ndarray, cap: np.ndarray
+    ) -> np.ndarray:
         """The penalty-ladder time (deciseconds) of each pair, as :func:`routing.freight.closed_loop_route`
         chooses it for a one-leg trip: the first step ``K`` of :data:`PENALTY_STEPS` whose route takes at most
         the cap under the free weights; with no step fitting, the fastest route (``free``).
@@ -316,8 +338,9 @@ class RoadCosts:
                     self.paths_unpacked += len(try_now)
                     for n in try_now:
                         i, j = pairs[n]
-                        t = self._path_time(engine, snaps[i], snaps[j], weights, w.free, src[i], dst[j],
-                                            raw, s_at, t_at)
+                        t = self._path_time(
+                            engine, snaps[i], snaps[j], weights, w.free, src[i], dst[j], raw, s_at, t_at
+                        )
                         if t is not None and t <= cap[i, j]:
                             out[n] = t
                         else:
@@ -325,8 +348,19 @@ class RoadCosts:
             todo = sorted(left)
         return out
 
-    def _path_time(self, engine, a: Snap, b: Snap, weights: np.ndarray, free: np.ndarray, src: list, dst: list,
-                   raw: list, s_at: dict, t_at: dict) -> float | None:
+    def _path_time(
+        self,
+        engine,
+        a: Snap,
+        b: Snap,
+        weights: np.ndarray,
+        free: np.ndarray,
+        src: list,
+        dst: list,
+        raw: list,
+        s_at: dict,
+        t_at: dict,
+    ) -> float | None:
         """The free-weight time of the cheapest path from ``a`` to ``b`` under ``weights`` (``engine`` carries
         them; ``raw[s_at[u]][t_at[v]]`` is its cost between end nodes), picked as the freight rule picks it:
         the first cheapest pair of end options, the along-segment drive when it is no dearer."""
@@ -370,9 +404,16 @@ class RoadCosts:
         NoRouteError
             If no legal truck route joins them.
         """
-        return closed_loop_route(self.router, list(origin), list(destination), zones=self.active, vehicle=vehicle,
-                                 departure=None, max_detour_ratio=self.max_detour_ratio,
-                                 closed_arcs=self.closed_arcs)
+        return closed_loop_route(
+            self.router,
+            list(origin),
+            list(destination),
+            zones=self.active,
+            vehicle=vehicle,
+            departure=None,
+            max_detour_ratio=self.max_detour_ratio,
+            closed_arcs=self.closed_arcs,
+        )
 
     def freight_docking_point(self, origin, stop, vehicle: Vehicle | None) -> list[float] | None:
         """The docking point :func:`routing.freight.closed_loop_route`'s transshipment chooses for a truck from
@@ -446,6 +487,7 @@ def check_finite_point(point, field_name: str) -> tuple[float, float]:
     except (TypeError, ValueError) as err:
         raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat] numbers") from err
     if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInputError(f"`{field_name}` was {point!r}; expected WGS-84 [lon, lat] "
-                                "(lon in -180..180, lat in -90..90)")
+        raise InvalidInputError(
+            f"`{field_name}` was {point!r}; expected WGS-84 [lon, lat] (lon in -180..180, lat in -90..90)"
+        )
     return lon, lat

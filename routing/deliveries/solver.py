@@ -71,10 +71,11 @@ class SolverSettings:
         from pyvrp import IteratedLocalSearchParams, SolveParams
         from pyvrp.search import NeighbourhoodParams, PerturbationParams
 
-        return SolveParams(ils=IteratedLocalSearchParams(history_length=self.history_length),
-                           neighbourhood=NeighbourhoodParams(num_neighbours=self.num_neighbours),
-                           perturbation=PerturbationParams(min_perturbations=1,
-                                                           max_perturbations=self.max_perturbations))
+        return SolveParams(
+            ils=IteratedLocalSearchParams(history_length=self.history_length),
+            neighbourhood=NeighbourhoodParams(num_neighbours=self.num_neighbours),
+            perturbation=PerturbationParams(min_perturbations=1, max_perturbations=self.max_perturbations),
+        )
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,21 @@ def solve_data(data, settings: SolverSettings) -> SolveOutcome:
     started = time.perf_counter()
     if data.num_clients == 0:
         solution = pyvrp.Solution(data, [])
-        return SolveOutcome(solution=solution, cost=0, feasible=True, iterations=0,
-                            runtime_s=time.perf_counter() - started)
-    result = pyvrp.solve(data, stop=MaxRuntime(settings.time_limit_s), seed=settings.seed, collect_stats=False,
-                         display=False, params=settings.params())
-    return SolveOutcome(solution=result.best, cost=int(result.cost()) if result.is_feasible() else -1,
-                        feasible=bool(result.is_feasible()), iterations=int(result.num_iterations),
-                        runtime_s=time.perf_counter() - started)
+        return SolveOutcome(
+            solution=solution, cost=0, feasible=True, iterations=0, runtime_s=time.perf_counter() - started
+        )
+    result = pyvrp.solve(
+        data,
+        stop=MaxRuntime(settings.time_limit_s),
+        seed=settings.seed,
+        collect_stats=False,
+        display=False,
+        params=settings.params(),
+    )
+    return SolveOutcome(
+        solution=result.best,
+        cost=int(result.cost()) if result.is_feasible() else -1,
+        feasible=bool(result.is_feasible()),
+        iterations=int(result.num_iterations),
+        runtime_s=time.perf_counter() - started,
+    )

@@ -45,9 +45,11 @@ class VrplibResult:
         cost = "no feasible solution" if self.cost is None else f"cost {self.cost:,.1f}"
         best = "" if self.best_known is None else f", best known {self.best_known:,.1f}"
         gap = "" if self.gap_pct is None else f", gap {self.gap_pct:.2f} %"
-        return (f"{self.instance} ({self.problem_type}, {self.clients} clients): {cost}{best}{gap}; "
-                f"{len(self.routes)} routes, {self.iterations:,} iterations in {self.runtime_s:.1f} s "
-                f"(limit {self.time_limit_s:g} s, seed {self.seed})")
+        return (
+            f"{self.instance} ({self.problem_type}, {self.clients} clients): {cost}{best}{gap}; "
+            f"{len(self.routes)} routes, {self.iterations:,} iterations in {self.runtime_s:.1f} s "
+            f"(limit {self.time_limit_s:g} s, seed {self.seed})"
+        )
 
 
 def problem_type(path: Path) -> str:
@@ -66,8 +68,9 @@ def problem_type(path: Path) -> str:
             if key.strip().upper() == "TYPE":
                 kind = value.strip().upper()
                 if kind not in ROUNDING:
-                    raise InvalidInputError(f"VRPLIB file {str(path)!r} is of TYPE {kind!r}; expected one of "
-                                            f"{sorted(ROUNDING)}")
+                    raise InvalidInputError(
+                        f"VRPLIB file {str(path)!r} is of TYPE {kind!r}; expected one of {sorted(ROUNDING)}"
+                    )
                 return kind
             if key.strip().upper().endswith("_SECTION"):
                 break
@@ -110,11 +113,24 @@ def solve_vrplib(path, *, time_limit_s: float, seed: int = 0, settings: SolverSe
     settings = (settings or SolverSettings()).with_time_limit(time_limit_s, seed)
     data, kind, scale = read_instance(path)
     out = solve_data(data, settings)
-    routes = tuple(tuple(int(data.client(a.idx).location) for a in r if a.is_client())
-                   for r in out.solution.routes()) if out.feasible else ()
+    routes = (
+        tuple(tuple(int(data.client(a.idx).location) for a in r if a.is_client()) for r in out.solution.routes())
+        if out.feasible
+        else ()
+    )
     cost = out.cost / scale if out.feasible else None
     best = best_known(path)
     gap = None if cost is None or not best else 100.0 * (cost - best) / best
-    return VrplibResult(instance=Path(path).stem, problem_type=kind, clients=int(data.num_clients), cost=cost,
-                        best_known=best, gap_pct=gap, routes=routes, time_limit_s=float(time_limit_s),
-                        seed=int(seed), runtime_s=out.runtime_s, iterations=out.iterations)
+    return VrplibResult(
+        instance=Path(path).stem,
+        problem_type=kind,
+        clients=int(data.num_clients),
+        cost=cost,
+        best_known=best,
+        gap_pct=gap,
+        routes=routes,
+        time_limit_s=float(time_limit_s),
+        seed=int(seed),
+        runtime_s=out.runtime_s,
+        iterations=out.iterations,
+    )

@@ -121,8 +121,9 @@ def best(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, *, wa
     return cost, path_of(router, weights, slot, ends) if want_path else None
 
 
-def route_or_explain(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, vehicle: Vehicle | None,
-                     closed_arcs=None) -> Found:
+def route_or_explain(
+    router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, vehicle: Vehicle | None, closed_arcs=None
+) -> Found:
     """:meth:`Router.route_between`, or a :class:`NoRouteError` that names the limit blocking the trip.
 
     Raises
@@ -149,12 +150,14 @@ def concat(net: RoadNetwork, stops: list[Snap], found: list[Found], parts: list 
     return drive
 
 
-def time_within(net: RoadNetwork, stops: list[Snap], found: list[Found], free: np.ndarray,
-                cap: float) -> tuple[bool, list[tuple[np.ndarray, np.ndarray]], float]:
+def time_within(
+    net: RoadNetwork, stops: list[Snap], found: list[Found], free: np.ndarray, cap: float
+) -> tuple[bool, list[tuple[np.ndarray, np.ndarray]], float]:
     """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; their parts and time."""
     parts = [path_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
-    arcs, fracs = parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]),
-                                                     np.concatenate([p[1] for p in parts]))
+    arcs, fracs = (
+        parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    )
     time = float((fracs * free[arcs]).sum()) if arcs.size else 0.0
     return arcs.size == 0 or time <= cap, parts, time
 
@@ -201,8 +204,17 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
     return Ladder(None, None, None, None, tuple(unpacked))
 
 
-def choose_route(router: Router, w: Weights, stops: list[Snap], *, zones_in_way: bool, closed_loop: bool,
-                 max_detour_ratio: float, vehicle: Vehicle | None = None, closed_arcs=None) -> RouteChoice:
+def choose_route(
+    router: Router,
+    w: Weights,
+    stops: list[Snap],
+    *,
+    zones_in_way: bool,
+    closed_loop: bool,
+    max_detour_ratio: float,
+    vehicle: Vehicle | None = None,
+    closed_arcs=None,
+) -> RouteChoice:
     """Apply the route-choice rule to the truck's ``stops`` (see :mod:`routing.freight`).
 
     ``zones_in_way`` says whether any arc meets a sealed/controlled zone (no:
@@ -243,12 +255,22 @@ def choose_route(router: Router, w: Weights, stops: list[Snap], *, zones_in_way:
     if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
         found = [best(router, a, b, w.free, free_slot) for a, b in pairs]
         return RouteChoice("min_inside", found, free_cost, avoid_cost, 0, cap, unpacked=ladder.unpacked)
-    return RouteChoice("min_inside", ladder.found, free_cost, avoid_cost, ladder.penalty, cap, ladder.parts,
-                       ladder.time, ladder.unpacked)
+    return RouteChoice(
+        "min_inside",
+        ladder.found,
+        free_cost,
+        avoid_cost,
+        ladder.penalty,
+        cap,
+        ladder.parts,
+        ladder.time,
+        ladder.unpacked,
+    )
 
 
-def explain_choice(rc: RouteChoice, zs: ZoneSet, *, inside_cost: float, closed_loop: bool,
-                   max_detour_ratio: float) -> tuple[str, list[str]]:
+def explain_choice(
+    rc: RouteChoice, zs: ZoneSet, *, inside_cost: float, closed_loop: bool, max_detour_ratio: float
+) -> tuple[str, list[str]]:
     """The explanation of a :class:`RouteChoice` for people, and the warnings it brings.
 
     ``inside_cost`` is the chosen drive's time inside sealed/controlled zones (deciseconds).
@@ -257,32 +279,43 @@ def explain_choice(rc: RouteChoice, zs: ZoneSet, *, inside_cost: float, closed_l
     free_cost, avoid_cost = rc.free_cost, rc.avoid_cost
     if rc.choice == "free":
         names = ", ".join(sorted({z.id for z in zs.nostop}))
-        explanation = ("The fastest legal truck route meets no sealed or controlled zone"
-                       + (f" (active no-stop zones: {names})." if zs.nostop else "."))
+        explanation = "The fastest legal truck route meets no sealed or controlled zone" + (
+            f" (active no-stop zones: {names})." if zs.nostop else "."
+        )
     elif rc.choice == "avoid":
-        explanation = (f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
-                       f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "
-                       f"(ratio {avoid_cost / max(free_cost, 1e-9):.2f} <= max_detour_ratio {max_detour_ratio}), "
-                       "so it is taken.")
+        explanation = (
+            f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
+            f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "
+            f"(ratio {avoid_cost / max(free_cost, 1e-9):.2f} <= max_detour_ratio {max_detour_ratio}), "
+            "so it is taken."
+        )
     else:
         if closed_loop:
             why = "the trip is a closed-loop delivery to or from a whitelist enterprise inside a zone"
         elif avoid_cost is None:
             why = "no route avoids the sealed/controlled zones"
         else:
-            why = (f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
-                   f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s")
+            why = (
+                f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
+                f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s"
+            )
         if closed_loop:
-            how = (f"so the route minimises time inside those zones first and total time second "
-                   f"(cost = time + {INSIDE_FACTOR} x time inside)")
+            how = (
+                f"so the route minimises time inside those zones first and total time second "
+                f"(cost = time + {INSIDE_FACTOR} x time inside)"
+            )
         else:
-            how = (f"so the truck passes through on the route that minimises time + {rc.penalty} x time inside, "
-                   f"the largest penalty whose route stays within max_detour_ratio {max_detour_ratio} x the "
-                   "fastest time")
+            how = (
+                f"so the truck passes through on the route that minimises time + {rc.penalty} x time inside, "
+                f"the largest penalty whose route stays within max_detour_ratio {max_detour_ratio} x the "
+                "fastest time"
+            )
         explanation = f"Passing through is allowed, stopping is not: {why}, {how}."
         if inside_cost > 0:
-            warnings.append(f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
-                            "inside): do not stop inside them")
+            warnings.append(
+                f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
+                "inside): do not stop inside them"
+            )
         else:
             explanation += " The least-inside route found avoids them after all."
     return explanation, warnings

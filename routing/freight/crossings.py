@@ -47,8 +47,18 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     partial = np.flatnonzero(drive.fracs[part] < 1.0 - 1e-12)
     if partial.size:  # a part of an arc: cut it (a part of an arc outside the zone is outside too)
         inside_t, time_t, entry_t, exit_t = az.inside_m[row], az.time_s[row], az.entry[row], az.exit[row]
-        _cut_partial(net, zs, drive, part[partial], zone_i[partial], rows=partial, inside=inside_t, time_s=time_t,
-                     entry=entry_t, exit_=exit_t)
+        _cut_partial(
+            net,
+            zs,
+            drive,
+            part[partial],
+            zone_i[partial],
+            rows=partial,
+            inside=inside_t,
+            time_s=time_t,
+            entry=entry_t,
+            exit_=exit_t,
+        )
         idx = np.flatnonzero(inside_t > 1e-6)
         if idx.size < part.size:
             part, zone_i = part[idx], zone_i[idx]
@@ -69,15 +79,39 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
         runs = np.lexsort((zone_i[first], part[first]))
         first, last, times, lengths = first[runs], last[runs], times[runs], lengths[runs]
     zones = zs.zones
-    return [ZoneCrossing(zone_id=zones[i].id, name=zones[i].name, risk=zones[i].risk, entry=en, exit=ex,
-                         time_inside_s=t, length_inside_m=length)
-            for i, en, ex, t, length in zip(zone_i[first].tolist(), entry_t[idx[first]].tolist(),
-                                            exit_t[idx[last]].tolist(), times.tolist(), lengths.tolist())]
+    return [
+        ZoneCrossing(
+            zone_id=zones[i].id,
+            name=zones[i].name,
+            risk=zones[i].risk,
+            entry=en,
+            exit=ex,
+            time_inside_s=t,
+            length_inside_m=length,
+        )
+        for i, en, ex, t, length in zip(
+            zone_i[first].tolist(),
+            entry_t[idx[first]].tolist(),
+            exit_t[idx[last]].tolist(),
+            times.tolist(),
+            lengths.tolist(),
+        )
+    ]
 
 
-def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray, zones: np.ndarray, *,
-                 rows: np.ndarray, inside: np.ndarray, time_s: np.ndarray, entry: np.ndarray,
-                 exit_: np.ndarray) -> None:
+def _cut_partial(
+    net: RoadNetwork,
+    zs: ZoneSet,
+    drive: Drive,
+    parts: np.ndarray,
+    zones: np.ndarray,
+    *,
+    rows: np.ndarray,
+    inside: np.ndarray,
+    time_s: np.ndarray,
+    entry: np.ndarray,
+    exit_: np.ndarray,
+) -> None:
     """Measure partial parts against their zones and write the results into ``rows`` of the arrays.
 
     ``time_s`` is the part's travel time prorated by its planar share inside.
@@ -85,7 +119,7 @@ def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray,
     ends = drive.points[np.concatenate([parts, parts + 1])]
     x, y = net.projection.forward(ends[:, 0], ends[:, 1])
     xy = np.column_stack([np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)])
-    p0, p1 = xy[:parts.size], xy[parts.size:]
+    p0, p1 = xy[: parts.size], xy[parts.size :]
     cut = shapely.intersection(shapely.linestrings(np.stack([p0, p1], axis=1)), zs.polys_xy[zones])
     inside[rows] = cut_m = shapely.length(cut)
     part_xy = np.hypot(p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1])
@@ -97,8 +131,7 @@ def _cut_partial(net: RoadNetwork, zs: ZoneSet, drive: Drive, parts: np.ndarray,
     pts[missing] = np.concatenate([p0, p0])[missing]  # touching only: the part start
     lon, lat = net.projection.inverse(pts[:, 0], pts[:, 1])
     ll = np.column_stack([np.asarray(lon, dtype=float).reshape(-1), np.asarray(lat, dtype=float).reshape(-1)])
-    entry[rows], exit_[rows] = ll[:parts.size], ll[parts.size:]
-
+    entry[rows], exit_[rows] = ll[: parts.size], ll[parts.size :]
 
 
 def stop_zones(zs: ZoneSet, stops: list[Snap]) -> list[Zone | None]:

@@ -71,4 +71,3 @@ class FreightRoute:
     @property
     def transshipment(self) -> Transshipment | None:
         return self.transshipments[0] if self.transshipments else None
-

@@ -58,9 +58,10 @@ def closed_loop_route(
     docking_points = docking_points or {}
     warnings: list[str] = []
 
-    o, d, *wps = router.snap_many([origin, destination, *waypoints],
-                                  field_names=["origin", "destination",
-                                               *(f"waypoints[{i}]" for i in range(len(waypoints)))])
+    o, d, *wps = router.snap_many(
+        [origin, destination, *waypoints],
+        field_names=["origin", "destination", *(f"waypoints[{i}]" for i in range(len(waypoints)))],
+    )
     *wp_zones, o_zone, d_zone = stop_zones(zs, [*wps, o, d])
     for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:
@@ -76,11 +77,27 @@ def closed_loop_route(
         cost, path = route_or_explain(router, o, d, w.inside_vehicle, w.slot("insideveh"), None, closed_arcs)
         drive = drive_along(net, o, d, path, cost)
         leg = drive.leg("inside", net, note=f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only")
-        warnings.append(f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "
-                        "the trip is an inside-zone delivery by an inside vehicle; no truck enters or leaves")
-        return _result(index, zs, o, d, [o, d], [leg], drive, Drive.empty(o.snapped_lon, o.snapped_lat), [], "inside",
-                       False, warnings, "Both ends lie in the same zone; no truck leg.",
-                       {"free": None, "avoid": None, "chosen": None, "inside": None}, truck=False)
+        warnings.append(
+            f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "
+            "the trip is an inside-zone delivery by an inside vehicle; no truck enters or leaves"
+        )
+        return _result(
+            index,
+            zs,
+            o,
+            d,
+            [o, d],
+            [leg],
+            drive,
+            Drive.empty(o.snapped_lon, o.snapped_lat),
+            [],
+            "inside",
+            False,
+            warnings,
+            "Both ends lie in the same zone; no truck leg.",
+            {"free": None, "avoid": None, "chosen": None, "inside": None},
+            truck=False,
+        )
 
     truck_o, truck_d = o, d
     inside_before: Leg | None = None
@@ -88,8 +105,10 @@ def closed_loop_route(
     if o_zone is not None:
         if origin_whitelisted:
             closed_loop = True
-            warnings.append(f"origin lies inside {o_zone.risk} zone {o_zone.id!r} at a whitelist enterprise: "
-                            "closed-loop point-to-point pickup; the truck enters the zone only for it")
+            warnings.append(
+                f"origin lies inside {o_zone.risk} zone {o_zone.id!r} at a whitelist enterprise: "
+                "closed-loop point-to-point pickup; the truck enters the zone only for it"
+            )
         else:
             t = transship(router, index, zs, w, o_zone, o, wps[0] if wps else d, docking_points, end="origin")
             transshipments.append(t)
@@ -98,39 +117,79 @@ def closed_loop_route(
     if d_zone is not None:
         if destination_whitelisted:
             closed_loop = True
-            warnings.append(f"destination lies inside {d_zone.risk} zone {d_zone.id!r} at a whitelist enterprise: "
-                            "closed-loop point-to-point delivery; the truck enters the zone only for it")
+            warnings.append(
+                f"destination lies inside {d_zone.risk} zone {d_zone.id!r} at a whitelist enterprise: "
+                "closed-loop point-to-point delivery; the truck enters the zone only for it"
+            )
         else:
-            t = transship(router, index, zs, w, d_zone, d, wps[-1] if wps else truck_o, docking_points,
-                           end="destination")
+            t = transship(
+                router, index, zs, w, d_zone, d, wps[-1] if wps else truck_o, docking_points, end="destination"
+            )
             transshipments.append(t)
             truck_d = t.leg_snap
             inside_after = t.trans.leg
 
     stops = [truck_o, *wps, truck_d]
     # 1. free, 2. avoid within the cap, 3. the penalty ladder within the cap (see routing.freight).
-    rc = choose_route(router, w, stops, zones_in_way=bool(zs.mask.any()), closed_loop=closed_loop,
-                      max_detour_ratio=max_detour_ratio, vehicle=vehicle, closed_arcs=closed_arcs)
+    rc = choose_route(
+        router,
+        w,
+        stops,
+        zones_in_way=bool(zs.mask.any()),
+        closed_loop=closed_loop,
+        max_detour_ratio=max_detour_ratio,
+        vehicle=vehicle,
+        closed_arcs=closed_arcs,
+    )
     drive = rc.drive(net, stops)
     time_cost = rc.time
     if time_cost is None:
         time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
-    costs = {"free": float(rc.free_cost), "avoid": None if rc.avoid_cost is None else float(rc.avoid_cost),
-             "chosen": time_cost, "inside": inside_cost, "rule": float(drive.cost), "penalty": rc.penalty}
-    explanation, more = explain_choice(rc, zs, inside_cost=inside_cost, closed_loop=closed_loop,
-                                       max_detour_ratio=max_detour_ratio)
+    costs = {
+        "free": float(rc.free_cost),
+        "avoid": None if rc.avoid_cost is None else float(rc.avoid_cost),
+        "chosen": time_cost,
+        "inside": inside_cost,
+        "rule": float(drive.cost),
+        "penalty": rc.penalty,
+    }
+    explanation, more = explain_choice(
+        rc, zs, inside_cost=inside_cost, closed_loop=closed_loop, max_detour_ratio=max_detour_ratio
+    )
     warnings.extend(more)
     for t in transshipments:
-        explanation += (f" The {t.trans.end} lies inside {t.trans.risk} zone {t.trans.zone_id}: goods are handed over "
-                        f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}.")
-        warnings.append(f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
-                        f"the {t.trans.end} leg")
-    legs = split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net)) \
-        if drive.arcs.size else []
+        explanation += (
+            f" The {t.trans.end} lies inside {t.trans.risk} zone {t.trans.zone_id}: goods are handed over "
+            f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}."
+        )
+        warnings.append(
+            f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
+            f"the {t.trans.end} leg"
+        )
+    legs = (
+        split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))
+        if drive.arcs.size
+        else []
+    )
     legs = ([inside_before] if inside_before else []) + legs + ([inside_after] if inside_after else [])
-    return _result(index, zs, o, d, stops, legs, drive, drive, [t.trans for t in transshipments], rc.choice,
-                   closed_loop, warnings, explanation, costs, truck=True)
+    return _result(
+        index,
+        zs,
+        o,
+        d,
+        stops,
+        legs,
+        drive,
+        drive,
+        [t.trans for t in transshipments],
+        rc.choice,
+        closed_loop,
+        warnings,
+        explanation,
+        costs,
+        truck=True,
+    )
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:
@@ -145,9 +204,24 @@ def _join(parts: list[np.ndarray]) -> np.ndarray:
     return np.repeat(joined, 2, axis=0) if len(joined) == 1 else joined
 
 
-def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap], legs: list[Leg], drive: Drive,
-            truck_drive: Drive, transshipments: list[Transshipment], choice: str, closed_loop: bool,
-            warnings: list[str], explanation: str, costs: dict, *, truck: bool) -> FreightRoute:
+def _result(
+    index: FreightIndex,
+    zs: ZoneSet,
+    o: Snap,
+    d: Snap,
+    stops: list[Snap],
+    legs: list[Leg],
+    drive: Drive,
+    truck_drive: Drive,
+    transshipments: list[Transshipment],
+    choice: str,
+    closed_loop: bool,
+    warnings: list[str],
+    explanation: str,
+    costs: dict,
+    *,
+    truck: bool,
+) -> FreightRoute:
     net = index.network
     crossings = zone_crossings(index, zs, truck_drive) if truck else []
     truck_len = float(truck_drive.part_len(net).sum()) if truck else 0.0
@@ -155,16 +229,24 @@ def _result(index: FreightIndex, zs: ZoneSet, o: Snap, d: Snap, stops: list[Snap
     inside_legs = [leg for leg in legs if leg.kind == "inside"]
     truck_coords = [leg.coordinates for leg in legs if leg.kind != "inside"] if truck else []
     return FreightRoute(
-        origin=[o.lon, o.lat], destination=[d.lon, d.lat],
+        origin=[o.lon, o.lat],
+        destination=[d.lon, d.lat],
         snapped_origin=[stops[0].snapped_lon, stops[0].snapped_lat],
         snapped_destination=[stops[-1].snapped_lon, stops[-1].snapped_lat],
         stops=[[s.snapped_lon, s.snapped_lat] for s in stops],
-        legs=legs, zones_crossed=crossings, transshipments=transshipments,
+        legs=legs,
+        zones_crossed=crossings,
+        transshipments=transshipments,
         length_m=truck_len + sum(leg.length_m for leg in inside_legs),
         travel_time_s=truck_time + sum(leg.travel_time_s for leg in inside_legs),
-        truck_length_m=truck_len, truck_travel_time_s=truck_time,
+        truck_length_m=truck_len,
+        truck_travel_time_s=truck_time,
         time_inside_s=float(sum(c.time_inside_s for c in crossings if c.risk in ("sealed", "controlled"))),
         coordinates=_join(truck_coords) if truck_coords else dedupe((truck_drive if truck else drive).points),
         arcs=truck_drive.arcs if truck else np.zeros(0, dtype=np.int64),
-        choice=choice, closed_loop_delivery=closed_loop, warnings=warnings, explanation=explanation, costs=costs,
+        choice=choice,
+        closed_loop_delivery=closed_loop,
+        warnings=warnings,
+        explanation=explanation,
+        costs=costs,
     )

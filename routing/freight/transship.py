@@ -33,8 +33,18 @@ class Dock:
     leg_snap: Snap
 
 
-def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone: Zone, stop: Snap, other: Snap,
-               docking_points: dict, *, end: str) -> Dock:
+def transship(
+    router: Router,
+    index: FreightIndex,
+    zs: ZoneSet,
+    w: Weights,
+    zone: Zone,
+    stop: Snap,
+    other: Snap,
+    docking_points: dict,
+    *,
+    end: str,
+) -> Dock:
     """Choose the docking point of ``zone`` for a stop inside it and build the inside leg."""
     net = router.network
     za = zs.footprints[zs.zones.index(zone)]
@@ -54,15 +64,28 @@ def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone
             if best is None or inside_cost < best[0]:
                 best = (inside_cost, snap)
         if best is None:
-            raise NoRouteError(f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects "
-                               f"the truck and the {end}")
+            raise NoRouteError(
+                f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects "
+                f"the truck and the {end}"
+            )
         dock = best[1]
         a, b = (dock, stop) if end == "destination" else (stop, dock)
         cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
         leg = drive_along(net, a, b, path, cost).leg(
-            "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point")
-        return Dock(Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
-                                   docking_point=[dock.snapped_lon, dock.snapped_lat], planned=True, leg=leg), dock)
+            "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point"
+        )
+        return Dock(
+            Transshipment(
+                end=end,
+                zone_id=zone.id,
+                zone_name=zone.name,
+                risk=zone.risk,
+                docking_point=[dock.snapped_lon, dock.snapped_lat],
+                planned=True,
+                leg=leg,
+            ),
+            dock,
+        )
 
     # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
     arcs = za.arcs
@@ -82,8 +105,10 @@ def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone
             outside_all &= ~shapely.contains_xy(zfp.poly_xy, x[docks], y[docks])
     docks = np.unique(docks[usable & outside_all])
     if docks.size == 0:
-        raise NoRouteError(f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
-                           f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)")
+        raise NoRouteError(
+            f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
+            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)"
+        )
     # truck side: reachable without entering this zone (other zones penalised)
     w_dock = w.penalised.copy()
     w_dock[za.arcs] = FORBIDDEN
@@ -106,8 +131,10 @@ def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone
     truck_best = truck_best.reshape(-1)
     ok = np.isfinite(truck_best) & np.isfinite(inside_best)
     if not ok.any():
-        raise NoRouteError(f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
-                           f"truck without entering the zone and connected to the {end} for an inside vehicle")
+        raise NoRouteError(
+            f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
+            f"truck without entering the zone and connected to the {end} for an inside vehicle"
+        )
     cand = np.nonzero(ok)[0]
     k = int(cand[np.lexsort((truck_best[cand], inside_best[cand]))[0]])
     node = int(docks[k])
@@ -142,8 +169,15 @@ def transship(router: Router, index: FreightIndex, zs: ZoneSet, w: Weights, zone
     drive = drive_along(net, a, b, path, cost)
     way = "from" if end == "destination" else "to"
     leg = drive.leg("inside", net, note=f"inside vehicle {way} the docking point")
-    trans = Transshipment(end=end, zone_id=zone.id, zone_name=zone.name, risk=zone.risk,
-                          docking_point=[float(net.node_lon[node]), float(net.node_lat[node])], planned=False, leg=leg)
+    trans = Transshipment(
+        end=end,
+        zone_id=zone.id,
+        zone_name=zone.name,
+        risk=zone.risk,
+        docking_point=[float(net.node_lon[node]), float(net.node_lat[node])],
+        planned=False,
+        leg=leg,
+    )
     return Dock(trans, dock_snap)
 
 

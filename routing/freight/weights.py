@@ -45,7 +45,8 @@ class Weights:
         if k not in self._capped:
             usable = self.free != FORBIDDEN
             self._capped[k] = bool(
-                (self.free[usable].astype(np.int64) + k * self.inside_ds[usable] > MAX_ARC_WEIGHT).any())
+                (self.free[usable].astype(np.int64) + k * self.inside_ds[usable] > MAX_ARC_WEIGHT).any()
+            )
         return self._capped[k]
 
     def with_penalty(self, k: int) -> np.ndarray:
@@ -59,7 +60,6 @@ class Weights:
             w.flags.writeable = False
             self._steps[k] = w
         return self._steps[k]
-
 
     def slot(self, kind: str) -> str:
         """The metric slot of one weight vector of this vehicle: ``kind`` is ``free``, ``avoid``,

@@ -89,11 +89,11 @@ class FreightIndex:
     # -- adjacency -------------------------------------------------------------------
     def out_arcs(self, node: int) -> np.ndarray:
         start, order = self._out
-        return order[start[node]:start[node + 1]]
+        return order[start[node] : start[node + 1]]
 
     def in_arcs(self, node: int) -> np.ndarray:
         start, order = self._in
-        return order[start[node]:start[node + 1]]
+        return order[start[node] : start[node + 1]]
 
     # -- zones -------------------------------------------------------------------------
     @staticmethod
@@ -171,7 +171,12 @@ class FreightIndex:
         frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
         inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
         zs = ZoneSet(
-            key=key, zones=zones, footprints=footprints, nostop=nostop, inside_ds=inside_ds, mask=mask,
+            key=key,
+            zones=zones,
+            footprints=footprints,
+            nostop=nostop,
+            inside_ds=inside_ds,
+            mask=mask,
             tree_wgs=shapely.STRtree([z.geometry for z in nostop]) if nostop else None,
             tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
             arc_zone=arc_zone_table(footprints, seg_m, net.travel_time_s),
@@ -217,8 +222,9 @@ class FreightIndex:
             arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
         # slots are keyed by the vehicle only, not by zones or closures: a change there is a partial update of
         # the same metrics
-        w = Weights(free=free, avoid=avoid, penalised=pen, inside_vehicle=base, vehicle_key=vkey,
-                    inside_ds=zs.inside_ds)
+        w = Weights(
+            free=free, avoid=avoid, penalised=pen, inside_vehicle=base, vehicle_key=vkey, inside_ds=zs.inside_ds
+        )
         with self._lock:
             self._weights[key] = w
             while len(self._weights) > self.max_sets:
@@ -253,8 +259,9 @@ def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, trave
     length of its segment and its travel time.
     """
     rows = np.concatenate([za.arcs for za in footprints] + [np.zeros(0, dtype=np.int64)])
-    cols = np.concatenate([np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)]
-                          + [np.zeros(0, dtype=np.int64)])
+    cols = np.concatenate(
+        [np.full(za.arcs.size, k, dtype=np.int64) for k, za in enumerate(footprints)] + [np.zeros(0, dtype=np.int64)]
+    )
     vals = np.concatenate([za.inside_m for za in footprints] + [np.zeros(0)])
     entry = np.concatenate([za.entry for za in footprints] + [np.zeros((0, 2))])
     exit_ = np.concatenate([za.exit for za in footprints] + [np.zeros((0, 2))])
@@ -264,8 +271,15 @@ def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, trave
     time_s = np.minimum(1.0, inside / np.maximum(segment_m[arcs], 1e-12)) * travel_time_s[arcs]
     count = np.diff(indptr)
     count = count.astype(np.min_scalar_type(int(count.max()) if count.size else 0))  # compact: cheap to gather
-    return ArcZoneTable(indptr=indptr, count=count, zone=cols[order], inside_m=inside, time_s=time_s,
-                    entry=entry[order], exit=exit_[order])
+    return ArcZoneTable(
+        indptr=indptr,
+        count=count,
+        zone=cols[order],
+        inside_m=inside,
+        time_s=time_s,
+        entry=entry[order],
+        exit=exit_[order],
+    )
 
 
 def freight_index(router: Router) -> FreightIndex:
@@ -290,8 +304,7 @@ def segment_cuts(net: RoadNetwork, arcs: np.ndarray, poly_xy) -> tuple[np.ndarra
     x, y = net.node_xy
     t, h = net.tail[arcs], net.head[arcs]
     start = np.column_stack([x[t], y[t]])
-    cut = shapely.intersection(shapely.linestrings(np.stack([start, np.column_stack([x[h], y[h]])], axis=1)),
-                               poly_xy)
+    cut = shapely.intersection(shapely.linestrings(np.stack([start, np.column_stack([x[h], y[h]])], axis=1)), poly_xy)
     first, last = first_last_points(cut, start)
     return shapely.length(cut), first, last
 

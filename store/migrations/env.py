@@ -14,8 +14,10 @@ config = context.config
 def _url() -> str:
     url = config.get_main_option("sqlalchemy.url") or os.environ.get("BAOTONG_DATABASE_URL")
     if not url:
-        raise RuntimeError("no database URL: set sqlalchemy.url or BAOTONG_DATABASE_URL "
-                           "(the service migrates its own database at start: store.db.migrate)")
+        raise RuntimeError(
+            "no database URL: set sqlalchemy.url or BAOTONG_DATABASE_URL "
+            "(the service migrates its own database at start: store.db.migrate)"
+        )
     return url
 
 

@@ -44,18 +44,35 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(data_dir: Path, *, network: str = "default", env: dict | None = None, workers: int = 1,
-                   timeout_s: float = 120.0) -> Iterator[Server]:
+def running_server(
+    data_dir: Path, *, network: str = "default", env: dict | None = None, workers: int = 1, timeout_s: float = 120.0
+) -> Iterator[Server]:
     """Run ``baotong serve`` until the block ends (SIGTERM, then SIGKILL)."""
     port = free_port()
     log = data_dir / f"server-{port}.log"
-    full_env = {**os.environ, "BAOTONG_DATA_DIR": str(data_dir), "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
-                "BAOTONG_NETWORK": network, **(env or {})}
-    cmd = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--workers", str(workers)]
+    full_env = {
+        **os.environ,
+        "BAOTONG_DATA_DIR": str(data_dir),
+        "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+        "BAOTONG_NETWORK": network,
+        **(env or {}),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with log.open("w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=full_env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout_s
     try:
@@ -88,17 +105,37 @@ def kill(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
             proc.wait(timeout=15)
 
 
-def pass_request(client: httpx.Client, headers: dict, *, name: str, plate: str, origin: list[float],
-                 destination: list[float]) -> dict:
+def pass_request(
+    client: httpx.Client, headers: dict, *, name: str, plate: str, origin: list[float], destination: list[float]
+) -> dict:
     """Register a whitelist enterprise at ``origin`` with a vehicle and a freshly tested driver (``headers``:
     role -> auth header); the ``POST /passes`` body for a trip from there to ``destination``."""
-    site = client.post("/sites", headers=headers["planner"], json={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": origin},
-        "properties": {"kind": "enterprise", "name": name, "whitelist": True}}).json()["id"]
+    site = client.post(
+        "/sites",
+        headers=headers["planner"],
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": origin},
+            "properties": {"kind": "enterprise", "name": name, "whitelist": True},
+        },
+    ).json()["id"]
     vehicle = client.post(f"/sites/{site}/vehicles", headers=headers["planner"], json={"plate": plate}).json()["id"]
-    crew = client.post(f"/sites/{site}/crew", headers=headers["planner"], json={
-        "name": "王五", "id_last4": "0042", "role": "driver",
-        "tested_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat()}).json()["id"]
-    return {"enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "medical supplies",
-            "origin_site_id": site, "destination": destination,
-            "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat()}
+    crew = client.post(
+        f"/sites/{site}/crew",
+        headers=headers["planner"],
+        json={
+            "name": "王五",
+            "id_last4": "0042",
+            "role": "driver",
+            "tested_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        },
+    ).json()["id"]
+    return {
+        "enterprise_id": site,
+        "vehicle_id": vehicle,
+        "crew_ids": [crew],
+        "cargo": "medical supplies",
+        "origin_site_id": site,
+        "destination": destination,
+        "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat(),
+    }

@@ -27,11 +27,15 @@ def test_revoked_and_expired_tokens_never_work(client, app):
     with state.sessions() as s:
         live = users.add_user(s, "live", "planner", state.settings.secret_key)
         gone = users.add_user(s, "gone", "planner", state.settings.secret_key)
-        old = users.add_user(s, "old", "planner", state.settings.secret_key,
-                            expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        old = users.add_user(
+            s, "old", "planner", state.settings.secret_key, expires_at=datetime.now(UTC) - timedelta(seconds=1)
+        )
         users.revoke_user(s, "gone")
-    body = {"type": "Feature", "properties": {"risk": "precaution"},
-            "geometry": {"type": "Polygon", "coordinates": [[[1.52, 42.5], [1.53, 42.5], [1.53, 42.51], [1.52, 42.5]]]}}
+    body = {
+        "type": "Feature",
+        "properties": {"risk": "precaution"},
+        "geometry": {"type": "Polygon", "coordinates": [[[1.52, 42.5], [1.53, 42.5], [1.53, 42.51], [1.52, 42.5]]]},
+    }
     assert client.post("/zones", json=body, headers={"Authorization": f"Bearer {live}"}).status_code == 201
     for token in (gone, old):
         assert client.post("/zones", json=body, headers={"Authorization": f"Bearer {token}"}).status_code == 401

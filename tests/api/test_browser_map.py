@@ -21,21 +21,37 @@ def test_map_page_renders_every_layer(browser_page, tmp_path):  # noqa: F811
     with running_server(tmp_path) as server:
         tokens = server.tokens()
         assert set(tokens) >= {"planner", "dispatcher", "checkpoint"}
-        route = httpx.post(f"{server.base_url}/routes", json={"origin": [24.9390, 60.1655], "destination": [24.9500, 60.1772]},
-                           headers={"Authorization": f"Bearer {tokens['dispatcher']}"}, timeout=30)
+        route = httpx.post(
+            f"{server.base_url}/routes",
+            json={"origin": [24.9390, 60.1655], "destination": [24.9500, 60.1772]},
+            headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
+            timeout=30,
+        )
         assert route.status_code == 201, route.text
         legs = len(route.json()["legs"])
         page = browser_page.page
         page.goto(f"{server.base_url}/map", wait_until="load")
         page.wait_for_selector(".leaflet-container")
-        page.wait_for_function(f"n => document.querySelectorAll({MARKERS!r}).length >= n", arg=len(sites), timeout=10_000)
+        page.wait_for_function(
+            f"n => document.querySelectorAll({MARKERS!r}).length >= n", arg=len(sites), timeout=10_000
+        )
         assert page.evaluate("typeof L !== 'undefined'")
         polygons = len(zones) + sum(s.geometry.geom_type == "Polygon" for s in sites)
         crossings = len(route.json()["zones_crossed"]) * 2
         assert page.locator(".leaflet-overlay-pane path").count() == polygons + legs + crossings
         assert page.locator(MARKERS).count() == len(sites)
         labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        for needle in ("sealed", "controlled", "precaution", "rail hub", "coach hub", "logistics", "enterprise", "candidate", "route"):
+        for needle in (
+            "sealed",
+            "controlled",
+            "precaution",
+            "rail hub",
+            "coach hub",
+            "logistics",
+            "enterprise",
+            "candidate",
+            "route",
+        ):
             assert any(needle.lower() in label.lower() for label in labels), (needle, labels)
         page.screenshot(path=str(tmp_path / "map.png"), full_page=True)
         if shot := __import__("os").environ.get("BAOTONG_SCREENSHOT"):

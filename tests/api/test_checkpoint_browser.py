@@ -21,17 +21,39 @@ def _issue(base: str, tokens: dict[str, str]) -> tuple[dict, list[float]]:
     planner = {"Authorization": f"Bearer {tokens['planner']}"}
     now = datetime.now(UTC).replace(microsecond=0)
     with httpx.Client(base_url=base, timeout=60) as c:
-        site = c.post("/sites", headers=planner, json={
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-            "properties": {"kind": "enterprise", "name": "Browser Foods", "whitelist": True}}).json()["id"]
+        site = c.post(
+            "/sites",
+            headers=planner,
+            json={
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+                "properties": {"kind": "enterprise", "name": "Browser Foods", "whitelist": True},
+            },
+        ).json()["id"]
         vehicle = c.post(f"/sites/{site}/vehicles", headers=planner, json={"plate": "豫H·12345"}).json()["id"]
-        crew = c.post(f"/sites/{site}/crew", headers=planner, json={
-            "name": "张三", "id_last4": "1234", "role": "driver",
-            "tested_at": (now - timedelta(hours=3)).isoformat()}).json()["id"]
-        r = c.post("/passes", headers={"Authorization": f"Bearer {tokens['dispatcher']}"}, json={
-            "enterprise_id": site, "vehicle_id": vehicle, "crew_ids": [crew], "cargo": "生活物资",
-            "origin_site_id": site, "destination": DESTINATION,
-            "valid_until": (now + timedelta(hours=12)).isoformat()})
+        crew = c.post(
+            f"/sites/{site}/crew",
+            headers=planner,
+            json={
+                "name": "张三",
+                "id_last4": "1234",
+                "role": "driver",
+                "tested_at": (now - timedelta(hours=3)).isoformat(),
+            },
+        ).json()["id"]
+        r = c.post(
+            "/passes",
+            headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
+            json={
+                "enterprise_id": site,
+                "vehicle_id": vehicle,
+                "crew_ids": [crew],
+                "cargo": "生活物资",
+                "origin_site_id": site,
+                "destination": DESTINATION,
+                "valid_until": (now + timedelta(hours=12)).isoformat(),
+            },
+        )
         assert r.status_code == 201, r.text
         p = r.json()
         coords = c.get(f"/routes/{p['route_id']}").json()["geometry"]["coordinates"]
@@ -43,7 +65,9 @@ def _check(page, token: str, where: list[float], plate: str = "") -> str:
     page.fill("#plate", plate)
     page.fill("#location", f"{where[0]},{where[1]}")
     page.click("#verify-btn")
-    page.wait_for_function("() => ['pass', 'stop', 'error'].includes(document.getElementById('result').dataset.verdict)")
+    page.wait_for_function(
+        "() => ['pass', 'stop', 'error'].includes(document.getElementById('result').dataset.verdict)"
+    )
     verdict = page.get_attribute("#result", "data-verdict")
     return verdict
 
@@ -77,8 +101,12 @@ def test_checkpoint_page_pass_and_stop(browser_page, tmp_path):  # noqa: F811
         assert len(reasons) == 1 and "签名无效" in reasons[0] and "bad signature" in reasons[0]
 
         # revoked, far away and the wrong plate: every reason listed
-        r = httpx.post(f"{server.base_url}/passes/{p['pass_no']}/revoke", json={"reason": "测试 test"},
-                       headers={"Authorization": f"Bearer {tokens['planner']}"}, timeout=30)
+        r = httpx.post(
+            f"{server.base_url}/passes/{p['pass_no']}/revoke",
+            json={"reason": "测试 test"},
+            headers={"Authorization": f"Bearer {tokens['planner']}"},
+            timeout=30,
+        )
         assert r.status_code == 200, r.text
         assert _check(page, p["token"], [1.7300, 42.5350], plate="豫H·99999") == "stop"
         reasons = page.locator("#reasons li").all_inner_texts()
@@ -89,7 +117,10 @@ def test_checkpoint_page_pass_and_stop(browser_page, tmp_path):  # noqa: F811
             page.screenshot(path=shot, full_page=True)
 
         # every scan was stored, stops included
-        scans = httpx.get(f"{server.base_url}/passes/{p['pass_no']}/scans",
-                          headers={"Authorization": f"Bearer {tokens['planner']}"}, timeout=30).json()
+        scans = httpx.get(
+            f"{server.base_url}/passes/{p['pass_no']}/scans",
+            headers={"Authorization": f"Bearer {tokens['planner']}"},
+            timeout=30,
+        ).json()
         assert [s["verdict"] for s in scans] == ["pass", "stop"]  # the forged token names no trusted pass
         browser_page.assert_clean()

@@ -28,8 +28,9 @@ HUB_POINT = [1.5194859, 42.4976243]
 
 @pytest.fixture
 def api(tmp_path, shared_data, andorra_router):
-    settings = Settings(data_dir=tmp_path, network=str(shared_data / "andorra.osm.pbf"),
-                        cache_dir=ROOT / ".cache" / "test-networks")
+    settings = Settings(
+        data_dir=tmp_path, network=str(shared_data / "andorra.osm.pbf"), cache_dir=ROOT / ".cache" / "test-networks"
+    )
     app = create_app(settings, road_router=andorra_router)
     client = TestClient(app)
     state = app.state.baotong
@@ -61,14 +62,21 @@ def way_of(net, ref: str | None = None, grade: str | None = None, highway: str |
 
 
 def request(api, body: dict, role: str = "county"):
-    return api.post("/closures", json={"county_code": COUNTY, "reason": "epidemic control", **window(), **body},
-                    headers=api.h[role])
+    return api.post(
+        "/closures", json={"county_code": COUNTY, "reason": "epidemic control", **window(), **body}, headers=api.h[role]
+    )
 
 
 def add_site(api, kind: str, point, **props):
-    r = api.post("/sites", json={"type": "Feature", "geometry": {"type": "Point", "coordinates": point},
-                                 "properties": {"kind": kind, "name": f"{kind} test", **props}},
-                 headers=api.h["planner"])
+    r = api.post(
+        "/sites",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": point},
+            "properties": {"kind": kind, "name": f"{kind} test", **props},
+        },
+        headers=api.h["planner"],
+    )
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -149,8 +157,17 @@ def test_time_window_activation_and_routing_hook(api):
 
     net = api.state.network
     way = way_of(net, ref="CG-2", grade="provincial")
-    c = api.post("/closures", json={"county_code": COUNTY, "reason": "x", "way_ids": [way], "mode": "hard_barrier",
-                                    **window(hours_from_now=1, length_h=2)}, headers=api.h["county"]).json()
+    c = api.post(
+        "/closures",
+        json={
+            "county_code": COUNTY,
+            "reason": "x",
+            "way_ids": [way],
+            "mode": "hard_barrier",
+            **window(hours_from_now=1, length_h=2),
+        },
+        headers=api.h["county"],
+    ).json()
     start, end = datetime.fromisoformat(c["starts_at"]), datetime.fromisoformat(c["ends_at"])
     assert closed_arcs(api.state, start + timedelta(minutes=30)).size == 0  # pending: never in effect
     api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
@@ -193,9 +210,14 @@ def test_green_channel_is_protected_and_mapped(api):
     net = api.state.network
     rail = add_site(api, "hub_rail", [1.5213, 42.5063])
     outside = add_site(api, "hub_logistics", [1.4866, 42.4640])
-    zone = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[
-        [1.515, 42.502], [1.528, 42.502], [1.528, 42.511], [1.515, 42.511], [1.515, 42.502]]]},
-        "properties": {"risk": "controlled", "name": "test area"}}
+    zone = {
+        "type": "Feature",
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[1.515, 42.502], [1.528, 42.502], [1.528, 42.511], [1.515, 42.511], [1.515, 42.502]]],
+        },
+        "properties": {"risk": "controlled", "name": "test area"},
+    }
     assert api.post("/zones", json=zone, headers=api.h["planner"]).status_code == 201
     body = {"origin_site_id": rail, "destination_site_id": outside, "name": "rail station out"}
     assert api.post("/green-channels", json=body).status_code == 401
@@ -206,12 +228,22 @@ def test_green_channel_is_protected_and_mapped(api):
     assert g["arc_count"] > 0 and g["travel_time_s"] > 0 and g["geometry"]["type"] == "LineString"
     assert api.get("/green-channels").json()["count"] == 1
     # bad: origin not a rail/coach hub, destination inside the zone, unknown site
-    assert api.post("/green-channels", json={**body, "origin_site_id": outside},
-                    headers=api.h["planner"]).status_code == 422
-    assert api.post("/green-channels", json={"origin_site_id": rail, "destination_site_id": rail},
-                    headers=api.h["planner"]).status_code == 422
-    assert api.post("/green-channels", json={**body, "destination_site_id": "site-nope"},
-                    headers=api.h["planner"]).status_code == 404
+    assert (
+        api.post("/green-channels", json={**body, "origin_site_id": outside}, headers=api.h["planner"]).status_code
+        == 422
+    )
+    assert (
+        api.post(
+            "/green-channels", json={"origin_site_id": rail, "destination_site_id": rail}, headers=api.h["planner"]
+        ).status_code
+        == 422
+    )
+    assert (
+        api.post(
+            "/green-channels", json={**body, "destination_site_id": "site-nope"}, headers=api.h["planner"]
+        ).status_code
+        == 404
+    )
     # a checkpoint on a low-grade road of the channel escalates from allowed to city approval
     from store.models import GreenChannelRow
 
@@ -242,15 +274,22 @@ def test_feed_is_valid_wzdx(api):
     assert feed["feed_info"]["version"] == "4.2"
 
 
-@pytest.mark.parametrize("change, status, needle", [
-    ({"geometry": {"type": "LineString", "coordinates": [[1.0, 42.0], [1.01, 42.01]]}}, 422, "from the nearest road"),
-    ({"way_ids": [1]}, 422, "not in the truck network"),
-    ({"county_code": "999999"}, 422, "county_code"),
-    ({"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2020-01-02T00:00:00Z"}, 422, "in the past"),
-    ({"ends_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}, 422, "must be before"),
-    ({"mode": "wall"}, 422, "mode"),
-    ({"geometry": {"type": "Point", "coordinates": [1.52, 42.5]}, "way_ids": [1]}, 422, "exactly one"),
-])
+@pytest.mark.parametrize(
+    "change, status, needle",
+    [
+        (
+            {"geometry": {"type": "LineString", "coordinates": [[1.0, 42.0], [1.01, 42.01]]}},
+            422,
+            "from the nearest road",
+        ),
+        ({"way_ids": [1]}, 422, "not in the truck network"),
+        ({"county_code": "999999"}, 422, "county_code"),
+        ({"starts_at": "2020-01-01T00:00:00Z", "ends_at": "2020-01-02T00:00:00Z"}, 422, "in the past"),
+        ({"ends_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}, 422, "must be before"),
+        ({"mode": "wall"}, 422, "mode"),
+        ({"geometry": {"type": "Point", "coordinates": [1.52, 42.5]}, "way_ids": [1]}, 422, "exactly one"),
+    ],
+)
 def test_bad_requests_store_nothing(api, change, status, needle):
     way = way_of(api.state.network, ref="CG-2", grade="provincial")
     body = {"county_code": COUNTY, "reason": "x", "way_ids": [way], "mode": "hard_barrier", **window(), **change}
@@ -268,8 +307,17 @@ def test_overlapping_duplicate_and_unknown_ids(api):
     assert first.status_code == 201
     dup = request(api, {"way_ids": [way], "mode": "checkpoint"})
     assert dup.status_code == 409 and first.json()["id"] in dup.json()["detail"]
-    later = api.post("/closures", json={"county_code": COUNTY, "reason": "x", "way_ids": [way], "mode": "hard_barrier",
-                                        **window(hours_from_now=10)}, headers=api.h["county"])
+    later = api.post(
+        "/closures",
+        json={
+            "county_code": COUNTY,
+            "reason": "x",
+            "way_ids": [way],
+            "mode": "hard_barrier",
+            **window(hours_from_now=10),
+        },
+        headers=api.h["county"],
+    )
     assert later.status_code == 201  # same road, a later window
     assert api.get("/closures").json()["count"] == 2
     assert api.get("/closures/closure-nope").status_code == 404
@@ -287,15 +335,45 @@ def test_impact_lists_stored_routes_and_valid_passes(api):
     assert r.status_code == 201, r.text
     route = r.json()
     from store import models as passes
+
     now = datetime.now(UTC)
     with api.state.sessions() as s:
-        common = dict(admin_code="410800", enterprise_id="site-x", vehicle_id="veh-x", crew="[]", cargo="food",
-                      route_id=route["id"], origin=json.dumps(origin), destination=json.dumps(destination),
-                      corridor="[]", departure=now, issued_at=now, kid="k", token="t")
-        s.add(passes.PassRow(pass_no="410800000001", serial=1, plate="A1", valid_from=now,
-                             valid_until=now + timedelta(days=1), **common))
-        s.add(passes.PassRow(pass_no="410800000002", serial=2, plate="A2", valid_from=now,
-                             valid_until=now + timedelta(days=1), revoked_at=now, **common))
+        common = dict(
+            admin_code="410800",
+            enterprise_id="site-x",
+            vehicle_id="veh-x",
+            crew="[]",
+            cargo="food",
+            route_id=route["id"],
+            origin=json.dumps(origin),
+            destination=json.dumps(destination),
+            corridor="[]",
+            departure=now,
+            issued_at=now,
+            kid="k",
+            token="t",
+        )
+        s.add(
+            passes.PassRow(
+                pass_no="410800000001",
+                serial=1,
+                plate="A1",
+                valid_from=now,
+                valid_until=now + timedelta(days=1),
+                **common,
+            )
+        )
+        s.add(
+            passes.PassRow(
+                pass_no="410800000002",
+                serial=2,
+                plate="A2",
+                valid_from=now,
+                valid_until=now + timedelta(days=1),
+                revoked_at=now,
+                **common,
+            )
+        )
         s.commit()
     c = request(api, {"way_ids": [way], "mode": "hard_barrier"}).json()
     rows = {row["id"]: row for row in c["impact"]["corridors"]}
@@ -316,8 +394,11 @@ def test_post_routes_avoids_an_approved_closure_in_force(api):
     origin, destination = net.path_coords([chain[0], chain[-1]])
 
     def route_arcs(departure: datetime) -> set[int] | None:
-        r = api.post("/routes", json={"origin": origin, "destination": destination,
-                                      "departure": departure.isoformat()}, headers=api.h["dispatcher"])
+        r = api.post(
+            "/routes",
+            json={"origin": origin, "destination": destination, "departure": departure.isoformat()},
+            headers=api.h["dispatcher"],
+        )
         if r.status_code == 422:
             return None  # no way round at all
         assert r.status_code == 201, r.text

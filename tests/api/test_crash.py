@@ -28,14 +28,23 @@ def _zone(i: int, rng) -> dict:
     lon, lat = 1.50 + rng.uniform(0, 0.08), 42.48 + rng.uniform(0, 0.08)
     d = 0.002 + rng.uniform(0, 0.003)
     ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
-    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-            "properties": {"risk": ["sealed", "controlled", "precaution"][i % 3], "name": f"crash-zone-{i}"}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"risk": ["sealed", "controlled", "precaution"][i % 3], "name": f"crash-zone-{i}"},
+    }
 
 
 def _closure(way: int) -> dict:
     start = datetime.now(UTC) + timedelta(hours=1)
-    return {"county_code": "410821", "reason": "crash test", "way_ids": [way], "mode": "checkpoint",
-            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()}
+    return {
+        "county_code": "410821",
+        "reason": "crash test",
+        "way_ids": [way],
+        "mode": "checkpoint",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+    }
 
 
 def _route(net, rng) -> dict:
@@ -45,8 +54,9 @@ def _route(net, rng) -> dict:
 
 def _pass_setup(client: httpx.Client, h: dict) -> tuple[dict, dict]:
     """The pass request body of a whitelist enterprise's trip, and one pass issued with it."""
-    body = pass_request(client, h, name="Crash Foods", plate="豫H·66666", origin=ENTERPRISE_POINT,
-                        destination=PASS_DESTINATION)
+    body = pass_request(
+        client, h, name="Crash Foods", plate="豫H·66666", origin=ENTERPRISE_POINT, destination=PASS_DESTINATION
+    )
     first = client.post("/passes", json=body, headers=h["dispatcher"])
     assert first.status_code == 201, first.text
     return body, first.json()
@@ -67,8 +77,10 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
     errors: list[str] = []
     with running_server(tmp_path, network=network, env=env) as server:
         tokens = server.tokens()
-        h = {role: {"Authorization": f"Bearer {tokens[role]}"}
-             for role in ("planner", "county", "dispatcher", "checkpoint")}
+        h = {
+            role: {"Authorization": f"Bearer {tokens[role]}"}
+            for role in ("planner", "county", "dispatcher", "checkpoint")
+        }
         with httpx.Client(base_url=server.base_url, timeout=60) as client:
             pass_body, scanned = _pass_setup(client, h)
             route = client.get(f"/routes/{scanned['route_id']}", headers=h["planner"]).json()
@@ -90,8 +102,11 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
                         elif kind == "passes":
                             r = client.post("/passes", json=pass_body, headers=h["dispatcher"])
                         else:
-                            r = client.post("/passes/verify", json={"token": scanned["token"], "checkpoint": on_route},
-                                            headers=h["checkpoint"])
+                            r = client.post(
+                                "/passes/verify",
+                                json={"token": scanned["token"], "checkpoint": on_route},
+                                headers=h["checkpoint"],
+                            )
                     except httpx.HTTPError:
                         return  # the server died mid-request: that write was never acknowledged
                     if 200 <= r.status_code < 300:
@@ -103,6 +118,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
         for t in threads:
             t.start()
         deadline = time.monotonic() + 120
+
         def enough() -> bool:  # the total, and a few of every kind
             kinds = [k for k, _, _ in acked]
             return len(kinds) >= ACKED_BEFORE_KILL and all(kinds.count(k) >= 3 for k in KINDS)

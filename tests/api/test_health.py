@@ -15,8 +15,17 @@ def test_health_and_network(client, app):
 
 def test_openapi_documents_every_contract_endpoint(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/health", "/network", "/zones", "/zones/{zone_id}", "/sites", "/routes", "/routes/{route_id}",
-                 "/map", "/routes/{route_id}/map"):
+    for path in (
+        "/health",
+        "/network",
+        "/zones",
+        "/zones/{zone_id}",
+        "/sites",
+        "/routes",
+        "/routes/{route_id}",
+        "/map",
+        "/routes/{route_id}/map",
+    ):
         assert path in paths, path
     assert client.get("/docs").status_code == 200
 

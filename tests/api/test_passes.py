@@ -28,8 +28,11 @@ def iso(dt: datetime) -> str:
 
 
 def add_enterprise(client, headers, *, whitelist=True, name="Baotong Foods") -> str:
-    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-               "properties": {"kind": "enterprise", "name": name, "whitelist": whitelist, "sector": "food"}}
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+        "properties": {"kind": "enterprise", "name": name, "whitelist": whitelist, "sector": "food"},
+    }
     r = client.post("/sites", json=feature, headers=headers("planner"))
     assert r.status_code == 201, r.text
     return r.json()["id"]
@@ -42,8 +45,13 @@ def add_vehicle(client, headers, site_id, plate="豫H·12345", role="planner") -
 
 
 def add_crew(client, headers, site_id, *, hours_ago=10.0, mobile=False, name="张三", role="driver") -> dict:
-    body = {"name": name, "id_last4": "123X", "role": role, "tested_at": iso(now() - timedelta(hours=hours_ago)),
-            "mobile_role": mobile}
+    body = {
+        "name": name,
+        "id_last4": "123X",
+        "role": role,
+        "tested_at": iso(now() - timedelta(hours=hours_ago)),
+        "mobile_role": mobile,
+    }
     r = client.post(f"/sites/{site_id}/crew", json=body, headers=headers("planner"))
     assert r.status_code == 201, r.text
     return r.json()
@@ -53,16 +61,23 @@ def add_crew(client, headers, site_id, *, hours_ago=10.0, mobile=False, name="�
 def fleet(client, auth_headers):
     site = add_enterprise(client, auth_headers)
     vehicle = add_vehicle(client, auth_headers, site)
-    crew = [add_crew(client, auth_headers, site), add_crew(client, auth_headers, site, hours_ago=6, mobile=True,
-                                                           name="李四", role="loader")]
+    crew = [
+        add_crew(client, auth_headers, site),
+        add_crew(client, auth_headers, site, hours_ago=6, mobile=True, name="李四", role="loader"),
+    ]
     return {"site": site, "vehicle": vehicle, "crew": crew}
 
 
 def pass_body(fleet, **kw) -> dict:
-    body = {"enterprise_id": fleet["site"], "vehicle_id": fleet["vehicle"]["id"],
-            "crew_ids": [c["id"] for c in fleet["crew"]], "cargo": "生活物资 daily necessities",
-            "origin_site_id": fleet["site"], "destination": DESTINATION,
-            "valid_until": iso(now() + timedelta(hours=20))}
+    body = {
+        "enterprise_id": fleet["site"],
+        "vehicle_id": fleet["vehicle"]["id"],
+        "crew_ids": [c["id"] for c in fleet["crew"]],
+        "cargo": "生活物资 daily necessities",
+        "origin_site_id": fleet["site"],
+        "destination": DESTINATION,
+        "valid_until": iso(now() + timedelta(hours=20)),
+    }
     body.update(kw)
     return body
 
@@ -80,8 +95,9 @@ def on_route(client, auth_headers, p) -> list[float]:
 
 
 def verify(client, auth_headers, token, checkpoint, **kw):
-    return client.post("/passes/verify", json={"token": token, "checkpoint": checkpoint, **kw},
-                       headers=auth_headers("checkpoint"))
+    return client.post(
+        "/passes/verify", json={"token": token, "checkpoint": checkpoint, **kw}, headers=auth_headers("checkpoint")
+    )
 
 
 def codes(r) -> list[str]:
@@ -130,15 +146,28 @@ def test_vehicle_and_crew_registry(client, auth_headers, fleet):
     for plate in ("ABC123", "豫I·12345", "豫H·1234", "", "豫H·123456"):
         r = client.post(f"/sites/{site}/vehicles", json={"plate": plate}, headers=auth_headers("planner"))
         assert r.status_code == 422 and "plate" in r.text, (plate, r.text)
-    r = client.post(f"/sites/{site}/crew", json={"name": "王五", "id_last4": "410823199001011234", "role": "driver",
-                                                 "tested_at": iso(now())}, headers=auth_headers("planner"))
+    r = client.post(
+        f"/sites/{site}/crew",
+        json={"name": "王五", "id_last4": "410823199001011234", "role": "driver", "tested_at": iso(now())},
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 422 and "410823199001011234" not in r.text  # never echoes a whole ID number
-    r = client.post(f"/sites/{site}/crew", json={"name": "王五", "id_last4": "1234", "role": "driver",
-                                                 "tested_at": "2022-04-20T08:00:00"}, headers=auth_headers("planner"))
+    r = client.post(
+        f"/sites/{site}/crew",
+        json={"name": "王五", "id_last4": "1234", "role": "driver", "tested_at": "2022-04-20T08:00:00"},
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 422 and "tested_at" in r.text
     assert client.get("/sites/site-nope/vehicles", headers=auth_headers("planner")).status_code == 404
-    hub = client.post("/sites", json={"type": "Feature", "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
-                                      "properties": {"kind": "hub_rail"}}, headers=auth_headers("planner")).json()["id"]
+    hub = client.post(
+        "/sites",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": ENTERPRISE_POINT},
+            "properties": {"kind": "hub_rail"},
+        },
+        headers=auth_headers("planner"),
+    ).json()["id"]
     r = client.post(f"/sites/{hub}/vehicles", json={"plate": "豫H·54321"}, headers=auth_headers("planner"))
     assert r.status_code == 422 and "enterprise" in r.text
     assert client.get(f"/sites/{site}/vehicles", headers=auth_headers("planner")).json()["count"] == 2
@@ -150,7 +179,9 @@ def test_each_verification_reason(client, auth_headers, fleet):
     point = on_route(client, auth_headers, p)
     t0 = datetime.fromisoformat(p["valid_from"])
 
-    assert codes(verify(client, auth_headers, p["token"], point, at=iso(t0 - timedelta(minutes=5)))) == ["not_yet_valid"]
+    assert codes(verify(client, auth_headers, p["token"], point, at=iso(t0 - timedelta(minutes=5)))) == [
+        "not_yet_valid"
+    ]
     assert "expired" in codes(verify(client, auth_headers, p["token"], point, at=p["valid_until"]))
     # 19.5 h later: the mobile loader's 24-h test (taken 6 h before issue) has lapsed, the driver's 48-h one not
     stale = codes(verify(client, auth_headers, p["token"], point, at=iso(t0 + timedelta(hours=19, minutes=30))))
@@ -174,9 +205,14 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     foreign = KeyRing.load_or_create(tmp_path / "foreign-keys")
     flipped = sig[:-2] + ("A" if sig[-2] != "A" else "B") + sig[-1]
     cases = {
-        "": "malformed", "hello": "malformed", "a.b.c": "malformed", "x" * 5000: "malformed",
-        f"{head}.{payload}": "malformed", f"{head}.{payload}.{flipped}": "bad_signature",
-        f"{head}.{payload[:-4]}.{sig}": None, "é.é.é": "malformed",
+        "": "malformed",
+        "hello": "malformed",
+        "a.b.c": "malformed",
+        "x" * 5000: "malformed",
+        f"{head}.{payload}": "malformed",
+        f"{head}.{payload}.{flipped}": "bad_signature",
+        f"{head}.{payload[:-4]}.{sig}": None,
+        "é.é.é": "malformed",
     }
     for token, code in cases.items():
         r = verify(client, auth_headers, token, point)
@@ -191,17 +227,28 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     state = app.state.baotong
     crew = [CrewMember("x", "0000", "driver", now() - timedelta(hours=1))]
     route = client.get(f"/routes/{p['route_id']}").json()
-    claims = make_claims(pass_no="410800777777", plate=p["plate"], enterprise_id=p["enterprise_id"],
-                         route_id=p["route_id"], corridor=route["geometry"]["coordinates"], crew=crew,
-                         valid_from=now(), valid_until=now() + timedelta(hours=5))
+    claims = make_claims(
+        pass_no="410800777777",
+        plate=p["plate"],
+        enterprise_id=p["enterprise_id"],
+        route_id=p["route_id"],
+        corridor=route["geometry"]["coordinates"],
+        crew=crew,
+        valid_from=now(),
+        valid_until=now() + timedelta(hours=5),
+    )
     token = sign_pass(claims, state.keys.ring())
     assert codes(verify(client, auth_headers, token, point)) == ["unknown_pass"]
     # bad checkpoint and `at` are the caller's errors: 422 naming them
-    r = client.post("/passes/verify", json={"token": p["token"], "checkpoint": [200, 42]},
-                    headers=auth_headers("checkpoint"))
+    r = client.post(
+        "/passes/verify", json={"token": p["token"], "checkpoint": [200, 42]}, headers=auth_headers("checkpoint")
+    )
     assert r.status_code == 422 and "checkpoint" in r.text
-    r = client.post("/passes/verify", json={"token": p["token"], "checkpoint": point, "at": "2022-04-20T08:00:00"},
-                    headers=auth_headers("checkpoint"))
+    r = client.post(
+        "/passes/verify",
+        json={"token": p["token"], "checkpoint": point, "at": "2022-04-20T08:00:00"},
+        headers=auth_headers("checkpoint"),
+    )
     assert r.status_code == 422 and "at" in r.text
     r = client.post("/passes/verify", json={"token": 12345, "checkpoint": point}, headers=auth_headers("checkpoint"))
     assert r.status_code == 422
@@ -209,8 +256,10 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     assert client.get("/passes/410800999999", headers=auth_headers("planner")).status_code == 404
     r = client.get("/passes/12ab", headers=auth_headers("planner"))
     assert r.status_code == 422 and "12ab" in r.text
-    assert client.post("/passes/410800999999/revoke", json={"reason": "x"},
-                       headers=auth_headers("planner")).status_code == 404
+    assert (
+        client.post("/passes/410800999999/revoke", json={"reason": "x"}, headers=auth_headers("planner")).status_code
+        == 404
+    )
 
 
 def _resign(token: str, ring: KeyRing) -> str:
@@ -234,17 +283,23 @@ def test_revocation_and_fuse_stop_at_once(client, auth_headers, fleet):
     point = on_route(client, auth_headers, first)
     # revocation: that pass stops, the others still pass
     assert verify(client, auth_headers, revoked["token"], point).json()["verdict"] == "pass"
-    r = client.post(f"/passes/{revoked['pass_no']}/revoke", json={"reason": "车辆故障 breakdown"},
-                    headers=auth_headers("planner"))
-    assert r.status_code == 200 and r.json()["status"] == "revoked" and r.json()["revoke_reason"] == "车辆故障 breakdown"
+    r = client.post(
+        f"/passes/{revoked['pass_no']}/revoke", json={"reason": "车辆故障 breakdown"}, headers=auth_headers("planner")
+    )
+    assert (
+        r.status_code == 200 and r.json()["status"] == "revoked" and r.json()["revoke_reason"] == "车辆故障 breakdown"
+    )
     assert codes(verify(client, auth_headers, revoked["token"], point)) == ["revoked"]
     assert verify(client, auth_headers, first["token"], point).json()["verdict"] == "pass"
     again = client.post(f"/passes/{revoked['pass_no']}/revoke", json={"reason": "x"}, headers=auth_headers("planner"))
     assert again.status_code == 409
     assert client.get(f"/passes/{revoked['pass_no']}", headers=auth_headers("planner")).json()["status"] == "revoked"
     # the fuse: every pass of the enterprise stops
-    r = client.post(f"/sites/{fleet['site']}/fuse", json={"reason": "未落实防疫责任 failed its duties"},
-                    headers=auth_headers("planner"))
+    r = client.post(
+        f"/sites/{fleet['site']}/fuse",
+        json={"reason": "未落实防疫责任 failed its duties"},
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 200, r.text
     assert r.json()["whitelist"] is False and r.json()["affected_passes"] == [first["pass_no"], second["pass_no"]]
     for p in (first, second):
@@ -253,8 +308,12 @@ def test_revocation_and_fuse_stop_at_once(client, auth_headers, fleet):
     assert client.get(f"/passes/{first['pass_no']}", headers=auth_headers("planner")).json()["status"] == "fused"
     site = client.get(f"/sites/{fleet['site']}").json()
     assert site["properties"]["whitelist"] is False
-    assert client.post(f"/sites/{fleet['site']}/fuse", json={"reason": "again"},
-                       headers=auth_headers("planner")).status_code == 409
+    assert (
+        client.post(
+            f"/sites/{fleet['site']}/fuse", json={"reason": "again"}, headers=auth_headers("planner")
+        ).status_code
+        == 409
+    )
     refused = client.post("/passes", json=pass_body(fleet), headers=auth_headers("dispatcher"))
     assert refused.status_code == 422 and [r.split(":")[0] for r in refused.json()["reasons"]] == ["not_whitelisted"]
     r = client.post(f"/sites/{fleet['site']}/fuse", json={"reason": ""}, headers=auth_headers("planner"))
@@ -271,17 +330,24 @@ def test_issuance_refusals_name_every_reason(client, auth_headers, fleet):
     r = client.post("/passes", json=pass_body(fleet, crew_ids=[mobile["id"]]), headers=auth_headers("dispatcher"))
     assert r.status_code == 422 and "crew_test_stale" in r.text
     # a bad window
-    r = client.post("/passes", json=pass_body(fleet, valid_until=iso(now() + timedelta(days=30))),
-                    headers=auth_headers("dispatcher"))
+    r = client.post(
+        "/passes",
+        json=pass_body(fleet, valid_until=iso(now() + timedelta(days=30))),
+        headers=auth_headers("dispatcher"),
+    )
     assert r.status_code == 422 and [x.split(":")[0] for x in r.json()["reasons"]] == ["window_too_long"]
-    r = client.post("/passes", json=pass_body(fleet, valid_until=iso(now() - timedelta(hours=1)),
-                                              valid_from=iso(now() - timedelta(hours=3))),
-                    headers=auth_headers("dispatcher"))
+    r = client.post(
+        "/passes",
+        json=pass_body(fleet, valid_until=iso(now() - timedelta(hours=1)), valid_from=iso(now() - timedelta(hours=3))),
+        headers=auth_headers("dispatcher"),
+    )
     assert r.status_code == 422 and "window_invalid" in r.text
     # several together: stale crew and a bad window
-    r = client.post("/passes", json=pass_body(fleet, crew_ids=[stale["id"]],
-                                              valid_until=iso(now() + timedelta(days=30))),
-                    headers=auth_headers("dispatcher"))
+    r = client.post(
+        "/passes",
+        json=pass_body(fleet, crew_ids=[stale["id"]], valid_until=iso(now() + timedelta(days=30))),
+        headers=auth_headers("dispatcher"),
+    )
     assert r.status_code == 422
     assert {x.split(":")[0] for x in r.json()["reasons"]} == {"crew_test_stale", "window_too_long"}
     # nothing was stored by the refusals: the next pass is serial 1
@@ -296,8 +362,11 @@ def test_no_legal_route_refuses_the_pass(client, auth_headers, fleet):
         return [[x - r, y - r], [x + r, y - r], [x + r, y + r], [x - r, y + r], [x - r, y - r]]
 
     for name, rings in (("inner", [box(0.004)]), ("ring", [box(0.02), box(0.004)[::-1]])):
-        zone = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": rings},
-                "properties": {"risk": "sealed", "name": name}}
+        zone = {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": rings},
+            "properties": {"risk": "sealed", "name": name},
+        }
         r = client.post("/zones", json=zone, headers=auth_headers("planner"))
         assert r.status_code == 201, r.text
     stale = add_crew(client, auth_headers, fleet["site"], hours_ago=60, name="孙八")
@@ -308,12 +377,16 @@ def test_no_legal_route_refuses_the_pass(client, auth_headers, fleet):
 
 
 def test_issuance_bad_input(client, auth_headers, fleet):
-    for kw, needle in (({"vehicle_id": "veh-nope"}, "vehicle_id"), ({"crew_ids": ["crew-nope"]}, "crew_ids[0]"),
-                       ({"vehicle_id": None, "plate": "豫H·00000"}, "plate"),
-                       ({"vehicle_id": None, "plate": "bad"}, "plate"),
-                       ({"crew_ids": [fleet["crew"][0]["id"]] * 2}, "twice"),
-                       ({"valid_until": "2030-01-01T00:00:00"}, "valid_until"),
-                       ({"destination": [0.5, 10.0]}, "destination"), ({"enterprise_id": "site-nope"}, "site-nope")):
+    for kw, needle in (
+        ({"vehicle_id": "veh-nope"}, "vehicle_id"),
+        ({"crew_ids": ["crew-nope"]}, "crew_ids[0]"),
+        ({"vehicle_id": None, "plate": "豫H·00000"}, "plate"),
+        ({"vehicle_id": None, "plate": "bad"}, "plate"),
+        ({"crew_ids": [fleet["crew"][0]["id"]] * 2}, "twice"),
+        ({"valid_until": "2030-01-01T00:00:00"}, "valid_until"),
+        ({"destination": [0.5, 10.0]}, "destination"),
+        ({"enterprise_id": "site-nope"}, "site-nope"),
+    ):
         r = client.post("/passes", json=pass_body(fleet, **kw), headers=auth_headers("dispatcher"))
         assert r.status_code in (404, 422) and needle in r.text, (kw, r.status_code, r.text)
     by_plate = issue(client, auth_headers, fleet, vehicle_id=None, plate="豫H12345")
@@ -328,8 +401,12 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
     site = fleet["site"]
     writes = [
         ("post", f"/sites/{site}/vehicles", {"plate": "豫H·22222"}, {"planner", "dispatcher"}),
-        ("post", f"/sites/{site}/crew", {"name": "a", "id_last4": "1111", "role": "driver",
-                                         "tested_at": iso(now())}, {"planner", "dispatcher"}),
+        (
+            "post",
+            f"/sites/{site}/crew",
+            {"name": "a", "id_last4": "1111", "role": "driver", "tested_at": iso(now())},
+            {"planner", "dispatcher"},
+        ),
         ("post", "/passes", pass_body(fleet), {"dispatcher"}),
         ("post", "/passes/verify", {"token": p["token"], "checkpoint": DESTINATION}, {"checkpoint"}),
         ("post", f"/passes/{p['pass_no']}/revoke", {"reason": "x"}, {"planner"}),
@@ -341,8 +418,12 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
             if role not in allowed:
                 r = getattr(client, method)(url, json=body, headers=auth_headers(role))
                 assert r.status_code == 403, (url, role, r.text)
-    for url in (f"/passes/{p['pass_no']}", f"/passes/{p['pass_no']}/qr.svg", f"/passes/{p['pass_no']}/print",
-                f"/sites/{site}/crew"):
+    for url in (
+        f"/passes/{p['pass_no']}",
+        f"/passes/{p['pass_no']}/qr.svg",
+        f"/passes/{p['pass_no']}/print",
+        f"/sites/{site}/crew",
+    ):
         assert client.get(url).status_code == 401
         assert client.get(url, headers=auth_headers("county")).status_code == 403
     # a dispatcher bound to another enterprise may not act for this one; one bound to it may
@@ -383,14 +464,29 @@ def test_key_rotation_keeps_old_passes_verifying(client, auth_headers, fleet, ap
     jwks = settings.data_dir / "jwks.json"
     jwks.write_text(client.get("/.well-known/jwks.json").text)
     lonlat = f"{point[0]},{point[1]}"
-    assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--checkpoint", lonlat,
-                 "--plate", "豫H12345"]) == 0
+    assert (
+        main(["pass", "verify", old["token"], "--jwks", str(jwks), "--checkpoint", lonlat, "--plate", "豫H12345"]) == 0
+    )
     assert '"verdict": "pass"' in capsys.readouterr().out
     assert main(["pass", "verify", new["token"], "--checkpoint", lonlat]) == 0
     capsys.readouterr()
     late = iso(datetime.fromisoformat(old["valid_until"]) + timedelta(hours=1))
-    assert main(["pass", "verify", old["token"], "--jwks", str(jwks), "--at", late, "--checkpoint",
-                 ",".join(map(str, FAR_CHECKPOINT))]) == 1
+    assert (
+        main(
+            [
+                "pass",
+                "verify",
+                old["token"],
+                "--jwks",
+                str(jwks),
+                "--at",
+                late,
+                "--checkpoint",
+                ",".join(map(str, FAR_CHECKPOINT)),
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "expired" in out and "off_corridor" in out
     mode = (settings.keys_dir / "keyring.json").stat().st_mode & 0o777

@@ -6,8 +6,16 @@ import pytest
 import shapely
 
 CANDIDATES = [[1.5218, 42.5063], [1.5340, 42.5080], [1.4910, 42.4630], [1.5800, 42.5350], [1.5150, 42.5450]]
-DEMAND = [[1.5230, 42.5100], [1.5300, 42.5070], [1.4950, 42.4700], [1.5700, 42.5300], [1.5120, 42.5400],
-          [1.5330, 42.5560], [1.5010, 42.4990], [1.5450, 42.5120]]
+DEMAND = [
+    [1.5230, 42.5100],
+    [1.5300, 42.5070],
+    [1.4950, 42.4700],
+    [1.5700, 42.5300],
+    [1.5120, 42.5400],
+    [1.5330, 42.5560],
+    [1.5010, 42.4990],
+    [1.5450, 42.5120],
+]
 ZONE = [[1.515, 42.503], [1.525, 42.503], [1.525, 42.511], [1.515, 42.511], [1.515, 42.503]]
 
 
@@ -25,8 +33,10 @@ def add(client, h, point, **props) -> str:
 def scenario(client, auth_headers):
     h = auth_headers("planner")
     cands = [add(client, h, p, kind="candidate_station", name=f"C{i}") for i, p in enumerate(CANDIDATES)]
-    dem = [add(client, h, p, kind="enterprise", whitelist=True, name=f"E{i}", weight=1 + i % 3)
-           for i, p in enumerate(DEMAND)]
+    dem = [
+        add(client, h, p, kind="enterprise", whitelist=True, name=f"E{i}", weight=1 + i % 3)
+        for i, p in enumerate(DEMAND)
+    ]
     return {"h": h, "candidates": cands, "demand": dem}
 
 
@@ -65,8 +75,15 @@ def test_mclp_and_lscp_coverage_claims(client, scenario):
 
 def test_candidate_in_sealed_zone_excluded(client, scenario, auth_headers):
     h = scenario["h"]
-    z = client.post("/zones", json={"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ZONE]},
-                                    "properties": {"risk": "sealed", "name": "Z"}}, headers=h)
+    z = client.post(
+        "/zones",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ZONE]},
+            "properties": {"risk": "sealed", "name": "Z"},
+        },
+        headers=h,
+    )
     assert z.status_code == 201, z.text
     r = client.post("/plans/stations", json={"model": "p_median", "p": 2}, headers=h)
     assert r.status_code == 201, r.text
@@ -76,15 +93,18 @@ def test_candidate_in_sealed_zone_excluded(client, scenario, auth_headers):
     assert scenario["candidates"][0] not in {c["id"] for c in plan["chosen"]}
 
 
-@pytest.mark.parametrize(("body", "code", "needle"), [
-    ({"model": "p_median", "p": 9}, 422, "only 5 usable candidate"),
-    ({"model": "lscp", "service_time_s": 5}, 422, "no covering within service_time_s=5"),
-    ({"model": "p_median"}, 422, "`p` is required"),
-    ({"model": "mclp", "p": 1}, 422, "service_time_s"),
-    ({"model": "p_median", "p": 1, "candidate_ids": ["site-nope"]}, 404, "site-nope"),
-    ({"model": "p_median", "p": 1, "fixed_ids": ["site-nope"]}, 404, "site-nope"),
-    ({"model": "k_means", "p": 1}, 422, "model"),
-])
+@pytest.mark.parametrize(
+    ("body", "code", "needle"),
+    [
+        ({"model": "p_median", "p": 9}, 422, "only 5 usable candidate"),
+        ({"model": "lscp", "service_time_s": 5}, 422, "no covering within service_time_s=5"),
+        ({"model": "p_median"}, 422, "`p` is required"),
+        ({"model": "mclp", "p": 1}, 422, "service_time_s"),
+        ({"model": "p_median", "p": 1, "candidate_ids": ["site-nope"]}, 404, "site-nope"),
+        ({"model": "p_median", "p": 1, "fixed_ids": ["site-nope"]}, 404, "site-nope"),
+        ({"model": "k_means", "p": 1}, 422, "model"),
+    ],
+)
 def test_bad_plan_requests(client, app, scenario, body, code, needle):
     r = client.post("/plans/stations", json=body, headers=scenario["h"])
     assert r.status_code == code, r.text
@@ -103,17 +123,25 @@ def test_plan_roles(client, scenario, auth_headers):
     assert client.post("/plans/stations", json=body).status_code == 401
     assert client.post("/plans/stations", json=body, headers=auth_headers("dispatcher")).status_code == 403
     assert client.post("/zones/zone-x/docking-points", json={"k": 1}).status_code == 401
-    assert client.post("/zones/zone-x/docking-points", json={"k": 1},
-                       headers=auth_headers("checkpoint")).status_code == 403
+    assert (
+        client.post("/zones/zone-x/docking-points", json={"k": 1}, headers=auth_headers("checkpoint")).status_code
+        == 403
+    )
     assert client.post(f"/sites/{scenario['demand'][0]}/drop-point").status_code == 401
-    assert client.post(f"/sites/{scenario['demand'][0]}/drop-point",
-                       headers=auth_headers("county")).status_code == 403
+    assert client.post(f"/sites/{scenario['demand'][0]}/drop-point", headers=auth_headers("county")).status_code == 403
 
 
 def test_docking_points_stored_and_hooked(client, app, scenario):
     h = scenario["h"]
-    z = client.post("/zones", json={"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ZONE]},
-                                    "properties": {"risk": "sealed", "name": "Z"}}, headers=h).json()
+    z = client.post(
+        "/zones",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ZONE]},
+            "properties": {"risk": "sealed", "name": "Z"},
+        },
+        headers=h,
+    ).json()
     r = client.post(f"/zones/{z['id']}/docking-points", json={"k": 2}, headers=h)
     assert r.status_code == 201, r.text
     doc = r.json()
@@ -145,7 +173,6 @@ def test_drop_point(client, scenario, auth_headers):
     assert client.get(f"/sites/{site_id}/drop-point").json()["point"] == d["point"]
     assert "固定接收点" in client.get("/map").text
     # not an enterprise, unknown, none yet
-    assert client.post(f"/sites/{scenario['candidates'][0]}/drop-point",
-                       headers=scenario["h"]).status_code == 422
+    assert client.post(f"/sites/{scenario['candidates'][0]}/drop-point", headers=scenario["h"]).status_code == 422
     assert client.post("/sites/site-nope/drop-point", headers=scenario["h"]).status_code == 404
     assert client.get(f"/sites/{scenario['demand'][1]}/drop-point").status_code == 404

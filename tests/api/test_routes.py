@@ -19,8 +19,11 @@ DESTINATION = [1.5970, 42.5670]
 
 def count(app, model) -> int:
     with app.state.baotong.sessions() as s:
-        return s.scalar(select(func.count()).select_from(model).where(
-            *( [model.deleted_at.is_(None)] if hasattr(model, "deleted_at") else [])))
+        return s.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(*([model.deleted_at.is_(None)] if hasattr(model, "deleted_at") else []))
+        )
 
 
 def disc_feature(app, lon, lat, radius_m, **props) -> dict:
@@ -54,8 +57,13 @@ def band_feature(lat: float, half_height_deg: float = 0.002, **props) -> dict:
     """A zone across the whole network from west to east: every trip from south to north crosses it."""
     props.setdefault("risk", "sealed")
     left, right = 1.42, 1.737
-    ring = [[left, lat - half_height_deg], [right, lat - half_height_deg], [right, lat + half_height_deg],
-            [left, lat + half_height_deg], [left, lat - half_height_deg]]
+    ring = [
+        [left, lat - half_height_deg],
+        [right, lat - half_height_deg],
+        [right, lat + half_height_deg],
+        [left, lat + half_height_deg],
+        [left, lat - half_height_deg],
+    ]
     return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}
 
 
@@ -134,14 +142,19 @@ def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, aut
     page = client.get(f"/routes/{r['id']}/map")  # the inside leg is drawn in its own style
     assert page.status_code == 200 and "inside" in page.text
     # a whitelist enterprise's site there: closed-loop point-to-point delivery
-    site = {"type": "Feature", "geometry": {"type": "Point", "coordinates": DESTINATION},
-            "properties": {"kind": "enterprise", "whitelist": True, "name": "Pharma"}}
+    site = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": DESTINATION},
+        "properties": {"kind": "enterprise", "whitelist": True, "name": "Pharma"},
+    }
     sid = client.post("/sites", json=site, headers=hp).json()["id"]
     wl = client.post("/routes", json={"origin": ORIGIN, "destination_site_id": sid}, headers=h)
     assert wl.status_code == 201, wl.text
     assert wl.json()["closed_loop_delivery"] is True and wl.json()["transshipment"] is None
-    assert client.post("/routes", json={"origin": ORIGIN, "destination_site_id": "site_nope"},
-                       headers=h).status_code == 404
+    assert (
+        client.post("/routes", json={"origin": ORIGIN, "destination_site_id": "site_nope"}, headers=h).status_code
+        == 404
+    )
 
 
 def test_planned_docking_point_is_used(app, client, auth_headers):
@@ -152,9 +165,12 @@ def test_planned_docking_point_is_used(app, client, auth_headers):
     first = plain(client, h)["transshipment"]["destination"]
     leg_line = first["leg"]["geometry"]["coordinates"]
     planned = leg_line[len(leg_line) // 2]
-    with app.state.baotong.sessions() as s:  # a planned docking point of the zone, as POST /zones/{id}/docking-points stores it
-        replace_docking_points(s, zid, [NewDockingPoint(planned[0], planned[1], 0, {})], created_by="test",
-                               created_at=datetime.now(UTC))
+    with (
+        app.state.baotong.sessions() as s
+    ):  # a planned docking point of the zone, as POST /zones/{id}/docking-points stores it
+        replace_docking_points(
+            s, zid, [NewDockingPoint(planned[0], planned[1], 0, {})], created_by="test", created_at=datetime.now(UTC)
+        )
     got = plain(client, h)["transshipment"]["destination"]
     assert got["planned"] is True
 
@@ -167,10 +183,25 @@ def test_approved_closure_of_every_arc_blocks(app, client, auth_headers):
     net = app.state.baotong.network
     now = datetime.now(UTC)
     with app.state.baotong.sessions() as s:  # an approved hard barrier in force on every arc
-        s.add(ClosureRow(id="closure-all", county_code="410821", mode="hard_barrier", direction="both", reason="test",
-                         starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1), status="approved",
-                         decision="needs_provincial_approval", request="{}", arcs=dumps(np.arange(net.arc_count)),
-                         matched="{}", geometry="{}", reasons="[]", network=net.source))
+        s.add(
+            ClosureRow(
+                id="closure-all",
+                county_code="410821",
+                mode="hard_barrier",
+                direction="both",
+                reason="test",
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=1),
+                status="approved",
+                decision="needs_provincial_approval",
+                request="{}",
+                arcs=dumps(np.arange(net.arc_count)),
+                matched="{}",
+                geometry="{}",
+                reasons="[]",
+                network=net.source,
+            )
+        )
         s.commit()
     n = count(app, RouteRow)
     r = client.post("/routes", json={"origin": ORIGIN, "destination": DESTINATION}, headers=h)
@@ -184,23 +215,40 @@ def test_approved_closure_of_every_arc_blocks(app, client, auth_headers):
         ({"type": "Polygon", "coordinates": []}, "empty"),
         ({"type": "Polygon", "coordinates": [[]]}, "ring"),
         # self-intersecting and collapsing to no area: cannot be repaired
-        ({"type": "Polygon",
-          "coordinates": [[[1.52, 42.50], [1.53, 42.51], [1.52, 42.50], [1.53, 42.51], [1.52, 42.50]]]}, "invalid"),
-        ({"type": "Polygon", "coordinates": [[[30.0, 10.0], [30.1, 10.0], [30.1, 10.1], [30.0, 10.0]]]},
-         "outside the network bbox"),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[1.52, 42.50], [1.53, 42.51], [1.52, 42.50], [1.53, 42.51], [1.52, 42.50]]],
+            },
+            "invalid",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[30.0, 10.0], [30.1, 10.0], [30.1, 10.1], [30.0, 10.0]]]},
+            "outside the network bbox",
+        ),
     ],
 )
 def test_bad_zones_store_nothing(app, client, auth_headers, feature, needle):
-    r = client.post("/zones", json={"type": "Feature", "geometry": feature, "properties": {"risk": "sealed"}},
-                    headers=auth_headers("planner"))
+    r = client.post(
+        "/zones",
+        json={"type": "Feature", "geometry": feature, "properties": {"risk": "sealed"}},
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 422 and needle in r.json()["detail"], r.text
     assert count(app, ZoneRow) == 0
 
 
 def test_bowtie_is_repaired_with_a_note(client, auth_headers):
     bowtie = [[1.52, 42.50], [1.53, 42.51], [1.53, 42.50], [1.52, 42.51], [1.52, 42.50]]
-    r = client.post("/zones", json={"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [bowtie]},
-                                    "properties": {"risk": "sealed"}}, headers=auth_headers("planner"))
+    r = client.post(
+        "/zones",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+            "properties": {"risk": "sealed"},
+        },
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 201 and any("repaired" in n for n in r.json()["properties"]["notes"])
 
 
@@ -208,8 +256,9 @@ def test_bad_route_requests_store_nothing(app, client, auth_headers):
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
     before = plain(client, h)
     n = count(app, RouteRow)
-    zid = client.post("/zones", json=disc_feature(app, *middle_of(before), 200, risk="controlled"),
-                      headers=hp).json()["id"]
+    zid = client.post("/zones", json=disc_feature(app, *middle_of(before), 200, risk="controlled"), headers=hp).json()[
+        "id"
+    ]
     cases = [
         ({"origin": ORIGIN, "destination": DESTINATION, "waypoints": [middle_of(before)]}, zid),
         ({"origin": ORIGIN, "destination": [1.4207, 42.4368]}, "nearest drivable road"),
@@ -230,8 +279,10 @@ def test_truck_limit_blocks_names_it(app, client, auth_headers):
     h = auth_headers("dispatcher")
     for arc in np.nonzero(np.isfinite(net.maxweight_t))[0][:40]:
         n = count(app, RouteRow)
-        d = [float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
-             float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2)]
+        d = [
+            float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
+            float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2),
+        ]
         r = client.post("/routes", json={"origin": ORIGIN, "destination": d, "vehicle": {"weight_t": 30}}, headers=h)
         if r.status_code == 422:
             assert "maxweight" in r.json()["detail"]

@@ -51,8 +51,7 @@ def fuzz_app():
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, fuzz_app):
     tokens = fuzz_app.state.fuzz_tokens
     sent = fuzz_app.state.fuzz_sent

@@ -7,8 +7,11 @@ import pytest
 
 def site(geom=None, **props):
     props.setdefault("kind", "enterprise")
-    return {"type": "Feature", "geometry": geom or {"type": "Point", "coordinates": [1.5218, 42.5063]},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": geom or {"type": "Point", "coordinates": [1.5218, 42.5063]},
+        "properties": props,
+    }
 
 
 def test_create_and_list_by_kind(client, auth_headers):
@@ -18,8 +21,12 @@ def test_create_and_list_by_kind(client, auth_headers):
     body = r.json()
     assert body["properties"]["whitelist"] is True and body["properties"]["sector"] == "medical"
     assert body["snapped"]["distance_m"] < 100
-    poly = {"type": "Polygon", "coordinates": [[[1.5215, 42.5060], [1.5221, 42.5060], [1.5221, 42.5066],
-                                                [1.5215, 42.5066], [1.5215, 42.5060]]]}
+    poly = {
+        "type": "Polygon",
+        "coordinates": [
+            [[1.5215, 42.5060], [1.5221, 42.5060], [1.5221, 42.5066], [1.5215, 42.5066], [1.5215, 42.5060]]
+        ],
+    }
     assert client.post("/sites", json=site(poly, name="Premises"), headers=h).status_code == 201
     assert client.post("/sites", json=site(kind="hub_rail", name="Station"), headers=h).status_code == 201
     assert client.get("/sites").json()["count"] == 3

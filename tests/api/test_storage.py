@@ -8,10 +8,16 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from tests._app import make_settings, tokens_for
 
-ZONE = {"type": "Feature", "properties": {"risk": "controlled", "name": "Canillo", "valid_until": "2030-01-01T00:00:00Z"},
-        "geometry": {"type": "Polygon", "coordinates": [[[1.59, 42.56], [1.60, 42.56], [1.60, 42.57], [1.59, 42.56]]]}}
-SITE = {"type": "Feature", "properties": {"kind": "hub_logistics", "name": "Park", "weight": 3.5},
-        "geometry": {"type": "Point", "coordinates": [1.5218, 42.5063]}}
+ZONE = {
+    "type": "Feature",
+    "properties": {"risk": "controlled", "name": "Canillo", "valid_until": "2030-01-01T00:00:00Z"},
+    "geometry": {"type": "Polygon", "coordinates": [[[1.59, 42.56], [1.60, 42.56], [1.60, 42.57], [1.59, 42.56]]]},
+}
+SITE = {
+    "type": "Feature",
+    "properties": {"kind": "hub_logistics", "name": "Park", "weight": 3.5},
+    "geometry": {"type": "Point", "coordinates": [1.5218, 42.5063]},
+}
 
 
 def test_restart_keeps_every_write(tmp_path, database_url):
@@ -23,7 +29,9 @@ def test_restart_keeps_every_write(tmp_path, database_url):
     with TestClient(app) as c:
         zone = c.post("/zones", json=ZONE, headers=h).json()
         site = c.post("/sites", json=SITE, headers=h).json()
-        route = c.post("/routes", json={"origin": [1.5218, 42.5063], "destination": [1.5968, 42.5430]}, headers=d).json()
+        route = c.post(
+            "/routes", json={"origin": [1.5218, 42.5063], "destination": [1.5968, 42.5430]}, headers=d
+        ).json()
     app.state.baotong.db_engine.dispose()
 
     again = create_app(make_settings(tmp_path, database_url=database_url))

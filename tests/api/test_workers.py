@@ -18,8 +18,9 @@ CLIENTS = 8
 
 
 def _setup(client: httpx.Client, h) -> dict:
-    return pass_request(client, h, name="Workers Foods", plate="豫H·54321", origin=ENTERPRISE_POINT,
-                        destination=DESTINATION)
+    return pass_request(
+        client, h, name="Workers Foods", plate="豫H·54321", origin=ENTERPRISE_POINT, destination=DESTINATION
+    )
 
 
 def _parallel(fn, n: int = CLIENTS) -> list:
@@ -82,8 +83,9 @@ def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
                 verdicts = []
                 for k in range(5):
                     no, token, _ = issued[(i * 5 + k) % len(issued)]
-                    r = c.post("/passes/verify", json={"token": token, "checkpoint": checkpoint},
-                               headers=h["checkpoint"])
+                    r = c.post(
+                        "/passes/verify", json={"token": token, "checkpoint": checkpoint}, headers=h["checkpoint"]
+                    )
                     assert r.status_code == 200, r.text
                     verdicts.append(r.json()["verdict"])
                 return verdicts
@@ -96,22 +98,39 @@ def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
 
         # a zone created through one worker is honoured by every worker on the next request
         with httpx.Client(base_url=server.base_url, timeout=60) as c:
-            plain = c.post("/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION},
-                           headers=h["dispatcher"]).json()
+            plain = c.post(
+                "/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION}, headers=h["dispatcher"]
+            ).json()
             lon, lat = plain["geometry"]["coordinates"][len(plain["geometry"]["coordinates"]) // 2]
             d = 0.002
-            zone = c.post("/zones", headers=h["planner"], json={
-                "type": "Feature", "properties": {"risk": "sealed", "name": "workers test"},
-                "geometry": {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d],
-                                                                 [lon + d, lat + d], [lon - d, lat + d],
-                                                                 [lon - d, lat - d]]]}})
+            zone = c.post(
+                "/zones",
+                headers=h["planner"],
+                json={
+                    "type": "Feature",
+                    "properties": {"risk": "sealed", "name": "workers test"},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [
+                            [
+                                [lon - d, lat - d],
+                                [lon + d, lat - d],
+                                [lon + d, lat + d],
+                                [lon - d, lat + d],
+                                [lon - d, lat - d],
+                            ]
+                        ],
+                    },
+                },
+            )
             assert zone.status_code == 201
             zone_id, zone_worker = zone.json()["id"], zone.headers["X-Baotong-Worker"]
         seen = set()
         for _ in range(60):
             with httpx.Client(base_url=server.base_url, timeout=60) as fresh:  # a new connection each time
-                r = fresh.post("/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION},
-                               headers=h["dispatcher"])
+                r = fresh.post(
+                    "/routes", json={"origin": ENTERPRISE_POINT, "destination": DESTINATION}, headers=h["dispatcher"]
+                )
             assert r.status_code == 201
             doc = r.json()
             honoured = zone_id in {z["zone_id"] for z in doc["zones_crossed"]} or doc["geometry"] != plain["geometry"]

@@ -19,9 +19,13 @@ def count(client) -> int:
 
 
 def test_create_read_list_delete(client, auth_headers):
-    r = client.post("/zones", json=feature(name="Encamp", valid_from="2026-01-01T00:00:00Z",
-                                            valid_until="2027-01-01T00:00:00Z", county_code="410802"),
-                    headers=auth_headers("planner"))
+    r = client.post(
+        "/zones",
+        json=feature(
+            name="Encamp", valid_from="2026-01-01T00:00:00Z", valid_until="2027-01-01T00:00:00Z", county_code="410802"
+        ),
+        headers=auth_headers("planner"),
+    )
     assert r.status_code == 201, r.text
     zone = r.json()
     assert zone["properties"]["risk"] == "sealed" and zone["properties"]["name"] == "Encamp"
@@ -59,10 +63,18 @@ def test_roles(client, auth_headers):
         (feature(coords=[[1.52, 95.0], [1.53, 42.50], [1.53, 42.51], [1.52, 95.0]]), "lat"),
         (feature(valid_from="2026-02-01T00:00:00Z", valid_until="2026-01-01T00:00:00Z"), "valid_from"),
         (feature(valid_from="yesterday"), "valid_from"),
-        ({"type": "Feature", "geometry": {"type": "Point", "coordinates": [1.52, 42.5]},
-          "properties": {"risk": "sealed"}}, "Polygon"),
-        ({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": {"risk": "sealed"}},
-         "empty"),
+        (
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [1.52, 42.5]},
+                "properties": {"risk": "sealed"},
+            },
+            "Polygon",
+        ),
+        (
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": []}, "properties": {"risk": "sealed"}},
+            "empty",
+        ),
     ],
 )
 def test_bad_zones_are_422_and_store_nothing(client, auth_headers, body, needle):
@@ -111,7 +123,7 @@ def test_gcj02_input_is_converted(tmp_path):
         r = client.post("/zones", json={**feature(coords=gcj), "crs": "gcj02"}, headers=planner)
         assert r.status_code == 201, r.text
         stored = r.json()["geometry"]["coordinates"][0]
-        for (x, y), (sx, sy), (gx, gy) in zip(wgs, stored, gcj):
+        for (x, y), (sx, sy), (gx, _gy) in zip(wgs, stored, gcj):
             assert abs(x - sx) < 1e-6 and abs(y - sy) < 1e-6
             assert abs(gx - sx) > 1e-3  # the GCJ-02 input really was offset
         assert gcj02_to_wgs84(*gcj[0]) == pytest.approx(tuple(stored[0]), abs=1e-9)
@@ -126,8 +138,10 @@ def test_unknown_zone_is_404(client, auth_headers):
 
 
 def test_unencodable_text_is_422_not_500(client, auth_headers):
-    body = (b'{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1.52,42.5],[1.53,42.5],[1.53,42.51],'
-            b'[1.52,42.5]]]},"properties":{"risk":"sealed","name":"\\ud800"}}')
+    body = (
+        b'{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[1.52,42.5],[1.53,42.5],[1.53,42.51],'
+        b'[1.52,42.5]]]},"properties":{"risk":"sealed","name":"\\ud800"}}'
+    )
     r = client.post("/zones", content=body, headers={**auth_headers("planner"), "Content-Type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "properties", "name"]
     assert count(client) == 0

@@ -47,8 +47,16 @@ def test_road_like_content(tmp_path):
     # every way's nodes are in the file, ids are unique and written in order
     assert all(ref in nodes for refs, _ in ways.values() for ref in refs)
     highways = collections.Counter(t["highway"] for _, t in ways.values())
-    for cls in ("motorway", "motorway_link", "trunk", "primary", "secondary", "tertiary", "unclassified",
-                "residential"):
+    for cls in (
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+    ):
         assert highways[cls] > 0, cls
     motorways = [t for _, t in ways.values() if t["highway"] == "motorway"]
     assert all(t["oneway"] == "yes" and t["ref"].startswith("G") for t in motorways)
@@ -88,7 +96,8 @@ def test_padding_makes_roads_about_fifteen_percent(tmp_path):
     write_synthetic_osm(plain, 5_000, seed=3)
     plain_nodes, plain_ways = _read(plain)
     assert sorted(t["highway"] for _, t in plain_ways.values()) == sorted(
-        t["highway"] for _, t in ways.values() if "highway" in t)
+        t["highway"] for _, t in ways.values() if "highway" in t
+    )
 
 
 def test_cached_file_and_cli(tmp_path, capsys):

@@ -20,14 +20,17 @@ def parse(argv: list[str]):
     return build_parser().parse_args(join_number_lists(argv))
 
 
-@pytest.mark.parametrize(("argv", "field", "value"), [
-    (["pass", "verify", "TOKEN", "--checkpoint", "-76.55,39.28"], "checkpoint", [-76.55, 39.28]),
-    (["pass", "verify", "TOKEN", "--checkpoint", "-76.55,-39.28"], "checkpoint", [-76.55, -39.28]),
-    (["pass", "verify", "TOKEN", "--checkpoint=-76.55,39.28"], "checkpoint", [-76.55, 39.28]),
-    (["route", "--from", "-0.1276,51.5072", "--to", "-0.09,51.51"], "origin", [-0.1276, 51.5072]),
-    (["route", "--from", "-0.1276,51.5072", "--to", "-0.09,51.51"], "destination", [-0.09, 51.51]),
-    (["network", "build", "--bbox", "-0.2,51.4,-0.1,51.5"], "bbox", "-0.2,51.4,-0.1,51.5"),
-])
+@pytest.mark.parametrize(
+    ("argv", "field", "value"),
+    [
+        (["pass", "verify", "TOKEN", "--checkpoint", "-76.55,39.28"], "checkpoint", [-76.55, 39.28]),
+        (["pass", "verify", "TOKEN", "--checkpoint", "-76.55,-39.28"], "checkpoint", [-76.55, -39.28]),
+        (["pass", "verify", "TOKEN", "--checkpoint=-76.55,39.28"], "checkpoint", [-76.55, 39.28]),
+        (["route", "--from", "-0.1276,51.5072", "--to", "-0.09,51.51"], "origin", [-0.1276, 51.5072]),
+        (["route", "--from", "-0.1276,51.5072", "--to", "-0.09,51.51"], "destination", [-0.09, 51.51]),
+        (["network", "build", "--bbox", "-0.2,51.4,-0.1,51.5"], "bbox", "-0.2,51.4,-0.1,51.5"),
+    ],
+)
 def test_negative_coordinates_are_values(argv, field, value):
     assert getattr(parse(argv), field) == value
 
@@ -47,9 +50,20 @@ def test_pass_verify_at_a_west_longitude_checkpoint(tmp_path, monkeypatch, capsy
     now = datetime.now(UTC).replace(microsecond=0)
     ring = KeyRing.load_or_create(tmp_path / "keys")
     crew = [CrewMember("张三", "123X", "driver", now - timedelta(hours=2))]
-    token = sign_pass(make_claims(pass_no="410800000123", plate="豫H12345", enterprise_id="ent-1", route_id="route-1",
-                                  corridor=CORRIDOR, crew=crew, valid_from=now - timedelta(hours=1),
-                                  valid_until=now + timedelta(hours=5), issued_at=now), ring)
+    token = sign_pass(
+        make_claims(
+            pass_no="410800000123",
+            plate="豫H12345",
+            enterprise_id="ent-1",
+            route_id="route-1",
+            corridor=CORRIDOR,
+            crew=crew,
+            valid_from=now - timedelta(hours=1),
+            valid_until=now + timedelta(hours=5),
+            issued_at=now,
+        ),
+        ring,
+    )
     monkeypatch.setenv("BAOTONG_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("BAOTONG_KEYS_DIR", str(tmp_path / "keys"))
     assert main(["pass", "verify", token, "--checkpoint", "-76.59,39.28"]) == 0  # on the corridor

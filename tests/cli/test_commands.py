@@ -37,8 +37,10 @@ def test_network_build_and_route(monkeypatch, tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["nodes"] > 20_000 and len(info["bbox"]) == 4
     out_map = tmp_path / "route.html"
-    assert main(["route", "--network", pbf, "--from", "1.5218,42.5063", "--to", "1.5968,42.5430",
-                 "--map", str(out_map)]) == 0
+    assert (
+        main(["route", "--network", pbf, "--from", "1.5218,42.5063", "--to", "1.5968,42.5430", "--map", str(out_map)])
+        == 0
+    )
     route = json.loads(capsys.readouterr().out)
     assert route["length_m"] > 5000 and route["legs"]
     assert out_map.exists() and "leaflet" in out_map.read_text().lower()

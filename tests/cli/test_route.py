@@ -16,8 +16,17 @@ from tests._data import NETWORK_CACHE, shared_file
 ORIGIN = [1.5343, 42.5078]  # Andorra la Vella
 DESTINATION = [1.5970, 42.5670]  # Canillo, up the CG-2 valley
 TUNNEL = 124674261  # Túnel de Radio Andorra on the CG-2, between the two: there is a slower way round
-PRINTED = ("origin", "destination", "length_m", "travel_time_s", "choice", "zones_crossed", "transshipment",
-           "warnings", "explanation")
+PRINTED = (
+    "origin",
+    "destination",
+    "length_m",
+    "travel_time_s",
+    "choice",
+    "zones_crossed",
+    "transshipment",
+    "warnings",
+    "explanation",
+)
 
 
 def sealed_disc(net, lon: float, lat: float, radius_m: float) -> dict:
@@ -26,23 +35,36 @@ def sealed_disc(net, lon: float, lat: float, radius_m: float) -> dict:
     return {"type": "Feature", "geometry": mapping(poly), "properties": {"risk": "sealed", "name": "Canillo"}}
 
 
-def test_cli_route_equals_post_routes_with_closures_and_docking_points(app, client, auth_headers, settings,
-                                                                       monkeypatch, capsys):
+def test_cli_route_equals_post_routes_with_closures_and_docking_points(
+    app, client, auth_headers, settings, monkeypatch, capsys
+):
     ctx = app.state.baotong
     net = ctx.network
     zone = client.post("/zones", json=sealed_disc(net, *DESTINATION, 300), headers=auth_headers("planner")).json()
     docks = client.post(f"/zones/{zone['id']}/docking-points", json={"k": 2}, headers=auth_headers("planner"))
     assert docks.status_code == 201, docks.text
     starts = datetime.now(UTC) + timedelta(minutes=2)
-    closure = client.post("/closures", headers=auth_headers("county"), json={
-        "county_code": "410821", "reason": "tunnel works", "way_ids": [TUNNEL], "mode": "hard_barrier",
-        "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=4)).isoformat()}).json()
+    closure = client.post(
+        "/closures",
+        headers=auth_headers("county"),
+        json={
+            "county_code": "410821",
+            "reason": "tunnel works",
+            "way_ids": [TUNNEL],
+            "mode": "hard_barrier",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=4)).isoformat(),
+        },
+    ).json()
     approved = client.post(f"/closures/{closure['id']}/approve", headers=auth_headers("province_approver"))
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     departure = (starts + timedelta(minutes=5)).isoformat()
 
-    r = client.post("/routes", json={"origin": ORIGIN, "destination": DESTINATION, "departure": departure},
-                    headers=auth_headers("dispatcher"))
+    r = client.post(
+        "/routes",
+        json={"origin": ORIGIN, "destination": DESTINATION, "departure": departure},
+        headers=auth_headers("dispatcher"),
+    )
     assert r.status_code == 201, r.text
     api = r.json()
     with ctx.sessions() as s:
@@ -54,8 +76,22 @@ def test_cli_route_equals_post_routes_with_closures_and_docking_points(app, clie
     monkeypatch.setenv("BAOTONG_CACHE_DIR", str(NETWORK_CACHE))
     monkeypatch.setenv("BAOTONG_DATABASE_URL", settings.database_url)
     capsys.readouterr()
-    assert main(["route", "--network", str(shared_file("andorra.osm.pbf")), "--from", ",".join(map(str, ORIGIN)),
-                 "--to", ",".join(map(str, DESTINATION)), "--departure", departure]) == 0
+    assert (
+        main(
+            [
+                "route",
+                "--network",
+                str(shared_file("andorra.osm.pbf")),
+                "--from",
+                ",".join(map(str, ORIGIN)),
+                "--to",
+                ",".join(map(str, DESTINATION)),
+                "--departure",
+                departure,
+            ]
+        )
+        == 0
+    )
     cli = json.loads(capsys.readouterr().out)
     assert {k: cli[k] for k in PRINTED} == {k: api[k] for k in PRINTED}
     assert cli["legs"] == [{k: leg[k] for k in ("kind", "length_m", "travel_time_s")} for leg in api["legs"]]

@@ -21,11 +21,23 @@ from geo.errors import (
 )
 
 
-@pytest.mark.parametrize(("cls", "status"), [
-    (BaotongError, 400), (InvalidInputError, 422), (NetworkSourceError, 422), (OffNetworkError, 422),
-    (InvalidZoneError, 422), (InfeasibleError, 422), (NotFoundError, 404), (NoRouteError, 422),
-    (ConflictError, 409), (PermissionDeniedError, 403), (DeploymentError, 500), (StoreUnavailable, 503),
-])
+@pytest.mark.parametrize(
+    ("cls", "status"),
+    [
+        (BaotongError, 400),
+        (InvalidInputError, 422),
+        (NetworkSourceError, 422),
+        (OffNetworkError, 422),
+        (InvalidZoneError, 422),
+        (InfeasibleError, 422),
+        (NotFoundError, 404),
+        (NoRouteError, 422),
+        (ConflictError, 409),
+        (PermissionDeniedError, 403),
+        (DeploymentError, 500),
+        (StoreUnavailable, 503),
+    ],
+)
 def test_each_family_carries_its_status(cls, status):
     assert cls.status == status
     assert issubclass(cls, BaotongError)

@@ -17,13 +17,23 @@ SQUARE = [[1.50, 42.50], [1.51, 42.50], [1.51, 42.51], [1.50, 42.51], [1.50, 42.
 
 def feature(geometry: dict | None = None, **props) -> dict:
     props.setdefault("risk", "sealed")
-    return {"type": "Feature", "geometry": geometry or {"type": "Polygon", "coordinates": [SQUARE]},
-            "properties": props}
+    return {
+        "type": "Feature",
+        "geometry": geometry or {"type": "Polygon", "coordinates": [SQUARE]},
+        "properties": props,
+    }
 
 
 def test_round_trip_through_geojson():
-    zone = Zone.from_feature(feature(name="Escaldes", county_code="410802", valid_from="2026-03-02T08:00:00+08:00",
-                                     valid_until="2026-03-09T00:00:00Z"), id="zone-1")
+    zone = Zone.from_feature(
+        feature(
+            name="Escaldes",
+            county_code="410802",
+            valid_from="2026-03-02T08:00:00+08:00",
+            valid_until="2026-03-09T00:00:00Z",
+        ),
+        id="zone-1",
+    )
     assert (zone.id, zone.name, zone.risk, zone.county_code) == ("zone-1", "Escaldes", "sealed", "410802")
     assert zone.valid_from == datetime(2026, 3, 2, 0, 0, tzinfo=UTC) and zone.notes == []
     out = zone.to_feature()
@@ -35,29 +45,41 @@ def test_round_trip_through_geojson():
 
 
 def test_name_defaults_to_the_id_and_multipolygons_are_kept():
-    multi = {"type": "MultiPolygon", "coordinates": [[SQUARE], [[[1.6, 42.6], [1.61, 42.6], [1.61, 42.61], [1.6, 42.6]]]]}
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [[SQUARE], [[[1.6, 42.6], [1.61, 42.6], [1.61, 42.61], [1.6, 42.6]]]],
+    }
     zone = Zone.from_feature(feature(multi), id="zone-2")
     assert zone.name == "zone-2" and isinstance(zone.geometry, MultiPolygon) and len(zone.geometry.geoms) == 2
 
 
 def test_unclosed_ring_is_closed_and_a_bowtie_repaired_with_notes():
     geom, notes = polygon_from_geojson({"type": "Polygon", "coordinates": [SQUARE[:-1]]})
-    assert isinstance(geom, Polygon) and geom.equals(box(1.50, 42.50, 1.51, 42.51)) and notes == ["closed an unclosed ring"]
+    assert (
+        isinstance(geom, Polygon)
+        and geom.equals(box(1.50, 42.50, 1.51, 42.51))
+        and notes == ["closed an unclosed ring"]
+    )
     bowtie = [[1.52, 42.50], [1.53, 42.51], [1.53, 42.50], [1.52, 42.51], [1.52, 42.50]]
     geom, notes = polygon_from_geojson({"type": "Polygon", "coordinates": [bowtie]})
     assert geom.is_valid and geom.area > 0 and any("repaired" in n for n in notes)
 
 
-@pytest.mark.parametrize(("geometry", "needle"), [
-    (None, "expected a GeoJSON Polygon"),
-    ({"type": "Point", "coordinates": [1.5, 42.5]}, "'Polygon' or 'MultiPolygon'"),
-    ({"type": "Polygon", "coordinates": []}, "empty"),
-    ({"type": "Polygon", "coordinates": [[[1.5, 42.5], [1.6, 42.5]]]}, "ring"),
-    ({"type": "Polygon", "coordinates": [[[1.5], [1.6, 42.5], [1.6, 42.6], [1.5]]]}, "expected [lon, lat]"),
-    ({"type": "Polygon", "coordinates": [[[1.5, 42.5], [1.6, 42.6], [1.5, 42.5], [1.6, 42.6], [1.5, 42.5]]]},
-     "could not be repaired"),
-    ({"type": "Polygon", "coordinates": [[[1.5, 95.0], [1.6, 42.5], [1.6, 42.6], [1.5, 95.0]]]}, "95"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "needle"),
+    [
+        (None, "expected a GeoJSON Polygon"),
+        ({"type": "Point", "coordinates": [1.5, 42.5]}, "'Polygon' or 'MultiPolygon'"),
+        ({"type": "Polygon", "coordinates": []}, "empty"),
+        ({"type": "Polygon", "coordinates": [[[1.5, 42.5], [1.6, 42.5]]]}, "ring"),
+        ({"type": "Polygon", "coordinates": [[[1.5], [1.6, 42.5], [1.6, 42.6], [1.5]]]}, "expected [lon, lat]"),
+        (
+            {"type": "Polygon", "coordinates": [[[1.5, 42.5], [1.6, 42.6], [1.5, 42.5], [1.6, 42.6], [1.5, 42.5]]]},
+            "could not be repaired",
+        ),
+        ({"type": "Polygon", "coordinates": [[[1.5, 95.0], [1.6, 42.5], [1.6, 42.6], [1.5, 95.0]]]}, "95"),
+    ],
+)
 def test_bad_geometries_are_refused_naming_the_problem(geometry, needle):
     with pytest.raises(InvalidInputError) as info:
         polygon_from_geojson(geometry)
@@ -71,7 +93,9 @@ def test_too_many_vertices_are_refused():
 
 
 def test_gcj02_coordinates_are_converted_to_wgs84():
-    gcj = [list(wgs84_to_gcj02(113.20 + dx, 35.20 + dy)) for dx, dy in ((0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01), (0, 0))]
+    gcj = [
+        list(wgs84_to_gcj02(113.20 + dx, 35.20 + dy)) for dx, dy in ((0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01), (0, 0))
+    ]
     zone = Zone.from_feature(feature({"type": "Polygon", "coordinates": [gcj]}), id="z", crs="gcj02")
     left, bottom, right, top = zone.geometry.bounds
     assert (left, bottom, right, top) == pytest.approx((113.20, 35.20, 113.21, 35.21), abs=2e-6)

@@ -39,8 +39,10 @@ def _tiles(path) -> dict:
     archive = basemap.TileArchive(path)
     out = {}
     header = archive.header
-    bbox = basemap.to_mercator(np.array([header["min_lon_e7"] / 1e7, header["max_lon_e7"] / 1e7]),
-                               np.array([header["min_lat_e7"] / 1e7, header["max_lat_e7"] / 1e7]))
+    bbox = basemap.to_mercator(
+        np.array([header["min_lon_e7"] / 1e7, header["max_lon_e7"] / 1e7]),
+        np.array([header["min_lat_e7"] / 1e7, header["max_lat_e7"] / 1e7]),
+    )
     (x0, x1), (y0, y1) = bbox
     for z in range(header["min_zoom"], header["max_zoom"] + 1):
         tx0, ty0, tx1, ty1 = basemap.tile_range((x0, y0, x1, y1), z)
@@ -54,8 +56,12 @@ def _tiles(path) -> dict:
 
 
 def _kinds(tiles: dict, z: int, layer: str) -> set[str]:
-    return {f["properties"].get("kind") for (tz, _, _), t in tiles.items() if tz == z
-            for f in t.get(layer, {}).get("features", [])}
+    return {
+        f["properties"].get("kind")
+        for (tz, _, _), t in tiles.items()
+        if tz == z
+        for f in t.get(layer, {}).get("features", [])
+    }
 
 
 def test_an_osm_file_gives_every_layer_with_chinese_names_and_zoom_rules(tmp_path):
@@ -77,8 +83,13 @@ def test_an_osm_file_gives_every_layer_with_chinese_names_and_zoom_rules(tmp_pat
     assert _kinds(tiles, 9, "roads") == {"primary"}  # residential from 12, footways from 14
     assert _kinds(tiles, 14, "water") == {"water"}
     assert _kinds(tiles, 14, "railways") == {"rail"}
-    primary = [f for (z, _, _), t in tiles.items() if z == 14 for f in t["roads"]["features"]
-               if f["properties"]["kind"] == "primary"]
+    primary = [
+        f
+        for (z, _, _), t in tiles.items()
+        if z == 14
+        for f in t["roads"]["features"]
+        if f["properties"]["kind"] == "primary"
+    ]
     assert primary[0]["properties"] == {"kind": "primary", "name": "人民路", "name_en": "Renmin Road", "ref": "S233"}
 
 
@@ -111,8 +122,10 @@ def test_tile_coordinates_fall_inside_the_tile_plus_buffer(tmp_path):
     for t in tiles.values():
         for f in t["roads"]["features"]:
             coords = np.array(f["geometry"]["coordinates"], dtype=object)
-            flat = np.array([c for part in (coords if f["geometry"]["type"] == "MultiLineString" else [coords])
-                             for c in part], dtype=float)
+            flat = np.array(
+                [c for part in (coords if f["geometry"]["type"] == "MultiLineString" else [coords]) for c in part],
+                dtype=float,
+            )
             assert (flat >= lo).all() and (flat <= hi).all()
             count += 1
     assert count > 0

@@ -32,20 +32,33 @@ def test_varints_match_the_protobuf_encoding():
 
 def test_lines_round_trip_with_parts_properties_and_repeats():
     layer = mvt.LayerBuilder("roads")
-    coords = np.array([[0, 0], [10, 0], [10, 0], [10, 20],  # feature 0, part 0 (a repeated vertex)
-                       [50, 50], [60, 70],                   # feature 0, part 1
-                       [5, 5],                               # feature 1, part 2: one vertex, dropped
-                       [100, 200], [300, 400]])              # feature 2, part 3
+    coords = np.array(
+        [
+            [0, 0],
+            [10, 0],
+            [10, 0],
+            [10, 20],  # feature 0, part 0 (a repeated vertex)
+            [50, 50],
+            [60, 70],  # feature 0, part 1
+            [5, 5],  # feature 1, part 2: one vertex, dropped
+            [100, 200],
+            [300, 400],
+        ]
+    )  # feature 2, part 3
     part = np.array([0, 0, 0, 0, 1, 1, 2, 3, 3])
     feature = np.array([0, 0, 0, 0, 0, 0, 1, 2, 2])
     stream, fids, lengths = mvt.line_streams(coords, part, feature)
     assert fids.tolist() == [0, 2]
-    layer.add_many(mvt.LINESTRING, stream, lengths, [{"kind": "primary", "name": "人民路"}, {"kind": "minor", "ref": None}])
+    layer.add_many(
+        mvt.LINESTRING, stream, lengths, [{"kind": "primary", "name": "人民路"}, {"kind": "minor", "ref": None}]
+    )
     tile = _decode(mvt.encode_tile([layer]))
     feats = tile["roads"]["features"]
     assert len(feats) == 2
-    assert feats[0]["geometry"] == {"type": "MultiLineString",
-                                    "coordinates": [[[0, 0], [10, 0], [10, 20]], [[50, 50], [60, 70]]]}
+    assert feats[0]["geometry"] == {
+        "type": "MultiLineString",
+        "coordinates": [[[0, 0], [10, 0], [10, 20]], [[50, 50], [60, 70]]],
+    }
     assert feats[0]["properties"] == {"kind": "primary", "name": "人民路"}
     assert feats[1]["geometry"] == {"type": "LineString", "coordinates": [[100, 200], [300, 400]]}
     assert feats[1]["properties"] == {"kind": "minor"}  # None is not written

@@ -37,6 +37,7 @@ URL = re.compile(r"https?://[^\s\"'<>()\\]+")
 
 # -- helpers -------------------------------------------------------------------------------
 
+
 def walk(element):
     yield element
     for child in element._children.values():
@@ -65,6 +66,7 @@ def rendered(m: folium.Map) -> str:
 
 # -- fixtures ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def plan(andorra_router):
     return andorra_router.route([1.5218, 42.5063], [1.5968, 42.5430])
@@ -80,8 +82,15 @@ def plan_view(plan) -> RouteView:
 def zones(plan) -> list[Zone]:
     lon, lat = plan.coordinates[len(plan.coordinates) // 2]
     return [
-        Zone(id="z-sealed", name="Escaldes 封控区", risk="sealed", geometry=box(lon - 0.004, lat - 0.004, lon + 0.004, lat + 0.004),
-             valid_from=datetime(2022, 4, 1, tzinfo=UTC), valid_until=datetime(2022, 4, 15, tzinfo=UTC), county_code="410802"),
+        Zone(
+            id="z-sealed",
+            name="Escaldes 封控区",
+            risk="sealed",
+            geometry=box(lon - 0.004, lat - 0.004, lon + 0.004, lat + 0.004),
+            valid_from=datetime(2022, 4, 1, tzinfo=UTC),
+            valid_until=datetime(2022, 4, 15, tzinfo=UTC),
+            county_code="410802",
+        ),
         Zone(id="z-controlled", name="Encamp", risk="controlled", geometry=box(1.54, 42.53, 1.55, 42.54)),
         Zone(id="z-precaution-1", name="Ordino", risk="precaution", geometry=box(1.52, 42.55, 1.54, 42.57)),
         Zone(id="z-precaution-2", name="La Massana", risk="precaution", geometry=box(1.50, 42.53, 1.51, 42.55)),
@@ -94,10 +103,22 @@ def sites() -> list[Site]:
         Site(id="s-rail", kind="hub_rail", name="Rail hub", geometry=Point(1.50, 42.50)),
         Site(id="s-coach", kind="hub_coach", name="Coach hub", geometry=Point(1.53, 42.51)),
         Site(id="s-park", kind="hub_logistics", name="Logistics park", geometry=Point(1.56, 42.52)),
-        Site(id="s-ent-w", kind="enterprise", name="Fresh Foods Co", geometry=Point(1.57, 42.53), whitelist=True,
-             sector="food"),
-        Site(id="s-ent-n", kind="enterprise", name="Gadget Works", geometry=box(1.58, 42.54, 1.585, 42.545),
-             whitelist=False, sector="electronics"),
+        Site(
+            id="s-ent-w",
+            kind="enterprise",
+            name="Fresh Foods Co",
+            geometry=Point(1.57, 42.53),
+            whitelist=True,
+            sector="food",
+        ),
+        Site(
+            id="s-ent-n",
+            kind="enterprise",
+            name="Gadget Works",
+            geometry=box(1.58, 42.54, 1.585, 42.545),
+            whitelist=False,
+            sector="electronics",
+        ),
         Site(id="s-cand", kind="candidate_station", name="Candidate 1", geometry=Point(1.59, 42.55)),
         Site(id="s-demand", kind="demand", name="Clinic", geometry=Point(1.60, 42.56), weight=3),
     ]
@@ -117,8 +138,11 @@ def crossing_route() -> RouteView:
             LegView("inside", ((1.53, 42.51), (1.54, 42.515)), length_m=800, travel_time_s=80),
             LegView("destination", ((1.54, 42.515), (1.55, 42.52)), length_m=700, travel_time_s=70),
         ),
-        zones_crossed=(ZoneCrossingView(zone_id="z-sealed", risk="sealed", entry=(1.53, 42.51), exit=(1.54, 42.515),
-                                        time_inside_s=80.0),),
+        zones_crossed=(
+            ZoneCrossingView(
+                zone_id="z-sealed", risk="sealed", entry=(1.53, 42.51), exit=(1.54, 42.515), time_inside_s=80.0
+            ),
+        ),
     )
 
 
@@ -127,10 +151,18 @@ def closures_layer() -> MapLayer:
     return MapLayer(
         name="封闭 closures",
         features=[
-            {"type": "Feature", "id": "c1", "geometry": {"type": "LineString", "coordinates": [[1.52, 42.50], [1.53, 42.51]]},
-             "properties": {"mode": "checkpoint", "decision": "allowed"}},
-            {"type": "Feature", "id": "c2", "geometry": {"type": "Point", "coordinates": [1.55, 42.52]},
-             "properties": {"mode": "hard_barrier"}},
+            {
+                "type": "Feature",
+                "id": "c1",
+                "geometry": {"type": "LineString", "coordinates": [[1.52, 42.50], [1.53, 42.51]]},
+                "properties": {"mode": "checkpoint", "decision": "allowed"},
+            },
+            {
+                "type": "Feature",
+                "id": "c2",
+                "geometry": {"type": "Point", "coordinates": [1.55, 42.52]},
+                "properties": {"mode": "hard_barrier"},
+            },
         ],
         style={"color": "#000000", "weight": 5, "dashArray": "4 4"},
         popup_fields=["mode", "decision"],
@@ -139,11 +171,13 @@ def closures_layer() -> MapLayer:
 
 @pytest.fixture(scope="module")
 def full_map(zones, sites, plan_view, crossing_route, closures_layer) -> folium.Map:
-    return city_map(bbox=BBOX, zones=zones, sites=sites, routes=[plan_view, crossing_route],
-                    extra_layers=[closures_layer])
+    return city_map(
+        bbox=BBOX, zones=zones, sites=sites, routes=[plan_view, crossing_route], extra_layers=[closures_layer]
+    )
 
 
 # -- layers and bounds ---------------------------------------------------------------------
+
 
 def test_every_layer_is_in_the_layer_control(full_map, closures_layer):
     rendered(full_map)
@@ -173,6 +207,7 @@ def test_tile_layer_uses_configured_url_and_attribution(zones):
 
 
 # -- zones ---------------------------------------------------------------------------------
+
 
 def test_one_zone_feature_per_zone_in_its_risk_layer(full_map, zones):
     layers = groups(full_map)
@@ -210,6 +245,7 @@ def test_zone_popup_shows_name_risk_in_both_languages_and_validity(full_map):
 
 # -- sites ---------------------------------------------------------------------------------
 
+
 def test_one_marker_per_site_at_lat_lon(full_map, sites):
     layers = groups(full_map)
     for kind in SITE_KINDS:
@@ -240,6 +276,7 @@ def test_enterprise_premises_polygon_is_geojson(full_map):
 
 
 # -- routes --------------------------------------------------------------------------------
+
 
 def route_geojsons(m: folium.Map) -> list[folium.GeoJson]:
     return of_type(groups(m)[ROUTE_LAYER_NAME], folium.GeoJson)
@@ -287,11 +324,14 @@ def test_zone_entry_and_exit_markers(full_map):
         assert fact in text
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: RouteView(legs=(), length_m=0.0, travel_time_s=0.0),
-    lambda: LegView("transit", ((1.5, 42.5),)),
-    lambda: LegView("transit", ((42.5, 191.0), (1.5, 42.5))),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: RouteView(legs=(), length_m=0.0, travel_time_s=0.0),
+        lambda: LegView("transit", ((1.5, 42.5),)),
+        lambda: LegView("transit", ((42.5, 191.0), (1.5, 42.5))),
+    ],
+)
 def test_route_views_refuse_bad_routes(bad):
     with pytest.raises(ValueError, match="legs|coordinates"):
         bad()
@@ -309,6 +349,7 @@ def test_route_map_fits_the_route(plan, plan_view, zones):
 
 
 # -- extra layers, legend, assets ----------------------------------------------------------
+
 
 def test_extra_layer_features_style_and_popup(full_map, closures_layer):
     (gj,) = of_type(groups(full_map)[closures_layer.name], folium.GeoJson)

@@ -19,8 +19,10 @@ def ring(tmp_path) -> KeyRing:
 
 @pytest.fixture
 def crew() -> list[CrewMember]:
-    return [CrewMember("张三", "123X", "driver", T0 - timedelta(hours=10)),
-            CrewMember("李四", "4567", "loader", T0 - timedelta(hours=5), mobile_role=True)]
+    return [
+        CrewMember("张三", "123X", "driver", T0 - timedelta(hours=10)),
+        CrewMember("李四", "4567", "loader", T0 - timedelta(hours=5), mobile_role=True),
+    ]
 
 
 @pytest.fixture

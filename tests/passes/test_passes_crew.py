@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -6,7 +6,7 @@ from geo.errors import InvalidInputError
 from passes.crew import CrewMember, RegisteredVehicle, stale_reasons, test_fresh
 from passes.policy import PassPolicy
 
-T = datetime(2022, 4, 20, 8, 0, tzinfo=timezone.utc)
+T = datetime(2022, 4, 20, 8, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
 
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -7,7 +7,7 @@ from passes.crew import CrewMember
 from passes.issue import check_issuance, issuance_warnings, parse_pass_number, pass_number, require_issuable
 from passes.reasons import reason_code
 
-T = datetime(2022, 4, 20, 8, 0, tzinfo=timezone.utc)
+T = datetime(2022, 4, 20, 8, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
@@ -23,11 +23,26 @@ def test_pass_number():
     assert pass_number("410800", 123) == "410800000123"
     assert pass_number("410823", 999999) == "410823999999"
     assert parse_pass_number("410800000123") == ("410800", 123)
-    for code, serial in (("41080", 1), ("4108000", 1), ("ABCDEF", 1), ("010800", 1), ("410800", 0),
-                         ("410800", 1_000_000), ("410800", True), ("410800", 1.0)):
+    for code, serial in (
+        ("41080", 1),
+        ("4108000", 1),
+        ("ABCDEF", 1),
+        ("010800", 1),
+        ("410800", 0),
+        ("410800", 1_000_000),
+        ("410800", True),
+        ("410800", 1.0),
+    ):
         with pytest.raises(InvalidInputError):
             pass_number(code, serial)
-    for text in ("41080000012", "410800000000", "4108000001234", "41080000012X", 410800000123, "４１０８００００００１２"):
+    for text in (
+        "41080000012",
+        "410800000000",
+        "4108000001234",
+        "41080000012X",
+        410800000123,
+        "４１０８００００００１２",
+    ):
         with pytest.raises(InvalidInputError, match="pass_no"):
             parse_pass_number(text)
 
@@ -55,7 +70,9 @@ def test_freshness_at_departure_boundaries():
 
 def test_window_rules():
     assert check_issuance(True, crew(1), T, T, T + 7 * 24 * H, True) == []
-    assert codes(check_issuance(True, crew(1), T, T, T + 7 * 24 * H + timedelta(seconds=1), True)) == ["window_too_long"]
+    assert codes(check_issuance(True, crew(1), T, T, T + 7 * 24 * H + timedelta(seconds=1), True)) == [
+        "window_too_long"
+    ]
     assert codes(check_issuance(True, crew(5), T - 2 * H, T, T + H, True)) == ["window_invalid"]  # departs before
     with pytest.raises(InvalidInputError, match="departure"):
         check_issuance(True, crew(1), datetime(2022, 4, 20), T, T + H, True)

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from passes.keys import KeyRing, KeyStoreError, PublicKeySet
 from passes.token import UnknownKid, decode_pass, read_pass, sign_pass
 from passes.verify import verify_offline
-
 from tests.passes._helpers import T0, claims_for
 
 
@@ -52,8 +51,7 @@ def test_loose_directory_is_tightened(tmp_path):
 def test_repr_hides_private_key(tmp_path):
     ring = KeyRing.load_or_create(tmp_path / "k")
     _, key = ring.signing_key()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
     text = repr(ring) + str(ring) + repr(ring.keys) + json.dumps(ring.jwks())
     assert raw.hex() not in text and "PRIVATE" not in text
     from passes.keys import b64url
@@ -76,7 +74,13 @@ def test_from_jwks_skips_other_keys_and_rejects_bad_ones(ring):
     assert PublicKeySet.from_jwks({"keys": [rsa, jwk]}).kids == [jwk["kid"]]
     from geo.errors import InvalidInputError
 
-    for bad in ({}, {"keys": "x"}, {"keys": [dict(jwk, x="AAAA")]}, {"keys": [jwk, jwk]}, {"keys": [dict(jwk, kid=None)]}):
+    for bad in (
+        {},
+        {"keys": "x"},
+        {"keys": [dict(jwk, x="AAAA")]},
+        {"keys": [jwk, jwk]},
+        {"keys": [dict(jwk, kid=None)]},
+    ):
         with pytest.raises(InvalidInputError):
             PublicKeySet.from_jwks(bad)
 

@@ -37,8 +37,10 @@ def world(tmp_path_factory):
     ring = KeyRing.load_or_create(tmp_path_factory.mktemp("mut") / "keys", now=T0 - timedelta(days=3))
     old_kid = ring.active_kid
     ring.rotate(now=T0 - timedelta(days=1))
-    crew = [CrewMember("张三", "123X", "driver", T0 - timedelta(hours=10)),
-            CrewMember("李四", "4567", "loader", T0 - timedelta(hours=5), mobile_role=True)]
+    crew = [
+        CrewMember("张三", "123X", "driver", T0 - timedelta(hours=10)),
+        CrewMember("李四", "4567", "loader", T0 - timedelta(hours=5), mobile_role=True),
+    ]
     token = sign_pass(claims_for(crew), ring)
     return ring, ring.public_keys(), token, old_kid
 
@@ -62,29 +64,51 @@ def crafted(world) -> list[tuple[str, str]]:
             mac = hmac.new(secret, f"{hh}.{p}".encode(), digest).digest()
             out.append((f"key confusion {alg} {name}", f"{hh}.{p}.{b64url(mac)}"))
     foreign = Ed25519PrivateKey.generate()
-    for hdr in ({"alg": "EdDSA", "kid": kid}, {"alg": "EdDSA", "kid": old_kid}, {"alg": "EdDSA", "kid": kid, "typ": "JWT"}):
+    for hdr in (
+        {"alg": "EdDSA", "kid": kid},
+        {"alg": "EdDSA", "kid": old_kid},
+        {"alg": "EdDSA", "kid": kid, "typ": "JWT"},
+    ):
         hh = _b64(hdr)
         out.append((f"foreign key as {hdr['kid']}", f"{hh}.{p}.{b64url(foreign.sign(f'{hh}.{p}'.encode()))}"))
     out.append(("swapped kid", f"{_b64({'alg': 'EdDSA', 'kid': old_kid})}.{p}.{s}"))
     out.append(("embedded jwk", f"{_b64({'alg': 'EdDSA', 'kid': kid, 'jwk': {'kty': 'OKP'}})}.{p}.{s}"))
     out.append(("crit b64", f"{_b64({'alg': 'EdDSA', 'kid': kid, 'b64': False, 'crit': ['b64']})}.{p}.{s}"))
-    for key, value in (("exp", payload["exp"] + 86400 * 30), ("plt", "豫H·54321"), ("crew", [["driver", payload["iat"], 0]]),
-                       ("cor", "_p~iF~ps|U"), ("tol", 99999), ("pno", "410800000124")):
+    for key, value in (
+        ("exp", payload["exp"] + 86400 * 30),
+        ("plt", "豫H·54321"),
+        ("crew", [["driver", payload["iat"], 0]]),
+        ("cor", "_p~iF~ps|U"),
+        ("tol", 99999),
+        ("pno", "410800000124"),
+    ):
         out.append((f"edited {key}", f"{h}.{_b64(dict(payload, **{key: value}))}.{s}"))
     # re-encodings of the same bytes
     for i, part in enumerate((h, p, s)):
         raw = b64url_decode(part)
-        for name, text in (("padded", base64.urlsafe_b64encode(raw).decode()),
-                           ("std alphabet", base64.b64encode(raw).decode().rstrip("=")),
-                           ("std padded", base64.b64encode(raw).decode())):
+        for name, text in (
+            ("padded", base64.urlsafe_b64encode(raw).decode()),
+            ("std alphabet", base64.b64encode(raw).decode().rstrip("=")),
+            ("std padded", base64.b64encode(raw).decode()),
+        ):
             if text != part:
                 parts = [h, p, s]
                 parts[i] = text
                 out.append((f"{name} part {i}", ".".join(parts)))
-    out += [("duplicate sig", f"{h}.{p}.{s}{s}"), ("json header", f"{json.dumps(header)}.{p}.{s}"),
-            ("two tokens", f"{token}.{token}"), ("dots", f"{h}..{p}.{s}"), ("lower", token.lower()),
-            ("upper", token.upper()), ("reversed", token[::-1]), ("prefix", "HC1:" + token),
-            ("newline", token + "\n"), ("space", " " + token), ("no sig", f"{h}.{p}"), ("only dots", "..")]
+    out += [
+        ("duplicate sig", f"{h}.{p}.{s}{s}"),
+        ("json header", f"{json.dumps(header)}.{p}.{s}"),
+        ("two tokens", f"{token}.{token}"),
+        ("dots", f"{h}..{p}.{s}"),
+        ("lower", token.lower()),
+        ("upper", token.upper()),
+        ("reversed", token[::-1]),
+        ("prefix", "HC1:" + token),
+        ("newline", token + "\n"),
+        ("space", " " + token),
+        ("no sig", f"{h}.{p}"),
+        ("only dots", ".."),
+    ]
     # last-character bit flips (the unused low bits of base64url): another spelling of the same bytes
     for i, part in enumerate((h, p, s)):
         for c in B64:
@@ -106,22 +130,22 @@ def random_mutation(rng: random.Random, token: str) -> tuple[str, str]:
     alphabet = B64 if rng.random() < 0.85 else ODD
     if kind == "sub" and part:
         i = rng.randrange(len(part))
-        part = part[:i] + rng.choice(alphabet) + part[i + 1:]
+        part = part[:i] + rng.choice(alphabet) + part[i + 1 :]
     elif kind == "ins":
         i = rng.randrange(len(part) + 1)
         part = part[:i] + rng.choice(alphabet) + part[i:]
     elif kind == "del" and part:
         i = rng.randrange(len(part))
-        part = part[:i] + part[i + 1:]
+        part = part[:i] + part[i + 1 :]
     elif kind == "swap" and len(part) > 1:
         i = rng.randrange(len(part) - 1)
-        part = part[:i] + part[i + 1] + part[i] + part[i + 2:]
+        part = part[:i] + part[i + 1] + part[i] + part[i + 2 :]
     elif kind == "dup" and part:
         i, j = sorted(rng.sample(range(len(part) + 1), 2))
         part = part[:j] + part[i:j] + part[j:]
     elif kind == "case" and part:
         i = rng.randrange(len(part))
-        part = part[:i] + part[i].swapcase() + part[i + 1:]
+        part = part[:i] + part[i].swapcase() + part[i + 1 :]
     elif kind == "multi":
         chars = list(part)
         for _ in range(rng.randint(2, 8)):

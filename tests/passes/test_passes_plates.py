@@ -1,8 +1,14 @@
 import pytest
 
 from geo.errors import InvalidInputError
-from passes.plates import (PROVINCES, is_out_of_province, is_valid_plate, normalise_plate, province_for_admin_code,
-                           province_of)
+from passes.plates import (
+    PROVINCES,
+    is_out_of_province,
+    is_valid_plate,
+    normalise_plate,
+    province_for_admin_code,
+    province_of,
+)
 
 VALID = {
     "豫H·12345": "豫H·12345",
@@ -16,9 +22,27 @@ VALID = {
     "粤B·Z9Z9Z": "粤B·Z9Z9Z",
     " 沪A12345 ": "沪A·12345",
 }
-INVALID = ["", "豫", "豫H", "豫H1234", "豫H1234567", "豫I12345", "豫O12345", "豫H·I2345", "豫H·1234O",
-           "港A12345", "台A12345", "AH12345", "豫112345", "豫H·A12345", "豫H·12D345", "豫H··12345",
-           "豫H_12345", "豫H·1234५", "x" * 100]
+INVALID = [
+    "",
+    "豫",
+    "豫H",
+    "豫H1234",
+    "豫H1234567",
+    "豫I12345",
+    "豫O12345",
+    "豫H·I2345",
+    "豫H·1234O",
+    "港A12345",
+    "台A12345",
+    "AH12345",
+    "豫112345",
+    "豫H·A12345",
+    "豫H·12D345",
+    "豫H··12345",
+    "豫H_12345",
+    "豫H·1234५",
+    "x" * 100,
+]
 
 
 @pytest.mark.parametrize("text,canonical", VALID.items())

@@ -5,9 +5,17 @@ import pytest
 
 from geo.errors import InvalidInputError, PassRejected
 from passes.keys import b64url_decode
-from passes.token import (BadSignature, MalformedPass, PassClaims, PassExpired, PassNotYetValid, PassTokenError,
-                          decode_pass, make_claims, read_pass)
-
+from passes.token import (
+    BadSignature,
+    MalformedPass,
+    PassClaims,
+    PassExpired,
+    PassNotYetValid,
+    PassTokenError,
+    decode_pass,
+    make_claims,
+    read_pass,
+)
 from tests.passes._helpers import CORRIDOR, T0, claims_for
 
 
@@ -29,8 +37,10 @@ def test_wire_form(ring, token):
     header, payload, sig = parts(token)
     assert header == {"alg": "EdDSA", "kid": ring.active_kid}
     assert set(payload) == {"pno", "plt", "ent", "org", "dst", "cor", "tol", "rid", "chs", "nbf", "exp", "iat", "crew"}
-    assert payload["crew"] == [["driver", int((T0 - timedelta(hours=10)).timestamp()), 0],
-                               ["loader", int((T0 - timedelta(hours=5)).timestamp()), 1]]
+    assert payload["crew"] == [
+        ["driver", int((T0 - timedelta(hours=10)).timestamp()), 0],
+        ["loader", int((T0 - timedelta(hours=5)).timestamp()), 1],
+    ]
     text = json.dumps(payload, ensure_ascii=False)
     assert "张三" not in text and "123X" not in text and "4567" not in text  # no names or ID digits
     assert payload["org"] == CORRIDOR[0] and len(payload["chs"]) == 16
@@ -46,7 +56,9 @@ def test_window(ring, token):
     decode_pass(token, keys, at=T0 + timedelta(days=2) - timedelta(seconds=1))
     with pytest.raises(PassExpired) as info:
         decode_pass(token, keys, at=T0 + timedelta(days=2))
-    assert isinstance(info.value, PassTokenError) and not isinstance(info.value, PassRejected)  # verification, not issuance
+    assert isinstance(info.value, PassTokenError) and not isinstance(
+        info.value, PassRejected
+    )  # verification, not issuance
     assert info.value.reasons[0].startswith("expired: 通行证已过期 / pass expired")
 
 

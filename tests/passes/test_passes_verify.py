@@ -9,7 +9,6 @@ from passes.keys import KeyRing, PublicKeySet
 from passes.reasons import MESSAGES
 from passes.token import sign_pass
 from passes.verify import PassStatus, verify_offline, verify_online
-
 from tests.passes._helpers import CORRIDOR, T0, claims_for
 
 AT = T0 + timedelta(hours=2)
@@ -34,13 +33,16 @@ def test_expired_alone(ring, crew):
     assert v.codes == ["expired"] and v.reasons[0].startswith("expired: 通行证已过期 / pass expired")
 
 
-@pytest.mark.parametrize("kwargs,code", [
-    ({"at": T0 - timedelta(hours=1)}, "not_yet_valid"),
-    ({"checkpoint": OFF_ROUTE}, "off_corridor"),
-    ({"plate": "豫H·54321"}, "plate_mismatch"),
-    ({"plate": "豫H·5432"}, "plate_invalid"),
-    ({"at": T0 + timedelta(hours=20)}, "crew_test_stale"),  # the mobile loader's 24 h ran out
-])
+@pytest.mark.parametrize(
+    "kwargs,code",
+    [
+        ({"at": T0 - timedelta(hours=1)}, "not_yet_valid"),
+        ({"checkpoint": OFF_ROUTE}, "off_corridor"),
+        ({"plate": "豫H·54321"}, "plate_mismatch"),
+        ({"plate": "豫H·5432"}, "plate_invalid"),
+        ({"at": T0 + timedelta(hours=20)}, "crew_test_stale"),  # the mobile loader's 24 h ran out
+    ],
+)
 def test_each_reason_alone(ring, token, kwargs, code):
     args = {"at": AT, "checkpoint": ON_ROUTE, "plate": "豫H12345", **kwargs}
     v = verify_offline(token, ring.public_keys(), **args)
@@ -88,8 +90,14 @@ def test_online_checks(ring, token):
     assert v.codes == ["revoked"]
     v = verify_online(token, keys, at=AT, status_lookup=ok_status(enterprise_whitelisted=False))
     assert v.codes == ["enterprise_fused"] and "熔断" in v.reasons[0]
-    v = verify_online(token, keys, at=AT, status_lookup=ok_status(revoked=True, enterprise_whitelisted=False),
-                      checkpoint=OFF_ROUTE, plate="豫H·00000")
+    v = verify_online(
+        token,
+        keys,
+        at=AT,
+        status_lookup=ok_status(revoked=True, enterprise_whitelisted=False),
+        checkpoint=OFF_ROUTE,
+        plate="豫H·00000",
+    )
     assert v.codes == ["revoked", "enterprise_fused", "off_corridor", "plate_mismatch"]
 
     def missing(pass_no):

@@ -78,7 +78,9 @@ def test_monaco_d_roads_and_expressway(monaco_network):
 
 def test_strictest_over_all_arcs_lists_every_rule(andorra_network):
     net = andorra_network
-    arcs = C.match_ways(net, [way_of(net, ref="CS-101", grade="county"), way_of(net, ref="CG-2", grade="provincial")]).arcs
+    arcs = C.match_ways(
+        net, [way_of(net, ref="CS-101", grade="county"), way_of(net, ref="CG-2", grade="provincial")]
+    ).arcs
     d = C.decide(net, arcs, "hard_barrier")
     assert d.decision == NO and d.grade == "county"
     assert d.rule_ids == ["provincial/hard_barrier", "county/hard_barrier"]
@@ -135,8 +137,10 @@ def test_match_line_follows_the_road_and_direction(andorra_network):
     chain = C.chains(net, net.arcs_of_way(way))[0][3:13]  # away from the roundabout at its start
     line = net.path_coords(chain)
     fwd = C.match_line(net, line, "forward")
-    expected = [int(np.nonzero((net.tail == u) & (net.head == v) & (net.osm_way_id == way))[0][0])
-                for u, v in zip(chain[:-1], chain[1:])]
+    expected = [
+        int(np.nonzero((net.tail == u) & (net.head == v) & (net.osm_way_id == way))[0][0])
+        for u, v in zip(chain[:-1], chain[1:])
+    ]
     assert sorted(fwd.arcs.tolist()) == sorted(expected)
     assert fwd.roads[0]["ref"] == "CS-340" and fwd.roads[0]["way_id"] == way
     bwd = C.match_line(net, line, "backward")
@@ -269,19 +273,31 @@ def test_impact_matches_networkx_reference(andorra_router):
     hubs = [C.Place(f"hub-{i}", "hub", int(n)) for i, n in enumerate(rng.choice(nodes, 3, replace=False))]
     leaf = C.place_node(net, 1.5305071, 42.5082785)  # the dead end's far node
     ents = [C.Place("ent-dead-end", "cut", leaf)] + [
-        C.Place(f"ent-{i}", "e", int(n)) for i, n in enumerate(rng.choice(nodes, 4, replace=False))]
+        C.Place(f"ent-{i}", "e", int(n)) for i, n in enumerate(rng.choice(nodes, 4, replace=False))
+    ]
     # corridors that use the closed arcs: routes through the CG-2 way, plus one that does not
     chain = C.chains(net, closed)[0]
     through = before.route(chain[0], chain[-1])
     assert through is not None and np.isin(through.arcs, closed).any()
     other = before.route(int(nodes[0]), int(nodes[1]))
-    corridors = [C.Corridor("r-through", "route", np.array(through.arcs), through.cost * WEIGHT_UNIT_S),
-                 C.Corridor("r-other", "route", np.array(other.arcs), other.cost * WEIGHT_UNIT_S)]
+    corridors = [
+        C.Corridor("r-through", "route", np.array(through.arcs), through.cost * WEIGHT_UNIT_S),
+        C.Corridor("r-other", "route", np.array(other.arcs), other.cost * WEIGHT_UNIT_S),
+    ]
     keep_other = not np.isin(other.arcs, closed).any()
     channel = C.Corridor("g-1", "green_channel", np.array(through.arcs), through.cost * WEIGHT_UNIT_S)
     sample = C.od_sample(net, usable, n=10, seed=3)
-    impact = C.analyse_impact(net, before, after, closed, enterprises=ents, hubs=hubs, green_channels=[channel],
-                              corridors=corridors, od_nodes=sample)
+    impact = C.analyse_impact(
+        net,
+        before,
+        after,
+        closed,
+        enterprises=ents,
+        hubs=hubs,
+        green_channels=[channel],
+        corridors=corridors,
+        od_nodes=sample,
+    )
     ref_before, ref_after = _Reference(net, base, []), _Reference(net, base, closed)
     ref_b, ref_a = ref_before(sample, sample), ref_after(sample, sample)
     ok = np.isfinite(ref_b) & ~np.eye(sample.size, dtype=bool)
@@ -300,7 +316,9 @@ def test_impact_matches_networkx_reference(andorra_router):
     row = rows["r-through"]
     if np.isfinite(ra):
         assert row["detour_s"] == pytest.approx((ra - rb) * WEIGHT_UNIT_S, abs=0.1)
-        assert row["new_travel_time_s"] == pytest.approx(through.cost * WEIGHT_UNIT_S + (ra - rb) * WEIGHT_UNIT_S, abs=0.2)
+        assert row["new_travel_time_s"] == pytest.approx(
+            through.cost * WEIGHT_UNIT_S + (ra - rb) * WEIGHT_UNIT_S, abs=0.2
+        )
     else:
         assert row["severed"] and row["new_travel_time_s"] is None
     assert impact["green_channels"][0]["id"] == "g-1"
@@ -311,12 +329,14 @@ def test_impact_matches_networkx_reference(andorra_router):
     en = [e.node for e in ents]
     to_a, from_a = ref_after(hn, en), ref_after(en, hn)
     to_b, from_b = ref_before(hn, en), ref_before(en, hn)
-    expected_cut = {e.id for j, e in enumerate(ents)
-                    if np.isfinite(to_b[:, j] + from_b[j]).any() and not np.isfinite(to_a[:, j] + from_a[j]).any()}
+    expected_cut = {
+        e.id
+        for j, e in enumerate(ents)
+        if np.isfinite(to_b[:, j] + from_b[j]).any() and not np.isfinite(to_a[:, j] + from_a[j]).any()
+    }
     assert {e["id"] for e in impact["cut_enterprises"]} == expected_cut
     assert "ent-dead-end" in expected_cut
     assert impact["bridge"]["is_bridge"] is True
-
 
 
 def test_impact_of_a_checkpoint_is_a_delay_not_a_cut(andorra_router):

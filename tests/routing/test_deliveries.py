@@ -37,8 +37,7 @@ def _truck(**kw) -> VehicleType:
 
 
 def _problem(**kw) -> DeliveryProblem:
-    base = dict(depots=(Depot("hub", (1.52, 42.51)),), stops=(Stop("a", (1.53, 42.51), demand=1),),
-                fleet=(_truck(),))
+    base = dict(depots=(Depot("hub", (1.52, 42.51)),), stops=(Stop("a", (1.53, 42.51), demand=1),), fleet=(_truck(),))
     base.update(kw)
     return DeliveryProblem(**base)
 
@@ -46,32 +45,37 @@ def _problem(**kw) -> DeliveryProblem:
 # ----------------------------------------------------------------------------------
 # the input model
 # ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("make, names", [
-    (lambda: Stop("a", (1.5, 42.5), demand=-1), "`stops['a'].demand` was -1"),
-    (lambda: Stop("a", (1.5, 42.5), demand=1.5), "`stops['a'].demand` was 1.5"),
-    (lambda: Stop("a", (1.5, 95.0)), "`stops['a'].point` was (1.5, 95.0)"),
-    (lambda: Stop("a", [1.5]), "`stops['a'].point` was [1.5]"),
-    (lambda: Stop("a", (1.5, 42.5), service_time_s=float("nan")), "`stops['a'].service_time_s` was nan"),
-    (lambda: Stop("a", (1.5, 42.5), window=(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10))),
-     "expected a time with a UTC offset"),
-    (lambda: Stop("a", (1.5, 42.5), window=(T0 + timedelta(hours=2), T0)), "before it opens"),
-    (lambda: Stop("", (1.5, 42.5)), "`stop.id` was ''"),
-    (lambda: Depot("d", (1.5, 42.5), kind="warehouse"), "`depots['d'].kind` was 'warehouse'"),
-    (lambda: Depot("d", (1.5, 42.5), kind="docking_point"), "`depots['d'].zone_id` was None"),
-    (lambda: _truck(capacity=0), "`fleet['t'].capacity` was 0"),
-    (lambda: _truck(count=0), "`fleet['t'].count` was 0"),
-    (lambda: _truck(shift_end=T0), "must be after `shift_start`"),
-    (lambda: _truck(zone_id="z"), "exactly one"),
-    (lambda: _truck(max_duration_s=0), "`fleet['t'].max_duration_s` was 0"),
-    (lambda: _problem(stops=(Stop("a", (1.5, 42.5)), Stop("a", (1.6, 42.5)))), "holds id 'a' twice"),
-    (lambda: _problem(stops=()), "`stops` is empty"),
-    (lambda: _problem(fleet=(_truck(depot_id="nowhere"),)), "`fleet['t'].depot_id` was 'nowhere'"),
-    (lambda: _problem(fleet=(_truck(depot_id=None, zone_id="z"),)), "no outside truck type"),
-    (lambda: _problem(max_detour_ratio=0.9), "`max_detour_ratio` was 0.9"),
-    (lambda: _problem(handover_time_s=-5), "`handover_time_s` was -5"),
-    (lambda: SolverSettings(time_limit_s=0), "`time_limit_s` was 0"),
-    (lambda: SolverSettings(seed=-1), "`seed` was -1"),
-])
+@pytest.mark.parametrize(
+    "make, names",
+    [
+        (lambda: Stop("a", (1.5, 42.5), demand=-1), "`stops['a'].demand` was -1"),
+        (lambda: Stop("a", (1.5, 42.5), demand=1.5), "`stops['a'].demand` was 1.5"),
+        (lambda: Stop("a", (1.5, 95.0)), "`stops['a'].point` was (1.5, 95.0)"),
+        (lambda: Stop("a", [1.5]), "`stops['a'].point` was [1.5]"),
+        (lambda: Stop("a", (1.5, 42.5), service_time_s=float("nan")), "`stops['a'].service_time_s` was nan"),
+        (
+            lambda: Stop("a", (1.5, 42.5), window=(datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 10))),
+            "expected a time with a UTC offset",
+        ),
+        (lambda: Stop("a", (1.5, 42.5), window=(T0 + timedelta(hours=2), T0)), "before it opens"),
+        (lambda: Stop("", (1.5, 42.5)), "`stop.id` was ''"),
+        (lambda: Depot("d", (1.5, 42.5), kind="warehouse"), "`depots['d'].kind` was 'warehouse'"),
+        (lambda: Depot("d", (1.5, 42.5), kind="docking_point"), "`depots['d'].zone_id` was None"),
+        (lambda: _truck(capacity=0), "`fleet['t'].capacity` was 0"),
+        (lambda: _truck(count=0), "`fleet['t'].count` was 0"),
+        (lambda: _truck(shift_end=T0), "must be after `shift_start`"),
+        (lambda: _truck(zone_id="z"), "exactly one"),
+        (lambda: _truck(max_duration_s=0), "`fleet['t'].max_duration_s` was 0"),
+        (lambda: _problem(stops=(Stop("a", (1.5, 42.5)), Stop("a", (1.6, 42.5)))), "holds id 'a' twice"),
+        (lambda: _problem(stops=()), "`stops` is empty"),
+        (lambda: _problem(fleet=(_truck(depot_id="nowhere"),)), "`fleet['t'].depot_id` was 'nowhere'"),
+        (lambda: _problem(fleet=(_truck(depot_id=None, zone_id="z"),)), "no outside truck type"),
+        (lambda: _problem(max_detour_ratio=0.9), "`max_detour_ratio` was 0.9"),
+        (lambda: _problem(handover_time_s=-5), "`handover_time_s` was -5"),
+        (lambda: SolverSettings(time_limit_s=0), "`time_limit_s` was 0"),
+        (lambda: SolverSettings(seed=-1), "`seed` was -1"),
+    ],
+)
 def test_bad_input_names_the_value(make, names):
     with pytest.raises(InvalidInputError) as err:
         make()
@@ -157,7 +161,9 @@ def test_solver_matches_a_milp_on_small_cvrps(seed):
         clients=[pyvrp.Client(location=i, delivery=[demand[i]]) for i in range(1, n)],
         depots=[pyvrp.Depot(location=0)],
         vehicle_types=[pyvrp.VehicleType(num_available=n - 1, capacity=[cap])],
-        distance_matrices=[dist], duration_matrices=[np.zeros_like(dist)])
+        distance_matrices=[dist],
+        duration_matrices=[np.zeros_like(dist)],
+    )
     out = solve_data(data, SolverSettings(time_limit_s=0.5, seed=seed))
     assert out.feasible
     assert out.cost == pytest.approx(_milp_cvrp(dist, demand, cap))
@@ -216,8 +222,10 @@ def test_small_plan_matches_brute_force(andorra_router, seed):
     router = andorra_router
     p = scenario(router, seed=seed, stops=6, zones=1, trucks=2, inside_share=0.0, truck_capacity=9)
     # windows: keep a few, widened to three hours so the instance stays feasible
-    stops = tuple(replace(s, window=None if s.window is None else (s.window[0], s.window[0] + timedelta(hours=3)))
-                  for s in p.stops)
+    stops = tuple(
+        replace(s, window=None if s.window is None else (s.window[0], s.window[0] + timedelta(hours=3)))
+        for s in p.stops
+    )
     p = replace(p, stops=stops, fleet=tuple(t for t in p.fleet if not t.inside))
     plan = plan_deliveries(router, p, settings=SolverSettings(time_limit_s=0.5, seed=1))
     assert plan_violations(p, plan) == []

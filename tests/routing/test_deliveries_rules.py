@@ -31,8 +31,16 @@ CASES = [("andorra_router", 101, 3), ("andorra_router", 102, 2), ("monaco_router
 def planned(request):
     router = request.getfixturevalue(request.param[0])
     seed, zones = request.param[1], request.param[2]
-    problem = scenario(router, seed=seed, stops=36, zones=zones, trucks=4, inside_share=0.25,
-                       max_duration_s=9 * 3600, vehicle=Vehicle(height_m=3.8, weight_t=12))
+    problem = scenario(
+        router,
+        seed=seed,
+        stops=36,
+        zones=zones,
+        trucks=4,
+        inside_share=0.25,
+        max_duration_s=9 * 3600,
+        vehicle=Vehicle(height_m=3.8, weight_t=12),
+    )
     plan = plan_deliveries(router, problem, settings=FAST)
     return router, problem, plan
 
@@ -57,8 +65,9 @@ def test_inside_stops_are_served_from_their_zones_docking_point(planned):
     _, problem, plan = planned
     zone = {z.id: z for z in problem.zones}
     docks = {(d.zone_id, d.id): d for d in plan.docking_points}
-    inside_stops = {s.id for s in problem.stops if any(z.geometry.covers(shapely.Point(*s.point))
-                                                      for z in problem.zones)}
+    inside_stops = {
+        s.id for s in problem.stops if any(z.geometry.covers(shapely.Point(*s.point)) for z in problem.zones)
+    }
     served_inside = set()
     for r in plan.inside_routes:
         d = docks[(r.zone_id, r.base_id)]
@@ -83,8 +92,14 @@ def test_truck_legs_are_closed_loop_routes_and_costs_equal_the_engine(planned):
         r, leg = legs[int(k)]
         a = _point(problem, plan, leg.origin_id)
         b = _point(problem, plan, leg.destination_id)
-        route = closed_loop_route(router, list(a), list(b), zones=list(problem.zones), departure=problem.start,
-                                  vehicle=types[r.vehicle_type].vehicle)
+        route = closed_loop_route(
+            router,
+            list(a),
+            list(b),
+            zones=list(problem.zones),
+            departure=problem.start,
+            vehicle=types[r.vehicle_type].vehicle,
+        )
         assert leg.choice == route.choice
         assert leg.travel_time_s == pytest.approx(route.costs["chosen"] / 10, abs=1e-9)
         assert leg.length_m == pytest.approx(route.truck_length_m)
@@ -109,8 +124,7 @@ def test_matrix_costs_equal_closed_loop_routes(planned):
         for j in range(min(18, len(pts))):
             if i == j:
                 continue
-            route = closed_loop_route(router, list(pts[i]), list(pts[j]), zones=list(problem.zones),
-                                      vehicle=vehicle)
+            route = closed_loop_route(router, list(pts[i]), list(pts[j]), zones=list(problem.zones), vehicle=vehicle)
             assert m[i, j] == pytest.approx(route.costs["chosen"], abs=1e-6), (i, j, route.choice)
             checked["min_inside" if route.choice == "min_inside" else "other"] += 1
     rng = np.random.default_rng(2)
@@ -151,15 +165,18 @@ def test_planned_docking_point_is_used_and_one_inside_a_zone_is_refused(andorra_
     problem = scenario(router, seed=104, stops=24, zones=1, trucks=3, inside_share=0.3)
     first = plan_deliveries(router, problem, settings=FAST)
     dock = first.docking_points[0]
-    planned = replace(problem, depots=(*problem.depots, Depot("dp1", dock.point, kind="docking_point",
-                                                              zone_id=dock.zone_id)))
+    planned = replace(
+        problem, depots=(*problem.depots, Depot("dp1", dock.point, kind="docking_point", zone_id=dock.zone_id))
+    )
     plan = plan_deliveries(router, planned, settings=FAST)
     assert plan_violations(planned, plan) == []
     assert [(d.id, d.planned) for d in plan.docking_points] == [("dp1", True)]
     assert all(r.base_id == "dp1" for r in plan.inside_routes)
     inside = problem.zones[0].geometry.representative_point()
-    bad = replace(problem, depots=(*problem.depots, Depot("dp2", (inside.x, inside.y), kind="docking_point",
-                                                          zone_id=problem.zones[0].id)))
+    bad = replace(
+        problem,
+        depots=(*problem.depots, Depot("dp2", (inside.x, inside.y), kind="docking_point", zone_id=problem.zones[0].id)),
+    )
     with pytest.raises(InvalidInputError, match="`depots\\['dp2'\\]`"):
         plan_deliveries(router, bad, settings=FAST)
 
@@ -168,8 +185,11 @@ def test_a_too_small_fleet_leaves_stops_unserved_with_reasons(andorra_router):
     problem = scenario(andorra_router, seed=105, stops=20, zones=0, trucks=1, windows=False)
     t = problem.fleet[0]
     # 20 stops of 15 minutes each cannot all fit in one truck's three hours; each alone can
-    short = replace(problem, stops=tuple(replace(s, service_time_s=900.0) for s in problem.stops),
-                    fleet=(replace(t, shift_end=START + timedelta(hours=3)),))
+    short = replace(
+        problem,
+        stops=tuple(replace(s, service_time_s=900.0) for s in problem.stops),
+        fleet=(replace(t, shift_end=START + timedelta(hours=3)),),
+    )
     plan = plan_deliveries(andorra_router, short, settings=FAST)
     assert plan_violations(short, plan) == []
     assert plan.unserved and all("cannot fit it in" in u.reason for u in plan.unserved)
@@ -203,8 +223,9 @@ def test_the_rule_checker_catches_broken_plans(planned):
     def with_route(new):
         return replace(plan, routes=tuple(new if r.id == new.id else r for r in plan.routes))
 
-    moved = replace(truck, visits=tuple(replace(v, point=(inside.x, inside.y)) if i == k else v
-                                        for i, v in enumerate(truck.visits)))
+    moved = replace(
+        truck, visits=tuple(replace(v, point=(inside.x, inside.y)) if i == k else v for i, v in enumerate(truck.visits))
+    )
     assert any("inside zone" in m for m in plan_violations(problem, with_route(moved)))
     types = {t.id: t for t in problem.fleet}
     heavy = replace(truck, load=types[truck.vehicle_type].capacity + 1)
@@ -215,11 +236,18 @@ def test_the_rule_checker_catches_broken_plans(planned):
     assert any("before the handover" in m for m in plan_violations(problem, with_route(early)))
     windowed = next((r, i) for r in plan.routes for i, v in enumerate(r.visits) if v.window is not None)
     r, i = windowed
-    late = replace(r, visits=tuple(replace(v, start=v.window[1] + timedelta(minutes=5)) if j == i else v
-                                   for j, v in enumerate(r.visits)))
+    late = replace(
+        r,
+        visits=tuple(
+            replace(v, start=v.window[1] + timedelta(minutes=5)) if j == i else v for j, v in enumerate(r.visits)
+        ),
+    )
     assert any("outside its window" in m for m in plan_violations(problem, with_route(late)))
-    dropped = replace(plan, unserved=plan.unserved[1:]) if plan.unserved else \
-        replace(plan, unserved=(_unserved(truck.visits[k].id),))
+    dropped = (
+        replace(plan, unserved=plan.unserved[1:])
+        if plan.unserved
+        else replace(plan, unserved=(_unserved(truck.visits[k].id),))
+    )
     assert any("served or listed" in m for m in plan_violations(problem, dropped))
 
 
@@ -239,7 +267,7 @@ def test_closures_hold_on_every_leg(andorra_router):
 
     open_route = closed_loop_route(router, list(hub), list(stop), zones=[])
     arcs = open_route.arcs[1:-1].tolist()
-    for arc in arcs[len(arcs) // 2:] + arcs[:len(arcs) // 2]:  # an arc whose closure leaves a way round
+    for arc in arcs[len(arcs) // 2 :] + arcs[: len(arcs) // 2]:  # an arc whose closure leaves a way round
         closed = (int(arc), int(router.network.reverse_arc[arc]))
         closed = tuple(a for a in closed if a >= 0)
         try:

@@ -80,8 +80,10 @@ def test_choice_equals_brute_force_on_inside_times(andorra_router, zone, demand,
     cost *= WEIGHT_UNIT_S
     wts = np.array([d.weight for d in demand])
     reach = np.isfinite(cost).any(axis=0)
-    best = min(float((wts[reach] * cost[list(c)][:, reach].min(axis=0)).sum())
-               for c in itertools.combinations(range(len(cands)), 2))
+    best = min(
+        float((wts[reach] * cost[list(c)][:, reach].min(axis=0)).sum())
+        for c in itertools.combinations(range(len(cands)), 2)
+    )
     assert plan.objective == pytest.approx(best, rel=1e-9)
     assert sum(len(p.served) for p in plan.points) == int(reach.sum())
 

@@ -13,8 +13,10 @@ from routing.engine import FORBIDDEN, ScipyEngine
 from routing.network import WEIGHT_UNIT_S
 from routing.stations import snap_endpoint, travel_time_matrix
 
-ORIGINS = [Origin("candidate_station", "c1", "Escaldes", 1.5340, 42.5080),
-           Origin("hub_logistics", "h1", "Sant Julia", 1.4910, 42.4630)]
+ORIGINS = [
+    Origin("candidate_station", "c1", "Escaldes", 1.5340, 42.5080),
+    Origin("hub_logistics", "h1", "Sant Julia", 1.4910, 42.4630),
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +32,24 @@ def check_reachable(router, dp):
     assert plan.travel_time_s > 0 and plan.length_m > 0
     w = router.truck_weights
     ref = ScipyEngine(net.tail, net.head, net.node_count, w)
-    expected = travel_time_matrix(ref, [snap_endpoint(net, plan.origin, w, as_source=True)],
-                                  [snap_endpoint(net, plan.destination, w, as_source=False)], w)[0, 0]
+    expected = travel_time_matrix(
+        ref,
+        [snap_endpoint(net, plan.origin, w, as_source=True)],
+        [snap_endpoint(net, plan.destination, w, as_source=False)],
+        w,
+    )[0, 0]
     assert plan.cost == pytest.approx(expected, abs=1e-6)
     # the node path chains over truck-usable arcs
     used = {(int(net.tail[a]), int(net.head[a])) for a in plan.arcs if w[a] != FORBIDDEN}
     assert all((u, v) in used for u, v in zip(plan.nodes[:-1], plan.nodes[1:]))
     # the access point lies on the reported access road (within a metre)
     x, y = net.projection.forward(*dp.access_point)
-    tx, ty = net.projection.forward(net.node_lon[net.tail[dp.access_road["arc"]]], net.node_lat[net.tail[dp.access_road["arc"]]])
-    hx, hy = net.projection.forward(net.node_lon[net.head[dp.access_road["arc"]]], net.node_lat[net.head[dp.access_road["arc"]]])
+    tx, ty = net.projection.forward(
+        net.node_lon[net.tail[dp.access_road["arc"]]], net.node_lat[net.tail[dp.access_road["arc"]]]
+    )
+    hx, hy = net.projection.forward(
+        net.node_lon[net.head[dp.access_road["arc"]]], net.node_lat[net.head[dp.access_road["arc"]]]
+    )
     assert shapely.LineString([(tx, ty), (hx, hy)]).distance(Point(x, y)) < 1.0
 
 
@@ -59,8 +69,13 @@ def test_point_site_default_radius(andorra_router, gates):
     assert Point(cx, cy).distance(Point(x, y)) == pytest.approx(DEFAULT_RADIUS_M, abs=1.0)
     assert on_perimeter_m(andorra_router, dp.premises, dp.lon, dp.lat) < 1.0
     # served from the nearest origin by travel time
-    times = [andorra_router.route_between(andorra_router.snap([o.lon, o.lat]), dp.plan.destination,
-                                          andorra_router.truck_weights, slot="truck")[0] * WEIGHT_UNIT_S for o in ORIGINS]
+    times = [
+        andorra_router.route_between(
+            andorra_router.snap([o.lon, o.lat]), dp.plan.destination, andorra_router.truck_weights, slot="truck"
+        )[0]
+        * WEIGHT_UNIT_S
+        for o in ORIGINS
+    ]
     assert dp.origin.id == ORIGINS[times.index(min(times))].id
     assert dp.plan.cost == pytest.approx(min(times), abs=1e-6)
     check_reachable(andorra_router, dp)

@@ -140,8 +140,12 @@ def test_out_of_range_node_ids_raise(engine, bad):
 
 @pytest.mark.parametrize("bad_arc", [-1, len(TAIL), 10**6])
 def test_out_of_range_arc_ids_raise(engine, bad_arc):
-    for change in (lambda: engine.forbid([bad_arc]), lambda: engine.penalise([bad_arc], 2),
-                   lambda: engine.restore([bad_arc]), lambda: engine.update([bad_arc], [3])):
+    for change in (
+        lambda: engine.forbid([bad_arc]),
+        lambda: engine.penalise([bad_arc], 2),
+        lambda: engine.restore([bad_arc]),
+        lambda: engine.update([bad_arc], [3]),
+    ):
         with pytest.raises(InvalidInputError):
             change()
     assert engine.route(0, 2).cost == 15  # nothing changed
@@ -206,11 +210,13 @@ def test_penalise_caps_at_max_weight(engine):
 
 def test_matrix_with_inf_for_unreachable(engine):
     got = engine.matrix([0, 3, 4], [2, 3, 5, 0])
-    expected = np.array([
-        [15, 20, np.inf, 0],
-        [55, 0, np.inf, 40],
-        [np.inf, np.inf, 7, np.inf],
-    ])
+    expected = np.array(
+        [
+            [15, 20, np.inf, 0],
+            [55, 0, np.inf, 40],
+            [np.inf, np.inf, 7, np.inf],
+        ]
+    )
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, expected)
     assert engine.matrix([], [1, 2]).shape == (0, 2)
@@ -276,18 +282,17 @@ def test_cch_spare_metric_catches_up_after_each_change():
 
 
 def test_cch_topology_cache_is_saved_and_reused(tmp_path):
-    first = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT,
-                      topology_dir=tmp_path)
+    first = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT, topology_dir=tmp_path)
     assert (tmp_path / "cch").is_dir()
-    again = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT,
-                      topology_dir=tmp_path)
+    again = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT, topology_dir=tmp_path)
     for s in range(NODES):
         for t in range(NODES):
             assert again.route(s, t) == first.route(s, t)
     # a cache for another graph (different sizes) is not used
     tail, head = TAIL + [5], HEAD + [0]
-    other = CCHEngine(np.array(tail), np.array(head), NODES, np.array(WEIGHTS + [3]), lon=LON, lat=LAT,
-                      topology_dir=tmp_path)
+    other = CCHEngine(
+        np.array(tail), np.array(head), NODES, np.array(WEIGHTS + [3]), lon=LON, lat=LAT, topology_dir=tmp_path
+    )
     assert other.route(5, 0) == PathResult(cost=3, nodes=[5, 0], arcs=[9])
 
 
@@ -563,7 +568,8 @@ def _check_multi(engine, reference, sources, targets) -> None:
     _, ds, dt = dist
     pair = reference.route(ds, dt)
     assert pair is not None and min(c for n, c in sources if n == ds) + pair.cost + min(
-        c for n, c in targets if n == dt) == pytest.approx(dist[0], rel=1e-12, abs=1e-9)
+        c for n, c in targets if n == dt
+    ) == pytest.approx(dist[0], rel=1e-12, abs=1e-9)
 
 
 def _random_ends(rng, net, weights):

@@ -17,15 +17,18 @@ def test_strong_and_weak_components_of_a_tiny_graph():
     tail = np.array([0, 1, 1, 2, 3, 4])
     head = np.array([1, 0, 2, 3, 2, 5])
     strong = component_labels(7, tail, head)
-    assert _partition(strong) == {frozenset({0, 1}), frozenset({2, 3}), frozenset({4}), frozenset({5}),
-                                  frozenset({6})}
+    assert _partition(strong) == {frozenset({0, 1}), frozenset({2, 3}), frozenset({4}), frozenset({5}), frozenset({6})}
     weak = component_labels(7, tail, head, strong=False)
     assert _partition(weak) == {frozenset({0, 1, 2, 3}), frozenset({4, 5}), frozenset({6})}
     # only the usable arcs count: without 1 -> 2 the undirected graph splits there
     usable = np.ones(tail.size, dtype=bool)
     usable[2] = False
     assert _partition(component_labels(7, tail, head, usable, strong=False)) == {
-        frozenset({0, 1}), frozenset({2, 3}), frozenset({4, 5}), frozenset({6})}
+        frozenset({0, 1}),
+        frozenset({2, 3}),
+        frozenset({4, 5}),
+        frozenset({6}),
+    }
     assert largest_component(7, tail, head, strong=False).tolist() == [True] * 4 + [False] * 3
 
 
@@ -38,8 +41,10 @@ def test_components_match_networkx_on_a_random_graph():
     G.add_nodes_from(range(n))
     G.add_edges_from(zip(tail[usable].tolist(), head[usable].tolist()))
     assert _partition(component_labels(n, tail, head, usable)) == {
-        frozenset(c) for c in nx.strongly_connected_components(G)}
+        frozenset(c) for c in nx.strongly_connected_components(G)
+    }
     assert _partition(component_labels(n, tail, head, usable, strong=False)) == {
-        frozenset(c) for c in nx.weakly_connected_components(G)}
+        frozenset(c) for c in nx.weakly_connected_components(G)
+    }
     biggest = max(nx.strongly_connected_components(G), key=len)
     assert set(np.flatnonzero(largest_component(n, tail, head, usable)).tolist()) == biggest

@@ -51,8 +51,22 @@ def check_network(net: RoadNetwork) -> None:
     assert n > 100 and m > 100
     for name in ("node_osm_id", "node_lon", "node_lat"):
         assert getattr(net, name).shape == (n,), name
-    for name in ("tail", "head", "length_m", "speed_kph", "highway", "name", "ref", "grade", "osm_way_id",
-                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no"):
+    for name in (
+        "tail",
+        "head",
+        "length_m",
+        "speed_kph",
+        "highway",
+        "name",
+        "ref",
+        "grade",
+        "osm_way_id",
+        "oneway",
+        "maxheight_m",
+        "maxweight_t",
+        "maxwidth_m",
+        "hgv_no",
+    ):
         assert getattr(net, name).shape == (m,), name
     assert net.tail.min() >= 0 and net.head.min() >= 0
     assert net.tail.max() < n and net.head.max() < n
@@ -156,8 +170,9 @@ def test_a_point_beside_a_road_snaps_onto_it(request, network_name):
         assert seg.distance(shapely.Point(sx, sy)) < 0.01
         expected = sa + snap.fraction * (sb - sa)
         assert np.hypot(sx - expected[0], sy - expected[1]) < 0.05
-        assert np.hypot(sx - net.projection.forward(lon, lat)[0], sy - net.projection.forward(lon, lat)[1]) == \
-            pytest.approx(snap.distance_m, abs=0.01)
+        assert np.hypot(
+            sx - net.projection.forward(lon, lat)[0], sy - net.projection.forward(lon, lat)[1]
+        ) == pytest.approx(snap.distance_m, abs=0.01)
         assert snap.reverse_arc == net.reverse_arc[snap.arc]
         if snap.arc in (arc, net.reverse_arc[arc]):
             assert snap.distance_m == pytest.approx(2.0, abs=0.01)
@@ -218,8 +233,8 @@ def test_snap_many_reports_the_first_bad_point_in_order(andorra_network):
 
 
 @pytest.mark.parametrize(
-    "bad", [(float("nan"), 42.5), (1.5, float("nan")), (float("inf"), 42.5), (200.0, 42.5), (1.5, -95.0),
-            ("east", 42.5)]
+    "bad",
+    [(float("nan"), 42.5), (1.5, float("nan")), (float("inf"), 42.5), (200.0, 42.5), (1.5, -95.0), ("east", 42.5)],
 )
 def test_bad_coordinates_raise_invalid_input(andorra_network, bad):
     with pytest.raises(InvalidInputError) as info:
@@ -235,8 +250,9 @@ def test_arcs_intersecting_a_polygon(monaco_network):
     disk = net.projection.inverse_geom(disk_m)
     arcs = net.arcs_intersecting(disk)
     assert arcs.size > 0 and (np.diff(arcs) > 0).all()
-    lines = shapely.linestrings(np.stack([np.column_stack([x[net.tail], y[net.tail]]),
-                                          np.column_stack([x[net.head], y[net.head]])], axis=1))
+    lines = shapely.linestrings(
+        np.stack([np.column_stack([x[net.tail], y[net.tail]]), np.column_stack([x[net.head], y[net.head]])], axis=1)
+    )
     expected = np.nonzero(shapely.intersects(lines, disk_m))[0]
     np.testing.assert_array_equal(arcs, expected)
     far = net.projection.inverse_geom(shapely.Point(1e6, 1e6).buffer(10))
@@ -257,8 +273,17 @@ def test_parse_source_kinds(tmp_path):
 
 @pytest.mark.parametrize(
     "source",
-    ["bbox:1,2,3", "bbox:a,b,c,d", "bbox:", "bbox:3,2,1,4", "bbox:1,4,3,2", "bbox:0,95,1,96", "bbox:-200,0,1,1",
-     "place:", "place:   "],
+    [
+        "bbox:1,2,3",
+        "bbox:a,b,c,d",
+        "bbox:",
+        "bbox:3,2,1,4",
+        "bbox:1,4,3,2",
+        "bbox:0,95,1,96",
+        "bbox:-200,0,1,1",
+        "place:",
+        "place:   ",
+    ],
 )
 def test_bad_query_sources(source):
     with pytest.raises(NetworkSourceError):
@@ -404,8 +429,21 @@ def test_cache_hit_then_a_changed_file_is_never_stale(tmp_path, monkeypatch):
 
 def _all_same(a: RoadNetwork, b: RoadNetwork) -> None:
     """Every array of two networks is equal: same dtype, same values, same order (no renumbering)."""
-    for name in ("node_osm_id", "node_lon", "node_lat", "tail", "head", "length_m", "speed_kph", "osm_way_id",
-                 "oneway", "maxheight_m", "maxweight_t", "maxwidth_m", "hgv_no"):
+    for name in (
+        "node_osm_id",
+        "node_lon",
+        "node_lat",
+        "tail",
+        "head",
+        "length_m",
+        "speed_kph",
+        "osm_way_id",
+        "oneway",
+        "maxheight_m",
+        "maxweight_t",
+        "maxwidth_m",
+        "hgv_no",
+    ):
         x, y = getattr(a, name), getattr(b, name)
         assert x.dtype == y.dtype, name
         np.testing.assert_array_equal(x, y, err_msg=name)
@@ -498,10 +536,21 @@ def _refresh_checksums(sub):
     (sub / CACHE_META).write_text(json.dumps(meta))
 
 
-@pytest.mark.parametrize("damage", [
-    _damage_truncate, _damage_flip, _damage_old_version, _damage_old_build, _damage_json, _damage_foreign_json,
-    _damage_missing_array, _damage_other_key, _damage_codes_out_of_range,
-], ids=lambda f: f.__name__.removeprefix("_damage_"))
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _damage_truncate,
+        _damage_flip,
+        _damage_old_version,
+        _damage_old_build,
+        _damage_json,
+        _damage_foreign_json,
+        _damage_missing_array,
+        _damage_other_key,
+        _damage_codes_out_of_range,
+    ],
+    ids=lambda f: f.__name__.removeprefix("_damage_"),
+)
 def test_a_damaged_or_foreign_cache_is_rebuilt(tmp_path, damage, monkeypatch):
     source = tmp_path / "city.osm.pbf"
     shutil.copyfile(shared_file("monaco.osm.pbf"), source)
@@ -665,8 +714,11 @@ def test_pyosmium_reader_keeps_and_drops_ways_as_pyrosm_does(tmp_path):
     """Every tag case of the filter, ways with missing nodes and repeated nodes: the same network."""
     rng = np.random.default_rng(3)
     side = 12
-    nodes = [(1 + r * side + c, 7.40 + c * 1e-3 + rng.uniform(-2e-4, 2e-4), 43.70 + r * 1e-3)
-             for r in range(side) for c in range(side)]
+    nodes = [
+        (1 + r * side + c, 7.40 + c * 1e-3 + rng.uniform(-2e-4, 2e-4), 43.70 + r * 1e-3)
+        for r in range(side)
+        for c in range(side)
+    ]
     ways, wid = [], 100
     for r in range(side):  # a two-way grid of residential streets holds everything together
         ways.append((wid := wid + 1, [1 + r * side + c for c in range(side)], {"highway": "residential"}))
@@ -704,8 +756,9 @@ def test_reverse_arc_matches_the_definition(andorra_network):
     for a, key in enumerate(triples):
         index.setdefault(key, a)
     expected = np.array([index.get((h, t, w), -1) for t, h, w in triples])
-    np.testing.assert_array_equal(network_mod._reverse_arcs(net.tail, net.head, net.osm_way_id, net.node_count),
-                                  expected)
+    np.testing.assert_array_equal(
+        network_mod._reverse_arcs(net.tail, net.head, net.osm_way_id, net.node_count), expected
+    )
     # parallel arcs on several ways, a one-way arc, an arc with two reverse candidates
     tail = np.array([0, 1, 0, 1, 1, 2, 0, 1])
     head = np.array([1, 0, 1, 0, 2, 1, 1, 0])

@@ -41,17 +41,18 @@ def test_split_legs_coordinates_match_a_dedupe_of_each_leg():
     part_time = rng.uniform(1, 2, 12)
     legs = split_legs(main, arcs, points, part_len, part_time)
     assert [(leg.kind, leg.arcs.tolist()) for leg in legs] == [
-        ("origin", list(range(5))), ("transit", list(range(5, 9))), ("destination", list(range(9, 12)))]
+        ("origin", list(range(5))),
+        ("transit", list(range(5, 9))),
+        ("destination", list(range(9, 12))),
+    ]
     for leg, (lo, hi) in zip(legs, [(0, 5), (5, 9), (9, 12)]):
-        assert leg.coordinates.tolist() == dedupe(points[lo:hi + 1]).tolist() == naivededupe(points[lo:hi + 1])
+        assert leg.coordinates.tolist() == dedupe(points[lo : hi + 1]).tolist() == naivededupe(points[lo : hi + 1])
         assert leg.length_m == pytest.approx(part_len[lo:hi].sum())
         assert leg.travel_time_s == pytest.approx(part_time[lo:hi].sum())
     # a leg whose points all coincide is still a two-point line
     same = np.repeat(points[:1], 13, axis=0)
     (only,) = split_legs(np.zeros(12, dtype=bool), arcs, same, part_len, part_time)
     assert only.coordinates.tolist() == [list(points[0]), list(points[0])]
-
-
 
 
 def test_snap_ends_and_same_arc_cost_on_a_tiny_line():

@@ -40,8 +40,7 @@ def check_plan(router: Router, plan) -> None:
     for a, b in zip(arcs[:-1], arcs[1:]):
         assert net.head[a] == net.tail[b]  # the arcs chain
     assert plan.coordinates[0] == pytest.approx([plan.origin.snapped_lon, plan.origin.snapped_lat], abs=1e-9)
-    assert plan.coordinates[-1] == pytest.approx(
-        [plan.destination.snapped_lon, plan.destination.snapped_lat], abs=1e-9)
+    assert plan.coordinates[-1] == pytest.approx([plan.destination.snapped_lon, plan.destination.snapped_lat], abs=1e-9)
     if plan.length_m > 1:
         assert plan.length_m == pytest.approx(geometry_length_m(net, plan.coordinates), rel=0.01)
     # time: the arcs in the middle are driven in full, the two ends in part
@@ -94,8 +93,9 @@ def test_routes_between_points_on_andorra(andorra_router, andorra_reference):
         assert plan.origin.distance_m <= 4.01 and plan.destination.distance_m <= 4.01
         check_plan(router, plan)
         # optimal: no cheaper way exists between the snapped points (networkx over every end pair)
-        best = andorra_reference.route_multi(ends(net, plan.origin, w, as_source=True),
-                                             ends(net, plan.destination, w, as_source=False))
+        best = andorra_reference.route_multi(
+            ends(net, plan.origin, w, as_source=True), ends(net, plan.destination, w, as_source=False)
+        )
         assert plan.cost == pytest.approx(best[0] * WEIGHT_UNIT_S, abs=1e-6) or plan.nodes == []
         assert plan.length_m > 0 and plan.travel_time_s > 0
         assert {leg.kind for leg in plan.legs} <= {"origin", "transit", "destination"}
@@ -274,10 +274,17 @@ def test_a_tall_truck_detours_around_a_low_bridge():
     #       |   |
     #       4 - 5       (a longer way round)
     nodes = LINE + [(113.203, 35.198), (113.206, 35.198)]
-    net = tiny_network(nodes, [
-        {"u": 0, "v": 1}, {"u": 1, "v": 2, "maxheight": 3.0}, {"u": 2, "v": 3},
-        {"u": 1, "v": 4}, {"u": 4, "v": 5}, {"u": 5, "v": 2},
-    ])
+    net = tiny_network(
+        nodes,
+        [
+            {"u": 0, "v": 1},
+            {"u": 1, "v": 2, "maxheight": 3.0},
+            {"u": 2, "v": 3},
+            {"u": 1, "v": 4},
+            {"u": 4, "v": 5},
+            {"u": 5, "v": 2},
+        ],
+    )
     router = Router(net, engine="cch")
     low = router.route(ORIGIN, DESTINATION, vehicle=Vehicle(height_m=2.5))
     tall = router.route(ORIGIN, DESTINATION, vehicle=Vehicle(height_m=4.0))
@@ -297,8 +304,7 @@ def test_no_road_at_all_between_islands():
         router.route(ORIGIN, [113.2215, 35.2001])
 
 
-@pytest.mark.parametrize("bad", [{"height_m": -1.0}, {"weight_t": 0.0}, {"width_m": float("nan")},
-                                 {"height_m": 150.0}])
+@pytest.mark.parametrize("bad", [{"height_m": -1.0}, {"weight_t": 0.0}, {"width_m": float("nan")}, {"height_m": 150.0}])
 def test_vehicle_validation(bad):
     with pytest.raises(InvalidInputError, match="vehicle"):
         Vehicle(**bad)
@@ -307,10 +313,17 @@ def test_vehicle_validation(bad):
 @pytest.mark.parametrize("engine", ["cch", "scipy", "networkx"])
 def test_every_engine_gives_the_same_route(engine):
     nodes = LINE + [(113.203, 35.198), (113.206, 35.198)]
-    net = tiny_network(nodes, [
-        {"u": 0, "v": 1}, {"u": 1, "v": 2, "maxheight": 3.0}, {"u": 2, "v": 3},
-        {"u": 1, "v": 4}, {"u": 4, "v": 5}, {"u": 5, "v": 2},
-    ])
+    net = tiny_network(
+        nodes,
+        [
+            {"u": 0, "v": 1},
+            {"u": 1, "v": 2, "maxheight": 3.0},
+            {"u": 2, "v": 3},
+            {"u": 1, "v": 4},
+            {"u": 4, "v": 5},
+            {"u": 5, "v": 2},
+        ],
+    )
     reference = Router(net, engine="networkx").route(ORIGIN, DESTINATION, vehicle=Vehicle(height_m=4.0))
     plan = Router(net, engine=engine).route(ORIGIN, DESTINATION, vehicle=Vehicle(height_m=4.0))
     assert plan.arcs.tolist() == reference.arcs.tolist()

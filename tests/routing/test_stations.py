@@ -66,8 +66,9 @@ def test_mclp_equals_brute_force_and_coverage_rechecked(seed, p):
     cost, w = random_cost(seed)
     service = 150.0
     res = st.mclp(cost, p, service, weights=w)
-    best = max(float(w[(cost[list(c)] <= service).any(axis=0)].sum())
-               for c in itertools.combinations(range(cost.shape[0]), p))
+    best = max(
+        float(w[(cost[list(c)] <= service).any(axis=0)].sum()) for c in itertools.combinations(range(cost.shape[0]), p)
+    )
     assert res.objective == pytest.approx(best)
     # every coverage claim re-checked against the matrix
     for i, cov in enumerate(res.covered):
@@ -79,9 +80,11 @@ def test_lscp_equals_brute_force(seed):
     cost, _ = random_cost(seed, inf_share=0.05)
     service = float(cost.min(axis=0).max())  # the tightest feasible service time
     res = st.lscp(cost, service)
-    smallest = next(k for k in range(1, cost.shape[0] + 1)
-                    if any((cost[list(c)] <= service).any(axis=0).all()
-                           for c in itertools.combinations(range(cost.shape[0]), k)))
+    smallest = next(
+        k
+        for k in range(1, cost.shape[0] + 1)
+        if any((cost[list(c)] <= service).any(axis=0).all() for c in itertools.combinations(range(cost.shape[0]), k))
+    )
     assert len(res.chosen) == smallest == res.objective
     assert all((cost[list(res.chosen), i] <= service).any() for i in range(cost.shape[1]))
 
@@ -106,8 +109,16 @@ def test_feasibility_errors_name_the_numbers():
 # Real streets
 # ----------------------------------------------------------------------------------
 CANDS = [(1.5218, 42.5063), (1.5340, 42.5080), (1.4910, 42.4630), (1.5800, 42.5350), (1.5150, 42.5450)]
-DEMS = [(1.5230, 42.5100), (1.5300, 42.5070), (1.4950, 42.4700), (1.5700, 42.5300), (1.5120, 42.5400),
-        (1.5330, 42.5560), (1.5010, 42.4990), (1.5450, 42.5120)]
+DEMS = [
+    (1.5230, 42.5100),
+    (1.5300, 42.5070),
+    (1.4950, 42.4700),
+    (1.5700, 42.5300),
+    (1.5120, 42.5400),
+    (1.5330, 42.5560),
+    (1.5010, 42.4990),
+    (1.5450, 42.5120),
+]
 
 
 def test_matrix_matches_point_to_point_routes(andorra_router):
@@ -116,8 +127,12 @@ def test_matrix_matches_point_to_point_routes(andorra_router):
     snaps_o = [r.snap(list(p)) for p in CANDS]
     snaps_d = [r.snap(list(p)) for p in DEMS]
     with r.pool.using("truck", w) as engine:
-        m = st.travel_time_matrix(engine, [st.snap_endpoint(r.network, s, w, as_source=True) for s in snaps_o],
-                                  [st.snap_endpoint(r.network, s, w, as_source=False) for s in snaps_d], w)
+        m = st.travel_time_matrix(
+            engine,
+            [st.snap_endpoint(r.network, s, w, as_source=True) for s in snaps_o],
+            [st.snap_endpoint(r.network, s, w, as_source=False) for s in snaps_d],
+            w,
+        )
     for i, o in enumerate(snaps_o):
         for j, d in enumerate(snaps_d):
             cost, _ = r.route_between(o, d, w, slot="truck")
@@ -153,8 +168,10 @@ def test_plan_stations_on_andorra(andorra_router):
         cost, _ = r.route_between(plan.candidate_snaps[a], d, w, slot="truck")
         assert cost * WEIGHT_UNIT_S == pytest.approx(res.assigned_time_s[i], abs=1e-6)
         assert res.covered[i] == (res.assigned_time_s[i] <= 400)
-    best = max(float(sum(dm.weight for k, dm in enumerate(dem) if (plan.cost[list(c), k] <= 400).any()))
-               for c in itertools.combinations(range(len(plan.candidates)), 2))
+    best = max(
+        float(sum(dm.weight for k, dm in enumerate(dem) if (plan.cost[list(c), k] <= 400).any()))
+        for c in itertools.combinations(range(len(plan.candidates)), 2)
+    )
     assert res.objective == pytest.approx(best)
 
 

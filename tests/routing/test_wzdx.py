@@ -26,8 +26,16 @@ def way_of(net, **eq) -> int:
 
 def closure(net, way: int, mode: str, direction: str = "both", *, start_h: float = -1, end_h: float = 3, cid="c-1"):
     arcs = C.match_ways(net, [way], direction).arcs
-    return wzdx.FeedClosure(cid, mode, arcs, NOW + timedelta(hours=start_h), NOW + timedelta(hours=end_h),
-                            "epidemic control", "410821", created_at=NOW - timedelta(hours=2))
+    return wzdx.FeedClosure(
+        cid,
+        mode,
+        arcs,
+        NOW + timedelta(hours=start_h),
+        NOW + timedelta(hours=end_h),
+        "epidemic control",
+        "410821",
+        created_at=NOW - timedelta(hours=2),
+    )
 
 
 @pytest.fixture
@@ -86,12 +94,15 @@ def test_empty_feed_is_valid(andorra_network):
     assert feed["features"] == [] and wzdx.validate_feed(feed, SPEC) == []
 
 
-@pytest.mark.parametrize("coords, expected", [
-    ([[1.5, 42.5], [1.5, 42.6]], "northbound"),
-    ([[1.5, 42.5], [1.4, 42.5]], "westbound"),
-    ([[1.5, 42.5], [1.6, 42.45]], "eastbound"),
-    ([[1.5, 42.5], [1.51, 42.4]], "southbound"),
-    ([[1.5, 42.5], [1.5, 42.5]], "undefined"),
-])
+@pytest.mark.parametrize(
+    "coords, expected",
+    [
+        ([[1.5, 42.5], [1.5, 42.6]], "northbound"),
+        ([[1.5, 42.5], [1.4, 42.5]], "westbound"),
+        ([[1.5, 42.5], [1.6, 42.45]], "eastbound"),
+        ([[1.5, 42.5], [1.51, 42.4]], "southbound"),
+        ([[1.5, 42.5], [1.5, 42.5]], "undefined"),
+    ],
+)
 def test_bearing_direction(coords, expected):
     assert wzdx.bearing_direction(coords) == expected

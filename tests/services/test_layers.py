@@ -22,11 +22,22 @@ def test_a_stored_route_keeps_its_crossings(app, client, auth_headers):
     first = client.post("/routes", json=trip, headers=auth_headers("dispatcher")).json()
     coords = first["geometry"]["coordinates"]
     lon, lat = coords[len(coords) // 2]
-    ring = [[lon - 0.002, lat - 0.002], [lon + 0.002, lat - 0.002], [lon + 0.002, lat + 0.002],
-            [lon - 0.002, lat + 0.002], [lon - 0.002, lat - 0.002]]
-    zone = client.post("/zones", json={"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                                       "properties": {"risk": "precaution", "name": "Encamp"}},
-                       headers=auth_headers("planner")).json()
+    ring = [
+        [lon - 0.002, lat - 0.002],
+        [lon + 0.002, lat - 0.002],
+        [lon + 0.002, lat + 0.002],
+        [lon - 0.002, lat + 0.002],
+        [lon - 0.002, lat - 0.002],
+    ]
+    zone = client.post(
+        "/zones",
+        json={
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"risk": "precaution", "name": "Encamp"},
+        },
+        headers=auth_headers("planner"),
+    ).json()
     r = client.post("/routes", json=trip, headers=auth_headers("dispatcher")).json()
     with app.state.baotong.sessions() as s:
         view = route_view(get_route(s, r["id"]))

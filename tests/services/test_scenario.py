@@ -17,8 +17,10 @@ def test_demo_scenario_has_every_layer_and_snaps():
     kinds = {s.kind for s in sites}
     assert {"hub_rail", "hub_coach", "hub_logistics", "enterprise", "candidate_station"} <= kinds
     enterprises = [s for s in sites if s.kind == "enterprise"]
-    assert any(s.whitelist and any(z.risk == "sealed" and z.geometry.intersects(s.geometry) for z in zones)
-               for s in enterprises)
+    assert any(
+        s.whitelist and any(z.risk == "sealed" and z.geometry.intersects(s.geometry) for z in zones)
+        for s in enterprises
+    )
     assert any(s.whitelist and not any(z.geometry.intersects(s.geometry) for z in zones) for s in enterprises)
     router = Router(build_network("default"), engine="scipy")
     for site in sites:

@@ -24,9 +24,19 @@ def store(database_url):
 
 def _scan(i: int, at: datetime | None = None) -> dict:
     at = at or datetime(2026, 11, 26, 8, 30, i % 60, 123456, tzinfo=UTC)
-    return {"pass_no": f"410800{i:06d}", "token_sha256": f"{i:064x}", "lon": 1.5 + i / 1e4, "lat": 42.5,
-            "checked_at": at, "recorded_at": at, "verdict": "pass" if i % 2 else "stop", "reasons": "[]",
-            "plate_typed": None, "mode": "online", "scanned_by": "officer"}
+    return {
+        "pass_no": f"410800{i:06d}",
+        "token_sha256": f"{i:064x}",
+        "lon": 1.5 + i / 1e4,
+        "lat": 42.5,
+        "checked_at": at,
+        "recorded_at": at,
+        "verdict": "pass" if i % 2 else "stop",
+        "reasons": "[]",
+        "plate_typed": None,
+        "mode": "online",
+        "scanned_by": "officer",
+    }
 
 
 def _route(rid: str) -> dict:
@@ -132,8 +142,9 @@ def test_user_lookup_honours_revocation_and_expiry_at_once(store):
     secret = "s" * 32
     with session_factory(store.engine)() as session:
         token = users.add_user(session, "officer", "checkpoint", secret)
-        brief = users.add_user(session, "brief", "checkpoint", secret,
-                              expires_at=datetime.now(UTC) + timedelta(hours=1))
+        brief = users.add_user(
+            session, "brief", "checkpoint", secret, expires_at=datetime.now(UTC) + timedelta(hours=1)
+        )
     now = datetime.now(UTC)
     user = store.user_by_token_hash(users.hash_token(token, secret), now)
     assert (user.name, user.role) == ("officer", "checkpoint")
@@ -153,8 +164,10 @@ def test_reads_survive_a_dropped_connection(store, database_url):
     assert store._query("SELECT 1") == [(1,)]  # a read connection is now kept
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        killed = conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+        killed = conn.exec_driver_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
     admin.dispose()
     assert killed
     assert store._query("SELECT 2") == [(2,)]  # the dead connection was dropped and the read retried

@@ -28,18 +28,42 @@ def record(route_id: str = "route-1", *, created_at: datetime = T0) -> RouteReco
     truck = np.array([[1.52180001234, 42.50630004567], [1.53, 42.51], [1.54, 42.52]])
     inside = np.array([[1.54, 42.52], [1.545, 42.525]])
     return RouteRecord(
-        id=route_id, created_at=created_at, origin=(1.5218, 42.5063), destination=(1.545, 42.525),
-        snapped_origin=(1.52180001234, 42.50630004567), snapped_destination=(1.54, 42.52), departure=T0,
-        length_m=2345.678, travel_time_s=234.567, coordinates=truck,
-        legs=(LegRecord("origin", 1200.04, 100.06, truck[:2]), LegRecord("transit", 1000.0, 90.0, truck[1:]),
-              LegRecord("inside", 145.63, 44.5, inside, note="inside vehicle")),
+        id=route_id,
+        created_at=created_at,
+        origin=(1.5218, 42.5063),
+        destination=(1.545, 42.525),
+        snapped_origin=(1.52180001234, 42.50630004567),
+        snapped_destination=(1.54, 42.52),
+        departure=T0,
+        length_m=2345.678,
+        travel_time_s=234.567,
+        coordinates=truck,
+        legs=(
+            LegRecord("origin", 1200.04, 100.06, truck[:2]),
+            LegRecord("transit", 1000.0, 90.0, truck[1:]),
+            LegRecord("inside", 145.63, 44.5, inside, note="inside vehicle"),
+        ),
         arcs=np.array([7, 3, 11], dtype=np.int64),
         zones_crossed=(CrossingRecord("zone-1", "Canillo", "sealed", (1.54, 42.52), (1.545, 42.525), 44.55, 145.63),),
-        transshipments=(TransshipmentRecord("destination", "zone-1", "Canillo", "sealed", (1.54, 42.52), True,
-                                            LegRecord("inside", 145.63, 44.5, inside)),),
-        warnings=("do not stop in zone-1",), explanation="a transshipment at a planned docking point", choice="free",
-        time_inside_s=44.55, stops=((1.5218, 42.5063), (1.54, 42.52)), costs={"free": 2346, "chosen": 2346},
-        request={"origin": [1.5218, 42.5063], "destination": [1.545, 42.525]})
+        transshipments=(
+            TransshipmentRecord(
+                "destination",
+                "zone-1",
+                "Canillo",
+                "sealed",
+                (1.54, 42.52),
+                True,
+                LegRecord("inside", 145.63, 44.5, inside),
+            ),
+        ),
+        warnings=("do not stop in zone-1",),
+        explanation="a transshipment at a planned docking point",
+        choice="free",
+        time_inside_s=44.55,
+        stops=((1.5218, 42.5063), (1.54, 42.52)),
+        costs={"free": 2346, "chosen": 2346},
+        request={"origin": [1.5218, 42.5063], "destination": [1.545, 42.525]},
+    )
 
 
 def test_one_mapping_round_trips():

@@ -31,8 +31,10 @@ def disc_zone(net, node: int, radius_m: float, *, zid: str, risk: str = "sealed"
 
 def random_zones(net, rng, count: int, *, risks=("sealed", "controlled")) -> list[Zone]:
     nodes = rng.choice(net.node_count, count, replace=False)
-    return [disc_zone(net, int(n), float(rng.uniform(150, 400)), zid=f"z{k}", risk=risks[k % len(risks)])
-            for k, n in enumerate(nodes)]
+    return [
+        disc_zone(net, int(n), float(rng.uniform(150, 400)), zid=f"z{k}", risk=risks[k % len(risks)])
+        for k, n in enumerate(nodes)
+    ]
 
 
 def footprint(net, zones: list[Zone]) -> tuple[np.ndarray, np.ndarray]:
@@ -42,8 +44,9 @@ def footprint(net, zones: list[Zone]) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(net.arc_count, dtype=bool), np.zeros(net.arc_count, dtype=np.int64)
     union = shapely.union_all([net.projection.forward_geom(z.geometry) for z in nostop])
     x, y = net.node_xy
-    segs = shapely.linestrings(np.stack([np.column_stack([x[net.tail], y[net.tail]]),
-                                         np.column_stack([x[net.head], y[net.head]])], axis=1))
+    segs = shapely.linestrings(
+        np.stack([np.column_stack([x[net.tail], y[net.tail]]), np.column_stack([x[net.head], y[net.head]])], axis=1)
+    )
     inside_m = shapely.length(shapely.intersection(segs, union))
     mask = inside_m > 1e-6
     frac = np.minimum(1.0, inside_m / np.maximum(shapely.length(segs), 1e-9))  # planar share
@@ -53,7 +56,7 @@ def footprint(net, zones: list[Zone]) -> tuple[np.ndarray, np.ndarray]:
 
 def graph(net, weights) -> nx.DiGraph:
     G = nx.DiGraph()
-    for a, (u, v, w) in enumerate(zip(net.tail.tolist(), net.head.tolist(), np.asarray(weights).tolist())):
+    for u, v, w in zip(net.tail.tolist(), net.head.tolist(), np.asarray(weights).tolist()):
         if w >= FORBIDDEN:
             continue
         if not G.has_edge(u, v) or w < G[u][v]["weight"]:

@@ -38,8 +38,12 @@ def test_route_choice_matches_networkx(which, seed, n_zones, pairs, request):
         if seen["avoid_or_free"] + seen["min_inside"] >= pairs:
             break
         o, d = router.snap(o_pt), router.snap(d_pt)
-        if covers_any(zones, *o_pt) or covers_any(zones, *d_pt) or \
-                covers_any(zones, o.snapped_lon, o.snapped_lat) or covers_any(zones, d.snapped_lon, d.snapped_lat):
+        if (
+            covers_any(zones, *o_pt)
+            or covers_any(zones, *d_pt)
+            or covers_any(zones, o.snapped_lon, o.snapped_lat)
+            or covers_any(zones, d.snapped_lon, d.snapped_lat)
+        ):
             continue
         if o.arc in (d.arc, d.reverse_arc):
             continue

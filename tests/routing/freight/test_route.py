@@ -25,8 +25,11 @@ from tests.routing.freight.support import (
 def test_validity_window(andorra_router):
     rng = np.random.default_rng(21)
     router = andorra_router
-    for window in ({"valid_from": NOW + timedelta(hours=1)}, {"valid_until": NOW - timedelta(seconds=1)},
-                   {"valid_from": NOW - timedelta(days=2), "valid_until": NOW - timedelta(days=1)}):
+    for window in (
+        {"valid_from": NOW + timedelta(hours=1)},
+        {"valid_until": NOW - timedelta(seconds=1)},
+        {"valid_from": NOW - timedelta(days=2), "valid_until": NOW - timedelta(days=1)},
+    ):
         zone, o_pt, d_pt, plain = blocking_zone(router, rng, **window)
         route = closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=NOW)
         assert np.array_equal(route.arcs, plain.arcs) and route.zones_crossed == [] and route.choice == "free"
@@ -37,11 +40,13 @@ def test_validity_window(andorra_router):
         # either it goes around, or it passes through and says so
         assert not np.array_equal(now_active.arcs, plain.arcs) or (
             {c.zone_id for c in now_active.zones_crossed} == {"block"}
-            and any("do not stop" in w for w in now_active.warnings))
+            and any("do not stop" in w for w in now_active.warnings)
+        )
         # and at a departure inside the window it applies
         inside_window = (zone.valid_from or zone.valid_until - timedelta(hours=1)) + timedelta(minutes=1)
-        assert np.array_equal(closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=inside_window).arcs,
-                          now_active.arcs)
+        assert np.array_equal(
+            closed_loop_route(router, o_pt, d_pt, zones=[zone], departure=inside_window).arcs, now_active.arcs
+        )
 
 
 def test_zone_change_takes_effect_without_rebuild(andorra_router):
@@ -100,8 +105,10 @@ def test_no_legal_route_names_the_limit(andorra_router):
     limited = np.nonzero(np.isfinite(net.maxweight_t))[0]
     origin = node_point(net, 0)
     for arc in limited[:40]:
-        d_pt = [float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
-                float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2)]
+        d_pt = [
+            float((net.node_lon[net.tail[arc]] + net.node_lon[net.head[arc]]) / 2),
+            float((net.node_lat[net.tail[arc]] + net.node_lat[net.head[arc]]) / 2),
+        ]
         try:
             closed_loop_route(andorra_router, origin, d_pt, zones=[], vehicle=Vehicle(weight_t=30), departure=NOW)
         except NoRouteError as err:
@@ -111,8 +118,9 @@ def test_no_legal_route_names_the_limit(andorra_router):
         pytest.fail("no maxweight-limited dead end found in the first 40 limited arcs")
     # closures: every arc forbidden -> the message names the closures
     with pytest.raises(NoRouteError, match="closures"):
-        closed_loop_route(andorra_router, origin, node_point(net, 100), zones=[], departure=NOW,
-                          closed_arcs=np.arange(net.arc_count))
+        closed_loop_route(
+            andorra_router, origin, node_point(net, 100), zones=[], departure=NOW, closed_arcs=np.arange(net.arc_count)
+        )
 
 
 def test_bad_ratio(monaco_router):

@@ -24,8 +24,9 @@ def test_transshipment_and_planned_docking_point(andorra_router):
     assert route.travel_time_s == pytest.approx(route.truck_travel_time_s + t.leg.travel_time_s)
     # a planned docking point wins over the boundary crossings
     planned = t.leg.coordinates[len(t.leg.coordinates) // 2]
-    with_plan = closed_loop_route(andorra_router, o_pt, d_pt, zones=[zone], departure=NOW,
-                                  docking_points={zone.id: [planned]})
+    with_plan = closed_loop_route(
+        andorra_router, o_pt, d_pt, zones=[zone], departure=NOW, docking_points={zone.id: [planned]}
+    )
     assert with_plan.transshipment.planned
     # symmetric: an origin inside the zone
     back = closed_loop_route(andorra_router, d_pt, o_pt, zones=[zone], departure=NOW)

@@ -45,10 +45,20 @@ def test_segment_cuts_on_a_tiny_line():
 
 
 def test_arc_zone_table_lists_every_zone_of_an_arc():
-    a = ZoneFootprint(arcs=np.array([1, 3]), inside_m=np.array([5.0, 7.0]), poly_xy=None,
-                 entry=np.array([[1.0, 1.0], [3.0, 3.0]]), exit=np.array([[1.5, 1.5], [3.5, 3.5]]))
-    b = ZoneFootprint(arcs=np.array([3, 4]), inside_m=np.array([2.0, 9.0]), poly_xy=None,
-                 entry=np.array([[30.0, 30.0], [4.0, 4.0]]), exit=np.array([[35.0, 35.0], [4.5, 4.5]]))
+    a = ZoneFootprint(
+        arcs=np.array([1, 3]),
+        inside_m=np.array([5.0, 7.0]),
+        poly_xy=None,
+        entry=np.array([[1.0, 1.0], [3.0, 3.0]]),
+        exit=np.array([[1.5, 1.5], [3.5, 3.5]]),
+    )
+    b = ZoneFootprint(
+        arcs=np.array([3, 4]),
+        inside_m=np.array([2.0, 9.0]),
+        poly_xy=None,
+        entry=np.array([[30.0, 30.0], [4.0, 4.0]]),
+        exit=np.array([[35.0, 35.0], [4.5, 4.5]]),
+    )
     segment_m = np.full(6, 10.0)
     segment_m[1] = 4.0  # shorter than its 5 m inside (float noise in real data): the share is capped at 1
     travel_time_s = np.arange(6) + 1.0
