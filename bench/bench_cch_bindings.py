@@ -20,6 +20,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,9 @@ def build(binding: str, net, order: np.ndarray | None = None):
 
         tail, head = net.tail.tolist(), net.head.tolist()
         if order is None:
-            order = rk.compute_order_inertial(net.node_count, tail, head, net.node_lat.tolist(), net.node_lon.tolist())
+            order = np.asarray(
+                rk.compute_order_inertial(net.node_count, tail, head, net.node_lat.tolist(), net.node_lon.tolist())
+            )
         cch = rk.CCH(np.asarray(order).tolist(), tail, head, False)
         return cch, rk.CCHMetric(cch, w.tolist())
     import pyroutingkit as prk
@@ -182,7 +185,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     rng = np.random.default_rng(SEED)
     n_pairs = 200 if quick else 2000
     pairs = rng.integers(0, net.node_count, size=(n_pairs, 2)).tolist()
-    query = rk.CCHQuery(metric)
+    query: Any = rk.CCHQuery(metric)  # dropped (None) before the partial updates below
     tail = net.tail
 
     def rk_route(s, t):
@@ -228,6 +231,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             n=n_pairs,
         )
         if prk_ok:
+            assert base is not None  # measured when the second binding is installed
             add(
                 "pyroutingkit",
                 f"query_with_path_p{q}",

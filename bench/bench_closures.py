@@ -44,13 +44,13 @@ def scenario(router, seed: int = 11):
             return None
         return C.Corridor(cid, kind, np.asarray(found.arcs, dtype=np.int64), found.cost * WEIGHT_UNIT_S)
 
-    channels = []
+    channels: list[C.Corridor] = []
     while len(channels) < 10:
         a, b = rng.choice(len(hubs), 2, replace=False)
         c = corridor(f"green-{len(channels)}", "green_channel", hubs[a].node, hubs[b].node)
         if c is not None:
             channels.append(c)
-    corridors = []
+    corridors: list[C.Corridor] = []
     while len(corridors) < 200:
         s, t = rng.choice(nodes, 2, replace=False)
         c = corridor(f"pass-{len(corridors)}", "pass", s, t)
@@ -58,7 +58,7 @@ def scenario(router, seed: int = 11):
             corridors.append(c)
     # closures: the trunk ways (CG-) most used by the corridors
     use = np.bincount(np.concatenate([c.arcs for c in corridors]), minlength=net.arc_count)
-    ways = {}
+    ways: dict[int, int] = {}
     for a in np.argsort(-use)[:2000].tolist():
         if str(net.ref[a] or "").startswith("CG-") and use[a] > 0:
             ways.setdefault(int(net.osm_way_id[a]), 0)

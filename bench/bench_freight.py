@@ -120,7 +120,7 @@ def _pairs(net, rng, zones, count: int):
 
     nostop = [z.geometry for z in zones if z.no_stop]
     union = shapely.union_all(nostop) if nostop else None
-    out = []
+    out: list[tuple[int, int, list[list[float]]]] = []
     while len(out) < count:
         a, b = (int(v) for v in rng.choice(net.node_count, 2, replace=False))
         pts = [(float(net.node_lon[n]), float(net.node_lat[n])) for n in (a, b)]

@@ -20,7 +20,7 @@ NAME = "http"
 def _pairs(router, n: int, seed: int) -> list[tuple[list[float], list[float]]]:
     rng = np.random.default_rng(seed)
     net = router.network
-    out = []
+    out: list[tuple[list[float], list[float]]] = []
     while len(out) < n:
         a, b = rng.integers(net.node_count, size=2)
         if a != b:

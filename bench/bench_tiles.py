@@ -56,8 +56,8 @@ def _encoder_comparison(net, source_file) -> list[dict]:
     ours = theirs = 0.0
     tiles = 0
     for z in range(basemap.MIN_ZOOM, basemap.MAX_ZOOM + 1):
-        prepared = [basemap._prepare_zoom(features[n], z) for n in basemap.LAYERS if n in features]
-        prepared = [p for p in prepared if p is not None]
+        candidates = [basemap._prepare_zoom(features[n], z) for n in basemap.LAYERS if n in features]
+        prepared = [p for p in candidates if p is not None]
         size = basemap.tile_size_m(z)
         unit = size / basemap.EXTENT
         tx0, ty0, tx1, ty1 = basemap.tile_range((float(x0), float(y0), float(x1), float(y1)), z)

@@ -20,7 +20,7 @@ from bench.common import BENCH_DIR, print_figures, write_results
 
 
 def _discover() -> list[tuple[str, ModuleType | None, BaseException | None]]:
-    found = []
+    found: list[tuple[str, ModuleType | None, BaseException | None]] = []
     for path in sorted(BENCH_DIR.glob("bench_*.py")):
         stem = path.stem
         try:
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the selected benchmarks; returns the process exit code (0 ok, 1 a benchmark failed, 2 usage)."""
     args = _parser().parse_args(argv)
     found = _discover()
-    names = {}
+    names: dict[str, tuple[str, ModuleType | None, BaseException | None]] = {}
     failed = False
     for stem, module, err in found:
-        name = getattr(module, "NAME", None) if module is not None else stem.removeprefix("bench_")
+        name = str(getattr(module, "NAME", stem.removeprefix("bench_")))
         names[name] = (stem, module, err)
     if args.list:
         for name in names:
@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exception(err, file=sys.stderr)
             failed = True
             continue
+        assert module is not None  # imported: err is None
         started = time.perf_counter()
         try:
             figures = list(module.run(quick=args.quick))

@@ -168,7 +168,7 @@ def _road_network(b: _Builder, k: int, rng: np.random.Generator, lon0: float, la
     lon, lat = to_ll(gx[used], gy[used])
     ids[used] = b.add_nodes(lon, lat)
 
-    names = {}
+    names: dict[object, tuple[str | None, str | None]] = {}
 
     def line_name(cls: str, i: int, axis: int) -> tuple[str | None, str | None]:
         key = (cls, i, axis)
@@ -445,7 +445,11 @@ def write_synthetic_osm(
         for idx, osm_id, x, y in zip(order.tolist(), node_id[order].tolist(), lon[order].tolist(), lat[order].tolist()):
             writer.add_node(mutable.Node(id=osm_id, location=(x, y), tags=tags_of(idx), version=1))
         for w in np.argsort(way_id).tolist():
-            way_nodes, tags = b.ways[w] if w < road_ways else pad_info.building(w - road_ways)
+            if w < road_ways:
+                way_nodes, tags = b.ways[w]
+            else:
+                assert pad_info is not None  # ways past the roads are the padding's buildings
+                way_nodes, tags = pad_info.building(w - road_ways)
             writer.add_way(mutable.Way(id=int(way_id[w]), nodes=node_id[way_nodes].tolist(), tags=tags, version=1))
     finally:
         writer.close()

@@ -143,6 +143,7 @@ class RepairWorker:
                 self._stop()  # it died since the last repair: close its pipes
             proc = self._proc if self._proc is not None else self._start()
             wkb = shapely.to_wkb(geom)
+            assert proc.stdin is not None and proc.stdout is not None  # started with PIPEs
             try:
                 proc.stdin.write(struct.pack("<I", len(wkb)) + wkb)
                 proc.stdin.flush()

@@ -10,6 +10,7 @@ premises), ``candidate_station`` (a possible transfer station), ``demand``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import shapely
 from shapely.geometry import Point, Polygon, mapping
@@ -95,9 +96,10 @@ class Site:
         else:
             raise InvalidInputError(f"`geometry.type` was {gtype!r}; expected 'Point' or 'Polygon'")
         known = {"kind", "name", "whitelist", "sector", "weight", "radius_m", "county_code", "id"}
+        kind: Any = props.get("kind")  # any JSON value: __post_init__ names one that is not a site kind
         return cls(
             id=id,
-            kind=props.get("kind"),
+            kind=kind,
             name=str(props.get("name") or id),
             geometry=geom,
             whitelist=bool(props.get("whitelist", False)),

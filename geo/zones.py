@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
@@ -66,7 +67,7 @@ def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:
 
 
 def polygon_from_geojson(
-    geometry: dict, *, crs: str = "wgs84", field_name: str = "geometry", max_vertices: int = MAX_VERTICES
+    geometry: object, *, crs: str = "wgs84", field_name: str = "geometry", max_vertices: int = MAX_VERTICES
 ) -> tuple[Polygon | MultiPolygon, list[str]]:
     """Validate a GeoJSON Polygon/MultiPolygon and return ``(shapely geometry, notes)``.
 
@@ -198,10 +199,11 @@ class Zone:
             )
         props = feature.get("properties") or {}
         geom, notes = polygon_from_geojson(feature.get("geometry"), crs=crs)
+        risk: Any = props.get("risk")  # any JSON value: __post_init__ names one that is not a risk level
         return cls(
             id=id,
             name=str(props.get("name") or id),
-            risk=props.get("risk"),
+            risk=risk,
             geometry=geom,
             valid_from=parse_time(props.get("valid_from"), "valid_from"),
             valid_until=parse_time(props.get("valid_until"), "valid_until"),

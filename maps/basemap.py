@@ -37,8 +37,9 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
@@ -160,9 +161,9 @@ class FeatureSet:
     layer: str
     geoms: np.ndarray  # object: shapely (Multi)LineStrings or (Multi)Polygons, EPSG:3857
     kind: np.ndarray  # object: str
-    name: np.ndarray = field(default=None)  # type: ignore[assignment]  # object: str or None
-    name_en: np.ndarray = field(default=None)  # type: ignore[assignment]
-    ref: np.ndarray = field(default=None)  # type: ignore[assignment]
+    name: Any = None  # object array: str or None (filled by __post_init__)
+    name_en: Any = None
+    ref: Any = None
 
     def __post_init__(self) -> None:
         n = len(self.geoms)
@@ -238,6 +239,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
             )
         )
     )
+    obj: Any
     for obj in processor:
         tags = obj.tags
         if obj.is_area():
@@ -419,8 +421,8 @@ def iter_tiles(
     """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom."""
     half = math.pi * MERCATOR_R
     for z in range(min_zoom, max_zoom + 1):
-        prepared = [(name, _prepare_zoom(features[name], z)) for name in LAYERS if name in features]
-        prepared = [(name, zl) for name, zl in prepared if zl is not None]
+        candidates = [(name, _prepare_zoom(features[name], z)) for name in LAYERS if name in features]
+        prepared = [(name, zl) for name, zl in candidates if zl is not None]
         if not prepared:
             continue
         size = tile_size_m(z)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import folium
-from branca.element import CssLink, JavascriptLink, MacroElement
+from branca.element import CssLink, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 
 from maps.assets import DEFAULT_STATIC_PREFIX, vendor_url
@@ -57,8 +57,9 @@ class VectorBasemap(MacroElement):
         self.options_json = json.dumps(options, ensure_ascii=False)
         self.static_prefix = static_prefix
 
-    def render(self, **kwargs) -> None:
+    def render(self, **kwargs) -> None:  # type: ignore[override]  # branca's Element.render returns str; MacroElement's None
         figure = self.get_root()
+        assert isinstance(figure, Figure)
         prefix = self.static_prefix.rstrip("/")
         figure.header.add_child(CssLink(vendor_url(FONT_CSS, static_prefix=prefix)), name="noto_sans_sc_css")
         figure.header.add_child(JavascriptLink(vendor_url(PROTOMAPS_JS, static_prefix=prefix)), name="protomaps_js")

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.features import GeoJsonPopup
 from folium.template import Template
 from shapely.geometry import Point, mapping
@@ -96,7 +96,7 @@ _ICON_SWATCH = {
     "black": "#303030",
 }
 #: Polyline style per leg kind: origin dashed, transit solid thick, destination dashed, inside dotted.
-LEG_STYLES = {
+LEG_STYLES: dict[str, dict[str, Any]] = {
     "origin": {"color": "#1f78b4", "weight": 4, "opacity": 0.9, "dashArray": "10 7"},
     "transit": {"color": "#253494", "weight": 7, "opacity": 0.85},
     "destination": {"color": "#7b3294", "weight": 4, "opacity": 0.9, "dashArray": "10 7"},
@@ -534,7 +534,9 @@ def _build(
     ).add_to(m)
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
-    m.get_root().header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element('<link rel="icon" href="data:,">'), name="favicon")
     localize(m, static_prefix=static_prefix)
     return m
 

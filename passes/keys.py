@@ -225,7 +225,7 @@ class KeyRing:
                 keys[kid] = KeyInfo(
                     kid,
                     pub,
-                    _parse_dt(item["created_at"]),
+                    datetime.fromisoformat(item["created_at"]),
                     _parse_dt(item.get("retired_at")),
                     _parse_dt(item.get("not_after")),
                 )
@@ -402,7 +402,8 @@ class PublicKeySet:
             if kid in keys:
                 raise InvalidInputError(f"JWKS kid {kid!r} appears twice")
             try:
-                raw = b64url_decode(jwk.get("x")) if isinstance(jwk.get("x"), str) else b""
+                x = jwk.get("x")
+                raw = b64url_decode(x) if isinstance(x, str) else b""
                 keys[kid] = Ed25519PublicKey.from_public_bytes(raw)
             except ValueError as err:
                 raise InvalidInputError(

@@ -65,7 +65,7 @@ def make_qr(token: str) -> segno.QRCode:
     """
     token = _check_token(token)
     qr = segno.make_qr(token, error="m", mode="byte", boost_error=True)
-    if qr.version > MAX_VERSION_M:
+    if int(qr.version) > MAX_VERSION_M:  # make_qr never makes a Micro QR (whose versions are "M1".."M4")
         qr = segno.make_qr(token, error="l", mode="byte", boost_error=True)
     return qr
 
@@ -73,8 +73,8 @@ def make_qr(token: str) -> segno.QRCode:
 def qr_info(token: str, *, print_width_mm: float = PRINT_WIDTH_MM) -> QRInfo:
     """Version, error level and module size in mm of a token's QR code printed ``print_width_mm`` wide."""
     qr = make_qr(token)
-    side = qr.symbol_size(border=0)[0]
-    return QRInfo(qr.version, qr.error, side, float(print_width_mm), print_width_mm / (side + 2 * QUIET_ZONE))
+    side = int(qr.symbol_size(border=0)[0])
+    return QRInfo(int(qr.version), qr.error, side, float(print_width_mm), print_width_mm / (side + 2 * QUIET_ZONE))
 
 
 def qr_svg(token: str, *, print_width_mm: float = PRINT_WIDTH_MM) -> str:

@@ -310,9 +310,9 @@ def make_claims(
         lon, lat = check_lon_lat(value[0], value[1], field_name=name)
         ends.append((round(lon, 5), round(lat, 5)))
     parse_pass_number(pass_no)
-    for name, value in (("enterprise_id", enterprise_id), ("route_id", route_id)):
-        if not isinstance(value, str) or not 0 < len(value) <= 64:
-            raise InvalidInputError(f"`{name}` was {value!r}; expected a string of 1..64 characters")
+    for name, ident in (("enterprise_id", enterprise_id), ("route_id", route_id)):
+        if not isinstance(ident, str) or not 0 < len(ident) <= 64:
+            raise InvalidInputError(f"`{name}` was {ident!r}; expected a string of 1..64 characters")
     return PassClaims(
         pass_no=pass_no,
         plate=normalise_plate(plate),

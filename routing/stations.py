@@ -95,14 +95,16 @@ def travel_time_matrix(
     ``engine`` must carry ``weights`` live (e.g. a ``MetricPool.using`` block);
     ``weights`` is only needed for the same-segment case of two snapped points.
     """
-    src_nodes, src_rows, src_off = [], [], []
+    src_nodes, src_rows, src_off = [n for e in sources for n, _ in e.options], [], []
     for i, e in enumerate(sources):
-        for n, c in e.options:
-            src_nodes.append(n), src_rows.append(i), src_off.append(c)
-    dst_nodes, dst_cols, dst_off = [], [], []
+        for _, c in e.options:
+            src_rows.append(i)
+            src_off.append(c)
+    dst_nodes, dst_cols, dst_off = [n for e in targets for n, _ in e.options], [], []
     for j, e in enumerate(targets):
-        for n, c in e.options:
-            dst_nodes.append(n), dst_cols.append(j), dst_off.append(c)
+        for _, c in e.options:
+            dst_cols.append(j)
+            dst_off.append(c)
     out = np.full((len(sources), len(targets)), np.inf)
     if src_nodes and dst_nodes:
         # unique nodes keep the native query small
@@ -130,8 +132,9 @@ def travel_time_matrix(
                 continue
             key = min(s.snap.arc, s.snap.reverse_arc) if s.snap.reverse_arc >= 0 else s.snap.arc
             for j in by_segment.get(key, ()):
-                t = targets[j].snap
-                direct = _same_arc_s(s.snap, t if t.arc == s.snap.arc else _flip(t), weights)
+                t_snap = targets[j].snap
+                assert t_snap is not None  # by_segment holds snapped targets only
+                direct = _same_arc_s(s.snap, t_snap if t_snap.arc == s.snap.arc else _flip(t_snap), weights)
                 if direct is not None and direct < out[i, j]:
                     out[i, j] = direct
     return out
@@ -414,7 +417,7 @@ def lscp(
     best = cost.min(axis=0)
     bad = np.nonzero(best > service)[0]
     if bad.size:
-        names = [demand_ids[i] if demand_ids is not None else f"#{i}" for i in bad]
+        names = [demand_ids[int(i)] if demand_ids is not None else f"#{i}" for i in bad]
         first = bad[0]
         best_txt = "unreachable by truck" if not np.isfinite(best[first]) else f"{best[first]:.0f} s away at best"
         raise InfeasibleError(
@@ -466,9 +469,9 @@ def solve(
     if model == "mclp":
         if p is None:
             raise InvalidInputError("`p` is required for model 'mclp'")
-        return mclp(cost, p, service_time_s, weights=weights, fixed=fixed, solver=solver)
+        return mclp(cost, p, _check_service(service_time_s), weights=weights, fixed=fixed, solver=solver)
     if model == "lscp":
-        return lscp(cost, service_time_s, demand_ids=demand_ids, fixed=fixed, solver=solver)
+        return lscp(cost, _check_service(service_time_s), demand_ids=demand_ids, fixed=fixed, solver=solver)
     raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
 
 

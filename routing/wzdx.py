@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -138,7 +139,7 @@ def build_feed(
     """A WZDx 4.2 ``WorkZoneFeed`` of the given (approved) closures."""
     now = now or datetime.now(UTC)
     features = [e for c in closures for e in road_events(net, c, now=now)]
-    feed = {
+    feed: dict[str, Any] = {
         "feed_info": {
             "publisher": publisher,
             "version": WZDX_VERSION,
