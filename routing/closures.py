@@ -244,17 +244,17 @@ def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
 
 def chains(net: RoadNetwork, arcs: np.ndarray) -> list[list[int]]:
     """Split arcs into node chains (paths following tail -> head, no U-turns), longest first."""
-    arcs = [int(a) for a in arcs]
-    tail = {a: int(net.tail[a]) for a in arcs}
-    head = {a: int(net.head[a]) for a in arcs}
+    arc_ids = [int(a) for a in arcs]
+    tail = {a: int(net.tail[a]) for a in arc_ids}
+    head = {a: int(net.head[a]) for a in arc_ids}
     by_tail: dict[int, list[int]] = {}
     by_head: dict[int, list[int]] = {}
-    for a in arcs:
+    for a in arc_ids:
         by_tail.setdefault(tail[a], []).append(a)
         by_head.setdefault(head[a], []).append(a)
     used: set[int] = set()
     out: list[list[int]] = []
-    for a0 in arcs:
+    for a0 in arc_ids:
         if a0 in used:
             continue
         seen = {a0}
@@ -265,12 +265,12 @@ def chains(net: RoadNetwork, arcs: np.ndarray) -> list[list[int]]:
             a0 = prev[0]
             seen.add(a0)
         nodes = [tail[a0]]
-        a: int | None = a0
-        while a is not None:
-            used.add(a)
-            nodes.append(head[a])
-            nxt = [b for b in by_tail.get(head[a], []) if b not in used and head[b] != tail[a]]
-            a = nxt[0] if nxt else None
+        step: int | None = a0
+        while step is not None:
+            used.add(step)
+            nodes.append(head[step])
+            nxt = [b for b in by_tail.get(head[step], []) if b not in used and head[b] != tail[step]]
+            step = nxt[0] if nxt else None
         out.append(nodes)
     return sorted(out, key=len, reverse=True)
 
@@ -744,10 +744,10 @@ def analyse_impact(
     elif enterprises:
         out["notes"].append("no hubs are stored: whitelist enterprises' access was not checked")
     if hubs:
-        hn = np.array([h.node for h in hubs], dtype=np.int64)
-        ref = np.concatenate([hn, sample])
-        b1, a1 = before.matrix(hn, ref), after.matrix(hn, ref)
-        b2, a2 = before.matrix(ref, hn), after.matrix(ref, hn)
+        hub_nodes = np.array([h.node for h in hubs], dtype=np.int64)
+        ref = np.concatenate([hub_nodes, sample])
+        b1, a1 = before.matrix(hub_nodes, ref), after.matrix(hub_nodes, ref)
+        b2, a2 = before.matrix(ref, hub_nodes), after.matrix(ref, hub_nodes)
         for i, h in enumerate(hubs):
             lost = (np.isfinite(b1[i]) & ~np.isfinite(a1[i])) | (np.isfinite(b2[:, i]) & ~np.isfinite(a2[:, i]))
             if lost.any():
@@ -755,8 +755,8 @@ def analyse_impact(
                     {
                         "id": h.id,
                         "name": h.name,
-                        "lost_hubs": int(lost[: hn.size].sum()),
-                        "lost_sample_nodes": int(lost[hn.size :].sum()),
+                        "lost_hubs": int(lost[: hub_nodes.size].sum()),
+                        "lost_sample_nodes": int(lost[hub_nodes.size :].sum()),
                     }
                 )
     out["cut_enterprises"] = [e for e in cut_enterprises if not e["from_any_hub"]]

@@ -204,7 +204,7 @@ class Engine(ABC):
         return None if found is None else found.cost
 
     @abstractmethod
-    def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> np.ndarray:
+    def matrix(self, sources: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray) -> np.ndarray:
         """``float64`` costs ``[len(sources), len(targets)]``; ``inf`` where unreachable."""
 
     def _check_ends(self, ends, what: str) -> list[tuple[int, float]]:
@@ -266,7 +266,8 @@ class Engine(ABC):
         if found is None:
             return None
         total, s, t = found
-        return total, self.route(s, t)
+        path = self.route(s, t)
+        return None if path is None else (total, path)
 
     def validate_path(self, path: PathResult, source: int, target: int) -> bool:
         """True if ``path`` starts and ends as asked, its arcs chain and their weights sum to its cost."""
@@ -400,8 +401,9 @@ def build_topology(
     order = _cached_order(topology_dir, node_count)
     cached = order is not None
     if order is None:
+        computed: list[int]
         if lon is not None and lat is not None and node_count:
-            order = routingkit_cch.compute_order_inertial(
+            computed = routingkit_cch.compute_order_inertial(
                 node_count,
                 tail_l,
                 head_l,
@@ -409,8 +411,8 @@ def build_topology(
                 np.asarray(lon, dtype=np.float64).tolist(),
             )
         else:
-            order = routingkit_cch.compute_order_degree(node_count, tail_l, head_l)
-        order = np.asarray(order, dtype=np.int64)
+            computed = routingkit_cch.compute_order_degree(node_count, tail_l, head_l)
+        order = np.asarray(computed, dtype=np.int64)
         if topology_dir is not None:
             _order_file(topology_dir).parent.mkdir(parents=True, exist_ok=True)
             np.save(_order_file(topology_dir), order)
@@ -568,6 +570,7 @@ class CCHEngine(Engine):
             del result, query  # the binding wants them gone before the next query or update
         if cost is None or cost >= FORBIDDEN:
             return None
+        assert arcs is not None  # a reachable target has a path
         return self._path(cost, s, arcs)
 
     def distance(self, source: int, target: int) -> int | None:
@@ -663,6 +666,7 @@ class CCHEngine(Engine):
                 del result
                 s_node = s
             del query
+        assert arcs is not None  # a reachable target has a path
         return best_total, self._path(best_cost, s_node, arcs)
 
     def matrix(self, sources, targets) -> np.ndarray:
@@ -675,12 +679,13 @@ class CCHEngine(Engine):
         metric = self._live
         with metric.lock:
             if len(dst) >= len(src):  # pin the larger side, sweep once per node of the smaller
-                sweep = routingkit_cch.CCHOneToMany(metric.native.metric, dst)
-                rows = [sweep.distances_from(s) for s in src]
+                one_to_many = routingkit_cch.CCHOneToMany(metric.native.metric, dst)
+                rows = [one_to_many.distances_from(s) for s in src]
+                del one_to_many
             else:
-                sweep = routingkit_cch.CCHManyToOne(metric.native.metric, src)
-                rows = [sweep.distances_to(t) for t in dst]
-            del sweep
+                many_to_one = routingkit_cch.CCHManyToOne(metric.native.metric, src)
+                rows = [many_to_one.distances_to(t) for t in dst]
+                del many_to_one
         out = np.array(rows, dtype=np.float64)  # None (unreachable) becomes nan
         out[np.isnan(out) | (out >= FORBIDDEN)] = np.inf
         return out if len(dst) >= len(src) else out.T.copy()

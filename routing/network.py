@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -575,6 +576,7 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
     seen = 0
     try:
         ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
+        w: Any  # an osmium.osm.Way (the processor reads ways only)
         for w in ways:
             seen += 1
             if seen % _WAY_PROGRESS_EVERY == 0:
@@ -582,7 +584,7 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
             tags = w.tags
             if not _drivable_way(tags):
                 continue
-            nodes = [n.ref for n in w.nodes]
+            way_refs = [n.ref for n in w.nodes]
             hw = tags.get("highway")
             way.append(w.id)
             highway.append(hw)
@@ -596,8 +598,8 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
             maxweight.append(tags.get("maxweight"))
             maxwidth.append(tags.get("maxwidth"))
             hgv.append(tags.get("hgv"))
-            refs.extend(nodes)
-            counts.append(len(nodes))
+            refs.extend(way_refs)
+            counts.append(len(way_refs))
         if not way:
             raise NetworkSourceError(f"{str(path)!r} holds no drivable road (no way a truck may use)")
         flat = np.array(refs, dtype=np.int64)
@@ -608,6 +610,7 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
         lonlat = np.empty((needed.size, 2), dtype=np.float64)
         k = 0
         nodes = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(needed.tolist()))
+        n: Any  # an osmium.osm.Node
         for n in nodes:
             loc = n.location
             if not loc.valid():
@@ -690,7 +693,7 @@ def _arcs_from_pbf_pyrosm(path: Path, progress: Progress) -> _RawArcs:
     table = _ArcTable()
     extra_keys = ("maxheight", "maxweight", "maxwidth", "hgv")
     tags_col = edges["tags"].tolist() if "tags" in edges else [None] * len(edges)
-    cols = {
+    cols: dict[str, list[Any]] = {
         c: edges[c].tolist() if c in edges else [None] * len(edges)
         for c in (
             "u",
@@ -716,7 +719,7 @@ def _arcs_from_pbf_pyrosm(path: Path, progress: Progress) -> _RawArcs:
         if access in ("no", "private") or mv in ("no", "private"):
             continue
         extra = {}
-        raw = tags_col[i]
+        raw: Any = tags_col[i]  # a JSON text or a mapping of the extra tags
         if not _is_missing(raw):
             try:
                 parsed = json.loads(raw) if isinstance(raw, str) else dict(raw)
@@ -980,7 +983,9 @@ def _file_digest(path: Path) -> str:
 def cache_key(source: str, options: BuildOptions = BuildOptions()) -> str:
     """A hash of what a build depends on: the source's content (or query) and the options."""
     kind, value = parse_source(source)
+    what: dict[str, object]
     if kind in ("pbf", "xml"):
+        assert isinstance(value, Path)  # parse_source gives a file's path for these kinds
         what = {"kind": kind, "sha256": _file_digest(value)}
     else:
         what = {"kind": kind, "query": value}
@@ -1013,8 +1018,10 @@ def build_network(
     kind, value = parse_source(source)
     started = time.perf_counter()
     if kind == "pbf":
+        assert isinstance(value, Path)  # parse_source gives a file's path for this kind
         raw = (_arcs_from_pbf if pbf_reader == "osmium" else _arcs_from_pbf_pyrosm)(value, progress)
     elif kind == "xml":
+        assert isinstance(value, Path)
         raw = _arcs_from_xml(value, progress)
     else:
         raw = _arcs_from_osmnx_query(kind, value, progress)
@@ -1253,7 +1260,8 @@ def load_network(folder: Path | str, *, key: str | None = None, verify: bool = T
         table[-1] = None  # code -1
         objects[name] = table[codes]
     derived = {name: arrays.pop(name) for name in _DERIVED}
-    net = RoadNetwork(source=str(meta["source"]), **arrays, **objects, build_info=dict(meta.get("build_info") or {}))
+    columns: dict[str, Any] = {**arrays, **objects}
+    net = RoadNetwork(source=str(meta["source"]), build_info=dict(meta.get("build_info") or {}), **columns)
     for name, slot in _DERIVED.items():
         net._cache[slot] = derived[name]
     return net

@@ -224,7 +224,7 @@ def _steps(points: np.ndarray) -> np.ndarray:
     """``steps[k]``: whether point ``k + 1`` differs from point ``k`` by more than 1e-9 (degrees)."""
     if len(points) < 2:
         return np.zeros(0, dtype=bool)
-    return (np.abs(np.diff(points, axis=0)) > 1e-9).any(axis=1)
+    return np.asarray((np.abs(np.diff(points, axis=0)) > 1e-9).any(axis=1))
 
 
 def _dedupe_range(points: np.ndarray, steps: np.ndarray, lo: int, hi: int) -> np.ndarray:

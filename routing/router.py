@@ -115,7 +115,7 @@ class MetricPool:
         self.base = base
         self.max_slots = max_slots
         self._slots: OrderedDict[str, tuple[Engine, threading.Lock]] = OrderedDict()
-        self._last: dict[str, np.ndarray] = {}  # the read-only weight array each slot was last synced to
+        self._last: dict[str, np.ndarray | None] = {}  # the read-only weight array each slot was last synced to
         self._lock = threading.Lock()
 
     def get(self, slot: str) -> tuple[Engine, threading.Lock]:
@@ -179,6 +179,7 @@ class _Using:
         return engine
 
     def __exit__(self, *exc) -> None:
+        assert self.lock is not None  # taken by __enter__
         self.lock.release()
         self.lock = None
 
