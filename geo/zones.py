@@ -138,6 +138,7 @@ class Zone:
     county_code: str | None = None
     notes: list[str] = field(default_factory=list)
     created_at: datetime | None = None
+    version: int = 1  # 1 when created, one more at each stored edit
 
     def __post_init__(self) -> None:
         if self.risk not in RISKS:
@@ -181,6 +182,7 @@ class Zone:
                 "valid_until": self.valid_until.isoformat() if self.valid_until else None,
                 "county_code": self.county_code,
                 "notes": list(self.notes),
+                "version": self.version,
             },
         }
 

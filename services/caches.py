@@ -19,7 +19,7 @@ from routing.droppoint import Gate
 
 
 class ZoneCache:
-    """Parsed :class:`Zone` objects by ``(id, created_at)``, the key of one stored version of a zone."""
+    """Parsed :class:`Zone` objects by ``(id, version)``, the key of one stored version of a zone."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

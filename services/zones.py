@@ -1,4 +1,5 @@
-"""Emergency zones: create (checked against the network's area), list, read, lift; the live set for routing."""
+"""Emergency zones: create (checked against the network's area), edit, list, read, lift, their history;
+the live set for routing."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo.errors import InvalidZoneError
+from geo.errors import ConflictError, InvalidInputError, InvalidZoneError
 from geo.sites import within_bbox
-from geo.zones import Zone
+from geo.zones import Zone, parse_time, polygon_from_geojson
 from services.context import AppContext
 from store import zones as store
 from store.db import new_id
+from store.zones import ZoneVersion
+
+#: The properties an edit may change (besides the geometry).
+EDITABLE = ("name", "risk", "valid_from", "valid_until", "county_code")
 
 
 def validate_zone(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> Zone:
@@ -24,6 +29,11 @@ def validate_zone(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> Zone
         For an invalid polygon or properties, or one outside the network's bbox.
     """
     zone = Zone.from_feature(feature, id=new_id("zone"), crs=crs)
+    _check_on_network(ctx, zone)
+    return zone
+
+
+def _check_on_network(ctx: AppContext, zone: Zone) -> None:
     margin = ctx.settings.bbox_margin_deg
     bbox = ctx.network.bbox
     if not within_bbox(zone.geometry, bbox, margin_deg=margin):
@@ -31,7 +41,104 @@ def validate_zone(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> Zone
             f"`geometry` bounds {[round(v, 5) for v in zone.geometry.bounds]} are outside the network bbox "
             f"{[round(v, 5) for v in bbox]} (margin {margin}°)"
         )
-    return zone
+
+
+def _outline(zone: Zone) -> dict[str, Any]:
+    """How a change of outline is recorded: vertex count and bounds before and after."""
+    geom = zone.geometry
+    polys = list(getattr(geom, "geoms", [geom]))
+    vertices = sum(len(p.exterior.coords) - 1 + sum(len(r.coords) - 1 for r in p.interiors) for p in polys)
+    return {"parts": len(polys), "vertices": vertices, "bounds": [round(v, 6) for v in geom.bounds]}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def edit_zone(
+    ctx: AppContext,
+    session: Session,
+    zone_id: str,
+    *,
+    geometry: dict[str, Any] | None = None,
+    properties: dict[str, Any] | None = None,
+    crs: str = "wgs84",
+    expected_version: int | None = None,
+    reason: str | None = None,
+    changed_by: str | None,
+) -> Zone:
+    """Store an edit of zone ``zone_id`` as its next version: a new outline (GeoJSON Polygon or
+    MultiPolygon, repaired and checked as at creation) and/or new values of the :data:`EDITABLE`
+    properties (a key given with ``None`` clears ``valid_from``, ``valid_until`` or ``county_code``).
+    Routing uses the new version from the next request on.  An edit that changes nothing stores
+    nothing and answers the zone as it is.
+
+    ``expected_version`` is the version the edit was made on (the page sends the one it shows):
+    another version standing is a conflict, so nobody's change is lost silently.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such zone, or it was deleted.
+    ConflictError
+        If the zone is no longer at ``expected_version``.
+    InvalidZoneError, InvalidInputError
+        For a bad outline, property or window, or an unknown property.
+    """
+    current = store.get_zone(session, zone_id)
+    base = current.version if expected_version is None else expected_version
+    if base != current.version:
+        raise ConflictError(
+            f"zone {zone_id!r} is at version {current.version}, not version {base}; reload it and make the change again"
+        )
+    props = dict(properties or {})
+    unknown = sorted(set(props) - set(EDITABLE))
+    if unknown:
+        raise InvalidInputError(f"`properties` has {unknown}; an edit may change {list(EDITABLE)}")
+    if "name" in props and (not isinstance(props["name"], str) or not props["name"].strip()):
+        raise InvalidZoneError(f"`properties.name` was {props['name']!r}; expected a non-empty name")
+    if "county_code" in props and props["county_code"] is not None and not isinstance(props["county_code"], str):
+        raise InvalidZoneError(f"`properties.county_code` was {props['county_code']!r}; expected a string or null")
+    values: dict[str, Any] = {
+        "name": current.name,
+        "risk": current.risk,
+        "valid_from": current.valid_from,
+        "valid_until": current.valid_until,
+        "county_code": current.county_code,
+    }
+    for key in ("name", "risk", "county_code"):
+        if key in props:
+            values[key] = props[key].strip() if key == "name" else props[key]
+    for key in ("valid_from", "valid_until"):
+        if key in props:
+            values[key] = parse_time(props[key], key)
+    outline, notes = current.geometry, list(current.notes)
+    if geometry is not None:
+        outline, notes = polygon_from_geojson(geometry, crs=crs)
+    edited = Zone(
+        id=current.id,
+        geometry=outline,
+        notes=notes,
+        created_at=current.created_at,
+        version=current.version + 1,
+        **values,
+    )
+    if geometry is not None:
+        _check_on_network(ctx, edited)
+    changes: list[dict[str, Any]] = []
+    for key in ("name", "risk", "county_code"):
+        if getattr(edited, key) != getattr(current, key):
+            changes.append({"field": key, "from": getattr(current, key), "to": getattr(edited, key)})
+    for key in ("valid_from", "valid_until"):
+        if getattr(edited, key) != getattr(current, key):
+            changes.append({"field": key, "from": _iso(getattr(current, key)), "to": _iso(getattr(edited, key))})
+    if not edited.geometry.equals_exact(current.geometry, 1e-9):
+        changes.append({"field": "geometry", "from": _outline(current), "to": _outline(edited)})
+    if not changes:
+        return current
+    return store.update_zone(
+        session, edited, expected_version=base, changed_by=changed_by, changes=changes, reason=reason
+    )
 
 
 def create_zone(
@@ -49,8 +156,20 @@ def get_zone(session: Session, zone_id: str) -> Zone:
     return store.get_zone(session, zone_id)
 
 
-def delete_zone(session: Session, zone_id: str, *, deleted_by: str | None) -> None:
-    store.delete_zone(session, zone_id, deleted_by=deleted_by)
+def delete_zone(
+    session: Session,
+    zone_id: str,
+    *,
+    deleted_by: str | None,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> None:
+    store.delete_zone(session, zone_id, deleted_by=deleted_by, expected_version=expected_version, reason=reason)
+
+
+def zone_history(session: Session, zone_id: str) -> list[ZoneVersion]:
+    """Every stored version of ``zone_id``, oldest first (see :func:`store.zones.zone_history`)."""
+    return store.zone_history(session, zone_id)
 
 
 def live_zones(ctx: AppContext, session: Session, *, active_at: datetime | None = None) -> list[Zone]:

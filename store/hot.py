@@ -145,12 +145,12 @@ class HotStore:
         return Principal(uid, name, role, enterprise_id)
 
     def live_zone_keys(self) -> list[tuple[str, str]]:
-        """``(id, created_at as text)`` of every zone not deleted, oldest first (a zone row never changes
-        except to be deleted, so the pair names one version of a zone)."""
+        """``(id, version as text)`` of every zone not deleted, oldest first: the pair names one
+        stored version of a zone (an edit stores the next version)."""
         return [
-            (zid, str(created))
-            for zid, created in self._query(
-                "SELECT id, created_at FROM zones WHERE deleted_at IS NULL ORDER BY created_at"
+            (zid, str(version))
+            for zid, version in self._query(
+                "SELECT id, version FROM zones WHERE deleted_at IS NULL ORDER BY created_at"
             )
         ]
 

@@ -47,6 +47,28 @@ class ZoneRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deleted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ZoneVersionRow(Base):
+    """One stored version of a zone: what it was after the change, who changed what, when and why."""
+
+    __tablename__ = "zone_versions"
+
+    zone_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(10))  # create, update, delete
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    changes: Mapped[str] = mapped_column(Text, default="[]")  # JSON: [{field, from, to}]
+    name: Mapped[str] = mapped_column(String(200))
+    risk: Mapped[str] = mapped_column(String(20))
+    geometry: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    county_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="[]")
 
 
 class SiteRow(Base):

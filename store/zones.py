@@ -1,19 +1,27 @@
-"""Emergency zones: rows <-> :class:`geo.zones.Zone` (a zone row never changes except to be deleted)."""
+"""Emergency zones: rows <-> :class:`geo.zones.Zone`, and their versions.
+
+A zone's row holds its current version; every change (creation, edit, deletion) adds one row to
+``zone_versions`` in the same transaction, with what the zone was after it, who made it, when and
+what changed.  An edit or a deletion is a compare-and-set on the version it was based on, so of
+two concurrent edits of one version one is stored and the other is a conflict.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from shapely.geometry import mapping, shape
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from geo.errors import NotFoundError
+from geo.errors import ConflictError, NotFoundError
 from geo.zones import Zone
 from store.db import aware, dumps
-from store.models import ZoneRow
+from store.models import ZoneRow, ZoneVersionRow
 
 
 def zone_from_row(row: ZoneRow) -> Zone:
@@ -27,23 +35,51 @@ def zone_from_row(row: ZoneRow) -> Zone:
         county_code=row.county_code,
         notes=json.loads(row.notes or "[]"),
         created_at=aware(row.created_at),
+        version=row.version or 1,
+    )
+
+
+def _columns(zone: Zone) -> dict[str, Any]:
+    """The stored columns of what a zone is (shared by its row and its versions)."""
+    return {
+        "name": zone.name,
+        "risk": zone.risk,
+        "geometry": dumps(mapping(zone.geometry)),
+        "valid_from": zone.valid_from,
+        "valid_until": zone.valid_until,
+        "county_code": zone.county_code,
+        "notes": dumps(zone.notes),
+    }
+
+
+def _version_row(
+    zone: Zone,
+    version: int,
+    action: str,
+    at: datetime,
+    by: str | None,
+    *,
+    reason: str | None = None,
+    changes: list[dict[str, Any]] | None = None,
+) -> ZoneVersionRow:
+    return ZoneVersionRow(
+        zone_id=zone.id,
+        version=version,
+        action=action,
+        changed_at=at,
+        changed_by=by,
+        reason=reason,
+        changes=dumps(changes or []),
+        **_columns(zone),
     )
 
 
 def add_zone(session: Session, zone: Zone, *, created_by: str | None) -> Zone:
-    """Store ``zone`` (committed) and return it as read back."""
-    row = ZoneRow(
-        id=zone.id,
-        name=zone.name,
-        risk=zone.risk,
-        geometry=dumps(mapping(zone.geometry)),
-        valid_from=zone.valid_from,
-        valid_until=zone.valid_until,
-        county_code=zone.county_code,
-        notes=dumps(zone.notes),
-        created_by=created_by,
-    )
+    """Store ``zone`` as version 1 (committed) and return it as read back."""
+    now = datetime.now(UTC)
+    row = ZoneRow(id=zone.id, created_by=created_by, created_at=now, version=1, **_columns(zone))
     session.add(row)
+    session.add(_version_row(zone, 1, "create", now, created_by))
     session.commit()
     return zone_from_row(row)
 
@@ -78,18 +114,132 @@ def zones_by_id(session: Session, zone_ids: Collection[str]) -> dict[str, Zone]:
     return {r.id: zone_from_row(r) for r in session.scalars(select(ZoneRow).where(ZoneRow.id.in_(zone_ids)))}
 
 
-def delete_zone(session: Session, zone_id: str, *, deleted_by: str | None) -> None:
-    """Mark a zone deleted (kept in the history).
+def _conflict(session: Session, zone_id: str, expected: int) -> ConflictError | NotFoundError:
+    """Why a compare-and-set on ``expected`` changed no row: gone, or another version stands."""
+    session.rollback()
+    row = session.get(ZoneRow, zone_id)
+    if row is None or row.deleted_at is not None:
+        return NotFoundError(f"no zone with id {zone_id!r}")
+    last = session.get(ZoneVersionRow, (zone_id, row.version))
+    by = f" by {last.changed_by}" if last is not None and last.changed_by else ""
+    at = aware(last.changed_at) if last is not None else None
+    when = f" at {at.isoformat()}" if at is not None else ""
+    return ConflictError(
+        f"zone {zone_id!r} is at version {row.version} (changed{by}{when}), not version {expected}; "
+        "reload it and make the change again"
+    )
+
+
+def update_zone(
+    session: Session,
+    zone: Zone,
+    *,
+    expected_version: int,
+    changed_by: str | None,
+    changes: list[dict[str, Any]],
+    reason: str | None = None,
+) -> Zone:
+    """Store ``zone`` as the version after ``expected_version`` (committed), with what changed.
+
+    Raises
+    ------
+    ConflictError
+        If the stored zone is no longer at ``expected_version`` (someone else changed it first).
+    NotFoundError
+        If there is no such zone, or it was deleted.
+    """
+    now = datetime.now(UTC)
+    version = expected_version + 1
+    done = session.execute(
+        update(ZoneRow)
+        .where(ZoneRow.id == zone.id, ZoneRow.version == expected_version, ZoneRow.deleted_at.is_(None))
+        .values(version=version, **_columns(zone))
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise _conflict(session, zone.id, expected_version)
+    session.add(_version_row(zone, version, "update", now, changed_by, reason=reason, changes=changes))
+    session.commit()
+    session.expire_all()
+    return get_zone(session, zone.id)
+
+
+def delete_zone(
+    session: Session,
+    zone_id: str,
+    *,
+    deleted_by: str | None,
+    expected_version: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """Mark a zone deleted (its versions kept), a version of its own.
 
     Raises
     ------
     NotFoundError
         If there is no such zone, or it was deleted already.
+    ConflictError
+        If ``expected_version`` is given and the zone is at another version.
     """
     row = _live_row(session, zone_id)
-    row.deleted_at = datetime.now(UTC)
-    row.deleted_by = deleted_by
+    zone = zone_from_row(row)
+    base = row.version if expected_version is None else expected_version
+    now = datetime.now(UTC)
+    done = session.execute(
+        update(ZoneRow)
+        .where(ZoneRow.id == zone_id, ZoneRow.version == base, ZoneRow.deleted_at.is_(None))
+        .values(version=base + 1, deleted_at=now, deleted_by=deleted_by)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise _conflict(session, zone_id, base)
+    session.add(_version_row(zone, base + 1, "delete", now, deleted_by, reason=reason))
     session.commit()
+
+
+@dataclass(frozen=True)
+class ZoneVersion:
+    """One stored version of a zone: the zone after the change, and the change."""
+
+    zone: Zone
+    action: str
+    changed_at: datetime
+    changed_by: str | None
+    reason: str | None
+    changes: list[dict[str, Any]]
+
+
+def zone_history(session: Session, zone_id: str) -> list[ZoneVersion]:
+    """Every version of ``zone_id``, oldest first (a deleted zone's too).
+
+    Raises
+    ------
+    NotFoundError
+        If no zone ``zone_id`` was ever stored.
+    """
+    rows = session.scalars(
+        select(ZoneVersionRow).where(ZoneVersionRow.zone_id == zone_id).order_by(ZoneVersionRow.version)
+    ).all()
+    if not rows:
+        raise NotFoundError(f"no zone with id {zone_id!r}")
+    head = session.get(ZoneRow, zone_id)
+    created_at = aware(head.created_at) if head is not None else None
+    out = []
+    for r in rows:
+        changed_at = aware(r.changed_at)
+        assert changed_at is not None  # NOT NULL column
+        zone = Zone(
+            id=zone_id,
+            name=r.name,
+            risk=r.risk,
+            geometry=shape(json.loads(r.geometry)),
+            valid_from=aware(r.valid_from),
+            valid_until=aware(r.valid_until),
+            county_code=r.county_code,
+            notes=json.loads(r.notes or "[]"),
+            created_at=created_at,
+            version=r.version,
+        )
+        out.append(ZoneVersion(zone, r.action, changed_at, r.changed_by, r.reason, json.loads(r.changes or "[]")))
+    return out
 
 
 def count_zones(session: Session) -> int:

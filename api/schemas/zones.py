@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,56 @@ class ZoneCreate(BaseModel):
     geometry: Geometry
     properties: ZoneProperties
     crs: Crs = "wgs84"
+
+
+class ZonePropertiesEdit(BaseModel):
+    """The properties an edit changes: only those given; ``null`` clears a window end or the county."""
+
+    model_config = ConfigDict(extra="forbid")
+    risk: Literal["sealed", "controlled", "precaution"] | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    valid_from: IsoDateTime | None = None
+    valid_until: IsoDateTime | None = None
+    county_code: str | None = Field(default=None, max_length=12)
+
+
+class ZoneEdit(BaseModel):
+    """An edit of a zone: a new outline and/or some properties, made on version ``expected_version``."""
+
+    model_config = ConfigDict(extra="forbid")
+    geometry: Geometry | None = None
+    properties: ZonePropertiesEdit | None = None
+    crs: Crs = "wgs84"
+    expected_version: int | None = Field(
+        default=None, ge=1, description="the version the edit was made on; another version standing is a 409"
+    )
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ZoneChange(BaseModel):
+    field: str
+    # the old and new value: text or an ISO 8601 time; for the outline {parts, vertices, bounds}
+    from_: Any = Field(default=None, alias="from", serialization_alias="from")
+    to: Any = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ZoneVersionPublic(BaseModel):
+    version: int
+    action: Literal["create", "update", "delete"]
+    changed_at: datetime
+    changed_by: str | None
+    reason: str | None
+    changes: list[ZoneChange]
+    feature: dict  # the zone as it was after this change (GeoJSON Feature)
+
+
+class ZoneHistoryPublic(BaseModel):
+    zone_id: str
+    current_version: int
+    deleted: bool
+    versions: list[ZoneVersionPublic]
 
 
 class ZonePublic(BaseModel):

@@ -98,11 +98,12 @@ class FreightIndex:
     # -- zones -------------------------------------------------------------------------
     @staticmethod
     def zone_keys(zones: list[Zone]) -> list[tuple]:
-        """Cache keys of zones: id and rounded bounds (ids are immutable; bounds guard against reuse)."""
+        """Cache keys of zones: id, version and rounded bounds (an edit stores a new version; bounds guard
+        against an id reused by another store)."""
         if not zones:
             return []
         bounds = np.round(shapely.bounds(np.array([z.geometry for z in zones], dtype=object)), 9).tolist()
-        return [(z.id, tuple(b)) for z, b in zip(zones, bounds)]
+        return [(z.id, z.version, tuple(b)) for z, b in zip(zones, bounds)]
 
     def footprint(self, zone: Zone, key: tuple | None = None) -> ZoneFootprint:
         """The footprint of ``zone``: its arcs, their inside lengths, entry and exit points (cached by
