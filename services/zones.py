@@ -3,12 +3,15 @@ the live set for routing."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, InvalidInputError, InvalidZoneError
+from geo.errors import BaotongError, ConflictError, InvalidInputError, InvalidZoneError
+from geo.importing import ImportedFeature, read_zone_file
 from geo.sites import within_bbox
 from geo.zones import Zone, parse_time, polygon_from_geojson
 from services.context import AppContext
@@ -180,3 +183,119 @@ def live_zones(ctx: AppContext, session: Session, *, active_at: datetime | None 
     """
     zones = ctx.zone_cache.zones(ctx.hot.live_zone_keys(), lambda ids: store.zones_by_id(session, ids))
     return [z for z in zones if z.active_at(active_at)] if active_at is not None else zones
+
+
+#: How long checking the features of one import may take in all (each polygon's repair has its own
+#: limit too); the features not reached by then are reported as not checked.
+IMPORT_TIME_BUDGET_S = 60.0
+
+
+@dataclass
+class ImportRow:
+    """The verdict on one feature of an import: accepted (as read), repaired (with what), or rejected."""
+
+    index: int
+    label: str
+    status: Literal["accepted", "repaired", "rejected"]
+    notes: list[str] = field(default_factory=list)
+    reason: str | None = None
+    feature: dict[str, Any] | None = None  # the zone to store (WGS-84, repaired), for accepted/repaired
+
+
+@dataclass
+class ImportReport:
+    format: str
+    rows: list[ImportRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"accepted": 0, "repaired": 0, "rejected": 0}
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+
+def check_zone_import(
+    ctx: AppContext,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    fmt: str | None = None,
+    crs: str = "wgs84",
+    default_risk: str | None = None,
+    budget_s: float = IMPORT_TIME_BUDGET_S,
+) -> ImportReport:
+    """Read a zone file (:func:`geo.importing.read_zone_file`) and check every feature as
+    ``POST /zones`` would; stores nothing.  A feature without a risk takes ``default_risk``.  The
+    accepted and repaired ones come back as WGS-84 Features to confirm with :func:`confirm_zone_import`.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file as a whole cannot be read (see :func:`~geo.importing.read_zone_file`).
+    """
+    from geo.importing import detect_format
+
+    used = fmt or detect_format(filename, data)
+    found: list[ImportedFeature] = read_zone_file(data, filename=filename, fmt=used)
+    deadline = time.monotonic() + budget_s
+    rows = []
+    for item in found:
+        if item.feature is None:
+            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, item.error))
+            continue
+        if time.monotonic() > deadline:
+            rows.append(
+                ImportRow(
+                    item.index,
+                    item.label,
+                    "rejected",
+                    item.notes,
+                    f"not checked: the import's {budget_s:.0f} s were used up; import the rest in another file",
+                )
+            )
+            continue
+        feature = item.feature
+        if default_risk is not None and not feature["properties"].get("risk"):
+            feature["properties"]["risk"] = default_risk
+        try:
+            zone = validate_zone(ctx, feature, crs=crs)
+        except BaotongError as err:
+            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, str(err)))
+            continue
+        checked = zone.to_feature()  # what would be stored (other properties of the file are not)
+        for key in ("id", "version", "notes"):
+            checked["properties"].pop(key, None)
+        checked.pop("id", None)
+        rows.append(
+            ImportRow(
+                item.index,
+                item.label,
+                "repaired" if zone.notes else "accepted",
+                [*item.notes, *zone.notes],
+                feature=checked,
+            )
+        )
+    return ImportReport(used, rows)
+
+
+def confirm_zone_import(
+    ctx: AppContext, session: Session, features: list[dict[str, Any]], *, created_by: str | None
+) -> list[Zone]:
+    """Store the confirmed features of an import (WGS-84 Features as :func:`check_zone_import`
+    answered them), all in one transaction or none.
+
+    Raises
+    ------
+    InvalidZoneError, InvalidInputError
+        Naming the first feature (``features[i]``) that is not a valid zone; nothing is stored.
+    """
+    if not features:
+        raise InvalidInputError("`features` is empty; confirm at least one accepted feature")
+    zones = []
+    for i, feature in enumerate(features):
+        try:
+            zones.append(validate_zone(ctx, feature, crs="wgs84"))
+        except InvalidInputError as err:
+            raise type(err)(f"features[{i}]: {err}") from None
+    return store.add_zones(session, zones, created_by=created_by)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shapely.geometry import mapping, shape
@@ -82,6 +82,17 @@ def add_zone(session: Session, zone: Zone, *, created_by: str | None) -> Zone:
     session.add(_version_row(zone, 1, "create", now, created_by))
     session.commit()
     return zone_from_row(row)
+
+
+def add_zones(session: Session, zones: list[Zone], *, created_by: str | None) -> list[Zone]:
+    """Store ``zones`` as version 1 each, in one transaction (all or none), and return them as read back."""
+    now = datetime.now(UTC)
+    at = [now + timedelta(microseconds=i) for i in range(len(zones))]  # file order is creation order
+    rows = [ZoneRow(id=z.id, created_by=created_by, created_at=t, version=1, **_columns(z)) for z, t in zip(zones, at)]
+    session.add_all(rows)
+    session.add_all(_version_row(z, 1, "create", t, created_by) for z, t in zip(zones, at))
+    session.commit()
+    return [zone_from_row(r) for r in rows]
 
 
 def _live_row(session: Session, zone_id: str) -> ZoneRow:

@@ -1,0 +1,478 @@
+"""Zone files as the bureau receives them, read into GeoJSON Features to check one by one.
+
+Formats: GeoJSON (a FeatureCollection, a Feature or a bare geometry), KML (Placemarks with a Polygon
+or a MultiGeometry of Polygons; ``ExtendedData`` and ``name`` as properties), a zipped ESRI
+Shapefile (read with pyogrio, reprojected from its ``.prj`` to WGS-84) and CSV or XLSX with a WKT
+column or ``lon``/``lat`` and ``radius_m`` columns (a circle of that radius).  Column and property
+names may be English or Chinese (``名称``, ``风险等级``, ``开始时间`` ...), risk levels too (``封控区``,
+``管控区``, ``防范区``).
+
+Nothing here stores anything or checks a polygon: :func:`read_zone_file` gives one
+:class:`ImportedFeature` per feature, either a GeoJSON Feature or the reason it could not be read;
+the caller checks each (:meth:`geo.zones.Zone.from_feature`) and stores the accepted ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely import wkt as shapely_wkt
+
+from geo.errors import InvalidInputError
+from geo.projection import LocalProjection
+
+#: The formats :func:`read_zone_file` reads, by name.
+FORMATS = ("geojson", "kml", "shapefile", "csv", "xlsx")
+#: The most a file may hold.
+MAX_BYTES = 20_000_000
+MAX_FEATURES = 1_000
+#: A zipped Shapefile: at most this much unpacked, and this many members.
+MAX_UNZIPPED_BYTES = 100_000_000
+MAX_ZIP_MEMBERS = 50
+
+#: Property names as they arrive (lower-cased English, or Chinese) -> the zone's property.
+PROPERTY_ALIASES = {
+    "name": "name",
+    "名称": "name",
+    "区域名称": "name",
+    "zone": "name",
+    "risk": "risk",
+    "风险": "risk",
+    "风险等级": "risk",
+    "类型": "risk",
+    "区域类型": "risk",
+    "valid_from": "valid_from",
+    "开始时间": "valid_from",
+    "生效时间": "valid_from",
+    "valid_until": "valid_until",
+    "结束时间": "valid_until",
+    "失效时间": "valid_until",
+    "解除时间": "valid_until",
+    "county_code": "county_code",
+    "区县代码": "county_code",
+    "行政区划代码": "county_code",
+}
+#: Risk levels as they arrive -> the zone's risk.
+RISK_ALIASES = {
+    "sealed": "sealed",
+    "封控区": "sealed",
+    "封控": "sealed",
+    "controlled": "controlled",
+    "管控区": "controlled",
+    "管控": "controlled",
+    "precaution": "precaution",
+    "防范区": "precaution",
+    "防范": "precaution",
+}
+WKT_COLUMNS = ("wkt", "geometry", "geom", "几何", "边界")
+LON_COLUMNS = ("lon", "lng", "longitude", "经度")
+LAT_COLUMNS = ("lat", "latitude", "纬度")
+RADIUS_COLUMNS = ("radius_m", "radius", "半径", "半径米")
+#: A circle from lon/lat and a radius: at most this radius, drawn with this many vertices.
+MAX_RADIUS_M = 50_000.0
+CIRCLE_VERTICES = 64
+
+
+@dataclass
+class ImportedFeature:
+    """One feature of a file: a GeoJSON Feature to check, or why it could not be read."""
+
+    index: int  # 0-based, in file order
+    label: str  # how a person finds it in the file: its name, or "row 7" / "feature 3"
+    feature: dict[str, Any] | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)  # what reading changed (a circle drawn, a CRS converted)
+
+
+def detect_format(filename: str | None, data: bytes) -> str:
+    """The format of a file from its name's suffix, else from its first bytes.
+
+    Raises
+    ------
+    InvalidInputError
+        If neither tells.
+    """
+    name = (filename or "").lower()
+    for suffixes, fmt in (
+        ((".geojson", ".json"), "geojson"),
+        ((".kml",), "kml"),
+        ((".zip", ".shp.zip"), "shapefile"),
+        ((".csv", ".txt"), "csv"),
+        ((".xlsx",), "xlsx"),
+    ):
+        if name.endswith(suffixes):
+            return fmt
+    head = data[:512].lstrip()
+    if head.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n.lower() for n in zf.namelist()]
+        if any(n.endswith(".shp") for n in names):
+            return "shapefile"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+    if head.startswith((b"{", b"[")):
+        return "geojson"
+    if head.startswith(b"<"):
+        return "kml"
+    raise InvalidInputError(
+        f"the file {filename or '(unnamed)'!r} is not a known format; expected one of {list(FORMATS)} "
+        "(by its suffix: .geojson/.json, .kml, .zip with a .shp, .csv, .xlsx)"
+    )
+
+
+def read_zone_file(data: bytes, *, filename: str | None = None, fmt: str | None = None) -> list[ImportedFeature]:
+    """The features of a zone file (see the module docstring), in file order.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is too large, of an unknown format, unreadable as a whole, or holds no feature or
+        more than :data:`MAX_FEATURES`.
+    """
+    if len(data) > MAX_BYTES:
+        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    if not data.strip():
+        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+    fmt = fmt or detect_format(filename, data)
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"`format` was {fmt!r}; expected one of {list(FORMATS)}")
+    reader = {"geojson": _geojson, "kml": _kml, "shapefile": _shapefile, "csv": _csv, "xlsx": _xlsx}[fmt]
+    found = reader(data)
+    if not found:
+        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no feature")
+    if len(found) > MAX_FEATURES:
+        raise InvalidInputError(f"the file holds {len(found):,} features; the limit is {MAX_FEATURES:,} per import")
+    return found
+
+
+# -- properties ---------------------------------------------------------------------------------
+def normalise_properties(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Zone properties from a file's properties or columns (aliases mapped, risk labels mapped, empty
+    cells dropped); the others are kept under their own names.  Also: what was mapped, as notes."""
+    out: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in raw.items():
+        if (
+            value is None
+            or (isinstance(value, float) and math.isnan(value))
+            or (isinstance(value, str) and not value.strip())
+        ):
+            continue
+        name = PROPERTY_ALIASES.get(str(key).strip().lower(), PROPERTY_ALIASES.get(str(key).strip()))
+        if name is None:
+            out[str(key)] = value if isinstance(value, (str, int, float, bool)) else str(value)
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        elif hasattr(value, "isoformat"):  # a spreadsheet's date-time cell
+            value = value.isoformat()
+        if name == "risk":
+            mapped = RISK_ALIASES.get(str(value).lower(), RISK_ALIASES.get(str(value)))
+            if mapped is not None and mapped != value:
+                notes.append(f"risk {value!r} read as {mapped!r}")
+            value = mapped if mapped is not None else value
+        if name == "county_code" and not isinstance(value, str):
+            value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        out[name] = value
+    return out, notes
+
+
+def _geojson_of(geom) -> dict[str, Any]:
+    """A shapely geometry as a GeoJSON mapping of lists (what a JSON body would hold)."""
+    return json.loads(shapely.to_geojson(geom))
+
+
+def _label(props: Mapping[str, Any], fallback: str) -> str:
+    name = props.get("name")
+    return f"{fallback} ({name})" if isinstance(name, str) and name else fallback
+
+
+def _feature(index: int, fallback: str, geometry: Any, raw_props: Mapping[str, Any], notes=()) -> ImportedFeature:
+    props, mapped = normalise_properties(raw_props)
+    return ImportedFeature(
+        index,
+        _label(props, fallback),
+        feature={"type": "Feature", "geometry": geometry, "properties": props},
+        notes=[*notes, *mapped],
+    )
+
+
+# -- GeoJSON ------------------------------------------------------------------------------------
+def _geojson(data: bytes) -> list[ImportedFeature]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise InvalidInputError(f"the GeoJSON file is not JSON: {err}") from None
+    if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
+        items = doc.get("features")
+        if not isinstance(items, list):
+            raise InvalidInputError("the FeatureCollection's `features` is not a list")
+    elif isinstance(doc, dict) and doc.get("type") == "Feature":
+        items = [doc]
+    elif isinstance(doc, dict) and doc.get("type") in ("Polygon", "MultiPolygon"):
+        items = [{"type": "Feature", "geometry": doc, "properties": {}}]
+    else:
+        got = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
+        raise InvalidInputError(f"the GeoJSON file is a {got!r}; expected a FeatureCollection, a Feature or a Polygon")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            got = item.get("type") if isinstance(item, dict) else type(item).__name__
+            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1} is a {got!r}, not a Feature"))
+            continue
+        props = item.get("properties") or {}
+        if not isinstance(props, dict):
+            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1}'s `properties` is not an object"))
+            continue
+        out.append(_feature(i, f"feature {i + 1}", item.get("geometry"), props))
+    return out
+
+
+# -- KML ----------------------------------------------------------------------------------------
+def _kml_ring(text: str | None) -> list[list[float]]:
+    ring = []
+    for token in (text or "").split():
+        parts = token.split(",")
+        if len(parts) < 2:
+            raise ValueError(f"coordinate {token!r} is not lon,lat[,alt]")
+        ring.append([float(parts[0]), float(parts[1])])
+    return ring
+
+
+def _kml(data: bytes) -> list[ImportedFeature]:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException) as err:
+        raise InvalidInputError(f"the KML file is not well-formed XML (or declares entities): {err}") from None
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def children(node, name: str) -> Iterable:
+        return (c for c in node.iter() if local(c.tag) == name)
+
+    out = []
+    for i, placemark in enumerate(children(root, "Placemark")):
+        props: dict[str, Any] = {}
+        for c in placemark:
+            if local(c.tag) in ("name", "description") and c.text:
+                props[local(c.tag)] = c.text.strip()
+        for data_el in children(placemark, "Data"):
+            value = next((v.text for v in data_el if local(v.tag) == "value"), None)
+            if data_el.get("name"):
+                props[data_el.get("name")] = value
+        for simple in children(placemark, "SimpleData"):
+            if simple.get("name"):
+                props[simple.get("name")] = simple.text
+        fallback = f"placemark {i + 1}"
+        polygons = []
+        try:
+            for poly in children(placemark, "Polygon"):
+                outer = [
+                    _kml_ring(r.text)
+                    for b in poly
+                    if local(b.tag) == "outerBoundaryIs"
+                    for r in children(b, "coordinates")
+                ]
+                inner = [
+                    _kml_ring(r.text)
+                    for b in poly
+                    if local(b.tag) == "innerBoundaryIs"
+                    for r in children(b, "coordinates")
+                ]
+                if outer:
+                    polygons.append([outer[0], *inner])
+        except ValueError as err:
+            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback}: {err}"))
+            continue
+        if not polygons:
+            kinds = sorted({local(c.tag) for c in placemark.iter()} & {"Point", "LineString", "LinearRing"})
+            out.append(
+                ImportedFeature(
+                    i, _label(props, fallback), error=f"{fallback} has no Polygon (it has {kinds or 'no geometry'})"
+                )
+            )
+            continue
+        geometry = (
+            {"type": "Polygon", "coordinates": polygons[0]}
+            if len(polygons) == 1
+            else {"type": "MultiPolygon", "coordinates": polygons}
+        )
+        out.append(_feature(i, fallback, geometry, props))
+    return out
+
+
+# -- zipped Shapefile ---------------------------------------------------------------------------
+def _shapefile(data: bytes) -> list[ImportedFeature]:
+    import pyogrio
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as err:
+        raise InvalidInputError(f"the Shapefile upload is not a zip file: {err}") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise InvalidInputError(f"the zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}")
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > MAX_UNZIPPED_BYTES:
+            raise InvalidInputError(f"the zip unpacks to {unpacked:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,}")
+        shps = [m for m in members if m.filename.lower().endswith(".shp") and not m.is_dir()]
+        if len(shps) != 1:
+            raise InvalidInputError(
+                f"the zip holds {len(shps)} .shp files ({[m.filename for m in shps]}); expected exactly one"
+            )
+        with tempfile.TemporaryDirectory(prefix="baotong-shp-") as tmp:
+            for m in members:
+                name = Path(m.filename).name  # flat: no path from the archive reaches the disk
+                if m.is_dir() or not name or name.startswith("."):
+                    continue
+                (Path(tmp) / name).write_bytes(zf.read(m))
+            path = Path(tmp) / Path(shps[0].filename).name
+            notes = []
+            try:
+                frame = pyogrio.read_dataframe(path)
+            except Exception as err:  # noqa: BLE001  (GDAL's errors have many types)
+                raise InvalidInputError(f"the Shapefile could not be read: {err}") from None
+            if frame.crs is None:
+                notes.append("the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude")
+            elif frame.crs.to_epsg() != 4326:
+                notes.append(f"reprojected from {frame.crs.name} to WGS-84")
+                frame = frame.to_crs(4326)
+    out = []
+    columns = [c for c in frame.columns if c != "geometry"]
+    for i, (geom, row) in enumerate(zip(frame.geometry, frame[columns].itertuples(index=False))):
+        props = {c: (v.isoformat() if hasattr(v, "isoformat") else v) for c, v in zip(columns, row)}
+        fallback = f"record {i + 1}"
+        if geom is None or geom.is_empty:
+            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback} has no geometry"))
+            continue
+        out.append(_feature(i, fallback, _geojson_of(geom), props, notes))
+    return out
+
+
+# -- CSV and XLSX -------------------------------------------------------------------------------
+def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> list[ImportedFeature]:
+    keys = [str(h).strip() if h is not None else "" for h in header]
+    lower = [k.lower() for k in keys]
+
+    def column(names: tuple[str, ...]) -> int | None:
+        for n in names:
+            if n in lower:
+                return lower.index(n)
+            if n in keys:
+                return keys.index(n)
+        return None
+
+    wkt_col, lon_col, lat_col, radius_col = (
+        column(WKT_COLUMNS),
+        column(LON_COLUMNS),
+        column(LAT_COLUMNS),
+        column(RADIUS_COLUMNS),
+    )
+    if wkt_col is None and (lon_col is None or lat_col is None):
+        raise InvalidInputError(
+            f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
+            f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)}) with a radius ({list(RADIUS_COLUMNS)})"
+        )
+    geometry_cols = {c for c in (wkt_col, lon_col, lat_col, radius_col) if c is not None}
+    out = []
+    for i, (row_no, values) in enumerate(rows):
+        values = list(values) + [None] * (len(keys) - len(values))
+        props = {keys[c]: values[c] for c in range(len(keys)) if c not in geometry_cols and keys[c]}
+        fallback = f"row {row_no}"
+        try:
+            geometry, notes = _row_geometry(values, wkt_col, lon_col, lat_col, radius_col)
+        except ValueError as err:
+            normalised, _ = normalise_properties(props)
+            out.append(ImportedFeature(i, _label(normalised, fallback), error=f"{fallback}: {err}"))
+            continue
+        out.append(_feature(i, fallback, geometry, props, notes))
+    return out
+
+
+def _row_geometry(values, wkt_col, lon_col, lat_col, radius_col) -> tuple[dict[str, Any], list[str]]:
+    if wkt_col is not None and values[wkt_col] not in (None, ""):
+        text = str(values[wkt_col]).strip()
+        try:
+            geom = shapely_wkt.loads(text)
+        except shapely.errors.ShapelyError as err:
+            raise ValueError(f"the WKT {text[:60]!r} could not be read ({err})") from None
+        return _geojson_of(geom), []
+    if lon_col is None or lat_col is None:
+        raise ValueError("the WKT cell is empty")
+    try:
+        lon, lat = float(values[lon_col]), float(values[lat_col])
+    except (TypeError, ValueError):
+        raise ValueError(f"longitude/latitude {values[lon_col]!r}, {values[lat_col]!r} are not numbers") from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValueError(f"longitude/latitude {lon}, {lat} are out of range")
+    raw_radius = values[radius_col] if radius_col is not None else None
+    try:
+        radius = float(raw_radius) if raw_radius not in (None, "") else math.nan
+    except (TypeError, ValueError):
+        radius = math.nan
+    if not (0 < radius <= MAX_RADIUS_M):
+        raise ValueError(
+            f"a zone from a point needs a radius in metres (0 < radius_m <= {MAX_RADIUS_M:,.0f}); got {raw_radius!r}"
+        )
+    proj = LocalProjection(lon, lat)
+    circle = proj.inverse_geom(shapely.Point(0.0, 0.0).buffer(radius, quad_segs=CIRCLE_VERTICES // 4))
+    return _geojson_of(circle), [
+        f"a circle of {radius:,.0f} m around {lon:.6f}, {lat:.6f} ({CIRCLE_VERTICES} vertices)"
+    ]
+
+
+def _csv(data: bytes) -> list[ImportedFeature]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise InvalidInputError("the CSV file is neither UTF-8 nor GB18030 text")
+    csv.field_size_limit(MAX_BYTES)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInputError("the CSV file has no header row") from None
+    rows = ((n, r) for n, r in enumerate(reader, start=2) if any(cell.strip() for cell in r))
+    return _rows_features(header, rows)
+
+
+def _xlsx(data: bytes) -> list[ImportedFeature]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001  (openpyxl raises many kinds for a bad file)
+        raise InvalidInputError(f"the XLSX file could not be read: {err}") from None
+    try:
+        sheet = book.worksheets[0]
+        it = sheet.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None:
+            raise InvalidInputError("the XLSX file's first sheet is empty")
+        rows = ((n, list(r)) for n, r in enumerate(it, start=2) if any(c is not None and str(c).strip() for c in r))
+        return _rows_features([str(h) if h is not None else "" for h in header], list(rows))
+    finally:
+        book.close()
