@@ -1,13 +1,13 @@
 """zone versions: a zone's edits kept as versions (who, when, what changed)
 
-Revision ID: 0005_zone_versions
+Revision ID: 0005
 Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_zone_versions"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
