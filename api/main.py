@@ -21,6 +21,7 @@ from api.middleware import BodyLimitMiddleware
 from api.routes import (
     checkpoint,
     closures,
+    deliveries,
     docking,
     droppoints,
     fleet,
@@ -45,7 +46,10 @@ TAGS = [
     {"name": "sites", "description": "Hubs, enterprises, candidate stations and demand points."},
     {"name": "routes", "description": "Closed-loop truck routes."},
     {"name": "maps", "description": "Map views (HTML)."},
-    {"name": "plans", "description": "Transfer stations, docking points and last-mile drop points."},
+    {
+        "name": "plans",
+        "description": "Transfer stations, docking points, last-mile drop points and fleet delivery plans.",
+    },
     {"name": "closures", "description": "Road-closure requests, approval rules, impact and the WZDx feed."},
     {"name": "green-channels", "description": "Protected point-to-point corridors between hubs."},
     {"name": "passes", "description": "Whitelist vehicles and crew, signed vehicle passes, checkpoint verification."},
@@ -53,7 +57,8 @@ TAGS = [
 ]
 
 #: Every router, in the order requests are matched: the per-request hot paths first (checkpoint
-#: scans, route requests).  No two routers' paths overlap, so the order changes only speed.
+#: scans, route requests).  Apart from ``/plans/deliveries`` (matched before ``/plans/{plan_id}``),
+#: no two routers' paths overlap, so the order changes only speed.
 ROUTERS: tuple[APIRouter, ...] = (
     passes.router,
     routes.router,
@@ -61,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     zones.router,
     sites.router,
     maps.router,
+    deliveries.router,  # before plans.router: /plans/deliveries is not a station plan's /plans/{plan_id}
     plans.router,
     docking.router,
     droppoints.router,

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from api.schemas.passes import PassPublic
 from geo.zones import Zone
-from maps.layers import RouteView
+from maps.layers import DeliveryPlanView, RouteView
 from services.layers import MapContent
 from services.passes import PassSheet
 from services.settings import Settings
@@ -73,6 +73,17 @@ def route_map_html(route: RouteView, zones: Iterable[Zone], settings: Settings) 
 def route_page(route: RouteView, zones: Iterable[Zone], settings: Settings) -> HTMLResponse:
     """One route's map: legs in their styles, the zones it meets, entry and exit markers."""
     return HTMLResponse(route_map_html(route, zones, settings))
+
+
+def delivery_plan_page(plan: DeliveryPlanView, zones: Iterable[Zone], settings: Settings) -> HTMLResponse:
+    """A delivery plan's map: routes by vehicle, depots, docking points, stops by time window, the zones."""
+    from maps.views import delivery_map
+
+    return HTMLResponse(
+        _html(
+            delivery_map(plan, zones=zones, tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution)
+        )
+    )
 
 
 def checkpoint_page() -> HTMLResponse:

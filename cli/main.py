@@ -1,7 +1,7 @@
 """The ``baotong`` command line: every command module is registered here by name.
 
 ``serve`` (:mod:`cli.serve`), ``network build`` (:mod:`cli.network`), ``route`` (:mod:`cli.route`),
-``users add`` (:mod:`cli.users`), ``plan stations`` (:mod:`cli.plan`), ``pass verify`` and
+``users add`` (:mod:`cli.users`), ``plan stations`` and ``plan deliveries`` (:mod:`cli.plan`), ``pass verify`` and
 ``keys rotate`` (:mod:`cli.passes`), ``bench`` (:mod:`cli.bench`).  Each builds its
 :class:`~services.settings.Settings` from its arguments over the environment and calls the same
 use case (:mod:`services`) as the HTTP API.

@@ -14,7 +14,7 @@ the vector layers draw on a plain background.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,11 +28,23 @@ from shapely.geometry import Point, mapping
 from geo.sites import SITE_KINDS
 from geo.zones import RISK_LABELS, RISKS
 from maps.assets import DEFAULT_STATIC_PREFIX, localize
-from maps.layers import LegView, MapLayer, RouteView, ZoneCrossingView, route_bbox
+from maps.layers import (
+    DeliveryPlanView,
+    FleetRouteView,
+    LegView,
+    MapLayer,
+    PlanPlaceView,
+    PlanStopView,
+    RouteView,
+    ZoneCrossingView,
+    delivery_bbox,
+    route_bbox,
+)
 
 __all__ = [
     "city_map",
     "route_map",
+    "delivery_map",
     "route_bbox",
     "RouteView",
     "LegView",
@@ -46,6 +58,9 @@ __all__ = [
     "ROUTE_LAYER_NAME",
     "SITE_LAYER_NAMES",
     "ZONE_LAYER_NAMES",
+    "VEHICLE_COLOURS",
+    "DELIVERY_LAYER_NAMES",
+    "window_bins",
 ]
 
 # -- styles ----------------------------------------------------------------------------
@@ -507,6 +522,7 @@ def _build(
     tiles_attribution: str | None,
     static_prefix: str,
     include_empty_sites: bool,
+    overlay: Callable[[folium.Map], Sequence[LegendEntry]] | None = None,
 ) -> folium.Map:
     left, bottom, right, top = _check_bbox(bbox)
     route_views = list(routes)
@@ -528,9 +544,11 @@ def _build(
         _add_route_layer(m, route_views)
     for layer in extra_layers:
         _add_extra_layer(m, layer)
+    more = list(overlay(m)) if overlay is not None else []
     folium.LayerControl(collapsed=False).add_to(m)
     Legend(
         _legend_entries(extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views))
+        + more
     ).add_to(m)
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
@@ -613,4 +631,291 @@ def route_map(
         tiles_attribution=tiles_attribution,
         static_prefix=static_prefix,
         include_empty_sites=False,
+    )
+
+
+# -- delivery plans ----------------------------------------------------------------------
+
+#: One colour per vehicle route of a delivery plan, in the plan's order (cycled past the last).
+VEHICLE_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+)
+#: Trucks solid and thick, inside vehicles dotted.
+FLEET_ROUTE_STYLES: dict[str, dict[str, Any]] = {
+    "outside": {"weight": 5, "opacity": 0.85},
+    "inside": {"weight": 4, "opacity": 0.95, "dashArray": "1 8", "lineCap": "round"},
+}
+FLEET_KIND_LABELS = {"outside": "货车 truck", "inside": "区内车 inside vehicle"}
+#: Stops by the opening of their time window, earliest dark to latest light (viridis); no window grey.
+WINDOW_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
+NO_WINDOW_COLOUR = "#9e9e9e"
+UNSERVED_COLOUR = "#d62728"
+DELIVERY_LAYER_NAMES = {
+    "depots": "中转站/物流园区 depots",
+    "docking_points": "接驳点 docking points",
+    "stops": "配送点 stops (按时间窗 by time window)",
+}
+#: Awesome-markers icon (colour, Font Awesome 6 name) per depot kind.
+PLACE_ICONS = {
+    "transfer_station": ("cadetblue", "truck-ramp-box"),
+    "logistics_hub": ("purple", "warehouse"),
+    "docking_point": ("orange", "handshake"),
+}
+_PLACE_SWATCH = {"cadetblue": "#436978", "purple": "#d252b9", "orange": "#f69730"}
+PLACE_LABELS = {
+    "transfer_station": "中转站 transfer station",
+    "logistics_hub": "物流园区 logistics hub",
+    "docking_point": "接驳点 docking point",
+}
+
+
+def _people_time(value: datetime | None) -> str | None:
+    """A time for people: ``2026-12-01 18:05`` in its own offset."""
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def _people_duration(seconds: float) -> str:
+    """A duration for people: ``1 小时 5 分``, ``3 分 20 秒``."""
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} 小时 {minutes} 分" if hours else f"{minutes} 分 {secs} 秒"
+
+
+def window_bins(stops: Sequence[PlanStopView], *, bins: int = len(WINDOW_COLOURS)) -> list[tuple[datetime, datetime]]:
+    """The opening-time classes the stops are coloured by: at most ``bins`` equal spans from the earliest
+    opening to the latest (one class per distinct opening when there are no more than ``bins``)."""
+    opens = sorted({s.window[0] for s in stops if s.window is not None})
+    if not opens:
+        return []
+    if len(opens) <= bins:
+        return [(t, t) for t in opens]
+    lo, hi = opens[0], opens[-1]
+    step = (hi - lo) / bins
+    return [(lo + step * k, lo + step * (k + 1)) for k in range(bins)]
+
+
+def _window_class(stop: PlanStopView, classes: list[tuple[datetime, datetime]]) -> int | None:
+    if stop.window is None:
+        return None
+    t = stop.window[0]
+    for k, (lo, hi) in enumerate(classes):
+        if lo <= t <= hi:
+            return k
+    return len(classes) - 1
+
+
+def _class_label(lo: datetime, hi: datetime) -> str:
+    if lo == hi:
+        return f"时间窗 window opens {_people_time(lo)}"
+    return f"时间窗 window opens {_people_time(lo)} – {hi.strftime('%H:%M')}"
+
+
+def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
+    feats = []
+    for i, leg in enumerate(route.legs):
+        feats.append(
+            {
+                "type": "Feature",
+                "id": f"{route.id}/{i}",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coordinates]},
+                "properties": {
+                    "route": route.id,
+                    "label": label,
+                    "kind": route.kind,
+                    "kind_label": FLEET_KIND_LABELS[route.kind],
+                    "leg": i + 1,
+                    "leg_time": _people_duration(leg.travel_time_s),
+                    "load": f"{route.load} / {route.capacity}",
+                    "departure": _people_time(route.departure),
+                    "arrival": _people_time(route.arrival),
+                    "distance_km": round(route.distance_m / 1000, 2),
+                    "zone": route.zone_id,
+                },
+            }
+        )
+    return feats
+
+
+_FLEET_POPUP = (
+    ["label", "kind_label", "leg", "leg_time", "load", "departure", "arrival", "distance_km", "zone"],
+    [
+        "路线 route",
+        "车辆 vehicle",
+        "路段 leg",
+        "路段时间 leg time",
+        "装载 load",
+        "出发 departs",
+        "返回/结束 ends",
+        "里程 km",
+        "区域 zone",
+    ],
+)
+_STOP_POPUP = (
+    ["name", "id", "window", "served_by", "start", "demand", "zone", "reason"],
+    [
+        "名称 name",
+        "id",
+        "时间窗 window",
+        "车辆 served by",
+        "服务开始 service starts",
+        "需求 demand",
+        "区域 zone",
+        "未服务原因 unserved",
+    ],
+)
+
+
+def _add_fleet_routes(m: folium.Map, routes: Sequence[FleetRouteView]) -> list[LegendEntry]:
+    entries = []
+    for k, route in enumerate(routes):
+        colour = VEHICLE_COLOURS[k % len(VEHICLE_COLOURS)]
+        style = {"color": colour, **FLEET_ROUTE_STYLES[route.kind]}
+        label = route.label or route.id
+        group = folium.FeatureGroup(name=f"{FLEET_KIND_LABELS[route.kind]} {label}", show=True)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": _fleet_route_features(route, label)},
+            name=route.id,
+            style_function=lambda _f, s=style: dict(s),
+            highlight_function=lambda _f: {"weight": 8},
+            popup=SafeGeoJsonPopup(*_FLEET_POPUP),
+            control=False,
+        ).add_to(group)
+        group.add_to(m)
+        entries.append(
+            LegendEntry(f"{FLEET_KIND_LABELS[route.kind]} {label}", "line", colour, _dash_css(style.get("dashArray")))
+        )
+    return entries
+
+
+def _stop_feature(stop: PlanStopView, colour: str) -> dict:
+    window = None
+    if stop.window is not None:
+        window = f"{_people_time(stop.window[0])} – {stop.window[1].strftime('%H:%M')}"
+    unserved = stop.served_by is None
+    return {
+        "type": "Feature",
+        "id": stop.id,
+        "geometry": {"type": "Point", "coordinates": list(stop.point)},
+        "properties": {
+            "id": stop.id,
+            "name": stop.name,
+            "window": window or "全天 any time",
+            "served_by": stop.served_by,
+            "start": _people_time(stop.start),
+            "demand": stop.demand,
+            "zone": stop.zone_id,
+            "reason": stop.reason,
+            "unserved": unserved,
+            "style": {
+                "fillColor": colour,
+                "color": UNSERVED_COLOUR if unserved else "#333333",
+                "weight": 3 if unserved else 1,
+            },
+        },
+    }
+
+
+def _add_stops(m: folium.Map, stops: Sequence[PlanStopView]) -> list[LegendEntry]:
+    classes = window_bins(stops)
+    feats = []
+    for stop in stops:
+        k = _window_class(stop, classes)
+        feats.append(_stop_feature(stop, NO_WINDOW_COLOUR if k is None else WINDOW_COLOURS[k]))
+    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES["stops"], show=True)
+    if feats:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats},
+            name="stops",
+            style_function=lambda f: {"radius": 6, "fillOpacity": 0.95, "opacity": 1, **f["properties"]["style"]},
+            marker=folium.CircleMarker(radius=6, fill=True),
+            popup=SafeGeoJsonPopup(*_STOP_POPUP),
+            control=False,
+        ).add_to(group)
+    group.add_to(m)
+    entries = [LegendEntry(_class_label(lo, hi), "marker", WINDOW_COLOURS[k]) for k, (lo, hi) in enumerate(classes)]
+    entries.append(LegendEntry("配送点 stop: 全天 no window", "marker", NO_WINDOW_COLOUR))
+    if any(s.served_by is None for s in stops):
+        entries.append(LegendEntry("未服务 unserved stop (red ring)", "marker", UNSERVED_COLOUR))
+    return entries
+
+
+def _place_popup(place: PlanPlaceView) -> str:
+    rows = [
+        ("种类 kind", PLACE_LABELS.get(place.kind, place.kind)),
+        ("区域 zone", place.zone_id),
+        ("规划 planned", ("是 yes" if place.planned else "否 no (closed-loop routing's choice)"))
+        if place.kind == "docking_point"
+        else ("规划 planned", None),
+        ("配送点 stops", place.stops or None),
+        ("id", place.id),
+    ]
+    return _popup_table(rows, title=place.name or place.id)
+
+
+def _add_places(m: folium.Map, places: Sequence[PlanPlaceView], layer: str) -> list[LegendEntry]:
+    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES[layer], show=True)
+    for place in places:
+        colour, icon = PLACE_ICONS.get(place.kind, ("gray", "location-dot"))
+        folium.Marker(
+            _latlon(*place.point),
+            icon=folium.Icon(color=colour, icon=icon, prefix="fa", class_name="awesome-marker leaflet-marker-icon"),
+            popup=folium.Popup(_place_popup(place), max_width=320),
+            tooltip=folium.Tooltip(_text(place.name or place.id)),
+        ).add_to(group)
+    group.add_to(m)
+    kinds = sorted({p.kind for p in places})
+    return [
+        LegendEntry(PLACE_LABELS.get(k, k), "marker", _PLACE_SWATCH.get(PLACE_ICONS.get(k, ("gray", ""))[0], "#575757"))
+        for k in kinds
+    ]
+
+
+def delivery_map(
+    plan: DeliveryPlanView,
+    *,
+    zones: Iterable[Any] = (),
+    static_prefix: str = DEFAULT_STATIC_PREFIX,
+    tiles_url: str | None = None,
+    tiles_attribution: str | None = None,
+) -> folium.Map:
+    """A delivery plan's map, fitted to it: each vehicle's route in its own colour (one layer each; trucks
+    solid, inside vehicles dotted), the depots, the docking points, the stops coloured by the opening of
+    their time window (unserved ones ringed red), and ``zones``.
+
+    Raises
+    ------
+    ValueError
+        If the plan has nothing to draw.
+    """
+
+    def overlay(m: folium.Map) -> list[LegendEntry]:
+        entries = _add_fleet_routes(m, plan.routes)
+        entries += _add_places(m, plan.depots, "depots")
+        entries += _add_places(m, plan.docking_points, "docking_points")
+        entries += _add_stops(m, plan.stops)
+        return entries
+
+    return _build(
+        bbox=delivery_bbox(plan),
+        zones=zones,
+        sites=[],
+        routes=[],
+        extra_layers=(),
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        static_prefix=static_prefix,
+        include_empty_sites=False,
+        overlay=overlay,
     )

@@ -7,6 +7,7 @@ and the CLI commands alike); the use cases in :mod:`services` take it as their f
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,11 @@ class AppContext:
     corridor_cache: CorridorCache = field(default_factory=CorridorCache)
     gate_cache: GateCache = field(default_factory=GateCache)
     started_at: float = field(default_factory=time.time)
+    #: Delivery-plan solves running in this process at most at once (``settings.max_delivery_solves``).
+    solver_slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.solver_slots = threading.BoundedSemaphore(self.settings.max_delivery_solves)
 
     @classmethod
     def open(cls, settings: Settings, *, road_router: Router | None = None) -> AppContext:

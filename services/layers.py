@@ -2,7 +2,8 @@
 
 The city map has every layer, named here one by one: zones, sites, recent routes, the latest
 station plan, docking points, drop points, closures with their impact, green channels and the
-last day's checkpoint scans.
+last day's checkpoint scans.  A delivery plan's map (:func:`delivery_plan_view`) has its routes by
+vehicle, depots, docking points, stops and the zones it was planned with.
 """
 
 from __future__ import annotations
@@ -10,14 +11,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from geo.sites import Site
 from geo.zones import Zone
-from maps.layers import LegView, MapLayer, RouteView, ZoneCrossingView, route_bbox
-from services import passes, stations
+from maps.layers import (
+    DeliveryPlanView,
+    FleetRouteView,
+    LegView,
+    MapLayer,
+    PlanPlaceView,
+    PlanStopView,
+    RouteView,
+    ZoneCrossingView,
+    route_bbox,
+)
+from services import deliveries, passes, stations
 from services.context import AppContext
 from store import closures as closure_store
 from store import plans as plan_store
@@ -362,3 +374,103 @@ def pass_map(session: Session, pass_no: str, *, user: Principal) -> MapContent:
         routes=[view],
         extra_layers=[scan_layer(pass_scans(session, row.pass_no), "检查记录 checkpoint scans")],
     )
+
+
+def delivery_plan_view(document: dict[str, Any], problem: dict[str, Any]) -> tuple[DeliveryPlanView, list[Zone]]:
+    """A stored delivery plan's view (routes by vehicle, stops, depots, docking points) and the zones it was
+    planned with, from its document and problem (:mod:`services.deliveries`)."""
+    served: dict[str, tuple[str, str, Any]] = {}
+    routes = []
+    for r in document["routes"]:
+        legs = tuple(
+            LegView(
+                kind=leg["kind"],
+                coordinates=tuple(tuple(c) for c in leg["geometry"]["coordinates"]),
+                length_m=leg["length_m"],
+                travel_time_s=leg["travel_time_s"],
+            )
+            for leg in r["legs"]
+            if leg["kind"] != "none"
+        )
+        vehicle = r.get("vehicle")
+        label = f"{r['id']} {vehicle['plate']}" if vehicle else r["id"]
+        for v in r["stops"]:
+            if v["kind"] == "stop":
+                served[v["id"]] = (r["id"], v["start"], v.get("zone"))
+        if not legs:
+            continue
+        routes.append(
+            FleetRouteView(
+                id=r["id"],
+                kind=r["kind"],
+                label=label,
+                legs=legs,
+                stops=tuple(v["id"] for v in r["stops"]),
+                load=r["load"],
+                capacity=r["capacity"],
+                distance_m=r["distance_m"],
+                travel_time_s=r["travel_time_s"],
+                departure=datetime.fromisoformat(r["departure"]),
+                arrival=datetime.fromisoformat(r["arrival"]),
+                zone_id=r.get("zone"),
+            )
+        )
+    reasons = {u["id"]: u["reason"] for u in document["unserved"]}
+    stops = []
+    for s in problem["stops"]:
+        by = served.get(s["id"])
+        window = s.get("window")
+        stops.append(
+            PlanStopView(
+                id=s["id"],
+                point=tuple(s["point"]),
+                window=None
+                if window is None
+                else (datetime.fromisoformat(window[0]), datetime.fromisoformat(window[1])),
+                served_by=by[0] if by else None,
+                start=datetime.fromisoformat(by[1]) if by else None,
+                demand=s["demand"],
+                zone_id=by[2] if by else None,
+                name=s.get("name"),
+                reason=reasons.get(s["id"]),
+            )
+        )
+    names = {d["id"]: d.get("name") for d in problem["depots"]}
+    depots = tuple(
+        PlanPlaceView(id=d["id"], point=tuple(d["point"]), kind=d["kind"], name=d.get("name"))
+        for d in problem["depots"]
+        if d["kind"] != "docking_point"
+    )
+    docks = tuple(
+        PlanPlaceView(
+            id=d["id"],
+            point=tuple(d["point"]),
+            kind="docking_point",
+            zone_id=d["zone"],
+            name=names.get(d["id"]),
+            planned=d["planned"],
+            stops=d["stops"],
+        )
+        for d in document["docking_points"]
+    )
+    view = DeliveryPlanView(
+        id=document["id"],
+        name=document.get("name"),
+        routes=tuple(routes),
+        stops=tuple(stops),
+        depots=depots,
+        docking_points=docks,
+    )
+    return view, [Zone.from_feature(f, id=f["id"]) for f in problem["zones"]]
+
+
+def delivery_plan_map(session: Session, plan_id: str, *, user: Principal) -> tuple[DeliveryPlanView, list[Zone]]:
+    """A stored delivery plan's map view and zones (see :func:`delivery_plan_view`).
+
+    Raises
+    ------
+    NotFoundError, PermissionDeniedError
+        See :func:`services.deliveries.readable_plan`.
+    """
+    stored = deliveries.readable_plan(session, plan_id, user=user)
+    return delivery_plan_view(stored.document, stored.problem)

@@ -348,8 +348,15 @@ def pass_json(session: Session, row: PassRow) -> dict[str, Any]:
     }
 
 
-def issue_pass(ctx: AppContext, session: Session, request: PassRequest, *, user: Principal) -> dict[str, Any]:
+def issue_pass(
+    ctx: AppContext, session: Session, request: PassRequest, *, user: Principal, route: RouteRecord | None = None
+) -> dict[str, Any]:
     """Issue a signed vehicle pass: one vehicle, its crew, one closed-loop route, one validity window.
+
+    The route is planned from the request (:func:`services.routes.plan_route`), unless the caller
+    hands over one it planned by the same closed-loop rule: a delivery plan's truck route, leg by
+    leg between its calls (:func:`services.deliveries.issue_plan_passes`), which a single route
+    through the calls as waypoints would not reproduce (the rule then chooses once for the whole trip).
 
     Raises
     ------
@@ -373,11 +380,11 @@ def issue_pass(ctx: AppContext, session: Session, request: PassRequest, *, user:
     valid_from = require_aware(request.valid_from, "valid_from") if request.valid_from is not None else now
     valid_until = require_aware(request.valid_until, "valid_until")
     departure = require_aware(request.departure, "departure") if request.departure is not None else valid_from
-    planned: RouteRecord | None = None
+    planned: RouteRecord | None = route
     route_error = None
     dimensions = (vehicle.height_m, vehicle.weight_t, vehicle.width_m)
     try:
-        planned = plan_route(
+        planned = planned or plan_route(
             ctx,
             session,
             RouteRequest(

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     mobile_test_validity_h: float = Field(default=24.0, gt=0, le=24 * 30)
     max_pass_days: float = Field(default=7.0, gt=0, le=90)
     max_pass_lead_days: float = Field(default=7.0, gt=0, le=90)
+    #: Delivery plans: the longest solver time limit a request may ask for (seconds), and how many plans one
+    #: process solves at once (a solve is CPU-bound; a request beyond that is answered 503 with Retry-After).
+    max_delivery_solve_s: float = Field(default=120.0, gt=0, le=3600)
+    max_delivery_solves: int = Field(default=1, ge=1, le=64)
     #: Demo scenario loaded into an empty database by ``baotong serve`` in dev mode.
     scenario: Path | None = PROJECT_ROOT / "data" / "demo_scenario.geojson"
     #: Basemap tiles (an intranet tile server in production); none = vector layers on a plain background.

@@ -292,3 +292,37 @@ class DropPointRow(Base):
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class DeliveryPlanRow(Base):
+    """A delivery plan (应急物流配送预案): the request, the problem it resolved to, and the plan document.
+
+    ``enterprise_id`` is the binding of the dispatcher who made it (``None``: a planner or a bureau
+    dispatcher).
+    """
+
+    __tablename__ = "delivery_plans"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    departure: Mapped[datetime] = mapped_column(TS)
+    stops: Mapped[int] = mapped_column(Integer)
+    vehicles_used: Mapped[int] = mapped_column(Integer)
+    request: Mapped[str] = mapped_column(Text)  # JSON: the request as given
+    problem: Mapped[str] = mapped_column(Text)  # JSON: the problem it resolved to (points, fleet, zones, closures)
+    result: Mapped[str] = mapped_column(Text)  # JSON: the plan document
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class DeliveryPlanPassRow(Base):
+    """A pass issued for one outside truck route of a delivery plan (a route's newest row is its pass)."""
+
+    __tablename__ = "delivery_plan_passes"
+
+    pass_no: Mapped[str] = mapped_column(String(12), primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(40), ForeignKey("delivery_plans.id"), index=True)
+    route_id: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

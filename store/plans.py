@@ -99,6 +99,12 @@ def list_docking_points(session: Session, zone_id: str | None = None) -> list[St
     return [_docking(r) for r in session.scalars(q).all()]
 
 
+def find_docking_point(session: Session, docking_point_id: str) -> StoredDockingPoint | None:
+    """The stored docking point ``docking_point_id``, or ``None``."""
+    row = session.get(DockingPointRow, docking_point_id)
+    return _docking(row) if row is not None else None
+
+
 # -- drop points ---------------------------------------------------------------------------------------
 def replace_drop_point(
     session: Session,

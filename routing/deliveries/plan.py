@@ -54,6 +54,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -116,9 +117,17 @@ class _Zone:
 
 
 def plan_deliveries(
-    router: Router, problem: DeliveryProblem, *, settings: SolverSettings | None = None
+    router: Router,
+    problem: DeliveryProblem,
+    *,
+    settings: SolverSettings | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DeliveryPlan:
     """A delivery plan for ``problem`` on the router's network (see the module docstring).
+
+    ``progress`` is called with one line for people after each step
+    (snapping, docking points, matrices, each solve, the answer), with its
+    counts and the seconds so far; without it the lines are logged.
 
     Raises
     ------
@@ -131,6 +140,14 @@ def plan_deliveries(
     """
     settings = settings or SolverSettings()
     started = time.perf_counter()
+
+    def report(message: str) -> None:
+        line = f"{message} ({time.perf_counter() - started:.1f} s)"
+        if progress is not None:
+            progress(line)
+        else:
+            logger.info("delivery plan: %s", line)
+
     t0 = problem.start
     departure = problem.departure or t0
     roads = RoadCosts(
@@ -186,6 +203,10 @@ def plan_deliveries(
     max_truck = max(t.capacity for t in outside_types)
     total_truck = sum(t.capacity * t.count for t in outside_types)
     _check_demand(problem, zones, stop_zone, max_truck, total_truck)
+    report(
+        f"snapped {len(depots)} depot(s) and {len(stops)} stop(s), "
+        f"{sum(len(zz.stops) for zz in zones.values())} of them inside {len(zones)} zone(s)"
+    )
 
     # -- docking points: each inside stop's, then one group of stops per docking point ------------
     planned: dict[str, list] = {}
@@ -266,6 +287,8 @@ def plan_deliveries(
                 g.weights[key] = (w, slot)
             groups[f"{zid}#{dock_id}"] = g
     zones = groups
+    if zones:
+        report(f"{len(zones)} docking point(s) chosen and the inside matrices made")
 
     # -- outside points and truck matrices -----------------------------------------------------
     points: list[_Point] = []
@@ -294,6 +317,7 @@ def plan_deliveries(
             ladder += info["ladder"]
     matrix_s = time.perf_counter() - matrix_started
     truck_matrix_s = time.perf_counter() - truck_started
+    report(f"truck matrices: {len(points)} points, {ladder:,} pairs on the penalty ladder, {truck_matrix_s:.1f} s")
 
     # -- feasibility before solving ------------------------------------------------------------
     for zz in zones.values():
@@ -332,6 +356,10 @@ def plan_deliveries(
             r["id"] = f"inside-{zz.zone.id}-{numbered[zz.zone.id]}"
         iterations += its
         inside_routes += routes
+        report(
+            f"zone {zz.zone.id!r} from docking point {zz.dock_id!r}: {len(routes)} inside route(s) for "
+            f"{len(zz.stops) - len(missed)} of {len(zz.stops)} stop(s)"
+        )
         unserved += [
             Unserved(
                 stops[i].id, f"the inside vehicles of zone {zz.zone.id!r} cannot fit it in (capacity, shifts, windows)"
@@ -352,6 +380,7 @@ def plan_deliveries(
         _with_time(settings, share),
     )
     iterations += its
+    report(f"trucks: {len(truck_routes)} route(s), {len(missed_stops)} outside stop(s) left out")
     unserved += [
         Unserved(stops[i].id, "the outside trucks cannot fit it in (capacity, shifts, windows)") for i in missed_stops
     ]
@@ -368,6 +397,7 @@ def plan_deliveries(
 
     # -- the answer -----------------------------------------------------------------------------
     plan_routes = _assemble(problem, t0, roads, points, zones, stop_snap, truck_routes, inside_routes)
+    report(f"assembled {len(plan_routes)} route(s), {len(unserved)} stop(s) unserved")
     order = {s.id: k for k, s in enumerate(stops)}
     unserved.sort(key=lambda u: order[u.stop_id])
     solver = {

@@ -1,9 +1,23 @@
-"""The answer of a delivery plan (frozen), and the JSON mapping the API returns (ISO 8601 times with offsets)."""
+"""The answer of a delivery plan (frozen), and the JSON mapping the API returns (ISO 8601 times with offsets).
+
+Each class's ``to_json`` writes its mapping and ``from_json`` reads it back (a stored plan is checked
+again with :func:`routing.deliveries.check.plan_violations` after the round trip).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+
+def _pair(value: Any) -> tuple[float, float]:
+    return float(value[0]), float(value[1])
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,18 @@ class Crossing:
             "time_inside_s": self.time_inside_s,
             "length_inside_m": self.length_inside_m,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Crossing:
+        return cls(
+            zone_id=str(data["zone"]),
+            name=str(data["name"]),
+            risk=str(data["risk"]),
+            entry=_pair(data["entry"]),
+            exit=_pair(data["exit"]),
+            time_inside_s=float(data["time_inside_s"]),
+            length_inside_m=float(data["length_inside_m"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,20 @@ class PlanLeg:
             "zones_crossed": [c.to_json() for c in self.zones_crossed],
             "geometry": {"type": "LineString", "coordinates": [list(c) for c in self.coordinates]},
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlanLeg:
+        return cls(
+            origin_id=str(data["from"]),
+            destination_id=str(data["to"]),
+            kind=str(data["kind"]),
+            choice=str(data["choice"]),
+            length_m=float(data["length_m"]),
+            travel_time_s=float(data["travel_time_s"]),
+            time_inside_s=float(data["time_inside_s"]),
+            zones_crossed=tuple(Crossing.from_json(c) for c in data["zones_crossed"]),
+            coordinates=tuple(_pair(c) for c in data["geometry"]["coordinates"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +141,24 @@ class Visit:
         if self.inside_route is not None:
             out["inside_route"] = self.inside_route
         return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Visit:
+        window = data.get("window")
+        return cls(
+            kind=str(data["kind"]),
+            id=str(data["id"]),
+            point=_pair(data["point"]),
+            arrival=_time(data["arrival"]),
+            start=_time(data["start"]),
+            departure=_time(data["departure"]),
+            wait_s=float(data["wait_s"]),
+            demand=int(data["demand"]),
+            load_after=int(data["load_after"]),
+            window=None if window is None else (_time(window[0]), _time(window[1])),
+            zone_id=data.get("zone"),
+            inside_route=data.get("inside_route"),
+        )
 
 
 @dataclass(frozen=True)
@@ -150,6 +208,28 @@ class PlannedRoute:
             else {"route": self.supplied_by[0], "visit": self.supplied_by[1]},
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlannedRoute:
+        supplied = data.get("supplied_by")
+        return cls(
+            id=str(data["id"]),
+            kind=str(data["kind"]),
+            vehicle_type=str(data["vehicle_type"]),
+            zone_id=data.get("zone"),
+            base_id=str(data["base"]["id"]),
+            base_point=_pair(data["base"]["point"]),
+            departure=_time(data["departure"]),
+            arrival=_time(data["arrival"]),
+            visits=tuple(Visit.from_json(v) for v in data["stops"]),
+            legs=tuple(PlanLeg.from_json(leg) for leg in data["legs"]),
+            load=int(data["load"]),
+            capacity=int(data["capacity"]),
+            distance_m=float(data["distance_m"]),
+            travel_time_s=float(data["travel_time_s"]),
+            duration_s=float(data["duration_s"]),
+            supplied_by=None if supplied is None else (str(supplied["route"]), int(supplied["visit"])),
+        )
+
 
 @dataclass(frozen=True)
 class Unserved:
@@ -160,6 +240,10 @@ class Unserved:
 
     def to_json(self) -> dict:
         return {"id": self.stop_id, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Unserved:
+        return cls(stop_id=str(data["id"]), reason=str(data["reason"]))
 
 
 @dataclass(frozen=True)
@@ -180,6 +264,16 @@ class DockingChoice:
             "planned": self.planned,
             "stops": self.stops,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DockingChoice:
+        return cls(
+            zone_id=str(data["zone"]),
+            id=str(data["id"]),
+            point=_pair(data["point"]),
+            planned=bool(data["planned"]),
+            stops=int(data["stops"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -236,3 +330,25 @@ class DeliveryPlan:
             "solver": dict(self.solver),
             "warnings": list(self.warnings),
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DeliveryPlan:
+        """Read :meth:`to_json`'s mapping back (extra keys, such as a stored plan's own, are ignored).
+
+        Raises
+        ------
+        KeyError, ValueError, TypeError
+            If ``data`` is not a plan's mapping.
+        """
+        totals = data["totals"]
+        return cls(
+            start=_time(data["start"]),
+            routes=tuple(PlannedRoute.from_json(r) for r in data["routes"]),
+            unserved=tuple(Unserved.from_json(u) for u in data["unserved"]),
+            docking_points=tuple(DockingChoice.from_json(d) for d in data["docking_points"]),
+            distance_m=float(totals["distance_m"]),
+            travel_time_s=float(totals["travel_time_s"]),
+            vehicles_used=int(totals["vehicles_used"]),
+            solver=dict(data["solver"]),
+            warnings=tuple(str(w) for w in data["warnings"]),
+        )

@@ -283,3 +283,32 @@ def test_closures_hold_on_every_leg(andorra_router):
     assert not set(closed) & set(detour.arcs.tolist())
     assert leg.travel_time_s == pytest.approx(detour.costs["chosen"] / 10, abs=1e-9)
     assert leg.travel_time_s > open_route.costs["chosen"] / 10
+
+
+def test_the_plan_reads_back_from_its_json_and_keeps_every_rule(planned):
+    """A stored plan is its to_json mapping: read back, it is the same plan and the rule check still holds."""
+    from routing.deliveries import DeliveryPlan
+
+    _, problem, plan = planned
+    doc = json.loads(json.dumps(plan.to_json()))
+    back = DeliveryPlan.from_json(doc)
+    assert back.to_json() == doc
+    assert [r.id for r in back.routes] == [r.id for r in plan.routes]
+    assert back.routes == plan.routes and back.unserved == plan.unserved
+    assert back.docking_points == plan.docking_points
+    assert plan_violations(problem, back) == []
+    broken = json.loads(json.dumps(doc))
+    broken["routes"][0]["load"] += 1
+    assert any("load" in m for m in plan_violations(problem, DeliveryPlan.from_json(broken)))
+
+
+def test_progress_reports_each_step(andorra_router):
+    problem = scenario(andorra_router, seed=107, stops=12, zones=1, trucks=2, inside_share=0.3)
+    lines: list[str] = []
+    plan = plan_deliveries(andorra_router, problem, settings=FAST, progress=lines.append)
+    assert plan_violations(problem, plan) == []
+    text = "\n".join(lines)
+    assert lines[0].startswith(f"snapped 1 depot(s) and {len(problem.stops)} stop(s)")
+    assert "truck matrices" in text and "trucks:" in text and lines[-1].startswith("assembled")
+    assert any(line.startswith("zone 'z1'") for line in lines), lines
+    assert all(line.endswith(" s)") for line in lines)
