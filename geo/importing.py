@@ -436,7 +436,35 @@ def _row_geometry(values, wkt_col, lon_col, lat_col, radius_col) -> tuple[dict[s
     ]
 
 
+Table = tuple[list[str], list[tuple[int, list[Any]]]]  # header, (row number, cells) of the non-empty rows
+
+
+def read_table(data: bytes, fmt: str) -> Table:
+    """The header and non-empty rows of a CSV (UTF-8 or GB18030) or XLSX (first sheet) file.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file is too large, empty, not of ``fmt``, or has no header row.
+    """
+    if len(data) > MAX_BYTES:
+        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    if fmt == "csv":
+        return _csv_table(data)
+    if fmt == "xlsx":
+        return _xlsx_table(data)
+    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx' for a table")
+
+
 def _csv(data: bytes) -> list[ImportedFeature]:
+    return _rows_features(*_csv_table(data))
+
+
+def _xlsx(data: bytes) -> list[ImportedFeature]:
+    return _rows_features(*_xlsx_table(data))
+
+
+def _csv_table(data: bytes) -> Table:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -455,11 +483,11 @@ def _csv(data: bytes) -> list[ImportedFeature]:
         header = next(reader)
     except StopIteration:
         raise InvalidInputError("the CSV file has no header row") from None
-    rows = ((n, r) for n, r in enumerate(reader, start=2) if any(cell.strip() for cell in r))
-    return _rows_features(header, rows)
+    rows = [(n, list(r)) for n, r in enumerate(reader, start=2) if any(cell.strip() for cell in r)]
+    return header, rows
 
 
-def _xlsx(data: bytes) -> list[ImportedFeature]:
+def _xlsx_table(data: bytes) -> Table:
     import openpyxl
 
     try:
@@ -473,6 +501,207 @@ def _xlsx(data: bytes) -> list[ImportedFeature]:
         if header is None:
             raise InvalidInputError("the XLSX file's first sheet is empty")
         rows = ((n, list(r)) for n, r in enumerate(it, start=2) if any(c is not None and str(c).strip() for c in r))
-        return _rows_features([str(h) if h is not None else "" for h in header], list(rows))
+        return [str(h) if h is not None else "" for h in header], list(rows)
     finally:
         book.close()
+
+
+# -- sites from tables --------------------------------------------------------------------------
+#: Column names of a site table (lower-cased English, or Chinese) -> the site's property.
+SITE_ALIASES = {
+    "name": "name",
+    "名称": "name",
+    "企业名称": "name",
+    "站点名称": "name",
+    "whitelist": "whitelist",
+    "白名单": "whitelist",
+    "是否白名单": "whitelist",
+    "sector": "sector",
+    "行业": "sector",
+    "所属行业": "sector",
+    "weight": "weight",
+    "权重": "weight",
+    "需求量": "weight",
+    "radius_m": "radius_m",
+    "半径": "radius_m",
+    "county_code": "county_code",
+    "区县代码": "county_code",
+    "行政区划代码": "county_code",
+}
+TRUE_TEXT = {"true", "yes", "y", "1", "是", "√", "✓"}
+FALSE_TEXT = {"false", "no", "n", "0", "否", "×", "✗"}
+SITE_FORMATS = ("geojson", "csv", "xlsx")
+
+
+def _site_value(name: str, value: Any) -> Any:
+    if name == "whitelist" and not isinstance(value, bool):
+        text = str(value).strip().lower()
+        if text in TRUE_TEXT:
+            return True
+        if text in FALSE_TEXT:
+            return False
+        raise ValueError(f"whitelist {value!r} is neither yes nor no (是/否, true/false, 1/0)")
+    if name in ("weight", "radius_m") and not isinstance(value, (int, float)):
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{name} {value!r} is not a number") from None
+    if name == "county_code" and not isinstance(value, str):
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _site_properties(raw: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        name = SITE_ALIASES.get(str(key).strip().lower(), SITE_ALIASES.get(str(key).strip()))
+        if name is None:
+            out[str(key)] = value if isinstance(value, (str, int, float, bool)) else str(value)
+        else:
+            out[name] = _site_value(name, value)
+    return out
+
+
+def read_site_file(
+    data: bytes, *, kind: str, filename: str | None = None, fmt: str | None = None
+) -> list[ImportedFeature]:
+    """The sites of a CSV/XLSX table (a WKT column, or longitude and latitude columns) or a GeoJSON
+    FeatureCollection of Points and Polygons, each as a Feature of ``kind``, in file order.
+
+    Raises
+    ------
+    InvalidInputError
+        If the file as a whole cannot be read, holds no site or more than :data:`MAX_FEATURES`.
+    """
+    if not data.strip():
+        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+    fmt = fmt or detect_format(filename, data)
+    if fmt not in SITE_FORMATS:
+        raise InvalidInputError(f"a site file is one of {list(SITE_FORMATS)}; this one is {fmt!r}")
+    out: list[ImportedFeature] = []
+    if fmt == "geojson":
+        for item in _geojson(data):
+            if item.feature is None:
+                out.append(item)
+                continue
+            try:
+                props = _site_properties(item.feature["properties"])
+            except ValueError as err:
+                out.append(ImportedFeature(item.index, item.label, error=f"{item.label}: {err}"))
+                continue
+            props["kind"] = kind
+            out.append(
+                ImportedFeature(
+                    item.index,
+                    _label(props, f"feature {item.index + 1}"),
+                    feature={**item.feature, "properties": props},
+                )
+            )
+    else:
+        header, rows = read_table(data, fmt)
+        keys = [str(h).strip() for h in header]
+        lower = [k.lower() for k in keys]
+
+        def column(names: tuple[str, ...]) -> int | None:
+            return next(
+                (lower.index(n) if n in lower else keys.index(n) for n in names if n in lower or n in keys), None
+            )
+
+        wkt_col, lon_col, lat_col = column(WKT_COLUMNS), column(LON_COLUMNS), column(LAT_COLUMNS)
+        if wkt_col is None and (lon_col is None or lat_col is None):
+            raise InvalidInputError(
+                f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
+                f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)})"
+            )
+        geometry_cols = {c for c in (wkt_col, lon_col, lat_col) if c is not None}
+        for i, (row_no, values) in enumerate(rows):
+            values = list(values) + [None] * (len(keys) - len(values))
+            raw = {keys[c]: values[c] for c in range(len(keys)) if c not in geometry_cols and keys[c]}
+            fallback = f"row {row_no}"
+            try:
+                props = _site_properties(raw)
+                if wkt_col is not None and values[wkt_col] not in (None, ""):
+                    text = str(values[wkt_col]).strip()
+                    try:
+                        geometry = _geojson_of(shapely_wkt.loads(text))
+                    except shapely.errors.ShapelyError as err:
+                        raise ValueError(f"the WKT {text[:60]!r} could not be read ({err})") from None
+                elif lon_col is not None and lat_col is not None:
+                    try:
+                        lon, lat = float(values[lon_col]), float(values[lat_col])
+                    except (TypeError, ValueError):
+                        raise ValueError(
+                            f"longitude/latitude {values[lon_col]!r}, {values[lat_col]!r} are not numbers"
+                        ) from None
+                    geometry = {"type": "Point", "coordinates": [lon, lat]}
+                else:
+                    raise ValueError("the WKT cell is empty")
+            except ValueError as err:
+                out.append(ImportedFeature(i, _label(_safe_name(raw), fallback), error=f"{fallback}: {err}"))
+                continue
+            props["kind"] = kind
+            out.append(
+                ImportedFeature(
+                    i, _label(props, fallback), feature={"type": "Feature", "geometry": geometry, "properties": props}
+                )
+            )
+    if not out:
+        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no site")
+    if len(out) > MAX_FEATURES:
+        raise InvalidInputError(f"the file holds {len(out):,} sites; the limit is {MAX_FEATURES:,} per import")
+    return out
+
+
+def _safe_name(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The name of a row that could not be read, for its label."""
+    for key, value in raw.items():
+        if SITE_ALIASES.get(str(key).strip().lower(), SITE_ALIASES.get(str(key).strip())) == "name":
+            return {"name": str(value).strip()} if value is not None else {}
+    return {}
+
+
+#: The header and one example row of each downloadable template (the headers are names the readers map).
+SITE_TEMPLATE = (
+    ["名称", "经度", "纬度", "白名单", "行业", "区县代码", "权重"],
+    ["示例企业", 113.2418, 35.2159, "是", "冷链", "410802", 1],
+)
+ZONE_TEMPLATE = (
+    ["名称", "风险等级", "wkt", "经度", "纬度", "半径", "开始时间", "结束时间", "区县代码"],
+    [
+        "示例封控区",
+        "封控区",
+        "",
+        113.2418,
+        35.2159,
+        500,
+        "2026-12-01T08:00:00+08:00",
+        "2026-12-08T08:00:00+08:00",
+        "410802",
+    ],
+)
+
+
+def template(kind: str, fmt: str) -> bytes:
+    """A template file (``csv``, UTF-8 with a byte-order mark so that spreadsheet programs read the
+    Chinese, or ``xlsx``) for importing ``zones`` or sites (any other ``kind``)."""
+    header, example = ZONE_TEMPLATE if kind == "zones" else SITE_TEMPLATE
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(header)
+        writer.writerow(example)
+        return buf.getvalue().encode("utf-8-sig")
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(header)
+        sheet.append(example)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx'")

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInputError
+from geo.importing import detect_format, read_site_file
 from geo.sites import SITE_KINDS, Site, within_bbox
 from services.context import AppContext
+from services.imports import IMPORT_TIME_BUDGET_S, ImportReport, check_rows
 from store import sites as store
 from store.db import new_id
 
@@ -52,6 +54,12 @@ def create_site(
     OffNetworkError
         If it lies farther than the snap limit from every road.
     """
+    site, snapped = validate_site(ctx, feature, crs=crs)
+    return store.add_site(session, site, created_by=created_by), snapped
+
+
+def validate_site(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> tuple[Site, SnappedSite]:
+    """A :class:`Site` from a GeoJSON Feature, on the network's area and within the snap distance of a road."""
     site = Site.from_feature(feature, id=new_id("site"), crs=crs)
     bbox = ctx.network.bbox
     if not within_bbox(site.geometry, bbox, margin_deg=ctx.settings.bbox_margin_deg):
@@ -59,8 +67,72 @@ def create_site(
             f"`geometry` {[round(v, 5) for v in site.geometry.bounds]} is outside the network "
             f"bbox {[round(v, 5) for v in bbox]}"
         )
-    snapped = snap_site(ctx, site)
-    return store.add_site(session, site, created_by=created_by), snapped
+    return site, snap_site(ctx, site)
+
+
+#: The kinds of site a table imports (demand points come from plans, not files).
+IMPORT_KINDS = ("enterprise", "hub_rail", "hub_coach", "hub_logistics", "candidate_station")
+
+
+def check_site_import(
+    ctx: AppContext,
+    data: bytes,
+    *,
+    kind: str,
+    filename: str | None = None,
+    fmt: str | None = None,
+    crs: str = "wgs84",
+    budget_s: float = IMPORT_TIME_BUDGET_S,
+) -> ImportReport:
+    """Read a site file (:func:`geo.importing.read_site_file`: enterprises with their whitelist status
+    and sector, hubs or candidate stations) and check every row as ``POST /sites`` would; stores nothing.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown kind, or a file that cannot be read as a whole.
+    """
+    if kind not in IMPORT_KINDS:
+        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}")
+    used = fmt or detect_format(filename, data)
+    found = read_site_file(data, kind=kind, filename=filename, fmt=used)
+
+    def check(feature: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        site, snapped = validate_site(ctx, feature, crs=crs)
+        checked = site.to_feature()
+        checked.pop("id", None)
+        checked["properties"].pop("id", None)
+        checked["snapped"] = snapped.to_json()  # where it meets the truck network (not stored)
+        return checked, []
+
+    return ImportReport(used, check_rows(found, check, budget_s=budget_s))
+
+
+def confirm_site_import(
+    ctx: AppContext, session: Session, features: list[dict[str, Any]], *, kind: str, created_by: str | None
+) -> list[Site]:
+    """Store the confirmed sites of an import, all in one transaction or none.
+
+    Raises
+    ------
+    InvalidInputError, OffNetworkError
+        Naming the first feature (``features[i]``) that is not a valid site of ``kind``; nothing is stored.
+    """
+    if kind not in IMPORT_KINDS:
+        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}")
+    if not features:
+        raise InvalidInputError("`features` is empty; confirm at least one accepted site")
+    sites = []
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict) or props.get("kind") != kind:
+            got = props.get("kind") if isinstance(props, dict) else None
+            raise InvalidInputError(f"features[{i}]: `properties.kind` was {got!r}; this import is of {kind!r}")
+        try:
+            sites.append(validate_site(ctx, feature, crs="wgs84")[0])
+        except InvalidInputError as err:
+            raise type(err)(f"features[{i}]: {err}") from None
+    return store.add_sites(session, sites, created_by=created_by)
 
 
 def list_sites(session: Session, *, kind: str | None = None) -> list[Site]:

@@ -3,18 +3,17 @@ the live set for routing."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from geo.errors import BaotongError, ConflictError, InvalidInputError, InvalidZoneError
-from geo.importing import ImportedFeature, read_zone_file
+from geo.errors import ConflictError, InvalidInputError, InvalidZoneError
+from geo.importing import detect_format, read_zone_file
 from geo.sites import within_bbox
 from geo.zones import Zone, parse_time, polygon_from_geojson
 from services.context import AppContext
+from services.imports import IMPORT_TIME_BUDGET_S, ImportReport, check_rows
 from store import zones as store
 from store.db import new_id
 from store.zones import ZoneVersion
@@ -185,36 +184,6 @@ def live_zones(ctx: AppContext, session: Session, *, active_at: datetime | None 
     return [z for z in zones if z.active_at(active_at)] if active_at is not None else zones
 
 
-#: How long checking the features of one import may take in all (each polygon's repair has its own
-#: limit too); the features not reached by then are reported as not checked.
-IMPORT_TIME_BUDGET_S = 60.0
-
-
-@dataclass
-class ImportRow:
-    """The verdict on one feature of an import: accepted (as read), repaired (with what), or rejected."""
-
-    index: int
-    label: str
-    status: Literal["accepted", "repaired", "rejected"]
-    notes: list[str] = field(default_factory=list)
-    reason: str | None = None
-    feature: dict[str, Any] | None = None  # the zone to store (WGS-84, repaired), for accepted/repaired
-
-
-@dataclass
-class ImportReport:
-    format: str
-    rows: list[ImportRow]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        out = {"accepted": 0, "repaired": 0, "rejected": 0}
-        for r in self.rows:
-            out[r.status] += 1
-        return out
-
-
 def check_zone_import(
     ctx: AppContext,
     data: bytes,
@@ -234,49 +203,20 @@ def check_zone_import(
     InvalidInputError
         If the file as a whole cannot be read (see :func:`~geo.importing.read_zone_file`).
     """
-    from geo.importing import detect_format
-
     used = fmt or detect_format(filename, data)
-    found: list[ImportedFeature] = read_zone_file(data, filename=filename, fmt=used)
-    deadline = time.monotonic() + budget_s
-    rows = []
-    for item in found:
-        if item.feature is None:
-            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, item.error))
-            continue
-        if time.monotonic() > deadline:
-            rows.append(
-                ImportRow(
-                    item.index,
-                    item.label,
-                    "rejected",
-                    item.notes,
-                    f"not checked: the import's {budget_s:.0f} s were used up; import the rest in another file",
-                )
-            )
-            continue
-        feature = item.feature
+    found = read_zone_file(data, filename=filename, fmt=used)
+
+    def check(feature: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if default_risk is not None and not feature["properties"].get("risk"):
             feature["properties"]["risk"] = default_risk
-        try:
-            zone = validate_zone(ctx, feature, crs=crs)
-        except BaotongError as err:
-            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, str(err)))
-            continue
+        zone = validate_zone(ctx, feature, crs=crs)
         checked = zone.to_feature()  # what would be stored (other properties of the file are not)
         for key in ("id", "version", "notes"):
             checked["properties"].pop(key, None)
         checked.pop("id", None)
-        rows.append(
-            ImportRow(
-                item.index,
-                item.label,
-                "repaired" if zone.notes else "accepted",
-                [*item.notes, *zone.notes],
-                feature=checked,
-            )
-        )
-    return ImportReport(used, rows)
+        return checked, list(zone.notes)
+
+    return ImportReport(used, check_rows(found, check, budget_s=budget_s))
 
 
 def confirm_zone_import(

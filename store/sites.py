@@ -28,9 +28,24 @@ def site_from_row(row: SiteRow) -> Site:
     )
 
 
+def add_sites(session: Session, sites: list[Site], *, created_by: str | None) -> list[Site]:
+    """Store ``sites`` in one transaction (all or none) and return them as read back."""
+    rows = [_row(s, created_by) for s in sites]
+    session.add_all(rows)
+    session.commit()
+    return [site_from_row(r) for r in rows]
+
+
 def add_site(session: Session, site: Site, *, created_by: str | None) -> Site:
     """Store ``site`` (committed) and return it as read back."""
-    row = SiteRow(
+    row = _row(site, created_by)
+    session.add(row)
+    session.commit()
+    return site_from_row(row)
+
+
+def _row(site: Site, created_by: str | None) -> SiteRow:
+    return SiteRow(
         id=site.id,
         kind=site.kind,
         name=site.name,
@@ -43,9 +58,6 @@ def add_site(session: Session, site: Site, *, created_by: str | None) -> Site:
         properties=dumps(site.properties),
         created_by=created_by,
     )
-    session.add(row)
-    session.commit()
-    return site_from_row(row)
 
 
 def get_site(session: Session, site_id: str) -> Site:

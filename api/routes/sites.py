@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, PlannerUser, SessionDep
-from api.schemas.sites import SiteCreate, SitePublic, SitesPublic
+from api.schemas.imports import ImportReportPublic, ImportRowPublic
+from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesPublic, SitesStored
+from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
+from geo.importing import SITE_FORMATS
 from services import sites
 
 router = APIRouter(prefix="/sites", tags=["sites"])
@@ -18,6 +23,76 @@ def create_site(body: SiteCreate, ctx: ContextDep, session: SessionDep, user: Pl
         ctx, session, body.model_dump(mode="json", exclude={"crs"}), crs=body.crs, created_by=user.name
     )
     return SitePublic(**site.to_feature(), snapped=snapped.to_json())
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "kind"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"type": "string", "enum": list(sites.IMPORT_KINDS)},
+                        "crs": {"type": "string", "enum": ["wgs84", "gcj02"]},
+                        "format": {"type": "string", "enum": list(SITE_FORMATS)},
+                    },
+                }
+            },
+            "application/json": {"schema": {"type": "object", "description": "a GeoJSON FeatureCollection"}},
+        }
+    }
+}
+
+
+@router.post("/import", response_model=ImportReportPublic, openapi_extra=_IMPORT_BODY, responses=UPLOAD_RESPONSES)
+async def check_site_import(request: Request, ctx: ContextDep, user: PlannerUser) -> ImportReportPublic:
+    """Check a table of sites row by row; stores nothing.
+
+    A ``multipart/form-data`` upload: ``file`` (CSV or XLSX with longitude/latitude or WKT columns and
+    name, whitelist, sector, county_code, weight; Chinese headers such as ``名称``, ``经度``, ``白名单``
+    too; or a GeoJSON FeatureCollection), ``kind`` (enterprise, hub_rail, hub_coach, hub_logistics,
+    candidate_station), optional ``crs`` and ``format``.  Each row is accepted (with where it meets
+    the truck network) or rejected with why; confirm with ``POST /sites/import/confirm``.
+    """
+    data, filename, fields = await read_upload(request, ("kind", "crs", "format"))
+    kind = choice(fields["kind"], "kind", sites.IMPORT_KINDS, None)
+    if kind is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"`kind` is required; expected one of {list(sites.IMPORT_KINDS)}"
+        )
+    crs = choice(fields["crs"], "crs", ("wgs84", "gcj02"), "wgs84")
+    fmt = choice(fields["format"], "format", SITE_FORMATS, None)
+    assert kind is not None and crs is not None
+    report = await run_in_threadpool(sites.check_site_import, ctx, data, kind=kind, filename=filename, fmt=fmt, crs=crs)
+    return ImportReportPublic(
+        format=report.format,
+        filename=filename,
+        counts=report.counts,
+        rows=[
+            ImportRowPublic(
+                index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
+            )
+            for r in report.rows
+        ],
+    )
+
+
+@router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def site_import_template(fmt: str) -> Response:
+    """A template for a site table (CSV or XLSX): the columns the import reads, with one example row."""
+    return template_response("sites", fmt, "sites-template")
+
+
+@router.post("/import/confirm", response_model=SitesStored, status_code=status.HTTP_201_CREATED)
+def confirm_site_import(
+    body: SiteImportConfirm, ctx: ContextDep, session: SessionDep, user: PlannerUser
+) -> SitesStored:
+    """Store the confirmed sites of an import (as ``POST /sites/import`` answered them) in one
+    transaction: one bad site stores none and is named."""
+    stored = sites.confirm_site_import(ctx, session, body.features, kind=body.kind, created_by=user.name)
+    return SitesStored(count=len(stored), sites=[SitePublic(**s.to_feature()) for s in stored])
 
 
 @router.get("", response_model=SitesPublic)

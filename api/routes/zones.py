@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from api.deps import ContextDep, PlannerUser, SessionDep, require
+from api.schemas.imports import ImportReportPublic, ImportRowPublic
 from api.schemas.zones import (
     ZoneChange,
     ZoneCreate,
     ZoneEdit,
     ZoneHistoryPublic,
     ZoneImportConfirm,
-    ZoneImportReport,
-    ZoneImportRow,
     ZoneImportStored,
     ZonePublic,
     ZonesPublic,
     ZoneVersionPublic,
 )
-from geo.importing import FORMATS, MAX_BYTES
+from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
+from geo.importing import FORMATS
 from geo.zones import RISKS, parse_time
 from services import zones
 from store.users import Principal
@@ -57,16 +57,6 @@ def get_zone(zone_id: str, session: SessionDep) -> ZonePublic:
     return ZonePublic(**zones.get_zone(session, zone_id).to_feature())
 
 
-def _choice(value: object, name: str, allowed: tuple[str, ...] | list[str], default: str | None) -> str | None:
-    if value is None or value == "":
-        return default
-    if not isinstance(value, str) or value not in allowed:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"`{name}` was {value!r}; expected one of {list(allowed)}"
-        )
-    return value
-
-
 _IMPORT_BODY = {
     "requestBody": {
         "content": {
@@ -90,14 +80,11 @@ _IMPORT_BODY = {
 
 @router.post(
     "/import",
-    response_model=ZoneImportReport,
+    response_model=ImportReportPublic,
     openapi_extra=_IMPORT_BODY,
-    responses={
-        413: {"description": "the upload is larger than the limit"},
-        415: {"description": "neither multipart/form-data nor JSON"},
-    },
+    responses=UPLOAD_RESPONSES,
 )
-async def check_zone_import(request: Request, ctx: ContextDep, user: PlannerUser) -> ZoneImportReport:
+async def check_zone_import(request: Request, ctx: ContextDep, user: PlannerUser) -> ImportReportPublic:
     """Check a zone file feature by feature; stores nothing.
 
     Send the file as ``multipart/form-data`` field ``file`` (GeoJSON, KML, a zipped Shapefile, CSV or
@@ -107,50 +94,31 @@ async def check_zone_import(request: Request, ctx: ContextDep, user: PlannerUser
     report lists every feature as accepted, repaired (with what) or rejected (with why); confirm the
     ones to store with ``POST /zones/import/confirm``.
     """
-    size = request.headers.get("content-length")
-    if size is not None and size.isdigit() and int(size) > MAX_BYTES + 100_000:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"the upload has {int(size):,} bytes; the limit is {MAX_BYTES:,}"
-        )
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    params = request.query_params
-    filename: str | None
-    if ctype == "multipart/form-data":
-        async with request.form(max_files=1, max_fields=10) as form:  # closes the spooled upload
-            upload = form.get("file")
-            if not isinstance(upload, UploadFile):
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the form has no file in its `file` field")
-            data = await upload.read(MAX_BYTES + 1)
-            filename = upload.filename
-            fields = {k: form.get(k) for k in ("crs", "risk", "format")}
-    elif ctype in ("application/json", "application/geo+json"):
-        data = await request.body()
-        filename = "upload.geojson"
-        fields = {k: params.get(k) for k in ("crs", "risk", "format")}
-        fields["format"] = fields["format"] or "geojson"
-    else:
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"Content-Type was {ctype or '(none)'!r}; expected multipart/form-data with a `file`, or application/json",
-        )
-    crs = _choice(fields["crs"], "crs", ("wgs84", "gcj02"), "wgs84")
-    risk = _choice(fields["risk"], "risk", list(RISKS), None)
-    fmt = _choice(fields["format"], "format", FORMATS, None)
+    data, filename, fields = await read_upload(request, ("crs", "risk", "format"))
+    crs = choice(fields["crs"], "crs", ("wgs84", "gcj02"), "wgs84")
+    risk = choice(fields["risk"], "risk", list(RISKS), None)
+    fmt = choice(fields["format"], "format", FORMATS, None)
     assert crs is not None
     report = await run_in_threadpool(
         zones.check_zone_import, ctx, data, filename=filename, fmt=fmt, crs=crs, default_risk=risk
     )
-    return ZoneImportReport(
+    return ImportReportPublic(
         format=report.format,
         filename=filename,
         counts=report.counts,
         rows=[
-            ZoneImportRow(
+            ImportRowPublic(
                 index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
             )
             for r in report.rows
         ],
     )
+
+
+@router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+def zone_import_template(fmt: str) -> Response:
+    """A template for a zone table (CSV or XLSX): the columns the import reads, with one example row."""
+    return template_response("zones", fmt, "zones-template")
 
 
 @router.post("/import/confirm", response_model=ZoneImportStored, status_code=status.HTTP_201_CREATED)

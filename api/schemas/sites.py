@@ -41,3 +41,13 @@ class SitesPublic(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[SitePublic]
     count: int
+
+
+class SiteImportConfirm(BaseModel):
+    kind: Literal["enterprise", "hub_rail", "hub_coach", "hub_logistics", "candidate_station"]
+    features: list[dict] = Field(max_length=1000)
+
+
+class SitesStored(BaseModel):
+    count: int
+    sites: list[SitePublic]

@@ -91,24 +91,6 @@ class ZonesPublic(BaseModel):
     count: int
 
 
-class ZoneImportRow(BaseModel):
-    index: int  # 0-based, in file order
-    label: str  # how to find it in the file: "row 7 (name)", "feature 3"
-    status: Literal["accepted", "repaired", "rejected"]
-    notes: list[str]
-    reason: str | None
-    feature: dict | None  # the zone that confirming stores (WGS-84), for accepted and repaired ones
-
-
-class ZoneImportReport(BaseModel):
-    """Nothing is stored yet: confirm the accepted and repaired features with POST /zones/import/confirm."""
-
-    format: str
-    filename: str | None
-    counts: dict[str, int]
-    rows: list[ZoneImportRow]
-
-
 class ZoneImportConfirm(BaseModel):
     features: list[dict] = Field(max_length=1000)
 

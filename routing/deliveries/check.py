@@ -93,26 +93,26 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
                 out.append(f"{r.id} call {k}: times out of order")
             clock = v.departure
             if v.kind == "stop":
-                s = stops.get(v.id)
-                if s is None:
+                stop = stops.get(v.id)
+                if stop is None:
                     continue
-                if abs((v.departure - v.start).total_seconds() - s.service_time_s) > TIME_SLACK_S:
+                if abs((v.departure - v.start).total_seconds() - stop.service_time_s) > TIME_SLACK_S:
                     out.append(
-                        f"{r.id}: stop {s.id} served {(v.departure - v.start).total_seconds():.0f} s, its "
-                        f"service time is {s.service_time_s:.0f} s"
+                        f"{r.id}: stop {stop.id} served {(v.departure - v.start).total_seconds():.0f} s, its "
+                        f"service time is {stop.service_time_s:.0f} s"
                     )
-                if v.demand != s.demand:
-                    out.append(f"{r.id}: stop {s.id} delivered {v.demand}, its demand is {s.demand}")
-                if s.window is not None and not (s.window[0] - slack <= v.start <= s.window[1] + slack):
+                if v.demand != stop.demand:
+                    out.append(f"{r.id}: stop {stop.id} delivered {v.demand}, its demand is {stop.demand}")
+                if stop.window is not None and not (stop.window[0] - slack <= v.start <= stop.window[1] + slack):
                     out.append(
-                        f"{r.id}: stop {s.id} served at {v.start.isoformat()}, outside its window "
-                        f"{s.window[0].isoformat()}..{s.window[1].isoformat()}"
+                        f"{r.id}: stop {stop.id} served at {v.start.isoformat()}, outside its window "
+                        f"{stop.window[0].isoformat()}..{stop.window[1].isoformat()}"
                     )
-                zid = zone_of.get(s.id)
+                zid = zone_of.get(stop.id)
                 if r.kind == "outside" and zid is not None:
-                    out.append(f"{r.id}: an outside truck stops at {s.id} inside zone {zid}")
+                    out.append(f"{r.id}: an outside truck stops at {stop.id} inside zone {zid}")
                 if r.kind == "inside" and zid != r.zone_id:
-                    out.append(f"{r.id}: inside vehicle of zone {r.zone_id} serves {s.id} (zone {zid})")
+                    out.append(f"{r.id}: inside vehicle of zone {r.zone_id} serves {stop.id} (zone {zid})")
             elif v.kind == "handover":
                 if r.kind != "outside":
                     out.append(f"{r.id}: an inside vehicle makes a handover")

@@ -57,6 +57,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -211,7 +212,7 @@ def plan_deliveries(
     # -- docking points: each inside stop's, then one group of stops per docking point ------------
     planned: dict[str, list] = {}
     for d, s in zip(depots, depot_snap):
-        if d.kind == "docking_point":
+        if d.kind == "docking_point" and d.zone_id is not None:  # a docking point names its zone
             planned.setdefault(d.zone_id, []).append((d, s))
     first = outside_types[0]
     first_depot = next(d for d in depots if d.id == first.depot_id)
@@ -262,9 +263,9 @@ def plan_deliveries(
         by_dock: dict[tuple, list[int]] = {}
         docks: dict[tuple, tuple] = {}
         for j, i in enumerate(zz.stops):
-            c = cands[chosen[int(np.argmin(sub[:, j]))]]
-            docks[c[1]] = (c[0], c[2], c[3])
-            by_dock.setdefault(c[1], []).append(i)
+            cand = cands[chosen[int(np.argmin(sub[:, j]))]]
+            docks[cand[1]] = (cand[0], cand[2], cand[3])
+            by_dock.setdefault(cand[1], []).append(i)
         for point, members in by_dock.items():
             dock_id, dsnap, is_planned = docks[point]
             g = _Zone(
@@ -294,9 +295,9 @@ def plan_deliveries(
     points: list[_Point] = []
     depot_index: dict[str, int] = {}
     for t in outside_types:
-        if t.depot_id not in depot_index:
+        if _depot(t) not in depot_index:
             k = next(i for i, d in enumerate(depots) if d.id == t.depot_id)
-            depot_index[t.depot_id] = len(points)
+            depot_index[_depot(t)] = len(points)
             points.append(_Point(depots[k].id, depots[k].point, depot_snap[k]))
     outside_stops = [i for i, z in enumerate(stop_zone) if z is None]
     stop_index = {}
@@ -305,6 +306,7 @@ def plan_deliveries(
         points.append(_Point(stops[i].id, stops[i].point, stop_snap[i]))
     for zz in zones.values():
         zz.dock_index = len(points)
+        assert zz.dock_snap is not None  # every zone with demand was given its docking point above
         points.append(_Point(zz.dock_id, zz.dock_point, zz.dock_snap))
     truck = {}
     ladder = 0
@@ -323,8 +325,8 @@ def plan_deliveries(
     for zz in zones.values():
         best = np.inf
         for t in outside_types:
-            go = truck[vehicle_key(t.vehicle)][depot_index[t.depot_id], zz.dock_index]
-            back = truck[vehicle_key(t.vehicle)][zz.dock_index, depot_index[t.depot_id]]
+            go = truck[vehicle_key(t.vehicle)][depot_index[_depot(t)], zz.dock_index]
+            back = truck[vehicle_key(t.vehicle)][zz.dock_index, depot_index[_depot(t)]]
             if np.isfinite(go) and np.isfinite(back):
                 best = min(best, _ds(_offset_s(t.shift_start, t0)) + go + _ds(problem.handover_time_s))
         zz.earliest_handover = best
@@ -419,7 +421,11 @@ def plan_deliveries(
         unserved=tuple(unserved),
         docking_points=tuple(
             DockingChoice(
-                zone_id=zz.zone.id, id=zz.dock_id, point=tuple(zz.dock_point), planned=zz.planned, stops=len(zz.stops)
+                zone_id=zz.zone.id,
+                id=zz.dock_id,
+                point=(float(zz.dock_point[0]), float(zz.dock_point[1])),
+                planned=zz.planned,
+                stops=len(zz.stops),
             )
             for zz in zones.values()
         ),
@@ -596,7 +602,7 @@ def _scales(mats) -> tuple[int, int]:
     return prize, min(1000 * prize, 1 << 42)
 
 
-def _data(locations: int, depots: list[int], clients: list[dict], vtypes: list[dict], mats: list[np.ndarray]):
+def _data(locations: int, depots: list[int], clients: list[dict], vtypes: list[dict], mats: list[Any]):
     import pyvrp
 
     locs = [pyvrp.Location(x=0, y=0) for _ in range(locations)]
@@ -833,8 +839,8 @@ def _truck_leg(roads: RoadCosts, a, b, vehicle) -> PlanLeg:
             zone_id=c.zone_id,
             name=c.name,
             risk=c.risk,
-            entry=tuple(c.entry),
-            exit=tuple(c.exit),
+            entry=(float(c.entry[0]), float(c.entry[1])),
+            exit=(float(c.exit[0]), float(c.exit[1])),
             time_inside_s=float(c.time_inside_s),
             length_inside_m=float(c.length_inside_m),
         )
@@ -942,15 +948,16 @@ def _assemble(
         w, role = zz.weights[vehicle_key(t.vehicle)]
         zsnaps = [zz.dock_snap] + [stop_snap[i] for i in zz.stops]
         clock, left = float(start), ir["load"]
-        visits, legs = [], []
+        inside_visits: list = []
+        inside_legs: list[PlanLeg] = []
         names = [zz.dock_id] + [stops[i].id for i in zz.stops]
         pts = [tuple(zz.dock_point)] + [tuple(stops[i].point) for i in zz.stops]
         for pos, (a, b) in enumerate(zip(ir["seq"][:-1], ir["seq"][1:])):
             if pts[a] == pts[b]:
-                legs.append(PlanLeg(names[a], names[b], "none", "none", 0.0, 0.0, 0.0, (), (pts[a], pts[b])))
+                inside_legs.append(PlanLeg(names[a], names[b], "none", "none", 0.0, 0.0, 0.0, (), (pts[a], pts[b])))
             else:
                 path = roads.inside_path(zsnaps[a], zsnaps[b], w, role)
-                legs.append(
+                inside_legs.append(
                     PlanLeg(
                         names[a],
                         names[b],
@@ -970,7 +977,7 @@ def _assemble(
                 begin = max(arrival, early)
                 end = begin + _ds(s.service_time_s)
                 left -= s.demand
-                visits.append(
+                inside_visits.append(
                     Visit(
                         "stop",
                         s.id,
@@ -998,14 +1005,20 @@ def _assemble(
                 base_point=tuple(zz.dock_point),
                 departure=_at(t0, start),
                 arrival=_at(t0, clock),
-                visits=tuple(visits),
-                legs=tuple(legs),
+                visits=tuple(inside_visits),
+                legs=tuple(inside_legs),
                 load=ir["load"],
                 capacity=t.capacity,
-                distance_m=float(sum(leg.length_m for leg in legs)),
-                travel_time_s=float(sum(leg.travel_time_s for leg in legs)),
+                distance_m=float(sum(leg.length_m for leg in inside_legs)),
+                travel_time_s=float(sum(leg.travel_time_s for leg in inside_legs)),
                 duration_s=(clock - start) / DS,
                 supplied_by=(truck_id, visit),
             )
         )
     return out
+
+
+def _depot(t) -> str:
+    """The depot of an outside truck type (the model requires one)."""
+    assert t.depot_id is not None, t
+    return t.depot_id

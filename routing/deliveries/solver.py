@@ -24,8 +24,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from geo.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from pyvrp import Solution
 
 #: The solver's defaults (see the module docstring).
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -82,7 +86,7 @@ class SolverSettings:
 class SolveOutcome:
     """What one solve gave: PyVRP's best solution and how the search went."""
 
-    solution: object  # pyvrp.Solution
+    solution: Solution
     cost: int
     feasible: bool
     iterations: int

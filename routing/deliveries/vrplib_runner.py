@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import InvalidInputError
 from routing.deliveries.solver import SolverSettings, solve_data
+
+if TYPE_CHECKING:
+    from pyvrp import ProblemData
 
 #: Problem types read, and the rounding (PyVRP ``round_func``) and cost scale of each.
 ROUNDING = {"CVRP": ("round", 1), "VRPTW": ("dimacs", 10)}
@@ -77,7 +81,7 @@ def problem_type(path: Path) -> str:
     raise InvalidInputError(f"VRPLIB file {str(path)!r} has no TYPE line; expected TYPE : CVRP or VRPTW")
 
 
-def read_instance(path) -> tuple[object, str, int]:
+def read_instance(path) -> tuple[ProblemData, str, int]:
     """``(PyVRP ProblemData, problem type, cost scale)`` of a VRPLIB instance (see the module docstring)."""
     import pyvrp
 

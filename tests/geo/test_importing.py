@@ -184,3 +184,12 @@ def test_unreadable_files_name_why(data, filename, needle):
 def test_too_many_features_is_refused():
     with pytest.raises(InvalidInputError, match="limit"):
         read_zone_file(fc(*[feat({"risk": "sealed"})] * (MAX_FEATURES + 1)), filename="z.geojson")
+
+
+def test_the_zone_template_reads_as_its_example():
+    from geo.importing import template
+
+    for fmt in ("csv", "xlsx"):
+        (row,) = read_zone_file(template("zones", fmt), filename=f"t.{fmt}")
+        assert row.feature["properties"]["risk"] == "sealed" and row.feature["properties"]["name"] == "示例封控区"
+        assert row.feature["geometry"]["type"] == "Polygon" and row.notes[0].startswith("a circle of 500 m")

@@ -1,0 +1,25 @@
+"""Schemas of an import's report (zones, sites)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ImportRowPublic(BaseModel):
+    index: int  # 0-based, in file order
+    label: str  # how to find it in the file: "row 7 (name)", "feature 3"
+    status: Literal["accepted", "repaired", "rejected"]
+    notes: list[str]
+    reason: str | None
+    feature: dict | None  # the zone that confirming stores (WGS-84), for accepted and repaired ones
+
+
+class ImportReportPublic(BaseModel):
+    """Nothing is stored yet: confirm the accepted and repaired features with the import's confirm endpoint."""
+
+    format: str
+    filename: str | None
+    counts: dict[str, int]
+    rows: list[ImportRowPublic]
