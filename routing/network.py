@@ -199,7 +199,7 @@ class RoadNetwork:
     def snap_many(
         self, points, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_names: list[str] | None = None
     ) -> list[Snap]:
-        """Snap several ``(lon, lat)`` points at once (one projection call, one grid search); each as :meth:`snap` would.
+        """Snap several ``(lon, lat)`` points at once (one compiled grid search); each as :meth:`snap` would.
 
         ``field_names`` name the points in errors (default ``points[i]``); the
         first bad point in the given order is the one reported.
@@ -223,11 +223,9 @@ class RoadNetwork:
         if not checked:
             return []
         grid, _lines, arcs = self._segment_index()
-        # one projection call each way for all the points; the nearest segment from the grid's cells
-        lons = np.array([p[0] for p in checked], dtype=np.float64)
-        lats = np.array([p[1] for p in checked], dtype=np.float64)
-        px, py = self.projection.forward(lons, lats)
-        xy = list(zip(np.asarray(px, dtype=np.float64).tolist(), np.asarray(py, dtype=np.float64).tolist()))
+        # a route has a handful of stops: scalar projections beat array calls on tiny arrays
+        fwd = self.projection.forward
+        xy = [(float(px), float(py)) for px, py in (fwd(lon, lat) for lon, lat in checked)]
         nearest = grid.nearest_many(xy)
         if nearest[0][0] < 0:
             raise OffNetworkError(f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty")
@@ -242,7 +240,8 @@ class RoadNetwork:
         frac = np.array([n[2] for n in nearest], dtype=np.float64)
         found = arcs[seg]
         ax, ay, bx, by = grid.ends(seg)  # each indexed line is the straight segment tail -> head of its arc
-        slon, slat = self.projection.inverse(ax + frac * (bx - ax), ay + frac * (by - ay))
+        inv = self.projection.inverse
+        snapped = [inv(float(v), float(w)) for v, w in zip(ax + frac * (bx - ax), ay + frac * (by - ay))]
         reverse = self.reverse_arc[found].tolist()
         rows = zip(
             checked,
@@ -250,8 +249,8 @@ class RoadNetwork:
             reverse,
             frac.tolist(),
             [n[1] for n in nearest],
-            np.asarray(slon, dtype=np.float64).tolist(),
-            np.asarray(slat, dtype=np.float64).tolist(),
+            [float(p[0]) for p in snapped],
+            [float(p[1]) for p in snapped],
         )
         return [
             Snap(

@@ -1,4 +1,4 @@
-"""A flat grid index of a network's segments in its local projection (numpy, no tree of geometries).
+"""A flat grid index of a network's segments in its local projection (arrays, no tree of geometries).
 
 Each undirected segment (one arc per pair of opposite arcs) is registered in every cell of a
 square grid that a point sampled along it every half cell falls in, as a CSR table
@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from routing import kernels
 
 
 class SegmentLines:
@@ -117,55 +119,29 @@ class SegmentGrid:
         return np.unique(found).astype(np.int64)
 
     # -- snapping ------------------------------------------------------------------------
-    def _block(self, c0: int, c1: int, r0: int, r1: int) -> np.ndarray:
-        """The segments registered in cells ``c0..c1`` x ``r0..r1`` (may repeat; empty if the block is)."""
-        c0, c1, r0, r1 = max(0, c0), min(self.nx - 1, c1), max(0, r0), min(self.ny - 1, r1)
-        if c0 > c1 or r0 > r1:
-            return np.zeros(0, dtype=np.int32)
-        start, nx = self.start, self.nx
-        return np.concatenate([self.members[start[r * nx + c0] : start[r * nx + c1 + 1]] for r in range(r0, r1 + 1)])
-
     def nearest_many(self, points: list[tuple[float, float]]) -> list[tuple[int, float, float]]:
         """The nearest segment of each ``(px, py)``: ``(segment, distance, fraction along it from its
         tail)``, a tie to the lowest segment index; ``(-1, inf, 0)`` for an empty index.
 
-        Rings of cells are searched outwards until the best distance found is within the radius the
-        searched cells guarantee (``ring - 1/4`` cells: segments are registered every half cell along
-        them), or the whole grid was searched.
+        One compiled search (:func:`routing.kernels.nearest_segments`) over the rings of cells around each point.
         """
         if self.arcs.size == 0:
             return [(-1, math.inf, 0.0)] * len(points)
-        out = []
-        for px, py in points:
-            cx = int(math.floor((px - self.x0) / self.cell))
-            cy = int(math.floor((py - self.y0) / self.cell))
-            ring = 1
-            while True:
-                cand = self._block(cx - ring, cx + ring, cy - ring, cy + ring)
-                whole = cx - ring <= 0 and cy - ring <= 0 and cx + ring >= self.nx - 1 and cy + ring >= self.ny - 1
-                if cand.size:
-                    ax, ay, bx, by = self.ends(cand)
-                    dx, dy = bx - ax, by - ay
-                    ex, ey = px - ax, py - ay
-                    len2 = dx * dx + dy * dy
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        f = np.where(len2 > 0, (ex * dx + ey * dy) / len2, 0.0)
-                    f = np.clip(f, 0.0, 1.0)
-                    d2 = (ex - f * dx) ** 2 + (ey - f * dy) ** 2
-                    best = float(d2.min())
-                    tied = d2 == best
-                    k = int(np.flatnonzero(tied)[np.argmin(cand[tied])])
-                    dist = math.sqrt(best)
-                    if whole or dist <= (ring - 0.25) * self.cell:
-                        out.append((int(cand[k]), dist, float(f[k])))
-                        break
-                    ring = max(ring * 2, int(dist / self.cell) + 2)
-                elif whole:  # cannot happen with segments indexed; kept for safety of the loop
-                    out.append((-1, math.inf, 0.0))
-                    break
-                else:
-                    ring *= 2
-        return out
+        seg, dist, frac = kernels.nearest_segments(
+            np.array(points, dtype=np.float64).reshape(-1, 2),
+            self.x,
+            self.y,
+            self.seg_tail,
+            self.seg_head,
+            self.start,
+            self.members,
+            self.x0,
+            self.y0,
+            self.cell,
+            self.nx,
+            self.ny,
+        )
+        return list(zip(seg.tolist(), dist.tolist(), frac.tolist()))
 
     def nearest(self, px: float, py: float) -> tuple[int, float, float]:
         """:meth:`nearest_many` of one point."""
