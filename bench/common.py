@@ -354,8 +354,17 @@ class served:
     ``tokens``); stopped (SIGTERM to its process group) when the block ends.
     """
 
-    def __init__(self, network: str, *, workers: int = 1, database_url: str | None = None, timeout_s: float = 300):
+    def __init__(
+        self,
+        network: str,
+        *,
+        workers: int = 1,
+        database_url: str | None = None,
+        timeout_s: float = 300,
+        cache_dir: Path | None = None,
+    ):
         self.network, self.workers, self.database_url, self.timeout_s = network, workers, database_url, timeout_s
+        self.cache_dir = cache_dir or NETWORK_CACHE
 
     def __enter__(self) -> tuple[str, dict[str, str]]:
         import signal
@@ -369,7 +378,7 @@ class served:
         env = {
             **os.environ,
             "BAOTONG_DATA_DIR": str(data_dir),
-            "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+            "BAOTONG_CACHE_DIR": str(self.cache_dir),
             "BAOTONG_NETWORK": self.network,
             "BAOTONG_SCENARIO": str(data_dir / "none.geojson"),
         }

@@ -143,6 +143,9 @@ def _worker(settings: Settings, road_router: Router, sock: socket.socket) -> int
 
 def serve_forked(settings: Settings, road_router: Router, workers: int) -> int:
     """Serve with ``workers`` processes forked from this one after the router is ready (see the module)."""
+    net = road_router.network
+    if net.node_count:  # the segment index and the compiled snapping kernel, made once and shared
+        road_router.snap([float(net.node_lon[0]), float(net.node_lat[0])])
     road_router.pool.settle()
     wait = getattr(road_router.base_engine, "wait_for_spare", None)
     if wait is not None:
