@@ -8,6 +8,7 @@ zone lookup and the committed database write.
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
@@ -42,6 +43,7 @@ def _measure(label: str, network: str, n: int) -> list[dict]:
         started = time.perf_counter()
         router.route(o, d)
         inproc.append(time.perf_counter() - started)
+    serialised = _serialisation(router, pairs[: min(len(pairs), 100)], label)
     with served(network) as (base, tokens):
         headers = {"Authorization": f"Bearer {tokens['dispatcher']}"}
         samples, errors = [], 0
@@ -79,6 +81,45 @@ def _measure(label: str, network: str, n: int) -> list[dict]:
             n=len(samples),
             notes=note,
         ),
+        *serialised,
+    ]
+
+
+def _serialisation(router, pairs, label: str) -> list[dict]:
+    """The answer's serialisation per request: orjson of the document (what ``POST /routes`` does)
+    against validating it with the ``RoutePublic`` response model and dumping that (what it did:
+    FastAPI's ``JSONResponse`` renders with the standard library's ``json``)."""
+    import orjson
+
+    from api.routes.routes import route_response
+    from api.schemas.routes import RoutePublic
+    from services.routes import record_of_plan
+
+    docs = [record_of_plan(router.route(o, d), route_id=f"route-{i}").public_json() for i, (o, d) in enumerate(pairs)]
+    model, direct = [], []
+    for doc in docs:
+        started = time.perf_counter()
+        # FastAPI's path for a response model: validate, dump to JSON-able data, then json.dumps it
+        json.dumps(RoutePublic.model_validate(doc).model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+        model.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        route_response(doc)
+        direct.append(time.perf_counter() - started)
+    points = int(np.median([len(doc["geometry"]["coordinates"]) for doc in docs]))
+    size = int(np.median([len(orjson.dumps(doc)) for doc in docs]))
+    return [
+        figure(
+            NAME,
+            label,
+            "http",
+            "answer serialisation p50",
+            "ms",
+            median_ms(direct),
+            baseline=median_ms(model),
+            baseline_engine="RoutePublic response model",
+            n=len(docs),
+            notes=f"one route document of {points} points, {size} bytes (medians)",
+        )
     ]
 
 

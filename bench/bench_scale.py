@@ -244,6 +244,51 @@ def start_child(path: str, cache_dir: str) -> dict:
     }
 
 
+def _group_pss_mb(pgid: int) -> tuple[float, int]:
+    """The summed proportional set size (MB) of the processes of a process group, and their count."""
+    total_kb, count = 0, 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) != pgid:
+                continue
+            with open(f"/proc/{entry}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+                        count += 1
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            continue
+    return total_kb / 1024, count
+
+
+def serve_memory(path: str, cache_dir: str, workers: int, n_routes: int = 20) -> dict:
+    """``baotong serve --workers N`` on the cached network: the server group's summed PSS after
+    ``n_routes`` routes (pages the workers share copy-on-write are counted once)."""
+    import httpx
+
+    from bench.common import served
+    from routing.network import load_or_build
+
+    net, _folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    rng = np.random.default_rng(SEED + workers)
+    nodes = rng.integers(0, net.node_count, 2 * n_routes).tolist()
+    points = [[float(net.node_lon[n]), float(net.node_lat[n])] for n in nodes]
+    server = served(path, workers=workers, cache_dir=Path(cache_dir), timeout_s=1800)
+    started = time.perf_counter()
+    with server as (base, tokens):
+        ready_s = time.perf_counter() - started
+        ok = 0
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {tokens['dispatcher']}"}) as client:
+            for o, d in zip(points[0::2], points[1::2]):
+                ok += client.post("/routes", json={"origin": o, "destination": d}, timeout=120).status_code == 201
+        pss, processes = _group_pss_mb(server.proc.pid)
+    return {"pss_mb": pss, "processes": processes, "ready_s": ready_s, "routes_ok": ok}
+
+
 # ----------------------------------------------------------------------------------
 # 4. routes, zones, memory
 # ----------------------------------------------------------------------------------
@@ -316,14 +361,18 @@ def _memory_profile(router, index) -> dict:
         if isinstance(value, np.ndarray):
             derived[slot] = value.nbytes / 1e6
         elif isinstance(value, tuple):
-            derived[slot] = sum(v.nbytes for v in value if isinstance(v, np.ndarray)) / 1e6
+            derived[slot] = (
+                sum(v.nbytes for v in value if isinstance(v, np.ndarray))
+                + sum(int(getattr(v, "nbytes", 0)) for v in value if not isinstance(v, np.ndarray))
+            ) / 1e6
     slots = router.pool.engines()
     spares = sum(1 for engine in slots.values() if getattr(engine, "has_spare", False))
     weights = {}
+    seen: set[int] = set()  # free and inside vehicle are shared by the sets of one vehicle and closure set
     for key, w in index._weights.items():
-        weights["/".join(str(k)[:8] for k in key)] = (
-            _nbytes(w.free, w.avoid, w.penalised, w.inside_vehicle) + _nbytes(*w._steps.values())
-        ) / 1e6
+        own = [a for a in (w.free, w.avoid, w.penalised, w.inside_vehicle, *w._steps.values()) if id(a) not in seen]
+        seen.update(id(a) for a in own)
+        weights["/".join(str(k)[:8] for k in key)] = _nbytes(*own) / 1e6
     sets = {}
     for key, zs in index._sets.items():
         az = zs.arc_zone
@@ -591,6 +640,27 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
         )
     )
 
+    # 3b. the server: one worker against two forked ones sharing the network, hierarchy and metrics
+    progress("baotong serve, 1 and 2 workers")
+    one = serve_memory(str(padded), str(cache_dir), 1)
+    two = serve_memory(str(padded), str(cache_dir), 2)
+    figures.append(
+        figure(
+            NAME,
+            graph,
+            "cli",
+            "serve_pss_two_workers",
+            "MB",
+            two["pss_mb"],
+            baseline=one["pss_mb"],
+            baseline_engine="baotong serve, 1 worker",
+            notes=f"summed PSS of the server's processes ({two['processes']}: the parent and 2 forked workers) "
+            f"after {two['routes_ok']} POST /routes = {two['pss_mb'] / one['pss_mb']:.2f} x one worker "
+            f"({one['pss_mb']:,.0f} MB); target <= 1.3 x; ready in {two['ready_s']:.1f} s "
+            f"(one worker {one['ready_s']:.1f} s)",
+        )
+    )
+
     # 4. routes, zone changes, memory
     progress("routes, zones and memory")
     r = _child("routes_child", str(padded), str(cache_dir), quick)
@@ -672,7 +742,7 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             "snap_index_build",
             "s",
             r["seconds"]["first_snap_index"],
-            notes=f"STRtree over one line per segment, built on the first snap "
+            notes=f"grid index of the segments (int32 arrays, routing.segments), built on the first snap "
             f"(+{rss['after_snap_index'] - rss['router_ready']:,.0f} MB)",
         )
     )

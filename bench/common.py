@@ -354,8 +354,17 @@ class served:
     ``tokens``); stopped (SIGTERM to its process group) when the block ends.
     """
 
-    def __init__(self, network: str, *, workers: int = 1, database_url: str | None = None, timeout_s: float = 300):
+    def __init__(
+        self,
+        network: str,
+        *,
+        workers: int = 1,
+        database_url: str | None = None,
+        timeout_s: float = 300,
+        cache_dir: Path | None = None,
+    ):
         self.network, self.workers, self.database_url, self.timeout_s = network, workers, database_url, timeout_s
+        self.cache_dir = cache_dir or NETWORK_CACHE
 
     def __enter__(self) -> tuple[str, dict[str, str]]:
         import signal
@@ -369,21 +378,22 @@ class served:
         env = {
             **os.environ,
             "BAOTONG_DATA_DIR": str(data_dir),
-            "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+            "BAOTONG_CACHE_DIR": str(self.cache_dir),
             "BAOTONG_NETWORK": self.network,
             "BAOTONG_SCENARIO": str(data_dir / "none.geojson"),
         }
         if self.database_url:
             env["BAOTONG_DATABASE_URL"] = self.database_url
         port = _free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(self.workers)],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with log.open("w") as out:  # the server keeps its own descriptor of the log
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(self.workers)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + self.timeout_s
         while True:

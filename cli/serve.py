@@ -1,17 +1,25 @@
 """``baotong serve``: load the network and the demo scenario, print the URLs and demo tokens, serve HTTP.
 
 One worker runs in this process with the network it has loaded.  With ``--workers N > 1`` this
-process becomes uvicorn's supervisor (``exec``): the settings built here from the arguments are
-handed to every worker process serialised as JSON in ``BAOTONG_SETTINGS_JSON`` of the new program's
-environment (this process never edits its own), and each worker builds its app with
-:func:`worker_app` from them.
+process is a pre-fork server (:func:`serve_forked`): it loads the network, its hierarchy and metrics
+once, binds the listening socket, waits until no background thread runs, and forks N worker processes
+that share all of it copy-on-write; each opens its own database connections after the fork and runs
+a uvicorn server on the shared socket.  The parent only supervises: it forwards SIGTERM/SIGINT to the
+workers and ends when they have.
+
+:func:`worker_app` builds a worker's app from the settings serialised in ``BAOTONG_SETTINGS_JSON``
+(for running the app under another ASGI server, e.g. ``uvicorn cli.serve:worker_app --factory``).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
+import signal
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +31,8 @@ from services.settings import Settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from routing.router import Router
 
 #: The environment variable that carries the serialised settings to the worker processes.
 SETTINGS_VARIABLE = "BAOTONG_SETTINGS_JSON"
@@ -75,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {role:<18} {token}")
     sys.stdout.flush()
     if args.workers > 1:
-        _exec_workers(settings, args.workers)
+        return serve_forked(settings, ctx.road_router, args.workers)
     import uvicorn
 
     from api.main import create_app
@@ -86,22 +96,112 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _exec_workers(settings: Settings, workers: int) -> None:
-    """Replace this process with uvicorn's supervisor of ``workers`` processes running :func:`worker_app`."""
+def _quiet_threads(timeout_s: float = 120.0) -> None:
+    """Wait until this process runs no thread but the main one (a fork copies no other thread, so a lock
+    one of them held would stay locked in the child forever).
+
+    Raises
+    ------
+    RuntimeError
+        If some thread is still running after ``timeout_s``.
+    """
+    deadline = time.monotonic() + timeout_s
+    main = threading.main_thread()
+    while True:
+        others = [t for t in threading.enumerate() if t is not main and t.is_alive()]
+        if not others:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"cannot fork the workers: threads still running: {[t.name for t in others]}")
+        others[0].join(0.5)
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """The listening socket the workers share (the kernel hands each connection to one of them)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(settings: Settings, road_router: Router, sock: socket.socket) -> int:
+    """One forked worker: its own database connections and app on the shared router, uvicorn on ``sock``."""
+    import uvicorn
+
+    from api.main import create_app
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    app = create_app(settings, road_router=road_router)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info"))
+    server.run(sockets=[sock])
+    return 0
+
+
+def serve_forked(settings: Settings, road_router: Router, workers: int) -> int:
+    """Serve with ``workers`` processes forked from this one after the router is ready (see the module)."""
+    net = road_router.network
+    if net.node_count:  # the segment index and the compiled snapping kernel, made once and shared
+        road_router.snap([float(net.node_lon[0]), float(net.node_lat[0])])
+    road_router.pool.settle()
+    wait = getattr(road_router.base_engine, "wait_for_spare", None)
+    if wait is not None:
+        wait()
+    _quiet_threads()
+    sock = _bound_socket(settings.host, settings.port)
+    sys.stdout.flush()
     sys.stderr.flush()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "cli.serve:worker_app",
-        "--factory",
-        "--host",
-        settings.host,
-        "--port",
-        str(settings.port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "info",
-    ]
-    os.execve(sys.executable, argv, {**os.environ, SETTINGS_VARIABLE: settings.model_dump_json()})
+    gc.collect()
+    gc.freeze()  # what is loaded now stays shared: the workers' collectors never write to it
+    children: dict[int, float] = {}  # pid -> when it was forked
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                code = _worker(settings, road_router, sock)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        children[pid] = time.monotonic()
+
+    def forward(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                children.pop(pid, None)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for _ in range(workers):
+        spawn()
+    status = 0
+    while children:
+        try:
+            pid, code = os.wait()
+        except ChildProcessError:
+            break
+        forked = children.pop(pid, None)
+        if forked is None:
+            continue
+        exit_code = os.waitstatus_to_exitcode(code)
+        if stopping:
+            continue
+        if time.monotonic() - forked < 10.0:  # died while starting: another would too; stop them all
+            print(f"a worker exited with {exit_code} while starting; stopping", file=sys.stderr)
+            status = exit_code if exit_code > 0 else 128 - exit_code
+            forward(signal.SIGTERM, None)
+            continue
+        print(f"worker {pid} exited with {exit_code}; starting another", file=sys.stderr)
+        spawn()  # the parent still holds the router and the socket, and runs no thread
+    sock.close()
+    return status

@@ -161,22 +161,17 @@ class RoadNetwork:
 
     # ----- geometry -----------------------------------------------------------------
     def _segment_index(self):
-        """STRtree over one projected line per undirected segment, and its arc ids."""
+        """``(index, lines, arcs)``: a :class:`~routing.segments.SegmentGrid` of one projected line per
+        undirected segment (``STRtree``'s ``query`` / ``query_nearest``), its lines (made on demand,
+        ``lines[i]``) and the arc id of each."""
         if "tree" not in self._cache:
-            import shapely
+            from routing.segments import SegmentGrid
 
             x, y = self.node_xy
             rev = self.reverse_arc
             arcs = np.nonzero((rev < 0) | (np.arange(self.arc_count) < rev))[0]  # one arc per segment
-            coords = np.stack(
-                [
-                    np.column_stack([x[self.tail[arcs]], y[self.tail[arcs]]]),
-                    np.column_stack([x[self.head[arcs]], y[self.head[arcs]]]),
-                ],
-                axis=1,
-            )
-            lines = shapely.linestrings(coords)
-            self._cache["tree"] = (shapely.STRtree(lines), lines, arcs)
+            grid = SegmentGrid(x, y, self.tail, self.head, arcs)
+            self._cache["tree"] = (grid, grid.lines, grid.arcs)
         return self._cache["tree"]
 
     def arcs_intersecting(self, polygon_wgs84) -> np.ndarray:
@@ -205,7 +200,7 @@ class RoadNetwork:
     def snap_many(
         self, points, *, max_snap_m: float = DEFAULT_MAX_SNAP_M, field_names: list[str] | None = None
     ) -> list[Snap]:
-        """Snap several ``(lon, lat)`` points at once (one tree query); each as :meth:`snap` would.
+        """Snap several ``(lon, lat)`` points at once (one compiled grid search); each as :meth:`snap` would.
 
         ``field_names`` name the points in errors (default ``points[i]``); the
         first bad point in the given order is the one reported.
@@ -217,8 +212,6 @@ class RoadNetwork:
         OffNetworkError
             If a point's nearest arc is farther than ``max_snap_m``.
         """
-        import shapely
-
         names = field_names if field_names is not None else [f"points[{i}]" for i in range(len(points))]
         checked = []
         for i, (p, name) in enumerate(zip(points, names)):
@@ -230,47 +223,49 @@ class RoadNetwork:
                 raise
         if not checked:
             return []
-        tree, _lines, arcs = self._segment_index()
-        # a route has a handful of stops: scalar projections and arithmetic beat numpy calls on tiny arrays
+        grid, _lines, arcs = self._segment_index()
+        # a route has a handful of stops: scalar projections beat array calls on tiny arrays
         fwd = self.projection.forward
-        xy = [tuple(float(v) for v in fwd(lon, lat)) for lon, lat in checked]
-        hit, dist = tree.query_nearest(shapely.points(np.array(xy)), return_distance=True, all_matches=False)
-        if hit.shape[1] != len(checked):
+        xy = [(float(px), float(py)) for px, py in (fwd(lon, lat) for lon, lat in checked)]
+        nearest = grid.nearest_many(xy)
+        if nearest[0][0] < 0:
             raise OffNetworkError(f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty")
-        order = np.argsort(hit[0], kind="stable")  # one nearest segment per point, in input order
-        found = arcs[hit[1][order]].tolist()
-        distances = dist[order].tolist()
-        for name, point, distance in zip(names, checked, distances):
+        for name, point, (_seg, distance, _frac) in zip(names, checked, nearest):
             if distance > max_snap_m:
                 raise OffNetworkError(
                     f"`{name}` {list(point)} is {distance:,.0f} m from the nearest drivable road; "
                     f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
                     f"bbox {[round(v, 5) for v in self.bbox]}."
                 )
-        x, y = self.node_xy
-        tail, head, reverse, inv = self.tail, self.head, self.reverse_arc, self.projection.inverse
-        out = []
-        for (lon, lat), (px, py), arc, distance in zip(checked, xy, found, distances):
-            # each indexed line is the straight segment tail -> head: project onto it directly
-            ax, ay = float(x[tail[arc]]), float(y[tail[arc]])
-            dx, dy = float(x[head[arc]]) - ax, float(y[head[arc]]) - ay
-            length2 = dx * dx + dy * dy
-            frac = ((px - ax) * dx + (py - ay) * dy) / length2 if length2 > 0 else 0.0
-            frac = min(1.0, max(0.0, frac))
-            slon, slat = inv(ax + frac * dx, ay + frac * dy)
-            out.append(
-                Snap(
-                    lon=lon,
-                    lat=lat,
-                    arc=arc,
-                    reverse_arc=int(reverse[arc]),
-                    fraction=frac,
-                    distance_m=distance,
-                    snapped_lon=float(slon),
-                    snapped_lat=float(slat),
-                )
+        seg = np.array([n[0] for n in nearest], dtype=np.int64)
+        frac = np.array([n[2] for n in nearest], dtype=np.float64)
+        found = arcs[seg]
+        ax, ay, bx, by = grid.ends(seg)  # each indexed line is the straight segment tail -> head of its arc
+        inv = self.projection.inverse
+        snapped = [inv(float(v), float(w)) for v, w in zip(ax + frac * (bx - ax), ay + frac * (by - ay))]
+        reverse = self.reverse_arc[found].tolist()
+        rows = zip(
+            checked,
+            found.tolist(),
+            reverse,
+            frac.tolist(),
+            [n[1] for n in nearest],
+            [float(p[0]) for p in snapped],
+            [float(p[1]) for p in snapped],
+        )
+        return [
+            Snap(
+                lon=lon,
+                lat=lat,
+                arc=arc,
+                reverse_arc=rev,
+                fraction=f,
+                distance_m=distance,
+                snapped_lon=sl,
+                snapped_lat=st,
             )
-        return out
+            for (lon, lat), arc, rev, f, distance, sl, st in rows
+        ]
 
     def nearest_node(self, lon: float, lat: float) -> int:
         """The nearest node id (Euclidean in the local projection)."""

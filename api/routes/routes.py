@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from fastapi import APIRouter, status
+import orjson
+from fastapi import APIRouter, Response, status
 
 from api.deps import ContextDep, DispatcherUser, SessionDep
 from api.schemas.routes import RouteCreate, RoutePublic
@@ -14,6 +14,17 @@ from services import routes
 from services.routes import RouteRequest
 
 router = APIRouter(prefix="/routes", tags=["routes"])
+
+
+def route_response(document: dict, status_code: int = status.HTTP_200_OK) -> Response:
+    """A route document's answer, serialised once by orjson.
+
+    The document is :meth:`~store.routes.RouteRecord.public_json`, which already has the shape of
+    ``RoutePublic`` (the schema stays the documented answer): a route of thousands of points is not
+    validated again point by point by the response model.
+    """
+    body = orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return Response(content=body, status_code=status_code, media_type="application/json")
 
 
 def route_request(body: RouteCreate) -> RouteRequest:
@@ -37,7 +48,7 @@ def route_request(body: RouteCreate) -> RouteRequest:
     status_code=status.HTTP_201_CREATED,
     responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}},
 )
-async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser) -> dict[str, Any]:
+async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser) -> Response:
     """Compute and store a closed-loop truck route through the zones active at ``departure``.
 
     Sealed and controlled zones may be passed through, never stopped in: a
@@ -52,9 +63,9 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     # the group-commit writer and the answer waits for its commit.
     record = routes.plan_route(ctx, session, route_request(body))
     await asyncio.wrap_future(routes.save_route(ctx, record, created_by=user.name))
-    return record.public_json()
+    return route_response(record.public_json(), status.HTTP_201_CREATED)
 
 
 @router.get("/{route_id}", response_model=RoutePublic)
-def get_route(route_id: str, session: SessionDep) -> dict[str, Any]:
-    return routes.get_route(session, route_id).public_json()
+def get_route(route_id: str, session: SessionDep) -> Response:
+    return route_response(routes.get_route(session, route_id).public_json())

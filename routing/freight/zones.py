@@ -71,6 +71,9 @@ class FreightIndex:
         # geometries keeps their ids from being reused, and shapely geometries are immutable
         self._set_keys: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
+        # (vehicle key, closures digest) -> (inside vehicle, free): these do not depend on the zones, so
+        # every zone set of that vehicle and closure set shares one read-only pair
+        self._free: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
         net = self.network
@@ -211,15 +214,13 @@ class FreightIndex:
             if hit is not None:
                 self._weights.move_to_end(key)
                 return hit
-        base = self.network.base_weights.copy()
-        base[closed] = FORBIDDEN
-        free = self.router.vehicle_weights(vehicle, base)
+        base, free = self._free_weights(vehicle, vkey, closed, digest)
         avoid = free.copy()
         avoid[zs.mask] = FORBIDDEN
         usable = free != FORBIDDEN
         pen = free.copy()
         pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
-        for arr in (free, avoid, pen, base):
+        for arr in (avoid, pen):
             arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
         # slots are keyed by the vehicle only, not by zones or closures: a change there is a partial update of
         # the same metrics
@@ -231,6 +232,28 @@ class FreightIndex:
             while len(self._weights) > self.max_sets:
                 self._weights.popitem(last=False)
         return w
+
+    def _free_weights(
+        self, vehicle: Vehicle | None, vkey: str, closed: np.ndarray, digest: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(inside vehicle, free)`` of a vehicle and closure set: read-only, made once and shared by every
+        zone set (the metric pool then finds the same array again by identity)."""
+        key = (vkey, digest)
+        with self._lock:
+            hit = self._free.get(key)
+            if hit is not None:
+                self._free.move_to_end(key)
+                return hit
+        base = self.network.base_weights.copy()
+        base[closed] = FORBIDDEN
+        free = self.router.vehicle_weights(vehicle, base)
+        base.flags.writeable = False
+        free.flags.writeable = False
+        with self._lock:
+            hit = self._free.setdefault(key, (base, free))
+            while len(self._free) > self.max_sets:
+                self._free.popitem(last=False)
+        return hit
 
 
 @dataclass(frozen=True)

@@ -139,3 +139,51 @@ def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
             if len(seen) == 2 and zone_worker in seen:
                 break
         assert len(seen) == 2, "expected answers from both workers"
+
+
+def test_two_instances_on_two_ports_share_one_database(tmp_path, database_url):
+    """Two ``baotong serve`` instances (one worker each) against one database: passes issued through
+    either take consecutive serials, and a zone made through one is honoured by the other's next route."""
+    env = {"BAOTONG_DATABASE_URL": database_url}
+    network = str(shared_file("andorra.osm.pbf"))
+    with (
+        running_server(tmp_path, network=network, env=env) as first,
+        running_server(tmp_path, network=network, env=env) as second,
+    ):
+        tokens = second.tokens()  # the demo users' tokens as the later start left them
+        h = {r: {"Authorization": f"Bearer {tokens[r]}"} for r in ("planner", "dispatcher")}
+        with (
+            httpx.Client(base_url=first.base_url, timeout=60) as a,
+            httpx.Client(base_url=second.base_url, timeout=60) as b,
+        ):
+            body = _setup(a, h)
+            numbers = []
+            for client in (a, b, b, a, b, a):
+                r = client.post("/passes", json=body, headers=h["dispatcher"])
+                assert r.status_code == 201, r.text
+                numbers.append(r.json()["pass_no"])
+            assert numbers == [f"410800{k:06d}" for k in range(1, 7)]
+
+            trip = {"origin": ENTERPRISE_POINT, "destination": DESTINATION}
+            plain = b.post("/routes", json=trip, headers=h["dispatcher"]).json()
+            coords = plain["geometry"]["coordinates"]
+            lon, lat = coords[len(coords) // 2]
+            d = 0.002
+            ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]
+            zone = a.post(
+                "/zones",
+                headers=h["planner"],
+                json={
+                    "type": "Feature",
+                    "properties": {"risk": "sealed", "name": "two instances"},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                },
+            )
+            assert zone.status_code == 201, zone.text
+            doc = b.post("/routes", json=trip, headers=h["dispatcher"]).json()
+            crossed = {z["zone_id"] for z in doc["zones_crossed"]}
+            assert zone.json()["id"] in crossed or doc["geometry"] != plain["geometry"]
+            # and deleted through the other: the first instance's next route is the plain one again
+            assert b.delete(f"/zones/{zone.json()['id']}", headers=h["planner"]).status_code in (200, 204)
+            again = a.post("/routes", json=trip, headers=h["dispatcher"]).json()
+            assert again["geometry"] == plain["geometry"] and again["zones_crossed"] == []

@@ -7,6 +7,7 @@ import pytest
 import shapely
 
 from geo.zones import Zone
+from routing.engine import FORBIDDEN
 from routing.freight import ArcZoneTable, FreightIndex, ZoneFootprint, arc_zone_table, first_last_points, segment_cuts
 from tests.routing.freight.support import box_zone, tiny_line_router
 
@@ -95,3 +96,25 @@ def test_zone_set_cache_follows_the_zone_objects():
     assert moved is not first
     touched = {tuple(sorted((int(net.tail[a]), int(net.head[a])))) for a in np.flatnonzero(moved.mask)}
     assert touched == {(2, 3)}
+
+
+def test_weight_sets_share_the_vectors_that_do_not_depend_on_zones():
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    index = FreightIndex(router)
+    one = index.zone_set([box_zone(net, x[1] + 60, x[2] - 80, zid="a")])
+    two = index.zone_set([box_zone(net, x[2] + 60, x[3] - 80, zid="b")])
+    wa, wb = index.weights(one, None, None), index.weights(two, None, None)
+    # free and the inside vehicle: one read-only pair for both zone sets
+    assert wa.free is wb.free and wa.inside_vehicle is wb.inside_vehicle
+    assert not wa.free.flags.writeable and not wa.inside_vehicle.flags.writeable
+    assert np.array_equal(wa.free, router.vehicle_weights(None, net.base_weights.copy()))
+    # what depends on the zones is each set's own
+    assert not np.array_equal(wa.avoid, wb.avoid) and not np.array_equal(wa.penalised, wb.penalised)
+    # closures make another pair, with the closed arcs forbidden in both
+    closed = np.array([0], dtype=np.int64)
+    wc = index.weights(one, None, closed)
+    assert wc.free is not wa.free and wc.free[0] == FORBIDDEN and wc.inside_vehicle[0] == FORBIDDEN
+    assert index.weights(two, None, closed).inside_vehicle is wc.inside_vehicle
+    assert np.array_equal(np.delete(wc.free, 0), np.delete(wa.free, 0))
