@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.middleware import BodyLimitMiddleware
 from api.routes import (
+    auth,
     checkpoint,
     closures,
     docking,
@@ -31,6 +32,8 @@ from api.routes import (
     plans,
     routes,
     sites,
+    tiles,
+    workspace,
     zones,
 )
 from routing.router import Router
@@ -44,7 +47,7 @@ TAGS = [
     {"name": "zones", "description": "Emergency zones: sealed 封控区, controlled 管控区, precaution 防范区."},
     {"name": "sites", "description": "Hubs, enterprises, candidate stations and demand points."},
     {"name": "routes", "description": "Closed-loop truck routes."},
-    {"name": "maps", "description": "Map views (HTML)."},
+    {"name": "maps", "description": "Map views (HTML) and the offline basemap's vector tiles."},
     {"name": "plans", "description": "Transfer stations, docking points and last-mile drop points."},
     {"name": "closures", "description": "Road-closure requests, approval rules, impact and the WZDx feed."},
     {"name": "green-channels", "description": "Protected point-to-point corridors between hubs."},
@@ -57,6 +60,7 @@ TAGS = [
 ROUTERS: tuple[APIRouter, ...] = (
     passes.router,
     routes.router,
+    tiles.router,
     health.router,
     zones.router,
     sites.router,
@@ -68,6 +72,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     green_channels.router,
     fleet.router,
     checkpoint.router,
+    auth.router,
+    workspace.router,
 )
 
 
@@ -103,6 +109,9 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
         description="Freight routing, stations, closures and vehicle passes for emergency zones. "
         'Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say "crs": "gcj02".',
         openapi_tags=TAGS,
+        # /docs is served by api.routes.workspace from the vendored swagger-ui-dist (offline); no ReDoc
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.baotong = ctx
     errors.install(app)
@@ -113,7 +122,7 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Accept-Language"],
         )
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Any, Literal
 
-from api.deps import ContextDep, PlannerUser, SessionDep
-from api.schemas.sites import SiteCreate, SitePublic, SitesPublic
-from services import sites
+from fastapi import APIRouter, Query, Request, status
+
+from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep
+from api.paging import Cursor, Limit, next_url
+from api.schemas.sites import SiteCreate, SitePublic, SitesGeoJSON, SitesPublic
+from services import lists, sites
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 
@@ -20,11 +23,34 @@ def create_site(body: SiteCreate, ctx: ContextDep, session: SessionDep, user: Pl
     return SitePublic(**site.to_feature(), snapped=snapped.to_json())
 
 
-@router.get("", response_model=SitesPublic)
-def list_sites(session: SessionDep, kind: str | None = Query(default=None)) -> SitesPublic:
-    """All sites, or those of one ``kind``."""
-    found = sites.list_sites(session, kind=kind)
-    return SitesPublic(features=[SitePublic(**s.to_feature()) for s in found], count=len(found))
+@router.get(
+    "",
+    response_model=SitesPublic | SitesGeoJSON,
+    responses={200: {"description": "a page of sites, or with `format=geojson` every match as a FeatureCollection"}},
+)
+def list_sites(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    kind: str | None = Query(default=None),
+    county_code: str | None = Query(default=None, max_length=12),
+    whitelist: bool | None = Query(default=None),
+    format: Literal["json", "geojson"] = Query(default="json", description="json: a page; geojson: every match"),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
+    """Sites, oldest first, paged (``data``, ``count``, ``next``), or with ``format=geojson`` every match as
+    one FeatureCollection (what this endpoint answered before it was paged).  Public, like the map."""
+    filters = lists.SiteFilters(kind, county_code, whitelist)
+    if format == "geojson":
+        found = list(lists.iter_sites(session, filters, user=user))
+        return SitesGeoJSON(features=[SitePublic(**s.to_feature()) for s in found], count=len(found))
+    page = lists.list_sites(session, filters, user=user, cursor=cursor, limit=limit)
+    return SitesPublic(
+        data=[SitePublic(**s.to_feature()) for s in page.rows],
+        count=page.count,
+        next=next_url(request, page.next_cursor),
+    )
 
 
 @router.get("/{site_id}", response_model=SitePublic)

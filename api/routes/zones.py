@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
 
 from api.deps import ContextDep, PlannerUser, SessionDep
+from api.i18n import page_lang
+from api.paging import export_response, export_responses
 from api.schemas.zones import ZoneCreate, ZonePublic, ZonesPublic
 from geo.zones import parse_time
-from services import zones
+from services import exports, zones
 
 router = APIRouter(prefix="/zones", tags=["zones"])
 
@@ -21,13 +25,22 @@ def create_zone(body: ZoneCreate, ctx: ContextDep, session: SessionDep, user: Pl
     return ZonePublic(**zone.to_feature())
 
 
-@router.get("", response_model=ZonesPublic)
+@router.get("", response_model=ZonesPublic, responses=export_responses("geojson", "kml", json_model=ZonesPublic))
 def list_zones(
+    request: Request,
+    ctx: ContextDep,
     session: SessionDep,
     active_at: str | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
-) -> ZonesPublic:
-    """All zones as a FeatureCollection; ``?active_at=`` keeps those in force at that time."""
-    found = zones.list_zones(session, active_at=parse_time(active_at, "active_at") if active_at else None)
+    format: Literal["json", "geojson", "kml"] | None = Query(
+        default=None, description="geojson, kml: a download of every zone (times in the bureau's zone)"
+    ),
+) -> Any:
+    """All zones as a FeatureCollection; ``?active_at=`` keeps those in force at that time; ``format=geojson|kml``
+    downloads them."""
+    at = parse_time(active_at, "active_at") if active_at else None
+    if format in ("geojson", "kml"):
+        return export_response(exports.export_zones(ctx, active_at=at, fmt=format, lang=page_lang(request)))
+    found = zones.list_zones(session, active_at=at)
     return ZonesPublic(features=[ZonePublic(**z.to_feature()) for z in found], count=len(found))
 
 
