@@ -121,6 +121,7 @@ _WORDS = {
         "routes": "路线",
         "legend": "图例",
         "basemap": "底图",
+        "attribution": "© OpenStreetMap 贡献者",
         "whitelisted": "企业（白名单）",
         "not_whitelisted": "企业（非白名单）",
         "route": "路线",
@@ -153,6 +154,7 @@ _WORDS = {
         "routes": "Routes",
         "legend": "Legend",
         "basemap": "Basemap",
+        "attribution": "© OpenStreetMap contributors",
         "whitelisted": "Enterprise (whitelisted)",
         "not_whitelisted": "Enterprise (not whitelisted)",
         "route": "Route",
@@ -404,6 +406,18 @@ class LegendEntry:
     swatch: str
     color: str
     dash: str | None = None
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only, bottom right (clear of the legend)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
 
 
 class Legend(MacroElement):
@@ -751,7 +765,7 @@ def _build(
     tiles_attribution: str | None,
     static_prefix: str,
     include_empty_sites: bool,
-    vector_basemap: bool = True,
+    vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
 ) -> folium.Map:
@@ -761,12 +775,13 @@ def _build(
     route_views = list(routes)
     extra_layers = list(extra_layers)
     m = folium.Map(
-        location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13, control_scale=True
+        location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13, control_scale=False
     )
+    MetricScale().add_to(m)
     if tiles_url:  # a bureau's own (raster) tile server
         folium.TileLayer(
             tiles=tiles_url,
-            attr=tiles_attribution or DEFAULT_ATTRIBUTION,
+            attr=tiles_attribution or _w(lang, "attribution"),
             name=_w(lang, "basemap"),
             overlay=False,
             control=True,
@@ -775,7 +790,7 @@ def _build(
         VectorBasemap(
             url=DEFAULT_TILES_PATH,
             lang=lang,
-            attribution=tiles_attribution or DEFAULT_ATTRIBUTION,
+            attribution=tiles_attribution or _w(lang, "attribution"),
             static_prefix=static_prefix,
         ).add_to(m)
     _add_zone_layers(m, list(zones), lang, tz)
@@ -810,7 +825,7 @@ def city_map(
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
     static_prefix: str = DEFAULT_STATIC_PREFIX,
-    vector_basemap: bool = True,
+    vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
 ) -> folium.Map:
@@ -871,7 +886,7 @@ def route_map(
     static_prefix: str = DEFAULT_STATIC_PREFIX,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
-    vector_basemap: bool = True,
+    vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
 ) -> folium.Map:
