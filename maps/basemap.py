@@ -228,6 +228,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
     started = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
     rows: dict[str, list] = {name: [] for name in LAYERS}
+    skipped = 0
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
         .with_locations()
@@ -259,7 +260,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 continue
             try:
                 geom = wkb.create_multipolygon(obj)
-            except RuntimeError:  # an incomplete ring at the extract's edge
+            except (RuntimeError, osmium.InvalidLocationError):  # an incomplete ring at the extract's edge
                 continue
             rows[layer].append((geom, kind, None, None, None))
         elif obj.is_way():
@@ -276,7 +277,10 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 continue
             try:
                 geom = wkb.create_linestring(obj)
-            except RuntimeError:  # fewer than two located nodes
+            except RuntimeError:  # fewer than two distinct nodes
+                continue
+            except osmium.InvalidLocationError:  # a node missing from the extract (a way cut at its edge)
+                skipped += 1
                 continue
             name = _clean(tags.get("name:zh")) or _clean(tags.get("name:zh-Hans")) or _clean(tags.get("name"))
             rows[layer].append((geom, kind, name, _clean(tags.get("name:en")), _clean(tags.get("ref"))))
@@ -299,6 +303,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
         f"read basemap features from {Path(path).name}: "
         + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
         + f" in {time.perf_counter() - started:.1f} s"
+        + (f" ({skipped:,} ways through nodes missing from the file left out)" if skipped else "")
     )
     return out
 
