@@ -53,6 +53,6 @@ def open_basemap(network: RoadNetwork, cache_dir: Path) -> TileArchive | None:
     try:
         path = ensure_network_basemap(network, cache_dir)
         return TileArchive(path) if path is not None else None
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RuntimeError) as err:  # osmium reports a bad file as RuntimeError
         logger.warning("no basemap for %s: %s", network.source, err)
         return None
