@@ -598,12 +598,17 @@ class TileArchive:
         from pmtiles.tile import deserialize_header
 
         self.path = Path(path)
-        self._fh = open(self.path, "rb")
+        # the map keeps its own descriptor: the file is closed at once, so an archive dropped without
+        # close() (an app discarded by its tests) leaves no file open behind it
+        with open(self.path, "rb") as fh:
+            try:
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as err:  # e.g. an empty file
+                raise ValueError(f"{self.path.name} is not a PMTiles archive ({err})") from err
         try:
-            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
             self.header = deserialize_header(self._map[0:127])
         except Exception as err:
-            self._fh.close()
+            self._map.close()
             raise ValueError(f"{self.path.name} is not a PMTiles archive ({err})") from err
         self._root = self._directory(self.header["root_offset"], self.header["root_length"])
         self._leaves: OrderedDict[int, list] = OrderedDict()
@@ -658,7 +663,6 @@ class TileArchive:
 
     def close(self) -> None:
         self._map.close()
-        self._fh.close()
 
     def __enter__(self) -> TileArchive:
         return self
