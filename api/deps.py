@@ -132,12 +132,12 @@ async def get_current_user(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-async def get_optional_user(
-    request: Request,
-    ctx: ContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
-    """The caller if it sent a valid token or session, else ``None`` (public reads that a role may narrow)."""
+async def get_optional_user(request: Request, ctx: ContextDep) -> Principal | None:
+    """The caller if it sent a valid token or session, else ``None`` (public reads that a role may narrow).
+
+    The token is read from the request itself, not through the bearer scheme, so the public operations
+    declare no security requirement in the OpenAPI schema (they need none)."""
+    credentials = await _bearer(request)
     if credentials is not None and credentials.credentials:
         return authenticate(ctx, credentials.credentials)
     info = web_session(request, ctx)
@@ -167,7 +167,7 @@ def page_user(*roles: str) -> Callable[..., Awaitable[Principal]]:
     (none given: any role; ``admin`` always passes), else a refusal page."""
 
     async def check(request: Request, ctx: ContextDep) -> Principal:
-        user = await get_optional_user(request, ctx, await _bearer(request))
+        user = await get_optional_user(request, ctx)
         if user is None:
             raise LoginRequired("sign in first", zh="请先登录")
         if roles and user.role not in roles and user.role != "admin":

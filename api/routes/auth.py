@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import pages
-from api.deps import SESSION_COOKIE, ContextDep, SessionDep, check_csrf, get_optional_user, web_session
+from api.deps import SESSION_COOKIE, ContextDep, SessionDep, check_csrf, web_session
 from api.i18n import page_lang, translate
 from geo.errors import RateLimited, SignInFailed
 from geo.i18n import format_duration
@@ -41,7 +41,7 @@ def _secure(request: Request, cookie_secure: bool) -> bool:
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, ctx: ContextDep, next: str | None = None) -> Response:
     """The sign-in form (a signed-in user goes straight on)."""
-    if await get_optional_user(request, ctx, None) is not None:
+    if web_session(request, ctx) is not None:  # already signed in
         return RedirectResponse(safe_next(next), status_code=303)
     message = translate("login.signed_out", page_lang(request)) if request.query_params.get("out") else None
     return pages.render(
