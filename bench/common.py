@@ -376,14 +376,15 @@ class served:
         if self.database_url:
             env["BAOTONG_DATABASE_URL"] = self.database_url
         port = _free_port()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(self.workers)],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with log.open("w") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", str(self.workers)],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + self.timeout_s
         while True:
