@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from geo.errors import BaotongError
+from api.deps import LoginRequired, PageRefused
+from api.i18n import asked_lang, page_lang, translate
+from geo.errors import BaotongError, NotSignedIn
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +33,14 @@ class ErrorPublic(BaseModel):
     detail: str | list[dict[str, Any]]
     error: str | None = None
     reasons: list[str] | None = None
+    detail_en: str | None = None
 
 
 #: Documented on every router: the error answers any endpoint may give.
 _ERRORS = {
     400: "Malformed request",
-    401: "Missing, unknown, revoked or expired bearer token",
-    403: "The token's role may not do this",
+    401: "Missing, unknown, revoked or expired bearer token or sign-in session",
+    403: "The caller's role may not do this (or a write with the sign-in cookie lacks its CSRF token)",
     404: "Unknown id",
     409: "Conflicts with stored state",
     413: "Request body too large",
@@ -110,14 +114,37 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
 
     @app.exception_handler(BaotongError)
-    async def _domain_error(request: Request, err: BaotongError) -> JSONResponse:
+    async def _domain_error(request: Request, err: BaotongError) -> Response:
+        if isinstance(err, LoginRequired):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        if isinstance(err, PageRefused):
+            return _refusal_page(request, err)
         code = err.status
-        body: dict[str, Any] = {"detail": err.public_detail, "error": type(err).__name__}
+        # English for programs; the language the client asked for (cookie, switch, Accept-Language) for people
+        lang = asked_lang(request)
+        detail = err.text(lang) if lang is not None else err.public_detail
+        body: dict[str, Any] = {"detail": detail, "error": type(err).__name__}
+        if detail != err.public_detail:
+            body["detail_en"] = err.public_detail
         if err.reasons is not None:
             body["reasons"] = err.reasons
-        headers = {"Retry-After": str(err.retry_after_s)} if err.retry_after_s is not None else None
+        headers: dict[str, str] = {}
+        if err.retry_after_s is not None:
+            headers["Retry-After"] = str(err.retry_after_s)
+        if isinstance(err, NotSignedIn):
+            headers["WWW-Authenticate"] = "Bearer"
         if code >= 500:
             logger.error("%s %s -> %s %s: %s", request.method, request.url.path, code, type(err).__name__, err)
         else:
             logger.info("%s %s -> %s %s", request.method, request.url.path, code, type(err).__name__)
-        return JSONResponse(body, status_code=code, headers=headers)
+        return JSONResponse(body, status_code=code, headers=headers or None)
+
+
+def _refusal_page(request: Request, err: PageRefused) -> Response:
+    from api import pages
+
+    lang = page_lang(request)
+    text = translate("refused.text", lang, role=err.user.role, roles=", ".join(err.roles))
+    ctx = request.app.state.baotong
+    return pages.render(request, ctx, "refused.html", user=err.user, status_code=403, text=text)

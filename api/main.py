@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.middleware import BodyLimitMiddleware
 from api.routes import (
+    auth,
     checkpoint,
     closures,
     deliveries,
@@ -32,6 +33,8 @@ from api.routes import (
     plans,
     routes,
     sites,
+    tiles,
+    workspace,
     zones,
 )
 from routing.router import Router
@@ -45,7 +48,7 @@ TAGS = [
     {"name": "zones", "description": "Emergency zones: sealed 封控区, controlled 管控区, precaution 防范区."},
     {"name": "sites", "description": "Hubs, enterprises, candidate stations and demand points."},
     {"name": "routes", "description": "Closed-loop truck routes."},
-    {"name": "maps", "description": "Map views (HTML)."},
+    {"name": "maps", "description": "Map views (HTML) and the offline basemap's vector tiles."},
     {
         "name": "plans",
         "description": "Transfer stations, docking points, last-mile drop points and fleet delivery plans.",
@@ -62,6 +65,7 @@ TAGS = [
 ROUTERS: tuple[APIRouter, ...] = (
     passes.router,
     routes.router,
+    tiles.router,
     health.router,
     zones.router,
     sites.router,
@@ -74,6 +78,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     green_channels.router,
     fleet.router,
     checkpoint.router,
+    auth.router,
+    workspace.router,
 )
 
 
@@ -109,6 +115,9 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
         description="Freight routing, stations, closures and vehicle passes for emergency zones. "
         'Coordinates are GeoJSON [lon, lat] in WGS-84; any request may say "crs": "gcj02".',
         openapi_tags=TAGS,
+        # /docs is served by api.routes.workspace from the vendored swagger-ui-dist (offline); no ReDoc
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.baotong = ctx
     errors.install(app)
@@ -119,7 +128,7 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Accept-Language"],
         )
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -10,6 +10,7 @@ import time
 from cli.common import settings_from
 from routing.engine import make_engine
 from routing.network import load_or_build
+from services.basemap import ensure_network_basemap
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,9 +47,10 @@ def build(args: argparse.Namespace) -> int:
     net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
     progress("preparing the contraction hierarchy")
     make_engine(settings.engine, net, topology_dir=folder)
-    print(
-        json.dumps(
-            {**net.summary(), "cache": str(folder), "seconds": round(time.perf_counter() - started, 2)}, indent=2
-        )
-    )
+    basemap = None
+    if settings.basemap:
+        progress("building the basemap tiles")
+        basemap = ensure_network_basemap(net, settings.cache_dir, folder=folder, progress=progress)
+    summary = {**net.summary(), "cache": str(folder), "basemap": str(basemap) if basemap else None}
+    print(json.dumps({**summary, "seconds": round(time.perf_counter() - started, 2)}, indent=2))
     return 0

@@ -64,13 +64,13 @@ def run(args: argparse.Namespace) -> int:
     settings.check_production()
     started = time.perf_counter()
     ctx = AppContext.open(settings)
-    tokens: dict[str, str] = {}
+    demo: dict[str, users.DemoUser] = {}
     with ctx.sessions() as session:
         if settings.dev:
             added = scenario.load_if_empty(session, settings.scenario, ctx.road_router)
             if added:
                 print(f"loaded the demo scenario: {added} zones and sites from {settings.scenario}")
-            tokens = users.ensure_demo_users(session, settings.secret_key)
+            demo = users.ensure_demo_users(session, settings.secret_key, credentials_file=settings.demo_users_file)
     ctx.close()
     net = ctx.network
     base = f"http://{settings.host}:{settings.port}"
@@ -78,11 +78,17 @@ def run(args: argparse.Namespace) -> int:
         f"network: {net.source} — {net.node_count:,} nodes, {net.arc_count:,} arcs, bbox {[round(v, 5) for v in net.bbox]}"
         f" (ready in {time.perf_counter() - started:.1f} s)"
     )
-    print(f"map:        {base}/map\ncheckpoint: {base}/checkpoint\nAPI docs:   {base}/docs")
+    print(
+        f"sign in:    {base}/login\nworkspace:  {base}/workspace\nmap:        {base}/map\n"
+        f"checkpoint: {base}/checkpoint\nAPI docs:   {base}/docs"
+    )
     if settings.dev:
-        print("demo tokens (dev mode; new ones at every start) — send as 'Authorization: Bearer <token>':")
-        for role, token in tokens.items():
-            print(f"  {role:<18} {token}")
+        print(f"demo sign-ins (dev mode; the same at every start, kept in {settings.demo_users_file}):")
+        for role, d in demo.items():
+            print(f"  {role:<18} user {d.name}  password {d.password}")
+        print("demo tokens (dev mode; the same at every start) — send as 'Authorization: Bearer <token>':")
+        for role, d in demo.items():
+            print(f"  {role:<18} {d.token}")
     sys.stdout.flush()
     if args.workers > 1:
         return serve_forked(settings, ctx.road_router, args.workers)

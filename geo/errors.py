@@ -4,11 +4,16 @@ Every error raised by ``geo``, ``routing``, ``passes``, ``store`` and ``services
 input, an impossible request or a fault of the deployment derives from :class:`BaotongError`.
 Each class says its HTTP status in :attr:`BaotongError.status`; the API's one exception handler
 reads it, so there is no status table to keep in step with this file.
+
+Every error carries its message in English (``str(err)``, for programs and logs) and, where it
+was raised with one, its Simplified Chinese twin for people: ``InvalidInputError("...", zh="...")``
+(or a :class:`geo.i18n.Text` as the message).  :meth:`BaotongError.text` gives the message in a
+language; without a twin the Chinese falls back to the English.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class BaotongError(Exception):
@@ -25,13 +30,34 @@ class BaotongError(Exception):
     """
 
     status: ClassVar[int] = 400
-    retry_after_s: ClassVar[int | None] = None
+    #: A class's default; an instance may set its own (a rate limit says how long to wait).
+    retry_after_s: int | None = None
     reasons: list[str] | None = None
+    #: The message in Simplified Chinese, or ``None`` where it has no twin yet.
+    zh: str | None = None
+
+    def __init__(self, *args: Any, zh: str | None = None):
+        super().__init__(*args)
+        if zh is None and args and isinstance(args[0], str):
+            zh = getattr(args[0], "zh", None)  # a geo.i18n.Text message carries its twin
+        if zh is not None:
+            self.zh = zh
 
     @property
     def public_detail(self) -> str:
         """What the answer's ``detail`` says: the message itself (a deployment fault says less)."""
         return str(self)
+
+    @property
+    def public_detail_zh(self) -> str | None:
+        """:attr:`public_detail` in Chinese, or ``None`` without a twin."""
+        return self.zh
+
+    def text(self, lang: str) -> str:
+        """:attr:`public_detail` for a person reading ``lang`` (``zh`` falls back to English)."""
+        if lang == "zh":
+            return self.public_detail_zh or self.public_detail
+        return self.public_detail
 
 
 class InvalidInputError(BaotongError, ValueError):
@@ -84,7 +110,8 @@ class PassRejected(BaotongError):
 
     def __init__(self, reasons: list[str]):
         self.reasons = list(reasons)
-        super().__init__("; ".join(self.reasons))
+        zh = "；".join(getattr(r, "zh", r) for r in self.reasons)
+        super().__init__("; ".join(self.reasons), zh=zh if any(hasattr(r, "zh") for r in self.reasons) else None)
 
 
 class InfeasibleError(InvalidInputError):
@@ -102,10 +129,16 @@ class DeploymentError(BaotongError):
     status = 500
     #: What the operator must do, without server paths (the API answers with it).
     fix: ClassVar[str] = "a deployment fault; the server log names the cause and the fix"
+    #: :attr:`fix` in Chinese.
+    fix_zh: ClassVar[str | None] = "部署故障；服务器日志写明了原因和修复方法"
 
     @property
     def public_detail(self) -> str:
         return self.fix
+
+    @property
+    def public_detail_zh(self) -> str | None:
+        return self.fix_zh
 
 
 class StoreUnavailable(BaotongError):
@@ -113,3 +146,23 @@ class StoreUnavailable(BaotongError):
 
     status = 503
     retry_after_s = 1
+
+
+class NotSignedIn(BaotongError):
+    """No valid bearer token or session (HTTP 401)."""
+
+    status = 401
+
+
+class SignInFailed(NotSignedIn):
+    """A sign-in with an unknown name, a wrong password or a disabled user (HTTP 401)."""
+
+
+class RateLimited(BaotongError):
+    """Too many attempts; the client may try again after :attr:`retry_after_s` seconds (HTTP 429)."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, zh: str | None = None):
+        super().__init__(message, zh=zh)
+        self.retry_after_s = max(1, int(retry_after_s))

@@ -229,6 +229,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
     started = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
     rows: dict[str, list] = {name: [] for name in LAYERS}
+    skipped = 0
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
         .with_locations()
@@ -261,7 +262,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 continue
             try:
                 geom = wkb.create_multipolygon(obj)
-            except RuntimeError:  # an incomplete ring at the extract's edge
+            except (RuntimeError, osmium.InvalidLocationError):  # an incomplete ring at the extract's edge
                 continue
             rows[layer].append((geom, kind, None, None, None))
         elif obj.is_way():
@@ -278,7 +279,10 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 continue
             try:
                 geom = wkb.create_linestring(obj)
-            except RuntimeError:  # fewer than two located nodes
+            except RuntimeError:  # fewer than two distinct nodes
+                continue
+            except osmium.InvalidLocationError:  # a node missing from the extract (a way cut at its edge)
+                skipped += 1
                 continue
             name = _clean(tags.get("name:zh")) or _clean(tags.get("name:zh-Hans")) or _clean(tags.get("name"))
             rows[layer].append((geom, kind, name, _clean(tags.get("name:en")), _clean(tags.get("ref"))))
@@ -301,6 +305,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
         f"read basemap features from {Path(path).name}: "
         + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
         + f" in {time.perf_counter() - started:.1f} s"
+        + (f" ({skipped:,} ways through nodes missing from the file left out)" if skipped else "")
     )
     return out
 
@@ -595,12 +600,17 @@ class TileArchive:
         from pmtiles.tile import deserialize_header
 
         self.path = Path(path)
-        self._fh = open(self.path, "rb")
+        # the map keeps its own descriptor: the file is closed at once, so an archive dropped without
+        # close() (an app discarded by its tests) leaves no file open behind it
+        with open(self.path, "rb") as fh:
+            try:
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError) as err:  # e.g. an empty file
+                raise ValueError(f"{self.path.name} is not a PMTiles archive ({err})") from err
         try:
-            self._map = mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ)
             self.header = deserialize_header(self._map[0:127])
         except Exception as err:
-            self._fh.close()
+            self._map.close()
             raise ValueError(f"{self.path.name} is not a PMTiles archive ({err})") from err
         self._root = self._directory(self.header["root_offset"], self.header["root_length"])
         self._leaves: OrderedDict[int, list] = OrderedDict()
@@ -655,7 +665,6 @@ class TileArchive:
 
     def close(self) -> None:
         self._map.close()
-        self._fh.close()
 
     def __enter__(self) -> TileArchive:
         return self

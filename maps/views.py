@@ -7,8 +7,11 @@ Coordinates are ``(lon, lat)`` everywhere except right here, where folium
 wants ``(lat, lon)``; GeoJSON handed to folium stays ``[lon, lat]``.
 
 Every page links Leaflet & co. from the service itself (:mod:`maps.assets`),
-so a map works with no internet.  Without ``tiles_url`` there is no base map:
-the vector layers draw on a plain background.
+so a map works with no internet.  Under the layers lies the app's own vector
+basemap (:mod:`maps.basemap_layer`, the tiles of the loaded extract), or a
+bureau's raster tile server when ``tiles_url`` names one.  Layer names, the
+legend and the popups are in the reader's language (``lang``: ``zh`` first,
+``en``); times in the bureau's zone, durations and lengths in words.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import folium
@@ -25,9 +28,12 @@ from folium.features import GeoJsonPopup
 from folium.template import Template
 from shapely.geometry import Point, mapping
 
+from geo.i18n import format_duration, format_length, format_time, text_in
+from geo.i18n import timezone as zone_named
 from geo.sites import SITE_KINDS
-from geo.zones import RISK_LABELS, RISKS
+from geo.zones import RISKS
 from maps.assets import DEFAULT_STATIC_PREFIX, localize
+from maps.basemap_layer import DEFAULT_TILES_PATH, VectorBasemap
 from maps.layers import (
     DeliveryPlanView,
     FleetRouteView,
@@ -67,29 +73,218 @@ __all__ = [
 
 #: Zone fill/outline colour per risk (sealed red, controlled orange, precaution yellow).
 RISK_COLORS = {"sealed": "#d7301f", "controlled": "#f28e2b", "precaution": "#f2c80f"}
-#: Layer names (shown in the LayerControl).
-ZONE_LAYER_NAMES = {
-    "sealed": "封控区 sealed zones",
-    "controlled": "管控区 controlled zones",
-    "precaution": "防范区 precaution zones",
+#: Layer names (shown in the LayerControl), legend texts and popup labels, in each language.
+_ZONE_NAMES = {
+    "zh": {"sealed": "封控区", "controlled": "管控区", "precaution": "防范区"},
+    "en": {"sealed": "Sealed zones", "controlled": "Controlled zones", "precaution": "Precaution zones"},
 }
-SITE_LAYER_NAMES = {
-    "hub_rail": "铁路站 rail hubs",
-    "hub_coach": "客运站 coach hubs",
-    "hub_logistics": "物流园区 logistics hubs",
-    "enterprise": "企业 enterprises",
-    "candidate_station": "候选中转站 candidate stations",
-    "demand": "需求点 demand points",
+_RISK_NAMES = {
+    "zh": {"sealed": "封控区（高风险）", "controlled": "管控区（中风险）", "precaution": "防范区（低风险）"},
+    "en": {
+        "sealed": "sealed (high risk)",
+        "controlled": "controlled (medium risk)",
+        "precaution": "precaution (low risk)",
+    },
 }
-ROUTE_LAYER_NAME = "路线 routes"
-SITE_KIND_LABELS = {
-    "hub_rail": "铁路站 rail station hub",
-    "hub_coach": "客运站 coach station hub",
-    "hub_logistics": "物流园区 logistics park hub",
-    "enterprise": "企业 enterprise",
-    "candidate_station": "候选中转站 candidate transfer station",
-    "demand": "需求点 demand point",
+_SITE_NAMES = {
+    "zh": {
+        "hub_rail": "铁路站",
+        "hub_coach": "客运站",
+        "hub_logistics": "物流园区",
+        "enterprise": "企业",
+        "candidate_station": "候选中转站",
+        "demand": "需求点",
+    },
+    "en": {
+        "hub_rail": "Rail hubs",
+        "hub_coach": "Coach hubs",
+        "hub_logistics": "Logistics hubs",
+        "enterprise": "Enterprises",
+        "candidate_station": "Candidate stations",
+        "demand": "Demand points",
+    },
 }
+_SITE_KIND_NAMES = {
+    "zh": {
+        "hub_rail": "铁路站枢纽",
+        "hub_coach": "客运站枢纽",
+        "hub_logistics": "物流园区枢纽",
+        "enterprise": "企业",
+        "candidate_station": "候选中转站",
+        "demand": "需求点",
+    },
+    "en": {
+        "hub_rail": "rail station hub",
+        "hub_coach": "coach station hub",
+        "hub_logistics": "logistics park hub",
+        "enterprise": "enterprise",
+        "candidate_station": "candidate transfer station",
+        "demand": "demand point",
+    },
+}
+_LEG_NAMES = {
+    "zh": {"origin": "起点段", "transit": "干线段", "destination": "终点段", "inside": "区内段"},
+    "en": {
+        "origin": "origin leg",
+        "transit": "transit leg",
+        "destination": "destination leg",
+        "inside": "inside a zone",
+    },
+}
+_WORDS = {
+    "zh": {
+        "routes": "路线",
+        "legend": "图例",
+        "basemap": "底图",
+        "attribution": "© OpenStreetMap 贡献者",
+        "whitelisted": "企业（白名单）",
+        "not_whitelisted": "企业（非白名单）",
+        "route": "路线",
+        "entry_exit": "进入 / 驶离区域",
+        "entry": "进入",
+        "exit": "驶离",
+        "name": "名称",
+        "risk": "风险",
+        "validity": "有效期",
+        "county": "区县",
+        "kind": "种类",
+        "whitelist": "白名单",
+        "sector": "行业",
+        "yes": "是",
+        "no": "否",
+        "leg": "路段",
+        "leg_length": "本段里程",
+        "leg_time": "本段用时",
+        "length": "总里程",
+        "time": "总用时",
+        "warnings": "提示",
+        "none": "无",
+        "zone": "区域",
+        "time_inside": "区内时间",
+        "open_start": "即日起",
+        "until_lifted": "至解除",
+        "always": "长期（无有效期）",
+    },
+    "en": {
+        "routes": "Routes",
+        "legend": "Legend",
+        "basemap": "Basemap",
+        "attribution": "© OpenStreetMap contributors",
+        "whitelisted": "Enterprise (whitelisted)",
+        "not_whitelisted": "Enterprise (not whitelisted)",
+        "route": "Route",
+        "entry_exit": "zone entry / exit",
+        "entry": "entry",
+        "exit": "exit",
+        "name": "name",
+        "risk": "risk",
+        "validity": "validity",
+        "county": "county",
+        "kind": "kind",
+        "whitelist": "whitelist",
+        "sector": "sector",
+        "yes": "yes",
+        "no": "no",
+        "leg": "leg",
+        "leg_length": "leg length",
+        "leg_time": "leg time",
+        "length": "length",
+        "time": "travel time",
+        "warnings": "warnings",
+        "none": "none",
+        "zone": "zone",
+        "time_inside": "time inside",
+        "open_start": "open start",
+        "until_lifted": "until lifted",
+        "always": "always (no validity window)",
+    },
+}
+#: Popup labels of the extra layers' fields (a field not listed shows its own name).
+FIELD_LABELS = {
+    "zh": {
+        "id": "编号",
+        "name": "名称",
+        "zone_id": "区域",
+        "road": "道路",
+        "served_count": "服务数量",
+        "site_id": "站点",
+        "method": "方式",
+        "served_from": "服务来源",
+        "status": "状态",
+        "decision": "规则判定",
+        "mode": "方式",
+        "grade": "道路等级",
+        "window": "时间",
+        "reason": "原因",
+        "cut_enterprises": "被切断企业数",
+        "closure": "封闭",
+        "enterprise": "企业",
+        "nearest_hub": "最近枢纽",
+        "cut_from_every_hub": "与所有枢纽断开",
+        "travel_time_s": "用时",
+        "length_m": "里程",
+        "mean_time_s": "平均用时",
+        "fixed": "固定",
+        "demand_id": "需求点",
+        "station_id": "中转站",
+        "kind": "种类",
+        "pass_no": "通行证",
+        "verdict": "结果",
+        "checked_at": "时间",
+        "reasons": "原因",
+        "scanned_by": "检查员",
+    },
+    "en": {
+        "travel_time_s": "travel time",
+        "length_m": "length",
+        "mean_time_s": "mean time",
+        "checked_at": "time",
+        "scanned_by": "officer",
+        "cut_enterprises": "enterprises cut off",
+        "cut_from_every_hub": "cut from every hub",
+    },
+}
+#: Words for the values of the extra layers' fields.
+VALUE_LABELS = {
+    "zh": {
+        "pending": "待审批",
+        "approved": "已批准",
+        "rejected": "已驳回",
+        "allowed": "允许（报备）",
+        "needs_city_approval": "需市级审批",
+        "needs_provincial_approval": "需省级审批",
+        "hard_barrier": "硬隔离",
+        "checkpoint": "设卡检查",
+        "lane": "封闭车道",
+        "pass": "放行",
+        "stop": "拦停",
+        "expressway": "高速公路",
+        "national": "国道",
+        "provincial": "省道",
+        "county": "县道",
+        "township": "乡道",
+        "village": "村道",
+        "urban": "城市道路",
+        "True": "是",
+        "False": "否",
+    },
+    "en": {"True": "yes", "False": "no"},
+}
+ZONE_LAYER_NAMES = _ZONE_NAMES["zh"]
+SITE_LAYER_NAMES = _SITE_NAMES["zh"]
+ROUTE_LAYER_NAME = _WORDS["zh"]["routes"]
+SITE_KIND_LABELS = _SITE_KIND_NAMES["zh"]
+LEG_LABELS = _LEG_NAMES["zh"]
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _w(lang: str, key: str) -> str:
+    return _WORDS[_lang(lang)][key]
+
+
 #: Awesome-markers icon (colour, Font Awesome 6 name) per site kind; enterprises by whitelist.
 SITE_ICONS = {
     "hub_rail": ("darkblue", "train"),
@@ -117,14 +312,9 @@ LEG_STYLES: dict[str, dict[str, Any]] = {
     "destination": {"color": "#7b3294", "weight": 4, "opacity": 0.9, "dashArray": "10 7"},
     "inside": {"color": "#b2182b", "weight": 5, "opacity": 0.95, "dashArray": "1 9", "lineCap": "round"},
 }
-LEG_LABELS = {
-    "origin": "起点段 origin",
-    "transit": "干线段 transit",
-    "destination": "终点段 destination",
-    "inside": "区内段 inside zone",
-}
 _DEFAULT_LEG_STYLE = {"color": "#555555", "weight": 4, "opacity": 0.9}
 DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors"
+_DEFAULT_TZ = zone_named()
 
 
 def _text(value: Any) -> str:
@@ -136,8 +326,42 @@ def _latlon(lon: float, lat: float) -> list[float]:
     return [float(lat), float(lon)]
 
 
-def _fmt_time(value: datetime | None, empty: str) -> str:
-    return value.isoformat() if value is not None else empty
+def _fmt_time(value: datetime | None, empty: str, tz: tzinfo = _DEFAULT_TZ) -> str:
+    return format_time(value, tz) if value is not None else empty
+
+
+_TIME_FIELDS = frozenset(
+    {"checked_at", "valid_from", "valid_until", "starts_at", "ends_at", "created_at", "decided_at"}
+)
+_DURATION_FIELDS = frozenset({"travel_time_s", "mean_time_s", "time_inside_s"})
+_LENGTH_FIELDS = frozenset({"length_m"})
+
+
+def _iso_for_people(value: str, tz: tzinfo) -> str:
+    try:
+        return format_time(datetime.fromisoformat(value), tz)
+    except ValueError:
+        return value
+
+
+def _humanize(key: str, value: Any, lang: str, tz: tzinfo) -> Any:
+    """A property value as a person reads it: times in the bureau's zone, durations and lengths in words,
+    statuses and decisions translated."""
+    if value is None or isinstance(value, dict | list):
+        return value
+    if key in _TIME_FIELDS and isinstance(value, str):
+        return _iso_for_people(value, tz)
+    if key == "window" and isinstance(value, str) and " / " in value:
+        return " → ".join(_iso_for_people(part, tz) for part in value.split(" / ", 1))
+    if key in _DURATION_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_duration(float(value), lang)
+    if key in _LENGTH_FIELDS and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_length(float(value), lang)
+    if isinstance(value, bool):
+        return VALUE_LABELS[_lang(lang)].get(str(value), value)
+    if isinstance(value, str):
+        return VALUE_LABELS[_lang(lang)].get(value, value)
+    return value
 
 
 def _popup_table(rows: Iterable[tuple[str, Any]], *, title: str | None = None) -> str:
@@ -199,6 +423,18 @@ class LegendEntry:
     dash: str | None = None
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only, bottom right (clear of the legend)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
 class Legend(MacroElement):
     """A small HTML/CSS legend in the map's corner (no external assets)."""
 
@@ -236,7 +472,7 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, entries: Sequence[LegendEntry], *, title: str = "图例 Legend"):
+    def __init__(self, entries: Sequence[LegendEntry], *, title: str = "图例"):
         super().__init__()
         self._name = "Legend"
         self.title = title
@@ -250,47 +486,41 @@ def _dash_css(dash_array: str | None) -> str | None:
     return "dotted" if first <= 2 else "dashed"
 
 
-def _legend_entries(extra_layers: Sequence[MapLayer], *, with_sites: bool, with_routes: bool) -> list[LegendEntry]:
-    out = [LegendEntry(ZONE_LAYER_NAMES[r], "fill", RISK_COLORS[r]) for r in RISKS]
+def _legend_entries(
+    extra_layers: Sequence[MapLayer], *, with_sites: bool, with_routes: bool, lang: str = "zh"
+) -> list[LegendEntry]:
+    lang = _lang(lang)
+    out = [LegendEntry(_ZONE_NAMES[lang][r], "fill", RISK_COLORS[r]) for r in RISKS]
     if with_sites:
         for kind in SITE_KINDS:
             if kind == "enterprise":
+                swatch = _ICON_SWATCH[SITE_ICONS["enterprise_whitelisted"][0]]
+                out.append(LegendEntry(_w(lang, "whitelisted"), "marker", swatch))
                 out.append(
-                    LegendEntry(
-                        "企业 enterprise (白名单 whitelisted)",
-                        "marker",
-                        _ICON_SWATCH[SITE_ICONS["enterprise_whitelisted"][0]],
-                    )
-                )
-                out.append(
-                    LegendEntry(
-                        "企业 enterprise (not whitelisted)", "marker", _ICON_SWATCH[SITE_ICONS["enterprise"][0]]
-                    )
+                    LegendEntry(_w(lang, "not_whitelisted"), "marker", _ICON_SWATCH[SITE_ICONS["enterprise"][0]])
                 )
             else:
-                out.append(LegendEntry(SITE_KIND_LABELS[kind], "marker", _ICON_SWATCH[SITE_ICONS[kind][0]]))
+                out.append(LegendEntry(_SITE_KIND_NAMES[lang][kind], "marker", _ICON_SWATCH[SITE_ICONS[kind][0]]))
     if with_routes:
         for kind, style in LEG_STYLES.items():
-            out.append(
-                LegendEntry(
-                    f"路线 route: {LEG_LABELS[kind]}", "line", style["color"], _dash_css(style.get("dashArray"))
-                )
-            )
-        out.append(LegendEntry("进入/驶离 zone entry / exit", "marker", "#ffffff"))
+            label = f"{_w(lang, 'route')}: {_LEG_NAMES[lang][kind]}"
+            dash = style.get("dashArray")
+            out.append(LegendEntry(label, "line", str(style["color"]), _dash_css(str(dash) if dash else None)))
+        out.append(LegendEntry(_w(lang, "entry_exit"), "marker", "#ffffff"))
     for layer in extra_layers:
         color = str(layer.style.get("color") or layer.style.get("fillColor") or "#3388ff")
-        out.append(LegendEntry(layer.name, "line", color, _dash_css(layer.style.get("dashArray"))))
+        out.append(LegendEntry(text_in(layer.name, lang), "line", color, _dash_css(layer.style.get("dashArray"))))
     return out
 
 
 # -- layers ------------------------------------------------------------------------------
 
 
-def _zone_feature(zone) -> dict:
+def _zone_feature(zone, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> dict:
     window = (
-        f"{_fmt_time(zone.valid_from, 'open start')} → {_fmt_time(zone.valid_until, 'until lifted')}"
+        f"{_fmt_time(zone.valid_from, _w(lang, 'open_start'), tz)} → {_fmt_time(zone.valid_until, _w(lang, 'until_lifted'), tz)}"
         if zone.valid_from or zone.valid_until
-        else "always (no validity window)"
+        else _w(lang, "always")
     )
     return {
         "type": "Feature",
@@ -300,7 +530,7 @@ def _zone_feature(zone) -> dict:
             "id": zone.id,
             "name": zone.name,
             "risk": zone.risk,
-            "risk_label": RISK_LABELS[zone.risk],
+            "risk_label": _RISK_NAMES[_lang(lang)][zone.risk],
             "valid_from": zone.valid_from.isoformat() if zone.valid_from else None,
             "valid_until": zone.valid_until.isoformat() if zone.valid_until else None,
             "validity": window,
@@ -309,17 +539,20 @@ def _zone_feature(zone) -> dict:
     }
 
 
-_ZONE_POPUP = (
-    ["name", "risk_label", "validity", "county_code", "id"],
-    ["名称 name", "风险 risk", "有效期 validity", "区县 county", "id"],
-)
+def _zone_popup(lang: str) -> tuple[list[str], list[str]]:
+    return (
+        ["name", "risk_label", "validity", "county_code", "id"],
+        [_w(lang, "name"), _w(lang, "risk"), _w(lang, "validity"), _w(lang, "county"), "id"],
+    )
 
 
-def _add_zone_layers(m: folium.Map, zones: Sequence) -> dict[str, folium.FeatureGroup]:
+def _add_zone_layers(
+    m: folium.Map, zones: Sequence, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ
+) -> dict[str, folium.FeatureGroup]:
     groups = {}
     for risk in RISKS:
-        group = folium.FeatureGroup(name=ZONE_LAYER_NAMES[risk], show=True)
-        feats = [_zone_feature(z) for z in zones if z.risk == risk]
+        group = folium.FeatureGroup(name=_ZONE_NAMES[_lang(lang)][risk], show=True)
+        feats = [_zone_feature(z, lang, tz) for z in zones if z.risk == risk]
         if feats:
             color = RISK_COLORS[risk]
             style = {
@@ -333,7 +566,7 @@ def _add_zone_layers(m: folium.Map, zones: Sequence) -> dict[str, folium.Feature
                 name=f"{risk} zones",
                 style_function=lambda _f, s=style: dict(s),
                 highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.45},
-                popup=SafeGeoJsonPopup(*_ZONE_POPUP),
+                popup=SafeGeoJsonPopup(*_zone_popup(lang)),
                 control=False,
             ).add_to(group)
         group.add_to(m)
@@ -348,24 +581,30 @@ def _site_icon(site) -> folium.Icon:
     return folium.Icon(color=color, icon=icon, prefix="fa", class_name="awesome-marker leaflet-marker-icon")
 
 
-def _site_popup(site) -> str:
+def _site_popup(site, lang: str = "zh") -> str:
+    lang = _lang(lang)
     rows = [
-        ("种类 kind", SITE_KIND_LABELS.get(site.kind, site.kind)),
-        ("白名单 whitelist", ("是 yes" if site.whitelist else "否 no") if site.kind == "enterprise" else None),
-        ("行业 sector", site.sector),
-        ("区县 county", site.county_code),
+        (_w(lang, "kind"), _SITE_KIND_NAMES[lang].get(site.kind, site.kind)),
+        (
+            _w(lang, "whitelist"),
+            (_w(lang, "yes") if site.whitelist else _w(lang, "no")) if site.kind == "enterprise" else None,
+        ),
+        (_w(lang, "sector"), site.sector),
+        (_w(lang, "county"), site.county_code),
         ("id", site.id),
     ]
     return _popup_table(rows, title=site.name)
 
 
-def _add_site_layers(m: folium.Map, sites: Sequence, *, include_empty: bool) -> dict[str, folium.FeatureGroup]:
+def _add_site_layers(
+    m: folium.Map, sites: Sequence, *, include_empty: bool, lang: str = "zh"
+) -> dict[str, folium.FeatureGroup]:
     groups = {}
     for kind in SITE_KINDS:
         of_kind = [s for s in sites if s.kind == kind]
         if not of_kind and not include_empty:
             continue
-        group = folium.FeatureGroup(name=SITE_LAYER_NAMES[kind], show=True)
+        group = folium.FeatureGroup(name=_SITE_NAMES[_lang(lang)][kind], show=True)
         polygons = [s for s in of_kind if not isinstance(s.geometry, Point)]
         if polygons:  # premises drawn as outlines, the marker sits inside
             folium.GeoJson(
@@ -379,7 +618,7 @@ def _add_site_layers(m: folium.Map, sites: Sequence, *, include_empty: bool) -> 
             folium.Marker(
                 _latlon(lon, lat),
                 icon=_site_icon(site),
-                popup=folium.Popup(_site_popup(site), max_width=320),
+                popup=folium.Popup(_site_popup(site, lang), max_width=320),
                 tooltip=folium.Tooltip(_text(site.name)),
             ).add_to(group)
         group.add_to(m)
@@ -387,8 +626,9 @@ def _add_site_layers(m: folium.Map, sites: Sequence, *, include_empty: bool) -> 
     return groups
 
 
-def _route_features(route: RouteView, label: str) -> list[dict]:
-    warnings = "; ".join(route.warnings) if route.warnings else "none"
+def _route_features(route: RouteView, label: str, lang: str = "zh") -> list[dict]:
+    lang = _lang(lang)
+    warnings = "；".join(text_in(list(route.warnings), lang)) if route.warnings else _w(lang, "none")
     feats = []
     for i, leg in enumerate(route.legs):
         feats.append(
@@ -400,11 +640,15 @@ def _route_features(route: RouteView, label: str) -> list[dict]:
                     "route": label,
                     "leg": i,
                     "kind": leg.kind,
-                    "kind_label": LEG_LABELS.get(leg.kind, leg.kind),
+                    "kind_label": _LEG_NAMES[lang].get(leg.kind, leg.kind),
                     "length_m": round(leg.length_m, 1),
                     "travel_time_s": round(leg.travel_time_s, 1),
                     "route_length_m": round(route.length_m, 1),
                     "route_travel_time_s": round(route.travel_time_s, 1),
+                    "leg_length": format_length(leg.length_m, lang),
+                    "leg_time": format_duration(leg.travel_time_s, lang),
+                    "route_length": format_length(route.length_m, lang),
+                    "route_time": format_duration(route.travel_time_s, lang),
                     "warnings": warnings,
                 },
             }
@@ -412,39 +656,45 @@ def _route_features(route: RouteView, label: str) -> list[dict]:
     return feats
 
 
-_ROUTE_POPUP = (
-    ["route", "kind_label", "length_m", "travel_time_s", "route_length_m", "route_travel_time_s", "warnings"],
-    ["路线 route", "路段 leg", "leg length_m", "leg travel_time_s", "length_m", "travel_time_s", "warnings"],
-)
+def _route_popup(lang: str) -> tuple[list[str], list[str]]:
+    keys = ["route", "leg", "leg_length", "leg_time", "length", "time", "warnings"]
+    return (
+        ["route", "kind_label", "leg_length", "leg_time", "route_length", "route_time", "warnings"],
+        [_w(lang, k) for k in keys],
+    )
 
 
 def _leg_style(feature: dict) -> dict:
     return dict(LEG_STYLES.get(feature["properties"]["kind"], _DEFAULT_LEG_STYLE))
 
 
-def _add_route_layer(m: folium.Map, routes: Sequence[RouteView]) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=ROUTE_LAYER_NAME, show=True)
+def _add_route_layer(m: folium.Map, routes: Sequence[RouteView], lang: str = "zh") -> folium.FeatureGroup:
+    lang = _lang(lang)
+    group = folium.FeatureGroup(name=_w(lang, "routes"), show=True)
     for n, route in enumerate(routes, start=1):
-        label = route.id or f"route {n}"
+        label = route.id or f"{_w(lang, 'route')} {n}"
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": _route_features(route, label)},
+            {"type": "FeatureCollection", "features": _route_features(route, label, lang)},
             name=label,
             style_function=_leg_style,
             highlight_function=lambda _f: {"weight": 9},
-            popup=SafeGeoJsonPopup(*_ROUTE_POPUP),
+            popup=SafeGeoJsonPopup(*_route_popup(lang)),
             control=False,
         ).add_to(group)
         for z in route.zones_crossed:
             color = RISK_COLORS.get(z.risk, "#555555")
             zone_label = z.name or z.zone_id
-            for where, point, fill in (("进入 entry", z.entry, "#ffffff"), ("驶离 exit", z.exit, color)):
+            for where, point, fill in ((_w(lang, "entry"), z.entry, "#ffffff"), (_w(lang, "exit"), z.exit, color)):
                 if point is None:
                     continue
                 rows = [
-                    ("路线 route", label),
-                    ("区域 zone", zone_label),
-                    ("风险 risk", RISK_LABELS.get(z.risk, z.risk)),
-                    ("区内时间 time_inside_s", round(z.time_inside_s, 1) if z.time_inside_s is not None else None),
+                    (_w(lang, "route"), label),
+                    (_w(lang, "zone"), zone_label),
+                    (_w(lang, "risk"), _RISK_NAMES[lang].get(z.risk, z.risk)),
+                    (
+                        _w(lang, "time_inside"),
+                        format_duration(z.time_inside_s, lang) if z.time_inside_s is not None else None,
+                    ),
                 ]
                 folium.CircleMarker(
                     _latlon(*point),
@@ -460,12 +710,12 @@ def _add_route_layer(m: folium.Map, routes: Sequence[RouteView]) -> folium.Featu
     return group
 
 
-def _prepare_layer_features(layer: MapLayer) -> list[dict]:
+def _prepare_layer_features(layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> list[dict]:
     feats = []
     for i, f in enumerate(layer.features):
         if not isinstance(f, Mapping) or f.get("type") != "Feature" or not isinstance(f.get("geometry"), Mapping):
             raise ValueError(f"layer {layer.name!r} feature {i} is not a GeoJSON Feature with a geometry")
-        props = dict(f.get("properties") or {})
+        props = {k: (v if k == "style" else _humanize(k, v, lang, tz)) for k, v in (f.get("properties") or {}).items()}
         for name in layer.popup_fields:
             props.setdefault(name, None)
         feats.append(
@@ -479,16 +729,24 @@ def _prepare_layer_features(layer: MapLayer) -> list[dict]:
     return feats
 
 
-def _add_extra_layer(m: folium.Map, layer: MapLayer) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name=layer.name, show=layer.show)
-    feats = _prepare_layer_features(layer)
+def _add_extra_layer(m: folium.Map, layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> folium.FeatureGroup:
+    lang = _lang(lang)
+    name = text_in(layer.name, lang)
+    group = folium.FeatureGroup(name=name, show=layer.show)
+    feats = _prepare_layer_features(layer, lang, tz)
     if feats:
         base = {"color": "#3388ff", "weight": 3, **layer.style}
         radius = float(base.pop("radius", 6))
-        popup = SafeGeoJsonPopup(layer.popup_fields, layer.popup_aliases) if layer.popup_fields else None
+        labels = FIELD_LABELS[lang]
+        aliases = (
+            text_in(list(layer.popup_aliases), lang)
+            if layer.popup_aliases
+            else [labels.get(f, f) for f in layer.popup_fields]
+        )
+        popup = SafeGeoJsonPopup(layer.popup_fields, aliases) if layer.popup_fields else None
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
-            name=layer.name,
+            name=name,
             style_function=lambda f, b=base: {**b, **(f["properties"].get("style") or {})},
             marker=folium.CircleMarker(radius=radius, fill=True),
             popup=popup,
@@ -523,32 +781,48 @@ def _build(
     static_prefix: str,
     include_empty_sites: bool,
     overlay: Callable[[folium.Map], Sequence[LegendEntry]] | None = None,
+    vector_basemap: bool = False,
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
 ) -> folium.Map:
+    lang = _lang(lang)
+    tz = timezone or _DEFAULT_TZ
     left, bottom, right, top = _check_bbox(bbox)
     route_views = list(routes)
     extra_layers = list(extra_layers)
     m = folium.Map(
-        location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13, control_scale=True
+        location=_latlon((left + right) / 2, (bottom + top) / 2), tiles=None, zoom_start=13, control_scale=False
     )
-    if tiles_url:
+    MetricScale().add_to(m)
+    if tiles_url:  # a bureau's own (raster) tile server
         folium.TileLayer(
             tiles=tiles_url,
-            attr=tiles_attribution or DEFAULT_ATTRIBUTION,
-            name="底图 basemap",
+            attr=tiles_attribution or _w(lang, "attribution"),
+            name=_w(lang, "basemap"),
             overlay=False,
             control=True,
         ).add_to(m)
-    _add_zone_layers(m, list(zones))
-    _add_site_layers(m, list(sites), include_empty=include_empty_sites)
+    elif vector_basemap:  # the app's own vector tiles of the loaded extract
+        VectorBasemap(
+            url=DEFAULT_TILES_PATH,
+            lang=lang,
+            attribution=tiles_attribution or _w(lang, "attribution"),
+            static_prefix=static_prefix,
+        ).add_to(m)
+    _add_zone_layers(m, list(zones), lang, tz)
+    _add_site_layers(m, list(sites), include_empty=include_empty_sites, lang=lang)
     if route_views:
-        _add_route_layer(m, route_views)
+        _add_route_layer(m, route_views, lang)
     for layer in extra_layers:
-        _add_extra_layer(m, layer)
+        _add_extra_layer(m, layer, lang, tz)
     more = list(overlay(m)) if overlay is not None else []
     folium.LayerControl(collapsed=False).add_to(m)
     Legend(
-        _legend_entries(extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views))
-        + more
+        _legend_entries(
+            extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views), lang=lang
+        )
+        + more,
+        title=_w(lang, "legend"),
     ).add_to(m)
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
@@ -569,6 +843,9 @@ def city_map(
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
     static_prefix: str = DEFAULT_STATIC_PREFIX,
+    vector_basemap: bool = False,
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
 ) -> folium.Map:
     """The city map: zones by risk, sites by kind, routes, extra layers, a legend and a LayerControl.
 
@@ -583,7 +860,12 @@ def city_map(
     extra_layers
         :class:`MapLayer` objects, one overlay each.
     tiles_url, tiles_attribution
-        An XYZ tile URL (e.g. the intranet tile server) and its attribution; without one, no base map.
+        An XYZ raster tile URL (e.g. the bureau's intranet tile server) and its attribution; without one,
+        the app's own vector basemap (``/tiles/{z}/{x}/{y}.mvt``) is drawn when ``vector_basemap``.
+    vector_basemap
+        Draw the app's offline vector basemap (see :mod:`maps.basemap_layer`) when there is no ``tiles_url``.
+    lang, timezone
+        The reader's language (``zh`` or ``en``: layer names, legend, popups) and the zone times are shown in.
     static_prefix
         Where the API serves ``api/static`` (the vendored Leaflet & co. are under ``<prefix>/vendor/``).
 
@@ -609,6 +891,9 @@ def city_map(
         tiles_attribution=tiles_attribution,
         static_prefix=static_prefix,
         include_empty_sites=True,
+        vector_basemap=vector_basemap,
+        lang=lang,
+        timezone=timezone,
     )
 
 
@@ -619,6 +904,9 @@ def route_map(
     static_prefix: str = DEFAULT_STATIC_PREFIX,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
+    vector_basemap: bool = False,
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
 ) -> folium.Map:
     """A map of one route (its legs, zone entries and exits) over ``zones``, fitted to the route."""
     return _build(
@@ -631,6 +919,9 @@ def route_map(
         tiles_attribution=tiles_attribution,
         static_prefix=static_prefix,
         include_empty_sites=False,
+        vector_basemap=vector_basemap,
+        lang=lang,
+        timezone=timezone,
     )
 
 
@@ -889,6 +1180,9 @@ def delivery_map(
     static_prefix: str = DEFAULT_STATIC_PREFIX,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
+    vector_basemap: bool = False,
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
 ) -> folium.Map:
     """A delivery plan's map, fitted to it: each vehicle's route in its own colour (one layer each; trucks
     solid, inside vehicles dotted), the depots, the docking points, the stops coloured by the opening of
@@ -918,4 +1212,7 @@ def delivery_map(
         static_prefix=static_prefix,
         include_empty_sites=False,
         overlay=overlay,
+        vector_basemap=vector_basemap,
+        lang=lang,
+        timezone=timezone,
     )

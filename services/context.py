@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from maps.basemap import TileArchive
 from passes.policy import PassPolicy
 from routing.closures import Rule, load_rules
 from routing.network import RoadNetwork, load_or_build
@@ -76,6 +77,8 @@ class AppContext:
     closure_arc_cache: ClosureArcCache = field(default_factory=ClosureArcCache)
     corridor_cache: CorridorCache = field(default_factory=CorridorCache)
     gate_cache: GateCache = field(default_factory=GateCache)
+    #: The offline vector basemap of the network (``None``: disabled or not buildable).
+    basemap: TileArchive | None = None
     started_at: float = field(default_factory=time.time)
     #: Delivery-plan solves running in this process at most at once (``settings.max_delivery_solves``).
     solver_slots: threading.BoundedSemaphore = field(init=False)
@@ -95,11 +98,17 @@ class AppContext:
             If the closure rules file is invalid.
         """
         assert settings.keys_dir is not None  # derived by Settings
+        from services.basemap import open_basemap
+
         db_engine, sessions = open_database(settings)
         policy = settings.pass_policy()
+        road_router = road_router or load_road_router(settings)
+        assert settings.cache_dir is not None  # derived by Settings
+        basemap = open_basemap(road_router.network, Path(settings.cache_dir)) if settings.basemap else None
         return cls(
             settings=settings,
-            road_router=road_router or load_road_router(settings),
+            road_router=road_router,
+            basemap=basemap,
             db_engine=db_engine,
             sessions=sessions,
             hot=HotStore(db_engine),
@@ -116,3 +125,6 @@ class AppContext:
         """Store every queued row, then close the database connections."""
         self.hot.close()
         self.db_engine.dispose()
+        if self.basemap is not None:
+            self.basemap.close()
+            self.basemap = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from geo.i18n import Text
 from geo.sites import Site
 from geo.zones import Zone
 from maps.layers import (
@@ -143,13 +144,13 @@ def plan_layers(document: dict[str, Any], *, label: str | None = None) -> list[M
         )
     return [
         MapLayer(
-            name=f"中转站 {label}",
+            name=Text(f"Stations {label}", zh=f"中转站 {label}"),
             features=stations_,
             style={"color": "#d62728", "weight": 2, "fillOpacity": 0.9},
             popup_fields=("name", "id", "served_count", "mean_time_s", "fixed"),
         ),
         MapLayer(
-            name=f"服务 served demand {label}",
+            name=Text(f"Served demand {label}", zh=f"服务需求 {label}"),
             features=lines,
             style={"weight": 1.5},
             popup_fields=("demand_id", "station_id", "travel_time_s"),
@@ -172,7 +173,7 @@ def docking_layer(session: Session) -> MapLayer:
         for p in plan_store.list_docking_points(session)
     ]
     return MapLayer(
-        name="接驳点 docking points",
+        name=Text("Docking points", zh="接驳点"),
         features=docks,
         style={"color": "#ff7f0e", "fillColor": "#ff7f0e", "radius": 7, "fillOpacity": 0.9},
         popup_fields=("zone_id", "road", "served_count"),
@@ -205,7 +206,7 @@ def drop_point_layer(session: Session) -> MapLayer:
             }
         )
     return MapLayer(
-        name="固定接收点 drop points",
+        name=Text("Drop points", zh="固定接收点"),
         features=drops,
         style={"color": "#2ca02c", "fillColor": "#2ca02c", "radius": 6, "fillOpacity": 0.9},
         popup_fields=("site_id", "method", "road", "served_from"),
@@ -275,19 +276,19 @@ def closure_layers(session: Session) -> list[MapLayer]:
     ]
     return [
         MapLayer(
-            "Closures",
+            Text("Closures", zh="道路封闭"),
             closures,
             style={"color": "#d62728", "weight": 6},
             popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason", "cut_enterprises"),
         ),
         MapLayer(
-            "Closure impact: enterprises cut off",
+            Text("Closure impact: enterprises cut off", zh="封闭影响：被切断的企业"),
             cut,
             style={"color": "#d62728", "fillColor": "#d62728", "fillOpacity": 0.8, "radius": 7},
             popup_fields=("closure", "enterprise", "nearest_hub", "cut_from_every_hub"),
         ),
         MapLayer(
-            "Green channels",
+            Text("Green channels", zh="绿色通道"),
             channels,
             style={"color": "#00a651", "weight": 5},
             popup_fields=("id", "name", "travel_time_s", "length_m"),
@@ -319,7 +320,6 @@ def scan_layer(scans: Sequence[ScanRow], name: str) -> MapLayer:
         features=[_scan_feature(s) for s in scans],
         style={"radius": 7, "weight": 2, "fillOpacity": 0.8},
         popup_fields=("pass_no", "verdict", "checked_at", "reasons", "scanned_by"),
-        popup_aliases=("通行证 pass", "结果 verdict", "时间 time", "原因 reasons", "检查员 officer"),
     )
 
 
@@ -332,7 +332,7 @@ def city_map(ctx: AppContext, session: Session) -> MapContent:
         layers += plan_layers(latest, label="latest plan")
     layers += [docking_layer(session), drop_point_layer(session)]
     layers += closure_layers(session)
-    layers.append(scan_layer(passes.recent_scans(session), "检查点扫码 checkpoint scans (24 h)"))
+    layers.append(scan_layer(passes.recent_scans(session), Text("Checkpoint scans (24 h)", zh="检查站核验（24 小时）")))
     return MapContent(
         bbox=ctx.network.bbox,
         zones=zones.list_zones(session),
@@ -372,7 +372,7 @@ def pass_map(session: Session, pass_no: str, *, user: Principal) -> MapContent:
         bbox=route_bbox(view),
         zones=zones.list_zones(session),
         routes=[view],
-        extra_layers=[scan_layer(pass_scans(session, row.pass_no), "检查记录 checkpoint scans")],
+        extra_layers=[scan_layer(pass_scans(session, row.pass_no), Text("Checkpoint scans", zh="核验记录"))],
     )
 
 

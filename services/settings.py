@@ -10,13 +10,15 @@ line (``uvicorn 'api.main:create_app' --factory``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.i18n import DEFAULT_TIMEZONE
+from geo.i18n import timezone as zone_named
 from passes.policy import PassPolicy
 
 PLACEHOLDER_SECRET = "changethis"
@@ -79,6 +81,19 @@ class Settings(BaseSettings):
     #: Basemap tiles (an intranet tile server in production); none = vector layers on a plain background.
     tiles_url: str | None = None
     tiles_attribution: str = "© OpenStreetMap contributors"
+    #: Build the offline vector basemap of the network (``GET /tiles/...``) at start when it is missing.
+    basemap: bool = True
+    #: The bureau's zone: every time shown to a person is in it (API JSON stays ISO 8601 with offsets).
+    timezone: str = DEFAULT_TIMEZONE
+    #: Sign-in sessions: absolute lifetime (hours) and idle expiry (minutes).
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    session_idle_minutes: float = Field(default=120.0, gt=0, le=24 * 60 * 30)
+    #: Mark the session cookie ``Secure`` even when the request is plain HTTP (behind a TLS proxy).
+    cookie_secure: bool = False
+    #: Failed sign-ins allowed per user and per address within the window before answering 429.
+    login_max_failures_per_user: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_window_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
     bbox_margin_deg: float = 0.02
@@ -92,6 +107,7 @@ class Settings(BaseSettings):
             self.cache_dir = self.data_dir / "cache"
         if self.keys_dir is None:
             self.keys_dir = self.data_dir / "keys"
+        zone_named(self.timezone)  # an unknown zone is refused here, not at the first page
         if len(self.admin_code) != 6 or not self.admin_code.isdigit():
             raise ValueError(f"`admin_code` was {self.admin_code!r}; expected 6 digits, e.g. 410800")
         return self
@@ -112,6 +128,15 @@ class Settings(BaseSettings):
                 "set a real secret (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) "
                 "or run in dev mode (BAOTONG_DEV=1)"
             )
+
+    def tz(self) -> tzinfo:
+        """The bureau's zone (:attr:`timezone`)."""
+        return zone_named(self.timezone)
+
+    @property
+    def demo_users_file(self) -> Path:
+        """Dev mode's demo sign-ins (names, passwords, tokens): an owner-only file in the data dir."""
+        return Path(self.data_dir) / "demo-users.json"
 
     def pass_policy(self) -> PassPolicy:
         """The pass rules these settings give (issuer code, test validity, window limits)."""

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 from geo.errors import StoreUnavailable
 from store import models  # noqa: F401 - registers every table the writer inserts into
 from store.db import Base, aware
-from store.users import Principal
+from store.users import Principal, SessionInfo
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,26 @@ class HotStore:
         if expires is not None and expires <= now:
             return None
         return Principal(uid, name, role, enterprise_id)
+
+    def session_by_hash(self, id_hash: str, now: datetime, *, idle_s: float) -> SessionInfo | None:
+        """The live sign-in session whose cookie id hashes to ``id_hash`` (``None``: unknown, past its
+        absolute end, idle longer than ``idle_s``, or of a revoked or expired user)."""
+        rows = self._query(
+            "SELECT u.id, u.name, u.role, u.enterprise_id, u.expires_at, u.revoked_at, "
+            "s.csrf_token, s.last_seen_at, s.expires_at "
+            "FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+            (id_hash,),
+        )
+        if not rows:
+            return None
+        uid, name, role, enterprise_id, user_expires, revoked_at, csrf, last_seen, expires = rows[0]
+        last_seen_at, expires_at, user_expires_at = aware(last_seen), aware(expires), aware(user_expires)
+        assert last_seen_at is not None and expires_at is not None  # NOT NULL columns
+        if revoked_at is not None or expires_at <= now or (now - last_seen_at).total_seconds() > idle_s:
+            return None
+        if user_expires_at is not None and user_expires_at <= now:
+            return None
+        return SessionInfo(Principal(uid, name, role, enterprise_id), id_hash, csrf, last_seen_at, expires_at)
 
     def live_zone_keys(self) -> list[tuple[str, str]]:
         """``(id, version as text)`` of every zone not deleted, oldest first: the pair names one

@@ -127,7 +127,21 @@ def browser():
 @pytest.fixture
 def browser_page(browser) -> Iterator[BrowserPage]:
     """A fresh page that may only talk to 127.0.0.1 / localhost; records blocked URLs and JS errors."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800}, service_workers="block")
+    yield from open_browser_page(browser)
+
+
+@pytest.fixture
+def browser_page_zh(browser) -> Iterator[BrowserPage]:
+    """:func:`browser_page` in a browser set to Simplified Chinese (``Accept-Language: zh-CN``), as a bureau's is."""
+    yield from open_browser_page(browser, locale="zh-CN")
+
+
+def open_browser_page(browser, *, locale: str | None = None) -> Iterator[BrowserPage]:
+    """The body of :func:`browser_page`: a gated page in a new context (``locale`` as Chromium's ``--lang``)."""
+    options: dict = {"viewport": {"width": 1200, "height": 800}, "service_workers": "block"}
+    if locale is not None:
+        options["locale"] = locale
+    context = browser.new_context(**options)
     page = context.new_page()
     state = BrowserPage(page=page)
 

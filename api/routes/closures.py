@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
-from api.deps import ApproverUser, ContextDep, CountyUser, SessionDep
+from api.deps import ApproverUser, ContextDep, CountyUser, OptionalUser, SessionDep
+from api.i18n import page_lang
+from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
 from api.schemas.common import IsoDateTime
-from services import closures
+from services import closures, exports, lists
 from services.closures import ClosureRequest
 
 router = APIRouter(prefix="/closures", tags=["closures"])
@@ -42,15 +44,29 @@ def create_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, us
     return closures.file_closure(ctx, session, closure_request(body), user=user)
 
 
-@router.get("", response_model=ClosuresPublic)
+@router.get("", response_model=ClosuresPublic, responses=export_responses("geojson", "kml", json_model=ClosuresPublic))
 def list_closures(
+    request: Request,
+    ctx: ContextDep,
     session: SessionDep,
+    user: OptionalUser,
     status_: str | None = Query(default=None, alias="status"),
+    county_code: str | None = Query(default=None, max_length=12),
     active_at: IsoDateTime | None = Query(default=None),
-) -> dict[str, Any]:
-    """All closures, newest first; ``?status=pending|approved|rejected``, ``?active_at=`` (approved and in force)."""
-    data = closures.list_closures(session, status=status_, active_at=active_at)
-    return {"data": data, "count": len(data)}
+    format: Literal["json", "geojson", "kml"] = Query(
+        default="json", description="json: a page; geojson, kml: every match"
+    ),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
+    """Closures, newest first, paged (``data``, ``count``, ``next``); ``?status=pending|approved|rejected``,
+    ``?county_code=``, ``?active_at=`` (approved and in force then); or every match as GeoJSON / KML (the matched
+    roads with the decision).  Public, like the map and the WZDx feed."""
+    filters = lists.ClosureFilters(status_, county_code, active_at)
+    if format != "json":
+        return export_response(exports.export_closures(ctx, filters, user=user, fmt=format, lang=page_lang(request)))
+    page = lists.list_closures(session, filters, user=user, cursor=cursor, limit=limit)
+    return {"data": page.rows, "count": page.count, "next": next_url(request, page.next_cursor)}
 
 
 @router.get("/feed")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import ContextDep, DispatcherUser, EnterpriseStaff, SessionDep
+from api.deps import ContextDep, DispatcherUser, EnterpriseStaff, SessionDep, web_session
 from api.schemas.deliveries import (
     DeliveryPassesCreate,
     DeliveryPassesPublic,
@@ -65,11 +65,13 @@ def get_delivery_plan(plan_id: str, session: SessionDep, user: EnterpriseStaff) 
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse)
-def delivery_plan_map(plan_id: str, ctx: ContextDep, session: SessionDep, user: EnterpriseStaff) -> HTMLResponse:
+def delivery_plan_map(
+    request: Request, plan_id: str, ctx: ContextDep, session: SessionDep, user: EnterpriseStaff
+) -> HTMLResponse:
     """A plan's map: each vehicle's route in its colour (trucks solid, inside vehicles dotted), depots,
     docking points, stops coloured by time window, and the zones."""
     view, zones = layers.delivery_plan_map(session, plan_id, user=user)
-    return pages.delivery_plan_page(view, zones, ctx.settings)
+    return pages.delivery_plan_page(request, ctx, view, zones, user=user, session=web_session(request, ctx))
 
 
 @router.post("/{plan_id}/passes", response_model=DeliveryPassesPublic)

@@ -10,15 +10,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PlannerUser, SessionDep
-from api.schemas.passes import PassCreate, PassPublic, RevokeCreate, ScanPublic, VerdictPublic, VerifyRequest
-from services import layers, passes
+from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PlannerUser, SessionDep, web_session
+from api.i18n import page_lang
+from api.paging import Cursor, Limit, export_response, export_responses, next_url
+from api.schemas.common import IsoDateTime
+from api.schemas.passes import (
+    PassCreate,
+    PassesPublic,
+    PassPublic,
+    RevokeCreate,
+    ScanPublic,
+    ScansPublic,
+    VerdictPublic,
+    VerifyRequest,
+)
+from services import exports, layers, lists, passes
 from services.passes import PassRequest
 
 router = APIRouter(tags=["passes"])
@@ -53,6 +65,63 @@ def create_pass(body: PassCreate, ctx: ContextDep, session: SessionDep, user: Di
     return pass_public(passes.issue_pass(ctx, session, pass_request(body), user=user))
 
 
+@router.get("/passes", response_model=PassesPublic, responses=export_responses("csv", "xlsx", json_model=PassesPublic))
+def list_passes(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: PassReader,
+    enterprise_id: str | None = Query(default=None, max_length=40),
+    plate: str | None = Query(default=None, max_length=32, description="e.g. 豫H·12345 (normalised)"),
+    status_: Literal["valid", "revoked", "expired", "not_yet_valid", "fused"] | None = Query(
+        default=None, alias="status", description="the status now"
+    ),
+    valid_at: IsoDateTime | None = Query(default=None, description="passes whose window holds this time"),
+    issuer: str | None = Query(default=None, max_length=100, description="the user who issued the pass"),
+    issued_from: IsoDateTime | None = Query(default=None),
+    issued_until: IsoDateTime | None = Query(default=None),
+    format: Literal["json", "csv", "xlsx"] = Query(default="json", description="json: a page; csv, xlsx: every match"),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
+    """Passes, newest first, paged (``data``, ``count``, ``next``), or every match as CSV / XLSX (Chinese headers,
+    times in the bureau's zone).  A dispatcher bound to an enterprise sees only its own."""
+    filters = lists.PassFilters(enterprise_id, plate, status_, valid_at, issuer, issued_from, issued_until)
+    if format != "json":
+        return export_response(exports.export_passes(ctx, filters, user=user, fmt=format, lang=page_lang(request)))
+    page = lists.list_passes(session, filters, user=user, cursor=cursor, limit=limit)
+    return PassesPublic(
+        data=[pass_public(p) for p in page.rows], count=page.count, next=next_url(request, page.next_cursor)
+    )
+
+
+@router.get("/scans", response_model=ScansPublic, responses=export_responses("csv", "xlsx", json_model=ScansPublic))
+def list_scans(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: PassReader,
+    enterprise_id: str | None = Query(default=None, max_length=40),
+    pass_no: str | None = Query(default=None, max_length=12),
+    verdict: Literal["pass", "stop"] | None = Query(default=None),
+    scanned_by: str | None = Query(default=None, max_length=100, description="the officer"),
+    checked_from: IsoDateTime | None = Query(default=None),
+    checked_until: IsoDateTime | None = Query(default=None),
+    format: Literal["json", "csv", "xlsx"] = Query(default="json", description="json: a page; csv, xlsx: every match"),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
+    """Checkpoint scans, newest first, paged, or every match as CSV / XLSX.  A bound dispatcher sees the scans
+    of its enterprise's passes."""
+    filters = lists.ScanFilters(enterprise_id, pass_no, verdict, scanned_by, checked_from, checked_until)
+    if format != "json":
+        return export_response(exports.export_scans(ctx, filters, user=user, fmt=format, lang=page_lang(request)))
+    page = lists.list_scans(session, filters, user=user, cursor=cursor, limit=limit)
+    return ScansPublic(
+        data=[ScanPublic(**s) for s in page.rows], count=page.count, next=next_url(request, page.next_cursor)
+    )
+
+
 @router.get("/passes/{pass_no}", response_model=PassPublic)
 def get_pass(pass_no: str, session: SessionDep, user: PassReader) -> PassPublic:
     """A pass with its token, status (valid / revoked / fused / expired / not_yet_valid) and warnings."""
@@ -76,17 +145,20 @@ def pass_qr_png(
 
 
 @router.get("/passes/{pass_no}/map", response_class=HTMLResponse)
-def pass_map(pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
+def pass_map(request: Request, pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
     """The pass's route and the trip's trace: every checkpoint scan, green for pass, red for stop."""
-    return pages.map_page(layers.pass_map(session, pass_no, user=user), ctx.settings)
+    content = layers.pass_map(session, pass_no, user=user)
+    return pages.map_page(request, ctx, content, user=user, session=web_session(request, ctx))
 
 
 @router.get("/passes/{pass_no}/print", response_class=HTMLResponse)
-def pass_print(pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
+def pass_print(request: Request, pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
     """A printable A4 pass page: the QR code (80 mm), the facts, the route map and the scans so far."""
     sheet = passes.pass_sheet(session, pass_no, user=user)
     route, zones = layers.route_map(session, sheet.route.id)
-    return pages.pass_print_page(sheet, pass_public(sheet.pass_), route=route, zones=zones, settings=ctx.settings)
+    return pages.pass_print_page(
+        request, ctx, sheet, pass_public(sheet.pass_), route=route, zones=zones, settings=ctx.settings
+    )
 
 
 @router.post("/passes/{pass_no}/revoke", response_model=PassPublic)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import ContextDep, PlannerUser, SessionDep
+from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep, web_session
 from api.schemas.plans import PlanPublic, StationPlanCreate
 from services import layers, stations
 from services.stations import StationPlanRequest
@@ -35,6 +35,7 @@ def get_plan(plan_id: str, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse)
-def plan_map(plan_id: str, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
+def plan_map(request: Request, plan_id: str, ctx: ContextDep, session: SessionDep, user: OptionalUser) -> HTMLResponse:
     """One plan's map: its stations, the lines to the demand each serves, zones and sites."""
-    return pages.map_page(layers.plan_map(session, plan_id), ctx.settings)
+    content = layers.plan_map(session, plan_id)
+    return pages.map_page(request, ctx, content, user=user, session=web_session(request, ctx))

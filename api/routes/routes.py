@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import orjson
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ContextDep, DispatcherUser, SessionDep
-from api.schemas.routes import RouteCreate, RoutePublic
+from api.paging import Cursor, Limit, next_url
+from api.schemas.common import IsoDateTime
+from api.schemas.routes import RouteCreate, RoutePublic, RoutesPublic, RouteSummaryPublic
 from routing.router import Vehicle
-from services import routes
+from services import lists, routes
 from services.routes import RouteRequest
 
 router = APIRouter(prefix="/routes", tags=["routes"])
@@ -64,6 +66,27 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     record = routes.plan_route(ctx, session, route_request(body))
     await asyncio.wrap_future(routes.save_route(ctx, record, created_by=user.name))
     return route_response(record.public_json(), status.HTTP_201_CREATED)
+
+
+@router.get("", response_model=RoutesPublic)
+def list_routes(
+    request: Request,
+    session: SessionDep,
+    user: DispatcherUser,
+    created_by: str | None = Query(default=None, max_length=100, description="the user who asked for the route"),
+    created_from: IsoDateTime | None = Query(default=None),
+    created_until: IsoDateTime | None = Query(default=None),
+    enterprise_id: str | None = Query(default=None, max_length=40, description="routes made by its users"),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> RoutesPublic:
+    """Stored routes, newest first, paged (``data``, ``count``, ``next``).  A dispatcher bound to an
+    enterprise sees the routes made by its enterprise's users."""
+    filters = lists.RouteFilters(created_by, created_from, created_until, enterprise_id)
+    page = lists.list_routes(session, filters, user=user, cursor=cursor, limit=limit)
+    return RoutesPublic(
+        data=[RouteSummaryPublic(**r) for r in page.rows], count=page.count, next=next_url(request, page.next_cursor)
+    )
 
 
 @router.get("/{route_id}", response_model=RoutePublic)

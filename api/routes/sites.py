@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ContextDep, PlannerUser, SessionDep
+from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep
+from api.paging import Cursor, Limit, next_url
 from api.schemas.imports import ImportReportPublic, ImportRowPublic
-from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesPublic, SitesStored
+from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesGeoJSON, SitesPublic, SitesStored
 from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
 from geo.importing import SITE_FORMATS
-from services import sites
+from services import lists, sites
 
 router = APIRouter(prefix="/sites", tags=["sites"])
 
@@ -95,11 +98,34 @@ def confirm_site_import(
     return SitesStored(count=len(stored), sites=[SitePublic(**s.to_feature()) for s in stored])
 
 
-@router.get("", response_model=SitesPublic)
-def list_sites(session: SessionDep, kind: str | None = Query(default=None)) -> SitesPublic:
-    """All sites, or those of one ``kind``."""
-    found = sites.list_sites(session, kind=kind)
-    return SitesPublic(features=[SitePublic(**s.to_feature()) for s in found], count=len(found))
+@router.get(
+    "",
+    response_model=SitesPublic | SitesGeoJSON,
+    responses={200: {"description": "a page of sites, or with `format=geojson` every match as a FeatureCollection"}},
+)
+def list_sites(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    kind: str | None = Query(default=None),
+    county_code: str | None = Query(default=None, max_length=12),
+    whitelist: bool | None = Query(default=None),
+    format: Literal["json", "geojson"] = Query(default="json", description="json: a page; geojson: every match"),
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Any:
+    """Sites, oldest first, paged (``data``, ``count``, ``next``), or with ``format=geojson`` every match as
+    one FeatureCollection (what this endpoint answered before it was paged).  Public, like the map."""
+    filters = lists.SiteFilters(kind, county_code, whitelist)
+    if format == "geojson":
+        found = list(lists.iter_sites(session, filters, user=user))
+        return SitesGeoJSON(features=[SitePublic(**s.to_feature()) for s in found], count=len(found))
+    page = lists.list_sites(session, filters, user=user, cursor=cursor, limit=limit)
+    return SitesPublic(
+        data=[SitePublic(**s.to_feature()) for s in page.rows],
+        count=page.count,
+        next=next_url(request, page.next_cursor),
+    )
 
 
 @router.get("/{site_id}", response_model=SitePublic)

@@ -74,8 +74,11 @@ class ClosurePublic(BaseModel):
 
 
 class ClosuresPublic(BaseModel):
+    """A page of closures: ``data``, ``count`` (every match), ``next`` (the next page's URL, or null)."""
+
     data: list[ClosurePublic]
     count: int
+    next: str | None = None
 
 
 class GreenChannelCreate(BaseModel):

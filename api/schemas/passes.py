@@ -138,6 +138,14 @@ class PassPublic(BaseModel):
     print_url: str
 
 
+class PassesPublic(BaseModel):
+    """A page of passes: ``data``, ``count`` (every match), ``next`` (the next page's URL, or null)."""
+
+    data: list[PassPublic]
+    count: int
+    next: str | None = None
+
+
 class RevokeCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -174,3 +182,11 @@ class ScanPublic(BaseModel):
     verdict: str
     reasons: list[str]
     scanned_by: str | None
+
+
+class ScansPublic(BaseModel):
+    """A page of checkpoint scans: ``data``, ``count`` (every match), ``next`` (the next page's URL, or null)."""
+
+    data: list[ScanPublic]
+    count: int
+    next: str | None = None

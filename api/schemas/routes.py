@@ -84,3 +84,31 @@ class RoutePublic(BaseModel):
     closed_loop_delivery: bool = False
     time_inside_s: float = 0.0
     stops: list[LonLat] = Field(default_factory=list, description="where the truck stops, in order")
+
+
+class RouteSummaryPublic(BaseModel):
+    """A stored route in a list (no geometry: ``url`` has the whole route, ``map_url`` its map)."""
+
+    id: str
+    created_at: datetime | None = None
+    created_by: str | None = None
+    origin: LonLat
+    destination: LonLat
+    departure: datetime | None = None
+    length_m: float
+    travel_time_s: float
+    choice: str | None = None
+    zones_crossed: list[str] = Field(default_factory=list, description="ids of the zones the truck drives through")
+    time_inside_s: float = 0.0
+    transshipment: bool = False
+    warnings: list[str] = Field(default_factory=list)
+    url: str
+    map_url: str
+
+
+class RoutesPublic(BaseModel):
+    """A page of stored routes: ``data``, ``count`` (every match), ``next`` (the next page's URL, or null)."""
+
+    data: list[RouteSummaryPublic]
+    count: int
+    next: str | None = None

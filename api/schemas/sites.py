@@ -38,6 +38,16 @@ class SitePublic(BaseModel):
 
 
 class SitesPublic(BaseModel):
+    """A page of sites: ``data`` (GeoJSON Features), ``count`` (every match), ``next`` (the next page's URL)."""
+
+    data: list[SitePublic]
+    count: int
+    next: str | None = None
+
+
+class SitesGeoJSON(BaseModel):
+    """Every site the filters match as one GeoJSON FeatureCollection (``format=geojson``)."""
+
     type: Literal["FeatureCollection"] = "FeatureCollection"
     features: list[SitePublic]
     count: int

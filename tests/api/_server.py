@@ -33,6 +33,12 @@ class Server:
     process: subprocess.Popen
     output: Path
 
+    def demo_users(self) -> dict[str, dict[str, str]]:
+        """The demo sign-ins (name, password, token per role) dev mode keeps in the data dir."""
+        import json
+
+        return json.loads((self.output.parent / "demo-users.json").read_text())
+
     def tokens(self) -> dict[str, str]:
         """The demo tokens the server printed at start."""
         out = {}

@@ -62,12 +62,13 @@ def test_placeholder_secret_refused_outside_dev(tmp_path):
     assert app.state.baotong.settings.dev is False
 
 
-def test_demo_users_one_per_role(app):
+def test_demo_users_one_per_role(app, tmp_path):
+    """Credentials stay those of their file; a fresh file (a fresh data dir) makes new ones and the old stop."""
     state = app.state.baotong
     with state.sessions() as s:
-        first = users.ensure_demo_users(s, state.settings.secret_key)
-        second = users.ensure_demo_users(s, state.settings.secret_key)
-        assert set(first) == set(users.ROLES)
+        first = users.ensure_demo_users(s, state.settings.secret_key, credentials_file=tmp_path / "a.json")
+        second = users.ensure_demo_users(s, state.settings.secret_key, credentials_file=tmp_path / "b.json")
+        assert set(first) == set(users.ROLES) and all(first[r].token != second[r].token for r in first)
     key, now = state.settings.secret_key, datetime.now(UTC)  # the lookup every request makes
-    assert all(state.hot.user_by_token_hash(users.hash_token(t, key), now) is None for t in first.values())
-    assert all(state.hot.user_by_token_hash(users.hash_token(t, key), now).role == r for r, t in second.items())
+    assert all(state.hot.user_by_token_hash(users.hash_token(d.token, key), now) is None for d in first.values())
+    assert all(state.hot.user_by_token_hash(users.hash_token(d.token, key), now).role == r for r, d in second.items())

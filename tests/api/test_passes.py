@@ -126,7 +126,9 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     assert page.status_code == 200 and p["pass_no"] in page.text and "豫H·12345" in page.text
     assert "<svg" in page.text and "srcdoc=" in page.text and "PASS" in page.text  # QR, map, scan trace
     m = client.get(f"/passes/{p['pass_no']}/map", headers=auth_headers("planner"))
-    assert m.status_code == 200 and "checkpoint scans" in m.text
+    assert m.status_code == 200 and "核验记录" in m.text  # a client that asks for no language reads Chinese
+    m = client.get(f"/passes/{p['pass_no']}/map?lang=en", headers=auth_headers("planner"))
+    assert m.status_code == 200 and "Checkpoint scans" in m.text
     jwks = client.get("/.well-known/jwks.json").json()
     assert [k["kid"] for k in jwks["keys"]] == [p["kid"]] and "d" not in jwks["keys"][0]
     assert client.get("/map").status_code == 200

@@ -11,7 +11,9 @@ from services.users import ROLES
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 #: Writes that are open by design: none.  (POST /passes/verify needs the checkpoint role.)
-OPEN_WRITES: set[tuple[str, str]] = set()
+#: Writes with no role: signing in is how a person gets a role; signing out ends the caller's own session
+#: (its CSRF token checked, tests/api/test_signin.py).
+OPEN_WRITES: set[tuple[str, str]] = {("POST", "/login"), ("POST", "/logout")}
 
 
 def _roles_of(route: APIRoute) -> tuple[str, ...] | None:

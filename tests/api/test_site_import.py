@@ -56,7 +56,7 @@ def test_enterprises_from_a_chinese_csv_then_confirmed(app, client, auth_headers
     done = client.post("/sites/import/confirm", json={"kind": "enterprise", "features": ok}, headers=hp)
     assert done.status_code == 201, done.text
     assert done.json()["count"] == 1 and count(app) == 1
-    listed = client.get("/sites", params={"kind": "enterprise"}).json()["features"]
+    listed = client.get("/sites", params={"kind": "enterprise"}).json()["data"]
     assert [(s["properties"]["name"], s["properties"]["whitelist"]) for s in listed] == [("甲物流", True)]
 
 

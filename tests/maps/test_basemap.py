@@ -93,6 +93,23 @@ def test_an_osm_file_gives_every_layer_with_chinese_names_and_zoom_rules(tmp_pat
     assert primary[0]["properties"] == {"kind": "primary", "name": "人民路", "name_en": "Renmin Road", "ref": "S233"}
 
 
+def test_ways_through_nodes_missing_from_the_file_are_left_out(tmp_path):
+    src = tmp_path / "cut.osm"  # an extract cut at its edge: ways 15 and 16 reference node 99, not in the file
+    src.write_text(
+        OSM_XML.replace(
+            "</osm>",
+            '<way id="15" version="1"><nd ref="1"/><nd ref="99"/><tag k="highway" v="primary"/></way>\n'
+            '<way id="16" version="1"><nd ref="5"/><nd ref="99"/><nd ref="6"/><nd ref="5"/>'
+            '<tag k="building" v="yes"/></way>\n</osm>',
+        ),
+        "utf-8",
+    )
+    messages: list[str] = []
+    features = basemap.features_from_osm(src, progress=messages.append)
+    assert len(features["roads"]) == 3 and "buildings" not in features  # ways 10, 11, 14; 15 and 16 left out
+    assert "1 ways through nodes missing from the file left out" in messages[-1]
+
+
 def test_roads_from_the_network_one_feature_per_way_and_zoom_filter(tmp_path):
     from bench.synthetic import synthetic_network
 

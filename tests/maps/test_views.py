@@ -176,6 +176,18 @@ def full_map(zones, sites, plan_view, crossing_route, closures_layer) -> folium.
     )
 
 
+@pytest.fixture(scope="module")
+def english_map(zones, sites, plan_view, crossing_route, closures_layer) -> folium.Map:
+    return city_map(
+        bbox=BBOX,
+        zones=zones,
+        sites=sites,
+        routes=[plan_view, crossing_route],
+        extra_layers=[closures_layer],
+        lang="en",
+    )
+
+
 # -- layers and bounds ---------------------------------------------------------------------
 
 
@@ -234,13 +246,19 @@ def test_zone_colours_by_risk(full_map):
     assert len(set(colours.values())) == 3
 
 
-def test_zone_popup_shows_name_risk_in_both_languages_and_validity(full_map):
+def test_zone_popup_shows_name_risk_and_validity_in_the_bureau_zone(full_map, english_map):
     (gj,) = of_type(groups(full_map)[ZONE_LAYER_NAMES["sealed"]], folium.GeoJson)
     (popup,) = of_type(gj, SafeGeoJsonPopup)
+    assert popup.aliases == ["名称", "风险", "有效期", "区县", "id"]
     props = gj.data["features"][0]["properties"]
     shown = " ".join(str(props[f]) for f in popup.fields)
-    for fact in ("Escaldes 封控区", "封控区", "sealed", "2022-04-01T00:00:00+00:00", "2022-04-15T00:00:00+00:00"):
+    for fact in ("Escaldes 封控区", "封控区（高风险）", "2022-04-01 08:00", "2022-04-15 08:00"):  # Asia/Shanghai
         assert fact in shown
+    assert props["valid_from"] == "2022-04-01T00:00:00+00:00"  # the data stays ISO 8601
+    (gj,) = of_type(groups(english_map)["Sealed zones"], folium.GeoJson)
+    (popup,) = of_type(gj, SafeGeoJsonPopup)
+    assert popup.aliases[:3] == ["name", "risk", "validity"]
+    assert "sealed (high risk)" in gj.data["features"][0]["properties"]["risk_label"]
 
 
 # -- sites ---------------------------------------------------------------------------------
@@ -257,9 +275,12 @@ def test_one_marker_per_site_at_lat_lon(full_map, sites):
             assert marker.location == [lat, lon]
 
 
-def test_site_popups_name_kind_whitelist_sector(full_map):
+def test_site_popups_name_kind_whitelist_sector(full_map, english_map):
     text = popup_html(groups(full_map)[SITE_LAYER_NAMES["enterprise"]])
-    for fact in ("Fresh Foods Co", "Gadget Works", "enterprise", "whitelist", "yes", "no", "food", "electronics"):
+    for fact in ("Fresh Foods Co", "Gadget Works", "企业", "白名单", "是", "否", "food", "electronics"):
+        assert fact in text
+    text = popup_html(groups(english_map)["Enterprises"])
+    for fact in ("Fresh Foods Co", "enterprise", "whitelist", "yes", "no", "food"):
         assert fact in text
 
 
@@ -309,10 +330,11 @@ def test_each_leg_kind_has_its_own_style(full_map):
 def test_route_popup_has_length_time_and_warnings(full_map):
     gj = route_geojsons(full_map)[1]
     (popup,) = of_type(gj, SafeGeoJsonPopup)
-    assert {"length_m", "travel_time_s", "route_length_m", "route_travel_time_s", "warnings"} <= set(popup.fields)
+    assert {"leg_length", "leg_time", "route_length", "route_time", "warnings"} <= set(popup.fields)
     props = gj.data["features"][0]["properties"]
     assert props["route"] == "r-42"
     assert props["route_length_m"] == 4200.0 and props["route_travel_time_s"] == 360.0
+    assert props["route_length"] == "4.2 公里" and props["route_time"] == "6 分" and props["leg_time"] == "1 分 30 秒"
     assert "do not stop" in props["warnings"]
 
 
@@ -320,7 +342,7 @@ def test_zone_entry_and_exit_markers(full_map):
     circles = of_type(groups(full_map)[ROUTE_LAYER_NAME], folium.CircleMarker)
     assert [c.location for c in circles] == [[42.51, 1.53], [42.515, 1.54]]
     text = popup_html(groups(full_map)[ROUTE_LAYER_NAME])
-    for fact in ("entry", "exit", "z-sealed", "封控区", "80.0"):
+    for fact in ("进入", "驶离", "z-sealed", "封控区", "1 分 20 秒"):
         assert fact in text
 
 
@@ -370,9 +392,29 @@ def test_legend_lists_zones_sites_legs_and_extra_layers(full_map, closures_layer
     (legend,) = of_type(full_map, Legend)
     labels = [e.label for e in legend.entries]
     assert all(any(name in label for label in labels) for name in ZONE_LAYER_NAMES.values())
-    assert any("whitelisted" in label for label in labels)
-    assert any("transit" in label for label in labels) and closures_layer.name in labels
-    assert 'class="baotong-legend"' in rendered(full_map)
+    assert "企业（白名单）" in labels and "企业（非白名单）" in labels
+    assert any("干线段" in label for label in labels) and closures_layer.name in labels
+    assert 'class="baotong-legend"' in rendered(full_map) and "图例" in rendered(full_map)
+
+
+def test_english_legend_and_layer_names(english_map, closures_layer):
+    (legend,) = of_type(english_map, Legend)
+    labels = [e.label for e in legend.entries]
+    assert legend.title == "Legend" and "Sealed zones" in labels and "Enterprise (whitelisted)" in labels
+    assert any("transit leg" in label for label in labels)
+    assert {"Sealed zones", "Rail hubs", "Routes"} <= set(groups(english_map))
+
+
+def test_vector_basemap_under_the_layers_unless_a_tile_server_is_named():
+    from maps.basemap_layer import VectorBasemap
+
+    m = city_map(bbox=BBOX, vector_basemap=True, lang="en")
+    (basemap,) = of_type(m, VectorBasemap)
+    assert '"lang": "en"' in basemap.options_json and "/tiles/{z}/{x}/{y}.mvt" in basemap.options_json
+    html = rendered(m)
+    assert "/static/vendor/protomaps-leaflet/protomaps-leaflet.js" in html and "BaotongBasemap.add" in html
+    raster = city_map(bbox=BBOX, vector_basemap=True, tiles_url="http://127.0.0.1:9/{z}/{x}/{y}.png")
+    assert not of_type(raster, VectorBasemap) and of_type(raster, folium.TileLayer)
 
 
 def test_no_cdn_url_in_rendered_html(full_map):
@@ -414,3 +456,13 @@ def test_user_text_is_escaped(plan_view):
     html = rendered(city_map(bbox=BBOX, zones=[zone], sites=[site], routes=[plan_view]))
     assert "<script>`" not in html and "${alert(2)}" not in html and "`${" not in html
     assert "textContent" in html  # zone names reach the popup as text, never as HTML
+
+
+def test_scale_bar_is_metric_and_the_attribution_follows_the_language():
+    from maps.basemap_layer import VectorBasemap
+
+    html = rendered(city_map(bbox=BBOX))
+    assert "imperial: false" in html and "L.control.scale()" not in html
+    (zh,) = of_type(city_map(bbox=BBOX, vector_basemap=True), VectorBasemap)
+    (en,) = of_type(city_map(bbox=BBOX, vector_basemap=True, lang="en"), VectorBasemap)
+    assert "OpenStreetMap 贡献者" in zh.options_json and "OpenStreetMap contributors" in en.options_json
