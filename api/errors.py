@@ -80,17 +80,25 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def _printable(value: Any) -> Any:
-    """JSON-safe copy of validation details: lone surrogates and other unencodable text are escaped."""
+#: Levels of a bad input echoed back in a 422 (deeper parts read "…"): a body nested hundreds of levels
+#: deep is named, not copied.
+ECHO_DEPTH = 6
+
+
+def _printable(value: Any, depth: int = 0) -> Any:
+    """JSON-safe copy of validation details: lone surrogates and other unencodable text are escaped, and
+    nesting beyond :data:`ECHO_DEPTH` levels is cut to ``"…"``."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_printable(k): _printable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_printable(v) for v in value]
     if isinstance(value, int | float | bool) or value is None:
         return value
-    return _printable(str(value))
+    if isinstance(value, dict | list | tuple) and depth >= ECHO_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {_printable(k, depth + 1): _printable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v, depth + 1) for v in value]
+    return _printable(str(value), depth)
 
 
 def install(app: FastAPI) -> None:

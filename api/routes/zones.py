@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, status
 
 from api.deps import ContextDep, PlannerUser, SessionDep
+from api.schemas.common import IsoDateTime
 from api.schemas.zones import ZoneCreate, ZonePublic, ZonesPublic
-from geo.zones import parse_time
 from services import zones
 
 router = APIRouter(prefix="/zones", tags=["zones"])
@@ -24,10 +24,10 @@ def create_zone(body: ZoneCreate, ctx: ContextDep, session: SessionDep, user: Pl
 @router.get("", response_model=ZonesPublic)
 def list_zones(
     session: SessionDep,
-    active_at: str | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
+    active_at: IsoDateTime | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
 ) -> ZonesPublic:
     """All zones as a FeatureCollection; ``?active_at=`` keeps those in force at that time."""
-    found = zones.list_zones(session, active_at=parse_time(active_at, "active_at") if active_at else None)
+    found = zones.list_zones(session, active_at=active_at)
     return ZonesPublic(features=[ZonePublic(**z.to_feature()) for z in found], count=len(found))
 
 

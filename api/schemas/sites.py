@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.schemas.common import Crs, Geometry
+from api.schemas.common import Crs, Geometry, ShallowExtras
 
 
-class SiteProperties(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class SiteProperties(ShallowExtras):
     kind: Literal["hub_rail", "hub_coach", "hub_logistics", "enterprise", "candidate_station", "demand"]
     name: str | None = Field(default=None, max_length=200)
     whitelist: bool = False

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.schemas.common import Crs, Geometry, IsoDateTime
+from api.schemas.common import Crs, Geometry, IsoDateTime, ShallowExtras
 
 
-class ZoneProperties(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class ZoneProperties(ShallowExtras):
     risk: Literal["sealed", "controlled", "precaution"]
     name: str | None = Field(default=None, max_length=200)
     valid_from: IsoDateTime | None = None
