@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from geo.errors import BaotongError
+from geo.errors import BaotongError, DeploymentError
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ def install(app: FastAPI) -> None:
             body["reasons"] = err.reasons
         headers = {"Retry-After": str(err.retry_after_s)} if err.retry_after_s is not None else None
         if code >= 500:
-            logger.error("%s %s -> %s %s: %s", request.method, request.url.path, code, type(err).__name__, err)
+            fix = f"; fix: {err.fix}" if isinstance(err, DeploymentError) else ""
+            logger.error("%s %s -> %s %s: %s%s", request.method, request.url.path, code, type(err).__name__, err, fix)
         else:
             logger.info("%s %s -> %s %s", request.method, request.url.path, code, type(err).__name__)
         return JSONResponse(body, status_code=code, headers=headers)

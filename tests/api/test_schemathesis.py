@@ -10,7 +10,8 @@ Besides what the schema describes, the generated data holds the shapes that once
 gave 5xx: date-times at the ends of Python's range with extreme offsets
 (``9999-12-31T23:59:59-23:59``) in every ``date-time`` field, and bodies of
 ``POST /zones`` and ``POST /sites`` with a property or coordinates nested hundreds
-of levels deep.
+of levels deep.  No answer may show a server path (the data folder, the network
+file's folder, the project's folder).
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from services.settings import PROJECT_ROOT
 from services.users import ROLES
 from tests._app import make_settings, tokens_for
+from tests._data import NETWORK_CACHE, shared_file
 
 #: Examples per operation; each is sent with one identity, cycling through no token and every role,
 #: so each operation sees every role at least once.
@@ -101,6 +104,21 @@ def _build_app():
 
 FUZZ_APP = _build_app()
 schema = schemathesis.openapi.from_asgi("/openapi.json", FUZZ_APP)
+
+
+#: Folders of the server that no answer may name.
+SERVER_PATHS = tuple(
+    str(p) for p in (FUZZ_APP.state.fuzz_folder, NETWORK_CACHE, shared_file("andorra.osm.pbf").parent, PROJECT_ROOT)
+)
+
+
+@schemathesis.check
+def no_server_paths(ctx, response, case):
+    """No answer shows an absolute path of the server."""
+    shown = [p for p in SERVER_PATHS if p in response.text]
+    if shown:
+        raise AssertionError(f"{case.method} {case.path} -> {response.status_code} shows server paths {shown}")
+    return None
 
 
 @schema.hook
