@@ -229,19 +229,36 @@ def list_crew(session: Session, site_id: str, *, user: Principal) -> list[dict[s
     return [crew_json(r) for r in store.list_crew(session, site_id)]
 
 
+def _whitelist_step_conflict(session: Session, site_id: str, state: str) -> ConflictError:
+    """The 409 for a fuse or un-fuse that finds the enterprise already in that state, naming the step that stands."""
+    step = store.last_fuse_step(session, site_id)
+    if step is None:
+        return ConflictError(f"enterprise {site_id!r} is {state} (it was never fused)")
+    verb = "fused" if step.action == "fuse" else "restored to the whitelist"
+    return ConflictError(
+        f"enterprise {site_id!r} is {state}: it was {verb} by {step.created_by!r} at "
+        f"{_aware(step.created_at).isoformat()} (reason: {step.reason})"
+    )
+
+
 def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Principal) -> dict[str, Any]:
     """Remove an enterprise from the whitelist (熔断); its passes answer ``stop`` at once.
 
+    One conditional state change: of planners fusing at once exactly one succeeds; the others get
+    a 409 naming the fuse that stands.
+
     Raises
     ------
+    NotFoundError, InvalidInputError
+        See :func:`enterprise`.
     ConflictError
-        The enterprise is not on the whitelist.
+        The enterprise is not on the whitelist (fused already, naming by whom and when, or never listed).
     """
-    site = enterprise(session, site_id)
-    if not site.whitelist:
-        raise ConflictError(f"enterprise {site_id!r} is not on the whitelist (already fused or never listed)")
+    enterprise(session, site_id)
     now = utcnow()
-    affected = store.fuse_enterprise(session, site_id, reason=reason, fused_by=user.name, at=now)
+    affected = store.set_whitelist(session, site_id, whitelist=False, reason=reason, by=user.name, at=now)
+    if affected is None:
+        raise _whitelist_step_conflict(session, site_id, "not on the whitelist")
     logger.info("fused enterprise %s by %s: %d live passes stop", site_id, user.name, len(affected))
     return {
         "site_id": site_id,
@@ -250,6 +267,40 @@ def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Princi
         "fused_at": now,
         "fused_by": user.name,
         "affected_passes": affected,
+    }
+
+
+def unfuse_enterprise(session: Session, site_id: str, *, reason: str, user: Principal) -> dict[str, Any]:
+    """Put a fused enterprise back on the whitelist (解除熔断); its passes validate again (unless revoked or expired).
+
+    One conditional state change, as :func:`fuse_enterprise`.
+
+    Raises
+    ------
+    NotFoundError, InvalidInputError
+        See :func:`enterprise`.
+    ConflictError
+        The enterprise is on the whitelist (restored already, naming by whom and when), or it was never
+        fused (an enterprise never listed is listed by the planner who creates it, not un-fused).
+    """
+    enterprise(session, site_id)
+    last = store.last_fuse_step(session, site_id)
+    if last is None:
+        raise ConflictError(
+            f"enterprise {site_id!r} was never fused; only a fused enterprise is restored to the whitelist"
+        )
+    now = utcnow()
+    restored = store.set_whitelist(session, site_id, whitelist=True, reason=reason, by=user.name, at=now)
+    if restored is None:
+        raise _whitelist_step_conflict(session, site_id, "on the whitelist")
+    logger.info("restored enterprise %s to the whitelist by %s: %d live passes", site_id, user.name, len(restored))
+    return {
+        "site_id": site_id,
+        "whitelist": True,
+        "reason": reason,
+        "restored_at": now,
+        "restored_by": user.name,
+        "restored_passes": restored,
     }
 
 
@@ -575,17 +626,24 @@ def pass_sheet(session: Session, pass_no: str, *, user: Principal) -> PassSheet:
 def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal) -> dict[str, Any]:
     """Revoke a pass; it answers ``stop`` at every checkpoint from now on.
 
+    One conditional state change: of revocations at once exactly one is stored, and the others get a
+    409 naming it (its reason is never overwritten).
+
     Raises
     ------
     ConflictError
-        Revoked already.
+        Revoked already (naming by whom, when and why).
     """
     row = _pass_row(session, pass_no)
-    if row.revoked_at is not None:
-        raise ConflictError(f"pass {pass_no} was already revoked at {_aware(row.revoked_at).isoformat()}")
-    store.revoke_pass(session, row, revoked_by=user.name, reason=reason, at=utcnow())
+    revoked = store.revoke_pass(session, row.pass_no, revoked_by=user.name, reason=reason, at=utcnow())
+    if revoked is None:
+        stored = store.fresh_pass_row(session, row.pass_no) or row
+        raise ConflictError(
+            f"pass {pass_no} was already revoked by {stored.revoked_by!r} at "
+            f"{_aware(stored.revoked_at).isoformat()} (reason: {stored.revoke_reason})"
+        )
     logger.info("revoked pass %s by %s", pass_no, user.name)
-    return pass_json(session, row)
+    return pass_json(session, revoked)
 
 
 def status_lookup(ctx: AppContext) -> StatusLookup:

@@ -68,7 +68,9 @@ class CrewsPublic(BaseModel):
 
 
 class FuseCreate(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="why the enterprise leaves the whitelist")
+    reason: str = Field(
+        min_length=1, max_length=2000, description="why the enterprise leaves (or returns to) the whitelist"
+    )
 
 
 class FusePublic(BaseModel):
@@ -78,6 +80,17 @@ class FusePublic(BaseModel):
     fused_at: datetime
     fused_by: str | None
     affected_passes: list[str] = Field(description="passes of the enterprise still inside their window; they stop now")
+
+
+class UnfusePublic(BaseModel):
+    site_id: str
+    whitelist: bool
+    reason: str
+    restored_at: datetime
+    restored_by: str | None
+    restored_passes: list[str] = Field(
+        description="passes of the enterprise not revoked and still inside their window; they validate again"
+    )
 
 
 # --- passes ---------------------------------------------------------------------------
