@@ -577,6 +577,11 @@ def scan_json(row: ScanRow) -> dict[str, Any]:
         "verdict": row.verdict,
         "reasons": json.loads(row.reasons),
         "scanned_by": row.scanned_by,
+        "mode": row.mode,
+        "device_time": aware(row.device_time),
+        "idempotency_key": row.idempotency_key,
+        "device_verdict": row.device_verdict,
+        "device_reasons": json.loads(row.device_reasons) if row.device_reasons else None,
     }
 
 
@@ -664,37 +669,21 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
 
 @dataclass(frozen=True)
 class CheckpointScan:
-    """A checkpoint's verdict, and the scan being stored (its id once committed)."""
+    """A checkpoint's verdict, and the scan being stored (its id once committed; ``None`` for a what-if check)."""
 
     verdict: Verdict
     checkpoint: tuple[float, float]
-    scan_id: concurrent.futures.Future[int]
+    scan_id: concurrent.futures.Future[int] | None
 
 
-def verify_pass(
-    ctx: AppContext,
-    token: str,
-    checkpoint: Sequence[float],
-    *,
-    at: datetime | None,
-    plate: str | None,
-    crs: str,
-    user: Principal,
-) -> CheckpointScan:
-    """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
+#: How far an offline device's clock may run ahead of the server's, and how old an uploaded scan may be.
+DEVICE_CLOCK_AHEAD = timedelta(minutes=5)
+OFFLINE_UPLOAD_MAX_AGE = timedelta(hours=72)
 
-    Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
-    the enterprise's whitelist status, every crew test's freshness at ``at``, the checkpoint
-    within ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged
-    or unknown token is a ``stop`` with its reason.  Short CPU work and indexed reads: it runs on
-    the event loop; the answer waits for :attr:`CheckpointScan.scan_id`.
 
-    Raises
-    ------
-    InvalidInputError
-        A checkpoint that is not ``[lon, lat]`` in range, or ``at`` without a time zone.
-    """
-    at = require_aware(at, "at") if at is not None else utcnow()
+def _check(
+    ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime, plate: str | None, crs: str
+) -> tuple[Verdict, tuple[float, float]]:
     lon, lat = check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
     lon, lat = to_wgs84(lon, lat, crs)
     verdict = verify_online(
@@ -707,13 +696,56 @@ def verify_pass(
         corridor_buffer_m=ctx.settings.corridor_buffer_m,
         policy=ctx.pass_policy,
     )
+    return verdict, (lon, lat)
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def verify_pass(
+    ctx: AppContext,
+    token: str,
+    checkpoint: Sequence[float],
+    *,
+    at: datetime | None,
+    plate: str | None,
+    crs: str,
+    user: Principal,
+    dry_run: bool = False,
+) -> CheckpointScan:
+    """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
+
+    Checks the signature and ``kid``, the validity window now, revocation and the enterprise's
+    whitelist status, every crew test's freshness now, the checkpoint within
+    ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged or
+    unknown token is a ``stop`` with its reason.  A scan's time is the server's: ``at`` (another
+    time) is only for a what-if check (``dry_run``), which is never stored.  Short CPU work and
+    indexed reads: it runs on the event loop; the answer waits for :attr:`CheckpointScan.scan_id`.
+
+    Raises
+    ------
+    InvalidInputError
+        A checkpoint that is not ``[lon, lat]`` in range, ``at`` without a time zone, or ``at``
+        without ``dry_run``.
+    """
+    if at is not None and not dry_run:
+        raise InvalidInputError(
+            f"`at` was {at.isoformat()}: a scan's time is the server's time; a check at another time is a "
+            "what-if check (`dry_run: true`), never stored as a scan"
+        )
+    when = require_aware(at, "at") if at is not None else utcnow()
+    verdict, (lon, lat) = _check(ctx, token, checkpoint, at=when, plate=plate, crs=crs)
+    if dry_run:
+        return CheckpointScan(verdict, (lon, lat), None)
+    now = utcnow()
     scan_id = ctx.hot.insert_scan(
         pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
-        token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(),
+        token_sha256=_token_sha256(token),
         lon=lon,
         lat=lat,
-        checked_at=_utc(at),
-        recorded_at=utcnow(),
+        checked_at=_utc(when),
+        recorded_at=now,
         verdict=verdict.verdict,
         reasons=dumps(verdict.reasons),
         plate_typed=plate[:40] if plate else None,
@@ -721,6 +753,87 @@ def verify_pass(
         scanned_by=user.name,
     )
     return CheckpointScan(verdict, (lon, lat), scan_id)
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    """A scan made offline on a device, as uploaded later."""
+
+    token: str
+    checkpoint: Sequence[float]
+    device_time: datetime
+    idempotency_key: str
+    plate: str | None = None
+    device_verdict: str | None = None
+    device_reasons: Sequence[str] = ()
+    crs: str = "wgs84"
+
+
+def upload_offline_scan(session: Session, ctx: AppContext, scan: OfflineScan, *, user: Principal) -> dict[str, Any]:
+    """Store a scan a checkpoint device made offline, once per (officer, ``idempotency_key``).
+
+    The server checks the token again at the device's time (``device_time``, as the device reported it,
+    at most 72 h old and not ahead of the server by more than 5 minutes) with what the registry knows
+    now, and stores the scan with both times: ``device_time`` and the upload (``checked_at`` and
+    ``recorded_at``, the server's).  An upload repeated with the same key answers the stored scan
+    (``duplicate``) and stores nothing.
+
+    Raises
+    ------
+    InvalidInputError
+        A bad checkpoint, a ``device_time`` without a time zone, in the future or too old.
+    """
+    device_time = require_aware(scan.device_time, "device_time")
+    now = utcnow()
+    if device_time > now + DEVICE_CLOCK_AHEAD:
+        raise InvalidInputError(
+            f"`device_time` was {device_time.isoformat()}: ahead of the server's clock ({now.isoformat()}) by more "
+            f"than {DEVICE_CLOCK_AHEAD.total_seconds() / 60:g} minutes; set the device's clock"
+        )
+    if device_time < now - OFFLINE_UPLOAD_MAX_AGE:
+        raise InvalidInputError(
+            f"`device_time` was {device_time.isoformat()}: older than "
+            f"{OFFLINE_UPLOAD_MAX_AGE.total_seconds() / 3600:g} h; offline scans are uploaded within that"
+        )
+    found = store.scan_by_key(session, user.name, scan.idempotency_key)
+    if found is not None:
+        return offline_scan_json(found, duplicate=True)
+    verdict, (lon, lat) = _check(ctx, scan.token, scan.checkpoint, at=device_time, plate=scan.plate, crs=scan.crs)
+    row = ScanRow(
+        pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
+        token_sha256=_token_sha256(scan.token),
+        lon=lon,
+        lat=lat,
+        checked_at=now,
+        recorded_at=now,
+        verdict=verdict.verdict,
+        reasons=dumps(verdict.reasons),
+        plate_typed=scan.plate[:40] if scan.plate else None,
+        mode="uploaded",
+        scanned_by=user.name,
+        device_time=_utc(device_time),
+        idempotency_key=scan.idempotency_key,
+        device_verdict=scan.device_verdict,
+        device_reasons=dumps(list(scan.device_reasons)) if scan.device_verdict is not None else None,
+    )
+    stored, new = store.add_offline_scan(session, row)
+    if new:
+        logger.info("offline scan %s of %s uploaded by %s", stored.id, stored.pass_no, user.name)
+    return offline_scan_json(stored, duplicate=not new, notes=verdict.notes if new else None)
+
+
+def offline_scan_json(row: ScanRow, *, duplicate: bool, notes: Sequence[str] | None = None) -> dict[str, Any]:
+    """The answer to an offline upload: the stored scan with both times and both verdicts."""
+    out = scan_json(row)
+    reasons = out["reasons"]
+    out.update(
+        scan_id=row.id,
+        duplicate=duplicate,
+        codes=[r.split(":", 1)[0] for r in reasons],
+        notes=list(notes) if notes is not None else [],
+        agrees_with_device=None if row.device_verdict is None else row.device_verdict == row.verdict,
+    )
+    return out
 
 
 def recent_scans(session: Session, *, hours: float = 24, limit: int = 500) -> list[ScanRow]:

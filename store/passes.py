@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.db import changed_rows
@@ -215,3 +216,35 @@ def recent_scans(session: Session, since: datetime, *, limit: int = 500) -> list
             select(ScanRow).where(ScanRow.recorded_at >= since).order_by(ScanRow.recorded_at.desc()).limit(limit)
         ).all()
     )
+
+
+def scan_by_key(session: Session, scanned_by: str, idempotency_key: str) -> ScanRow | None:
+    """The scan an officer uploaded with this idempotency key, if any."""
+    return session.scalars(
+        select(ScanRow).where(ScanRow.scanned_by == scanned_by, ScanRow.idempotency_key == idempotency_key)
+    ).first()
+
+
+def add_offline_scan(session: Session, row: ScanRow) -> tuple[ScanRow, bool]:
+    """Store an uploaded offline scan once per (officer, idempotency key).
+
+    Returns the stored row and whether it was new; a second upload with the same key (also one
+    racing this one) returns the first upload's row.
+    """
+    assert row.scanned_by is not None and row.idempotency_key is not None
+    found = scan_by_key(session, row.scanned_by, row.idempotency_key)
+    if found is not None:
+        return found, False
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = scan_by_key(session, row.scanned_by, row.idempotency_key)
+        if found is None:
+            raise
+        return found, False
+    except BaseException:
+        session.rollback()
+        raise
+    return row, True
