@@ -130,7 +130,9 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
         ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs, user=user, dry_run=body.dry_run
     )
     out = checked.verdict.to_dict()
-    scan_id = None if checked.scan_id is None else await asyncio.wrap_future(checked.scan_id)
+    scan_id: int | None = None
+    if checked.scan_id is not None:
+        scan_id = await asyncio.wrap_future(checked.scan_id)
     out.update(scan_id=scan_id, dry_run=checked.scan_id is None, checkpoint=list(checked.checkpoint))
     return out
 
