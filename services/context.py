@@ -6,6 +6,7 @@ and the CLI commands alike); the use cases in :mod:`services` take it as their f
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import time
 from collections.abc import Mapping
@@ -26,6 +27,14 @@ from store.hot import HotStore
 from store.keys import KeyStore
 
 logger = logging.getLogger(__name__)
+
+#: Threads of a process's compute pool: route computations run there, never on the event loop.
+COMPUTE_THREADS = 2
+
+
+def compute_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """A bounded pool for CPU-heavy request work (routes): at most :data:`COMPUTE_THREADS` at once, the rest queue."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=COMPUTE_THREADS, thread_name_prefix="baotong-compute")
 
 
 def load_road_router(settings: Settings) -> Router:
@@ -75,6 +84,7 @@ class AppContext:
     closure_arc_cache: ClosureArcCache = field(default_factory=ClosureArcCache)
     corridor_cache: CorridorCache = field(default_factory=CorridorCache)
     gate_cache: GateCache = field(default_factory=GateCache)
+    compute: concurrent.futures.ThreadPoolExecutor = field(default_factory=compute_pool)
     started_at: float = field(default_factory=time.time)
 
     @classmethod
@@ -107,6 +117,7 @@ class AppContext:
         return self.road_router.network
 
     def close(self) -> None:
-        """Store every queued row, then close the database connections."""
+        """Drop queued computations, store every queued row, then close the database connections."""
+        self.compute.shutdown(wait=False, cancel_futures=True)
         self.hot.close()
         self.db_engine.dispose()

@@ -72,8 +72,7 @@ def app(settings, andorra_router):
 
     app = create_app(settings, road_router=andorra_router)
     yield app
-    app.state.baotong.hot.close()
-    app.state.baotong.db_engine.dispose()
+    app.state.baotong.close()
 
 
 @pytest.fixture
