@@ -15,11 +15,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from geo.errors import BaotongError, DeploymentError
+from geo.errors import BaotongError, DatabaseUnavailable, DeploymentError
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ _ERRORS = {
     413: "Request body too large",
     422: "Invalid input, naming the field and value",
     500: "A fault of the deployment (files, keys, configuration): the answer says what fixes it",
+    503: "The database is not answering (nothing was stored): retry after `Retry-After` seconds",
 }
 #: Documented on every router: the error answers any endpoint may give, always JSON (also on HTML pages).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -101,6 +103,30 @@ def _printable(value: Any, depth: int = 0) -> Any:
     return _printable(str(value), depth)
 
 
+def _driver_disconnects() -> tuple[type[BaseException], ...]:
+    """The database drivers' own "cannot reach the database" errors (raised by the hot path's raw connections)."""
+    import sqlite3
+
+    found: list[type[BaseException]] = [sqlite3.OperationalError, sqlite3.InterfaceError]
+    try:
+        import psycopg
+    except ImportError:  # PostgreSQL support not installed
+        pass
+    else:
+        found += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(found)
+
+
+#: Errors that mean the database is away (stopped, restarting, unreachable, locked), never the request's fault.
+DATABASE_AWAY: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    *_driver_disconnects(),
+)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: request validation (422), HTTP errors (with ``Allow`` on 405), domain errors."""
 
@@ -116,6 +142,13 @@ def install(app: FastAPI) -> None:
         if err.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
+
+    async def _database_away(request: Request, err: Exception) -> JSONResponse:
+        """503 with ``Retry-After`` while the database is away; the driver's message goes to the log only."""
+        return await _domain_error(request, DatabaseUnavailable(f"{type(err).__name__}: {err}"))
+
+    for away in DATABASE_AWAY:
+        app.add_exception_handler(away, _database_away)
 
     @app.exception_handler(BaotongError)
     async def _domain_error(request: Request, err: BaotongError) -> JSONResponse:

@@ -113,3 +113,16 @@ class StoreUnavailable(BaotongError):
 
     status = 503
     retry_after_s = 1
+
+
+class DatabaseUnavailable(StoreUnavailable):
+    """The database does not answer (stopped, restarting, unreachable): nothing was read or stored; the
+    client retries after :attr:`retry_after_s` (HTTP 503), and the service reconnects by itself."""
+
+    retry_after_s = 5
+    #: What every client is told (the driver's message, which may name hosts and ports, goes to the log).
+    MESSAGE = "数据库暂时不可用，未读取或保存任何数据，请稍后重试 / the database is not answering: nothing was stored; try again"
+
+    @property
+    def public_detail(self) -> str:
+        return self.MESSAGE

@@ -43,6 +43,8 @@ MAX_BATCH = 256
 WRITER_IDLE_S = 30.0
 #: Idle read connections kept checked out of the pool for the next read (no checkout, no ping).
 KEPT_READERS = 4
+#: A PostgreSQL writer connection idle this long is pinged before its next batch (the server may have restarted).
+WRITER_PING_AFTER_S = 1.0
 #: How long the writer waits for SQLite's write lock before the batch fails.
 LOCK_WAIT_S = 30.0
 
@@ -295,11 +297,15 @@ class HotStore:
 
     def _write_loop(self) -> None:
         conn = None  # the writer keeps one connection while it runs
+        last = time.monotonic()
         try:
             while True:
                 batch, stop = self._next_batch()
                 if batch:
+                    if conn is not None and self.postgres and time.monotonic() - last > WRITER_PING_AFTER_S:
+                        conn = self._still_connected(conn)
                     conn = self._write_batch(conn, batch)
+                    last = time.monotonic()
                 if stop:
                     with self._lock:
                         if self._queue.empty():  # nothing can be queued between this check and the exit
@@ -349,6 +355,23 @@ class HotStore:
         for (*_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
         return conn
+
+    def _still_connected(self, conn: Any) -> Any:
+        """``conn`` if the database still answers on it, else ``None`` (discarded): after an idle spell the
+        server may have restarted, and a batch must not fail on a connection that went away meanwhile."""
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+                cur.fetchall()
+            finally:
+                cur.close()
+            conn.driver_connection.rollback()  # the ping's transaction; a batch starts its own
+            return conn
+        except Exception:
+            conn.invalidate()
+            conn.close()
+            return None
 
     def _writer_connection(self) -> Any:
         """A connection for the writer.  On SQLite it waits for the write lock itself (see
