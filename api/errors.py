@@ -103,11 +103,11 @@ def _printable(value: Any, depth: int = 0) -> Any:
     return _printable(str(value), depth)
 
 
-def _driver_disconnects() -> tuple[type[BaseException], ...]:
+def _driver_disconnects() -> tuple[type[Exception], ...]:
     """The database drivers' own "cannot reach the database" errors (raised by the hot path's raw connections)."""
     import sqlite3
 
-    found: list[type[BaseException]] = [sqlite3.OperationalError, sqlite3.InterfaceError]
+    found: list[type[Exception]] = [sqlite3.OperationalError, sqlite3.InterfaceError]
     try:
         import psycopg
     except ImportError:  # PostgreSQL support not installed
@@ -118,7 +118,7 @@ def _driver_disconnects() -> tuple[type[BaseException], ...]:
 
 
 #: Errors that mean the database is away (stopped, restarting, unreachable, locked), never the request's fault.
-DATABASE_AWAY: tuple[type[BaseException], ...] = (
+DATABASE_AWAY: tuple[type[Exception], ...] = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
     sa_exc.DisconnectionError,
