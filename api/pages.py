@@ -17,6 +17,7 @@ import jinja2
 from fastapi.responses import HTMLResponse
 
 from api.schemas.passes import PassPublic
+from api.security import stamp_scripts
 from geo.zones import Zone
 from maps.layers import RouteView
 from services.layers import MapContent
@@ -40,7 +41,8 @@ def _checkpoint_html() -> str:
 
 
 def _html(folium_map: folium.Map) -> str:
-    return folium_map.get_root().render()
+    """The map's page; its own inline scripts carry the nonce placeholder (:mod:`api.security`)."""
+    return stamp_scripts(folium_map.get_root().render())
 
 
 def map_page(content: MapContent, settings: Settings) -> HTMLResponse:

@@ -517,7 +517,7 @@ def _build(
     if tiles_url:
         folium.TileLayer(
             tiles=tiles_url,
-            attr=tiles_attribution or DEFAULT_ATTRIBUTION,
+            attr=html.escape(tiles_attribution or DEFAULT_ATTRIBUTION),  # text, never HTML
             name="底图 basemap",
             overlay=False,
             control=True,

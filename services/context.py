@@ -59,11 +59,45 @@ def load_road_router(settings: Settings) -> Router:
     return road_router
 
 
-def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
-    """Migrate the configured database to the newest schema and connect: ``(engine, sessions)``."""
+def protect_data_dir(settings: Settings) -> None:
+    """Make the data directory owner-only (0700) and an SQLite database's files 0600, logging what was tightened.
+
+    Raises
+    ------
+    RuntimeError
+        If the modes cannot be set (the directory belongs to another user): a deployment fault with its fix.
+    """
     assert settings.database_url is not None  # derived by Settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[tuple[Path, int]] = [(Path(settings.data_dir), 0o700)]
+    if settings.database_url.startswith("sqlite:///"):
+        db = Path(settings.database_url.split("///", 1)[1])
+        if db.name and str(db) != ":memory:":
+            paths += [(db.with_name(db.name + suffix), 0o600) for suffix in ("", "-wal", "-shm", "-journal")]
+    for path, mode in paths:
+        try:
+            current = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if current & ~mode:
+            try:
+                path.chmod(mode)
+            except OSError as err:
+                raise RuntimeError(
+                    f"{path} has mode {current:o} and cannot be made {mode:o} ({err}); run the service as the "
+                    f"owner of its data directory, or `chmod {mode:o} {path}`"
+                ) from err
+            logger.warning("%s had mode %o (readable by others): made %o", path, current, mode)
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    """Migrate the configured database to the newest schema and connect: ``(engine, sessions)``.
+
+    The data directory and an SQLite database are owner-only (:func:`protect_data_dir`).
+    """
+    assert settings.database_url is not None  # derived by Settings
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     migrate(settings.database_url)
+    protect_data_dir(settings)
     db_engine = make_engine(settings.database_url)
     return db_engine, session_factory(db_engine)
 

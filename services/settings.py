@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     tiles_url: str | None = None
     tiles_attribution: str = "© OpenStreetMap contributors"
     cors_origins: list[str] = Field(default_factory=list)
+    #: Host names the service answers to (the ``Host`` header; others get a 400, so no redirect or link is
+    #: built from a host an attacker chose).  ``["*"]`` accepts any; set the public names in production.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
     max_body_bytes: int = 1_000_000
     bbox_margin_deg: float = 0.02
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, InvalidInputError
 from services.context import AppContext
-from store import users
+from store import sites, users
 from store.users import Principal
 
 ROLES = ("planner", "dispatcher", "checkpoint", "county", "city_approver", "province_approver", "admin")
@@ -42,6 +42,7 @@ def add_user(
     ------
     InvalidInputError
         For an unknown role or an empty name.
+        For an ``enterprise_id`` that names no enterprise site.
     ConflictError
         If the name is taken and ``replace`` is false.
     """
@@ -49,6 +50,14 @@ def add_user(
         raise InvalidInputError(f"`role` was {role!r}; expected one of {list(ROLES)}")
     if not name or len(name) > 100:
         raise InvalidInputError(f"`name` was {name!r}; expected 1..100 characters")
+    if enterprise_id is not None:
+        site = sites.find_site(session, enterprise_id)
+        if site is None or site.kind != "enterprise":
+            found = "no site" if site is None else f"a {site.kind} site, not an enterprise"
+            raise InvalidInputError(
+                f"`enterprise` was {enterprise_id!r}: {found}; bind the user to an enterprise's site id "
+                "(GET /sites?kind=enterprise lists them)"
+            )
     if not replace and users.user_by_name(session, name) is not None:
         raise ConflictError(f"user {name!r} exists; choose another name")
     token = secrets.token_urlsafe(32)
