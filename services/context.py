@@ -20,7 +20,7 @@ from passes.policy import PassPolicy
 from routing.closures import Rule, load_rules
 from routing.network import RoadNetwork, load_or_build
 from routing.router import Router
-from services.caches import ClosureArcCache, CorridorCache, GateCache, ZoneCache
+from services.caches import ClosureArcCache, CorridorCache, GateCache, TravelTimeCache, ZoneCache
 from services.settings import Settings
 from store.db import make_engine, migrate, session_factory
 from store.hot import HotStore
@@ -118,6 +118,7 @@ class AppContext:
     closure_arc_cache: ClosureArcCache = field(default_factory=ClosureArcCache)
     corridor_cache: CorridorCache = field(default_factory=CorridorCache)
     gate_cache: GateCache = field(default_factory=GateCache)
+    travel_cache: TravelTimeCache = field(default_factory=TravelTimeCache)
     compute: concurrent.futures.ThreadPoolExecutor = field(default_factory=compute_pool)
     started_at: float = field(default_factory=time.time)
 

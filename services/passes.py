@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo.errors import (
+    BaotongError,
     ConflictError,
     InvalidInputError,
     NoRouteError,
@@ -48,8 +49,11 @@ from passes.issue import check_issuance, issuance_warnings, parse_pass_number, p
 from passes.keys import PublicKeySet
 from passes.plates import is_out_of_province
 from passes.qr import QRInfo, qr_info, qr_png, qr_svg
+from passes.reasons import reason
 from passes.token import make_claims, sign_pass
+from passes.travel import ScanPlace, impossible_travel
 from passes.verify import PassStatus, StatusLookup, Verdict, verify_offline, verify_online
+from routing.network import haversine_m
 from routing.router import Vehicle
 from services.context import AppContext
 from services.routes import RouteRequest, plan_route
@@ -582,7 +586,18 @@ def scan_json(row: ScanRow) -> dict[str, Any]:
         "idempotency_key": row.idempotency_key,
         "device_verdict": row.device_verdict,
         "device_reasons": json.loads(row.device_reasons) if row.device_reasons else None,
+        "flags": _scan_flags(row),
     }
+
+
+def _scan_flags(row: ScanRow) -> dict[str, Any] | None:
+    """The scan's flags, with its own id filled in as the second scan of an impossible trip."""
+    if not row.flags:
+        return None
+    flags = json.loads(row.flags)
+    if "impossible_travel" in flags:
+        flags["impossible_travel"]["second"]["scan_id"] = row.id
+    return flags
 
 
 def pass_scans(session: Session, pass_no: str, *, user: Principal) -> list[dict[str, Any]]:
@@ -674,6 +689,7 @@ class CheckpointScan:
     verdict: Verdict
     checkpoint: tuple[float, float]
     scan_id: concurrent.futures.Future[int] | None
+    flags: dict[str, Any] | None = None
 
 
 #: How far an offline device's clock may run ahead of the server's, and how old an uploaded scan may be.
@@ -697,6 +713,45 @@ def _check(
         policy=ctx.pass_policy,
     )
     return verdict, (lon, lat)
+
+
+def fastest_s(ctx: AppContext, a: tuple[float, float], b: tuple[float, float]) -> float | None:
+    """The network's fastest truck time from ``a`` to ``b`` (``None``: a place off the network, no route)."""
+
+    def compute() -> float | None:
+        try:
+            return ctx.road_router.route(list(a), list(b)).travel_time_s
+        except BaotongError:
+            return None
+
+    return ctx.travel_cache.fastest_s(a, b, compute)
+
+
+def travel_flags(ctx: AppContext, pass_no: str, point: tuple[float, float], at: datetime) -> dict[str, Any] | None:
+    """``{"impossible_travel": {...}}`` when the pass's scan before ``at`` was at a place no truck could have
+    driven from to ``point`` by ``at`` (see :mod:`passes.travel`), else ``None``."""
+    earlier = [s for s in ctx.hot.recent_pass_scans(pass_no) if s[3] <= at]
+    if not earlier:
+        return None
+    sid, lon, lat, when = max(earlier, key=lambda s: (s[3], s[0]))
+    distance = float(haversine_m(lon, lat, point[0], point[1]))
+    first, second = ScanPlace(sid, when, lon, lat), ScanPlace(None, at, point[0], point[1])
+    fastest = fastest_s(ctx, (lon, lat), point) if distance >= 1.0 else None
+    flag = impossible_travel(first, second, distance_m=distance, fastest_s=fastest)
+    return None if flag is None else {"impossible_travel": flag}
+
+
+def _flagged(verdict: Verdict, flags: dict[str, Any] | None) -> Verdict:
+    """The verdict with a stop for an impossible trip between this scan and the one before."""
+    if not flags:
+        return verdict
+    flag = flags["impossible_travel"]
+    first = flag["first"]
+    detail = (
+        f"scan {first['scan_id']} at {first['at']} at {first['checkpoint'][0]:.5f},{first['checkpoint'][1]:.5f}, "
+        f"{flag['elapsed_s']:g} s before; the fastest truck needs {flag['fastest_s']:g} s"
+    )
+    return replace(verdict, verdict="stop", reasons=[*verdict.reasons, reason("impossible_travel", detail)])
 
 
 def _token_sha256(token: str) -> str:
@@ -738,6 +793,8 @@ def verify_pass(
     verdict, (lon, lat) = _check(ctx, token, checkpoint, at=when, plate=plate, crs=crs)
     if dry_run:
         return CheckpointScan(verdict, (lon, lat), None)
+    flags = travel_flags(ctx, verdict.claims.pass_no, (lon, lat), when) if verdict.claims is not None else None
+    verdict = _flagged(verdict, flags)
     now = utcnow()
     scan_id = ctx.hot.insert_scan(
         pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
@@ -751,8 +808,9 @@ def verify_pass(
         plate_typed=plate[:40] if plate else None,
         mode=verdict.mode,
         scanned_by=user.name,
+        flags=dumps(flags) if flags else None,
     )
-    return CheckpointScan(verdict, (lon, lat), scan_id)
+    return CheckpointScan(verdict, (lon, lat), scan_id, flags)
 
 
 @dataclass(frozen=True)
@@ -799,6 +857,8 @@ def upload_offline_scan(session: Session, ctx: AppContext, scan: OfflineScan, *,
     if found is not None:
         return offline_scan_json(found, duplicate=True)
     verdict, (lon, lat) = _check(ctx, scan.token, scan.checkpoint, at=device_time, plate=scan.plate, crs=scan.crs)
+    flags = travel_flags(ctx, verdict.claims.pass_no, (lon, lat), device_time) if verdict.claims is not None else None
+    verdict = _flagged(verdict, flags)
     row = ScanRow(
         pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
         token_sha256=_token_sha256(scan.token),
@@ -815,6 +875,7 @@ def upload_offline_scan(session: Session, ctx: AppContext, scan: OfflineScan, *,
         idempotency_key=scan.idempotency_key,
         device_verdict=scan.device_verdict,
         device_reasons=dumps(list(scan.device_reasons)) if scan.device_verdict is not None else None,
+        flags=dumps(flags) if flags else None,
     )
     stored, new = store.add_offline_scan(session, row)
     if new:

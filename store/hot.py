@@ -202,6 +202,20 @@ class HotStore:
         rows = self._query("SELECT corridor FROM passes WHERE pass_no = ?", (pass_no,))
         return orjson.loads(rows[0][0]) if rows else None
 
+    def recent_pass_scans(self, pass_no: str, *, limit: int = 20) -> list[tuple[int, float, float, datetime]]:
+        """``(id, lon, lat, time)`` of the pass's last ``limit`` scans, newest stored first; the time is the
+        device's for an uploaded offline scan, else the server's check time."""
+        rows = self._query(
+            "SELECT id, lon, lat, checked_at, device_time FROM scans WHERE pass_no = ? ORDER BY id DESC LIMIT ?",
+            (pass_no, limit),
+        )
+        out = []
+        for sid, lon, lat, checked, device in rows:
+            at = aware(device) or aware(checked)
+            assert at is not None  # checked_at is NOT NULL
+            out.append((int(sid), float(lon), float(lat), at))
+        return out
+
     # -- inserts, group commit -------------------------------------------------------------------
     def insert(
         self, table: str, row: dict[str, Any], *, returning: str | None = None
@@ -250,8 +264,9 @@ class HotStore:
         plate_typed: str | None,
         mode: str,
         scanned_by: str | None,
+        flags: str | None = None,
     ) -> concurrent.futures.Future[int]:
-        """Queue a checkpoint scan (``reasons`` is JSON text); resolves to its id once committed."""
+        """Queue a checkpoint scan (``reasons`` and ``flags`` are JSON text); resolves to its id once committed."""
         return self.insert(
             "scans",
             {
@@ -266,6 +281,7 @@ class HotStore:
                 "plate_typed": plate_typed,
                 "mode": mode,
                 "scanned_by": scanned_by,
+                "flags": flags,
             },
             returning="id",
         )

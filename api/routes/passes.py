@@ -119,7 +119,8 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     whitelist status, every crew test's freshness now, the checkpoint within ``corridor_buffer_m``
     of the stored route, and the typed plate (none typed: the note ``plate_not_checked``).  A
     malformed, forged or unknown token is a ``stop`` with its reason; so is a plate typed in a
-    wrong format (``plate_invalid``).  The scan (who, where, when, verdict, reasons) is stored
+    wrong format (``plate_invalid``), and a scan at a place no truck could have reached since the pass's
+    scan before it (``impossible_travel``, with both scans in ``flags``).  The scan (who, where, when, verdict, reasons) is stored
     before the answer, at the server's time.  ``dry_run: true`` (optionally with ``at``, another
     time) is a what-if check: the answer says ``dry_run`` and nothing is stored (``scan_id`` null).
 
@@ -133,7 +134,10 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     scan_id: int | None = None
     if checked.scan_id is not None:
         scan_id = await asyncio.wrap_future(checked.scan_id)
-    out.update(scan_id=scan_id, dry_run=checked.scan_id is None, checkpoint=list(checked.checkpoint))
+    flags = checked.flags
+    if flags and "impossible_travel" in flags:
+        flags["impossible_travel"]["second"]["scan_id"] = scan_id
+    out.update(scan_id=scan_id, dry_run=checked.scan_id is None, checkpoint=list(checked.checkpoint), flags=flags)
     return out
 
 

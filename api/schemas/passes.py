@@ -186,6 +186,11 @@ class VerdictPublic(BaseModel):
     checked_at: datetime
     dry_run: bool = Field(default=False, description="a what-if check: nothing was stored (`scan_id` is null)")
     scan_id: int | None = Field(description="the stored scan; null for a what-if check")
+    flags: dict | None = Field(
+        default=None,
+        description="`impossible_travel`: this scan and the pass's scan before it, at places no truck could drive "
+        "between in the time between them (both scans' ids, times and places, the network's fastest time)",
+    )
     checkpoint: LonLat
     pass_: dict | None = Field(default=None, alias="pass")
 
@@ -226,6 +231,7 @@ class ScanPublic(BaseModel):
     idempotency_key: str | None = None
     device_verdict: str | None = Field(default=None, description="an uploaded offline scan: what the device showed")
     device_reasons: list[str] | None = None
+    flags: dict | None = Field(default=None, description="`impossible_travel`, as in the verification's answer")
 
 
 class OfflineScanPublic(ScanPublic):

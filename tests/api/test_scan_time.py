@@ -118,3 +118,32 @@ def test_an_offline_scan_is_checked_at_the_device_time_within_bounds(client, aut
     body = dict(base, device_time=iso(now()), idempotency_key="planner-0001")
     assert offline(client, auth_headers, body, role="planner").status_code == 403
     assert client.post("/passes/scans/offline", json=body).status_code == 401
+
+
+def test_a_pass_at_two_places_no_truck_could_link_is_stopped_on_the_second_scan(client, auth_headers, fleet):
+    p = issue(client, auth_headers, fleet)
+    route = client.get(f"/routes/{p['route_id']}").json()
+    coords = route["geometry"]["coordinates"]
+    start, end = coords[len(coords) // 10], coords[-len(coords) // 10]  # kilometres apart on the route
+    first = verify(client, auth_headers, p["token"], start, plate="豫H·12345").json()
+    assert first["verdict"] == "pass" and first["flags"] is None
+    second = verify(client, auth_headers, p["token"], end, plate="豫H·12345").json()  # seconds later
+    assert second["verdict"] == "stop" and second["codes"] == ["impossible_travel"], second
+    assert "即采即走即追" in second["reasons"][0] and "no truck" in second["reasons"][0]
+    flag = second["flags"]["impossible_travel"]
+    assert flag["first"]["scan_id"] == first["scan_id"] and flag["second"]["scan_id"] == second["scan_id"]
+    assert flag["first"]["checkpoint"] == first["checkpoint"] and flag["second"]["checkpoint"] == second["checkpoint"]
+    assert flag["fastest_s"] > flag["elapsed_s"] >= 0 and flag["distance_m"] >= 1000
+    # the trace keeps the flag; a scan again at the same place is no new trip
+    again = verify(client, auth_headers, p["token"], end, plate="豫H·12345").json()
+    assert again["verdict"] == "pass" and again["flags"] is None
+    scans = scans_of(client, auth_headers, p["pass_no"])
+    assert [s["flags"] is not None for s in scans] == [False, True, False]
+    assert scans[1]["flags"]["impossible_travel"]["second"]["scan_id"] == scans[1]["id"]
+    # an uploaded offline scan is judged by the device's time: back at the start a second after the last scan
+    soon = datetime.fromisoformat(again["checked_at"]) + timedelta(seconds=1)
+    body = {"token": p["token"], "checkpoint": start, "device_time": iso(soon), "idempotency_key": "travel-0001"}
+    up = client.post("/passes/scans/offline", json=body, headers=auth_headers("checkpoint")).json()
+    assert "impossible_travel" in up["codes"], up
+    assert up["flags"]["impossible_travel"]["first"]["scan_id"] == again["scan_id"]
+    assert up["flags"]["impossible_travel"]["second"]["scan_id"] == up["scan_id"]
