@@ -45,23 +45,26 @@ def _html(folium_map: folium.Map) -> str:
     return stamp_scripts(folium_map.get_root().render())
 
 
-def map_page(content: MapContent, settings: Settings) -> HTMLResponse:
-    """A city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
+def map_html(content: MapContent, settings: Settings) -> str:
+    """The HTML of a city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
     from maps.views import city_map
 
-    return HTMLResponse(
-        _html(
-            city_map(
-                bbox=content.bbox,
-                zones=content.zones,
-                sites=content.sites,
-                routes=content.routes,
-                extra_layers=content.extra_layers,
-                tiles_url=settings.tiles_url,
-                tiles_attribution=settings.tiles_attribution,
-            )
+    return _html(
+        city_map(
+            bbox=content.bbox,
+            zones=content.zones,
+            sites=content.sites,
+            routes=content.routes,
+            extra_layers=content.extra_layers,
+            tiles_url=settings.tiles_url,
+            tiles_attribution=settings.tiles_attribution,
         )
     )
+
+
+def map_page(content: MapContent, settings: Settings) -> HTMLResponse:
+    """A city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
+    return HTMLResponse(map_html(content, settings))
 
 
 def route_map_html(route: RouteView, zones: Iterable[Zone], settings: Settings) -> str:
