@@ -96,7 +96,6 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
         # of the garbage collector's scans, which otherwise revisit it while requests allocate.
         gc.freeze()
         yield
-        ctx.compute.shutdown(wait=False, cancel_futures=True)  # queued computations go with the process
         await asyncio.to_thread(ctx.hot.close)  # store every queued row before the process ends
 
     app = FastAPI(
