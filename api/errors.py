@@ -16,13 +16,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from api.deps import LoginRequired, PageRefused
 from api.i18n import asked_lang, page_lang, translate
-from geo.errors import BaotongError, NotSignedIn
+from geo.errors import BaotongError, DatabaseUnavailable, DeploymentError, NotSignedIn
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ _ERRORS = {
     413: "Request body too large",
     422: "Invalid input, naming the field and value",
     500: "A fault of the deployment (files, keys, configuration): the answer says what fixes it",
+    503: "The database is not answering (nothing was stored): retry after `Retry-After` seconds",
 }
 #: Documented on every router: the error answers any endpoint may give, always JSON (also on HTML pages).
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -84,17 +86,49 @@ def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     return sorted(methods)
 
 
-def _printable(value: Any) -> Any:
-    """JSON-safe copy of validation details: lone surrogates and other unencodable text are escaped."""
+#: Levels of a bad input echoed back in a 422 (deeper parts read "…"): a body nested hundreds of levels
+#: deep is named, not copied.
+ECHO_DEPTH = 6
+
+
+def _printable(value: Any, depth: int = 0) -> Any:
+    """JSON-safe copy of validation details: lone surrogates and other unencodable text are escaped, and
+    nesting beyond :data:`ECHO_DEPTH` levels is cut to ``"…"``."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    if isinstance(value, dict):
-        return {_printable(k): _printable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_printable(v) for v in value]
     if isinstance(value, int | float | bool) or value is None:
         return value
-    return _printable(str(value))
+    if isinstance(value, dict | list | tuple) and depth >= ECHO_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        return {_printable(k, depth + 1): _printable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v, depth + 1) for v in value]
+    return _printable(str(value), depth)
+
+
+def _driver_disconnects() -> tuple[type[Exception], ...]:
+    """The database drivers' own "cannot reach the database" errors (raised by the hot path's raw connections)."""
+    import sqlite3
+
+    found: list[type[Exception]] = [sqlite3.OperationalError, sqlite3.InterfaceError]
+    try:
+        import psycopg
+    except ImportError:  # PostgreSQL support not installed
+        pass
+    else:
+        found += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(found)
+
+
+#: Errors that mean the database is away (stopped, restarting, unreachable, locked), never the request's fault.
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+    *_driver_disconnects(),
+)
 
 
 def install(app: FastAPI) -> None:
@@ -112,6 +146,13 @@ def install(app: FastAPI) -> None:
         if err.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=headers)
+
+    async def _database_away(request: Request, err: Exception) -> Response:
+        """503 with ``Retry-After`` while the database is away; the driver's message goes to the log only."""
+        return await _domain_error(request, DatabaseUnavailable(f"{type(err).__name__}: {err}"))
+
+    for away in DATABASE_AWAY:
+        app.add_exception_handler(away, _database_away)
 
     @app.exception_handler(BaotongError)
     async def _domain_error(request: Request, err: BaotongError) -> Response:
@@ -135,7 +176,8 @@ def install(app: FastAPI) -> None:
         if isinstance(err, NotSignedIn):
             headers["WWW-Authenticate"] = "Bearer"
         if code >= 500:
-            logger.error("%s %s -> %s %s: %s", request.method, request.url.path, code, type(err).__name__, err)
+            fix = f"; fix: {err.fix}" if isinstance(err, DeploymentError) else ""
+            logger.error("%s %s -> %s %s: %s%s", request.method, request.url.path, code, type(err).__name__, err, fix)
         else:
             logger.info("%s %s -> %s %s", request.method, request.url.path, code, type(err).__name__)
         return JSONResponse(body, status_code=code, headers=headers or None)

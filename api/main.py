@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
@@ -37,6 +38,7 @@ from api.routes import (
     workspace,
     zones,
 )
+from api.security import SecurityHeadersMiddleware
 from routing.router import Router
 from services.context import AppContext
 from services.settings import Settings, get_settings
@@ -130,6 +132,10 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "Accept-Language"],
         )
+    if "*" not in settings.allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
+    # outermost: every answer (also a 400 for a foreign host, a 413 or a 503) carries the security headers
+    app.add_middleware(SecurityHeadersMiddleware, tiles_url=settings.tiles_url)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:

@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse
 
 from api.i18n import page_lang, remember_lang, translate
 from api.schemas.passes import PassPublic
+from api.security import stamp_scripts
 from geo.i18n import format_duration, format_length, format_time
 from geo.zones import Zone
 from maps.layers import DeliveryPlanView, RouteView
@@ -152,7 +153,26 @@ def _with_header(html: str, header: str) -> str:
 
 
 def _html(folium_map: folium.Map) -> str:
-    return folium_map.get_root().render()
+    """The map's page; its own inline scripts carry the nonce placeholder (:mod:`api.security`)."""
+    return stamp_scripts(folium_map.get_root().render())
+
+
+def map_html(content: MapContent, ctx: AppContext, *, lang: str = "zh") -> str:
+    """The HTML of a city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
+    from maps.views import city_map
+
+    return _html(
+        city_map(
+            bbox=content.bbox,
+            zones=content.zones,
+            sites=content.sites,
+            routes=content.routes,
+            extra_layers=content.extra_layers,
+            lang=lang,
+            timezone=ctx.settings.tz(),
+            **_basemap_options(ctx),
+        )
+    )
 
 
 def _basemap_options(ctx: AppContext) -> dict[str, Any]:
@@ -167,29 +187,29 @@ def _basemap_options(ctx: AppContext) -> dict[str, Any]:
 def map_page(
     request: Request,
     ctx: AppContext,
+    html: str,
+    *,
+    user: Principal | None,
+    session: SessionInfo | None = None,
+) -> HTMLResponse:
+    """A rendered city-style map (:func:`map_html`) under the layout's header (the header is the only
+    part that depends on who asks, so the map itself can be rendered once and kept)."""
+    response = HTMLResponse(
+        _with_header(html, header_html(request, ctx, user, session)), headers={"Cache-Control": "no-cache"}
+    )
+    return remember_lang(request, response)
+
+
+def content_page(
+    request: Request,
+    ctx: AppContext,
     content: MapContent,
     *,
     user: Principal | None,
     session: SessionInfo | None = None,
 ) -> HTMLResponse:
-    """A city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``, under the layout's header."""
-    from maps.views import city_map
-
-    lang = page_lang(request)
-    html = _html(
-        city_map(
-            bbox=content.bbox,
-            zones=content.zones,
-            sites=content.sites,
-            routes=content.routes,
-            extra_layers=content.extra_layers,
-            lang=lang,
-            timezone=ctx.settings.tz(),
-            **_basemap_options(ctx),
-        )
-    )
-    response = HTMLResponse(_with_header(html, header_html(request, ctx, user, session)))
-    return remember_lang(request, response)
+    """A city-style map of ``content`` rendered for this request, under the layout's header."""
+    return map_page(request, ctx, map_html(content, ctx, lang=page_lang(request)), user=user, session=session)
 
 
 def route_map_html(route: RouteView, zones: Iterable[Zone], ctx: AppContext, *, lang: str = "zh") -> str:

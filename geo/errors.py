@@ -166,3 +166,16 @@ class RateLimited(BaotongError):
     def __init__(self, message: str, *, retry_after_s: int, zh: str | None = None):
         super().__init__(message, zh=zh)
         self.retry_after_s = max(1, int(retry_after_s))
+
+
+class DatabaseUnavailable(StoreUnavailable):
+    """The database does not answer (stopped, restarting, unreachable): nothing was read or stored; the
+    client retries after :attr:`retry_after_s` (HTTP 503), and the service reconnects by itself."""
+
+    retry_after_s = 5
+    #: What every client is told (the driver's message, which may name hosts and ports, goes to the log).
+    MESSAGE = "数据库暂时不可用，未读取或保存任何数据，请稍后重试 / the database is not answering: nothing was stored; try again"
+
+    @property
+    def public_detail(self) -> str:
+        return self.MESSAGE

@@ -15,9 +15,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity
 
-from geo.errors import InvalidZoneError
+from geo.errors import InvalidInputError, InvalidZoneError
 from geo.projection import to_wgs84
 from geo.repair import repair_polygon
+from geo.times import check_instant
 
 RISKS = ("sealed", "controlled", "precaution")
 #: Risks whose zones may be transited but never stopped in.
@@ -36,7 +37,8 @@ def parse_time(value, field_name: str) -> datetime | None:
     Raises
     ------
     InvalidInputError
-        If the value is not an ISO 8601 date-time.
+        If the value is not an ISO 8601 date-time, or lies outside the years the service accepts
+        (:func:`geo.times.check_instant`).
     """
     if value is None or value == "":
         return None
@@ -47,9 +49,10 @@ def parse_time(value, field_name: str) -> datetime | None:
             dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError as err:
             raise InvalidZoneError(f"`{field_name}` was {value!r}; expected an ISO 8601 date-time") from err
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return check_instant(dt, field_name)
+    except InvalidInputError as err:
+        raise InvalidZoneError(str(err)) from None
 
 
 def _ring_coords(ring, field_name: str, crs: str) -> list[tuple[float, float]]:

@@ -313,7 +313,6 @@ LEG_STYLES: dict[str, dict[str, Any]] = {
     "inside": {"color": "#b2182b", "weight": 5, "opacity": 0.95, "dashArray": "1 9", "lineCap": "round"},
 }
 _DEFAULT_LEG_STYLE = {"color": "#555555", "weight": 4, "opacity": 0.9}
-DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors"
 _DEFAULT_TZ = zone_named()
 
 
@@ -797,7 +796,7 @@ def _build(
     if tiles_url:  # a bureau's own (raster) tile server
         folium.TileLayer(
             tiles=tiles_url,
-            attr=tiles_attribution or _w(lang, "attribution"),
+            attr=html.escape(tiles_attribution or _w(lang, "attribution")),  # text, never HTML
             name=_w(lang, "basemap"),
             overlay=False,
             control=True,
@@ -806,7 +805,7 @@ def _build(
         VectorBasemap(
             url=DEFAULT_TILES_PATH,
             lang=lang,
-            attribution=tiles_attribution or _w(lang, "attribution"),
+            attribution=html.escape(tiles_attribution or _w(lang, "attribution")),  # text, never HTML
             static_prefix=static_prefix,
         ).add_to(m)
     _add_zone_layers(m, list(zones), lang, tz)

@@ -24,6 +24,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "enterprise_fused": ("企业已被移出白名单（熔断）", "enterprise removed from the whitelist (fuse)"),
     "unknown_pass": ("系统中无此通行证", "pass not found in the registry"),
     "corridor_mismatch": ("登记路线与通行证路线不一致", "stored corridor does not match the pass"),
+    "impossible_travel": (
+        "同一通行证在车辆无法按时到达的两地先后被扫（即采即走即追）",
+        "the same pass was scanned at two places no truck could drive between in that time",
+    ),
+    # notes of a verdict (not a reason to stop)
+    "plate_not_checked": ("未输入车牌，车牌未核对", "no plate typed: the plate was not checked"),
     # issuance
     "not_whitelisted": ("企业不在白名单内", "enterprise is not on the whitelist"),
     "no_crew": ("未登记司乘人员", "no crew member registered"),

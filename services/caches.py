@@ -9,6 +9,7 @@ is always read fresh (zone ids, closures in force, revocation), only its parsed 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -108,3 +109,30 @@ class GateCache:
             if self._gates is None:
                 self._gates = load()
             return self._gates
+
+
+class TravelTimeCache:
+    """The network's fastest truck time between two checkpoint places (rounded to about a metre), kept for
+    the last :data:`TRAVEL_CACHE_SIZE` pairs: checkpoints stand at fixed places, so most pairs repeat."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._times: OrderedDict[tuple[float, float, float, float], float | None] = OrderedDict()
+
+    def fastest_s(
+        self, a: tuple[float, float], b: tuple[float, float], compute: Callable[[], float | None]
+    ) -> float | None:
+        key = (round(a[0], 5), round(a[1], 5), round(b[0], 5), round(b[1], 5))
+        with self._lock:
+            if key in self._times:
+                self._times.move_to_end(key)
+                return self._times[key]
+        found = compute()
+        with self._lock:
+            self._times[key] = found
+            while len(self._times) > TRAVEL_CACHE_SIZE:
+                self._times.popitem(last=False)
+        return found
+
+
+TRAVEL_CACHE_SIZE = 4096

@@ -11,6 +11,7 @@ context.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,8 @@ from store.closures import Event
 from store.db import aware, dumps, new_id, utcnow
 from store.models import ClosureRow
 from store.users import Principal
+
+logger = logging.getLogger(__name__)
 
 #: A request may start this long before "now" (clock skew, "close it now").
 START_GRACE = timedelta(minutes=5)
@@ -376,11 +379,21 @@ def closure_impact(ctx: AppContext, session: Session, closure_id: str) -> dict[s
 
 
 # -- approval ---------------------------------------------------------------------------------------------
-def _check_level(row: ClosureRow, user: Principal, action: str) -> None:
+def _decided_already(session: Session, row: ClosureRow, action: str) -> ConflictError:
+    """The 409 for a closure that is no longer pending, naming the decision that stands."""
+    row = store.fresh_closure_row(session, row.id)
+    step = store.decision_event(session, row.id)
+    who = f"{step.actor!r} ({step.role})" if step is not None else repr(row.decided_by or "the rules")
+    when = _iso(row.decided_at) or _iso(row.created_at)
+    return ConflictError(
+        f"closure {row.id!r} is already {row.status} (by {who} at {when}; decision {row.decision!r}); "
+        f"it cannot be {action}"
+    )
+
+
+def _check_level(session: Session, row: ClosureRow, user: Principal, action: str) -> None:
     if row.status != "pending":
-        raise ConflictError(
-            f"closure {row.id!r} is already {row.status} (decision {row.decision!r}); it cannot be {action}"
-        )
+        raise _decided_already(session, row, action)
     if row.approval_level == "province" and user.role == "city_approver":
         verb = "approve" if action == "approved" else "reject"
         raise PermissionDeniedError(
@@ -388,15 +401,28 @@ def _check_level(row: ClosureRow, user: Principal, action: str) -> None:
         )
 
 
+def _decide(session: Session, row: ClosureRow, status: str, event: Event) -> dict[str, Any]:
+    """One conditional state change (pending -> ``status``) with its step; a lost race is a 409."""
+    decided = store.decide_closure(session, row.id, status, event)
+    if decided is None:
+        raise _decided_already(session, row, event.action)
+    logger.info("closure %s %s by %s (%s)", row.id, status, event.actor, event.role)
+    return closure_json(session, decided)
+
+
 def approve_closure(session: Session, closure_id: str, *, user: Principal, note: str | None = None) -> dict[str, Any]:
     """Approve a pending closure (province level: a province approver; city level: either approver).
+
+    The decision is one conditional update of a pending closure: of approvers deciding at once,
+    exactly one succeeds and the others get a 409 naming that decision.
 
     Raises
     ------
     NotFoundError
         An unknown closure.
     ConflictError
-        Rejected by the rules, decided already, or a blocking reason (a whitelist enterprise cut off).
+        Rejected by the rules, decided already (naming by whom and when), or a blocking reason
+        (a whitelist enterprise cut off).
     PermissionDeniedError
         A city approver and a closure that needs the province.
     """
@@ -404,22 +430,18 @@ def approve_closure(session: Session, closure_id: str, *, user: Principal, note:
     if row.decision == "rejected":
         rule_ids = ", ".join(r["rule"] for r in json.loads(row.reasons))
         raise ConflictError(f"closure {row.id!r} was rejected by the rules ({rule_ids}); it cannot be approved")
-    _check_level(row, user, "approved")
+    _check_level(session, row, user, "approved")
     blocking = json.loads(row.blocking or "[]")
     if blocking:
         raise ConflictError(f"closure {row.id!r} cannot be approved: " + "; ".join(b["text"] for b in blocking))
-    return closure_json(
-        session, store.decide_closure(session, row, "approved", Event("approved", user.name, user.role, note))
-    )
+    return _decide(session, row, "approved", Event("approved", user.name, user.role, note))
 
 
 def reject_closure(session: Session, closure_id: str, *, user: Principal, note: str | None = None) -> dict[str, Any]:
-    """Reject a pending closure (same levels as :func:`approve_closure`)."""
+    """Reject a pending closure (same levels and the same one conditional change as :func:`approve_closure`)."""
     row = store.get_closure_row(session, closure_id)
-    _check_level(row, user, "rejected")
-    return closure_json(
-        session, store.decide_closure(session, row, "rejected", Event("rejected", user.name, user.role, note))
-    )
+    _check_level(session, row, user, "rejected")
+    return _decide(session, row, "rejected", Event("rejected", user.name, user.role, note))
 
 
 # -- the feed -----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ and the CLI commands alike); the use cases in :mod:`services` take it as their f
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
@@ -21,13 +22,21 @@ from passes.policy import PassPolicy
 from routing.closures import Rule, load_rules
 from routing.network import RoadNetwork, load_or_build
 from routing.router import Router
-from services.caches import ClosureArcCache, CorridorCache, GateCache, ZoneCache
+from services.caches import ClosureArcCache, CorridorCache, GateCache, TravelTimeCache, ZoneCache
 from services.settings import Settings
 from store.db import make_engine, migrate, session_factory
 from store.hot import HotStore
 from store.keys import KeyStore
 
 logger = logging.getLogger(__name__)
+
+#: Threads of a process's compute pool: route computations run there, never on the event loop.
+COMPUTE_THREADS = 2
+
+
+def compute_pool() -> concurrent.futures.ThreadPoolExecutor:
+    """A bounded pool for CPU-heavy request work (routes): at most :data:`COMPUTE_THREADS` at once, the rest queue."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=COMPUTE_THREADS, thread_name_prefix="baotong-compute")
 
 
 def load_road_router(settings: Settings) -> Router:
@@ -52,11 +61,45 @@ def load_road_router(settings: Settings) -> Router:
     return road_router
 
 
-def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
-    """Migrate the configured database to the newest schema and connect: ``(engine, sessions)``."""
+def protect_data_dir(settings: Settings) -> None:
+    """Make the data directory owner-only (0700) and an SQLite database's files 0600, logging what was tightened.
+
+    Raises
+    ------
+    RuntimeError
+        If the modes cannot be set (the directory belongs to another user): a deployment fault with its fix.
+    """
     assert settings.database_url is not None  # derived by Settings
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    paths: list[tuple[Path, int]] = [(Path(settings.data_dir), 0o700)]
+    if settings.database_url.startswith("sqlite:///"):
+        db = Path(settings.database_url.split("///", 1)[1])
+        if db.name and str(db) != ":memory:":
+            paths += [(db.with_name(db.name + suffix), 0o600) for suffix in ("", "-wal", "-shm", "-journal")]
+    for path, mode in paths:
+        try:
+            current = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if current & ~mode:
+            try:
+                path.chmod(mode)
+            except OSError as err:
+                raise RuntimeError(
+                    f"{path} has mode {current:o} and cannot be made {mode:o} ({err}); run the service as the "
+                    f"owner of its data directory, or `chmod {mode:o} {path}`"
+                ) from err
+            logger.warning("%s had mode %o (readable by others): made %o", path, current, mode)
+
+
+def open_database(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
+    """Migrate the configured database to the newest schema and connect: ``(engine, sessions)``.
+
+    The data directory and an SQLite database are owner-only (:func:`protect_data_dir`).
+    """
+    assert settings.database_url is not None  # derived by Settings
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     migrate(settings.database_url)
+    protect_data_dir(settings)
     db_engine = make_engine(settings.database_url)
     return db_engine, session_factory(db_engine)
 
@@ -79,6 +122,8 @@ class AppContext:
     gate_cache: GateCache = field(default_factory=GateCache)
     #: The offline vector basemap of the network (``None``: disabled or not buildable).
     basemap: TileArchive | None = None
+    travel_cache: TravelTimeCache = field(default_factory=TravelTimeCache)
+    compute: concurrent.futures.ThreadPoolExecutor = field(default_factory=compute_pool)
     started_at: float = field(default_factory=time.time)
     #: Delivery-plan solves running in this process at most at once (``settings.max_delivery_solves``).
     solver_slots: threading.BoundedSemaphore = field(init=False)
@@ -122,7 +167,8 @@ class AppContext:
         return self.road_router.network
 
     def close(self) -> None:
-        """Store every queued row, then close the database connections."""
+        """Drop queued computations, store every queued row, then close the database connections."""
+        self.compute.shutdown(wait=False, cancel_futures=True)
         self.hot.close()
         self.db_engine.dispose()
         if self.basemap is not None:

@@ -9,6 +9,7 @@ vehicle, depots, docking points, stops and the zones it was planned with.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +37,7 @@ from store import closures as closure_store
 from store import plans as plan_store
 from store import routes as route_store
 from store import sites, zones
+from store import versions as version_store
 from store.db import aware
 from store.models import ScanRow
 from store.passes import pass_scans
@@ -324,6 +326,17 @@ def scan_layer(scans: Sequence[ScanRow], name: str) -> MapLayer:
 
 
 # -- maps ----------------------------------------------------------------------------------------------
+#: The city map also depends on the clock (closures in force, the last day's scans, which are not counted
+#: in the version: they arrive many times a second): its version changes at least this often.
+CITY_MAP_CLOCK_S = 60
+
+
+def city_map_version(session: Session) -> str:
+    """The version of the city map's content: it changes whenever one of its rows changes (read from the
+    database, so every worker process agrees) and every :data:`CITY_MAP_CLOCK_S` seconds."""
+    return f"{version_store.map_state_version(session)}|{int(time.time() // CITY_MAP_CLOCK_S)}"
+
+
 def city_map(ctx: AppContext, session: Session) -> MapContent:
     """The city map: zones by risk, sites by kind, the 50 newest routes, and every overlay."""
     layers: list[MapLayer] = []

@@ -26,7 +26,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo.errors import (
+    BaotongError,
     ConflictError,
     InvalidInputError,
     NoRouteError,
@@ -48,8 +49,11 @@ from passes.issue import check_issuance, issuance_warnings, parse_pass_number, p
 from passes.keys import PublicKeySet
 from passes.plates import is_out_of_province
 from passes.qr import QRInfo, qr_info, qr_png, qr_svg
+from passes.reasons import reason
 from passes.token import make_claims, sign_pass
+from passes.travel import ScanPlace, impossible_travel
 from passes.verify import PassStatus, StatusLookup, Verdict, verify_offline, verify_online
+from routing.network import haversine_m
 from routing.router import Vehicle
 from services.context import AppContext
 from services.routes import RouteRequest, plan_route
@@ -229,19 +233,36 @@ def list_crew(session: Session, site_id: str, *, user: Principal) -> list[dict[s
     return [crew_json(r) for r in store.list_crew(session, site_id)]
 
 
+def _whitelist_step_conflict(session: Session, site_id: str, state: str) -> ConflictError:
+    """The 409 for a fuse or un-fuse that finds the enterprise already in that state, naming the step that stands."""
+    step = store.last_fuse_step(session, site_id)
+    if step is None:
+        return ConflictError(f"enterprise {site_id!r} is {state} (it was never fused)")
+    verb = "fused" if step.action == "fuse" else "restored to the whitelist"
+    return ConflictError(
+        f"enterprise {site_id!r} is {state}: it was {verb} by {step.created_by!r} at "
+        f"{_aware(step.created_at).isoformat()} (reason: {step.reason})"
+    )
+
+
 def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Principal) -> dict[str, Any]:
     """Remove an enterprise from the whitelist (熔断); its passes answer ``stop`` at once.
 
+    One conditional state change: of planners fusing at once exactly one succeeds; the others get
+    a 409 naming the fuse that stands.
+
     Raises
     ------
+    NotFoundError, InvalidInputError
+        See :func:`enterprise`.
     ConflictError
-        The enterprise is not on the whitelist.
+        The enterprise is not on the whitelist (fused already, naming by whom and when, or never listed).
     """
-    site = enterprise(session, site_id)
-    if not site.whitelist:
-        raise ConflictError(f"enterprise {site_id!r} is not on the whitelist (already fused or never listed)")
+    enterprise(session, site_id)
     now = utcnow()
-    affected = store.fuse_enterprise(session, site_id, reason=reason, fused_by=user.name, at=now)
+    affected = store.set_whitelist(session, site_id, whitelist=False, reason=reason, by=user.name, at=now)
+    if affected is None:
+        raise _whitelist_step_conflict(session, site_id, "not on the whitelist")
     logger.info("fused enterprise %s by %s: %d live passes stop", site_id, user.name, len(affected))
     return {
         "site_id": site_id,
@@ -250,6 +271,40 @@ def fuse_enterprise(session: Session, site_id: str, *, reason: str, user: Princi
         "fused_at": now,
         "fused_by": user.name,
         "affected_passes": affected,
+    }
+
+
+def unfuse_enterprise(session: Session, site_id: str, *, reason: str, user: Principal) -> dict[str, Any]:
+    """Put a fused enterprise back on the whitelist (解除熔断); its passes validate again (unless revoked or expired).
+
+    One conditional state change, as :func:`fuse_enterprise`.
+
+    Raises
+    ------
+    NotFoundError, InvalidInputError
+        See :func:`enterprise`.
+    ConflictError
+        The enterprise is on the whitelist (restored already, naming by whom and when), or it was never
+        fused (an enterprise never listed is listed by the planner who creates it, not un-fused).
+    """
+    enterprise(session, site_id)
+    last = store.last_fuse_step(session, site_id)
+    if last is None:
+        raise ConflictError(
+            f"enterprise {site_id!r} was never fused; only a fused enterprise is restored to the whitelist"
+        )
+    now = utcnow()
+    restored = store.set_whitelist(session, site_id, whitelist=True, reason=reason, by=user.name, at=now)
+    if restored is None:
+        raise _whitelist_step_conflict(session, site_id, "on the whitelist")
+    logger.info("restored enterprise %s to the whitelist by %s: %d live passes", site_id, user.name, len(restored))
+    return {
+        "site_id": site_id,
+        "whitelist": True,
+        "reason": reason,
+        "restored_at": now,
+        "restored_by": user.name,
+        "restored_passes": restored,
     }
 
 
@@ -533,7 +588,23 @@ def scan_json(row: ScanRow) -> dict[str, Any]:
         "verdict": row.verdict,
         "reasons": json.loads(row.reasons),
         "scanned_by": row.scanned_by,
+        "mode": row.mode,
+        "device_time": aware(row.device_time),
+        "idempotency_key": row.idempotency_key,
+        "device_verdict": row.device_verdict,
+        "device_reasons": json.loads(row.device_reasons) if row.device_reasons else None,
+        "flags": _scan_flags(row),
     }
+
+
+def _scan_flags(row: ScanRow) -> dict[str, Any] | None:
+    """The scan's flags, with its own id filled in as the second scan of an impossible trip."""
+    if not row.flags:
+        return None
+    flags = json.loads(row.flags)
+    if "impossible_travel" in flags:
+        flags["impossible_travel"]["second"]["scan_id"] = row.id
+    return flags
 
 
 def pass_scans(session: Session, pass_no: str, *, user: Principal) -> list[dict[str, Any]]:
@@ -582,17 +653,24 @@ def pass_sheet(session: Session, pass_no: str, *, user: Principal) -> PassSheet:
 def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal) -> dict[str, Any]:
     """Revoke a pass; it answers ``stop`` at every checkpoint from now on.
 
+    One conditional state change: of revocations at once exactly one is stored, and the others get a
+    409 naming it (its reason is never overwritten).
+
     Raises
     ------
     ConflictError
-        Revoked already.
+        Revoked already (naming by whom, when and why).
     """
     row = _pass_row(session, pass_no)
-    if row.revoked_at is not None:
-        raise ConflictError(f"pass {pass_no} was already revoked at {_aware(row.revoked_at).isoformat()}")
-    store.revoke_pass(session, row, revoked_by=user.name, reason=reason, at=utcnow())
+    revoked = store.revoke_pass(session, row.pass_no, revoked_by=user.name, reason=reason, at=utcnow())
+    if revoked is None:
+        stored = store.fresh_pass_row(session, row.pass_no) or row
+        raise ConflictError(
+            f"pass {pass_no} was already revoked by {stored.revoked_by!r} at "
+            f"{_aware(stored.revoked_at).isoformat()} (reason: {stored.revoke_reason})"
+        )
     logger.info("revoked pass %s by %s", pass_no, user.name)
-    return pass_json(session, row)
+    return pass_json(session, revoked)
 
 
 def status_lookup(ctx: AppContext) -> StatusLookup:
@@ -613,37 +691,22 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
 
 @dataclass(frozen=True)
 class CheckpointScan:
-    """A checkpoint's verdict, and the scan being stored (its id once committed)."""
+    """A checkpoint's verdict, and the scan being stored (its id once committed; ``None`` for a what-if check)."""
 
     verdict: Verdict
     checkpoint: tuple[float, float]
-    scan_id: concurrent.futures.Future[int]
+    scan_id: concurrent.futures.Future[int] | None
+    flags: dict[str, Any] | None = None
 
 
-def verify_pass(
-    ctx: AppContext,
-    token: str,
-    checkpoint: Sequence[float],
-    *,
-    at: datetime | None,
-    plate: str | None,
-    crs: str,
-    user: Principal,
-) -> CheckpointScan:
-    """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
+#: How far an offline device's clock may run ahead of the server's, and how old an uploaded scan may be.
+DEVICE_CLOCK_AHEAD = timedelta(minutes=5)
+OFFLINE_UPLOAD_MAX_AGE = timedelta(hours=72)
 
-    Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
-    the enterprise's whitelist status, every crew test's freshness at ``at``, the checkpoint
-    within ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged
-    or unknown token is a ``stop`` with its reason.  Short CPU work and indexed reads: it runs on
-    the event loop; the answer waits for :attr:`CheckpointScan.scan_id`.
 
-    Raises
-    ------
-    InvalidInputError
-        A checkpoint that is not ``[lon, lat]`` in range, or ``at`` without a time zone.
-    """
-    at = require_aware(at, "at") if at is not None else utcnow()
+def _check(
+    ctx: AppContext, token: str, checkpoint: Sequence[float], *, at: datetime, plate: str | None, crs: str
+) -> tuple[Verdict, tuple[float, float]]:
     lon, lat = check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
     lon, lat = to_wgs84(lon, lat, crs)
     verdict = verify_online(
@@ -656,20 +719,189 @@ def verify_pass(
         corridor_buffer_m=ctx.settings.corridor_buffer_m,
         policy=ctx.pass_policy,
     )
+    return verdict, (lon, lat)
+
+
+def fastest_s(ctx: AppContext, a: tuple[float, float], b: tuple[float, float]) -> float | None:
+    """The network's fastest truck time from ``a`` to ``b`` (``None``: a place off the network, no route)."""
+
+    def compute() -> float | None:
+        try:
+            return ctx.road_router.route(list(a), list(b)).travel_time_s
+        except BaotongError:
+            return None
+
+    return ctx.travel_cache.fastest_s(a, b, compute)
+
+
+def travel_flags(ctx: AppContext, pass_no: str, point: tuple[float, float], at: datetime) -> dict[str, Any] | None:
+    """``{"impossible_travel": {...}}`` when the pass's scan before ``at`` was at a place no truck could have
+    driven from to ``point`` by ``at`` (see :mod:`passes.travel`), else ``None``."""
+    earlier = [s for s in ctx.hot.recent_pass_scans(pass_no) if s[3] <= at]
+    if not earlier:
+        return None
+    sid, lon, lat, when = max(earlier, key=lambda s: (s[3], s[0]))
+    distance = float(haversine_m(lon, lat, point[0], point[1]))
+    first, second = ScanPlace(sid, when, lon, lat), ScanPlace(None, at, point[0], point[1])
+    fastest = fastest_s(ctx, (lon, lat), point) if distance >= 1.0 else None
+    flag = impossible_travel(first, second, distance_m=distance, fastest_s=fastest)
+    return None if flag is None else {"impossible_travel": flag}
+
+
+def _flagged(verdict: Verdict, flags: dict[str, Any] | None) -> Verdict:
+    """The verdict with a stop for an impossible trip between this scan and the one before."""
+    if not flags:
+        return verdict
+    flag = flags["impossible_travel"]
+    first = flag["first"]
+    detail = (
+        f"scan {first['scan_id']} at {first['at']} at {first['checkpoint'][0]:.5f},{first['checkpoint'][1]:.5f}, "
+        f"{flag['elapsed_s']:g} s before; the fastest truck needs {flag['fastest_s']:g} s"
+    )
+    return replace(verdict, verdict="stop", reasons=[*verdict.reasons, reason("impossible_travel", detail)])
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def verify_pass(
+    ctx: AppContext,
+    token: str,
+    checkpoint: Sequence[float],
+    *,
+    at: datetime | None,
+    plate: str | None,
+    crs: str,
+    user: Principal,
+    dry_run: bool = False,
+) -> CheckpointScan:
+    """Check a scanned pass at a checkpoint and queue the scan (who, where, when, verdict, reasons).
+
+    Checks the signature and ``kid``, the validity window now, revocation and the enterprise's
+    whitelist status, every crew test's freshness now, the checkpoint within
+    ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged or
+    unknown token is a ``stop`` with its reason.  A scan's time is the server's: ``at`` (another
+    time) is only for a what-if check (``dry_run``), which is never stored.  Short CPU work and
+    indexed reads: it runs on the event loop; the answer waits for :attr:`CheckpointScan.scan_id`.
+
+    Raises
+    ------
+    InvalidInputError
+        A checkpoint that is not ``[lon, lat]`` in range, ``at`` without a time zone, or ``at``
+        without ``dry_run``.
+    """
+    if at is not None and not dry_run:
+        raise InvalidInputError(
+            f"`at` was {at.isoformat()}: a scan's time is the server's time; a check at another time is a "
+            "what-if check (`dry_run: true`), never stored as a scan"
+        )
+    when = require_aware(at, "at") if at is not None else utcnow()
+    verdict, (lon, lat) = _check(ctx, token, checkpoint, at=when, plate=plate, crs=crs)
+    if dry_run:
+        return CheckpointScan(verdict, (lon, lat), None)
+    flags = travel_flags(ctx, verdict.claims.pass_no, (lon, lat), when) if verdict.claims is not None else None
+    verdict = _flagged(verdict, flags)
+    now = utcnow()
     scan_id = ctx.hot.insert_scan(
         pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
-        token_sha256=hashlib.sha256(token.encode("utf-8", "replace")).hexdigest(),
+        token_sha256=_token_sha256(token),
         lon=lon,
         lat=lat,
-        checked_at=_utc(at),
-        recorded_at=utcnow(),
+        checked_at=_utc(when),
+        recorded_at=now,
         verdict=verdict.verdict,
         reasons=dumps(verdict.reasons),
         plate_typed=plate[:40] if plate else None,
         mode=verdict.mode,
         scanned_by=user.name,
+        flags=dumps(flags) if flags else None,
     )
-    return CheckpointScan(verdict, (lon, lat), scan_id)
+    return CheckpointScan(verdict, (lon, lat), scan_id, flags)
+
+
+@dataclass(frozen=True)
+class OfflineScan:
+    """A scan made offline on a device, as uploaded later."""
+
+    token: str
+    checkpoint: Sequence[float]
+    device_time: datetime
+    idempotency_key: str
+    plate: str | None = None
+    device_verdict: str | None = None
+    device_reasons: Sequence[str] = ()
+    crs: str = "wgs84"
+
+
+def upload_offline_scan(session: Session, ctx: AppContext, scan: OfflineScan, *, user: Principal) -> dict[str, Any]:
+    """Store a scan a checkpoint device made offline, once per (officer, ``idempotency_key``).
+
+    The server checks the token again at the device's time (``device_time``, as the device reported it,
+    at most 72 h old and not ahead of the server by more than 5 minutes) with what the registry knows
+    now, and stores the scan with both times: ``device_time`` and the upload (``checked_at`` and
+    ``recorded_at``, the server's).  An upload repeated with the same key answers the stored scan
+    (``duplicate``) and stores nothing.
+
+    Raises
+    ------
+    InvalidInputError
+        A bad checkpoint, a ``device_time`` without a time zone, in the future or too old.
+    """
+    device_time = require_aware(scan.device_time, "device_time")
+    now = utcnow()
+    if device_time > now + DEVICE_CLOCK_AHEAD:
+        raise InvalidInputError(
+            f"`device_time` was {device_time.isoformat()}: ahead of the server's clock ({now.isoformat()}) by more "
+            f"than {DEVICE_CLOCK_AHEAD.total_seconds() / 60:g} minutes; set the device's clock"
+        )
+    if device_time < now - OFFLINE_UPLOAD_MAX_AGE:
+        raise InvalidInputError(
+            f"`device_time` was {device_time.isoformat()}: older than "
+            f"{OFFLINE_UPLOAD_MAX_AGE.total_seconds() / 3600:g} h; offline scans are uploaded within that"
+        )
+    found = store.scan_by_key(session, user.name, scan.idempotency_key)
+    if found is not None:
+        return offline_scan_json(found, duplicate=True)
+    verdict, (lon, lat) = _check(ctx, scan.token, scan.checkpoint, at=device_time, plate=scan.plate, crs=scan.crs)
+    flags = travel_flags(ctx, verdict.claims.pass_no, (lon, lat), device_time) if verdict.claims is not None else None
+    verdict = _flagged(verdict, flags)
+    row = ScanRow(
+        pass_no=verdict.claims.pass_no if verdict.claims is not None else None,
+        token_sha256=_token_sha256(scan.token),
+        lon=lon,
+        lat=lat,
+        checked_at=now,
+        recorded_at=now,
+        verdict=verdict.verdict,
+        reasons=dumps(verdict.reasons),
+        plate_typed=scan.plate[:40] if scan.plate else None,
+        mode="uploaded",
+        scanned_by=user.name,
+        device_time=_utc(device_time),
+        idempotency_key=scan.idempotency_key,
+        device_verdict=scan.device_verdict,
+        device_reasons=dumps(list(scan.device_reasons)) if scan.device_verdict is not None else None,
+        flags=dumps(flags) if flags else None,
+    )
+    stored, new = store.add_offline_scan(session, row)
+    if new:
+        logger.info("offline scan %s of %s uploaded by %s", stored.id, stored.pass_no, user.name)
+    return offline_scan_json(stored, duplicate=not new, notes=verdict.notes if new else None)
+
+
+def offline_scan_json(row: ScanRow, *, duplicate: bool, notes: Sequence[str] | None = None) -> dict[str, Any]:
+    """The answer to an offline upload: the stored scan with both times and both verdicts."""
+    out = scan_json(row)
+    reasons = out["reasons"]
+    out.update(
+        scan_id=row.id,
+        duplicate=duplicate,
+        codes=[r.split(":", 1)[0] for r in reasons],
+        notes=list(notes) if notes is not None else [],
+        agrees_with_device=None if row.device_verdict is None else row.device_verdict == row.verdict,
+    )
+    return out
 
 
 def recent_scans(session: Session, *, hours: float = 24, limit: int = 500) -> list[ScanRow]:

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
     login_window_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
     cors_origins: list[str] = Field(default_factory=list)
+    #: Host names the service answers to (the ``Host`` header; others get a 400, so no redirect or link is
+    #: built from a host an attacker chose).  ``["*"]`` accepts any; set the public names in production.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
     max_body_bytes: int = 1_000_000
     bbox_margin_deg: float = 0.02
 

@@ -37,6 +37,7 @@ class StationPlanRequest:
     max_osm_candidates: int = 20
     at: datetime | None = None
     name: str | None = None
+    time_limit_s: float = 30.0
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -133,6 +134,7 @@ def make_station_plan(
         service_time_s=request.service_time_s,
         zones=list_zones(session),
         when=when,
+        time_limit_s=request.time_limit_s,
     )
     doc = plan_document(sp, request, notes=notes, engine=ctx.road_router.engine_name)
     doc["id"] = new_id("plan")
@@ -217,6 +219,12 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
             "seconds": round(sp.matrix_s, 3),
             "solve_seconds": round(res.solve_s, 3),
             "cost": "network travel time (s), truck weights",
+        },
+        "search": {
+            "status": res.search,
+            "time_limit_s": request.time_limit_s,
+            "bound": None if res.bound is None else round(res.bound, 3),
+            "gap": None if res.gap is None else round(res.gap, 6),
         },
         "notes": list(notes) + list(res.notes),
     }

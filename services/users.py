@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from geo.errors import ConflictError, InvalidInputError, NotFoundError, RateLimited, SignInFailed
 from services.context import AppContext
 from services.settings import Settings
-from store import users
+from store import sites, users
 from store.users import Principal, SessionInfo
 
 logger = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ def add_user(
     ------
     InvalidInputError
         For an unknown role, an empty name or an unacceptable password.
+        For an ``enterprise_id`` that names no enterprise site.
     ConflictError
         If the name is taken and ``replace`` is false.
     """
@@ -125,6 +126,14 @@ def add_user(
         raise InvalidInputError(
             f"`name` was {name!r}; expected 1..100 characters", zh=f"用户名 {name!r} 无效；应为 1 到 100 个字符"
         )
+    if enterprise_id is not None:
+        site = sites.find_site(session, enterprise_id)
+        if site is None or site.kind != "enterprise":
+            found = "no site" if site is None else f"a {site.kind} site, not an enterprise"
+            raise InvalidInputError(
+                f"`enterprise` was {enterprise_id!r}: {found}; bind the user to an enterprise's site id "
+                "(GET /sites?kind=enterprise lists them)"
+            )
     if not replace and users.user_by_name(session, name) is not None:
         raise ConflictError(f"user {name!r} exists; choose another name", zh=f"用户 {name!r} 已存在；请换一个名字")
     password_hash = hash_password(password) if password is not None else None

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.db import aware, get_row, utcnow
+from geo.errors import NotFoundError
+from store.db import aware, changed_rows, get_row, utcnow
 from store.models import ClosureEventRow, ClosureRow, GreenChannelRow
 
 
@@ -82,16 +83,59 @@ def open_closure_rows(session: Session) -> list[ClosureRow]:
     return list(session.scalars(select(ClosureRow).where(ClosureRow.status.in_(("pending", "approved")))).all())
 
 
-def decide_closure(session: Session, row: ClosureRow, status: str, event: Event) -> ClosureRow:
-    """Record an approver's decision (``approved`` or ``rejected``) with its step."""
-    row.status, row.decided_at, row.decided_by = status, utcnow(), event.actor
-    session.add(
-        ClosureEventRow(
-            closure_id=row.id, action=event.action, actor=event.actor, role=event.role, at=utcnow(), note=event.note
+def decide_closure(session: Session, closure_id: str, status: str, event: Event) -> ClosureRow | None:
+    """Record an approver's decision (``approved`` or ``rejected``) with its step, if the closure is still pending.
+
+    One conditional update (``... WHERE status = 'pending'``) and the step, in one transaction: of two
+    approvers deciding at once exactly one changes the row (PostgreSQL's row lock; SQLite's write lock),
+    the other's update matches no row and nothing of it is stored.  Returns the decided row, or ``None``
+    when the closure was no longer pending (the caller reads who decided it).
+    """
+    now = utcnow()
+    try:
+        changed = changed_rows(
+            session,
+            update(ClosureRow)
+            .where(ClosureRow.id == closure_id, ClosureRow.status == "pending")
+            .values(status=status, decided_at=now, decided_by=event.actor),
         )
-    )
-    session.commit()
+        if changed != 1:
+            session.rollback()
+            return None
+        session.add(
+            ClosureEventRow(
+                closure_id=closure_id, action=event.action, actor=event.actor, role=event.role, at=now, note=event.note
+            )
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return session.get(ClosureRow, closure_id, populate_existing=True)
+
+
+def fresh_closure_row(session: Session, closure_id: str) -> ClosureRow:
+    """The closure as stored now (not as this session read it before).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such closure.
+    """
+    row = session.get(ClosureRow, closure_id, populate_existing=True)
+    if row is None:
+        raise NotFoundError(f"no closure with id {closure_id!r}")
     return row
+
+
+def decision_event(session: Session, closure_id: str) -> ClosureEventRow | None:
+    """An approver's step that decided a closure (``approved`` / ``rejected``), or ``None``."""
+    return session.scalar(
+        select(ClosureEventRow)
+        .where(ClosureEventRow.closure_id == closure_id, ClosureEventRow.action.in_(("approved", "rejected")))
+        .order_by(ClosureEventRow.id.desc())
+        .limit(1)
+    )
 
 
 # -- green channels ---------------------------------------------------------------------------------

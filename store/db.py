@@ -11,11 +11,11 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from geo.errors import NotFoundError
@@ -104,6 +104,12 @@ def migrate(url: str) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on ``engine`` whose objects stay readable after a commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def changed_rows(session: Session, statement: Any) -> int:
+    """Run an ``UPDATE`` (or ``DELETE``) in the session's transaction; how many rows it changed."""
+    result = cast(CursorResult[Any], session.execute(statement.execution_options(synchronize_session=False)))
+    return int(result.rowcount)
 
 
 def ping(session: Session) -> None:

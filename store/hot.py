@@ -43,6 +43,8 @@ MAX_BATCH = 256
 WRITER_IDLE_S = 30.0
 #: Idle read connections kept checked out of the pool for the next read (no checkout, no ping).
 KEPT_READERS = 4
+#: A PostgreSQL writer connection idle this long is pinged before its next batch (the server may have restarted).
+WRITER_PING_AFTER_S = 1.0
 #: How long the writer waits for SQLite's write lock before the batch fails.
 LOCK_WAIT_S = 30.0
 
@@ -220,6 +222,20 @@ class HotStore:
         rows = self._query("SELECT corridor FROM passes WHERE pass_no = ?", (pass_no,))
         return orjson.loads(rows[0][0]) if rows else None
 
+    def recent_pass_scans(self, pass_no: str, *, limit: int = 20) -> list[tuple[int, float, float, datetime]]:
+        """``(id, lon, lat, time)`` of the pass's last ``limit`` scans, newest stored first; the time is the
+        device's for an uploaded offline scan, else the server's check time."""
+        rows = self._query(
+            "SELECT id, lon, lat, checked_at, device_time FROM scans WHERE pass_no = ? ORDER BY id DESC LIMIT ?",
+            (pass_no, limit),
+        )
+        out = []
+        for sid, lon, lat, checked, device in rows:
+            at = aware(device) or aware(checked)
+            assert at is not None  # checked_at is NOT NULL
+            out.append((int(sid), float(lon), float(lat), at))
+        return out
+
     # -- inserts, group commit -------------------------------------------------------------------
     def insert(
         self, table: str, row: dict[str, Any], *, returning: str | None = None
@@ -268,8 +284,9 @@ class HotStore:
         plate_typed: str | None,
         mode: str,
         scanned_by: str | None,
+        flags: str | None = None,
     ) -> concurrent.futures.Future[int]:
-        """Queue a checkpoint scan (``reasons`` is JSON text); resolves to its id once committed."""
+        """Queue a checkpoint scan (``reasons`` and ``flags`` are JSON text); resolves to its id once committed."""
         return self.insert(
             "scans",
             {
@@ -284,6 +301,7 @@ class HotStore:
                 "plate_typed": plate_typed,
                 "mode": mode,
                 "scanned_by": scanned_by,
+                "flags": flags,
             },
             returning="id",
         )
@@ -315,11 +333,15 @@ class HotStore:
 
     def _write_loop(self) -> None:
         conn = None  # the writer keeps one connection while it runs
+        last = time.monotonic()
         try:
             while True:
                 batch, stop = self._next_batch()
                 if batch:
+                    if conn is not None and self.postgres and time.monotonic() - last > WRITER_PING_AFTER_S:
+                        conn = self._still_connected(conn)
                     conn = self._write_batch(conn, batch)
+                    last = time.monotonic()
                 if stop:
                     with self._lock:
                         if self._queue.empty():  # nothing can be queued between this check and the exit
@@ -369,6 +391,23 @@ class HotStore:
         for (*_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
         return conn
+
+    def _still_connected(self, conn: Any) -> Any:
+        """``conn`` if the database still answers on it, else ``None`` (discarded): after an idle spell the
+        server may have restarted, and a batch must not fail on a connection that went away meanwhile."""
+        try:
+            cur = conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+                cur.fetchall()
+            finally:
+                cur.close()
+            conn.driver_connection.rollback()  # the ping's transaction; a batch starts its own
+            return conn
+        except Exception:
+            conn.invalidate()
+            conn.close()
+            return None
 
     def _writer_connection(self) -> Any:
         """A connection for the writer.  On SQLite it waits for the write lock itself (see

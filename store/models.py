@@ -256,7 +256,12 @@ class PassSerialRow(Base):
 
 
 class ScanRow(Base):
+    """A checkpoint scan.  ``checked_at`` and ``recorded_at`` are the server's times; a scan made offline and
+    uploaded later also carries the device's own clock (``device_time``, as the device reported it), the
+    verdict the device showed, and the device's idempotency key (stored once per officer)."""
+
     __tablename__ = "scans"
+    __table_args__ = (UniqueConstraint("scanned_by", "idempotency_key", name="uq_scans_scanned_by_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     pass_no: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
@@ -270,13 +275,21 @@ class ScanRow(Base):
     plate_typed: Mapped[str | None] = mapped_column(String(40), nullable=True)
     mode: Mapped[str] = mapped_column(String(10))
     scanned_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    device_time: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    device_verdict: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    device_reasons: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list
+    flags: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON: {"impossible_travel": {...}}
 
 
 class FuseRow(Base):
+    """One step of an enterprise's whitelist status: ``fuse`` (taken off) or ``unfuse`` (restored)."""
+
     __tablename__ = "fuses"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site_id: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(10), default="fuse", server_default="fuse")
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import changed_rows
 from store.models import CrewRow, FuseRow, PassRow, PassSerialRow, RouteRow, ScanRow, SiteRow, VehicleRow
 
 
@@ -55,19 +57,53 @@ def list_crew(session: Session, enterprise_id: str) -> list[CrewRow]:
     )
 
 
-def fuse_enterprise(session: Session, site_id: str, *, reason: str, fused_by: str, at: datetime) -> list[str]:
-    """Take an enterprise off the whitelist and record the fuse; the numbers of its passes still in their window."""
-    site = session.get(SiteRow, site_id)
-    assert site is not None, "the caller checks the enterprise exists"
-    site.whitelist = False
-    session.add(FuseRow(site_id=site_id, reason=reason, created_at=at, created_by=fused_by))
-    affected = session.scalars(
-        select(PassRow.pass_no)
-        .where(PassRow.enterprise_id == site_id, PassRow.revoked_at.is_(None), PassRow.valid_until > at)
-        .order_by(PassRow.pass_no)
-    ).all()
-    session.commit()
-    return list(affected)
+def live_pass_numbers(session: Session, site_id: str, at: datetime) -> list[str]:
+    """The numbers of an enterprise's passes not revoked and still in their window at ``at``."""
+    return list(
+        session.scalars(
+            select(PassRow.pass_no)
+            .where(PassRow.enterprise_id == site_id, PassRow.revoked_at.is_(None), PassRow.valid_until > at)
+            .order_by(PassRow.pass_no)
+        ).all()
+    )
+
+
+def set_whitelist(
+    session: Session, site_id: str, *, whitelist: bool, reason: str, by: str, at: datetime
+) -> list[str] | None:
+    """Fuse (``whitelist=False``) or un-fuse (``True``) an enterprise and record the step, if it changes.
+
+    One conditional update (``... WHERE whitelist = <the other state>``) and the step, in one
+    transaction: of two planners changing it at once exactly one changes the row and the other
+    matches none, so the steps in ``fuses`` always alternate.  Returns the numbers of its passes
+    still in their window, or ``None`` when the enterprise was already in that state.
+    """
+    try:
+        changed = changed_rows(
+            session,
+            update(SiteRow)
+            .where(SiteRow.id == site_id, SiteRow.kind == "enterprise", SiteRow.whitelist == (not whitelist))
+            .values(whitelist=whitelist),
+        )
+        if changed != 1:
+            session.rollback()
+            return None
+        session.add(
+            FuseRow(
+                site_id=site_id, action="unfuse" if whitelist else "fuse", reason=reason, created_at=at, created_by=by
+            )
+        )
+        affected = live_pass_numbers(session, site_id, at)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return affected
+
+
+def last_fuse_step(session: Session, site_id: str) -> FuseRow | None:
+    """The latest fuse or un-fuse step of an enterprise, or ``None``."""
+    return session.scalar(select(FuseRow).where(FuseRow.site_id == site_id).order_by(FuseRow.id.desc()).limit(1))
 
 
 # -- passes ---------------------------------------------------------------------------------------------
@@ -129,10 +165,32 @@ def unrevoked_pass_rows(session: Session) -> list[PassRow]:
     return list(session.scalars(select(PassRow).where(PassRow.revoked_at.is_(None))).all())
 
 
-def revoke_pass(session: Session, row: PassRow, *, revoked_by: str, reason: str, at: datetime) -> PassRow:
-    row.revoked_at, row.revoked_by, row.revoke_reason = at, revoked_by, reason
-    session.commit()
-    return row
+def revoke_pass(session: Session, pass_no: str, *, revoked_by: str, reason: str, at: datetime) -> PassRow | None:
+    """Revoke a pass if it is not revoked yet: one conditional update (``... WHERE revoked_at IS NULL``).
+
+    Of revocations at once exactly one is stored (its reason is never overwritten by another's);
+    returns the revoked row, or ``None`` when it was revoked already.
+    """
+    try:
+        changed = changed_rows(
+            session,
+            update(PassRow)
+            .where(PassRow.pass_no == pass_no, PassRow.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_by=revoked_by, revoke_reason=reason),
+        )
+        if changed != 1:
+            session.rollback()
+            return None
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return fresh_pass_row(session, pass_no)
+
+
+def fresh_pass_row(session: Session, pass_no: str) -> PassRow | None:
+    """The pass as stored now (not as this session read it before)."""
+    return session.get(PassRow, pass_no, populate_existing=True)
 
 
 def enterprise_whitelisted(session: Session, site_id: str) -> bool:
@@ -158,3 +216,35 @@ def recent_scans(session: Session, since: datetime, *, limit: int = 500) -> list
             select(ScanRow).where(ScanRow.recorded_at >= since).order_by(ScanRow.recorded_at.desc()).limit(limit)
         ).all()
     )
+
+
+def scan_by_key(session: Session, scanned_by: str, idempotency_key: str) -> ScanRow | None:
+    """The scan an officer uploaded with this idempotency key, if any."""
+    return session.scalars(
+        select(ScanRow).where(ScanRow.scanned_by == scanned_by, ScanRow.idempotency_key == idempotency_key)
+    ).first()
+
+
+def add_offline_scan(session: Session, row: ScanRow) -> tuple[ScanRow, bool]:
+    """Store an uploaded offline scan once per (officer, idempotency key).
+
+    Returns the stored row and whether it was new; a second upload with the same key (also one
+    racing this one) returns the first upload's row.
+    """
+    assert row.scanned_by is not None and row.idempotency_key is not None
+    found = scan_by_key(session, row.scanned_by, row.idempotency_key)
+    if found is not None:
+        return found, False
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        found = scan_by_key(session, row.scanned_by, row.idempotency_key)
+        if found is None:
+            raise
+        return found, False
+    except BaseException:
+        session.rollback()
+        raise
+    return row, True

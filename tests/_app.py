@@ -18,7 +18,11 @@ def make_settings(tmp_path, **overrides):
     from services.settings import Settings
 
     values = dict(
-        data_dir=tmp_path, network=str(shared_file("andorra.osm.pbf")), cache_dir=NETWORK_CACHE, scenario=None
+        data_dir=tmp_path,
+        network=str(shared_file("andorra.osm.pbf")),
+        cache_dir=NETWORK_CACHE,
+        scenario=None,
+        allowed_hosts=["testserver", "localhost", "127.0.0.1"],  # TestClient's Host is "testserver"
     )
     values.update(overrides)
     return Settings(**values)
@@ -72,8 +76,7 @@ def app(settings, andorra_router):
 
     app = create_app(settings, road_router=andorra_router)
     yield app
-    app.state.baotong.hot.close()
-    app.state.baotong.db_engine.dispose()
+    app.state.baotong.close()
 
 
 @pytest.fixture

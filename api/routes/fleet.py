@@ -1,7 +1,7 @@
 """The whitelist fleet: an enterprise's vehicles and crew, and the fuse that takes it off the whitelist.
 
 A planner, or a dispatcher acting for that enterprise (``baotong users add NAME --role
-dispatcher --enterprise SITE_ID``), registers vehicles and crew; only a planner fuses.
+dispatcher --enterprise SITE_ID``), registers vehicles and crew; only a planner fuses and un-fuses.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from api.schemas.passes import (
     CrewsPublic,
     FuseCreate,
     FusePublic,
+    UnfusePublic,
     VehicleCreate,
     VehiclePublic,
     VehiclesPublic,
@@ -84,7 +85,21 @@ def list_crew(site_id: str, session: SessionDep, user: EnterpriseStaff) -> Crews
     return CrewsPublic(data=data, count=len(data))
 
 
-@router.post("/{site_id}/fuse", response_model=FusePublic)
+@router.post(
+    "/{site_id}/fuse",
+    response_model=FusePublic,
+    responses={409: {"description": "not on the whitelist: fused already (naming by whom and when)"}},
+)
 def fuse(site_id: str, body: FuseCreate, session: SessionDep, user: PlannerUser) -> FusePublic:
     """Remove an enterprise from the whitelist (熔断), with the reason; its passes answer ``stop`` at once."""
     return FusePublic(**passes.fuse_enterprise(session, site_id, reason=body.reason, user=user))
+
+
+@router.post(
+    "/{site_id}/unfuse",
+    response_model=UnfusePublic,
+    responses={409: {"description": "on the whitelist already (naming who restored it and when), or never fused"}},
+)
+def unfuse(site_id: str, body: FuseCreate, session: SessionDep, user: PlannerUser) -> UnfusePublic:
+    """Put a fused enterprise back on the whitelist (解除熔断), with the reason; its passes validate again."""
+    return UnfusePublic(**passes.unfuse_enterprise(session, site_id, reason=body.reason, user=user))

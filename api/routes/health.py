@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import ContextDep, SessionDep
 from api.schemas.status import Health, NetworkPublic
+from routing.network import source_label
 from services import health as service
 
 router = APIRouter(tags=["status"])
@@ -20,11 +21,12 @@ def health(ctx: ContextDep, session: SessionDep) -> Health:
 
 @router.get("/network", response_model=NetworkPublic)
 def network(ctx: ContextDep) -> NetworkPublic:
-    """The road network in use: source, nodes, arcs, bbox ``[left, bottom, right, top]``."""
+    """The road network in use: source (a file's name, never its server path), nodes, arcs, bbox
+    ``[left, bottom, right, top]``."""
     net = ctx.network
     info = net.build_info
     return NetworkPublic(
-        source=net.source,
+        source=source_label(net.source),
         nodes=net.node_count,
         arcs=net.arc_count,
         bbox=list(net.bbox),

@@ -4,7 +4,7 @@
 * ``GET /passes/{no}`` (and its QR, print page, map and scans): planner, checkpoint, or a
   dispatcher of that enterprise (a pass carries crew names and plates, so it is not public).
 * ``POST /passes/{no}/revoke``: planner.
-* ``POST /passes/verify``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
+* ``POST /passes/verify`` and ``POST /passes/scans/offline``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from api.i18n import page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.common import IsoDateTime
 from api.schemas.passes import (
+    OfflineScanCreate,
+    OfflineScanPublic,
     PassCreate,
     PassesPublic,
     PassPublic,
@@ -31,7 +33,7 @@ from api.schemas.passes import (
     VerifyRequest,
 )
 from services import exports, layers, lists, passes
-from services.passes import PassRequest
+from services.passes import OfflineScan, PassRequest
 
 router = APIRouter(tags=["passes"])
 
@@ -148,7 +150,7 @@ def pass_qr_png(
 def pass_map(request: Request, pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
     """The pass's route and the trip's trace: every checkpoint scan, green for pass, red for stop."""
     content = layers.pass_map(session, pass_no, user=user)
-    return pages.map_page(request, ctx, content, user=user, session=web_session(request, ctx))
+    return pages.content_page(request, ctx, content, user=user, session=web_session(request, ctx))
 
 
 @router.get("/passes/{pass_no}/print", response_class=HTMLResponse)
@@ -171,28 +173,64 @@ def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep, user: Pla
     "/passes/verify",
     response_model=VerdictPublic,
     responses={
-        422: {"description": "a bad checkpoint position or `at` (a bad token is a `stop`)"},
+        422: {"description": "a bad checkpoint position, or `at` without `dry_run` (a bad token is a `stop`)"},
         503: {"description": "the scan could not be stored; nothing was recorded, try again"},
     },
 )
 async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser) -> dict[str, Any]:
     """Check a scanned pass at a checkpoint: ``pass`` or ``stop`` with every failing reason.
 
-    Checks the signature and ``kid``, the validity window at ``at`` (default now), revocation and
-    the enterprise's whitelist status, every crew test's freshness at ``at``, the checkpoint
-    within ``corridor_buffer_m`` of the stored route, and the typed plate.  A malformed, forged or
-    unknown token is a ``stop`` with its reason; so is a plate typed in a wrong format
-    (``plate_invalid``).  The scan (who, where, when, verdict, reasons) is stored before the answer.
+    Checks the signature and ``kid``, the validity window now, revocation and the enterprise's
+    whitelist status, every crew test's freshness now, the checkpoint within ``corridor_buffer_m``
+    of the stored route, and the typed plate (none typed: the note ``plate_not_checked``).  A
+    malformed, forged or unknown token is a ``stop`` with its reason; so is a plate typed in a
+    wrong format (``plate_invalid``), and a scan at a place no truck could have reached since the pass's
+    scan before it (``impossible_travel``, with both scans in ``flags``).  The scan (who, where, when, verdict, reasons) is stored
+    before the answer, at the server's time.  ``dry_run: true`` (optionally with ``at``, another
+    time) is a what-if check: the answer says ``dry_run`` and nothing is stored (``scan_id`` null).
 
     The checks are short CPU work and indexed reads, done on the event loop; the scan is stored by
     the process's scan writer, which commits every scan waiting at that moment in one transaction.
     """
     checked = passes.verify_pass(
-        ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs, user=user
+        ctx, body.token, body.checkpoint, at=body.at, plate=body.plate, crs=body.crs, user=user, dry_run=body.dry_run
     )
     out = checked.verdict.to_dict()
-    out.update(scan_id=await asyncio.wrap_future(checked.scan_id), checkpoint=list(checked.checkpoint))
+    scan_id: int | None = None
+    if checked.scan_id is not None:
+        scan_id = await asyncio.wrap_future(checked.scan_id)
+    flags = checked.flags
+    if flags and "impossible_travel" in flags:
+        flags["impossible_travel"]["second"]["scan_id"] = scan_id
+    out.update(scan_id=scan_id, dry_run=checked.scan_id is None, checkpoint=list(checked.checkpoint), flags=flags)
     return out
+
+
+@router.post(
+    "/passes/scans/offline",
+    response_model=OfflineScanPublic,
+    responses={422: {"description": "a bad checkpoint, or a `device_time` in the future or older than 72 h"}},
+)
+def upload_offline_scan(
+    body: OfflineScanCreate, ctx: ContextDep, session: SessionDep, user: CheckpointUser
+) -> OfflineScanPublic:
+    """Upload a scan the checkpoint device made offline; stored once per officer and ``idempotency_key``.
+
+    The server checks the token again at ``device_time`` with what the registry knows now and stores
+    both times: ``device_time`` (the device's clock, as reported) and ``recorded_at`` (the upload,
+    the server's).  An upload repeated with the same key answers the first one (``duplicate``).
+    """
+    scan = OfflineScan(
+        token=body.token,
+        checkpoint=body.checkpoint,
+        device_time=body.device_time,
+        idempotency_key=body.idempotency_key,
+        plate=body.plate,
+        device_verdict=body.device_verdict,
+        device_reasons=body.device_reasons,
+        crs=body.crs,
+    )
+    return OfflineScanPublic(**passes.upload_offline_scan(session, ctx, scan, user=user))
 
 
 @router.get("/passes/{pass_no}/scans", response_model=list[ScanPublic])

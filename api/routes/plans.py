@@ -38,4 +38,4 @@ def get_plan(plan_id: str, session: SessionDep) -> dict[str, Any]:
 def plan_map(request: Request, plan_id: str, ctx: ContextDep, session: SessionDep, user: OptionalUser) -> HTMLResponse:
     """One plan's map: its stations, the lines to the demand each serves, zones and sites."""
     content = layers.plan_map(session, plan_id)
-    return pages.map_page(request, ctx, content, user=user, session=web_session(request, ctx))
+    return pages.content_page(request, ctx, content, user=user, session=web_session(request, ctx))

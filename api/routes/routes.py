@@ -60,10 +60,12 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     docking point, or a closed-loop delivery for a whitelist enterprise's site.
     Approved hard-barrier closures in force at ``departure`` are not driven.
     """
-    # A route is a few milliseconds of CPU and indexed reads: computed on the event loop, which in a
-    # CPU-bound process is faster than a thread fighting the loop for the GIL.  The row is stored by
-    # the group-commit writer and the answer waits for its commit.
-    record = routes.plan_route(ctx, session, route_request(body))
+    # A route is usually a few milliseconds, but many zones or closures make it seconds: it is computed in
+    # the process's bounded compute pool, so checkpoint scans on the event loop never wait for it.  The
+    # row is stored by the group-commit writer and the answer waits for its commit.
+    request = route_request(body)
+    loop = asyncio.get_running_loop()
+    record = await loop.run_in_executor(ctx.compute, routes.plan_route, ctx, session, request)
     await asyncio.wrap_future(routes.save_route(ctx, record, created_by=user.name))
     return route_response(record.public_json(), status.HTTP_201_CREATED)
 

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import ContextDep, PlannerUser, SessionDep, require
 from api.i18n import page_lang
 from api.paging import export_response, export_responses
+from api.schemas.common import IsoDateTime
 from api.schemas.imports import ImportReportPublic, ImportRowPublic
 from api.schemas.zones import (
     ZoneChange,
@@ -25,7 +26,7 @@ from api.schemas.zones import (
 )
 from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
 from geo.importing import FORMATS
-from geo.zones import RISKS, parse_time
+from geo.zones import RISKS
 from services import exports, zones
 from store.users import Principal
 
@@ -49,14 +50,14 @@ def list_zones(
     request: Request,
     ctx: ContextDep,
     session: SessionDep,
-    active_at: str | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
+    active_at: IsoDateTime | None = Query(default=None, description="ISO 8601 date-time, e.g. 2026-11-26T08:00:00Z"),
     format: Literal["json", "geojson", "kml"] | None = Query(
         default=None, description="geojson, kml: a download of every zone (times in the bureau's zone)"
     ),
 ) -> Any:
     """All zones as a FeatureCollection; ``?active_at=`` keeps those in force at that time; ``format=geojson|kml``
     downloads them."""
-    at = parse_time(active_at, "active_at") if active_at else None
+    at = active_at
     if format in ("geojson", "kml"):
         return export_response(exports.export_zones(ctx, active_at=at, fmt=format, lang=page_lang(request)))
     found = zones.list_zones(session, active_at=at)

@@ -68,7 +68,9 @@ class CrewsPublic(BaseModel):
 
 
 class FuseCreate(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="why the enterprise leaves the whitelist")
+    reason: str = Field(
+        min_length=1, max_length=2000, description="why the enterprise leaves (or returns to) the whitelist"
+    )
 
 
 class FusePublic(BaseModel):
@@ -78,6 +80,17 @@ class FusePublic(BaseModel):
     fused_at: datetime
     fused_by: str | None
     affected_passes: list[str] = Field(description="passes of the enterprise still inside their window; they stop now")
+
+
+class UnfusePublic(BaseModel):
+    site_id: str
+    whitelist: bool
+    reason: str
+    restored_at: datetime
+    restored_by: str | None
+    restored_passes: list[str] = Field(
+        description="passes of the enterprise not revoked and still inside their window; they validate again"
+    )
 
 
 # --- passes ---------------------------------------------------------------------------
@@ -155,8 +168,18 @@ class VerifyRequest(BaseModel):
 
     token: str = Field(description="the text of the QR code")
     checkpoint: LonLat = Field(min_length=2, max_length=2, description="[lon, lat] of the checkpoint")
-    at: IsoDateTime | None = Field(default=None, description="check time with a time zone (default now)")
-    plate: str | None = Field(default=None, max_length=64, description="the plate the officer reads on the vehicle")
+    at: IsoDateTime | None = Field(
+        default=None,
+        description="only with `dry_run`: a what-if check at this time (with a time zone); a scan's time is the server's",
+    )
+    dry_run: bool = Field(
+        default=False, description="a what-if check: the verdict is answered but never stored as a scan"
+    )
+    plate: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the plate the officer reads on the vehicle; without it the answer notes `plate_not_checked`",
+    )
     crs: Crs = "wgs84"
 
 
@@ -164,13 +187,40 @@ class VerdictPublic(BaseModel):
     verdict: Literal["pass", "stop"]
     reasons: list[str] = Field(description='every failing reason, "<code>: 中文 / English (detail)"')
     codes: list[str]
+    notes: list[str] = Field(
+        default_factory=list, description='what is not a reason to stop, e.g. "plate_not_checked: ..."'
+    )
     mode: str
     checked_at: datetime
-    scan_id: int
+    dry_run: bool = Field(default=False, description="a what-if check: nothing was stored (`scan_id` is null)")
+    scan_id: int | None = Field(description="the stored scan; null for a what-if check")
+    flags: dict | None = Field(
+        default=None,
+        description="`impossible_travel`: this scan and the pass's scan before it, at places no truck could drive "
+        "between in the time between them (both scans' ids, times and places, the network's fastest time)",
+    )
     checkpoint: LonLat
     pass_: dict | None = Field(default=None, alias="pass")
 
     model_config = {"populate_by_name": True}
+
+
+class OfflineScanCreate(BaseModel):
+    """A scan a checkpoint device made while offline, uploaded later (the device queues these)."""
+
+    token: str = Field(max_length=8000, description="the text of the QR code")
+    checkpoint: LonLat = Field(min_length=2, max_length=2, description="[lon, lat] where it was scanned")
+    device_time: IsoDateTime = Field(description="the device's clock when it scanned (with a time zone)")
+    idempotency_key: str = Field(
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the device's id of this scan (e.g. a UUID); an upload repeated with it stores nothing new",
+    )
+    plate: str | None = Field(default=None, max_length=64)
+    device_verdict: Literal["pass", "stop"] | None = Field(default=None, description="what the device showed")
+    device_reasons: list[str] = Field(default_factory=list, max_length=20)
+    crs: Crs = "wgs84"
 
 
 class ScanPublic(BaseModel):
@@ -182,6 +232,22 @@ class ScanPublic(BaseModel):
     verdict: str
     reasons: list[str]
     scanned_by: str | None
+    mode: str
+    device_time: datetime | None = Field(
+        default=None, description="an uploaded offline scan: the device's clock when it scanned, as reported"
+    )
+    idempotency_key: str | None = None
+    device_verdict: str | None = Field(default=None, description="an uploaded offline scan: what the device showed")
+    device_reasons: list[str] | None = None
+    flags: dict | None = Field(default=None, description="`impossible_travel`, as in the verification's answer")
+
+
+class OfflineScanPublic(ScanPublic):
+    scan_id: int
+    duplicate: bool = Field(description="this key was uploaded before: the first upload's scan, nothing new stored")
+    codes: list[str]
+    notes: list[str]
+    agrees_with_device: bool | None = Field(description="whether the server's verdict equals the device's")
 
 
 class ScansPublic(BaseModel):

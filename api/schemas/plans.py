@@ -43,6 +43,13 @@ class StationPlanCreate(BaseModel):
         default=None, description="zones active at this time exclude candidates (default now)"
     )
     name: str | None = Field(default=None, max_length=200)
+    time_limit_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="the search stops after about this long with the best plan found and its gap to a lower "
+        "bound (`search` in the answer)",
+    )
 
 
 class PlanPublic(BaseModel):
@@ -58,6 +65,12 @@ class PlanPublic(BaseModel):
     coverage: dict[str, Any] | None = None
     excluded: list[dict[str, Any]] = Field(default_factory=list)
     unserved: list[dict[str, Any]] = Field(default_factory=list)
+    search: dict[str, Any] | None = Field(
+        default=None,
+        description='`status` "optimal", "time_limit" (the best found when the limit was reached) or "heuristic" '
+        "(the exact model too large for the limit: the best found), `time_limit_s`, `bound` (p-median: a lower "
+        "bound on the objective) and `gap` (relative, 0 when optimal)",
+    )
     matrix: dict[str, Any]
     notes: list[str] = Field(default_factory=list)
 

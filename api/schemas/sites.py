@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.schemas.common import Crs, Geometry
+from api.schemas.common import Crs, Geometry, ShallowExtras, ShallowJson
 
 
-class SiteProperties(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class SiteProperties(ShallowExtras):
     kind: Literal["hub_rail", "hub_coach", "hub_logistics", "enterprise", "candidate_station", "demand"]
     name: str | None = Field(default=None, max_length=200)
     whitelist: bool = False
@@ -55,7 +54,7 @@ class SitesGeoJSON(BaseModel):
 
 class SiteImportConfirm(BaseModel):
     kind: Literal["enterprise", "hub_rail", "hub_coach", "hub_logistics", "candidate_station"]
-    features: list[dict] = Field(max_length=1000)
+    features: list[ShallowJson] = Field(max_length=1000)
 
 
 class SitesStored(BaseModel):

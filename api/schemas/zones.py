@@ -7,11 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Crs, Geometry, IsoDateTime
+from api.schemas.common import Crs, Geometry, IsoDateTime, ShallowExtras, ShallowJson
 
 
-class ZoneProperties(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class ZoneProperties(ShallowExtras):
     risk: Literal["sealed", "controlled", "precaution"]
     name: str | None = Field(default=None, max_length=200)
     valid_from: IsoDateTime | None = None
@@ -92,7 +91,7 @@ class ZonesPublic(BaseModel):
 
 
 class ZoneImportConfirm(BaseModel):
-    features: list[dict] = Field(max_length=1000)
+    features: list[ShallowJson] = Field(max_length=1000)
 
 
 class ZoneImportStored(BaseModel):

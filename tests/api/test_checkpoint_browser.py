@@ -100,7 +100,8 @@ def test_checkpoint_page_pass_and_stop(browser_page, tmp_path):  # noqa: F811
         reasons = page.locator("#reasons li").all_inner_texts()
         assert len(reasons) == 1 and "签名无效" in reasons[0] and "bad signature" in reasons[0]
 
-        # revoked, far away and the wrong plate: every reason listed
+        # revoked, far away and the wrong plate: every reason listed (far away seconds after the scan on the
+        # route is also a trip no truck could make)
         r = httpx.post(
             f"{server.base_url}/passes/{p['pass_no']}/revoke",
             json={"reason": "测试 test"},
@@ -110,7 +111,7 @@ def test_checkpoint_page_pass_and_stop(browser_page, tmp_path):  # noqa: F811
         assert r.status_code == 200, r.text
         assert _check(page, p["token"], [1.7300, 42.5350], plate="豫H·99999") == "stop"
         reasons = page.locator("#reasons li").all_inner_texts()
-        assert {t.split(":")[0] for t in reasons} == {"revoked", "off_corridor", "plate_mismatch"}
+        assert {t.split(":")[0] for t in reasons} == {"revoked", "off_corridor", "plate_mismatch", "impossible_travel"}
         assert any("通行证已被撤销" in t and "pass revoked" in t for t in reasons)
         page.screenshot(path=str(tmp_path / "checkpoint-stop.png"), full_page=True)
         if shot := __import__("os").environ.get("BAOTONG_SCREENSHOT"):

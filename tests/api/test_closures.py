@@ -29,7 +29,10 @@ HUB_POINT = [1.5194859, 42.4976243]
 @pytest.fixture
 def api(tmp_path, shared_data, andorra_router):
     settings = Settings(
-        data_dir=tmp_path, network=str(shared_data / "andorra.osm.pbf"), cache_dir=ROOT / ".cache" / "test-networks"
+        data_dir=tmp_path,
+        network=str(shared_data / "andorra.osm.pbf"),
+        cache_dir=ROOT / ".cache" / "test-networks",
+        allowed_hosts=["testserver"],
     )
     app = create_app(settings, road_router=andorra_router)
     client = TestClient(app)

@@ -51,6 +51,8 @@ def test_p_median_plan_stored_with_map(client, scenario):
     # the objective is the weighted sum of the reported assignment times
     total = sum(a["weight"] * a["travel_time_s"] for a in plan["assignment"])
     assert total == pytest.approx(plan["objective"], rel=1e-3)
+    # siting runs under a time limit (30 s by default); this small one is solved to optimality
+    assert plan["search"] == {"status": "optimal", "time_limit_s": 30.0, "bound": plan["objective"], "gap": 0.0}
     got = client.get(f"/plans/{plan['id']}")
     assert got.status_code == 200 and got.json()["chosen"] == plan["chosen"]
     page = client.get(f"/plans/{plan['id']}/map")
@@ -103,6 +105,8 @@ def test_candidate_in_sealed_zone_excluded(client, scenario, auth_headers):
         ({"model": "p_median", "p": 1, "candidate_ids": ["site-nope"]}, 404, "site-nope"),
         ({"model": "p_median", "p": 1, "fixed_ids": ["site-nope"]}, 404, "site-nope"),
         ({"model": "k_means", "p": 1}, 422, "model"),
+        ({"model": "p_median", "p": 1, "time_limit_s": 0}, 422, "time_limit_s"),
+        ({"model": "p_median", "p": 1, "time_limit_s": 3600}, 422, "time_limit_s"),
     ],
 )
 def test_bad_plan_requests(client, app, scenario, body, code, needle):
