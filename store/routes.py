@@ -260,7 +260,9 @@ def public(document: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in PRIVATE_FIELDS}
 
 
-def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | None) -> RouteRow:
+def route_row(
+    record: RouteRecord, *, created_at: datetime, created_by: str | None, enterprise_id: str | None = None
+) -> RouteRow:
     """The row of ``record`` for a caller's ORM transaction (pass issuance stores its route with the pass)."""
     return RouteRow(
         id=record.id,
@@ -268,6 +270,7 @@ def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | No
         result=dumps(record.json),
         created_at=created_at,
         created_by=created_by,
+        enterprise_id=enterprise_id,
     )
 
 

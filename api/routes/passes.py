@@ -17,9 +17,17 @@ from fastapi.responses import HTMLResponse
 
 from api import pages
 from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PlannerUser, SessionDep
-from api.schemas.passes import PassCreate, PassPublic, RevokeCreate, ScanPublic, VerdictPublic, VerifyRequest
+from api.schemas.passes import (
+    PassCreate,
+    PassPublic,
+    PassRenew,
+    RevokeCreate,
+    ScanPublic,
+    VerdictPublic,
+    VerifyRequest,
+)
 from services import layers, passes
-from services.passes import PassRequest
+from services.passes import PassRequest, RenewalRequest
 
 router = APIRouter(tags=["passes"])
 
@@ -41,6 +49,7 @@ def pass_request(body: PassCreate) -> PassRequest:
     status_code=status.HTTP_201_CREATED,
     responses={
         403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "the vehicle holds a valid pass whose window overlaps (named); give `replaces`"},
         422: {"description": "bad input, or the pass is refused: `reasons` lists every rule broken"},
     },
 )
@@ -49,8 +58,29 @@ def create_pass(body: PassCreate, ctx: ContextDep, session: SessionDep, user: Di
 
     Refused (422 with every reason) when the enterprise is not whitelisted, a crew test would be
     stale at departure (48 h, 24 h for mobile roles), the window is bad, or no legal route exists.
+    One vehicle, one pass: a vehicle holding a valid pass whose window overlaps gets 409 naming it,
+    unless ``replaces`` names it (it is then superseded in the same transaction).
     """
     return pass_public(passes.issue_pass(ctx, session, pass_request(body), user=user))
+
+
+@router.post(
+    "/passes/{pass_no}/renew",
+    response_model=PassPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "the pass was superseded (its successor named) or revoked"},
+        422: {"description": "bad input, or the renewal is refused: `reasons` lists every rule broken"},
+    },
+)
+def renew_pass(pass_no: str, body: PassRenew, ctx: ContextDep, session: SessionDep, user: DispatcherOnly) -> PassPublic:
+    """Renew a pass: a new pass for the same vehicle, cargo and trip with a new window and the crew's
+    current tests (the route is planned again); the old pass is superseded by it and the two are linked."""
+    renewal = RenewalRequest(
+        valid_until=body.valid_until, valid_from=body.valid_from, departure=body.departure, crew_ids=body.crew_ids
+    )
+    return pass_public(passes.renew_pass(ctx, session, pass_no, renewal, user=user))
 
 
 @router.get("/passes/{pass_no}", response_model=PassPublic)
