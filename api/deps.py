@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from services.context import AppContext
-from services.users import authenticate
+from services.users import BUREAU_ROLES, authenticate
 from store.users import Principal
 
 _bearer = HTTPBearer(auto_error=False)
@@ -63,6 +63,19 @@ async def get_current_user(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
+async def get_optional_user(
+    ctx: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller of a public page that shows more to some roles: ``None`` without a token, 401 for a bad one."""
+    if credentials is None or not credentials.credentials:
+        return None
+    return await get_current_user(ctx, credentials)
+
+
+OptionalUser = Annotated[Principal | None, Depends(get_optional_user)]
+
+
 def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through users holding one of ``roles`` (``admin`` always passes)."""
 
@@ -83,5 +96,14 @@ CountyUser = Annotated[Principal, Depends(require("county"))]
 ApproverUser = Annotated[Principal, Depends(require("city_approver", "province_approver"))]
 EnterpriseStaff = Annotated[Principal, Depends(require("planner", "dispatcher"))]
 DispatcherOnly = Annotated[Principal, Depends(require("dispatcher"))]
-PassReader = Annotated[Principal, Depends(require("planner", "dispatcher", "checkpoint"))]
+#: reads a pass by its number (its QR code, print page, map, scans): a checkpoint reads passes only by token
+PassReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
+#: reads the pass whose token it holds
+PassTokenReader = Annotated[Principal, Depends(require("checkpoint", "planner", "dispatcher"))]
 CheckpointUser = Annotated[Principal, Depends(require("checkpoint"))]
+#: a stored route and its map (an enterprise-bound dispatcher: its enterprise's routes only)
+RouteReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
+#: station plans, closure impacts: the bureau's business
+BureauReader = Annotated[Principal, Depends(require(*BUREAU_ROLES))]
+#: docking and drop points: the bureau and the dispatchers who deliver there
+SiteLogisticsReader = Annotated[Principal, Depends(require(*BUREAU_ROLES, "dispatcher"))]

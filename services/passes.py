@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import hmac
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -48,7 +49,6 @@ from geo.errors import (
     NoRouteError,
     NotFoundError,
     PassRejected,
-    PermissionDeniedError,
 )
 from geo.projection import check_lon_lat, to_wgs84
 from geo.sites import Site
@@ -57,12 +57,13 @@ from passes.issue import check_issuance, issuance_warnings, parse_pass_number, p
 from passes.keys import PublicKeySet
 from passes.plates import is_out_of_province
 from passes.qr import QRInfo, qr_info, qr_png, qr_svg
-from passes.token import make_claims, sign_pass
+from passes.token import make_claims, read_pass, sign_pass
 from passes.verify import PassStatus, StatusLookup, Verdict, verify_offline, verify_online
 from routing.router import Vehicle
 from services.context import AppContext
 from services.routes import RouteRequest, plan_route
 from services.settings import Settings
+from services.users import act_for
 from store import keys as key_store
 from store import passes as store
 from store import routes as route_store
@@ -83,20 +84,6 @@ def _aware(value: datetime | None) -> datetime:
     at = aware(value)
     assert at is not None  # a NOT NULL column
     return at
-
-
-def act_for(user: Principal, enterprise_id: str) -> None:
-    """Planners and bureau dispatchers act for any enterprise; a bound dispatcher only for its own.
-
-    Raises
-    ------
-    PermissionDeniedError
-        A dispatcher bound to another enterprise.
-    """
-    if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
-        raise PermissionDeniedError(
-            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {enterprise_id!r}"
-        )
 
 
 def enterprise(session: Session, site_id: str) -> Site:
@@ -648,6 +635,27 @@ def readable_pass(session: Session, pass_no: str, *, user: Principal) -> PassRow
 
 def get_pass(session: Session, pass_no: str, *, user: Principal) -> dict[str, Any]:
     return pass_json(session, readable_pass(session, pass_no, user=user))
+
+
+def pass_by_token(ctx: AppContext, session: Session, token: str, *, user: Principal) -> dict[str, Any]:
+    """The pass a checkpoint holds the token of: the token must verify with the public keys and be exactly the
+    one the pass was issued with (a checkpoint reads passes through their tokens, never by number).
+
+    Raises
+    ------
+    PassTokenError
+        A token that is malformed, of an unknown key or badly signed (422).
+    NotFoundError
+        No pass was issued with this token.
+    PermissionDeniedError
+        A dispatcher of another enterprise.
+    """
+    claims = read_pass(token, ctx.keys.public_keys())
+    row = store.get_pass_row(session, claims.pass_no)
+    if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
+        raise NotFoundError("no pass was issued with this token")
+    act_for(user, row.enterprise_id)
+    return pass_json(session, row)
 
 
 def pass_qr_svg(session: Session, pass_no: str, *, user: Principal, width_mm: float) -> str:

@@ -9,12 +9,33 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, InvalidInputError
+from geo.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from services.context import AppContext
 from store import users
 from store.users import Principal
 
 ROLES = ("planner", "dispatcher", "checkpoint", "county", "city_approver", "province_approver", "admin")
+#: The bureau's own roles: they read business data that is not public (plans, closure impacts, the full map).
+BUREAU_ROLES = ("planner", "county", "city_approver", "province_approver")
+
+
+def is_bureau(user: Principal | None) -> bool:
+    """Whether ``user`` holds a bureau role (or is an admin): the full map, closures with their impact."""
+    return user is not None and (user.role in BUREAU_ROLES or user.role == "admin")
+
+
+def act_for(user: Principal, enterprise_id: str | None) -> None:
+    """Planners and bureau dispatchers act for any enterprise; a dispatcher bound to an enterprise only for
+    its own (``enterprise_id`` ``None``: something of the bureau's, which a bound dispatcher does not see).
+
+    Raises
+    ------
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    """
+    if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
+        whose = f"enterprise {enterprise_id!r}" if enterprise_id is not None else "the bureau"
+        raise PermissionDeniedError(f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {whose}")
 
 
 def hash_token(token: str, secret_key: str) -> str:

@@ -230,12 +230,27 @@ class HotStore:
         return future
 
     def insert_route(
-        self, *, id: str, request: str, result: str, created_at: datetime, created_by: str | None
+        self,
+        *,
+        id: str,
+        request: str,
+        result: str,
+        created_at: datetime,
+        created_by: str | None,
+        enterprise_id: str | None = None,
     ) -> concurrent.futures.Future[None]:
-        """Queue a stored route (``request`` and ``result`` are JSON text); resolves once committed."""
+        """Queue a stored route (``request`` and ``result`` are JSON text; ``enterprise_id`` whose route it is);
+        resolves once committed."""
         return self.insert(
             "routes",
-            {"id": id, "request": request, "result": result, "created_at": created_at, "created_by": created_by},
+            {
+                "id": id,
+                "request": request,
+                "result": result,
+                "created_at": created_at,
+                "created_by": created_by,
+                "enterprise_id": enterprise_id,
+            },
         )
 
     def insert_scan(

@@ -285,6 +285,17 @@ def get_route(session: Session, route_id: str) -> RouteRecord:
     return RouteRecord.from_json(json.loads(get_row(session, RouteRow, route_id, "route").result))
 
 
+def route_enterprise(session: Session, route_id: str) -> str | None:
+    """The enterprise the stored route ``route_id`` was planned for (``None``: the bureau's).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such route.
+    """
+    return get_row(session, RouteRow, route_id, "route").enterprise_id
+
+
 def find_route(session: Session, route_id: str) -> RouteRecord | None:
     """The stored route ``route_id``, or ``None``."""
     row = session.get(RouteRow, route_id)

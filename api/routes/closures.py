@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import ApproverUser, ContextDep, CountyUser, SessionDep
+from api.deps import ApproverUser, BureauReader, ContextDep, CountyUser, OptionalUser, SessionDep
 from api.schemas.closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
 from api.schemas.common import IsoDateTime
 from services import closures
@@ -45,11 +45,15 @@ def create_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, us
 @router.get("", response_model=ClosuresPublic)
 def list_closures(
     session: SessionDep,
+    user: OptionalUser,
     status_: str | None = Query(default=None, alias="status"),
     active_at: IsoDateTime | None = Query(default=None),
 ) -> dict[str, Any]:
-    """All closures, newest first; ``?status=pending|approved|rejected``, ``?active_at=`` (approved and in force)."""
-    data = closures.list_closures(session, status=status_, active_at=active_at)
+    """All closures, newest first; ``?status=pending|approved|rejected``, ``?active_at=`` (approved and in force).
+
+    Public; the impact, its blocking reasons and the officials' names only for the bureau's roles.
+    """
+    data = closures.list_closures(session, status=status_, active_at=active_at, viewer=user)
     return {"data": data, "count": len(data)}
 
 
@@ -60,13 +64,15 @@ def closure_feed(ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{closure_id}", response_model=ClosurePublic)
-def get_closure(closure_id: str, session: SessionDep) -> dict[str, Any]:
-    return closures.get_closure(session, closure_id)
+def get_closure(closure_id: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+    """A closure; public, with its impact, blocking reasons and the officials' names for the bureau's roles."""
+    return closures.get_closure(session, closure_id, viewer=user)
 
 
 @router.get("/{closure_id}/impact")
-def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
-    """The closure's impact recomputed now (current sites, green channels, stored routes)."""
+def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep, user: BureauReader) -> dict[str, Any]:
+    """The closure's impact recomputed now (current sites, green channels, stored routes and passes): the
+    bureau's roles only (it names passes and plates on the closed road)."""
     return closures.closure_impact(ctx, session, closure_id)
 
 

@@ -1,8 +1,11 @@
 """Vehicle passes: issuing signed QR passes, reading them, revocation, checkpoint verification, the public keys.
 
 * ``POST /passes``: a dispatcher (bound to an enterprise: only for it; unbound: any enterprise).
-* ``GET /passes/{no}`` (and its QR, print page, map and scans): planner, checkpoint, or a
-  dispatcher of that enterprise (a pass carries crew names and plates, so it is not public).
+* ``GET /passes/{no}`` (and its QR, print page, map and scans): planner, or a dispatcher of that
+  enterprise (a pass carries crew names and plates, so it is not public).
+* ``POST /passes/lookup``: the pass whose token the caller holds (checkpoint; planner, dispatcher):
+  a checkpoint reads a pass through its token, never by walking the numbers.
+* ``POST /passes/{no}/renew``: a dispatcher of that enterprise.
 * ``POST /passes/{no}/revoke``: planner.
 * ``POST /passes/verify``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
 """
@@ -16,9 +19,10 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PlannerUser, SessionDep
+from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PassTokenReader, PlannerUser, SessionDep
 from api.schemas.passes import (
     PassCreate,
+    PassLookup,
     PassPublic,
     PassRenew,
     RevokeCreate,
@@ -89,6 +93,20 @@ def get_pass(pass_no: str, session: SessionDep, user: PassReader) -> PassPublic:
     return pass_public(passes.get_pass(session, pass_no, user=user))
 
 
+@router.post(
+    "/passes/lookup",
+    response_model=PassPublic,
+    responses={
+        404: {"description": "no pass was issued with this token"},
+        422: {"description": "the token is malformed, of an unknown key or badly signed"},
+    },
+)
+def lookup_pass(body: PassLookup, ctx: ContextDep, session: SessionDep, user: PassTokenReader) -> PassPublic:
+    """The pass whose token the caller holds (a checkpoint reads passes this way, never by number): the token
+    must verify and be exactly the one the pass was issued with."""
+    return pass_public(passes.pass_by_token(ctx, session, body.token, user=user))
+
+
 @router.get("/passes/{pass_no}/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
 def pass_qr_svg(
     pass_no: str, session: SessionDep, user: PassReader, width_mm: float = Query(default=80.0, ge=10, le=300)
@@ -115,7 +133,7 @@ def pass_map(pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReade
 def pass_print(pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
     """A printable A4 pass page: the QR code (80 mm), the facts, the route map and the scans so far."""
     sheet = passes.pass_sheet(session, pass_no, user=user)
-    route, zones = layers.route_map(session, sheet.route.id)
+    route, zones = layers.route_map(session, sheet.route.id, user=user)
     return pages.pass_print_page(sheet, pass_public(sheet.pass_), route=route, zones=zones, settings=ctx.settings)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import ContextDep, DispatcherUser, SessionDep
+from api.deps import ContextDep, DispatcherUser, RouteReader, SessionDep
 from api.schemas.routes import RouteCreate, RoutePublic
 from routing.router import Vehicle
 from services import routes
@@ -51,10 +51,11 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     # CPU-bound process is faster than a thread fighting the loop for the GIL.  The row is stored by
     # the group-commit writer and the answer waits for its commit.
     record = routes.plan_route(ctx, session, route_request(body))
-    await asyncio.wrap_future(routes.save_route(ctx, record, created_by=user.name))
+    await asyncio.wrap_future(routes.save_route(ctx, record, user=user))
     return record.public_json()
 
 
 @router.get("/{route_id}", response_model=RoutePublic)
-def get_route(route_id: str, session: SessionDep) -> dict[str, Any]:
-    return routes.get_route(session, route_id).public_json()
+def get_route(route_id: str, session: SessionDep, user: RouteReader) -> dict[str, Any]:
+    """A stored route (planner, dispatcher; a dispatcher bound to an enterprise: that enterprise's routes)."""
+    return routes.get_route(session, route_id, user=user).public_json()

@@ -162,6 +162,10 @@ class RevokeCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class PassLookup(BaseModel):
+    token: str = Field(max_length=20_000, description="the text of the pass's QR code")
+
+
 class VerifyRequest(BaseModel):
     """What the checkpoint officer sends: the scanned token, where, and optionally the plate they read."""
 

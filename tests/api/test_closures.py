@@ -200,9 +200,9 @@ def test_whitelist_enterprise_cut_off_blocks_approval(api):
     r = api.post(f"/closures/{c['id']}/approve", headers=api.h["city_approver"])
     assert r.status_code == 409 and ent in r.json()["detail"]
     # the recomputed impact agrees, and the map shows the closure and the cut enterprise
-    again = api.get(f"/closures/{c['id']}/impact").json()
+    again = api.get(f"/closures/{c['id']}/impact", headers=api.h["county"]).json()
     assert [e["id"] for e in again["cut_enterprises"]] == [ent]
-    html = api.get("/map").text
+    html = api.get("/map", headers=api.h["planner"]).text
     assert c["id"] in html and "Closure impact" in html
 
 
@@ -255,7 +255,7 @@ def test_green_channel_is_protected_and_mapped(api):
     assert c["decision"] == "needs_city_approval"
     assert [x["rule"] for x in c["reasons"]][-1] == "green_channel/escalate"
     assert c["impact"]["green_channels"] == [] or c["impact"]["green_channels"][0]["id"] == g["id"]
-    html = api.get("/map").text
+    html = api.get("/map", headers=api.h["planner"]).text
     assert "Green channels" in html and g["id"] in html
 
 
@@ -321,7 +321,7 @@ def test_overlapping_duplicate_and_unknown_ids(api):
     assert later.status_code == 201  # same road, a later window
     assert api.get("/closures").json()["count"] == 2
     assert api.get("/closures/closure-nope").status_code == 404
-    assert api.get("/closures/closure-nope/impact").status_code == 404
+    assert api.get("/closures/closure-nope/impact", headers=api.h["county"]).status_code == 404
     assert api.post("/closures/closure-nope/approve", headers=api.h["province_approver"]).status_code == 404
     assert api.post("/closures/closure-nope/reject", headers=api.h["city_approver"]).status_code == 404
 

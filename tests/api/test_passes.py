@@ -89,7 +89,7 @@ def issue(client, auth_headers, fleet, **kw) -> dict:
 
 
 def on_route(client, auth_headers, p) -> list[float]:
-    route = client.get(f"/routes/{p['route_id']}").json()
+    route = client.get(f"/routes/{p['route_id']}", headers=auth_headers("planner")).json()
     coords = route["geometry"]["coordinates"]
     return coords[len(coords) // 2]
 
@@ -117,7 +117,7 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     scans = client.get(f"/passes/{p['pass_no']}/scans", headers=auth_headers("planner")).json()
     assert [s["verdict"] for s in scans] == ["pass"] and scans[0]["scanned_by"] == "test-checkpoint"
     # reads: the pass, its QR codes, the print page, the map, the public keys
-    assert client.get(f"/passes/{p['pass_no']}", headers=auth_headers("checkpoint")).json()["token"] == p["token"]
+    assert client.get(f"/passes/{p['pass_no']}", headers=auth_headers("dispatcher")).json()["token"] == p["token"]
     svg = client.get(f"/passes/{p['pass_no']}/qr.svg", headers=auth_headers("dispatcher"))
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
     png = client.get(f"/passes/{p['pass_no']}/qr.png", headers=auth_headers("dispatcher"))
@@ -129,7 +129,8 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     assert m.status_code == 200 and "checkpoint scans" in m.text
     jwks = client.get("/.well-known/jwks.json").json()
     assert [k["kid"] for k in jwks["keys"]] == [p["kid"]] and "d" not in jwks["keys"][0]
-    assert client.get("/map").status_code == 200
+    assert client.get("/map").status_code == 200 and p["pass_no"] not in client.get("/map").text
+    assert p["pass_no"] in client.get("/map", headers=auth_headers("planner")).text
 
 
 def test_vehicle_and_crew_registry(client, auth_headers, fleet):
@@ -226,7 +227,7 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     # an unknown pass number signed by the real key: unknown_pass
     state = app.state.baotong
     crew = [CrewMember("x", "0000", "driver", now() - timedelta(hours=1))]
-    route = client.get(f"/routes/{p['route_id']}").json()
+    route = client.get(f"/routes/{p['route_id']}", headers=auth_headers("planner")).json()
     claims = make_claims(
         pass_no="410800777777",
         plate=p["plate"],

@@ -91,9 +91,9 @@ def test_closed_loop_route_through_a_zone_and_zone_changes(app, client, auth_hea
     with app.state.baotong.sessions() as s:
         stored = get_route(s, after["id"]).to_json()
     assert stored["arcs"] and isinstance(stored["arcs"][0], int)
-    got = client.get(f"/routes/{after['id']}")
+    got = client.get(f"/routes/{after['id']}", headers=h)
     assert got.status_code == 200 and got.json()["zones_crossed"] == after["zones_crossed"] and "arcs" not in got.json()
-    page = client.get(f"/routes/{after['id']}/map")
+    page = client.get(f"/routes/{after['id']}/map", headers=h)
     assert page.status_code == 200 and "leaflet" in page.text.lower()
     # deleting the zone lifts it on the next query
     assert client.delete(f"/zones/{zid}", headers=hp).status_code == 204
@@ -139,7 +139,7 @@ def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, aut
     trans = r["transshipment"]["destination"]
     assert trans["planned"] is False and r["legs"][-1]["kind"] == "inside"
     assert r["stops"][-1] == trans["docking_point"]
-    page = client.get(f"/routes/{r['id']}/map")  # the inside leg is drawn in its own style
+    page = client.get(f"/routes/{r['id']}/map", headers=h)  # the inside leg is drawn in its own style
     assert page.status_code == 200 and "inside" in page.text
     # a whitelist enterprise's site there: closed-loop point-to-point delivery
     site = {
