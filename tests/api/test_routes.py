@@ -163,8 +163,7 @@ def test_planned_docking_point_is_used(app, client, auth_headers):
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
     zid = client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).json()["id"]
     first = plain(client, h)["transshipment"]["destination"]
-    leg_line = first["leg"]["geometry"]["coordinates"]
-    planned = leg_line[len(leg_line) // 2]
+    planned = first["docking_point"]  # outside the zone, where the truck arrives without entering it
     with (
         app.state.baotong.sessions() as s
     ):  # a planned docking point of the zone, as POST /zones/{id}/docking-points stores it
@@ -172,7 +171,7 @@ def test_planned_docking_point_is_used(app, client, auth_headers):
             s, zid, [NewDockingPoint(planned[0], planned[1], 0, {})], created_by="test", created_at=datetime.now(UTC)
         )
     got = plain(client, h)["transshipment"]["destination"]
-    assert got["planned"] is True
+    assert got["planned"] is True and got["docking_point"] == pytest.approx(planned, abs=1e-6)
 
 
 def test_approved_closure_of_every_arc_blocks(app, client, auth_headers):
