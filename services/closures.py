@@ -270,8 +270,12 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
         rules=ctx.closure_rules,
         green_channels=channels,
         cut_enterprises=impact["cut_enterprises"],
+        hubs_cut_off=impact["hubs_cut_off"],
+        bridge=impact["bridge"],
     )
     status = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
+    if status == "approved" and decision.blocking:  # a blocking reason stops even an allowed closure
+        status = "pending"
     now = utcnow()
     row = ClosureRow(
         id=new_id("closure"),
