@@ -135,8 +135,9 @@ def crossing_dock(
     # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
     arcs = za.arcs
     x, y = net.node_xy
-    t_in = shapely.contains_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
-    h_in = shapely.contains_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
+    # a node on the boundary is in the zone, as a stop there is (covered, not only contained)
+    t_in = shapely.intersects_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
+    h_in = shapely.intersects_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
     if end == "destination":
         cross = arcs[~t_in & h_in]
         docks = net.tail[cross]
@@ -147,7 +148,7 @@ def crossing_dock(
     outside_all = np.ones(docks.size, dtype=bool)
     for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
         if z.no_stop:
-            outside_all &= ~shapely.contains_xy(zfp.poly_xy, x[docks], y[docks])
+            outside_all &= ~shapely.intersects_xy(zfp.poly_xy, x[docks], y[docks])
     docks = np.unique(docks[usable & outside_all])
     if docks.size == 0:
         raise NoRouteError(
