@@ -7,10 +7,9 @@ with every zone arc forbidden (arcs touching an inside node or intersecting
 the polygon), the outside node must lie in the largest strongly connected
 component -- the outside network a truck comes from and returns to (or, when
 reference nodes such as hubs are given, be reachable from and back to the
-first of them).  :func:`docking_candidates` is that definition, shared with
-the router's automatic transshipment.  ``k`` of the valid points are chosen by
-p-median on the inside vehicle's travel time (the base weights, as the
-router's inside leg) from each docking point to the inside demand sites.
+first of them).  ``k`` of the valid points are chosen by p-median on the
+travel time *inside the zone* (weights restricted to the zone's own arcs)
+from each docking point to the inside demand sites.
 """
 
 from __future__ import annotations
@@ -87,78 +86,6 @@ def crossing_arcs(network, inside: np.ndarray, weights: np.ndarray) -> np.ndarra
     return np.nonzero(~tail_in & head_in & (weights != FORBIDDEN))[0]
 
 
-@dataclass(frozen=True)
-class DockingCandidates:
-    """The valid docking points of a zone (:func:`docking_candidates`).
-
-    ``by_node``: docking node -> a boundary-crossing arc from it (outside node -> inside node);
-    ``rejected``: crossing points not reachable from outside without entering; ``inside``: the mask of
-    the nodes inside (or on) the zone; ``zone_mask``: the mask of the arcs that enter it.
-    """
-
-    by_node: dict[int, int]
-    rejected: tuple[dict, ...]
-    inside: np.ndarray
-    zone_mask: np.ndarray
-
-
-def docking_candidates(router, zone, *, reference_nodes: Sequence[int] = ()) -> DockingCandidates:
-    """The one definition of a valid docking point of ``zone``, for the planner and the router alike.
-
-    A valid docking point is the outside end of an arc crossing into the zone (outside node -> a node
-    inside or on the boundary) that a truck or the inside vehicle may drive, and it must be reachable by
-    an outside truck *without entering the zone*: on truck weights with every zone arc forbidden, it lies
-    in a sizeable strongly connected outside component (:data:`MIN_COMPONENT_NODES`,
-    :data:`MIN_COMPONENT_SHARE`; a zone may split the network in two) -- or, with ``reference_nodes``, in
-    the component of the first of them.  ``POST /zones/{id}/docking-points`` chooses among these and the
-    router's automatic transshipment hands over only at these.
-
-    Raises
-    ------
-    InfeasibleError
-        If the zone holds no road node of the network.
-    """
-    net = router.network
-    poly = zone.geometry
-    inside = inside_nodes(net, poly)
-    if not inside.any():
-        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
-    truck = router.truck_weights
-    zmask = zone_arcs(net, poly, inside)
-    w_out = outside_weights(truck, zmask)
-    labels = component_labels(net.node_count, net.tail, net.head, w_out != FORBIDDEN)
-    outside_idx = np.nonzero(~inside)[0]
-    if reference_nodes:
-        ok_labels = {int(labels[int(reference_nodes[0])])}
-        ref_what = f"reference node {int(reference_nodes[0])}"
-    else:
-        # every sizeable outside component counts: a zone may split the network (e.g. a valley) in two
-        counts = np.bincount(labels[outside_idx])
-        floor = max(MIN_COMPONENT_NODES, MIN_COMPONENT_SHARE * outside_idx.size)
-        ok_labels = {int(c) for c in np.nonzero(counts >= floor)[0]}
-        ref_what = f"any outside road component of at least {int(floor)} nodes"
-    rejected: list[dict] = []
-    by_node: dict[int, int] = {}
-    drivable = np.minimum(truck, net.base_weights)  # the truck or the inside vehicle drives the crossing
-    for a in crossing_arcs(net, inside, drivable):
-        u = int(net.tail[a])
-        if u in by_node:
-            continue
-        if int(labels[u]) not in ok_labels:
-            if not any(r["node"] == u for r in rejected):
-                rejected.append(
-                    {
-                        "node": u,
-                        "point": [float(net.node_lon[u]), float(net.node_lat[u])],
-                        "road": net.name[a],
-                        "reason": f"not reachable from {ref_what} without entering the zone",
-                    }
-                )
-            continue
-        by_node[u] = int(a)
-    return DockingCandidates(by_node, tuple(rejected), inside, zmask)
-
-
 def plan_docking_points(
     router,
     zone,
@@ -182,8 +109,42 @@ def plan_docking_points(
     if not isinstance(k, int) or k < 1:
         raise InvalidInputError(f"`k` was {k!r}; expected an integer >= 1")
     net = router.network
-    valid = docking_candidates(router, zone, reference_nodes=reference_nodes)
-    by_node, rejected, inside = valid.by_node, list(valid.rejected), valid.inside
+    poly = zone.geometry
+    inside = inside_nodes(net, poly)
+    if not inside.any():
+        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
+    truck = router.truck_weights
+    zmask = zone_arcs(net, poly, inside)
+    w_out = outside_weights(truck, zmask)
+    labels = component_labels(net.node_count, net.tail, net.head, w_out != FORBIDDEN)
+    outside_idx = np.nonzero(~inside)[0]
+    if reference_nodes:
+        ok_labels = {int(labels[int(reference_nodes[0])])}
+        ref_what = f"reference node {int(reference_nodes[0])}"
+    else:
+        # every sizeable outside component counts: a zone may split the network (e.g. a valley) in two
+        counts = np.bincount(labels[outside_idx])
+        floor = max(MIN_COMPONENT_NODES, MIN_COMPONENT_SHARE * outside_idx.size)
+        ok_labels = {int(c) for c in np.nonzero(counts >= floor)[0]}
+        ref_what = f"any outside road component of at least {int(floor)} nodes"
+    rejected: list[dict] = []
+    by_node: dict[int, int] = {}
+    for a in crossing_arcs(net, inside, truck):
+        u = int(net.tail[a])
+        if u in by_node:
+            continue
+        if int(labels[u]) not in ok_labels:
+            if not any(r["node"] == u for r in rejected):
+                rejected.append(
+                    {
+                        "node": u,
+                        "point": [float(net.node_lon[u]), float(net.node_lat[u])],
+                        "road": net.name[a],
+                        "reason": f"not reachable from {ref_what} without entering the zone",
+                    }
+                )
+            continue
+        by_node[u] = int(a)
     if not by_node:
         raise InfeasibleError(
             f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
@@ -195,8 +156,9 @@ def plan_docking_points(
             f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
             "where roads cross its boundary; lower k"
         )
-    # the inside vehicle's weights, as the router's inside leg (it has no truck limits)
-    w_in = net.base_weights
+    # inside-only weights: the zone's own arcs (including the crossing arcs) stay usable
+    w_in = truck.copy()
+    w_in[~zmask] = FORBIDDEN
     inside_demand = [d for d in demand if zone.contains(d.lon, d.lat)]
     if inside_demand:
         demand_source = f"{len(inside_demand)} demand site(s) inside the zone"
@@ -213,7 +175,7 @@ def plan_docking_points(
         ]
         demand_source = f"{len(inside_demand)} road node(s) inside the zone (no demand site inside)"
         targets_fn = "nodes"
-    with router.pool.using("zone-inside", w_in) as engine:
+    with router.pool.using(f"zone-inside:{zone.id}", w_in) as engine:
         src = [node_endpoint(n) for n in cand_nodes]
         if targets_fn == "sites":
             dst = [

@@ -149,12 +149,11 @@ def crossing_dock(
     for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
         if z.no_stop:
             outside_all &= ~shapely.intersects_xy(zfp.poly_xy, x[docks], y[docks])
-    # only valid docking points (the planner's definition: routing.docking.docking_candidates)
-    docks = np.intersect1d(docks[usable & outside_all], index.docking_nodes(zone))
+    docks = np.unique(docks[usable & outside_all])
     if docks.size == 0:
         raise NoRouteError(
-            f"{zone.risk} zone {zone.id!r} has no valid docking point (a road crossing its boundary, reached "
-            f"from outside without entering it) outside other no-stop zones"
+            f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
+            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)"
         )
     # truck side: reachable without entering this zone
     other_ends_src = snap_ends(net, other, w_dock, as_source=True)

@@ -71,7 +71,6 @@ class FreightIndex:
         # geometries keeps their ids from being reused, and shapely geometries are immutable
         self._set_keys: OrderedDict[tuple, tuple[str, tuple]] = OrderedDict()
         self._weights: OrderedDict[tuple, Weights] = OrderedDict()
-        self._docks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
         net = self.network
@@ -104,27 +103,6 @@ class FreightIndex:
             return []
         bounds = np.round(shapely.bounds(np.array([z.geometry for z in zones], dtype=object)), 9).tolist()
         return [(z.id, tuple(b)) for z, b in zip(zones, bounds)]
-
-    def docking_nodes(self, zone: Zone) -> np.ndarray:
-        """The valid docking nodes of ``zone`` (sorted; :func:`routing.docking.docking_candidates`, the
-        planner's definition), cached by zone id and bounds; none for a zone that holds no road node."""
-        from geo.errors import InfeasibleError
-        from routing.docking import docking_candidates
-
-        key = ("docking", *self.zone_keys([zone])[0])
-        with self._lock:
-            hit = self._docks.get(key)
-            if hit is not None:
-                return hit
-        try:
-            nodes = np.array(sorted(docking_candidates(self.router, zone).by_node), dtype=np.int64)
-        except InfeasibleError:
-            nodes = np.zeros(0, dtype=np.int64)
-        with self._lock:
-            self._docks[key] = nodes
-            while len(self._docks) > self.max_zones:
-                self._docks.popitem(last=False)
-        return nodes
 
     def footprint(self, zone: Zone, key: tuple | None = None) -> ZoneFootprint:
         """The footprint of ``zone``: its arcs, their inside lengths, entry and exit points (cached by

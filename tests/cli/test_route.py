@@ -72,7 +72,10 @@ def test_cli_route_equals_post_routes_with_closures_and_docking_points(
     with ctx.sessions() as s:
         driven = set(get_route(s, api["id"]).arcs.tolist())
     assert not driven & set(net.arcs_of_way(TUNNEL).tolist())  # the closure in force applies
-    assert api["transshipment"]["destination"]["planned"] is True  # at a planned docking point
+    # the planned docking points (both on the far side of the zone, up the valley) were read and set aside:
+    # the truck would have to drive through the zone to reach them
+    assert api["transshipment"]["destination"]["planned"] is False
+    assert any("none of the 2 planned docking points" in w for w in api["warnings"])
     assert zone["id"] not in {c["zone_id"] for c in api["zones_crossed"]}  # the truck stays out of the zone
 
     monkeypatch.setenv("BAOTONG_DATA_DIR", str(settings.data_dir))

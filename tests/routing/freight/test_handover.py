@@ -85,32 +85,3 @@ def test_the_planned_docking_point_minimises_the_whole_chain(grid):
     assert both.transshipment.docking_point == pytest.approx(best.transshipment.docking_point, abs=1e-6)
     assert both.travel_time_s == pytest.approx(best.travel_time_s, rel=1e-6)
     assert truck_arcs_in_zone(net, both, zone) == 0
-
-
-def test_the_planner_accepts_the_router_s_docking_point_for_a_site_whose_road_runs_outside(grid):
-    """A demand site just inside the zone whose nearest road runs just outside it: the router hands over at a
-    docking point and the inside vehicle reaches the site; the planner must not answer that no inside demand
-    is reachable, and the point the router used is one of the planner's."""
-    from routing.docking import docking_candidates, plan_docking_points
-    from routing.stations import Demand
-
-    router, _, node_at = grid
-    net = router.network
-    x, y = net.node_xy
-    a, b = node_at(20, 27), node_at(20, 28)  # a north-south street
-    edge = max(float(x[a]), float(x[b])) + 8.0  # the zone's west edge 8 m east of it
-    top, bottom = max(float(y[a]), float(y[b])), min(float(y[a]), float(y[b]))
-    poly_xy = shapely.box(edge, bottom - 1500, edge + 1500, top + 1500)
-    zone = Zone(id="east", name="east", risk="sealed", geometry=net.projection.inverse_geom(poly_xy.segmentize(10.0)))
-    site = net.projection.inverse(edge + 3.0, (top + bottom) / 2)
-    site = [float(site[0]), float(site[1])]
-    snap = router.snap(site)
-    assert {int(net.tail[snap.arc]), int(net.head[snap.arc])} == {a, b}  # its road is the street outside
-    assert covers_any([zone], *site)
-    route = closed_loop_route(router, node_point(net, node_at(2, 27)), site, zones=[zone], departure=NOW)
-    t = route.transshipment
-    assert t is not None and not t.planned and truck_arcs_in_zone(net, route, zone) == 0
-    plan = plan_docking_points(router, zone, 1, demand=[Demand(id="s", name="s", lon=site[0], lat=site[1])])
-    assert plan.unserved == ()
-    dock = net.nearest_node(*t.docking_point)
-    assert dock in plan.candidate_nodes and dock in docking_candidates(router, zone).by_node

@@ -7,8 +7,6 @@ one and far away.  On every answer:
 (a) no truck stop lies inside a sealed/controlled zone;
 (b) the truck's drive of a transshipment never enters the zone it hands over at (an independent shapely
     footprint of that zone), and the docking point lies outside every no-stop zone;
-(d) every docking point the router hands over at is one the planner accepts
-    (:func:`routing.docking.plan_docking_points` plans for that zone, with the point among its candidates);
 (e) after a hard closure, every OD pair the impact (:func:`routing.closures.strands`) says stays connected
     is routable, and every pair it says is cut off (the origin cannot leave, or the destination cannot be
     reached) answers a :class:`NoRouteError` that names the closures.
@@ -27,7 +25,6 @@ from bench.synthetic import synthetic_network
 from geo.errors import InvalidInputError, NoRouteError
 from geo.zones import Zone
 from routing import closures as C
-from routing.docking import plan_docking_points
 from routing.engine import FORBIDDEN
 from routing.freight import closed_loop_route
 from routing.router import Router
@@ -128,9 +125,8 @@ def covered(zones: list[Zone], lon: float, lat: float) -> list[str]:
 def test_stops_and_transshipments_on_random_zones(router):
     net = router.network
     rng = np.random.default_rng(20260601)
-    counts = {"cases": 0, "routes": 0, "transshipments": 0, "refused": 0, "planner_checks": 0}
-    planned: dict[str, tuple[int, ...]] = {}  # zone (of this zone set) -> the planner's candidate nodes
-    for s in range(ZONE_SETS):
+    counts = {"cases": 0, "routes": 0, "transshipments": 0, "refused": 0}
+    for _ in range(ZONE_SETS):
         zones = random_zones(net, rng, int(rng.integers(2, 5)))
         places = Places(net, zones)
         for _ in range(TRIPS_PER_SET):
@@ -160,15 +156,8 @@ def test_stops_and_transshipments_on_random_zones(router):
                 bad = entered_arcs(net, np.asarray(route.arcs), places.polys[t.zone_id])
                 assert bad.size == 0, (o, d, t.zone_id, bad[:5])
                 assert t.zone_id not in {c.zone_id for c in route.zones_crossed}
-                key = f"{s}:{t.zone_id}"  # (d)
-                if key not in planned:
-                    zone = next(z for z in zones if z.id == t.zone_id)
-                    planned[key] = plan_docking_points(router, zone, 1).candidate_nodes
-                assert net.nearest_node(*t.docking_point) in planned[key], (t.zone_id, t.docking_point)
-                counts["planner_checks"] += 1
     assert counts["cases"] == ZONE_SETS * TRIPS_PER_SET
-    # not vacuous: most trips are answered with a route, and some of them hand over at a zone
-    assert counts["routes"] >= counts["cases"] // 3 and counts["transshipments"] > 0, counts
+    assert counts["routes"] > counts["cases"] // 2 and counts["transshipments"] > 0, counts
 
 
 def test_closure_impact_agrees_with_routing(router):
