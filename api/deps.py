@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import BaotongError, NotSignedIn, PermissionDeniedError
 from services.context import AppContext
-from services.users import authenticate, session_user
+from services.users import BUREAU_ROLES, authenticate, session_user
 from store.users import Principal, SessionInfo
 
 _bearer = HTTPBearer(auto_error=False)
@@ -185,5 +185,14 @@ CountyUser = Annotated[Principal, Depends(require("county"))]
 ApproverUser = Annotated[Principal, Depends(require("city_approver", "province_approver"))]
 EnterpriseStaff = Annotated[Principal, Depends(require("planner", "dispatcher"))]
 DispatcherOnly = Annotated[Principal, Depends(require("dispatcher"))]
-PassReader = Annotated[Principal, Depends(require("planner", "dispatcher", "checkpoint"))]
+#: reads a pass by its number (its QR code, print page, map, scans): a checkpoint reads passes only by token
+PassReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
+#: reads the pass whose token it holds
+PassTokenReader = Annotated[Principal, Depends(require("checkpoint", "planner", "dispatcher"))]
 CheckpointUser = Annotated[Principal, Depends(require("checkpoint"))]
+#: a stored route and its map (an enterprise-bound dispatcher: its enterprise's routes only)
+RouteReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
+#: station plans, closure impacts: the bureau's business
+BureauReader = Annotated[Principal, Depends(require(*BUREAU_ROLES))]
+#: docking and drop points: the bureau and the dispatchers who deliver there
+SiteLogisticsReader = Annotated[Principal, Depends(require(*BUREAU_ROLES, "dispatcher"))]

@@ -32,7 +32,8 @@ DESTINATIONS = [[1.5923, 42.5413], [1.5346, 42.5561], [1.4870, 42.4660], [1.5650
 
 
 def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
-    """An enterprise, a vehicle, a crew member and 20 passes; returns the tokens and a checkpoint on a route."""
+    """An enterprise, 20 vehicles (one vehicle, one pass), a crew member and 20 passes; returns the tokens and
+    a checkpoint on a route."""
     import httpx
 
     h = {r: {"Authorization": f"Bearer {tokens[r]}"} for r in ("planner", "dispatcher")}
@@ -46,7 +47,10 @@ def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
                 "properties": {"kind": "enterprise", "name": "Load Foods", "whitelist": True},
             },
         ).json()["id"]
-        vehicle = c.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": "豫H·77777"}).json()["id"]
+        vehicles = [
+            c.post(f"/sites/{site}/vehicles", headers=h["planner"], json={"plate": f"豫H·7{k:04d}"}).json()["id"]
+            for k in range(20)
+        ]
         crew = c.post(
             f"/sites/{site}/crew",
             headers=h["planner"],
@@ -59,15 +63,14 @@ def _prepare(base: str, tokens: dict) -> tuple[list[str], list[float]]:
         ).json()["id"]
         body = {
             "enterprise_id": site,
-            "vehicle_id": vehicle,
             "crew_ids": [crew],
             "cargo": "food",
             "origin_site_id": site,
             "destination": DESTINATIONS[0],
             "valid_until": (datetime.now(UTC) + timedelta(hours=12)).isoformat(),
         }
-        passes = [c.post("/passes", json=body, headers=h["dispatcher"]).json() for _ in range(20)]
-        coords = c.get(f"/routes/{passes[0]['route_id']}").json()["geometry"]["coordinates"]
+        passes = [c.post("/passes", json={**body, "vehicle_id": v}, headers=h["dispatcher"]).json() for v in vehicles]
+        coords = c.get(f"/routes/{passes[0]['route_id']}", headers=h["planner"]).json()["geometry"]["coordinates"]
     return [p["token"] for p in passes], coords[len(coords) // 2]
 
 

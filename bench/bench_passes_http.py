@@ -39,7 +39,11 @@ def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
             "properties": {"kind": "enterprise", "name": "Bench Foods", "whitelist": True},
         },
     ).json()["id"]
-    vehicle = client.post(f"/sites/{site}/vehicles", headers=planner, json={"plate": "豫H·12345"}).json()["id"]
+    # one vehicle, one pass: a vehicle per destination
+    vehicles = [
+        client.post(f"/sites/{site}/vehicles", headers=planner, json={"plate": f"豫H·1234{k}"}).json()["id"]
+        for k in range(len(DESTINATIONS))
+    ]
     crew = [
         client.post(
             f"/sites/{site}/crew",
@@ -54,7 +58,7 @@ def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
         for i in range(2)
     ]
     out = []
-    for dest in DESTINATIONS:
+    for vehicle, dest in zip(vehicles, DESTINATIONS):
         r = client.post(
             "/passes",
             headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
@@ -71,7 +75,7 @@ def _issue(client, tokens) -> list[tuple[str, list[float], list[list[float]]]]:
         if r.status_code != 201:
             raise RuntimeError(f"issuing a pass failed: {r.status_code} {r.text[:300]}")
         p = r.json()
-        coords = client.get(f"/routes/{p['route_id']}").json()["geometry"]["coordinates"]
+        coords = client.get(f"/routes/{p['route_id']}", headers=planner).json()["geometry"]["coordinates"]
         out.append((p["token"], coords[len(coords) // 2], coords))
     return out
 

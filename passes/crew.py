@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from geo.errors import InvalidInputError
 from passes.plates import normalise_plate
@@ -28,6 +29,16 @@ __all__ = [
 
 OWNERSHIP = ("own", "contracted")
 _MAX_TEXT = 64
+
+
+class CrewTestTime(Protocol):
+    """What test freshness reads of a crew member: a registered :class:`CrewMember` or a token's crew claim."""
+
+    @property
+    def tested_at(self) -> datetime: ...
+
+    @property
+    def mobile_role(self) -> bool: ...
 
 
 def require_aware(value: object, field_name: str) -> datetime:
@@ -141,12 +152,12 @@ def _validity(mobile_role: bool, policy: PassPolicy) -> timedelta:
     return policy.mobile_test_validity if mobile_role else policy.test_validity
 
 
-def test_expires_at(member: CrewMember, *, policy: PassPolicy = DEFAULT_POLICY) -> datetime:
+def test_expires_at(member: CrewTestTime, *, policy: PassPolicy = DEFAULT_POLICY) -> datetime:
     """The instant the member's test stops being fresh (``tested_at`` + 48 h, or 24 h for mobile roles)."""
     return member.tested_at + _validity(member.mobile_role, policy)
 
 
-def test_fresh(member: CrewMember, at: datetime, *, policy: PassPolicy = DEFAULT_POLICY) -> bool:
+def test_fresh(member: CrewTestTime, at: datetime, *, policy: PassPolicy = DEFAULT_POLICY) -> bool:
     """True when the member's test is fresh at ``at``.
 
     Fresh means ``tested_at <= at <= tested_at + validity`` (48 h, or 24 h

@@ -100,13 +100,15 @@ class PassStatus:
     ``corridor`` is the full stored route geometry ``[[lon, lat], ...]`` (or a
     :class:`~passes.corridor.PreparedCorridor` of it, validated and hashed once) or
     ``None``; ``crew_tested_at`` optionally gives, index-aligned with the
-    token's crew, a newer test time per member (``None`` keeps the token's).
+    token's crew, a newer test time per member (``None`` keeps the token's);
+    ``superseded_by`` names the pass that replaced a revoked one.
     """
 
     revoked: bool
     enterprise_whitelisted: bool
     corridor: list[list[float]] | PreparedCorridor | None = None
     crew_tested_at: Sequence[datetime | None] | None = field(default=None)
+    superseded_by: str | None = None  # a revoked pass replaced by this one (named in the reason)
 
 
 StatusLookup = Callable[[str], PassStatus]
@@ -178,7 +180,8 @@ def _verify(
             reasons.append(reason("unknown_pass", claims.pass_no))
         if status is not None:
             if status.revoked:
-                reasons.append(reason("revoked"))
+                successor = status.superseded_by
+                reasons.append(reason("revoked", f"superseded by {successor}" if successor else None))
             if not status.enterprise_whitelisted:
                 reasons.append(reason("enterprise_fused", claims.enterprise_id))
             if status.corridor is not None and corridor is None:

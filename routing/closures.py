@@ -27,7 +27,12 @@ table:
   provincial, rejected stays rejected);
 * ``impact/whitelist_cut`` -- a closure that leaves a whitelist enterprise
   unreachable from every hub carries a *blocking* reason (it may not be
-  approved while that holds).
+  approved while that holds);
+* ``impact/hub_cut`` and ``impact/nodes_stranded`` -- so does a closure that
+  cuts a hub off from another hub or a sampled node, or strands road nodes
+  (they can no longer be left, or no longer be reached).  Reachability is
+  computed on the directed truck graph both ways (:func:`strands`): a barrier
+  on one bore of a one-way pair strands what lies beyond it.
 
 The decision is the strictest over all affected arcs (``allowed`` <
 ``needs_city_approval`` < ``needs_provincial_approval`` < ``rejected``) and
@@ -516,6 +521,8 @@ def decide(
     rules: Mapping[tuple[str, str], Rule] | None = None,
     green_channels: Mapping[str, np.ndarray] | None = None,
     cut_enterprises: Sequence[dict] = (),
+    hubs_cut_off: Sequence[dict] = (),
+    bridge: Mapping | None = None,
 ) -> Decision:
     """Apply the rules table to the arcs of a closure.
 
@@ -528,6 +535,10 @@ def decide(
     cut_enterprises
         From :func:`analyse_impact` (``cut_enterprises``): whitelist enterprises
         cut off from every hub; each adds a blocking reason.
+    hubs_cut_off, bridge
+        From :func:`analyse_impact` (``hubs_cut_off``, ``bridge``): each hub
+        that loses a connection, and road nodes stranded on the directed graph
+        (they cannot leave or cannot be reached), add a blocking reason.
 
     Raises
     ------
@@ -578,53 +589,128 @@ def decide(
         }
         for e in cut_enterprises
     ]
+    blocking += [
+        {
+            "rule": "impact/hub_cut",
+            "hub": h["id"],
+            "text": f"cuts hub {h.get('name') or h['id']} ({h['id']}) off from {h['lost_hubs']} hub(s) and "
+            f"{h['lost_sample_nodes']} sampled road node(s), in one direction or both",
+        }
+        for h in hubs_cut_off
+    ]
+    if bridge is not None and bridge.get("nodes_stranded_beyond"):
+        blocking.append(
+            {
+                "rule": "impact/nodes_stranded",
+                "nodes": int(bridge["nodes_stranded_beyond"]),
+                "text": f"strands {bridge['nodes_stranded_beyond']} road node(s) beyond the closure on the "
+                f"one-way-aware truck network ({bridge.get('nodes_cannot_leave', 0)} can no longer be left, "
+                f"{bridge.get('nodes_cannot_be_reached', 0)} can no longer be reached)",
+            }
+        )
     return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, blocking)
 
 
 # ----------------------------------------------------------------------------------
-# Graph structure: does removing the closed arcs disconnect anything?
+# Graph structure: does removing the closed arcs strand anything (one-way roads one way)?
 # ----------------------------------------------------------------------------------
-def disconnects(
-    node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, closed: np.ndarray
-) -> tuple[bool, int, list[tuple[int, int]]]:
-    """Whether removing ``closed`` arcs splits the undirected simple graph of ``usable`` arcs.
+@dataclass(frozen=True)
+class Stranding:
+    """What closing arcs does to the directed truck graph (see :func:`strands`).
 
-    An undirected edge ``{u, v}`` disappears only when every usable arc between
-    ``u`` and ``v`` (either direction) is closed.
-
-    Returns
-    -------
-    (is_bridge, nodes_cut_off, removed_edges)
-        ``nodes_cut_off`` counts the nodes that leave the component they shared
-        with the closed edges' ends (all but the largest piece of each split).
+    ``cannot_leave``: nodes that no longer reach the rest of their strongly
+    connected component (its largest piece after the closure);
+    ``cannot_be_reached``: nodes that the rest no longer reaches.  Both are
+    sorted node ids; ``blocked_arcs`` counts the usable arcs the closure removes;
+    ``beyond`` the stranded nodes that are not on the closed stretch itself.
     """
+
+    cannot_leave: np.ndarray
+    cannot_be_reached: np.ndarray
+    blocked_arcs: int
+    #: stranded nodes off the closed stretch (with an open road at them): what lies beyond the closure
+    beyond: int = 0
+
+    @property
+    def nodes_cut_off(self) -> np.ndarray:
+        """The nodes stranded either way (sorted)."""
+        return np.union1d(self.cannot_leave, self.cannot_be_reached)
+
+    @property
+    def is_bridge(self) -> bool:
+        """Whether the closure strands any node."""
+        return bool(self.cannot_leave.size or self.cannot_be_reached.size)
+
+    def to_dict(self) -> dict:
+        return {
+            "is_bridge": self.is_bridge,
+            "nodes_cut_off": int(self.nodes_cut_off.size),
+            "nodes_cannot_leave": int(self.cannot_leave.size),
+            "nodes_cannot_be_reached": int(self.cannot_be_reached.size),
+            "nodes_stranded_beyond": self.beyond,
+            "blocked_arcs": self.blocked_arcs,
+        }
+
+
+def strands(node_count: int, tail: np.ndarray, head: np.ndarray, usable: np.ndarray, closed: np.ndarray) -> Stranding:
+    """The nodes that closing ``closed`` arcs strands on the directed graph of ``usable`` arcs, both ways.
+
+    One-way roads count as one-way: for every strongly connected component
+    that held a closed arc, the nodes of it that can no longer reach its
+    largest remaining strong piece (they cannot leave) and those that piece no
+    longer reaches (they cannot be reached).  Closing one bore of a one-way
+    pair strands what lies beyond it even though the road is still there in
+    the other direction.  ``beyond`` leaves out the nodes on the closed stretch
+    itself (every usable arc at them closed): the closed road, not what lies
+    beyond it.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
     tail = np.asarray(tail, dtype=np.int64)
     head = np.asarray(head, dtype=np.int64)
-    use = np.asarray(usable, dtype=bool).copy()
+    use = np.asarray(usable, dtype=bool)
     mask = np.zeros(tail.size, dtype=bool)
     mask[np.asarray(closed, dtype=np.int64)] = True
-    lo, hi = np.minimum(tail, head), np.maximum(tail, head)
-    ok = use & (lo != hi)
-    key = lo * node_count + hi
-    closed_keys = np.unique(key[mask & ok])
-    open_keys = np.unique(key[ok & ~mask])
-    removed = np.setdiff1d(closed_keys, open_keys)
-    if removed.size == 0:
-        return False, 0, []
-    keep = ok & ~np.isin(key, removed)
-    before = component_labels(node_count, lo, hi, ok, strong=False)
-    after = component_labels(node_count, lo, hi, keep, strong=False)
-    ends = np.unique(np.concatenate([removed // node_count, removed % node_count]))
-    cut = 0
-    split = False
-    for comp in np.unique(before[ends]).tolist():
+    blocked = mask & use
+    empty = np.zeros(0, dtype=np.int64)
+    if not blocked.any():
+        return Stranding(empty, empty, 0)
+    keep = use & ~mask
+    before = component_labels(node_count, tail, head, use)
+    after = component_labels(node_count, tail, head, keep)
+    ones = np.ones(int(keep.sum()), dtype=np.int8)
+    fwd = coo_matrix((ones, (tail[keep], head[keep])), shape=(node_count, node_count)).tocsr()
+    rev = fwd.T.tocsr()
+    cannot_leave, cannot_be_reached = [], []
+    comps = np.unique(before[np.concatenate([tail[blocked], head[blocked]])])
+    for comp in comps.tolist():
         members = np.nonzero(before == comp)[0]
+        if members.size < 2:
+            continue
         pieces, sizes = np.unique(after[members], return_counts=True)
-        if pieces.size > 1:
-            split = True
-            cut += int(sizes.sum() - sizes.max())
-    edges = [(int(k // node_count), int(k % node_count)) for k in removed.tolist()]
-    return split, cut, edges
+        if pieces.size == 1:
+            continue
+        # the largest piece (of equal ones, the one holding the smallest node id) is the rest of the network
+        rep = int(members[np.isin(after[members], pieces[sizes == sizes.max()])][0])
+        reached = np.zeros(node_count, dtype=bool)
+        reached[breadth_first_order(fwd, rep, directed=True, return_predecessors=False)] = True
+        reaches = np.zeros(node_count, dtype=bool)
+        reaches[breadth_first_order(rev, rep, directed=True, return_predecessors=False)] = True
+        cannot_be_reached.append(members[~reached[members]])
+        cannot_leave.append(members[~reaches[members]])
+
+    # nodes on the closed stretch itself (every usable arc at them closed) are the closed road, not stranded
+    off_road = np.zeros(node_count, dtype=bool)
+    off_road[tail[keep]] = True
+    off_road[head[keep]] = True
+
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.sort(np.concatenate(parts)) if parts else empty
+
+    leave, unreached = joined(cannot_leave), joined(cannot_be_reached)
+    beyond = np.union1d(leave, unreached)
+    return Stranding(leave, unreached, int(blocked.sum()), int(off_road[beyond].sum()))
 
 
 # ----------------------------------------------------------------------------------
@@ -797,8 +883,7 @@ def analyse_impact(
 
     # -- bridge -------------------------------------------------------------------
     blocked = closed[np.asarray(after.weights)[closed] == FORBIDDEN]  # a checkpoint or lane closes nothing
-    is_bridge, cut_nodes, edges = disconnects(net.node_count, net.tail, net.head, usable, blocked)
-    out["bridge"] = {"is_bridge": is_bridge, "nodes_cut_off": cut_nodes, "removed_segments": len(edges)}
+    out["bridge"] = strands(net.node_count, net.tail, net.head, usable, blocked).to_dict()
 
     # -- OD sample ----------------------------------------------------------------
     bm, am = before.matrix(sample, sample), after.matrix(sample, sample)

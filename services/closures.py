@@ -26,6 +26,7 @@ from geo.sites import HUB_KINDS
 from routing import closures as rules
 from routing import wzdx
 from services.context import AppContext
+from services.users import is_bureau
 from store import closures as store
 from store import passes as pass_store
 from store import routes as route_store
@@ -272,8 +273,12 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
         rules=ctx.closure_rules,
         green_channels=channels,
         cut_enterprises=impact["cut_enterprises"],
+        hubs_cut_off=impact["hubs_cut_off"],
+        bridge=impact["bridge"],
     )
     status = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
+    if status == "approved" and decision.blocking:  # a blocking reason stops even an allowed closure
+        status = "pending"
     now = utcnow()
     row = ClosureRow(
         id=new_id("closure"),
@@ -340,6 +345,21 @@ def closure_json(session: Session, row: ClosureRow) -> dict[str, Any]:
     }
 
 
+def public_closure(doc: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may see of a closure: the road, window, mode, the rules' decision and the steps taken --
+    without the impact (stored routes, pass numbers and plates on the closed road, the enterprises it cuts
+    off), the blocking reasons drawn from it, or the names of the officials who filed and decided it."""
+    out = dict(doc)
+    out.update(impact=None, blocking_reasons=None, created_by=None, decided_by=None)
+    out["events"] = [{**e, "actor": None} for e in doc["events"]]
+    return out
+
+
+def closure_view(doc: dict[str, Any], viewer: Principal | None) -> dict[str, Any]:
+    """A closure's document as ``viewer`` may see it: whole for the bureau's roles, else :func:`public_closure`."""
+    return doc if is_bureau(viewer) else public_closure(doc)
+
+
 def in_force(row: ClosureRow, at: datetime) -> bool:
     """Whether an approved closure is in force at ``at``."""
     starts, ends = aware(row.starts_at), aware(row.ends_at)
@@ -348,9 +368,14 @@ def in_force(row: ClosureRow, at: datetime) -> bool:
 
 
 def list_closures(
-    session: Session, *, status: str | None = None, active_at: datetime | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    active_at: datetime | None = None,
+    viewer: Principal | None = None,
 ) -> list[dict[str, Any]]:
-    """Every closure, newest first, or those with ``status``, or those approved and in force at ``active_at``.
+    """Every closure, newest first, or those with ``status``, or those approved and in force at ``active_at``;
+    the whole record for the bureau's roles, :func:`public_closure` for anyone else (``viewer`` ``None``).
 
     Raises
     ------
@@ -363,11 +388,12 @@ def list_closures(
     at = aware(active_at)
     if at is not None:
         rows = [r for r in rows if in_force(r, at)]
-    return [closure_json(session, r) for r in rows]
+    return [closure_view(closure_json(session, r), viewer) for r in rows]
 
 
-def get_closure(session: Session, closure_id: str) -> dict[str, Any]:
-    return closure_json(session, store.get_closure_row(session, closure_id))
+def get_closure(session: Session, closure_id: str, *, viewer: Principal | None = None) -> dict[str, Any]:
+    """A closure: the whole record for the bureau's roles, :func:`public_closure` for anyone else."""
+    return closure_view(closure_json(session, store.get_closure_row(session, closure_id)), viewer)
 
 
 def closure_impact(ctx: AppContext, session: Session, closure_id: str) -> dict[str, Any]:

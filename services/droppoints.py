@@ -15,9 +15,11 @@ from routing.router import RoutePlan
 from services.context import AppContext
 from services.routes import record_of_plan
 from services.stations import CANDIDATE_KINDS, network_pbf
+from services.users import act_for
 from store import plans as store
 from store import sites, zones
 from store.db import dumps, new_id
+from store.users import Principal
 
 
 def _gates(ctx: AppContext) -> list[Gate]:
@@ -44,7 +46,7 @@ def _origins(session: Session, when: datetime) -> list[Origin]:
     return out
 
 
-def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created_by: str | None) -> dict[str, Any]:
+def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, user: Principal) -> dict[str, Any]:
     """Find and store an enterprise's drop point, replacing the one before.
 
     At an OSM gate/entrance on the perimeter when the extract has one, else the perimeter point
@@ -57,7 +59,10 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created
         An unknown site.
     InvalidInputError
         A site that is not an enterprise.
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
     """
+    act_for(user, site_id)
     site = sites.get_site(session, site_id)
     if site.kind != "enterprise":
         raise InvalidInputError(f"site {site_id!r} is a {site.kind!r}; drop points are for 'enterprise' sites")
@@ -97,7 +102,7 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, created
     }
     doc = json.loads(dumps(doc))  # plain JSON (tuples -> lists)
     store.replace_drop_point(
-        session, doc, site_id=site_id, lon=dp.lon, lat=dp.lat, created_by=created_by, created_at=now
+        session, doc, site_id=site_id, lon=dp.lon, lat=dp.lat, created_by=user.name, created_at=now
     )
     return doc
 

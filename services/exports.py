@@ -28,6 +28,7 @@ from geo.kml import kml_chunks
 from geo.zones import Zone
 from services import lists
 from services.context import AppContext
+from services.users import is_bureau
 from store.db import aware
 from store.models import ClosureRow, PassRow, ScanRow, SiteRow
 from store.users import Principal
@@ -395,8 +396,9 @@ def export_zones(ctx: AppContext, *, active_at: datetime | None, fmt: str, lang:
     return _geo_export(session, features, fmt, lang, stem="zones", name=name, labels=ZONE_LABELS, tz=tz)
 
 
-def closure_feature(row: ClosureRow, *, fmt: str, lang: str, tz: tzinfo) -> dict[str, Any]:
-    """A closure's matched roads with its decision, for an export."""
+def closure_feature(row: ClosureRow, *, fmt: str, lang: str, tz: tzinfo, officials: bool = False) -> dict[str, Any]:
+    """A closure's matched roads with its decision, for an export (the officials' names only with
+    ``officials``: for the bureau's roles, as :func:`services.closures.closure_view`)."""
     matched = json.loads(row.matched or "{}")
     roads = matched.get("roads") or []
     names = "、".join(sorted({str(r.get("name") or r.get("ref") or "") for r in roads if isinstance(r, dict)} - {""}))
@@ -413,8 +415,8 @@ def closure_feature(row: ClosureRow, *, fmt: str, lang: str, tz: tzinfo) -> dict
         "ends_at": format_time(aware(row.ends_at), tz) if people else _iso(row.ends_at, tz),
         "reason": row.reason,
         "grade": row.grade,
-        "created_by": row.created_by,
-        "decided_by": row.decided_by,
+        "created_by": row.created_by if officials else None,
+        "decided_by": row.decided_by if officials else None,
         "decided_at": format_time(aware(row.decided_at), tz) if people else _iso(row.decided_at, tz),
     }
     if people:
@@ -434,7 +436,8 @@ def export_closures(
         session.close()
         raise
     tz = ctx.settings.tz()
-    features = (closure_feature(r, fmt=fmt, lang=lang, tz=tz) for r in rows)
+    officials = is_bureau(user)
+    features = (closure_feature(r, fmt=fmt, lang=lang, tz=tz, officials=officials) for r in rows)
     name = "道路封闭" if lang == "zh" else "road closures"
     return _geo_export(session, features, fmt, lang, stem="closures", name=name, labels=CLOSURE_LABELS, tz=tz)
 

@@ -31,8 +31,9 @@ from maps.layers import (
     ZoneCrossingView,
     route_bbox,
 )
-from services import deliveries, passes, stations
+from services import deliveries, passes, routes, stations
 from services.context import AppContext
+from services.users import is_bureau
 from store import closures as closure_store
 from store import plans as plan_store
 from store import routes as route_store
@@ -215,6 +216,40 @@ def drop_point_layer(session: Session) -> MapLayer:
     )
 
 
+def public_closure_layer(session: Session) -> MapLayer:
+    """Closures coloured by decision with their public facts only (no impact): the layer anyone sees."""
+    features = []
+    for row in closure_store.list_closure_rows(session, newest_first=False):
+        starts, ends = aware(row.starts_at), aware(row.ends_at)
+        assert starts is not None and ends is not None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(row.geometry),
+                "properties": {
+                    "id": row.id,
+                    "status": row.status,
+                    "decision": row.decision,
+                    "mode": row.mode,
+                    "grade": row.grade,
+                    "window": f"{starts.isoformat()} / {ends.isoformat()}",
+                    "reason": row.reason,
+                    "style": {
+                        "color": DECISION_COLOURS.get(row.decision, "#555555"),
+                        "weight": 6,
+                        "dashArray": None if row.status == "approved" else "8 6",
+                    },
+                },
+            }
+        )
+    return MapLayer(
+        "Closures",
+        features,
+        style={"color": "#d62728", "weight": 6},
+        popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason"),
+    )
+
+
 def closure_layers(session: Session) -> list[MapLayer]:
     """Closures coloured by decision, the enterprises they cut off, and the green channels."""
     closures, cut = [], []
@@ -337,8 +372,13 @@ def city_map_version(session: Session) -> str:
     return f"{version_store.map_state_version(session)}|{int(time.time() // CITY_MAP_CLOCK_S)}"
 
 
-def city_map(ctx: AppContext, session: Session) -> MapContent:
-    """The city map: zones by risk, sites by kind, the 50 newest routes, and every overlay."""
+def city_map(ctx: AppContext, session: Session, *, viewer: Principal | None = None) -> MapContent:
+    """The city map.  For the bureau's roles every layer: zones by risk, sites by kind, the 50 newest routes,
+    the latest plan, docking and drop points, closures with their impact, green channels and the last day's
+    checkpoint scans.  For anyone else (``viewer`` ``None`` or another role) only the public layers: zones
+    and closures, with their public facts (:func:`public_map`)."""
+    if not is_bureau(viewer):
+        return public_map(ctx, session)
     layers: list[MapLayer] = []
     latest = plan_store.latest_plan(session)
     if latest is not None:
@@ -355,15 +395,24 @@ def city_map(ctx: AppContext, session: Session) -> MapContent:
     )
 
 
-def route_map(session: Session, route_id: str) -> tuple[RouteView, list[Zone]]:
-    """One stored route and the zones to draw under it.
+def public_map(ctx: AppContext, session: Session) -> MapContent:
+    """The public map: zones by risk and the closures (no sites, routes, passes, scans or impact details)."""
+    return MapContent(
+        bbox=ctx.network.bbox, zones=zones.list_zones(session), extra_layers=[public_closure_layer(session)]
+    )
+
+
+def route_map(session: Session, route_id: str, *, user: Principal) -> tuple[RouteView, list[Zone]]:
+    """One stored route and the zones to draw under it, if ``user`` may read the route.
 
     Raises
     ------
     NotFoundError
         An unknown route.
+    PermissionDeniedError
+        A dispatcher bound to an enterprise, and a route that is not that enterprise's.
     """
-    return route_view(route_store.get_route(session, route_id)), zones.list_zones(session)
+    return route_view(routes.get_route(session, route_id, user=user)), zones.list_zones(session)
 
 
 def plan_map(session: Session, plan_id: str) -> MapContent:

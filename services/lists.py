@@ -22,7 +22,7 @@ from geo.zones import Zone
 from passes.plates import normalise_plate
 from services.access import enterprise_filter, site_enterprise_filter
 from services.closures import STATUSES as CLOSURE_STATUSES
-from services.closures import closure_json
+from services.closures import closure_json, closure_view
 from services.passes import pass_json, scan_json
 from store import lists as q
 from store.db import aware
@@ -261,7 +261,7 @@ def list_closures(
 ) -> Page[dict[str, Any]]:
     """A page of closures (the ``ClosurePublic`` shape), newest first."""
     page = keyset_page(session, _closure_query(filters), q.CLOSURE_KEYS, cursor=cursor, limit=limit)
-    return Page([closure_json(session, r) for r in page.rows], page.count, page.next_cursor)
+    return Page([closure_view(closure_json(session, r), user) for r in page.rows], page.count, page.next_cursor)
 
 
 def iter_closures(session: Session, filters: ClosureFilters, *, user: Principal | None) -> Iterator[ClosureRow]:

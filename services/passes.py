@@ -4,9 +4,18 @@ verification, revocation, and the signing keys.
 Who may do what (the API checks the role; these functions check the enterprise binding):
 
 * vehicles and crew of an enterprise: a planner, or a dispatcher acting for that enterprise;
-* issuing: a dispatcher bound to an enterprise issues only for it; one with no binding is a
-  bureau dispatcher and may issue for any enterprise;
-* reading a pass: planner, checkpoint, or a dispatcher of that enterprise.
+* issuing and renewing: a dispatcher bound to an enterprise issues only for it; one with no
+  binding is a bureau dispatcher and may issue for any enterprise;
+* reading a pass by its number: planner, or a dispatcher of that enterprise (a checkpoint reads
+  a pass only through its token: :func:`verify_pass`, :func:`pass_by_token`).
+
+One vehicle, one pass, one route: a vehicle (its plate) holding a valid pass whose window overlaps
+the new one's gets a :class:`~geo.errors.ConflictError` naming that pass, unless the request
+``replaces`` it; the old pass is then revoked in the same transaction ("superseded by <new>",
+status ``superseded``) and the two are linked.  :func:`renew_pass` is the explicit renewal (a new
+window, the crew's current tests, the same trip) and supersedes the old pass the same way.  The
+check runs inside the issuing transaction after the serial is taken (:func:`store.passes.add_pass`),
+so two concurrent issuances for one vehicle give one pass and one conflict.
 
 Issuance computes the closed-loop route with :func:`services.routes.plan_route`, checks every
 rule (:func:`passes.issue.check_issuance`) and refuses with every reason.  The pass number is the
@@ -23,9 +32,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +50,6 @@ from geo.errors import (
     NoRouteError,
     NotFoundError,
     PassRejected,
-    PermissionDeniedError,
 )
 from geo.projection import check_lon_lat, to_wgs84
 from geo.sites import Site
@@ -50,7 +59,7 @@ from passes.keys import PublicKeySet
 from passes.plates import is_out_of_province
 from passes.qr import QRInfo, qr_info, qr_png, qr_svg
 from passes.reasons import reason
-from passes.token import make_claims, sign_pass
+from passes.token import make_claims, read_pass, sign_pass
 from passes.travel import ScanPlace, impossible_travel
 from passes.verify import PassStatus, StatusLookup, Verdict, verify_offline, verify_online
 from routing.network import haversine_m
@@ -58,6 +67,7 @@ from routing.router import Vehicle
 from services.context import AppContext
 from services.routes import RouteRequest, plan_route
 from services.settings import Settings
+from services.users import act_for
 from store import keys as key_store
 from store import passes as store
 from store import routes as route_store
@@ -78,20 +88,6 @@ def _aware(value: datetime | None) -> datetime:
     at = aware(value)
     assert at is not None  # a NOT NULL column
     return at
-
-
-def act_for(user: Principal, enterprise_id: str) -> None:
-    """Planners and bureau dispatchers act for any enterprise; a bound dispatcher only for its own.
-
-    Raises
-    ------
-    PermissionDeniedError
-        A dispatcher bound to another enterprise.
-    """
-    if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
-        raise PermissionDeniedError(
-            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {enterprise_id!r}"
-        )
 
 
 def enterprise(session: Session, site_id: str) -> Site:
@@ -328,6 +324,18 @@ class PassRequest:
     departure: datetime | None = None
     max_detour_ratio: float | None = None
     crs: str = "wgs84"
+    replaces: str | None = None  # the pass of this vehicle that the new one supersedes
+
+
+@dataclass(frozen=True)
+class RenewalRequest:
+    """A renewal of a pass: a new window and departure, and the crew (default: the pass's crew, re-read with
+    their latest registered tests)."""
+
+    valid_until: datetime
+    valid_from: datetime | None = None
+    departure: datetime | None = None
+    crew_ids: Sequence[str] | None = None
 
 
 def _vehicle_of(session: Session, request: PassRequest) -> VehicleRow:
@@ -366,7 +374,9 @@ def _crew_of(session: Session, request: PassRequest) -> list[CrewRow]:
 
 
 def pass_status(row: PassRow, whitelisted: bool, now: datetime) -> str:
-    """``revoked``, ``fused``, ``not_yet_valid``, ``expired`` or ``valid``."""
+    """``superseded``, ``revoked``, ``fused``, ``not_yet_valid``, ``expired`` or ``valid``."""
+    if row.superseded_by is not None:
+        return "superseded"
     if row.revoked_at is not None:
         return "revoked"
     if not whitelisted:
@@ -400,7 +410,83 @@ def pass_json(session: Session, row: PassRow) -> dict[str, Any]:
         "status": pass_status(row, store.enterprise_whitelisted(session, row.enterprise_id), utcnow()),
         "revoked_at": aware(row.revoked_at),
         "revoke_reason": row.revoke_reason,
+        "replaces": row.replaces,
+        "superseded_by": row.superseded_by,
     }
+
+
+def _window(row: PassRow) -> str:
+    return f"{_aware(row.valid_from).isoformat()} to {_aware(row.valid_until).isoformat()}"
+
+
+def _replaced_pass(session: Session, request: PassRequest, vehicle: VehicleRow, user: Principal) -> PassRow | None:
+    """The pass ``request.replaces`` names, checked before the transaction (the transaction checks it again).
+
+    Raises
+    ------
+    InvalidInputError
+        A malformed number, or a pass of another vehicle.
+    NotFoundError
+        No such pass.
+    PermissionDeniedError
+        A dispatcher bound to another enterprise than the old pass's.
+    ConflictError
+        The pass was revoked or superseded already.
+    """
+    if request.replaces is None:
+        return None
+    try:
+        old = _pass_row(session, request.replaces)
+    except InvalidInputError as err:
+        raise InvalidInputError(f"`replaces`: {err}") from err
+    except NotFoundError as err:
+        raise NotFoundError(f"`replaces` was {request.replaces!r}: {err}") from err
+    if old.plate != vehicle.plate:
+        raise InvalidInputError(
+            f"`replaces` was {old.pass_no!r}, a pass of vehicle {old.plate}, not of {vehicle.plate}; "
+            "a pass is replaced only by one for the same vehicle"
+        )
+    act_for(user, old.enterprise_id)
+    _check_replaceable(old)
+    return old
+
+
+def _check_replaceable(old: PassRow) -> None:
+    """Raise :class:`ConflictError` if ``old`` was superseded or revoked already."""
+    if old.superseded_by is not None:
+        raise ConflictError(f"pass {old.pass_no} was already superseded by {old.superseded_by}")
+    if old.revoked_at is not None:
+        raise ConflictError(
+            f"pass {old.pass_no} was revoked at {_aware(old.revoked_at).isoformat()}; nothing to replace"
+        )
+
+
+def _claim_vehicle(
+    plate: str, replaces: str | None, *, valid_from: datetime, valid_until: datetime, now: datetime
+) -> Callable[[Session], PassRow | None]:
+    """The check :func:`store.passes.add_pass` runs inside the issuing transaction: the vehicle may hold no
+    other valid pass overlapping ``[valid_from, valid_until)``; returns the pass it replaces (read afresh)."""
+
+    def claim(session: Session) -> PassRow | None:
+        store.lock_plate(session, plate)
+        old = None
+        if replaces is not None:
+            old = store.pass_row_for_update(session, replaces)
+            if old is None:
+                raise NotFoundError(f"`replaces` was {replaces!r}: no pass with number {replaces!r}")
+            _check_replaceable(old)
+        live = store.live_passes_of_plate(session, plate, starts=valid_from, ends=valid_until, now=now)
+        held = [p for p in live if p.pass_no != replaces]
+        if held:
+            p = held[0]
+            raise ConflictError(
+                f"vehicle {plate} already holds valid pass {p.pass_no} ({_window(p)}) overlapping "
+                f"{valid_from.isoformat()} to {valid_until.isoformat()}: one vehicle, one pass. Give "
+                f'`replaces`: "{p.pass_no}" to supersede it, or renew it (POST /passes/{p.pass_no}/renew)'
+            )
+        return old
+
+    return claim
 
 
 def issue_pass(
@@ -429,6 +515,7 @@ def issue_pass(
     policy = ctx.pass_policy
     site = enterprise(session, request.enterprise_id)
     vehicle = _vehicle_of(session, request)
+    _replaced_pass(session, request, vehicle, user)
     crew_rows = _crew_of(session, request)
     crew = [CrewMember(r.name, r.id_last4, r.role, _aware(r.tested_at), r.mobile_role) for r in crew_rows]
     now = utcnow().replace(microsecond=0)
@@ -523,19 +610,63 @@ def issue_pass(
             warnings=dumps(warnings),
             created_by=user.name,
         )
-        return row, route_store.route_row(route, created_at=now, created_by=user.name)
+        return row, route_store.route_row(route, created_at=now, created_by=user.name, enterprise_id=site.id)
 
-    row = store.add_pass(session, policy.admin_code, build)
+    claim = _claim_vehicle(vehicle.plate, request.replaces, valid_from=valid_from, valid_until=valid_until, now=now)
+    row = store.add_pass(session, policy.admin_code, build, claim=claim, actor=user.name, at=now)
     logger.info(
-        "issued pass %s for %s (%s) by %s, route %s, %d characters",
+        "issued pass %s for %s (%s) by %s, route %s, %d characters%s",
         row.pass_no,
         vehicle.plate,
         site.id,
         user.name,
         route.id,
         len(row.token),
+        f", superseding {row.replaces}" if row.replaces else "",
     )
     return pass_json(session, row)
+
+
+def renew_pass(
+    ctx: AppContext, session: Session, pass_no: str, renewal: RenewalRequest, *, user: Principal
+) -> dict[str, Any]:
+    """Renew a pass: a new pass for the same vehicle, cargo and trip (the route planned again at the new
+    departure), with a new window and the crew's latest tests; the old pass is superseded by it in the
+    same transaction, and the two are linked (``replaces`` / ``superseded_by``).
+
+    Raises
+    ------
+    InvalidInputError, NotFoundError
+        A malformed or unknown pass number; unknown crew.
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    ConflictError
+        The pass was superseded (the message names its successor) or revoked.
+    PassRejected
+        With every reason, as :func:`issue_pass`.
+    """
+    old = _pass_row(session, pass_no)
+    act_for(user, old.enterprise_id)
+    _check_replaceable(old)
+    trip = route_store.get_route(session, old.route_id).request or {}
+    request = PassRequest(
+        enterprise_id=old.enterprise_id,
+        vehicle_id=old.vehicle_id,
+        crew_ids=list(renewal.crew_ids) if renewal.crew_ids is not None else [c["id"] for c in json.loads(old.crew)],
+        cargo=old.cargo,
+        valid_until=renewal.valid_until,
+        valid_from=renewal.valid_from,
+        departure=renewal.departure,
+        origin=trip.get("origin"),
+        destination=trip.get("destination"),
+        origin_site_id=trip.get("origin_site_id"),
+        destination_site_id=trip.get("destination_site_id"),
+        waypoints=trip.get("waypoints") or (),
+        max_detour_ratio=trip.get("max_detour_ratio"),
+        crs=trip.get("crs") or "wgs84",
+        replaces=old.pass_no,
+    )
+    return issue_pass(ctx, session, request, user=user)
 
 
 # -- reading ------------------------------------------------------------------------------------------------
@@ -566,6 +697,27 @@ def readable_pass(session: Session, pass_no: str, *, user: Principal) -> PassRow
 
 def get_pass(session: Session, pass_no: str, *, user: Principal) -> dict[str, Any]:
     return pass_json(session, readable_pass(session, pass_no, user=user))
+
+
+def pass_by_token(ctx: AppContext, session: Session, token: str, *, user: Principal) -> dict[str, Any]:
+    """The pass a checkpoint holds the token of: the token must verify with the public keys and be exactly the
+    one the pass was issued with (a checkpoint reads passes through their tokens, never by number).
+
+    Raises
+    ------
+    PassTokenError
+        A token that is malformed, of an unknown key or badly signed (422).
+    NotFoundError
+        No pass was issued with this token.
+    PermissionDeniedError
+        A dispatcher of another enterprise.
+    """
+    claims = read_pass(token, ctx.keys.public_keys())
+    row = store.get_pass_row(session, claims.pass_no)
+    if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
+        raise NotFoundError("no pass was issued with this token")
+    act_for(user, row.enterprise_id)
+    return pass_json(session, row)
 
 
 def pass_qr_svg(session: Session, pass_no: str, *, user: Principal, width_mm: float) -> str:
@@ -662,6 +814,8 @@ def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal)
         Revoked already (naming by whom, when and why).
     """
     row = _pass_row(session, pass_no)
+    if row.superseded_by is not None:
+        raise ConflictError(f"pass {pass_no} was superseded by {row.superseded_by}; revoke that one instead")
     revoked = store.revoke_pass(session, row.pass_no, revoked_by=user.name, reason=reason, at=utcnow())
     if revoked is None:
         stored = store.fresh_pass_row(session, row.pass_no) or row
@@ -684,6 +838,7 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
             revoked=found.revoked,
             enterprise_whitelisted=found.enterprise_whitelisted,
             corridor=ctx.corridor_cache.corridor(pass_no, ctx.hot.pass_corridor),
+            superseded_by=found.superseded_by,
         )
 
     return lookup

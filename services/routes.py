@@ -24,10 +24,12 @@ from routing.freight import DEFAULT_MAX_DETOUR_RATIO, FreightRoute, closed_loop_
 from routing.router import Leg, RoutePlan, Vehicle
 from services import closures, zones
 from services.context import AppContext
+from services.users import act_for
 from store import routes as store
 from store import sites
 from store.db import dumps, new_id, utcnow
 from store.routes import CrossingRecord, LegRecord, RouteRecord, TransshipmentRecord
+from store.users import Principal
 
 
 @dataclass(frozen=True)
@@ -124,18 +126,33 @@ def plan_route(ctx: AppContext, session: Session, request: RouteRequest, *, rout
     )
 
 
-def save_route(ctx: AppContext, record: RouteRecord, *, created_by: str | None) -> concurrent.futures.Future[None]:
-    """Queue ``record`` for the group-commit writer; the future resolves once it is committed."""
+def save_route(ctx: AppContext, record: RouteRecord, *, user: Principal) -> concurrent.futures.Future[None]:
+    """Queue ``record`` for the group-commit writer; the future resolves once it is committed.
+
+    The route is the enterprise's of a dispatcher bound to one (only that enterprise's dispatchers
+    read it back), else the bureau's.
+    """
     return ctx.hot.insert_route(
         id=record.id,
         request=dumps(record.request),
         result=dumps(record.json),
         created_at=utcnow(),
-        created_by=created_by,
+        created_by=user.name,
+        enterprise_id=user.enterprise_id if user.role == "dispatcher" else None,
     )
 
 
-def get_route(session: Session, route_id: str) -> RouteRecord:
+def get_route(session: Session, route_id: str, *, user: Principal) -> RouteRecord:
+    """The stored route ``route_id``, if ``user`` may read it.
+
+    Raises
+    ------
+    NotFoundError
+        No such route.
+    PermissionDeniedError
+        A dispatcher bound to an enterprise, and a route that is not that enterprise's.
+    """
+    act_for(user, store.route_enterprise(session, route_id))
     return store.get_route(session, route_id)
 
 

@@ -29,7 +29,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from geo.errors import ConflictError, InvalidInputError, NotFoundError, RateLimited, SignInFailed
+from geo.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, RateLimited, SignInFailed
 from services.context import AppContext
 from services.settings import Settings
 from store import sites, users
@@ -56,6 +56,29 @@ TOUCH_EVERY = timedelta(seconds=60)
 _hasher = PasswordHasher()
 #: Verified against when the user is unknown, so an unknown name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("baotong-no-such-user")
+
+
+#: The bureau's own roles: they read business data that is not public (plans, closure impacts, the full map).
+BUREAU_ROLES = ("planner", "county", "city_approver", "province_approver")
+
+
+def is_bureau(user: Principal | None) -> bool:
+    """Whether ``user`` holds a bureau role (or is an admin): the full map, closures with their impact."""
+    return user is not None and (user.role in BUREAU_ROLES or user.role == "admin")
+
+
+def act_for(user: Principal, enterprise_id: str | None) -> None:
+    """Planners and bureau dispatchers act for any enterprise; a dispatcher bound to an enterprise only for
+    its own (``enterprise_id`` ``None``: something of the bureau's, which a bound dispatcher does not see).
+
+    Raises
+    ------
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    """
+    if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
+        whose = f"enterprise {enterprise_id!r}" if enterprise_id is not None else "the bureau"
+        raise PermissionDeniedError(f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {whose}")
 
 
 def hash_token(token: str, secret_key: str) -> str:

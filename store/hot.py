@@ -55,6 +55,7 @@ class PassRegistryStatus:
 
     revoked: bool
     enterprise_whitelisted: bool
+    superseded_by: str | None = None
 
 
 class HotStore:
@@ -206,16 +207,19 @@ class HotStore:
         return out
 
     def pass_status(self, pass_no: str) -> PassRegistryStatus | None:
-        """Revocation and the enterprise's whitelist status of a pass (``None``: no such pass)."""
+        """Revocation (and the successor of a superseded pass) and the enterprise's whitelist status of a pass
+        (``None``: no such pass)."""
         rows = self._query(
-            "SELECT p.revoked_at, s.whitelist FROM passes p "
+            "SELECT p.revoked_at, s.whitelist, p.superseded_by FROM passes p "
             "LEFT JOIN sites s ON s.id = p.enterprise_id WHERE p.pass_no = ?",
             (pass_no,),
         )
         if not rows:
             return None
-        revoked_at, whitelist = rows[0]
-        return PassRegistryStatus(revoked=revoked_at is not None, enterprise_whitelisted=bool(whitelist))
+        revoked_at, whitelist, superseded_by = rows[0]
+        return PassRegistryStatus(
+            revoked=revoked_at is not None, enterprise_whitelisted=bool(whitelist), superseded_by=superseded_by
+        )
 
     def pass_corridor(self, pass_no: str) -> list[list[float]] | None:
         """The full stored corridor ``[[lon, lat], ...]`` of a pass (``None``: no such pass)."""
@@ -262,12 +266,27 @@ class HotStore:
         return future
 
     def insert_route(
-        self, *, id: str, request: str, result: str, created_at: datetime, created_by: str | None
+        self,
+        *,
+        id: str,
+        request: str,
+        result: str,
+        created_at: datetime,
+        created_by: str | None,
+        enterprise_id: str | None = None,
     ) -> concurrent.futures.Future[None]:
-        """Queue a stored route (``request`` and ``result`` are JSON text); resolves once committed."""
+        """Queue a stored route (``request`` and ``result`` are JSON text; ``enterprise_id`` whose route it is);
+        resolves once committed."""
         return self.insert(
             "routes",
-            {"id": id, "request": request, "result": result, "created_at": created_at, "created_by": created_by},
+            {
+                "id": id,
+                "request": request,
+                "result": result,
+                "created_at": created_at,
+                "created_by": created_by,
+                "enterprise_id": enterprise_id,
+            },
         )
 
     def insert_scan(

@@ -126,6 +126,8 @@ class RouteRow(Base):
     result: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: the enterprise the route was planned for (its dispatcher's binding, or its pass's enterprise); None: bureau
+    enterprise_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
 
 
 class ClosureRow(Base):
@@ -244,6 +246,9 @@ class PassRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the pass this one superseded (``replaces`` on issue, or a renewal), and the one that superseded it
+    replaces: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    superseded_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
 
 class PassSerialRow(Base):

@@ -138,15 +138,64 @@ def allocate_serial(session: Session, admin_code: str) -> int:
     return int(serial)
 
 
-def add_pass(session: Session, admin_code: str, build: Callable[[int], tuple[PassRow, RouteRow]]) -> PassRow:
+def lock_plate(session: Session, plate: str) -> None:
+    """Lock the vehicle rows of ``plate`` until the caller's transaction ends (PostgreSQL ``FOR UPDATE``;
+    SQLite holds the database write lock from the transaction's first write)."""
+    session.execute(select(VehicleRow.id).where(VehicleRow.plate == plate).with_for_update()).all()
+
+
+def live_passes_of_plate(
+    session: Session, plate: str, *, starts: datetime, ends: datetime, now: datetime
+) -> list[PassRow]:
+    """The valid passes of the vehicle with ``plate`` whose window overlaps ``[starts, ends)``: not revoked or
+    superseded, not expired at ``now``, of an enterprise still on the whitelist; oldest first."""
+    return list(
+        session.scalars(
+            select(PassRow)
+            .join(SiteRow, SiteRow.id == PassRow.enterprise_id)
+            .where(
+                PassRow.plate == plate,
+                PassRow.revoked_at.is_(None),
+                PassRow.valid_until > now,
+                PassRow.valid_until > starts,
+                PassRow.valid_from < ends,
+                SiteRow.whitelist.is_(True),
+            )
+            .order_by(PassRow.issued_at, PassRow.pass_no)
+            .execution_options(populate_existing=True)
+        ).all()
+    )
+
+
+def add_pass(
+    session: Session,
+    admin_code: str,
+    build: Callable[[int], tuple[PassRow, RouteRow]],
+    *,
+    claim: Callable[[Session], PassRow | None] | None = None,
+    actor: str | None = None,
+    at: datetime | None = None,
+) -> PassRow:
     """Store a new pass and its route in one transaction under the next serial of ``admin_code``.
 
-    ``build(serial)`` makes the rows (signing the token on the way); if it raises, or the commit
-    fails, the transaction is rolled back and the serial given back.
+    ``claim(session)`` runs right after the serial is taken, inside the transaction: the serial's
+    row lock (PostgreSQL) or the database write lock (SQLite) makes concurrent issuers run it one
+    at a time, each seeing the passes the others committed.  It checks the vehicle's live passes,
+    raising to refuse, and returns the pass the new one supersedes, or ``None``.  A superseded pass
+    is revoked in the same transaction (``revoke_reason`` "superseded by <new>", by ``actor`` at
+    ``at``), and the two are linked (``replaces`` / ``superseded_by``).
+
+    ``build(serial)`` makes the rows (signing the token on the way); if anything raises, or the
+    commit fails, the transaction is rolled back and the serial given back.
     """
     try:
         serial = allocate_serial(session, admin_code)
+        old = claim(session) if claim is not None else None
         row, route = build(serial)
+        if old is not None:
+            old.revoked_at, old.revoked_by = at, actor
+            old.revoke_reason, old.superseded_by = f"superseded by {row.pass_no}", row.pass_no
+            row.replaces = old.pass_no
         session.add(route)
         session.add(row)
         session.commit()
@@ -158,6 +207,13 @@ def add_pass(session: Session, admin_code: str, build: Callable[[int], tuple[Pas
 
 def get_pass_row(session: Session, pass_no: str) -> PassRow | None:
     return session.get(PassRow, pass_no)
+
+
+def pass_row_for_update(session: Session, pass_no: str) -> PassRow | None:
+    """The pass ``pass_no`` read afresh inside the caller's transaction and locked until it ends (PostgreSQL)."""
+    return session.scalars(
+        select(PassRow).where(PassRow.pass_no == pass_no).with_for_update().execution_options(populate_existing=True)
+    ).first()
 
 
 def unrevoked_pass_rows(session: Session) -> list[PassRow]:

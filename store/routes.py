@@ -260,7 +260,9 @@ def public(document: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in PRIVATE_FIELDS}
 
 
-def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | None) -> RouteRow:
+def route_row(
+    record: RouteRecord, *, created_at: datetime, created_by: str | None, enterprise_id: str | None = None
+) -> RouteRow:
     """The row of ``record`` for a caller's ORM transaction (pass issuance stores its route with the pass)."""
     return RouteRow(
         id=record.id,
@@ -268,6 +270,7 @@ def route_row(record: RouteRecord, *, created_at: datetime, created_by: str | No
         result=dumps(record.json),
         created_at=created_at,
         created_by=created_by,
+        enterprise_id=enterprise_id,
     )
 
 
@@ -280,6 +283,17 @@ def get_route(session: Session, route_id: str) -> RouteRecord:
         If there is no such route.
     """
     return RouteRecord.from_json(json.loads(get_row(session, RouteRow, route_id, "route").result))
+
+
+def route_enterprise(session: Session, route_id: str) -> str | None:
+    """The enterprise the stored route ``route_id`` was planned for (``None``: the bureau's).
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such route.
+    """
+    return get_row(session, RouteRow, route_id, "route").enterprise_id
 
 
 def find_route(session: Session, route_id: str) -> RouteRecord | None:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
-from api.deps import ApproverUser, ContextDep, CountyUser, OptionalUser, SessionDep
+from api.deps import ApproverUser, BureauReader, ContextDep, CountyUser, OptionalUser, SessionDep
 from api.i18n import page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
@@ -76,13 +76,15 @@ def closure_feed(ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{closure_id}", response_model=ClosurePublic)
-def get_closure(closure_id: str, session: SessionDep) -> dict[str, Any]:
-    return closures.get_closure(session, closure_id)
+def get_closure(closure_id: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+    """A closure; public, with its impact, blocking reasons and the officials' names for the bureau's roles."""
+    return closures.get_closure(session, closure_id, viewer=user)
 
 
 @router.get("/{closure_id}/impact")
-def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
-    """The closure's impact recomputed now (current sites, green channels, stored routes)."""
+def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep, user: BureauReader) -> dict[str, Any]:
+    """The closure's impact recomputed now (current sites, green channels, stored routes and passes): the
+    bureau's roles only (it names passes and plates on the closed road)."""
     return closures.closure_impact(ctx, session, closure_id)
 
 

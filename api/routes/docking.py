@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import ContextDep, PlannerUser, SessionDep
+from api.deps import ContextDep, PlannerUser, SessionDep, SiteLogisticsReader
 from api.schemas.plans import DockingPointsCreate, DockingPointsPublic
 from services import docking
 
@@ -35,5 +35,6 @@ def create_docking_points(
 
 
 @router.get("/{zone_id}/docking-points", response_model=DockingPointsPublic)
-def get_docking_points(zone_id: str, session: SessionDep) -> dict[str, Any]:
+def get_docking_points(zone_id: str, session: SessionDep, user: SiteLogisticsReader) -> dict[str, Any]:
+    """A zone's stored docking points (the bureau's roles and dispatchers)."""
     return docking.get_docking_points(session, zone_id)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import ContextDep, DispatcherUser, SessionDep
+from api.deps import ContextDep, DispatcherUser, SessionDep, SiteLogisticsReader
 from api.schemas.plans import DropPointPublic
 from services import droppoints
 
@@ -20,10 +20,12 @@ def create_drop_point(site_id: str, ctx: ContextDep, session: SessionDep, user: 
     At an OSM gate/entrance on the perimeter when the extract has one, else the perimeter point closest
     to the best truck-usable approach road; with the approach route from the nearest (by travel time)
     stored candidate station, logistics hub or docking point.  Replaces the site's stored drop point.
+    A dispatcher bound to an enterprise places only its own enterprise's drop point.
     """
-    return droppoints.place_drop_point(ctx, session, site_id, created_by=user.name)
+    return droppoints.place_drop_point(ctx, session, site_id, user=user)
 
 
 @router.get("/{site_id}/drop-point", response_model=DropPointPublic)
-def get_drop_point(site_id: str, session: SessionDep) -> dict[str, Any]:
+def get_drop_point(site_id: str, session: SessionDep, user: SiteLogisticsReader) -> dict[str, Any]:
+    """A site's stored drop point (the bureau's roles and dispatchers)."""
     return droppoints.get_drop_point(session, site_id)

@@ -18,10 +18,12 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import pages
-from api.deps import ContextDep, OptionalUser, SessionDep, web_session
+from api.deps import ContextDep, OptionalUser, RouteReader, SessionDep, web_session
 from api.i18n import page_lang
 from services import layers
 from services.context import AppContext
+from services.users import is_bureau
+from store.users import Principal
 
 router = APIRouter(tags=["maps"])
 
@@ -61,34 +63,33 @@ def _version(ctx: AppContext) -> str:
         return layers.city_map_version(session)
 
 
-def _render(ctx: AppContext, lang: str) -> str:
+def _render(ctx: AppContext, lang: str, viewer: Principal | None) -> str:
     with ctx.sessions() as session:
-        return pages.map_html(layers.city_map(ctx, session), ctx, lang=lang)
+        return pages.map_html(layers.city_map(ctx, session, viewer=viewer), ctx, lang=lang)
 
 
 @router.get("/map", response_class=HTMLResponse)
 async def city_map(request: Request, ctx: ContextDep, user: OptionalUser) -> HTMLResponse:
-    """The city map over the offline basemap: zones by risk, sites by kind, stored routes, plans, docking and
-    drop points, closures, green channels and the last day's checkpoint scans (public, like its layers;
-    rendered once per content version and language)."""
+    """The city map over the offline basemap.  Public: zones by risk and closures.  With a bureau role every
+    layer: sites, stored routes, plans, docking and drop points, closures with their impact, green channels
+    and the last day's checkpoint scans.  Rendered once per content version, audience and language."""
     lang = page_lang(request)
+    audience = "bureau" if is_bureau(user) else "public"
     cache = rendered_pages(request)
-    version = f"{await run_in_threadpool(_version, ctx)}:{lang}"
+    version = f"{await run_in_threadpool(_version, ctx)}:{audience}:{lang}"
     html = cache.get(version)
     if html is None:
         async with cache.render_lock:
             html = cache.get(version)  # rendered while this request waited
             if html is None:
-                html = await run_in_threadpool(_render, ctx, lang)
+                html = await run_in_threadpool(_render, ctx, lang, user)
                 cache.put(version, html)
     signed_in = await run_in_threadpool(web_session, request, ctx)
     return pages.map_page(request, ctx, html, user=user, session=signed_in)
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse)
-def route_map(
-    request: Request, route_id: str, ctx: ContextDep, session: SessionDep, user: OptionalUser
-) -> HTMLResponse:
-    """One route: legs in different styles, the zones it meets, entry and exit markers."""
-    route, zones = layers.route_map(session, route_id)
+def route_map(request: Request, route_id: str, ctx: ContextDep, session: SessionDep, user: RouteReader) -> HTMLResponse:
+    """One route: legs in different styles, the zones it meets, entry and exit markers (as ``GET /routes/{id}``)."""
+    route, zones = layers.route_map(session, route_id, user=user)
     return pages.route_page(request, ctx, route, zones, user=user, session=web_session(request, ctx))

@@ -1,8 +1,11 @@
 """Vehicle passes: issuing signed QR passes, reading them, revocation, checkpoint verification, the public keys.
 
 * ``POST /passes``: a dispatcher (bound to an enterprise: only for it; unbound: any enterprise).
-* ``GET /passes/{no}`` (and its QR, print page, map and scans): planner, checkpoint, or a
-  dispatcher of that enterprise (a pass carries crew names and plates, so it is not public).
+* ``GET /passes/{no}`` (and its QR, print page, map and scans): planner, or a dispatcher of that
+  enterprise (a pass carries crew names and plates, so it is not public).
+* ``POST /passes/lookup``: the pass whose token the caller holds (checkpoint; planner, dispatcher):
+  a checkpoint reads a pass through its token, never by walking the numbers.
+* ``POST /passes/{no}/renew``: a dispatcher of that enterprise.
 * ``POST /passes/{no}/revoke``: planner.
 * ``POST /passes/verify`` and ``POST /passes/scans/offline``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
 """
@@ -16,7 +19,16 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import CheckpointUser, ContextDep, DispatcherOnly, PassReader, PlannerUser, SessionDep, web_session
+from api.deps import (
+    CheckpointUser,
+    ContextDep,
+    DispatcherOnly,
+    PassReader,
+    PassTokenReader,
+    PlannerUser,
+    SessionDep,
+    web_session,
+)
 from api.i18n import page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.common import IsoDateTime
@@ -25,7 +37,9 @@ from api.schemas.passes import (
     OfflineScanPublic,
     PassCreate,
     PassesPublic,
+    PassLookup,
     PassPublic,
+    PassRenew,
     RevokeCreate,
     ScanPublic,
     ScansPublic,
@@ -33,7 +47,7 @@ from api.schemas.passes import (
     VerifyRequest,
 )
 from services import exports, layers, lists, passes
-from services.passes import OfflineScan, PassRequest
+from services.passes import OfflineScan, PassRequest, RenewalRequest
 
 router = APIRouter(tags=["passes"])
 
@@ -55,6 +69,7 @@ def pass_request(body: PassCreate) -> PassRequest:
     status_code=status.HTTP_201_CREATED,
     responses={
         403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "the vehicle holds a valid pass whose window overlaps (named); give `replaces`"},
         422: {"description": "bad input, or the pass is refused: `reasons` lists every rule broken"},
     },
 )
@@ -63,6 +78,8 @@ def create_pass(body: PassCreate, ctx: ContextDep, session: SessionDep, user: Di
 
     Refused (422 with every reason) when the enterprise is not whitelisted, a crew test would be
     stale at departure (48 h, 24 h for mobile roles), the window is bad, or no legal route exists.
+    One vehicle, one pass: a vehicle holding a valid pass whose window overlaps gets 409 naming it,
+    unless ``replaces`` names it (it is then superseded in the same transaction).
     """
     return pass_public(passes.issue_pass(ctx, session, pass_request(body), user=user))
 
@@ -124,10 +141,43 @@ def list_scans(
     )
 
 
+@router.post(
+    "/passes/{pass_no}/renew",
+    response_model=PassPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "the pass was superseded (its successor named) or revoked"},
+        422: {"description": "bad input, or the renewal is refused: `reasons` lists every rule broken"},
+    },
+)
+def renew_pass(pass_no: str, body: PassRenew, ctx: ContextDep, session: SessionDep, user: DispatcherOnly) -> PassPublic:
+    """Renew a pass: a new pass for the same vehicle, cargo and trip with a new window and the crew's
+    current tests (the route is planned again); the old pass is superseded by it and the two are linked."""
+    renewal = RenewalRequest(
+        valid_until=body.valid_until, valid_from=body.valid_from, departure=body.departure, crew_ids=body.crew_ids
+    )
+    return pass_public(passes.renew_pass(ctx, session, pass_no, renewal, user=user))
+
+
 @router.get("/passes/{pass_no}", response_model=PassPublic)
 def get_pass(pass_no: str, session: SessionDep, user: PassReader) -> PassPublic:
     """A pass with its token, status (valid / revoked / fused / expired / not_yet_valid) and warnings."""
     return pass_public(passes.get_pass(session, pass_no, user=user))
+
+
+@router.post(
+    "/passes/lookup",
+    response_model=PassPublic,
+    responses={
+        404: {"description": "no pass was issued with this token"},
+        422: {"description": "the token is malformed, of an unknown key or badly signed"},
+    },
+)
+def lookup_pass(body: PassLookup, ctx: ContextDep, session: SessionDep, user: PassTokenReader) -> PassPublic:
+    """The pass whose token the caller holds (a checkpoint reads passes this way, never by number): the token
+    must verify and be exactly the one the pass was issued with."""
+    return pass_public(passes.pass_by_token(ctx, session, body.token, user=user))
 
 
 @router.get("/passes/{pass_no}/qr.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
@@ -157,7 +207,7 @@ def pass_map(request: Request, pass_no: str, ctx: ContextDep, session: SessionDe
 def pass_print(request: Request, pass_no: str, ctx: ContextDep, session: SessionDep, user: PassReader) -> HTMLResponse:
     """A printable A4 pass page: the QR code (80 mm), the facts, the route map and the scans so far."""
     sheet = passes.pass_sheet(session, pass_no, user=user)
-    route, zones = layers.route_map(session, sheet.route.id)
+    route, zones = layers.route_map(session, sheet.route.id, user=user)
     return pages.pass_print_page(
         request, ctx, sheet, pass_public(sheet.pass_), route=route, zones=zones, settings=ctx.settings
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep, web_session
+from api.deps import BureauReader, ContextDep, PlannerUser, SessionDep, web_session
 from api.schemas.plans import PlanPublic, StationPlanCreate
 from services import layers, stations
 from services.stations import StationPlanRequest
@@ -30,12 +30,13 @@ def create_station_plan(
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)
-def get_plan(plan_id: str, session: SessionDep) -> dict[str, Any]:
+def get_plan(plan_id: str, session: SessionDep, user: BureauReader) -> dict[str, Any]:
+    """A stored station plan (the bureau's roles)."""
     return stations.get_plan(session, plan_id)
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse)
-def plan_map(request: Request, plan_id: str, ctx: ContextDep, session: SessionDep, user: OptionalUser) -> HTMLResponse:
+def plan_map(request: Request, plan_id: str, ctx: ContextDep, session: SessionDep, user: BureauReader) -> HTMLResponse:
     """One plan's map: its stations, the lines to the demand each serves, zones and sites."""
     content = layers.plan_map(session, plan_id)
     return pages.content_page(request, ctx, content, user=user, session=web_session(request, ctx))

@@ -7,7 +7,7 @@ import asyncio
 import orjson
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import ContextDep, DispatcherUser, SessionDep
+from api.deps import ContextDep, DispatcherUser, RouteReader, SessionDep
 from api.paging import Cursor, Limit, next_url
 from api.schemas.common import IsoDateTime
 from api.schemas.routes import RouteCreate, RoutePublic, RoutesPublic, RouteSummaryPublic
@@ -66,7 +66,7 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     request = route_request(body)
     loop = asyncio.get_running_loop()
     record = await loop.run_in_executor(ctx.compute, routes.plan_route, ctx, session, request)
-    await asyncio.wrap_future(routes.save_route(ctx, record, created_by=user.name))
+    await asyncio.wrap_future(routes.save_route(ctx, record, user=user))
     return route_response(record.public_json(), status.HTTP_201_CREATED)
 
 
@@ -92,5 +92,6 @@ def list_routes(
 
 
 @router.get("/{route_id}", response_model=RoutePublic)
-def get_route(route_id: str, session: SessionDep) -> Response:
-    return route_response(routes.get_route(session, route_id).public_json())
+def get_route(route_id: str, session: SessionDep, user: RouteReader) -> Response:
+    """A stored route (planner, dispatcher; a dispatcher bound to an enterprise: that enterprise's routes)."""
+    return route_response(routes.get_route(session, route_id, user=user).public_json())

@@ -39,7 +39,7 @@ class ClosureCreate(BaseModel):
 
 class ClosureEvent(BaseModel):
     action: str
-    actor: str
+    actor: str | None = Field(description="who took the step (null: not shown without a bureau role)")
     role: str
     at: IsoDateTime
     note: str | None = None
@@ -62,10 +62,14 @@ class ClosurePublic(BaseModel):
     decision: DecisionName
     approval_level: Literal["city", "province"] | None
     reasons: list[dict] = Field(description="every rule that contributed, with its id (`rule`)")
-    blocking_reasons: list[dict] = Field(default_factory=list, description="reasons that stop approval")
+    blocking_reasons: list[dict] | None = Field(
+        default_factory=list, description="reasons that stop approval (null: not shown without a bureau role)"
+    )
     matched: dict = Field(description="method, arc ids and the named roads / refs that were matched")
     geometry: dict
-    impact: dict
+    impact: dict | None = Field(
+        description="routes, passes and places the closure affects (null: not shown without a bureau role)"
+    )
     events: list[ClosureEvent]
     created_at: datetime
     created_by: str | None = None

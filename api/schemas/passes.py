@@ -116,6 +116,24 @@ class PassCreate(BaseModel):
     departure: IsoDateTime | None = Field(default=None, description="default valid_from; crew tests must be fresh then")
     max_detour_ratio: float | None = Field(default=None, ge=1.0, le=10.0)
     crs: Crs = "wgs84"
+    replaces: str | None = Field(
+        default=None,
+        max_length=40,
+        description="the valid pass of this vehicle that the new one supersedes (revoked in the same "
+        "transaction, reason 'superseded by <new>'); without it a vehicle holding a valid pass whose window "
+        "overlaps gets 409 naming that pass",
+    )
+
+
+class PassRenew(BaseModel):
+    """A renewal: the same vehicle, cargo and trip with a new window and the crew's current tests."""
+
+    valid_until: IsoDateTime
+    valid_from: IsoDateTime | None = Field(default=None, description="default now")
+    departure: IsoDateTime | None = Field(default=None, description="default valid_from; crew tests must be fresh then")
+    crew_ids: list[str] | None = Field(
+        default=None, min_length=1, max_length=9, description="default: the pass's crew, with their latest tests"
+    )
 
 
 class PassCrewPublic(BaseModel):
@@ -144,9 +162,11 @@ class PassPublic(BaseModel):
     kid: str
     token: str = Field(description="the signed pass (JWS compact, EdDSA); the QR code holds exactly this text")
     warnings: list[str] = Field(default_factory=list)
-    status: Literal["valid", "revoked", "expired", "not_yet_valid", "fused"]
+    status: Literal["valid", "revoked", "superseded", "expired", "not_yet_valid", "fused"]
     revoked_at: datetime | None = None
     revoke_reason: str | None = None
+    replaces: str | None = Field(default=None, description="the pass this one superseded (`replaces` or a renewal)")
+    superseded_by: str | None = Field(default=None, description="the pass that superseded this one")
     qr_svg: str = Field(description="URL of the QR code (SVG)")
     print_url: str
 
@@ -161,6 +181,10 @@ class PassesPublic(BaseModel):
 
 class RevokeCreate(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class PassLookup(BaseModel):
+    token: str = Field(max_length=20_000, description="the text of the pass's QR code")
 
 
 class VerifyRequest(BaseModel):

@@ -41,10 +41,12 @@ Stops
     A destination inside one is, for a whitelist enterprise's site, a
     closed-loop point-to-point delivery (routed by rule 3, flagged); otherwise
     a transshipment: the truck drives to a docking point (a planned one when
-    the zone has any, else the last road node before the boundary crossing
-    that the truck can reach without entering the zone and that is nearest to
-    the destination for the inside vehicle) and an ``inside`` leg carries the
-    goods on.  An origin inside a zone is handled symmetrically.
+    the zone has one the truck reaches without entering the zone, else the
+    last road node before a boundary crossing that it so reaches; of these the
+    one with the fastest whole chain, truck leg plus inside leg) and an
+    ``inside`` leg carries the goods on.  The truck's leg never enters the zone
+    it hands over at (its arcs are forbidden to the truck; the rule still
+    applies to other zones).  An origin inside a zone is handled symmetrically.
 
 Speed
     Each zone's footprint (:class:`ZoneFootprint`: its arcs from

@@ -6,12 +6,12 @@ from datetime import datetime
 
 import numpy as np
 
-from geo.errors import InvalidInputError
+from geo.errors import InvalidInputError, NoRouteError
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
 from routing.freight.crossings import stop_zones, zone_crossings
 from routing.freight.results import FreightRoute, Transshipment
-from routing.freight.transship import Dock, transship
+from routing.freight.transship import Dock, handover_arcs, transship
 from routing.freight.weights import DEFAULT_MAX_DETOUR_RATIO
 from routing.freight.zones import FreightIndex, ZoneSet
 from routing.network import Snap
@@ -130,21 +130,35 @@ def closed_loop_route(
             inside_after = t.trans.leg
 
     stops = [truck_o, *wps, truck_d]
+    # a handover keeps the truck out of the zone it hands over at: the truck's weights forbid its arcs
+    w_truck = w
+    if transshipments:
+        kept_out = handover_arcs(zs, transshipments)
+        closed = kept_out if closed_arcs is None else np.concatenate([np.asarray(closed_arcs, np.int64), kept_out])
+        w_truck = index.weights(zs, vehicle, closed)
     # 1. free, 2. avoid within the cap, 3. the penalty ladder within the cap (see routing.freight).
-    rc = choose_route(
-        router,
-        w,
-        stops,
-        zones_in_way=bool(zs.mask.any()),
-        closed_loop=closed_loop,
-        max_detour_ratio=max_detour_ratio,
-        vehicle=vehicle,
-        closed_arcs=closed_arcs,
-    )
+    try:
+        rc = choose_route(
+            router,
+            w_truck,
+            stops,
+            zones_in_way=bool(zs.mask.any()),
+            closed_loop=closed_loop,
+            max_detour_ratio=max_detour_ratio,
+            vehicle=vehicle,
+            closed_arcs=closed_arcs,
+        )
+    except NoRouteError as err:
+        if not transshipments:
+            raise
+        ids = ", ".join(t.trans.zone_id for t in transshipments)
+        raise NoRouteError(
+            f"the truck cannot reach the docking point without entering the zone it hands over at ({ids}): {err}"
+        ) from err
     drive = rc.drive(net, stops)
     time_cost = rc.time
     if time_cost is None:
-        time_cost = float((drive.fracs * w.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
+        time_cost = float((drive.fracs * w_truck.free[drive.arcs]).sum()) if drive.arcs.size else 0.0
     inside_cost = float((drive.fracs * zs.inside_ds[drive.arcs]).sum()) if drive.arcs.size else 0.0
     costs = {
         "free": float(rc.free_cost),
@@ -161,8 +175,12 @@ def closed_loop_route(
     for t in transshipments:
         explanation += (
             f" The {t.trans.end} lies inside {t.trans.risk} zone {t.trans.zone_id}: goods are handed over "
-            f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}."
+            f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}, the one "
+            "with the fastest whole chain (truck + inside vehicle); the truck does not enter the zone."
         )
+        if t.note:
+            explanation += f" {t.note[0].upper()}{t.note[1:]}."
+            warnings.append(t.note)
         warnings.append(
             f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
             f"the {t.trans.end} leg"

@@ -2,9 +2,13 @@
 
 The truck stops at a docking point on the zone's boundary (a planned one from
 ``POST /zones/{id}/docking-points`` when the zone has any, else the last road
-node before a boundary crossing that the truck reaches without entering the
-zone and that is nearest the stop for the inside vehicle) and an inside
-vehicle carries the goods between it and the stop (an ``inside`` leg).
+node before a boundary crossing) and an inside vehicle carries the goods
+between it and the stop (an ``inside`` leg).  Of the docking points the truck
+reaches without entering the zone, the one taken minimises the whole chain:
+the truck's time to it (free weights with the zone's arcs forbidden) plus the
+inside vehicle's time to the stop.  The truck's own leg is then routed with
+the zone's arcs forbidden (:func:`handover_arcs`): a handover keeps the truck
+out of the zone it hands over at.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import shapely
 from geo.errors import NoRouteError
 from geo.zones import Zone
 from routing.engine import FORBIDDEN
+from routing.freight.choice import cheapest
 from routing.freight.results import Transshipment
 from routing.freight.weights import Weights
 from routing.freight.zones import FreightIndex, ZoneSet
-from routing.network import Snap
+from routing.network import Snap, haversine_m
 from routing.paths import drive_along, node_snap, snap_ends
 from routing.router import Router
 
@@ -31,6 +36,8 @@ class Dock:
 
     trans: Transshipment
     leg_snap: Snap
+    #: why planned docking points were not used (none connects the truck without entering the zone)
+    note: str | None = None
 
 
 def transship(
@@ -49,25 +56,35 @@ def transship(
     net = router.network
     za = zs.footprints[zs.zones.index(zone)]
     inside_slot = w.slot("insideveh")
+    # the truck's way to (or from) a docking point: its legal weights with this zone's arcs forbidden
+    w_dock = w.free.copy()
+    w_dock[za.arcs] = FORBIDDEN
+    w_dock.flags.writeable = False
+    dock_slot = w.slot("dock")
     planned = docking_points.get(zone.id) or []
+    best: tuple[float, Snap] | None = None
     if planned:
-        best = None
         for k, p in enumerate(planned):
-            snap = router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]")
+            snap = outside_snap(
+                net, index, router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]"), w_dock, end=end
+            )
             a, b = (snap, stop) if end == "destination" else (stop, snap)
+            ta, tb = (other, snap) if end == "destination" else (snap, other)
             try:
-                inside_cost, _ = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
-                ta, tb = (other, snap) if end == "destination" else (snap, other)
-                router.route_between(ta, tb, w.penalised, slot=w.slot("inside"))
+                inside_cost, _ = cheapest(router, a, b, w.inside_vehicle, inside_slot)
+                truck_cost, _ = cheapest(router, ta, tb, w_dock, dock_slot)
             except NoRouteError:
                 continue
-            if best is None or inside_cost < best[0]:
-                best = (inside_cost, snap)
-        if best is None:
-            raise NoRouteError(
-                f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects "
-                f"the truck and the {end}"
-            )
+            if best is None or truck_cost + inside_cost < best[0]:
+                best = (truck_cost + inside_cost, snap)
+    note = None
+    if planned and best is None:
+        # planned points on the far side of the zone (a valley the zone closes): the crossings on this side
+        note = (
+            f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects the truck (without "
+            f"entering the zone) and the {end}: goods are handed over where a road crosses the boundary"
+        )
+    elif best is not None:
         dock = best[1]
         a, b = (dock, stop) if end == "destination" else (stop, dock)
         cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
@@ -87,11 +104,40 @@ def transship(
             dock,
         )
 
+    try:
+        found = crossing_dock(router, index, zs, w, zone, stop, other, w_dock, end=end)
+    except NoRouteError as err:
+        if note is None:
+            raise
+        raise NoRouteError(f"{note}; {err}") from err
+    found.note = note
+    return found
+
+
+def crossing_dock(
+    router: Router,
+    index: FreightIndex,
+    zs: ZoneSet,
+    w: Weights,
+    zone: Zone,
+    stop: Snap,
+    other: Snap,
+    w_dock: np.ndarray,
+    *,
+    end: str,
+) -> Dock:
+    """The docking point at a boundary crossing of ``zone`` with the fastest whole chain (truck under ``w_dock``,
+    which forbids the zone's arcs, plus the inside vehicle), and the inside leg."""
+    net = router.network
+    za = zs.footprints[zs.zones.index(zone)]
+    inside_slot = w.slot("insideveh")
+    dock_slot = w.slot("dock")
     # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
     arcs = za.arcs
     x, y = net.node_xy
-    t_in = shapely.contains_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
-    h_in = shapely.contains_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
+    # a node on the boundary is in the zone, as a stop there is (covered, not only contained)
+    t_in = shapely.intersects_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
+    h_in = shapely.intersects_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
     if end == "destination":
         cross = arcs[~t_in & h_in]
         docks = net.tail[cross]
@@ -102,21 +148,19 @@ def transship(
     outside_all = np.ones(docks.size, dtype=bool)
     for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
         if z.no_stop:
-            outside_all &= ~shapely.contains_xy(zfp.poly_xy, x[docks], y[docks])
+            outside_all &= ~shapely.intersects_xy(zfp.poly_xy, x[docks], y[docks])
     docks = np.unique(docks[usable & outside_all])
     if docks.size == 0:
         raise NoRouteError(
             f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
             f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)"
         )
-    # truck side: reachable without entering this zone (other zones penalised)
-    w_dock = w.penalised.copy()
-    w_dock[za.arcs] = FORBIDDEN
+    # truck side: reachable without entering this zone
     other_ends_src = snap_ends(net, other, w_dock, as_source=True)
     other_ends_dst = snap_ends(net, other, w_dock, as_source=False)
     stop_ends_dst = snap_ends(net, stop, w.inside_vehicle, as_source=False)
     stop_ends_src = snap_ends(net, stop, w.inside_vehicle, as_source=True)
-    with router.pool.using(w.slot("dock"), w_dock) as engine:
+    with router.pool.using(dock_slot, w_dock) as engine:
         if end == "destination":
             truck = matrix_ends(engine, other_ends_src, [(int(n), 0.0) for n in docks])
         else:
@@ -136,7 +180,8 @@ def transship(
             f"truck without entering the zone and connected to the {end} for an inside vehicle"
         )
     cand = np.nonzero(ok)[0]
-    k = int(cand[np.lexsort((truck_best[cand], inside_best[cand]))[0]])
+    # the whole chain (truck + inside), then the shorter inside leg
+    k = int(cand[np.lexsort((inside_best[cand], truck_best[cand] + inside_best[cand]))[0]])
     node = int(docks[k])
     # a snap standing on the docking node, on an arc outside the zone the truck may use
     if end == "destination":
@@ -179,6 +224,28 @@ def transship(
         leg=leg,
     )
     return Dock(trans, dock_snap)
+
+
+def outside_snap(net, index: FreightIndex, snap: Snap, w_dock: np.ndarray, *, end: str) -> Snap:
+    """``snap`` of a planned docking point, moved onto a road the truck may use when the point stands on a road
+    node (within 1 m) and the nearest arc is one the truck may not use there (the arc crossing into the zone):
+    a docking point is the outside end of a crossing, reached (or left) on the roads outside."""
+    if w_dock[snap.arc] != FORBIDDEN or (snap.reverse_arc >= 0 and w_dock[snap.reverse_arc] != FORBIDDEN):
+        return snap
+    node = net.nearest_node(snap.snapped_lon, snap.snapped_lat)
+    if haversine_m(net.node_lon[node], net.node_lat[node], snap.snapped_lon, snap.snapped_lat) > 1.0:
+        return snap
+    arcs = index.in_arcs(node) if end == "destination" else index.out_arcs(node)
+    usable = [int(a) for a in arcs if w_dock[a] != FORBIDDEN]
+    if not usable:
+        return snap
+    return node_snap(net, node, usable[0], 1.0 if end == "destination" else 0.0)
+
+
+def handover_arcs(zs: ZoneSet, docks: list[Dock]) -> np.ndarray:
+    """The arcs of the zones handed over at: the truck's legs never use them."""
+    parts = [zs.footprints[[z.id for z in zs.zones].index(d.trans.zone_id)].arcs for d in docks]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def matrix_ends(engine, sources: list[tuple[int, float]], targets: list[tuple[int, float]]) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""GET /map from the real server in headless Chromium, offline: every layer and stored object draws."""
+"""GET /map from the real server in headless Chromium, offline: with a bureau role every layer and stored
+object draws; without a token only the public layers (zones and closures)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ def test_map_page_renders_every_layer(browser_page, tmp_path):  # noqa: F811
         assert route.status_code == 201, route.text
         legs = len(route.json()["legs"])
         page = browser_page.page
+        # anonymous: the public map, zones only here (no sites, routes or scans)
+        page.goto(f"{server.base_url}/map", wait_until="load")
+        page.wait_for_selector(".leaflet-container")
+        assert page.locator(MARKERS).count() == 0
+        assert page.locator(".leaflet-overlay-pane path").count() == len(zones)
+        # a planner's token: every layer
+        page.set_extra_http_headers({"Authorization": f"Bearer {tokens['planner']}"})
         page.goto(f"{server.base_url}/map", wait_until="load")
         page.wait_for_selector(".leaflet-container")
         page.wait_for_function(
@@ -57,5 +65,9 @@ def test_map_page_renders_every_layer(browser_page, tmp_path):  # noqa: F811
         if shot := __import__("os").environ.get("BAOTONG_SCREENSHOT"):
             page.screenshot(path=shot, full_page=True)
         browser_page.assert_clean()
-        route_page = httpx.get(f"{server.base_url}/routes/{route.json()['id']}/map", timeout=30)
+        route_page = httpx.get(
+            f"{server.base_url}/routes/{route.json()['id']}/map",
+            headers={"Authorization": f"Bearer {tokens['dispatcher']}"},
+            timeout=30,
+        )
         assert route_page.status_code == 200 and "leaflet" in route_page.text.lower()

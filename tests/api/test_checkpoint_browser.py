@@ -56,7 +56,7 @@ def _issue(base: str, tokens: dict[str, str]) -> tuple[dict, list[float]]:
         )
         assert r.status_code == 201, r.text
         p = r.json()
-        coords = c.get(f"/routes/{p['route_id']}").json()["geometry"]["coordinates"]
+        coords = c.get(f"/routes/{p['route_id']}", headers=planner).json()["geometry"]["coordinates"]
     return p, coords[len(coords) // 2]
 
 

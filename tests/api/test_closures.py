@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from routing import closures as rules
+from routing.engine import FORBIDDEN
 from routing.wzdx import validate_feed
 from services import users
 from services.settings import Settings
@@ -62,6 +63,19 @@ def way_of(net, ref: str | None = None, grade: str | None = None, highway: str |
         mask &= net.highway.astype(str) == highway
     ways, counts = np.unique(net.osm_way_id[mask], return_counts=True)
     return int(ways[np.argmax(counts)])
+
+
+def way_with_a_way_round(api, ref: str = "CG-2", grade: str = "provincial") -> int:
+    """The way of ``ref`` / ``grade`` with the most arcs whose hard closure strands nothing beyond it (the
+    longest CG-2 ways are the only road up their valley: closing one strands thousands of nodes)."""
+    net = api.state.network
+    usable = api.state.road_router.truck_weights != FORBIDDEN
+    mask = (net.ref.astype(str) == ref) & (net.grade.astype(str) == grade)
+    ways, counts = np.unique(net.osm_way_id[mask], return_counts=True)
+    for way in ways[np.argsort(-counts, kind="stable")].tolist():
+        if rules.strands(net.node_count, net.tail, net.head, usable, net.arcs_of_way(int(way))).beyond == 0:
+            return int(way)
+    raise AssertionError(f"every {ref} way strands nodes")
 
 
 def request(api, body: dict, role: str = "county"):
@@ -130,7 +144,7 @@ def test_rule_rejects_hard_barrier_on_county_road_and_it_cannot_be_approved(api)
 
 def test_approval_levels(api):
     net = api.state.network
-    prov = request(api, {"way_ids": [way_of(net, ref="CG-2", grade="provincial")], "mode": "hard_barrier"}).json()
+    prov = request(api, {"way_ids": [way_with_a_way_round(api)], "mode": "hard_barrier"}).json()
     city = request(api, {"way_ids": [way_of(net, ref="CS-340")], "mode": "lane"}).json()
     assert city["decision"] == "needs_city_approval"
     # no token, wrong role
@@ -159,7 +173,7 @@ def test_time_window_activation_and_routing_hook(api):
     from services.closures import closed_arcs
 
     net = api.state.network
-    way = way_of(net, ref="CG-2", grade="provincial")
+    way = way_with_a_way_round(api)
     c = api.post(
         "/closures",
         json={
@@ -203,9 +217,9 @@ def test_whitelist_enterprise_cut_off_blocks_approval(api):
     r = api.post(f"/closures/{c['id']}/approve", headers=api.h["city_approver"])
     assert r.status_code == 409 and ent in r.json()["detail"]
     # the recomputed impact agrees, and the map shows the closure and the cut enterprise
-    again = api.get(f"/closures/{c['id']}/impact").json()
+    again = api.get(f"/closures/{c['id']}/impact", headers=api.h["county"]).json()
     assert [e["id"] for e in again["cut_enterprises"]] == [ent]
-    html = api.get("/map").text
+    html = api.get("/map", headers=api.h["planner"]).text
     assert c["id"] in html and "Closure impact" in html
 
 
@@ -258,14 +272,14 @@ def test_green_channel_is_protected_and_mapped(api):
     assert c["decision"] == "needs_city_approval"
     assert [x["rule"] for x in c["reasons"]][-1] == "green_channel/escalate"
     assert c["impact"]["green_channels"] == [] or c["impact"]["green_channels"][0]["id"] == g["id"]
-    html = api.get("/map").text
+    html = api.get("/map", headers=api.h["planner"]).text
     assert "Green channels" in html and g["id"] in html
 
 
 def test_feed_is_valid_wzdx(api):
     net = api.state.network
-    c = request(api, {"way_ids": [way_of(net, ref="CG-2", grade="provincial")], "mode": "hard_barrier"}).json()
-    api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
+    c = request(api, {"way_ids": [way_with_a_way_round(api)], "mode": "hard_barrier"}).json()
+    assert api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"]).status_code == 200
     request(api, {"way_ids": [way_of(net, ref="CS-340")], "mode": "checkpoint"})  # auto-approved
     request(api, {"way_ids": [way_of(net, ref="CS-101", grade="county")], "mode": "lane"})  # pending: not in the feed
     feed = api.get("/closures/feed").json()
@@ -324,7 +338,7 @@ def test_overlapping_duplicate_and_unknown_ids(api):
     assert later.status_code == 201  # same road, a later window
     assert api.get("/closures").json()["count"] == 2
     assert api.get("/closures/closure-nope").status_code == 404
-    assert api.get("/closures/closure-nope/impact").status_code == 404
+    assert api.get("/closures/closure-nope/impact", headers=api.h["county"]).status_code == 404
     assert api.post("/closures/closure-nope/approve", headers=api.h["province_approver"]).status_code == 404
     assert api.post("/closures/closure-nope/reject", headers=api.h["city_approver"]).status_code == 404
 
@@ -391,7 +405,7 @@ def test_post_routes_avoids_an_approved_closure_in_force(api):
     from store.routes import get_route
 
     net = api.state.network
-    way = way_of(net, ref="CG-2", grade="provincial")
+    way = way_with_a_way_round(api)
     closed = set(net.arcs_of_way(way).tolist())
     chain = rules.chains(net, net.arcs_of_way(way))[0]
     origin, destination = net.path_coords([chain[0], chain[-1]])
@@ -411,7 +425,26 @@ def test_post_routes_avoids_an_approved_closure_in_force(api):
     c = request(api, {"way_ids": [way], "mode": "hard_barrier"}).json()
     start = datetime.fromisoformat(c["starts_at"])
     assert closed & route_arcs(start + timedelta(minutes=5))  # pending: not in effect
-    api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
+    assert api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"]).status_code == 200
     during = route_arcs(start + timedelta(minutes=5))
-    assert during is None or not closed & during
+    assert during is None or not closed & during  # (the ends lie on the closed road itself)
     assert closed & route_arcs(start - timedelta(seconds=30))  # not started yet
+
+
+#: Túnel de Radio Andorra: one bore of the one-way CG-2 tunnel pair
+TUNNEL_BORE = 124674261
+
+
+@pytest.mark.parametrize(
+    ("way", "cannot_leave", "cannot_be_reached"),
+    [(TUNNEL_BORE, 4, 2), (6166082, 2450, 2450)],  # one bore of a one-way tunnel; the only road up a valley
+)
+def test_a_closure_that_strands_nodes_is_blocked_before_approval(api, way, cannot_leave, cannot_be_reached):
+    c = request(api, {"way_ids": [way], "mode": "hard_barrier"}).json()
+    bridge = c["impact"]["bridge"]
+    assert bridge["is_bridge"] and bridge["nodes_stranded_beyond"] > 0
+    assert bridge["nodes_cannot_leave"] >= cannot_leave and bridge["nodes_cannot_be_reached"] >= cannot_be_reached
+    assert "impact/nodes_stranded" in [b["rule"] for b in c["blocking_reasons"]]
+    r = api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
+    assert r.status_code == 409 and "strands" in r.json()["detail"] and c["id"] in r.json()["detail"]
+    assert api.get(f"/closures/{c['id']}", headers=api.h["county"]).json()["status"] == "pending"

@@ -99,8 +99,18 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
                             r = client.post("/closures", json=_closure(next(ways)), headers=h["county"])
                         elif kind == "routes":
                             r = client.post("/routes", json=_route(net, rng), headers=h["dispatcher"])
-                        elif kind == "passes":
-                            r = client.post("/passes", json=pass_body, headers=h["dispatcher"])
+                        elif kind == "passes":  # one vehicle, one pass: each pass gets a vehicle of its own
+                            site = pass_body["enterprise_id"]
+                            v = client.post(
+                                f"/sites/{site}/vehicles", json={"plate": f"豫H·3{i:04d}"}, headers=h["planner"]
+                            )
+                            r = (
+                                v
+                                if v.status_code != 201
+                                else client.post(
+                                    "/passes", json={**pass_body, "vehicle_id": v.json()["id"]}, headers=h["dispatcher"]
+                                )
+                            )
                         else:
                             r = client.post(
                                 "/passes/verify",
@@ -151,7 +161,7 @@ def test_sigkill_loses_no_acknowledged_write(tmp_path, database_url, andorra_net
                     assert body["geometry"] == answer["geometry"] and body["length_m"] == answer["length_m"]
                 elif kind == "passes":
                     assert body["token"] == answer["token"] and body["route_id"] == answer["route_id"]
-                    assert client.get(f"/routes/{body['route_id']}").status_code == 200
+                    assert client.get(f"/routes/{body['route_id']}", headers=planner).status_code == 200
                 else:
                     assert body["matched"]["arcs"] == answer["matched"]["arcs"] and body["status"] == answer["status"]
             # nothing half-written: every stored object reads back whole

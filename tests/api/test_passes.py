@@ -89,7 +89,7 @@ def issue(client, auth_headers, fleet, **kw) -> dict:
 
 
 def on_route(client, auth_headers, p) -> list[float]:
-    route = client.get(f"/routes/{p['route_id']}").json()
+    route = client.get(f"/routes/{p['route_id']}", headers=auth_headers("planner")).json()
     coords = route["geometry"]["coordinates"]
     return coords[len(coords) // 2]
 
@@ -117,7 +117,7 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     scans = client.get(f"/passes/{p['pass_no']}/scans", headers=auth_headers("planner")).json()
     assert [s["verdict"] for s in scans] == ["pass"] and scans[0]["scanned_by"] == "test-checkpoint"
     # reads: the pass, its QR codes, the print page, the map, the public keys
-    assert client.get(f"/passes/{p['pass_no']}", headers=auth_headers("checkpoint")).json()["token"] == p["token"]
+    assert client.get(f"/passes/{p['pass_no']}", headers=auth_headers("dispatcher")).json()["token"] == p["token"]
     svg = client.get(f"/passes/{p['pass_no']}/qr.svg", headers=auth_headers("dispatcher"))
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
     png = client.get(f"/passes/{p['pass_no']}/qr.png", headers=auth_headers("dispatcher"))
@@ -131,7 +131,8 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     assert m.status_code == 200 and "Checkpoint scans" in m.text
     jwks = client.get("/.well-known/jwks.json").json()
     assert [k["kid"] for k in jwks["keys"]] == [p["kid"]] and "d" not in jwks["keys"][0]
-    assert client.get("/map").status_code == 200
+    assert client.get("/map").status_code == 200 and p["pass_no"] not in client.get("/map").text
+    assert p["pass_no"] in client.get("/map", headers=auth_headers("planner")).text
 
 
 def test_vehicle_and_crew_registry(client, auth_headers, fleet):
@@ -232,7 +233,7 @@ def test_bad_tokens_are_stops_never_5xx(client, auth_headers, fleet, tmp_path, a
     # an unknown pass number signed by the real key: unknown_pass
     state = app.state.baotong
     crew = [CrewMember("x", "0000", "driver", now() - timedelta(hours=1))]
-    route = client.get(f"/routes/{p['route_id']}").json()
+    route = client.get(f"/routes/{p['route_id']}", headers=auth_headers("planner")).json()
     claims = make_claims(
         pass_no="410800777777",
         plate=p["plate"],
@@ -282,10 +283,15 @@ def _resign(token: str, ring: KeyRing) -> str:
 
 
 # -- revocation and the fuse ------------------------------------------------------------------
+def another_vehicle(client, auth_headers, fleet, plate: str) -> dict:
+    """Body fields of a pass for another registered vehicle of the fleet's enterprise (one vehicle, one pass)."""
+    return {"vehicle_id": add_vehicle(client, auth_headers, fleet["site"], plate=plate)["id"]}
+
+
 def test_revocation_and_fuse_stop_at_once(client, auth_headers, fleet):
     revoked = issue(client, auth_headers, fleet)
-    first = issue(client, auth_headers, fleet)
-    second = issue(client, auth_headers, fleet)
+    first = issue(client, auth_headers, fleet, **another_vehicle(client, auth_headers, fleet, "豫H·10001"))
+    second = issue(client, auth_headers, fleet, **another_vehicle(client, auth_headers, fleet, "豫H·10002"))
     point = on_route(client, auth_headers, first)
     # revocation: that pass stops, the others still pass
     assert verify(client, auth_headers, revoked["token"], point).json()["verdict"] == "pass"
@@ -443,7 +449,9 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
     assert client.get(f"/passes/{p['pass_no']}", headers=bad).status_code == 403
     assert client.post(f"/sites/{site}/vehicles", json={"plate": "豫H·33333"}, headers=bad).status_code == 403
     good = {"Authorization": f"Bearer {own}"}
-    r = client.post("/passes", json=pass_body(fleet), headers=good)
+    r = client.post(
+        "/passes", json=pass_body(fleet, **another_vehicle(client, auth_headers, fleet, "豫H·10003")), headers=good
+    )
     assert r.status_code == 201 and r.json()["pass_no"] == "410800000002"
     assert client.get("/.well-known/jwks.json").status_code == 200
     assert client.get("/checkpoint").status_code == 200
@@ -460,7 +468,7 @@ def test_key_rotation_keeps_old_passes_verifying(client, auth_headers, fleet, ap
     monkeypatch.setenv("BAOTONG_KEYS_DIR", str(settings.keys_dir))
     assert main(["keys", "rotate"]) == 0
     capsys.readouterr()
-    new = issue(client, auth_headers, fleet)
+    new = issue(client, auth_headers, fleet, **another_vehicle(client, auth_headers, fleet, "豫H·10004"))
     assert new["kid"] != old["kid"]
     kids = [k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]]
     assert kids == [new["kid"], old["kid"]]
@@ -501,20 +509,21 @@ def test_key_rotation_keeps_old_passes_verifying(client, auth_headers, fleet, ap
 
 # -- concurrency ----------------------------------------------------------------------------------------
 def test_concurrent_issuance_gives_unique_consecutive_serials(app, auth_headers, fleet):
-    body = pass_body(fleet)
+    setup = TestClient(app)
+    bodies = [pass_body(fleet, **another_vehicle(setup, auth_headers, fleet, f"豫H·2{k:04d}")) for k in range(16)]
     results: list = []
     errors: list = []
 
-    def worker():
+    def worker(mine: list[dict]):
         try:
             c = TestClient(app)
-            for _ in range(2):
+            for body in mine:
                 r = c.post("/passes", json=body, headers=auth_headers("dispatcher"))
                 results.append((r.status_code, r.json().get("pass_no")))
         except Exception as err:  # noqa: BLE001 - reported below
             errors.append(repr(err))
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker, args=(bodies[2 * i : 2 * i + 2],)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:

@@ -53,11 +53,11 @@ def test_p_median_plan_stored_with_map(client, scenario):
     assert total == pytest.approx(plan["objective"], rel=1e-3)
     # siting runs under a time limit (30 s by default); this small one is solved to optimality
     assert plan["search"] == {"status": "optimal", "time_limit_s": 30.0, "bound": plan["objective"], "gap": 0.0}
-    got = client.get(f"/plans/{plan['id']}")
+    got = client.get(f"/plans/{plan['id']}", headers=h)
     assert got.status_code == 200 and got.json()["chosen"] == plan["chosen"]
-    page = client.get(f"/plans/{plan['id']}/map")
+    page = client.get(f"/plans/{plan['id']}/map", headers=h)
     assert page.status_code == 200 and "中转站" in page.text and plan["chosen"][0]["id"] in page.text
-    city = client.get("/map")
+    city = client.get("/map", headers=h)
     assert city.status_code == 200 and "latest plan" in city.text
 
 
@@ -119,7 +119,7 @@ def test_bad_plan_requests(client, app, scenario, body, code, needle):
 
     with app.state.baotong.sessions() as s:
         assert s.scalar(select(func.count()).select_from(PlanRow)) == 0  # nothing stored
-    assert client.get("/plans/plan-000000000000").status_code == 404
+    assert client.get("/plans/plan-000000000000", headers=scenario["h"]).status_code == 404
 
 
 def test_plan_roles(client, scenario, auth_headers):
@@ -153,16 +153,16 @@ def test_docking_points_stored_and_hooked(client, app, scenario):
     poly = shapely.Polygon(ZONE)
     for f in doc["features"]:
         assert not poly.contains(shapely.Point(f["geometry"]["coordinates"]))
-    assert client.get(f"/zones/{z['id']}/docking-points").json()["count"] == 2
+    assert client.get(f"/zones/{z['id']}/docking-points", headers=h).json()["count"] == 2
     hook = app.state.baotong.hot.docking_points()
     assert sorted(map(tuple, hook[z["id"]])) == sorted(tuple(f["geometry"]["coordinates"]) for f in doc["features"])
     # a second POST replaces the set
     assert client.post(f"/zones/{z['id']}/docking-points", json={"k": 1}, headers=h).json()["count"] == 1
-    assert client.get(f"/zones/{z['id']}/docking-points").json()["count"] == 1
+    assert client.get(f"/zones/{z['id']}/docking-points", headers=h).json()["count"] == 1
     assert client.post(f"/zones/{z['id']}/docking-points", json={"k": 500}, headers=h).status_code == 422
     r = client.post(f"/zones/{z['id']}/docking-points", json={"k": 49}, headers=h)
     assert r.status_code == 422 and "valid docking point" in r.text
-    assert client.get(f"/zones/{z['id']}/docking-points").json()["count"] == 1
+    assert client.get(f"/zones/{z['id']}/docking-points", headers=h).json()["count"] == 1
     assert client.post("/zones/zone-nope/docking-points", json={"k": 1}, headers=h).status_code == 404
 
 
@@ -174,9 +174,9 @@ def test_drop_point(client, scenario, auth_headers):
     assert d["perimeter_distance_m"] < 1.0 and d["radius_m"] == 100
     assert d["served_from"]["id"] in scenario["candidates"]
     assert d["approach"]["travel_time_s"] == pytest.approx(d["served_from"]["travel_time_s"], abs=0.2)
-    assert client.get(f"/sites/{site_id}/drop-point").json()["point"] == d["point"]
-    assert "固定接收点" in client.get("/map").text
+    assert client.get(f"/sites/{site_id}/drop-point", headers=scenario["h"]).json()["point"] == d["point"]
+    assert "固定接收点" in client.get("/map", headers=scenario["h"]).text
     # not an enterprise, unknown, none yet
     assert client.post(f"/sites/{scenario['candidates'][0]}/drop-point", headers=scenario["h"]).status_code == 422
     assert client.post("/sites/site-nope/drop-point", headers=scenario["h"]).status_code == 404
-    assert client.get(f"/sites/{scenario['demand'][1]}/drop-point").status_code == 404
+    assert client.get(f"/sites/{scenario['demand'][1]}/drop-point", headers=scenario["h"]).status_code == 404

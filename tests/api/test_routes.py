@@ -91,9 +91,9 @@ def test_closed_loop_route_through_a_zone_and_zone_changes(app, client, auth_hea
     with app.state.baotong.sessions() as s:
         stored = get_route(s, after["id"]).to_json()
     assert stored["arcs"] and isinstance(stored["arcs"][0], int)
-    got = client.get(f"/routes/{after['id']}")
+    got = client.get(f"/routes/{after['id']}", headers=h)
     assert got.status_code == 200 and got.json()["zones_crossed"] == after["zones_crossed"] and "arcs" not in got.json()
-    page = client.get(f"/routes/{after['id']}/map")
+    page = client.get(f"/routes/{after['id']}/map", headers=h)
     assert page.status_code == 200 and "leaflet" in page.text.lower()
     # deleting the zone lifts it on the next query
     assert client.delete(f"/zones/{zid}", headers=hp).status_code == 204
@@ -139,7 +139,7 @@ def test_destination_in_sealed_zone_transshipment_and_whitelist(app, client, aut
     trans = r["transshipment"]["destination"]
     assert trans["planned"] is False and r["legs"][-1]["kind"] == "inside"
     assert r["stops"][-1] == trans["docking_point"]
-    page = client.get(f"/routes/{r['id']}/map")  # the inside leg is drawn in its own style
+    page = client.get(f"/routes/{r['id']}/map", headers=h)  # the inside leg is drawn in its own style
     assert page.status_code == 200 and "inside" in page.text
     # a whitelist enterprise's site there: closed-loop point-to-point delivery
     site = {
@@ -163,8 +163,7 @@ def test_planned_docking_point_is_used(app, client, auth_headers):
     h, hp = auth_headers("dispatcher"), auth_headers("planner")
     zid = client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).json()["id"]
     first = plain(client, h)["transshipment"]["destination"]
-    leg_line = first["leg"]["geometry"]["coordinates"]
-    planned = leg_line[len(leg_line) // 2]
+    planned = first["docking_point"]  # outside the zone, where the truck arrives without entering it
     with (
         app.state.baotong.sessions() as s
     ):  # a planned docking point of the zone, as POST /zones/{id}/docking-points stores it
@@ -172,7 +171,7 @@ def test_planned_docking_point_is_used(app, client, auth_headers):
             s, zid, [NewDockingPoint(planned[0], planned[1], 0, {})], created_by="test", created_at=datetime.now(UTC)
         )
     got = plain(client, h)["transshipment"]["destination"]
-    assert got["planned"] is True
+    assert got["planned"] is True and got["docking_point"] == pytest.approx(planned, abs=1e-6)
 
 
 def test_approved_closure_of_every_arc_blocks(app, client, auth_headers):

@@ -40,7 +40,7 @@ def test_restart_keeps_every_write(tmp_path, database_url):
         assert z == zone
         s = c.get(f"/sites/{site['id']}").json()
         assert s["properties"] == site["properties"] and s["geometry"] == site["geometry"]
-        r = c.get(f"/routes/{route['id']}").json()
+        r = c.get(f"/routes/{route['id']}", headers=h).json()
         assert r["length_m"] == route["length_m"] and r["geometry"] == route["geometry"]
         # the old tokens still work after the restart
         assert c.post("/zones", json=ZONE, headers=h).status_code == 201

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import httpx
@@ -54,11 +55,19 @@ def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
         # 8 concurrent clients issue 3 passes each: serials unique and consecutive per issuer.
         # Each request opens a new connection, so the kernel may hand it to either worker; the
         # kernel does not promise to balance, so rounds repeat (at most 5) until both have issued.
+        # One vehicle, one pass: each pass is for a vehicle of its own, registered just before.
+        plates = itertools.count(1)
+        plate_lock = threading.Lock()
+
         def issue(_i):
             out = []
             for _ in range(3):
+                with plate_lock:
+                    plate = f"豫H·5{next(plates):04d}"
                 with httpx.Client(base_url=server.base_url, timeout=120) as c:
-                    r = c.post("/passes", json=body, headers=h["dispatcher"])
+                    v = c.post(f"/sites/{body['enterprise_id']}/vehicles", json={"plate": plate}, headers=h["planner"])
+                    assert v.status_code == 201, v.text
+                    r = c.post("/passes", json={**body, "vehicle_id": v.json()["id"]}, headers=h["dispatcher"])
                 assert r.status_code == 201, r.text
                 out.append((r.json()["pass_no"], r.json()["token"], r.headers["X-Baotong-Worker"]))
             return out
@@ -75,7 +84,7 @@ def test_two_workers_serials_scans_and_zones(tmp_path, database_url):
         # 8 concurrent checkpoints scan: no scan is lost
         with httpx.Client(base_url=server.base_url, timeout=60) as c:
             route = c.get(f"/passes/{issued[0][0]}", headers=h["planner"]).json()
-            coords = c.get(f"/routes/{route['route_id']}").json()["geometry"]["coordinates"]
+            coords = c.get(f"/routes/{route['route_id']}", headers=h["planner"]).json()["geometry"]["coordinates"]
         checkpoint = coords[len(coords) // 2]
 
         def scan(i):

@@ -15,7 +15,9 @@ from tests._data import NETWORK_CACHE, shared_file
 
 ORIGIN = [1.5343, 42.5078]  # Andorra la Vella
 DESTINATION = [1.5970, 42.5670]  # Canillo, up the CG-2 valley
-TUNNEL = 124674261  # Túnel de Radio Andorra on the CG-2, between the two: there is a slower way round
+#: a stretch of the CG-2 between the two with a slower way round: closing it strands no road node (one bore of
+#: the one-way Túnel de Radio Andorra, way 124674261, strands six nodes beyond it and may not be approved)
+TUNNEL = 6166185
 PRINTED = (
     "origin",
     "destination",
@@ -70,7 +72,11 @@ def test_cli_route_equals_post_routes_with_closures_and_docking_points(
     with ctx.sessions() as s:
         driven = set(get_route(s, api["id"]).arcs.tolist())
     assert not driven & set(net.arcs_of_way(TUNNEL).tolist())  # the closure in force applies
-    assert api["transshipment"]["destination"]["planned"] is True  # at a planned docking point
+    # the planned docking points (both on the far side of the zone, up the valley) were read and set aside:
+    # the truck would have to drive through the zone to reach them
+    assert api["transshipment"]["destination"]["planned"] is False
+    assert any("none of the 2 planned docking points" in w for w in api["warnings"])
+    assert zone["id"] not in {c["zone_id"] for c in api["zones_crossed"]}  # the truck stays out of the zone
 
     monkeypatch.setenv("BAOTONG_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("BAOTONG_CACHE_DIR", str(NETWORK_CACHE))

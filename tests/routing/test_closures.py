@@ -193,41 +193,106 @@ def test_closure_weights_modes(andorra_network):
 
 
 # ----------------------------------------------------------------------------------
-def _nx_bridges_by_closing_each_edge(G: nx.Graph, n: int):
-    tail, head = [], []
-    for u, v in G.edges:
-        tail += [u, v]
-        head += [v, u]
-    tail, head = np.array(tail), np.array(head)
+def _nx_stranded(n: int, tail, head, usable, closed) -> tuple[set[int], set[int]]:
+    """networkx reference of :func:`strands`: per strong component holding a closed arc, the nodes that no
+    longer reach / are no longer reached from its largest strong piece after the closure."""
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from((int(t), int(h)) for t, h, u in zip(tail, head, usable) if u)
+    H = nx.DiGraph()
+    H.add_nodes_from(range(n))
+    shut = set(np.asarray(closed).tolist())
+    H.add_edges_from((int(t), int(h)) for k, (t, h, u) in enumerate(zip(tail, head, usable)) if u and k not in shut)
+    ends = {int(tail[k]) for k in shut if usable[k]} | {int(head[k]) for k in shut if usable[k]}
+    leave, reached = set(), set()
+    for comp in nx.strongly_connected_components(G):
+        if not comp & ends or len(comp) < 2:
+            continue
+        pieces = [c & comp for c in nx.strongly_connected_components(H) if c & comp]
+        if len(pieces) == 1:
+            continue
+        rep = min(min(c) for c in pieces if len(c) == max(map(len, pieces)))
+        leave |= comp - nx.ancestors(H, rep) - {rep}
+        reached |= comp - nx.descendants(H, rep) - {rep}
+    return leave, reached
+
+
+def test_a_barrier_on_one_bore_of_a_one_way_pair_strands_what_lies_beyond():
+    # a two-way triangle 0-1-2; a district 3, 4 entered one-way 2 -> 3 and left one-way 4 -> 2
+    tail = np.array([0, 1, 1, 2, 2, 0, 2, 3, 4])
+    head = np.array([1, 0, 2, 1, 0, 2, 3, 4, 2])
     usable = np.ones(tail.size, dtype=bool)
-    expected = {frozenset(e) for e in nx.bridges(G)}
-    for k, (u, v) in enumerate(G.edges):
-        closed = np.array([2 * k, 2 * k + 1])
-        is_bridge, cut, removed = C.disconnects(n, tail, head, usable, closed)
-        assert is_bridge == (frozenset((u, v)) in expected), (u, v)
-        if is_bridge:
-            H = G.copy()
-            H.remove_edge(u, v)
-            sizes = sorted(len(c) for c in nx.connected_components(H) if u in c or v in c)
-            assert cut == sizes[0]
-        # closing one direction only never removes the undirected edge
-        assert C.disconnects(n, tail, head, usable, closed[:1])[0] is False
+    out = C.strands(5, tail, head, usable, np.array([8]))  # close the way out, 4 -> 2
+    assert out.cannot_leave.tolist() == [3, 4] and out.cannot_be_reached.tolist() == []
+    assert out.is_bridge and out.nodes_cut_off.tolist() == [3, 4]
+    assert out.to_dict() == {
+        "is_bridge": True,
+        "nodes_cut_off": 2,
+        "nodes_cannot_leave": 2,
+        "nodes_cannot_be_reached": 0,
+        "nodes_stranded_beyond": 2,
+        "blocked_arcs": 1,
+    }
+    way_in = C.strands(5, tail, head, usable, np.array([6]))  # close the way in, 2 -> 3
+    assert way_in.cannot_be_reached.tolist() == [3, 4] and way_in.cannot_leave.tolist() == []
+    # closing one direction of the two-way triangle strands nothing
+    assert not C.strands(5, tail, head, usable, np.array([0])).is_bridge
+    # the stranded nodes are a blocking reason, named in the decision before anyone approves
+    bridge = out.to_dict()
+    decision = C.decide(_one_grade_network(), np.array([0]), "hard_barrier", bridge=bridge)
+    assert [b["rule"] for b in decision.blocking] == ["impact/nodes_stranded"]
+    assert "2 road node(s)" in decision.blocking[0]["text"]
+    hub = {"id": "hub-1", "name": "站", "lost_hubs": 0, "lost_sample_nodes": 3}
+    decision = C.decide(_one_grade_network(), np.array([0]), "hard_barrier", hubs_cut_off=[hub])
+    assert [b["rule"] for b in decision.blocking] == ["impact/hub_cut"] and "hub-1" in decision.blocking[0]["text"]
 
 
-def test_bridge_detection_matches_networkx_small_graphs():
-    G = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3), (5, 6), (6, 7)])
-    _nx_bridges_by_closing_each_edge(G, 8)
-    for seed in range(5):
-        G = nx.gnm_random_graph(25, 30, seed=seed)
-        _nx_bridges_by_closing_each_edge(G, 25)
+def _one_grade_network():
+    from tests.routing.test_router import LINE, tiny_network
+
+    return tiny_network(LINE, [{"u": 0, "v": 1}, {"u": 1, "v": 2}, {"u": 2, "v": 3}])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_stranding_matches_networkx_on_random_directed_graphs(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 30))
+    m = int(rng.integers(n, 3 * n))
+    tail, head = rng.integers(0, n, m), rng.integers(0, n, m)
+    usable = rng.random(m) > 0.1
+    for _ in range(5):
+        closed = rng.choice(m, int(rng.integers(1, 4)), replace=False)
+        out = C.strands(n, tail, head, usable, closed)
+        leave, reached = _nx_stranded(n, tail, head, usable, closed)
+        assert set(out.cannot_leave.tolist()) == leave and set(out.cannot_be_reached.tolist()) == reached
+
+
+def test_one_way_closures_on_real_streets_match_networkx(andorra_router):
+    net = andorra_router.network
+    usable = andorra_router.truck_weights != FORBIDDEN
+    oneway = np.nonzero(usable & (net.reverse_arc < 0))[0]
+    rng = np.random.default_rng(5)
+    stranding = 0
+    for arc in rng.choice(oneway, 25, replace=False):
+        out = C.strands(net.node_count, net.tail, net.head, usable, np.array([arc]))
+        leave, reached = _nx_stranded(net.node_count, net.tail, net.head, usable, [int(arc)])
+        assert set(out.cannot_leave.tolist()) == leave and set(out.cannot_be_reached.tolist()) == reached
+        stranding += out.is_bridge
+    assert stranding > 0  # some one-way arcs are the only way in or out of somewhere
 
 
 def test_bridge_on_a_dead_end_street(andorra_router):
     net = andorra_router.network
     usable = andorra_router.truck_weights != FORBIDDEN
     arcs = net.arcs_of_way(6182386)  # Carrer Pau Casals, a dead end in Andorra la Vella
-    is_bridge, cut, _ = C.disconnects(net.node_count, net.tail, net.head, usable, arcs)
-    assert is_bridge and cut >= 1
+    out = C.strands(net.node_count, net.tail, net.head, usable, arcs)
+    assert out.is_bridge and out.nodes_cut_off.size >= 1
+    assert out.beyond == 0  # the whole dead end is closed: the stranded nodes are the closed road itself
+    # closing only its first segment strands the rest of it, beyond the closure
+    junction_arcs = [a for a in arcs if (net.tail == net.tail[a]).sum() > 2 or (net.tail == net.head[a]).sum() > 2]
+    first = C.undirected(net, junction_arcs[:1])
+    part = C.strands(net.node_count, net.tail, net.head, usable, first)
+    assert part.beyond >= 1 and part.beyond == part.nodes_cut_off.size
     G = nx.Graph()
     G.add_edges_from((int(t), int(h)) for t, h, u in zip(net.tail, net.head, usable) if u)
     before = nx.number_connected_components(G)

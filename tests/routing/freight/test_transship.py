@@ -22,12 +22,21 @@ def test_transshipment_and_planned_docking_point(andorra_router):
     d_snap = andorra_router.snap(d_pt)
     assert t.leg.coordinates[-1] == pytest.approx([d_snap.snapped_lon, d_snap.snapped_lat])
     assert route.travel_time_s == pytest.approx(route.truck_travel_time_s + t.leg.travel_time_s)
-    # a planned docking point wins over the boundary crossings
-    planned = t.leg.coordinates[len(t.leg.coordinates) // 2]
+    # a planned docking point wins over the boundary crossings (one on the truck's way, outside the zone)
+    planned = next(p for p in route.coordinates[-8::-1] if not covers_any([zone], *p))
     with_plan = closed_loop_route(
         andorra_router, o_pt, d_pt, zones=[zone], departure=NOW, docking_points={zone.id: [planned]}
     )
     assert with_plan.transshipment.planned
+    # a point inside the zone is no docking point: the truck would have to enter to reach it
+    inside = t.leg.coordinates[len(t.leg.coordinates) // 2]
+    assert covers_any([zone], *inside)
+    fallback = closed_loop_route(
+        andorra_router, o_pt, d_pt, zones=[zone], departure=NOW, docking_points={zone.id: [inside]}
+    )
+    assert not fallback.transshipment.planned and fallback.transshipment.docking_point == t.docking_point
+    assert any("none of the 1 planned docking points" in w for w in fallback.warnings)
+    assert "without entering the zone" in fallback.explanation
     # symmetric: an origin inside the zone
     back = closed_loop_route(andorra_router, d_pt, o_pt, zones=[zone], departure=NOW)
     assert back.transshipment.end == "origin" and back.legs[0].kind == "inside"
