@@ -241,12 +241,22 @@ def plan_deliveries(
             cand_snaps = roads.snap(points_, [f"docking point of zone {zid!r}"] * len(points_))
             cands = [(f"dock-{zid}-{k + 1}", p, sn, False) for k, (p, sn) in enumerate(zip(points_, cand_snaps))]
         # fewest docking points (at most one per inside vehicle) that reach the stops on the zone's roads
-        zsnaps = [c[2] for c in cands] + [stop_snap[i] for i in zz.stops]
-        cost = np.full((len(cands), len(zz.stops)), np.inf)
-        for t in zz.types:
-            w = roads.inside_weights(zz.zone, t.vehicle, zsnaps)
-            m = roads.inside_matrix(zsnaps, w, f"deliveries-inside:{zid}:{vehicle_key(t.vehicle)}")
-            cost = np.minimum(cost, m[: len(cands), len(cands) :])
+        cost = _inside_costs(roads, zz, cands, stop_snap)
+        unreached = ~np.isfinite(cost).any(axis=0)
+        if unreached.any() and zid not in planned:
+            # the freight rule's docking point for a stop may join it only through roads outside the zone
+            # (its inside leg may leave the zone); inside vehicles here keep to the zone's roads, so the
+            # boundary crossings nearest those stops are candidates too
+            extra = _crossing_candidates(roads, zz.zone, [stops[zz.stops[j]].point for j in np.nonzero(unreached)[0]])
+            known = {c[1] for c in cands}
+            extra = [p for p in extra if p not in known]
+            if extra:
+                extra_snaps = roads.snap(extra, [f"boundary crossing of zone {zid!r}"] * len(extra))
+                n0 = len(cands)
+                cands += [
+                    (f"dock-{zid}-{n0 + k + 1}", p, sn, False) for k, (p, sn) in enumerate(zip(extra, extra_snaps))
+                ]
+                cost = _inside_costs(roads, zz, cands, stop_snap)
         reach = np.isfinite(cost)
         chosen: list[int] = []
         open_ = np.ones(len(zz.stops), dtype=bool)
@@ -1022,3 +1032,41 @@ def _depot(t) -> str:
     """The depot of an outside truck type (the model requires one)."""
     assert t.depot_id is not None, t
     return t.depot_id
+
+
+def _inside_costs(roads: RoadCosts, zz: _Zone, cands: list, stop_snap: list[Snap]) -> np.ndarray:
+    """Inside-vehicle times ``[candidate, stop]`` on the zone's own roads (the fastest of its vehicle types)."""
+    zsnaps = [c[2] for c in cands] + [stop_snap[i] for i in zz.stops]
+    cost = np.full((len(cands), len(zz.stops)), np.inf)
+    for t in zz.types:
+        w = roads.inside_weights(zz.zone, t.vehicle, zsnaps)
+        m = roads.inside_matrix(zsnaps, w, f"deliveries-inside:{zz.zone.id}:{vehicle_key(t.vehicle)}")
+        cost = np.minimum(cost, m[: len(cands), len(cands) :])
+    return cost
+
+
+#: Boundary crossings tried per stop that the freight rule's docking point does not join on the zone's roads.
+CROSSINGS_PER_STOP = 6
+
+
+def _crossing_candidates(roads: RoadCosts, zone: Zone, points: list) -> list[tuple[float, float]]:
+    """The outside ends of the truck roads entering ``zone`` nearest each of ``points`` (``[lon, lat]``)."""
+    from routing import docking
+
+    net = roads.network
+    inside = docking.inside_nodes(net, zone.geometry)
+    arcs = docking.crossing_arcs(net, inside, roads.freight_weights(None).free)
+    tails = np.unique(net.tail[arcs])
+    if tails.size == 0:
+        return []
+    x, y = net.node_xy
+    proj = net.projection
+    out: list[tuple[float, float]] = []
+    for lon, lat in points:
+        px, py = proj.forward(float(lon), float(lat))
+        d = np.hypot(x[tails] - px, y[tails] - py)
+        for n in tails[np.argsort(d)[:CROSSINGS_PER_STOP]].tolist():
+            p = (float(net.node_lon[n]), float(net.node_lat[n]))
+            if p not in out:
+                out.append(p)
+    return out
