@@ -313,7 +313,7 @@ def test_the_map_draws_routes_depots_docking_points_stops_and_the_zone(client, a
     page = client.get(f"/plans/deliveries/{planned['id']}/map", headers=auth_headers("planner"))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    for name in ("中转站/物流园区 depots", "接驳点 docking points", "配送点 stops", "封控区 sealed zones"):
+    for name in ("中转站/物流园区 depots", "接驳点 docking points", "配送点 stops", "封控区"):
         assert json.dumps(name)[1:-1] in html  # layer names as the LayerControl's JSON writes them
     for r in planned["routes"]:
         assert r["id"] in html
