@@ -420,11 +420,15 @@ def _route_figure(graph: str, net, node_p50_ms: float, *, n_pairs: int) -> dict:
     reference = NetworkxEngine(net.tail, net.head, net.node_count, router.truck_weights)
     w = router.truck_weights
     for plan in plans:
-        o, d = plan.origin, plan.destination
-        best = same_arc_cost(o, d, w)
-        found = reference.route_multi(snap_ends(net, o, w, as_source=True), snap_ends(net, d, w, as_source=False))
+        o_snap, d_snap = plan.origin, plan.destination
+        best = same_arc_cost(o_snap, d_snap, w)
+        found = reference.route_multi(
+            snap_ends(net, o_snap, w, as_source=True), snap_ends(net, d_snap, w, as_source=False)
+        )
         if found is not None and (best is None or found[0] < best):
             best = found[0]
+        if best is None:
+            raise RuntimeError(f"Router.route on {graph} found a route networkx does not")
         if abs(plan.cost / 0.1 - best) > 1e-6 * max(1.0, best):
             raise RuntimeError(f"Router.route on {graph} costs {plan.cost / 0.1} against networkx {best}")
         arcs = plan.arcs

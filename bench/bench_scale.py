@@ -173,6 +173,7 @@ def build_command(path: Path, cache_dir: Path) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     marks: list[tuple[str, float]] = [("start_up", started)]
+    assert proc.stdout is not None and proc.stderr is not None  # started with PIPEs
     lines = []
     for line in proc.stderr:
         now = time.monotonic()
@@ -220,6 +221,7 @@ def start_child(path: str, cache_dir: str) -> dict:
     """A cached network and hierarchy loaded in a fresh process: seconds and RSS."""
     rss0 = _rss_mb()
     started = time.perf_counter()
+    from routing.engine import CCHEngine
     from routing.network import load_or_build
     from routing.router import Router
 
@@ -229,7 +231,9 @@ def start_child(path: str, cache_dir: str) -> dict:
     rss_net = _rss_mb()
     router = Router(net, engine="cch", cache_dir=folder)
     ready = time.perf_counter()
-    router.base_engine.wait_for_spare()  # the base engine's spare metric, customised in a background thread
+    engine = router.base_engine
+    assert isinstance(engine, CCHEngine)
+    engine.wait_for_spare()  # the base engine's spare metric, customised in a background thread
     settled = time.perf_counter()
     return {
         "imports_s": imported - started,
@@ -317,7 +321,7 @@ def _pairs(net, rng, zones, count: int) -> list[tuple[list[float], list[float]]]
     union = shapely.union_all(nostop) if nostop else None
     if union is not None:
         shapely.prepare(union)
-    out = []
+    out: list[tuple[list[float], list[float]]] = []
     while len(out) < count:
         a, b = (int(v) for v in rng.choice(net.node_count, 2, replace=False))
         pts = [[float(net.node_lon[n]), float(net.node_lat[n])] for n in (a, b)]
@@ -395,6 +399,7 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     """Routes, zone changes and memory on the cached network of ``path`` (one process)."""
     import gc
 
+    from routing.engine import CCHEngine
     from routing.freight import closed_loop_route, freight_index
     from routing.network import load_or_build
     from routing.router import Router
@@ -455,7 +460,9 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     out["profile_20_zones"] = _memory_profile(router, index)
 
     # zone created -> first route honouring it; zone deleted -> first route after it (20 zones active)
-    created, deleted, radii = [], [], []
+    created: list[float] = []
+    deleted: list[float] = []
+    radii: list[float] = []
     crng = np.random.default_rng(SEED + 7)
     candidates = _pairs(net, np.random.default_rng(SEED + 99), base, 4 * n_changes)
     previous_new = None
@@ -512,10 +519,12 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     rss["after_churn"] = _rss_mb()
     out["profile_after_churn"] = _memory_profile(router, index)
     # what one more metric costs (a fork of the base engine, with its spare), and a zone set's weights
-    before = _rss_mb()
-    extra = router.base_engine.fork()
+    rss_before = _rss_mb()
+    base_engine = router.base_engine
+    assert isinstance(base_engine, CCHEngine)
+    extra = base_engine.fork()
     extra.wait_for_spare()
-    out["metric_pair_mb"] = _rss_mb() - before
+    out["metric_pair_mb"] = _rss_mb() - rss_before
     del extra
     out["peak_mb"] = _status_kb()["VmHWM"] / 1024
     out["nodes"], out["arcs"] = net.node_count, net.arc_count

@@ -54,7 +54,9 @@ def snap_ends(net: RoadNetwork, snap: Snap, weights: np.ndarray, *, as_source: b
     Leaving, the truck drives the rest of the snapped arc to its head, or (on a
     two-way segment) back along the reverse arc; arriving, it drives the first
     part of the arc from its tail, or the last part of the reverse arc.
-    Forbidden arcs offer no option.
+    Forbidden arcs offer no option, but a point exactly at an end of its arc is at that node: the
+    node itself is an option at no cost (a stop snapped onto a closed arc at a junction still
+    leaves and arrives by the junction's other roads).
     """
     out = []
     a, r, f = snap.arc, snap.reverse_arc, snap.fraction
@@ -66,6 +68,10 @@ def snap_ends(net: RoadNetwork, snap: Snap, weights: np.ndarray, *, as_source: b
         if wr != FORBIDDEN:
             # the reverse arc runs head(a) -> tail(a); the point is at (1 - f) along it
             out.append((net.head.item(r), f * wr) if as_source else (net.tail.item(r), (1 - f) * wr))
+    if f <= 0.0 or f >= 1.0:
+        node = net.tail.item(a) if f <= 0.0 else net.head.item(a)
+        if all(n != node or c != 0.0 for n, c in out):
+            out.append((node, 0.0))
     return out
 
 

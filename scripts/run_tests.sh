@@ -3,9 +3,10 @@
 # pytest exits non-zero (5) when it collects no test, so CI fails then too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Lint and format first: a style error fails the run before the (long) suite starts.
+# Lint, format and type-check first: such an error fails the run before the (long) suite starts.
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
+.venv/bin/mypy  # the folders and options are in pyproject.toml ([tool.mypy])
 if url=$(bash scripts/test_postgres.sh start); then
     export BAOTONG_TEST_POSTGRES_URL="$url"
     export BAOTONG_REQUIRE_POSTGRES=1

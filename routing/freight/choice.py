@@ -147,6 +147,7 @@ def concat(net: RoadNetwork, stops: list[Snap], found: list[Found], parts: list 
     for k, ((a, b), (cost, path)) in enumerate(zip(zip(stops[:-1], stops[1:]), found)):
         part = drive_along(net, a, b, path, cost, None if parts is None else parts[k])
         drive = part if drive is None else drive.then(part)
+    assert drive is not None, "a drive joins at least two stops"
     return drive
 
 
@@ -255,6 +256,7 @@ def choose_route(
     if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
         found = [best(router, a, b, w.free, free_slot) for a, b in pairs]
         return RouteChoice("min_inside", found, free_cost, avoid_cost, 0, cap, unpacked=ladder.unpacked)
+    assert ladder.found is not None  # a step that fits has its paths
     return RouteChoice(
         "min_inside",
         ladder.found,
@@ -283,6 +285,7 @@ def explain_choice(
             f" (active no-stop zones: {names})." if zs.nostop else "."
         )
     elif rc.choice == "avoid":
+        assert avoid_cost is not None  # an avoiding route was found
         explanation = (
             f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
             f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "

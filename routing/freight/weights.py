@@ -43,6 +43,7 @@ class Weights:
     def capped(self, k: int) -> bool:
         """Whether ``T + k * I`` exceeds ``MAX_ARC_WEIGHT`` on some usable arc (so it was capped there)."""
         if k not in self._capped:
+            assert self.inside_ds is not None, "the ladder's lower steps need inside_ds"
             usable = self.free != FORBIDDEN
             self._capped[k] = bool(
                 (self.free[usable].astype(np.int64) + k * self.inside_ds[usable] > MAX_ARC_WEIGHT).any()
@@ -54,6 +55,7 @@ class Weights:
         if k == INSIDE_FACTOR:
             return self.penalised
         if k not in self._steps:
+            assert self.inside_ds is not None, "the ladder's lower steps need inside_ds"
             usable = self.free != FORBIDDEN
             w = self.free.copy()
             w[usable] = np.minimum(self.free[usable] + k * self.inside_ds[usable], MAX_ARC_WEIGHT)

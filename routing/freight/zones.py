@@ -144,7 +144,7 @@ class FreightIndex:
         with self._lock:
             known = self._set_keys.get(ident)
             hit = self._sets.get(known[0]) if known is not None else None
-            if hit is not None:
+            if hit is not None and known is not None:
                 self._sets.move_to_end(known[0])
                 return hit
         keys = self.zone_keys(zones)

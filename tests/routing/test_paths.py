@@ -77,6 +77,20 @@ def test_snap_ends_and_same_arc_cost_on_a_tiny_line():
     assert same_arc_cost(o, router.snap(at_x(net, x[3] - 30)), w) is None  # not on one segment
 
 
+def test_a_point_at_a_node_leaves_and_arrives_by_the_node_even_on_a_closed_arc():
+    router = tiny_line_router()
+    net = router.network
+    w = router.truck_weights.copy()
+    o = router.snap(at_x(net, float(net.node_xy[0][1])))  # exactly at node 1
+    at = int(net.tail[o.arc]) if o.fraction <= 0.0 else int(net.head[o.arc])
+    assert o.fraction in (0.0, 1.0) and at == 1
+    w[o.arc] = FORBIDDEN
+    if o.reverse_arc >= 0:
+        w[o.reverse_arc] = FORBIDDEN
+    for as_source in (True, False):
+        assert snap_ends(net, o, w, as_source=as_source) == [(1, 0.0)]
+
+
 def test_parts_mirror_the_router_assembly():
     router = tiny_line_router()
     net = router.network
