@@ -24,9 +24,13 @@ from store.db import aware, dumps
 from store.models import ZoneRow, ZoneVersionRow
 
 
-def zone_from_row(row: ZoneRow) -> Zone:
+def zone_from_row(row: ZoneRow | ZoneVersionRow, *, zone_id: str | None = None, created_at=None) -> Zone:
+    """The zone a row holds: a zone's current row, or one of its versions (given its id and creation time)."""
+    if isinstance(row, ZoneRow):
+        zone_id, created_at = row.id, row.created_at
+    assert zone_id is not None
     return Zone(
-        id=row.id,
+        id=zone_id,
         name=row.name,
         risk=row.risk,
         geometry=shape(json.loads(row.geometry)),
@@ -34,7 +38,7 @@ def zone_from_row(row: ZoneRow) -> Zone:
         valid_until=aware(row.valid_until),
         county_code=row.county_code,
         notes=json.loads(row.notes or "[]"),
-        created_at=aware(row.created_at),
+        created_at=aware(created_at),
         version=row.version or 1,
     )
 
@@ -232,23 +236,11 @@ def zone_history(session: Session, zone_id: str) -> list[ZoneVersion]:
     if not rows:
         raise NotFoundError(f"no zone with id {zone_id!r}")
     head = session.get(ZoneRow, zone_id)
-    created_at = aware(head.created_at) if head is not None else None
     out = []
     for r in rows:
         changed_at = aware(r.changed_at)
         assert changed_at is not None  # NOT NULL column
-        zone = Zone(
-            id=zone_id,
-            name=r.name,
-            risk=r.risk,
-            geometry=shape(json.loads(r.geometry)),
-            valid_from=aware(r.valid_from),
-            valid_until=aware(r.valid_until),
-            county_code=r.county_code,
-            notes=json.loads(r.notes or "[]"),
-            created_at=created_at,
-            version=r.version,
-        )
+        zone = zone_from_row(r, zone_id=zone_id, created_at=head.created_at if head is not None else None)
         out.append(ZoneVersion(zone, r.action, changed_at, r.changed_by, r.reason, json.loads(r.changes or "[]")))
     return out
 

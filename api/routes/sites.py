@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep
 from api.paging import Cursor, Limit, next_url
-from api.schemas.imports import ImportReportPublic, ImportRowPublic
+from api.schemas.imports import ImportReportPublic
 from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesGeoJSON, SitesPublic, SitesStored
 from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
 from geo.importing import SITE_FORMATS
@@ -69,17 +69,7 @@ async def check_site_import(request: Request, ctx: ContextDep, user: PlannerUser
     fmt = choice(fields["format"], "format", SITE_FORMATS, None)
     assert kind is not None and crs is not None
     report = await run_in_threadpool(sites.check_site_import, ctx, data, kind=kind, filename=filename, fmt=fmt, crs=crs)
-    return ImportReportPublic(
-        format=report.format,
-        filename=filename,
-        counts=report.counts,
-        rows=[
-            ImportRowPublic(
-                index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
-            )
-            for r in report.rows
-        ],
-    )
+    return ImportReportPublic.of(report, filename)
 
 
 @router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

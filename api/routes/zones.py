@@ -12,7 +12,7 @@ from api.deps import ContextDep, PlannerUser, SessionDep, require
 from api.i18n import page_lang
 from api.paging import export_response, export_responses
 from api.schemas.common import IsoDateTime
-from api.schemas.imports import ImportReportPublic, ImportRowPublic
+from api.schemas.imports import ImportReportPublic
 from api.schemas.zones import (
     ZoneChange,
     ZoneCreate,
@@ -114,17 +114,7 @@ async def check_zone_import(request: Request, ctx: ContextDep, user: PlannerUser
     report = await run_in_threadpool(
         zones.check_zone_import, ctx, data, filename=filename, fmt=fmt, crs=crs, default_risk=risk
     )
-    return ImportReportPublic(
-        format=report.format,
-        filename=filename,
-        counts=report.counts,
-        rows=[
-            ImportRowPublic(
-                index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
-            )
-            for r in report.rows
-        ],
-    )
+    return ImportReportPublic.of(report, filename)
 
 
 @router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from services.imports import ImportReport
+
 
 class ImportRowPublic(BaseModel):
     index: int  # 0-based, in file order
@@ -23,3 +25,18 @@ class ImportReportPublic(BaseModel):
     filename: str | None
     counts: dict[str, int]
     rows: list[ImportRowPublic]
+
+    @classmethod
+    def of(cls, report: ImportReport, filename: str | None) -> ImportReportPublic:
+        """The answer of an import's check (:class:`services.imports.ImportReport`)."""
+        return cls(
+            format=report.format,
+            filename=filename,
+            counts=report.counts,
+            rows=[
+                ImportRowPublic(
+                    index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
+                )
+                for r in report.rows
+            ],
+        )
