@@ -922,11 +922,14 @@ def chain_routes(
     departure: datetime,
     labels: Sequence[str],
     request: Mapping[str, Any] | None = None,
+    stops: Sequence[Sequence[float]] | None = None,
 ) -> RouteRecord:
     """One route record of consecutive legs (each a closed-loop route from one call to the next).
 
     ``choice`` is the strongest leg's (``min_inside`` over ``avoid`` over ``free``); the
-    explanation words each leg's (``labels`` name the legs); costs add up.
+    explanation words each leg's (``labels`` name the legs); costs add up.  ``stops`` are the
+    route's calls when they are known (two calls at one place have no leg between them, so the
+    legs alone would count them once).
     """
     first, last = records[0], records[-1]
     coords = [np.asarray(first.coordinates, dtype=float).reshape(-1, 2)]
@@ -939,9 +942,11 @@ def chain_routes(
     for r in records:
         warnings += [w for w in r.warnings if w not in warnings]
     choices = [r.choice for r in records if r.choice in _CHOICE_ORDER]
-    stops = [first.stops[0] if first.stops else first.origin]
+    calls = [first.stops[0] if first.stops else first.origin]
     for r in records:
-        stops += list(r.stops[1:]) if r.stops else [r.destination]
+        calls += list(r.stops[1:]) if r.stops else [r.destination]
+    if stops is not None:
+        calls = [(float(p[0]), float(p[1])) for p in stops]
 
     def total(key: str) -> float:
         return float(sum(float(r.costs.get(key) or 0.0) for r in records))
@@ -964,7 +969,7 @@ def chain_routes(
         explanation=" ".join(f"{label}: {r.explanation}" for label, r in zip(labels, records) if r.explanation),
         choice=max(choices, key=_CHOICE_ORDER.index) if choices else first.choice,
         time_inside_s=float(sum(r.time_inside_s for r in records)),
-        stops=tuple(stops),
+        stops=tuple(calls),
         costs={"chosen": total("chosen"), "free": total("free"), "inside": total("inside"), "legs": len(records)},
         request=request,
     )
@@ -1029,6 +1034,7 @@ def _truck_route(
         departure=route.departure,
         labels=labels,
         request={"delivery_plan": plan_id, "route": route.id, "vehicle": _vehicle_json(vehicle)},
+        stops=points,
     )
     return chained, notes
 

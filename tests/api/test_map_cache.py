@@ -29,9 +29,9 @@ def counting_renders(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = api.pages.map_html
 
-    def counted(content, settings):
+    def counted(content, ctx, **options):
         calls.append(1)
-        return real(content, settings)
+        return real(content, ctx, **options)
 
     monkeypatch.setattr(api.pages, "map_html", counted)
     return calls
@@ -76,14 +76,14 @@ def test_concurrent_readers_share_one_render_at_a_time(client, monkeypatch):
     real = api.pages.map_html
     gate = threading.Event()
 
-    def slow(content, settings):
+    def slow(content, ctx, **options):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
             renders.append(1)
         gate.wait(timeout=10)  # hold the render while the other readers arrive
         try:
-            return real(content, settings)
+            return real(content, ctx, **options)
         finally:
             with lock:
                 running[0] -= 1
@@ -93,8 +93,10 @@ def test_concurrent_readers_share_one_render_at_a_time(client, monkeypatch):
     threads = [threading.Thread(target=lambda: answers.append(client.get("/map").status_code)) for _ in range(6)]
     for t in threads:
         t.start()
-    while not renders:
+    waited = 0
+    while not renders and waited < 3000:  # at most 30 s: a render that never starts fails the test below
         threading.Event().wait(0.01)
+        waited += 1
     gate.set()
     for t in threads:
         t.join(timeout=60)
