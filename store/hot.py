@@ -389,8 +389,11 @@ class HotStore:
             except queue.Empty:
                 return batch, stop
 
-    def _write_batch(self, conn: Any, batch: list[Any]) -> Any:
-        """Store ``batch`` and settle its futures; the connection to keep using (``None`` after a failure)."""
+    def _write_batch(self, conn: Any, batch: list[Any], *, retried: bool = False) -> Any:
+        """Store ``batch`` and settle its futures; the connection to keep using (``None`` after a failure).
+
+        A batch that fails because its connection went away (the database restarted since) is tried once
+        more on a new connection before anything is reported lost."""
         try:
             if conn is None:
                 conn = self._writer_connection()
@@ -399,6 +402,9 @@ class HotStore:
             if conn is not None:
                 conn.invalidate()
                 conn.close()
+            if not retried and _lost_connection(err):
+                logger.warning("the writer's connection went away (%s); trying again on a new one", err)
+                return self._write_batch(None, batch, retried=True)
             if len(batch) == 1:
                 self._fail(batch, err)
                 return None
@@ -503,3 +509,9 @@ class HotStore:
 
 
 __all__ = ["HotStore", "PassRegistryStatus", "StoreUnavailable", "MAX_BATCH", "KEPT_READERS"]
+
+
+def _lost_connection(err: BaseException) -> bool:
+    """Whether ``err`` says the connection is gone (not that the rows are bad): the DBAPI's operational
+    and interface errors (psycopg's and sqlite3's share these names)."""
+    return type(err).__name__ in ("OperationalError", "InterfaceError") and "locked" not in str(err)

@@ -19,3 +19,19 @@ def shared_file(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"missing real extract {path}; the tests need ../shared/data beside the project")
     return path
+
+
+def way_with_a_way_round(net, usable, ref: str = "CG-2", grade: str = "provincial") -> int:
+    """The way of ``ref`` / ``grade`` with the most arcs whose hard closure strands nothing beyond it, so
+    the rules allow it (the longest CG-2 ways are the only road up their valley: closing one strands
+    thousands of nodes).  ``usable``: the arcs trucks may use."""
+    import numpy as np
+
+    from routing import closures as rules
+
+    mask = (net.ref.astype(str) == ref) & (net.grade.astype(str) == grade)
+    ways, counts = np.unique(net.osm_way_id[mask], return_counts=True)
+    for way in ways[np.argsort(-counts, kind="stable")].tolist():
+        if rules.strands(net.node_count, net.tail, net.head, usable, net.arcs_of_way(int(way))).beyond == 0:
+            return int(way)
+    raise AssertionError(f"every {ref} way strands nodes")

@@ -16,6 +16,7 @@ from routing.engine import FORBIDDEN
 from routing.wzdx import validate_feed
 from services import users
 from services.settings import Settings
+from tests._data import way_with_a_way_round as approvable_way
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT.parent / "shared" / "specs" / "wzdx-4.2"
@@ -66,16 +67,8 @@ def way_of(net, ref: str | None = None, grade: str | None = None, highway: str |
 
 
 def way_with_a_way_round(api, ref: str = "CG-2", grade: str = "provincial") -> int:
-    """The way of ``ref`` / ``grade`` with the most arcs whose hard closure strands nothing beyond it (the
-    longest CG-2 ways are the only road up their valley: closing one strands thousands of nodes)."""
-    net = api.state.network
-    usable = api.state.road_router.truck_weights != FORBIDDEN
-    mask = (net.ref.astype(str) == ref) & (net.grade.astype(str) == grade)
-    ways, counts = np.unique(net.osm_way_id[mask], return_counts=True)
-    for way in ways[np.argsort(-counts, kind="stable")].tolist():
-        if rules.strands(net.node_count, net.tail, net.head, usable, net.arcs_of_way(int(way))).beyond == 0:
-            return int(way)
-    raise AssertionError(f"every {ref} way strands nodes")
+    """:func:`tests._data.way_with_a_way_round` on the app's network."""
+    return approvable_way(api.state.network, api.state.road_router.truck_weights != FORBIDDEN, ref, grade)
 
 
 def request(api, body: dict, role: str = "county"):

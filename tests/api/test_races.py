@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests._data import shared_file
+from routing.engine import FORBIDDEN
+from tests._data import shared_file, way_with_a_way_round
 from tests.api._server import pass_request, running_server
 
 CALLERS = 6
 ENTERPRISE_POINT = [1.5218, 42.5063]
 DESTINATION = [1.5923, 42.5413]
-#: CG-2, a provincial road of Andorra: a hard barrier on it waits for a province approver
-PROVINCIAL_POINT = [1.5713259, 42.5291218]
 
 
 def at_once(base_url: str, requests: list[tuple[str, str, dict, dict | None]]) -> list[httpx.Response]:
@@ -48,7 +47,7 @@ def one_winner(answers: list[httpx.Response]) -> tuple[httpx.Response, list[http
     return won, [r for r in answers if r.status_code == 409]
 
 
-def test_racing_decisions_over_http(tmp_path, database_url):
+def test_racing_decisions_over_http(tmp_path, database_url, andorra_router):
     env = {"BAOTONG_DATABASE_URL": database_url}
     with running_server(tmp_path, network=str(shared_file("andorra.osm.pbf")), env=env, workers=2) as server:
         tokens = server.tokens()
@@ -62,7 +61,9 @@ def test_racing_decisions_over_http(tmp_path, database_url):
                     "county_code": "410821",
                     "reason": "epidemic control",
                     "mode": "hard_barrier",
-                    "geometry": {"type": "Point", "coordinates": PROVINCIAL_POINT},
+                    "way_ids": [
+                        way_with_a_way_round(andorra_router.network, andorra_router.truck_weights != FORBIDDEN)
+                    ],
                     "starts_at": start.isoformat(),
                     "ends_at": (start + timedelta(hours=4)).isoformat(),
                 },
@@ -87,7 +88,7 @@ def test_racing_decisions_over_http(tmp_path, database_url):
         ]
         won, lost = one_winner(at_once(server.base_url, decisions))
         status = won.json()["status"]
-        assert all(f"already {status}" in r.json()["detail"] for r in lost)
+        assert all(f"already {status}" in r.json()["detail"] for r in lost), [r.json()["detail"] for r in lost]
         with httpx.Client(base_url=server.base_url, timeout=60) as c:
             events = c.get(f"/closures/{cid}").json()["events"]
         assert [e["action"] for e in events if e["action"] in ("approved", "rejected")] == [status]

@@ -122,7 +122,7 @@ def test_an_offline_scan_is_checked_at_the_device_time_within_bounds(client, aut
 
 def test_a_pass_at_two_places_no_truck_could_link_is_stopped_on_the_second_scan(client, auth_headers, fleet):
     p = issue(client, auth_headers, fleet)
-    route = client.get(f"/routes/{p['route_id']}").json()
+    route = client.get(f"/routes/{p['route_id']}", headers=auth_headers("planner")).json()
     coords = route["geometry"]["coordinates"]
     start, end = coords[len(coords) // 10], coords[-len(coords) // 10]  # kilometres apart on the route
     first = verify(client, auth_headers, p["token"], start, plate="豫H·12345").json()

@@ -95,7 +95,7 @@ def test_a_failed_sign_in_makes_no_session(client, app, name, password):
 
 
 def test_session_cookie_reaches_every_endpoint_like_a_bearer_token(client, app):
-    add(app, role="checkpoint")
+    add(app, role="dispatcher")
     sign_in(client)
     assert client.get("/passes").status_code == 200  # a role-guarded read with the cookie alone
     assert client.post("/zones", json=ZONE, headers={"X-CSRF-Token": csrf_of(client)}).status_code == 403  # role

@@ -167,8 +167,13 @@ def test_two_instances_on_two_ports_share_one_database(tmp_path, database_url):
         ):
             body = _setup(a, h)
             numbers = []
-            for client in (a, b, b, a, b, a):
-                r = client.post("/passes", json=body, headers=h["dispatcher"])
+            for k, client in enumerate((a, b, b, a, b, a)):
+                # one vehicle, one pass: each pass is for a vehicle of its own
+                v = client.post(
+                    f"/sites/{body['enterprise_id']}/vehicles", json={"plate": f"豫H·6{k:04d}"}, headers=h["planner"]
+                )
+                assert v.status_code == 201, v.text
+                r = client.post("/passes", json={**body, "vehicle_id": v.json()["id"]}, headers=h["dispatcher"])
                 assert r.status_code == 201, r.text
                 numbers.append(r.json()["pass_no"])
             assert numbers == [f"410800{k:06d}" for k in range(1, 7)]

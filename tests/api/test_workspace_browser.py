@@ -113,6 +113,20 @@ def test_sign_in_chinese_then_english_and_back(browser_page_zh, server):  # noqa
     browser_page_zh.assert_clean()
 
 
+def wait_for_painted_tiles(page, *, timeout_s: float = 30.0) -> dict:
+    """Poll the canvases until the basemap has painted more than 8 colours (``page.wait_for_function``
+    evaluates a string, which the pages' Content-Security-Policy forbids)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    sample = page.evaluate(CANVAS_COLOURS)
+    while sample["colours"] <= 8 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        sample = page.evaluate(CANVAS_COLOURS)
+    assert sample["colours"] > 8, sample
+    return sample
+
+
 def test_the_basemap_draws_under_the_map(browser_page_zh, server):  # noqa: F811
     page, base = browser_page_zh.page, server.base_url
     sign_in(page, base, "dispatcher", server)
@@ -120,8 +134,7 @@ def test_the_basemap_draws_under_the_map(browser_page_zh, server):  # noqa: F811
     page.on("response", lambda r: tiles.append((r.status, r.url)) if "/tiles/" in r.url else None)
     page.goto(f"{base}/map")
     page.wait_for_selector(".leaflet-tile-pane canvas")
-    page.wait_for_function(f"({CANVAS_COLOURS})().colours > 8", timeout=30_000)
-    sample = page.evaluate(CANVAS_COLOURS)
+    sample = wait_for_painted_tiles(page)
     assert sample["canvases"] >= 1 and sample["painted"] > 100
     assert tiles and all(status in (200, 204) for status, _ in tiles)
     assert any(status == 200 for status, _ in tiles)
@@ -132,7 +145,7 @@ def test_the_basemap_draws_under_the_map(browser_page_zh, server):  # noqa: F811
     page.wait_for_timeout(500)
     shot(page, "map-zh")
     page.goto(f"{base}/map?lang=en")
-    page.wait_for_function(f"({CANVAS_COLOURS})().colours > 8", timeout=30_000)
+    wait_for_painted_tiles(page)
     assert "Sealed zones" in page.locator(".leaflet-control-layers-overlays").inner_text()
     assert "Legend" in page.locator(".baotong-legend").inner_text()
     page.wait_for_timeout(500)

@@ -23,8 +23,25 @@ def _user(name: str) -> User:
         return s.scalar(select(User).where(User.name == name))
 
 
+def _enterprise(site_id: str) -> None:
+    """An enterprise site in the (migrated) database of the settings: a user binds only to one."""
+    from shapely.geometry import Point
+
+    from geo.sites import Site
+    from store.db import migrate
+    from store.sites import add_site
+
+    url = Settings().database_url
+    migrate(url)
+    with Session(create_engine(url)) as s:
+        add_site(
+            s, Site(id=site_id, kind="enterprise", name="甲公司", geometry=Point(1.5343, 42.5078)), created_by=None
+        )
+
+
 def test_add_with_a_password_from_stdin_then_list_passwd_disable(monkeypatch, tmp_path, capsys):
     _env(monkeypatch, tmp_path)
+    _enterprise("site-1")
     monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-password\n"))
     assert main(["users", "add", "wang", "--role", "dispatcher", "--enterprise", "site-1", "--password-stdin"]) == 0
     out = capsys.readouterr().out

@@ -11,15 +11,16 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from geo.errors import ConflictError
+from routing.engine import FORBIDDEN
 from services import closures, passes
 from store.models import ClosureEventRow, FuseRow, PassRow, SiteRow
 from store.users import Principal
+from tests._data import way_with_a_way_round
 from tests.api._server import pass_request
 
 CALLERS = 6
@@ -54,9 +55,9 @@ def race(ctx, calls: list[Callable]) -> list[tuple[str, object]]:
     return out
 
 
-def province_closure(client: TestClient, headers, net) -> str:
-    mask = (net.ref.astype(str) == "CG-2") & (net.grade.astype(str) == "provincial")
-    ways, counts = np.unique(net.osm_way_id[mask], return_counts=True)
+def province_closure(client: TestClient, headers, router) -> str:
+    """A pending hard barrier on a provincial CG-2 way the rules allow (a province approver decides)."""
+    way = way_with_a_way_round(router.network, router.truck_weights != FORBIDDEN)
     start = datetime.now(UTC) + timedelta(hours=1)
     r = client.post(
         "/closures",
@@ -65,7 +66,7 @@ def province_closure(client: TestClient, headers, net) -> str:
             "county_code": "410821",
             "reason": "epidemic control",
             "mode": "hard_barrier",
-            "way_ids": [int(ways[np.argmax(counts)])],
+            "way_ids": [way],
             "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(hours=4)).isoformat(),
         },
@@ -84,7 +85,7 @@ def planner(i: int) -> Principal:
 
 def test_six_concurrent_approve_reject_one_wins(app, client, auth_headers):
     ctx = app.state.baotong
-    cid = province_closure(client, auth_headers, ctx.network)
+    cid = province_closure(client, auth_headers, ctx.road_router)
     calls = [
         (lambda s, i=i: closures.approve_closure(s, cid, user=approver(i)))
         if i % 2 == 0
