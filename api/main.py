@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.middleware import BodyLimitMiddleware
 from api.routes import (
+    approvals,
     auth,
     checkpoint,
     closures,
@@ -81,6 +82,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     fleet.router,
     checkpoint.router,
     auth.router,
+    approvals.router,
     workspace.router,
 )
 

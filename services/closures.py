@@ -417,10 +417,20 @@ def _decided_already(session: Session, row: ClosureRow, action: str) -> Conflict
     )
 
 
+def may_decide(approval_level: str | None, role: str) -> bool:
+    """Whether ``role`` may decide a pending closure needing ``approval_level``: a province-level closure
+    needs a province approver, a city-level one either approver (``admin`` always)."""
+    if role == "admin":
+        return True
+    if approval_level == "province":
+        return role == "province_approver"
+    return role in ("city_approver", "province_approver")
+
+
 def _check_level(session: Session, row: ClosureRow, user: Principal, action: str) -> None:
     if row.status != "pending":
         raise _decided_already(session, row, action)
-    if row.approval_level == "province" and user.role == "city_approver":
+    if not may_decide(row.approval_level, user.role):
         verb = "approve" if action == "approved" else "reject"
         raise PermissionDeniedError(
             f"closure {row.id!r} needs the province-level command ({row.decision}); a city approver may not {verb} it"
@@ -468,6 +478,58 @@ def reject_closure(session: Session, closure_id: str, *, user: Principal, note: 
     row = store.get_closure_row(session, closure_id)
     _check_level(session, row, user, "rejected")
     return _decide(session, row, "rejected", Event("rejected", user.name, user.role, note))
+
+
+# -- the approvers' queue ----------------------------------------------------------------------------------
+#: Decided closures the queue's history shows, newest decision first.
+HISTORY_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A pending closure in an approver's queue: the whole record, how long it has waited, whether this
+    approver may decide it (a province-level closure is shown to a city approver but not decidable)."""
+
+    closure: dict[str, Any]
+    waiting_s: float
+    decidable: bool
+
+
+@dataclass(frozen=True)
+class ApprovalQueue:
+    """What an approver's page shows: the pending closures, oldest first, and the latest decided ones."""
+
+    pending: list[QueueEntry]
+    decided: list[dict[str, Any]]
+
+    @property
+    def decidable(self) -> list[QueueEntry]:
+        return [e for e in self.pending if e.decidable]
+
+    @property
+    def waiting_elsewhere(self) -> list[QueueEntry]:
+        return [e for e in self.pending if not e.decidable]
+
+
+def approval_queue(
+    session: Session, *, user: Principal, now: datetime | None = None, history: int = HISTORY_LIMIT
+) -> ApprovalQueue:
+    """The closures waiting for a decision, oldest first, each marked decidable by ``user`` or not, and the
+    ``history`` most recently decided closures with every step (who decided, when, the note)."""
+    now = aware(now) or utcnow()
+    pending = []
+    for row in store.list_closure_rows(session, status="pending", newest_first=False):
+        filed = aware(row.created_at)
+        assert filed is not None
+        pending.append(
+            QueueEntry(
+                closure_json(session, row),
+                waiting_s=max(0.0, (now - filed).total_seconds()),
+                decidable=may_decide(row.approval_level, user.role),
+            )
+        )
+    decided = store.decided_closure_rows(session, limit=history)
+    return ApprovalQueue(pending, [closure_json(session, r) for r in decided])
 
 
 # -- the feed -----------------------------------------------------------------------------------------------

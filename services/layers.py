@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shapely.geometry import shape
 from sqlalchemy.orm import Session
 
 from geo.i18n import Text
@@ -40,7 +41,7 @@ from store import routes as route_store
 from store import sites, zones
 from store import versions as version_store
 from store.db import aware
-from store.models import ScanRow
+from store.models import ClosureRow, ScanRow
 from store.passes import pass_scans
 from store.routes import RouteRecord
 from store.users import Principal
@@ -250,11 +251,14 @@ def public_closure_layer(session: Session) -> MapLayer:
     )
 
 
-def closure_layers(session: Session) -> list[MapLayer]:
-    """Closures coloured by decision, the enterprises they cut off, and the green channels."""
+def closure_layers(session: Session, rows: Sequence[ClosureRow] | None = None) -> list[MapLayer]:
+    """Closures (every one, or ``rows``) coloured by decision, the enterprises they cut off, and the green
+    channels."""
     closures, cut = [], []
     enterprises = {s.id: s for s in sites.list_sites(session, kind="enterprise")}
-    for row in closure_store.list_closure_rows(session, newest_first=False):
+    if rows is None:
+        rows = closure_store.list_closure_rows(session, newest_first=False)
+    for row in rows:
         impact = json.loads(row.impact or "{}")
         starts, ends = aware(row.starts_at), aware(row.ends_at)
         assert starts is not None and ends is not None
@@ -536,3 +540,28 @@ def delivery_plan_map(session: Session, plan_id: str, *, user: Principal) -> tup
     """
     stored = deliveries.readable_plan(session, plan_id, user=user)
     return delivery_plan_view(stored.document, stored.problem)
+
+
+#: Margin around a closure's road on its map, in degrees (about 1 km).
+CLOSURE_MAP_MARGIN_DEG = 0.01
+
+
+def closure_map(session: Session, closure_id: str) -> MapContent:
+    """One closure's map: its road coloured by decision, the enterprises it cuts off, the green channels
+    and the zones, fitted to the road and those enterprises.
+
+    Raises
+    ------
+    NotFoundError
+        An unknown closure.
+    """
+    row = closure_store.get_closure_row(session, closure_id)
+    overlays = closure_layers(session, rows=[row])
+    points = [f["geometry"]["coordinates"] for f in overlays[1].features]
+    left, bottom, right, top = shape(json.loads(row.geometry)).bounds
+    for lon, lat in points:
+        left, bottom, right, top = min(left, lon), min(bottom, lat), max(right, lon), max(top, lat)
+    m = CLOSURE_MAP_MARGIN_DEG
+    return MapContent(
+        bbox=(left - m, bottom - m, right + m, top + m), zones=zones.list_zones(session), extra_layers=overlays
+    )

@@ -71,6 +71,17 @@ def list_closure_rows(session: Session, *, status: str | None = None, newest_fir
     return list(session.scalars(q).all())
 
 
+def decided_closure_rows(session: Session, *, limit: int) -> list[ClosureRow]:
+    """The ``limit`` most recently decided closures (approved or rejected, by a person or the rules)."""
+    q = (
+        select(ClosureRow)
+        .where(ClosureRow.status != "pending")
+        .order_by(ClosureRow.decided_at.desc(), ClosureRow.created_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(q).all())
+
+
 def approved_closure_rows(session: Session) -> list[ClosureRow]:
     """The approved closures, by start time (the WZDx feed)."""
     return list(
