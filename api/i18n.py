@@ -59,6 +59,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "nav.map": ("地图", "Map"),
     "nav.checkpoint": ("检查站核验", "Checkpoint"),
     "nav.approvals": ("封闭审批", "Approvals"),
+    "nav.new_closure": ("申请道路封闭", "File a closure"),
     "nav.docs": ("接口文档", "API docs"),
     "nav.signin": ("登录", "Sign in"),
     "nav.signout": ("退出登录", "Sign out"),
@@ -126,6 +127,37 @@ CATALOG: dict[str, tuple[str, str]] = {
         "道路封闭审批：待审批的封闭申请（最早的在前）、规则判定、影响和审批记录",
         "Closure approvals: the requests waiting (oldest first), the rules' decision, impact and history",
     ),
+    "ws.new_closure": (
+        "申请道路封闭：在地图上点选道路，提交前查看规则判定和影响",
+        "File a road closure: pick the roads on the map, see the rules' decision and the impact before submitting",
+    ),
+    # the county's closure page
+    "cl.title": ("申请道路封闭", "File a road closure"),
+    "cl.intro": (
+        "在地图上点击要封闭的道路（再次点击取消），填写方式、方向、时间和理由，先检查规则判定和影响，再提交。",
+        "Click the roads to close on the map (click again to drop one), fill in the mode, direction, window and "
+        "reason, check what the rules decide and the impact, then submit.",
+    ),
+    "cl.roads": ("已选道路", "Roads picked"),
+    "cl.roads_empty": ("还没有选择道路：请在地图上点击道路。", "No road picked yet: click a road on the map."),
+    "cl.remove": ("移除", "Remove"),
+    "cl.starts": ("开始时间（{tz}）", "Starts ({tz})"),
+    "cl.ends": ("结束时间（{tz}）", "Ends ({tz})"),
+    "cl.check": ("检查规则与影响", "Check the rules and impact"),
+    "cl.checking": ("正在检查……", "Checking…"),
+    "cl.submit": ("提交申请", "Submit"),
+    "cl.hint": (
+        "提交前须先检查；更改道路或表单后请重新检查。被规则驳回的申请不能提交。",
+        "Check before submitting, and again after changing the roads or the form. A request the rules reject "
+        "cannot be submitted.",
+    ),
+    "cl.filed": ("已提交：{id}", "Filed: {id}"),
+    "cl.outcome_rejected": ("规则驳回：此申请不能提交。", "Rejected by the rules: this request cannot be filed."),
+    "cl.outcome_approved": (
+        "规则允许（报备）：提交后立即生效，无需审批。",
+        "Allowed by the rules (notice only): in force once filed, no approval needed.",
+    ),
+    "cl.outcome_pending": ("提交后等待审批。", "Once filed, it waits for an approver."),
     # the approvers' queue
     "ap.title": ("道路封闭审批", "Closure approvals"),
     "ap.intro": (
@@ -160,8 +192,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ap.severed": ("被切断（无绕行）", "severed (no detour)"),
     "ap.detour": ("绕行 {duration}", "detour {duration}"),
     "ap.stranded": (
-        "封闭后无法驶入或驶出的路网节点：{count} 个",
-        "Road nodes that can no longer be left or reached: {count}",
+        "封闭路段以外无法驶入或驶出的路网节点：{count} 个",
+        "Road nodes beyond the closure that can no longer be left or reached: {count}",
     ),
     "ap.od": (
         "抽样起讫点 {pairs} 对：{slower} 对变慢，{unreachable} 对不可达",

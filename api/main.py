@@ -20,9 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.middleware import BodyLimitMiddleware
 from api.routes import (
-    approvals,
     auth,
     checkpoint,
+    closure_pages,
     closures,
     deliveries,
     docking,
@@ -77,12 +77,12 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     docking.router,
     droppoints.router,
+    closure_pages.router,  # before closures.router: the page /closures/new is not a closure's /closures/{id}
     closures.router,
     green_channels.router,
     fleet.router,
     checkpoint.router,
     auth.router,
-    approvals.router,
     workspace.router,
 )
 

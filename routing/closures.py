@@ -340,6 +340,20 @@ def match_point(
     return _finish(net, "point", direction, arcs, snap.distance_m)
 
 
+def way_at(net: RoadNetwork, lon: float, lat: float, *, max_snap_m: float = 100.0) -> Match:
+    """The whole OSM way under a point, both directions (``distance_m``: how far the point lay from it).
+
+    Raises
+    ------
+    OffNetworkError
+        If the point is farther than ``max_snap_m`` from every road.
+    """
+    snap = net.snap(lon, lat, max_snap_m=max_snap_m, field_name="point")
+    way = int(net.osm_way_id[snap.arc])
+    found = match_ways(net, [way])
+    return Match(found.method, found.direction, found.arcs, found.roads, found.chains, snap.distance_m)
+
+
 def match_line(
     net: RoadNetwork,
     coords: Sequence[Sequence[float]],

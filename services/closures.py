@@ -244,11 +244,27 @@ def _multiline(match: rules.Match) -> dict[str, Any]:
     }
 
 
-def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, user: Principal) -> dict[str, Any]:
-    """File a closure request; the rules decide at once (``decision`` with every rule id, and the impact).
+@dataclass(frozen=True)
+class Assessment:
+    """What the rules and the impact say of a closure request, before anything is stored."""
 
-    ``rejected`` requests are stored as rejected, ``allowed`` ones as approved by the rules; the
-    rest wait for a city or province approver.
+    starts: datetime
+    ends: datetime
+    match: rules.Match
+    impact: dict[str, Any]
+    decision: rules.Decision
+
+    @property
+    def status(self) -> str:
+        """The status filing it gives: rejected by the rules, approved (allowed, nothing blocking) or pending."""
+        status = {"rejected": "rejected", "allowed": "approved"}.get(self.decision.decision, "pending")
+        if status == "approved" and self.decision.blocking:  # a blocking reason stops even an allowed closure
+            return "pending"
+        return status
+
+
+def assess_closure(ctx: AppContext, session: Session, request: ClosureRequest) -> Assessment:
+    """Check a closure request and decide it by the rules with its impact, storing nothing.
 
     Raises
     ------
@@ -276,9 +292,66 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
         hubs_cut_off=impact["hubs_cut_off"],
         bridge=impact["bridge"],
     )
-    status = {"rejected": "rejected", "allowed": "approved"}.get(decision.decision, "pending")
-    if status == "approved" and decision.blocking:  # a blocking reason stops even an allowed closure
-        status = "pending"
+    return Assessment(starts, ends, match, impact, decision)
+
+
+def preview_closure(ctx: AppContext, session: Session, request: ClosureRequest) -> dict[str, Any]:
+    """What filing ``request`` would give -- the matched roads, the rules' decision with every rule id, the
+    blocking reasons, the impact and the status -- without storing anything (the page shows it before the
+    county submits).  Raises as :func:`assess_closure`."""
+    a = assess_closure(ctx, session, request)
+    return {
+        "status": a.status,
+        "decision": a.decision.decision,
+        "grade": a.decision.grade,
+        "approval_level": a.decision.approval_level,
+        "reasons": a.decision.reasons,
+        "blocking_reasons": a.decision.blocking,
+        "matched": a.match.to_dict(),
+        "geometry": _multiline(a.match),
+        "impact": a.impact,
+        "starts_at": a.starts,
+        "ends_at": a.ends,
+    }
+
+
+def road_at(ctx: AppContext, lon: float, lat: float, *, crs: str = "wgs84") -> dict[str, Any]:
+    """The OSM way of the truck network under a point (a click on the map): its id, name, ref, grade, the
+    distance from the point, and its line, to pick it for a closure.
+
+    Raises
+    ------
+    OffNetworkError
+        The point is farther than the snap limit from every road.
+    """
+    lon, lat = to_wgs84(lon, lat, crs, field_name="point")
+    match = rules.way_at(ctx.network, lon, lat, max_snap_m=ctx.road_router.max_snap_m)
+    net = ctx.network
+    rev = net.reverse_arc[match.arcs]
+    one_way = match.arcs[(rev < 0) | (match.arcs < rev)]  # a two-way road's length once, not both directions
+    return {
+        **match.roads[0],
+        "length_m": round(float(net.length_m[one_way].sum()), 1),
+        "distance_m": round(match.distance_m, 1),
+        "geometry": _multiline(match),
+    }
+
+
+def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, user: Principal) -> dict[str, Any]:
+    """File a closure request; the rules decide at once (``decision`` with every rule id, and the impact).
+
+    ``rejected`` requests are stored as rejected, ``allowed`` ones as approved by the rules; the
+    rest wait for a city or province approver.
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown county code, a bad window, a road that matches nothing on the network.
+    ConflictError
+        A pending or approved closure already covers these arcs in an overlapping window.
+    """
+    a = assess_closure(ctx, session, request)
+    match, impact, decision, status, starts, ends = a.match, a.impact, a.decision, a.status, a.starts, a.ends
     now = utcnow()
     row = ClosureRow(
         id=new_id("closure"),
@@ -299,7 +372,7 @@ def file_closure(ctx: AppContext, session: Session, request: ClosureRequest, *, 
         reasons=dumps(decision.reasons),
         blocking=dumps(decision.blocking),
         impact=dumps(impact),
-        network=net.source,
+        network=ctx.network.source,
         created_at=now,
         created_by=user.name,
         decided_at=now if status != "pending" else None,

@@ -9,8 +9,15 @@ from fastapi import APIRouter, Query, Request, status
 from api.deps import ApproverUser, BureauReader, ContextDep, CountyUser, OptionalUser, SessionDep
 from api.i18n import page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
-from api.schemas.closures import ClosureCreate, ClosureDecisionIn, ClosurePublic, ClosuresPublic
-from api.schemas.common import IsoDateTime
+from api.schemas.closures import (
+    ClosureCreate,
+    ClosureDecisionIn,
+    ClosurePreview,
+    ClosurePublic,
+    ClosuresPublic,
+    RoadAt,
+)
+from api.schemas.common import Crs, IsoDateTime
 from services import closures, exports, lists
 from services.closures import ClosureRequest
 
@@ -42,6 +49,26 @@ def create_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, us
     by the rules; the rest wait for a city or province approver.
     """
     return closures.file_closure(ctx, session, closure_request(body), user=user)
+
+
+@router.post("/preview", response_model=ClosurePreview)
+def preview_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, user: CountyUser) -> dict[str, Any]:
+    """What filing this request would give -- the status, the rules' decision with every rule id, the blocking
+    reasons, the matched roads and the impact -- storing nothing (the same checks and errors as filing)."""
+    return closures.preview_closure(ctx, session, closure_request(body))
+
+
+@router.get("/road-at", response_model=RoadAt)
+def road_at(
+    ctx: ContextDep,
+    user: BureauReader,
+    lon: float = Query(ge=-180, le=180),
+    lat: float = Query(ge=-90, le=90),
+    crs: Crs = "wgs84",
+) -> dict[str, Any]:
+    """The OSM way of the truck network under a point (a click on the map), with its name, ref and grade:
+    what a county picks to close.  404-like 422 when no road is within the snap limit."""
+    return closures.road_at(ctx, lon, lat, crs=crs)
 
 
 @router.get("", response_model=ClosuresPublic, responses=export_responses("geojson", "kml", json_model=ClosuresPublic))

@@ -77,6 +77,36 @@ class ClosurePublic(BaseModel):
     decided_by: str | None = None
 
 
+class ClosurePreview(BaseModel):
+    """What filing a closure request would give, nothing stored: the status it would get, the rules' decision
+    with every rule id, the blocking reasons, the matched roads and the impact."""
+
+    status: Literal["pending", "approved", "rejected"] = Field(description="the status filing it would give")
+    decision: DecisionName
+    grade: str | None
+    approval_level: Literal["city", "province"] | None
+    reasons: list[dict]
+    blocking_reasons: list[dict]
+    matched: dict
+    geometry: dict
+    impact: dict
+    starts_at: datetime
+    ends_at: datetime
+
+
+class RoadAt(BaseModel):
+    """The OSM way under a point of the map, to pick for a closure."""
+
+    way_id: int
+    name: str | None = None
+    ref: str | None = None
+    highway: str | None = None
+    grade: str | None = None
+    length_m: float | None = None
+    distance_m: float = Field(description="how far the point lay from the road")
+    geometry: dict = Field(description="the way as a GeoJSON MultiLineString")
+
+
 class ClosuresPublic(BaseModel):
     """A page of closures: ``data``, ``count`` (every match), ``next`` (the next page's URL, or null)."""
 

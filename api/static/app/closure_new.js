@@ -1,0 +1,191 @@
+/* A county files a closure on the map: click roads to pick them (GET /closures/road-at), check what the rules
+ * decide (POST /closures/new/check, the same assessment as POST /closures/preview), then submit the same body
+ * to POST /closures. */
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var PICKED_STYLE = {color: "#d62728", weight: 8, opacity: 0.85};
+
+  function detailOf(body, status) {
+    if (body && typeof body.detail === "string") { return body.detail; }
+    if (body && Array.isArray(body.detail)) {
+      return body.detail.map(function (d) { return (d.loc || []).join(".") + ": " + d.msg; }).join("; ");
+    }
+    return "HTTP " + status;
+  }
+
+  // the offset (ms) of time zone `tz` at instant `t` (ms since the epoch)
+  function offsetAt(tz, t) {
+    var parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit"
+    }).formatToParts(new Date(t));
+    var v = {};
+    parts.forEach(function (p) { v[p.type] = p.value; });
+    return Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second) - t;
+  }
+
+  // "2026-12-01T18:05" read in the bureau's zone -> ISO 8601 with its offset
+  function zonedIso(value, tz) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+    if (!m) { return null; }
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    var offset = offsetAt(tz, wall - offsetAt(tz, wall));
+    var sign = offset < 0 ? "-" : "+", abs = Math.abs(offset) / 60000;
+    var hh = String(Math.floor(abs / 60)).padStart(2, "0"), mm = String(abs % 60).padStart(2, "0");
+    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00" + sign + hh + ":" + mm;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = $("cl-map");
+    var config = JSON.parse(box.dataset.config);
+    var grades = JSON.parse(box.dataset.grades);
+    var tz = $("cl-result").dataset.timezone;
+    var map = L.map(box, {preferCanvas: false});
+    box.baotongMap = map;  // for scripts driving the page: to turn a place into the point to click
+    var b = config.bbox;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    if (config.vector_tiles) {
+      window.BaotongBasemap.add(map, {url: config.vector_tiles, lang: config.lang});
+    } else if (config.raster_tiles) {
+      var attribution = document.createElement("span");
+      attribution.textContent = config.attribution || "";
+      L.tileLayer(config.raster_tiles, {attribution: attribution.innerHTML}).addTo(map);
+    }
+    var picked = new Map();  // way id -> {road, layer, item}
+    var checked = false;
+
+    function label(road) {
+      var text = (road.name || box.dataset.unnamed) + (road.ref ? " " + road.ref : "");
+      return text + " · " + (grades[road.grade] || road.grade || "");
+    }
+
+    function stale() {
+      checked = false;
+      $("cl-submit").disabled = true;
+      var result = $("cl-result");
+      if (result.firstElementChild) { result.classList.add("cl-stale"); }
+    }
+
+    function showRoads() {
+      $("cl-roads-empty").hidden = picked.size > 0;
+      stale();
+    }
+
+    function drop(wayId) {
+      var entry = picked.get(wayId);
+      if (!entry) { return; }
+      map.removeLayer(entry.layer);
+      entry.item.remove();
+      picked.delete(wayId);
+      showRoads();
+    }
+
+    function pick(road) {
+      var layer = L.geoJSON(road.geometry, {style: function () { return PICKED_STYLE; }}).addTo(map);
+      layer.bindTooltip(label(road), {sticky: true});
+      layer.on("click", function (event) { L.DomEvent.stop(event); drop(road.way_id); });
+      var item = document.createElement("li");
+      item.dataset.way = String(road.way_id);
+      var text = document.createElement("span");
+      text.className = "cl-road-name";
+      text.textContent = label(road);
+      var length = document.createElement("small");
+      length.className = "bt-muted";
+      length.textContent = " " + (road.length_m >= 1000 ? (road.length_m / 1000).toFixed(1) + " km" : Math.round(road.length_m) + " m");
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "cl-remove";
+      remove.textContent = box.dataset.remove;
+      remove.addEventListener("click", function () { drop(road.way_id); });
+      item.append(text, length, remove);
+      $("cl-roads").appendChild(item);
+      picked.set(road.way_id, {road: road, layer: layer, item: item});
+      showRoads();
+    }
+
+    map.on("click", function (event) {
+      $("cl-pick-error").textContent = "";
+      var url = "/closures/road-at?lon=" + event.latlng.lng.toFixed(7) + "&lat=" + event.latlng.lat.toFixed(7);
+      window.Baotong.fetch(url, {headers: {"Accept": "application/json"}}).then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (body) {
+          if (!response.ok) { $("cl-pick-error").textContent = detailOf(body, response.status); return; }
+          if (picked.has(body.way_id)) { drop(body.way_id); } else { pick(body); }
+        });
+      }).catch(function (err) { $("cl-pick-error").textContent = String(err); });
+    });
+
+    function body() {
+      return {
+        county_code: $("cl-county").value,
+        mode: $("cl-mode").value,
+        direction: $("cl-direction").value,
+        starts_at: zonedIso($("cl-starts").value, tz),
+        ends_at: zonedIso($("cl-ends").value, tz),
+        reason: $("cl-reason").value.trim(),
+        way_ids: Array.from(picked.keys())
+      };
+    }
+
+    function post(url, accept) {
+      return window.Baotong.fetch(url, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "Accept": accept},
+        body: JSON.stringify(body())
+      });
+    }
+
+    ["cl-county", "cl-mode", "cl-direction", "cl-starts", "cl-ends", "cl-reason"].forEach(function (id) {
+      $(id).addEventListener("input", stale);
+      $(id).addEventListener("change", stale);
+    });
+
+    $("cl-check").addEventListener("click", function () {
+      var result = $("cl-result");
+      result.classList.remove("cl-stale");
+      result.className = "";
+      result.textContent = result.dataset.checking;
+      $("cl-filed").hidden = true;
+      post("/closures/new/check", "text/html").then(function (response) {
+        if (response.ok) {
+          return response.text().then(function (html) {
+            result.innerHTML = html;  // rendered by the server's templates, every value escaped
+            var check = result.querySelector(".cl-check");
+            checked = true;
+            $("cl-submit").disabled = !check || check.dataset.status === "rejected";
+          });
+        }
+        return response.json().catch(function () { return null; }).then(function (err) {
+          result.className = "bt-error";
+          result.dataset.error = "1";
+          result.textContent = detailOf(err, response.status);
+        });
+      }).catch(function (err) { result.className = "bt-error"; result.textContent = String(err); });
+    });
+
+    $("cl-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!checked) { return; }
+      $("cl-submit").disabled = true;
+      post("/closures", "application/json").then(function (response) {
+        return response.json().catch(function () { return null; }).then(function (doc) {
+          var filed = $("cl-filed");
+          filed.hidden = false;
+          if (response.status !== 201) {
+            filed.className = "cl-filed bt-error";
+            filed.textContent = detailOf(doc, response.status);
+            return;
+          }
+          filed.className = "cl-filed ap-ok";
+          filed.dataset.closure = doc.id;
+          filed.dataset.status = doc.status;
+          filed.textContent = filed.dataset.text.replace("{id}", doc.id);
+          Array.from(picked.keys()).forEach(drop);
+          $("cl-reason").value = "";
+          $("cl-result").textContent = "";
+          checked = false;
+        });
+      }).catch(function (err) { $("cl-filed").hidden = false; $("cl-filed").textContent = String(err); });
+    });
+  });
+})();
