@@ -60,6 +60,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "nav.checkpoint": ("检查站核验", "Checkpoint"),
     "nav.approvals": ("封闭审批", "Approvals"),
     "nav.new_closure": ("申请道路封闭", "File a closure"),
+    "nav.imports": ("导入", "Import"),
     "nav.docs": ("接口文档", "API docs"),
     "nav.signin": ("登录", "Sign in"),
     "nav.signout": ("退出登录", "Sign out"),
@@ -131,6 +132,56 @@ CATALOG: dict[str, tuple[str, str]] = {
         "申请道路封闭：在地图上点选道路，提交前查看规则判定和影响",
         "File a road closure: pick the roads on the map, see the rules' decision and the impact before submitting",
     ),
+    "ws.imports": (
+        "导入：风险区域文件（GeoJSON、KML、Shapefile、表格）和企业、枢纽、候选中转站表格，逐行检查后确认入库",
+        "Import: zone files (GeoJSON, KML, Shapefile, tables) and tables of enterprises, hubs and candidate "
+        "stations, checked row by row, stored when you confirm",
+    ),
+    # the planner's import page
+    "im.title": ("导入区域和站点", "Import zones and sites"),
+    "im.intro": (
+        "选择文件并检查：系统逐条列出通过、已修复（修复了什么）和被拒绝（原因）的记录，此时尚未保存。"
+        "勾选要保存的记录后确认，所选记录在一个事务中全部保存。",
+        "Choose a file and check it: every row is listed as accepted, repaired (with what) or rejected (with "
+        "why), and nothing is stored yet. Keep the rows to store ticked and confirm: they are stored together.",
+    ),
+    "im.zones": ("风险区域", "Emergency zones"),
+    "im.zones_help": (
+        "GeoJSON、KML、压缩的 Shapefile（按 .prj 转换坐标），或带 WKT 列、经纬度和半径列的 CSV/XLSX。",
+        "GeoJSON, KML, a zipped Shapefile (reprojected from its .prj), or CSV/XLSX with a WKT column or "
+        "lon/lat and radius columns.",
+    ),
+    "im.sites": ("企业、枢纽和候选中转站", "Enterprises, hubs and candidate stations"),
+    "im.sites_help": (
+        "带经度、纬度（或 WKT）、名称、白名单、行业、区县代码列的 CSV/XLSX，或 GeoJSON。",
+        "CSV/XLSX with longitude, latitude (or WKT), name, whitelist, sector and county columns, or GeoJSON.",
+    ),
+    "im.templates": ("模板：", "Templates:"),
+    "im.file": ("文件", "File"),
+    "im.default_risk": ("风险等级（文件中没有时）", "Risk (for features without one)"),
+    "im.risk_from_file": ("按文件", "as in the file"),
+    "im.kind": ("站点类型", "Kind of site"),
+    "im.crs": ("坐标系", "Coordinates"),
+    "im.crs_wgs84": ("WGS-84（GPS、OpenStreetMap）", "WGS-84 (GPS, OpenStreetMap)"),
+    "im.crs_gcj02": ("GCJ-02（国内地图应用）", "GCJ-02 (Chinese map apps)"),
+    "im.check": ("检查文件", "Check the file"),
+    "im.checking": ("正在检查……", "Checking…"),
+    "im.no_file": ("请先选择文件。", "Choose a file first."),
+    "im.keep": ("保存", "Keep"),
+    "im.row": ("记录", "Row"),
+    "im.status": ("结果", "Result"),
+    "im.name": ("名称", "Name"),
+    "im.details": ("说明", "Details"),
+    "im.accepted": ("通过", "accepted"),
+    "im.repaired": ("已修复", "repaired"),
+    "im.rejected": ("拒绝", "rejected"),
+    "im.counts": (
+        "{file}：通过 {accepted} 条，已修复 {repaired} 条，拒绝 {rejected} 条（尚未保存）",
+        "{file}: {accepted} accepted, {repaired} repaired, {rejected} rejected (nothing stored yet)",
+    ),
+    "im.confirm": ("确认保存所选 {n} 条", "Store the {n} kept"),
+    "im.none_kept": ("没有要保存的记录", "Nothing kept to store"),
+    "im.stored": ("已保存 {n} 条。", "{n} stored."),
     # the county's closure page
     "cl.title": ("申请道路封闭", "File a road closure"),
     "cl.intro": (

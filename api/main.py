@@ -30,6 +30,7 @@ from api.routes import (
     fleet,
     green_channels,
     health,
+    import_page,
     maps,
     passes,
     plans,
@@ -83,6 +84,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     fleet.router,
     checkpoint.router,
     auth.router,
+    import_page.router,
     workspace.router,
 )
 

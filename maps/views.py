@@ -277,6 +277,16 @@ SITE_KIND_LABELS = _SITE_KIND_NAMES["zh"]
 LEG_LABELS = _LEG_NAMES["zh"]
 
 
+def risk_name(risk: str, lang: str) -> str:
+    """A zone risk for people: ``封控区（高风险）`` / ``sealed (high risk)``."""
+    return _RISK_NAMES[_lang(lang)].get(risk, risk)
+
+
+def site_kind_name(kind: str, lang: str) -> str:
+    """A site kind for people: ``物流园区枢纽`` / ``logistics hub``."""
+    return _SITE_KIND_NAMES[_lang(lang)].get(kind, kind)
+
+
 def _lang(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 

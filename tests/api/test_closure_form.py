@@ -104,3 +104,14 @@ def test_the_page_by_role(api):  # noqa: F811
         assert api.get("/closures/new", headers=api.h[role]).status_code == 403, role
     # a closure's own page is not taken by the form's path
     assert api.get("/closures/new/check", headers=api.h["county"]).status_code == 405
+
+
+def test_the_import_page_by_role(api):  # noqa: F811
+    r = api.get("/imports", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fimports"
+    page = api.get("/imports", headers=api.h["planner"])
+    assert page.status_code == 200 and 'id="im-zones"' in page.text and 'id="im-sites"' in page.text
+    assert "/zones/import/template.xlsx" in page.text and "封控区（高风险）" in page.text
+    assert "Import zones and sites" in api.get("/imports?lang=en", headers=api.h["planner"]).text
+    for role in ("county", "dispatcher", "city_approver"):
+        assert api.get("/imports", headers=api.h[role]).status_code == 403, role

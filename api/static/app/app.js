@@ -14,5 +14,30 @@
     opts.headers = headers;
     return window.fetch(url, opts);
   }
-  window.Baotong = {fetch: baotongFetch, csrfToken: csrfToken};
+  // A page's own Leaflet map in `box`, over the offline basemap that its data-config names (api.routes.closure_pages
+  // map_config): fitted to the network, exposed as box.baotongMap for scripts that drive the page.
+  function pageMap(box) {
+    var config = JSON.parse(box.dataset.config);
+    var map = L.map(box);
+    var b = config.bbox;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    if (config.vector_tiles) {
+      window.BaotongBasemap.add(map, {url: config.vector_tiles, lang: config.lang});
+    } else if (config.raster_tiles) {
+      var attribution = document.createElement("span");
+      attribution.textContent = config.attribution || "";
+      L.tileLayer(config.raster_tiles, {attribution: attribution.innerHTML}).addTo(map);
+    }
+    box.baotongMap = map;
+    return map;
+  }
+  // An error answer's words: the API's `detail` (a string, or pydantic's list of {loc, msg}).
+  function detailOf(body, status) {
+    if (body && typeof body.detail === "string") { return body.detail; }
+    if (body && Array.isArray(body.detail)) {
+      return body.detail.map(function (d) { return (d.loc || []).join(".") + ": " + d.msg; }).join("; ");
+    }
+    return "HTTP " + status;
+  }
+  window.Baotong = {fetch: baotongFetch, csrfToken: csrfToken, pageMap: pageMap, detailOf: detailOf};
 })();

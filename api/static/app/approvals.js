@@ -1,13 +1,7 @@
 /* The approvers' queue: approve or reject a closure with a note, by the same POST a program makes. */
 (function () {
   "use strict";
-  function detailOf(body, status) {
-    if (body && typeof body.detail === "string") { return body.detail; }
-    if (body && Array.isArray(body.detail)) {
-      return body.detail.map(function (d) { return d.msg || JSON.stringify(d); }).join("; ");
-    }
-    return "HTTP " + status;
-  }
+  var detailOf = function (body, status) { return window.Baotong.detailOf(body, status); };
   function decide(form, action) {
     var id = form.dataset.closure;
     var out = form.querySelector(".ap-result");

@@ -6,13 +6,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var PICKED_STYLE = {color: "#d62728", weight: 8, opacity: 0.85};
 
-  function detailOf(body, status) {
-    if (body && typeof body.detail === "string") { return body.detail; }
-    if (body && Array.isArray(body.detail)) {
-      return body.detail.map(function (d) { return (d.loc || []).join(".") + ": " + d.msg; }).join("; ");
-    }
-    return "HTTP " + status;
-  }
+  var detailOf = function (body, status) { return window.Baotong.detailOf(body, status); };
 
   // the offset (ms) of time zone `tz` at instant `t` (ms since the epoch)
   function offsetAt(tz, t) {
@@ -38,20 +32,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = $("cl-map");
-    var config = JSON.parse(box.dataset.config);
     var grades = JSON.parse(box.dataset.grades);
     var tz = $("cl-result").dataset.timezone;
-    var map = L.map(box, {preferCanvas: false});
-    box.baotongMap = map;  // for scripts driving the page: to turn a place into the point to click
-    var b = config.bbox;
-    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    if (config.vector_tiles) {
-      window.BaotongBasemap.add(map, {url: config.vector_tiles, lang: config.lang});
-    } else if (config.raster_tiles) {
-      var attribution = document.createElement("span");
-      attribution.textContent = config.attribution || "";
-      L.tileLayer(config.raster_tiles, {attribution: attribution.innerHTML}).addTo(map);
-    }
+    var map = window.Baotong.pageMap(box);
     var picked = new Map();  // way id -> {road, layer, item}
     var checked = false;
 
