@@ -133,12 +133,13 @@ CATALOG: dict[str, tuple[str, str]] = {
         "File a road closure: pick the roads on the map, see the rules' decision and the impact before submitting",
     ),
     "ws.imports": (
-        "导入：风险区域文件（GeoJSON、KML、Shapefile、表格）和企业、枢纽、候选中转站表格，逐行检查后确认入库",
-        "Import: zone files (GeoJSON, KML, Shapefile, tables) and tables of enterprises, hubs and candidate "
-        "stations, checked row by row, stored when you confirm",
+        "导入：风险区域文件（GeoJSON、KML、Shapefile、表格），企业、枢纽、候选中转站表格，企业车辆和司乘人员表格，"
+        "逐行检查后确认入库",
+        "Import: zone files (GeoJSON, KML, Shapefile, tables), tables of enterprises, hubs and candidate stations, "
+        "and of an enterprise's vehicles and crew, checked row by row, stored when you confirm",
     ),
     # the planner's import page
-    "im.title": ("导入区域和站点", "Import zones and sites"),
+    "im.title": ("导入区域、站点、车辆和人员", "Import zones, sites, vehicles and crew"),
     "im.intro": (
         "选择文件并检查：系统逐条列出通过、已修复（修复了什么）和被拒绝（原因）的记录，此时尚未保存。"
         "勾选要保存的记录后确认，所选记录在一个事务中全部保存。",
@@ -157,6 +158,18 @@ CATALOG: dict[str, tuple[str, str]] = {
         "CSV/XLSX with longitude, latitude (or WKT), name, whitelist, sector and county columns, or GeoJSON.",
     ),
     "im.templates": ("模板：", "Templates:"),
+    "im.fleet": ("企业车辆和人员", "An enterprise's vehicles and crew"),
+    "im.fleet_help": (
+        "CSV/XLSX：车辆（车牌号、车辆归属、是否外省、车高、总质量、车宽）或人员（姓名、身份证后四位、岗位、"
+        "核酸采样时间、高频接触岗位）。身份证号只读取后四位，其余不保存。",
+        "CSV/XLSX: vehicles (plate, ownership, out of province, height, weight, width) or crew (name, last 4 of "
+        "the ID, role, test time, high-contact role). Of an ID number only the last 4 characters are read; the "
+        "rest is not kept.",
+    ),
+    "im.enterprise": ("企业", "Enterprise"),
+    "im.fleet_kind": ("导入内容", "What the table holds"),
+    "im.vehicles": ("车辆", "Vehicles"),
+    "im.crew": ("司乘人员", "Crew"),
     "im.file": ("文件", "File"),
     "im.default_risk": ("风险等级（文件中没有时）", "Risk (for features without one)"),
     "im.risk_from_file": ("按文件", "as in the file"),

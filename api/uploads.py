@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from geo.importing import MAX_BYTES, template
+from services import fleet_imports
 
 UPLOAD_RESPONSES: dict[int | str, dict] = {
     413: {"description": "the upload is larger than the limit"},
@@ -74,8 +75,9 @@ def template_response(kind: str, fmt: str, stem: str) -> Response:
     """A template file to download (``fmt`` csv or xlsx)."""
     if fmt not in TEMPLATE_TYPES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no template {stem}.{fmt}; there are .csv and .xlsx")
+    data = fleet_imports.template(kind, fmt) if kind in fleet_imports.FLEET_KINDS else template(kind, fmt)
     return Response(
-        template(kind, fmt),
+        data,
         media_type=TEMPLATE_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
     )

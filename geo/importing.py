@@ -20,7 +20,7 @@ import json
 import math
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -687,6 +687,12 @@ def template(kind: str, fmt: str) -> bytes:
     """A template file (``csv``, UTF-8 with a byte-order mark so that spreadsheet programs read the
     Chinese, or ``xlsx``) for importing ``zones`` or sites (any other ``kind``)."""
     header, example = ZONE_TEMPLATE if kind == "zones" else SITE_TEMPLATE
+    return table_file(header, example, fmt)
+
+
+def table_file(header: Sequence[Any], example: Sequence[Any], fmt: str) -> bytes:
+    """A two-row table -- ``header`` and one ``example`` row -- as ``csv`` (UTF-8 with a byte-order mark) or
+    ``xlsx``: the template of an import."""
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
@@ -699,8 +705,8 @@ def template(kind: str, fmt: str) -> bytes:
         book = openpyxl.Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.append(header)
-        sheet.append(example)
+        sheet.append(list(header))
+        sheet.append(list(example))
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -134,7 +134,7 @@ def crew_json(row: CrewRow) -> dict[str, Any]:
     }
 
 
-def add_vehicle(
+def vehicle_row(
     ctx: AppContext,
     session: Session,
     site_id: str,
@@ -146,8 +146,8 @@ def add_vehicle(
     weight_t: float | None,
     width_m: float | None,
     user: Principal,
-) -> dict[str, Any]:
-    """Register a vehicle (own or contracted) of a whitelist enterprise; the plate is validated and normalised.
+) -> VehicleRow:
+    """A vehicle of a whitelist enterprise checked for registration (plate validated and normalised), not stored.
 
     Raises
     ------
@@ -173,7 +173,7 @@ def add_vehicle(
     exists = store.vehicle_by_plate(session, site_id, vehicle.plate)
     if exists is not None:
         raise ConflictError(f"plate {vehicle.plate!r} is already registered for {site_id!r} as {exists.id!r}")
-    row = VehicleRow(
+    return VehicleRow(
         id=new_id("veh"),
         enterprise_id=site_id,
         plate=vehicle.plate,
@@ -185,6 +185,37 @@ def add_vehicle(
         created_at=utcnow(),
         created_by=user.name,
     )
+
+
+def add_vehicle(
+    ctx: AppContext,
+    session: Session,
+    site_id: str,
+    *,
+    plate: str,
+    ownership: str,
+    out_of_province: bool | None,
+    height_m: float | None,
+    weight_t: float | None,
+    width_m: float | None,
+    user: Principal,
+) -> dict[str, Any]:
+    """Register a vehicle (own or contracted) of a whitelist enterprise (:func:`vehicle_row`, stored).
+
+    Raises as :func:`vehicle_row`.
+    """
+    row = vehicle_row(
+        ctx,
+        session,
+        site_id,
+        plate=plate,
+        ownership=ownership,
+        out_of_province=out_of_province,
+        height_m=height_m,
+        weight_t=weight_t,
+        width_m=width_m,
+        user=user,
+    )
     return vehicle_json(store.add_vehicle(session, row))
 
 
@@ -192,6 +223,40 @@ def list_vehicles(session: Session, site_id: str, *, user: Principal) -> list[di
     act_for(user, site_id)
     enterprise(session, site_id)
     return [vehicle_json(r) for r in store.list_vehicles(session, site_id)]
+
+
+def crew_row(
+    session: Session,
+    site_id: str,
+    *,
+    name: str,
+    id_last4: str,
+    role: str,
+    tested_at: datetime,
+    mobile_role: bool,
+    user: Principal,
+) -> CrewRow:
+    """A driver or crew member checked for registration, not stored.
+
+    Raises
+    ------
+    PermissionDeniedError, NotFoundError, InvalidInputError
+        See :func:`act_for`, :func:`enterprise`; a bad name, role, ID fragment or test time.
+    """
+    act_for(user, site_id)
+    enterprise(session, site_id)
+    member = CrewMember(name=name, id_last4=id_last4, role=role, tested_at=tested_at, mobile_role=mobile_role)
+    return CrewRow(
+        id=new_id("crew"),
+        enterprise_id=site_id,
+        name=member.name,
+        id_last4=member.id_last4,
+        role=member.role,
+        tested_at=_utc(member.tested_at),
+        mobile_role=member.mobile_role,
+        created_at=utcnow(),
+        created_by=user.name,
+    )
 
 
 def add_crew(
@@ -206,19 +271,15 @@ def add_crew(
     user: Principal,
 ) -> dict[str, Any]:
     """Register a driver or crew member with the time of their latest negative nucleic-acid test."""
-    act_for(user, site_id)
-    enterprise(session, site_id)
-    member = CrewMember(name=name, id_last4=id_last4, role=role, tested_at=tested_at, mobile_role=mobile_role)
-    row = CrewRow(
-        id=new_id("crew"),
-        enterprise_id=site_id,
-        name=member.name,
-        id_last4=member.id_last4,
-        role=member.role,
-        tested_at=_utc(member.tested_at),
-        mobile_role=member.mobile_role,
-        created_at=utcnow(),
-        created_by=user.name,
+    row = crew_row(
+        session,
+        site_id,
+        name=name,
+        id_last4=id_last4,
+        role=role,
+        tested_at=tested_at,
+        mobile_role=mobile_role,
+        user=user,
     )
     return crew_json(store.add_crew(session, row))
 

@@ -20,6 +20,12 @@ def add_vehicle(session: Session, row: VehicleRow) -> VehicleRow:
     return row
 
 
+def add_fleet_rows(session: Session, rows: list[VehicleRow] | list[CrewRow]) -> None:
+    """Store vehicles or crew members in one transaction (all or none)."""
+    session.add_all(rows)
+    session.commit()
+
+
 def get_vehicle(session: Session, vehicle_id: str) -> VehicleRow | None:
     return session.get(VehicleRow, vehicle_id)
 

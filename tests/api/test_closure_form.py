@@ -112,6 +112,11 @@ def test_the_import_page_by_role(api):  # noqa: F811
     page = api.get("/imports", headers=api.h["planner"])
     assert page.status_code == 200 and 'id="im-zones"' in page.text and 'id="im-sites"' in page.text
     assert "/zones/import/template.xlsx" in page.text and "封控区（高风险）" in page.text
-    assert "Import zones and sites" in api.get("/imports?lang=en", headers=api.h["planner"]).text
-    for role in ("county", "dispatcher", "city_approver"):
+    assert "Import zones, sites, vehicles and crew" in api.get("/imports?lang=en", headers=api.h["planner"]).text
+    assert 'id="im-fleet"' in page.text
+    # a dispatcher imports its enterprise's vehicles and crew only
+    dispatcher = api.get("/imports", headers=api.h["dispatcher"])
+    assert dispatcher.status_code == 200 and 'id="im-fleet"' in dispatcher.text
+    assert 'id="im-zones"' not in dispatcher.text and 'id="im-sites"' not in dispatcher.text
+    for role in ("county", "province_approver", "city_approver"):
         assert api.get("/imports", headers=api.h[role]).status_code == 403, role

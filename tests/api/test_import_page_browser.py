@@ -81,4 +81,23 @@ def test_a_planner_imports_zones_and_enterprises(browser_page_zh, server, tmp_pa
     planner = {"Authorization": f"Bearer {server.demo_users()['planner']['token']}"}
     sites = httpx.get(f"{base}/sites", params={"kind": "enterprise"}, headers=planner, timeout=30).json()["data"]
     assert [(s["properties"]["name"], s["properties"]["whitelist"]) for s in sites] == [("甲物流", True)]
+
+    # that enterprise's crew, from a spreadsheet with whole ID numbers (only the last 4 are read)
+    page.reload()  # the new enterprise is in the list
+    crew_file = tmp_path / "司乘人员.csv"
+    crew_file.write_text("姓名,身份证号,岗位,核酸采样时间\n张三,41080219800101123X,司机,2026-12-01 08:00\n", "utf-8")
+    form = page.locator("#im-fleet")
+    form.locator("select[name=site]").select_option(sites[0]["id"])
+    form.locator("select[name=fleet_kind]").select_option("crew")
+    assert form.locator("a[data-template=csv]").get_attribute("href") == "/sites/crew/import/template.csv"
+    form.locator("input[type=file]").set_input_files(str(crew_file))
+    form.locator("button.im-check").click()
+    form.locator(".im-report:not([hidden])").wait_for()
+    row = form.locator("tbody tr").first
+    assert row.get_attribute("data-status") == "repaired" and "41080219800101123X" not in page.content()
+    form.locator(".im-confirm").click()
+    page.wait_for_selector("#im-fleet .im-stored[data-count='1']")
+    shot(page, "import-crew-stored")
+    crew = httpx.get(f"{base}/sites/{sites[0]['id']}/crew", headers=planner, timeout=30).json()["data"]
+    assert [(c["name"], c["id_last4"], c["role"]) for c in crew] == [("张三", "123X", "司机")]
     browser_page_zh.assert_clean()

@@ -3,6 +3,12 @@
 (function () {
   "use strict";
   var STATUS_COLOURS = {accepted: "#1a7f37", repaired: "#e08214"};
+  // a row's name: a zone's or site's name, a vehicle's plate, a crew member's name
+  function nameOf(feature) {
+    if (!feature) { return ""; }
+    if (feature.properties) { return feature.properties.name || ""; }
+    return feature.plate || feature.name || "";
+  }
 
   document.addEventListener("DOMContentLoaded", function () {
     var words = JSON.parse(document.getElementById("im-words").dataset.words);
@@ -19,6 +25,21 @@
       var stored = form.querySelector(".im-stored");
       var layer = L.featureGroup().addTo(map);
       var rows = [];
+      // where this form's file goes: /zones/import, /sites/import, or an enterprise's /sites/{id}/vehicles|crew/import
+      function endpoint() {
+        if (what !== "fleet") { return "/" + what + "/import"; }
+        var site = form.querySelector("select[name=site]").value;
+        return "/sites/" + encodeURIComponent(site) + "/" + form.querySelector("select[name=fleet_kind]").value + "/import";
+      }
+      var kindSelect = form.querySelector("select[name=fleet_kind]");
+      if (kindSelect) {
+        kindSelect.addEventListener("change", function () {
+          form.querySelectorAll("a[data-template]").forEach(function (a) {
+            a.href = "/sites/" + kindSelect.value + "/import/template." + a.dataset.template;
+          });
+          report.hidden = true;
+        });
+      }
 
       function kept() {
         return rows.filter(function (r) { return r.box && r.box.checked; });
@@ -53,6 +74,8 @@
             box.addEventListener("change", showKept);
             keep.appendChild(box);
             entry.box = box;
+          }
+          if (row.feature && row.feature.geometry) {
             var colour = STATUS_COLOURS[row.status] || "#1d4e89";
             var drawn = L.geoJSON(row.feature, {
               style: function () { return {color: colour, weight: 2, fillOpacity: 0.25}; },
@@ -66,7 +89,7 @@
           var cells = [
             row.label,
             words[row.status] || row.status,
-            (row.feature && row.feature.properties && row.feature.properties.name) || "",
+            nameOf(row.feature),
             row.status === "rejected" ? (row.reason || "") : (row.notes || []).join("; ")
           ];
           tr.appendChild(keep);
@@ -91,10 +114,12 @@
         if (!input.files.length) { error.textContent = words.no_file; return; }
         var data = new FormData();
         data.append("file", input.files[0]);
-        form.querySelectorAll("select").forEach(function (s) { if (s.value) { data.append(s.name, s.value); } });
+        form.querySelectorAll("select").forEach(function (s) {
+          if (s.value && ["site", "fleet_kind"].indexOf(s.name) < 0) { data.append(s.name, s.value); }
+        });
         report.hidden = true;
         error.textContent = words.checking;
-        window.Baotong.fetch("/" + what + "/import", {method: "POST", headers: {"Accept": "application/json"}, body: data})
+        window.Baotong.fetch(endpoint(), {method: "POST", headers: {"Accept": "application/json"}, body: data})
           .then(function (response) {
             return response.json().catch(function () { return null; }).then(function (answer) {
               if (!response.ok) { error.textContent = window.Baotong.detailOf(answer, response.status); return; }
@@ -106,10 +131,10 @@
 
       confirm.addEventListener("click", function () {
         var features = kept().map(function (r) { return r.row.feature; });
-        var payload = {features: features};
+        var payload = what === "fleet" ? {rows: features} : {features: features};
         if (what === "sites") { payload.kind = form.querySelector("select[name=kind]").value; }
         confirm.disabled = true;
-        window.Baotong.fetch("/" + what + "/import/confirm", {
+        window.Baotong.fetch(endpoint() + "/confirm", {
           method: "POST",
           headers: {"Content-Type": "application/json", "Accept": "application/json"},
           body: JSON.stringify(payload)
