@@ -190,6 +190,8 @@ PassReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
 #: reads the pass whose token it holds
 PassTokenReader = Annotated[Principal, Depends(require("checkpoint", "planner", "dispatcher"))]
 CheckpointUser = Annotated[Principal, Depends(require("checkpoint"))]
+#: the checkpoint page: the roles that may call ``POST /passes/verify`` (else a refusal page)
+CheckpointPage = Annotated[Principal, Depends(page_user("checkpoint"))]
 #: a stored route and its map (an enterprise-bound dispatcher: its enterprise's routes only)
 RouteReader = Annotated[Principal, Depends(require("planner", "dispatcher"))]
 #: station plans, closure impacts: the bureau's business

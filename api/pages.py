@@ -25,7 +25,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from api.i18n import page_lang, remember_lang, translate
+from api.i18n import CATALOG, page_lang, remember_lang, translate
 from api.schemas.passes import PassPublic
 from api.security import stamp_scripts
 from geo.i18n import format_duration, format_length, format_time
@@ -72,11 +72,6 @@ NAV: tuple[NavItem, ...] = (
 @lru_cache(maxsize=1)
 def _templates() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-
-
-@lru_cache(maxsize=1)
-def _checkpoint_html() -> str:
-    return (TEMPLATES / "checkpoint.html").read_text("utf-8")
 
 
 def switch_url(request: Request, lang: str) -> str:
@@ -252,9 +247,15 @@ def delivery_plan_page(
     return remember_lang(request, HTMLResponse(_with_header(html, header_html(request, ctx, user, session))))
 
 
-def checkpoint_page() -> HTMLResponse:
-    """The checkpoint page (static HTML and JavaScript; the browser keeps the officer's token)."""
-    return HTMLResponse(_checkpoint_html(), headers={"Cache-Control": "no-cache"})
+#: The catalog texts the checkpoint page's script shows (verdicts, states, errors), handed to it in the page.
+CHECKPOINT_SCRIPT_TEXTS: tuple[str, ...] = tuple(k for k in CATALOG if k.startswith("ckpt.js."))
+
+
+def checkpoint_page(request: Request, ctx: AppContext, *, user: Principal, session: SessionInfo | None) -> HTMLResponse:
+    """The checkpoint page in the layout: its script's texts in the page's language, no token of the officer's."""
+    lang = page_lang(request)
+    texts = {key.removeprefix("ckpt.js."): translate(key, lang) for key in CHECKPOINT_SCRIPT_TEXTS}
+    return render(request, ctx, "checkpoint.html", user=user, session=session, script_texts=texts)
 
 
 def pass_print_page(

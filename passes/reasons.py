@@ -2,12 +2,18 @@
 
 A reason string reads ``"<code>: <中文> / <English>"`` with an optional detail in
 parentheses, e.g. ``"expired: 通行证已过期 / pass expired (at 2022-04-21T08:00:00+00:00)"``;
-:func:`reason_code` recovers the code.
+:func:`reason_code` recovers the code, :func:`reason_text` the message in one language for a person.
 """
 
 from __future__ import annotations
 
-__all__ = ["MESSAGES", "reason", "reason_code"]
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from geo.i18n import format_duration, format_time
+
+__all__ = ["MESSAGES", "Reason", "reason", "reason_code", "reason_text"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # verification
@@ -43,12 +49,88 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def reason(code: str, detail: str | None = None) -> str:
-    """The reason string for ``code`` (a key of :data:`MESSAGES`), with an optional detail."""
-    zh, en = MESSAGES[code]
-    return f"{code}: {zh} / {en}" + (f" ({detail})" if detail else "")
+class Reason(str):
+    """A reason string (its value: ``"<code>: 中文 / English (detail)"``, for programs and the stored scans)
+    that also carries its detail for a person: a template in each language whose ``{name}`` fields are
+    ``values``; a time among them reads in the reader's zone, a ``timedelta`` as a duration (see
+    :func:`reason_text`)."""
+
+    code: str
+    detail_en: str | None
+    detail_zh: str | None
+    values: dict[str, object]
+
+    def __new__(
+        cls,
+        text: str,
+        code: str,
+        *,
+        en: str | None = None,
+        zh: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ) -> Reason:
+        obj = super().__new__(cls, text)
+        obj.code, obj.detail_en, obj.detail_zh, obj.values = code, en, zh, dict(values or {})
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (str(self), self.code, self.detail_en, self.detail_zh, self.values))
+
+
+def _rebuild(text: str, code: str, en: str | None, zh: str | None, values: dict[str, object]) -> Reason:
+    return Reason(text, code, en=en, zh=zh, values=values)
+
+
+def reason(
+    code: str,
+    detail: str | None = None,
+    *,
+    en: str | None = None,
+    zh: str | None = None,
+    values: Mapping[str, object] | None = None,
+) -> str:
+    """The reason string for ``code`` (a key of :data:`MESSAGES`), with an optional detail (a :class:`Reason`).
+
+    ``en`` and ``zh`` are the detail for a person, templates filled from ``values`` (see :class:`Reason`);
+    without them a person reads ``detail`` as it is (a number or an id reads the same in both languages).
+    """
+    m_zh, m_en = MESSAGES[code]
+    text = f"{code}: {m_zh} / {m_en}" + (f" ({detail})" if detail else "")
+    return Reason(text, code, en=en, zh=zh, values=values)
 
 
 def reason_code(text: str) -> str:
     """The code at the start of a reason string."""
     return text.split(":", 1)[0]
+
+
+def _value(value: object, lang: str, tz: tzinfo | None) -> str:
+    if isinstance(value, datetime):
+        return format_time(value, tz) if tz is not None else value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value.total_seconds(), lang)
+    return str(value)
+
+
+def reason_text(text: str, lang: str, *, tz: tzinfo | None = None) -> str:
+    """The reason string ``text`` for a person reading ``lang`` (``zh``, else English): its message in
+    that language and its detail, without the code, e.g. ``"通行证已过期（有效期至 2026-12-01 18:05，…）"``.
+
+    A :class:`Reason` with a detail for a person gets it in ``lang``, its times in the zone ``tz``
+    (without one: ISO 8601); any other reason string keeps its detail as it is.  A string that is not
+    a reason of :data:`MESSAGES` is returned as it is.
+    """
+    code = reason_code(text)
+    if code not in MESSAGES:
+        return text
+    zh, en = MESSAGES[code]
+    head = f"{code}: {zh} / {en}"
+    if not text.startswith(head):
+        return text
+    message = zh if lang == "zh" else en
+    if isinstance(text, Reason):
+        template = text.detail_zh if lang == "zh" else text.detail_en
+        if template is not None:
+            detail = template.format(**{k: _value(v, lang, tz) for k, v in text.values.items()})
+            return f"{message}（{detail}）" if lang == "zh" else f"{message} ({detail})"
+    return message + text[len(head) :]

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -96,9 +96,16 @@ class PassTokenError(BaotongError):
     code = "malformed"
     reasons: list[str]
 
-    def __init__(self, detail: str | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        en: str | None = None,
+        zh: str | None = None,
+        values: Mapping[str, object] | None = None,
+    ):
         self.detail = detail
-        self.reasons = [reason(self.code, detail)]
+        self.reasons = [reason(self.code, detail, en=en, zh=zh, values=values)]
         super().__init__(self.reasons[0])
 
 
@@ -426,9 +433,19 @@ def read_pass(token: object, public_keys: PublicKeySet) -> PassClaims:
 def check_window(claims: PassClaims, at: datetime) -> PassTokenError | None:
     """The window error at ``at`` (``at < nbf``: not yet valid; ``at >= exp``: expired), or None."""
     if at < claims.not_before:
-        return PassNotYetValid(f"valid from {claims.not_before.isoformat()}, checked at {at.isoformat()}")
+        return PassNotYetValid(
+            f"valid from {claims.not_before.isoformat()}, checked at {at.isoformat()}",
+            en="valid from {since}, checked at {at}",
+            zh="自 {since} 起有效，核验于 {at}",
+            values={"since": claims.not_before, "at": at},
+        )
     if at >= claims.expires:
-        return PassExpired(f"valid until {claims.expires.isoformat()}, checked at {at.isoformat()}")
+        return PassExpired(
+            f"valid until {claims.expires.isoformat()}, checked at {at.isoformat()}",
+            en="valid until {until}, checked at {at}",
+            zh="有效期至 {until}，核验于 {at}",
+            values={"until": claims.expires, "at": at},
+        )
     return None
 
 

@@ -143,6 +143,15 @@ def _crew_reasons(
                 reason(
                     "crew_test_stale",
                     f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, limit {hours:g} h",
+                    en="crew[{i}] {role}: tested {tested_at}, limit {hours} h",
+                    zh="第 {n} 名司乘人员（{role}）检测于 {tested_at}，时限 {hours} 小时",
+                    values={
+                        "i": i,
+                        "n": i + 1,
+                        "role": member.role,
+                        "tested_at": member.tested_at,
+                        "hours": f"{hours:g}",
+                    },
                 )
             )
     return out
@@ -181,7 +190,17 @@ def _verify(
         if status is not None:
             if status.revoked:
                 successor = status.superseded_by
-                reasons.append(reason("revoked", f"superseded by {successor}" if successor else None))
+                reasons.append(
+                    reason(
+                        "revoked",
+                        f"superseded by {successor}",
+                        en="superseded by {successor}",
+                        zh="已由 {successor} 替换",
+                        values={"successor": successor},
+                    )
+                    if successor
+                    else reason("revoked")
+                )
             if not status.enterprise_whitelisted:
                 reasons.append(reason("enterprise_fused", claims.enterprise_id))
             if status.corridor is not None and corridor is None:
@@ -197,12 +216,29 @@ def _verify(
             if prepared.hash == claims.corridor_hash:
                 distance = prepared.distance_m(point)
             else:
-                reasons.append(reason("corridor_mismatch", f"route {claims.route_id}"))
+                reasons.append(
+                    reason(
+                        "corridor_mismatch",
+                        f"route {claims.route_id}",
+                        en="route {route}",
+                        zh="路线 {route}",
+                        values={"route": claims.route_id},
+                    )
+                )
         if distance is None:
             allowance = corridor_buffer_m + claims.tolerance_m + ROUNDING_SLACK_M
             distance = distance_to_corridor_m(point, claims.corridor)
         if not distance <= allowance:
-            reasons.append(reason("off_corridor", f"{distance:,.0f} m from the route; at most {allowance:,.0f} m"))
+            metres = {"distance": f"{distance:,.0f}", "allowance": f"{allowance:,.0f}"}
+            reasons.append(
+                reason(
+                    "off_corridor",
+                    f"{distance:,.0f} m from the route; at most {allowance:,.0f} m",
+                    en="{distance} m from the route; at most {allowance} m",
+                    zh="距路线 {distance} 米，最多允许 {allowance} 米",
+                    values=metres,
+                )
+            )
 
     notes: list[str] = []
     if plate is None:
@@ -214,7 +250,15 @@ def _verify(
             reasons.append(reason("plate_invalid", repr(plate)[:40]))
         else:
             if typed != claims.plate:
-                reasons.append(reason("plate_mismatch", f"typed {typed}, pass {claims.plate}"))
+                reasons.append(
+                    reason(
+                        "plate_mismatch",
+                        f"typed {typed}, pass {claims.plate}",
+                        en="typed {typed}, pass {plate}",
+                        zh="输入 {typed}，通行证为 {plate}",
+                        values={"typed": typed, "plate": claims.plate},
+                    )
+                )
 
     return Verdict("stop" if reasons else "pass", reasons, claims, mode, at, notes)
 

@@ -974,7 +974,21 @@ def _flagged(verdict: Verdict, flags: dict[str, Any] | None) -> Verdict:
         f"scan {first['scan_id']} at {first['at']} at {first['checkpoint'][0]:.5f},{first['checkpoint'][1]:.5f}, "
         f"{flag['elapsed_s']:g} s before; the fastest truck needs {flag['fastest_s']:g} s"
     )
-    return replace(verdict, verdict="stop", reasons=[*verdict.reasons, reason("impossible_travel", detail)])
+    earlier = {
+        "scan": first["scan_id"],
+        "at": datetime.fromisoformat(first["at"]),
+        "place": f"{first['checkpoint'][0]:.5f},{first['checkpoint'][1]:.5f}",
+        "elapsed": timedelta(seconds=flag["elapsed_s"]),
+        "fastest": timedelta(seconds=flag["fastest_s"]),
+    }
+    found = reason(
+        "impossible_travel",
+        detail,
+        en="scan {scan} at {at} at {place}, {elapsed} before; the fastest truck needs {fastest}",
+        zh="第 {scan} 号扫码于 {at} 在 {place}，仅在 {elapsed}前；货车最快需要 {fastest}",
+        values=earlier,
+    )
+    return replace(verdict, verdict="stop", reasons=[*verdict.reasons, found])
 
 
 def _token_sha256(token: str) -> str:

@@ -46,6 +46,16 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 STATIC_DIR = ROOT / "api" / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
+#: Where the browser tests keep a screenshot of each page they drive (git-ignored).
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def shot(page, name: str) -> Path:
+    """A full-page screenshot of ``page`` as ``test-artifacts/<name>.png``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def require_vendor_assets() -> None:

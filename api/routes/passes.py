@@ -8,11 +8,17 @@
 * ``POST /passes/{no}/renew``: a dispatcher of that enterprise.
 * ``POST /passes/{no}/revoke``: planner.
 * ``POST /passes/verify`` and ``POST /passes/scans/offline``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
+
+A verdict's ``reasons`` and ``notes`` keep their bilingual ``"<code>: 中文 / English"`` form for programs;
+``reason_texts``, ``note_texts`` and the times ``checked_at_text`` / ``valid_text`` say the same for a
+person, in the language the client asked for (:func:`api.i18n.asked_lang`; none asked: English) and in
+the bureau's zone.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import tzinfo
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -29,7 +35,7 @@ from api.deps import (
     SessionDep,
     web_session,
 )
-from api.i18n import page_lang
+from api.i18n import asked_lang, page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.common import IsoDateTime
 from api.schemas.passes import (
@@ -46,6 +52,9 @@ from api.schemas.passes import (
     VerdictPublic,
     VerifyRequest,
 )
+from geo.i18n import Lang, format_time
+from passes.reasons import reason_text
+from passes.verify import Verdict
 from services import exports, layers, lists, passes
 from services.passes import OfflineScan, PassRequest, RenewalRequest
 
@@ -227,7 +236,7 @@ def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep, user: Pla
         503: {"description": "the scan could not be stored; nothing was recorded, try again"},
     },
 )
-async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser) -> dict[str, Any]:
+async def verify_pass(body: VerifyRequest, request: Request, ctx: ContextDep, user: CheckpointUser) -> dict[str, Any]:
     """Check a scanned pass at a checkpoint: ``pass`` or ``stop`` with every failing reason.
 
     Checks the signature and ``kid``, the validity window now, revocation and the enterprise's
@@ -238,6 +247,8 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     scan before it (``impossible_travel``, with both scans in ``flags``).  The scan (who, where, when, verdict, reasons) is stored
     before the answer, at the server's time.  ``dry_run: true`` (optionally with ``at``, another
     time) is a what-if check: the answer says ``dry_run`` and nothing is stored (``scan_id`` null).
+    ``reason_texts`` and ``note_texts`` are the reasons and notes for a person, in the language asked
+    for (``Accept-Language``, the ``baotong_lang`` cookie, ``?lang=``; none: English).
 
     The checks are short CPU work and indexed reads, done on the event loop; the scan is stored by
     the process's scan writer, which commits every scan waiting at that moment in one transaction.
@@ -253,6 +264,20 @@ async def verify_pass(body: VerifyRequest, ctx: ContextDep, user: CheckpointUser
     if flags and "impossible_travel" in flags:
         flags["impossible_travel"]["second"]["scan_id"] = scan_id
     out.update(scan_id=scan_id, dry_run=checked.scan_id is None, checkpoint=list(checked.checkpoint), flags=flags)
+    return _for_person(out, checked.verdict, asked_lang(request) or "en", ctx.settings.tz())
+
+
+def _for_person(out: dict[str, Any], verdict: Verdict, lang: Lang, tz: tzinfo) -> dict[str, Any]:
+    """A verdict's answer with its reasons, notes and times for a person reading ``lang``, in the zone ``tz``."""
+    claims = verdict.claims
+    out.update(
+        reason_texts=[reason_text(r, lang, tz=tz) for r in verdict.reasons],
+        note_texts=[reason_text(n, lang, tz=tz) for n in verdict.notes],
+        checked_at_text=format_time(verdict.checked_at, tz, seconds=True),
+        valid_text=None
+        if claims is None
+        else f"{format_time(claims.not_before, tz)} – {format_time(claims.expires, tz)}",
+    )
     return out
 
 

@@ -214,8 +214,21 @@ class VerdictPublic(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description='what is not a reason to stop, e.g. "plate_not_checked: ..."'
     )
+    reason_texts: list[str] = Field(
+        default_factory=list,
+        description="the reasons for a person, without their codes, in the language the client asked for "
+        "(`Accept-Language`, the `baotong_lang` cookie; none: English)",
+    )
+    note_texts: list[str] = Field(default_factory=list, description="the notes for a person, as `reason_texts`")
     mode: str
     checked_at: datetime
+    checked_at_text: str = Field(
+        default="", description="`checked_at` for a person: `2026-12-01 18:05:09` in the bureau's zone"
+    )
+    valid_text: str | None = Field(
+        default=None,
+        description="the pass's validity for a person, `2026-12-01 18:05 – 2026-12-02 06:05` in the bureau's zone",
+    )
     dry_run: bool = Field(default=False, description="a what-if check: nothing was stored (`scan_id` is null)")
     scan_id: int | None = Field(description="the stored scan; null for a what-if check")
     flags: dict | None = Field(

@@ -35,7 +35,7 @@ def test_every_answer_carries_the_security_headers(client, auth_headers):
         client.get("/zones", params={"active_at": "not a time"}),  # 422
         client.get("/zones/zone-000000000000"),  # 404
         client.post("/zones", json={}),  # 401
-        client.get("/checkpoint"),
+        client.get("/checkpoint", headers=auth_headers("checkpoint")),
         client.get("/map"),
         client.get("/static/checkpoint/checkpoint.js"),
         client.get("/.well-known/jwks.json"),
@@ -63,8 +63,9 @@ def test_page_scripts_carry_this_answers_nonce(client):
     assert len(seen) == 2  # a fresh nonce per answer
 
 
-def test_the_checkpoint_page_runs_no_inline_script(client):
-    r = client.get("/checkpoint")
+def test_the_checkpoint_page_runs_no_inline_script(client, auth_headers):
+    r = client.get("/checkpoint", headers=auth_headers("checkpoint"))
+    assert r.status_code == 200 and 'id="verify-btn"' in r.text
     for tag in re.findall(r"<script\b[^>]*>", r.text):
         assert 'src="/static/' in tag, tag
 

@@ -454,7 +454,8 @@ def test_every_write_needs_its_role(client, auth_headers, fleet, app):
     )
     assert r.status_code == 201 and r.json()["pass_no"] == "410800000002"
     assert client.get("/.well-known/jwks.json").status_code == 200
-    assert client.get("/checkpoint").status_code == 200
+    page = client.get("/checkpoint", follow_redirects=False)  # a page: the sign-in first
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=%2Fcheckpoint"
 
 
 # -- keys --------------------------------------------------------------------------------------------

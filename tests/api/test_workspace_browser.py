@@ -4,18 +4,15 @@ download an export and open it.  A screenshot of each page goes to test-artifact
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 from openpyxl import load_workbook
 
 from tests._data import shared_file
-from tests.api._server import ROOT, pass_request, running_server
-from tests.browser import browser, browser_page, browser_page_zh, require_vendor_assets  # noqa: F401  (fixtures)
+from tests.api._server import pass_request, running_server
+from tests.browser import browser, browser_page, browser_page_zh, require_vendor_assets, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = ROOT / "test-artifacts"
 ANDORRA_START = [1.5218, 42.5063]
 ANDORRA_END = [1.5923, 42.5413]
 
@@ -34,13 +31,6 @@ CANVAS_COLOURS = """() => {
   }
   return {canvases: document.querySelectorAll('.leaflet-tile-pane canvas').length, colours: seen.size, painted};
 }"""
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 @pytest.fixture(scope="module")

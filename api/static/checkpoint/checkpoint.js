@@ -1,31 +1,45 @@
-/* Baotong checkpoint page: scan or paste a pass, POST /passes/verify, show PASS / STOP with every reason. */
+/* Baotong checkpoint page: scan or paste a pass, POST /passes/verify with the sign-in session, show PASS / STOP
+ * with every reason in the page's language.  The officer is signed in by the session cookie (HttpOnly: this
+ * script cannot read it); Baotong.fetch (/static/app/app.js) sends the session's CSRF token and the page's
+ * language.  Only the last checkpoint position is kept in localStorage (it is no secret). */
 (function () {
   "use strict";
-  var TOKEN_KEY = "baotong.checkpoint.token";
   var LOCATION_KEY = "baotong.checkpoint.location";
+  var OLD_TOKEN_KEY = "baotong.checkpoint.token";  // where an earlier version of this page kept a bearer token
   var $ = function (id) { return document.getElementById(id); };
   var scanner = null;
+  var texts = {};
+
+  function t(key, values) {
+    var text = texts[key] || key;
+    Object.keys(values || {}).forEach(function (name) { text = text.split("{" + name + "}").join(String(values[name])); });
+    return text;
+  }
+
+  function fill(listId, items) {
+    var list = $(listId);
+    list.textContent = "";
+    (items || []).forEach(function (item) {
+      var li = document.createElement("li");
+      li.textContent = item.text;
+      if (item.code) { li.dataset.code = item.code; }
+      list.appendChild(li);
+    });
+  }
 
   function setResult(kind, title, sub, reasons, facts) {
     var box = $("result");
-    box.className = "result " + kind;
+    box.className = "ckpt-result " + kind;
     box.dataset.verdict = kind;
     $("verdict").textContent = title;
     $("verdict-sub").textContent = sub || "";
-    var list = $("reasons");
-    list.textContent = "";
-    (reasons || []).forEach(function (r) {
-      var li = document.createElement("li");
-      li.textContent = r;
-      list.appendChild(li);
-    });
-    $("facts").textContent = facts || "";
+    fill("reasons", reasons);
+    fill("facts", facts);
+    $("signin-again").hidden = true;
   }
 
-  function officerToken() { return (localStorage.getItem(TOKEN_KEY) || "").trim(); }
-
-  function showTokenState() {
-    $("token-state").textContent = officerToken() ? "已保存令牌 token saved on this device" : "未保存令牌 no token saved";
+  function problem(sub, details) {
+    setResult("error", "?", sub, (details || []).map(function (d) { return {text: d}; }));
   }
 
   function parseLocation(text) {
@@ -36,64 +50,77 @@
   }
 
   function locate() {
-    if (!navigator.geolocation) {
-      setResult("error", "?", "此设备无定位 no geolocation on this device; type lon,lat");
-      return;
-    }
-    $("verdict-sub").textContent = "定位中… locating…";
+    if (!navigator.geolocation) { problem(t("no_geo")); return; }
+    $("verdict-sub").textContent = t("locating");
     navigator.geolocation.getCurrentPosition(function (pos) {
       var text = pos.coords.longitude.toFixed(6) + "," + pos.coords.latitude.toFixed(6);
       $("location").value = text;
       localStorage.setItem(LOCATION_KEY, text);
-      $("verdict-sub").textContent = "已定位 located (±" + Math.round(pos.coords.accuracy) + " m)";
+      $("verdict-sub").textContent = t("located", {m: Math.round(pos.coords.accuracy)});
     }, function (err) {
-      setResult("error", "?", "定位失败 location failed: " + err.message + " — type lon,lat");
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      problem(t("geo_failed", {error: err.message}));
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
   }
 
-  function describe(pass) {
-    if (!pass) { return ""; }
-    return "No. " + pass.pass_no + " · " + pass.plate + " · " + pass.enterprise_id +
-      " · 有效期 valid " + pass.valid_from + " → " + pass.valid_until;
+  function facts(data) {
+    var out = [];
+    var pass = data.pass;
+    if (pass) {
+      out.push({text: t("pass_no") + " " + pass.pass_no + " · " + t("plate") + " " + pass.plate});
+      out.push({text: t("enterprise") + " " + pass.enterprise_id});
+      if (data.valid_text) { out.push({text: t("valid") + " " + data.valid_text}); }
+    }
+    (data.note_texts || []).forEach(function (note, i) { out.push({text: note, code: (data.notes[i] || "").split(":")[0]}); });
+    if (data.checked_at_text) { out.push({text: t("checked_at") + " " + data.checked_at_text}); }
+    return out;
+  }
+
+  function reasons(data) {
+    return (data.reason_texts || []).map(function (text, i) { return {text: text, code: data.codes[i]}; });
+  }
+
+  function detailOf(data) {
+    if (typeof data.detail === "string") { return data.detail; }
+    return JSON.stringify(data.detail || data);
   }
 
   function verify() {
     var token = $("token").value.trim();
     var where = parseLocation($("location").value);
-    var bearer = officerToken();
-    if (!token) { setResult("error", "?", "请粘贴或扫描通行证 paste or scan a pass code"); return; }
-    if (!where) { setResult("error", "?", "请输入检查点位置 lon,lat (e.g. 113.2418,35.2156) or press Locate"); return; }
-    if (!bearer) { setResult("error", "?", "请先保存检查员令牌 save the officer token first"); return; }
+    if (!token) { problem(t("need_token")); return; }
+    if (!where) { problem(t("need_location")); return; }
     localStorage.setItem(LOCATION_KEY, $("location").value.trim());
-    var body = { token: token, checkpoint: where };
+    var body = {token: token, checkpoint: where};
     var plate = $("plate").value.trim();
     if (plate) { body.plate = plate; }
-    setResult("busy", "…", "核验中 checking…");
-    fetch("/passes/verify", {
+    setResult("busy", "…", t("busy"));
+    window.Baotong.fetch("/passes/verify", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + bearer },
+      headers: {"Content-Type": "application/json"},
       body: JSON.stringify(body)
     }).then(function (resp) {
-      return resp.json().then(function (data) { return { status: resp.status, data: data }; },
-        function () { return { status: resp.status, data: {} }; });
+      return resp.json().then(function (data) { return {status: resp.status, data: data}; },
+        function () { return {status: resp.status, data: {}}; });
     }).then(function (r) {
       if (r.status === 200 && r.data.verdict === "pass") {
-        setResult("pass", "通行 PASS", "核验通过 all checks passed", [], describe(r.data.pass));
+        setResult("pass", t("pass"), t("pass_sub"), [], facts(r.data));
       } else if (r.status === 200) {
-        setResult("stop", "停车 STOP", "拦停核查 stop the vehicle", r.data.reasons, describe(r.data.pass));
-      } else if (r.status === 401 || r.status === 403) {
-        setResult("error", "?", "令牌无效或无权限 token rejected (" + r.status + "): " + (r.data.detail || ""));
+        setResult("stop", t("stop"), t("stop_sub"), reasons(r.data), facts(r.data));
+      } else if (r.status === 401) {
+        problem(t("signed_out"), [detailOf(r.data)]);
+        $("signin-again").hidden = false;
+      } else if (r.status === 403) {
+        problem(t("refused", {status: r.status}), [detailOf(r.data)]);
       } else {
-        var detail = typeof r.data.detail === "string" ? r.data.detail : JSON.stringify(r.data.detail || r.data);
-        setResult("error", "?", "请求有误 request error (" + r.status + ")", [detail]);
+        problem(t("request_error", {status: r.status}), [detailOf(r.data)]);
       }
     }).catch(function (err) {
-      setResult("error", "?", "网络错误 network error: " + err.message);
+      problem(t("network_error", {error: err.message}));
     });
   }
 
   function startScan() {
-    if (typeof QrScanner === "undefined") { setResult("error", "?", "扫码库未加载 QR library missing"); return; }
+    if (typeof QrScanner === "undefined") { problem(t("no_qr")); return; }
     var video = $("video");
     video.hidden = false;
     $("stop-scan-btn").hidden = false;
@@ -101,10 +128,10 @@
       $("token").value = (result && result.data) || String(result);
       stopScan();
       verify();
-    }, { returnDetailedScanResult: true, preferredCamera: "environment", maxScansPerSecond: 10 });
+    }, {returnDetailedScanResult: true, preferredCamera: "environment", maxScansPerSecond: 10});
     scanner.start().catch(function (err) {
       stopScan();
-      setResult("error", "?", "无法打开摄像头 camera unavailable: " + err + " — paste the code instead");
+      problem(t("camera_failed", {error: err}));
     });
   }
 
@@ -115,17 +142,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    $("officer-token").value = officerToken();
+    texts = JSON.parse($("ckpt").dataset.texts || "{}");
+    localStorage.removeItem(OLD_TOKEN_KEY);
     $("location").value = localStorage.getItem(LOCATION_KEY) || "";
-    showTokenState();
-    $("save-token-btn").addEventListener("click", function () {
-      localStorage.setItem(TOKEN_KEY, $("officer-token").value.trim());
-      showTokenState();
-    });
-    $("officer-token").addEventListener("change", function () {
-      localStorage.setItem(TOKEN_KEY, $("officer-token").value.trim());
-      showTokenState();
-    });
     $("verify-btn").addEventListener("click", verify);
     $("locate-btn").addEventListener("click", locate);
     $("scan-btn").addEventListener("click", startScan);
