@@ -33,6 +33,7 @@ from api.routes import (
     import_page,
     maps,
     passes,
+    plan_page,
     plans,
     routes,
     sites,
@@ -85,6 +86,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     checkpoint.router,
     auth.router,
     import_page.router,
+    plan_page.router,
     workspace.router,
 )
 

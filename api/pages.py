@@ -62,6 +62,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/workspace", "nav.workspace"),
     NavItem("/map", "nav.map"),
     NavItem("/checkpoint", "nav.checkpoint", ("checkpoint",)),
+    NavItem("/plan", "nav.plan", ("planner",)),
     NavItem("/imports", "nav.imports", ("planner", "dispatcher")),
     NavItem("/closures/new", "nav.new_closure", ("county",)),
     NavItem("/approvals", "nav.approvals", ("city_approver", "province_approver")),

@@ -565,3 +565,34 @@ def closure_map(session: Session, closure_id: str) -> MapContent:
     return MapContent(
         bbox=(left - m, bottom - m, right + m, top + m), zones=zones.list_zones(session), extra_layers=overlays
     )
+
+
+def planning_layers(session: Session, *, plan_id: str | None = None) -> dict[str, Any]:
+    """What the planner's plan page draws, as GeoJSON: sites, zones, docking and drop points, green channels,
+    and one station plan (``plan_id``, else the latest) with its chosen stations, the lines to the demand each
+    serves and the candidates it excluded with their reasons."""
+    doc = stations.get_plan(session, plan_id) if plan_id is not None else plan_store.latest_plan(session)
+    channels = closure_layers(session, rows=[])[2]
+    plan: dict[str, Any] | None = None
+    if doc is not None:
+        chosen, lines = plan_layers(doc)
+        plan = {
+            "id": doc["id"],
+            "model": doc["model"],
+            "params": doc["params"],
+            "objective": doc["objective"],
+            "objective_unit": doc["objective_unit"],
+            "search": doc.get("search"),
+            "stations": chosen.features,
+            "lines": lines.features,
+            "excluded": doc.get("excluded", []),
+            "unserved": doc.get("unserved", []),
+        }
+    return {
+        "sites": [site.to_feature() for site in sites.list_sites(session)],
+        "zones": [zone.to_feature() for zone in zones.list_zones(session)],
+        "docking_points": docking_layer(session).features,
+        "drop_points": drop_point_layer(session).features,
+        "green_channels": channels.features,
+        "plan": plan,
+    }

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInputError
+from geo.i18n import Text
 from geo.importing import detect_format, read_site_file
 from geo.sites import SITE_KINDS, Site, within_bbox
 from services.context import AppContext
 from services.imports import IMPORT_TIME_BUDGET_S, ImportReport, check_rows
+from store import plans as plan_store
 from store import sites as store
 from store.db import new_id
 
@@ -58,9 +60,12 @@ def create_site(
     return store.add_site(session, site, created_by=created_by), snapped
 
 
-def validate_site(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> tuple[Site, SnappedSite]:
-    """A :class:`Site` from a GeoJSON Feature, on the network's area and within the snap distance of a road."""
-    site = Site.from_feature(feature, id=new_id("site"), crs=crs)
+def validate_site(
+    ctx: AppContext, feature: dict[str, Any], *, crs: str, site_id: str | None = None
+) -> tuple[Site, SnappedSite]:
+    """A :class:`Site` from a GeoJSON Feature (a new id unless ``site_id``), on the network's area and within the
+    snap distance of a road."""
+    site = Site.from_feature(feature, id=site_id or new_id("site"), crs=crs)
     bbox = ctx.network.bbox
     if not within_bbox(site.geometry, bbox, margin_deg=ctx.settings.bbox_margin_deg):
         raise InvalidInputError(
@@ -68,6 +73,63 @@ def validate_site(ctx: AppContext, feature: dict[str, Any], *, crs: str) -> tupl
             f"bbox {[round(v, 5) for v in bbox]}"
         )
     return site, snap_site(ctx, site)
+
+
+#: What a site's edit may change: its place and descriptive properties (not its kind; the whitelist changes
+#: only by fusing and restoring, which keep their history).
+EDITABLE = ("name", "sector", "weight", "radius_m", "county_code")
+
+
+def move_site(
+    ctx: AppContext,
+    session: Session,
+    site_id: str,
+    *,
+    geometry: dict[str, Any] | None,
+    properties: dict[str, Any],
+    crs: str,
+    updated_by: str | None,
+) -> tuple[Site, SnappedSite, list[Text]]:
+    """Move a site (a new Point or premises Polygon) and/or edit its name, sector, weight, radius or county, checked
+    as a new site is (on the network's area, within the snap distance of a road); nothing changes otherwise.
+    Returns the site, where it meets the network, and notes (an enterprise's drop point planned for the old
+    place: plan it again).
+
+    Raises
+    ------
+    NotFoundError
+        An unknown site.
+    InvalidInputError, OffNetworkError
+        A property that may not change here (``kind``, ``whitelist``), a bad value, or a place off the network.
+    """
+    current = store.get_site(session, site_id)
+    fixed = sorted(set(properties) - set(EDITABLE))
+    if fixed:
+        raise InvalidInputError(
+            f"{fixed} may not be changed here; a site's edit changes its place and {list(EDITABLE)} "
+            "(the whitelist changes by fusing and restoring the enterprise)",
+            zh=f"{fixed} 不能在此修改；可修改位置和 {list(EDITABLE)}（白名单通过熔断和解除熔断修改）",
+        )
+    if geometry is None and not properties:
+        raise InvalidInputError("nothing to change: give `geometry` and/or `properties`", zh="没有要修改的内容")
+    feature = current.to_feature()
+    feature["properties"] = {**feature["properties"], **properties}
+    feature["properties"].pop("id", None)
+    if geometry is not None:
+        feature["geometry"] = geometry
+        used_crs = crs
+    else:
+        used_crs = "wgs84"  # the stored geometry
+    site, snapped = validate_site(ctx, feature, crs=used_crs, site_id=site_id)
+    notes: list[Text] = []
+    if geometry is not None and plan_store.get_drop_point(session, site_id) is not None:
+        notes.append(
+            Text(
+                f"its drop point was planned for the old place; plan it again (POST /sites/{site_id}/drop-point)",
+                zh="其固定接收点是按原位置规划的，请重新规划",
+            )
+        )
+    return store.update_site(session, site, updated_by=updated_by), snapped, notes
 
 
 #: The kinds of site a table imports (demand points come from plans, not files).

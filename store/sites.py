@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.sites import Site
-from store.db import dumps, get_row
+from store.db import dumps, get_row, utcnow
 from store.models import SiteRow
 
 
@@ -87,3 +87,19 @@ def list_sites(session: Session, *, kind: str | None = None) -> list[Site]:
 
 def count_sites(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(SiteRow)) or 0
+
+
+def update_site(session: Session, site: Site, *, updated_by: str | None) -> Site:
+    """Store ``site``'s new position and properties over its row (committed), with who and when."""
+    row = get_row(session, SiteRow, site.id, "site")
+    row.name = site.name
+    row.geometry = dumps(mapping(site.geometry))
+    row.sector = site.sector
+    row.weight = site.weight
+    row.radius_m = site.radius_m
+    row.county_code = site.county_code
+    row.properties = dumps(site.properties)
+    row.updated_at = utcnow()
+    row.updated_by = updated_by
+    session.commit()
+    return site_from_row(row)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 #: ``(table, columns)`` whose count and latest times change whenever a layer of the city map changes.
 MAP_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("zones", ("created_at", "deleted_at")),
-    ("sites", ("created_at",)),
+    ("sites", ("created_at", "updated_at")),
     ("fuses", ("created_at",)),
     ("routes", ("created_at",)),
     ("plans", ("created_at",)),

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from api import pages
-from api.deps import BureauReader, ContextDep, SessionDep, page_user, web_session
+from api.deps import BureauReader, ContextDep, CountyUser, SessionDep, page_user, web_session
 from api.i18n import page_lang
 from api.routes.closures import closure_request
 from api.schemas.closures import ClosureCreate
@@ -159,7 +159,7 @@ def new_closure_page(request: Request, ctx: ContextDep, user: CountyPage) -> HTM
 
 @router.post("/closures/new/check", response_class=HTMLResponse)
 def check_new_closure(
-    request: Request, body: ClosureCreate, ctx: ContextDep, session: SessionDep, user: CountyPage
+    request: Request, body: ClosureCreate, ctx: ContextDep, session: SessionDep, user: CountyUser
 ) -> HTMLResponse:
     """The page's check before filing: :func:`services.closures.preview_closure` (as ``POST /closures/preview``)
     written as the decision, reasons and impact the approvers will read.  Bad input answers as the API does."""

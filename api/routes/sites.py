@@ -9,9 +9,19 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep
+from api.i18n import asked_lang
 from api.paging import Cursor, Limit, next_url
 from api.schemas.imports import ImportReportPublic
-from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesGeoJSON, SitesPublic, SitesStored
+from api.schemas.sites import (
+    SiteCreate,
+    SiteEdit,
+    SiteEdited,
+    SiteImportConfirm,
+    SitePublic,
+    SitesGeoJSON,
+    SitesPublic,
+    SitesStored,
+)
 from api.uploads import UPLOAD_RESPONSES, choice, read_upload, template_response
 from geo.importing import SITE_FORMATS
 from services import lists, sites
@@ -121,3 +131,22 @@ def list_sites(
 @router.get("/{site_id}", response_model=SitePublic)
 def get_site(site_id: str, session: SessionDep) -> SitePublic:
     return SitePublic(**sites.get_site(session, site_id).to_feature())
+
+
+@router.patch(
+    "/{site_id}",
+    response_model=SiteEdited,
+    responses={404: {"description": "no such site"}, 422: {"description": "a bad place or property"}},
+)
+def edit_site(
+    request: Request, site_id: str, body: SiteEdit, ctx: ContextDep, session: SessionDep, user: PlannerUser
+) -> SiteEdited:
+    """Move a site (a new ``geometry``) and/or edit its ``name``, ``sector``, ``weight``, ``radius_m``,
+    ``county_code``, checked as a new site is; stored with who and when, on the map at once.  Not its kind or
+    whitelist status (fuse and restore an enterprise for that)."""
+    geometry = body.geometry.model_dump() if body.geometry is not None else None
+    site, snapped, notes = sites.move_site(
+        ctx, session, site_id, geometry=geometry, properties=body.properties, crs=body.crs, updated_by=user.name
+    )
+    lang = asked_lang(request) or "en"
+    return SiteEdited(**site.to_feature(), snapped=snapped.to_json(), notes=[n.get(lang) for n in notes])

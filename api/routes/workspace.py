@@ -41,6 +41,7 @@ ROUTE_ROLES = ("planner", "dispatcher")
 PAGES = (
     Link("/map", "nav.map", "ws.map"),
     Link("/checkpoint", "nav.checkpoint", "ws.checkpoint", ("checkpoint",)),
+    Link("/plan", "nav.plan", "ws.plan", ("planner",)),
     Link("/imports", "nav.imports", "ws.imports", ("planner", "dispatcher")),
     Link("/closures/new", "nav.new_closure", "ws.new_closure", ("county",)),
     Link("/approvals", "nav.approvals", "ws.approvals", ("city_approver", "province_approver")),

@@ -36,6 +36,19 @@ class SitePublic(BaseModel):
     snapped: dict | None = Field(default=None, description="where the site meets the truck network")
 
 
+class SiteEdit(BaseModel):
+    """A site's move and/or edit: a new ``geometry`` (Point or premises Polygon), and/or ``properties`` among
+    name, sector, weight, radius_m, county_code."""
+
+    geometry: Geometry | None = None
+    properties: dict[str, ShallowJson] = Field(default_factory=dict, max_length=10)
+    crs: Crs = "wgs84"
+
+
+class SiteEdited(SitePublic):
+    notes: list[str] = Field(default_factory=list, description="what else the move asks for (a drop point to re-plan)")
+
+
 class SitesPublic(BaseModel):
     """A page of sites: ``data`` (GeoJSON Features), ``count`` (every match), ``next`` (the next page's URL)."""
 

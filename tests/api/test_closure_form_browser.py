@@ -27,14 +27,12 @@ def server(tmp_path_factory):
         yield running
 
 
-def click_at(page, lon: float, lat: float) -> None:
-    """A real mouse click on the map where ``lon, lat`` is drawn."""
-    page.evaluate(f"() => document.getElementById('cl-map').baotongMap.setView([{lat}, {lon}], 17, {{animate: false}})")
-    point = page.evaluate(
-        f"() => {{ const p = document.getElementById('cl-map').baotongMap.latLngToContainerPoint([{lat}, {lon}]);"
-        " return [p.x, p.y]; }"
-    )
-    box = page.locator("#cl-map").bounding_box()
+def click_at(page, lon: float, lat: float, map_id: str = "cl-map") -> None:
+    """A real mouse click on the map ``map_id`` where ``lon, lat`` is drawn (centred there at zoom 17 first)."""
+    the_map = f"document.getElementById('{map_id}').baotongMap"
+    page.evaluate(f"() => {the_map}.setView([{lat}, {lon}], 17, {{animate: false}})")
+    point = page.evaluate(f"() => {{ const p = {the_map}.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}")
+    box = page.locator(f"#{map_id}").bounding_box()
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
 
 
