@@ -64,6 +64,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/checkpoint", "nav.checkpoint", ("checkpoint",)),
     NavItem("/closures/new", "nav.new_closure", ("county",)),
     NavItem("/approvals", "nav.approvals", ("city_approver", "province_approver")),
+    NavItem("/trips/new", "nav.new_trip", ("dispatcher", "planner")),
+    NavItem("/trips/passes", "nav.trip_passes", ("dispatcher", "planner")),
     NavItem("/docs", "nav.docs"),
 )
 

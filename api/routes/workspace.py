@@ -43,6 +43,8 @@ PAGES = (
     Link("/checkpoint", "nav.checkpoint", "ws.checkpoint", ("checkpoint",)),
     Link("/closures/new", "nav.new_closure", "ws.new_closure", ("county",)),
     Link("/approvals", "nav.approvals", "ws.approvals", ("city_approver", "province_approver")),
+    Link("/trips/new", "nav.new_trip", "ws.new_trip", ("dispatcher", "planner")),
+    Link("/trips/passes", "nav.trip_passes", "ws.trip_passes", ("dispatcher", "planner")),
     Link("/docs", "nav.docs", "ws.docs"),
 )
 EXPORTS = (
