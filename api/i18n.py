@@ -329,6 +329,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tp.issued_at": ("签发时间", "Issued"),
     "tp.revoked_at": ("撤销", "Revoked"),
     "tp.superseded_by": ("替换为", "Superseded by"),
+    "tp.cancelled": ("企业已作废", "cancelled by the enterprise"),
     "tp.replaces": ("替换了", "Replaces"),
     "tp.scans": ("核验记录（{count}）", "Checkpoint scans ({count})"),
     "tp.no_scans": ("尚无核验记录。", "No scan yet."),

@@ -97,5 +97,6 @@ def trip_passes_page(request: Request, ctx: ContextDep, session: SessionDep, use
         rows=rows,
         count=page.count,
         default_until=_minute(now + DEFAULT_VALIDITY),
+        cancel_reason=passes.CANCEL_REASON,
         **_words(page_lang(request)),
     )

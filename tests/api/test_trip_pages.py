@@ -7,10 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from services import users
 from services.passes import CANCEL_REASON
 from store import passes as pass_store
+from store.models import PassRow
 from tests.api._server import pass_request
 from tests.api.test_routes import DESTINATION, ORIGIN, band_feature
 from tests.api.test_signin import PASSWORD
@@ -123,6 +125,17 @@ def test_the_passes_page_shows_only_the_enterprises_passes_with_their_status_and
     assert "/static/app/trip_passes.js" in page.text
     both = client.get("/trips/passes", headers=auth_headers("planner")).text
     assert mine["pass_no"] in both and other["pass_no"] in both
+    # a window that has ended reads expired (the row moved into the past: no waiting in a test)
+    with app.state.baotong.sessions() as s:
+        past = datetime.now(UTC) - timedelta(days=2)
+        s.execute(
+            update(PassRow)
+            .where(PassRow.pass_no == other["pass_no"])
+            .values(valid_from=past, valid_until=past + timedelta(hours=1))
+        )
+        s.commit()
+    expired = client.get("/trips/passes", headers=auth_headers("planner")).text
+    assert f'data-pass="{other["pass_no"]}" data-status="expired"' in expired and "已过期" in expired
     # renewed: the old pass is superseded by the new one; cancelled: revoked by the enterprise
     until = (datetime.now(UTC) + timedelta(hours=10)).isoformat()
     renewed = client.post(f"/passes/{mine['pass_no']}/renew", json={"valid_until": until}, headers=own)
@@ -131,7 +144,8 @@ def test_the_passes_page_shows_only_the_enterprises_passes_with_their_status_and
     page = client.get("/trips/passes", headers=own).text
     assert f'data-pass="{mine["pass_no"]}" data-status="superseded"' in page and "已被替换" in page
     assert f'data-pass="{renewed.json()["pass_no"]}" data-status="revoked"' in page and "已撤销" in page
-    assert CANCEL_REASON in page
+    assert "企业已作废" in page and f"superseded by {renewed.json()['pass_no']}" not in page
+    assert CANCEL_REASON in client.get("/trips/passes?lang=en", headers=own).text
 
 
 def test_an_enterprise_cancels_its_own_pass(client, app, auth_headers):

@@ -109,6 +109,21 @@ def test_a_dispatcher_plans_a_trip_requests_a_pass_and_manages_it(browser_page_z
     assert "途中不得停留" in panel.inner_text() and "干线段" in panel.inner_text()
     shot(page, "trip-planned")
 
+    # a waypoint on the way (a click on the drawn route, south of the band), and the trip planned again with it
+    first = httpx.get(f"{base}/routes/{route_id}", headers=planner, timeout=30).json()
+    line = first["geometry"]["coordinates"]
+    waypoint = line[len(line) // 4]
+    page.check("input[name=pick][value=waypoint]")
+    click_at(page, *waypoint)
+    page.wait_for_selector("#tp-map path.tp-point-waypoint")
+    assert page.locator("#tp-waypoint-count").inner_text() == "1"
+    page.click("#tp-plan")
+    page.wait_for_function(f"() => (document.getElementById('tp-map').dataset.route || '{route_id}') !== '{route_id}'")
+    route_id = page.locator("#tp-map").get_attribute("data-route")
+    page.locator(f"#tp-panel .tp-route[data-route='{route_id}']").wait_for()
+    again = httpx.get(f"{base}/routes/{route_id}", headers=planner, timeout=30).json()
+    assert len(again["stops"]) == len(first["stops"]) + 1 and again["zones_crossed"]
+
     # the vehicle holds a valid pass: named, and replaced only when asked
     page.wait_for_selector("#tp-pass:not([hidden])")
     assert page.locator("#tp-crew input[name=crew]:checked").count() == 1

@@ -114,13 +114,13 @@
     }
 
     function showCrew() {
-      var box = $("tp-crew");
-      Array.from(box.querySelectorAll("label, p")).forEach(function (el) { el.remove(); });
+      var crew = $("tp-crew");
+      Array.from(crew.querySelectorAll("label, p")).forEach(function (el) { el.remove(); });
       if (!fleet.crew.length) {
         var none = document.createElement("p");
         none.className = "bt-muted";
-        none.textContent = box.dataset.none;
-        box.appendChild(none);
+        none.textContent = crew.dataset.none;
+        crew.appendChild(none);
       }
       fleet.crew.forEach(function (c, i) {
         var label = document.createElement("label");
@@ -131,7 +131,7 @@
         input.value = c.id;
         input.checked = i === 0;
         label.append(input, " " + c.name + " · " + c.role);
-        box.appendChild(label);
+        crew.appendChild(label);
       });
     }
 
