@@ -32,6 +32,8 @@ from store.users import Principal
 router = APIRouter(tags=["trips"], include_in_schema=False)
 
 TRIP_ROLES = ("dispatcher", "planner")
+#: Who may request a pass (``POST /passes``; a planner plans trips but does not issue passes).
+PASS_ISSUERS = ("dispatcher", "admin")
 TripPage = Annotated[Principal, Depends(page_user(*TRIP_ROLES))]
 #: A new pass's window unless the dispatcher changes it.
 DEFAULT_VALIDITY = timedelta(hours=12)
@@ -68,6 +70,7 @@ def new_trip_page(request: Request, ctx: ContextDep, session: SessionDep, user: 
         config=map_config(ctx, lang),
         styles={"legs": LEG_STYLES, "risks": RISK_COLORS},
         enterprises=enterprises,
+        may_request=user.role in PASS_ISSUERS,
         default_departure=_minute(now),
         default_until=_minute(now + DEFAULT_VALIDITY),
         **_words(lang),

@@ -65,6 +65,8 @@ def test_the_trip_page_offers_the_map_and_the_enterprises_sites(client, app, aut
     assert "#253494" in styles and "dashArray" in styles  # the route map's leg styles
     unbound = client.get("/trips/new", headers=auth_headers("dispatcher"))
     assert "甲物流公司" in unbound.text and "乙物流公司" in unbound.text
+    assert 'id="tp-pass"' in unbound.text
+    assert 'id="tp-pass"' not in client.get("/trips/new", headers=auth_headers("planner")).text  # plans, issues none
     en = client.get("/trips/new?lang=en", headers=auth_headers("dispatcher"))
     assert "Plan the route" in en.text and "规划路线" not in en.text
 

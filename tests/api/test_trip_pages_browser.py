@@ -175,3 +175,20 @@ def test_a_dispatcher_plans_a_trip_requests_a_pass_and_manages_it(browser_page_z
     first = httpx.get(f"{base}/passes/{issued}", headers=planner, timeout=30).json()
     assert first["replaces"] == held and first["route_id"] and first["plate"] == "豫H·77777"
     browser_page_zh.assert_clean()
+
+
+def test_a_planner_plans_a_trip_without_the_pass_form(browser_page, world):  # noqa: F811
+    from tests.api.test_workspace_browser import sign_in as sign_in_demo
+
+    page, server = browser_page.page, world["server"]
+    sign_in_demo(page, server.base_url, "planner", server)
+    open_trip_page(page, server.base_url)
+    click_at(page, *ORIGIN)
+    click_at(page, *DESTINATION)
+    page.click("#tp-plan")
+    page.wait_for_selector("#tp-map[data-route]")
+    page.wait_for_selector("#tp-panel .tp-route tr[data-risk=sealed]")
+    assert page.locator("#tp-pass").count() == 0 and page.locator("html").get_attribute("lang") == "en"
+    assert "Zones crossed" in page.locator("#tp-panel").inner_text()
+    shot(page, "trip-planner-en")
+    browser_page.assert_clean()

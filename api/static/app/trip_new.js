@@ -115,6 +115,7 @@
 
     function showCrew() {
       var crew = $("tp-crew");
+      if (!crew) { return; }  // no pass form: the caller plans trips but does not request passes
       Array.from(crew.querySelectorAll("label, p")).forEach(function (el) { el.remove(); });
       if (!fleet.crew.length) {
         var none = document.createElement("p");
@@ -217,7 +218,7 @@
           .then(function (response) { return response.text().then(function (html) { return {ok: response.ok, html: html}; }); })
           .then(function (panel) {
             if (panel.ok) { $("tp-panel").innerHTML = panel.html; }  // rendered by the server's templates, every value escaped
-            $("tp-pass").hidden = false;
+            if ($("tp-pass")) { $("tp-pass").hidden = false; }
           });
       }).catch(function (err) { $("tp-plan").disabled = false; error.textContent = String(err); });
     });
@@ -262,10 +263,12 @@
       }).catch(function (err) { $("tp-request").disabled = false; error.textContent = String(err); });
     }
 
-    $("tp-pass").addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (planned) { requestPass(null); }
-    });
-    $("tp-replace").addEventListener("click", function () { requestPass($("tp-conflict").dataset.pass); });
+    if ($("tp-pass")) {
+      $("tp-pass").addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (planned) { requestPass(null); }
+      });
+      $("tp-replace").addEventListener("click", function () { requestPass($("tp-conflict").dataset.pass); });
+    }
   });
 })();
