@@ -38,6 +38,7 @@ from api.routes import (
     routes,
     sites,
     tiles,
+    trip_pages,
     workspace,
     zones,
 )
@@ -79,6 +80,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     plans.router,
     docking.router,
     droppoints.router,
+    trip_pages.router,
     closure_pages.router,  # before closures.router: the page /closures/new is not a closure's /closures/{id}
     closures.router,
     green_channels.router,

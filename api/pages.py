@@ -66,6 +66,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/imports", "nav.imports", ("planner", "dispatcher")),
     NavItem("/closures/new", "nav.new_closure", ("county",)),
     NavItem("/approvals", "nav.approvals", ("city_approver", "province_approver")),
+    NavItem("/trips/new", "nav.new_trip", ("dispatcher", "planner")),
+    NavItem("/trips/passes", "nav.trip_passes", ("dispatcher", "planner")),
     NavItem("/docs", "nav.docs"),
 )
 

@@ -888,6 +888,27 @@ def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal)
     return pass_json(session, revoked)
 
 
+#: The reason stored when an enterprise cancels its own pass.
+CANCEL_REASON = "cancelled by the enterprise"
+
+
+def cancel_pass(session: Session, pass_no: str, *, user: Principal) -> dict[str, Any]:
+    """Cancel a pass for its enterprise (a dispatcher of that enterprise, or a planner): a revocation recorded
+    with who cancelled it and the reason :data:`CANCEL_REASON`; it answers ``stop`` at every checkpoint.
+
+    Raises
+    ------
+    InvalidInputError, NotFoundError
+        A malformed or unknown pass number.
+    PermissionDeniedError
+        A dispatcher bound to another enterprise.
+    ConflictError
+        Revoked, cancelled or superseded already.
+    """
+    readable_pass(session, pass_no, user=user)
+    return revoke_pass(session, pass_no, reason=CANCEL_REASON, user=user)
+
+
 def status_lookup(ctx: AppContext) -> StatusLookup:
     """A ``pass_no -> PassStatus`` callback reading the registry (revocation, fuse, stored corridor)."""
 

@@ -7,6 +7,7 @@
   a checkpoint reads a pass through its token, never by walking the numbers.
 * ``POST /passes/{no}/renew``: a dispatcher of that enterprise.
 * ``POST /passes/{no}/revoke``: planner.
+* ``POST /passes/{no}/cancel``: a dispatcher of that enterprise, or a planner.
 * ``POST /passes/verify`` and ``POST /passes/scans/offline``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
 
 A verdict's ``reasons`` and ``notes`` keep their bilingual ``"<code>: 中文 / English"`` form for programs;
@@ -29,6 +30,7 @@ from api.deps import (
     CheckpointUser,
     ContextDep,
     DispatcherOnly,
+    DispatcherUser,
     PassReader,
     PassTokenReader,
     PlannerUser,
@@ -226,6 +228,20 @@ def pass_print(request: Request, pass_no: str, ctx: ContextDep, session: Session
 def revoke_pass(pass_no: str, body: RevokeCreate, session: SessionDep, user: PlannerUser) -> PassPublic:
     """Revoke a pass (planner); it answers ``stop`` at every checkpoint from now on."""
     return pass_public(passes.revoke_pass(session, pass_no, reason=body.reason, user=user))
+
+
+@router.post(
+    "/passes/{pass_no}/cancel",
+    response_model=PassPublic,
+    responses={
+        403: {"description": "a dispatcher of another enterprise"},
+        409: {"description": "revoked, cancelled or superseded already"},
+    },
+)
+def cancel_pass(pass_no: str, session: SessionDep, user: DispatcherUser) -> PassPublic:
+    """Cancel a pass of the caller's enterprise (a dispatcher of it, or a planner): revoked with who cancelled
+    it and the reason ``cancelled by the enterprise``; it answers ``stop`` at every checkpoint from now on."""
+    return pass_public(passes.cancel_pass(session, pass_no, user=user))
 
 
 @router.post(

@@ -45,6 +45,8 @@ PAGES = (
     Link("/imports", "nav.imports", "ws.imports", ("planner", "dispatcher")),
     Link("/closures/new", "nav.new_closure", "ws.new_closure", ("county",)),
     Link("/approvals", "nav.approvals", "ws.approvals", ("city_approver", "province_approver")),
+    Link("/trips/new", "nav.new_trip", "ws.new_trip", ("dispatcher", "planner")),
+    Link("/trips/passes", "nav.trip_passes", "ws.trip_passes", ("dispatcher", "planner")),
     Link("/docs", "nav.docs", "ws.docs"),
 )
 EXPORTS = (
