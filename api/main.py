@@ -37,6 +37,7 @@ from api.routes import (
     sites,
     tiles,
     workspace,
+    zone_pages,
     zones,
 )
 from api.security import SecurityHeadersMiddleware
@@ -70,6 +71,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.router,
     tiles.router,
     health.router,
+    zone_pages.router,  # before zones.router: the page /zones/edit is not a zone's /zones/{id}
     zones.router,
     sites.router,
     maps.router,

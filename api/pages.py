@@ -63,6 +63,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/map", "nav.map"),
     NavItem("/checkpoint", "nav.checkpoint", ("checkpoint",)),
     NavItem("/closures/new", "nav.new_closure", ("county",)),
+    NavItem("/zones/edit", "nav.zones", ("planner",)),
     NavItem("/approvals", "nav.approvals", ("city_approver", "province_approver")),
     NavItem("/docs", "nav.docs"),
 )

@@ -43,6 +43,7 @@ PAGES = (
     Link("/checkpoint", "nav.checkpoint", "ws.checkpoint", ("checkpoint",)),
     Link("/closures/new", "nav.new_closure", "ws.new_closure", ("county",)),
     Link("/approvals", "nav.approvals", "ws.approvals", ("city_approver", "province_approver")),
+    Link("/zones/edit", "nav.zones", "ws.zones", ("planner",)),
     Link("/docs", "nav.docs", "ws.docs"),
 )
 EXPORTS = (
