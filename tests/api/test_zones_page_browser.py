@@ -11,8 +11,10 @@ import statistics
 import time
 
 import httpx
+import numpy as np
 import pytest
 
+from geo.projection import LocalProjection
 from tests._data import shared_file
 from tests.api._server import running_server
 from tests.api.test_workspace_browser import shot, sign_in
@@ -126,10 +128,26 @@ def test_a_planner_draws_a_sealed_zone_that_routes_avoid_then_edits_and_lifts_it
     assert versions["versions"][1]["changes"] == [{"field": "name", "from": "测试封控区", "to": "测试封控区（扩大）"}]
     shot(page, "zones-renamed")
 
+    # the outline: drag a corner in Geoman's edit mode, see the effect again, save it as version 3
+    page.wait_for_selector("#zn-effect[data-arcs]")
+    corner = page.locator("#zn-map .leaflet-marker-icon.marker-icon:not(.marker-icon-middle)").first
+    box = corner.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 25, box["y"] + box["height"] / 2 - 25, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("#zn-effect[data-arcs]")
+    save(page, 3)
+    page.locator("#zn-history li[data-version='3']").wait_for()
+    versions = httpx.get(f"{base}/zones/{zone_id}/history", headers=headers(server, "planner"), timeout=30).json()
+    moved = versions["versions"][2]["changes"]
+    assert [c["field"] for c in moved] == ["geometry"] and moved[0]["from"]["bounds"] != moved[0]["to"]["bounds"]
+    assert "轮廓" in page.locator("#zn-history li[data-version='3']").inner_text()
+
     # someone else changes it meanwhile: the page's edit is refused, said in Chinese, and the zone reloaded
     other = httpx.patch(
         f"{base}/zones/{zone_id}",
-        json={"properties": {"risk": "controlled"}, "expected_version": 2},
+        json={"properties": {"risk": "controlled"}, "expected_version": 3},
         headers=headers(server, "planner"),
         timeout=30,
     )
@@ -138,7 +156,7 @@ def test_a_planner_draws_a_sealed_zone_that_routes_avoid_then_edits_and_lifts_it
     page.click("#zn-save")
     page.wait_for_selector("#zn-status[data-conflict]")
     assert "已被他人修改" in page.locator("#zn-status").inner_text()
-    page.wait_for_function("() => document.getElementById('zn-form').dataset.version === '3'")
+    page.wait_for_function("() => document.getElementById('zn-form').dataset.version === '4'")
     assert (
         page.locator("#zn-risk").input_value() == "controlled" and page.locator("#zn-name").input_value() != "不会保存"
     )
@@ -150,13 +168,38 @@ def test_a_planner_draws_a_sealed_zone_that_routes_avoid_then_edits_and_lifts_it
     assert page.locator(f"#zn-map path[data-zone='{zone_id}']").count() == 0
     assert httpx.get(f"{base}/zones/{zone_id}", timeout=30).status_code == 404
     lifted = httpx.get(f"{base}/zones/{zone_id}/history", headers=headers(server, "planner"), timeout=30).json()
-    assert lifted["deleted"] and lifted["current_version"] == 4
+    assert lifted["deleted"] and lifted["current_version"] == 5
     assert route(server, max_detour_ratio=10)["geometry"] == before["geometry"]
     shot(page, "zones-lifted")
     # the one console line is the browser's note of the refused edit (409), which the page answered
     assert browser_page_zh.page_errors == [] and browser_page_zh.blocked_urls == []
     assert [e for e in browser_page_zh.console_errors if "409 (Conflict)" not in e] == []
     assert len(browser_page_zh.console_errors) == 1
+
+
+def test_a_circle_is_saved_as_a_polygon_laid_out_in_metres(browser_page_zh, server):  # noqa: F811
+    page, base = browser_page_zh.page, server.base_url
+    open_page(page, base, server)
+    lon, lat = 1.5262, 42.5080
+    x, y = screen_point(page, lon, lat)
+    page.click(".leaflet-pm-toolbar .leaflet-pm-icon-circle")
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
+    page.mouse.move(x + 40, y, steps=5)
+    page.mouse.click(x + 40, y)
+    page.wait_for_selector("#zn-effect[data-arcs]")
+    page.fill("#zn-name", "圆形防范区")
+    page.select_option("#zn-risk", "precaution")
+    zone_id = save(page, 1)
+    ring = httpx.get(f"{base}/zones/{zone_id}", timeout=30).json()["geometry"]["coordinates"][0]
+    assert len(ring) == 65 and ring[0] == ring[-1]
+    proj = LocalProjection(lon, lat)
+    cx, cy = proj.forward(*np.mean(np.array(ring[:-1]), axis=0))
+    xs, ys = proj.forward(np.array([p[0] for p in ring]), np.array([p[1] for p in ring]))
+    radii = np.hypot(np.asarray(xs) - cx, np.asarray(ys) - cy)
+    assert 20 < radii.mean() < 60 and radii.max() - radii.min() < 0.01 * radii.mean()  # round in metres
+    shot(page, "zones-circle")
+    browser_page_zh.assert_clean()
 
 
 def test_the_time_to_save_a_zone_and_to_preview_its_effect(browser_page_zh, server):  # noqa: F811
@@ -178,9 +221,28 @@ def test_the_time_to_save_a_zone_and_to_preview_its_effect(browser_page_zh, serv
     stored = httpx.get(f"{base}/zones", timeout=30).json()
     assert sum(1 for f in stored["features"] if f["properties"].get("name", "").startswith("计时区域")) == 5
     shot(page, "zones-five-saved")
+    # the baseline, in the same run: the same calls from a program (store the zone and list the zones again;
+    # the effect of the same outline), without the browser
+    planner = headers(server, "planner")
+    api_save_s, api_effect_s = [], []
+    timed = [f for f in stored["features"] if f["properties"].get("name", "").startswith("计时区域")]
+    with httpx.Client(base_url=base, headers=planner, timeout=60) as client:
+        for feature in timed:
+            body = {"type": "Feature", "geometry": feature["geometry"], "properties": {"risk": "sealed"}}
+            t0 = time.perf_counter()
+            assert client.post("/zones", json=body).status_code == 201
+            assert client.get("/zones").status_code == 200
+            api_save_s.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            assert client.post("/zones/effect", json={"geometry": feature["geometry"]}).status_code == 200
+            api_effect_s.append(time.perf_counter() - t0)
+    page_save, page_effect = statistics.median(save_s), statistics.median(effect_s)
+    api_save, api_effect = statistics.median(api_save_s), statistics.median(api_effect_s)
     print(
-        f"\nzones page on Andorra, median of 5: save a zone -> drawn {statistics.median(save_s) * 1000:.0f} ms "
-        f"(each {[round(s * 1000) for s in save_s]}); effect preview {statistics.median(effect_s) * 1000:.0f} ms "
-        f"(each {[round(s * 1000) for s in effect_s]})"
+        f"\nzones page on Andorra, median of 5: save a zone -> drawn {page_save * 1000:.0f} ms "
+        f"(each {[round(s * 1000) for s in save_s]}; the API calls alone {api_save * 1000:.0f} ms, "
+        f"{page_save / api_save:.1f}x); effect preview {page_effect * 1000:.0f} ms "
+        f"(each {[round(s * 1000) for s in effect_s]}; the API call alone {api_effect * 1000:.0f} ms, "
+        f"{page_effect / api_effect:.1f}x)"
     )
     browser_page_zh.assert_clean()

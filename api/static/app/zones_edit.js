@@ -228,7 +228,12 @@
           var what = v.changes.map(function (c) {
             var field = c.field === "geometry" ? list.dataset.geometry : (list.dataset[c.field] || c.field);
             if (c.field === "geometry") { return field; }
-            return field + " " + (c.from === null ? "—" : c.from) + " → " + (c.to === null ? "—" : c.to);
+            var word = function (value) {
+              if (value === null || value === undefined) { return "—"; }
+              if (c.field === "risk") { return risks[value] || value; }
+              return /^\d{4}-\d{2}-\d{2}T/.test(String(value)) ? shownTime(value, tz) : value;
+            };
+            return field + " " + word(c.from) + " → " + word(c.to);
           }).join("; ");
           li.textContent = "v" + v.version + " " + (list.dataset[v.action] || v.action) + " · " + (v.changed_by || "—") +
             " · " + shownTime(v.changed_at, tz) + (what ? " · " + what : "") + (v.reason ? " · " + v.reason : "");
