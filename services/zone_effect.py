@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from geo.errors import InvalidZoneError
 from geo.sites import within_bbox
 from geo.zones import polygon_from_geojson
+from routing.freight.zones import segment_inside_m, segment_xy_m
 from services.context import AppContext
 from store import passes as pass_store
 from store import routes as route_store
@@ -124,21 +125,15 @@ def zone_effect(
         )
     shapely.prepare(poly_xy)
     arcs = net.arcs_intersecting(polygon)
-    x, y = net.node_xy
-    t, h = net.tail[arcs], net.head[arcs]
-    cut = shapely.intersection(
-        shapely.linestrings(np.stack([np.column_stack([x[t], y[t]]), np.column_stack([x[h], y[h]])], axis=1)), poly_xy
-    )
-    inside_m = shapely.length(cut)
-    arcs = arcs[inside_m > 1e-6]
+    inside_m = segment_inside_m(net, arcs, poly_xy)
+    keep = inside_m > 1e-6
+    arcs, inside_m = arcs[keep], inside_m[keep]
     rev = net.reverse_arc[arcs]
     once = (rev < 0) | (arcs < rev) | ~np.isin(rev, arcs)  # a two-way road once, not both directions
     one_way = arcs[once]
-    seg = np.hypot(x[net.head[one_way]] - x[net.tail[one_way]], y[net.head[one_way]] - y[net.tail[one_way]])
-    inside_by_arc = dict(zip(arcs.tolist(), inside_m[inside_m > 1e-6].tolist()))
-    lengths = np.array([inside_by_arc[a] for a in one_way.tolist()])
+    seg = segment_xy_m(net, one_way)
     # the inside share of each straight segment, applied to the arc's own length
-    fraction = np.divide(lengths, seg, out=np.ones_like(lengths), where=seg > 0)
+    fraction = np.divide(inside_m[once], seg, out=np.ones(one_way.size), where=seg > 0)
     metres = net.length_m[one_way] * np.clip(fraction, 0.0, 1.0)
     km_by_grade: dict[str, float] = {}
     for grade, m in zip(net.grade[one_way].tolist(), metres.tolist()):
