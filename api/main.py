@@ -40,6 +40,7 @@ from api.routes import (
     tiles,
     trip_pages,
     workspace,
+    zone_pages,
     zones,
 )
 from api.security import SecurityHeadersMiddleware
@@ -73,6 +74,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     routes.router,
     tiles.router,
     health.router,
+    zone_pages.router,  # before zones.router: the page /zones/edit is not a zone's /zones/{id}
     zones.router,
     sites.router,
     maps.router,

@@ -61,13 +61,14 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("/workspace", "nav.workspace"),
     NavItem("/map", "nav.map"),
-    NavItem("/checkpoint", "nav.checkpoint", ("checkpoint",)),
+    NavItem("/zones/edit", "nav.zones", ("planner",)),
     NavItem("/plan", "nav.plan", ("planner",)),
     NavItem("/imports", "nav.imports", ("planner", "dispatcher")),
     NavItem("/closures/new", "nav.new_closure", ("county",)),
     NavItem("/approvals", "nav.approvals", ("city_approver", "province_approver")),
     NavItem("/trips/new", "nav.new_trip", ("dispatcher", "planner")),
     NavItem("/trips/passes", "nav.trip_passes", ("dispatcher", "planner")),
+    NavItem("/checkpoint", "nav.checkpoint", ("checkpoint",)),
     NavItem("/docs", "nav.docs"),
 )
 

@@ -47,6 +47,7 @@ PAGES = (
     Link("/approvals", "nav.approvals", "ws.approvals", ("city_approver", "province_approver")),
     Link("/trips/new", "nav.new_trip", "ws.new_trip", ("dispatcher", "planner")),
     Link("/trips/passes", "nav.trip_passes", "ws.trip_passes", ("dispatcher", "planner")),
+    Link("/zones/edit", "nav.zones", "ws.zones", ("planner",)),
     Link("/docs", "nav.docs", "ws.docs"),
 )
 EXPORTS = (
