@@ -126,7 +126,8 @@ def detect_format(filename: str | None, data: bytes) -> str:
         return "kml"
     raise InvalidInputError(
         f"the file {filename or '(unnamed)'!r} is not a known format; expected one of {list(FORMATS)} "
-        "(by its suffix: .geojson/.json, .kml, .zip with a .shp, .csv, .xlsx)"
+        "(by its suffix: .geojson/.json, .kml, .zip with a .shp, .csv, .xlsx)",
+        zh=f"文件 {filename or '(未命名)'!r} 的格式无法识别；应为 {list(FORMATS)} 之一（按后缀：.geojson/.json、.kml、含 .shp 的 .zip、.csv、.xlsx）",
     )
 
 
@@ -140,18 +141,32 @@ def read_zone_file(data: bytes, *, filename: str | None = None, fmt: str | None 
         more than :data:`MAX_FEATURES`.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        raise InvalidInputError(
+            f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}",
+            zh=f"文件大小为 {len(data):,} 字节；上限为 {MAX_BYTES:,} 字节",
+        )
     if not data.strip():
-        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+        raise InvalidInputError(
+            f"the file {filename or '(unnamed)'!r} is empty", zh=f"文件 {filename or '(未命名)'!r} 为空"
+        )
     fmt = fmt or detect_format(filename, data)
     if fmt not in FORMATS:
-        raise InvalidInputError(f"`format` was {fmt!r}; expected one of {list(FORMATS)}")
+        raise InvalidInputError(
+            f"`format` was {fmt!r}; expected one of {list(FORMATS)}",
+            zh=f"`format` 为 {fmt!r}；应为 {list(FORMATS)} 之一",
+        )
     reader = {"geojson": _geojson, "kml": _kml, "shapefile": _shapefile, "csv": _csv, "xlsx": _xlsx}[fmt]
     found = reader(data)
     if not found:
-        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no feature")
+        raise InvalidInputError(
+            f"the {fmt} file {filename or '(unnamed)'!r} holds no feature",
+            zh=f"{fmt} 文件 {filename or '(未命名)'!r} 中没有任何要素",
+        )
     if len(found) > MAX_FEATURES:
-        raise InvalidInputError(f"the file holds {len(found):,} features; the limit is {MAX_FEATURES:,} per import")
+        raise InvalidInputError(
+            f"the file holds {len(found):,} features; the limit is {MAX_FEATURES:,} per import",
+            zh=f"文件中有 {len(found):,} 个要素；每次导入上限为 {MAX_FEATURES:,} 个",
+        )
     return found
 
 
@@ -212,18 +227,25 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as err:
-        raise InvalidInputError(f"the GeoJSON file is not JSON: {err}") from None
+        raise InvalidInputError(
+            f"the GeoJSON file is not JSON: {err}", zh=f"GeoJSON 文件不是有效的 JSON：{err}"
+        ) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         items = doc.get("features")
         if not isinstance(items, list):
-            raise InvalidInputError("the FeatureCollection's `features` is not a list")
+            raise InvalidInputError(
+                "the FeatureCollection's `features` is not a list", zh="FeatureCollection 的 `features` 不是列表"
+            )
     elif isinstance(doc, dict) and doc.get("type") == "Feature":
         items = [doc]
     elif isinstance(doc, dict) and doc.get("type") in ("Polygon", "MultiPolygon"):
         items = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
         got = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-        raise InvalidInputError(f"the GeoJSON file is a {got!r}; expected a FeatureCollection, a Feature or a Polygon")
+        raise InvalidInputError(
+            f"the GeoJSON file is a {got!r}; expected a FeatureCollection, a Feature or a Polygon",
+            zh=f"GeoJSON 文件的类型为 {got!r}；应为 FeatureCollection、Feature 或 Polygon",
+        )
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or item.get("type") != "Feature":
@@ -256,7 +278,10 @@ def _kml(data: bytes) -> list[ImportedFeature]:
     try:
         root = ElementTree.fromstring(data)
     except (ElementTree.ParseError, DefusedXmlException) as err:
-        raise InvalidInputError(f"the KML file is not well-formed XML (or declares entities): {err}") from None
+        raise InvalidInputError(
+            f"the KML file is not well-formed XML (or declares entities): {err}",
+            zh=f"KML 文件不是格式正确的 XML（或声明了实体）：{err}",
+        ) from None
 
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
@@ -322,18 +347,27 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
-        raise InvalidInputError(f"the Shapefile upload is not a zip file: {err}") from None
+        raise InvalidInputError(
+            f"the Shapefile upload is not a zip file: {err}", zh=f"上传的 Shapefile 不是 zip 文件：{err}"
+        ) from None
     with zf:
         members = zf.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            raise InvalidInputError(f"the zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}")
+            raise InvalidInputError(
+                f"the zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}",
+                zh=f"zip 中有 {len(members)} 个文件；上限为 {MAX_ZIP_MEMBERS} 个",
+            )
         unpacked = sum(m.file_size for m in members)
         if unpacked > MAX_UNZIPPED_BYTES:
-            raise InvalidInputError(f"the zip unpacks to {unpacked:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,}")
+            raise InvalidInputError(
+                f"the zip unpacks to {unpacked:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,}",
+                zh=f"zip 解压后为 {unpacked:,} 字节；上限为 {MAX_UNZIPPED_BYTES:,} 字节",
+            )
         shps = [m for m in members if m.filename.lower().endswith(".shp") and not m.is_dir()]
         if len(shps) != 1:
             raise InvalidInputError(
-                f"the zip holds {len(shps)} .shp files ({[m.filename for m in shps]}); expected exactly one"
+                f"the zip holds {len(shps)} .shp files ({[m.filename for m in shps]}); expected exactly one",
+                zh=f"zip 中有 {len(shps)} 个 .shp 文件（{[m.filename for m in shps]}）；应恰好一个",
             )
         with tempfile.TemporaryDirectory(prefix="baotong-shp-") as tmp:
             for m in members:
@@ -346,7 +380,9 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
             try:
                 frame = pyogrio.read_dataframe(path)
             except Exception as err:  # noqa: BLE001  (GDAL's errors have many types)
-                raise InvalidInputError(f"the Shapefile could not be read: {err}") from None
+                raise InvalidInputError(
+                    f"the Shapefile could not be read: {err}", zh=f"无法读取 Shapefile：{err}"
+                ) from None
             if frame.crs is None:
                 notes.append("the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude")
             elif frame.crs.to_epsg() != 4326:
@@ -386,7 +422,8 @@ def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> 
     if wkt_col is None and (lon_col is None or lat_col is None):
         raise InvalidInputError(
             f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
-            f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)}) with a radius ({list(RADIUS_COLUMNS)})"
+            f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)}) with a radius ({list(RADIUS_COLUMNS)})",
+            zh=f"表格的列为 {keys}；应有一个 WKT 列（{list(WKT_COLUMNS)}），或经度、纬度列（{list(LON_COLUMNS)}、{list(LAT_COLUMNS)}）加半径列（{list(RADIUS_COLUMNS)}）",
         )
     geometry_cols = {c for c in (wkt_col, lon_col, lat_col, radius_col) if c is not None}
     out = []
@@ -448,12 +485,18 @@ def read_table(data: bytes, fmt: str) -> Table:
         If the file is too large, empty, not of ``fmt``, or has no header row.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        raise InvalidInputError(
+            f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}",
+            zh=f"文件大小为 {len(data):,} 字节；上限为 {MAX_BYTES:,} 字节",
+        )
     if fmt == "csv":
         return _csv_table(data)
     if fmt == "xlsx":
         return _xlsx_table(data)
-    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx' for a table")
+    raise InvalidInputError(
+        f"`format` was {fmt!r}; expected 'csv' or 'xlsx' for a table",
+        zh=f"`format` 为 {fmt!r}；表格应为 'csv' 或 'xlsx'",
+    )
 
 
 def _csv(data: bytes) -> list[ImportedFeature]:
@@ -472,7 +515,9 @@ def _csv_table(data: bytes) -> Table:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InvalidInputError("the CSV file is neither UTF-8 nor GB18030 text")
+        raise InvalidInputError(
+            "the CSV file is neither UTF-8 nor GB18030 text", zh="CSV 文件既不是 UTF-8 也不是 GB18030 编码的文本"
+        )
     csv.field_size_limit(MAX_BYTES)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -482,7 +527,7 @@ def _csv_table(data: bytes) -> Table:
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInputError("the CSV file has no header row") from None
+        raise InvalidInputError("the CSV file has no header row", zh="CSV 文件没有表头行") from None
     rows = [(n, list(r)) for n, r in enumerate(reader, start=2) if any(cell.strip() for cell in r)]
     return header, rows
 
@@ -493,13 +538,13 @@ def _xlsx_table(data: bytes) -> Table:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001  (openpyxl raises many kinds for a bad file)
-        raise InvalidInputError(f"the XLSX file could not be read: {err}") from None
+        raise InvalidInputError(f"the XLSX file could not be read: {err}", zh=f"无法读取 XLSX 文件：{err}") from None
     try:
         sheet = book.worksheets[0]
         it = sheet.iter_rows(values_only=True)
         header = next(it, None)
         if header is None:
-            raise InvalidInputError("the XLSX file's first sheet is empty")
+            raise InvalidInputError("the XLSX file's first sheet is empty", zh="XLSX 文件的第一个工作表为空")
         rows = ((n, list(r)) for n, r in enumerate(it, start=2) if any(c is not None and str(c).strip() for c in r))
         return [str(h) if h is not None else "" for h in header], list(rows)
     finally:
@@ -576,10 +621,15 @@ def read_site_file(
         If the file as a whole cannot be read, holds no site or more than :data:`MAX_FEATURES`.
     """
     if not data.strip():
-        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+        raise InvalidInputError(
+            f"the file {filename or '(unnamed)'!r} is empty", zh=f"文件 {filename or '(未命名)'!r} 为空"
+        )
     fmt = fmt or detect_format(filename, data)
     if fmt not in SITE_FORMATS:
-        raise InvalidInputError(f"a site file is one of {list(SITE_FORMATS)}; this one is {fmt!r}")
+        raise InvalidInputError(
+            f"a site file is one of {list(SITE_FORMATS)}; this one is {fmt!r}",
+            zh=f"站点文件应为 {list(SITE_FORMATS)} 之一；此文件为 {fmt!r}",
+        )
     out: list[ImportedFeature] = []
     if fmt == "geojson":
         for item in _geojson(data):
@@ -613,7 +663,8 @@ def read_site_file(
         if wkt_col is None and (lon_col is None or lat_col is None):
             raise InvalidInputError(
                 f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
-                f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)})"
+                f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)})",
+                zh=f"表格的列为 {keys}；应有一个 WKT 列（{list(WKT_COLUMNS)}），或经度、纬度列（{list(LON_COLUMNS)}、{list(LAT_COLUMNS)}）",
             )
         geometry_cols = {c for c in (wkt_col, lon_col, lat_col) if c is not None}
         for i, (row_no, values) in enumerate(rows):
@@ -648,9 +699,15 @@ def read_site_file(
                 )
             )
     if not out:
-        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no site")
+        raise InvalidInputError(
+            f"the {fmt} file {filename or '(unnamed)'!r} holds no site",
+            zh=f"{fmt} 文件 {filename or '(未命名)'!r} 中没有任何站点",
+        )
     if len(out) > MAX_FEATURES:
-        raise InvalidInputError(f"the file holds {len(out):,} sites; the limit is {MAX_FEATURES:,} per import")
+        raise InvalidInputError(
+            f"the file holds {len(out):,} sites; the limit is {MAX_FEATURES:,} per import",
+            zh=f"文件中有 {len(out):,} 个站点；每次导入上限为 {MAX_FEATURES:,} 个",
+        )
     return out
 
 
@@ -704,4 +761,6 @@ def template(kind: str, fmt: str) -> bytes:
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
-    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx'")
+    raise InvalidInputError(
+        f"`format` was {fmt!r}; expected 'csv' or 'xlsx'", zh=f"`format` 为 {fmt!r}；应为 'csv' 或 'xlsx'"
+    )

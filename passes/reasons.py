@@ -7,6 +7,8 @@ parentheses, e.g. ``"expired: 通行证已过期 / pass expired (at 2022-04-21T0
 
 from __future__ import annotations
 
+from geo.i18n import Text
+
 __all__ = ["MESSAGES", "reason", "reason_code"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -43,10 +45,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def reason(code: str, detail: str | None = None) -> str:
-    """The reason string for ``code`` (a key of :data:`MESSAGES`), with an optional detail."""
-    zh, en = MESSAGES[code]
-    return f"{code}: {zh} / {en}" + (f" ({detail})" if detail else "")
+def reason(code: str, detail: str | None = None, *, zh: str | None = None) -> Text:
+    """The reason string for ``code`` (a key of :data:`MESSAGES`), with an optional detail.
+
+    A :class:`~geo.i18n.Text`: its value is the bilingual reason string above (programs read the
+    code from it); its Chinese twin is the Chinese message with the detail in Chinese (``zh``, else
+    ``detail`` as it is), for a person reading Chinese.
+    """
+    zh_message, en = MESSAGES[code]
+    zh_detail = zh if zh is not None else detail
+    return Text(
+        f"{code}: {zh_message} / {en}" + (f" ({detail})" if detail else ""),
+        zh=zh_message + (f"（{zh_detail}）" if zh_detail else ""),
+    )
 
 
 def reason_code(text: str) -> str:

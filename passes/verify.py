@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from geo.errors import InvalidInputError, NotFoundError
+from geo.i18n import format_duration, format_length, zh_time
 from geo.projection import check_lon_lat
 from passes.corridor import ROUNDING_SLACK_M, PreparedCorridor, distance_to_corridor_m
 from passes.crew import require_aware, test_fresh
@@ -122,18 +123,24 @@ def _check_args(at: object, checkpoint: object, corridor_buffer_m: object) -> tu
         and math.isfinite(corridor_buffer_m)
         and 0 <= corridor_buffer_m <= 50_000
     ):
-        raise InvalidInputError(f"`corridor_buffer_m` was {corridor_buffer_m!r}; expected 0..50000 metres")
+        raise InvalidInputError(
+            f"`corridor_buffer_m` was {corridor_buffer_m!r}; expected 0..50000 metres",
+            zh=f"`corridor_buffer_m` 为 {corridor_buffer_m!r}；应在 0..50000 米之间",
+        )
     if checkpoint is None:
         return None
     if not isinstance(checkpoint, Sequence) or isinstance(checkpoint, str) or len(checkpoint) != 2:
-        raise InvalidInputError(f"`checkpoint` was {checkpoint!r}; expected [lon, lat]")
+        raise InvalidInputError(
+            f"`checkpoint` was {checkpoint!r}; expected [lon, lat]",
+            zh=f"`checkpoint` 为 {checkpoint!r}；应为 [经度, 纬度]",
+        )
     return check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
 
 
 def _crew_reasons(
     crew: Sequence[CrewClaim], at: datetime, policy: PassPolicy, overrides: Sequence[datetime | None] | None
 ) -> list[str]:
-    out = []
+    out: list[str] = []
     for i, member in enumerate(crew):
         if overrides is not None and i < len(overrides) and overrides[i] is not None:
             member = CrewClaim(member.role, require_aware(overrides[i], f"crew_tested_at[{i}]"), member.mobile_role)
@@ -143,6 +150,8 @@ def _crew_reasons(
                 reason(
                     "crew_test_stale",
                     f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, limit {hours:g} h",
+                    zh=f"司乘人员 {i}（{member.role}）：检测时间 {zh_time(member.tested_at)}，"
+                    f"有效期 {format_duration(hours * 3600)}",
                 )
             )
     return out
@@ -181,7 +190,13 @@ def _verify(
         if status is not None:
             if status.revoked:
                 successor = status.superseded_by
-                reasons.append(reason("revoked", f"superseded by {successor}" if successor else None))
+                reasons.append(
+                    reason(
+                        "revoked",
+                        f"superseded by {successor}" if successor else None,
+                        zh=f"已被 {successor} 替换" if successor else None,
+                    )
+                )
             if not status.enterprise_whitelisted:
                 reasons.append(reason("enterprise_fused", claims.enterprise_id))
             if status.corridor is not None and corridor is None:
@@ -197,12 +212,18 @@ def _verify(
             if prepared.hash == claims.corridor_hash:
                 distance = prepared.distance_m(point)
             else:
-                reasons.append(reason("corridor_mismatch", f"route {claims.route_id}"))
+                reasons.append(reason("corridor_mismatch", f"route {claims.route_id}", zh=f"路线 {claims.route_id}"))
         if distance is None:
             allowance = corridor_buffer_m + claims.tolerance_m + ROUNDING_SLACK_M
             distance = distance_to_corridor_m(point, claims.corridor)
         if not distance <= allowance:
-            reasons.append(reason("off_corridor", f"{distance:,.0f} m from the route; at most {allowance:,.0f} m"))
+            reasons.append(
+                reason(
+                    "off_corridor",
+                    f"{distance:,.0f} m from the route; at most {allowance:,.0f} m",
+                    zh=f"距路线 {format_length(distance)}；至多 {format_length(allowance)}",
+                )
+            )
 
     notes: list[str] = []
     if plate is None:
@@ -214,7 +235,13 @@ def _verify(
             reasons.append(reason("plate_invalid", repr(plate)[:40]))
         else:
             if typed != claims.plate:
-                reasons.append(reason("plate_mismatch", f"typed {typed}, pass {claims.plate}"))
+                reasons.append(
+                    reason(
+                        "plate_mismatch",
+                        f"typed {typed}, pass {claims.plate}",
+                        zh=f"输入 {typed}，通行证 {claims.plate}",
+                    )
+                )
 
     return Verdict("stop" if reasons else "pass", reasons, claims, mode, at, notes)
 

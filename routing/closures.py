@@ -168,25 +168,40 @@ def load_rules(source: Mapping | str | Path | None = None) -> dict[tuple[str, st
             else:
                 data = json.loads(text)
         except (OSError, ValueError) as err:
-            raise InvalidInputError(f"could not read the rules table {str(path)!r}: {err}") from err
+            raise InvalidInputError(
+                f"could not read the rules table {str(path)!r}: {err}", zh=f"无法读取规则表 {str(path)!r}：{err}"
+            ) from err
     else:
         data = source
     if not isinstance(data, Mapping):
-        raise InvalidInputError(f"a rules table must map grade -> mode -> decision; got {type(data).__name__}")
+        raise InvalidInputError(
+            f"a rules table must map grade -> mode -> decision; got {type(data).__name__}",
+            zh=f"规则表应为 道路等级 -> 封闭方式 -> 决定 的映射；实际为 {type(data).__name__}",
+        )
     for grade, modes in data.items():
         if grade not in GRADES:
-            raise InvalidInputError(f"rules table grade {grade!r}; expected one of {list(GRADES)}")
+            raise InvalidInputError(
+                f"rules table grade {grade!r}; expected one of {list(GRADES)}",
+                zh=f"规则表中的道路等级 {grade!r} 无效；应为 {list(GRADES)} 之一",
+            )
         if not isinstance(modes, Mapping):
-            raise InvalidInputError(f"rules table entry for {grade!r} must map mode -> decision")
+            raise InvalidInputError(
+                f"rules table entry for {grade!r} must map mode -> decision",
+                zh=f"规则表中 {grade!r} 的条目应为 封闭方式 -> 决定 的映射",
+            )
         for mode, value in modes.items():
             if mode not in MODES:
-                raise InvalidInputError(f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}")
+                raise InvalidInputError(
+                    f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}",
+                    zh=f"规则表中的封闭方式 {mode!r}（道路等级 {grade!r}）无效；应为 {list(MODES)} 之一",
+                )
             decision, reason = (
                 (value.get("decision"), value.get("reason")) if isinstance(value, Mapping) else (value, None)
             )
             if decision not in DECISIONS:
                 raise InvalidInputError(
-                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}"
+                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}",
+                    zh=f"规则表中 {grade}/{mode} 的决定 {decision!r} 无效；应为 {list(DECISIONS)} 之一",
                 )
             table[grade, mode] = Rule(
                 f"{grade}/{mode}", grade, mode, decision, reason or f"{grade}/{mode}: {decision} (configured)"
@@ -221,7 +236,10 @@ class Match:
 
 def _check_direction(direction: str) -> None:
     if direction not in DIRECTIONS:
-        raise InvalidInputError(f"`direction` was {direction!r}; expected one of {list(DIRECTIONS)}")
+        raise InvalidInputError(
+            f"`direction` was {direction!r}; expected one of {list(DIRECTIONS)}",
+            zh=f"`direction` 为 {direction!r}；应为 {list(DIRECTIONS)} 之一",
+        )
 
 
 def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
@@ -302,14 +320,17 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
     """
     _check_direction(direction)
     if not way_ids:
-        raise InvalidInputError("`way_ids` is empty; give at least one OSM way id")
+        raise InvalidInputError(
+            "`way_ids` is empty; give at least one OSM way id", zh="`way_ids` 为空；请至少给出一个 OSM 道路 id"
+        )
     found = []
     for w in way_ids:
         arcs = net.arcs_of_way(int(w))
         if arcs.size == 0:
             raise InvalidInputError(
                 f"OSM way {w} is not in the truck network ({source_label(net.source)}); "
-                "check the id or give a line along the road instead"
+                "check the id or give a line along the road instead",
+                zh=f"OSM 道路 {w} 不在货车路网中（{source_label(net.source)}）；请检查 id，或改为沿道路画线",
             )
         rev = net.reverse_arc[arcs]
         forward = arcs[(rev < 0) | (arcs < rev)]
@@ -317,7 +338,10 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
         found.append({"both": arcs, "forward": forward, "backward": backward}[direction])
     arcs = np.concatenate(found)
     if arcs.size == 0:
-        raise InvalidInputError(f"the ways {list(way_ids)} have no arc in direction {direction!r} (one-way roads)")
+        raise InvalidInputError(
+            f"the ways {list(way_ids)} have no arc in direction {direction!r} (one-way roads)",
+            zh=f"道路 {list(way_ids)} 在方向 {direction!r} 上没有路段（单行道）",
+        )
     return _finish(net, "way_ids", direction, arcs)
 
 
@@ -336,7 +360,10 @@ def match_point(
     arcs = {"both": [snap.arc, snap.reverse_arc], "forward": [snap.arc], "backward": [snap.reverse_arc]}[direction]
     arcs = [a for a in arcs if a >= 0]
     if not arcs:
-        raise InvalidInputError(f"the road at {[lon, lat]} is one-way; it has no {direction!r} arc")
+        raise InvalidInputError(
+            f"the road at {[lon, lat]} is one-way; it has no {direction!r} arc",
+            zh=f"{[lon, lat]} 处的道路是单行道；没有 {direction!r} 方向的路段",
+        )
     return _finish(net, "point", direction, arcs, snap.distance_m)
 
 
@@ -365,13 +392,21 @@ def match_line(
 
     _check_direction(direction)
     if len(coords) < 2:
-        raise InvalidInputError(f"a closure LineString needs at least 2 points; got {len(coords)}")
+        raise InvalidInputError(
+            f"a closure LineString needs at least 2 points; got {len(coords)}",
+            zh=f"道路封闭的 LineString 至少需要 2 个点；实际为 {len(coords)} 个",
+        )
     if not (1.0 <= buffer_m <= 200.0):
-        raise InvalidInputError(f"`buffer_m` was {buffer_m!r}; expected 1..200")
+        raise InvalidInputError(
+            f"`buffer_m` was {buffer_m!r}; expected 1..200", zh=f"`buffer_m` 为 {buffer_m!r}；应在 1..200 米之间"
+        )
     x, y = net.projection.forward(np.array([c[0] for c in coords], float), np.array([c[1] for c in coords], float))
     line = shapely.LineString(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
     if line.length < 1.0:
-        raise InvalidInputError("the closure line is shorter than 1 m; give a Point instead")
+        raise InvalidInputError(
+            "the closure line is shorter than 1 m; give a Point instead",
+            zh="封闭线短于 1 米；请改为给出一个点（Point）",
+        )
     tree, lines, seg_arcs = net._segment_index()
     buf = line.buffer(buffer_m)
     hit = tree.query(buf, predicate="intersects")
@@ -380,7 +415,8 @@ def match_line(
         d = float(dist[0]) if len(dist) else math.inf
         raise OffNetworkError(
             f"`geometry` runs {d:,.0f} m from the nearest road; a closure line must follow a road "
-            f"within {buffer_m:,.0f} m"
+            f"within {buffer_m:,.0f} m",
+            zh=f"`geometry` 距最近道路 {d:,.0f} 米；封闭线必须沿道路绘制，偏离不超过 {buffer_m:,.0f} 米",
         )
     segs = lines[hit]
     inside = shapely.length(shapely.intersection(segs, buf)) / np.maximum(shapely.length(segs), 1e-9)
@@ -388,7 +424,8 @@ def match_line(
     if not keep.any():
         raise OffNetworkError(
             f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
-            "draw the line along the road to close"
+            "draw the line along the road to close",
+            zh=f"在 {buffer_m:,.0f} 米范围内没有沿 `geometry` 延伸的道路（只有横穿的道路）；请沿要封闭的道路画线",
         )
     seg = seg_arcs[hit][keep]
     rev = net.reverse_arc[seg]
@@ -416,7 +453,8 @@ def match_line(
     if not picked:
         raise InvalidInputError(
             f"no road runs continuously along `geometry` in direction {direction!r} "
-            "(a one-way road drawn the other way, or a gap in the line)"
+            "(a one-way road drawn the other way, or a gap in the line)",
+            zh=f"没有沿 `geometry` 在方向 {direction!r} 上连续的道路（单行道画反了方向，或线中间有断开）",
         )
     picked_arr = np.unique(np.asarray(picked, dtype=np.int64))
     distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep])))
@@ -454,7 +492,9 @@ def _path_along(net: RoadNetwork, cand: np.ndarray, start: int, end: int) -> lis
 def closure_weights(net: RoadNetwork, base: np.ndarray, arcs: np.ndarray, mode: str) -> np.ndarray:
     """A copy of ``base`` with the closure applied (see the module docstring for each mode)."""
     if mode not in MODES:
-        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+        raise InvalidInputError(
+            f"`mode` was {mode!r}; expected one of {list(MODES)}", zh=f"`mode` 为 {mode!r}；应为 {list(MODES)} 之一"
+        )
     w = np.array(base, dtype=np.int64, copy=True)
     arcs = np.asarray(arcs, dtype=np.int64)
     if arcs.size == 0:
@@ -546,10 +586,12 @@ def decide(
         For an unknown mode, no arcs, or a grade the table does not cover.
     """
     if mode not in MODES:
-        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+        raise InvalidInputError(
+            f"`mode` was {mode!r}; expected one of {list(MODES)}", zh=f"`mode` 为 {mode!r}；应为 {list(MODES)} 之一"
+        )
     arcs = np.asarray(arcs, dtype=np.int64)
     if arcs.size == 0:
-        raise InvalidInputError("a closure must cover at least one road arc")
+        raise InvalidInputError("a closure must cover at least one road arc", zh="道路封闭必须至少覆盖一个路段")
     table = DEFAULT_RULES if rules is None else rules
     grades, counts = np.unique(net.grade[arcs].astype(str), return_counts=True)
     reasons = []
@@ -559,7 +601,10 @@ def decide(
     ):
         rule = table.get((grade, mode))
         if rule is None:
-            raise InvalidInputError(f"the rules table has no rule for grade {grade!r} and mode {mode!r}")
+            raise InvalidInputError(
+                f"the rules table has no rule for grade {grade!r} and mode {mode!r}",
+                zh=f"规则表中没有道路等级 {grade!r}、封闭方式 {mode!r} 的规则",
+            )
         reasons.append(
             {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
         )

@@ -96,7 +96,10 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     if direct is not None and (found is None or direct <= found[0]):
         return float(direct), None
     if found is None:
-        raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
+        raise NoRouteError(
+            f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network",
+            zh=f"在当前路网上没有从 {[a.lon, a.lat]} 到 {[b.lon, b.lat]} 的货车路线",
+        )
     return float(found[0]), (found[1], found[2])
 
 

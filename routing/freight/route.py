@@ -7,6 +7,7 @@ from datetime import datetime
 import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
+from geo.i18n import risk_zh
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
 from routing.freight.crossings import stop_zones, zone_crossings
@@ -49,7 +50,10 @@ def closed_loop_route(
         If no legal truck route exists; the message names the limit that blocks it.
     """
     if not (np.isfinite(max_detour_ratio) and max_detour_ratio >= 1.0):
-        raise InvalidInputError(f"`max_detour_ratio` was {max_detour_ratio!r}; expected a number >= 1")
+        raise InvalidInputError(
+            f"`max_detour_ratio` was {max_detour_ratio!r}; expected a number >= 1",
+            zh=f"`max_detour_ratio` 为 {max_detour_ratio!r}；应为不小于 1 的数",
+        )
     index = router.freight_index
     net = router.network
     active = [z for z in zones if z.active_at(departure)]
@@ -67,7 +71,8 @@ def closed_loop_route(
         if z is not None:
             raise InvalidInputError(
                 f"`waypoints[{i}]` {[s.lon, s.lat]} lies inside {z.risk} zone {z.id!r} ({z.name}); "
-                "trucks may pass through sealed and controlled zones but not stop in them"
+                "trucks may pass through sealed and controlled zones but not stop in them",
+                zh=f"`waypoints[{i}]` {[s.lon, s.lat]} 位于{risk_zh(z.risk)} {z.id!r}（{z.name}）内；货车可以穿过封控区和管控区，但不得在其中停靠",
             )
     transshipments: list[Dock] = []
     closed_loop = False
@@ -153,7 +158,8 @@ def closed_loop_route(
             raise
         ids = ", ".join(t.trans.zone_id for t in transshipments)
         raise NoRouteError(
-            f"the truck cannot reach the docking point without entering the zone it hands over at ({ids}): {err}"
+            f"the truck cannot reach the docking point without entering the zone it hands over at ({ids}): {err}",
+            zh=f"货车无法在不进入其交接所在区域（{ids}）的情况下到达接驳点：{err.text('zh')}",
         ) from err
     drive = rc.drive(net, stops)
     time_cost = rc.time

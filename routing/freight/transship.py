@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from geo.errors import NoRouteError
+from geo.i18n import risk_zh
 from geo.zones import Zone
 from routing.engine import FORBIDDEN
 from routing.freight.choice import cheapest
@@ -109,7 +110,7 @@ def transship(
     except NoRouteError as err:
         if note is None:
             raise
-        raise NoRouteError(f"{note}; {err}") from err
+        raise NoRouteError(f"{note}; {err}", zh=f"{getattr(note, 'zh', note)}；{err.text('zh')}") from err
     found.note = note
     return found
 
@@ -153,7 +154,8 @@ def crossing_dock(
     if docks.size == 0:
         raise NoRouteError(
             f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
-            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)"
+            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 在其他禁停区域之外没有穿越其边界的道路；请规划接驳点（POST /zones/{zone.id}/docking-points）",
         )
     # truck side: reachable without entering this zone
     other_ends_src = snap_ends(net, other, w_dock, as_source=True)
@@ -177,7 +179,8 @@ def crossing_dock(
     if not ok.any():
         raise NoRouteError(
             f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
-            f"truck without entering the zone and connected to the {end} for an inside vehicle"
+            f"truck without entering the zone and connected to the {end} for an inside vehicle",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 边界上没有接驳点既能让货车不进入该区域到达，又能让区内车辆连通{'终点' if end == 'destination' else '起点'}",
         )
     cand = np.nonzero(ok)[0]
     # the whole chain (truck + inside), then the shorter inside leg
@@ -191,7 +194,10 @@ def crossing_dock(
         arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
         dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
     if dock_snap is None:
-        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
+        raise NoRouteError(
+            f"docking node {node} of zone {zone.id!r} has no truck road outside the zone",
+            zh=f"区域 {zone.id!r} 的接驳节点 {node} 在区外没有货车道路",
+        )
     # inside leg: an exact-node snap for the inside vehicle
     if end == "destination":
         a, b = dock_snap, stop
@@ -203,7 +209,10 @@ def crossing_dock(
         else:
             found = engine.route_multi(stop_ends_src, [(node, 0.0)])
     if found is None:
-        raise NoRouteError(f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary")
+        raise NoRouteError(
+            f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary",
+            zh=f"区内车辆无法从区域 {zone.id!r} 的边界到达{'终点' if end == 'destination' else '起点'}",
+        )
     cost, path = found
     # a snap exactly on the node: any arc leaving it (fraction 0) or entering it (fraction 1); the
     # partial first/last part is then empty and dropped by drive_along
