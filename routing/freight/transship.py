@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from geo.errors import NoRouteError
-from geo.i18n import risk_zh
+from geo.i18n import Text, risk_zh
 from geo.zones import Zone
 from routing.engine import FORBIDDEN
 from routing.freight.choice import cheapest
@@ -81,9 +81,11 @@ def transship(
     note = None
     if planned and best is None:
         # planned points on the far side of the zone (a valley the zone closes): the crossings on this side
-        note = (
+        note = Text(
             f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects the truck (without "
-            f"entering the zone) and the {end}: goods are handed over where a road crosses the boundary"
+            f"entering the zone) and the {end}: goods are handed over where a road crosses the boundary",
+            zh=f"区域 {zone.id!r} 的 {len(planned)} 个规划接驳点都无法连通货车（不进入该区域）与"
+            f"{'终点' if end == 'destination' else '起点'}：货物改在道路穿越边界处交接",
         )
     elif best is not None:
         dock = best[1]

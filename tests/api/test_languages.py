@@ -61,3 +61,36 @@ def test_an_unknown_closure_is_named_in_chinese(client, auth_headers, role):
     assert plain.status_code == zh.status_code == 404
     assert plain.json()["detail"] == "no closure with id 'closure-nope'"
     assert zh.json()["detail"] == "没有 id 为 'closure-nope' 的道路封闭"
+
+
+DESTINATION = [1.5970, 42.5670]
+
+
+def _band(lat: float) -> dict:
+    """A sealed zone across the whole network from west to east: every trip from south to north crosses it."""
+    ring = [[1.42, lat - 0.002], [1.737, lat - 0.002], [1.737, lat + 0.002], [1.42, lat + 0.002], [1.42, lat - 0.002]]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": {"risk": "sealed"}}
+
+
+def test_a_route_through_a_zone_explains_and_warns_in_the_language_asked(client, auth_headers):
+    h = auth_headers("dispatcher")
+    assert client.post("/zones", json=_band(42.537), headers=auth_headers("planner")).status_code == 201
+    body = {"origin": ORIGIN, "destination": DESTINATION}
+    plain, zh = _both(client, "POST", "/routes", headers=h, json=body)
+    assert plain.status_code == zh.status_code == 201, (plain.text, zh.text)
+    en_doc, zh_doc = plain.json(), zh.json()
+    # programs read the English, unchanged
+    assert en_doc["explanation"].startswith("Passing through is allowed, stopping is not: no route avoids")
+    assert any(w.startswith("the route passes through sealed/controlled zones (") for w in en_doc["warnings"])
+    assert not CJK.search(en_doc["explanation"]) and not any(CJK.search(w) for w in en_doc["warnings"])
+    assert "texts_zh" not in en_doc and "texts_zh" not in zh_doc
+    # a Chinese reader reads the twins
+    assert zh_doc["explanation"].startswith("允许穿行，不允许停靠：没有避开封控区/管控区的路线，")
+    assert len(zh_doc["warnings"]) == len(en_doc["warnings"])
+    assert any(w.startswith("路线穿过封控区/管控区（区内 ") for w in zh_doc["warnings"])
+    # the stored route keeps both: read back, it answers each reader in their language
+    for doc in (en_doc, zh_doc):
+        back_en = client.get(f"/routes/{doc['id']}", headers=h).json()
+        back_zh = client.get(f"/routes/{doc['id']}", headers={**h, **ZH}).json()
+        assert back_en["explanation"] == en_doc["explanation"] and back_en["warnings"] == en_doc["warnings"]
+        assert back_zh["explanation"] == zh_doc["explanation"] and back_zh["warnings"] == zh_doc["warnings"]
