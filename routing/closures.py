@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import InvalidInputError, OffNetworkError
+from geo.i18n import Text
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT, Engine
 from routing.graph import component_labels
 from routing.network import WEIGHT_UNIT_S, RoadNetwork, source_label
@@ -66,6 +67,14 @@ from routing.roads import GRADES
 MODES = ("hard_barrier", "checkpoint", "lane")
 DIRECTIONS = ("both", "forward", "backward")
 DECISIONS = ("allowed", "needs_city_approval", "needs_provincial_approval", "rejected")  # by strictness
+#: Closure modes and decisions in Chinese, for the reasons' Chinese twins.
+MODE_ZH = {"hard_barrier": "硬隔离", "checkpoint": "检查站", "lane": "车道封闭"}
+DECISION_ZH = {
+    "allowed": "允许",
+    "needs_city_approval": "须市级审批",
+    "needs_provincial_approval": "须省级审批",
+    "rejected": "驳回",
+}
 #: Which approver role a decision needs (``None``: no approval).
 APPROVER_LEVEL = {
     "allowed": None,
@@ -91,50 +100,72 @@ class Rule:
 
 def _default_rules() -> dict[tuple[str, str], Rule]:
     trunk = {
-        "expressway": "an expressway",
-        "national": "a national trunk road",
-        "provincial": "a provincial trunk road",
+        "expressway": ("an expressway", "高速公路"),
+        "national": ("a national trunk road", "国道干线"),
+        "provincial": ("a provincial trunk road", "省道干线"),
     }
+    grade_zh = {"county": "县道", "township": "乡道", "village": "村道"}
     out: dict[tuple[str, str], Rule] = {}
-    for grade, label in trunk.items():
+    for grade, (label, label_zh) in trunk.items():
         for mode in MODES:
             out[grade, mode] = Rule(
                 f"{grade}/{mode}",
                 grade,
                 mode,
                 "needs_provincial_approval",
-                f"a {mode} on {label} needs approval by the province-level command",
+                Text(
+                    f"a {mode} on {label} needs approval by the province-level command",
+                    zh=f"在{label_zh}上设置{MODE_ZH[mode]}须经省级指挥部审批",
+                ),
             )
     for grade in ("county", "township", "village"):
         out[grade, "hard_barrier"] = Rule(
-            f"{grade}/hard_barrier", grade, "hard_barrier", "rejected", f"hard isolation of {grade} roads is forbidden"
+            f"{grade}/hard_barrier",
+            grade,
+            "hard_barrier",
+            "rejected",
+            Text(f"hard isolation of {grade} roads is forbidden", zh=f"禁止对{grade_zh[grade]}实施硬隔离"),
         )
         out[grade, "checkpoint"] = Rule(
             f"{grade}/checkpoint",
             grade,
             "checkpoint",
             "allowed",
-            f"a checkpoint on a {grade} road is allowed with notice; traffic must pass",
+            Text(
+                f"a checkpoint on a {grade} road is allowed with notice; traffic must pass",
+                zh=f"报备后可在{grade_zh[grade]}上设置检查站；须保证车辆通行",
+            ),
         )
         out[grade, "lane"] = Rule(
             f"{grade}/lane",
             grade,
             "lane",
             "needs_city_approval",
-            f"a lane closure on an ordinary ({grade}) highway needs city-level approval",
+            Text(
+                f"a lane closure on an ordinary ({grade}) highway needs city-level approval",
+                zh=f"普通公路（{grade_zh[grade]}）的车道封闭须经市级审批",
+            ),
         )
     out["urban", "hard_barrier"] = Rule(
         "urban/hard_barrier",
         "urban",
         "hard_barrier",
         "needs_city_approval",
-        "a barrier on an urban street needs city-level approval",
+        Text("a barrier on an urban street needs city-level approval", zh="在城市道路上设置硬隔离须经市级审批"),
     )
     out["urban", "checkpoint"] = Rule(
-        "urban/checkpoint", "urban", "checkpoint", "allowed", "a checkpoint on an urban street is allowed with notice"
+        "urban/checkpoint",
+        "urban",
+        "checkpoint",
+        "allowed",
+        Text("a checkpoint on an urban street is allowed with notice", zh="报备后可在城市道路上设置检查站"),
     )
     out["urban", "lane"] = Rule(
-        "urban/lane", "urban", "lane", "allowed", "a lane closure on an urban street is allowed with notice"
+        "urban/lane",
+        "urban",
+        "lane",
+        "allowed",
+        Text("a lane closure on an urban street is allowed with notice", zh="报备后可封闭城市道路的车道"),
     )
     return out
 
@@ -553,6 +584,12 @@ def undirected(net: RoadNetwork, arcs) -> np.ndarray:
     return np.unique(np.concatenate([arcs, rev[rev >= 0]]))
 
 
+def _with_zh(entry: dict) -> dict:
+    """A reason with ``text_zh``, the Chinese twin of its ``text`` (kept when stored; a configured reason
+    without one reads its own text)."""
+    return {**entry, "text_zh": getattr(entry["text"], "zh", entry["text"])}
+
+
 def decide(
     net: RoadNetwork,
     arcs: np.ndarray,
@@ -606,7 +643,9 @@ def decide(
                 zh=f"规则表中没有道路等级 {grade!r}、封闭方式 {mode!r} 的规则",
             )
         reasons.append(
-            {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
+            _with_zh(
+                {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
+            )
         )
         if worst_grade is None or _strictness(rule.decision) > _strictness(worst):
             worst, worst_grade = rule.decision, grade
@@ -617,20 +656,31 @@ def decide(
         if worst in ("allowed", "needs_city_approval"):
             worst = DECISIONS[_strictness(worst) + 1]
         reasons.append(
-            {
-                "rule": "green_channel/escalate",
-                "decision": worst,
-                "green_channels": hit,
-                "text": f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}"
-                if worst != before
-                else f"touches protected green channel(s) {', '.join(hit)}; already at {worst}",
-            }
+            _with_zh(
+                {
+                    "rule": "green_channel/escalate",
+                    "decision": worst,
+                    "green_channels": hit,
+                    "text": Text(
+                        f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}",
+                        zh=f"涉及受保护的绿色通道 {'、'.join(hit)}：由{DECISION_ZH[before]}升级为{DECISION_ZH[worst]}",
+                    )
+                    if worst != before
+                    else Text(
+                        f"touches protected green channel(s) {', '.join(hit)}; already at {worst}",
+                        zh=f"涉及受保护的绿色通道 {'、'.join(hit)}；已是{DECISION_ZH[worst]}",
+                    ),
+                }
+            )
         )
     blocking = [
         {
             "rule": "impact/whitelist_cut",
             "enterprise": e["id"],
-            "text": f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub",
+            "text": Text(
+                f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub",
+                zh=f"使白名单企业 {e.get('name') or e['id']}（{e['id']}）与所有枢纽断开",
+            ),
         }
         for e in cut_enterprises
     ]
@@ -638,8 +688,12 @@ def decide(
         {
             "rule": "impact/hub_cut",
             "hub": h["id"],
-            "text": f"cuts hub {h.get('name') or h['id']} ({h['id']}) off from {h['lost_hubs']} hub(s) and "
-            f"{h['lost_sample_nodes']} sampled road node(s), in one direction or both",
+            "text": Text(
+                f"cuts hub {h.get('name') or h['id']} ({h['id']}) off from {h['lost_hubs']} hub(s) and "
+                f"{h['lost_sample_nodes']} sampled road node(s), in one direction or both",
+                zh=f"使枢纽 {h.get('name') or h['id']}（{h['id']}）在单向或双向上与 {h['lost_hubs']} 个枢纽和 "
+                f"{h['lost_sample_nodes']} 个抽样路网节点断开",
+            ),
         }
         for h in hubs_cut_off
     ]
@@ -648,12 +702,16 @@ def decide(
             {
                 "rule": "impact/nodes_stranded",
                 "nodes": int(bridge["nodes_stranded_beyond"]),
-                "text": f"strands {bridge['nodes_stranded_beyond']} road node(s) beyond the closure on the "
-                f"one-way-aware truck network ({bridge.get('nodes_cannot_leave', 0)} can no longer be left, "
-                f"{bridge.get('nodes_cannot_be_reached', 0)} can no longer be reached)",
+                "text": Text(
+                    f"strands {bridge['nodes_stranded_beyond']} road node(s) beyond the closure on the "
+                    f"one-way-aware truck network ({bridge.get('nodes_cannot_leave', 0)} can no longer be left, "
+                    f"{bridge.get('nodes_cannot_be_reached', 0)} can no longer be reached)",
+                    zh=f"在考虑单行道的货车路网上，使封闭点以外的 {bridge['nodes_stranded_beyond']} 个路网节点被困"
+                    f"（{bridge.get('nodes_cannot_leave', 0)} 个无法驶出，{bridge.get('nodes_cannot_be_reached', 0)} 个无法到达）",
+                ),
             }
         )
-    return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, blocking)
+    return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, [_with_zh(b) for b in blocking])
 
 
 # ----------------------------------------------------------------------------------

@@ -426,6 +426,18 @@ def closure_impact(ctx: AppContext, session: Session, closure_id: str) -> dict[s
     return {"id": row.id, **impact_for(ctx, session, store.closure_arcs(row), row.mode, starts, ends, exclude=row.id)}
 
 
+def closure_in_lang(doc: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A closure's answer for a reader of ``lang``: for ``zh`` each reason's ``text`` is its Chinese twin
+    (``text_zh``); otherwise (English, or no language asked) the answer as it is."""
+    if lang != "zh":
+        return doc
+    out = dict(doc)
+    for key in ("reasons", "blocking_reasons"):
+        if out.get(key):
+            out[key] = [{**r, "text": r.get("text_zh", r.get("text"))} for r in out[key]]
+    return out
+
+
 # -- approval ---------------------------------------------------------------------------------------------
 #: A closure's status and an approver's action, for a Chinese message.
 STATUS_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
@@ -495,7 +507,7 @@ def approve_closure(session: Session, closure_id: str, *, user: Principal, note:
     if blocking:
         raise ConflictError(
             f"closure {row.id!r} cannot be approved: " + "; ".join(b["text"] for b in blocking),
-            zh=f"道路封闭 {row.id!r} 不能批准：" + "；".join(getattr(b["text"], "zh", b["text"]) for b in blocking),
+            zh=f"道路封闭 {row.id!r} 不能批准：" + "；".join(b.get("text_zh", b["text"]) for b in blocking),
         )
     return _decide(session, row, "approved", Event("approved", user.name, user.role, note))
 
