@@ -29,6 +29,7 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from geo.errors import InvalidInputError
+from geo.i18n import Text
 from geo.projection import LocalProjection
 
 #: The formats :func:`read_zone_file` reads, by name.
@@ -194,7 +195,7 @@ def normalise_properties(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
         if name == "risk":
             mapped = RISK_ALIASES.get(str(value).lower(), RISK_ALIASES.get(str(value)))
             if mapped is not None and mapped != value:
-                notes.append(f"risk {value!r} read as {mapped!r}")
+                notes.append(Text(f"risk {value!r} read as {mapped!r}", zh=f"风险等级 {value!r} 读作 {mapped!r}"))
             value = mapped if mapped is not None else value
         if name == "county_code" and not isinstance(value, str):
             value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -205,6 +206,12 @@ def normalise_properties(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
 def _geojson_of(geom) -> dict[str, Any]:
     """A shapely geometry as a GeoJSON mapping of lists (what a JSON body would hold)."""
     return json.loads(shapely.to_geojson(geom))
+
+
+def _read_error(where: str, err: Exception) -> Text:
+    """Why the feature at ``where`` could not be read, in both languages (an error without a Chinese twin
+    reads its English in both)."""
+    return Text(f"{where}: {err}", zh=f"{where}：{getattr(err, 'zh', None) or err}")
 
 
 def _label(props: Mapping[str, Any], fallback: str) -> str:
@@ -250,11 +257,28 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
     for i, item in enumerate(items):
         if not isinstance(item, dict) or item.get("type") != "Feature":
             got = item.get("type") if isinstance(item, dict) else type(item).__name__
-            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1} is a {got!r}, not a Feature"))
+            out.append(
+                ImportedFeature(
+                    i,
+                    f"feature {i + 1}",
+                    error=Text(
+                        f"feature {i + 1} is a {got!r}, not a Feature", zh=f"第 {i + 1} 个要素是 {got!r}，不是 Feature"
+                    ),
+                )
+            )
             continue
         props = item.get("properties") or {}
         if not isinstance(props, dict):
-            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1}'s `properties` is not an object"))
+            out.append(
+                ImportedFeature(
+                    i,
+                    f"feature {i + 1}",
+                    error=Text(
+                        f"feature {i + 1}'s `properties` is not an object",
+                        zh=f"第 {i + 1} 个要素的 `properties` 不是对象",
+                    ),
+                )
+            )
             continue
         out.append(_feature(i, f"feature {i + 1}", item.get("geometry"), props))
     return out
@@ -321,13 +345,18 @@ def _kml(data: bytes) -> list[ImportedFeature]:
                 if outer:
                     polygons.append([outer[0], *inner])
         except ValueError as err:
-            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback}: {err}"))
+            out.append(ImportedFeature(i, _label(props, fallback), error=_read_error(fallback, err)))
             continue
         if not polygons:
             kinds = sorted({local(c.tag) for c in placemark.iter()} & {"Point", "LineString", "LinearRing"})
             out.append(
                 ImportedFeature(
-                    i, _label(props, fallback), error=f"{fallback} has no Polygon (it has {kinds or 'no geometry'})"
+                    i,
+                    _label(props, fallback),
+                    error=Text(
+                        f"{fallback} has no Polygon (it has {kinds or 'no geometry'})",
+                        zh=f"{fallback} 没有多边形（它有 {kinds or '无几何'}）",
+                    ),
                 )
             )
             continue
@@ -384,9 +413,16 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
                     f"the Shapefile could not be read: {err}", zh=f"无法读取 Shapefile：{err}"
                 ) from None
             if frame.crs is None:
-                notes.append("the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude")
+                notes.append(
+                    Text(
+                        "the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude",
+                        zh="该 Shapefile 没有 .prj 文件：其坐标按 WGS-84 经纬度读取",
+                    )
+                )
             elif frame.crs.to_epsg() != 4326:
-                notes.append(f"reprojected from {frame.crs.name} to WGS-84")
+                notes.append(
+                    Text(f"reprojected from {frame.crs.name} to WGS-84", zh=f"已从 {frame.crs.name} 转换到 WGS-84")
+                )
                 frame = frame.to_crs(4326)
     out = []
     columns = [c for c in frame.columns if c != "geometry"]
@@ -394,7 +430,11 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
         props = {c: (v.isoformat() if hasattr(v, "isoformat") else v) for c, v in zip(columns, row)}
         fallback = f"record {i + 1}"
         if geom is None or geom.is_empty:
-            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback} has no geometry"))
+            out.append(
+                ImportedFeature(
+                    i, _label(props, fallback), error=Text(f"{fallback} has no geometry", zh=f"{fallback} 没有几何图形")
+                )
+            )
             continue
         out.append(_feature(i, fallback, _geojson_of(geom), props, notes))
     return out
@@ -435,7 +475,7 @@ def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> 
             geometry, notes = _row_geometry(values, wkt_col, lon_col, lat_col, radius_col)
         except ValueError as err:
             normalised, _ = normalise_properties(props)
-            out.append(ImportedFeature(i, _label(normalised, fallback), error=f"{fallback}: {err}"))
+            out.append(ImportedFeature(i, _label(normalised, fallback), error=_read_error(fallback, err)))
             continue
         out.append(_feature(i, fallback, geometry, props, notes))
     return out
@@ -639,7 +679,7 @@ def read_site_file(
             try:
                 props = _site_properties(item.feature["properties"])
             except ValueError as err:
-                out.append(ImportedFeature(item.index, item.label, error=f"{item.label}: {err}"))
+                out.append(ImportedFeature(item.index, item.label, error=_read_error(item.label, err)))
                 continue
             props["kind"] = kind
             out.append(
@@ -690,7 +730,7 @@ def read_site_file(
                 else:
                     raise ValueError("the WKT cell is empty")
             except ValueError as err:
-                out.append(ImportedFeature(i, _label(_safe_name(raw), fallback), error=f"{fallback}: {err}"))
+                out.append(ImportedFeature(i, _label(_safe_name(raw), fallback), error=_read_error(fallback, err)))
                 continue
             props["kind"] = kind
             out.append(

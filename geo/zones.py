@@ -16,6 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity
 
 from geo.errors import InvalidInputError, InvalidZoneError
+from geo.i18n import Text
 from geo.projection import to_wgs84
 from geo.repair import repair_polygon
 from geo.times import check_instant
@@ -128,7 +129,7 @@ def polygon_from_geojson(
             pts = _ring_coords(ring, field_name, crs)
             if pts[0] != pts[-1]:
                 pts.append(pts[0])
-                notes.append("closed an unclosed ring")
+                notes.append(Text("closed an unclosed ring", zh="已闭合一个未闭合的环"))
             if len(pts) < 4:
                 raise InvalidZoneError(
                     f"`{field_name}` has a ring of {len(pts)} positions; a closed ring needs 4",
@@ -143,7 +144,12 @@ def polygon_from_geojson(
             report = repair_polygon(geom, field_name=field_name)
         except InvalidZoneError as err:
             raise InvalidZoneError(f"{err} ({why})", zh=f"{err.text('zh')}（{why}）") from None
-        notes.append(f"repaired an invalid polygon ({why}; {report.parts} part(s), {report.vertices} vertices)")
+        notes.append(
+            Text(
+                f"repaired an invalid polygon ({why}; {report.parts} part(s), {report.vertices} vertices)",
+                zh=f"已修复一个无效多边形（{why}；{report.parts} 个部分，{report.vertices} 个顶点）",
+            )
+        )
         geom = report.geometry
     if geom.is_empty or geom.area == 0:
         raise InvalidZoneError(f"`{field_name}` has no area", zh=f"`{field_name}` 没有面积")

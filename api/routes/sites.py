@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, OptionalUser, PlannerUser, SessionDep
+from api.i18n import asked_lang
 from api.paging import Cursor, Limit, next_url
 from api.schemas.imports import ImportReportPublic
 from api.schemas.sites import SiteCreate, SiteImportConfirm, SitePublic, SitesGeoJSON, SitesPublic, SitesStored
@@ -69,7 +70,7 @@ async def check_site_import(request: Request, ctx: ContextDep, user: PlannerUser
     fmt = choice(fields["format"], "format", SITE_FORMATS, None)
     assert kind is not None and crs is not None
     report = await run_in_threadpool(sites.check_site_import, ctx, data, kind=kind, filename=filename, fmt=fmt, crs=crs)
-    return ImportReportPublic.of(report, filename)
+    return ImportReportPublic.of(report, filename, asked_lang(request))
 
 
 @router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
