@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import InfeasibleError, InvalidInputError
-from geo.i18n import format_duration
+from geo.i18n import Text, format_duration, risk_zh
 from routing.engine import FORBIDDEN
 from routing.network import WEIGHT_UNIT_S, Snap
 
@@ -800,6 +800,12 @@ def _osm_candidate_areas(
     return tuple(c for _, c in items)
 
 
+def _exclusion(c: Candidate, reason: Text) -> dict:
+    """A candidate left out, with why: ``reason`` (English) and ``reason_zh`` (its Chinese twin, kept when
+    the plan is stored)."""
+    return {"id": c.id, "name": c.name, "reason": reason, "reason_zh": reason.zh}
+
+
 def plan_stations(
     router,
     candidates: Sequence[Candidate],
@@ -853,21 +859,32 @@ def plan_stations(
         zone = next((z for z in blocking if z.contains(c.lon, c.lat)), None)
         if zone is not None:
             excluded.append(
-                {"id": c.id, "name": c.name, "reason": f"inside {zone.risk} zone {zone.id!r} ({zone.name})"}
+                _exclusion(
+                    c,
+                    Text(
+                        f"inside {zone.risk} zone {zone.id!r} ({zone.name})",
+                        zh=f"位于{risk_zh(zone.risk)} {zone.id!r}（{zone.name}）内",
+                    ),
+                )
             )
             continue
         try:
             s = router.snap([c.lon, c.lat], field_name=f"candidate {c.id}")
         except OffNetworkError as err:
-            excluded.append({"id": c.id, "name": c.name, "reason": f"off the truck network: {err}"})
+            excluded.append(
+                _exclusion(c, Text(f"off the truck network: {err}", zh=f"不在货车路网上：{err.text('zh')}"))
+            )
             continue
         if weights[s.arc] == FORBIDDEN and (s.reverse_arc < 0 or weights[s.reverse_arc] == FORBIDDEN):
+            road = net.name[s.arc] or net.highway[s.arc]
             excluded.append(
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "reason": f"its nearest road ({net.name[s.arc] or net.highway[s.arc]}) is closed to trucks (hgv=no)",
-                }
+                _exclusion(
+                    c,
+                    Text(
+                        f"its nearest road ({road}) is closed to trucks (hgv=no)",
+                        zh=f"其最近的道路（{road}）禁止货车通行（hgv=no）",
+                    ),
+                )
             )
             continue
         kept.append(c)
@@ -884,18 +901,20 @@ def plan_stations(
     for i in range(len(kept)):
         if not reach[i]:
             excluded.append(
-                {
-                    "id": kept[i].id,
-                    "name": kept[i].name,
-                    "reason": f"not truck-reachable: reaches none of the {len(demand)} demand points",
-                }
+                _exclusion(
+                    kept[i],
+                    Text(
+                        f"not truck-reachable: reaches none of the {len(demand)} demand points",
+                        zh=f"货车不可达：{len(demand)} 个需求点一个也到达不了",
+                    ),
+                )
             )
     if not final:
         raise InfeasibleError(
             f"all {len(candidates)} candidate sites were excluded: "
             + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5]),
             zh=f"全部 {len(candidates)} 个候选站点都被排除："
-            + "；".join(f"{e['id']}：{getattr(e['reason'], 'zh', e['reason'])}" for e in excluded[:5]),
+            + "；".join(f"{e['id']}：{e['reason_zh']}" for e in excluded[:5]),
         )
     kept = [kept[i] for i in final]
     snaps = [snaps[i] for i in final]

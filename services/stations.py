@@ -217,7 +217,12 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
         "coverage": coverage,
         "excluded": list(sp.excluded),
         "unserved": [
-            {"id": dem[i].id, "reason": "unreachable by truck from every usable candidate"} for i in res.unserved
+            {
+                "id": dem[i].id,
+                "reason": "unreachable by truck from every usable candidate",
+                "reason_zh": "所有可用的候选点都无法由货车到达",
+            }
+            for i in res.unserved
         ],
         "matrix": {
             "candidates": len(cands),
@@ -239,6 +244,18 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
 
 def get_plan(session: Session, plan_id: str) -> dict[str, Any]:
     return store.get_plan(session, plan_id)
+
+
+def plan_in_lang(document: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A station plan for a reader of ``lang``: for ``zh`` the reasons of the excluded candidates and the
+    unserved demand points are their Chinese twins (``reason_zh``); otherwise the plan as it is."""
+    if lang != "zh":
+        return document
+    out = dict(document)
+    for key in ("excluded", "unserved"):
+        if out.get(key):
+            out[key] = [{**e, "reason": e.get("reason_zh", e.get("reason"))} for e in out[key]]
+    return out
 
 
 def plan_bbox(document: dict[str, Any], *, margin_deg: float = 0.005) -> tuple[float, float, float, float]:
