@@ -46,7 +46,7 @@ from geo.errors import (
     PassRejected,
     PermissionDeniedError,
 )
-from geo.i18n import risk_zh
+from geo.i18n import Text, risk_zh, zh_time
 from geo.projection import to_wgs84
 from geo.zones import Zone
 from routing import deliveries as core
@@ -605,8 +605,11 @@ def resolve_request(
     for d in depots:
         if d.kind == "docking_point" and d.zone_id not in live_ids:
             warnings.append(
-                f"docking point {d.id!r} belongs to zone {d.zone_id!r}, which is not in force at "
-                f"{departure.isoformat()}: it is not used"
+                Text(
+                    f"docking point {d.id!r} belongs to zone {d.zone_id!r}, which is not in force at "
+                    f"{departure.isoformat()}: it is not used",
+                    zh=f"接驳点 {d.id!r} 属于区域 {d.zone_id!r}，该区域在 {zh_time(departure)} 未生效：不使用该接驳点",
+                )
             )
             continue
         kept.append(d)
@@ -646,7 +649,10 @@ def _stored_docking_points(
             inside = next((o for o in no_stop if o.contains(dock.lon, dock.lat)), None)
             if inside is not None:
                 warnings.append(
-                    f"stored docking point {dock.id!r} of zone {z.id!r} lies inside zone {inside.id!r}: it is not used"
+                    Text(
+                        f"stored docking point {dock.id!r} of zone {z.id!r} lies inside zone {inside.id!r}: it is not used",
+                        zh=f"区域 {z.id!r} 已保存的接驳点 {dock.id!r} 位于区域 {inside.id!r} 内：不使用该接驳点",
+                    )
                 )
                 continue
             sources[dock.id] = "docking_point"
@@ -860,6 +866,7 @@ def make_delivery_plan(
             "warnings": list(resolved.warnings) + doc["warnings"],
         }
     )
+    doc["warnings_zh"] = [getattr(w, "zh", w) for w in doc["warnings"]]
     store.add_delivery_plan(
         session,
         doc,
@@ -885,6 +892,14 @@ def make_delivery_plan(
         plan.solver["runtime_s"],
     )
     return with_passes(session, doc)
+
+
+def plan_in_lang(document: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A delivery plan for a reader of ``lang``: for ``zh`` its warnings are their Chinese twins
+    (``warnings_zh``, kept with the stored plan); otherwise the plan as it is."""
+    if lang != "zh" or "warnings_zh" not in document:
+        return document
+    return {**document, "warnings": document["warnings_zh"]}
 
 
 def with_passes(session: Session, document: dict[str, Any]) -> dict[str, Any]:

@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from geo.errors import InfeasibleError, InvalidInputError
-from geo.i18n import format_duration, risk_zh
+from geo.i18n import Text, format_duration, risk_zh, zh_time
 from routing.deliveries.model import DeliveryProblem, VehicleType
 from routing.deliveries.result import (
     Crossing,
@@ -182,8 +182,12 @@ def plan_deliveries(
     for t in problem.inside_fleet:
         if t.zone_id not in nostop_ids:
             warnings.append(
-                f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
-                f"controlled zone active at {departure.isoformat()}: it is not used"
+                Text(
+                    f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
+                    f"controlled zone active at {departure.isoformat()}: it is not used",
+                    zh=f"区内车型 {t.id!r} 驻在区域 {t.zone_id!r}，该区域在 {zh_time(departure)} 不是生效的封控区或管控区："
+                    "不使用该车型",
+                )
             )
     zones: dict[str, _Zone] = {}
     for i, z in enumerate(stop_zone):
