@@ -207,9 +207,9 @@ def risk_zh(risk: str) -> str:
     return RISK_ZH.get(risk, risk)
 
 
-def zh_time(value: datetime | None) -> str:
+def zh_time(value: datetime | None, *, seconds: bool = False) -> str:
     """A time in a Chinese message: ``2026-12-01 18:05`` in the bureau's zone (``BAOTONG_TIMEZONE``)."""
-    return format_time(value, timezone(os.environ.get("BAOTONG_TIMEZONE") or None))
+    return format_time(value, timezone(os.environ.get("BAOTONG_TIMEZONE") or None), seconds=seconds)
 
 
 def format_length(metres: float | None, lang: str = DEFAULT_LANG, *, empty: str = "") -> str:

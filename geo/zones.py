@@ -16,7 +16,7 @@ from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity
 
 from geo.errors import InvalidInputError, InvalidZoneError
-from geo.i18n import Text
+from geo.i18n import Text, zh_time
 from geo.projection import to_wgs84
 from geo.repair import repair_polygon
 from geo.times import check_instant
@@ -180,7 +180,7 @@ class Zone:
         if self.valid_from and self.valid_until and not self.valid_from < self.valid_until:
             raise InvalidZoneError(
                 f"`valid_from` {self.valid_from.isoformat()} must be before `valid_until` {self.valid_until.isoformat()}",
-                zh=f"`valid_from` {self.valid_from.isoformat()} 必须早于 `valid_until` {self.valid_until.isoformat()}",
+                zh=f"`valid_from` {zh_time(self.valid_from)} 必须早于 `valid_until` {zh_time(self.valid_until)}",
             )
 
     @property

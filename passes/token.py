@@ -51,7 +51,7 @@ from functools import cached_property
 from jwt.api_jws import PyJWS
 
 from geo.errors import BaotongError, InvalidInputError
-from geo.i18n import format_duration
+from geo.i18n import format_duration, zh_time
 from geo.projection import check_lon_lat
 from passes.corridor import check_corridor, corridor_hash, simplify_corridor
 from passes.crew import CrewMember, require_aware
@@ -307,7 +307,7 @@ def make_claims(
     if valid_until <= valid_from:
         raise InvalidInputError(
             f"`valid_until` was {valid_until.isoformat()}; expected after valid_from {valid_from.isoformat()}",
-            zh=f"`valid_until` 为 {valid_until.isoformat()}；应晚于 valid_from {valid_from.isoformat()}",
+            zh=f"`valid_until` 为 {zh_time(valid_until)}；应晚于 valid_from {zh_time(valid_from)}",
         )
     issued_at = require_aware(issued_at, "issued_at") if issued_at is not None else datetime.now(UTC)
     ends = []
@@ -357,7 +357,7 @@ def sign_pass(claims: PassClaims, keyring: KeyRing) -> str:
         raise InvalidInputError(
             f"pass {claims.pass_no}: `expires` {claims.expires.isoformat()} is not after "
             f"`not_before` {claims.not_before.isoformat()}",
-            zh=f"通行证 {claims.pass_no}：`expires` {claims.expires.isoformat()} 不晚于 `not_before` {claims.not_before.isoformat()}",
+            zh=f"通行证 {claims.pass_no}：`expires` {zh_time(claims.expires)} 不晚于 `not_before` {zh_time(claims.not_before)}",
         )
     if claims.expires - claims.issued_at > keyring.max_lifetime:
         raise InvalidInputError(

@@ -986,7 +986,7 @@ def verify_pass(
         raise InvalidInputError(
             f"`at` was {at.isoformat()}: a scan's time is the server's time; a check at another time is a "
             "what-if check (`dry_run: true`), never stored as a scan",
-            zh=f"`at` 为 {at.isoformat()}：核验时间以服务器时间为准；其他时间的核验是假设检查（`dry_run: true`），不会保存为核验记录",
+            zh=f"`at` 为 {zh_time(at, seconds=True)}：核验时间以服务器时间为准；其他时间的核验是假设检查（`dry_run: true`），不会保存为核验记录",
         )
     when = require_aware(at, "at") if at is not None else utcnow()
     verdict, (lon, lat) = _check(ctx, token, checkpoint, at=when, plate=plate, crs=crs)

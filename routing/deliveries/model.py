@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.errors import InvalidInputError
+from geo.i18n import zh_time
 from routing.deliveries.roads import DEFAULT_MAX_DETOUR_RATIO, Vehicle, Zone, check_finite_point
 
 #: What a depot is: 中转站 transfer station, logistics hub, 接驳点 docking (handover) point of a zone.
@@ -132,7 +133,7 @@ class Stop:
             if late < early:
                 raise InvalidInputError(
                     f"`{where}.window` ends at {late.isoformat()}, before it opens at {early.isoformat()}",
-                    zh=f"`{where}.window` 的结束时间 {late.isoformat()} 早于开始时间 {early.isoformat()}",
+                    zh=f"`{where}.window` 的结束时间 {zh_time(late)} 早于开始时间 {zh_time(early)}",
                 )
             object.__setattr__(self, "window", (early, late))
 
@@ -169,7 +170,7 @@ class VehicleType:
             raise InvalidInputError(
                 f"`{where}.shift_end` {self.shift_end.isoformat()} must be after `shift_start` "
                 f"{self.shift_start.isoformat()}",
-                zh=f"`{where}.shift_end` {self.shift_end.isoformat()} 必须晚于 `shift_start` {self.shift_start.isoformat()}",
+                zh=f"`{where}.shift_end` {zh_time(self.shift_end)} 必须晚于 `shift_start` {zh_time(self.shift_start)}",
             )
         if (self.depot_id is None) == (self.zone_id is None):
             raise InvalidInputError(

@@ -603,7 +603,7 @@ def _check_reach(
         raise InfeasibleError(
             f"{len(bad)} stop(s) no vehicle can reach within its window and shift (times in s "
             f"from the plan start {t0.isoformat()}): " + _listing(bad),
-            zh=f"有 {len(bad)} 个停靠点在其时间窗和班次内没有车辆能到达（时间为距计划开始 {t0.isoformat()} 的秒数）："
+            zh=f"有 {len(bad)} 个停靠点在其时间窗和班次内没有车辆能到达（时间为距计划开始 {zh_time(t0)} 的秒数）："
             + _listing(bad),
         )
 

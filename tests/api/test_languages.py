@@ -94,3 +94,19 @@ def test_a_route_through_a_zone_explains_and_warns_in_the_language_asked(client,
         back_zh = client.get(f"/routes/{doc['id']}", headers={**h, **ZH}).json()
         assert back_en["explanation"] == en_doc["explanation"] and back_en["warnings"] == en_doc["warnings"]
         assert back_zh["explanation"] == zh_doc["explanation"] and back_zh["warnings"] == zh_doc["warnings"]
+
+
+def test_times_in_a_chinese_message_read_for_people(client, auth_headers, monkeypatch):
+    monkeypatch.delenv("BAOTONG_TIMEZONE", raising=False)
+    ring = [[1.52, 42.50], [1.53, 42.50], [1.53, 42.51], [1.52, 42.51], [1.52, 42.50]]
+    body = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"risk": "sealed", "valid_from": "2026-12-02T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z"},
+    }
+    plain, zh = _both(client, "POST", "/zones", headers=auth_headers("planner"), json=body)
+    assert plain.status_code == zh.status_code == 422
+    assert plain.json()["detail"] == (
+        "`valid_from` 2026-12-02T00:00:00+00:00 must be before `valid_until` 2026-12-01T00:00:00+00:00"
+    )
+    assert zh.json()["detail"] == "`valid_from` 2026-12-02 08:00 必须早于 `valid_until` 2026-12-01 08:00"
