@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -216,6 +216,7 @@ class RouteRecord:
             "request": dict(self.request) if self.request is not None else None,
             "texts_zh": {
                 "warnings": [getattr(w, "zh", w) for w in self.warnings],
+                "legs": [getattr(leg.note, "zh", leg.note) for leg in self.legs],
                 "explanation": getattr(self.explanation, "zh", self.explanation),
             },
         }
@@ -230,6 +231,10 @@ class RouteRecord:
         if lang == "zh":
             answer["warnings"] = [getattr(w, "zh", w) for w in self.warnings]
             answer["explanation"] = getattr(self.explanation, "zh", self.explanation)
+            answer["legs"] = [
+                {**doc, "note": getattr(leg.note, "zh", leg.note)}
+                for doc, leg in zip(answer["legs"], self.legs, strict=True)
+            ]
         return answer
 
     @classmethod
@@ -255,7 +260,7 @@ class RouteRecord:
             length_m=float(data["length_m"]),
             travel_time_s=float(data["travel_time_s"]),
             coordinates=_line_coords(data["geometry"]),
-            legs=tuple(LegRecord.from_json(leg) for leg in data["legs"]),
+            legs=_legs_with_notes([LegRecord.from_json(leg) for leg in data["legs"]], texts_zh.get("legs")),
             arcs=np.asarray(data.get("arcs") or [], dtype=np.int64),
             zones_crossed=tuple(CrossingRecord.from_json(c) for c in data.get("zones_crossed") or []),
             transshipments=tuple(TransshipmentRecord.from_json(end, t) for end, t in trans.items()),
@@ -279,6 +284,13 @@ def _texts(en: Sequence[str], zh: Sequence[str] | None) -> list[str]:
     if zh is None or len(zh) != len(en):
         return list(en)
     return [Text(e, zh=z) for e, z in zip(en, zh, strict=True)]
+
+
+def _legs_with_notes(legs: list[LegRecord], notes_zh: Sequence[str | None] | None) -> tuple[LegRecord, ...]:
+    """Stored legs with their notes' Chinese twins (a document without twins: the legs as stored)."""
+    if notes_zh is None or len(notes_zh) != len(legs):
+        return tuple(legs)
+    return tuple(replace(leg, note=_text(leg.note, zh)) for leg, zh in zip(legs, notes_zh, strict=True))
 
 
 def public(document: Mapping[str, Any]) -> dict[str, Any]:

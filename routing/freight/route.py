@@ -81,7 +81,14 @@ def closed_loop_route(
         # the whole trip lies inside one zone: it is an inside delivery only
         cost, path = route_or_explain(router, o, d, w.inside_vehicle, w.slot("insideveh"), None, closed_arcs)
         drive = drive_along(net, o, d, path, cost)
-        leg = drive.leg("inside", net, note=f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only")
+        leg = drive.leg(
+            "inside",
+            net,
+            note=Text(
+                f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only",
+                zh=f"{risk_zh(o_zone.risk)} {o_zone.id} 内：仅限区内车辆",
+            ),
+        )
         warnings.append(
             Text(
                 f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "

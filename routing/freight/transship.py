@@ -92,7 +92,12 @@ def transship(
         a, b = (dock, stop) if end == "destination" else (stop, dock)
         cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
         leg = drive_along(net, a, b, path, cost).leg(
-            "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point"
+            "inside",
+            net,
+            note=Text(
+                f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point",
+                zh=f"区内车辆，{'从规划的接驳点出发' if end == 'destination' else '前往规划的接驳点'}",
+            ),
         )
         return Dock(
             Transshipment(
@@ -224,7 +229,14 @@ def crossing_dock(
         b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
     drive = drive_along(net, a, b, path, cost)
     way = "from" if end == "destination" else "to"
-    leg = drive.leg("inside", net, note=f"inside vehicle {way} the docking point")
+    leg = drive.leg(
+        "inside",
+        net,
+        note=Text(
+            f"inside vehicle {way} the docking point",
+            zh="区内车辆，" + ("从接驳点出发" if end == "destination" else "前往接驳点"),
+        ),
+    )
     trans = Transshipment(
         end=end,
         zone_id=zone.id,

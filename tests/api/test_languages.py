@@ -110,3 +110,28 @@ def test_times_in_a_chinese_message_read_for_people(client, auth_headers, monkey
         "`valid_from` 2026-12-02T00:00:00+00:00 must be before `valid_until` 2026-12-01T00:00:00+00:00"
     )
     assert zh.json()["detail"] == "`valid_from` 2026-12-02 08:00 必须早于 `valid_until` 2026-12-01 08:00"
+
+
+def test_a_transshipment_names_its_inside_leg_in_the_language_asked(app, client, auth_headers):
+    import shapely
+    from shapely.geometry import mapping
+
+    net = app.state.baotong.network
+    x, y = net.projection.forward(*DESTINATION)
+    disc = net.projection.inverse_geom(shapely.Point(x, y).buffer(300, quad_segs=16))
+    zone = {"type": "Feature", "geometry": mapping(disc), "properties": {"risk": "sealed", "name": "Sealed"}}
+    assert client.post("/zones", json=zone, headers=auth_headers("planner")).status_code == 201
+    h = auth_headers("dispatcher")
+    plain, zh = _both(client, "POST", "/routes", headers=h, json={"origin": ORIGIN, "destination": DESTINATION})
+    en_doc, zh_doc = plain.json(), zh.json()
+    assert en_doc["legs"][-1]["kind"] == zh_doc["legs"][-1]["kind"] == "inside"
+    assert en_doc["legs"][-1]["note"] == "inside vehicle from the docking point"
+    assert zh_doc["legs"][-1]["note"] == "区内车辆，从接驳点出发"
+    assert any(w.startswith("transshipment at ") for w in en_doc["warnings"])
+    assert any(w.startswith("在 ") and w.endswith("接驳：终点一段由区内车辆运送") for w in zh_doc["warnings"])
+    assert (
+        "终点位于封控区" in zh_doc["explanation"] and "The destination lies inside sealed zone" in en_doc["explanation"]
+    )
+    back = client.get(f"/routes/{en_doc['id']}", headers={**h, **ZH}).json()
+    assert back["legs"][-1]["note"] == "区内车辆，从接驳点出发"
+    assert client.get(f"/routes/{en_doc['id']}", headers=h).json()["legs"] == en_doc["legs"]
