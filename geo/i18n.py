@@ -19,6 +19,7 @@ never ``0 min``.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -58,6 +59,17 @@ class Text(str):
     def get(self, lang: str) -> str:
         """The text in ``lang`` (``zh`` or ``en``; anything else reads English)."""
         return self.zh if lang == "zh" else self.en
+
+    def __add__(self, other: str) -> Text:
+        """``Text + str`` joins both languages (a plain ``str`` reads the same in both)."""
+        if not isinstance(other, str):
+            return NotImplemented
+        return Text(self.en + str.__str__(other), zh=self.zh + getattr(other, "zh", other))
+
+    def __radd__(self, other: str) -> Text:
+        if not isinstance(other, str):
+            return NotImplemented
+        return Text(str.__str__(other) + self.en, zh=getattr(other, "zh", other) + self.zh)
 
     def to_json(self) -> dict[str, str]:
         return {"en": self.en, "zh": self.zh}
@@ -186,6 +198,20 @@ def format_duration(seconds: float | None, lang: str = DEFAULT_LANG, *, empty: s
     return f"{sign}{d} {u['d']}" + (f" {h} {u['h']}" if h else "")
 
 
+#: The Chinese name of each risk level (DESIGN.md terms).
+RISK_ZH = {"sealed": "封控区", "controlled": "管控区", "precaution": "防范区"}
+
+
+def risk_zh(risk: str) -> str:
+    """The Chinese name of a zone's risk level: ``sealed`` -> ``封控区`` (an unknown level as it is)."""
+    return RISK_ZH.get(risk, risk)
+
+
+def zh_time(value: datetime | None, *, seconds: bool = False) -> str:
+    """A time in a Chinese message: ``2026-12-01 18:05`` in the bureau's zone (``BAOTONG_TIMEZONE``)."""
+    return format_time(value, timezone(os.environ.get("BAOTONG_TIMEZONE") or None), seconds=seconds)
+
+
 def format_length(metres: float | None, lang: str = DEFAULT_LANG, *, empty: str = "") -> str:
     """A length for people: ``850 米`` / ``12.4 公里`` (``850 m`` / ``12.4 km``)."""
     if metres is None or not math.isfinite(metres):
@@ -200,6 +226,7 @@ __all__ = [
     "DEFAULT_LANG",
     "DEFAULT_TIMEZONE",
     "LANGS",
+    "RISK_ZH",
     "Lang",
     "Text",
     "format_duration",
@@ -207,7 +234,9 @@ __all__ = [
     "format_time",
     "parse_accept_language",
     "pick_lang",
+    "risk_zh",
     "text_from_json",
     "text_in",
     "timezone",
+    "zh_time",
 ]

@@ -29,6 +29,7 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from geo.errors import InvalidInputError
+from geo.i18n import Text
 from geo.projection import LocalProjection
 
 #: The formats :func:`read_zone_file` reads, by name.
@@ -126,7 +127,8 @@ def detect_format(filename: str | None, data: bytes) -> str:
         return "kml"
     raise InvalidInputError(
         f"the file {filename or '(unnamed)'!r} is not a known format; expected one of {list(FORMATS)} "
-        "(by its suffix: .geojson/.json, .kml, .zip with a .shp, .csv, .xlsx)"
+        "(by its suffix: .geojson/.json, .kml, .zip with a .shp, .csv, .xlsx)",
+        zh=f"文件 {filename or '(未命名)'!r} 的格式无法识别；应为 {list(FORMATS)} 之一（按后缀：.geojson/.json、.kml、含 .shp 的 .zip、.csv、.xlsx）",
     )
 
 
@@ -140,18 +142,32 @@ def read_zone_file(data: bytes, *, filename: str | None = None, fmt: str | None 
         more than :data:`MAX_FEATURES`.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        raise InvalidInputError(
+            f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}",
+            zh=f"文件大小为 {len(data):,} 字节；上限为 {MAX_BYTES:,} 字节",
+        )
     if not data.strip():
-        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+        raise InvalidInputError(
+            f"the file {filename or '(unnamed)'!r} is empty", zh=f"文件 {filename or '(未命名)'!r} 为空"
+        )
     fmt = fmt or detect_format(filename, data)
     if fmt not in FORMATS:
-        raise InvalidInputError(f"`format` was {fmt!r}; expected one of {list(FORMATS)}")
+        raise InvalidInputError(
+            f"`format` was {fmt!r}; expected one of {list(FORMATS)}",
+            zh=f"`format` 为 {fmt!r}；应为 {list(FORMATS)} 之一",
+        )
     reader = {"geojson": _geojson, "kml": _kml, "shapefile": _shapefile, "csv": _csv, "xlsx": _xlsx}[fmt]
     found = reader(data)
     if not found:
-        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no feature")
+        raise InvalidInputError(
+            f"the {fmt} file {filename or '(unnamed)'!r} holds no feature",
+            zh=f"{fmt} 文件 {filename or '(未命名)'!r} 中没有任何要素",
+        )
     if len(found) > MAX_FEATURES:
-        raise InvalidInputError(f"the file holds {len(found):,} features; the limit is {MAX_FEATURES:,} per import")
+        raise InvalidInputError(
+            f"the file holds {len(found):,} features; the limit is {MAX_FEATURES:,} per import",
+            zh=f"文件中有 {len(found):,} 个要素；每次导入上限为 {MAX_FEATURES:,} 个",
+        )
     return found
 
 
@@ -179,7 +195,7 @@ def normalise_properties(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
         if name == "risk":
             mapped = RISK_ALIASES.get(str(value).lower(), RISK_ALIASES.get(str(value)))
             if mapped is not None and mapped != value:
-                notes.append(f"risk {value!r} read as {mapped!r}")
+                notes.append(Text(f"risk {value!r} read as {mapped!r}", zh=f"风险等级 {value!r} 读作 {mapped!r}"))
             value = mapped if mapped is not None else value
         if name == "county_code" and not isinstance(value, str):
             value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -190,6 +206,12 @@ def normalise_properties(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
 def _geojson_of(geom) -> dict[str, Any]:
     """A shapely geometry as a GeoJSON mapping of lists (what a JSON body would hold)."""
     return json.loads(shapely.to_geojson(geom))
+
+
+def _read_error(where: str, err: Exception) -> Text:
+    """Why the feature at ``where`` could not be read, in both languages (an error without a Chinese twin
+    reads its English in both)."""
+    return Text(f"{where}: {err}", zh=f"{where}：{getattr(err, 'zh', None) or err}")
 
 
 def _label(props: Mapping[str, Any], fallback: str) -> str:
@@ -212,27 +234,51 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as err:
-        raise InvalidInputError(f"the GeoJSON file is not JSON: {err}") from None
+        raise InvalidInputError(
+            f"the GeoJSON file is not JSON: {err}", zh=f"GeoJSON 文件不是有效的 JSON：{err}"
+        ) from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection":
         items = doc.get("features")
         if not isinstance(items, list):
-            raise InvalidInputError("the FeatureCollection's `features` is not a list")
+            raise InvalidInputError(
+                "the FeatureCollection's `features` is not a list", zh="FeatureCollection 的 `features` 不是列表"
+            )
     elif isinstance(doc, dict) and doc.get("type") == "Feature":
         items = [doc]
     elif isinstance(doc, dict) and doc.get("type") in ("Polygon", "MultiPolygon"):
         items = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
         got = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
-        raise InvalidInputError(f"the GeoJSON file is a {got!r}; expected a FeatureCollection, a Feature or a Polygon")
+        raise InvalidInputError(
+            f"the GeoJSON file is a {got!r}; expected a FeatureCollection, a Feature or a Polygon",
+            zh=f"GeoJSON 文件的类型为 {got!r}；应为 FeatureCollection、Feature 或 Polygon",
+        )
     out = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or item.get("type") != "Feature":
             got = item.get("type") if isinstance(item, dict) else type(item).__name__
-            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1} is a {got!r}, not a Feature"))
+            out.append(
+                ImportedFeature(
+                    i,
+                    f"feature {i + 1}",
+                    error=Text(
+                        f"feature {i + 1} is a {got!r}, not a Feature", zh=f"第 {i + 1} 个要素是 {got!r}，不是 Feature"
+                    ),
+                )
+            )
             continue
         props = item.get("properties") or {}
         if not isinstance(props, dict):
-            out.append(ImportedFeature(i, f"feature {i + 1}", error=f"feature {i + 1}'s `properties` is not an object"))
+            out.append(
+                ImportedFeature(
+                    i,
+                    f"feature {i + 1}",
+                    error=Text(
+                        f"feature {i + 1}'s `properties` is not an object",
+                        zh=f"第 {i + 1} 个要素的 `properties` 不是对象",
+                    ),
+                )
+            )
             continue
         out.append(_feature(i, f"feature {i + 1}", item.get("geometry"), props))
     return out
@@ -256,7 +302,10 @@ def _kml(data: bytes) -> list[ImportedFeature]:
     try:
         root = ElementTree.fromstring(data)
     except (ElementTree.ParseError, DefusedXmlException) as err:
-        raise InvalidInputError(f"the KML file is not well-formed XML (or declares entities): {err}") from None
+        raise InvalidInputError(
+            f"the KML file is not well-formed XML (or declares entities): {err}",
+            zh=f"KML 文件不是格式正确的 XML（或声明了实体）：{err}",
+        ) from None
 
     def local(tag: str) -> str:
         return tag.rsplit("}", 1)[-1]
@@ -296,13 +345,18 @@ def _kml(data: bytes) -> list[ImportedFeature]:
                 if outer:
                     polygons.append([outer[0], *inner])
         except ValueError as err:
-            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback}: {err}"))
+            out.append(ImportedFeature(i, _label(props, fallback), error=_read_error(fallback, err)))
             continue
         if not polygons:
             kinds = sorted({local(c.tag) for c in placemark.iter()} & {"Point", "LineString", "LinearRing"})
             out.append(
                 ImportedFeature(
-                    i, _label(props, fallback), error=f"{fallback} has no Polygon (it has {kinds or 'no geometry'})"
+                    i,
+                    _label(props, fallback),
+                    error=Text(
+                        f"{fallback} has no Polygon (it has {kinds or 'no geometry'})",
+                        zh=f"{fallback} 没有多边形（它有 {kinds or '无几何'}）",
+                    ),
                 )
             )
             continue
@@ -322,18 +376,27 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
-        raise InvalidInputError(f"the Shapefile upload is not a zip file: {err}") from None
+        raise InvalidInputError(
+            f"the Shapefile upload is not a zip file: {err}", zh=f"上传的 Shapefile 不是 zip 文件：{err}"
+        ) from None
     with zf:
         members = zf.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
-            raise InvalidInputError(f"the zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}")
+            raise InvalidInputError(
+                f"the zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}",
+                zh=f"zip 中有 {len(members)} 个文件；上限为 {MAX_ZIP_MEMBERS} 个",
+            )
         unpacked = sum(m.file_size for m in members)
         if unpacked > MAX_UNZIPPED_BYTES:
-            raise InvalidInputError(f"the zip unpacks to {unpacked:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,}")
+            raise InvalidInputError(
+                f"the zip unpacks to {unpacked:,} bytes; the limit is {MAX_UNZIPPED_BYTES:,}",
+                zh=f"zip 解压后为 {unpacked:,} 字节；上限为 {MAX_UNZIPPED_BYTES:,} 字节",
+            )
         shps = [m for m in members if m.filename.lower().endswith(".shp") and not m.is_dir()]
         if len(shps) != 1:
             raise InvalidInputError(
-                f"the zip holds {len(shps)} .shp files ({[m.filename for m in shps]}); expected exactly one"
+                f"the zip holds {len(shps)} .shp files ({[m.filename for m in shps]}); expected exactly one",
+                zh=f"zip 中有 {len(shps)} 个 .shp 文件（{[m.filename for m in shps]}）；应恰好一个",
             )
         with tempfile.TemporaryDirectory(prefix="baotong-shp-") as tmp:
             for m in members:
@@ -346,11 +409,20 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
             try:
                 frame = pyogrio.read_dataframe(path)
             except Exception as err:  # noqa: BLE001  (GDAL's errors have many types)
-                raise InvalidInputError(f"the Shapefile could not be read: {err}") from None
+                raise InvalidInputError(
+                    f"the Shapefile could not be read: {err}", zh=f"无法读取 Shapefile：{err}"
+                ) from None
             if frame.crs is None:
-                notes.append("the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude")
+                notes.append(
+                    Text(
+                        "the Shapefile has no .prj: its coordinates were taken as WGS-84 longitude/latitude",
+                        zh="该 Shapefile 没有 .prj 文件：其坐标按 WGS-84 经纬度读取",
+                    )
+                )
             elif frame.crs.to_epsg() != 4326:
-                notes.append(f"reprojected from {frame.crs.name} to WGS-84")
+                notes.append(
+                    Text(f"reprojected from {frame.crs.name} to WGS-84", zh=f"已从 {frame.crs.name} 转换到 WGS-84")
+                )
                 frame = frame.to_crs(4326)
     out = []
     columns = [c for c in frame.columns if c != "geometry"]
@@ -358,7 +430,11 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
         props = {c: (v.isoformat() if hasattr(v, "isoformat") else v) for c, v in zip(columns, row)}
         fallback = f"record {i + 1}"
         if geom is None or geom.is_empty:
-            out.append(ImportedFeature(i, _label(props, fallback), error=f"{fallback} has no geometry"))
+            out.append(
+                ImportedFeature(
+                    i, _label(props, fallback), error=Text(f"{fallback} has no geometry", zh=f"{fallback} 没有几何图形")
+                )
+            )
             continue
         out.append(_feature(i, fallback, _geojson_of(geom), props, notes))
     return out
@@ -386,7 +462,8 @@ def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> 
     if wkt_col is None and (lon_col is None or lat_col is None):
         raise InvalidInputError(
             f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
-            f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)}) with a radius ({list(RADIUS_COLUMNS)})"
+            f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)}) with a radius ({list(RADIUS_COLUMNS)})",
+            zh=f"表格的列为 {keys}；应有一个 WKT 列（{list(WKT_COLUMNS)}），或经度、纬度列（{list(LON_COLUMNS)}、{list(LAT_COLUMNS)}）加半径列（{list(RADIUS_COLUMNS)}）",
         )
     geometry_cols = {c for c in (wkt_col, lon_col, lat_col, radius_col) if c is not None}
     out = []
@@ -398,7 +475,7 @@ def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> 
             geometry, notes = _row_geometry(values, wkt_col, lon_col, lat_col, radius_col)
         except ValueError as err:
             normalised, _ = normalise_properties(props)
-            out.append(ImportedFeature(i, _label(normalised, fallback), error=f"{fallback}: {err}"))
+            out.append(ImportedFeature(i, _label(normalised, fallback), error=_read_error(fallback, err)))
             continue
         out.append(_feature(i, fallback, geometry, props, notes))
     return out
@@ -448,12 +525,18 @@ def read_table(data: bytes, fmt: str) -> Table:
         If the file is too large, empty, not of ``fmt``, or has no header row.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidInputError(f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        raise InvalidInputError(
+            f"the file has {len(data):,} bytes; the limit is {MAX_BYTES:,}",
+            zh=f"文件大小为 {len(data):,} 字节；上限为 {MAX_BYTES:,} 字节",
+        )
     if fmt == "csv":
         return _csv_table(data)
     if fmt == "xlsx":
         return _xlsx_table(data)
-    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx' for a table")
+    raise InvalidInputError(
+        f"`format` was {fmt!r}; expected 'csv' or 'xlsx' for a table",
+        zh=f"`format` 为 {fmt!r}；表格应为 'csv' 或 'xlsx'",
+    )
 
 
 def _csv(data: bytes) -> list[ImportedFeature]:
@@ -472,7 +555,9 @@ def _csv_table(data: bytes) -> Table:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise InvalidInputError("the CSV file is neither UTF-8 nor GB18030 text")
+        raise InvalidInputError(
+            "the CSV file is neither UTF-8 nor GB18030 text", zh="CSV 文件既不是 UTF-8 也不是 GB18030 编码的文本"
+        )
     csv.field_size_limit(MAX_BYTES)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -482,7 +567,7 @@ def _csv_table(data: bytes) -> Table:
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInputError("the CSV file has no header row") from None
+        raise InvalidInputError("the CSV file has no header row", zh="CSV 文件没有表头行") from None
     rows = [(n, list(r)) for n, r in enumerate(reader, start=2) if any(cell.strip() for cell in r)]
     return header, rows
 
@@ -493,13 +578,13 @@ def _xlsx_table(data: bytes) -> Table:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as err:  # noqa: BLE001  (openpyxl raises many kinds for a bad file)
-        raise InvalidInputError(f"the XLSX file could not be read: {err}") from None
+        raise InvalidInputError(f"the XLSX file could not be read: {err}", zh=f"无法读取 XLSX 文件：{err}") from None
     try:
         sheet = book.worksheets[0]
         it = sheet.iter_rows(values_only=True)
         header = next(it, None)
         if header is None:
-            raise InvalidInputError("the XLSX file's first sheet is empty")
+            raise InvalidInputError("the XLSX file's first sheet is empty", zh="XLSX 文件的第一个工作表为空")
         rows = ((n, list(r)) for n, r in enumerate(it, start=2) if any(c is not None and str(c).strip() for c in r))
         return [str(h) if h is not None else "" for h in header], list(rows)
     finally:
@@ -576,10 +661,15 @@ def read_site_file(
         If the file as a whole cannot be read, holds no site or more than :data:`MAX_FEATURES`.
     """
     if not data.strip():
-        raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty")
+        raise InvalidInputError(
+            f"the file {filename or '(unnamed)'!r} is empty", zh=f"文件 {filename or '(未命名)'!r} 为空"
+        )
     fmt = fmt or detect_format(filename, data)
     if fmt not in SITE_FORMATS:
-        raise InvalidInputError(f"a site file is one of {list(SITE_FORMATS)}; this one is {fmt!r}")
+        raise InvalidInputError(
+            f"a site file is one of {list(SITE_FORMATS)}; this one is {fmt!r}",
+            zh=f"站点文件应为 {list(SITE_FORMATS)} 之一；此文件为 {fmt!r}",
+        )
     out: list[ImportedFeature] = []
     if fmt == "geojson":
         for item in _geojson(data):
@@ -589,7 +679,7 @@ def read_site_file(
             try:
                 props = _site_properties(item.feature["properties"])
             except ValueError as err:
-                out.append(ImportedFeature(item.index, item.label, error=f"{item.label}: {err}"))
+                out.append(ImportedFeature(item.index, item.label, error=_read_error(item.label, err)))
                 continue
             props["kind"] = kind
             out.append(
@@ -613,7 +703,8 @@ def read_site_file(
         if wkt_col is None and (lon_col is None or lat_col is None):
             raise InvalidInputError(
                 f"the table's columns are {keys}; expected a WKT column ({list(WKT_COLUMNS)}) or "
-                f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)})"
+                f"longitude and latitude columns ({list(LON_COLUMNS)}, {list(LAT_COLUMNS)})",
+                zh=f"表格的列为 {keys}；应有一个 WKT 列（{list(WKT_COLUMNS)}），或经度、纬度列（{list(LON_COLUMNS)}、{list(LAT_COLUMNS)}）",
             )
         geometry_cols = {c for c in (wkt_col, lon_col, lat_col) if c is not None}
         for i, (row_no, values) in enumerate(rows):
@@ -639,7 +730,7 @@ def read_site_file(
                 else:
                     raise ValueError("the WKT cell is empty")
             except ValueError as err:
-                out.append(ImportedFeature(i, _label(_safe_name(raw), fallback), error=f"{fallback}: {err}"))
+                out.append(ImportedFeature(i, _label(_safe_name(raw), fallback), error=_read_error(fallback, err)))
                 continue
             props["kind"] = kind
             out.append(
@@ -648,9 +739,15 @@ def read_site_file(
                 )
             )
     if not out:
-        raise InvalidInputError(f"the {fmt} file {filename or '(unnamed)'!r} holds no site")
+        raise InvalidInputError(
+            f"the {fmt} file {filename or '(unnamed)'!r} holds no site",
+            zh=f"{fmt} 文件 {filename or '(未命名)'!r} 中没有任何站点",
+        )
     if len(out) > MAX_FEATURES:
-        raise InvalidInputError(f"the file holds {len(out):,} sites; the limit is {MAX_FEATURES:,} per import")
+        raise InvalidInputError(
+            f"the file holds {len(out):,} sites; the limit is {MAX_FEATURES:,} per import",
+            zh=f"文件中有 {len(out):,} 个站点；每次导入上限为 {MAX_FEATURES:,} 个",
+        )
     return out
 
 
@@ -710,4 +807,6 @@ def table_file(header: Sequence[Any], example: Sequence[Any], fmt: str) -> bytes
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
-    raise InvalidInputError(f"`format` was {fmt!r}; expected 'csv' or 'xlsx'")
+    raise InvalidInputError(
+        f"`format` was {fmt!r}; expected 'csv' or 'xlsx'", zh=f"`format` 为 {fmt!r}；应为 'csv' 或 'xlsx'"
+    )

@@ -29,13 +29,20 @@ def check_lon_lat(lon: float, lat: float, *, field_name: str = "point") -> tuple
     try:
         lon_f, lat_f = float(lon), float(lat)
     except (TypeError, ValueError) as err:
-        raise InvalidInputError(f"`{field_name}` was {[lon, lat]!r}; expected [lon, lat] numbers") from err
+        raise InvalidInputError(
+            f"`{field_name}` was {[lon, lat]!r}; expected [lon, lat] numbers",
+            zh=f"`{field_name}` 为 {[lon, lat]!r}；应为 [经度, 纬度] 两个数值",
+        ) from err
     if not (math.isfinite(lon_f) and math.isfinite(lat_f)):
-        raise InvalidInputError(f"`{field_name}` was {[lon, lat]!r}; coordinates must be finite numbers")
+        raise InvalidInputError(
+            f"`{field_name}` was {[lon, lat]!r}; coordinates must be finite numbers",
+            zh=f"`{field_name}` 为 {[lon, lat]!r}；坐标必须是有限的数值",
+        )
     if not (-180.0 <= lon_f <= 180.0 and -90.0 <= lat_f <= 90.0):
         raise InvalidInputError(
             f"`{field_name}` was {[lon_f, lat_f]!r}; expected [lon, lat] with lon in [-180, 180] "
-            "and lat in [-90, 90] (GeoJSON order)"
+            "and lat in [-90, 90] (GeoJSON order)",
+            zh=f"`{field_name}` 为 {[lon_f, lat_f]!r}；应为 [经度, 纬度]，经度在 [-180, 180]、纬度在 [-90, 90] 之间（GeoJSON 顺序）",
         )
     return lon_f, lat_f
 
@@ -131,4 +138,6 @@ def to_wgs84(lon: float, lat: float, crs: str = "wgs84", *, field_name: str = "p
         return check_lon_lat(lon, lat, field_name=field_name)
     if crs == "gcj02":
         return gcj02_to_wgs84(lon, lat, field_name=field_name)
-    raise InvalidInputError(f"`crs` was {crs!r}; expected one of {list(CRS_NAMES)}")
+    raise InvalidInputError(
+        f"`crs` was {crs!r}; expected one of {list(CRS_NAMES)}", zh=f"`crs` 为 {crs!r}；应为 {list(CRS_NAMES)} 之一"
+    )

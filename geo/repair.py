@@ -201,31 +201,40 @@ def repair_polygon(
         raise InvalidZoneError(
             f"`{field_name}` crosses itself more than {MAX_CROSSINGS} times (at least {crossings:,} edge crossings): "
             "repairing it would produce a tangle of pieces, not a zone. Redraw the outline without crossing lines "
-            "(or split it into several zones)"
+            "(or split it into several zones)",
+            zh=f"`{field_name}` 自相交超过 {MAX_CROSSINGS} 次（至少 {crossings:,} 处边相交）：修复后只会得到一团碎块，而不是一个区域。请重新绘制不交叉的轮廓（或拆分为多个区域）",
         )
     try:
         fixed = (worker or _WORKER).repair(geom, time_limit_s=time_limit_s)
     except TimeoutError as err:
         raise InvalidZoneError(
             f"`{field_name}` could not be repaired: {err}. Simplify the outline (fewer vertices, "
-            "no crossing lines) and send it again"
+            "no crossing lines) and send it again",
+            zh=f"`{field_name}` 无法修复：{err}。请简化轮廓（减少顶点、不要交叉）后重新提交",
         ) from None
     except RuntimeError as err:
-        raise InvalidZoneError(f"`{field_name}` could not be repaired ({err})") from None
+        raise InvalidZoneError(
+            f"`{field_name}` could not be repaired ({err})", zh=f"`{field_name}` 无法修复（{err}）"
+        ) from None
     parts = int(shapely.get_num_geometries(fixed)) if not fixed.is_empty else 0
     vertices = int(shapely.get_num_coordinates(fixed))
     area = float(fixed.area)
     if fixed.is_empty or area == 0:
-        raise InvalidZoneError(f"`{field_name}` is invalid and could not be repaired into an area")
+        raise InvalidZoneError(
+            f"`{field_name}` is invalid and could not be repaired into an area",
+            zh=f"`{field_name}` 无效，且无法修复为一个面",
+        )
     if parts > MAX_PARTS:
         raise InvalidZoneError(
             f"`{field_name}` would be repaired into {parts:,} separate parts (at most {MAX_PARTS}); "
-            "redraw the outline without crossing lines"
+            "redraw the outline without crossing lines",
+            zh=f"`{field_name}` 修复后会分成 {parts:,} 个互不相连的部分（至多 {MAX_PARTS} 个）；请重新绘制不交叉的轮廓",
         )
     if vertices > MAX_REPAIRED_VERTICES:
         raise InvalidZoneError(
             f"`{field_name}` would be repaired into {vertices:,} vertices (at most "
-            f"{MAX_REPAIRED_VERTICES:,}); simplify the outline"
+            f"{MAX_REPAIRED_VERTICES:,}); simplify the outline",
+            zh=f"`{field_name}` 修复后会有 {vertices:,} 个顶点（至多 {MAX_REPAIRED_VERTICES:,} 个）；请简化轮廓",
         )
     return RepairReport(geometry=fixed, crossings=crossings, parts=parts, vertices=vertices)
 

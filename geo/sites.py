@@ -40,11 +40,20 @@ class Site:
 
     def __post_init__(self) -> None:
         if self.kind not in SITE_KINDS:
-            raise InvalidInputError(f"`kind` was {self.kind!r}; expected one of {list(SITE_KINDS)}")
+            raise InvalidInputError(
+                f"`kind` was {self.kind!r}; expected one of {list(SITE_KINDS)}",
+                zh=f"`kind` 为 {self.kind!r}；应为 {list(SITE_KINDS)} 之一",
+            )
         if not (self.weight >= 0) or self.weight != self.weight:
-            raise InvalidInputError(f"`weight` was {self.weight!r}; expected a number >= 0")
+            raise InvalidInputError(
+                f"`weight` was {self.weight!r}; expected a number >= 0",
+                zh=f"`weight` 为 {self.weight!r}；应为不小于 0 的数",
+            )
         if self.radius_m is not None and not (0 < self.radius_m <= 10_000):
-            raise InvalidInputError(f"`radius_m` was {self.radius_m!r}; expected 0 < radius_m <= 10000")
+            raise InvalidInputError(
+                f"`radius_m` was {self.radius_m!r}; expected 0 < radius_m <= 10000",
+                zh=f"`radius_m` 为 {self.radius_m!r}；应满足 0 < radius_m <= 10000（米）",
+            )
 
     @property
     def point(self) -> tuple[float, float]:
@@ -80,21 +89,27 @@ class Site:
             For a bad geometry, kind, weight or radius.
         """
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise InvalidInputError("expected a GeoJSON Feature for a site")
+            raise InvalidInputError("expected a GeoJSON Feature for a site", zh="站点应为一个 GeoJSON Feature")
         props = dict(feature.get("properties") or {})
         geom_json = feature.get("geometry") or {}
         gtype = geom_json.get("type") if isinstance(geom_json, dict) else None
         if gtype == "Point":
             c = geom_json.get("coordinates")
             if not isinstance(c, list | tuple) or len(c) < 2:
-                raise InvalidInputError(f"`geometry.coordinates` was {c!r}; expected [lon, lat]")
+                raise InvalidInputError(
+                    f"`geometry.coordinates` was {c!r}; expected [lon, lat]",
+                    zh=f"`geometry.coordinates` 为 {c!r}；应为 [经度, 纬度]",
+                )
             geom = Point(*to_wgs84(c[0], c[1], crs, field_name="geometry.coordinates"))
         elif gtype in ("Polygon", "MultiPolygon"):
             geom, _ = polygon_from_geojson(geom_json, crs=crs)
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)
         else:
-            raise InvalidInputError(f"`geometry.type` was {gtype!r}; expected 'Point' or 'Polygon'")
+            raise InvalidInputError(
+                f"`geometry.type` was {gtype!r}; expected 'Point' or 'Polygon'",
+                zh=f"`geometry.type` 为 {gtype!r}；应为 'Point' 或 'Polygon'",
+            )
         known = {"kind", "name", "whitelist", "sector", "weight", "radius_m", "county_code", "id"}
         kind: Any = props.get("kind")  # any JSON value: __post_init__ names one that is not a site kind
         return cls(

@@ -35,7 +35,9 @@ def check_instant(value: datetime, field_name: str | None) -> datetime:
     if utc is None or not EARLIEST <= utc <= LATEST:
         what = f"`{field_name}` was {value.isoformat()!r}" if field_name else f"{value.isoformat()!r} is out of range"
         raise InvalidInputError(
-            f"{what}; expected a date-time between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()} (UTC)"
+            f"{what}; expected a date-time between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()} (UTC)",
+            zh=(f"`{field_name}` 为 {value.isoformat()!r}" if field_name else f"{value.isoformat()!r} 超出范围")
+            + f"；应为 {EARLIEST.date().isoformat()} 至 {LATEST.date().isoformat()}（UTC）之间的日期时间",
         )
     return utc
 

@@ -53,11 +53,17 @@ def check_corridor(coordinates: object, *, field_name: str = "corridor") -> list
         or isinstance(coordinates, str)
         or not 2 <= len(coordinates) <= MAX_VERTICES
     ):
-        raise InvalidInputError(f"`{field_name}` was not a list of 2..{MAX_VERTICES} [lon, lat] positions")
+        raise InvalidInputError(
+            f"`{field_name}` was not a list of 2..{MAX_VERTICES} [lon, lat] positions",
+            zh=f"`{field_name}` 不是由 2..{MAX_VERTICES} 个 [经度, 纬度] 坐标组成的列表",
+        )
     out = []
     for i, c in enumerate(coordinates):
         if not isinstance(c, Sequence | np.ndarray) or isinstance(c, str) or len(c) != 2:
-            raise InvalidInputError(f"`{field_name}[{i}]` was {c!r}; expected [lon, lat]")
+            raise InvalidInputError(
+                f"`{field_name}[{i}]` was {c!r}; expected [lon, lat]",
+                zh=f"`{field_name}[{i}]` 为 {c!r}；应为 [经度, 纬度]",
+            )
         out.append(list(check_lon_lat(c[0], c[1], field_name=f"{field_name}[{i}]")))
     return out
 
@@ -154,7 +160,10 @@ def simplify_corridor(
     line = shapely.LineString(np.column_stack([x, y]))
     if tolerance_m is not None:
         if not (isinstance(tolerance_m, int | float) and math.isfinite(tolerance_m) and 0 <= tolerance_m <= 10_000):
-            raise InvalidInputError(f"`tolerance_m` was {tolerance_m!r}; expected 0..10000 metres")
+            raise InvalidInputError(
+                f"`tolerance_m` was {tolerance_m!r}; expected 0..10000 metres",
+                zh=f"`tolerance_m` 为 {tolerance_m!r}；应在 0..10000 米之间",
+            )
         tolerances = [float(tolerance_m)]
     else:
         tolerances = list(TOLERANCE_STEPS_M)

@@ -45,7 +45,8 @@ def require_aware(value: object, field_name: str) -> datetime:
     """Return ``value`` if it is a timezone-aware datetime, else raise InvalidInputError."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(
-            f"`{field_name}` was {value!r}; expected a timezone-aware datetime (e.g. 2022-04-20T08:00+08:00)"
+            f"`{field_name}` was {value!r}; expected a timezone-aware datetime (e.g. 2022-04-20T08:00+08:00)",
+            zh=f"`{field_name}` 为 {value!r}；应为带时区的日期时间（例如 2022-04-20T08:00+08:00）",
         )
     return value
 
@@ -53,7 +54,8 @@ def require_aware(value: object, field_name: str) -> datetime:
 def _text(value: object, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
         raise InvalidInputError(
-            f"`{field_name}` was {value!r}; expected a non-empty string of at most {_MAX_TEXT} characters"
+            f"`{field_name}` was {value!r}; expected a non-empty string of at most {_MAX_TEXT} characters",
+            zh=f"`{field_name}` 为 {value!r}；应为非空且不超过 {_MAX_TEXT} 个字符的文本",
         )
     return value.strip()
 
@@ -83,9 +85,15 @@ class RegisteredVehicle:
         object.__setattr__(self, "plate", normalise_plate(self.plate))
         object.__setattr__(self, "enterprise_id", _text(self.enterprise_id, "vehicle.enterprise_id"))
         if self.ownership not in OWNERSHIP:
-            raise InvalidInputError(f"`vehicle.ownership` was {self.ownership!r}; expected one of {list(OWNERSHIP)}")
+            raise InvalidInputError(
+                f"`vehicle.ownership` was {self.ownership!r}; expected one of {list(OWNERSHIP)}",
+                zh=f"`vehicle.ownership` 为 {self.ownership!r}；应为 {list(OWNERSHIP)} 之一",
+            )
         if not isinstance(self.out_of_province, bool):
-            raise InvalidInputError(f"`vehicle.out_of_province` was {self.out_of_province!r}; expected true or false")
+            raise InvalidInputError(
+                f"`vehicle.out_of_province` was {self.out_of_province!r}; expected true or false",
+                zh=f"`vehicle.out_of_province` 为 {self.out_of_province!r}；应为 true 或 false",
+            )
         for name in ("height_m", "weight_t", "width_m"):
             value = getattr(self, name)
             if value is None:
@@ -95,7 +103,10 @@ class RegisteredVehicle:
                 or not isinstance(value, int | float)
                 or not (math.isfinite(value) and 0 < value < 100)
             ):
-                raise InvalidInputError(f"`vehicle.{name}` was {value!r}; expected a positive number below 100")
+                raise InvalidInputError(
+                    f"`vehicle.{name}` was {value!r}; expected a positive number below 100",
+                    zh=f"`vehicle.{name}` 为 {value!r}；应为小于 100 的正数",
+                )
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,8 @@ class CrewMember:
             else:
                 shown = type(last4).__name__
             raise InvalidInputError(
-                f"`crew.id_last4` was {shown}; expected exactly the last 4 characters of the ID (digits, or X last)"
+                f"`crew.id_last4` was {shown}; expected exactly the last 4 characters of the ID (digits, or X last)",
+                zh=f"`crew.id_last4` 为 {shown}；应恰好是身份证号的后 4 位（数字，最后一位可为 X）",
             )
         last4 = last4.upper()
         if not (
@@ -140,12 +152,16 @@ class CrewMember:
             and (last4[3].isdigit() and last4[3].isascii() or last4[3] == "X")
         ):
             raise InvalidInputError(
-                f"`crew.id_last4` was {self.id_last4!r}; expected 4 characters: digits, the last may be X"
+                f"`crew.id_last4` was {self.id_last4!r}; expected 4 characters: digits, the last may be X",
+                zh=f"`crew.id_last4` 为 {self.id_last4!r}；应为 4 个字符：数字，最后一位可为 X",
             )
         object.__setattr__(self, "id_last4", last4)
         require_aware(self.tested_at, "crew.tested_at")
         if not isinstance(self.mobile_role, bool):
-            raise InvalidInputError(f"`crew.mobile_role` was {self.mobile_role!r}; expected true or false")
+            raise InvalidInputError(
+                f"`crew.mobile_role` was {self.mobile_role!r}; expected true or false",
+                zh=f"`crew.mobile_role` 为 {self.mobile_role!r}；应为 true 或 false",
+            )
 
 
 def _validity(mobile_role: bool, policy: PassPolicy) -> timedelta:

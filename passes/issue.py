@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from geo.errors import InvalidInputError, PassRejected
+from geo.i18n import format_duration, zh_time
 from passes.crew import CrewMember, require_aware, test_expires_at, test_fresh
 from passes.policy import DEFAULT_POLICY, PassPolicy
 from passes.reasons import reason
@@ -28,7 +29,10 @@ def _check_admin_code(admin_code: object) -> str:
         and admin_code.isdigit()
         and admin_code[0] != "0"
     ):
-        raise InvalidInputError(f"`admin_code` was {admin_code!r}; expected 6 digits such as '410800'")
+        raise InvalidInputError(
+            f"`admin_code` was {admin_code!r}; expected 6 digits such as '410800'",
+            zh=f"`admin_code` 为 {admin_code!r}；应为 6 位数字，例如 '410800'",
+        )
     return admin_code
 
 
@@ -44,7 +48,8 @@ def pass_number(admin_code: str, serial: int) -> str:
     if isinstance(serial, bool) or not isinstance(serial, int) or not 1 <= serial <= MAX_SERIAL:
         raise InvalidInputError(
             f"`serial` was {serial!r}; expected an integer in 1..{MAX_SERIAL} "
-            "(the issuer has used up its serials when it reaches the end)"
+            "(the issuer has used up its serials when it reaches the end)",
+            zh=f"`serial` 为 {serial!r}；应为 1..{MAX_SERIAL} 之间的整数（到达上限即表示签发机关的流水号已用完）",
         )
     return f"{admin_code}{serial:06d}"
 
@@ -60,11 +65,15 @@ def parse_pass_number(pass_no: str) -> tuple[str, int]:
     if not (isinstance(pass_no, str) and len(pass_no) == 12 and pass_no.isascii() and pass_no.isdigit()):
         raise InvalidInputError(
             f"`pass_no` was {pass_no!r}; expected 12 digits: a 6-digit admin code and a "
-            "6-digit serial, e.g. '410800000123'"
+            "6-digit serial, e.g. '410800000123'",
+            zh=f"`pass_no` 为 {pass_no!r}；应为 12 位数字：6 位行政区划代码加 6 位流水号，例如 '410800000123'",
         )
     admin_code, serial = _check_admin_code(pass_no[:6]), int(pass_no[6:])
     if serial < 1:
-        raise InvalidInputError(f"`pass_no` was {pass_no!r}; serial 000000 is not issued")
+        raise InvalidInputError(
+            f"`pass_no` was {pass_no!r}; serial 000000 is not issued",
+            zh=f"`pass_no` 为 {pass_no!r}；流水号 000000 不会签发",
+        )
     return admin_code, serial
 
 
@@ -100,7 +109,7 @@ def check_issuance(
     """
     departure = require_aware(departure, "departure")
     valid_from, valid_until = require_aware(valid_from, "valid_from"), require_aware(valid_until, "valid_until")
-    out = []
+    out: list[str] = []
     if not enterprise_whitelisted:
         out.append(reason("not_whitelisted"))
     if not crew:
@@ -110,15 +119,24 @@ def check_issuance(
             reason(
                 "window_invalid",
                 f"valid_until {valid_until.isoformat()} is not after valid_from {valid_from.isoformat()}",
+                zh=f"截止时间 {zh_time(valid_until)} 不晚于起始时间 {zh_time(valid_from)}",
             )
         )
     elif valid_until - valid_from > policy.max_window:
-        out.append(reason("window_too_long", f"{valid_until - valid_from}; at most {policy.max_window}"))
+        out.append(
+            reason(
+                "window_too_long",
+                f"{valid_until - valid_from}; at most {policy.max_window}",
+                zh=f"{format_duration((valid_until - valid_from).total_seconds())}；"
+                f"至多 {format_duration(policy.max_window.total_seconds())}",
+            )
+        )
     if not valid_from <= departure < valid_until and valid_from < valid_until:
         out.append(
             reason(
                 "window_invalid",
                 f"departure {departure.isoformat()} is outside {valid_from.isoformat()} .. {valid_until.isoformat()}",
+                zh=f"出发时间 {zh_time(departure)} 不在 {zh_time(valid_from)} 至 {zh_time(valid_until)} 之内",
             )
         )
     for i, member in enumerate(crew):
@@ -128,18 +146,30 @@ def check_issuance(
                     "crew_test_stale",
                     f"crew[{i}] {member.role}: tested {member.tested_at.isoformat()}, "
                     f"departure {departure.isoformat()}",
+                    zh=f"司乘人员 {i}（{member.role}）：检测时间 {zh_time(member.tested_at)}，"
+                    f"出发时间 {zh_time(departure)}",
                 )
             )
     if not route_ok:
         out.append(reason("route_not_ok", route_error))
     if now is not None:
         now = require_aware(now, "now")
-        late = []
+        late: list[str] = []
         if valid_until <= now:
-            late.append(reason("window_invalid", f"valid_until {valid_until.isoformat()} has already passed"))
+            late.append(
+                reason(
+                    "window_invalid",
+                    f"valid_until {valid_until.isoformat()} has already passed",
+                    zh=f"截止时间 {zh_time(valid_until)} 已经过去",
+                )
+            )
         if valid_from - now > policy.max_lead:
             late.append(
-                reason("window_invalid", f"valid_from {valid_from.isoformat()} is more than {policy.max_lead} ahead")
+                reason(
+                    "window_invalid",
+                    f"valid_from {valid_from.isoformat()} is more than {policy.max_lead} ahead",
+                    zh=f"起始时间 {zh_time(valid_from)} 比现在提前超过 {format_duration(policy.max_lead.total_seconds())}",
+                )
             )
         out += [r for r in late if r not in out]
     return out
@@ -150,11 +180,17 @@ def issuance_warnings(
 ) -> list[str]:
     """A warning per crew member whose test goes stale before ``valid_until`` (retest needed)."""
     valid_until = require_aware(valid_until, "valid_until")
-    out = []
+    out: list[str] = []
     for i, member in enumerate(crew):
         stale_at = test_expires_at(member, policy=policy)
         if stale_at < valid_until:
-            out.append(reason("crew_test_expires", f"crew[{i}] {member.role}: test stale from {stale_at.isoformat()}"))
+            out.append(
+                reason(
+                    "crew_test_expires",
+                    f"crew[{i}] {member.role}: test stale from {stale_at.isoformat()}",
+                    zh=f"司乘人员 {i}（{member.role}）：检测结果自 {zh_time(stale_at)} 起失效",
+                )
+            )
     return out
 
 

@@ -62,6 +62,10 @@ class KeyStoreError(DeploymentError):
         "its folder mode 700 and its files mode 600, owned by the service's user, or restore it from a backup; "
         "the server log names the file"
     )
+    fix_zh = (
+        "通行证签名密钥环（BAOTONG_KEYS_DIR）不安全、无法读取或已损坏：运维人员须将其目录权限设为 700、文件权限设为 600，"
+        "属主为服务运行用户，或从备份恢复；服务器日志写明了是哪个文件"
+    )
 
 
 def b64url(data: bytes) -> str:
@@ -382,13 +386,18 @@ class PublicKeySet:
             try:
                 jwks = json.loads(jwks)
             except ValueError as err:
-                raise InvalidInputError(f"JWKS is not JSON: {err}") from err
+                raise InvalidInputError(f"JWKS is not JSON: {err}", zh=f"JWKS 不是有效的 JSON：{err}") from err
         if not isinstance(jwks, Mapping) or not isinstance(jwks.get("keys"), list):
-            raise InvalidInputError('JWKS was not an object with a "keys" list; expected {"keys": [...]}')
+            raise InvalidInputError(
+                'JWKS was not an object with a "keys" list; expected {"keys": [...]}',
+                zh='JWKS 不是带有 "keys" 列表的对象；应为 {"keys": [...]}',
+            )
         keys: dict[str, Ed25519PublicKey] = {}
         for i, jwk in enumerate(jwks["keys"]):
             if not isinstance(jwk, Mapping):
-                raise InvalidInputError(f"JWKS keys[{i}] was {jwk!r}; expected an object")
+                raise InvalidInputError(
+                    f"JWKS keys[{i}] was {jwk!r}; expected an object", zh=f"JWKS keys[{i}] 为 {jwk!r}；应为一个对象"
+                )
             if (
                 jwk.get("kty") != "OKP"
                 or jwk.get("crv") != "Ed25519"
@@ -398,9 +407,12 @@ class PublicKeySet:
                 continue
             kid = jwk.get("kid")
             if not isinstance(kid, str) or not kid:
-                raise InvalidInputError(f"JWKS keys[{i}] has kid {kid!r}; expected a non-empty string")
+                raise InvalidInputError(
+                    f"JWKS keys[{i}] has kid {kid!r}; expected a non-empty string",
+                    zh=f"JWKS keys[{i}] 的 kid 为 {kid!r}；应为非空字符串",
+                )
             if kid in keys:
-                raise InvalidInputError(f"JWKS kid {kid!r} appears twice")
+                raise InvalidInputError(f"JWKS kid {kid!r} appears twice", zh=f"JWKS 中 kid {kid!r} 出现了两次")
             try:
                 x = jwk.get("x")
                 raw = b64url_decode(x) if isinstance(x, str) else b""
@@ -408,7 +420,8 @@ class PublicKeySet:
             except ValueError as err:
                 raise InvalidInputError(
                     f"JWKS keys[{i}] (kid {kid!r}) has x {jwk.get('x')!r}; expected the "
-                    "base64url of a 32-byte Ed25519 public key"
+                    "base64url of a 32-byte Ed25519 public key",
+                    zh=f"JWKS keys[{i}]（kid {kid!r}）的 x 为 {jwk.get('x')!r}；应为 32 字节 Ed25519 公钥的 base64url 编码",
                 ) from err
         return cls(keys)
 

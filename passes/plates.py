@@ -69,6 +69,7 @@ _SERIAL6 = re.compile(f"(?:[DF][{_ALNUM}]{{5}}|[{_ALNUM}]{{5}}[DF])")
 # separators typed or printed between the authority letter and the serial
 _SEPARATORS = "·•‧・.. -"
 _FORMAT = "a province abbreviation, a letter A–Z (not I/O) and 5 letters/digits (6 for new energy, first or last D/F), e.g. '豫H·12345' or '豫H·D12345'"
+_FORMAT_ZH = "省份简称、一个字母 A–Z（不含 I/O）和 5 位字母或数字（新能源车 6 位，首位或末位为 D/F），例如 '豫H·12345' 或 '豫H·D12345'"
 
 
 def normalise_plate(text: str) -> str:
@@ -84,7 +85,9 @@ def normalise_plate(text: str) -> str:
         and the expected format.
     """
     if not isinstance(text, str) or len(text) > 32:
-        raise InvalidInputError(f"`plate` was {text!r}; expected {_FORMAT}")
+        raise InvalidInputError(
+            f"`plate` was {text!r}; expected {_FORMAT}", zh=f"`plate` 为 {text!r}；应为 {_FORMAT_ZH}"
+        )
     s = text.strip().upper()
     if len(s) >= 3 and s[2] in _SEPARATORS:
         s = s[:2] + s[3:]
@@ -92,7 +95,7 @@ def normalise_plate(text: str) -> str:
         serial = s[2:]
         if _SERIAL5.fullmatch(serial) or _SERIAL6.fullmatch(serial):
             return f"{s[:2]}·{serial}"
-    raise InvalidInputError(f"`plate` was {text!r}; expected {_FORMAT}")
+    raise InvalidInputError(f"`plate` was {text!r}; expected {_FORMAT}", zh=f"`plate` 为 {text!r}；应为 {_FORMAT_ZH}")
 
 
 def is_valid_plate(text: object) -> bool:
@@ -124,12 +127,16 @@ def province_for_admin_code(admin_code: str) -> str:
         If ``admin_code`` is not 6 digits of a mainland province.
     """
     if not (isinstance(admin_code, str) and len(admin_code) == 6 and admin_code.isascii() and admin_code.isdigit()):
-        raise InvalidInputError(f"`admin_code` was {admin_code!r}; expected 6 digits such as '410800'")
+        raise InvalidInputError(
+            f"`admin_code` was {admin_code!r}; expected 6 digits such as '410800'",
+            zh=f"`admin_code` 为 {admin_code!r}；应为 6 位数字，例如 '410800'",
+        )
     try:
         return ADMIN_PROVINCE[admin_code[:2]]
     except KeyError:
         raise InvalidInputError(
-            f"`admin_code` was {admin_code!r}; its first two digits name no mainland province"
+            f"`admin_code` was {admin_code!r}; its first two digits name no mainland province",
+            zh=f"`admin_code` 为 {admin_code!r}；其前两位不对应任何内地省份",
         ) from None
 
 
@@ -146,7 +153,10 @@ def is_out_of_province(plate: str, issuer: str) -> bool:
     """
     if isinstance(issuer, str) and len(issuer) == 1:
         if issuer not in PROVINCES:
-            raise InvalidInputError(f"`issuer` was {issuer!r}; expected one of {PROVINCES!r} or an admin code")
+            raise InvalidInputError(
+                f"`issuer` was {issuer!r}; expected one of {PROVINCES!r} or an admin code",
+                zh=f"`issuer` 为 {issuer!r}；应为 {PROVINCES!r} 之一或行政区划代码",
+            )
         home = issuer
     else:
         home = province_for_admin_code(issuer)

@@ -48,11 +48,16 @@ class PassPolicy:
             and self.admin_code.isdigit()
             and self.admin_code[0] != "0"
         ):
-            raise InvalidInputError(f"`admin_code` was {self.admin_code!r}; expected 6 digits such as '410800'")
+            raise InvalidInputError(
+                f"`admin_code` was {self.admin_code!r}; expected 6 digits such as '410800'",
+                zh=f"`admin_code` 为 {self.admin_code!r}；应为 6 位数字，例如 '410800'",
+            )
         for name in ("test_validity", "mobile_test_validity", "max_window", "max_lead"):
             value = getattr(self, name)
             if not isinstance(value, timedelta) or value <= timedelta(0):
-                raise InvalidInputError(f"`{name}` was {value!r}; expected a positive timedelta")
+                raise InvalidInputError(
+                    f"`{name}` was {value!r}; expected a positive timedelta", zh=f"`{name}` 为 {value!r}；应为正的时长"
+                )
 
     @property
     def max_lifetime(self) -> timedelta:

@@ -44,7 +44,10 @@ def encode(points: Iterable[Sequence[float]], precision: int = 5) -> str:
         If a point is not a pair of finite numbers or ``precision`` is not in 0..10.
     """
     if not isinstance(precision, int) or not 0 <= precision <= 10:
-        raise InvalidInputError(f"`precision` was {precision!r}; expected an integer in 0..10")
+        raise InvalidInputError(
+            f"`precision` was {precision!r}; expected an integer in 0..10",
+            zh=f"`precision` 为 {precision!r}；应为 0..10 之间的整数",
+        )
     factor = 10**precision
     out: list[str] = []
     prev_lat = prev_lng = 0
@@ -52,9 +55,15 @@ def encode(points: Iterable[Sequence[float]], precision: int = 5) -> str:
         try:
             lat, lng = float(point[0]), float(point[1])
         except (TypeError, ValueError, IndexError) as err:
-            raise InvalidInputError(f"point {i} was {point!r}; expected (lat, lng) numbers") from err
+            raise InvalidInputError(
+                f"point {i} was {point!r}; expected (lat, lng) numbers",
+                zh=f"第 {i} 个点为 {point!r}；应为 (纬度, 经度) 两个数值",
+            ) from err
         if len(point) != 2 or not (math.isfinite(lat) and math.isfinite(lng)):
-            raise InvalidInputError(f"point {i} was {point!r}; expected a finite (lat, lng) pair")
+            raise InvalidInputError(
+                f"point {i} was {point!r}; expected a finite (lat, lng) pair",
+                zh=f"第 {i} 个点为 {point!r}；应为有限的 (纬度, 经度) 数对",
+            )
         ilat, ilng = _round_half_away(lat * factor), _round_half_away(lng * factor)
         _encode_value(ilat - prev_lat, out)
         _encode_value(ilng - prev_lng, out)
@@ -72,15 +81,24 @@ def decode(text: str, precision: int = 5) -> list[tuple[float, float]]:
         or with an unpaired coordinate.
     """
     if not isinstance(text, str):
-        raise InvalidInputError(f"polyline was {type(text).__name__}; expected a string")
+        raise InvalidInputError(
+            f"polyline was {type(text).__name__}; expected a string",
+            zh=f"折线编码的类型为 {type(text).__name__}；应为字符串",
+        )
     factor = 10**precision
     try:
         data = text.encode("ascii")
     except UnicodeEncodeError:
-        raise InvalidInputError("polyline holds a non-ASCII character; expected '?'..'~'") from None
+        raise InvalidInputError(
+            "polyline holds a non-ASCII character; expected '?'..'~'",
+            zh="折线编码含有非 ASCII 字符；应在 '?'..'~' 范围内",
+        ) from None
     if data and (min(data) < 63 or max(data) > 126):
         pos = next(i for i, b in enumerate(data) if not 63 <= b <= 126)
-        raise InvalidInputError(f"polyline character {text[pos]!r} at {pos} is outside '?'..'~'")
+        raise InvalidInputError(
+            f"polyline character {text[pos]!r} at {pos} is outside '?'..'~'",
+            zh=f"折线编码第 {pos} 位的字符 {text[pos]!r} 不在 '?'..'~' 范围内",
+        )
     values: list[int] = []
     shift = result = 0
     for b in data:
@@ -92,9 +110,11 @@ def decode(text: str, precision: int = 5) -> list[tuple[float, float]]:
         else:
             shift += 5
             if shift > 60:
-                raise InvalidInputError("polyline holds a value that is too long")
+                raise InvalidInputError("polyline holds a value that is too long", zh="折线编码中有一个过长的数值")
     if shift or len(values) % 2:
-        raise InvalidInputError("polyline ends in the middle of a point; it was truncated")
+        raise InvalidInputError(
+            "polyline ends in the middle of a point; it was truncated", zh="折线编码在一个点的中间结束；它被截断了"
+        )
     out: list[tuple[float, float]] = []
     lat = lng = 0
     for i in range(0, len(values), 2):

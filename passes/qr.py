@@ -50,7 +50,8 @@ class QRInfo:
 def _check_token(token: object) -> str:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS or not token.isascii():
         raise InvalidInputError(
-            f"`token` was {str(token)[:40]!r}...; expected a pass token of 1..{MAX_TOKEN_CHARS} ASCII characters"
+            f"`token` was {str(token)[:40]!r}...; expected a pass token of 1..{MAX_TOKEN_CHARS} ASCII characters",
+            zh=f"`token` 为 {str(token)[:40]!r}...；应为 1..{MAX_TOKEN_CHARS} 个 ASCII 字符的通行证令牌",
         )
     return token
 
@@ -86,7 +87,10 @@ def qr_svg(token: str, *, print_width_mm: float = PRINT_WIDTH_MM) -> str:
         As :func:`make_qr`, or for a width outside 10..300 mm.
     """
     if not (isinstance(print_width_mm, int | float) and 10 <= print_width_mm <= 300):
-        raise InvalidInputError(f"`print_width_mm` was {print_width_mm!r}; expected 10..300")
+        raise InvalidInputError(
+            f"`print_width_mm` was {print_width_mm!r}; expected 10..300",
+            zh=f"`print_width_mm` 为 {print_width_mm!r}；应在 10..300 之间",
+        )
     qr = make_qr(token)
     side = qr.symbol_size(border=QUIET_ZONE)[0]
     buf = io.BytesIO()
@@ -111,7 +115,10 @@ def qr_png(token: str, scale: int = 4) -> bytes:
         As :func:`make_qr`, or for a scale outside 1..40.
     """
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 40:
-        raise InvalidInputError(f"`scale` was {scale!r}; expected an integer 1..40 pixels per module")
+        raise InvalidInputError(
+            f"`scale` was {scale!r}; expected an integer 1..40 pixels per module",
+            zh=f"`scale` 为 {scale!r}；应为 1..40 之间的整数（每个模块的像素数）",
+        )
     qr = make_qr(token)
     buf = io.BytesIO()
     qr.save(buf, kind="png", scale=scale, border=QUIET_ZONE)

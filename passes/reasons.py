@@ -3,15 +3,17 @@
 A reason string reads ``"<code>: <中文> / <English>"`` with an optional detail in
 parentheses, e.g. ``"expired: 通行证已过期 / pass expired (at 2022-04-21T08:00:00+00:00)"``;
 :func:`reason_code` recovers the code, :func:`reason_text` the message in one language for a person.
+A reason is a :class:`Reason`, a :class:`geo.i18n.Text` whose Chinese twin is the Chinese message with its
+detail in Chinese, so it flows wherever a bilingual text does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from geo.i18n import format_duration, format_time
+from geo.i18n import Text, format_duration, format_time, zh_time
 
 __all__ = ["MESSAGES", "Reason", "reason", "reason_code", "reason_text"]
 
@@ -49,11 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class Reason(str):
+class Reason(Text):
     """A reason string (its value: ``"<code>: 中文 / English (detail)"``, for programs and the stored scans)
     that also carries its detail for a person: a template in each language whose ``{name}`` fields are
     ``values``; a time among them reads in the reader's zone, a ``timedelta`` as a duration (see
-    :func:`reason_text`)."""
+    :func:`reason_text`).  As a :class:`~geo.i18n.Text` its ``zh`` is the Chinese message and detail, times in
+    the bureau's zone."""
 
     code: str
     detail_en: str | None
@@ -68,17 +71,33 @@ class Reason(str):
         en: str | None = None,
         zh: str | None = None,
         values: Mapping[str, object] | None = None,
+        zh_text: str | None = None,
     ) -> Reason:
-        obj = super().__new__(cls, text)
+        obj = cast(Reason, super().__new__(cls, text, zh=zh_text))
         obj.code, obj.detail_en, obj.detail_zh, obj.values = code, en, zh, dict(values or {})
         return obj
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (str(self), self.code, self.detail_en, self.detail_zh, self.values))
+        return (_rebuild, (str.__str__(self), self.code, self.detail_en, self.detail_zh, self.values, self.zh))
 
 
-def _rebuild(text: str, code: str, en: str | None, zh: str | None, values: dict[str, object]) -> Reason:
-    return Reason(text, code, en=en, zh=zh, values=values)
+def _rebuild(
+    text: str, code: str, en: str | None, zh: str | None, values: dict[str, object], zh_text: str | None = None
+) -> Reason:
+    return Reason(text, code, en=en, zh=zh, values=values, zh_text=zh_text)
+
+
+def _value(value: object, lang: str, tz: tzinfo | None) -> str:
+    if isinstance(value, datetime):
+        return format_time(value, tz) if tz is not None else value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value.total_seconds(), lang)
+    return str(value)
+
+
+def _fill(template: str, values: Mapping[str, object], lang: str, tz: tzinfo | None) -> str:
+    """``template`` with its ``{name}`` fields from ``values`` (a template without values is the text itself)."""
+    return template.format(**{k: _value(v, lang, tz) for k, v in values.items()}) if values else template
 
 
 def reason(
@@ -88,28 +107,29 @@ def reason(
     en: str | None = None,
     zh: str | None = None,
     values: Mapping[str, object] | None = None,
-) -> str:
+) -> Reason:
     """The reason string for ``code`` (a key of :data:`MESSAGES`), with an optional detail (a :class:`Reason`).
 
-    ``en`` and ``zh`` are the detail for a person, templates filled from ``values`` (see :class:`Reason`);
-    without them a person reads ``detail`` as it is (a number or an id reads the same in both languages).
+    ``en`` and ``zh`` are the detail for a person, templates filled from ``values`` (see :class:`Reason`), or,
+    without ``values``, the detail itself in that language; without them a person reads ``detail`` as it is
+    (a number or an id reads the same in both languages).
     """
     m_zh, m_en = MESSAGES[code]
     text = f"{code}: {m_zh} / {m_en}" + (f" ({detail})" if detail else "")
-    return Reason(text, code, en=en, zh=zh, values=values)
+    zh_detail = detail
+    if zh is not None:
+        zh_detail = (
+            _fill(zh, {k: zh_time(v) if isinstance(v, datetime) else v for k, v in (values or {}).items()}, "zh", None)
+            if values
+            else zh
+        )
+    zh_text = m_zh + (f"（{zh_detail}）" if zh_detail else "")
+    return Reason(text, code, en=en, zh=zh, values=values, zh_text=zh_text)
 
 
 def reason_code(text: str) -> str:
     """The code at the start of a reason string."""
     return text.split(":", 1)[0]
-
-
-def _value(value: object, lang: str, tz: tzinfo | None) -> str:
-    if isinstance(value, datetime):
-        return format_time(value, tz) if tz is not None else value.isoformat()
-    if isinstance(value, timedelta):
-        return format_duration(value.total_seconds(), lang)
-    return str(value)
 
 
 def reason_text(text: str, lang: str, *, tz: tzinfo | None = None) -> str:
@@ -125,12 +145,12 @@ def reason_text(text: str, lang: str, *, tz: tzinfo | None = None) -> str:
         return text
     zh, en = MESSAGES[code]
     head = f"{code}: {zh} / {en}"
-    if not text.startswith(head):
+    if not str.__str__(text).startswith(head):
         return text
     message = zh if lang == "zh" else en
     if isinstance(text, Reason):
         template = text.detail_zh if lang == "zh" else text.detail_en
         if template is not None:
-            detail = template.format(**{k: _value(v, lang, tz) for k, v in text.values.items()})
+            detail = _fill(template, text.values, lang, tz)
             return f"{message}（{detail}）" if lang == "zh" else f"{message} ({detail})"
-    return message + text[len(head) :]
+    return message + str.__str__(text)[len(head) :]

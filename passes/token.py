@@ -51,6 +51,7 @@ from functools import cached_property
 from jwt.api_jws import PyJWS
 
 from geo.errors import BaotongError, InvalidInputError
+from geo.i18n import format_duration, zh_time
 from geo.projection import check_lon_lat
 from passes.corridor import check_corridor, corridor_hash, simplify_corridor
 from passes.crew import CrewMember, require_aware
@@ -299,27 +300,39 @@ def make_claims(
     full = check_corridor(corridor)
     simple, tol = simplify_corridor(full, tolerance_m=tolerance_m)
     if not crew or len(crew) > MAX_CREW:
-        raise InvalidInputError(f"`crew` has {len(crew)} members; expected 1..{MAX_CREW}")
+        raise InvalidInputError(
+            f"`crew` has {len(crew)} members; expected 1..{MAX_CREW}",
+            zh=f"`crew` 有 {len(crew)} 人；应为 1..{MAX_CREW} 人",
+        )
     for member in crew:
         if not isinstance(member, CrewMember):
-            raise InvalidInputError(f"`crew` holds {member!r}; expected CrewMember objects")
+            raise InvalidInputError(
+                f"`crew` holds {member!r}; expected CrewMember objects",
+                zh=f"`crew` 中有 {member!r}；应为 CrewMember 对象",
+            )
     valid_from, valid_until = require_aware(valid_from, "valid_from"), require_aware(valid_until, "valid_until")
     if valid_until <= valid_from:
         raise InvalidInputError(
-            f"`valid_until` was {valid_until.isoformat()}; expected after valid_from {valid_from.isoformat()}"
+            f"`valid_until` was {valid_until.isoformat()}; expected after valid_from {valid_from.isoformat()}",
+            zh=f"`valid_until` 为 {zh_time(valid_until)}；应晚于 valid_from {zh_time(valid_from)}",
         )
     issued_at = require_aware(issued_at, "issued_at") if issued_at is not None else datetime.now(UTC)
     ends = []
     for name, value, default in (("origin", origin, full[0]), ("destination", destination, full[-1])):
         value = default if value is None else value
         if not isinstance(value, Sequence) or len(value) != 2:
-            raise InvalidInputError(f"`{name}` was {value!r}; expected [lon, lat]")
+            raise InvalidInputError(
+                f"`{name}` was {value!r}; expected [lon, lat]", zh=f"`{name}` 为 {value!r}；应为 [经度, 纬度]"
+            )
         lon, lat = check_lon_lat(value[0], value[1], field_name=name)
         ends.append((round(lon, 5), round(lat, 5)))
     parse_pass_number(pass_no)
     for name, ident in (("enterprise_id", enterprise_id), ("route_id", route_id)):
         if not isinstance(ident, str) or not 0 < len(ident) <= 64:
-            raise InvalidInputError(f"`{name}` was {ident!r}; expected a string of 1..64 characters")
+            raise InvalidInputError(
+                f"`{name}` was {ident!r}; expected a string of 1..64 characters",
+                zh=f"`{name}` 为 {ident!r}；应为 1..64 个字符的字符串",
+            )
     return PassClaims(
         pass_no=pass_no,
         plate=normalise_plate(plate),
@@ -350,12 +363,14 @@ def sign_pass(claims: PassClaims, keyring: KeyRing) -> str:
     if _epoch(claims.expires) <= _epoch(claims.not_before):
         raise InvalidInputError(
             f"pass {claims.pass_no}: `expires` {claims.expires.isoformat()} is not after "
-            f"`not_before` {claims.not_before.isoformat()}"
+            f"`not_before` {claims.not_before.isoformat()}",
+            zh=f"通行证 {claims.pass_no}：`expires` {zh_time(claims.expires)} 不晚于 `not_before` {zh_time(claims.not_before)}",
         )
     if claims.expires - claims.issued_at > keyring.max_lifetime:
         raise InvalidInputError(
             f"pass {claims.pass_no}: expires {claims.expires - claims.issued_at} after issue; the key ring allows "
-            f"at most {keyring.max_lifetime} (issue it closer to its start)"
+            f"at most {keyring.max_lifetime} (issue it closer to its start)",
+            zh=f"通行证 {claims.pass_no}：签发后 {format_duration((claims.expires - claims.issued_at).total_seconds(), 'zh')} 才过期；密钥环至多允许 {format_duration(keyring.max_lifetime.total_seconds(), 'zh')}（请在更接近生效时签发）",
         )
     kid, key = keyring.signing_key()
     body = json.dumps(claims.to_payload(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
@@ -363,7 +378,8 @@ def sign_pass(claims: PassClaims, keyring: KeyRing) -> str:
     if len(token) > MAX_TOKEN_CHARS:
         raise InvalidInputError(
             f"pass {claims.pass_no}: token has {len(token)} characters; at most "
-            f"{MAX_TOKEN_CHARS} (fewer crew or a coarser corridor)"
+            f"{MAX_TOKEN_CHARS} (fewer crew or a coarser corridor)",
+            zh=f"通行证 {claims.pass_no}：令牌有 {len(token)} 个字符；至多 {MAX_TOKEN_CHARS} 个（减少司乘人员或使用更粗略的路线）",
         )
     return token
 

@@ -122,18 +122,24 @@ def _check_args(at: object, checkpoint: object, corridor_buffer_m: object) -> tu
         and math.isfinite(corridor_buffer_m)
         and 0 <= corridor_buffer_m <= 50_000
     ):
-        raise InvalidInputError(f"`corridor_buffer_m` was {corridor_buffer_m!r}; expected 0..50000 metres")
+        raise InvalidInputError(
+            f"`corridor_buffer_m` was {corridor_buffer_m!r}; expected 0..50000 metres",
+            zh=f"`corridor_buffer_m` 为 {corridor_buffer_m!r}；应在 0..50000 米之间",
+        )
     if checkpoint is None:
         return None
     if not isinstance(checkpoint, Sequence) or isinstance(checkpoint, str) or len(checkpoint) != 2:
-        raise InvalidInputError(f"`checkpoint` was {checkpoint!r}; expected [lon, lat]")
+        raise InvalidInputError(
+            f"`checkpoint` was {checkpoint!r}; expected [lon, lat]",
+            zh=f"`checkpoint` 为 {checkpoint!r}；应为 [经度, 纬度]",
+        )
     return check_lon_lat(checkpoint[0], checkpoint[1], field_name="checkpoint")
 
 
 def _crew_reasons(
     crew: Sequence[CrewClaim], at: datetime, policy: PassPolicy, overrides: Sequence[datetime | None] | None
 ) -> list[str]:
-    out = []
+    out: list[str] = []
     for i, member in enumerate(crew):
         if overrides is not None and i < len(overrides) and overrides[i] is not None:
             member = CrewClaim(member.role, require_aware(overrides[i], f"crew_tested_at[{i}]"), member.mobile_role)

@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import InvalidInputError, OffNetworkError
+from geo.i18n import Text
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT, Engine
 from routing.graph import component_labels
 from routing.network import WEIGHT_UNIT_S, RoadNetwork, source_label
@@ -66,6 +67,14 @@ from routing.roads import GRADES
 MODES = ("hard_barrier", "checkpoint", "lane")
 DIRECTIONS = ("both", "forward", "backward")
 DECISIONS = ("allowed", "needs_city_approval", "needs_provincial_approval", "rejected")  # by strictness
+#: Closure modes and decisions in Chinese, for the reasons' Chinese twins.
+MODE_ZH = {"hard_barrier": "硬隔离", "checkpoint": "检查站", "lane": "车道封闭"}
+DECISION_ZH = {
+    "allowed": "允许",
+    "needs_city_approval": "须市级审批",
+    "needs_provincial_approval": "须省级审批",
+    "rejected": "驳回",
+}
 #: Which approver role a decision needs (``None``: no approval).
 APPROVER_LEVEL = {
     "allowed": None,
@@ -91,50 +100,72 @@ class Rule:
 
 def _default_rules() -> dict[tuple[str, str], Rule]:
     trunk = {
-        "expressway": "an expressway",
-        "national": "a national trunk road",
-        "provincial": "a provincial trunk road",
+        "expressway": ("an expressway", "高速公路"),
+        "national": ("a national trunk road", "国道干线"),
+        "provincial": ("a provincial trunk road", "省道干线"),
     }
+    grade_zh = {"county": "县道", "township": "乡道", "village": "村道"}
     out: dict[tuple[str, str], Rule] = {}
-    for grade, label in trunk.items():
+    for grade, (label, label_zh) in trunk.items():
         for mode in MODES:
             out[grade, mode] = Rule(
                 f"{grade}/{mode}",
                 grade,
                 mode,
                 "needs_provincial_approval",
-                f"a {mode} on {label} needs approval by the province-level command",
+                Text(
+                    f"a {mode} on {label} needs approval by the province-level command",
+                    zh=f"在{label_zh}上设置{MODE_ZH[mode]}须经省级指挥部审批",
+                ),
             )
     for grade in ("county", "township", "village"):
         out[grade, "hard_barrier"] = Rule(
-            f"{grade}/hard_barrier", grade, "hard_barrier", "rejected", f"hard isolation of {grade} roads is forbidden"
+            f"{grade}/hard_barrier",
+            grade,
+            "hard_barrier",
+            "rejected",
+            Text(f"hard isolation of {grade} roads is forbidden", zh=f"禁止对{grade_zh[grade]}实施硬隔离"),
         )
         out[grade, "checkpoint"] = Rule(
             f"{grade}/checkpoint",
             grade,
             "checkpoint",
             "allowed",
-            f"a checkpoint on a {grade} road is allowed with notice; traffic must pass",
+            Text(
+                f"a checkpoint on a {grade} road is allowed with notice; traffic must pass",
+                zh=f"报备后可在{grade_zh[grade]}上设置检查站；须保证车辆通行",
+            ),
         )
         out[grade, "lane"] = Rule(
             f"{grade}/lane",
             grade,
             "lane",
             "needs_city_approval",
-            f"a lane closure on an ordinary ({grade}) highway needs city-level approval",
+            Text(
+                f"a lane closure on an ordinary ({grade}) highway needs city-level approval",
+                zh=f"普通公路（{grade_zh[grade]}）的车道封闭须经市级审批",
+            ),
         )
     out["urban", "hard_barrier"] = Rule(
         "urban/hard_barrier",
         "urban",
         "hard_barrier",
         "needs_city_approval",
-        "a barrier on an urban street needs city-level approval",
+        Text("a barrier on an urban street needs city-level approval", zh="在城市道路上设置硬隔离须经市级审批"),
     )
     out["urban", "checkpoint"] = Rule(
-        "urban/checkpoint", "urban", "checkpoint", "allowed", "a checkpoint on an urban street is allowed with notice"
+        "urban/checkpoint",
+        "urban",
+        "checkpoint",
+        "allowed",
+        Text("a checkpoint on an urban street is allowed with notice", zh="报备后可在城市道路上设置检查站"),
     )
     out["urban", "lane"] = Rule(
-        "urban/lane", "urban", "lane", "allowed", "a lane closure on an urban street is allowed with notice"
+        "urban/lane",
+        "urban",
+        "lane",
+        "allowed",
+        Text("a lane closure on an urban street is allowed with notice", zh="报备后可封闭城市道路的车道"),
     )
     return out
 
@@ -168,25 +199,40 @@ def load_rules(source: Mapping | str | Path | None = None) -> dict[tuple[str, st
             else:
                 data = json.loads(text)
         except (OSError, ValueError) as err:
-            raise InvalidInputError(f"could not read the rules table {str(path)!r}: {err}") from err
+            raise InvalidInputError(
+                f"could not read the rules table {str(path)!r}: {err}", zh=f"无法读取规则表 {str(path)!r}：{err}"
+            ) from err
     else:
         data = source
     if not isinstance(data, Mapping):
-        raise InvalidInputError(f"a rules table must map grade -> mode -> decision; got {type(data).__name__}")
+        raise InvalidInputError(
+            f"a rules table must map grade -> mode -> decision; got {type(data).__name__}",
+            zh=f"规则表应为 道路等级 -> 封闭方式 -> 决定 的映射；实际为 {type(data).__name__}",
+        )
     for grade, modes in data.items():
         if grade not in GRADES:
-            raise InvalidInputError(f"rules table grade {grade!r}; expected one of {list(GRADES)}")
+            raise InvalidInputError(
+                f"rules table grade {grade!r}; expected one of {list(GRADES)}",
+                zh=f"规则表中的道路等级 {grade!r} 无效；应为 {list(GRADES)} 之一",
+            )
         if not isinstance(modes, Mapping):
-            raise InvalidInputError(f"rules table entry for {grade!r} must map mode -> decision")
+            raise InvalidInputError(
+                f"rules table entry for {grade!r} must map mode -> decision",
+                zh=f"规则表中 {grade!r} 的条目应为 封闭方式 -> 决定 的映射",
+            )
         for mode, value in modes.items():
             if mode not in MODES:
-                raise InvalidInputError(f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}")
+                raise InvalidInputError(
+                    f"rules table mode {mode!r} (grade {grade!r}); expected one of {list(MODES)}",
+                    zh=f"规则表中的封闭方式 {mode!r}（道路等级 {grade!r}）无效；应为 {list(MODES)} 之一",
+                )
             decision, reason = (
                 (value.get("decision"), value.get("reason")) if isinstance(value, Mapping) else (value, None)
             )
             if decision not in DECISIONS:
                 raise InvalidInputError(
-                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}"
+                    f"rules table decision {decision!r} for {grade}/{mode}; expected one of {list(DECISIONS)}",
+                    zh=f"规则表中 {grade}/{mode} 的决定 {decision!r} 无效；应为 {list(DECISIONS)} 之一",
                 )
             table[grade, mode] = Rule(
                 f"{grade}/{mode}", grade, mode, decision, reason or f"{grade}/{mode}: {decision} (configured)"
@@ -221,7 +267,10 @@ class Match:
 
 def _check_direction(direction: str) -> None:
     if direction not in DIRECTIONS:
-        raise InvalidInputError(f"`direction` was {direction!r}; expected one of {list(DIRECTIONS)}")
+        raise InvalidInputError(
+            f"`direction` was {direction!r}; expected one of {list(DIRECTIONS)}",
+            zh=f"`direction` 为 {direction!r}；应为 {list(DIRECTIONS)} 之一",
+        )
 
 
 def _road_summary(net: RoadNetwork, arcs: np.ndarray) -> list[dict]:
@@ -302,14 +351,17 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
     """
     _check_direction(direction)
     if not way_ids:
-        raise InvalidInputError("`way_ids` is empty; give at least one OSM way id")
+        raise InvalidInputError(
+            "`way_ids` is empty; give at least one OSM way id", zh="`way_ids` 为空；请至少给出一个 OSM 道路 id"
+        )
     found = []
     for w in way_ids:
         arcs = net.arcs_of_way(int(w))
         if arcs.size == 0:
             raise InvalidInputError(
                 f"OSM way {w} is not in the truck network ({source_label(net.source)}); "
-                "check the id or give a line along the road instead"
+                "check the id or give a line along the road instead",
+                zh=f"OSM 道路 {w} 不在货车路网中（{source_label(net.source)}）；请检查 id，或改为沿道路画线",
             )
         rev = net.reverse_arc[arcs]
         forward = arcs[(rev < 0) | (arcs < rev)]
@@ -317,7 +369,10 @@ def match_ways(net: RoadNetwork, way_ids: Sequence[int], direction: str = "both"
         found.append({"both": arcs, "forward": forward, "backward": backward}[direction])
     arcs = np.concatenate(found)
     if arcs.size == 0:
-        raise InvalidInputError(f"the ways {list(way_ids)} have no arc in direction {direction!r} (one-way roads)")
+        raise InvalidInputError(
+            f"the ways {list(way_ids)} have no arc in direction {direction!r} (one-way roads)",
+            zh=f"道路 {list(way_ids)} 在方向 {direction!r} 上没有路段（单行道）",
+        )
     return _finish(net, "way_ids", direction, arcs)
 
 
@@ -336,7 +391,10 @@ def match_point(
     arcs = {"both": [snap.arc, snap.reverse_arc], "forward": [snap.arc], "backward": [snap.reverse_arc]}[direction]
     arcs = [a for a in arcs if a >= 0]
     if not arcs:
-        raise InvalidInputError(f"the road at {[lon, lat]} is one-way; it has no {direction!r} arc")
+        raise InvalidInputError(
+            f"the road at {[lon, lat]} is one-way; it has no {direction!r} arc",
+            zh=f"{[lon, lat]} 处的道路是单行道；没有 {direction!r} 方向的路段",
+        )
     return _finish(net, "point", direction, arcs, snap.distance_m)
 
 
@@ -379,13 +437,21 @@ def match_line(
 
     _check_direction(direction)
     if len(coords) < 2:
-        raise InvalidInputError(f"a closure LineString needs at least 2 points; got {len(coords)}")
+        raise InvalidInputError(
+            f"a closure LineString needs at least 2 points; got {len(coords)}",
+            zh=f"道路封闭的 LineString 至少需要 2 个点；实际为 {len(coords)} 个",
+        )
     if not (1.0 <= buffer_m <= 200.0):
-        raise InvalidInputError(f"`buffer_m` was {buffer_m!r}; expected 1..200")
+        raise InvalidInputError(
+            f"`buffer_m` was {buffer_m!r}; expected 1..200", zh=f"`buffer_m` 为 {buffer_m!r}；应在 1..200 米之间"
+        )
     x, y = net.projection.forward(np.array([c[0] for c in coords], float), np.array([c[1] for c in coords], float))
     line = shapely.LineString(np.column_stack([np.atleast_1d(x), np.atleast_1d(y)]))
     if line.length < 1.0:
-        raise InvalidInputError("the closure line is shorter than 1 m; give a Point instead")
+        raise InvalidInputError(
+            "the closure line is shorter than 1 m; give a Point instead",
+            zh="封闭线短于 1 米；请改为给出一个点（Point）",
+        )
     tree, lines, seg_arcs = net._segment_index()
     buf = line.buffer(buffer_m)
     hit = tree.query(buf, predicate="intersects")
@@ -394,7 +460,8 @@ def match_line(
         d = float(dist[0]) if len(dist) else math.inf
         raise OffNetworkError(
             f"`geometry` runs {d:,.0f} m from the nearest road; a closure line must follow a road "
-            f"within {buffer_m:,.0f} m"
+            f"within {buffer_m:,.0f} m",
+            zh=f"`geometry` 距最近道路 {d:,.0f} 米；封闭线必须沿道路绘制，偏离不超过 {buffer_m:,.0f} 米",
         )
     segs = lines[hit]
     inside = shapely.length(shapely.intersection(segs, buf)) / np.maximum(shapely.length(segs), 1e-9)
@@ -402,7 +469,8 @@ def match_line(
     if not keep.any():
         raise OffNetworkError(
             f"no road runs along `geometry` within {buffer_m:,.0f} m (only crossing roads); "
-            "draw the line along the road to close"
+            "draw the line along the road to close",
+            zh=f"在 {buffer_m:,.0f} 米范围内没有沿 `geometry` 延伸的道路（只有横穿的道路）；请沿要封闭的道路画线",
         )
     seg = seg_arcs[hit][keep]
     rev = net.reverse_arc[seg]
@@ -430,7 +498,8 @@ def match_line(
     if not picked:
         raise InvalidInputError(
             f"no road runs continuously along `geometry` in direction {direction!r} "
-            "(a one-way road drawn the other way, or a gap in the line)"
+            "(a one-way road drawn the other way, or a gap in the line)",
+            zh=f"没有沿 `geometry` 在方向 {direction!r} 上连续的道路（单行道画反了方向，或线中间有断开）",
         )
     picked_arr = np.unique(np.asarray(picked, dtype=np.int64))
     distance = float(shapely.distance(line, shapely.union_all(lines[hit][keep])))
@@ -468,7 +537,9 @@ def _path_along(net: RoadNetwork, cand: np.ndarray, start: int, end: int) -> lis
 def closure_weights(net: RoadNetwork, base: np.ndarray, arcs: np.ndarray, mode: str) -> np.ndarray:
     """A copy of ``base`` with the closure applied (see the module docstring for each mode)."""
     if mode not in MODES:
-        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+        raise InvalidInputError(
+            f"`mode` was {mode!r}; expected one of {list(MODES)}", zh=f"`mode` 为 {mode!r}；应为 {list(MODES)} 之一"
+        )
     w = np.array(base, dtype=np.int64, copy=True)
     arcs = np.asarray(arcs, dtype=np.int64)
     if arcs.size == 0:
@@ -527,6 +598,12 @@ def undirected(net: RoadNetwork, arcs) -> np.ndarray:
     return np.unique(np.concatenate([arcs, rev[rev >= 0]]))
 
 
+def _with_zh(entry: dict) -> dict:
+    """A reason with ``text_zh``, the Chinese twin of its ``text`` (kept when stored; a configured reason
+    without one reads its own text)."""
+    return {**entry, "text_zh": getattr(entry["text"], "zh", entry["text"])}
+
+
 def decide(
     net: RoadNetwork,
     arcs: np.ndarray,
@@ -560,10 +637,12 @@ def decide(
         For an unknown mode, no arcs, or a grade the table does not cover.
     """
     if mode not in MODES:
-        raise InvalidInputError(f"`mode` was {mode!r}; expected one of {list(MODES)}")
+        raise InvalidInputError(
+            f"`mode` was {mode!r}; expected one of {list(MODES)}", zh=f"`mode` 为 {mode!r}；应为 {list(MODES)} 之一"
+        )
     arcs = np.asarray(arcs, dtype=np.int64)
     if arcs.size == 0:
-        raise InvalidInputError("a closure must cover at least one road arc")
+        raise InvalidInputError("a closure must cover at least one road arc", zh="道路封闭必须至少覆盖一个路段")
     table = DEFAULT_RULES if rules is None else rules
     grades, counts = np.unique(net.grade[arcs].astype(str), return_counts=True)
     reasons = []
@@ -573,9 +652,14 @@ def decide(
     ):
         rule = table.get((grade, mode))
         if rule is None:
-            raise InvalidInputError(f"the rules table has no rule for grade {grade!r} and mode {mode!r}")
+            raise InvalidInputError(
+                f"the rules table has no rule for grade {grade!r} and mode {mode!r}",
+                zh=f"规则表中没有道路等级 {grade!r}、封闭方式 {mode!r} 的规则",
+            )
         reasons.append(
-            {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
+            _with_zh(
+                {"rule": rule.id, "decision": rule.decision, "grade": grade, "arcs": int(count), "text": rule.reason}
+            )
         )
         if worst_grade is None or _strictness(rule.decision) > _strictness(worst):
             worst, worst_grade = rule.decision, grade
@@ -586,20 +670,31 @@ def decide(
         if worst in ("allowed", "needs_city_approval"):
             worst = DECISIONS[_strictness(worst) + 1]
         reasons.append(
-            {
-                "rule": "green_channel/escalate",
-                "decision": worst,
-                "green_channels": hit,
-                "text": f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}"
-                if worst != before
-                else f"touches protected green channel(s) {', '.join(hit)}; already at {worst}",
-            }
+            _with_zh(
+                {
+                    "rule": "green_channel/escalate",
+                    "decision": worst,
+                    "green_channels": hit,
+                    "text": Text(
+                        f"touches protected green channel(s) {', '.join(hit)}: escalated from {before} to {worst}",
+                        zh=f"涉及受保护的绿色通道 {'、'.join(hit)}：由{DECISION_ZH[before]}升级为{DECISION_ZH[worst]}",
+                    )
+                    if worst != before
+                    else Text(
+                        f"touches protected green channel(s) {', '.join(hit)}; already at {worst}",
+                        zh=f"涉及受保护的绿色通道 {'、'.join(hit)}；已是{DECISION_ZH[worst]}",
+                    ),
+                }
+            )
         )
     blocking = [
         {
             "rule": "impact/whitelist_cut",
             "enterprise": e["id"],
-            "text": f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub",
+            "text": Text(
+                f"cuts whitelist enterprise {e.get('name') or e['id']} ({e['id']}) off from every hub",
+                zh=f"使白名单企业 {e.get('name') or e['id']}（{e['id']}）与所有枢纽断开",
+            ),
         }
         for e in cut_enterprises
     ]
@@ -607,8 +702,12 @@ def decide(
         {
             "rule": "impact/hub_cut",
             "hub": h["id"],
-            "text": f"cuts hub {h.get('name') or h['id']} ({h['id']}) off from {h['lost_hubs']} hub(s) and "
-            f"{h['lost_sample_nodes']} sampled road node(s), in one direction or both",
+            "text": Text(
+                f"cuts hub {h.get('name') or h['id']} ({h['id']}) off from {h['lost_hubs']} hub(s) and "
+                f"{h['lost_sample_nodes']} sampled road node(s), in one direction or both",
+                zh=f"使枢纽 {h.get('name') or h['id']}（{h['id']}）在单向或双向上与 {h['lost_hubs']} 个枢纽和 "
+                f"{h['lost_sample_nodes']} 个抽样路网节点断开",
+            ),
         }
         for h in hubs_cut_off
     ]
@@ -617,12 +716,16 @@ def decide(
             {
                 "rule": "impact/nodes_stranded",
                 "nodes": int(bridge["nodes_stranded_beyond"]),
-                "text": f"strands {bridge['nodes_stranded_beyond']} road node(s) beyond the closure on the "
-                f"one-way-aware truck network ({bridge.get('nodes_cannot_leave', 0)} can no longer be left, "
-                f"{bridge.get('nodes_cannot_be_reached', 0)} can no longer be reached)",
+                "text": Text(
+                    f"strands {bridge['nodes_stranded_beyond']} road node(s) beyond the closure on the "
+                    f"one-way-aware truck network ({bridge.get('nodes_cannot_leave', 0)} can no longer be left, "
+                    f"{bridge.get('nodes_cannot_be_reached', 0)} can no longer be reached)",
+                    zh=f"在考虑单行道的货车路网上，使封闭点以外的 {bridge['nodes_stranded_beyond']} 个路网节点被困"
+                    f"（{bridge.get('nodes_cannot_leave', 0)} 个无法驶出，{bridge.get('nodes_cannot_be_reached', 0)} 个无法到达）",
+                ),
             }
         )
-    return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, blocking)
+    return Decision(worst, worst_grade, APPROVER_LEVEL[worst], reasons, [_with_zh(b) for b in blocking])
 
 
 # ----------------------------------------------------------------------------------

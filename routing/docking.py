@@ -107,12 +107,15 @@ def plan_docking_points(
         the zone, or ``k`` exceeds the number of valid crossing points.
     """
     if not isinstance(k, int) or k < 1:
-        raise InvalidInputError(f"`k` was {k!r}; expected an integer >= 1")
+        raise InvalidInputError(f"`k` was {k!r}; expected an integer >= 1", zh=f"`k` 为 {k!r}；应为不小于 1 的整数")
     net = router.network
     poly = zone.geometry
     inside = inside_nodes(net, poly)
     if not inside.any():
-        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
+        raise InfeasibleError(
+            f"zone {zone.id!r} holds no road node of the network; no road crosses into it",
+            zh=f"区域 {zone.id!r} 内没有路网节点；没有道路进入该区域",
+        )
     truck = router.truck_weights
     zmask = zone_arcs(net, poly, inside)
     w_out = outside_weights(truck, zmask)
@@ -148,13 +151,15 @@ def plan_docking_points(
     if not by_node:
         raise InfeasibleError(
             f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
-            f"entering the zone ({len(rejected)} crossing point(s) rejected)"
+            f"entering the zone ({len(rejected)} crossing point(s) rejected)",
+            zh=f"区域 {zone.id!r} 边界上没有一处道路交叉点能从区外不进入该区域到达（{len(rejected)} 个交叉点被排除）",
         )
     cand_nodes = sorted(by_node)
     if k > len(cand_nodes):
         raise InfeasibleError(
             f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
-            "where roads cross its boundary; lower k"
+            "where roads cross its boundary; lower k",
+            zh=f"`k` 为 {k}，但区域 {zone.id!r} 边界上道路交叉处只有 {len(cand_nodes)} 个有效接驳点；请调小 k",
         )
     # inside-only weights: the zone's own arcs (including the crossing arcs) stay usable
     w_in = truck.copy()
@@ -188,7 +193,8 @@ def plan_docking_points(
     if not np.isfinite(cost).any():
         raise InfeasibleError(
             f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
-            f"from any of its {len(cand_nodes)} docking points"
+            f"from any of its {len(cand_nodes)} docking points",
+            zh=f"区域 {zone.id!r} 的区内需求都无法从其 {len(cand_nodes)} 个接驳点经区内道路到达",
         )
     result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)
     points = []

@@ -122,7 +122,10 @@ def premises(network, site) -> tuple[Polygon, float | None]:
     if isinstance(site.geometry, Polygon):
         return site.geometry, None
     if not isinstance(site.geometry, Point):
-        raise InvalidInputError(f"site {site.id!r} has a {site.geometry.geom_type}; expected a Point or Polygon")
+        raise InvalidInputError(
+            f"site {site.id!r} has a {site.geometry.geom_type}; expected a Point or Polygon",
+            zh=f"站点 {site.id!r} 的几何类型为 {site.geometry.geom_type}；应为 Point 或 Polygon",
+        )
     radius = float(site.radius_m or DEFAULT_RADIUS_M)
     proj = network.projection
     x, y = proj.forward(site.geometry.x, site.geometry.y)
@@ -151,7 +154,8 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
     """
     if not origins:
         raise InvalidInputError(
-            "no serving origin: store a candidate_station or hub_logistics site, or docking points, first"
+            "no serving origin: store a candidate_station or hub_logistics site, or docking points, first",
+            zh="没有服务起点：请先保存 candidate_station（候选中转站）或 hub_logistics（物流枢纽）站点，或接驳点",
         )
     net = router.network
     proj = net.projection
@@ -197,7 +201,8 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
         if best is None:
             raise NoRouteError(
                 f"no truck-usable road reachable from the network lies within {APPROACH_RADIUS_M:.0f} m "
-                f"of the premises of site {site.id!r}"
+                f"of the premises of site {site.id!r}",
+                zh=f"站点 {site.id!r} 场所 {APPROACH_RADIUS_M:.0f} 米范围内没有从路网可达的货车可用道路",
             )
         seg = best[1]
         drop_xy, _ = nearest_points(ring, lines[seg])
@@ -231,7 +236,10 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
         except InvalidInputError:
             continue
     if not usable_origins:
-        raise NoRouteError(f"none of the {len(origins)} serving origins lies on the truck network")
+        raise NoRouteError(
+            f"none of the {len(origins)} serving origins lies on the truck network",
+            zh=f"{len(origins)} 个服务起点都不在货车路网上",
+        )
     with router.pool.using("truck", weights) as engine:
         cost = travel_time_matrix(
             engine,
@@ -242,7 +250,8 @@ def plan_drop_point(router, site, origins: Sequence[Origin], *, gates: Sequence[
     if not np.isfinite(cost).any():
         raise NoRouteError(
             f"no truck route reaches the drop point of site {site.id!r} "
-            f"from any of the {len(usable_origins)} serving origins"
+            f"from any of the {len(usable_origins)} serving origins",
+            zh=f"从 {len(usable_origins)} 个服务起点出发，都没有货车路线能到达站点 {site.id!r} 的固定接收点",
         )
     best_o = int(np.argmin(cost))
     plan = router.plan(origin_snaps[best_o], access, weights, slot="truck")

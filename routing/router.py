@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
+from geo.i18n import Text
 from routing.engine import FORBIDDEN, Engine, PathResult, make_engine
 from routing.network import DEFAULT_MAX_SNAP_M, WEIGHT_UNIT_S, RoadNetwork, Snap
 from routing.paths import Drive, Leg, dedupe_steps, drive_along, route_steps, same_arc_cost, snap_ends, split_legs
@@ -56,7 +57,10 @@ class Vehicle:
         for name in ("height_m", "weight_t", "width_m"):
             value = getattr(self, name)
             if value is not None and not (np.isfinite(value) and 0 < value < 100):
-                raise InvalidInputError(f"`vehicle.{name}` was {value!r}; expected a positive number below 100")
+                raise InvalidInputError(
+                    f"`vehicle.{name}` was {value!r}; expected a positive number below 100",
+                    zh=f"`vehicle.{name}` 为 {value!r}；应为小于 100 的正数",
+                )
 
     @property
     def key(self) -> str:
@@ -269,7 +273,9 @@ class Router:
             if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
                 # the points before it are checked first, as point-by-point snapping would
                 self.network.snap_many(points[:i], max_snap_m=self.max_snap_m, field_names=field_names[:i])
-                raise InvalidInputError(f"`{name}` was {point!r}; expected [lon, lat]")
+                raise InvalidInputError(
+                    f"`{name}` was {point!r}; expected [lon, lat]", zh=f"`{name}` 为 {point!r}；应为 [经度, 纬度]"
+                )
         return self.network.snap_many(points, max_snap_m=self.max_snap_m, field_names=field_names)
 
     def route_between(
@@ -294,7 +300,10 @@ class Router:
         if direct is not None and (found is None or direct <= found[0]):
             return direct, None
         if found is None:
-            raise NoRouteError(f"no truck route from {[o.lon, o.lat]} to {[d.lon, d.lat]} on the current network")
+            raise NoRouteError(
+                f"no truck route from {[o.lon, o.lat]} to {[d.lon, d.lat]} on the current network",
+                zh=f"在当前路网上没有从 {[o.lon, o.lat]} 到 {[d.lon, d.lat]} 的货车路线",
+            )
         return found
 
     def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default") -> RoutePlan:
@@ -350,17 +359,18 @@ class Router:
         except NoRouteError as err:
             raise NoRouteError(self.explain_no_route(o, d, vehicle, self.network.base_weights)) from err
 
-    def explain_no_route(self, o: Snap, d: Snap, vehicle: Vehicle | None, base: np.ndarray) -> str:
+    def explain_no_route(self, o: Snap, d: Snap, vehicle: Vehicle | None, base: np.ndarray) -> Text:
         """Say which vehicle limit (height, weight, width, hgv=no) blocks a trip.
 
         ``base`` is the weight vector before any vehicle limit (closures included).
         A limit is named when lifting it alone makes the trip possible.
         """
         where = f"from {[o.lon, o.lat]} to {[d.lon, d.lat]}"
+        where_zh = f"从 {[o.lon, o.lat]} 到 {[d.lon, d.lat]}"
         try:
             self.route_between(o, d, self.network.base_weights, slot="explain")
         except NoRouteError:
-            return f"no road route {where} at all on this network"
+            return Text(f"no road route {where} at all on this network", zh=f"在本路网上{where_zh}根本没有道路相通")
         masks = {k: m for k, m in limit_blocks(self.network, vehicle or Vehicle()).items() if m.any()}
         blocking = []
         for name in masks:
@@ -380,11 +390,25 @@ class Router:
             "width": f"maxwidth below the vehicle width {v.width_m} m",
             "hgv": "roads closed to heavy goods vehicles (hgv=no)",
         }
+        labels_zh = {
+            "height": f"限高低于车辆高度 {v.height_m} 米",
+            "weight": f"限重低于车辆重量 {v.weight_t} 吨",
+            "width": f"限宽低于车辆宽度 {v.width_m} 米",
+            "hgv": "禁止重型货车通行的道路（hgv=no）",
+        }
         if blocking:
-            return f"no legal truck route {where}: blocked by " + "; ".join(labels[b] for b in blocking)
-        if masks:
-            return (
-                f"no legal truck route {where}: the limits together ({', '.join(labels[m] for m in masks)}) "
-                "or the current closures leave no way through"
+            return Text(
+                f"no legal truck route {where}: blocked by " + "; ".join(labels[b] for b in blocking),
+                zh=f"{where_zh}没有合法的货车路线：受阻于" + "；".join(labels_zh[b] for b in blocking),
             )
-        return f"no legal truck route {where}: the current closures leave no way through"
+        if masks:
+            return Text(
+                f"no legal truck route {where}: the limits together ({', '.join(labels[m] for m in masks)}) "
+                "or the current closures leave no way through",
+                zh=f"{where_zh}没有合法的货车路线：这些限制合在一起（{'、'.join(labels_zh[m] for m in masks)}）"
+                "或当前的道路封闭使车辆无路可走",
+            )
+        return Text(
+            f"no legal truck route {where}: the current closures leave no way through",
+            zh=f"{where_zh}没有合法的货车路线：当前的道路封闭使车辆无路可走",
+        )

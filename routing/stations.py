@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import InfeasibleError, InvalidInputError
+from geo.i18n import Text, format_duration, risk_zh
 from routing.engine import FORBIDDEN
 from routing.network import WEIGHT_UNIT_S, Snap
 
@@ -198,41 +199,56 @@ def _check_common(
     cost = np.asarray(cost, dtype=np.float64)
     if cost.ndim != 2 or cost.shape[0] == 0 or cost.shape[1] == 0:
         raise InvalidInputError(
-            f"the cost matrix has shape {cost.shape}; expected [candidates >= 1, demand points >= 1]"
+            f"the cost matrix has shape {cost.shape}; expected [candidates >= 1, demand points >= 1]",
+            zh=f"成本矩阵的形状为 {cost.shape}；应为 [候选点 >= 1, 需求点 >= 1]",
         )
     if cost.size > MAX_PAIRS:
         raise InvalidInputError(
             f"{cost.shape[0]} candidates x {cost.shape[1]} demand points = {cost.size:,} pairs; "
-            f"the limit is {MAX_PAIRS:,}"
+            f"the limit is {MAX_PAIRS:,}",
+            zh=f"{cost.shape[0]} 个候选点 × {cost.shape[1]} 个需求点 = {cost.size:,} 对；上限为 {MAX_PAIRS:,} 对",
         )
     if np.any(np.isnan(cost)) or np.any(cost < 0):
-        raise InvalidInputError("the cost matrix holds NaN or negative travel times")
+        raise InvalidInputError(
+            "the cost matrix holds NaN or negative travel times", zh="成本矩阵中有 NaN 或负的行驶时间"
+        )
     w = np.ones(cost.shape[1]) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (cost.shape[1],) or np.any(~np.isfinite(w)) or np.any(w < 0):
-        raise InvalidInputError(f"demand weights must be {cost.shape[1]} finite numbers >= 0")
+        raise InvalidInputError(
+            f"demand weights must be {cost.shape[1]} finite numbers >= 0",
+            zh=f"需求权重必须是 {cost.shape[1]} 个不小于 0 的有限数",
+        )
     fixed = sorted({int(f) for f in fixed})
     if fixed and (fixed[0] < 0 or fixed[-1] >= cost.shape[0]):
-        raise InvalidInputError(f"fixed-open candidate indices {fixed} out of range 0..{cost.shape[0] - 1}")
+        raise InvalidInputError(
+            f"fixed-open candidate indices {fixed} out of range 0..{cost.shape[0] - 1}",
+            zh=f"固定开放的候选点下标 {fixed} 超出范围 0..{cost.shape[0] - 1}",
+        )
     return cost, w, fixed
 
 
 def _check_p(p: int, n_cand: int, fixed: list[int]) -> None:
     if not isinstance(p, int | np.integer) or p < 1:
-        raise InvalidInputError(f"`p` was {p!r}; expected an integer >= 1")
+        raise InvalidInputError(f"`p` was {p!r}; expected an integer >= 1", zh=f"`p` 为 {p!r}；应为不小于 1 的整数")
     if p > n_cand:
         raise InfeasibleError(
             f"`p` was {p} but only {n_cand} usable candidate site(s) remain; "
-            f"lower p to at most {n_cand} or add candidates"
+            f"lower p to at most {n_cand} or add candidates",
+            zh=f"`p` 为 {p}，但只剩 {n_cand} 个可用的候选站点；请把 p 调低到至多 {n_cand}，或增加候选站点",
         )
     if len(fixed) > p:
         raise InfeasibleError(
-            f"{len(fixed)} existing sites are fixed open but `p` is {p}; raise p to at least {len(fixed)}"
+            f"{len(fixed)} existing sites are fixed open but `p` is {p}; raise p to at least {len(fixed)}",
+            zh=f"有 {len(fixed)} 个现有站点固定开放，但 `p` 为 {p}；请把 p 调高到至少 {len(fixed)}",
         )
 
 
 def _check_service(service_time_s) -> float:
     if service_time_s is None or not np.isfinite(service_time_s) or service_time_s <= 0:
-        raise InvalidInputError(f"`service_time_s` was {service_time_s!r}; expected a positive number of seconds")
+        raise InvalidInputError(
+            f"`service_time_s` was {service_time_s!r}; expected a positive number of seconds",
+            zh=f"`service_time_s` 为 {service_time_s!r}；应为正的秒数",
+        )
     return float(service_time_s)
 
 
@@ -333,13 +349,18 @@ def _p_median_near_far(
         if deadline is not None and (prob.sol_status != pulp.LpSolutionOptimal or time.perf_counter() > deadline):
             raise TimeoutError("the solver stopped at the time limit")
         if pulp.LpStatus[prob.status] != "Optimal":
-            raise InfeasibleError(f"the p-median solver ended with status {pulp.LpStatus[prob.status]!r}")
+            raise InfeasibleError(
+                f"the p-median solver ended with status {pulp.LpStatus[prob.status]!r}",
+                zh=f"p-中位求解器结束时的状态为 {pulp.LpStatus[prob.status]!r}",
+            )
         used = [i for i, g in enumerate(far) if g is not None and (g.value() or 0) > 1e-7]
         if not used:
             return [j for j in range(n_cand) if (y[j].value() or 0) > 0.5], rounds
         for i in used:
             k[i] = min(n_cand, 2 * int(k[i]))
-    raise InfeasibleError("the near-far p-median did not converge")  # pragma: no cover - k doubles to n_cand
+    raise InfeasibleError(
+        "the near-far p-median did not converge", zh="近远 p-中位模型未收敛"
+    )  # pragma: no cover - k doubles to n_cand
 
 
 #: With a time limit, the exact p-median runs only when its near-far model has at most this many assignment
@@ -446,11 +467,15 @@ def p_median(
     n_cand, n_dem = cost.shape
     _check_p(p, n_cand, fixed)
     if time_limit_s is not None and not (np.isfinite(time_limit_s) and time_limit_s > 0):
-        raise InvalidInputError(f"`time_limit_s` was {time_limit_s!r}; expected a positive number of seconds")
+        raise InvalidInputError(
+            f"`time_limit_s` was {time_limit_s!r}; expected a positive number of seconds",
+            zh=f"`time_limit_s` 为 {time_limit_s!r}；应为正的秒数",
+        )
     reach = np.isfinite(cost).any(axis=0)
     if not reach.any():
         raise InfeasibleError(
-            f"none of the {n_dem} demand points is reachable by truck from any of the {n_cand} candidates"
+            f"none of the {n_dem} demand points is reachable by truck from any of the {n_cand} candidates",
+            zh=f"{n_dem} 个需求点都无法由货车从 {n_cand} 个候选点中的任何一个到达",
         )
     keep = np.nonzero(reach)[0]
     sub = cost[:, keep]
@@ -587,7 +612,15 @@ def lscp(
             f"no covering within service_time_s={service:g} s exists: demand point {names[0]!r} is {best_txt} "
             f"from every candidate"
             + (f" ({len(bad)} demand points uncoverable: {names[:10]})" if bad.size > 1 else "")
-            + "; raise service_time_s or add candidates"
+            + "; raise service_time_s or add candidates",
+            zh=f"在服务时间 {format_duration(service, 'zh')} 内无法覆盖：需求点 {names[0]!r} "
+            + (
+                "货车无法到达"
+                if not np.isfinite(best[first])
+                else f"距最近的候选点也要 {format_duration(float(best[first]), 'zh')}"
+            )
+            + (f"（{len(bad)} 个需求点无法覆盖：{names[:10]}）" if bad.size > 1 else "")
+            + "；请加大 service_time_s 或增加候选点",
         )
     m = big_m(cost, service)
     from spopt.locate import LSCP
@@ -634,15 +667,17 @@ def solve(
         solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=max(1, int(time_limit_s)))
     if model == "p_median":
         if p is None:
-            raise InvalidInputError("`p` is required for model 'p_median'")
+            raise InvalidInputError("`p` is required for model 'p_median'", zh="模型 'p_median' 需要 `p`")
         return p_median(cost, p, weights=weights, fixed=fixed, solver=solver, time_limit_s=time_limit_s)
     if model == "mclp":
         if p is None:
-            raise InvalidInputError("`p` is required for model 'mclp'")
+            raise InvalidInputError("`p` is required for model 'mclp'", zh="模型 'mclp' 需要 `p`")
         return mclp(cost, p, _check_service(service_time_s), weights=weights, fixed=fixed, solver=solver)
     if model == "lscp":
         return lscp(cost, _check_service(service_time_s), demand_ids=demand_ids, fixed=fixed, solver=solver)
-    raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
+    raise InvalidInputError(
+        f"`model` was {model!r}; expected one of {list(MODELS)}", zh=f"`model` 为 {model!r}；应为 {list(MODELS)} 之一"
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -700,7 +735,10 @@ def osm_candidates(
     """
     path = Path(pbf_path)
     if not path.name.endswith(".pbf") or not path.exists():
-        raise InvalidInputError(f"OSM candidates need the network source to be a .osm.pbf file; it is {str(path)!r}")
+        raise InvalidInputError(
+            f"OSM candidates need the network source to be a .osm.pbf file; it is {str(path)!r}",
+            zh=f"OSM 候选点要求路网来源为 .osm.pbf 文件；当前为 {str(path)!r}",
+        )
     stat = path.stat()
     ranked = _osm_candidate_areas(
         str(path.resolve()), stat.st_mtime_ns, stat.st_size, tuple(bbox) if bbox else None, float(min_parking_m2)
@@ -762,6 +800,12 @@ def _osm_candidate_areas(
     return tuple(c for _, c in items)
 
 
+def _exclusion(c: Candidate, reason: Text) -> dict:
+    """A candidate left out, with why: ``reason`` (English) and ``reason_zh`` (its Chinese twin, kept when
+    the plan is stored)."""
+    return {"id": c.id, "name": c.name, "reason": reason, "reason_zh": reason.zh}
+
+
 def plan_stations(
     router,
     candidates: Sequence[Candidate],
@@ -791,13 +835,20 @@ def plan_stations(
     from geo.errors import OffNetworkError
 
     if model not in MODELS:
-        raise InvalidInputError(f"`model` was {model!r}; expected one of {list(MODELS)}")
+        raise InvalidInputError(
+            f"`model` was {model!r}; expected one of {list(MODELS)}",
+            zh=f"`model` 为 {model!r}；应为 {list(MODELS)} 之一",
+        )
     if not candidates:
         raise InvalidInputError(
-            "no candidate sites: store candidate_station or hub_logistics sites, or pass candidate ids"
+            "no candidate sites: store candidate_station or hub_logistics sites, or pass candidate ids",
+            zh="没有候选站点：请保存 candidate_station（候选中转站）或 hub_logistics（物流枢纽）站点，或传入候选 id",
         )
     if not demand:
-        raise InvalidInputError("no demand points: store enterprise or demand sites, or pass demand ids")
+        raise InvalidInputError(
+            "no demand points: store enterprise or demand sites, or pass demand ids",
+            zh="没有需求点：请保存 enterprise（企业）或 demand（需求）站点，或传入需求 id",
+        )
     net = router.network
     weights = router.truck_weights
     blocking = [z for z in zones if z.no_stop and z.active_at(when)]
@@ -808,21 +859,32 @@ def plan_stations(
         zone = next((z for z in blocking if z.contains(c.lon, c.lat)), None)
         if zone is not None:
             excluded.append(
-                {"id": c.id, "name": c.name, "reason": f"inside {zone.risk} zone {zone.id!r} ({zone.name})"}
+                _exclusion(
+                    c,
+                    Text(
+                        f"inside {zone.risk} zone {zone.id!r} ({zone.name})",
+                        zh=f"位于{risk_zh(zone.risk)} {zone.id!r}（{zone.name}）内",
+                    ),
+                )
             )
             continue
         try:
             s = router.snap([c.lon, c.lat], field_name=f"candidate {c.id}")
         except OffNetworkError as err:
-            excluded.append({"id": c.id, "name": c.name, "reason": f"off the truck network: {err}"})
+            excluded.append(
+                _exclusion(c, Text(f"off the truck network: {err}", zh=f"不在货车路网上：{err.text('zh')}"))
+            )
             continue
         if weights[s.arc] == FORBIDDEN and (s.reverse_arc < 0 or weights[s.reverse_arc] == FORBIDDEN):
+            road = net.name[s.arc] or net.highway[s.arc]
             excluded.append(
-                {
-                    "id": c.id,
-                    "name": c.name,
-                    "reason": f"its nearest road ({net.name[s.arc] or net.highway[s.arc]}) is closed to trucks (hgv=no)",
-                }
+                _exclusion(
+                    c,
+                    Text(
+                        f"its nearest road ({road}) is closed to trucks (hgv=no)",
+                        zh=f"其最近的道路（{road}）禁止货车通行（hgv=no）",
+                    ),
+                )
             )
             continue
         kept.append(c)
@@ -839,16 +901,20 @@ def plan_stations(
     for i in range(len(kept)):
         if not reach[i]:
             excluded.append(
-                {
-                    "id": kept[i].id,
-                    "name": kept[i].name,
-                    "reason": f"not truck-reachable: reaches none of the {len(demand)} demand points",
-                }
+                _exclusion(
+                    kept[i],
+                    Text(
+                        f"not truck-reachable: reaches none of the {len(demand)} demand points",
+                        zh=f"货车不可达：{len(demand)} 个需求点一个也到达不了",
+                    ),
+                )
             )
     if not final:
         raise InfeasibleError(
             f"all {len(candidates)} candidate sites were excluded: "
-            + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5])
+            + "; ".join(f"{e['id']}: {e['reason']}" for e in excluded[:5]),
+            zh=f"全部 {len(candidates)} 个候选站点都被排除："
+            + "；".join(f"{e['id']}：{e['reason_zh']}" for e in excluded[:5]),
         )
     kept = [kept[i] for i in final]
     snaps = [snaps[i] for i in final]

@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, InvalidInputError, OffNetworkError, PermissionDeniedError
+from geo.i18n import zh_time
 from geo.projection import to_wgs84
 from geo.sites import HUB_KINDS
 from routing import closures as rules
@@ -185,7 +186,10 @@ def _match(ctx: AppContext, request: ClosureRequest) -> rules.Match:
     coords = request.coordinates
     if request.geometry_type == "Point":
         if not isinstance(coords, list) or len(coords) != 2:
-            raise InvalidInputError(f"`geometry.coordinates` was {coords!r}; expected [lon, lat]")
+            raise InvalidInputError(
+                f"`geometry.coordinates` was {coords!r}; expected [lon, lat]",
+                zh=f"`geometry.coordinates` 为 {coords!r}；应为 [经度, 纬度]",
+            )
         lon, lat = to_wgs84(coords[0], coords[1], request.crs, field_name="geometry")
         return rules.match_point(net, lon, lat, request.direction, max_snap_m=max(request.buffer_m, 50.0))
     if request.geometry_type == "LineString":
@@ -195,10 +199,16 @@ def _match(ctx: AppContext, request: ClosureRequest) -> rules.Match:
             or len(coords) > 1000
             or not all(isinstance(c, list) and len(c) == 2 for c in coords)
         ):
-            raise InvalidInputError("`geometry.coordinates` of a LineString must be 2..1000 [lon, lat] pairs")
+            raise InvalidInputError(
+                "`geometry.coordinates` of a LineString must be 2..1000 [lon, lat] pairs",
+                zh="LineString 的 `geometry.coordinates` 必须是 2..1000 个 [经度, 纬度] 坐标对",
+            )
         pts = [to_wgs84(c[0], c[1], request.crs, field_name=f"geometry.coordinates[{i}]") for i, c in enumerate(coords)]
         return rules.match_line(net, pts, request.direction, buffer_m=request.buffer_m)
-    raise InvalidInputError(f"`geometry.type` was {request.geometry_type!r}; expected 'LineString' or 'Point'")
+    raise InvalidInputError(
+        f"`geometry.type` was {request.geometry_type!r}; expected 'LineString' or 'Point'",
+        zh=f"`geometry.type` 为 {request.geometry_type!r}；应为 'LineString' 或 'Point'",
+    )
 
 
 def _check_window(request: ClosureRequest) -> tuple[datetime, datetime]:
@@ -206,15 +216,20 @@ def _check_window(request: ClosureRequest) -> tuple[datetime, datetime]:
     assert starts is not None and ends is not None
     now = datetime.now(UTC)
     if not starts < ends:
-        raise InvalidInputError(f"`starts_at` {starts.isoformat()} must be before `ends_at` {ends.isoformat()}")
+        raise InvalidInputError(
+            f"`starts_at` {starts.isoformat()} must be before `ends_at` {ends.isoformat()}",
+            zh=f"`starts_at` {zh_time(starts)} 必须早于 `ends_at` {zh_time(ends)}",
+        )
     if ends <= now:
         raise InvalidInputError(
-            f"`ends_at` {ends.isoformat()} is in the past (now {now.isoformat(timespec='seconds')})"
+            f"`ends_at` {ends.isoformat()} is in the past (now {now.isoformat(timespec='seconds')})",
+            zh=f"`ends_at` {zh_time(ends)} 已经过去（现在是 {zh_time(now)}）",
         )
     if starts < now - START_GRACE:
         raise InvalidInputError(
             f"`starts_at` {starts.isoformat()} is in the past (now "
-            f"{now.isoformat(timespec='seconds')}); a closure starts now or later"
+            f"{now.isoformat(timespec='seconds')}); a closure starts now or later",
+            zh=f"`starts_at` {zh_time(starts)} 已经过去（现在是 {zh_time(now)}）；道路封闭只能从现在或以后开始",
         )
     return starts, ends
 
@@ -228,7 +243,8 @@ def _check_overlap(session: Session, arcs: np.ndarray, starts: datetime, ends: d
             raise ConflictError(
                 f"closure {row.id!r} ({row.status}, {_iso(row.starts_at)} to {_iso(row.ends_at)}) already covers "
                 f"{shared.size} of these arcs in an overlapping window; amend or wait for that one instead of "
-                "filing a duplicate"
+                "filing a duplicate",
+                zh=f"道路封闭 {row.id!r}（{row.status}，{zh_time(aware(row.starts_at))} 至 {zh_time(aware(row.ends_at))}）已在重叠的时段内覆盖其中 {shared.size} 个路段；请修改那一项或等它结束，不要重复申报",
             )
 
 
@@ -275,7 +291,10 @@ def assess_closure(ctx: AppContext, session: Session, request: ClosureRequest) -
     """
     county_codes = ctx.settings.county_codes
     if request.county_code not in county_codes:
-        raise InvalidInputError(f"`county_code` was {request.county_code!r}; expected one of {list(county_codes)}")
+        raise InvalidInputError(
+            f"`county_code` was {request.county_code!r}; expected one of {list(county_codes)}",
+            zh=f"`county_code` 为 {request.county_code!r}；应为 {list(county_codes)} 之一",
+        )
     starts, ends = _check_window(request)
     match = _match(ctx, request)
     _check_overlap(session, match.arcs, starts, ends)
@@ -456,7 +475,10 @@ def list_closures(
         For an unknown status.
     """
     if status is not None and status not in STATUSES:
-        raise InvalidInputError(f"`status` was {status!r}; expected one of {list(STATUSES)}")
+        raise InvalidInputError(
+            f"`status` was {status!r}; expected one of {list(STATUSES)}",
+            zh=f"`status` 为 {status!r}；应为 {list(STATUSES)} 之一",
+        )
     rows = store.list_closure_rows(session, status=status)
     at = aware(active_at)
     if at is not None:
@@ -477,7 +499,24 @@ def closure_impact(ctx: AppContext, session: Session, closure_id: str) -> dict[s
     return {"id": row.id, **impact_for(ctx, session, store.closure_arcs(row), row.mode, starts, ends, exclude=row.id)}
 
 
+def closure_in_lang(doc: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A closure's answer for a reader of ``lang``: for ``zh`` each reason's ``text`` is its Chinese twin
+    (``text_zh``); otherwise (English, or no language asked) the answer as it is."""
+    if lang != "zh":
+        return doc
+    out = dict(doc)
+    for key in ("reasons", "blocking_reasons"):
+        if out.get(key):
+            out[key] = [{**r, "text": r.get("text_zh", r.get("text"))} for r in out[key]]
+    return out
+
+
 # -- approval ---------------------------------------------------------------------------------------------
+#: A closure's status and an approver's action, for a Chinese message.
+STATUS_ZH = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回"}
+ACTION_ZH = {"approved": "批准", "rejected": "驳回"}
+
+
 def _decided_already(session: Session, row: ClosureRow, action: str) -> ConflictError:
     """The 409 for a closure that is no longer pending, naming the decision that stands."""
     row = store.fresh_closure_row(session, row.id)
@@ -486,7 +525,10 @@ def _decided_already(session: Session, row: ClosureRow, action: str) -> Conflict
     when = _iso(row.decided_at) or _iso(row.created_at)
     return ConflictError(
         f"closure {row.id!r} is already {row.status} (by {who} at {when}; decision {row.decision!r}); "
-        f"it cannot be {action}"
+        f"it cannot be {action}",
+        zh=f"道路封闭 {row.id!r} 已经是 {STATUS_ZH.get(row.status, row.status)} 状态（由 "
+        f"{who if step is not None else repr(row.decided_by or '规则')} 于 {zh_time(row.decided_at or row.created_at)} 决定；"
+        f"决定为 {row.decision!r}）；不能再{ACTION_ZH.get(action, action)}",
     )
 
 
@@ -506,7 +548,8 @@ def _check_level(session: Session, row: ClosureRow, user: Principal, action: str
     if not may_decide(row.approval_level, user.role):
         verb = "approve" if action == "approved" else "reject"
         raise PermissionDeniedError(
-            f"closure {row.id!r} needs the province-level command ({row.decision}); a city approver may not {verb} it"
+            f"closure {row.id!r} needs the province-level command ({row.decision}); a city approver may not {verb} it",
+            zh=f"道路封闭 {row.id!r} 需要省级指挥部审批（{row.decision}）；市级审批人不得{'批准' if action == 'approved' else '驳回'}",
         )
 
 
@@ -538,11 +581,17 @@ def approve_closure(session: Session, closure_id: str, *, user: Principal, note:
     row = store.get_closure_row(session, closure_id)
     if row.decision == "rejected":
         rule_ids = ", ".join(r["rule"] for r in json.loads(row.reasons))
-        raise ConflictError(f"closure {row.id!r} was rejected by the rules ({rule_ids}); it cannot be approved")
+        raise ConflictError(
+            f"closure {row.id!r} was rejected by the rules ({rule_ids}); it cannot be approved",
+            zh=f"道路封闭 {row.id!r} 已被规则驳回（{rule_ids}）；不能批准",
+        )
     _check_level(session, row, user, "approved")
     blocking = json.loads(row.blocking or "[]")
     if blocking:
-        raise ConflictError(f"closure {row.id!r} cannot be approved: " + "; ".join(b["text"] for b in blocking))
+        raise ConflictError(
+            f"closure {row.id!r} cannot be approved: " + "; ".join(b["text"] for b in blocking),
+            zh=f"道路封闭 {row.id!r} 不能批准：" + "；".join(b.get("text_zh", b["text"]) for b in blocking),
+        )
     return _decide(session, row, "approved", Event("approved", user.name, user.role, note))
 
 

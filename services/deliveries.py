@@ -46,6 +46,7 @@ from geo.errors import (
     PassRejected,
     PermissionDeniedError,
 )
+from geo.i18n import Text, risk_zh, zh_time
 from geo.projection import to_wgs84
 from geo.zones import Zone
 from routing import deliveries as core
@@ -96,15 +97,20 @@ class SolverBusyError(BaotongError):
 # ----------------------------------------------------------------------------------
 def _field(data: Mapping[str, Any], name: str, where: str, *, required: bool = False) -> Any:
     if not isinstance(data, Mapping):
-        raise InvalidInputError(f"`{where}` was {data!r}; expected an object")
+        raise InvalidInputError(
+            f"`{where}` was {data!r}; expected an object", zh=f"`{where}` 为 {data!r}；应为一个对象"
+        )
     if required and data.get(name) is None:
-        raise InvalidInputError(f"`{where}.{name}` is missing")
+        raise InvalidInputError(f"`{where}.{name}` is missing", zh=f"缺少 `{where}.{name}`")
     return data.get(name)
 
 
 def _text(value: Any, where: str, *, max_length: int = 200) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise InvalidInputError(f"`{where}` was {value!r}; expected a non-empty string of at most {max_length}")
+        raise InvalidInputError(
+            f"`{where}` was {value!r}; expected a non-empty string of at most {max_length}",
+            zh=f"`{where}` 为 {value!r}；应为非空且不超过 {max_length} 个字符的文本",
+        )
     return value
 
 
@@ -114,15 +120,21 @@ def _optional_text(value: Any, where: str, *, max_length: int = 200) -> str | No
 
 def _number(value: Any, where: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidInputError(f"`{where}` was {value!r}; expected a number")
+        raise InvalidInputError(f"`{where}` was {value!r}; expected a number", zh=f"`{where}` 为 {value!r}；应为数值")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise InvalidInputError(f"`{where}` was {value!r}; expected a number in [{minimum}, {maximum}]")
+        raise InvalidInputError(
+            f"`{where}` was {value!r}; expected a number in [{minimum}, {maximum}]",
+            zh=f"`{where}` 为 {value!r}；应为 [{minimum}, {maximum}] 之间的数",
+        )
     return float(value)
 
 
 def _whole(value: Any, where: str, *, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or value < minimum:
-        raise InvalidInputError(f"`{where}` was {value!r}; expected a whole number >= {minimum}")
+        raise InvalidInputError(
+            f"`{where}` was {value!r}; expected a whole number >= {minimum}",
+            zh=f"`{where}` 为 {value!r}；应为不小于 {minimum} 的整数",
+        )
     return int(value)
 
 
@@ -132,18 +144,22 @@ def _time(value: Any, where: str) -> datetime:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError as err:
             raise InvalidInputError(
-                f"`{where}` was {value!r}; expected an ISO 8601 time with an offset (2026-12-01T08:00:00+08:00)"
+                f"`{where}` was {value!r}; expected an ISO 8601 time with an offset (2026-12-01T08:00:00+08:00)",
+                zh=f"`{where}` 为 {value!r}；应为带时区偏移的 ISO 8601 时间（2026-12-01T08:00:00+08:00）",
             ) from err
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(
-            f"`{where}` was {value!r}; expected an ISO 8601 time with an offset (2026-12-01T08:00:00+08:00)"
+            f"`{where}` was {value!r}; expected an ISO 8601 time with an offset (2026-12-01T08:00:00+08:00)",
+            zh=f"`{where}` 为 {value!r}；应为带时区偏移的 ISO 8601 时间（2026-12-01T08:00:00+08:00）",
         )
     return value
 
 
 def _point(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise InvalidInputError(f"`{where}` was {value!r}; expected [lon, lat]")
+        raise InvalidInputError(
+            f"`{where}` was {value!r}; expected [lon, lat]", zh=f"`{where}` 为 {value!r}；应为 [经度, 纬度]"
+        )
     return (_number(value[0], f"{where}[0]", minimum=-180, maximum=180),) + (
         _number(value[1], f"{where}[1]", minimum=-90, maximum=90),
     )
@@ -151,9 +167,12 @@ def _point(value: Any, where: str) -> tuple[float, float]:
 
 def _items(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list | tuple):
-        raise InvalidInputError(f"`{where}` was {value!r}; expected a list")
+        raise InvalidInputError(f"`{where}` was {value!r}; expected a list", zh=f"`{where}` 为 {value!r}；应为列表")
     if len(value) > MAX_ITEMS:
-        raise InvalidInputError(f"`{where}` holds {len(value):,} items; at most {MAX_ITEMS:,}")
+        raise InvalidInputError(
+            f"`{where}` holds {len(value):,} items; at most {MAX_ITEMS:,}",
+            zh=f"`{where}` 有 {len(value):,} 项；至多 {MAX_ITEMS:,} 项",
+        )
     return list(value)
 
 
@@ -214,7 +233,10 @@ class StopInput:
         point = _field(data, "point", where)
         window = _field(data, "window", where)
         if window is not None and (not isinstance(window, list | tuple) or len(window) != 2):
-            raise InvalidInputError(f"`{where}.window` was {window!r}; expected [earliest, latest]")
+            raise InvalidInputError(
+                f"`{where}.window` was {window!r}; expected [earliest, latest]",
+                zh=f"`{where}.window` 为 {window!r}；应为 [最早, 最晚]",
+            )
         demand = _field(data, "demand", where)
         service = _field(data, "service_time_s", where)
         return cls(
@@ -294,7 +316,10 @@ class DeliveryPlanRequest:
             For a missing or malformed field (the message names it).
         """
         if not isinstance(data, Mapping):
-            raise InvalidInputError(f"a delivery plan request is a JSON object; got {type(data).__name__}")
+            raise InvalidInputError(
+                f"a delivery plan request is a JSON object; got {type(data).__name__}",
+                zh=f"配送计划请求应为 JSON 对象；实际为 {type(data).__name__}",
+            )
         known = {
             "depots",
             "stops",
@@ -310,16 +335,24 @@ class DeliveryPlanRequest:
         }
         extra = sorted(set(data) - known)
         if extra:
-            raise InvalidInputError(f"unknown field(s) {extra}; expected some of {sorted(known)}")
+            raise InvalidInputError(
+                f"unknown field(s) {extra}; expected some of {sorted(known)}",
+                zh=f"未知字段 {extra}；应为 {sorted(known)} 中的字段",
+            )
         crs = data.get("crs") or "wgs84"
         if crs not in ("wgs84", "gcj02"):
-            raise InvalidInputError(f"`crs` was {crs!r}; expected 'wgs84' or 'gcj02'")
+            raise InvalidInputError(
+                f"`crs` was {crs!r}; expected 'wgs84' or 'gcj02'", zh=f"`crs` 为 {crs!r}；应为 'wgs84' 或 'gcj02'"
+            )
         departure = data.get("departure")
         ratio, handover = data.get("max_detour_ratio"), data.get("handover_time_s")
         limit, seed = data.get("time_limit_s"), data.get("seed")
         stored_docks = data.get("use_stored_docking_points", True)
         if not isinstance(stored_docks, bool):
-            raise InvalidInputError(f"`use_stored_docking_points` was {stored_docks!r}; expected true or false")
+            raise InvalidInputError(
+                f"`use_stored_docking_points` was {stored_docks!r}; expected true or false",
+                zh=f"`use_stored_docking_points` 为 {stored_docks!r}；应为 true 或 false",
+            )
         return cls(
             depots=tuple(
                 DepotInput.from_json(d, f"depots[{i}]") for i, d in enumerate(_items(data.get("depots"), "depots"))
@@ -390,16 +423,21 @@ def _resolve_depot(
     given = [k for k, v in (("site_id", d.site_id), ("docking_point_id", d.docking_point_id), ("point", d.point)) if v]
     if len(given) != 1:
         raise InvalidInputError(
-            f"`{where}` gives {given or 'nothing'}; give exactly one of site_id, docking_point_id or id with point"
+            f"`{where}` gives {given or 'nothing'}; give exactly one of site_id, docking_point_id or id with point",
+            zh=f"`{where}` 给出了 {given or '空'}；请恰好给出 site_id、docking_point_id 或带 point 的 id 之一",
         )
     if d.site_id is not None:
         site = sites.find_site(session, d.site_id)
         if site is None:
-            raise InvalidInputError(f"`{where}.site_id` was {d.site_id!r}; no such site")
+            raise InvalidInputError(
+                f"`{where}.site_id` was {d.site_id!r}; no such site",
+                zh=f"`{where}.site_id` 为 {d.site_id!r}；没有这个站点",
+            )
         if site.kind not in DEPOT_SITE_KINDS:
             raise InvalidInputError(
                 f"`{where}.site_id` {d.site_id!r} is a {site.kind!r}; a depot is one of {sorted(DEPOT_SITE_KINDS)} "
-                "(or a stored docking point, or a point)"
+                "(or a stored docking point, or a point)",
+                zh=f"`{where}.site_id` {d.site_id!r} 的类型为 {site.kind!r}；出发场站应为 {sorted(DEPOT_SITE_KINDS)} 之一（或已保存的接驳点，或一个坐标点）",
             )
         names[site.id], sources[site.id] = site.name, "site"
         return core.Depot(site.id, site.point, kind=DEPOT_SITE_KINDS[site.kind])
@@ -408,12 +446,16 @@ def _resolve_depot(
         if dock is None:
             raise InvalidInputError(
                 f"`{where}.docking_point_id` was {d.docking_point_id!r}; no such docking point "
-                "(POST /zones/{id}/docking-points plans them)"
+                "(POST /zones/{id}/docking-points plans them)",
+                zh=f"`{where}.docking_point_id` 为 {d.docking_point_id!r}；没有这个接驳点（POST /zones/{{id}}/docking-points 可规划接驳点）",
             )
         sources[dock.id] = "docking_point"
         return core.Depot(dock.id, (dock.lon, dock.lat), kind="docking_point", zone_id=dock.zone_id)
     if d.id is None:
-        raise InvalidInputError(f"`{where}.id` is missing; a depot given as a point needs an id")
+        raise InvalidInputError(
+            f"`{where}.id` is missing; a depot given as a point needs an id",
+            zh=f"缺少 `{where}.id`；以坐标点给出的场站需要一个 id",
+        )
     assert d.point is not None
     sources[d.id] = "point"
     kind = d.kind or "logistics_hub"
@@ -424,14 +466,21 @@ def _resolve_stop(
     session: Session, s: StopInput, where: str, crs: str, names: dict[str, str], sources: dict[str, str]
 ) -> core.Stop:
     if (s.site_id is None) == (s.point is None):
-        raise InvalidInputError(f"`{where}` gives {'both' if s.site_id else 'neither'} site_id and point; give one")
+        raise InvalidInputError(
+            f"`{where}` gives {'both' if s.site_id else 'neither'} site_id and point; give one",
+            zh=f"`{where}` {'同时给出了' if s.site_id else '既没有给出'} site_id 和 point；请给出其中一个",
+        )
     if s.site_id is not None:
         site = sites.find_site(session, s.site_id)
         if site is None:
-            raise InvalidInputError(f"`{where}.site_id` was {s.site_id!r}; no such site")
+            raise InvalidInputError(
+                f"`{where}.site_id` was {s.site_id!r}; no such site",
+                zh=f"`{where}.site_id` 为 {s.site_id!r}；没有这个站点",
+            )
         if site.kind not in STOP_SITE_KINDS:
             raise InvalidInputError(
-                f"`{where}.site_id` {s.site_id!r} is a {site.kind!r}; a stop is one of {list(STOP_SITE_KINDS)}"
+                f"`{where}.site_id` {s.site_id!r} is a {site.kind!r}; a stop is one of {list(STOP_SITE_KINDS)}",
+                zh=f"`{where}.site_id` {s.site_id!r} 的类型为 {site.kind!r}；停靠点应为 {list(STOP_SITE_KINDS)} 之一",
             )
         point: tuple[float, float] = site.point
         sources[site.id] = "site"
@@ -444,7 +493,10 @@ def _resolve_stop(
         sid = site.id
     else:
         if s.id is None:
-            raise InvalidInputError(f"`{where}.id` is missing; a stop given as a point needs an id")
+            raise InvalidInputError(
+                f"`{where}.id` is missing; a stop given as a point needs an id",
+                zh=f"缺少 `{where}.id`；以坐标点给出的停靠点需要一个 id",
+            )
         assert s.point is not None
         point, sid = to_wgs84(s.point[0], s.point[1], crs), s.id
         sources[sid] = "point"
@@ -461,27 +513,32 @@ def _resolve_fleet(
     if t.vehicle_ids:
         if t.count is not None and t.count != len(t.vehicle_ids):
             raise InvalidInputError(
-                f"`{where}.count` was {t.count}, but it names {len(t.vehicle_ids)} vehicle(s); give one or the other"
+                f"`{where}.count` was {t.count}, but it names {len(t.vehicle_ids)} vehicle(s); give one or the other",
+                zh=f"`{where}.count` 为 {t.count}，但它列出了 {len(t.vehicle_ids)} 辆车；请只给出其中一项",
             )
         if t.vehicle is not None:
             raise InvalidInputError(
-                f"`{where}.vehicle` is given with vehicle_ids; registered vehicles' dimensions come from the registry"
+                f"`{where}.vehicle` is given with vehicle_ids; registered vehicles' dimensions come from the registry",
+                zh=f"`{where}.vehicle` 与 vehicle_ids 同时给出；已登记车辆的尺寸取自登记信息",
             )
         for j, vid in enumerate(t.vehicle_ids):
             row = pass_store.get_vehicle(session, vid)
             if row is None:
                 raise InvalidInputError(
-                    f"`{where}.vehicle_ids[{j}]` was {vid!r}; no such registered vehicle (POST /sites/{{id}}/vehicles)"
+                    f"`{where}.vehicle_ids[{j}]` was {vid!r}; no such registered vehicle (POST /sites/{{id}}/vehicles)",
+                    zh=f"`{where}.vehicle_ids[{j}]` 为 {vid!r}；没有这辆已登记车辆（POST /sites/{{id}}/vehicles）",
                 )
             passes.act_for(user, row.enterprise_id)
             if not pass_store.enterprise_whitelisted(session, row.enterprise_id):
                 raise InvalidInputError(
                     f"`{where}.vehicle_ids[{j}]` {vid!r} ({row.plate}) belongs to enterprise {row.enterprise_id!r}, "
-                    "which is not on the whitelist"
+                    "which is not on the whitelist",
+                    zh=f"`{where}.vehicle_ids[{j}]` {vid!r}（{row.plate}）属于企业 {row.enterprise_id!r}，该企业不在白名单内",
                 )
             if vid in seen:
                 raise InvalidInputError(
-                    f"`{where}.vehicle_ids[{j}]` {vid!r} is already in fleet entry {seen[vid]!r}; a vehicle is listed once"
+                    f"`{where}.vehicle_ids[{j}]` {vid!r} is already in fleet entry {seen[vid]!r}; a vehicle is listed once",
+                    zh=f"`{where}.vehicle_ids[{j}]` {vid!r} 已在车队条目 {seen[vid]!r} 中；每辆车只能列出一次",
                 )
             seen[vid] = tid
             registered.append(RegisteredVehicle(row.id, row.plate, row.enterprise_id))
@@ -492,7 +549,8 @@ def _resolve_fleet(
     else:
         if t.count is None:
             raise InvalidInputError(
-                f"`{where}` gives neither vehicle_ids nor count; give registered vehicles or a count"
+                f"`{where}` gives neither vehicle_ids nor count; give registered vehicles or a count",
+                zh=f"`{where}` 既没有给出 vehicle_ids 也没有给出 count；请给出已登记车辆或车辆数",
             )
         vehicle, count = t.vehicle, t.count
     vtype = core.VehicleType(
@@ -536,7 +594,10 @@ def resolve_request(
         fleet.append(vtype)
         vehicles[vtype.id] = registered
     if not fleet:
-        raise InvalidInputError("`fleet` is empty; a delivery plan needs at least one outside truck type")
+        raise InvalidInputError(
+            "`fleet` is empty; a delivery plan needs at least one outside truck type",
+            zh="`fleet` 为空；配送计划至少需要一种区外货车",
+        )
     departure = request.departure or min(t.shift_start for t in fleet)
     live = zones.live_zones(ctx, session, active_at=departure)
     live_ids = {z.id for z in live}
@@ -544,8 +605,11 @@ def resolve_request(
     for d in depots:
         if d.kind == "docking_point" and d.zone_id not in live_ids:
             warnings.append(
-                f"docking point {d.id!r} belongs to zone {d.zone_id!r}, which is not in force at "
-                f"{departure.isoformat()}: it is not used"
+                Text(
+                    f"docking point {d.id!r} belongs to zone {d.zone_id!r}, which is not in force at "
+                    f"{departure.isoformat()}: it is not used",
+                    zh=f"接驳点 {d.id!r} 属于区域 {d.zone_id!r}，该区域在 {zh_time(departure)} 未生效：不使用该接驳点",
+                )
             )
             continue
         kept.append(d)
@@ -585,7 +649,10 @@ def _stored_docking_points(
             inside = next((o for o in no_stop if o.contains(dock.lon, dock.lat)), None)
             if inside is not None:
                 warnings.append(
-                    f"stored docking point {dock.id!r} of zone {z.id!r} lies inside zone {inside.id!r}: it is not used"
+                    Text(
+                        f"stored docking point {dock.id!r} of zone {z.id!r} lies inside zone {inside.id!r}: it is not used",
+                        zh=f"区域 {z.id!r} 已保存的接驳点 {dock.id!r} 位于区域 {inside.id!r} 内：不使用该接驳点",
+                    )
                 )
                 continue
             sources[dock.id] = "docking_point"
@@ -740,7 +807,8 @@ def make_delivery_plan(
     if not 0 < request.time_limit_s <= limit:
         raise InvalidInputError(
             f"`time_limit_s` was {request.time_limit_s:g}; expected seconds in (0, {limit:g}] "
-            "(the bound is BAOTONG_MAX_DELIVERY_SOLVE_S)"
+            "(the bound is BAOTONG_MAX_DELIVERY_SOLVE_S)",
+            zh=f"`time_limit_s` 为 {request.time_limit_s:g}；应在 (0, {limit:g}] 秒之间（上限由 BAOTONG_MAX_DELIVERY_SOLVE_S 设定）",
         )
     settings = core.SolverSettings(time_limit_s=request.time_limit_s, seed=request.seed)
     resolved = resolve_request(ctx, session, request, user=user)
@@ -755,7 +823,8 @@ def make_delivery_plan(
     if not ctx.solver_slots.acquire(blocking=False):
         raise SolverBusyError(
             f"{ctx.settings.max_delivery_solves} delivery plan(s) are being solved in this process "
-            "(BAOTONG_MAX_DELIVERY_SOLVES); retry shortly"
+            "(BAOTONG_MAX_DELIVERY_SOLVES); retry shortly",
+            zh=f"本进程正在求解 {ctx.settings.max_delivery_solves} 个配送计划（BAOTONG_MAX_DELIVERY_SOLVES）；请稍后重试",
         )
     try:
         logger.info(
@@ -797,6 +866,7 @@ def make_delivery_plan(
             "warnings": list(resolved.warnings) + doc["warnings"],
         }
     )
+    doc["warnings_zh"] = [getattr(w, "zh", w) for w in doc["warnings"]]
     store.add_delivery_plan(
         session,
         doc,
@@ -824,6 +894,14 @@ def make_delivery_plan(
     return with_passes(session, doc)
 
 
+def plan_in_lang(document: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A delivery plan for a reader of ``lang``: for ``zh`` its warnings are their Chinese twins
+    (``warnings_zh``, kept with the stored plan); otherwise the plan as it is."""
+    if lang != "zh" or "warnings_zh" not in document:
+        return document
+    return {**document, "warnings": document["warnings_zh"]}
+
+
 def with_passes(session: Session, document: dict[str, Any]) -> dict[str, Any]:
     """The plan document with the passes issued from it so far (``passes``: route id -> pass number)."""
     return {**document, "passes": store.plan_passes(session, document["id"])}
@@ -842,7 +920,8 @@ def readable_plan(session: Session, plan_id: str, *, user: Principal) -> StoredD
     stored = store.get_delivery_plan(session, plan_id)
     if user.role == "dispatcher" and user.enterprise_id is not None and stored.enterprise_id != user.enterprise_id:
         raise PermissionDeniedError(
-            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}; plan {plan_id!r} is not its own"
+            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}; plan {plan_id!r} is not its own",
+            zh=f"调度员 {user.name!r} 代表企业 {user.enterprise_id!r}；计划 {plan_id!r} 不属于该企业",
         )
     return stored
 
@@ -862,9 +941,11 @@ def list_delivery_plans(session: Session, *, user: Principal, limit: int = 50, o
     """One page of the plans ``user`` may read, newest first: ``{data, count, next}`` (``next``: the next
     page's offset, ``None`` on the last page); each item is a summary (id, name, times, totals)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"`limit` was {limit}; expected 1..{MAX_PAGE}")
+        raise InvalidInputError(
+            f"`limit` was {limit}; expected 1..{MAX_PAGE}", zh=f"`limit` 为 {limit}；应在 1..{MAX_PAGE} 之间"
+        )
     if offset < 0:
-        raise InvalidInputError(f"`offset` was {offset}; expected >= 0")
+        raise InvalidInputError(f"`offset` was {offset}; expected >= 0", zh=f"`offset` 为 {offset}；应不小于 0")
     bound = user.enterprise_id if user.role == "dispatcher" else None
     rows, count = store.list_delivery_plans(session, enterprise_id=bound, limit=limit, offset=offset)
     data = [
@@ -1016,7 +1097,8 @@ def _truck_route(
             call = leg.origin_id if t.end == "origin" else leg.destination_id
             raise InvalidInputError(
                 f"call {call!r} of {route.id} now lies inside {t.risk} zone {t.zone_id!r} ({t.zone_name}), declared "
-                "since the plan was made: plan again"
+                "since the plan was made: plan again",
+                zh=f"{route.id} 的停靠点 {call!r} 现位于计划制定后划定的{risk_zh(t.risk)} {t.zone_id!r}（{t.zone_name}）内：请重新规划",
             )
         planned_s = float(record.costs.get("chosen") or 0.0) * WEIGHT_UNIT_S
         if abs(planned_s - leg.travel_time_s) > LEG_TOLERANCE_S:
@@ -1027,7 +1109,10 @@ def _truck_route(
         records.append(record)
         labels.append(f"{route.id} leg {k + 1} ({leg.origin_id} → {leg.destination_id})")
     if not records:
-        raise InvalidInputError(f"{route.id} drives nowhere (every call is at its depot); it needs no pass")
+        raise InvalidInputError(
+            f"{route.id} drives nowhere (every call is at its depot); it needs no pass",
+            zh=f"{route.id} 没有任何行驶（每个停靠都在其出发场站）；不需要通行证",
+        )
     chained = chain_routes(
         records,
         route_id=new_id("route"),
@@ -1071,13 +1156,17 @@ def issue_plan_passes(
     problem = stored.problem
     outside = {r.id: r for r in plan.outside_routes}
     if not (0 <= request.margin_s <= 86_400):
-        raise InvalidInputError(f"`margin_s` was {request.margin_s!r}; expected seconds in 0..86400")
+        raise InvalidInputError(
+            f"`margin_s` was {request.margin_s!r}; expected seconds in 0..86400",
+            zh=f"`margin_s` 为 {request.margin_s!r}；应在 0..86400 秒之间",
+        )
     for where, ids in (("routes", request.routes or ()), ("crew", list(request.crew))):
         for rid in ids:
             if rid not in outside:
                 raise InvalidInputError(
                     f"`{where}` names {rid!r}, which is not an outside truck route of plan {plan_id!r} "
-                    f"(those are {sorted(outside)})"
+                    f"(those are {sorted(outside)})",
+                    zh=f"`{where}` 指定的 {rid!r} 不是计划 {plan_id!r} 的区外货车路线（这些路线是 {sorted(outside)}）",
                 )
     vehicles = {r["id"]: r.get("vehicle") for r in stored.document["routes"]}
     fleet = {t["id"]: t for t in problem["fleet"]}

@@ -74,7 +74,10 @@ def place_docking_points(
         demand_sites = sites_of_kinds(session, demand_ids, kinds=DEMAND_KINDS, field_name="demand_ids")
         outside = [s.id for s in demand_sites if not zone.contains(*s.point)]
         if outside:
-            raise InvalidInputError(f"`demand_ids` holds site(s) outside zone {zone_id!r}: {outside[:10]}")
+            raise InvalidInputError(
+                f"`demand_ids` holds site(s) outside zone {zone_id!r}: {outside[:10]}",
+                zh=f"`demand_ids` 中有区域 {zone_id!r} 以外的站点：{outside[:10]}",
+            )
     else:
         demand_sites = [s for kind in DEMAND_KINDS for s in sites.list_sites(session, kind=kind)]
     demand = [st.Demand(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], weight=s.weight) for s in demand_sites]
@@ -83,7 +86,8 @@ def place_docking_points(
         ref = sites.get_site(session, reference_site_id)
         if zone.contains(*ref.point):
             raise InvalidInputError(
-                f"`reference_site_id` {ref.id!r} lies inside zone {zone_id!r}; give an outside site"
+                f"`reference_site_id` {ref.id!r} lies inside zone {zone_id!r}; give an outside site",
+                zh=f"`reference_site_id` {ref.id!r} 位于区域 {zone_id!r} 内；请给出区外的站点",
             )
         snap = ctx.road_router.snap(list(ref.point), field_name="reference_site_id")
         ref_nodes = [int(ctx.network.tail[snap.arc])]

@@ -65,7 +65,10 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, user: P
     act_for(user, site_id)
     site = sites.get_site(session, site_id)
     if site.kind != "enterprise":
-        raise InvalidInputError(f"site {site_id!r} is a {site.kind!r}; drop points are for 'enterprise' sites")
+        raise InvalidInputError(
+            f"site {site_id!r} is a {site.kind!r}; drop points are for 'enterprise' sites",
+            zh=f"站点 {site_id!r} 的类型为 {site.kind!r}；固定接收点只用于 'enterprise'（企业）站点",
+        )
     now = datetime.now(UTC)
     dp = plan_drop_point(ctx.road_router, site, _origins(session, now), gates=_gates(ctx))
     approach = cast(RoutePlan, dp.plan)
@@ -118,5 +121,8 @@ def get_drop_point(session: Session, site_id: str) -> dict[str, Any]:
     sites.get_site(session, site_id)
     doc = store.get_drop_point(session, site_id)
     if doc is None:
-        raise NotFoundError(f"site {site_id!r} has no drop point yet; POST /sites/{site_id}/drop-point")
+        raise NotFoundError(
+            f"site {site_id!r} has no drop point yet; POST /sites/{site_id}/drop-point",
+            zh=f"站点 {site_id!r} 还没有固定接收点；请 POST /sites/{site_id}/drop-point",
+        )
     return doc

@@ -68,27 +68,34 @@ def create_green_channel(
     destination = sites.get_site(session, destination_site_id)
     if origin.kind not in ORIGIN_KINDS:
         raise InvalidInputError(
-            f"origin site {origin.id!r} is a {origin.kind!r}; a green channel starts at one of {list(ORIGIN_KINDS)}"
+            f"origin site {origin.id!r} is a {origin.kind!r}; a green channel starts at one of {list(ORIGIN_KINDS)}",
+            zh=f"起点站点 {origin.id!r} 的类型为 {origin.kind!r}；绿色通道应从 {list(ORIGIN_KINDS)} 之一出发",
         )
     if destination.kind not in HUB_KINDS:
         raise InvalidInputError(
-            f"destination site {destination.id!r} is a {destination.kind!r}; expected one of {sorted(HUB_KINDS)}"
+            f"destination site {destination.id!r} is a {destination.kind!r}; expected one of {sorted(HUB_KINDS)}",
+            zh=f"终点站点 {destination.id!r} 的类型为 {destination.kind!r}；应为 {sorted(HUB_KINDS)} 之一",
         )
     if origin.id == destination.id:
-        raise InvalidInputError("`origin_site_id` and `destination_site_id` are the same site")
+        raise InvalidInputError(
+            "`origin_site_id` and `destination_site_id` are the same site",
+            zh="`origin_site_id` 与 `destination_site_id` 是同一个站点",
+        )
     now = datetime.now(UTC)
     active = zones.list_zones(session, active_at=now)
     inside = [z.id for z in active if z.contains(*origin.point)]
     if not inside:
         raise InvalidInputError(
             f"origin hub {origin.id!r} at {list(origin.point)} is not inside any active emergency "
-            "zone; green channels serve stations inside an emergency area"
+            "zone; green channels serve stations inside an emergency area",
+            zh=f"起点枢纽 {origin.id!r}（{list(origin.point)}）不在任何生效的应急管理区域内；绿色通道服务于应急管理地区内的站点",
         )
     outside = [z.id for z in active if z.contains(*destination.point)]
     if outside:
         raise InvalidInputError(
             f"destination hub {destination.id!r} lies inside emergency zone(s) {outside}; "
-            "pick a hub outside the emergency area"
+            "pick a hub outside the emergency area",
+            zh=f"终点枢纽 {destination.id!r} 位于应急管理区域 {outside} 内；请选择应急管理地区以外的枢纽",
         )
     road_router = ctx.road_router
     weights = road_router.truck_weights.copy()

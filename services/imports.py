@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geo.errors import BaotongError
+from geo.i18n import Text, format_duration
 from geo.importing import ImportedFeature
 
 #: How long checking the features of one import may take in all (each polygon's repair has its own
@@ -56,13 +57,16 @@ def check_rows(
             rows.append(ImportRow(item.index, item.label, "rejected", item.notes, item.error))
             continue
         if time.monotonic() > deadline:
-            reason = f"not checked: the import's {budget_s:.0f} s were used up; import the rest in another file"
+            reason = Text(
+                f"not checked: the import's {budget_s:.0f} s were used up; import the rest in another file",
+                zh=f"未检查：本次导入的 {format_duration(budget_s)} 已用完；请把其余部分放在另一个文件中导入",
+            )
             rows.append(ImportRow(item.index, item.label, "rejected", item.notes, reason))
             continue
         try:
             checked, repaired = check(item.feature)
         except BaotongError as err:
-            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, str(err)))
+            rows.append(ImportRow(item.index, item.label, "rejected", item.notes, Text(str(err), zh=err.text("zh"))))
             continue
         status: Literal["accepted", "repaired"] = "repaired" if repaired else "accepted"
         rows.append(ImportRow(item.index, item.label, status, [*item.notes, *repaired], feature=checked))

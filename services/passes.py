@@ -51,6 +51,7 @@ from geo.errors import (
     NotFoundError,
     PassRejected,
 )
+from geo.i18n import format_duration, zh_time
 from geo.projection import check_lon_lat, to_wgs84
 from geo.sites import Site
 from passes.crew import CrewMember, RegisteredVehicle, require_aware
@@ -102,7 +103,10 @@ def enterprise(session: Session, site_id: str) -> Site:
     """
     site = sites.get_site(session, site_id)
     if site.kind != "enterprise":
-        raise InvalidInputError(f"site {site_id!r} is a {site.kind!r}; expected an enterprise")
+        raise InvalidInputError(
+            f"site {site_id!r} is a {site.kind!r}; expected an enterprise",
+            zh=f"站点 {site_id!r} 的类型为 {site.kind!r}；应为企业",
+        )
     return site
 
 
@@ -172,7 +176,10 @@ def vehicle_row(
     )
     exists = store.vehicle_by_plate(session, site_id, vehicle.plate)
     if exists is not None:
-        raise ConflictError(f"plate {vehicle.plate!r} is already registered for {site_id!r} as {exists.id!r}")
+        raise ConflictError(
+            f"plate {vehicle.plate!r} is already registered for {site_id!r} as {exists.id!r}",
+            zh=f"车牌 {vehicle.plate!r} 已在 {site_id!r} 登记为 {exists.id!r}",
+        )
     return VehicleRow(
         id=new_id("veh"),
         enterprise_id=site_id,
@@ -348,7 +355,8 @@ def unfuse_enterprise(session: Session, site_id: str, *, reason: str, user: Prin
     last = store.last_fuse_step(session, site_id)
     if last is None:
         raise ConflictError(
-            f"enterprise {site_id!r} was never fused; only a fused enterprise is restored to the whitelist"
+            f"enterprise {site_id!r} was never fused; only a fused enterprise is restored to the whitelist",
+            zh=f"企业 {site_id!r} 从未被熔断；只有被熔断的企业才能恢复到白名单",
         )
     now = utcnow()
     restored = store.set_whitelist(session, site_id, whitelist=True, reason=reason, by=user.name, at=now)
@@ -405,30 +413,39 @@ def _vehicle_of(session: Session, request: PassRequest) -> VehicleRow:
         if row is None or row.enterprise_id != request.enterprise_id:
             raise InvalidInputError(
                 f"`vehicle_id` was {request.vehicle_id!r}; no such vehicle registered for "
-                f"enterprise {request.enterprise_id!r} (POST /sites/{{id}}/vehicles first)"
+                f"enterprise {request.enterprise_id!r} (POST /sites/{{id}}/vehicles first)",
+                zh=f"`vehicle_id` 为 {request.vehicle_id!r}；企业 {request.enterprise_id!r} 没有登记这辆车（请先 POST /sites/{{id}}/vehicles）",
             )
         return row
     if request.plate is None:
-        raise InvalidInputError("give `vehicle_id` or `plate` of a vehicle registered for the enterprise")
+        raise InvalidInputError(
+            "give `vehicle_id` or `plate` of a vehicle registered for the enterprise",
+            zh="请给出该企业已登记车辆的 `vehicle_id` 或 `plate`",
+        )
     plate = RegisteredVehicle(plate=request.plate, enterprise_id=request.enterprise_id).plate
     found = store.vehicle_by_plate(session, request.enterprise_id, plate)
     if found is None:
         raise InvalidInputError(
             f"`plate` was {request.plate!r}; no vehicle with plate {plate} is registered for "
-            f"enterprise {request.enterprise_id!r}"
+            f"enterprise {request.enterprise_id!r}",
+            zh=f"`plate` 为 {request.plate!r}；企业 {request.enterprise_id!r} 没有登记车牌为 {plate} 的车辆",
         )
     return found
 
 
 def _crew_of(session: Session, request: PassRequest) -> list[CrewRow]:
     if len(set(request.crew_ids)) != len(request.crew_ids):
-        raise InvalidInputError(f"`crew_ids` was {list(request.crew_ids)!r}; a member is listed twice")
+        raise InvalidInputError(
+            f"`crew_ids` was {list(request.crew_ids)!r}; a member is listed twice",
+            zh=f"`crew_ids` 为 {list(request.crew_ids)!r}；有人员被列出了两次",
+        )
     rows = []
     for i, cid in enumerate(request.crew_ids):
         row = store.get_crew(session, cid)
         if row is None or row.enterprise_id != request.enterprise_id:
             raise InvalidInputError(
-                f"`crew_ids[{i}]` was {cid!r}; no such crew member registered for enterprise {request.enterprise_id!r}"
+                f"`crew_ids[{i}]` was {cid!r}; no such crew member registered for enterprise {request.enterprise_id!r}",
+                zh=f"`crew_ids[{i}]` 为 {cid!r}；企业 {request.enterprise_id!r} 没有登记这名司乘人员",
             )
         rows.append(row)
     return rows
@@ -499,13 +516,16 @@ def _replaced_pass(session: Session, request: PassRequest, vehicle: VehicleRow, 
     try:
         old = _pass_row(session, request.replaces)
     except InvalidInputError as err:
-        raise InvalidInputError(f"`replaces`: {err}") from err
+        raise InvalidInputError(f"`replaces`: {err}", zh=f"`replaces`：{err.text('zh')}") from err
     except NotFoundError as err:
-        raise NotFoundError(f"`replaces` was {request.replaces!r}: {err}") from err
+        raise NotFoundError(
+            f"`replaces` was {request.replaces!r}: {err}", zh=f"`replaces` 为 {request.replaces!r}：{err.text('zh')}"
+        ) from err
     if old.plate != vehicle.plate:
         raise InvalidInputError(
             f"`replaces` was {old.pass_no!r}, a pass of vehicle {old.plate}, not of {vehicle.plate}; "
-            "a pass is replaced only by one for the same vehicle"
+            "a pass is replaced only by one for the same vehicle",
+            zh=f"`replaces` 为 {old.pass_no!r}，是车辆 {old.plate} 的通行证，而不是 {vehicle.plate} 的；通行证只能由同一车辆的新通行证替换",
         )
     act_for(user, old.enterprise_id)
     _check_replaceable(old)
@@ -515,10 +535,14 @@ def _replaced_pass(session: Session, request: PassRequest, vehicle: VehicleRow, 
 def _check_replaceable(old: PassRow) -> None:
     """Raise :class:`ConflictError` if ``old`` was superseded or revoked already."""
     if old.superseded_by is not None:
-        raise ConflictError(f"pass {old.pass_no} was already superseded by {old.superseded_by}")
+        raise ConflictError(
+            f"pass {old.pass_no} was already superseded by {old.superseded_by}",
+            zh=f"通行证 {old.pass_no} 已被 {old.superseded_by} 替换",
+        )
     if old.revoked_at is not None:
         raise ConflictError(
-            f"pass {old.pass_no} was revoked at {_aware(old.revoked_at).isoformat()}; nothing to replace"
+            f"pass {old.pass_no} was revoked at {_aware(old.revoked_at).isoformat()}; nothing to replace",
+            zh=f"通行证 {old.pass_no} 已于 {zh_time(_aware(old.revoked_at))} 撤销；没有可替换的",
         )
 
 
@@ -534,7 +558,10 @@ def _claim_vehicle(
         if replaces is not None:
             old = store.pass_row_for_update(session, replaces)
             if old is None:
-                raise NotFoundError(f"`replaces` was {replaces!r}: no pass with number {replaces!r}")
+                raise NotFoundError(
+                    f"`replaces` was {replaces!r}: no pass with number {replaces!r}",
+                    zh=f"`replaces` 为 {replaces!r}：没有编号为 {replaces!r} 的通行证",
+                )
             _check_replaceable(old)
         live = store.live_passes_of_plate(session, plate, starts=valid_from, ends=valid_until, now=now)
         held = [p for p in live if p.pass_no != replaces]
@@ -543,7 +570,8 @@ def _claim_vehicle(
             raise ConflictError(
                 f"vehicle {plate} already holds valid pass {p.pass_no} ({_window(p)}) overlapping "
                 f"{valid_from.isoformat()} to {valid_until.isoformat()}: one vehicle, one pass. Give "
-                f'`replaces`: "{p.pass_no}" to supersede it, or renew it (POST /passes/{p.pass_no}/renew)'
+                f'`replaces`: "{p.pass_no}" to supersede it, or renew it (POST /passes/{p.pass_no}/renew)',
+                zh=f'车辆 {plate} 已持有有效通行证 {p.pass_no}（{zh_time(_aware(p.valid_from))} 至 {zh_time(_aware(p.valid_until))}），与 {zh_time(valid_from)} 至 {zh_time(valid_until)} 重叠：一车一证。请给出 `replaces`: "{p.pass_no}" 以替换它，或续期（POST /passes/{p.pass_no}/renew）',
             )
         return old
 
@@ -735,7 +763,7 @@ def _pass_row(session: Session, pass_no: str) -> PassRow:
     parse_pass_number(pass_no)  # 422 naming a malformed number
     row = store.get_pass_row(session, pass_no)
     if row is None:
-        raise NotFoundError(f"no pass with number {pass_no!r}")
+        raise NotFoundError(f"no pass with number {pass_no!r}", zh=f"没有编号为 {pass_no!r} 的通行证")
     return row
 
 
@@ -776,7 +804,7 @@ def pass_by_token(ctx: AppContext, session: Session, token: str, *, user: Princi
     claims = read_pass(token, ctx.keys.public_keys())
     row = store.get_pass_row(session, claims.pass_no)
     if row is None or not hmac.compare_digest(row.token.encode(), token.encode()):
-        raise NotFoundError("no pass was issued with this token")
+        raise NotFoundError("no pass was issued with this token", zh="没有以此令牌签发的通行证")
     act_for(user, row.enterprise_id)
     return pass_json(session, row)
 
@@ -876,13 +904,17 @@ def revoke_pass(session: Session, pass_no: str, *, reason: str, user: Principal)
     """
     row = _pass_row(session, pass_no)
     if row.superseded_by is not None:
-        raise ConflictError(f"pass {pass_no} was superseded by {row.superseded_by}; revoke that one instead")
+        raise ConflictError(
+            f"pass {pass_no} was superseded by {row.superseded_by}; revoke that one instead",
+            zh=f"通行证 {pass_no} 已被 {row.superseded_by} 替换；请撤销那一张",
+        )
     revoked = store.revoke_pass(session, row.pass_no, revoked_by=user.name, reason=reason, at=utcnow())
     if revoked is None:
         stored = store.fresh_pass_row(session, row.pass_no) or row
         raise ConflictError(
             f"pass {pass_no} was already revoked by {stored.revoked_by!r} at "
-            f"{_aware(stored.revoked_at).isoformat()} (reason: {stored.revoke_reason})"
+            f"{_aware(stored.revoked_at).isoformat()} (reason: {stored.revoke_reason})",
+            zh=f"通行证 {pass_no} 已由 {stored.revoked_by!r} 于 {zh_time(_aware(stored.revoked_at))} 撤销（原因：{stored.revoke_reason}）",
         )
     logger.info("revoked pass %s by %s", pass_no, user.name)
     return pass_json(session, revoked)
@@ -915,7 +947,7 @@ def status_lookup(ctx: AppContext) -> StatusLookup:
     def lookup(pass_no: str) -> PassStatus:
         found = ctx.hot.pass_status(pass_no)
         if found is None:
-            raise NotFoundError(f"no pass {pass_no}")
+            raise NotFoundError(f"no pass {pass_no}", zh=f"没有通行证 {pass_no}")
         return PassStatus(
             revoked=found.revoked,
             enterprise_whitelisted=found.enterprise_whitelisted,
@@ -1045,7 +1077,8 @@ def verify_pass(
     if at is not None and not dry_run:
         raise InvalidInputError(
             f"`at` was {at.isoformat()}: a scan's time is the server's time; a check at another time is a "
-            "what-if check (`dry_run: true`), never stored as a scan"
+            "what-if check (`dry_run: true`), never stored as a scan",
+            zh=f"`at` 为 {zh_time(at, seconds=True)}：核验时间以服务器时间为准；其他时间的核验是假设检查（`dry_run: true`），不会保存为核验记录",
         )
     when = require_aware(at, "at") if at is not None else utcnow()
     verdict, (lon, lat) = _check(ctx, token, checkpoint, at=when, plate=plate, crs=crs)
@@ -1104,12 +1137,14 @@ def upload_offline_scan(session: Session, ctx: AppContext, scan: OfflineScan, *,
     if device_time > now + DEVICE_CLOCK_AHEAD:
         raise InvalidInputError(
             f"`device_time` was {device_time.isoformat()}: ahead of the server's clock ({now.isoformat()}) by more "
-            f"than {DEVICE_CLOCK_AHEAD.total_seconds() / 60:g} minutes; set the device's clock"
+            f"than {DEVICE_CLOCK_AHEAD.total_seconds() / 60:g} minutes; set the device's clock",
+            zh=f"`device_time` 为 {zh_time(device_time)}：比服务器时钟（{zh_time(now)}）快了超过 {format_duration(DEVICE_CLOCK_AHEAD.total_seconds(), 'zh')}；请校准设备时钟",
         )
     if device_time < now - OFFLINE_UPLOAD_MAX_AGE:
         raise InvalidInputError(
             f"`device_time` was {device_time.isoformat()}: older than "
-            f"{OFFLINE_UPLOAD_MAX_AGE.total_seconds() / 3600:g} h; offline scans are uploaded within that"
+            f"{OFFLINE_UPLOAD_MAX_AGE.total_seconds() / 3600:g} h; offline scans are uploaded within that",
+            zh=f"`device_time` 为 {zh_time(device_time)}：早于 {format_duration(OFFLINE_UPLOAD_MAX_AGE.total_seconds(), 'zh')} 之前；离线核验记录须在此时限内上传",
         )
     found = store.scan_by_key(session, user.name, scan.idempotency_key)
     if found is not None:
@@ -1189,12 +1224,16 @@ def public_keys_from(source: str | None, keys_dir: Path) -> PublicKeySet:
             response = httpx.get(source, timeout=10)
             response.raise_for_status()
         except httpx.HTTPError as err:
-            raise InvalidInputError(f"cannot fetch the JWKS from {source}: {err}") from err
+            raise InvalidInputError(
+                f"cannot fetch the JWKS from {source}: {err}", zh=f"无法从 {source} 获取 JWKS：{err}"
+            ) from err
         return PublicKeySet.from_jwks(response.text)
     try:
         text = Path(source).read_text("utf-8")
     except OSError as err:
-        raise InvalidInputError(f"`--jwks` was {source!r}; cannot read it: {err}") from err
+        raise InvalidInputError(
+            f"`--jwks` was {source!r}; cannot read it: {err}", zh=f"`--jwks` 为 {source!r}；无法读取：{err}"
+        ) from err
     return PublicKeySet.from_jwks(text)
 
 

@@ -79,7 +79,10 @@ def _end(session: Session, point: Sequence[float] | None, site_id: str | None, w
         if point is None:
             return _End(list(site.point), whitelisted)
     if point is None:
-        raise InvalidInputError(f"`{which}` is missing; give [lon, lat] or `{which}_site_id`")
+        raise InvalidInputError(
+            f"`{which}` is missing; give [lon, lat] or `{which}_site_id`",
+            zh=f"缺少 `{which}`；请给出 [经度, 纬度] 或 `{which}_site_id`",
+        )
     return _End(list(to_wgs84(point[0], point[1], crs)), whitelisted)
 
 
@@ -106,7 +109,9 @@ def plan_route(ctx: AppContext, session: Session, request: RouteRequest, *, rout
     waypoints = [list(to_wgs84(p[0], p[1], request.crs)) if len(p) == 2 else list(p) for p in request.waypoints]
     for i, p in enumerate(waypoints):
         if len(p) != 2:
-            raise InvalidInputError(f"`waypoints[{i}]` was {p!r}; expected [lon, lat]")
+            raise InvalidInputError(
+                f"`waypoints[{i}]` was {p!r}; expected [lon, lat]", zh=f"`waypoints[{i}]` 为 {p!r}；应为 [经度, 纬度]"
+            )
     result = closed_loop_route(
         ctx.road_router,
         origin.point,

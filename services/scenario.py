@@ -35,7 +35,7 @@ def read_scenario(path: Path) -> tuple[list[Zone], list[Site]]:
         props = feature.get("properties") or {}
         fid = feature.get("id") or props.get("id")
         if not fid:
-            raise InvalidInputError(f"scenario feature {i} has no id")
+            raise InvalidInputError(f"scenario feature {i} has no id", zh=f"情景要素 {i} 没有 id")
         layer = props.get("layer")
         if layer == "zone":
             zone_list.append(Zone.from_feature(feature, id=str(fid)))
@@ -44,7 +44,10 @@ def read_scenario(path: Path) -> tuple[list[Zone], list[Site]]:
             site.properties.pop("layer", None)
             site_list.append(site)
         else:
-            raise InvalidInputError(f"scenario feature {fid!r}: `layer` was {layer!r}; expected 'zone' or 'site'")
+            raise InvalidInputError(
+                f"scenario feature {fid!r}: `layer` was {layer!r}; expected 'zone' or 'site'",
+                zh=f"情景要素 {fid!r}：`layer` 为 {layer!r}；应为 'zone' 或 'site'",
+            )
     return zone_list, site_list
 
 

@@ -70,7 +70,8 @@ def validate_site(
     if not within_bbox(site.geometry, bbox, margin_deg=ctx.settings.bbox_margin_deg):
         raise InvalidInputError(
             f"`geometry` {[round(v, 5) for v in site.geometry.bounds]} is outside the network "
-            f"bbox {[round(v, 5) for v in bbox]}"
+            f"bbox {[round(v, 5) for v in bbox]}",
+            zh=f"`geometry` {[round(v, 5) for v in site.geometry.bounds]} 超出路网范围 {[round(v, 5) for v in bbox]}",
         )
     return site, snap_site(ctx, site)
 
@@ -155,7 +156,10 @@ def check_site_import(
         For an unknown kind, or a file that cannot be read as a whole.
     """
     if kind not in IMPORT_KINDS:
-        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}")
+        raise InvalidInputError(
+            f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}",
+            zh=f"`kind` 为 {kind!r}；应为 {list(IMPORT_KINDS)} 之一",
+        )
     used = fmt or detect_format(filename, data)
     found = read_site_file(data, kind=kind, filename=filename, fmt=used)
 
@@ -181,15 +185,23 @@ def confirm_site_import(
         Naming the first feature (``features[i]``) that is not a valid site of ``kind``; nothing is stored.
     """
     if kind not in IMPORT_KINDS:
-        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}")
+        raise InvalidInputError(
+            f"`kind` was {kind!r}; expected one of {list(IMPORT_KINDS)}",
+            zh=f"`kind` 为 {kind!r}；应为 {list(IMPORT_KINDS)} 之一",
+        )
     if not features:
-        raise InvalidInputError("`features` is empty; confirm at least one accepted site")
+        raise InvalidInputError(
+            "`features` is empty; confirm at least one accepted site", zh="`features` 为空；请至少确认一个已接受的站点"
+        )
     sites = []
     for i, feature in enumerate(features):
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict) or props.get("kind") != kind:
             got = props.get("kind") if isinstance(props, dict) else None
-            raise InvalidInputError(f"features[{i}]: `properties.kind` was {got!r}; this import is of {kind!r}")
+            raise InvalidInputError(
+                f"features[{i}]: `properties.kind` was {got!r}; this import is of {kind!r}",
+                zh=f"features[{i}]：`properties.kind` 为 {got!r}；本次导入的类型为 {kind!r}",
+            )
         try:
             sites.append(validate_site(ctx, feature, crs="wgs84")[0])
         except InvalidInputError as err:
@@ -206,7 +218,10 @@ def list_sites(session: Session, *, kind: str | None = None) -> list[Site]:
         For an unknown kind.
     """
     if kind is not None and kind not in SITE_KINDS:
-        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(SITE_KINDS)}")
+        raise InvalidInputError(
+            f"`kind` was {kind!r}; expected one of {list(SITE_KINDS)}",
+            zh=f"`kind` 为 {kind!r}；应为 {list(SITE_KINDS)} 之一",
+        )
     return store.list_sites(session, kind=kind)
 
 

@@ -65,7 +65,8 @@ def sites_of_kinds(session: Session, ids: Sequence[str], *, kinds: tuple[str, ..
         site = sites.get_site(session, sid)
         if site.kind not in kinds:
             raise InvalidInputError(
-                f"`{field_name}` holds site {sid!r} of kind {site.kind!r}; expected one of {list(kinds)}"
+                f"`{field_name}` holds site {sid!r} of kind {site.kind!r}; expected one of {list(kinds)}",
+                zh=f"`{field_name}` 中的站点 {sid!r} 类型为 {site.kind!r}；应为 {list(kinds)} 之一",
             )
         out.append(site)
     return out
@@ -93,9 +94,12 @@ def make_station_plan(
         For bad parameters or an infeasible problem (nothing is stored).
     """
     if request.model in ("p_median", "mclp") and request.p is None:
-        raise InvalidInputError(f"`p` is required for model {request.model!r}")
+        raise InvalidInputError(f"`p` is required for model {request.model!r}", zh=f"模型 {request.model!r} 需要 `p`")
     if request.model in ("mclp", "lscp") and request.service_time_s is None:
-        raise InvalidInputError(f"`service_time_s` is required for model {request.model!r}")
+        raise InvalidInputError(
+            f"`service_time_s` is required for model {request.model!r}",
+            zh=f"模型 {request.model!r} 需要 `service_time_s`",
+        )
     if request.candidate_ids is not None:
         cand_sites = sites_of_kinds(session, request.candidate_ids, kinds=CANDIDATE_KINDS, field_name="candidate_ids")
     else:
@@ -104,7 +108,10 @@ def make_station_plan(
     for fid in request.fixed_ids:
         sites.get_site(session, fid)
         if fid not in {s.id for s in cand_sites}:
-            raise InvalidInputError(f"`fixed_ids` holds {fid!r}, which is not among the candidate sites")
+            raise InvalidInputError(
+                f"`fixed_ids` holds {fid!r}, which is not among the candidate sites",
+                zh=f"`fixed_ids` 中的 {fid!r} 不在候选站点之中",
+            )
     if request.demand_ids is not None:
         dem_sites = sites_of_kinds(session, request.demand_ids, kinds=DEMAND_KINDS, field_name="demand_ids")
     else:
@@ -210,7 +217,12 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
         "coverage": coverage,
         "excluded": list(sp.excluded),
         "unserved": [
-            {"id": dem[i].id, "reason": "unreachable by truck from every usable candidate"} for i in res.unserved
+            {
+                "id": dem[i].id,
+                "reason": "unreachable by truck from every usable candidate",
+                "reason_zh": "所有可用的候选点都无法由货车到达",
+            }
+            for i in res.unserved
         ],
         "matrix": {
             "candidates": len(cands),
@@ -232,6 +244,18 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
 
 def get_plan(session: Session, plan_id: str) -> dict[str, Any]:
     return store.get_plan(session, plan_id)
+
+
+def plan_in_lang(document: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """A station plan for a reader of ``lang``: for ``zh`` the reasons of the excluded candidates and the
+    unserved demand points are their Chinese twins (``reason_zh``); otherwise the plan as it is."""
+    if lang != "zh":
+        return document
+    out = dict(document)
+    for key in ("excluded", "unserved"):
+        if out.get(key):
+            out[key] = [{**e, "reason": e.get("reason_zh", e.get("reason"))} for e in out[key]]
+    return out
 
 
 def plan_bbox(document: dict[str, Any], *, margin_deg: float = 0.005) -> tuple[float, float, float, float]:

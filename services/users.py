@@ -78,7 +78,11 @@ def act_for(user: Principal, enterprise_id: str | None) -> None:
     """
     if user.role == "dispatcher" and user.enterprise_id is not None and user.enterprise_id != enterprise_id:
         whose = f"enterprise {enterprise_id!r}" if enterprise_id is not None else "the bureau"
-        raise PermissionDeniedError(f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {whose}")
+        raise PermissionDeniedError(
+            f"dispatcher {user.name!r} acts for enterprise {user.enterprise_id!r}, not {whose}",
+            zh=f"调度员 {user.name!r} 代表企业 {user.enterprise_id!r}，而不是"
+            + (f"企业 {enterprise_id!r}" if enterprise_id is not None else "本局"),
+        )
 
 
 def hash_token(token: str, secret_key: str) -> str:
@@ -155,7 +159,10 @@ def add_user(
             found = "no site" if site is None else f"a {site.kind} site, not an enterprise"
             raise InvalidInputError(
                 f"`enterprise` was {enterprise_id!r}: {found}; bind the user to an enterprise's site id "
-                "(GET /sites?kind=enterprise lists them)"
+                "(GET /sites?kind=enterprise lists them)",
+                zh=f"`enterprise` 为 {enterprise_id!r}："
+                + ("没有这个站点" if site is None else f"这是一个 {site.kind} 站点，不是企业")
+                + "；请把用户绑定到某个企业的站点 id（GET /sites?kind=enterprise 可列出）",
             )
     if not replace and users.user_by_name(session, name) is not None:
         raise ConflictError(f"user {name!r} exists; choose another name", zh=f"用户 {name!r} 已存在；请换一个名字")

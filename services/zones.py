@@ -41,7 +41,8 @@ def _check_on_network(ctx: AppContext, zone: Zone) -> None:
     if not within_bbox(zone.geometry, bbox, margin_deg=margin):
         raise InvalidZoneError(
             f"`geometry` bounds {[round(v, 5) for v in zone.geometry.bounds]} are outside the network bbox "
-            f"{[round(v, 5) for v in bbox]} (margin {margin}°)"
+            f"{[round(v, 5) for v in bbox]} (margin {margin}°)",
+            zh=f"`geometry` 范围 {[round(v, 5) for v in zone.geometry.bounds]} 超出路网范围 {[round(v, 5) for v in bbox]}（余量 {margin}°）",
         )
 
 
@@ -91,16 +92,26 @@ def edit_zone(
     base = current.version if expected_version is None else expected_version
     if base != current.version:
         raise ConflictError(
-            f"zone {zone_id!r} is at version {current.version}, not version {base}; reload it and make the change again"
+            f"zone {zone_id!r} is at version {current.version}, not version {base}; reload it and make the change again",
+            zh=f"区域 {zone_id!r} 当前为第 {current.version} 版，而不是第 {base} 版；请重新加载后再修改",
         )
     props = dict(properties or {})
     unknown = sorted(set(props) - set(EDITABLE))
     if unknown:
-        raise InvalidInputError(f"`properties` has {unknown}; an edit may change {list(EDITABLE)}")
+        raise InvalidInputError(
+            f"`properties` has {unknown}; an edit may change {list(EDITABLE)}",
+            zh=f"`properties` 中有 {unknown}；修改只能涉及 {list(EDITABLE)}",
+        )
     if "name" in props and (not isinstance(props["name"], str) or not props["name"].strip()):
-        raise InvalidZoneError(f"`properties.name` was {props['name']!r}; expected a non-empty name")
+        raise InvalidZoneError(
+            f"`properties.name` was {props['name']!r}; expected a non-empty name",
+            zh=f"`properties.name` 为 {props['name']!r}；应为非空名称",
+        )
     if "county_code" in props and props["county_code"] is not None and not isinstance(props["county_code"], str):
-        raise InvalidZoneError(f"`properties.county_code` was {props['county_code']!r}; expected a string or null")
+        raise InvalidZoneError(
+            f"`properties.county_code` was {props['county_code']!r}; expected a string or null",
+            zh=f"`properties.county_code` 为 {props['county_code']!r}；应为字符串或 null",
+        )
     values: dict[str, Any] = {
         "name": current.name,
         "risk": current.risk,
@@ -231,7 +242,10 @@ def confirm_zone_import(
         Naming the first feature (``features[i]``) that is not a valid zone; nothing is stored.
     """
     if not features:
-        raise InvalidInputError("`features` is empty; confirm at least one accepted feature")
+        raise InvalidInputError(
+            "`features` is empty; confirm at least one accepted feature",
+            zh="`features` 为空；请至少确认一个已接受的要素",
+        )
     zones = []
     for i, feature in enumerate(features):
         try:

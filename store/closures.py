@@ -135,7 +135,7 @@ def fresh_closure_row(session: Session, closure_id: str) -> ClosureRow:
     """
     row = session.get(ClosureRow, closure_id, populate_existing=True)
     if row is None:
-        raise NotFoundError(f"no closure with id {closure_id!r}")
+        raise NotFoundError(f"no closure with id {closure_id!r}", zh=f"没有 id 为 {closure_id!r} 的道路封闭")
     return row
 
 

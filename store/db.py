@@ -31,6 +31,17 @@ class Base(DeclarativeBase):
 RowT = TypeVar("RowT", bound=Base)
 
 
+#: The Chinese name of each kind of row :func:`get_row` names in its message.
+ROW_NAMES_ZH = {
+    "closure": "道路封闭",
+    "delivery plan": "配送计划",
+    "green channel": "绿色通道",
+    "plan": "规划方案",
+    "route": "路线",
+    "site": "站点",
+}
+
+
 def get_row(session: Session, model: type[RowT], key: str, what: str) -> RowT:
     """The row of ``model`` whose primary key is ``key``.
 
@@ -41,7 +52,7 @@ def get_row(session: Session, model: type[RowT], key: str, what: str) -> RowT:
     """
     row = session.get(model, key)
     if row is None:
-        raise NotFoundError(f"no {what} with id {key!r}")
+        raise NotFoundError(f"no {what} with id {key!r}", zh=f"没有 id 为 {key!r} 的{ROW_NAMES_ZH.get(what, what)}")
     return row
 
 

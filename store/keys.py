@@ -88,7 +88,8 @@ def local_public_keys(keys_dir: Path) -> PublicKeySet:
         }
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise InvalidInputError(
-            f"cannot read the public keys of the key ring {meta_path}: {err}; pass --jwks FILE or URL"
+            f"cannot read the public keys of the key ring {meta_path}: {err}; pass --jwks FILE or URL",
+            zh=f"无法读取密钥环 {meta_path} 的公钥：{err}；请传入 --jwks 文件或网址",
         ) from err
     return PublicKeySet.from_jwks(jwks)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -20,11 +20,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.i18n import Text
 from store.db import dumps, get_row
 from store.models import RouteRow
 
-#: Keys of :meth:`RouteRecord.to_json` that are stored but never answered.
-PRIVATE_FIELDS = frozenset({"arcs", "costs", "request"})
+#: Keys of :meth:`RouteRecord.to_json` that are stored but never answered (``texts_zh``: the Chinese twins of
+#: the warnings and the explanation, answered in their place to a client that asked for Chinese).
+PRIVATE_FIELDS = frozenset({"arcs", "costs", "request", "texts_zh"})
 
 Point = tuple[float, float]
 
@@ -212,11 +214,28 @@ class RouteRecord:
             "arcs": np.asarray(self.arcs, dtype=np.int64).tolist(),
             "costs": dict(self.costs),
             "request": dict(self.request) if self.request is not None else None,
+            "texts_zh": {
+                "warnings": [getattr(w, "zh", w) for w in self.warnings],
+                "legs": [getattr(leg.note, "zh", leg.note) for leg in self.legs],
+                "explanation": getattr(self.explanation, "zh", self.explanation),
+            },
         }
 
-    def public_json(self) -> dict[str, Any]:
-        """The API answer: :meth:`to_json` without the private fields."""
-        return public(self.json)
+    def public_json(self, lang: str | None = None) -> dict[str, Any]:
+        """The API answer: :meth:`to_json` without the private fields.
+
+        With ``lang="zh"`` (a client that asked for Chinese) the warnings and the explanation are their
+        Chinese twins; otherwise (no language, ``en``) they are the English texts.
+        """
+        answer = public(self.json)
+        if lang == "zh":
+            answer["warnings"] = [getattr(w, "zh", w) for w in self.warnings]
+            answer["explanation"] = getattr(self.explanation, "zh", self.explanation)
+            answer["legs"] = [
+                {**doc, "note": getattr(leg.note, "zh", leg.note)}
+                for doc, leg in zip(answer["legs"], self.legs, strict=True)
+            ]
+        return answer
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RouteRecord:
@@ -229,6 +248,7 @@ class RouteRecord:
         """
         departure = data.get("departure")
         trans = data.get("transshipment") or {}
+        texts_zh = data.get("texts_zh") or {}
         return cls(
             id=str(data["id"]),
             created_at=datetime.fromisoformat(data["created_at"]),
@@ -240,12 +260,12 @@ class RouteRecord:
             length_m=float(data["length_m"]),
             travel_time_s=float(data["travel_time_s"]),
             coordinates=_line_coords(data["geometry"]),
-            legs=tuple(LegRecord.from_json(leg) for leg in data["legs"]),
+            legs=_legs_with_notes([LegRecord.from_json(leg) for leg in data["legs"]], texts_zh.get("legs")),
             arcs=np.asarray(data.get("arcs") or [], dtype=np.int64),
             zones_crossed=tuple(CrossingRecord.from_json(c) for c in data.get("zones_crossed") or []),
             transshipments=tuple(TransshipmentRecord.from_json(end, t) for end, t in trans.items()),
-            warnings=tuple(data.get("warnings") or ()),
-            explanation=data.get("explanation"),
+            warnings=tuple(_texts(data.get("warnings") or (), texts_zh.get("warnings"))),
+            explanation=_text(data.get("explanation"), texts_zh.get("explanation")),
             choice=data.get("choice"),
             closed_loop_delivery=bool(data.get("closed_loop_delivery", False)),
             time_inside_s=float(data.get("time_inside_s") or 0.0),
@@ -253,6 +273,24 @@ class RouteRecord:
             costs=dict(data.get("costs") or {}),
             request=data.get("request"),
         )
+
+
+def _text(en: str | None, zh: str | None) -> str | None:
+    """A stored English text with its stored Chinese twin (a document without twins: the English alone)."""
+    return Text(en, zh=zh) if en is not None and zh is not None else en
+
+
+def _texts(en: Sequence[str], zh: Sequence[str] | None) -> list[str]:
+    if zh is None or len(zh) != len(en):
+        return list(en)
+    return [Text(e, zh=z) for e, z in zip(en, zh, strict=True)]
+
+
+def _legs_with_notes(legs: list[LegRecord], notes_zh: Sequence[str | None] | None) -> tuple[LegRecord, ...]:
+    """Stored legs with their notes' Chinese twins (a document without twins: the legs as stored)."""
+    if notes_zh is None or len(notes_zh) != len(legs):
+        return tuple(legs)
+    return tuple(replace(leg, note=_text(leg.note, zh)) for leg, zh in zip(legs, notes_zh, strict=True))
 
 
 def public(document: Mapping[str, Any]) -> dict[str, Any]:

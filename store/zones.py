@@ -102,7 +102,7 @@ def add_zones(session: Session, zones: list[Zone], *, created_by: str | None) ->
 def _live_row(session: Session, zone_id: str) -> ZoneRow:
     row = session.get(ZoneRow, zone_id)
     if row is None or row.deleted_at is not None:
-        raise NotFoundError(f"no zone with id {zone_id!r}")
+        raise NotFoundError(f"no zone with id {zone_id!r}", zh=f"没有 id 为 {zone_id!r} 的区域")
     return row
 
 
@@ -234,7 +234,7 @@ def zone_history(session: Session, zone_id: str) -> list[ZoneVersion]:
         select(ZoneVersionRow).where(ZoneVersionRow.zone_id == zone_id).order_by(ZoneVersionRow.version)
     ).all()
     if not rows:
-        raise NotFoundError(f"no zone with id {zone_id!r}")
+        raise NotFoundError(f"no zone with id {zone_id!r}", zh=f"没有 id 为 {zone_id!r} 的区域")
     head = session.get(ZoneRow, zone_id)
     out = []
     for r in rows:

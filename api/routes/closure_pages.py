@@ -88,6 +88,8 @@ def closure_words(lang: str) -> dict[str, Any]:
     return {
         "word": lambda value: _word(words, value),
         "text": lambda value: text_in(value, lang),
+        # a rule's or blocking reason's words: its Chinese twin (``text_zh``) for a Chinese reader
+        "reason_words": lambda r: (r.get("text_zh") if lang == "zh" else None) or r.get("text", ""),
         "impact_of": _impact_rows,
         "p": PUNCTUATION[lang],
     }

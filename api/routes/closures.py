@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request, status
 
 from api.deps import ApproverUser, BureauReader, ContextDep, CountyUser, OptionalUser, SessionDep
-from api.i18n import page_lang
+from api.i18n import asked_lang, page_lang
 from api.paging import Cursor, Limit, export_response, export_responses, next_url
 from api.schemas.closures import (
     ClosureCreate,
@@ -42,13 +42,16 @@ def closure_request(body: ClosureCreate) -> ClosureRequest:
 
 
 @router.post("", response_model=ClosurePublic, status_code=status.HTTP_201_CREATED)
-def create_closure(body: ClosureCreate, ctx: ContextDep, session: SessionDep, user: CountyUser) -> dict[str, Any]:
+def create_closure(
+    body: ClosureCreate, request: Request, ctx: ContextDep, session: SessionDep, user: CountyUser
+) -> dict[str, Any]:
     """File a closure request; the rules decide at once (``decision`` with every rule id and the impact).
 
     ``rejected`` requests are stored as rejected; ``allowed`` ones are approved
     by the rules; the rest wait for a city or province approver.
     """
-    return closures.file_closure(ctx, session, closure_request(body), user=user)
+    filed = closures.file_closure(ctx, session, closure_request(body), user=user)
+    return closures.closure_in_lang(filed, asked_lang(request))
 
 
 @router.post("/preview", response_model=ClosurePreview)
@@ -103,9 +106,11 @@ def closure_feed(ctx: ContextDep, session: SessionDep) -> dict[str, Any]:
 
 
 @router.get("/{closure_id}", response_model=ClosurePublic)
-def get_closure(closure_id: str, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
-    """A closure; public, with its impact, blocking reasons and the officials' names for the bureau's roles."""
-    return closures.get_closure(session, closure_id, viewer=user)
+def get_closure(closure_id: str, request: Request, session: SessionDep, user: OptionalUser) -> dict[str, Any]:
+    """A closure; public, with its impact, blocking reasons and the officials' names for the bureau's roles.
+
+    Its reasons read in Chinese for a client that asked for Chinese, else in English."""
+    return closures.closure_in_lang(closures.get_closure(session, closure_id, viewer=user), asked_lang(request))
 
 
 @router.get("/{closure_id}/impact")
@@ -117,15 +122,17 @@ def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep, user: 
 
 @router.post("/{closure_id}/approve", response_model=ClosurePublic)
 def approve_closure(
-    closure_id: str, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
+    closure_id: str, request: Request, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
 ) -> dict[str, Any]:
     """Approve a pending closure (province level: ``province_approver``; city level: either approver)."""
-    return closures.approve_closure(session, closure_id, user=user, note=body.note if body else None)
+    approved = closures.approve_closure(session, closure_id, user=user, note=body.note if body else None)
+    return closures.closure_in_lang(approved, asked_lang(request))
 
 
 @router.post("/{closure_id}/reject", response_model=ClosurePublic)
 def reject_closure(
-    closure_id: str, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
+    closure_id: str, request: Request, session: SessionDep, user: ApproverUser, body: ClosureDecisionIn | None = None
 ) -> dict[str, Any]:
     """Reject a pending closure (same levels as approval)."""
-    return closures.reject_closure(session, closure_id, user=user, note=body.note if body else None)
+    rejected = closures.reject_closure(session, closure_id, user=user, note=body.note if body else None)
+    return closures.closure_in_lang(rejected, asked_lang(request))

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api import pages
 from api.deps import ContextDep, DispatcherUser, EnterpriseStaff, SessionDep, web_session
+from api.i18n import asked_lang
 from api.schemas.deliveries import (
     DeliveryPassesCreate,
     DeliveryPassesPublic,
@@ -28,7 +29,7 @@ _BUSY: dict[int | str, dict[str, Any]] = {
 
 @router.post("", response_model=DeliveryPlanPublic, status_code=status.HTTP_201_CREATED, responses=_BUSY)
 def create_delivery_plan(
-    body: DeliveryPlanCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser
+    body: DeliveryPlanCreate, request: Request, ctx: ContextDep, session: SessionDep, user: DispatcherUser
 ) -> dict[str, Any]:
     """Plan a fleet's last-mile deliveries through the zones active at the departure (a two-echelon plan).
 
@@ -39,8 +40,9 @@ def create_delivery_plan(
     reaches in its window, demand over the fleet's capacity...) answers 422 naming the stops and the
     numbers, before any solve. The solve runs in the thread pool for about `time_limit_s`.
     """
-    request = DeliveryPlanRequest.from_json(body.model_dump(exclude_none=True))
-    return deliveries.make_delivery_plan(ctx, session, request, user=user)
+    plan_request = DeliveryPlanRequest.from_json(body.model_dump(exclude_none=True))
+    plan = deliveries.make_delivery_plan(ctx, session, plan_request, user=user)
+    return deliveries.plan_in_lang(plan, asked_lang(request))
 
 
 @router.get("", response_model=DeliveryPlansPublic)
@@ -59,9 +61,10 @@ def list_delivery_plans(
 
 
 @router.get("/{plan_id}", response_model=DeliveryPlanPublic)
-def get_delivery_plan(plan_id: str, session: SessionDep, user: EnterpriseStaff) -> dict[str, Any]:
-    """A stored delivery plan, with the passes issued from it."""
-    return deliveries.get_delivery_plan(session, plan_id, user=user)
+def get_delivery_plan(plan_id: str, request: Request, session: SessionDep, user: EnterpriseStaff) -> dict[str, Any]:
+    """A stored delivery plan, with the passes issued from it; its warnings in Chinese for a client that
+    asked for Chinese."""
+    return deliveries.plan_in_lang(deliveries.get_delivery_plan(session, plan_id, user=user), asked_lang(request))
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse)

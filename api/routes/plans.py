@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api import pages
 from api.deps import BureauReader, ContextDep, PlannerUser, SessionDep, web_session
+from api.i18n import asked_lang
 from api.schemas.plans import PlanPublic, StationPlanCreate
 from services import layers, stations
 from services.stations import StationPlanRequest
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 
 @router.post("/stations", response_model=PlanPublic, status_code=status.HTTP_201_CREATED)
 def create_station_plan(
-    body: StationPlanCreate, ctx: ContextDep, session: SessionDep, user: PlannerUser
+    body: StationPlanCreate, request: Request, ctx: ContextDep, session: SessionDep, user: PlannerUser
 ) -> dict[str, Any]:
     """Site transfer stations (p-median, maximal covering or set covering) on network travel times.
 
@@ -26,13 +27,14 @@ def create_station_plan(
     and listed with their reason; an infeasible request (p above the candidates, an uncoverable demand
     point) answers 422 naming the constraint and its numbers.
     """
-    return stations.make_station_plan(ctx, session, StationPlanRequest(**body.model_dump()), created_by=user.name)
+    plan = stations.make_station_plan(ctx, session, StationPlanRequest(**body.model_dump()), created_by=user.name)
+    return stations.plan_in_lang(plan, asked_lang(request))
 
 
 @router.get("/{plan_id}", response_model=PlanPublic)
-def get_plan(plan_id: str, session: SessionDep, user: BureauReader) -> dict[str, Any]:
-    """A stored station plan (the bureau's roles)."""
-    return stations.get_plan(session, plan_id)
+def get_plan(plan_id: str, request: Request, session: SessionDep, user: BureauReader) -> dict[str, Any]:
+    """A stored station plan (the bureau's roles); its reasons in Chinese for a client that asked for Chinese."""
+    return stations.plan_in_lang(stations.get_plan(session, plan_id), asked_lang(request))
 
 
 @router.get("/{plan_id}/map", response_class=HTMLResponse)

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ContextDep, DispatcherUser, RouteReader, SessionDep
+from api.i18n import asked_lang
 from api.paging import Cursor, Limit, next_url
 from api.schemas.common import IsoDateTime
 from api.schemas.routes import RouteCreate, RoutePublic, RoutesPublic, RouteSummaryPublic
@@ -50,7 +51,9 @@ def route_request(body: RouteCreate) -> RouteRequest:
     status_code=status.HTTP_201_CREATED,
     responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}},
 )
-async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser) -> Response:
+async def create_route(
+    body: RouteCreate, request: Request, ctx: ContextDep, session: SessionDep, user: DispatcherUser
+) -> Response:
     """Compute and store a closed-loop truck route through the zones active at ``departure``.
 
     Sealed and controlled zones may be passed through, never stopped in: a
@@ -63,11 +66,10 @@ async def create_route(body: RouteCreate, ctx: ContextDep, session: SessionDep, 
     # A route is usually a few milliseconds, but many zones or closures make it seconds: it is computed in
     # the process's bounded compute pool, so checkpoint scans on the event loop never wait for it.  The
     # row is stored by the group-commit writer and the answer waits for its commit.
-    request = route_request(body)
     loop = asyncio.get_running_loop()
-    record = await loop.run_in_executor(ctx.compute, routes.plan_route, ctx, session, request)
+    record = await loop.run_in_executor(ctx.compute, routes.plan_route, ctx, session, route_request(body))
     await asyncio.wrap_future(routes.save_route(ctx, record, user=user))
-    return route_response(record.public_json(), status.HTTP_201_CREATED)
+    return route_response(record.public_json(asked_lang(request)), status.HTTP_201_CREATED)
 
 
 @router.get("", response_model=RoutesPublic)
@@ -92,6 +94,9 @@ def list_routes(
 
 
 @router.get("/{route_id}", response_model=RoutePublic)
-def get_route(route_id: str, session: SessionDep, user: RouteReader) -> Response:
-    """A stored route (planner, dispatcher; a dispatcher bound to an enterprise: that enterprise's routes)."""
-    return route_response(routes.get_route(session, route_id, user=user).public_json())
+def get_route(route_id: str, request: Request, session: SessionDep, user: RouteReader) -> Response:
+    """A stored route (planner, dispatcher; a dispatcher bound to an enterprise: that enterprise's routes).
+
+    Its warnings and explanation are in Chinese for a client that asked for Chinese, else in English.
+    """
+    return route_response(routes.get_route(session, route_id, user=user).public_json(asked_lang(request)))

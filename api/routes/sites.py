@@ -79,7 +79,7 @@ async def check_site_import(request: Request, ctx: ContextDep, user: PlannerUser
     fmt = choice(fields["format"], "format", SITE_FORMATS, None)
     assert kind is not None and crs is not None
     report = await run_in_threadpool(sites.check_site_import, ctx, data, kind=kind, filename=filename, fmt=fmt, crs=crs)
-    return ImportReportPublic.of(report, filename)
+    return ImportReportPublic.of(report, filename, asked_lang(request))
 
 
 @router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, PlannerUser, SessionDep, require
-from api.i18n import page_lang
+from api.i18n import asked_lang, page_lang
 from api.paging import export_response, export_responses
 from api.schemas.common import IsoDateTime
 from api.schemas.imports import ImportReportPublic
@@ -114,7 +114,7 @@ async def check_zone_import(request: Request, ctx: ContextDep, user: PlannerUser
     report = await run_in_threadpool(
         zones.check_zone_import, ctx, data, filename=filename, fmt=fmt, crs=crs, default_risk=risk
     )
-    return ImportReportPublic.of(report, filename)
+    return ImportReportPublic.of(report, filename, asked_lang(request))
 
 
 @router.get("/import/template.{fmt}", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from geo.i18n import text_in
 from services.imports import ImportReport
 
 
@@ -27,15 +28,21 @@ class ImportReportPublic(BaseModel):
     rows: list[ImportRowPublic]
 
     @classmethod
-    def of(cls, report: ImportReport, filename: str | None) -> ImportReportPublic:
-        """The answer of an import's check (:class:`services.imports.ImportReport`)."""
+    def of(cls, report: ImportReport, filename: str | None, lang: str | None = None) -> ImportReportPublic:
+        """The answer of an import's check (:class:`services.imports.ImportReport`); its notes and reasons in
+        ``lang`` for a client that asked for one, else in English."""
         return cls(
             format=report.format,
             filename=filename,
             counts=report.counts,
             rows=[
                 ImportRowPublic(
-                    index=r.index, label=r.label, status=r.status, notes=r.notes, reason=r.reason, feature=r.feature
+                    index=r.index,
+                    label=r.label,
+                    status=r.status,
+                    notes=[text_in(n, lang or "en") for n in r.notes],
+                    reason=text_in(r.reason, lang or "en"),
+                    feature=r.feature,
                 )
                 for r in report.rows
             ],

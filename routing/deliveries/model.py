@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.errors import InvalidInputError
+from geo.i18n import zh_time
 from routing.deliveries.roads import DEFAULT_MAX_DETOUR_RATIO, Vehicle, Zone, check_finite_point
 
 #: What a depot is: 中转站 transfer station, logistics hub, 接驳点 docking (handover) point of a zone.
@@ -25,17 +26,23 @@ DEFAULT_HANDOVER_S = 600.0
 
 def _check_id(value, field_name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"`{field_name}` was {value!r}; expected a non-empty string")
+        raise InvalidInputError(
+            f"`{field_name}` was {value!r}; expected a non-empty string",
+            zh=f"`{field_name}` 为 {value!r}；应为非空字符串",
+        )
     return value
 
 
 def _check_time(value, field_name: str) -> datetime:
     if not isinstance(value, datetime):
-        raise InvalidInputError(f"`{field_name}` was {value!r}; expected a date-time")
+        raise InvalidInputError(
+            f"`{field_name}` was {value!r}; expected a date-time", zh=f"`{field_name}` 为 {value!r}；应为日期时间"
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInputError(
             f"`{field_name}` was {value.isoformat()}; expected a time with a UTC offset "
-            "(e.g. 2026-12-01T08:00:00+08:00)"
+            "(e.g. 2026-12-01T08:00:00+08:00)",
+            zh=f"`{field_name}` 为 {value.isoformat()}；应为带 UTC 偏移的时间（例如 2026-12-01T08:00:00+08:00）",
         )
     return value
 
@@ -48,7 +55,10 @@ def _check_whole(value, field_name: str, *, minimum: int) -> int:
         or value != int(value)
         or value < minimum
     ):
-        raise InvalidInputError(f"`{field_name}` was {value!r}; expected a whole number >= {minimum}")
+        raise InvalidInputError(
+            f"`{field_name}` was {value!r}; expected a whole number >= {minimum}",
+            zh=f"`{field_name}` 为 {value!r}；应为不小于 {minimum} 的整数",
+        )
     return int(value)
 
 
@@ -61,7 +71,8 @@ def _check_seconds(value, field_name: str, *, positive: bool = False) -> float:
         or (positive and value == 0)
     ):
         raise InvalidInputError(
-            f"`{field_name}` was {value!r}; expected a {'positive' if positive else 'non-negative'} number of seconds"
+            f"`{field_name}` was {value!r}; expected a {'positive' if positive else 'non-negative'} number of seconds",
+            zh=f"`{field_name}` 为 {value!r}；应为{'正' if positive else '非负'}的秒数",
         )
     return float(value)
 
@@ -80,13 +91,15 @@ class Depot:
         object.__setattr__(self, "point", check_finite_point(self.point, f"depots[{self.id!r}].point"))
         if self.kind not in DEPOT_KINDS:
             raise InvalidInputError(
-                f"`depots[{self.id!r}].kind` was {self.kind!r}; expected one of {list(DEPOT_KINDS)}"
+                f"`depots[{self.id!r}].kind` was {self.kind!r}; expected one of {list(DEPOT_KINDS)}",
+                zh=f"`depots[{self.id!r}].kind` 为 {self.kind!r}；应为 {list(DEPOT_KINDS)} 之一",
             )
         if self.kind == "docking_point":
             _check_id(self.zone_id, f"depots[{self.id!r}].zone_id")
         elif self.zone_id is not None:
             raise InvalidInputError(
-                f"`depots[{self.id!r}].zone_id` was {self.zone_id!r}; only a docking point belongs to a zone"
+                f"`depots[{self.id!r}].zone_id` was {self.zone_id!r}; only a docking point belongs to a zone",
+                zh=f"`depots[{self.id!r}].zone_id` 为 {self.zone_id!r}；只有接驳点属于某个区域",
             )
 
 
@@ -111,12 +124,16 @@ class Stop:
         object.__setattr__(self, "service_time_s", _check_seconds(self.service_time_s, f"{where}.service_time_s"))
         if self.window is not None:
             if not isinstance(self.window, list | tuple) or len(self.window) != 2:
-                raise InvalidInputError(f"`{where}.window` was {self.window!r}; expected [earliest, latest]")
+                raise InvalidInputError(
+                    f"`{where}.window` was {self.window!r}; expected [earliest, latest]",
+                    zh=f"`{where}.window` 为 {self.window!r}；应为 [最早, 最晚]",
+                )
             early = _check_time(self.window[0], f"{where}.window[0]")
             late = _check_time(self.window[1], f"{where}.window[1]")
             if late < early:
                 raise InvalidInputError(
-                    f"`{where}.window` ends at {late.isoformat()}, before it opens at {early.isoformat()}"
+                    f"`{where}.window` ends at {late.isoformat()}, before it opens at {early.isoformat()}",
+                    zh=f"`{where}.window` 的结束时间 {zh_time(late)} 早于开始时间 {zh_time(early)}",
                 )
             object.__setattr__(self, "window", (early, late))
 
@@ -152,12 +169,14 @@ class VehicleType:
         if not self.shift_start < self.shift_end:
             raise InvalidInputError(
                 f"`{where}.shift_end` {self.shift_end.isoformat()} must be after `shift_start` "
-                f"{self.shift_start.isoformat()}"
+                f"{self.shift_start.isoformat()}",
+                zh=f"`{where}.shift_end` {zh_time(self.shift_end)} 必须晚于 `shift_start` {zh_time(self.shift_start)}",
             )
         if (self.depot_id is None) == (self.zone_id is None):
             raise InvalidInputError(
                 f"`{where}` gives depot_id={self.depot_id!r} and zone_id={self.zone_id!r}; "
-                "an outside truck names its depot, an inside vehicle its zone (exactly one)"
+                "an outside truck names its depot, an inside vehicle its zone (exactly one)",
+                zh=f"`{where}` 同时给出了 depot_id={self.depot_id!r} 和 zone_id={self.zone_id!r}；区外货车写明其出发场站，区内车辆写明其所在区域（二者恰好给一个）",
             )
         if self.depot_id is not None:
             _check_id(self.depot_id, f"{where}.depot_id")
@@ -169,7 +188,8 @@ class VehicleType:
             )
         if self.vehicle is not None and not isinstance(self.vehicle, Vehicle):
             raise InvalidInputError(
-                f"`{where}.vehicle` was {self.vehicle!r}; expected a Vehicle (height_m, weight_t, width_m)"
+                f"`{where}.vehicle` was {self.vehicle!r}; expected a Vehicle (height_m, weight_t, width_m)",
+                zh=f"`{where}.vehicle` 为 {self.vehicle!r}；应为 Vehicle（height_m、weight_t、width_m）",
             )
 
     @property
@@ -201,54 +221,81 @@ class DeliveryProblem:
         for name, kind in (("depots", Depot), ("stops", Stop), ("fleet", VehicleType), ("zones", Zone)):
             items = getattr(self, name)
             if not isinstance(items, list | tuple):
-                raise InvalidInputError(f"`{name}` was {items!r}; expected a list")
+                raise InvalidInputError(
+                    f"`{name}` was {items!r}; expected a list", zh=f"`{name}` 为 {items!r}；应为列表"
+                )
             for i, item in enumerate(items):
                 if not isinstance(item, kind):
-                    raise InvalidInputError(f"`{name}[{i}]` was {item!r}; expected a {kind.__name__}")
+                    raise InvalidInputError(
+                        f"`{name}[{i}]` was {item!r}; expected a {kind.__name__}",
+                        zh=f"`{name}[{i}]` 为 {item!r}；应为 {kind.__name__}",
+                    )
             object.__setattr__(self, name, tuple(items))
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
-                    raise InvalidInputError(f"`{name}` holds id {item.id!r} twice; ids must be unique")
+                    raise InvalidInputError(
+                        f"`{name}` holds id {item.id!r} twice; ids must be unique",
+                        zh=f"`{name}` 中 id {item.id!r} 出现了两次；id 必须唯一",
+                    )
                 seen.add(item.id)
         if not self.stops:
-            raise InvalidInputError("`stops` is empty; a delivery plan needs at least one stop")
+            raise InvalidInputError(
+                "`stops` is empty; a delivery plan needs at least one stop",
+                zh="`stops` 为空；配送计划至少需要一个停靠点",
+            )
         if len(self.stops) > MAX_STOPS:
-            raise InvalidInputError(f"`stops` holds {len(self.stops):,} stops; the limit is {MAX_STOPS:,}")
+            raise InvalidInputError(
+                f"`stops` holds {len(self.stops):,} stops; the limit is {MAX_STOPS:,}",
+                zh=f"`stops` 有 {len(self.stops):,} 个停靠点；上限为 {MAX_STOPS:,} 个",
+            )
         if not any(not t.inside for t in self.fleet):
-            raise InvalidInputError("`fleet` has no outside truck type (one with a depot_id); every plan needs one")
+            raise InvalidInputError(
+                "`fleet` has no outside truck type (one with a depot_id); every plan needs one",
+                zh="`fleet` 中没有区外货车类型（带 depot_id 的车型）；每个计划都需要一个",
+            )
         depots = {d.id: d for d in self.depots}
         zones = {z.id: z for z in self.zones}
         for t in self.fleet:
             if t.depot_id is not None:
                 if t.depot_id not in depots:
                     raise InvalidInputError(
-                        f"`fleet[{t.id!r}].depot_id` was {t.depot_id!r}; expected one of {sorted(depots)}"
+                        f"`fleet[{t.id!r}].depot_id` was {t.depot_id!r}; expected one of {sorted(depots)}",
+                        zh=f"`fleet[{t.id!r}].depot_id` 为 {t.depot_id!r}；应为 {sorted(depots)} 之一",
                     )
                 if depots[t.depot_id].kind == "docking_point":
                     raise InvalidInputError(
                         f"`fleet[{t.id!r}].depot_id` {t.depot_id!r} is a docking point; outside "
-                        "trucks are based at transfer stations or logistics hubs"
+                        "trucks are based at transfer stations or logistics hubs",
+                        zh=f"`fleet[{t.id!r}].depot_id` {t.depot_id!r} 是接驳点；区外货车应驻在中转站或物流枢纽",
                     )
             if t.zone_id is not None and t.zone_id not in zones:
                 raise InvalidInputError(
-                    f"`fleet[{t.id!r}].zone_id` was {t.zone_id!r}; expected one of the zones {sorted(zones)}"
+                    f"`fleet[{t.id!r}].zone_id` was {t.zone_id!r}; expected one of the zones {sorted(zones)}",
+                    zh=f"`fleet[{t.id!r}].zone_id` 为 {t.zone_id!r}；应为区域 {sorted(zones)} 之一",
                 )
         for d in self.depots:
             if d.zone_id is not None and d.zone_id not in zones:
                 raise InvalidInputError(
-                    f"`depots[{d.id!r}].zone_id` was {d.zone_id!r}; expected one of the zones {sorted(zones)}"
+                    f"`depots[{d.id!r}].zone_id` was {d.zone_id!r}; expected one of the zones {sorted(zones)}",
+                    zh=f"`depots[{d.id!r}].zone_id` 为 {d.zone_id!r}；应为区域 {sorted(zones)} 之一",
                 )
         if self.departure is not None:
             _check_time(self.departure, "departure")
         try:
             closed = tuple(int(a) for a in self.closed_arcs)
         except (TypeError, ValueError) as err:
-            raise InvalidInputError(f"`closed_arcs` was {self.closed_arcs!r}; expected arc ids") from err
+            raise InvalidInputError(
+                f"`closed_arcs` was {self.closed_arcs!r}; expected arc ids",
+                zh=f"`closed_arcs` 为 {self.closed_arcs!r}；应为路段 id",
+            ) from err
         object.__setattr__(self, "closed_arcs", closed)
         ratio = self.max_detour_ratio
         if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not math.isfinite(ratio) or ratio < 1:
-            raise InvalidInputError(f"`max_detour_ratio` was {ratio!r}; expected a number >= 1")
+            raise InvalidInputError(
+                f"`max_detour_ratio` was {ratio!r}; expected a number >= 1",
+                zh=f"`max_detour_ratio` 为 {ratio!r}；应为不小于 1 的数",
+            )
         object.__setattr__(self, "handover_time_s", _check_seconds(self.handover_time_s, "handover_time_s"))
 
     @property

@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 
 from geo.errors import InfeasibleError, InvalidInputError
+from geo.i18n import Text, format_duration, risk_zh, zh_time
 from routing.deliveries.model import DeliveryProblem, VehicleType
 from routing.deliveries.result import (
     Crossing,
@@ -173,15 +174,20 @@ def plan_deliveries(
         if z is not None:
             raise InvalidInputError(
                 f"`depots[{d.id!r}]` {list(d.point)} lies inside {z.risk} zone {z.id!r} "
-                f"({z.name}); trucks may not stop there: put depots and docking points outside"
+                f"({z.name}); trucks may not stop there: put depots and docking points outside",
+                zh=f"`depots[{d.id!r}]` {list(d.point)} 位于{risk_zh(z.risk)} {z.id!r}（{z.name}）内；货车不得在该区内停靠：请把场站和接驳点设在区外",
             )
     stop_zone = roads.zone_of(stop_snap)
     nostop_ids = {z.id for z in roads.nostop}
     for t in problem.inside_fleet:
         if t.zone_id not in nostop_ids:
             warnings.append(
-                f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
-                f"controlled zone active at {departure.isoformat()}: it is not used"
+                Text(
+                    f"inside vehicle type {t.id!r} is based in zone {t.zone_id!r}, which is not a sealed or "
+                    f"controlled zone active at {departure.isoformat()}: it is not used",
+                    zh=f"区内车型 {t.id!r} 驻在区域 {t.zone_id!r}，该区域在 {zh_time(departure)} 不是生效的封控区或管控区："
+                    "不使用该车型",
+                )
             )
     zones: dict[str, _Zone] = {}
     for i, z in enumerate(stop_zone):
@@ -197,7 +203,8 @@ def plan_deliveries(
     if no_vehicle:
         raise InfeasibleError(
             "stops inside sealed/controlled zones need an inside vehicle of their zone, and these "
-            "zones have none in the fleet: " + _listing(no_vehicle)
+            "zones have none in the fleet: " + _listing(no_vehicle),
+            zh="封控区、管控区内的停靠点需要本区域的区内车辆，而以下区域在车队中没有区内车辆：" + _listing(no_vehicle),
         )
 
     outside_types = list(problem.outside_fleet)
@@ -235,7 +242,8 @@ def plan_deliveries(
                 raise InfeasibleError(
                     f"no docking point of {zz.zone.risk} zone {zid!r} connects a truck from depot "
                     f"{first_depot.id!r} with stop(s) {_listing(lost)}; plan one (a depot of kind "
-                    "docking_point for the zone)"
+                    "docking_point for the zone)",
+                    zh=f"{risk_zh(zz.zone.risk)} {zid!r} 没有任何接驳点能把出发场站 {first_depot.id!r} 的货车与停靠点 {_listing(lost)} 连接起来；请为该区域规划一个（类型为 docking_point 的场站）",
                 )
             points_ = list(seen)
             cand_snaps = roads.snap(points_, [f"docking point of zone {zid!r}"] * len(points_))
@@ -473,13 +481,17 @@ def _check_demand(
                     f"{inside}, largest truck {max_truck})"
                 )
     if heavy:
-        raise InfeasibleError("stops heavier than every vehicle that could carry them: " + _listing(heavy))
+        raise InfeasibleError(
+            "stops heavier than every vehicle that could carry them: " + _listing(heavy),
+            zh="以下停靠点的货物重于所有可承运车辆的载重：" + _listing(heavy),
+        )
     total = sum(s.demand for s in stops)
     if total > total_truck:
         raise InfeasibleError(
             f"total demand {total} of {len(stops)} stops exceeds the outside trucks' total capacity "
             f"{total_truck} ({', '.join(f'{t.count} x {t.capacity} {t.id!r}' for t in problem.outside_fleet)}); "
-            "every stop's goods travel on a truck"
+            "every stop's goods travel on a truck",
+            zh=f"{len(stops)} 个停靠点的总需求 {total} 超过区外货车的总载重 {total_truck}（{'，'.join(f'{t.count} × {t.capacity} {t.id!r}' for t in problem.outside_fleet)}）；每个停靠点的货物都要经货车运输",
         )
     for zid, zz in zones.items():
         demand = sum(stops[i].demand for i in zz.stops)
@@ -487,7 +499,8 @@ def _check_demand(
         if demand > cap:
             raise InfeasibleError(
                 f"demand {demand} of the {len(zz.stops)} stops inside zone {zid!r} exceeds its inside "
-                f"vehicles' total capacity {cap}"
+                f"vehicles' total capacity {cap}",
+                zh=f"区域 {zid!r} 内 {len(zz.stops)} 个停靠点的需求 {demand} 超过其区内车辆的总载重 {cap}",
             )
 
 
@@ -589,7 +602,9 @@ def _check_reach(
     if bad:
         raise InfeasibleError(
             f"{len(bad)} stop(s) no vehicle can reach within its window and shift (times in s "
-            f"from the plan start {t0.isoformat()}): " + _listing(bad)
+            f"from the plan start {t0.isoformat()}): " + _listing(bad),
+            zh=f"有 {len(bad)} 个停靠点在其时间窗和班次内没有车辆能到达（时间为距计划开始 {zh_time(t0)} 的秒数）："
+            + _listing(bad),
         )
 
 
@@ -704,7 +719,8 @@ def _solve_inside(
     if not out.feasible:
         raise InfeasibleError(
             f"the solver found no feasible inside plan for zone {zz.zone.id!r} in "
-            f"{settings.time_limit_s:g} s; give it more time or more inside vehicles"
+            f"{settings.time_limit_s:g} s; give it more time or more inside vehicles",
+            zh=f"求解器在 {format_duration(settings.time_limit_s, 'zh')} 内没有找到区域 {zz.zone.id!r} 的可行区内方案；请给它更多时间或更多区内车辆",
         )
     routes, served = [], set()
     for route in out.solution.routes():
@@ -800,7 +816,8 @@ def _solve_outside(
     out = solve_data(data, settings)
     if not out.feasible:
         raise InfeasibleError(
-            f"the solver found no feasible truck plan in {settings.time_limit_s:g} s; give it more time or more trucks"
+            f"the solver found no feasible truck plan in {settings.time_limit_s:g} s; give it more time or more trucks",
+            zh=f"求解器在 {format_duration(settings.time_limit_s, 'zh')} 内没有找到可行的货车方案；请给它更多时间或更多货车",
         )
     routes, served = [], set()
     for route in out.solution.routes():

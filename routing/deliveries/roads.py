@@ -449,7 +449,10 @@ class RoadCosts:
         if direct is not None and (best is None or direct[0] <= best[0]):
             arcs, fracs, nodes, cost = [direct[1]], [direct[2]], [], float(direct[0])
         elif best is None or not np.isfinite(best[0]):
-            raise NoRouteError(f"no inside-vehicle route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the zone's roads")
+            raise NoRouteError(
+                f"no inside-vehicle route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the zone's roads",
+                zh=f"在区域内道路上，区内车辆无法从 {[a.lon, a.lat]} 到达 {[b.lon, b.lat]}",
+            )
         else:
             cost, s, t = best
             with self.router.pool.using(role, weights) as engine:
@@ -481,13 +484,19 @@ def check_finite_point(point, field_name: str) -> tuple[float, float]:
         If it is not two finite WGS-84 numbers.
     """
     if not isinstance(point, list | tuple | np.ndarray) or len(point) != 2:
-        raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat]")
+        raise InvalidInputError(
+            f"`{field_name}` was {point!r}; expected [lon, lat]", zh=f"`{field_name}` 为 {point!r}；应为 [经度, 纬度]"
+        )
     try:
         lon, lat = float(point[0]), float(point[1])
     except (TypeError, ValueError) as err:
-        raise InvalidInputError(f"`{field_name}` was {point!r}; expected [lon, lat] numbers") from err
+        raise InvalidInputError(
+            f"`{field_name}` was {point!r}; expected [lon, lat] numbers",
+            zh=f"`{field_name}` 为 {point!r}；应为 [经度, 纬度] 两个数值",
+        ) from err
     if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidInputError(
-            f"`{field_name}` was {point!r}; expected WGS-84 [lon, lat] (lon in -180..180, lat in -90..90)"
+            f"`{field_name}` was {point!r}; expected WGS-84 [lon, lat] (lon in -180..180, lat in -90..90)",
+            zh=f"`{field_name}` 为 {point!r}；应为 WGS-84 [经度, 纬度]（经度 -180..180，纬度 -90..90）",
         )
     return lon, lat

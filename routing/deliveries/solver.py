@@ -58,13 +58,22 @@ class SolverSettings:
     def __post_init__(self) -> None:
         t = self.time_limit_s
         if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t <= 0 or t > 3600:
-            raise InvalidInputError(f"`time_limit_s` was {t!r}; expected seconds in (0, 3600]")
+            raise InvalidInputError(
+                f"`time_limit_s` was {t!r}; expected seconds in (0, 3600]",
+                zh=f"`time_limit_s` 为 {t!r}；应为 (0, 3600] 秒",
+            )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
-            raise InvalidInputError(f"`seed` was {self.seed!r}; expected an integer in 0..{2**32 - 1}")
+            raise InvalidInputError(
+                f"`seed` was {self.seed!r}; expected an integer in 0..{2**32 - 1}",
+                zh=f"`seed` 为 {self.seed!r}；应为 0..{2**32 - 1} 之间的整数",
+            )
         for name in ("num_neighbours", "max_perturbations", "history_length"):
             k = getattr(self, name)
             if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
-                raise InvalidInputError(f"`{name}` was {k!r}; expected an integer in 1..1000")
+                raise InvalidInputError(
+                    f"`{name}` was {k!r}; expected an integer in 1..1000",
+                    zh=f"`{name}` 为 {k!r}；应为 1..1000 之间的整数",
+                )
 
     def with_time_limit(self, seconds: float, seed: int | None = None) -> SolverSettings:
         """The same settings with another time limit (and seed)."""

@@ -65,7 +65,7 @@ def problem_type(path: Path) -> str:
         If the file is missing, has no ``TYPE`` line, or is of a type not read here.
     """
     if not path.is_file():
-        raise InvalidInputError(f"VRPLIB file {str(path)!r} does not exist")
+        raise InvalidInputError(f"VRPLIB file {str(path)!r} does not exist", zh=f"VRPLIB 文件 {str(path)!r} 不存在")
     with path.open() as fh:
         for line in fh:
             key, _, value = line.partition(":")
@@ -73,12 +73,16 @@ def problem_type(path: Path) -> str:
                 kind = value.strip().upper()
                 if kind not in ROUNDING:
                     raise InvalidInputError(
-                        f"VRPLIB file {str(path)!r} is of TYPE {kind!r}; expected one of {sorted(ROUNDING)}"
+                        f"VRPLIB file {str(path)!r} is of TYPE {kind!r}; expected one of {sorted(ROUNDING)}",
+                        zh=f"VRPLIB 文件 {str(path)!r} 的 TYPE 为 {kind!r}；应为 {sorted(ROUNDING)} 之一",
                     )
                 return kind
             if key.strip().upper().endswith("_SECTION"):
                 break
-    raise InvalidInputError(f"VRPLIB file {str(path)!r} has no TYPE line; expected TYPE : CVRP or VRPTW")
+    raise InvalidInputError(
+        f"VRPLIB file {str(path)!r} has no TYPE line; expected TYPE : CVRP or VRPTW",
+        zh=f"VRPLIB 文件 {str(path)!r} 没有 TYPE 行；应为 TYPE : CVRP 或 VRPTW",
+    )
 
 
 def read_instance(path) -> tuple[ProblemData, str, int]:
@@ -91,7 +95,9 @@ def read_instance(path) -> tuple[ProblemData, str, int]:
     try:
         data = pyvrp.read(path, round_func=round_func)
     except (ValueError, KeyError, IndexError) as err:
-        raise InvalidInputError(f"VRPLIB file {str(path)!r} could not be read: {err}") from err
+        raise InvalidInputError(
+            f"VRPLIB file {str(path)!r} could not be read: {err}", zh=f"无法读取 VRPLIB 文件 {str(path)!r}：{err}"
+        ) from err
     return data, kind, scale
 
 

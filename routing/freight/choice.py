@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.errors import NoRouteError
+from geo.i18n import Text, format_duration
 from routing.engine import FORBIDDEN, PathResult
 from routing.freight.weights import INSIDE_FACTOR, PENALTY_STEPS, Weights
 from routing.freight.zones import ZoneSet
@@ -96,7 +97,10 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     if direct is not None and (found is None or direct <= found[0]):
         return float(direct), None
     if found is None:
-        raise NoRouteError(f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network")
+        raise NoRouteError(
+            f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network",
+            zh=f"在当前路网上没有从 {[a.lon, a.lat]} 到 {[b.lon, b.lat]} 的货车路线",
+        )
     return float(found[0]), (found[1], found[2])
 
 
@@ -272,8 +276,8 @@ def choose_route(
 
 def explain_choice(
     rc: RouteChoice, zs: ZoneSet, *, inside_cost: float, closed_loop: bool, max_detour_ratio: float
-) -> tuple[str, list[str]]:
-    """The explanation of a :class:`RouteChoice` for people, and the warnings it brings.
+) -> tuple[Text, list[str]]:
+    """The explanation of a :class:`RouteChoice` for people, and the warnings it brings (:class:`Text`).
 
     ``inside_cost`` is the chosen drive's time inside sealed/controlled zones (deciseconds).
     """
@@ -281,44 +285,66 @@ def explain_choice(
     free_cost, avoid_cost = rc.free_cost, rc.avoid_cost
     if rc.choice == "free":
         names = ", ".join(sorted({z.id for z in zs.nostop}))
-        explanation = "The fastest legal truck route meets no sealed or controlled zone" + (
-            f" (active no-stop zones: {names})." if zs.nostop else "."
+        explanation = Text(
+            "The fastest legal truck route meets no sealed or controlled zone"
+            + (f" (active no-stop zones: {names})." if zs.nostop else "."),
+            zh="最快的合法货车路线不经过任何封控区或管控区" + (f"（生效的禁停区域：{names}）。" if zs.nostop else "。"),
         )
     elif rc.choice == "avoid":
         assert avoid_cost is not None  # an avoiding route was found
-        explanation = (
+        explanation = Text(
             f"The fastest route crosses sealed/controlled zones; a route avoiding them exists at "
             f"{avoid_cost * WEIGHT_UNIT_S:.0f} s against {free_cost * WEIGHT_UNIT_S:.0f} s "
             f"(ratio {avoid_cost / max(free_cost, 1e-9):.2f} <= max_detour_ratio {max_detour_ratio}), "
-            "so it is taken."
+            "so it is taken.",
+            zh=f"最快路线穿过封控区/管控区；存在一条避开它们的路线，用时 {format_duration(avoid_cost * WEIGHT_UNIT_S)}，"
+            f"最快路线用时 {format_duration(free_cost * WEIGHT_UNIT_S)}（比值 {avoid_cost / max(free_cost, 1e-9):.2f} "
+            f"<= max_detour_ratio {max_detour_ratio}），因此采用避开的路线。",
         )
     else:
         if closed_loop:
-            why = "the trip is a closed-loop delivery to or from a whitelist enterprise inside a zone"
+            why = Text(
+                "the trip is a closed-loop delivery to or from a whitelist enterprise inside a zone",
+                zh="本次行程是往返区域内白名单企业的闭环配送",
+            )
         elif avoid_cost is None:
-            why = "no route avoids the sealed/controlled zones"
+            why = Text("no route avoids the sealed/controlled zones", zh="没有避开封控区/管控区的路线")
         else:
-            why = (
+            why = Text(
                 f"the avoiding route takes {avoid_cost * WEIGHT_UNIT_S:.0f} s, more than max_detour_ratio "
-                f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s"
+                f"{max_detour_ratio} x the fastest {free_cost * WEIGHT_UNIT_S:.0f} s",
+                zh=f"避开的路线用时 {format_duration(avoid_cost * WEIGHT_UNIT_S)}，超过最快路线 "
+                f"{format_duration(free_cost * WEIGHT_UNIT_S)} 的 max_detour_ratio {max_detour_ratio} 倍",
             )
         if closed_loop:
-            how = (
+            how = Text(
                 f"so the route minimises time inside those zones first and total time second "
-                f"(cost = time + {INSIDE_FACTOR} x time inside)"
+                f"(cost = time + {INSIDE_FACTOR} x time inside)",
+                zh=f"因此路线先使区内时间最短、再使总时间最短（代价 = 时间 + {INSIDE_FACTOR} × 区内时间）",
             )
         else:
-            how = (
+            how = Text(
                 f"so the truck passes through on the route that minimises time + {rc.penalty} x time inside, "
                 f"the largest penalty whose route stays within max_detour_ratio {max_detour_ratio} x the "
-                "fastest time"
+                "fastest time",
+                zh=f"因此货车沿使 时间 + {rc.penalty} × 区内时间 最小的路线穿过，这是路线仍在最快时间的 "
+                f"max_detour_ratio {max_detour_ratio} 倍以内的最大惩罚系数",
             )
-        explanation = f"Passing through is allowed, stopping is not: {why}, {how}."
+        explanation = Text(
+            f"Passing through is allowed, stopping is not: {why}, {how}.",
+            zh=f"允许穿行，不允许停靠：{why.zh}，{how.zh}。",
+        )
         if inside_cost > 0:
             warnings.append(
-                f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
-                "inside): do not stop inside them"
+                Text(
+                    f"the route passes through sealed/controlled zones ({inside_cost * WEIGHT_UNIT_S:.0f} s "
+                    "inside): do not stop inside them",
+                    zh=f"路线穿过封控区/管控区（区内 {format_duration(inside_cost * WEIGHT_UNIT_S)}）：不得在区内停靠",
+                )
             )
         else:
-            explanation += " The least-inside route found avoids them after all."
+            explanation += Text(
+                " The least-inside route found avoids them after all.",
+                zh="找到的区内时间最短的路线最终还是避开了它们。",
+            )
     return explanation, warnings

@@ -7,6 +7,7 @@ from datetime import datetime
 import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
+from geo.i18n import Text, risk_zh
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
 from routing.freight.crossings import stop_zones, zone_crossings
@@ -49,7 +50,10 @@ def closed_loop_route(
         If no legal truck route exists; the message names the limit that blocks it.
     """
     if not (np.isfinite(max_detour_ratio) and max_detour_ratio >= 1.0):
-        raise InvalidInputError(f"`max_detour_ratio` was {max_detour_ratio!r}; expected a number >= 1")
+        raise InvalidInputError(
+            f"`max_detour_ratio` was {max_detour_ratio!r}; expected a number >= 1",
+            zh=f"`max_detour_ratio` 为 {max_detour_ratio!r}；应为不小于 1 的数",
+        )
     index = router.freight_index
     net = router.network
     active = [z for z in zones if z.active_at(departure)]
@@ -67,7 +71,8 @@ def closed_loop_route(
         if z is not None:
             raise InvalidInputError(
                 f"`waypoints[{i}]` {[s.lon, s.lat]} lies inside {z.risk} zone {z.id!r} ({z.name}); "
-                "trucks may pass through sealed and controlled zones but not stop in them"
+                "trucks may pass through sealed and controlled zones but not stop in them",
+                zh=f"`waypoints[{i}]` {[s.lon, s.lat]} 位于{risk_zh(z.risk)} {z.id!r}（{z.name}）内；货车可以穿过封控区和管控区，但不得在其中停靠",
             )
     transshipments: list[Dock] = []
     closed_loop = False
@@ -76,10 +81,20 @@ def closed_loop_route(
         # the whole trip lies inside one zone: it is an inside delivery only
         cost, path = route_or_explain(router, o, d, w.inside_vehicle, w.slot("insideveh"), None, closed_arcs)
         drive = drive_along(net, o, d, path, cost)
-        leg = drive.leg("inside", net, note=f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only")
+        leg = drive.leg(
+            "inside",
+            net,
+            note=Text(
+                f"inside {o_zone.risk} zone {o_zone.id}: inside vehicle only",
+                zh=f"{risk_zh(o_zone.risk)} {o_zone.id} 内：仅限区内车辆",
+            ),
+        )
         warnings.append(
-            f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "
-            "the trip is an inside-zone delivery by an inside vehicle; no truck enters or leaves"
+            Text(
+                f"origin and destination both lie inside {o_zone.risk} zone {o_zone.id!r}: "
+                "the trip is an inside-zone delivery by an inside vehicle; no truck enters or leaves",
+                zh=f"起点和终点都在{risk_zh(o_zone.risk)} {o_zone.id!r} 内：本次行程由区内车辆在区内配送，没有货车进出",
+            )
         )
         return _result(
             index,
@@ -94,7 +109,7 @@ def closed_loop_route(
             "inside",
             False,
             warnings,
-            "Both ends lie in the same zone; no truck leg.",
+            Text("Both ends lie in the same zone; no truck leg.", zh="两端位于同一区域内；没有货车路段。"),
             {"free": None, "avoid": None, "chosen": None, "inside": None},
             truck=False,
         )
@@ -106,8 +121,12 @@ def closed_loop_route(
         if origin_whitelisted:
             closed_loop = True
             warnings.append(
-                f"origin lies inside {o_zone.risk} zone {o_zone.id!r} at a whitelist enterprise: "
-                "closed-loop point-to-point pickup; the truck enters the zone only for it"
+                Text(
+                    f"origin lies inside {o_zone.risk} zone {o_zone.id!r} at a whitelist enterprise: "
+                    "closed-loop point-to-point pickup; the truck enters the zone only for it",
+                    zh=f"起点位于{risk_zh(o_zone.risk)} {o_zone.id!r} 内的白名单企业：闭环点对点提货；"
+                    "货车只为此进入该区域",
+                )
             )
         else:
             t = transship(router, index, zs, w, o_zone, o, wps[0] if wps else d, docking_points, end="origin")
@@ -118,8 +137,12 @@ def closed_loop_route(
         if destination_whitelisted:
             closed_loop = True
             warnings.append(
-                f"destination lies inside {d_zone.risk} zone {d_zone.id!r} at a whitelist enterprise: "
-                "closed-loop point-to-point delivery; the truck enters the zone only for it"
+                Text(
+                    f"destination lies inside {d_zone.risk} zone {d_zone.id!r} at a whitelist enterprise: "
+                    "closed-loop point-to-point delivery; the truck enters the zone only for it",
+                    zh=f"终点位于{risk_zh(d_zone.risk)} {d_zone.id!r} 内的白名单企业：闭环点对点配送；"
+                    "货车只为此进入该区域",
+                )
             )
         else:
             t = transship(
@@ -153,7 +176,8 @@ def closed_loop_route(
             raise
         ids = ", ".join(t.trans.zone_id for t in transshipments)
         raise NoRouteError(
-            f"the truck cannot reach the docking point without entering the zone it hands over at ({ids}): {err}"
+            f"the truck cannot reach the docking point without entering the zone it hands over at ({ids}): {err}",
+            zh=f"货车无法在不进入其交接所在区域（{ids}）的情况下到达接驳点：{err.text('zh')}",
         ) from err
     drive = rc.drive(net, stops)
     time_cost = rc.time
@@ -173,17 +197,23 @@ def closed_loop_route(
     )
     warnings.extend(more)
     for t in transshipments:
-        explanation += (
+        end_zh = "终点" if t.trans.end == "destination" else "起点"
+        explanation += Text(
             f" The {t.trans.end} lies inside {t.trans.risk} zone {t.trans.zone_id}: goods are handed over "
             f"at the {'planned ' if t.trans.planned else ''}docking point {t.trans.docking_point}, the one "
-            "with the fastest whole chain (truck + inside vehicle); the truck does not enter the zone."
+            "with the fastest whole chain (truck + inside vehicle); the truck does not enter the zone.",
+            zh=f"{end_zh}位于{risk_zh(t.trans.risk)} {t.trans.zone_id} 内：货物在{'规划的' if t.trans.planned else ''}"
+            f"接驳点 {t.trans.docking_point} 交接，这是全程（货车 + 区内车辆）最快的接驳点；货车不进入该区域。",
         )
         if t.note:
-            explanation += f" {t.note[0].upper()}{t.note[1:]}."
+            explanation += Text(f" {t.note[0].upper()}{t.note[1:]}.", zh=f"{getattr(t.note, 'zh', t.note)}。")
             warnings.append(t.note)
         warnings.append(
-            f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
-            f"the {t.trans.end} leg"
+            Text(
+                f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
+                f"the {t.trans.end} leg",
+                zh=f"在 {t.trans.docking_point}（{t.trans.zone_id}）接驳：{end_zh}一段由区内车辆运送",
+            )
         )
     legs = (
         split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))

@@ -19,6 +19,7 @@ import numpy as np
 import shapely
 
 from geo.errors import NoRouteError
+from geo.i18n import Text, risk_zh
 from geo.zones import Zone
 from routing.engine import FORBIDDEN
 from routing.freight.choice import cheapest
@@ -80,16 +81,23 @@ def transship(
     note = None
     if planned and best is None:
         # planned points on the far side of the zone (a valley the zone closes): the crossings on this side
-        note = (
+        note = Text(
             f"none of the {len(planned)} planned docking points of zone {zone.id!r} connects the truck (without "
-            f"entering the zone) and the {end}: goods are handed over where a road crosses the boundary"
+            f"entering the zone) and the {end}: goods are handed over where a road crosses the boundary",
+            zh=f"区域 {zone.id!r} 的 {len(planned)} 个规划接驳点都无法连通货车（不进入该区域）与"
+            f"{'终点' if end == 'destination' else '起点'}：货物改在道路穿越边界处交接",
         )
     elif best is not None:
         dock = best[1]
         a, b = (dock, stop) if end == "destination" else (stop, dock)
         cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
         leg = drive_along(net, a, b, path, cost).leg(
-            "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point"
+            "inside",
+            net,
+            note=Text(
+                f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point",
+                zh=f"区内车辆，{'从规划的接驳点出发' if end == 'destination' else '前往规划的接驳点'}",
+            ),
         )
         return Dock(
             Transshipment(
@@ -109,7 +117,7 @@ def transship(
     except NoRouteError as err:
         if note is None:
             raise
-        raise NoRouteError(f"{note}; {err}") from err
+        raise NoRouteError(f"{note}; {err}", zh=f"{getattr(note, 'zh', note)}；{err.text('zh')}") from err
     found.note = note
     return found
 
@@ -153,7 +161,8 @@ def crossing_dock(
     if docks.size == 0:
         raise NoRouteError(
             f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
-            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)"
+            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 在其他禁停区域之外没有穿越其边界的道路；请规划接驳点（POST /zones/{zone.id}/docking-points）",
         )
     # truck side: reachable without entering this zone
     other_ends_src = snap_ends(net, other, w_dock, as_source=True)
@@ -177,7 +186,8 @@ def crossing_dock(
     if not ok.any():
         raise NoRouteError(
             f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
-            f"truck without entering the zone and connected to the {end} for an inside vehicle"
+            f"truck without entering the zone and connected to the {end} for an inside vehicle",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 边界上没有接驳点既能让货车不进入该区域到达，又能让区内车辆连通{'终点' if end == 'destination' else '起点'}",
         )
     cand = np.nonzero(ok)[0]
     # the whole chain (truck + inside), then the shorter inside leg
@@ -191,7 +201,10 @@ def crossing_dock(
         arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
         dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
     if dock_snap is None:
-        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
+        raise NoRouteError(
+            f"docking node {node} of zone {zone.id!r} has no truck road outside the zone",
+            zh=f"区域 {zone.id!r} 的接驳节点 {node} 在区外没有货车道路",
+        )
     # inside leg: an exact-node snap for the inside vehicle
     if end == "destination":
         a, b = dock_snap, stop
@@ -203,7 +216,10 @@ def crossing_dock(
         else:
             found = engine.route_multi(stop_ends_src, [(node, 0.0)])
     if found is None:
-        raise NoRouteError(f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary")
+        raise NoRouteError(
+            f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary",
+            zh=f"区内车辆无法从区域 {zone.id!r} 的边界到达{'终点' if end == 'destination' else '起点'}",
+        )
     cost, path = found
     # a snap exactly on the node: any arc leaving it (fraction 0) or entering it (fraction 1); the
     # partial first/last part is then empty and dropped by drive_along
@@ -213,7 +229,14 @@ def crossing_dock(
         b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
     drive = drive_along(net, a, b, path, cost)
     way = "from" if end == "destination" else "to"
-    leg = drive.leg("inside", net, note=f"inside vehicle {way} the docking point")
+    leg = drive.leg(
+        "inside",
+        net,
+        note=Text(
+            f"inside vehicle {way} the docking point",
+            zh="区内车辆，" + ("从接驳点出发" if end == "destination" else "前往接驳点"),
+        ),
+    )
     trans = Transshipment(
         end=end,
         zone_id=zone.id,

@@ -205,7 +205,10 @@ class FreightIndex:
         if closed.size:
             closed = np.unique(closed)
         if closed.size and (closed.min() < 0 or closed.max() >= self.network.arc_count):
-            raise InvalidInputError(f"closed arc ids must be in 0..{self.network.arc_count - 1}")
+            raise InvalidInputError(
+                f"closed arc ids must be in 0..{self.network.arc_count - 1}",
+                zh=f"封闭路段 id 必须在 0..{self.network.arc_count - 1} 之间",
+            )
         digest = hashlib.blake2b(closed.tobytes(), digest_size=8).hexdigest() if closed.size else ""
         vkey = vehicle_key(vehicle)
         key = (zs.key, vkey, digest)

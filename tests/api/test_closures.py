@@ -441,3 +441,34 @@ def test_a_closure_that_strands_nodes_is_blocked_before_approval(api, way, canno
     r = api.post(f"/closures/{c['id']}/approve", headers=api.h["province_approver"])
     assert r.status_code == 409 and "strands" in r.json()["detail"] and c["id"] in r.json()["detail"]
     assert api.get(f"/closures/{c['id']}", headers=api.h["county"]).json()["status"] == "pending"
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_a_closure_decision_reads_in_chinese_when_asked_and_in_english_otherwise(api):
+    way = way_of(api.state.network, ref="CS-101", grade="county")
+    body = {"county_code": COUNTY, "reason": "epidemic control", **window(), "way_ids": [way], "mode": "hard_barrier"}
+    en = api.post("/closures", json=body, headers=api.h["county"]).json()
+    zh = api.post("/closures", json=body, headers={**api.h["county"], **ZH}).json()
+    assert en["reasons"][0]["text"] == "hard isolation of county roads is forbidden"
+    assert zh["reasons"][0]["text"] == "禁止对县道实施硬隔离"
+    assert en["reasons"][0]["rule"] == zh["reasons"][0]["rule"] == "county/hard_barrier"
+    # stored with both: read back in the reader's language
+    assert api.get(f"/closures/{en['id']}").json()["reasons"][0]["text"] == en["reasons"][0]["text"]
+    assert api.get(f"/closures/{en['id']}", headers=ZH).json()["reasons"][0]["text"] == zh["reasons"][0]["text"]
+    refused = api.post(f"/closures/{en['id']}/approve", headers={**api.h["province_approver"], **ZH})
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(f"道路封闭 {en['id']!r} 已被规则驳回")
+    assert refused.json()["detail_en"].startswith(f"closure {en['id']!r} was rejected by the rules")
+
+
+def test_a_blocking_reason_refuses_approval_in_chinese(api):
+    c = request(api, {"way_ids": [TUNNEL_BORE], "mode": "hard_barrier"}).json()
+    (stranded,) = [b for b in c["blocking_reasons"] if b["rule"] == "impact/nodes_stranded"]
+    assert stranded["text"].startswith("strands ") and stranded["text_zh"].startswith("在考虑单行道的货车路网上")
+    r = api.post(f"/closures/{c['id']}/approve", headers={**api.h["province_approver"], **ZH})
+    assert r.status_code == 409 and r.json()["detail"].startswith(
+        f"道路封闭 {c['id']!r} 不能批准：在考虑单行道的货车路网上"
+    )
+    assert "strands" in r.json()["detail_en"]

@@ -394,3 +394,40 @@ def test_passes_are_issued_from_a_plan_truck_by_truck(client, auth_headers, worl
         headers=auth_headers("dispatcher"),
     )
     assert bad.status_code == 422 and "'inside-z-1'" in bad.json()["detail"]
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_infeasible_input_is_named_in_chinese_when_asked(client, auth_headers, world):
+    body = world["body"]
+    cap = body["fleet"][0]["capacity"]
+    heavy = _edit(body, ["stops", 4, "demand"], cap + 7)
+    en = client.post("/plans/deliveries", json=heavy, headers=auth_headers("planner"))
+    zh = client.post("/plans/deliveries", json=heavy, headers={**auth_headers("planner"), **ZH})
+    assert en.status_code == zh.status_code == 422
+    sid = body["stops"][4].get("id") or body["stops"][4]["site_id"]
+    assert en.json()["detail"].startswith("stops heavier than every vehicle that could carry them: ")
+    assert zh.json()["detail"].startswith("以下停靠点的货物重于所有可承运车辆的载重：")
+    assert f"stop {sid!r}" in zh.json()["detail"] and zh.json()["detail_en"] == en.json()["detail"]
+
+
+def test_a_plan_warns_in_chinese_when_asked(client, auth_headers, world):
+    # an inside vehicle based in a precaution zone (no stop rule there): planned without it, with a warning
+    ring = [[1.42, 42.43], [1.425, 42.43], [1.425, 42.435], [1.42, 42.435], [1.42, 42.43]]
+    zone = {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"risk": "precaution"},
+    }
+    pz = client.post("/zones", json=zone, headers=auth_headers("planner")).json()["id"]
+    van = dict(world["body"]["fleet"][-1], id="van-p", zone_id=pz)
+    body = _edit(world["body"], ["fleet"], [*world["body"]["fleet"], van])
+    en = _plan(client, auth_headers, body)
+    warned = [w for w in en["warnings"] if w.startswith("inside vehicle type 'van-p' is based in zone")]
+    assert len(warned) == 1 and "warnings_zh" not in en
+    read_zh = client.get(f"/plans/deliveries/{en['id']}", headers={**auth_headers("dispatcher"), **ZH}).json()
+    assert any(w.startswith(f"区内车型 'van-p' 驻在区域 {pz!r}") for w in read_zh["warnings"])
+    assert len(read_zh["warnings"]) == len(en["warnings"])
+    read_en = client.get(f"/plans/deliveries/{en['id']}", headers=auth_headers("dispatcher")).json()
+    assert read_en["warnings"] == en["warnings"]

@@ -328,6 +328,14 @@ def test_revocation_and_fuse_stop_at_once(client, auth_headers, fleet):
     )
     refused = client.post("/passes", json=pass_body(fleet), headers=auth_headers("dispatcher"))
     assert refused.status_code == 422 and [r.split(":")[0] for r in refused.json()["reasons"]] == ["not_whitelisted"]
+    assert refused.json()["detail"] == "not_whitelisted: 企业不在白名单内 / enterprise is not on the whitelist"
+    # a Chinese reader is told the refusal in Chinese; the reasons programs read are the same
+    refused_zh = client.post(
+        "/passes", json=pass_body(fleet), headers={**auth_headers("dispatcher"), "Accept-Language": "zh-CN"}
+    )
+    assert refused_zh.status_code == 422 and refused_zh.json()["detail"] == "企业不在白名单内"
+    assert refused_zh.json()["reasons"] == refused.json()["reasons"]
+    assert refused_zh.json()["detail_en"] == refused.json()["detail"]
     r = client.post(f"/sites/{fleet['site']}/fuse", json={"reason": ""}, headers=auth_headers("planner"))
     assert r.status_code == 422
 

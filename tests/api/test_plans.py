@@ -180,3 +180,23 @@ def test_drop_point(client, scenario, auth_headers):
     assert client.post(f"/sites/{scenario['candidates'][0]}/drop-point", headers=scenario["h"]).status_code == 422
     assert client.post("/sites/site-nope/drop-point", headers=scenario["h"]).status_code == 404
     assert client.get(f"/sites/{scenario['demand'][1]}/drop-point", headers=scenario["h"]).status_code == 404
+
+
+def test_exclusion_reasons_read_in_chinese_when_asked(client, scenario):
+    h = scenario["h"]
+    zone = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ZONE]}, "properties": {"risk": "sealed"}}
+    assert client.post("/zones", json=zone, headers=h).status_code == 201
+    zid = client.get("/zones").json()["features"][0]["id"]
+    zh_headers = {**h, "Accept-Language": "zh-CN"}
+    en = client.post("/plans/stations", json={"model": "p_median", "p": 2}, headers=h).json()
+    zh = client.post("/plans/stations", json={"model": "p_median", "p": 2}, headers=zh_headers).json()
+    first = scenario["candidates"][0]
+    en_reason = {e["id"]: e["reason"] for e in en["excluded"]}[first]
+    zh_reason = {e["id"]: e["reason"] for e in zh["excluded"]}[first]
+    assert en_reason.startswith(f"inside sealed zone {zid!r}")
+    assert zh_reason.startswith(f"位于封控区 {zid!r}")
+    # stored with its twin: read back in the reader's language
+    back_zh = client.get(f"/plans/{en['id']}", headers=zh_headers).json()
+    assert {e["id"]: e["reason"] for e in back_zh["excluded"]}[first] == zh_reason
+    back_en = client.get(f"/plans/{en['id']}", headers=h).json()
+    assert {e["id"]: e["reason"] for e in back_en["excluded"]}[first] == en_reason

@@ -153,3 +153,26 @@ def test_import_is_for_the_planner(client, auth_headers):
         assert upload(client, auth_headers(role), data, "z.geojson").status_code == 403, role
         r = client.post("/zones/import/confirm", json={"features": []}, headers=auth_headers(role))
         assert r.status_code == 403, role
+
+
+def test_the_report_reads_in_chinese_when_asked(client, auth_headers):
+    hp = auth_headers("planner")
+    data = collection(
+        feature(RING, name="甲", risk="封控区"),
+        feature(BOWTIE, name="乙", risk="sealed"),
+        feature(FAR, name="丙", risk="sealed"),
+        {"type": "Polygon", "coordinates": [RING]},
+    )
+    en = upload(client, hp, data, "zones.geojson").json()["rows"]
+    zh = client.post(
+        "/zones/import", files={"file": ("zones.geojson", data)}, headers={**hp, "Accept-Language": "zh-CN"}
+    ).json()["rows"]
+    assert en[0]["notes"] == ["risk '封控区' read as 'sealed'"] and zh[0]["notes"] == [
+        "风险等级 '封控区' 读作 'sealed'"
+    ]
+    assert any(n.startswith("repaired an invalid polygon") for n in en[1]["notes"])
+    assert any(n.startswith("已修复一个无效多边形") for n in zh[1]["notes"])
+    assert "outside the network bbox" in en[2]["reason"] and "超出路网范围" in zh[2]["reason"]
+    assert en[3]["reason"] == "feature 4 is a 'Polygon', not a Feature"
+    assert zh[3]["reason"] == "第 4 个要素是 'Polygon'，不是 Feature"
+    assert [r["status"] for r in en] == [r["status"] for r in zh]

@@ -15,9 +15,11 @@ from geo.i18n import (
     format_time,
     parse_accept_language,
     pick_lang,
+    risk_zh,
     text_from_json,
     text_in,
     timezone,
+    zh_time,
 )
 
 
@@ -97,3 +99,26 @@ def test_times_are_shown_in_the_bureau_zone_without_seconds():
 
 def test_lengths():
     assert format_length(850, "zh") == "850 米" and format_length(12_430, "en") == "12.4 km"
+
+
+def test_joined_texts_keep_both_languages():
+    a, b = Text("The route avoids zones.", zh="路线避开了区域。"), Text(" Hand over at P.", zh="在 P 交接。")
+    joined = a + b
+    assert joined == "The route avoids zones. Hand over at P." and joined.zh == "路线避开了区域。在 P 交接。"
+    grown = Text("x", zh="甲")
+    grown += " [1, 2]"
+    assert grown == "x [1, 2]" and grown.zh == "甲 [1, 2]"
+    assert ("at " + Text("P", zh="某处")).zh == "at 某处"
+
+
+def test_risk_levels_and_times_for_chinese_messages(monkeypatch):
+    assert [risk_zh(r) for r in ("sealed", "controlled", "precaution", "other")] == [
+        "封控区",
+        "管控区",
+        "防范区",
+        "other",
+    ]
+    monkeypatch.delenv("BAOTONG_TIMEZONE", raising=False)
+    assert zh_time(datetime(2026, 12, 1, 10, 5, 9, tzinfo=UTC)) == "2026-12-01 18:05"
+    monkeypatch.setenv("BAOTONG_TIMEZONE", "UTC")
+    assert zh_time(datetime(2026, 12, 1, 10, 5, 9, tzinfo=UTC)) == "2026-12-01 10:05"
