@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import Session
 
 from geo.errors import BaotongError, InvalidInputError
+from geo.i18n import Text
 from geo.importing import MAX_FEATURES, detect_format, read_table, table_file
 from services import passes
 from services.context import AppContext
@@ -96,9 +97,26 @@ TEMPLATES: dict[str, tuple[list[str], list[Any]]] = {
 }
 
 
+def _text(err: Exception) -> Text:
+    """An error's message in both languages (a :class:`Text` message, a domain error's twin, else English)."""
+    if isinstance(err, BaotongError):
+        return Text(str(err), zh=err.text("zh"))
+    first = err.args[0] if err.args else str(err)
+    return first if isinstance(first, Text) else Text(str(first))
+
+
+def _on_row(row_no: int, err: Exception) -> Text:
+    """Why row ``row_no`` is refused, in both languages."""
+    text = _text(err)
+    return Text(f"row {row_no}: {text.en}", zh=f"第 {row_no} 行：{text.zh}")
+
+
 def _kind(kind: str) -> FleetKind:
     if kind not in FLEET_KINDS:
-        raise InvalidInputError(f"`kind` was {kind!r}; expected one of {list(FLEET_KINDS)}", zh=f"类型 {kind!r} 无效")
+        raise InvalidInputError(
+            f"`kind` was {kind!r}; expected one of {list(FLEET_KINDS)}",
+            zh=f"类型 {kind!r} 无效；应为 {list(FLEET_KINDS)} 之一",
+        )
     return kind
 
 
@@ -110,7 +128,9 @@ def _yes_no(value: Any, field: str) -> bool:
         return True
     if text in FALSE_TEXT:
         return False
-    raise ValueError(f"{field} {value!r} is neither yes nor no (是/否, true/false, 1/0)")
+    raise ValueError(
+        Text(f"{field} {value!r} is neither yes nor no (是/否, true/false, 1/0)", zh=f"{field} {value!r} 应为 是 或 否")
+    )
 
 
 def _number(value: Any, field: str) -> float | None:
@@ -119,7 +139,7 @@ def _number(value: Any, field: str) -> float | None:
     try:
         return float(str(value).strip())
     except ValueError:
-        raise ValueError(f"{field} {value!r} is not a number") from None
+        raise ValueError(Text(f"{field} {value!r} is not a number", zh=f"{field} {value!r} 不是数字")) from None
 
 
 def _time(value: Any, tz: Any, notes: list[str]) -> datetime:
@@ -130,21 +150,36 @@ def _time(value: Any, tz: Any, notes: list[str]) -> datetime:
         try:
             at = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"tested_at {value!r} is not a time (expected e.g. 2026-12-01 08:00)") from None
+            raise ValueError(
+                Text(
+                    f"tested_at {value!r} is not a time (expected e.g. 2026-12-01 08:00)",
+                    zh=f"核酸采样时间 {value!r} 不是时间（应如 2026-12-01 08:00）",
+                )
+            ) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=tz)
-        notes.append(f"tested_at {at.strftime('%Y-%m-%d %H:%M')} read in the bureau's zone ({tz})")
+        notes.append(
+            Text(
+                f"tested_at {at.strftime('%Y-%m-%d %H:%M')} read in the bureau's zone ({tz})",
+                zh=f"核酸采样时间 {at.strftime('%Y-%m-%d %H:%M')} 按本局时区（{tz}）读取",
+            )
+        )
     try:
         at.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"tested_at {value!r} is out of range") from None
+        raise ValueError(Text(f"tested_at {value!r} is out of range", zh=f"核酸采样时间 {value!r} 超出范围")) from None
     return at
 
 
 def _last4(fields: dict[str, Any], notes: list[str]) -> str:
     if "id_number" in fields:
         whole = str(fields.pop("id_number")).strip()
-        notes.append("only the last 4 characters of the ID number were read; the rest is not kept")
+        notes.append(
+            Text(
+                "only the last 4 characters of the ID number were read; the rest is not kept",
+                zh="身份证号只读取了后四位，其余部分不保存",
+            )
+        )
         if "id_last4" not in fields:
             return whole[-4:]
     value = fields.get("id_last4")
@@ -153,7 +188,12 @@ def _last4(fields: dict[str, Any], notes: list[str]) -> str:
     if isinstance(value, int):  # a spreadsheet turned "0123" into 123
         text = f"{value:04d}"
         if str(value) != text:
-            notes.append(f"id_last4 {value} read as {text!r} (a leading zero the spreadsheet dropped)")
+            notes.append(
+                Text(
+                    f"id_last4 {value} read as {text!r} (a leading zero the spreadsheet dropped)",
+                    zh=f"身份证后四位 {value} 读作 {text!r}（表格去掉了开头的 0）",
+                )
+            )
         return text
     return "" if value is None else str(value).strip()
 
@@ -174,11 +214,16 @@ def _body(ctx: AppContext, kind: FleetKind, fields: dict[str, Any], notes: list[
     if kind == "crew" and "id_last4" not in fields and "id_number" not in fields:
         missing.append("id_last4")
     if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
+        raise ValueError(Text(f"missing {', '.join(missing)}", zh=f"缺少 {'、'.join(missing)}"))
     if kind == "vehicles":
         ownership = str(fields.get("ownership", "own")).strip().lower()
         if ownership not in OWNERSHIP_TEXT:
-            raise ValueError(f"ownership {fields['ownership']!r} is neither own (自有) nor contracted (外包)")
+            raise ValueError(
+                Text(
+                    f"ownership {fields['ownership']!r} is neither own (自有) nor contracted (外包)",
+                    zh=f"车辆归属 {fields['ownership']!r} 应为 自有 或 外包",
+                )
+            )
         outside = fields.get("out_of_province")
         return {
             "plate": str(fields["plate"]).strip(),
@@ -240,32 +285,40 @@ def check_fleet_import(
         raise InvalidInputError(f"the file {filename or '(unnamed)'!r} is empty", zh="文件为空")
     used = fmt or detect_format(filename, data)
     if used not in TABLE_FORMATS:
-        raise InvalidInputError(f"a vehicle or crew file is a CSV or XLSX table; this one is {used!r}")
+        raise InvalidInputError(
+            f"a vehicle or crew file is a CSV or XLSX table; this one is {used!r}",
+            zh=f"车辆或人员文件应为 CSV 或 XLSX 表格；此文件为 {used!r}",
+        )
     header, rows = read_table(data, used)
     if not rows:
-        raise InvalidInputError(f"the table {filename or '(unnamed)'!r} has no row under its header")
+        raise InvalidInputError(
+            f"the table {filename or '(unnamed)'!r} has no row under its header", zh="表格表头下没有数据行"
+        )
     if len(rows) > MAX_FEATURES:
-        raise InvalidInputError(f"the table has {len(rows):,} rows; the limit is {MAX_FEATURES:,} per import")
+        raise InvalidInputError(
+            f"the table has {len(rows):,} rows; the limit is {MAX_FEATURES:,} per import",
+            zh=f"表格有 {len(rows):,} 行；每次导入最多 {MAX_FEATURES:,} 行",
+        )
     keys = [str(h).strip() for h in header]
     out: list[ImportRow] = []
     plates: dict[str, int] = {}
     for index, (row_no, values) in enumerate(rows):
         fields = _fields(fleet, keys, values)
         label = _label(fleet, row_no, fields)
-        notes: list[str] = []
+        notes: list[str] = []  # Text, each with its Chinese twin
         try:
             body = _body(ctx, fleet, fields, notes)
             row = _row(ctx, session, site_id, fleet, body, user)
-        except ValueError as err:
-            out.append(ImportRow(index, label, "rejected", notes, f"row {row_no}: {err}"))
-            continue
-        except BaotongError as err:
-            out.append(ImportRow(index, label, "rejected", notes, f"row {row_no}: {err}"))
+        except (ValueError, BaotongError) as err:
+            out.append(ImportRow(index, label, "rejected", notes, _on_row(row_no, err)))
             continue
         if fleet == "vehicles":
             first = plates.setdefault(row.plate, row_no)
             if first != row_no:
-                reason = f"row {row_no}: plate {row.plate!r} is also on row {first} of this file"
+                reason = Text(
+                    f"row {row_no}: plate {row.plate!r} is also on row {first} of this file",
+                    zh=f"第 {row_no} 行：车牌 {row.plate!r} 也在本文件第 {first} 行",
+                )
                 out.append(ImportRow(index, label, "rejected", notes, reason))
                 continue
             body["plate"] = row.plate  # as normalised
@@ -297,17 +350,23 @@ def confirm_fleet_import(
     plates: set[str] = set()
     for i, body in enumerate(bodies):
         if not isinstance(body, dict):
-            raise InvalidInputError(f"rows[{i}] was {type(body).__name__}; expected an object as the report gave it")
+            raise InvalidInputError(
+                f"rows[{i}] was {type(body).__name__}; expected an object as the report gave it",
+                zh=f"rows[{i}] 应为检查结果中的对象",
+            )
         fields = {k: v for k, v in body.items() if k in CONFIRM_FIELDS[fleet] and v is not None}
         try:
             row = _row(ctx, session, site_id, fleet, _body(ctx, fleet, fields, []), user)
         except ValueError as err:
-            raise InvalidInputError(f"rows[{i}]: {err}") from None
+            text = _text(err)
+            raise InvalidInputError(f"rows[{i}]: {text.en}", zh=f"rows[{i}]：{text.zh}") from None
         except BaotongError as err:
-            raise type(err)(f"rows[{i}]: {err}") from None
+            raise type(err)(f"rows[{i}]: {err}", zh=f"rows[{i}]：{err.text('zh')}") from None
         if fleet == "vehicles":
             if row.plate in plates:
-                raise InvalidInputError(f"rows[{i}]: plate {row.plate!r} is confirmed twice")
+                raise InvalidInputError(
+                    f"rows[{i}]: plate {row.plate!r} is confirmed twice", zh=f"rows[{i}]：车牌 {row.plate!r} 重复确认"
+                )
             plates.add(row.plate)
         built.append(row)
     store.add_fleet_rows(session, built)

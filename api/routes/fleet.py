@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ContextDep, EnterpriseStaff, PlannerUser, SessionDep
+from api.i18n import asked_lang
 from api.schemas.common import ShallowJson
 from api.schemas.imports import ImportReportPublic
 from api.schemas.passes import (
@@ -161,7 +162,7 @@ async def _check_upload(
     if filename and filename.lower().endswith((".json", ".geojson")):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a vehicle or crew file is a CSV or XLSX table")
     report = await run_in_threadpool(_check, ctx, site_id, data, kind, user, filename, fmt)
-    return ImportReportPublic.of(report, filename)
+    return ImportReportPublic.of(report, filename, asked_lang(request))
 
 
 @router.post(

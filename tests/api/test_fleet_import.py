@@ -99,6 +99,9 @@ def test_crew_keep_only_the_id_fragment_and_read_times_in_the_bureaus_zone(app, 
     assert any("last 4" in n for n in zhang["notes"]) and any("bureau's zone" in n for n in zhang["notes"])
     assert li["status"] == "rejected" and "id_last4" in li["reason"]
     assert wang["status"] == "rejected" and "昨天" in wang["reason"] and "4567" not in wang["reason"]
+    zh = upload(client, {**hp, "Accept-Language": "zh-CN"}, site, "crew", CREW_CSV.encode("gb18030"), "人员.csv")
+    zh_rows = zh.json()["rows"]
+    assert any("后四位" in n for n in zh_rows[0]["notes"]) and zh_rows[2]["reason"].startswith("第 4 行：")
     done = client.post(f"/sites/{site}/crew/import/confirm", json={"rows": [zhang["feature"]]}, headers=hp)
     assert done.status_code == 201, done.text
     member = done.json()["data"][0]
