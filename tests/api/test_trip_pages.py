@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from markupsafe import escape as html_escape
 from sqlalchemy import update
 
 from services import users
@@ -91,7 +92,11 @@ def test_the_route_panel_writes_the_route_for_people(client, app, auth_headers):
     assert [k for k in re.findall(r'<li data-kind="(\w+)"', html)] == [leg["kind"] for leg in doc["legs"]]
     assert "干线段" in html and "封控区" in html and "穿越的区域" in html
     assert "途中不得停留" in html and f'data-choice="{doc["choice"]}"' in html  # the warnings and the explanation
-    assert "允许通行、不得停留" in html and doc["explanation"] in html  # the engine's own words kept beside
+    zh = client.get(f"/routes/{doc['id']}", headers={**auth_headers("dispatcher"), "Accept-Language": "zh-CN"}).json()
+    assert zh["explanation"] != doc["explanation"]  # the engine's explanation has its Chinese twin
+    assert (
+        "允许通行、不得停留" in html and str(html_escape(zh["explanation"])) in html and doc["explanation"] not in html
+    )
     en = client.get(f"/trips/{doc['id']}/panel?lang=en", headers=auth_headers("dispatcher"))
     assert "Zones crossed" in en.text and any(w in en.text for w in doc["warnings"])
     assert doc["explanation"] in en.text
