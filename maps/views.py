@@ -49,6 +49,8 @@ from maps.layers import (
 
 __all__ = [
     "city_map",
+    "layer_collection",
+    "ViewportSource",
     "route_map",
     "delivery_map",
     "route_bbox",
@@ -164,6 +166,7 @@ _WORDS = {
         "open_start": "即日起",
         "until_lifted": "至解除",
         "always": "长期（无有效期）",
+        "zoom_in": "要素过多，只显示了一部分：请放大查看全部",
     },
     "en": {
         "routes": "Routes",
@@ -197,6 +200,7 @@ _WORDS = {
         "open_start": "open start",
         "until_lifted": "until lifted",
         "always": "always (no validity window)",
+        "zoom_in": "Too many features here, only some are shown: zoom in to see them all",
     },
 }
 #: Popup labels of the extra layers' fields (a field not listed shows its own name).
@@ -545,6 +549,16 @@ def _zone_popup(lang: str) -> tuple[list[str], list[str]]:
     )
 
 
+_ZONE_HIGHLIGHT = {"weight": 4, "fillOpacity": 0.45}
+_ROUTE_HIGHLIGHT = {"weight": 9}
+_PREMISES_STYLE = {"color": "#444444", "weight": 1.5, "fillOpacity": 0.08}
+
+
+def _zone_style(risk: str) -> dict[str, Any]:
+    color = RISK_COLORS[risk]
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.3 if risk != "precaution" else 0.22}
+
+
 def _add_zone_layers(
     m: folium.Map, zones: Sequence, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ
 ) -> dict[str, folium.FeatureGroup]:
@@ -553,18 +567,12 @@ def _add_zone_layers(
         group = folium.FeatureGroup(name=_ZONE_NAMES[_lang(lang)][risk], show=True)
         feats = [_zone_feature(z, lang, tz) for z in zones if z.risk == risk]
         if feats:
-            color = RISK_COLORS[risk]
-            style = {
-                "color": color,
-                "weight": 2,
-                "fillColor": color,
-                "fillOpacity": 0.3 if risk != "precaution" else 0.22,
-            }
+            style = _zone_style(risk)
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": feats},
                 name=f"{risk} zones",
                 style_function=lambda _f, s=style: dict(s),
-                highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.45},
+                highlight_function=lambda _f: dict(_ZONE_HIGHLIGHT),
                 popup=SafeGeoJsonPopup(*_zone_popup(lang)),
                 control=False,
             ).add_to(group)
@@ -581,8 +589,12 @@ def _site_icon(site) -> folium.Icon:
 
 
 def _site_popup(site, lang: str = "zh") -> str:
+    return _popup_table(_site_rows(site, lang), title=site.name)
+
+
+def _site_rows(site, lang: str = "zh") -> list[tuple[str, Any]]:
     lang = _lang(lang)
-    rows = [
+    return [
         (_w(lang, "kind"), _SITE_KIND_NAMES[lang].get(site.kind, site.kind)),
         (
             _w(lang, "whitelist"),
@@ -592,7 +604,6 @@ def _site_popup(site, lang: str = "zh") -> str:
         (_w(lang, "county"), site.county_code),
         ("id", site.id),
     ]
-    return _popup_table(rows, title=site.name)
 
 
 def _add_site_layers(
@@ -609,7 +620,7 @@ def _add_site_layers(
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": [s.to_feature() for s in polygons]},
                 name=f"{kind} premises",
-                style_function=lambda _f: {"color": "#444444", "weight": 1.5, "fillOpacity": 0.08},
+                style_function=lambda _f: dict(_PREMISES_STYLE),
                 control=False,
             ).add_to(group)
         for site in of_kind:
@@ -676,37 +687,54 @@ def _add_route_layer(m: folium.Map, routes: Sequence[RouteView], lang: str = "zh
             {"type": "FeatureCollection", "features": _route_features(route, label, lang)},
             name=label,
             style_function=_leg_style,
-            highlight_function=lambda _f: {"weight": 9},
+            highlight_function=lambda _f: dict(_ROUTE_HIGHLIGHT),
             popup=SafeGeoJsonPopup(*_route_popup(lang)),
             control=False,
         ).add_to(group)
-        for z in route.zones_crossed:
-            color = RISK_COLORS.get(z.risk, "#555555")
-            zone_label = z.name or z.zone_id
-            for where, point, fill in ((_w(lang, "entry"), z.entry, "#ffffff"), (_w(lang, "exit"), z.exit, color)):
-                if point is None:
-                    continue
-                rows = [
-                    (_w(lang, "route"), label),
-                    (_w(lang, "zone"), zone_label),
-                    (_w(lang, "risk"), _RISK_NAMES[lang].get(z.risk, z.risk)),
-                    (
-                        _w(lang, "time_inside"),
-                        format_duration(z.time_inside_s, lang) if z.time_inside_s is not None else None,
-                    ),
-                ]
-                folium.CircleMarker(
-                    _latlon(*point),
-                    radius=6,
-                    color=color,
-                    weight=3,
-                    fill=True,
-                    fill_color=fill,
-                    fill_opacity=1.0,
-                    popup=folium.Popup(_popup_table(rows, title=f"{where}: {zone_label}"), max_width=320),
-                ).add_to(group)
+        for mark in _crossing_marks(route, label, lang):
+            folium.CircleMarker(
+                _latlon(*mark.point),
+                radius=6,
+                color=mark.color,
+                weight=3,
+                fill=True,
+                fill_color=mark.fill,
+                fill_opacity=1.0,
+                popup=folium.Popup(_popup_table(mark.rows, title=mark.title), max_width=320),
+            ).add_to(group)
     group.add_to(m)
     return group
+
+
+@dataclass(frozen=True)
+class _CrossingMark:
+    point: tuple[float, float]
+    color: str
+    fill: str
+    title: str
+    rows: list[tuple[str, Any]]
+
+
+def _crossing_marks(route: RouteView, label: str, lang: str) -> list[_CrossingMark]:
+    """A route's zone entry (white) and exit (the risk's colour) markers with their popups."""
+    marks = []
+    for z in route.zones_crossed:
+        color = RISK_COLORS.get(z.risk, "#555555")
+        zone_label = z.name or z.zone_id
+        for where, point, fill in ((_w(lang, "entry"), z.entry, "#ffffff"), (_w(lang, "exit"), z.exit, color)):
+            if point is None:
+                continue
+            rows = [
+                (_w(lang, "route"), label),
+                (_w(lang, "zone"), zone_label),
+                (_w(lang, "risk"), _RISK_NAMES[lang].get(z.risk, z.risk)),
+                (
+                    _w(lang, "time_inside"),
+                    format_duration(z.time_inside_s, lang) if z.time_inside_s is not None else None,
+                ),
+            ]
+            marks.append(_CrossingMark(point, color, fill, f"{where}: {zone_label}", rows))
+    return marks
 
 
 def _prepare_layer_features(layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> list[dict]:
@@ -728,20 +756,27 @@ def _prepare_layer_features(layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEF
     return feats
 
 
+def _extra_style(layer: MapLayer) -> tuple[dict[str, Any], float]:
+    """An overlay's Leaflet path style and the radius of its circle markers."""
+    base = {"color": "#3388ff", "weight": 3, **layer.style}
+    return base, float(base.pop("radius", 6))
+
+
+def _extra_aliases(layer: MapLayer, lang: str) -> list[str]:
+    labels = FIELD_LABELS[_lang(lang)]
+    if layer.popup_aliases:
+        return list(text_in(list(layer.popup_aliases), lang))
+    return [labels.get(f, f) for f in layer.popup_fields]
+
+
 def _add_extra_layer(m: folium.Map, layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> folium.FeatureGroup:
     lang = _lang(lang)
     name = text_in(layer.name, lang)
     group = folium.FeatureGroup(name=name, show=layer.show)
     feats = _prepare_layer_features(layer, lang, tz)
     if feats:
-        base = {"color": "#3388ff", "weight": 3, **layer.style}
-        radius = float(base.pop("radius", 6))
-        labels = FIELD_LABELS[lang]
-        aliases = (
-            text_in(list(layer.popup_aliases), lang)
-            if layer.popup_aliases
-            else [labels.get(f, f) for f in layer.popup_fields]
-        )
+        base, radius = _extra_style(layer)
+        aliases = _extra_aliases(layer, lang)
         popup = SafeGeoJsonPopup(layer.popup_fields, aliases) if layer.popup_fields else None
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
@@ -753,6 +788,165 @@ def _add_extra_layer(m: folium.Map, layer: MapLayer, lang: str = "zh", tz: tzinf
         ).add_to(group)
     group.add_to(m)
     return group
+
+
+# -- layers by viewport ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewportSource:
+    """Where a city map's layers load their features from: ``url`` answers ``{url}/{key}?bbox=&zoom=&lang=``
+    with :func:`layer_collection`, for each of ``keys``."""
+
+    url: str
+    keys: tuple[str, ...]
+
+
+class ViewportLayers(MacroElement):
+    """Hands the map's empty layer groups to ``map-layers.js``, which fills them by viewport."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        BaotongLayers.attach({{ this._parent.get_name() }}, {{ this.options|tojson }}, {
+        {%- for key, group in this.groups %}
+          {{ key|tojson }}: {{ group }}{{ "," if not loop.last }}
+        {%- endfor %}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, groups: Sequence[tuple[str, folium.FeatureGroup, dict[str, Any]]], *, lang: str):
+        super().__init__()
+        self._name = "ViewportLayers"
+        self.groups = [(key, group.get_name()) for key, group, _ in groups]
+        self.options = {"url": url, "lang": lang, "layers": {key: config for key, _, config in groups}}
+
+
+def _add_viewport_groups(
+    m: folium.Map, keys: Sequence[str], extra_layers: Sequence[MapLayer], lang: str
+) -> list[tuple[str, folium.FeatureGroup, dict[str, Any]]]:
+    """The empty groups of the layers loaded by viewport, in the LayerControl's order, with their styles."""
+    out: list[tuple[str, folium.FeatureGroup, dict[str, Any]]] = []
+    for risk in RISKS:
+        if f"zones-{risk}" in keys:
+            group = folium.FeatureGroup(name=_ZONE_NAMES[lang][risk], show=True)
+            group.add_to(m)
+            out.append((f"zones-{risk}", group, {"style": _zone_style(risk), "highlight": _ZONE_HIGHLIGHT}))
+    for kind in SITE_KINDS:
+        if f"sites-{kind}" in keys:
+            group = folium.FeatureGroup(name=_SITE_NAMES[lang][kind], show=True)
+            group.add_to(m)
+            out.append((f"sites-{kind}", group, {"style": _PREMISES_STYLE}))
+    if "routes" in keys:
+        group = folium.FeatureGroup(name=_w(lang, "routes"), show=True)
+        group.add_to(m)
+        out.append(("routes", group, {"style": _DEFAULT_LEG_STYLE, "highlight": _ROUTE_HIGHLIGHT, "radius": 6}))
+    for layer in extra_layers:
+        assert layer.key is not None
+        group = folium.FeatureGroup(name=text_in(layer.name, lang), show=layer.show)
+        group.add_to(m)
+        base, radius = _extra_style(layer)
+        out.append((layer.key, group, {"style": base, "radius": radius}))
+    return out
+
+
+def _rows(props: Mapping[str, Any], fields: Sequence[str], aliases: Sequence[str]) -> list[list[Any]]:
+    """A popup's rows as :class:`SafeGeoJsonPopup` shows them: the fields with a value, by their labels."""
+    return [[alias, props[f]] for f, alias in zip(fields, aliases, strict=True) if props.get(f) not in (None, "")]
+
+
+def _popup(rows: Iterable[Sequence[Any]], *, title: str | None = None) -> dict[str, Any]:
+    return {"title": title, "rows": [[str(k), v] for k, v in rows if v is not None]}
+
+
+def layer_collection(
+    layer: str,
+    *,
+    zones: Iterable[Any] = (),
+    sites: Iterable[Any] = (),
+    routes: Iterable[RouteView] = (),
+    extra_layers: Iterable[MapLayer] = (),
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
+    total: int | None = None,
+    truncated: bool = False,
+) -> dict[str, Any]:
+    """One layer of the city map as GeoJSON for ``map-layers.js``: the features the inline map would draw,
+    their properties humanised in ``lang`` as the inline popups show them, each with ``popup`` (``title``,
+    ``rows`` of label and value, put in as text), ``style`` overrides and, for sites, the marker ``icon``.
+    ``truncated`` adds ``notice``, the "zoom in" text in ``lang``.
+
+    Raises
+    ------
+    ValueError
+        An extra-layer item that is not a Feature.
+    """
+    lang = _lang(lang)
+    tz = timezone or _DEFAULT_TZ
+    features: list[dict[str, Any]] = []
+    for zone in zones:
+        feature = _zone_feature(zone, lang, tz)
+        feature["properties"]["popup"] = _popup(_rows(feature["properties"], *_zone_popup(lang)))
+        features.append(feature)
+    for site in sites:
+        if not isinstance(site.geometry, Point):
+            premises = site.to_feature()
+            premises["properties"] = {"premises": True}
+            features.append(premises)
+        key = "enterprise_whitelisted" if site.kind == "enterprise" and site.whitelist else site.kind
+        color, icon = SITE_ICONS[key]
+        lon, lat = site.point
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "id": site.id,
+                    "name": site.name,
+                    "kind": site.kind,
+                    "tooltip": site.name,
+                    "icon": {"markerColor": color, "icon": icon, "prefix": "fa"},
+                    "popup": _popup(_site_rows(site, lang), title=site.name),
+                },
+            }
+        )
+    for n, route in enumerate(routes, start=1):
+        label = route.id or f"{_w(lang, 'route')} {n}"
+        for feature in _route_features(route, label, lang):
+            props = feature["properties"]
+            props["style"] = _leg_style(feature)
+            props["popup"] = _popup(_rows(props, *_route_popup(lang)))
+            features.append(feature)
+        for i, mark in enumerate(_crossing_marks(route, label, lang)):
+            style = {"color": mark.color, "weight": 3, "fill": True, "fillColor": mark.fill, "fillOpacity": 1.0}
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{label}/mark/{i}",
+                    "geometry": {"type": "Point", "coordinates": list(mark.point)},
+                    "properties": {"style": style, "popup": _popup(mark.rows, title=mark.title)},
+                }
+            )
+    for extra in extra_layers:
+        aliases = _extra_aliases(extra, lang)
+        for feature in _prepare_layer_features(extra, lang, tz):
+            props = feature["properties"]
+            if extra.popup_fields:
+                props["popup"] = _popup(_rows(props, extra.popup_fields, aliases))
+            features.append(feature)
+    answer: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "layer": layer,
+        "features": features,
+        "total": len(features) if total is None else total,
+        "truncated": truncated,
+    }
+    if truncated:
+        answer["notice"] = _w(lang, "zoom_in")
+    return answer
 
 
 # -- maps --------------------------------------------------------------------------------
@@ -783,6 +977,7 @@ def _build(
     vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
+    viewport: ViewportSource | None = None,
 ) -> folium.Map:
     lang = _lang(lang)
     tz = timezone or _DEFAULT_TZ
@@ -808,21 +1003,31 @@ def _build(
             attribution=html.escape(tiles_attribution or _w(lang, "attribution")),  # text, never HTML
             static_prefix=static_prefix,
         ).add_to(m)
-    _add_zone_layers(m, list(zones), lang, tz)
-    _add_site_layers(m, list(sites), include_empty=include_empty_sites, lang=lang)
-    if route_views:
-        _add_route_layer(m, route_views, lang)
-    for layer in extra_layers:
-        _add_extra_layer(m, layer, lang, tz)
+    if viewport is not None:
+        with_sites = any(k.startswith("sites-") for k in viewport.keys)
+        with_routes = "routes" in viewport.keys
+        extra_layers = [layer for layer in extra_layers if layer.key in viewport.keys]
+        groups = _add_viewport_groups(m, viewport.keys, extra_layers, lang)
+    else:
+        with_sites, with_routes = include_empty_sites or bool(sites), bool(route_views)
+        _add_zone_layers(m, list(zones), lang, tz)
+        _add_site_layers(m, list(sites), include_empty=include_empty_sites, lang=lang)
+        if route_views:
+            _add_route_layer(m, route_views, lang)
+        for layer in extra_layers:
+            _add_extra_layer(m, layer, lang, tz)
     more = list(overlay(m)) if overlay is not None else []
     folium.LayerControl(collapsed=False).add_to(m)
     Legend(
-        _legend_entries(
-            extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views), lang=lang
-        )
-        + more,
+        _legend_entries(extra_layers, with_sites=with_sites, with_routes=with_routes, lang=lang) + more,
         title=_w(lang, "legend"),
     ).add_to(m)
+    if viewport is not None:
+        ViewportLayers(viewport.url, groups, lang=lang).add_to(m)
+        root_ = m.get_root()
+        assert isinstance(root_, Figure)
+        script = f"{static_prefix.rstrip('/')}/app/map-layers.js"
+        root_.header.add_child(Element(f'<script src="{html.escape(script)}"></script>'), name="baotong_map_layers")
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
     root = m.get_root()
@@ -845,6 +1050,7 @@ def city_map(
     vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
+    viewport: ViewportSource | None = None,
 ) -> folium.Map:
     """The city map: zones by risk, sites by kind, routes, extra layers, a legend and a LayerControl.
 
@@ -867,6 +1073,10 @@ def city_map(
         The reader's language (``zh`` or ``en``: layer names, legend, popups) and the zone times are shown in.
     static_prefix
         Where the API serves ``api/static`` (the vendored Leaflet & co. are under ``<prefix>/vendor/``).
+    viewport
+        Draw no feature inline: the layers named in :attr:`ViewportSource.keys` (zones, sites, routes, the
+        extra layers by :attr:`MapLayer.key`) load their features from :attr:`ViewportSource.url` by viewport
+        (``<prefix>/app/map-layers.js``, answers as :func:`layer_collection` builds them).
 
     Returns
     -------
@@ -893,6 +1103,7 @@ def city_map(
         vector_basemap=vector_basemap,
         lang=lang,
         timezone=timezone,
+        viewport=viewport,
     )
 
 

@@ -10,11 +10,13 @@ one thread from checkpoint scans and routes.  Each answer still gets its own scr
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections import OrderedDict
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import pages
@@ -65,7 +67,27 @@ def _version(ctx: AppContext) -> str:
 
 def _render(ctx: AppContext, lang: str, viewer: Principal | None) -> str:
     with ctx.sessions() as session:
-        return pages.map_html(layers.city_map(ctx, session, viewer=viewer), ctx, lang=lang)
+        content = layers.city_map(ctx, session, viewer=viewer)
+    return pages.map_html(content, ctx, lang=lang, layer_keys=layers.city_layer_keys(content, viewer=viewer))
+
+
+def city_contents(request: Request) -> layers.CityMapContents:
+    found = getattr(request.app.state, "city_map_contents", None)
+    if found is None:
+        found = request.app.state.city_map_contents = layers.CityMapContents()
+    return found
+
+
+def _layer_answer(
+    ctx: AppContext, contents: layers.CityMapContents, version: str, layer: str, view: _View, user: Principal | None
+) -> dict:
+    bbox, zoom, lang = view
+    content = contents.get(ctx, version, viewer=user)
+    part = layers.city_layer(content, layer, bbox=bbox, zoom=zoom)
+    return pages.layer_geojson(part, ctx, lang=lang)
+
+
+_View = tuple[tuple[float, float, float, float], int, str]
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -86,6 +108,41 @@ async def city_map(request: Request, ctx: ContextDep, user: OptionalUser) -> HTM
                 cache.put(version, html)
     signed_in = await run_in_threadpool(web_session, request, ctx)
     return pages.map_page(request, ctx, html, user=user, session=signed_in)
+
+
+@router.get("/map/layers/{layer}", response_class=JSONResponse)
+async def city_layer(
+    request: Request,
+    layer: str,
+    ctx: ContextDep,
+    user: OptionalUser,
+    bbox: Annotated[str, Query(description="left,bottom,right,top in WGS-84 degrees")],
+    zoom: Annotated[str, Query(description="the map's zoom level, 0 to 22")],
+    lang: Annotated[str | None, Query(description="zh or en (default: the page language)")] = None,
+) -> Response:
+    """One layer of the city map within a viewport, as GeoJSON: the features that meet ``bbox``, simplified
+    for ``zoom`` and at most ``services.layers.MAX_LAYER_FEATURES`` (``truncated`` and a ``notice`` to zoom in
+    past that), with their popups in the page language.  Zones by risk (``zones-sealed``, ``zones-controlled``,
+    ``zones-precaution``) and ``closures`` are public; sites, routes, plans, docking and drop points, closure
+    impact, green channels and scans need a bureau role, as on the map.  The ``ETag`` follows the map's
+    content version; ``If-None-Match`` with it answers ``304``."""
+    layers.check_layer_access(layer, viewer=user)
+    view_bbox, level = layers.parse_view(bbox, zoom)
+    language = "en" if (lang or page_lang(request)) == "en" else "zh"
+    audience = "bureau" if is_bureau(user) else "public"
+    version = await run_in_threadpool(_version, ctx)
+    tag = hashlib.blake2b(
+        f"{version}|{audience}|{language}|{layer}|{','.join(map(repr, view_bbox))}|{level}".encode(), digest_size=16
+    ).hexdigest()
+    etag = f'"{tag}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache" if audience == "bureau" else "no-cache"}
+    headers["Vary"] = "Authorization, Cookie"
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    answer = await run_in_threadpool(
+        _layer_answer, ctx, city_contents(request), version, layer, (view_bbox, level, language), user
+    )
+    return JSONResponse(answer, headers=headers)
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse)

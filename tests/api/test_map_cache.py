@@ -47,10 +47,15 @@ def test_the_map_is_rendered_once_per_version(client, auth_headers, monkeypatch)
     assert first.status_code == second.status_code == 200
     assert len(renders) == 1
     assert nonce(first) != nonce(second) and f'nonce="{nonce(second)}"' in second.text
+    layer = "/map/layers/zones-controlled?bbox=1.4,42.4,1.8,42.7&zoom=12"
+    before = client.get(layer)
     r = client.post("/zones", json=zone("新管控区甲"), headers=auth_headers("planner"))
     assert r.status_code == 201
     third = client.get("/map")
-    assert len(renders) == 2 and r.json()["id"] in third.text and r.json()["id"] not in first.text
+    assert len(renders) == 2 and r.json()["id"] not in third.text  # the page carries no feature
+    after = client.get(layer)
+    assert before.headers["ETag"] != after.headers["ETag"]
+    assert r.json()["id"] in {f["id"] for f in after.json()["features"]} - {f["id"] for f in before.json()["features"]}
 
 
 def test_every_process_sees_the_same_version(app, settings, andorra_router, client, auth_headers):
