@@ -673,17 +673,20 @@ def city_layer(
     *,
     bbox: tuple[float, float, float, float],
     zoom: int,
-    max_features: int = MAX_LAYER_FEATURES,
+    max_features: int | None = None,
 ) -> LayerSlice:
     """Layer ``layer`` of the city map ``content`` (:func:`city_map`) within ``bbox`` ``(left, bottom, right,
     top)``: the features that meet it, at most ``max_features``, their lines and polygons simplified for
-    ``zoom`` (:func:`simplify_tolerance_deg`; still valid geometries).
+    ``zoom`` (:func:`simplify_tolerance_deg`; still valid geometries).  ``max_features`` defaults to
+    :data:`MAX_LAYER_FEATURES`.
 
     Raises
     ------
     InvalidInputError
         If ``content`` has no layer ``layer`` (the message lists the ones it has).
     """
+    if max_features is None:
+        max_features = MAX_LAYER_FEATURES
     view = shapely.box(*bbox)
     tolerance = simplify_tolerance_deg(zoom, lat=(bbox[1] + bbox[3]) / 2)
     part: MapContent

@@ -105,8 +105,14 @@
     }
 
     function loadAll() {
+      timer = null;
       Object.keys(groups).forEach(load);
     }
+
+    // no zoom under way, no move waiting for its requests and no answer outstanding (tests wait for it)
+    map.baotongLayersIdle = function () {
+      return !map._animatingZoom && timer === null && Object.keys(inFlight).length === 0;
+    };
 
     map.on("moveend", function () {
       if (timer) { clearTimeout(timer); }
@@ -116,7 +122,7 @@
       Object.keys(groups).forEach(function (key) { if (groups[key] === e.layer) { load(key); } });
     });
     map.whenReady(function () {  // after the page's own fitBounds, whose moveend then takes over
-      if (!timer) { timer = setTimeout(loadAll, 0); }
+      if (timer === null) { timer = setTimeout(loadAll, 0); }
     });
   }
 
