@@ -1157,16 +1157,92 @@ FLEET_ROUTE_STYLES: dict[str, dict[str, Any]] = {
     "outside": {"weight": 5, "opacity": 0.85},
     "inside": {"weight": 4, "opacity": 0.95, "dashArray": "1 8", "lineCap": "round"},
 }
-FLEET_KIND_LABELS = {"outside": "货车 truck", "inside": "区内车 inside vehicle"}
+#: A delivery plan map's words (layer names, legend, popups) in each language.
+_DELIVERY_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "outside": "货车",
+        "inside": "区内车",
+        "depots": "中转站/物流园区",
+        "docking_points": "接驳点",
+        "stops": "配送点（按时间窗）",
+        "transfer_station": "中转站",
+        "logistics_hub": "物流园区",
+        "docking_point": "接驳点",
+        "window_opens": "时间窗开始",
+        "any_time": "全天",
+        "stop_no_window": "配送点：全天（无时间窗）",
+        "unserved_stop": "未服务的配送点（红圈）",
+        "route": "路线",
+        "vehicle": "车辆",
+        "leg": "路段",
+        "leg_time": "路段时间",
+        "load": "装载",
+        "departs": "出发",
+        "ends": "返回/结束",
+        "km": "里程（公里）",
+        "zone": "区域",
+        "name": "名称",
+        "id": "编号",
+        "window": "时间窗",
+        "served_by": "车辆",
+        "start": "服务开始",
+        "demand": "需求",
+        "reason": "未服务原因",
+        "kind": "种类",
+        "planned": "规划",
+        "planned_yes": "是",
+        "planned_no": "否（闭环路线自行选择）",
+        "stop_count": "配送点",
+    },
+    "en": {
+        "outside": "truck",
+        "inside": "inside vehicle",
+        "depots": "depots",
+        "docking_points": "docking points",
+        "stops": "stops (by time window)",
+        "transfer_station": "transfer station",
+        "logistics_hub": "logistics hub",
+        "docking_point": "docking point",
+        "window_opens": "window opens",
+        "any_time": "any time",
+        "stop_no_window": "stop: any time (no window)",
+        "unserved_stop": "unserved stop (red ring)",
+        "route": "route",
+        "vehicle": "vehicle",
+        "leg": "leg",
+        "leg_time": "leg time",
+        "load": "load",
+        "departs": "departs",
+        "ends": "ends",
+        "km": "km",
+        "zone": "zone",
+        "name": "name",
+        "id": "id",
+        "window": "window",
+        "served_by": "served by",
+        "start": "service starts",
+        "demand": "demand",
+        "reason": "unserved",
+        "kind": "kind",
+        "planned": "planned",
+        "planned_yes": "yes",
+        "planned_no": "no (closed-loop routing's choice)",
+        "stop_count": "stops",
+    },
+}
+
+
+def _d(lang: str, key: str) -> str:
+    return _DELIVERY_WORDS[_lang(lang)][key]
+
+
+#: Vehicle kinds, layer names and depot kinds in Chinese (the maps' default language).
+FLEET_KIND_LABELS = {k: _DELIVERY_WORDS["zh"][k] for k in ("outside", "inside")}
 #: Stops by the opening of their time window, earliest dark to latest light (viridis); no window grey.
 WINDOW_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 NO_WINDOW_COLOUR = "#9e9e9e"
 UNSERVED_COLOUR = "#d62728"
-DELIVERY_LAYER_NAMES = {
-    "depots": "中转站/物流园区 depots",
-    "docking_points": "接驳点 docking points",
-    "stops": "配送点 stops (按时间窗 by time window)",
-}
+DELIVERY_LAYER_NAMES = {k: _DELIVERY_WORDS["zh"][k] for k in ("depots", "docking_points", "stops")}
 #: Awesome-markers icon (colour, Font Awesome 6 name) per depot kind.
 PLACE_ICONS = {
     "transfer_station": ("cadetblue", "truck-ramp-box"),
@@ -1174,24 +1250,16 @@ PLACE_ICONS = {
     "docking_point": ("orange", "handshake"),
 }
 _PLACE_SWATCH = {"cadetblue": "#436978", "purple": "#d252b9", "orange": "#f69730"}
-PLACE_LABELS = {
-    "transfer_station": "中转站 transfer station",
-    "logistics_hub": "物流园区 logistics hub",
-    "docking_point": "接驳点 docking point",
-}
+PLACE_LABELS = {k: _DELIVERY_WORDS["zh"][k] for k in PLACE_ICONS}
+
+
+def _place_label(kind: str, lang: str) -> str:
+    return _DELIVERY_WORDS[_lang(lang)].get(kind, kind)
 
 
 def _people_time(value: datetime | None) -> str | None:
     """A time for people: ``2026-12-01 18:05`` in its own offset."""
     return None if value is None else value.strftime("%Y-%m-%d %H:%M")
-
-
-def _people_duration(seconds: float) -> str:
-    """A duration for people: ``1 小时 5 分``, ``3 分 20 秒``."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours} 小时 {minutes} 分" if hours else f"{minutes} 分 {secs} 秒"
 
 
 def window_bins(stops: Sequence[PlanStopView], *, bins: int = len(WINDOW_COLOURS)) -> list[tuple[datetime, datetime]]:
@@ -1217,13 +1285,13 @@ def _window_class(stop: PlanStopView, classes: list[tuple[datetime, datetime]]) 
     return len(classes) - 1
 
 
-def _class_label(lo: datetime, hi: datetime) -> str:
+def _class_label(lo: datetime, hi: datetime, lang: str = "zh") -> str:
     if lo == hi:
-        return f"时间窗 window opens {_people_time(lo)}"
-    return f"时间窗 window opens {_people_time(lo)} – {hi.strftime('%H:%M')}"
+        return f"{_d(lang, 'window_opens')} {_people_time(lo)}"
+    return f"{_d(lang, 'window_opens')} {_people_time(lo)} – {hi.strftime('%H:%M')}"
 
 
-def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
+def _fleet_route_features(route: FleetRouteView, label: str, lang: str = "zh") -> list[dict]:
     feats = []
     for i, leg in enumerate(route.legs):
         feats.append(
@@ -1235,9 +1303,9 @@ def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
                     "route": route.id,
                     "label": label,
                     "kind": route.kind,
-                    "kind_label": FLEET_KIND_LABELS[route.kind],
+                    "kind_label": _d(lang, route.kind),
                     "leg": i + 1,
-                    "leg_time": _people_duration(leg.travel_time_s),
+                    "leg_time": format_duration(leg.travel_time_s, _lang(lang)),
                     "load": f"{route.load} / {route.capacity}",
                     "departure": _people_time(route.departure),
                     "arrival": _people_time(route.arrival),
@@ -1249,58 +1317,40 @@ def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
     return feats
 
 
-_FLEET_POPUP = (
-    ["label", "kind_label", "leg", "leg_time", "load", "departure", "arrival", "distance_km", "zone"],
-    [
-        "路线 route",
-        "车辆 vehicle",
-        "路段 leg",
-        "路段时间 leg time",
-        "装载 load",
-        "出发 departs",
-        "返回/结束 ends",
-        "里程 km",
-        "区域 zone",
-    ],
-)
-_STOP_POPUP = (
-    ["name", "id", "window", "served_by", "start", "demand", "zone", "reason"],
-    [
-        "名称 name",
-        "id",
-        "时间窗 window",
-        "车辆 served by",
-        "服务开始 service starts",
-        "需求 demand",
-        "区域 zone",
-        "未服务原因 unserved",
-    ],
-)
+def _fleet_popup(lang: str) -> tuple[list[str], list[str]]:
+    return (
+        ["label", "kind_label", "leg", "leg_time", "load", "departure", "arrival", "distance_km", "zone"],
+        [_d(lang, k) for k in ("route", "vehicle", "leg", "leg_time", "load", "departs", "ends", "km", "zone")],
+    )
 
 
-def _add_fleet_routes(m: folium.Map, routes: Sequence[FleetRouteView]) -> list[LegendEntry]:
+def _stop_popup(lang: str) -> tuple[list[str], list[str]]:
+    fields = ["name", "id", "window", "served_by", "start", "demand", "zone", "reason"]
+    return fields, [_d(lang, k) for k in fields]
+
+
+def _add_fleet_routes(m: folium.Map, routes: Sequence[FleetRouteView], lang: str = "zh") -> list[LegendEntry]:
     entries = []
     for k, route in enumerate(routes):
         colour = VEHICLE_COLOURS[k % len(VEHICLE_COLOURS)]
         style = {"color": colour, **FLEET_ROUTE_STYLES[route.kind]}
         label = route.label or route.id
-        group = folium.FeatureGroup(name=f"{FLEET_KIND_LABELS[route.kind]} {label}", show=True)
+        name = f"{_d(lang, route.kind)} {label}"
+        group = folium.FeatureGroup(name=name, show=True)
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": _fleet_route_features(route, label)},
+            {"type": "FeatureCollection", "features": _fleet_route_features(route, label, lang)},
             name=route.id,
             style_function=lambda _f, s=style: dict(s),
             highlight_function=lambda _f: {"weight": 8},
-            popup=SafeGeoJsonPopup(*_FLEET_POPUP),
+            popup=SafeGeoJsonPopup(*_fleet_popup(lang)),
             control=False,
         ).add_to(group)
         group.add_to(m)
-        entries.append(
-            LegendEntry(f"{FLEET_KIND_LABELS[route.kind]} {label}", "line", colour, _dash_css(style.get("dashArray")))
-        )
+        entries.append(LegendEntry(name, "line", colour, _dash_css(style.get("dashArray"))))
     return entries
 
 
-def _stop_feature(stop: PlanStopView, colour: str) -> dict:
+def _stop_feature(stop: PlanStopView, colour: str, lang: str = "zh") -> dict:
     window = None
     if stop.window is not None:
         window = f"{_people_time(stop.window[0])} – {stop.window[1].strftime('%H:%M')}"
@@ -1312,12 +1362,12 @@ def _stop_feature(stop: PlanStopView, colour: str) -> dict:
         "properties": {
             "id": stop.id,
             "name": stop.name,
-            "window": window or "全天 any time",
+            "window": window or _d(lang, "any_time"),
             "served_by": stop.served_by,
             "start": _people_time(stop.start),
             "demand": stop.demand,
             "zone": stop.zone_id,
-            "reason": stop.reason,
+            "reason": text_in(stop.reason, _lang(lang)),
             "unserved": unserved,
             "style": {
                 "fillColor": colour,
@@ -1328,57 +1378,58 @@ def _stop_feature(stop: PlanStopView, colour: str) -> dict:
     }
 
 
-def _add_stops(m: folium.Map, stops: Sequence[PlanStopView]) -> list[LegendEntry]:
+def _add_stops(m: folium.Map, stops: Sequence[PlanStopView], lang: str = "zh") -> list[LegendEntry]:
     classes = window_bins(stops)
     feats = []
     for stop in stops:
         k = _window_class(stop, classes)
-        feats.append(_stop_feature(stop, NO_WINDOW_COLOUR if k is None else WINDOW_COLOURS[k]))
-    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES["stops"], show=True)
+        feats.append(_stop_feature(stop, NO_WINDOW_COLOUR if k is None else WINDOW_COLOURS[k], lang))
+    group = folium.FeatureGroup(name=_d(lang, "stops"), show=True)
     if feats:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
             name="stops",
             style_function=lambda f: {"radius": 6, "fillOpacity": 0.95, "opacity": 1, **f["properties"]["style"]},
             marker=folium.CircleMarker(radius=6, fill=True),
-            popup=SafeGeoJsonPopup(*_STOP_POPUP),
+            popup=SafeGeoJsonPopup(*_stop_popup(lang)),
             control=False,
         ).add_to(group)
     group.add_to(m)
-    entries = [LegendEntry(_class_label(lo, hi), "marker", WINDOW_COLOURS[k]) for k, (lo, hi) in enumerate(classes)]
-    entries.append(LegendEntry("配送点 stop: 全天 no window", "marker", NO_WINDOW_COLOUR))
+    entries = [
+        LegendEntry(_class_label(lo, hi, lang), "marker", WINDOW_COLOURS[k]) for k, (lo, hi) in enumerate(classes)
+    ]
+    entries.append(LegendEntry(_d(lang, "stop_no_window"), "marker", NO_WINDOW_COLOUR))
     if any(s.served_by is None for s in stops):
-        entries.append(LegendEntry("未服务 unserved stop (red ring)", "marker", UNSERVED_COLOUR))
+        entries.append(LegendEntry(_d(lang, "unserved_stop"), "marker", UNSERVED_COLOUR))
     return entries
 
 
-def _place_popup(place: PlanPlaceView) -> str:
+def _place_popup(place: PlanPlaceView, lang: str = "zh") -> str:
+    planned = _d(lang, "planned_yes") if place.planned else _d(lang, "planned_no")
     rows = [
-        ("种类 kind", PLACE_LABELS.get(place.kind, place.kind)),
-        ("区域 zone", place.zone_id),
-        ("规划 planned", ("是 yes" if place.planned else "否 no (closed-loop routing's choice)"))
-        if place.kind == "docking_point"
-        else ("规划 planned", None),
-        ("配送点 stops", place.stops or None),
-        ("id", place.id),
+        (_d(lang, "kind"), _place_label(place.kind, lang)),
+        (_d(lang, "zone"), place.zone_id),
+        (_d(lang, "planned"), planned if place.kind == "docking_point" else None),
+        (_d(lang, "stop_count"), place.stops or None),
+        (_d(lang, "id"), place.id),
     ]
     return _popup_table(rows, title=place.name or place.id)
 
 
-def _add_places(m: folium.Map, places: Sequence[PlanPlaceView], layer: str) -> list[LegendEntry]:
-    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES[layer], show=True)
+def _add_places(m: folium.Map, places: Sequence[PlanPlaceView], layer: str, lang: str = "zh") -> list[LegendEntry]:
+    group = folium.FeatureGroup(name=_d(lang, layer), show=True)
     for place in places:
         colour, icon = PLACE_ICONS.get(place.kind, ("gray", "location-dot"))
         folium.Marker(
             _latlon(*place.point),
             icon=folium.Icon(color=colour, icon=icon, prefix="fa", class_name="awesome-marker leaflet-marker-icon"),
-            popup=folium.Popup(_place_popup(place), max_width=320),
+            popup=folium.Popup(_place_popup(place, lang), max_width=320),
             tooltip=folium.Tooltip(_text(place.name or place.id)),
         ).add_to(group)
     group.add_to(m)
     kinds = sorted({p.kind for p in places})
     return [
-        LegendEntry(PLACE_LABELS.get(k, k), "marker", _PLACE_SWATCH.get(PLACE_ICONS.get(k, ("gray", ""))[0], "#575757"))
+        LegendEntry(_place_label(k, lang), "marker", _PLACE_SWATCH.get(PLACE_ICONS.get(k, ("gray", ""))[0], "#575757"))
         for k in kinds
     ]
 
@@ -1396,7 +1447,8 @@ def delivery_map(
 ) -> folium.Map:
     """A delivery plan's map, fitted to it: each vehicle's route in its own colour (one layer each; trucks
     solid, inside vehicles dotted), the depots, the docking points, the stops coloured by the opening of
-    their time window (unserved ones ringed red), and ``zones``.
+    their time window (unserved ones ringed red), and ``zones``.  Layer names, the legend and the popups are
+    in ``lang`` (``zh`` or ``en``), as on the city map.
 
     Raises
     ------
@@ -1405,10 +1457,10 @@ def delivery_map(
     """
 
     def overlay(m: folium.Map) -> list[LegendEntry]:
-        entries = _add_fleet_routes(m, plan.routes)
-        entries += _add_places(m, plan.depots, "depots")
-        entries += _add_places(m, plan.docking_points, "docking_points")
-        entries += _add_stops(m, plan.stops)
+        entries = _add_fleet_routes(m, plan.routes, lang)
+        entries += _add_places(m, plan.depots, "depots", lang)
+        entries += _add_places(m, plan.docking_points, "docking_points", lang)
+        entries += _add_stops(m, plan.stops, lang)
         return entries
 
     return _build(
