@@ -1,10 +1,14 @@
-"""Map views: the city map with every layer, one route's map.
+"""Map views: the city map and its layers by viewport, one route's map.
 
-The city map is anonymous and heavy (every zone, site and route inline), so it is rendered once per
-version of its content (:func:`services.layers.city_map_version`, read from the database so every
-worker agrees) and served from :class:`RenderedPages` until the version changes; at most one render
-runs at a time per process, in the thread pool, so map readers never take the event loop or more than
-one thread from checkpoint scans and routes.  Each answer still gets its own script nonce.
+The city map is anonymous and was heavy, so its page is a shell with no feature inline
+(:func:`api.pages.map_html` with its layer keys) and each layer loads by viewport from
+``GET /map/layers/{layer}``.  The map's content is read once per version of it
+(:func:`services.layers.city_map_version`, read from the database so every worker agrees) and
+audience and kept (:class:`services.layers.CityMapContents`); the shell depends only on the layers it
+names, so it is rendered once per audience, language and set of layers and served from
+:class:`RenderedPages` while they stay the same.  At most one render runs at a time per process, in the
+thread pool, so map readers never take the event loop or more than one thread from checkpoint scans
+and routes.  Each answer still gets its own script nonce.
 """
 
 from __future__ import annotations
@@ -65,10 +69,15 @@ def _version(ctx: AppContext) -> str:
         return layers.city_map_version(session)
 
 
-def _render(ctx: AppContext, lang: str, viewer: Principal | None) -> str:
-    with ctx.sessions() as session:
-        content = layers.city_map(ctx, session, viewer=viewer)
-    return pages.map_html(content, ctx, lang=lang, layer_keys=layers.city_layer_keys(content, viewer=viewer))
+def _content(
+    ctx: AppContext, contents: layers.CityMapContents, viewer: Principal | None
+) -> tuple[str, layers.MapContent]:
+    version = _version(ctx)
+    return version, contents.get(ctx, version, viewer=viewer)
+
+
+def _render(ctx: AppContext, content: layers.MapContent, lang: str, keys: list[str]) -> str:
+    return pages.map_html(content, ctx, lang=lang, layer_keys=keys)
 
 
 def city_contents(request: Request) -> layers.CityMapContents:
@@ -94,18 +103,21 @@ _View = tuple[tuple[float, float, float, float], int, str]
 async def city_map(request: Request, ctx: ContextDep, user: OptionalUser) -> HTMLResponse:
     """The city map over the offline basemap.  Public: zones by risk and closures.  With a bureau role every
     layer: sites, stored routes, plans, docking and drop points, closures with their impact, green channels
-    and the last day's checkpoint scans.  Rendered once per content version, audience and language."""
+    and the last day's checkpoint scans.  The page carries no feature: each layer loads its own by viewport
+    from ``GET /map/layers/{layer}``.  Rendered once per audience, language and set of layers."""
     lang = page_lang(request)
     audience = "bureau" if is_bureau(user) else "public"
     cache = rendered_pages(request)
-    version = f"{await run_in_threadpool(_version, ctx)}:{audience}:{lang}"
-    html = cache.get(version)
+    _, content = await run_in_threadpool(_content, ctx, city_contents(request), user)
+    keys = layers.city_layer_keys(content, viewer=user)
+    shell = f"{audience}:{lang}:{','.join(keys)}:{content.bbox}"
+    html = cache.get(shell)
     if html is None:
         async with cache.render_lock:
-            html = cache.get(version)  # rendered while this request waited
+            html = cache.get(shell)  # rendered while this request waited
             if html is None:
-                html = await run_in_threadpool(_render, ctx, lang, user)
-                cache.put(version, html)
+                html = await run_in_threadpool(_render, ctx, content, lang, keys)
+                cache.put(shell, html)
     signed_in = await run_in_threadpool(web_session, request, ctx)
     return pages.map_page(request, ctx, html, user=user, session=signed_in)
 
