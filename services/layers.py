@@ -8,6 +8,7 @@ vehicle, depots, docking points, stops and the zones it was planned with.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import threading
@@ -649,6 +650,23 @@ def parse_view(bbox: str, zoom: str | int) -> tuple[tuple[float, float, float, f
     return (left, bottom, right, top), level
 
 
+def layer_etag(
+    version: str,
+    layer: str,
+    *,
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    lang: str,
+    viewer: Principal | None,
+) -> str:
+    """The ``ETag`` of a layer answer: it changes with the map's content version (:func:`city_map_version`),
+    the layer, the viewport, the language and the audience (the bureau's layers carry more)."""
+    audience = "bureau" if is_bureau(viewer) else "public"
+    view = ",".join(map(repr, bbox))
+    digest = hashlib.blake2b(f"{version}|{audience}|{lang}|{layer}|{view}|{zoom}".encode(), digest_size=16)
+    return f'"{digest.hexdigest()}"'
+
+
 def simplify_tolerance_deg(zoom: int, *, lat: float) -> float:
     """The simplification tolerance for ``zoom``: one screen pixel's width in metres at latitude ``lat``
     (256-pixel web-mercator tiles), as degrees of latitude, so no vertex moves more than a pixel."""
@@ -750,18 +768,26 @@ class CityMapContents:
     def __init__(self) -> None:
         self._contents: OrderedDict[str, MapContent] = OrderedDict()
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # one build at a time; waiters then find it built
+
+    def _kept(self, key: str) -> MapContent | None:
+        with self._lock:
+            return self._contents.get(key)
 
     def get(self, ctx: AppContext, version: str, *, viewer: Principal | None) -> MapContent:
         """The content of ``version`` for ``viewer``'s audience, built (:func:`city_map`) when not kept."""
         key = f"{version}:{'bureau' if is_bureau(viewer) else 'public'}"
-        with self._lock:
-            found = self._contents.get(key)
+        found = self._kept(key)
         if found is not None:
             return found
-        with ctx.sessions() as session:
-            built = city_map(ctx, session, viewer=viewer)
-        with self._lock:
-            self._contents[key] = built
-            while len(self._contents) > self.KEPT:
-                self._contents.popitem(last=False)
+        with self._build_lock:
+            found = self._kept(key)
+            if found is not None:
+                return found
+            with ctx.sessions() as session:
+                built = city_map(ctx, session, viewer=viewer)
+            with self._lock:
+                self._contents[key] = built
+                while len(self._contents) > self.KEPT:
+                    self._contents.popitem(last=False)
         return built

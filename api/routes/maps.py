@@ -14,7 +14,7 @@ and routes.  Each answer still gets its own script nonce.
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import json
 import threading
 from collections import OrderedDict
 from typing import Annotated
@@ -35,15 +35,17 @@ router = APIRouter(tags=["maps"])
 
 
 class RenderedPages:
-    """The last few rendered city maps of this process, by content version, and the lock of their rendering."""
+    """The last few rendered city map pages (or layer answers) of this process, by what they were rendered
+    from, and the lock of their rendering."""
 
     KEPT = 4
 
-    def __init__(self) -> None:
+    def __init__(self, kept: int | None = None) -> None:
         self._pages: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self.render_lock = asyncio.Lock()  # one render at a time; waiters then find the page rendered
         self.renders = 0
+        self.kept = kept or self.KEPT
 
     def get(self, version: str) -> str | None:
         with self._lock:
@@ -53,7 +55,7 @@ class RenderedPages:
         with self._lock:
             self._pages[version] = html
             self.renders += 1
-            while len(self._pages) > self.KEPT:
+            while len(self._pages) > self.kept:
                 self._pages.popitem(last=False)
 
 
@@ -64,16 +66,24 @@ def rendered_pages(request: Request) -> RenderedPages:
     return found
 
 
+#: Layer answers kept per process (by ETag: content version, audience, language, layer, viewport).
+KEPT_LAYER_ANSWERS = 256
+
+
+def rendered_layers(request: Request) -> RenderedPages:
+    found = getattr(request.app.state, "city_map_layers", None)
+    if found is None:
+        found = request.app.state.city_map_layers = RenderedPages(KEPT_LAYER_ANSWERS)
+    return found
+
+
 def _version(ctx: AppContext) -> str:
     with ctx.sessions() as session:
         return layers.city_map_version(session)
 
 
-def _content(
-    ctx: AppContext, contents: layers.CityMapContents, viewer: Principal | None
-) -> tuple[str, layers.MapContent]:
-    version = _version(ctx)
-    return version, contents.get(ctx, version, viewer=viewer)
+def _content(ctx: AppContext, contents: layers.CityMapContents, viewer: Principal | None) -> layers.MapContent:
+    return contents.get(ctx, _version(ctx), viewer=viewer)
 
 
 def _render(ctx: AppContext, content: layers.MapContent, lang: str, keys: list[str]) -> str:
@@ -89,11 +99,11 @@ def city_contents(request: Request) -> layers.CityMapContents:
 
 def _layer_answer(
     ctx: AppContext, contents: layers.CityMapContents, version: str, layer: str, view: _View, user: Principal | None
-) -> dict:
+) -> str:
     bbox, zoom, lang = view
     content = contents.get(ctx, version, viewer=user)
     part = layers.city_layer(content, layer, bbox=bbox, zoom=zoom)
-    return pages.layer_geojson(part, ctx, lang=lang)
+    return json.dumps(pages.layer_geojson(part, ctx, lang=lang), ensure_ascii=False, separators=(",", ":"))
 
 
 _View = tuple[tuple[float, float, float, float], int, str]
@@ -108,7 +118,7 @@ async def city_map(request: Request, ctx: ContextDep, user: OptionalUser) -> HTM
     lang = page_lang(request)
     audience = "bureau" if is_bureau(user) else "public"
     cache = rendered_pages(request)
-    _, content = await run_in_threadpool(_content, ctx, city_contents(request), user)
+    content = await run_in_threadpool(_content, ctx, city_contents(request), user)
     keys = layers.city_layer_keys(content, viewer=user)
     shell = f"{audience}:{lang}:{','.join(keys)}:{content.bbox}"
     html = cache.get(shell)
@@ -122,7 +132,11 @@ async def city_map(request: Request, ctx: ContextDep, user: OptionalUser) -> HTM
     return pages.map_page(request, ctx, html, user=user, session=signed_in)
 
 
-@router.get("/map/layers/{layer}", response_class=JSONResponse)
+@router.get(
+    "/map/layers/{layer}",
+    response_class=JSONResponse,
+    responses={304: {"description": "Not modified: the answer of the ETag sent in If-None-Match still holds"}},
+)
 async def city_layer(
     request: Request,
     layer: str,
@@ -137,24 +151,30 @@ async def city_layer(
     past that), with their popups in the page language.  Zones by risk (``zones-sealed``, ``zones-controlled``,
     ``zones-precaution``) and ``closures`` are public; sites, routes, plans, docking and drop points, closure
     impact, green channels and scans need a bureau role, as on the map.  The ``ETag`` follows the map's
-    content version; ``If-None-Match`` with it answers ``304``."""
+    content version; ``If-None-Match`` with it answers ``304``.  Answers are kept per ETag, and computed one
+    at a time per process."""
     layers.check_layer_access(layer, viewer=user)
     view_bbox, level = layers.parse_view(bbox, zoom)
     language = "en" if (lang or page_lang(request)) == "en" else "zh"
-    audience = "bureau" if is_bureau(user) else "public"
     version = await run_in_threadpool(_version, ctx)
-    tag = hashlib.blake2b(
-        f"{version}|{audience}|{language}|{layer}|{','.join(map(repr, view_bbox))}|{level}".encode(), digest_size=16
-    ).hexdigest()
-    etag = f'"{tag}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache" if audience == "bureau" else "no-cache"}
-    headers["Vary"] = "Authorization, Cookie"
+    etag = layers.layer_etag(version, layer, bbox=view_bbox, zoom=level, lang=language, viewer=user)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "private, no-cache" if is_bureau(user) else "no-cache",
+        "Vary": "Authorization, Cookie",
+    }
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    answer = await run_in_threadpool(
-        _layer_answer, ctx, city_contents(request), version, layer, (view_bbox, level, language), user
-    )
-    return JSONResponse(answer, headers=headers)
+    answers, renders = rendered_layers(request), rendered_pages(request)
+    answer = answers.get(etag)
+    if answer is None:
+        async with renders.render_lock:  # the map's work takes one thread at a time, as the page's render does
+            answer = answers.get(etag)
+            if answer is None:
+                view = (view_bbox, level, language)
+                answer = await run_in_threadpool(_layer_answer, ctx, city_contents(request), version, layer, view, user)
+                answers.put(etag, answer)
+    return Response(answer, media_type="application/json", headers=headers)
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse)

@@ -22,6 +22,21 @@
     return div;
   }
 
+  // The view's bounds grown to the grid of the zoom's tiles (360 / 2^zoom degrees), so readers of nearby
+  // views ask for the same answer and the server's and the browser's caches serve them.
+  function gridBbox(bounds, zoom) {
+    var step = 360 / Math.pow(2, zoom);
+    function down(v) { return Math.floor(v / step) * step; }
+    function up(v) { return Math.ceil(v / step) * step; }
+    var box = [
+      Math.max(-180, down(bounds.getWest())),
+      Math.max(-90, down(bounds.getSouth())),
+      Math.min(180, up(bounds.getEast())),
+      Math.min(90, up(bounds.getNorth()))
+    ];
+    return box.map(function (v) { return Number(v.toFixed(7)); }).join(",");
+  }
+
   function notices(map) {
     var control = L.control({ position: "topright" });
     var shown = {};
@@ -53,14 +68,9 @@
       if (inFlight[key]) { inFlight[key].abort(); }
       var controller = new AbortController();
       inFlight[key] = controller;
-      var b = map.getBounds();
-      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
-        return Math.min(180, Math.max(-180, v)).toFixed(6);
-      });
-      bbox[1] = Math.max(-90, Number(bbox[1])).toFixed(6);
-      bbox[3] = Math.min(90, Number(bbox[3])).toFixed(6);
-      var url = options.url + "/" + encodeURIComponent(key) + "?bbox=" + bbox.join(",") + "&zoom=" +
-        Math.max(0, Math.min(22, Math.round(map.getZoom()))) + "&lang=" + encodeURIComponent(options.lang);
+      var zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
+      var url = options.url + "/" + encodeURIComponent(key) + "?bbox=" + gridBbox(map.getBounds(), zoom) +
+        "&zoom=" + zoom + "&lang=" + encodeURIComponent(options.lang);
       fetch(url, { credentials: "same-origin", signal: controller.signal, headers: { Accept: "application/json" } })
         .then(function (r) {
           if (!r.ok) { throw new Error(key + " answered " + r.status); }
