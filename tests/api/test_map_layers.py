@@ -212,3 +212,25 @@ def test_the_page_stays_small_as_zones_grow(client, auth_headers):
     many = client.get("/map")
     assert len(ids(client.get("/map/layers/zones-controlled?bbox=1.4,42.4,1.8,42.7&zoom=11"))) == 300
     assert abs(len(many.content) - few) < 3_000, (few, len(many.content))
+
+
+def test_an_answer_is_computed_once_per_etag(client, auth_headers, monkeypatch):
+    import api.pages
+
+    calls: list[str] = []
+    real = api.pages.layer_geojson
+
+    def counted(part, ctx, **options):
+        calls.append(part.key)
+        return real(part, ctx, **options)
+
+    monkeypatch.setattr(api.pages, "layer_geojson", counted)
+    post_zone(client, auth_headers, square(1.45, 42.45))
+    url = "/map/layers/zones-controlled?bbox=1.4,42.4,1.8,42.7&zoom=11"
+    first, second = client.get(url), client.get(url)
+    assert first.content == second.content and len(calls) == 1
+    assert client.get(url, headers=auth_headers("planner")).status_code == 200 and len(calls) == 2  # the bureau's
+    client.get(url.replace("zoom=11", "zoom=12"))
+    assert len(calls) == 3
+    post_zone(client, auth_headers, square(1.46, 42.46))
+    assert len(client.get(url).json()["features"]) == 2 and len(calls) == 4
