@@ -31,7 +31,7 @@ from api.security import stamp_scripts
 from geo.i18n import format_duration, format_length, format_time
 from geo.zones import Zone
 from maps.layers import DeliveryPlanView, RouteView
-from services.layers import MapContent
+from services.layers import LayerSlice, MapContent
 from services.passes import PassSheet
 from services.settings import Settings
 from services.users import ROLE_LABELS
@@ -159,10 +159,17 @@ def _html(folium_map: folium.Map) -> str:
     return stamp_scripts(folium_map.get_root().render())
 
 
-def map_html(content: MapContent, ctx: AppContext, *, lang: str = "zh") -> str:
-    """The HTML of a city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``."""
-    from maps.views import city_map
+#: Where the city map's layers are served by viewport (``api.routes.maps.city_layer``).
+LAYERS_URL = "/map/layers"
 
+
+def map_html(content: MapContent, ctx: AppContext, *, lang: str = "zh", layer_keys: Iterable[str] | None = None) -> str:
+    """The HTML of a city-style map (zones, sites, routes, overlays) fitted to ``content.bbox``.  With
+    ``layer_keys`` it is the page shell only: those layers load their features from :data:`LAYERS_URL`
+    by viewport, none is inline."""
+    from maps.views import ViewportSource, city_map
+
+    viewport = None if layer_keys is None else ViewportSource(LAYERS_URL, tuple(layer_keys))
     return _html(
         city_map(
             bbox=content.bbox,
@@ -172,8 +179,27 @@ def map_html(content: MapContent, ctx: AppContext, *, lang: str = "zh") -> str:
             extra_layers=content.extra_layers,
             lang=lang,
             timezone=ctx.settings.tz(),
+            viewport=viewport,
             **_basemap_options(ctx),
         )
+    )
+
+
+def layer_geojson(part: LayerSlice, ctx: AppContext, *, lang: str = "zh") -> dict[str, Any]:
+    """One city-map layer within a viewport as the GeoJSON ``map-layers.js`` draws (popups in ``lang``)."""
+    from maps.views import layer_collection
+
+    content = part.content
+    return layer_collection(
+        part.key,
+        zones=content.zones,
+        sites=content.sites,
+        routes=content.routes,
+        extra_layers=content.extra_layers,
+        lang=lang,
+        timezone=ctx.settings.tz(),
+        total=part.total,
+        truncated=part.truncated,
     )
 
 

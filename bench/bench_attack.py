@@ -1,12 +1,16 @@
 """Checkpoint verifications while the service is attacked: a planner posting hostile polygons and six anonymous
 clients looping ``GET /map``, against a quiet baseline in the same run and on the same server.
 
-``baotong serve --workers 2`` (SQLite) runs as a subprocess over the Andorra extract with 120 seeded zones
+``baotong serve --workers 2`` (SQLite) runs as a subprocess over the Andorra extract with 341 seeded zones
 (so the city map is heavy).  One client verifies passes one after another, first alone for ``DURATION_S``
 seconds (the baseline), then for as long again while the attack runs: six threads fetching ``/map`` in a
 loop and one posting self-crossing zones (seeded random rings of 300 vertices, refused before any repair,
 and of 24 vertices, repaired within bounds) in a loop.  It prints verification p50/p99 of both phases and
-their ratio, and what the attackers got.  ``python -m bench.bench_attack [--quick]``.
+their ratio, and what the attackers got: the ``/map`` page's size and the time of its first (uncached)
+render, and each loop's page view.  A map that loads its layers by viewport (the page links
+``map-layers.js``) is viewed as a browser does: the page, then each public layer for the whole network at
+zoom 13; the figures then count the layers' bytes and time with the page's.
+``python -m bench.bench_attack [--quick] [--zones N]``.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from bench.common import SHARED_DATA, figure, percentile, print_figures, served
 NAME = "attack"
 DURATION_S = 30.0
 MAP_CLIENTS = 6
-ZONES = 120
+ZONES = 341
 SEED = 20261201
+#: The public layers a viewport map loads (services.layers.PUBLIC_LAYERS), and the zoom it views them at.
+PUBLIC_LAYERS = ("zones-sealed", "zones-controlled", "zones-precaution", "closures")
+VIEW_ZOOM = 13
 
 
 def _square(rng: random.Random) -> dict:
@@ -61,17 +68,34 @@ def _verify_for(base: str, token: str, pass_tokens: list[str], checkpoint, secon
     return out
 
 
-def run(quick: bool = False) -> list[dict]:
+def _view_map(c: httpx.Client, bbox: str) -> tuple[int, int]:
+    """One anonymous view of the city map as a browser makes it: the page, then (a map loaded by viewport)
+    its public layers over ``bbox``.  The page's bytes and the layers' bytes."""
+    page = c.get("/map")
+    assert page.status_code == 200, page.status_code
+    layer_bytes = 0
+    if "map-layers.js" in page.text:
+        for layer in PUBLIC_LAYERS:
+            r = c.get(f"/map/layers/{layer}", params={"bbox": bbox, "zoom": VIEW_ZOOM, "lang": "zh"})
+            assert r.status_code == 200, (layer, r.status_code, r.text[:200])
+            layer_bytes += len(r.content)
+    return len(page.content), layer_bytes
+
+
+def run(quick: bool = False, zones: int = ZONES) -> list[dict]:
     duration = 8.0 if quick else DURATION_S
     rng = random.Random(SEED)
     with served(str(SHARED_DATA / "andorra.osm.pbf"), workers=2) as (base, tokens):
         pass_tokens, checkpoint = _prepare(base, tokens)
         planner = {"Authorization": f"Bearer {tokens['planner']}"}
-        with httpx.Client(base_url=base, timeout=120) as c:
-            for _ in range(ZONES):
+        with httpx.Client(base_url=base, timeout=300) as c:
+            left, bottom, right, top = c.get("/network").json()["bbox"]
+            bbox = f"{left},{bottom},{right},{top}"
+            for _ in range(zones):
                 assert c.post("/zones", json=_square(rng), headers=planner).status_code == 201
-            first_map = c.get("/map")
-        map_bytes = len(first_map.content)
+            started = time.perf_counter()
+            map_bytes, layer_bytes = _view_map(c, bbox)  # the first view renders the page
+            first_view_s = time.perf_counter() - started
 
         quiet = _verify_for(base, tokens["checkpoint"], pass_tokens, checkpoint, duration)
 
@@ -84,10 +108,9 @@ def run(quick: bool = False) -> list[dict]:
             with httpx.Client(base_url=base, timeout=300) as c:
                 while not stop.is_set():
                     started = time.perf_counter()
-                    r = c.get("/map")
+                    _view_map(c, bbox)
                     with lock:
                         maps.append(time.perf_counter() - started)
-                    assert r.status_code == 200
 
         def hostile_loop() -> None:
             local = random.Random(SEED + 1)
@@ -109,8 +132,9 @@ def run(quick: bool = False) -> list[dict]:
             t.join(timeout=600)
 
     note = (
-        f"2 workers, SQLite, {ZONES} zones (/map {map_bytes / 1e6:.1f} MB); one sequential verifier, {duration:.0f} s "
-        f"per phase; attack: {MAP_CLIENTS} /map loops ({len(maps)} maps, median {percentile(maps, 50):.2f} s) and "
+        f"2 workers, SQLite, {zones} zones (/map {map_bytes / 1e6:.3f} MB, its layers {layer_bytes / 1e6:.3f} MB); "
+        f"one sequential verifier, {duration:.0f} s per phase; attack: {MAP_CLIENTS} /map loops ({len(maps)} views, "
+        f"median {percentile(maps, 50):.2f} s) and "
         f"one planner posting self-crossing zones (answers {dict(sorted(hostile.items()))}); clients share the 2 cores"
     )
     out = []
@@ -135,20 +159,27 @@ def run(quick: bool = False) -> list[dict]:
             NAME,
             "andorra/attacked",
             "http-2-workers",
-            "GET /map median",
+            "GET /map view median",
             "s",
             percentile(maps, 50),
             n=len(maps),
             notes=note,
         )
     )
+    out += [
+        figure(NAME, "andorra/quiet", "http-2-workers", "GET /map bytes", "B", map_bytes, n=1, notes=note),
+        figure(NAME, "andorra/quiet", "http-2-workers", "GET /map layers bytes", "B", layer_bytes, n=1, notes=note),
+        figure(NAME, "andorra/quiet", "http-2-workers", "GET /map first view", "s", first_view_s, n=1, notes=note),
+    ]
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="8 s per phase instead of 30")
-    figures = run(quick=parser.parse_args().quick)
+    parser.add_argument("--zones", type=int, default=ZONES, help=f"zones seeded before the run (default {ZONES})")
+    args = parser.parse_args()
+    figures = run(quick=args.quick, zones=args.zones)
     print_figures(figures)
     for f in figures:
         print(f"{f['graph']:<18} {f['metric']:<28} {f['value']:>9.2f} {f['unit']}  (n={f['n']})")

@@ -122,6 +122,8 @@ class MapLayer:
         Labels for ``popup_fields`` (default: the field names).
     show
         Whether the layer is on when the map opens.
+    key
+        The layer's name in URLs (``/map/layers/{key}``), when the map loads it by viewport.
     """
 
     name: str
@@ -130,6 +132,7 @@ class MapLayer:
     popup_fields: Sequence[str] = ()
     popup_aliases: Sequence[str] | None = None
     show: bool = True
+    key: str | None = None
 
 
 # -- delivery plans ------------------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ from maps.layers import (
 
 __all__ = [
     "city_map",
+    "layer_collection",
+    "ViewportSource",
     "route_map",
     "delivery_map",
     "route_bbox",
@@ -164,6 +166,7 @@ _WORDS = {
         "open_start": "即日起",
         "until_lifted": "至解除",
         "always": "长期（无有效期）",
+        "zoom_in": "要素过多，只显示了一部分：请放大查看全部",
     },
     "en": {
         "routes": "Routes",
@@ -197,6 +200,7 @@ _WORDS = {
         "open_start": "open start",
         "until_lifted": "until lifted",
         "always": "always (no validity window)",
+        "zoom_in": "Too many features here, only some are shown: zoom in to see them all",
     },
 }
 #: Popup labels of the extra layers' fields (a field not listed shows its own name).
@@ -555,6 +559,16 @@ def _zone_popup(lang: str) -> tuple[list[str], list[str]]:
     )
 
 
+_ZONE_HIGHLIGHT = {"weight": 4, "fillOpacity": 0.45}
+_ROUTE_HIGHLIGHT = {"weight": 9}
+_PREMISES_STYLE = {"color": "#444444", "weight": 1.5, "fillOpacity": 0.08}
+
+
+def _zone_style(risk: str) -> dict[str, Any]:
+    color = RISK_COLORS[risk]
+    return {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.3 if risk != "precaution" else 0.22}
+
+
 def _add_zone_layers(
     m: folium.Map, zones: Sequence, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ
 ) -> dict[str, folium.FeatureGroup]:
@@ -563,18 +577,12 @@ def _add_zone_layers(
         group = folium.FeatureGroup(name=_ZONE_NAMES[_lang(lang)][risk], show=True)
         feats = [_zone_feature(z, lang, tz) for z in zones if z.risk == risk]
         if feats:
-            color = RISK_COLORS[risk]
-            style = {
-                "color": color,
-                "weight": 2,
-                "fillColor": color,
-                "fillOpacity": 0.3 if risk != "precaution" else 0.22,
-            }
+            style = _zone_style(risk)
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": feats},
                 name=f"{risk} zones",
                 style_function=lambda _f, s=style: dict(s),
-                highlight_function=lambda _f: {"weight": 4, "fillOpacity": 0.45},
+                highlight_function=lambda _f: dict(_ZONE_HIGHLIGHT),
                 popup=SafeGeoJsonPopup(*_zone_popup(lang)),
                 control=False,
             ).add_to(group)
@@ -591,8 +599,12 @@ def _site_icon(site) -> folium.Icon:
 
 
 def _site_popup(site, lang: str = "zh") -> str:
+    return _popup_table(_site_rows(site, lang), title=site.name)
+
+
+def _site_rows(site, lang: str = "zh") -> list[tuple[str, Any]]:
     lang = _lang(lang)
-    rows = [
+    return [
         (_w(lang, "kind"), _SITE_KIND_NAMES[lang].get(site.kind, site.kind)),
         (
             _w(lang, "whitelist"),
@@ -602,7 +614,6 @@ def _site_popup(site, lang: str = "zh") -> str:
         (_w(lang, "county"), site.county_code),
         ("id", site.id),
     ]
-    return _popup_table(rows, title=site.name)
 
 
 def _add_site_layers(
@@ -619,7 +630,7 @@ def _add_site_layers(
             folium.GeoJson(
                 {"type": "FeatureCollection", "features": [s.to_feature() for s in polygons]},
                 name=f"{kind} premises",
-                style_function=lambda _f: {"color": "#444444", "weight": 1.5, "fillOpacity": 0.08},
+                style_function=lambda _f: dict(_PREMISES_STYLE),
                 control=False,
             ).add_to(group)
         for site in of_kind:
@@ -686,37 +697,54 @@ def _add_route_layer(m: folium.Map, routes: Sequence[RouteView], lang: str = "zh
             {"type": "FeatureCollection", "features": _route_features(route, label, lang)},
             name=label,
             style_function=_leg_style,
-            highlight_function=lambda _f: {"weight": 9},
+            highlight_function=lambda _f: dict(_ROUTE_HIGHLIGHT),
             popup=SafeGeoJsonPopup(*_route_popup(lang)),
             control=False,
         ).add_to(group)
-        for z in route.zones_crossed:
-            color = RISK_COLORS.get(z.risk, "#555555")
-            zone_label = z.name or z.zone_id
-            for where, point, fill in ((_w(lang, "entry"), z.entry, "#ffffff"), (_w(lang, "exit"), z.exit, color)):
-                if point is None:
-                    continue
-                rows = [
-                    (_w(lang, "route"), label),
-                    (_w(lang, "zone"), zone_label),
-                    (_w(lang, "risk"), _RISK_NAMES[lang].get(z.risk, z.risk)),
-                    (
-                        _w(lang, "time_inside"),
-                        format_duration(z.time_inside_s, lang) if z.time_inside_s is not None else None,
-                    ),
-                ]
-                folium.CircleMarker(
-                    _latlon(*point),
-                    radius=6,
-                    color=color,
-                    weight=3,
-                    fill=True,
-                    fill_color=fill,
-                    fill_opacity=1.0,
-                    popup=folium.Popup(_popup_table(rows, title=f"{where}: {zone_label}"), max_width=320),
-                ).add_to(group)
+        for mark in _crossing_marks(route, label, lang):
+            folium.CircleMarker(
+                _latlon(*mark.point),
+                radius=6,
+                color=mark.color,
+                weight=3,
+                fill=True,
+                fill_color=mark.fill,
+                fill_opacity=1.0,
+                popup=folium.Popup(_popup_table(mark.rows, title=mark.title), max_width=320),
+            ).add_to(group)
     group.add_to(m)
     return group
+
+
+@dataclass(frozen=True)
+class _CrossingMark:
+    point: tuple[float, float]
+    color: str
+    fill: str
+    title: str
+    rows: list[tuple[str, Any]]
+
+
+def _crossing_marks(route: RouteView, label: str, lang: str) -> list[_CrossingMark]:
+    """A route's zone entry (white) and exit (the risk's colour) markers with their popups."""
+    marks = []
+    for z in route.zones_crossed:
+        color = RISK_COLORS.get(z.risk, "#555555")
+        zone_label = z.name or z.zone_id
+        for where, point, fill in ((_w(lang, "entry"), z.entry, "#ffffff"), (_w(lang, "exit"), z.exit, color)):
+            if point is None:
+                continue
+            rows = [
+                (_w(lang, "route"), label),
+                (_w(lang, "zone"), zone_label),
+                (_w(lang, "risk"), _RISK_NAMES[lang].get(z.risk, z.risk)),
+                (
+                    _w(lang, "time_inside"),
+                    format_duration(z.time_inside_s, lang) if z.time_inside_s is not None else None,
+                ),
+            ]
+            marks.append(_CrossingMark(point, color, fill, f"{where}: {zone_label}", rows))
+    return marks
 
 
 def _prepare_layer_features(layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> list[dict]:
@@ -738,20 +766,27 @@ def _prepare_layer_features(layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEF
     return feats
 
 
+def _extra_style(layer: MapLayer) -> tuple[dict[str, Any], float]:
+    """An overlay's Leaflet path style and the radius of its circle markers."""
+    base = {"color": "#3388ff", "weight": 3, **layer.style}
+    return base, float(base.pop("radius", 6))
+
+
+def _extra_aliases(layer: MapLayer, lang: str) -> list[str]:
+    labels = FIELD_LABELS[_lang(lang)]
+    if layer.popup_aliases:
+        return list(text_in(list(layer.popup_aliases), lang))
+    return [labels.get(f, f) for f in layer.popup_fields]
+
+
 def _add_extra_layer(m: folium.Map, layer: MapLayer, lang: str = "zh", tz: tzinfo = _DEFAULT_TZ) -> folium.FeatureGroup:
     lang = _lang(lang)
     name = text_in(layer.name, lang)
     group = folium.FeatureGroup(name=name, show=layer.show)
     feats = _prepare_layer_features(layer, lang, tz)
     if feats:
-        base = {"color": "#3388ff", "weight": 3, **layer.style}
-        radius = float(base.pop("radius", 6))
-        labels = FIELD_LABELS[lang]
-        aliases = (
-            text_in(list(layer.popup_aliases), lang)
-            if layer.popup_aliases
-            else [labels.get(f, f) for f in layer.popup_fields]
-        )
+        base, radius = _extra_style(layer)
+        aliases = _extra_aliases(layer, lang)
         popup = SafeGeoJsonPopup(layer.popup_fields, aliases) if layer.popup_fields else None
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
@@ -763,6 +798,165 @@ def _add_extra_layer(m: folium.Map, layer: MapLayer, lang: str = "zh", tz: tzinf
         ).add_to(group)
     group.add_to(m)
     return group
+
+
+# -- layers by viewport ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewportSource:
+    """Where a city map's layers load their features from: ``url`` answers ``{url}/{key}?bbox=&zoom=&lang=``
+    with :func:`layer_collection`, for each of ``keys``."""
+
+    url: str
+    keys: tuple[str, ...]
+
+
+class ViewportLayers(MacroElement):
+    """Hands the map's empty layer groups to ``map-layers.js``, which fills them by viewport."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        BaotongLayers.attach({{ this._parent.get_name() }}, {{ this.options|tojson }}, {
+        {%- for key, group in this.groups %}
+          {{ key|tojson }}: {{ group }}{{ "," if not loop.last }}
+        {%- endfor %}
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, url: str, groups: Sequence[tuple[str, folium.FeatureGroup, dict[str, Any]]], *, lang: str):
+        super().__init__()
+        self._name = "ViewportLayers"
+        self.groups = [(key, group.get_name()) for key, group, _ in groups]
+        self.options = {"url": url, "lang": lang, "layers": {key: config for key, _, config in groups}}
+
+
+def _add_viewport_groups(
+    m: folium.Map, keys: Sequence[str], extra_layers: Sequence[MapLayer], lang: str
+) -> list[tuple[str, folium.FeatureGroup, dict[str, Any]]]:
+    """The empty groups of the layers loaded by viewport, in the LayerControl's order, with their styles."""
+    out: list[tuple[str, folium.FeatureGroup, dict[str, Any]]] = []
+    for risk in RISKS:
+        if f"zones-{risk}" in keys:
+            group = folium.FeatureGroup(name=_ZONE_NAMES[lang][risk], show=True)
+            group.add_to(m)
+            out.append((f"zones-{risk}", group, {"style": _zone_style(risk), "highlight": _ZONE_HIGHLIGHT}))
+    for kind in SITE_KINDS:
+        if f"sites-{kind}" in keys:
+            group = folium.FeatureGroup(name=_SITE_NAMES[lang][kind], show=True)
+            group.add_to(m)
+            out.append((f"sites-{kind}", group, {"style": _PREMISES_STYLE}))
+    if "routes" in keys:
+        group = folium.FeatureGroup(name=_w(lang, "routes"), show=True)
+        group.add_to(m)
+        out.append(("routes", group, {"style": _DEFAULT_LEG_STYLE, "highlight": _ROUTE_HIGHLIGHT, "radius": 6}))
+    for layer in extra_layers:
+        assert layer.key is not None
+        group = folium.FeatureGroup(name=text_in(layer.name, lang), show=layer.show)
+        group.add_to(m)
+        base, radius = _extra_style(layer)
+        out.append((layer.key, group, {"style": base, "radius": radius}))
+    return out
+
+
+def _rows(props: Mapping[str, Any], fields: Sequence[str], aliases: Sequence[str]) -> list[list[Any]]:
+    """A popup's rows as :class:`SafeGeoJsonPopup` shows them: the fields with a value, by their labels."""
+    return [[alias, props[f]] for f, alias in zip(fields, aliases, strict=True) if props.get(f) not in (None, "")]
+
+
+def _popup(rows: Iterable[Sequence[Any]], *, title: str | None = None) -> dict[str, Any]:
+    return {"title": title, "rows": [[str(k), v] for k, v in rows if v is not None]}
+
+
+def layer_collection(
+    layer: str,
+    *,
+    zones: Iterable[Any] = (),
+    sites: Iterable[Any] = (),
+    routes: Iterable[RouteView] = (),
+    extra_layers: Iterable[MapLayer] = (),
+    lang: str = "zh",
+    timezone: tzinfo | None = None,
+    total: int | None = None,
+    truncated: bool = False,
+) -> dict[str, Any]:
+    """One layer of the city map as GeoJSON for ``map-layers.js``: the features the inline map would draw,
+    their properties humanised in ``lang`` as the inline popups show them, each with ``popup`` (``title``,
+    ``rows`` of label and value, put in as text), ``style`` overrides and, for sites, the marker ``icon``.
+    ``truncated`` adds ``notice``, the "zoom in" text in ``lang``.
+
+    Raises
+    ------
+    ValueError
+        An extra-layer item that is not a Feature.
+    """
+    lang = _lang(lang)
+    tz = timezone or _DEFAULT_TZ
+    features: list[dict[str, Any]] = []
+    for zone in zones:
+        feature = _zone_feature(zone, lang, tz)
+        feature["properties"]["popup"] = _popup(_rows(feature["properties"], *_zone_popup(lang)))
+        features.append(feature)
+    for site in sites:
+        if not isinstance(site.geometry, Point):
+            premises = site.to_feature()
+            premises["properties"] = {"premises": True}
+            features.append(premises)
+        key = "enterprise_whitelisted" if site.kind == "enterprise" and site.whitelist else site.kind
+        color, icon = SITE_ICONS[key]
+        lon, lat = site.point
+        features.append(
+            {
+                "type": "Feature",
+                "id": site.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "id": site.id,
+                    "name": site.name,
+                    "kind": site.kind,
+                    "tooltip": site.name,
+                    "icon": {"markerColor": color, "icon": icon, "prefix": "fa"},
+                    "popup": _popup(_site_rows(site, lang), title=site.name),
+                },
+            }
+        )
+    for n, route in enumerate(routes, start=1):
+        label = route.id or f"{_w(lang, 'route')} {n}"
+        for feature in _route_features(route, label, lang):
+            props = feature["properties"]
+            props["style"] = _leg_style(feature)
+            props["popup"] = _popup(_rows(props, *_route_popup(lang)))
+            features.append(feature)
+        for i, mark in enumerate(_crossing_marks(route, label, lang)):
+            style = {"color": mark.color, "weight": 3, "fill": True, "fillColor": mark.fill, "fillOpacity": 1.0}
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{label}/mark/{i}",
+                    "geometry": {"type": "Point", "coordinates": list(mark.point)},
+                    "properties": {"style": style, "popup": _popup(mark.rows, title=mark.title)},
+                }
+            )
+    for extra in extra_layers:
+        aliases = _extra_aliases(extra, lang)
+        for feature in _prepare_layer_features(extra, lang, tz):
+            props = feature["properties"]
+            if extra.popup_fields:
+                props["popup"] = _popup(_rows(props, extra.popup_fields, aliases))
+            features.append(feature)
+    answer: dict[str, Any] = {
+        "type": "FeatureCollection",
+        "layer": layer,
+        "features": features,
+        "total": len(features) if total is None else total,
+        "truncated": truncated,
+    }
+    if truncated:
+        answer["notice"] = _w(lang, "zoom_in")
+    return answer
 
 
 # -- maps --------------------------------------------------------------------------------
@@ -793,6 +987,7 @@ def _build(
     vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
+    viewport: ViewportSource | None = None,
 ) -> folium.Map:
     lang = _lang(lang)
     tz = timezone or _DEFAULT_TZ
@@ -818,21 +1013,31 @@ def _build(
             attribution=html.escape(tiles_attribution or _w(lang, "attribution")),  # text, never HTML
             static_prefix=static_prefix,
         ).add_to(m)
-    _add_zone_layers(m, list(zones), lang, tz)
-    _add_site_layers(m, list(sites), include_empty=include_empty_sites, lang=lang)
-    if route_views:
-        _add_route_layer(m, route_views, lang)
-    for layer in extra_layers:
-        _add_extra_layer(m, layer, lang, tz)
+    if viewport is not None:
+        with_sites = any(k.startswith("sites-") for k in viewport.keys)
+        with_routes = "routes" in viewport.keys
+        extra_layers = [layer for layer in extra_layers if layer.key in viewport.keys]
+        groups = _add_viewport_groups(m, viewport.keys, extra_layers, lang)
+    else:
+        with_sites, with_routes = include_empty_sites or bool(sites), bool(route_views)
+        _add_zone_layers(m, list(zones), lang, tz)
+        _add_site_layers(m, list(sites), include_empty=include_empty_sites, lang=lang)
+        if route_views:
+            _add_route_layer(m, route_views, lang)
+        for layer in extra_layers:
+            _add_extra_layer(m, layer, lang, tz)
     more = list(overlay(m)) if overlay is not None else []
     folium.LayerControl(collapsed=False).add_to(m)
     Legend(
-        _legend_entries(
-            extra_layers, with_sites=include_empty_sites or bool(sites), with_routes=bool(route_views), lang=lang
-        )
-        + more,
+        _legend_entries(extra_layers, with_sites=with_sites, with_routes=with_routes, lang=lang) + more,
         title=_w(lang, "legend"),
     ).add_to(m)
+    if viewport is not None:
+        ViewportLayers(viewport.url, groups, lang=lang).add_to(m)
+        root_ = m.get_root()
+        assert isinstance(root_, Figure)
+        script = f"{static_prefix.rstrip('/')}/app/map-layers.js"
+        root_.header.add_child(Element(f'<script src="{html.escape(script)}"></script>'), name="baotong_map_layers")
     m.fit_bounds([_latlon(left, bottom), _latlon(right, top)])
     # an inline favicon: the browser asks for no /favicon.ico (a 404 is a console error)
     root = m.get_root()
@@ -855,6 +1060,7 @@ def city_map(
     vector_basemap: bool = False,
     lang: str = "zh",
     timezone: tzinfo | None = None,
+    viewport: ViewportSource | None = None,
 ) -> folium.Map:
     """The city map: zones by risk, sites by kind, routes, extra layers, a legend and a LayerControl.
 
@@ -877,6 +1083,10 @@ def city_map(
         The reader's language (``zh`` or ``en``: layer names, legend, popups) and the zone times are shown in.
     static_prefix
         Where the API serves ``api/static`` (the vendored Leaflet & co. are under ``<prefix>/vendor/``).
+    viewport
+        Draw no feature inline: the layers named in :attr:`ViewportSource.keys` (zones, sites, routes, the
+        extra layers by :attr:`MapLayer.key`) load their features from :attr:`ViewportSource.url` by viewport
+        (``<prefix>/app/map-layers.js``, answers as :func:`layer_collection` builds them).
 
     Returns
     -------
@@ -903,6 +1113,7 @@ def city_map(
         vector_basemap=vector_basemap,
         lang=lang,
         timezone=timezone,
+        viewport=viewport,
     )
 
 
@@ -956,16 +1167,92 @@ FLEET_ROUTE_STYLES: dict[str, dict[str, Any]] = {
     "outside": {"weight": 5, "opacity": 0.85},
     "inside": {"weight": 4, "opacity": 0.95, "dashArray": "1 8", "lineCap": "round"},
 }
-FLEET_KIND_LABELS = {"outside": "货车 truck", "inside": "区内车 inside vehicle"}
+#: A delivery plan map's words (layer names, legend, popups) in each language.
+_DELIVERY_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "outside": "货车",
+        "inside": "区内车",
+        "depots": "中转站/物流园区",
+        "docking_points": "接驳点",
+        "stops": "配送点（按时间窗）",
+        "transfer_station": "中转站",
+        "logistics_hub": "物流园区",
+        "docking_point": "接驳点",
+        "window_opens": "时间窗开始",
+        "any_time": "全天",
+        "stop_no_window": "配送点：全天（无时间窗）",
+        "unserved_stop": "未服务的配送点（红圈）",
+        "route": "路线",
+        "vehicle": "车辆",
+        "leg": "路段",
+        "leg_time": "路段时间",
+        "load": "装载",
+        "departs": "出发",
+        "ends": "返回/结束",
+        "km": "里程（公里）",
+        "zone": "区域",
+        "name": "名称",
+        "id": "编号",
+        "window": "时间窗",
+        "served_by": "车辆",
+        "start": "服务开始",
+        "demand": "需求",
+        "reason": "未服务原因",
+        "kind": "种类",
+        "planned": "规划",
+        "planned_yes": "是",
+        "planned_no": "否（闭环路线自行选择）",
+        "stop_count": "配送点",
+    },
+    "en": {
+        "outside": "truck",
+        "inside": "inside vehicle",
+        "depots": "depots",
+        "docking_points": "docking points",
+        "stops": "stops (by time window)",
+        "transfer_station": "transfer station",
+        "logistics_hub": "logistics hub",
+        "docking_point": "docking point",
+        "window_opens": "window opens",
+        "any_time": "any time",
+        "stop_no_window": "stop: any time (no window)",
+        "unserved_stop": "unserved stop (red ring)",
+        "route": "route",
+        "vehicle": "vehicle",
+        "leg": "leg",
+        "leg_time": "leg time",
+        "load": "load",
+        "departs": "departs",
+        "ends": "ends",
+        "km": "km",
+        "zone": "zone",
+        "name": "name",
+        "id": "id",
+        "window": "window",
+        "served_by": "served by",
+        "start": "service starts",
+        "demand": "demand",
+        "reason": "unserved",
+        "kind": "kind",
+        "planned": "planned",
+        "planned_yes": "yes",
+        "planned_no": "no (closed-loop routing's choice)",
+        "stop_count": "stops",
+    },
+}
+
+
+def _d(lang: str, key: str) -> str:
+    return _DELIVERY_WORDS[_lang(lang)][key]
+
+
+#: Vehicle kinds, layer names and depot kinds in Chinese (the maps' default language).
+FLEET_KIND_LABELS = {k: _DELIVERY_WORDS["zh"][k] for k in ("outside", "inside")}
 #: Stops by the opening of their time window, earliest dark to latest light (viridis); no window grey.
 WINDOW_COLOURS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 NO_WINDOW_COLOUR = "#9e9e9e"
 UNSERVED_COLOUR = "#d62728"
-DELIVERY_LAYER_NAMES = {
-    "depots": "中转站/物流园区 depots",
-    "docking_points": "接驳点 docking points",
-    "stops": "配送点 stops (按时间窗 by time window)",
-}
+DELIVERY_LAYER_NAMES = {k: _DELIVERY_WORDS["zh"][k] for k in ("depots", "docking_points", "stops")}
 #: Awesome-markers icon (colour, Font Awesome 6 name) per depot kind.
 PLACE_ICONS = {
     "transfer_station": ("cadetblue", "truck-ramp-box"),
@@ -973,24 +1260,16 @@ PLACE_ICONS = {
     "docking_point": ("orange", "handshake"),
 }
 _PLACE_SWATCH = {"cadetblue": "#436978", "purple": "#d252b9", "orange": "#f69730"}
-PLACE_LABELS = {
-    "transfer_station": "中转站 transfer station",
-    "logistics_hub": "物流园区 logistics hub",
-    "docking_point": "接驳点 docking point",
-}
+PLACE_LABELS = {k: _DELIVERY_WORDS["zh"][k] for k in PLACE_ICONS}
+
+
+def _place_label(kind: str, lang: str) -> str:
+    return _DELIVERY_WORDS[_lang(lang)].get(kind, kind)
 
 
 def _people_time(value: datetime | None) -> str | None:
     """A time for people: ``2026-12-01 18:05`` in its own offset."""
     return None if value is None else value.strftime("%Y-%m-%d %H:%M")
-
-
-def _people_duration(seconds: float) -> str:
-    """A duration for people: ``1 小时 5 分``, ``3 分 20 秒``."""
-    total = int(round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours} 小时 {minutes} 分" if hours else f"{minutes} 分 {secs} 秒"
 
 
 def window_bins(stops: Sequence[PlanStopView], *, bins: int = len(WINDOW_COLOURS)) -> list[tuple[datetime, datetime]]:
@@ -1016,13 +1295,13 @@ def _window_class(stop: PlanStopView, classes: list[tuple[datetime, datetime]]) 
     return len(classes) - 1
 
 
-def _class_label(lo: datetime, hi: datetime) -> str:
+def _class_label(lo: datetime, hi: datetime, lang: str = "zh") -> str:
     if lo == hi:
-        return f"时间窗 window opens {_people_time(lo)}"
-    return f"时间窗 window opens {_people_time(lo)} – {hi.strftime('%H:%M')}"
+        return f"{_d(lang, 'window_opens')} {_people_time(lo)}"
+    return f"{_d(lang, 'window_opens')} {_people_time(lo)} – {hi.strftime('%H:%M')}"
 
 
-def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
+def _fleet_route_features(route: FleetRouteView, label: str, lang: str = "zh") -> list[dict]:
     feats = []
     for i, leg in enumerate(route.legs):
         feats.append(
@@ -1034,9 +1313,9 @@ def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
                     "route": route.id,
                     "label": label,
                     "kind": route.kind,
-                    "kind_label": FLEET_KIND_LABELS[route.kind],
+                    "kind_label": _d(lang, route.kind),
                     "leg": i + 1,
-                    "leg_time": _people_duration(leg.travel_time_s),
+                    "leg_time": format_duration(leg.travel_time_s, _lang(lang)),
                     "load": f"{route.load} / {route.capacity}",
                     "departure": _people_time(route.departure),
                     "arrival": _people_time(route.arrival),
@@ -1048,58 +1327,40 @@ def _fleet_route_features(route: FleetRouteView, label: str) -> list[dict]:
     return feats
 
 
-_FLEET_POPUP = (
-    ["label", "kind_label", "leg", "leg_time", "load", "departure", "arrival", "distance_km", "zone"],
-    [
-        "路线 route",
-        "车辆 vehicle",
-        "路段 leg",
-        "路段时间 leg time",
-        "装载 load",
-        "出发 departs",
-        "返回/结束 ends",
-        "里程 km",
-        "区域 zone",
-    ],
-)
-_STOP_POPUP = (
-    ["name", "id", "window", "served_by", "start", "demand", "zone", "reason"],
-    [
-        "名称 name",
-        "id",
-        "时间窗 window",
-        "车辆 served by",
-        "服务开始 service starts",
-        "需求 demand",
-        "区域 zone",
-        "未服务原因 unserved",
-    ],
-)
+def _fleet_popup(lang: str) -> tuple[list[str], list[str]]:
+    return (
+        ["label", "kind_label", "leg", "leg_time", "load", "departure", "arrival", "distance_km", "zone"],
+        [_d(lang, k) for k in ("route", "vehicle", "leg", "leg_time", "load", "departs", "ends", "km", "zone")],
+    )
 
 
-def _add_fleet_routes(m: folium.Map, routes: Sequence[FleetRouteView]) -> list[LegendEntry]:
+def _stop_popup(lang: str) -> tuple[list[str], list[str]]:
+    fields = ["name", "id", "window", "served_by", "start", "demand", "zone", "reason"]
+    return fields, [_d(lang, k) for k in fields]
+
+
+def _add_fleet_routes(m: folium.Map, routes: Sequence[FleetRouteView], lang: str = "zh") -> list[LegendEntry]:
     entries = []
     for k, route in enumerate(routes):
         colour = VEHICLE_COLOURS[k % len(VEHICLE_COLOURS)]
         style = {"color": colour, **FLEET_ROUTE_STYLES[route.kind]}
         label = route.label or route.id
-        group = folium.FeatureGroup(name=f"{FLEET_KIND_LABELS[route.kind]} {label}", show=True)
+        name = f"{_d(lang, route.kind)} {label}"
+        group = folium.FeatureGroup(name=name, show=True)
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": _fleet_route_features(route, label)},
+            {"type": "FeatureCollection", "features": _fleet_route_features(route, label, lang)},
             name=route.id,
             style_function=lambda _f, s=style: dict(s),
             highlight_function=lambda _f: {"weight": 8},
-            popup=SafeGeoJsonPopup(*_FLEET_POPUP),
+            popup=SafeGeoJsonPopup(*_fleet_popup(lang)),
             control=False,
         ).add_to(group)
         group.add_to(m)
-        entries.append(
-            LegendEntry(f"{FLEET_KIND_LABELS[route.kind]} {label}", "line", colour, _dash_css(style.get("dashArray")))
-        )
+        entries.append(LegendEntry(name, "line", colour, _dash_css(style.get("dashArray"))))
     return entries
 
 
-def _stop_feature(stop: PlanStopView, colour: str) -> dict:
+def _stop_feature(stop: PlanStopView, colour: str, lang: str = "zh") -> dict:
     window = None
     if stop.window is not None:
         window = f"{_people_time(stop.window[0])} – {stop.window[1].strftime('%H:%M')}"
@@ -1111,12 +1372,12 @@ def _stop_feature(stop: PlanStopView, colour: str) -> dict:
         "properties": {
             "id": stop.id,
             "name": stop.name,
-            "window": window or "全天 any time",
+            "window": window or _d(lang, "any_time"),
             "served_by": stop.served_by,
             "start": _people_time(stop.start),
             "demand": stop.demand,
             "zone": stop.zone_id,
-            "reason": stop.reason,
+            "reason": text_in(stop.reason, _lang(lang)),
             "unserved": unserved,
             "style": {
                 "fillColor": colour,
@@ -1127,57 +1388,58 @@ def _stop_feature(stop: PlanStopView, colour: str) -> dict:
     }
 
 
-def _add_stops(m: folium.Map, stops: Sequence[PlanStopView]) -> list[LegendEntry]:
+def _add_stops(m: folium.Map, stops: Sequence[PlanStopView], lang: str = "zh") -> list[LegendEntry]:
     classes = window_bins(stops)
     feats = []
     for stop in stops:
         k = _window_class(stop, classes)
-        feats.append(_stop_feature(stop, NO_WINDOW_COLOUR if k is None else WINDOW_COLOURS[k]))
-    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES["stops"], show=True)
+        feats.append(_stop_feature(stop, NO_WINDOW_COLOUR if k is None else WINDOW_COLOURS[k], lang))
+    group = folium.FeatureGroup(name=_d(lang, "stops"), show=True)
     if feats:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": feats},
             name="stops",
             style_function=lambda f: {"radius": 6, "fillOpacity": 0.95, "opacity": 1, **f["properties"]["style"]},
             marker=folium.CircleMarker(radius=6, fill=True),
-            popup=SafeGeoJsonPopup(*_STOP_POPUP),
+            popup=SafeGeoJsonPopup(*_stop_popup(lang)),
             control=False,
         ).add_to(group)
     group.add_to(m)
-    entries = [LegendEntry(_class_label(lo, hi), "marker", WINDOW_COLOURS[k]) for k, (lo, hi) in enumerate(classes)]
-    entries.append(LegendEntry("配送点 stop: 全天 no window", "marker", NO_WINDOW_COLOUR))
+    entries = [
+        LegendEntry(_class_label(lo, hi, lang), "marker", WINDOW_COLOURS[k]) for k, (lo, hi) in enumerate(classes)
+    ]
+    entries.append(LegendEntry(_d(lang, "stop_no_window"), "marker", NO_WINDOW_COLOUR))
     if any(s.served_by is None for s in stops):
-        entries.append(LegendEntry("未服务 unserved stop (red ring)", "marker", UNSERVED_COLOUR))
+        entries.append(LegendEntry(_d(lang, "unserved_stop"), "marker", UNSERVED_COLOUR))
     return entries
 
 
-def _place_popup(place: PlanPlaceView) -> str:
+def _place_popup(place: PlanPlaceView, lang: str = "zh") -> str:
+    planned = _d(lang, "planned_yes") if place.planned else _d(lang, "planned_no")
     rows = [
-        ("种类 kind", PLACE_LABELS.get(place.kind, place.kind)),
-        ("区域 zone", place.zone_id),
-        ("规划 planned", ("是 yes" if place.planned else "否 no (closed-loop routing's choice)"))
-        if place.kind == "docking_point"
-        else ("规划 planned", None),
-        ("配送点 stops", place.stops or None),
-        ("id", place.id),
+        (_d(lang, "kind"), _place_label(place.kind, lang)),
+        (_d(lang, "zone"), place.zone_id),
+        (_d(lang, "planned"), planned if place.kind == "docking_point" else None),
+        (_d(lang, "stop_count"), place.stops or None),
+        (_d(lang, "id"), place.id),
     ]
     return _popup_table(rows, title=place.name or place.id)
 
 
-def _add_places(m: folium.Map, places: Sequence[PlanPlaceView], layer: str) -> list[LegendEntry]:
-    group = folium.FeatureGroup(name=DELIVERY_LAYER_NAMES[layer], show=True)
+def _add_places(m: folium.Map, places: Sequence[PlanPlaceView], layer: str, lang: str = "zh") -> list[LegendEntry]:
+    group = folium.FeatureGroup(name=_d(lang, layer), show=True)
     for place in places:
         colour, icon = PLACE_ICONS.get(place.kind, ("gray", "location-dot"))
         folium.Marker(
             _latlon(*place.point),
             icon=folium.Icon(color=colour, icon=icon, prefix="fa", class_name="awesome-marker leaflet-marker-icon"),
-            popup=folium.Popup(_place_popup(place), max_width=320),
+            popup=folium.Popup(_place_popup(place, lang), max_width=320),
             tooltip=folium.Tooltip(_text(place.name or place.id)),
         ).add_to(group)
     group.add_to(m)
     kinds = sorted({p.kind for p in places})
     return [
-        LegendEntry(PLACE_LABELS.get(k, k), "marker", _PLACE_SWATCH.get(PLACE_ICONS.get(k, ("gray", ""))[0], "#575757"))
+        LegendEntry(_place_label(k, lang), "marker", _PLACE_SWATCH.get(PLACE_ICONS.get(k, ("gray", ""))[0], "#575757"))
         for k in kinds
     ]
 
@@ -1195,7 +1457,8 @@ def delivery_map(
 ) -> folium.Map:
     """A delivery plan's map, fitted to it: each vehicle's route in its own colour (one layer each; trucks
     solid, inside vehicles dotted), the depots, the docking points, the stops coloured by the opening of
-    their time window (unserved ones ringed red), and ``zones``.
+    their time window (unserved ones ringed red), and ``zones``.  Layer names, the legend and the popups are
+    in ``lang`` (``zh`` or ``en``), as on the city map.
 
     Raises
     ------
@@ -1204,10 +1467,10 @@ def delivery_map(
     """
 
     def overlay(m: folium.Map) -> list[LegendEntry]:
-        entries = _add_fleet_routes(m, plan.routes)
-        entries += _add_places(m, plan.depots, "depots")
-        entries += _add_places(m, plan.docking_points, "docking_points")
-        entries += _add_stops(m, plan.stops)
+        entries = _add_fleet_routes(m, plan.routes, lang)
+        entries += _add_places(m, plan.depots, "depots", lang)
+        entries += _add_places(m, plan.docking_points, "docking_points", lang)
+        entries += _add_stops(m, plan.stops, lang)
         return entries
 
     return _build(

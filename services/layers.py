@@ -8,19 +8,27 @@ vehicle, depots, docking points, stops and the zones it was planned with.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from shapely.geometry import shape
+import shapely
+import shapely.geometry
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
+from geo.errors import InvalidInputError, NotSignedIn, PermissionDeniedError
 from geo.i18n import Text
-from geo.sites import Site
-from geo.zones import Zone
+from geo.sites import SITE_KINDS, Site
+from geo.zones import RISKS, Zone
 from maps.layers import (
     DeliveryPlanView,
     FleetRouteView,
@@ -152,12 +160,14 @@ def plan_layers(document: dict[str, Any], *, label: str | None = None) -> list[M
             features=stations_,
             style={"color": "#d62728", "weight": 2, "fillOpacity": 0.9},
             popup_fields=("name", "id", "served_count", "mean_time_s", "fixed"),
+            key="plan-stations",
         ),
         MapLayer(
             name=Text(f"Served demand {label}", zh=f"服务需求 {label}"),
             features=lines,
             style={"weight": 1.5},
             popup_fields=("demand_id", "station_id", "travel_time_s"),
+            key="plan-demand",
         ),
     ]
 
@@ -181,6 +191,7 @@ def docking_layer(session: Session) -> MapLayer:
         features=docks,
         style={"color": "#ff7f0e", "fillColor": "#ff7f0e", "radius": 7, "fillOpacity": 0.9},
         popup_fields=("zone_id", "road", "served_count"),
+        key="docking-points",
     )
 
 
@@ -214,6 +225,7 @@ def drop_point_layer(session: Session) -> MapLayer:
         features=drops,
         style={"color": "#2ca02c", "fillColor": "#2ca02c", "radius": 6, "fillOpacity": 0.9},
         popup_fields=("site_id", "method", "road", "served_from"),
+        key="drop-points",
     )
 
 
@@ -248,6 +260,7 @@ def public_closure_layer(session: Session) -> MapLayer:
         features,
         style={"color": "#d62728", "weight": 6},
         popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason"),
+        key="closures",
     )
 
 
@@ -321,18 +334,21 @@ def closure_layers(session: Session, rows: Sequence[ClosureRow] | None = None) -
             closures,
             style={"color": "#d62728", "weight": 6},
             popup_fields=("id", "status", "decision", "mode", "grade", "window", "reason", "cut_enterprises"),
+            key="closures",
         ),
         MapLayer(
             Text("Closure impact: enterprises cut off", zh="封闭影响：被切断的企业"),
             cut,
             style={"color": "#d62728", "fillColor": "#d62728", "fillOpacity": 0.8, "radius": 7},
             popup_fields=("closure", "enterprise", "nearest_hub", "cut_from_every_hub"),
+            key="closure-impact",
         ),
         MapLayer(
             Text("Green channels", zh="绿色通道"),
             channels,
             style={"color": "#00a651", "weight": 5},
             popup_fields=("id", "name", "travel_time_s", "length_m"),
+            key="green-channels",
         ),
     ]
 
@@ -361,6 +377,7 @@ def scan_layer(scans: Sequence[ScanRow], name: str) -> MapLayer:
         features=[_scan_feature(s) for s in scans],
         style={"radius": 7, "weight": 2, "fillOpacity": 0.8},
         popup_fields=("pass_no", "verdict", "checked_at", "reasons", "scanned_by"),
+        key="scans",
     )
 
 
@@ -596,3 +613,240 @@ def planning_layers(session: Session, *, plan_id: str | None = None) -> dict[str
         "green_channels": channels.features,
         "plan": plan,
     }
+
+
+# -- the city map's layers by viewport ------------------------------------------------------------------
+#: Features one layer answer carries at most; past it the answer says to zoom in.
+MAX_LAYER_FEATURES = 500
+#: The layers anyone may load; every other layer of the city map needs a bureau role (:func:`is_bureau`).
+PUBLIC_LAYERS = (*(f"zones-{risk}" for risk in RISKS), "closures")
+#: The deepest zoom a layer answer is simplified for (Leaflet's usual maximum).
+MAX_ZOOM = 22
+_EARTH_CIRCUMFERENCE_M = 40_075_016.686
+_METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class LayerSlice:
+    """One layer of the city map within a viewport: ``content`` holds that layer's features only (simplified
+    for the zoom), ``total`` how many met the viewport, ``truncated`` whether :data:`MAX_LAYER_FEATURES` cut
+    them."""
+
+    key: str
+    content: MapContent
+    total: int
+    truncated: bool
+
+
+def city_layer_keys(content: MapContent, *, viewer: Principal | None) -> list[str]:
+    """The layers of ``content`` that ``viewer`` may load, in drawing order: zones by risk, sites by kind,
+    routes, then the overlays (:attr:`MapLayer.key`).  Anyone else than the bureau gets :data:`PUBLIC_LAYERS`."""
+    keys = [f"zones-{risk}" for risk in RISKS]
+    if is_bureau(viewer):
+        keys += [f"sites-{kind}" for kind in SITE_KINDS]
+        if content.routes:
+            keys.append("routes")
+    keys += [layer.key for layer in content.extra_layers if layer.key is not None]
+    return [k for k in keys if is_bureau(viewer) or k in PUBLIC_LAYERS]
+
+
+def check_layer_access(layer: str, *, viewer: Principal | None) -> None:
+    """Refuse a bureau layer to anyone without a bureau role (the role its inline layer needed).
+
+    Raises
+    ------
+    NotSignedIn
+        A bureau layer and no signed-in user.
+    PermissionDeniedError
+        A bureau layer and a user of another role.
+    """
+    if layer in PUBLIC_LAYERS or is_bureau(viewer):
+        return
+    if viewer is None:
+        raise NotSignedIn(
+            f"map layer {layer!r} needs a bureau role; sign in", zh=f"地图图层 {layer!r} 需要局内角色；请先登录"
+        )
+    raise PermissionDeniedError(
+        f"role {viewer.role!r} may not read map layer {layer!r}; only {sorted(PUBLIC_LAYERS)} are public",
+        zh=f"角色 {viewer.role!r} 无权读取地图图层 {layer!r}；公开图层只有 {sorted(PUBLIC_LAYERS)}",
+    )
+
+
+def parse_view(bbox: str, zoom: str | int) -> tuple[tuple[float, float, float, float], int]:
+    """A viewport from its query form: ``bbox`` ``"left,bottom,right,top"`` in WGS-84 degrees and ``zoom``
+    0 to :data:`MAX_ZOOM`.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bbox that is not four finite numbers in range with left <= right and bottom <= top, or a zoom
+        that is not an integer in range; the message names the value.
+    """
+    try:
+        values = tuple(float(v) for v in bbox.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise InvalidInputError(
+            f"`bbox` was {bbox!r}; expected left,bottom,right,top in WGS-84 degrees",
+            zh=f"`bbox` 为 {bbox!r}；应为 左,下,右,上（WGS-84 经纬度）",
+        )
+    left, bottom, right, top = values
+    if not (-180 <= left <= right <= 180 and -90 <= bottom <= top <= 90):
+        raise InvalidInputError(
+            f"`bbox` was {bbox!r}; expected -180 <= left <= right <= 180 and -90 <= bottom <= top <= 90",
+            zh=f"`bbox` 为 {bbox!r}；应满足 -180 ≤ 左 ≤ 右 ≤ 180、-90 ≤ 下 ≤ 上 ≤ 90",
+        )
+    try:
+        level = int(str(zoom))
+    except ValueError:
+        level = -1
+    if not 0 <= level <= MAX_ZOOM:
+        raise InvalidInputError(
+            f"`zoom` was {zoom!r}; expected an integer from 0 to {MAX_ZOOM}",
+            zh=f"`zoom` 为 {zoom!r}；应为 0 到 {MAX_ZOOM} 的整数",
+        )
+    return (left, bottom, right, top), level
+
+
+def layer_etag(
+    version: str,
+    layer: str,
+    *,
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    lang: str,
+    viewer: Principal | None,
+) -> str:
+    """The ``ETag`` of a layer answer: it changes with the map's content version (:func:`city_map_version`),
+    the layer, the viewport, the language and the audience (the bureau's layers carry more)."""
+    audience = "bureau" if is_bureau(viewer) else "public"
+    view = ",".join(map(repr, bbox))
+    digest = hashlib.blake2b(f"{version}|{audience}|{lang}|{layer}|{view}|{zoom}".encode(), digest_size=16)
+    return f'"{digest.hexdigest()}"'
+
+
+def simplify_tolerance_deg(zoom: int, *, lat: float) -> float:
+    """The simplification tolerance for ``zoom``: one screen pixel's width in metres at latitude ``lat``
+    (256-pixel web-mercator tiles), as degrees of latitude, so no vertex moves more than a pixel."""
+    metres_per_pixel = _EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / (256 * 2**zoom)
+    return metres_per_pixel / _METRES_PER_DEGREE
+
+
+def _simplified(geometry: BaseGeometry, tolerance: float) -> BaseGeometry:
+    if geometry.geom_type == "Point" or tolerance <= 0:
+        return geometry
+    out = geometry.simplify(tolerance, preserve_topology=True)
+    return out if out.is_valid and not out.is_empty else geometry
+
+
+def _capped(found: Sequence[Any], max_features: int) -> tuple[Sequence[Any], int, bool]:
+    return found[:max_features], len(found), len(found) > max_features
+
+
+def city_layer(
+    content: MapContent,
+    layer: str,
+    *,
+    bbox: tuple[float, float, float, float],
+    zoom: int,
+    max_features: int | None = None,
+) -> LayerSlice:
+    """Layer ``layer`` of the city map ``content`` (:func:`city_map`) within ``bbox`` ``(left, bottom, right,
+    top)``: the features that meet it, at most ``max_features``, their lines and polygons simplified for
+    ``zoom`` (:func:`simplify_tolerance_deg`; still valid geometries).  ``max_features`` defaults to
+    :data:`MAX_LAYER_FEATURES`.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``content`` has no layer ``layer`` (the message lists the ones it has).
+    """
+    if max_features is None:
+        max_features = MAX_LAYER_FEATURES
+    view = shapely.box(*bbox)
+    tolerance = simplify_tolerance_deg(zoom, lat=(bbox[1] + bbox[3]) / 2)
+    part: MapContent
+    if layer.startswith("zones-") and layer.removeprefix("zones-") in RISKS:
+        risk = layer.removeprefix("zones-")
+        found = [z for z in content.zones if z.risk == risk and z.geometry.intersects(view)]
+        kept, total, truncated = _capped(found, max_features)
+        shown = [replace(z, geometry=_simplified(z.geometry, tolerance)) for z in kept]
+        return LayerSlice(layer, MapContent(bbox=content.bbox, zones=shown), total, truncated)
+    if layer.startswith("sites-") and layer.removeprefix("sites-") in SITE_KINDS:
+        kind = layer.removeprefix("sites-")
+        found_sites = [s for s in content.sites if s.kind == kind and s.geometry.intersects(view)]
+        kept, total, truncated = _capped(found_sites, max_features)
+        return LayerSlice(layer, MapContent(bbox=content.bbox, sites=kept), total, truncated)
+    if layer == "routes" and content.routes:
+        found_routes = [
+            r for r in content.routes if any(shapely.LineString(leg.coordinates).intersects(view) for leg in r.legs)
+        ]
+        kept, total, truncated = _capped(found_routes, max_features)
+        part = MapContent(bbox=content.bbox, routes=[_simplified_route(r, tolerance) for r in kept])
+        return LayerSlice(layer, part, total, truncated)
+    for overlay in content.extra_layers:
+        if overlay.key == layer:
+            found_features = [f for f in overlay.features if shapely.geometry.shape(f["geometry"]).intersects(view)]
+            kept, total, truncated = _capped(found_features, max_features)
+            features = [
+                {**f, "geometry": mapping(_simplified(shapely.geometry.shape(f["geometry"]), tolerance))} for f in kept
+            ]
+            return LayerSlice(
+                layer,
+                MapContent(bbox=content.bbox, extra_layers=[replace(overlay, features=features)]),
+                total,
+                truncated,
+            )
+    known = _all_keys(content)
+    raise InvalidInputError(
+        f"`layer` was {layer!r}; expected one of {known}", zh=f"`layer` 为 {layer!r}；应为以下之一：{known}"
+    )
+
+
+def _all_keys(content: MapContent) -> list[str]:
+    keys = [f"zones-{risk}" for risk in RISKS] + [f"sites-{kind}" for kind in SITE_KINDS]
+    keys += ["routes"] if content.routes else []
+    return keys + [layer.key for layer in content.extra_layers if layer.key is not None]
+
+
+def _simplified_route(route: RouteView, tolerance: float) -> RouteView:
+    legs = []
+    for leg in route.legs:
+        line = _simplified(shapely.LineString(leg.coordinates), tolerance)
+        legs.append(replace(leg, coordinates=tuple((float(x), float(y)) for x, y, *_ in line.coords)))
+    return replace(route, legs=tuple(legs))
+
+
+class CityMapContents:
+    """The city map's content of the last few versions and audiences (``"<version>:<audience>"``), so layer
+    answers for many viewports read the database once per version."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self._contents: OrderedDict[str, MapContent] = OrderedDict()
+        self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # one build at a time; waiters then find it built
+
+    def _kept(self, key: str) -> MapContent | None:
+        with self._lock:
+            return self._contents.get(key)
+
+    def get(self, ctx: AppContext, version: str, *, viewer: Principal | None) -> MapContent:
+        """The content of ``version`` for ``viewer``'s audience, built (:func:`city_map`) when not kept."""
+        key = f"{version}:{'bureau' if is_bureau(viewer) else 'public'}"
+        found = self._kept(key)
+        if found is not None:
+            return found
+        with self._build_lock:
+            found = self._kept(key)
+            if found is not None:
+                return found
+            with ctx.sessions() as session:
+                built = city_map(ctx, session, viewer=viewer)
+            with self._lock:
+                self._contents[key] = built
+                while len(self._contents) > self.KEPT:
+                    self._contents.popitem(last=False)
+        return built

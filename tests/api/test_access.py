@@ -114,11 +114,18 @@ def test_public_layers_show_only_public_facts(client, auth_headers, business):
     assert public["impact"] is None and public["status"] == closure["status"] and public["geometry"]
     assert all("actor" not in e or e["actor"] is None for e in public["events"])
     page = client.get("/map").text
-    assert "检查站核验" not in page and "Z" in page and closure["id"] in page
+    assert "检查站核验" not in page and "Z" in page
+    view = "bbox=-180,-90,180,90&zoom=3"
+    closures = client.get(f"/map/layers/closures?{view}")
+    assert closures.status_code == 200 and closure["id"] in closures.text
+    assert not [s for s in private if s in closures.text] and "cut_enterprises" not in closures.text
+    assert client.get(f"/map/layers/scans?{view}").status_code == 401
     assert client.get("/.well-known/jwks.json").status_code == 200
     # a bureau role gets the whole map, scans included
     full_map = client.get("/map", headers=auth_headers("planner")).text
-    assert "检查站核验" in full_map and p["pass_no"] in full_map
+    assert "检查站核验" in full_map
+    scans = client.get(f"/map/layers/scans?{view}", headers=auth_headers("planner"))
+    assert scans.status_code == 200 and p["pass_no"] in scans.text
 
 
 def test_a_checkpoint_reads_a_pass_only_through_its_token(client, auth_headers, business):

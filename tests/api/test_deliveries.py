@@ -313,8 +313,13 @@ def test_the_map_draws_routes_depots_docking_points_stops_and_the_zone(client, a
     page = client.get(f"/plans/deliveries/{planned['id']}/map", headers=auth_headers("planner"))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    for name in ("中转站/物流园区 depots", "接驳点 docking points", "配送点 stops", "封控区"):
+    for name in ("中转站/物流园区", "接驳点", "配送点（按时间窗）", "封控区"):
         assert json.dumps(name)[1:-1] in html  # layer names as the LayerControl's JSON writes them
+    assert json.dumps("depots")[1:-1] not in html
+    en = client.get(f"/plans/deliveries/{planned['id']}/map?lang=en", headers=auth_headers("planner")).text
+    for name in ("depots", "docking points", "stops (by time window)", "Sealed zones"):
+        assert json.dumps(name)[1:-1] in en, name
+    assert json.dumps("中转站/物流园区")[1:-1] not in en and "图例" not in en
     for r in planned["routes"]:
         assert r["id"] in html
     assert world["plates"][0] in html or any(r["vehicle"]["plate"] in html for r in planned["routes"] if r["vehicle"])

@@ -1,5 +1,6 @@
-"""The anonymous city map is rendered once per content version (read from the database, so every worker
-agrees), one render at a time per process, and each answer keeps its own script nonce.
+"""The anonymous city map's page is rendered once per set of layers (its layers follow the content version,
+read from the database, so every worker agrees), one render at a time per process, and each answer keeps
+its own script nonce.
 
 Runs on SQLite and PostgreSQL (the ``settings`` fixture of tests/_app.py).
 """
@@ -41,16 +42,25 @@ def nonce(r) -> str:
     return re.search(r"'nonce-([A-Za-z0-9_-]+)'", r.headers["Content-Security-Policy"]).group(1)
 
 
-def test_the_map_is_rendered_once_per_version(client, auth_headers, monkeypatch):
+def test_the_page_is_rendered_once_per_set_of_layers(client, auth_headers, monkeypatch):
     renders = counting_renders(monkeypatch)
     first, second = client.get("/map"), client.get("/map")
     assert first.status_code == second.status_code == 200
     assert len(renders) == 1
     assert nonce(first) != nonce(second) and f'nonce="{nonce(second)}"' in second.text
+    layer = "/map/layers/zones-controlled?bbox=1.4,42.4,1.8,42.7&zoom=12"
+    before = client.get(layer)
     r = client.post("/zones", json=zone("新管控区甲"), headers=auth_headers("planner"))
     assert r.status_code == 201
     third = client.get("/map")
-    assert len(renders) == 2 and r.json()["id"] in third.text and r.json()["id"] not in first.text
+    # the page carries no feature, so a new zone leaves it as it was; its layer answers the zone
+    assert len(renders) == 1 and r.json()["id"] not in third.text and nonce(third) != nonce(second)
+    assert client.get("/map", headers=auth_headers("planner")).status_code == 200
+    assert len(renders) == 2  # the bureau's page names more layers
+    assert client.get("/map?lang=en").status_code == 200 and len(renders) == 3
+    after = client.get(layer)
+    assert before.headers["ETag"] != after.headers["ETag"]
+    assert r.json()["id"] in {f["id"] for f in after.json()["features"]} - {f["id"] for f in before.json()["features"]}
 
 
 def test_every_process_sees_the_same_version(app, settings, andorra_router, client, auth_headers):

@@ -79,11 +79,50 @@ def the_map(view) -> folium.Map:
 def test_every_layer_is_in_the_layer_control(the_map, view):
     plan, zones = view
     (control,) = [e for e in walk(the_map) if isinstance(e, folium.LayerControl)]
-    routes = {g for g in control.overlays if g.startswith(("货车 truck", "区内车 inside vehicle"))}
+    routes = {g for g in control.overlays if g.startswith(("货车 ", "区内车 "))}
     assert len(routes) == len(plan.routes) and all(any(r.id in g for g in routes) for r in plan.routes)
     assert set(control.overlays) == routes | set(DELIVERY_LAYER_NAMES.values()) | set(ZONE_LAYER_NAMES.values())
     zone_feats = features(groups(the_map)[ZONE_LAYER_NAMES["sealed"]])
     assert sorted(f["id"] for f in zone_feats) == sorted(z.id for z in zones) and len(zones) == 2
+
+
+def _texts(m: folium.Map) -> str:
+    """Every text a person reads on the map: layer names, legend, popups (fields' labels and values)."""
+    (control,) = [e for e in walk(m) if isinstance(e, folium.LayerControl)]
+    (legend,) = [e for e in walk(m) if isinstance(e, Legend)]
+    popups = [e for e in walk(m) if isinstance(e, folium.Popup)]
+    safe = [e for e in walk(m) if type(e).__name__ == "SafeGeoJsonPopup"]
+    parts = [*control.overlays, legend.title, *(e.label for e in legend.entries)]
+    parts += [el.render() for p in popups for el in p.html._children.values()]
+    parts += [alias for p in safe for alias in p.aliases]
+    return "\n".join(parts)
+
+
+def test_the_map_speaks_the_page_language(view):
+    """Chinese or English, not both side by side: layer names, legend, popup labels and values."""
+    plan, zones = view
+    zh, en = delivery_map(plan, zones=zones, lang="zh"), delivery_map(plan, zones=zones, lang="en")
+    for m in (zh, en):
+        m.get_root().render()
+    names = sorted({n for r in plan.routes for n in (r.label, r.id)} | {s.id for s in plan.stops}, key=len)
+    zh_text, en_text = _texts(zh), _texts(en)
+    for name in reversed(names):  # ids and plates are no words of either language
+        zh_text, en_text = zh_text.replace(name, "·"), en_text.replace(name, "·")
+    for word in ("truck", "depots", "docking point", "stops", "window opens", "vehicle", "departs", "leg time"):
+        assert word not in zh_text, word
+        assert word in en_text, word
+    for word in ("货车", "中转站", "接驳点", "配送点", "时间窗", "车辆", "出发", "路段时间", "图例"):
+        assert word in zh_text and word not in en_text, word
+    assert "Legend" in en_text and "Sealed zones" in en_text
+    # durations in words of the language
+    leg = features(groups(en)[next(g for g in _overlays(en) if g.startswith("truck "))])[0]["properties"]
+    assert "min" in leg["leg_time"] or " s" in leg["leg_time"], leg["leg_time"]
+    assert "分" not in leg["leg_time"] and "秒" not in leg["leg_time"]
+
+
+def _overlays(m: folium.Map) -> list[str]:
+    (control,) = [e for e in walk(m) if isinstance(e, folium.LayerControl)]
+    return list(control.overlays)
 
 
 def test_routes_one_colour_each_trucks_solid_inside_dotted(the_map, view):
@@ -186,7 +225,7 @@ def test_unserved_stops_are_ringed_and_say_why():
     props = {f["id"]: f["properties"] for f in features(group)}
     assert looks["b"]["color"] == UNSERVED_COLOUR and looks["a"]["color"] != UNSERVED_COLOUR
     assert props["b"]["reason"] == "the outside trucks cannot fit it in" and props["b"]["unserved"] is True
-    assert props["a"]["window"] == "2026-12-01 08:00 – 10:00" and props["b"]["window"] == "全天 any time"
+    assert props["a"]["window"] == "2026-12-01 08:00 – 10:00" and props["b"]["window"] == "全天"
     assert looks["a"]["fillColor"] == WINDOW_COLOURS[0] and looks["b"]["fillColor"] == NO_WINDOW_COLOUR
 
 
