@@ -176,3 +176,24 @@ def test_the_report_reads_in_chinese_when_asked(client, auth_headers):
     assert en[3]["reason"] == "feature 4 is a 'Polygon', not a Feature"
     assert zh[3]["reason"] == "第 4 个要素是 'Polygon'，不是 Feature"
     assert [r["status"] for r in en] == [r["status"] for r in zh]
+
+
+def test_broken_files_of_each_kind_are_refused_and_store_nothing(app, client, auth_headers):
+    hp = auth_headers("planner")
+    # an empty file, a table without geometry columns
+    empty = upload(client, hp, b"", "zones.geojson")
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    columns = upload(client, hp, "名称,风险等级\n甲,封控区\n".encode(), "zones.csv")
+    assert columns.status_code == 422 and "WKT" in columns.json()["detail"]
+    # projected metres (EPSG:3857) given as WGS-84: every feature rejected, naming where it lies
+    metres = [[169_000.0, 5_242_000.0], [170_000.0, 5_242_000.0], [170_000.0, 5_243_000.0], [169_000.0, 5_242_000.0]]
+    wrong = upload(client, hp, collection(feature(metres, name="米", risk="sealed")), "zones.geojson")
+    row = wrong.json()["rows"][0]
+    assert row["status"] == "rejected" and "169000.0" in row["reason"] and "lon in [-180, 180]" in row["reason"]
+    # a self-intersecting ring is repaired and says so
+    bowtie = upload(client, hp, collection(feature(BOWTIE, name="蝴蝶", risk="sealed")), "zones.geojson").json()
+    assert bowtie["rows"][0]["status"] == "repaired" and bowtie["rows"][0]["notes"]
+    # a 50 MB upload is refused before it is read
+    big = client.post("/zones/import", files={"file": ("big.geojson", b" " * 50_000_000)}, headers=hp)
+    assert big.status_code == 413 and "limit" in big.json()["detail"]
+    assert stored(app) == (0, 0)
