@@ -36,7 +36,11 @@ Route choice (the rule)
     A trip is never refused because it must cross a zone.
 
 Stops
-    Origin, destination and waypoints are stops.  A waypoint inside a
+    Origin, destination and waypoints are stops, each snapped to the nearest
+    road point on the same side of every sealed/controlled zone boundary as
+    its given point, within the snap limit (else the nearest, and the answer
+    says it was moved into or out of the zone: :mod:`~routing.freight.snapping`,
+    :attr:`FreightRoute.snaps <routing.freight.results.FreightRoute.snaps>`).  A waypoint inside a
     no-stop zone is an :class:`~geo.errors.InvalidInputError` naming the zone.
     A destination inside one is, for a whitelist enterprise's site, a
     closed-loop point-to-point delivery (routed by rule 3, flagged); otherwise
@@ -64,6 +68,7 @@ Modules
     :mod:`~routing.freight.results` (what a route answers),
     :mod:`~routing.freight.weights` (the rule's weight vectors),
     :mod:`~routing.freight.zones` (footprints, zone sets, the per-router index),
+    :mod:`~routing.freight.snapping` (stops snapped on their side of zone boundaries),
     :mod:`~routing.freight.crossings` (a route's passages through zones, the
     zones of stops), :mod:`~routing.freight.choice` (the rule and its
     explanation), :mod:`~routing.freight.transship` (docking points and inside

@@ -7,10 +7,12 @@ from datetime import datetime
 import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
+from geo.i18n import Text
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
 from routing.freight.crossings import stop_zones, zone_crossings
 from routing.freight.results import FreightRoute, Transshipment
+from routing.freight.snapping import StopSnap, snap_stops, snap_text
 from routing.freight.transship import Dock, handover_arcs, transship
 from routing.freight.weights import DEFAULT_MAX_DETOUR_RATIO
 from routing.freight.zones import FreightIndex, ZoneSet
@@ -56,12 +58,17 @@ def closed_loop_route(
     zs = index.zone_set(active)
     w = index.weights(zs, vehicle, closed_arcs)
     docking_points = docking_points or {}
-    warnings: list[str] = []
 
-    o, d, *wps = router.snap_many(
+    # each stop on the side of every zone boundary its given point lies on (see routing.freight.snapping)
+    (o, d, *wps), snapped = snap_stops(
+        router,
+        zs,
         [origin, destination, *waypoints],
         field_names=["origin", "destination", *(f"waypoints[{i}]" for i in range(len(waypoints)))],
     )
+    snapped = [snapped[0], *snapped[2:], snapped[1]]  # in trip order
+    snap_line = snap_text(snapped, router.max_snap_m)
+    warnings: list[str] = [snap_line] if any(r.moved for r in snapped) else []
     *wp_zones, o_zone, d_zone = stop_zones(zs, [*wps, o, d])
     for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:
@@ -96,6 +103,8 @@ def closed_loop_route(
             warnings,
             "Both ends lie in the same zone; no truck leg.",
             {"free": None, "avoid": None, "chosen": None, "inside": None},
+            snapped,
+            snap_line,
             truck=False,
         )
 
@@ -206,6 +215,8 @@ def closed_loop_route(
         warnings,
         explanation,
         costs,
+        snapped,
+        snap_line,
         truck=True,
     )
 
@@ -237,10 +248,14 @@ def _result(
     warnings: list[str],
     explanation: str,
     costs: dict,
+    snapped: list[StopSnap],
+    snap_line: Text,
     *,
     truck: bool,
 ) -> FreightRoute:
     net = index.network
+    zh = getattr(explanation, "zh", explanation)
+    explanation = Text(f"{explanation} {snap_line.en}", zh=f"{zh} {snap_line.zh}")
     crossings = zone_crossings(index, zs, truck_drive) if truck else []
     truck_len = float(truck_drive.part_len(net).sum()) if truck else 0.0
     truck_time = float(truck_drive.part_time(net).sum()) if truck else 0.0
@@ -267,4 +282,5 @@ def _result(
         warnings=warnings,
         explanation=explanation,
         costs=costs,
+        snaps=snapped,
     )
