@@ -12,7 +12,8 @@ first one's.  For a pickup out of the zone it is the same with the directions
 turned round: the end of a crossing out of the zone, from which the truck
 reaches that network.  The inside vehicle drives on the zone's own roads
 (:func:`inside_road_weights`: the zone arcs, plus the segments the points it
-serves are snapped to).
+serves are snapped to), and off them only where they do not connect (each
+second off them weighs :data:`OFF_ZONE_FACTOR` seconds).
 
 The planner (:func:`plan_docking_points`, ``POST /zones/{id}/docking-points``)
 chooses ``k`` valid points by p-median on the inside vehicle's travel time
@@ -31,7 +32,7 @@ import numpy as np
 import shapely
 
 from geo.errors import InfeasibleError, InvalidInputError
-from routing.engine import FORBIDDEN
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
 from routing.graph import component_labels
 from routing.network import Snap
 from routing.stations import Demand, node_endpoint, p_median, snap_endpoint, travel_time_matrix
@@ -85,15 +86,29 @@ def zone_arcs(network, polygon, inside: np.ndarray | None = None) -> np.ndarray:
     return mask
 
 
-def inside_road_weights(weights: np.ndarray, zone_mask: np.ndarray, snaps: Sequence[Snap] = ()) -> np.ndarray:
-    """``weights`` on the zone's own roads (``zone_mask``) and on the segments ``snaps`` lie on (both
-    directions); every other arc forbidden.  Read-only.  The roads an inside vehicle drives."""
+#: An inside vehicle's weight off the zone's own roads, times its weight on them: it leaves them only where
+#: they do not connect a docking point with a stop (a road of the zone cut by its boundary), and briefly.
+OFF_ZONE_FACTOR = 1 << 10
+
+
+def inside_road_mask(zone_mask: np.ndarray, snaps: Sequence[Snap] = ()) -> np.ndarray:
+    """The zone's own roads (``zone_mask``) and the segments ``snaps`` lie on (both directions)."""
     mask = zone_mask.copy()
     for s in snaps:
         mask[s.arc] = True
         if s.reverse_arc >= 0:
             mask[s.reverse_arc] = True
-    out = np.where(mask, weights, FORBIDDEN).astype(weights.dtype)
+    return mask
+
+
+def inside_road_weights(weights: np.ndarray, zone_mask: np.ndarray, snaps: Sequence[Snap] = ()) -> np.ndarray:
+    """The inside vehicle's weights: ``weights`` on the zone's own roads and the segments ``snaps`` lie on
+    (:func:`inside_road_mask`), :data:`OFF_ZONE_FACTOR` times them (at most ``MAX_ARC_WEIGHT``) elsewhere;
+    forbidden stays forbidden.  Read-only."""
+    mask = inside_road_mask(zone_mask, snaps)
+    w = np.asarray(weights, dtype=np.int64)
+    off = np.where(w == FORBIDDEN, FORBIDDEN, np.minimum(w * OFF_ZONE_FACTOR, MAX_ARC_WEIGHT))
+    out = np.where(mask, w, off).astype(weights.dtype)
     out.flags.writeable = False
     return out
 
@@ -305,7 +320,7 @@ def plan_docking_points(
         cost = travel_time_matrix(engine, src, dst)
     if not np.isfinite(cost).any():
         raise InfeasibleError(
-            f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
+            f"no inside demand of zone {zone.id!r} is reachable by an inside vehicle "
             f"from any of its {len(cand_nodes)} docking points"
         )
     result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)

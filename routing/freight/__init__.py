@@ -45,12 +45,16 @@ Stops
     A destination inside one is, for a whitelist enterprise's site, a
     closed-loop point-to-point delivery (routed by rule 3, flagged); otherwise
     a transshipment: the truck drives to a docking point (a planned one when
-    the zone has one the truck reaches without entering the zone, else the
-    last road node before a boundary crossing that it so reaches; of these the
+    the zone has one the truck reaches without entering the zone, else a valid
+    docking point by the planner's definition,
+    :func:`routing.docking.docking_candidates`, that it so reaches; of these the
     one with the fastest whole chain, truck leg plus inside leg) and an
-    ``inside`` leg carries the goods on.  The truck's leg never enters the zone
+    ``inside`` leg on the zone's own roads carries the goods on.  The truck's leg never enters the zone
     it hands over at (its arcs are forbidden to the truck; the rule still
     applies to other zones).  An origin inside a zone is handled symmetrically.
+    The explanation compares the whole chain with a truck driving in directly
+    by the closed-loop rule (``costs["direct_s"]``), and says why the chain is
+    taken when it is slower.
 
 Speed
     Each zone's footprint (:class:`ZoneFootprint`: its arcs from

@@ -194,13 +194,22 @@ def closed_loop_route(
             f"transshipment at {t.trans.docking_point} ({t.trans.zone_id}): an inside vehicle carries "
             f"the {t.trans.end} leg"
         )
+        if t.off_zone_m > 0:
+            warnings.append(
+                Text(
+                    f"the inside vehicle drives {t.off_zone_m:,.0f} m off zone {t.trans.zone_id}'s own roads: they do "
+                    f"not connect the docking point and the {t.trans.end}",
+                    zh=f"区内车辆需在区域 {t.trans.zone_id} 自身道路以外行驶 {t.off_zone_m:,.0f} 米：区内道路不连通接驳点与"
+                    + ("终点" if t.trans.end == "destination" else "起点"),
+                )
+            )
     legs = (
         split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))
         if drive.arcs.size
         else []
     )
     legs = ([inside_before] if inside_before else []) + legs + ([inside_after] if inside_after else [])
-    return _result(
+    route = _result(
         index,
         zs,
         o,
@@ -219,6 +228,64 @@ def closed_loop_route(
         snap_line,
         truck=True,
     )
+    if transshipments:
+        # the whole chain against a truck driving in directly by the closed-loop rule (the handover time is on
+        # both sides): the answer says which is faster, and why the chain is taken when it is not
+        try:
+            direct: float | None = closed_loop_route(
+                router,
+                origin,
+                destination,
+                zones=zones,
+                waypoints=waypoints,
+                vehicle=vehicle,
+                departure=departure,
+                max_detour_ratio=max_detour_ratio,
+                closed_arcs=closed_arcs,
+                docking_points=docking_points,
+                destination_whitelisted=destination_whitelisted or d_zone is not None,
+                origin_whitelisted=origin_whitelisted or o_zone is not None,
+            ).travel_time_s
+        except NoRouteError:
+            direct = None
+        route.costs["direct_s"] = direct
+        line = chain_text(route.travel_time_s, direct, [t.trans for t in transshipments])
+        zh = getattr(route.explanation, "zh", route.explanation)
+        route.explanation = Text(f"{route.explanation} {line.en}", zh=f"{zh} {line.zh}")
+        if direct is not None and route.travel_time_s > direct + CHAIN_SLACK_S:
+            route.warnings.append(line)
+    return route
+
+
+#: seconds of rounding the whole chain may exceed the direct drive by and still count as no slower
+CHAIN_SLACK_S = 0.5
+
+
+def chain_text(chain_s: float, direct_s: float | None, transshipments: list[Transshipment]) -> Text:
+    """The line of the explanation that compares the whole chain with a truck driving in directly."""
+    zones_en = ", ".join(f"{t.risk} zone {t.zone_id}" for t in transshipments)
+    zones_zh = "、".join(f"{_RISK_ZH.get(t.risk, t.risk)} {t.zone_id}" for t in transshipments)
+    if direct_s is None:
+        return Text(
+            f"The whole chain takes {chain_s:,.0f} s; no truck could drive in directly.",
+            zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒；卡车无法直接驶入。",
+        )
+    if chain_s <= direct_s + CHAIN_SLACK_S:
+        return Text(
+            f"The whole chain (truck + inside vehicle) takes {chain_s:,.0f} s, no slower than a truck driving "
+            f"in directly by the closed-loop rule ({direct_s:,.0f} s).",
+            zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒，不慢于卡车按闭环规则直接驶入（{direct_s:,.0f} 秒）。",
+        )
+    return Text(
+        f"The whole chain (truck + inside vehicle) takes {chain_s:,.0f} s, {chain_s - direct_s:,.0f} s more than "
+        f"a truck driving in directly by the closed-loop rule ({direct_s:,.0f} s): a truck may not stop inside "
+        f"{zones_en}, so the goods are handed over at its boundary.",
+        zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒，比卡车按闭环规则直接驶入（{direct_s:,.0f} 秒）多 "
+        f"{chain_s - direct_s:,.0f} 秒：卡车不得在{zones_zh}内停靠，货物在边界交接。",
+    )
+
+
+_RISK_ZH = {"sealed": "封控区", "controlled": "管控区"}
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:

@@ -24,7 +24,7 @@ import shapely
 
 from geo.errors import NoRouteError
 from geo.zones import Zone
-from routing.docking import inside_road_weights
+from routing.docking import inside_road_mask, inside_road_weights
 from routing.engine import FORBIDDEN, PathResult, ScipyEngine
 from routing.freight.choice import cheapest
 from routing.freight.results import Transshipment
@@ -43,6 +43,8 @@ class Dock:
     leg_snap: Snap
     #: why planned docking points were not used (none connects the truck without entering the zone)
     note: str | None = None
+    #: metres the inside leg drives off the zone's own roads (where they do not connect the point and the stop)
+    off_zone_m: float = 0.0
 
 
 def transship(
@@ -104,6 +106,7 @@ def transship(
         leg = drive_along(net, a, b, path, cost).leg(
             "inside", net, note=f"inside vehicle, {'from' if end == 'destination' else 'to'} planned docking point"
         )
+        off_m = off_zone_m(net, leg.arcs, inside_road_mask(zone_mask, [stop, *snaps]))
         return Dock(
             Transshipment(
                 end=end,
@@ -115,6 +118,7 @@ def transship(
                 leg=leg,
             ),
             dock,
+            off_zone_m=off_m,
         )
 
     try:
@@ -180,7 +184,7 @@ def crossing_dock(
     if not ok.any():
         raise NoRouteError(
             f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
-            f"truck without entering the zone and connected to the {end} for an inside vehicle on the zone's roads"
+            f"truck without entering the zone and connected to the {end} for an inside vehicle"
         )
     cand = np.nonzero(ok)[0]
     # the whole chain (truck + inside), then the shorter inside leg
@@ -223,7 +227,13 @@ def crossing_dock(
         planned=False,
         leg=leg,
     )
-    return Dock(trans, dock_snap)
+    return Dock(trans, dock_snap, off_zone_m=off_zone_m(net, leg.arcs, inside_road_mask(valid.zone_mask, [stop])))
+
+
+def off_zone_m(net, arcs: np.ndarray, mask: np.ndarray) -> float:
+    """Metres of the arcs ``arcs`` off the roads ``mask`` (whole arcs: the partial ones at the ends are on it)."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    return float(net.length_m[arcs[~mask[arcs]]].sum()) if arcs.size else 0.0
 
 
 def inside_between(net, engine, w_in: np.ndarray, a: Snap, b: Snap) -> tuple[float, PathResult | None] | None:
