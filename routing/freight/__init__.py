@@ -49,7 +49,8 @@ Stops
     docking point by the planner's definition,
     :func:`routing.docking.docking_candidates`, that it so reaches; of these the
     one with the fastest whole chain, truck leg plus inside leg) and an
-    ``inside`` leg on the zone's own roads carries the goods on.  The truck's leg never enters the zone
+    ``inside`` leg on the zone's own roads (off them only where they do not
+    connect, with a warning) carries the goods on.  The truck's leg never enters the zone
     it hands over at (its arcs are forbidden to the truck; the rule still
     applies to other zones).  An origin inside a zone is handled symmetrically.
     The explanation compares the whole chain with a truck driving in directly

@@ -10,7 +10,7 @@ from geo.errors import InvalidInputError, NoRouteError
 from geo.i18n import Text
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
-from routing.freight.crossings import stop_zones, zone_crossings
+from routing.freight.crossings import zone_crossings
 from routing.freight.results import FreightRoute, Transshipment
 from routing.freight.snapping import StopSnap, snap_stops, snap_text
 from routing.freight.transship import Dock, handover_arcs, transship
@@ -60,16 +60,17 @@ def closed_loop_route(
     docking_points = docking_points or {}
 
     # each stop on the side of every zone boundary its given point lies on (see routing.freight.snapping)
-    (o, d, *wps), snapped = snap_stops(
+    snaps, snapped, held = snap_stops(
         router,
         zs,
         [origin, destination, *waypoints],
         field_names=["origin", "destination", *(f"waypoints[{i}]" for i in range(len(waypoints)))],
     )
+    o, d, wps = snaps[0], snaps[1], snaps[2:]
+    o_zone, d_zone, wp_zones = held[0], held[1], held[2:]
     snapped = [snapped[0], *snapped[2:], snapped[1]]  # in trip order
     snap_line = snap_text(snapped, router.max_snap_m)
     warnings: list[str] = [snap_line] if any(r.moved for r in snapped) else []
-    *wp_zones, o_zone, d_zone = stop_zones(zs, [*wps, o, d])
     for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:
             raise InvalidInputError(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import shapely
 
 from geo.i18n import Text
+from geo.zones import Zone
 from routing.freight.zones import ZoneSet
 from routing.network import Snap
 from routing.router import Router
@@ -67,8 +68,13 @@ def _pick(zs: ZoneSet, given: frozenset[int], snapped: frozenset[int]) -> tuple[
     return "out_of", min(given - snapped, key=key)
 
 
-def snap_stops(router: Router, zs: ZoneSet, points, *, field_names: list[str]) -> tuple[list[Snap], list[StopSnap]]:
+def snap_stops(
+    router: Router, zs: ZoneSet, points, *, field_names: list[str]
+) -> tuple[list[Snap], list[StopSnap], list[Zone | None]]:
     """Snap a trip's stops, each on the side of every no-stop zone boundary its given point lies on.
+
+    Returns the snaps, how each was snapped, and the sealed/controlled zone each stop lies in (its given
+    or its snapped position, a sealed zone first, as :func:`~routing.freight.crossings.stop_zones`).
 
     Raises
     ------
@@ -82,13 +88,14 @@ def snap_stops(router: Router, zs: ZoneSet, points, *, field_names: list[str]) -
     sets = _cover_sets(zs, [(s.lon, s.lat) for s in snaps] + [(s.snapped_lon, s.snapped_lat) for s in snaps])
     out: list[Snap] = []
     records: list[StopSnap] = []
+    zones: list[Zone | None] = []
     for i, (s, name) in enumerate(zip(snaps, field_names)):
         given, snapped = sets[i], sets[n + i]
         moved = zone_id = risk = None
         if given != snapped:
             better = _same_side(router, zs, s, given)
             if better is not None:
-                s = better
+                s, snapped = better, given
             else:
                 moved, k = _pick(zs, given, snapped)
                 zone_id, risk = zs.nostop[k].id, zs.nostop[k].risk
@@ -96,7 +103,9 @@ def snap_stops(router: Router, zs: ZoneSet, points, *, field_names: list[str]) -
         records.append(
             StopSnap(name, [s.lon, s.lat], [s.snapped_lon, s.snapped_lat], s.distance_m, moved, zone_id, risk)
         )
-    return out, records
+        held = given | snapped
+        zones.append(zs.nostop[min(held, key=lambda j: (zs.nostop[j].risk != "sealed", j))] if held else None)
+    return out, records, zones
 
 
 _STOP_ZH = {"origin": "起点", "destination": "终点"}
