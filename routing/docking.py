@@ -321,7 +321,8 @@ def plan_docking_points(
     if not np.isfinite(cost).any():
         raise InfeasibleError(
             f"no inside demand of zone {zone.id!r} is reachable by an inside vehicle "
-            f"from any of its {len(cand_nodes)} docking points"
+            f"from any of its {len(cand_nodes)} docking points",
+            zh=f"区域 {zone.id!r} 的 {len(cand_nodes)} 个接驳点均无法由区内车辆到达区内任何需求点",
         )
     result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)
     points = []

@@ -12,7 +12,7 @@ from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
 from routing.freight.crossings import zone_crossings
 from routing.freight.results import FreightRoute, Transshipment
-from routing.freight.snapping import StopSnap, snap_stops, snap_text
+from routing.freight.snapping import RISK_ZH, StopSnap, snap_stops, snap_text
 from routing.freight.transship import Dock, handover_arcs, transship
 from routing.freight.weights import DEFAULT_MAX_DETOUR_RATIO
 from routing.freight.zones import FreightIndex, ZoneSet
@@ -265,7 +265,7 @@ CHAIN_SLACK_S = 0.5
 def chain_text(chain_s: float, direct_s: float | None, transshipments: list[Transshipment]) -> Text:
     """The line of the explanation that compares the whole chain with a truck driving in directly."""
     zones_en = ", ".join(f"{t.risk} zone {t.zone_id}" for t in transshipments)
-    zones_zh = "、".join(f"{_RISK_ZH.get(t.risk, t.risk)} {t.zone_id}" for t in transshipments)
+    zones_zh = "、".join(f"{RISK_ZH.get(t.risk, t.risk)} {t.zone_id}" for t in transshipments)
     if direct_s is None:
         return Text(
             f"The whole chain takes {chain_s:,.0f} s; no truck could drive in directly.",
@@ -284,9 +284,6 @@ def chain_text(chain_s: float, direct_s: float | None, transshipments: list[Tran
         zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒，比卡车按闭环规则直接驶入（{direct_s:,.0f} 秒）多 "
         f"{chain_s - direct_s:,.0f} 秒：卡车不得在{zones_zh}内停靠，货物在边界交接。",
     )
-
-
-_RISK_ZH = {"sealed": "封控区", "controlled": "管控区"}
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray:

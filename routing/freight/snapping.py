@@ -108,6 +108,8 @@ def snap_stops(
     return out, records, zones
 
 
+#: Risk levels in Chinese, for texts for people.
+RISK_ZH = {"sealed": "封控区", "controlled": "管控区", "precaution": "防范区"}
 _STOP_ZH = {"origin": "起点", "destination": "终点"}
 
 
@@ -125,7 +127,7 @@ def snap_text(records: list[StopSnap], max_snap_m: float) -> Text:
         if r.moved is not None:
             way_en = "into" if r.moved == "into" else "out of"
             way_zh = "移入" if r.moved == "into" else "移出"
-            risk_zh = {"sealed": "封控区", "controlled": "管控区"}.get(r.risk or "", "区域")
+            risk_zh = RISK_ZH.get(r.risk or "", "区域")
             en += (
                 f" (moved {way_en} {r.risk} zone {r.zone_id}: no road on the given side of its boundary "
                 f"within {max_snap_m:,.0f} m)"

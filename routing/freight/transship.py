@@ -4,7 +4,8 @@ The truck stops at a docking point on the zone's boundary (a planned one from
 ``POST /zones/{id}/docking-points`` when the zone has any, else a valid
 docking point by the planner's own definition,
 :func:`routing.docking.docking_candidates`: the outside end of a boundary
-crossing that trucks reach and leave without entering the zone) and an inside
+crossing that trucks reach -- or, for a pickup, leave -- without entering the
+zone) and an inside
 vehicle carries the goods between it and the stop on the zone's own roads
 (:func:`routing.docking.inside_road_weights`; an ``inside`` leg).  Of the
 docking points the truck reaches without entering the zone, the one taken
@@ -28,6 +29,7 @@ from routing.docking import inside_road_mask, inside_road_weights
 from routing.engine import FORBIDDEN, PathResult, ScipyEngine
 from routing.freight.choice import cheapest
 from routing.freight.results import Transshipment
+from routing.freight.snapping import RISK_ZH
 from routing.freight.weights import Weights
 from routing.freight.zones import FreightIndex, ZoneSet
 from routing.network import Snap, haversine_m
@@ -159,8 +161,10 @@ def crossing_dock(
     if docks.size == 0:
         raise NoRouteError(
             f"{zone.risk} zone {zone.id!r} has no valid docking point (a road crossing its boundary that trucks "
-            f"reach and leave without entering it, outside other no-stop zones); plan a docking point "
-            f"(POST /zones/{zone.id}/docking-points)"
+            f"reach, or for a pickup leave, without entering it, outside other no-stop zones); plan a docking point "
+            f"(POST /zones/{zone.id}/docking-points)",
+            zh=f"{RISK_ZH.get(zone.risk, zone.risk)} {zone.id!r} 没有有效的接驳点（卡车不进入该区即可到达（取货时可离开）、"
+            f"且不在其他禁停区内的跨边界道路）；请规划接驳点（POST /zones/{zone.id}/docking-points）",
         )
     w_in = inside_road_weights(w.inside_vehicle, valid.zone_mask, [stop])
     inside_engine = ScipyEngine(net.tail, net.head, net.node_count, w_in)
@@ -184,7 +188,9 @@ def crossing_dock(
     if not ok.any():
         raise NoRouteError(
             f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
-            f"truck without entering the zone and connected to the {end} for an inside vehicle"
+            f"truck without entering the zone and connected to the {end} for an inside vehicle",
+            zh=f"{RISK_ZH.get(zone.risk, zone.risk)} {zone.id!r} 边界上没有卡车不进入该区即可到达、且区内车辆可通往"
+            f"{'终点' if end == 'destination' else '起点'}的接驳点",
         )
     cand = np.nonzero(ok)[0]
     # the whole chain (truck + inside), then the shorter inside leg
