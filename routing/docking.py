@@ -1,15 +1,26 @@
-"""Docking / handover points (接驳点) of an emergency zone.
+"""Docking / handover points (接驳点) of an emergency zone: one definition, for planning and routing.
 
-A docking point is the outside end of a road that crosses the zone boundary
-(an arc with one end node inside the polygon and one outside).  It must be
-reachable by an outside truck *without entering the zone*: on truck weights
-with every zone arc forbidden (arcs touching an inside node or intersecting
-the polygon), the outside node must lie in the largest strongly connected
-component -- the outside network a truck comes from and returns to (or, when
-reference nodes such as hubs are given, be reachable from and back to the
-first of them).  ``k`` of the valid points are chosen by p-median on the
-travel time *inside the zone* (weights restricted to the zone's own arcs)
-from each docking point to the inside demand sites.
+A valid docking point (:func:`docking_candidates`) is a road node *outside* the
+zone at the outside end of a road crossing its boundary into the zone (an arc
+from it to a node inside or on the polygon) that an inside vehicle may drive,
+and that an outside truck reaches *without entering the zone*: on truck
+weights with every zone arc forbidden (arcs touching an inside node or
+intersecting the polygon, :func:`zone_arcs`), it is reached from a sizeable
+outside strongly connected component (or the largest) -- the outside network
+trucks come from -- or, when reference nodes such as hubs are given, from the
+first one's.  For a pickup out of the zone it is the same with the directions
+turned round: the end of a crossing out of the zone, from which the truck
+reaches that network.  The inside vehicle drives on the zone's own roads
+(:func:`inside_road_weights`: the zone arcs, plus the segments the points it
+serves are snapped to), and off them only where they do not connect (each
+second off them weighs :data:`OFF_ZONE_FACTOR` seconds).
+
+The planner (:func:`plan_docking_points`, ``POST /zones/{id}/docking-points``)
+chooses ``k`` valid points by p-median on the inside vehicle's travel time
+from each to the inside demand sites; closed-loop routing's transshipment
+(:mod:`routing.freight.transship`) hands over only at a valid point (of
+those, the one with the fastest whole chain), so every point routing uses is
+one the planner accepts.
 """
 
 from __future__ import annotations
@@ -21,8 +32,9 @@ import numpy as np
 import shapely
 
 from geo.errors import InfeasibleError, InvalidInputError
-from routing.engine import FORBIDDEN
+from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
 from routing.graph import component_labels
+from routing.network import Snap
 from routing.stations import Demand, node_endpoint, p_median, snap_endpoint, travel_time_matrix
 
 #: at most this many inside road nodes stand in for demand when the zone holds no demand site
@@ -74,6 +86,148 @@ def zone_arcs(network, polygon, inside: np.ndarray | None = None) -> np.ndarray:
     return mask
 
 
+#: An inside vehicle's weight off the zone's own roads, times its weight on them: it leaves them only where
+#: they do not connect a docking point with a stop (a road of the zone cut by its boundary), and briefly.
+OFF_ZONE_FACTOR = 1 << 10
+
+
+def inside_road_mask(zone_mask: np.ndarray, snaps: Sequence[Snap] = ()) -> np.ndarray:
+    """The zone's own roads (``zone_mask``) and the segments ``snaps`` lie on (both directions)."""
+    mask = zone_mask.copy()
+    for s in snaps:
+        mask[s.arc] = True
+        if s.reverse_arc >= 0:
+            mask[s.reverse_arc] = True
+    return mask
+
+
+def inside_road_weights(weights: np.ndarray, zone_mask: np.ndarray, snaps: Sequence[Snap] = ()) -> np.ndarray:
+    """The inside vehicle's weights: ``weights`` on the zone's own roads and the segments ``snaps`` lie on
+    (:func:`inside_road_mask`), :data:`OFF_ZONE_FACTOR` times them (at most ``MAX_ARC_WEIGHT``) elsewhere;
+    forbidden stays forbidden.  Read-only."""
+    mask = inside_road_mask(zone_mask, snaps)
+    w = np.asarray(weights, dtype=np.int64)
+    off = np.where(w == FORBIDDEN, FORBIDDEN, np.minimum(w * OFF_ZONE_FACTOR, MAX_ARC_WEIGHT))
+    out = np.where(mask, w, off).astype(weights.dtype)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True)
+class DockingCandidates:
+    """The valid docking points of one zone for one pair of weight vectors (see the module docstring).
+
+    ``nodes`` (sorted) are the docking points of a handover *into* the zone, ``arcs[i]`` the crossing
+    arc from ``nodes[i]`` into it; ``pickup_nodes`` / ``pickup_arcs`` those of a pickup *out of* the
+    zone (the crossing arc out of the zone to the point).  ``rejected`` are the crossing points into the
+    zone that the truck cannot reach without entering it.
+    """
+
+    zone_id: str
+    inside: np.ndarray  # bool per node: inside or on the zone polygon
+    zone_mask: np.ndarray  # bool per arc: the zone's own roads (:func:`zone_arcs`)
+    nodes: np.ndarray
+    arcs: np.ndarray
+    pickup_nodes: np.ndarray
+    pickup_arcs: np.ndarray
+    rejected: tuple[dict, ...]
+
+    def accepts(self, node: int, *, end: str = "destination") -> bool:
+        """Whether ``node`` is a valid docking point of the zone for a stop inside it at ``end`` of a trip
+        (``destination``: goods handed over into the zone; ``origin``: picked up out of it)."""
+        nodes = self.nodes if end == "destination" else self.pickup_nodes
+        i = int(np.searchsorted(nodes, node))
+        return i < nodes.size and int(nodes[i]) == int(node)
+
+    def crossing_arc(self, node: int, *, end: str = "destination") -> int:
+        """The crossing arc at a valid docking point ``node`` (see :meth:`accepts`)."""
+        nodes, arcs = (self.nodes, self.arcs) if end == "destination" else (self.pickup_nodes, self.pickup_arcs)
+        return int(arcs[int(np.searchsorted(nodes, node))])
+
+
+def _first_per_node(ends: np.ndarray, arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One ``(node, arc)`` per distinct node of ``ends`` (its lowest arc id), sorted by node."""
+    order = np.lexsort((arcs, ends))
+    ends, arcs = ends[order], arcs[order]
+    first = np.ones(ends.size, dtype=bool)
+    first[1:] = ends[1:] != ends[:-1]
+    return ends[first].astype(np.int64), arcs[first].astype(np.int64)
+
+
+def _reached(node_count: int, tail: np.ndarray, head: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Boolean mask of the nodes reached from any of ``seeds`` along the arcs ``tail -> head``."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    # a virtual source (node ``node_count``) with an arc to every seed
+    t = np.concatenate([tail, np.full(seeds.size, node_count)])
+    h = np.concatenate([head, seeds])
+    g = csr_matrix((np.ones(t.size, dtype=np.int8), (t, h)), shape=(node_count + 1, node_count + 1))
+    order = breadth_first_order(g, node_count, directed=True, return_predecessors=False)
+    out = np.zeros(node_count + 1, dtype=bool)
+    out[order] = True
+    return out[:node_count]
+
+
+def docking_candidates(
+    network,
+    zone,
+    truck_weights: np.ndarray,
+    inside_weights: np.ndarray,
+    *,
+    reference_nodes: Sequence[int] = (),
+) -> DockingCandidates:
+    """The valid docking points of ``zone``: outside ends of boundary crossings the inside vehicle may drive
+    (``inside_weights``) that a truck on ``truck_weights`` reaches from (for a pickup: leaves to) the
+    outside network without entering the zone -- every sizeable outside strongly connected component and
+    the largest, with the zone's arcs forbidden, or the first reference node's.  No error: a zone may
+    have none."""
+    net = network
+    inside = inside_nodes(net, zone.geometry)
+    zmask = zone_arcs(net, zone.geometry, inside)
+    t_in, h_in = inside[net.tail], inside[net.head]
+    usable = inside_weights != FORBIDDEN
+    entering = np.nonzero(~t_in & h_in & usable)[0]
+    leaving = np.nonzero(t_in & ~h_in & usable)[0]
+    into_nodes, into_arcs = _first_per_node(net.tail[entering], entering)
+    out_nodes, out_arcs = _first_per_node(net.head[leaving], leaving)
+    empty = np.zeros(0, dtype=np.int64)
+    if into_nodes.size == 0 and out_nodes.size == 0:
+        return DockingCandidates(zone.id, inside, zmask, empty, empty, empty, empty, ())
+    w_out = outside_weights(truck_weights, zmask)
+    ok_arc = w_out != FORBIDDEN
+    labels = component_labels(net.node_count, net.tail, net.head, ok_arc)
+    if reference_nodes:
+        ok_labels = np.array([int(labels[int(reference_nodes[0])])])
+        ref_what = f"reference node {int(reference_nodes[0])}"
+    else:
+        # every sizeable outside component counts (a zone may split the network, e.g. a valley, in two),
+        # and the largest always does (a small network's outside may be smaller than the floor)
+        outside_idx = np.nonzero(~inside)[0]
+        counts = np.bincount(labels[outside_idx])
+        floor = max(MIN_COMPONENT_NODES, MIN_COMPONENT_SHARE * outside_idx.size)
+        ok_labels = np.union1d(np.nonzero(counts >= floor)[0], [int(np.argmax(counts))])
+        ref_what = f"any outside road component of at least {int(floor)} nodes"
+    seeds = np.nonzero(np.isin(labels, ok_labels) & ~inside)[0]
+    tail, head = net.tail[ok_arc], net.head[ok_arc]
+    reached = _reached(net.node_count, tail, head, seeds)  # the truck comes from the outside network
+    leaves = _reached(net.node_count, head, tail, seeds)  # ... and goes back to it
+    ok = reached[into_nodes]
+    rejected = tuple(
+        {
+            "node": int(u),
+            "point": [float(net.node_lon[u]), float(net.node_lat[u])],
+            "road": net.name[a],
+            "reason": f"not reachable from {ref_what} without entering the zone",
+        }
+        for u, a in zip(into_nodes[~ok].tolist(), into_arcs[~ok].tolist())
+    )
+    out_ok = leaves[out_nodes]
+    return DockingCandidates(
+        zone.id, inside, zmask, into_nodes[ok], into_arcs[ok], out_nodes[out_ok], out_arcs[out_ok], rejected
+    )
+
+
 def outside_weights(weights: np.ndarray, zone_mask: np.ndarray) -> np.ndarray:
     w = weights.copy()
     w[zone_mask] = FORBIDDEN
@@ -84,6 +238,15 @@ def crossing_arcs(network, inside: np.ndarray, weights: np.ndarray) -> np.ndarra
     """Arcs from an outside node to an inside node that trucks may use (entering the zone)."""
     tail_in, head_in = inside[network.tail], inside[network.head]
     return np.nonzero(~tail_in & head_in & (weights != FORBIDDEN))[0]
+
+
+def snap_on_side(router, zone, points: Sequence[Sequence[float]], field_names: list[str]) -> list[Snap]:
+    """``points`` snapped as closed-loop routing snaps a trip's stops (:func:`routing.freight.snapping.snap_stops`):
+    on their side of the zone's boundary when a road there lies within the snap limit."""
+    from routing.freight.snapping import snap_stops
+
+    zs = router.freight_index.zone_set([zone])
+    return snap_stops(router, zs, list(points), field_names=field_names)[0]
 
 
 def plan_docking_points(
@@ -109,65 +272,35 @@ def plan_docking_points(
     if not isinstance(k, int) or k < 1:
         raise InvalidInputError(f"`k` was {k!r}; expected an integer >= 1", zh=f"`k` 为 {k!r}；应为不小于 1 的整数")
     net = router.network
-    poly = zone.geometry
-    inside = inside_nodes(net, poly)
+    inside = inside_nodes(net, zone.geometry)
     if not inside.any():
-        raise InfeasibleError(
-            f"zone {zone.id!r} holds no road node of the network; no road crosses into it",
-            zh=f"区域 {zone.id!r} 内没有路网节点；没有道路进入该区域",
-        )
-    truck = router.truck_weights
-    zmask = zone_arcs(net, poly, inside)
-    w_out = outside_weights(truck, zmask)
-    labels = component_labels(net.node_count, net.tail, net.head, w_out != FORBIDDEN)
-    outside_idx = np.nonzero(~inside)[0]
-    if reference_nodes:
-        ok_labels = {int(labels[int(reference_nodes[0])])}
-        ref_what = f"reference node {int(reference_nodes[0])}"
-    else:
-        # every sizeable outside component counts: a zone may split the network (e.g. a valley) in two
-        counts = np.bincount(labels[outside_idx])
-        floor = max(MIN_COMPONENT_NODES, MIN_COMPONENT_SHARE * outside_idx.size)
-        ok_labels = {int(c) for c in np.nonzero(counts >= floor)[0]}
-        ref_what = f"any outside road component of at least {int(floor)} nodes"
-    rejected: list[dict] = []
-    by_node: dict[int, int] = {}
-    for a in crossing_arcs(net, inside, truck):
-        u = int(net.tail[a])
-        if u in by_node:
-            continue
-        if int(labels[u]) not in ok_labels:
-            if not any(r["node"] == u for r in rejected):
-                rejected.append(
-                    {
-                        "node": u,
-                        "point": [float(net.node_lon[u]), float(net.node_lat[u])],
-                        "road": net.name[a],
-                        "reason": f"not reachable from {ref_what} without entering the zone",
-                    }
-                )
-            continue
-        by_node[u] = int(a)
-    if not by_node:
+        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
+    # the inside vehicle's weights: the network's own (an inside vehicle is no truck), on the zone's roads
+    base = net.base_weights
+    cands = docking_candidates(net, zone, router.truck_weights, base, reference_nodes=reference_nodes)
+    rejected = list(cands.rejected)
+    if cands.nodes.size == 0:
         raise InfeasibleError(
             f"no road crossing the boundary of zone {zone.id!r} is reachable from outside without "
             f"entering the zone ({len(rejected)} crossing point(s) rejected)",
             zh=f"区域 {zone.id!r} 边界上没有一处道路交叉点能从区外不进入该区域到达（{len(rejected)} 个交叉点被排除）",
         )
-    cand_nodes = sorted(by_node)
+    cand_nodes = cands.nodes.tolist()
+    by_node = dict(zip(cand_nodes, cands.arcs.tolist()))
     if k > len(cand_nodes):
         raise InfeasibleError(
             f"`k` was {k} but zone {zone.id!r} has only {len(cand_nodes)} valid docking point(s) "
             "where roads cross its boundary; lower k",
             zh=f"`k` 为 {k}，但区域 {zone.id!r} 边界上道路交叉处只有 {len(cand_nodes)} 个有效接驳点；请调小 k",
         )
-    # inside-only weights: the zone's own arcs (including the crossing arcs) stay usable
-    w_in = truck.copy()
-    w_in[~zmask] = FORBIDDEN
     inside_demand = [d for d in demand if zone.contains(d.lon, d.lat)]
+    snaps: list[Snap] = []
     if inside_demand:
         demand_source = f"{len(inside_demand)} demand site(s) inside the zone"
-        targets_fn = "sites"
+        # snapped as a route's stop is: on the zone's side of its boundary when a road there is near enough
+        snaps = snap_on_side(
+            router, zone, [[d.lon, d.lat] for d in inside_demand], [f"demand {d.id}" for d in inside_demand]
+        )
     else:
         nodes = np.nonzero(inside)[0]
         if nodes.size > MAX_NODE_DEMAND:
@@ -179,22 +312,19 @@ def plan_docking_points(
             for n in nodes
         ]
         demand_source = f"{len(inside_demand)} road node(s) inside the zone (no demand site inside)"
-        targets_fn = "nodes"
+    w_in = inside_road_weights(base, cands.zone_mask, snaps)
     with router.pool.using(f"zone-inside:{zone.id}", w_in) as engine:
         src = [node_endpoint(n) for n in cand_nodes]
-        if targets_fn == "sites":
-            dst = [
-                snap_endpoint(net, router.snap([d.lon, d.lat], field_name=f"demand {d.id}"), w_in, as_source=False)
-                for d in inside_demand
-            ]
+        if snaps:
+            dst = [snap_endpoint(net, s, w_in, as_source=False) for s in snaps]
         else:
             dst = [node_endpoint(int(d.id.split("-")[1])) for d in inside_demand]
         cost = travel_time_matrix(engine, src, dst)
     if not np.isfinite(cost).any():
         raise InfeasibleError(
-            f"no inside demand of zone {zone.id!r} is reachable on the zone's own roads "
+            f"no inside demand of zone {zone.id!r} is reachable by an inside vehicle "
             f"from any of its {len(cand_nodes)} docking points",
-            zh=f"区域 {zone.id!r} 的区内需求都无法从其 {len(cand_nodes)} 个接驳点经区内道路到达",
+            zh=f"区域 {zone.id!r} 的 {len(cand_nodes)} 个接驳点均无法由区内车辆到达区内任何需求点",
         )
     result = p_median(cost, k, weights=[d.weight for d in inside_demand], solver=solver)
     points = []

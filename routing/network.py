@@ -271,6 +271,38 @@ class RoadNetwork:
             for (lon, lat), arc, rev, f, distance, sl, st in rows
         ]
 
+    def snap_options(self, lon: float, lat: float, *, max_snap_m: float) -> list[Snap]:
+        """Every segment within ``max_snap_m`` of ``(lon, lat)`` as the :class:`Snap` onto it, nearest first
+        (the first is the one :meth:`snap` takes, up to ties in the last digits)."""
+        grid, _lines, arcs = self._segment_index()
+        px, py = self.projection.forward(lon, lat)
+        seg, dist, frac = grid.within(float(px), float(py), max_snap_m)
+        if seg.size == 0:
+            return []
+        ax, ay, bx, by = grid.ends(seg)
+        slon, slat = self.projection.inverse(ax + frac * (bx - ax), ay + frac * (by - ay))
+        found = arcs[seg]
+        return [
+            Snap(
+                lon=float(lon),
+                lat=float(lat),
+                arc=int(a),
+                reverse_arc=int(r),
+                fraction=float(f),
+                distance_m=float(d),
+                snapped_lon=float(sl),
+                snapped_lat=float(st),
+            )
+            for a, r, f, d, sl, st in zip(
+                found.tolist(),
+                self.reverse_arc[found].tolist(),
+                frac.tolist(),
+                dist.tolist(),
+                np.atleast_1d(slon).tolist(),
+                np.atleast_1d(slat).tolist(),
+            )
+        ]
+
     def nearest_node(self, lon: float, lat: float) -> int:
         """The nearest node id (Euclidean in the local projection)."""
         x, y = self.node_xy

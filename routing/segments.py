@@ -147,6 +147,27 @@ class SegmentGrid:
         """:meth:`nearest_many` of one point."""
         return self.nearest_many([(px, py)])[0]
 
+    def within(self, px: float, py: float, radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every segment within ``radius`` of ``(px, py)``, nearest first (a tie to the lower index):
+        ``(segments, distances, fractions along each from its tail)``.
+
+        Only the candidates of the disc's cells are measured (a few dozen in a city), so a caller can
+        test where each one's nearest point lies without a scan of the network.
+        """
+        cand = self.candidates(px - radius, py - radius, px + radius, py + radius)
+        if cand.size == 0:
+            return cand, np.zeros(0), np.zeros(0)
+        ax, ay, bx, by = self.ends(cand)
+        dx, dy = bx - ax, by - ay
+        den = dx * dx + dy * dy
+        t = np.where(den > 0, ((px - ax) * dx + (py - ay) * dy) / np.where(den > 0, den, 1.0), 0.0)
+        t = np.clip(t, 0.0, 1.0)
+        dist = np.hypot(ax + t * dx - px, ay + t * dy - py)
+        keep = dist <= radius
+        cand, dist, t = cand[keep], dist[keep], t[keep]
+        order = np.lexsort((cand, dist))
+        return cand[order], dist[order], t[order]
+
     # -- shapely-style queries (STRtree's signatures, for the callers that used one) ------------
     def query(self, geometry, predicate: str = "intersects") -> np.ndarray:
         """Indices of the segments whose line satisfies ``predicate(line, geometry)`` (sorted)."""

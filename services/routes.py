@@ -28,7 +28,7 @@ from services.users import act_for
 from store import routes as store
 from store import sites
 from store.db import dumps, new_id, utcnow
-from store.routes import CrossingRecord, LegRecord, RouteRecord, TransshipmentRecord
+from store.routes import CrossingRecord, LegRecord, RouteRecord, SnapRecord, TransshipmentRecord
 from store.users import Principal
 
 
@@ -223,6 +223,18 @@ def record_of_freight(
         closed_loop_delivery=route.closed_loop_delivery,
         time_inside_s=route.time_inside_s,
         stops=tuple(_point(p) for p in route.stops),
+        snaps=tuple(
+            SnapRecord(
+                stop=r.stop,
+                given=_point(r.given),
+                snapped=_point(r.snapped),
+                distance_m=r.distance_m,
+                moved=r.moved,
+                zone_id=r.zone_id,
+                risk=r.risk,
+            )
+            for r in route.snaps
+        ),
         costs=route.costs,
         request=request,
     )

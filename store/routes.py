@@ -117,6 +117,43 @@ class CrossingRecord:
         )
 
 
+@dataclass(frozen=True)
+class SnapRecord:
+    """How a given stop was snapped: metres to the road, and whether snapping carried it ``into`` or
+    ``out_of`` a sealed/controlled zone (``zone_id``, ``risk``; ``None`` when it stayed on its side)."""
+
+    stop: str
+    given: Point
+    snapped: Point
+    distance_m: float
+    moved: str | None = None
+    zone_id: str | None = None
+    risk: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stop": self.stop,
+            "given": list(self.given),
+            "snapped": _pt(self.snapped),
+            "distance_m": round(self.distance_m, 1),
+            "moved": self.moved,
+            "zone_id": self.zone_id,
+            "risk": self.risk,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SnapRecord:
+        return cls(
+            stop=str(data["stop"]),
+            given=_point(data["given"]),
+            snapped=_point(data["snapped"]),
+            distance_m=float(data["distance_m"]),
+            moved=data.get("moved"),
+            zone_id=data.get("zone_id"),
+            risk=data.get("risk"),
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class TransshipmentRecord:
     """A handover at a zone boundary: the truck stops at ``docking_point``, an inside vehicle drives ``leg``."""
@@ -181,6 +218,7 @@ class RouteRecord:
     closed_loop_delivery: bool = False
     time_inside_s: float = 0.0
     stops: tuple[Point, ...] = ()
+    snaps: tuple[SnapRecord, ...] = ()
     costs: Mapping[str, Any] = field(default_factory=dict)
     request: Mapping[str, Any] | None = None
 
@@ -211,6 +249,7 @@ class RouteRecord:
             "closed_loop_delivery": self.closed_loop_delivery,
             "time_inside_s": round(self.time_inside_s, 1),
             "stops": [_pt(p) for p in self.stops],
+            "snaps": [r.to_json() for r in self.snaps],
             "arcs": np.asarray(self.arcs, dtype=np.int64).tolist(),
             "costs": dict(self.costs),
             "request": dict(self.request) if self.request is not None else None,
@@ -270,6 +309,7 @@ class RouteRecord:
             closed_loop_delivery=bool(data.get("closed_loop_delivery", False)),
             time_inside_s=float(data.get("time_inside_s") or 0.0),
             stops=tuple(_point(p) for p in data.get("stops") or ()),
+            snaps=tuple(SnapRecord.from_json(r) for r in data.get("snaps") or ()),
             costs=dict(data.get("costs") or {}),
             request=data.get("request"),
         )

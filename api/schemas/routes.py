@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -60,6 +61,22 @@ class ZoneCrossingPublic(BaseModel):
     length_inside_m: float | None = None
 
 
+class StopSnapPublic(BaseModel):
+    """How a given stop was snapped to the road."""
+
+    stop: str = Field(description="origin, destination or waypoints[i]")
+    given: LonLat
+    snapped: LonLat
+    distance_m: float = Field(description="metres from the given point to the road point taken")
+    moved: Literal["into", "out_of"] | None = Field(
+        default=None,
+        description="whether snapping carried the stop into or out of a sealed/controlled zone (`zone_id`): "
+        "only when no road on the given side of its boundary lies within the snap limit",
+    )
+    zone_id: str | None = None
+    risk: str | None = None
+
+
 class RoutePublic(BaseModel):
     id: str
     created_at: datetime | None = None
@@ -84,6 +101,9 @@ class RoutePublic(BaseModel):
     closed_loop_delivery: bool = False
     time_inside_s: float = 0.0
     stops: list[LonLat] = Field(default_factory=list, description="where the truck stops, in order")
+    snaps: list[StopSnapPublic] = Field(
+        default_factory=list, description="each given stop (origin, waypoints, destination) as snapped, in trip order"
+    )
 
 
 class RouteSummaryPublic(BaseModel):

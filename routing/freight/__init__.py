@@ -36,17 +36,26 @@ Route choice (the rule)
     A trip is never refused because it must cross a zone.
 
 Stops
-    Origin, destination and waypoints are stops.  A waypoint inside a
+    Origin, destination and waypoints are stops, each snapped to the nearest
+    road point on the same side of every sealed/controlled zone boundary as
+    its given point, within the snap limit (else the nearest, and the answer
+    says it was moved into or out of the zone: :mod:`~routing.freight.snapping`,
+    :attr:`FreightRoute.snaps <routing.freight.results.FreightRoute.snaps>`).  A waypoint inside a
     no-stop zone is an :class:`~geo.errors.InvalidInputError` naming the zone.
     A destination inside one is, for a whitelist enterprise's site, a
     closed-loop point-to-point delivery (routed by rule 3, flagged); otherwise
     a transshipment: the truck drives to a docking point (a planned one when
-    the zone has one the truck reaches without entering the zone, else the
-    last road node before a boundary crossing that it so reaches; of these the
+    the zone has one the truck reaches without entering the zone, else a valid
+    docking point by the planner's definition,
+    :func:`routing.docking.docking_candidates`, that it so reaches; of these the
     one with the fastest whole chain, truck leg plus inside leg) and an
-    ``inside`` leg carries the goods on.  The truck's leg never enters the zone
+    ``inside`` leg on the zone's own roads (off them only where they do not
+    connect, with a warning) carries the goods on.  The truck's leg never enters the zone
     it hands over at (its arcs are forbidden to the truck; the rule still
     applies to other zones).  An origin inside a zone is handled symmetrically.
+    The explanation compares the whole chain with a truck driving in directly
+    by the closed-loop rule (``costs["direct_s"]``), and says why the chain is
+    taken when it is slower.
 
 Speed
     Each zone's footprint (:class:`ZoneFootprint`: its arcs from
@@ -64,6 +73,7 @@ Modules
     :mod:`~routing.freight.results` (what a route answers),
     :mod:`~routing.freight.weights` (the rule's weight vectors),
     :mod:`~routing.freight.zones` (footprints, zone sets, the per-router index),
+    :mod:`~routing.freight.snapping` (stops snapped on their side of zone boundaries),
     :mod:`~routing.freight.crossings` (a route's passages through zones, the
     zones of stops), :mod:`~routing.freight.choice` (the rule and its
     explanation), :mod:`~routing.freight.transship` (docking points and inside

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from routing.freight.snapping import StopSnap
 from routing.paths import Leg
 
 
@@ -44,7 +45,8 @@ class FreightRoute:
     any inside legs).  ``coordinates`` (``[n, 2]`` lon, lat) and ``arcs`` are
     arrays, like every leg's, shared with the legs: treat them as read-only.
     ``costs`` holds the rule's integer costs in deciseconds (``free``, ``avoid``
-    or ``None``, ``chosen``, ``inside``).
+    or ``None``, ``chosen``, ``inside``); ``snaps`` how far each given stop was
+    snapped and whether snapping carried it into or out of a zone.
     """
 
     origin: list[float]
@@ -67,6 +69,8 @@ class FreightRoute:
     warnings: list[str] = field(default_factory=list)
     explanation: str = ""
     costs: dict = field(default_factory=dict)
+    #: how each given stop (origin, waypoints, destination, in trip order) was snapped
+    snaps: list[StopSnap] = field(default_factory=list)
 
     @property
     def transshipment(self) -> Transshipment | None:

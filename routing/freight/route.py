@@ -10,8 +10,9 @@ from geo.errors import InvalidInputError, NoRouteError
 from geo.i18n import Text, risk_zh
 from geo.zones import Zone
 from routing.freight.choice import choose_route, explain_choice, route_or_explain
-from routing.freight.crossings import stop_zones, zone_crossings
+from routing.freight.crossings import zone_crossings
 from routing.freight.results import FreightRoute, Transshipment
+from routing.freight.snapping import StopSnap, snap_stops, snap_text
 from routing.freight.transship import Dock, handover_arcs, transship
 from routing.freight.weights import DEFAULT_MAX_DETOUR_RATIO
 from routing.freight.zones import FreightIndex, ZoneSet
@@ -60,13 +61,19 @@ def closed_loop_route(
     zs = index.zone_set(active)
     w = index.weights(zs, vehicle, closed_arcs)
     docking_points = docking_points or {}
-    warnings: list[str] = []
 
-    o, d, *wps = router.snap_many(
+    # each stop on the side of every zone boundary its given point lies on (see routing.freight.snapping)
+    snaps, snapped, held = snap_stops(
+        router,
+        zs,
         [origin, destination, *waypoints],
         field_names=["origin", "destination", *(f"waypoints[{i}]" for i in range(len(waypoints)))],
     )
-    *wp_zones, o_zone, d_zone = stop_zones(zs, [*wps, o, d])
+    o, d, wps = snaps[0], snaps[1], snaps[2:]
+    o_zone, d_zone, wp_zones = held[0], held[1], held[2:]
+    snapped = [snapped[0], *snapped[2:], snapped[1]]  # in trip order
+    snap_line = snap_text(snapped, router.max_snap_m)
+    warnings: list[str] = [snap_line] if any(r.moved for r in snapped) else []
     for i, (s, z) in enumerate(zip(wps, wp_zones)):
         if z is not None:
             raise InvalidInputError(
@@ -111,6 +118,8 @@ def closed_loop_route(
             warnings,
             Text("Both ends lie in the same zone; no truck leg.", zh="两端位于同一区域内；没有货车路段。"),
             {"free": None, "avoid": None, "chosen": None, "inside": None},
+            snapped,
+            snap_line,
             truck=False,
         )
 
@@ -215,13 +224,22 @@ def closed_loop_route(
                 zh=f"在 {t.trans.docking_point}（{t.trans.zone_id}）接驳：{end_zh}一段由区内车辆运送",
             )
         )
+        if t.off_zone_m > 0:
+            warnings.append(
+                Text(
+                    f"the inside vehicle drives {t.off_zone_m:,.0f} m off zone {t.trans.zone_id}'s own roads: they do "
+                    f"not connect the docking point and the {t.trans.end}",
+                    zh=f"区内车辆需在区域 {t.trans.zone_id} 自身道路以外行驶 {t.off_zone_m:,.0f} 米：区内道路不连通接驳点与"
+                    + ("终点" if t.trans.end == "destination" else "起点"),
+                )
+            )
     legs = (
         split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))
         if drive.arcs.size
         else []
     )
     legs = ([inside_before] if inside_before else []) + legs + ([inside_after] if inside_after else [])
-    return _result(
+    route = _result(
         index,
         zs,
         o,
@@ -236,7 +254,64 @@ def closed_loop_route(
         warnings,
         explanation,
         costs,
+        snapped,
+        snap_line,
         truck=True,
+    )
+    if transshipments:
+        # the whole chain against a truck driving in directly by the closed-loop rule (the handover time is on
+        # both sides): the answer says which is faster, and why the chain is taken when it is not
+        try:
+            direct: float | None = closed_loop_route(
+                router,
+                origin,
+                destination,
+                zones=zones,
+                waypoints=waypoints,
+                vehicle=vehicle,
+                departure=departure,
+                max_detour_ratio=max_detour_ratio,
+                closed_arcs=closed_arcs,
+                docking_points=docking_points,
+                destination_whitelisted=destination_whitelisted or d_zone is not None,
+                origin_whitelisted=origin_whitelisted or o_zone is not None,
+            ).travel_time_s
+        except NoRouteError:
+            direct = None
+        route.costs["direct_s"] = direct
+        line = chain_text(route.travel_time_s, direct, [t.trans for t in transshipments])
+        zh = getattr(route.explanation, "zh", route.explanation)
+        route.explanation = Text(f"{route.explanation} {line.en}", zh=f"{zh} {line.zh}")
+        if direct is not None and route.travel_time_s > direct + CHAIN_SLACK_S:
+            route.warnings.append(line)
+    return route
+
+
+#: seconds of rounding the whole chain may exceed the direct drive by and still count as no slower
+CHAIN_SLACK_S = 0.5
+
+
+def chain_text(chain_s: float, direct_s: float | None, transshipments: list[Transshipment]) -> Text:
+    """The line of the explanation that compares the whole chain with a truck driving in directly."""
+    zones_en = ", ".join(f"{t.risk} zone {t.zone_id}" for t in transshipments)
+    zones_zh = "、".join(f"{risk_zh(t.risk)} {t.zone_id}" for t in transshipments)
+    if direct_s is None:
+        return Text(
+            f"The whole chain takes {chain_s:,.0f} s; no truck could drive in directly.",
+            zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒；卡车无法直接驶入。",
+        )
+    if chain_s <= direct_s + CHAIN_SLACK_S:
+        return Text(
+            f"The whole chain (truck + inside vehicle) takes {chain_s:,.0f} s, no slower than a truck driving "
+            f"in directly by the closed-loop rule ({direct_s:,.0f} s).",
+            zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒，不慢于卡车按闭环规则直接驶入（{direct_s:,.0f} 秒）。",
+        )
+    return Text(
+        f"The whole chain (truck + inside vehicle) takes {chain_s:,.0f} s, {chain_s - direct_s:,.0f} s more than "
+        f"a truck driving in directly by the closed-loop rule ({direct_s:,.0f} s): a truck may not stop inside "
+        f"{zones_en}, so the goods are handed over at its boundary.",
+        zh=f"全程（卡车 + 区内车辆）用时 {chain_s:,.0f} 秒，比卡车按闭环规则直接驶入（{direct_s:,.0f} 秒）多 "
+        f"{chain_s - direct_s:,.0f} 秒：卡车不得在{zones_zh}内停靠，货物在边界交接。",
     )
 
 
@@ -267,10 +342,14 @@ def _result(
     warnings: list[str],
     explanation: str,
     costs: dict,
+    snapped: list[StopSnap],
+    snap_line: Text,
     *,
     truck: bool,
 ) -> FreightRoute:
     net = index.network
+    zh = getattr(explanation, "zh", explanation)
+    explanation = Text(f"{explanation} {snap_line.en}", zh=f"{zh} {snap_line.zh}")
     crossings = zone_crossings(index, zs, truck_drive) if truck else []
     truck_len = float(truck_drive.part_len(net).sum()) if truck else 0.0
     truck_time = float(truck_drive.part_time(net).sum()) if truck else 0.0
@@ -297,4 +376,5 @@ def _result(
         warnings=warnings,
         explanation=explanation,
         costs=costs,
+        snaps=snapped,
     )

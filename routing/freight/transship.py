@@ -1,14 +1,19 @@
 """Transshipment: a stop inside a sealed or controlled zone is served through a docking point.
 
 The truck stops at a docking point on the zone's boundary (a planned one from
-``POST /zones/{id}/docking-points`` when the zone has any, else the last road
-node before a boundary crossing) and an inside vehicle carries the goods
-between it and the stop (an ``inside`` leg).  Of the docking points the truck
-reaches without entering the zone, the one taken minimises the whole chain:
-the truck's time to it (free weights with the zone's arcs forbidden) plus the
-inside vehicle's time to the stop.  The truck's own leg is then routed with
-the zone's arcs forbidden (:func:`handover_arcs`): a handover keeps the truck
-out of the zone it hands over at.
+``POST /zones/{id}/docking-points`` when the zone has any, else a valid
+docking point by the planner's own definition,
+:func:`routing.docking.docking_candidates`: the outside end of a boundary
+crossing that trucks reach -- or, for a pickup, leave -- without entering the
+zone) and an inside
+vehicle carries the goods between it and the stop on the zone's own roads
+(:func:`routing.docking.inside_road_weights`; an ``inside`` leg).  Of the
+docking points the truck reaches without entering the zone, the one taken
+minimises the whole chain: the truck's time to it (free weights with the
+zone's arcs forbidden) plus the inside vehicle's time to the stop.  The
+truck's own leg is then routed with the zone's arcs forbidden
+(:func:`handover_arcs`): a handover keeps the truck out of the zone it hands
+over at.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ import shapely
 from geo.errors import NoRouteError
 from geo.i18n import Text, risk_zh
 from geo.zones import Zone
-from routing.engine import FORBIDDEN
+from routing.docking import inside_road_mask, inside_road_weights
+from routing.engine import FORBIDDEN, PathResult, ScipyEngine
 from routing.freight.choice import cheapest
 from routing.freight.results import Transshipment
 from routing.freight.weights import Weights
 from routing.freight.zones import FreightIndex, ZoneSet
 from routing.network import Snap, haversine_m
-from routing.paths import drive_along, node_snap, snap_ends
+from routing.paths import drive_along, node_snap, same_arc_cost, snap_ends
 from routing.router import Router
 
 
@@ -39,6 +45,8 @@ class Dock:
     leg_snap: Snap
     #: why planned docking points were not used (none connects the truck without entering the zone)
     note: str | None = None
+    #: metres the inside leg drives off the zone's own roads (where they do not connect the point and the stop)
+    off_zone_m: float = 0.0
 
 
 def transship(
@@ -56,7 +64,6 @@ def transship(
     """Choose the docking point of ``zone`` for a stop inside it and build the inside leg."""
     net = router.network
     za = zs.footprints[zs.zones.index(zone)]
-    inside_slot = w.slot("insideveh")
     # the truck's way to (or from) a docking point: its legal weights with this zone's arcs forbidden
     w_dock = w.free.copy()
     w_dock[za.arcs] = FORBIDDEN
@@ -64,20 +71,27 @@ def transship(
     dock_slot = w.slot("dock")
     planned = docking_points.get(zone.id) or []
     best: tuple[float, Snap] | None = None
+    zone_mask = index.docking(zone, w).zone_mask
     if planned:
-        for k, p in enumerate(planned):
-            snap = outside_snap(
-                net, index, router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]"), w_dock, end=end
-            )
+        snaps = [
+            outside_snap(net, index, router.snap(p, field_name=f"docking_points[{zone.id!r}][{k}]"), w_dock, end=end)
+            for k, p in enumerate(planned)
+        ]
+        # the inside vehicle on the zone's own roads and the segments the stop and the points lie on
+        w_in = inside_road_weights(w.inside_vehicle, zone_mask, [stop, *snaps])
+        inside_engine = ScipyEngine(net.tail, net.head, net.node_count, w_in)
+        for snap in snaps:
             a, b = (snap, stop) if end == "destination" else (stop, snap)
             ta, tb = (other, snap) if end == "destination" else (snap, other)
+            inside = inside_between(net, inside_engine, w_in, a, b)
+            if inside is None:
+                continue
             try:
-                inside_cost, _ = cheapest(router, a, b, w.inside_vehicle, inside_slot)
                 truck_cost, _ = cheapest(router, ta, tb, w_dock, dock_slot)
             except NoRouteError:
                 continue
-            if best is None or truck_cost + inside_cost < best[0]:
-                best = (truck_cost + inside_cost, snap)
+            if best is None or truck_cost + inside[0] < best[0]:
+                best = (truck_cost + inside[0], snap)
     note = None
     if planned and best is None:
         # planned points on the far side of the zone (a valley the zone closes): the crossings on this side
@@ -90,7 +104,9 @@ def transship(
     elif best is not None:
         dock = best[1]
         a, b = (dock, stop) if end == "destination" else (stop, dock)
-        cost, path = router.route_between(a, b, w.inside_vehicle, slot=inside_slot)
+        inside_way = inside_between(net, inside_engine, w_in, a, b)
+        assert inside_way is not None  # it was found above
+        cost, path = inside_way
         leg = drive_along(net, a, b, path, cost).leg(
             "inside",
             net,
@@ -99,6 +115,7 @@ def transship(
                 zh=f"区内车辆，{'从规划的接驳点出发' if end == 'destination' else '前往规划的接驳点'}",
             ),
         )
+        off_m = off_zone_m(net, leg.arcs, inside_road_mask(zone_mask, [stop, *snaps]))
         return Dock(
             Transshipment(
                 end=end,
@@ -110,6 +127,7 @@ def transship(
                 leg=leg,
             ),
             dock,
+            off_zone_m=off_m,
         )
 
     try:
@@ -134,51 +152,42 @@ def crossing_dock(
     *,
     end: str,
 ) -> Dock:
-    """The docking point at a boundary crossing of ``zone`` with the fastest whole chain (truck under ``w_dock``,
-    which forbids the zone's arcs, plus the inside vehicle), and the inside leg."""
+    """The valid docking point of ``zone`` (:meth:`FreightIndex.docking`, the planner's definition) with the
+    fastest whole chain (truck under ``w_dock``, which forbids the zone's arcs, plus the inside vehicle on the
+    zone's own roads), and the inside leg."""
     net = router.network
-    za = zs.footprints[zs.zones.index(zone)]
-    inside_slot = w.slot("insideveh")
     dock_slot = w.slot("dock")
-    # boundary crossings: entry arcs (tail outside, head inside) for a destination, exit arcs for an origin
-    arcs = za.arcs
+    valid = index.docking(zone, w)
+    docks = valid.nodes if end == "destination" else valid.pickup_nodes
     x, y = net.node_xy
-    # a node on the boundary is in the zone, as a stop there is (covered, not only contained)
-    t_in = shapely.intersects_xy(za.poly_xy, x[net.tail[arcs]], y[net.tail[arcs]])
-    h_in = shapely.intersects_xy(za.poly_xy, x[net.head[arcs]], y[net.head[arcs]])
-    if end == "destination":
-        cross = arcs[~t_in & h_in]
-        docks = net.tail[cross]
-    else:
-        cross = arcs[t_in & ~h_in]
-        docks = net.head[cross]
-    usable = np.array([w.free[a] != FORBIDDEN or w.inside_vehicle[a] != FORBIDDEN for a in cross], dtype=bool)
     outside_all = np.ones(docks.size, dtype=bool)
     for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
         if z.no_stop:
             outside_all &= ~shapely.intersects_xy(zfp.poly_xy, x[docks], y[docks])
-    docks = np.unique(docks[usable & outside_all])
+    docks = docks[outside_all]
     if docks.size == 0:
         raise NoRouteError(
-            f"{zone.risk} zone {zone.id!r} has no road crossing its boundary outside other "
-            f"no-stop zones; plan a docking point (POST /zones/{zone.id}/docking-points)",
-            zh=f"{risk_zh(zone.risk)} {zone.id!r} 在其他禁停区域之外没有穿越其边界的道路；请规划接驳点（POST /zones/{zone.id}/docking-points）",
+            f"{zone.risk} zone {zone.id!r} has no valid docking point (a road crossing its boundary that trucks "
+            f"reach, or for a pickup leave, without entering it, outside other no-stop zones); plan a docking point "
+            f"(POST /zones/{zone.id}/docking-points)",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 没有有效的接驳点（卡车不进入该区即可到达（取货时可离开）、"
+            f"且不在其他禁停区内的跨边界道路）；请规划接驳点（POST /zones/{zone.id}/docking-points）",
         )
+    w_in = inside_road_weights(w.inside_vehicle, valid.zone_mask, [stop])
+    inside_engine = ScipyEngine(net.tail, net.head, net.node_count, w_in)
     # truck side: reachable without entering this zone
-    other_ends_src = snap_ends(net, other, w_dock, as_source=True)
-    other_ends_dst = snap_ends(net, other, w_dock, as_source=False)
-    stop_ends_dst = snap_ends(net, stop, w.inside_vehicle, as_source=False)
-    stop_ends_src = snap_ends(net, stop, w.inside_vehicle, as_source=True)
+    stop_ends_dst = snap_ends(net, stop, w_in, as_source=False)
+    stop_ends_src = snap_ends(net, stop, w_in, as_source=True)
+    at_docks = [(int(n), 0.0) for n in docks]
     with router.pool.using(dock_slot, w_dock) as engine:
         if end == "destination":
-            truck = matrix_ends(engine, other_ends_src, [(int(n), 0.0) for n in docks])
+            truck = matrix_ends(engine, snap_ends(net, other, w_dock, as_source=True), at_docks)
         else:
-            truck = matrix_ends(engine, [(int(n), 0.0) for n in docks], other_ends_dst).T
-    with router.pool.using(inside_slot, w.inside_vehicle) as engine:
-        if end == "destination":
-            inside = matrix_ends(engine, [(int(n), 0.0) for n in docks], stop_ends_dst)
-        else:
-            inside = matrix_ends(engine, stop_ends_src, [(int(n), 0.0) for n in docks]).T
+            truck = matrix_ends(engine, at_docks, snap_ends(net, other, w_dock, as_source=False)).T
+    if end == "destination":
+        inside = matrix_ends(inside_engine, at_docks, stop_ends_dst)
+    else:
+        inside = matrix_ends(inside_engine, stop_ends_src, at_docks).T
     truck_best = truck.min(axis=0) if truck.size else np.full(docks.size, np.inf)
     inside_best = inside.min(axis=1) if inside.size else np.full(docks.size, np.inf)
     truck_best = truck_best.reshape(-1)
@@ -187,7 +196,8 @@ def crossing_dock(
         raise NoRouteError(
             f"no docking point on the boundary of {zone.risk} zone {zone.id!r} is reachable by the "
             f"truck without entering the zone and connected to the {end} for an inside vehicle",
-            zh=f"{risk_zh(zone.risk)} {zone.id!r} 边界上没有接驳点既能让货车不进入该区域到达，又能让区内车辆连通{'终点' if end == 'destination' else '起点'}",
+            zh=f"{risk_zh(zone.risk)} {zone.id!r} 边界上没有卡车不进入该区即可到达、且区内车辆可通往"
+            f"{'终点' if end == 'destination' else '起点'}的接驳点",
         )
     cand = np.nonzero(ok)[0]
     # the whole chain (truck + inside), then the shorter inside leg
@@ -201,20 +211,11 @@ def crossing_dock(
         arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
         dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
     if dock_snap is None:
-        raise NoRouteError(
-            f"docking node {node} of zone {zone.id!r} has no truck road outside the zone",
-            zh=f"区域 {zone.id!r} 的接驳节点 {node} 在区外没有货车道路",
-        )
-    # inside leg: an exact-node snap for the inside vehicle
+        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
     if end == "destination":
-        a, b = dock_snap, stop
+        found = inside_engine.route_multi([(node, 0.0)], stop_ends_dst)
     else:
-        a, b = stop, dock_snap
-    with router.pool.using(inside_slot, w.inside_vehicle) as engine:
-        if end == "destination":
-            found = engine.route_multi([(node, 0.0)], stop_ends_dst)
-        else:
-            found = engine.route_multi(stop_ends_src, [(node, 0.0)])
+        found = inside_engine.route_multi(stop_ends_src, [(node, 0.0)])
     if found is None:
         raise NoRouteError(
             f"the inside vehicle cannot reach the {end} from zone {zone.id!r}'s boundary",
@@ -223,10 +224,13 @@ def crossing_dock(
     cost, path = found
     # a snap exactly on the node: any arc leaving it (fraction 0) or entering it (fraction 1); the
     # partial first/last part is then empty and dropped by drive_along
+    crossing = valid.crossing_arc(node, end=end)
     if end == "destination":
-        a = node_snap(net, node, int(index.out_arcs(node)[0]) if index.out_arcs(node).size else int(cross[0]), 0.0)
+        a = node_snap(net, node, int(index.out_arcs(node)[0]) if index.out_arcs(node).size else crossing, 0.0)
+        b = stop
     else:
-        b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else int(cross[0]), 1.0)
+        a = stop
+        b = node_snap(net, node, int(index.in_arcs(node)[0]) if index.in_arcs(node).size else crossing, 1.0)
     drive = drive_along(net, a, b, path, cost)
     way = "from" if end == "destination" else "to"
     leg = drive.leg(
@@ -246,7 +250,24 @@ def crossing_dock(
         planned=False,
         leg=leg,
     )
-    return Dock(trans, dock_snap)
+    return Dock(trans, dock_snap, off_zone_m=off_zone_m(net, leg.arcs, inside_road_mask(valid.zone_mask, [stop])))
+
+
+def off_zone_m(net, arcs: np.ndarray, mask: np.ndarray) -> float:
+    """Metres of the arcs ``arcs`` off the roads ``mask`` (whole arcs: the partial ones at the ends are on it)."""
+    arcs = np.asarray(arcs, dtype=np.int64)
+    return float(net.length_m[arcs[~mask[arcs]]].sum()) if arcs.size else 0.0
+
+
+def inside_between(net, engine, w_in: np.ndarray, a: Snap, b: Snap) -> tuple[float, PathResult | None] | None:
+    """The inside vehicle's ``(cost, path)`` from ``a`` to ``b`` on ``engine`` (carrying ``w_in``; ``path`` is
+    ``None`` along the one segment both lie on), or ``None`` if they are not connected."""
+    direct = same_arc_cost(a, b, w_in)
+    src, dst = snap_ends(net, a, w_in, as_source=True), snap_ends(net, b, w_in, as_source=False)
+    found = engine.route_multi(src, dst) if src and dst else None
+    if direct is not None and (found is None or direct <= found[0]):
+        return float(direct), None
+    return None if found is None else (float(found[0]), found[1])
 
 
 def outside_snap(net, index: FreightIndex, snap: Snap, w_dock: np.ndarray, *, end: str) -> Snap:

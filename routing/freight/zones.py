@@ -23,6 +23,7 @@ import shapely
 
 from geo.errors import InvalidInputError
 from geo.zones import Zone
+from routing.docking import DockingCandidates, docking_candidates
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
 from routing.freight.weights import INSIDE_FACTOR, Weights
 from routing.network import RoadNetwork
@@ -74,6 +75,7 @@ class FreightIndex:
         # (vehicle key, closures digest) -> (inside vehicle, free): these do not depend on the zones, so
         # every zone set of that vehicle and closure set shares one read-only pair
         self._free: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._docking: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, DockingCandidates]] = OrderedDict()
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
         net = self.network
@@ -88,6 +90,24 @@ class FreightIndex:
         if self._segment_m is None:
             self._segment_m = segment_xy_m(self.network, np.arange(self.network.arc_count))
         return self._segment_m
+
+    # -- docking points ---------------------------------------------------------------
+    def docking(self, zone: Zone, w: Weights) -> DockingCandidates:
+        """The valid docking points of ``zone`` for the truck's ``w.free`` and the inside vehicle's
+        ``w.inside_vehicle`` (:func:`routing.docking.docking_candidates`, the planner's definition; cached)."""
+        key = (self.zone_keys([zone])[0], id(w.free), id(w.inside_vehicle))
+        with self._lock:
+            hit = self._docking.get(key)
+            if hit is not None:
+                self._docking.move_to_end(key)
+                return hit[2]
+        found = docking_candidates(self.network, zone, w.free, w.inside_vehicle)
+        with self._lock:
+            # the arrays are held with the answer, so that their ids in the key are not reused
+            self._docking[key] = (w.free, w.inside_vehicle, found)
+            while len(self._docking) > 4 * self.max_sets:
+                self._docking.popitem(last=False)
+        return found
 
     # -- adjacency -------------------------------------------------------------------
     def out_arcs(self, node: int) -> np.ndarray:

@@ -289,3 +289,35 @@ def test_truck_limit_blocks_names_it(app, client, auth_headers):
             break
     else:
         pytest.fail("no maxweight-limited dead end among the first 40 limited arcs")
+
+
+def test_an_origin_given_outside_a_zone_is_not_snapped_into_it(app, client, auth_headers):
+    """The nearest road point lies inside the zone; the answer snaps to a road outside, and says how far."""
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    net = app.state.baotong.network
+    road = net.snap(*ORIGIN)
+    x, y = net.projection.forward(road.snapped_lon, road.snapped_lat)
+    zone_xy = shapely.Point(x, y).buffer(40.0, quad_segs=16)
+    zone_wgs = net.projection.inverse_geom(zone_xy)
+    # a given point 55 m from the road point, in the first direction whose nearest road point is inside the zone
+    for angle in np.linspace(0, 2 * np.pi, 16, endpoint=False):
+        lon, lat = net.projection.inverse(x + 55 * np.cos(angle), y + 55 * np.sin(angle))
+        given = [float(lon), float(lat)]
+        near = net.snap(*given)
+        if zone_wgs.covers(shapely.Point(near.snapped_lon, near.snapped_lat)):
+            break
+    else:
+        pytest.fail("no direction whose nearest road lies inside the zone")
+    assert not zone_wgs.covers(shapely.Point(*given))
+    feature = {"type": "Feature", "geometry": mapping(zone_wgs), "properties": {"risk": "sealed", "name": "Small"}}
+    assert client.post("/zones", json=feature, headers=hp).status_code == 201
+    r = client.post("/routes", json={"origin": given, "destination": DESTINATION}, headers=h)
+    assert r.status_code == 201, r.text
+    route = r.json()
+    assert route["transshipment"] is None
+    assert not zone_wgs.covers(shapely.Point(*route["snapped_origin"]))
+    first, last = route["snaps"][0], route["snaps"][-1]
+    assert (first["stop"], first["moved"], first["zone_id"]) == ("origin", None, None)
+    assert first["snapped"] == pytest.approx(route["snapped_origin"], abs=1e-6)
+    assert first["distance_m"] > near.distance_m and last["stop"] == "destination"
+    assert "Snapped to the road: origin" in route["explanation"]

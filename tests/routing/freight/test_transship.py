@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from routing.docking import plan_docking_points
 from routing.freight import closed_loop_route
+from routing.stations import Demand
 from tests.routing.freight.support import NOW, covers_any, node_point, zone_with_destination
 
 
@@ -22,8 +24,9 @@ def test_transshipment_and_planned_docking_point(andorra_router):
     d_snap = andorra_router.snap(d_pt)
     assert t.leg.coordinates[-1] == pytest.approx([d_snap.snapped_lon, d_snap.snapped_lat])
     assert route.travel_time_s == pytest.approx(route.truck_travel_time_s + t.leg.travel_time_s)
-    # a planned docking point wins over the boundary crossings (one on the truck's way, outside the zone)
-    planned = next(p for p in route.coordinates[-8::-1] if not covers_any([zone], *p))
+    # a planned docking point (the planner's, for this destination) wins over the boundary crossings
+    plan = plan_docking_points(andorra_router, zone, 1, demand=[Demand(id="d", name="d", lon=d_pt[0], lat=d_pt[1])])
+    planned = [plan.points[0].lon, plan.points[0].lat]
     with_plan = closed_loop_route(
         andorra_router, o_pt, d_pt, zones=[zone], departure=NOW, docking_points={zone.id: [planned]}
     )
