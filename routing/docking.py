@@ -274,7 +274,10 @@ def plan_docking_points(
     net = router.network
     inside = inside_nodes(net, zone.geometry)
     if not inside.any():
-        raise InfeasibleError(f"zone {zone.id!r} holds no road node of the network; no road crosses into it")
+        raise InfeasibleError(
+            f"zone {zone.id!r} holds no road node of the network; no road crosses into it",
+            zh=f"区域 {zone.id!r} 内没有路网节点；没有道路进入该区域",
+        )
     # the inside vehicle's weights: the network's own (an inside vehicle is no truck), on the zone's roads
     base = net.base_weights
     cands = docking_candidates(net, zone, router.truck_weights, base, reference_nodes=reference_nodes)

@@ -211,7 +211,10 @@ def crossing_dock(
         arcs_at = [a for a in index.out_arcs(node) if w_dock[a] != FORBIDDEN]
         dock_snap = node_snap(net, node, arcs_at[0], 0.0) if arcs_at else None
     if dock_snap is None:
-        raise NoRouteError(f"docking node {node} of zone {zone.id!r} has no truck road outside the zone")
+        raise NoRouteError(
+            f"docking node {node} of zone {zone.id!r} has no truck road outside the zone",
+            zh=f"区域 {zone.id!r} 的接驳节点 {node} 在区外没有可供货车行驶的道路",
+        )
     if end == "destination":
         found = inside_engine.route_multi([(node, 0.0)], stop_ends_dst)
     else:
