@@ -208,15 +208,28 @@ def _geojson_of(geom) -> dict[str, Any]:
     return json.loads(shapely.to_geojson(geom))
 
 
-def _read_error(where: str, err: Exception) -> Text:
+def _read_error(place: str, err: Exception) -> Text:
     """Why the feature at ``where`` could not be read, in both languages (an error without a Chinese twin
     reads its English in both)."""
-    return Text(f"{where}: {err}", zh=f"{where}：{getattr(err, 'zh', None) or err}")
+    return Text(f"{place}: {err}", zh=f"{getattr(place, 'zh', place)}：{getattr(err, 'zh', None) or err}")
 
 
-def _label(props: Mapping[str, Any], fallback: str) -> str:
+#: How a place in a file is named for people, in both languages (``row 7`` / ``第 7 行``).
+_WHERE_ZH = {"feature": "第 {n} 个要素", "placemark": "第 {n} 个地标", "record": "第 {n} 条记录", "row": "第 {n} 行"}
+
+
+def where(kind: str, n: int) -> Text:
+    """The ``n``-th feature, placemark, record or row of a file, for people: ``Text("row 7", zh="第 7 行")``."""
+    return Text(f"{kind} {n}", zh=_WHERE_ZH[kind].format(n=n))
+
+
+def _label(props: Mapping[str, Any], fallback: str) -> Text:
+    """How to find a feature in its file: its place, and its name where it has one (in both languages)."""
     name = props.get("name")
-    return f"{fallback} ({name})" if isinstance(name, str) and name else fallback
+    place = fallback if isinstance(fallback, Text) else Text(fallback)
+    if isinstance(name, str) and name:
+        return Text(f"{place.en} ({name})", zh=f"{place.zh}（{name}）")
+    return place
 
 
 def _feature(index: int, fallback: str, geometry: Any, raw_props: Mapping[str, Any], notes=()) -> ImportedFeature:
@@ -260,7 +273,7 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
             out.append(
                 ImportedFeature(
                     i,
-                    f"feature {i + 1}",
+                    where("feature", i + 1),
                     error=Text(
                         f"feature {i + 1} is a {got!r}, not a Feature", zh=f"第 {i + 1} 个要素是 {got!r}，不是 Feature"
                     ),
@@ -272,7 +285,7 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
             out.append(
                 ImportedFeature(
                     i,
-                    f"feature {i + 1}",
+                    where("feature", i + 1),
                     error=Text(
                         f"feature {i + 1}'s `properties` is not an object",
                         zh=f"第 {i + 1} 个要素的 `properties` 不是对象",
@@ -280,7 +293,7 @@ def _geojson(data: bytes) -> list[ImportedFeature]:
                 )
             )
             continue
-        out.append(_feature(i, f"feature {i + 1}", item.get("geometry"), props))
+        out.append(_feature(i, where("feature", i + 1), item.get("geometry"), props))
     return out
 
 
@@ -326,7 +339,7 @@ def _kml(data: bytes) -> list[ImportedFeature]:
         for simple in children(placemark, "SimpleData"):
             if simple.get("name"):
                 props[simple.get("name")] = simple.text
-        fallback = f"placemark {i + 1}"
+        fallback = where("placemark", i + 1)
         polygons = []
         try:
             for poly in children(placemark, "Polygon"):
@@ -428,11 +441,13 @@ def _shapefile(data: bytes) -> list[ImportedFeature]:
     columns = [c for c in frame.columns if c != "geometry"]
     for i, (geom, row) in enumerate(zip(frame.geometry, frame[columns].itertuples(index=False))):
         props = {c: (v.isoformat() if hasattr(v, "isoformat") else v) for c, v in zip(columns, row)}
-        fallback = f"record {i + 1}"
+        fallback = where("record", i + 1)
         if geom is None or geom.is_empty:
             out.append(
                 ImportedFeature(
-                    i, _label(props, fallback), error=Text(f"{fallback} has no geometry", zh=f"{fallback} 没有几何图形")
+                    i,
+                    _label(props, fallback),
+                    error=Text(f"{fallback} has no geometry", zh=f"{fallback.zh} 没有几何图形"),
                 )
             )
             continue
@@ -470,7 +485,7 @@ def _rows_features(header: list[str], rows: Iterable[tuple[int, list[Any]]]) -> 
     for i, (row_no, values) in enumerate(rows):
         values = list(values) + [None] * (len(keys) - len(values))
         props = {keys[c]: values[c] for c in range(len(keys)) if c not in geometry_cols and keys[c]}
-        fallback = f"row {row_no}"
+        fallback = where("row", row_no)
         try:
             geometry, notes = _row_geometry(values, wkt_col, lon_col, lat_col, radius_col)
         except ValueError as err:
@@ -685,7 +700,7 @@ def read_site_file(
             out.append(
                 ImportedFeature(
                     item.index,
-                    _label(props, f"feature {item.index + 1}"),
+                    _label(props, where("feature", item.index + 1)),
                     feature={**item.feature, "properties": props},
                 )
             )
@@ -710,7 +725,7 @@ def read_site_file(
         for i, (row_no, values) in enumerate(rows):
             values = list(values) + [None] * (len(keys) - len(values))
             raw = {keys[c]: values[c] for c in range(len(keys)) if c not in geometry_cols and keys[c]}
-            fallback = f"row {row_no}"
+            fallback = where("row", row_no)
             try:
                 props = _site_properties(raw)
                 if wkt_col is not None and values[wkt_col] not in (None, ""):

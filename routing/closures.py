@@ -945,7 +945,12 @@ def analyse_impact(
                     }
                 )
     elif enterprises:
-        out["notes"].append("no hubs are stored: whitelist enterprises' access was not checked")
+        out["notes"].append(
+            Text(
+                "no hubs are stored: whitelist enterprises' access was not checked",
+                zh="没有登记枢纽：未检查白名单企业的通达情况",
+            )
+        )
     if hubs:
         hub_nodes = np.array([h.node for h in hubs], dtype=np.int64)
         ref = np.concatenate([hub_nodes, sample])
@@ -1017,4 +1022,5 @@ def analyse_impact(
         "mean_increase_s": round(float(inc.mean()), 2) if inc.size else 0.0,
         "max_increase_s": round(float(inc.max()), 1) if inc.size else 0.0,
     }
+    out["notes_zh"] = [getattr(n, "zh", n) for n in out["notes"]]  # stored beside the English
     return out

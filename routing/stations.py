@@ -486,7 +486,9 @@ def p_median(
     search, bound = "optimal", None
     if time_limit_s is None:
         chosen, rounds = _p_median_near_far(finite, wk, int(p), fixed, _solver(solver))
-        notes.append(f"near-far formulation solved in {rounds} round(s)")
+        notes.append(
+            Text(f"near-far formulation solved in {rounds} round(s)", zh=f"近远分解模型经 {rounds} 轮求得最优")
+        )
     else:
         deadline = started + float(time_limit_s)
         chosen = _greedy_interchange(finite, wk, int(p), fixed, deadline)
@@ -495,7 +497,12 @@ def p_median(
         k0 = max(8, int(np.ceil(1.5 * n_cand / p)))
         proven = bound >= upper * (1 - 1e-9)
         if proven:
-            notes.append("greedy-and-swap solution proven optimal by the Lagrangian bound")
+            notes.append(
+                Text(
+                    "greedy-and-swap solution proven optimal by the Lagrangian bound",
+                    zh="贪心加交换的解经拉格朗日下界证明为最优",
+                )
+            )
         elif n_dem * min(k0, n_cand) <= EXACT_MAX_VARS and time.perf_counter() < deadline:
             try:
                 exact, rounds = _p_median_near_far(finite, wk, int(p), fixed, solver, deadline=deadline)
@@ -503,20 +510,29 @@ def p_median(
                 search = "time_limit"
             else:
                 chosen, proven = exact, True
-                notes.append(f"near-far formulation solved in {rounds} round(s)")
+                notes.append(
+                    Text(f"near-far formulation solved in {rounds} round(s)", zh=f"近远分解模型经 {rounds} 轮求得最优")
+                )
         elif time.perf_counter() < deadline:
             search = "heuristic"
             notes.append(
-                f"the exact model ({n_dem * min(k0, n_cand):,} assignment variables) is too large to solve within "
-                f"the time limit of {time_limit_s:g} s: the best solution found (greedy and swaps), with its gap "
-                "to the Lagrangian lower bound"
+                Text(
+                    f"the exact model ({n_dem * min(k0, n_cand):,} assignment variables) is too large to solve within "
+                    f"the time limit of {time_limit_s:g} s: the best solution found (greedy and swaps), with its gap "
+                    "to the Lagrangian lower bound",
+                    zh=f"精确模型（{n_dem * min(k0, n_cand):,} 个分配变量）无法在 {format_duration(time_limit_s)} 的时限内"
+                    "求解：给出找到的最好方案（贪心加交换）及其与拉格朗日下界的差距",
+                )
             )
         else:
             search = "time_limit"
         if search == "time_limit":
             notes.append(
-                f"time limit of {time_limit_s:g} s reached: the best solution found (greedy and swaps), "
-                "with its gap to the Lagrangian lower bound"
+                Text(
+                    f"time limit of {time_limit_s:g} s reached: the best solution found (greedy and swaps), "
+                    "with its gap to the Lagrangian lower bound",
+                    zh=f"已达 {format_duration(time_limit_s)} 的时限：给出找到的最好方案（贪心加交换）及其与拉格朗日下界的差距",
+                )
             )
     assign, times = _assign_nearest(cost, chosen)
     objective = float(sum(w[i] * times[i] for i in keep))
@@ -524,7 +540,13 @@ def p_median(
         bound = objective
     gap = 0.0 if search == "optimal" else max(0.0, (objective - float(bound or 0.0)) / objective) if objective else 0.0
     if not reach.all():
-        notes.append(f"{int((~reach).sum())} demand point(s) unreachable by truck from every candidate were left out")
+        left = int((~reach).sum())
+        notes.append(
+            Text(
+                f"{left} demand point(s) unreachable by truck from every candidate were left out",
+                zh=f"{left} 个需求点从所有候选点都无法由货车到达，未计入",
+            )
+        )
     return SitingResult(
         model="p_median",
         chosen=tuple(chosen),

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from geo.errors import ConflictError, InvalidInputError, OffNetworkError, PermissionDeniedError
-from geo.i18n import zh_time
+from geo.i18n import Text, zh_time
 from geo.projection import to_wgs84
 from geo.sites import HUB_KINDS
 from routing import closures as rules
@@ -94,7 +94,9 @@ def closed_arcs(ctx: AppContext, at: datetime | None = None, *, exclude: str | N
 # -- impact -----------------------------------------------------------------------------------------------
 def _pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple[list[rules.Corridor], list[str]]:
     """Corridors of the passes valid during ``[starts, ends)`` (not revoked), from their stored routes' arc ids."""
-    out, notes, missing = [], [], 0
+    out: list[rules.Corridor] = []
+    notes: list[str] = []  # Text, each with its Chinese twin
+    missing = 0
     for row in pass_store.unrevoked_pass_rows(session):
         valid_from, valid_until = aware(row.valid_from), aware(row.valid_until)
         assert valid_from is not None and valid_until is not None
@@ -106,7 +108,12 @@ def _pass_corridors(session: Session, starts: datetime, ends: datetime) -> tuple
             continue
         out.append(rules.Corridor(f"pass {row.pass_no}", "pass", route.arcs, route.travel_time_s, row.plate))
     if missing:
-        notes.append(f"{missing} valid pass(es) have no stored route arcs and were not checked")
+        notes.append(
+            Text(
+                f"{missing} valid pass(es) have no stored route arcs and were not checked",
+                zh=f"{missing} 张有效通行证没有保存路线弧段，未检查",
+            )
+        )
     return out, notes
 
 
@@ -143,7 +150,7 @@ def impact_for(
         try:
             node = rules.place_node(net, *site.point, max_snap_m=road_router.max_snap_m)
         except OffNetworkError:
-            notes.append(f"site {site.id} is off the network; skipped")
+            notes.append(Text(f"site {site.id} is off the network; skipped", zh=f"站点 {site.id} 不在路网上，已跳过"))
             continue
         (hubs if site.kind in HUB_KINDS else enterprises).append(rules.Place(site.id, site.name, node))
     channels = [
@@ -157,7 +164,12 @@ def impact_for(
             continue
         corridors.append(rules.Corridor(route.id, "route", route.arcs, route.travel_time_s))
     if skipped:
-        notes.append(f"{skipped} stored route(s) carry no arc ids and were not checked")
+        notes.append(
+            Text(
+                f"{skipped} stored route(s) carry no arc ids and were not checked",
+                zh=f"{skipped} 条已保存路线没有弧段编号，未检查",
+            )
+        )
     passes, pass_notes = _pass_corridors(session, at, until)
     corridors += passes
     notes += pass_notes
@@ -508,6 +520,9 @@ def closure_in_lang(doc: dict[str, Any], lang: str | None) -> dict[str, Any]:
     for key in ("reasons", "blocking_reasons"):
         if out.get(key):
             out[key] = [{**r, "text": r.get("text_zh", r.get("text"))} for r in out[key]]
+    impact = out.get("impact")
+    if isinstance(impact, dict) and "notes_zh" in impact:
+        out["impact"] = {**impact, "notes": impact["notes_zh"]}
     return out
 
 

@@ -46,7 +46,7 @@ from geo.errors import (
     PassRejected,
     PermissionDeniedError,
 )
-from geo.i18n import Text, risk_zh, zh_time
+from geo.i18n import Text, format_duration, risk_zh, text_in, zh_time
 from geo.projection import to_wgs84
 from geo.zones import Zone
 from routing import deliveries as core
@@ -1075,7 +1075,8 @@ def _truck_route(
         A call now lies inside a sealed/controlled zone (declared since the plan was made).
     """
     points = [route.base_point] + [v.point for v in route.visits] + [route.base_point]
-    records, labels, notes = [], [], []
+    records, labels = [], []
+    notes: list[str] = []  # Text, each with its Chinese twin
     for k, leg in enumerate(route.legs):
         if leg.kind == "none":
             continue
@@ -1103,8 +1104,12 @@ def _truck_route(
         planned_s = float(record.costs.get("chosen") or 0.0) * WEIGHT_UNIT_S
         if abs(planned_s - leg.travel_time_s) > LEG_TOLERANCE_S:
             notes.append(
-                f"leg {k + 1} ({leg.origin_id} → {leg.destination_id}) now takes {planned_s:.0f} s, planned "
-                f"{leg.travel_time_s:.0f} s (zones or closures changed since the plan was made)"
+                Text(
+                    f"leg {k + 1} ({leg.origin_id} → {leg.destination_id}) now takes {planned_s:.0f} s, planned "
+                    f"{leg.travel_time_s:.0f} s (zones or closures changed since the plan was made)",
+                    zh=f"第 {k + 1} 段（{leg.origin_id} → {leg.destination_id}）现需 {format_duration(planned_s)}，"
+                    f"计划为 {format_duration(leg.travel_time_s)}（计划制定后区域或封闭有变化）",
+                )
             )
         records.append(record)
         labels.append(f"{route.id} leg {k + 1} ({leg.origin_id} → {leg.destination_id})")
@@ -1195,8 +1200,12 @@ def issue_plan_passes(
                 status="refused",
                 http_status=422,
                 reasons=[
-                    f"{rid}'s fleet entry {route.vehicle_type!r} gives a count, not registered vehicles: no "
-                    "vehicle to issue a pass to (name vehicle_ids in the fleet)"
+                    Text(
+                        f"{rid}'s fleet entry {route.vehicle_type!r} gives a count, not registered vehicles: no "
+                        "vehicle to issue a pass to (name vehicle_ids in the fleet)",
+                        zh=f"{rid} 的车队条目 {route.vehicle_type!r} 只给出数量，没有登记车辆：无车可发通行证"
+                        "（请在车队中列出 vehicle_ids）",
+                    )
                 ],
             )
             continue
@@ -1238,7 +1247,11 @@ def issue_plan_passes(
             NoRouteError,
         ) as err:
             session.rollback()
-            out.update(status="refused", http_status=err.status, reasons=list(err.reasons or [str(err)]))
+            out.update(
+                status="refused",
+                http_status=err.status,
+                reasons=list(err.reasons or [Text(str(err), zh=err.text("zh"))]),
+            )
             logger.info("plan %s: pass for %s (%s) refused: %s", plan_id, rid, reg["plate"], "; ".join(out["reasons"]))
             continue
         store.add_plan_pass(session, plan_id, rid, issued["pass_no"], created_at=utcnow(), created_by=user.name)
@@ -1246,3 +1259,15 @@ def issue_plan_passes(
         logger.info("plan %s: pass %s issued for %s (%s)", plan_id, issued["pass_no"], rid, reg["plate"])
     counts = {s: sum(1 for r in results if r["status"] == s) for s in ("issued", "already_issued", "refused")}
     return {"plan_id": plan_id, **counts, "results": results}
+
+
+def plan_passes_in_lang(answer: dict[str, Any], lang: str | None) -> dict[str, Any]:
+    """The answer of :func:`issue_plan_passes` for a reader of ``lang``: each truck's reasons and warnings in
+    that language (their Chinese twins for ``zh``); without a language, as it is (English)."""
+    if lang is None:
+        return answer
+    results = [
+        {**r, "reasons": text_in(list(r["reasons"]), lang), "warnings": text_in(list(r["warnings"]), lang)}
+        for r in answer["results"]
+    ]
+    return {**answer, "results": results}

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from geo.errors import BaotongError, InvalidInputError
 from geo.i18n import Text
-from geo.importing import MAX_FEATURES, detect_format, read_table, table_file
+from geo.importing import MAX_FEATURES, detect_format, read_table, table_file, where
 from services import passes
 from services.context import AppContext
 from services.imports import ImportReport, ImportRow
@@ -248,9 +248,12 @@ def _row(ctx: AppContext, session: Session, site_id: str, kind: FleetKind, body:
     return passes.crew_row(session, site_id, user=user, **body)
 
 
-def _label(kind: FleetKind, row_no: int, fields: dict[str, Any]) -> str:
+def _label(kind: FleetKind, row_no: int, fields: dict[str, Any]) -> Text:
     name = fields.get("plate") if kind == "vehicles" else fields.get("name")
-    return f"row {row_no} ({str(name).strip()})" if name not in (None, "") else f"row {row_no}"
+    place = where("row", row_no)
+    if name in (None, ""):
+        return place
+    return Text(f"{place.en} ({str(name).strip()})", zh=f"{place.zh}（{str(name).strip()}）")
 
 
 def _json(body: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from geo.errors import InvalidInputError
+from geo.i18n import Text
 from geo.sites import Site
 from routing import stations as st
 from routing.network import parse_source
@@ -121,15 +122,25 @@ def make_station_plan(
         st.Candidate(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], kind=s.kind, fixed=s.id in fixed)
         for s in cand_sites
     ]
-    notes = []
+    notes: list[str] = []  # Text, each with its Chinese twin
     if request.include_osm_candidates:
         pbf = network_pbf(ctx)
         if pbf is None:
-            notes.append("include_osm_candidates: the network source is not a .pbf; no OSM candidates added")
+            notes.append(
+                Text(
+                    "include_osm_candidates: the network source is not a .pbf; no OSM candidates added",
+                    zh="include_osm_candidates：路网来源不是 .pbf 文件，未加入 OSM 候选点",
+                )
+            )
         else:
             osm = st.osm_candidates(pbf, bbox=ctx.network.bbox, max_count=request.max_osm_candidates)
             candidates += osm
-            notes.append(f"{len(osm)} OSM candidate area(s) added (cap {request.max_osm_candidates})")
+            notes.append(
+                Text(
+                    f"{len(osm)} OSM candidate area(s) added (cap {request.max_osm_candidates})",
+                    zh=f"加入了 {len(osm)} 个 OSM 候选区域（上限 {request.max_osm_candidates}）",
+                )
+            )
     demand = [st.Demand(id=s.id, name=s.name, lon=s.point[0], lat=s.point[1], weight=s.weight) for s in dem_sites]
     when = request.at or datetime.now(UTC)
     sp = st.plan_stations(
@@ -238,7 +249,8 @@ def plan_document(sp: st.StationPlan, request: StationPlanRequest, *, notes: lis
             "bound": None if res.bound is None else round(res.bound, 3),
             "gap": None if res.gap is None else round(res.gap, 6),
         },
-        "notes": list(notes) + list(res.notes),
+        "notes": [*notes, *res.notes],
+        "notes_zh": [getattr(n, "zh", n) for n in (*notes, *res.notes)],
     }
 
 
@@ -252,6 +264,8 @@ def plan_in_lang(document: dict[str, Any], lang: str | None) -> dict[str, Any]:
     if lang != "zh":
         return document
     out = dict(document)
+    if "notes_zh" in out:
+        out["notes"] = out["notes_zh"]
     for key in ("excluded", "unserved"):
         if out.get(key):
             out[key] = [{**e, "reason": e.get("reason_zh", e.get("reason"))} for e in out[key]]

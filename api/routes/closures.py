@@ -114,10 +114,15 @@ def get_closure(closure_id: str, request: Request, session: SessionDep, user: Op
 
 
 @router.get("/{closure_id}/impact")
-def closure_impact(closure_id: str, ctx: ContextDep, session: SessionDep, user: BureauReader) -> dict[str, Any]:
+def closure_impact(
+    request: Request, closure_id: str, ctx: ContextDep, session: SessionDep, user: BureauReader
+) -> dict[str, Any]:
     """The closure's impact recomputed now (current sites, green channels, stored routes and passes): the
-    bureau's roles only (it names passes and plates on the closed road)."""
-    return closures.closure_impact(ctx, session, closure_id)
+    bureau's roles only (it names passes and plates on the closed road); its notes in the asked language."""
+    impact = closures.closure_impact(ctx, session, closure_id)
+    if asked_lang(request) == "zh" and "notes_zh" in impact:
+        impact["notes"] = impact["notes_zh"]
+    return impact
 
 
 @router.post("/{closure_id}/approve", response_model=ClosurePublic)

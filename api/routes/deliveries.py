@@ -79,7 +79,12 @@ def delivery_plan_map(
 
 @router.post("/{plan_id}/passes", response_model=DeliveryPassesPublic)
 def issue_plan_passes(
-    plan_id: str, body: DeliveryPassesCreate, ctx: ContextDep, session: SessionDep, user: DispatcherUser
+    request: Request,
+    plan_id: str,
+    body: DeliveryPassesCreate,
+    ctx: ContextDep,
+    session: SessionDep,
+    user: DispatcherUser,
 ) -> dict[str, Any]:
     """Issue each outside truck's pass for its route (one vehicle, one pass, one route), truck by truck.
 
@@ -87,5 +92,6 @@ def issue_plan_passes(
     still live) or `refused` with the status and every reason issuing it alone would give (a stale crew
     test, no crew, a vehicle holding another valid pass...); a refusal leaves the other passes standing.
     """
-    request = PlanPassesRequest(cargo=body.cargo, crew=body.crew, routes=body.routes, margin_s=body.margin_s)
-    return deliveries.issue_plan_passes(ctx, session, plan_id, request, user=user)
+    wanted = PlanPassesRequest(cargo=body.cargo, crew=body.crew, routes=body.routes, margin_s=body.margin_s)
+    answer = deliveries.issue_plan_passes(ctx, session, plan_id, wanted, user=user)
+    return deliveries.plan_passes_in_lang(answer, asked_lang(request))

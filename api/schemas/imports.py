@@ -38,7 +38,7 @@ class ImportReportPublic(BaseModel):
             rows=[
                 ImportRowPublic(
                     index=r.index,
-                    label=r.label,
+                    label=text_in(r.label, lang or "en"),
                     status=r.status,
                     notes=[text_in(n, lang or "en") for n in r.notes],
                     reason=text_in(r.reason, lang or "en"),

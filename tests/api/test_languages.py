@@ -135,3 +135,73 @@ def test_a_transshipment_names_its_inside_leg_in_the_language_asked(app, client,
     back = client.get(f"/routes/{en_doc['id']}", headers={**h, **ZH}).json()
     assert back["legs"][-1]["note"] == "区内车辆，从接驳点出发"
     assert client.get(f"/routes/{en_doc['id']}", headers=h).json()["legs"] == en_doc["legs"]
+
+
+def test_import_row_labels_read_in_chinese_when_asked(client, auth_headers):
+    ring = [[1.52, 42.50], [1.53, 42.50], [1.53, 42.51], [1.52, 42.51], [1.52, 42.50]]
+    data = (
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "甲", "risk": "sealed"},'
+        ' "geometry": {"type": "Polygon", "coordinates": [' + str(ring) + "]}}]}"
+    ).encode()
+    files = {"file": ("z.geojson", data)}
+    plain, zh = _both(client, "POST", "/zones/import", headers=auth_headers("planner"), files=files)
+    assert plain.json()["rows"][0]["label"] == "feature 1 (甲)"
+    assert zh.json()["rows"][0]["label"] == "第 1 个要素（甲）"
+    table = "名称,经度,纬度,白名单\n乙,abc,42.5,是\n".encode()
+    plain, zh = _both(
+        client,
+        "POST",
+        "/sites/import",
+        headers=auth_headers("planner"),
+        files={"file": ("s.csv", table)},
+        data={"kind": "enterprise"},
+    )
+    assert plain.json()["rows"][0]["label"] == "row 2 (乙)" and plain.json()["rows"][0]["reason"].startswith("row 2: ")
+    assert zh.json()["rows"][0]["label"] == "第 2 行（乙）" and zh.json()["rows"][0]["reason"].startswith("第 2 行：")
+
+
+def test_a_station_plans_notes_read_in_chinese_when_asked(client, auth_headers):
+    hp = auth_headers("planner")
+    for kind, dx, extra in (("candidate_station", 0.0, {}), ("enterprise", 0.002, {"whitelist": True})):
+        site = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [ORIGIN[0] + dx, ORIGIN[1]]},
+            "properties": {"kind": kind, "name": kind, **extra},
+        }
+        assert client.post("/sites", json=site, headers=hp).status_code == 201
+    plan = client.post("/plans/stations", json={"model": "p_median", "p": 1}, headers=hp).json()
+    plain, zh = _both(client, "GET", f"/plans/{plan['id']}", headers=hp)
+    assert plain.json()["notes"] and not any(CJK.search(n) for n in plain.json()["notes"])
+    assert len(zh.json()["notes"]) == len(plain.json()["notes"]) and all(CJK.search(n) for n in zh.json()["notes"])
+
+
+def test_a_closures_impact_notes_read_in_chinese_when_asked(client, auth_headers):
+    from datetime import UTC, datetime, timedelta
+
+    net = client.app.state.baotong.network
+    snap = net.snap(*ORIGIN)
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    body = {
+        "county_code": "410821",
+        "reason": "test",
+        "mode": "lane",
+        "way_ids": [int(net.osm_way_id[snap.arc])],
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+    }
+    enterprise = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": ORIGIN},
+        "properties": {"kind": "enterprise", "name": "甲", "whitelist": True},
+    }
+    assert client.post("/sites", json=enterprise, headers=auth_headers("planner")).status_code == 201
+    r = client.post("/closures", json=body, headers=auth_headers("county"))
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    plain, zh = _both(client, "GET", f"/closures/{cid}/impact", headers=auth_headers("planner"))
+    assert plain.json()["notes"] and not any(CJK.search(n) for n in plain.json()["notes"])  # no hubs stored
+    assert zh.json()["notes"] == ["没有登记枢纽：未检查白名单企业的通达情况"] or all(
+        CJK.search(n) for n in zh.json()["notes"]
+    )
+    stored = client.get(f"/closures/{cid}", headers={**auth_headers("planner"), **ZH}).json()
+    assert all(CJK.search(n) for n in stored["impact"]["notes"])
