@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import NETWORK_CACHE, SHARED_DATA, figure, served
+from bench.common import CHROMIUM, NETWORK_CACHE, SHARED_DATA, chromium, figure, only_local, served
 
 NAME = "closure_page"
 CHECKS = 5
-CHROMIUM = Path("/usr/bin/chromium")
 COUNTY = "410821"
 #: Records ``performance.now()`` at a click on "check" and one frame after the decision is in the page.
 WATCH = """() => {
@@ -53,53 +52,38 @@ def county_road_point(source: Path) -> tuple[int, tuple[float, float]]:
 
 def _page_checks(base: str, token: str, point: tuple[float, float], checks: int) -> list[float]:
     """ms from the click on "check" to the decision shown, ``checks`` times on one page."""
-    from playwright.sync_api import sync_playwright
-
     lon, lat = point
     out = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with chromium() as browser:
+        context = browser.new_context(
+            viewport={"width": 1200, "height": 900},
+            locale="zh-CN",
+            extra_http_headers={"Authorization": f"Bearer {token}"},
         )
-        try:
-            context = browser.new_context(
-                viewport={"width": 1200, "height": 900},
-                locale="zh-CN",
-                extra_http_headers={"Authorization": f"Bearer {token}"},
-            )
-            page = context.new_page()
-            page.route(
-                "**/*",
-                lambda route, request: (
-                    route.continue_()
-                    if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                    else route.abort()
-                ),
-            )
-            page.goto(f"{base}/closures/new")
-            page.wait_for_function("() => document.getElementById('cl-map').baotongMap !== undefined")
-            the_map = "document.getElementById('cl-map').baotongMap"
-            page.evaluate(f"() => {the_map}.setView([{lat}, {lon}], 17, {{animate: false}})")
-            x, y = page.evaluate(
-                f"() => {{ const p = {the_map}.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"
-            )
-            box = page.locator("#cl-map").bounding_box()
-            assert box is not None
-            page.mouse.click(box["x"] + x, box["y"] + y)
-            page.wait_for_selector("#cl-roads li")
-            page.select_option("#cl-mode", "lane")
-            page.fill("#cl-reason", "bench")
-            page.evaluate(WATCH)
-            for _ in range(checks):
-                page.click("#cl-check")
-                timing = page.wait_for_function("() => window.__check.shown && window.__check", timeout=60_000)
-                got = timing.json_value()
-                if page.locator("#cl-result .cl-check[data-decision=needs_city_approval]").count() != 1:
-                    raise RuntimeError("the page did not show the rules' decision for a lane on a county road")
-                out.append(float(got["shown"]) - float(got["clicked"]))
-            context.close()
-        finally:
-            browser.close()
+        page = context.new_page()
+        only_local(page)
+        page.goto(f"{base}/closures/new")
+        page.wait_for_function("() => document.getElementById('cl-map').baotongMap !== undefined")
+        the_map = "document.getElementById('cl-map').baotongMap"
+        page.evaluate(f"() => {the_map}.setView([{lat}, {lon}], 17, {{animate: false}})")
+        x, y = page.evaluate(
+            f"() => {{ const p = {the_map}.latLngToContainerPoint([{lat}, {lon}]); return [p.x, p.y]; }}"
+        )
+        box = page.locator("#cl-map").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_selector("#cl-roads li")
+        page.select_option("#cl-mode", "lane")
+        page.fill("#cl-reason", "bench")
+        page.evaluate(WATCH)
+        for _ in range(checks):
+            page.click("#cl-check")
+            timing = page.wait_for_function("() => window.__check.shown && window.__check", timeout=60_000)
+            got = timing.json_value()
+            if page.locator("#cl-result .cl-check[data-decision=needs_city_approval]").count() != 1:
+                raise RuntimeError("the page did not show the rules' decision for a lane on a county road")
+            out.append(float(got["shown"]) - float(got["clicked"]))
+        context.close()
     return out
 
 

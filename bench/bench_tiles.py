@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import NETWORK_CACHE, SHARED_DATA, figure
+from bench.common import NETWORK_CACHE, SHARED_DATA, figure, only_local
 
 NAME = "tiles"
 HTTP_TILES = 300
@@ -242,14 +242,7 @@ def _first_screen(base: str, loads: int) -> tuple[list[float], list[float]]:
             for _ in range(loads):
                 context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
                 page = context.new_page()
-                page.route(
-                    "**/*",
-                    lambda route, request: (
-                        route.continue_()
-                        if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                        else route.abort()
-                    ),
-                )
+                only_local(page)
                 page.goto(f"{base}/map", wait_until="commit")
                 painted = page.wait_for_function(FIRST_PAINTED_TILE, polling="raf", timeout=60_000)
                 first.append(float(painted.json_value()))

@@ -12,15 +12,13 @@ time is read one animation frame later, in the page's own clock).  The baseline,
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 
-from bench.common import SHARED_DATA, figure, served
+from bench.common import CHROMIUM, SHARED_DATA, chromium, figure, only_local, served
 
 NAME = "trip_page"
 PLANS = 5
-CHROMIUM = Path("/usr/bin/chromium")
 #: Andorra la Vella (Vial de la Unió) to Canillo, up the CG-2 valley road; the sealed band lies across it.
 ORIGIN = (1.5343, 42.5078)
 DESTINATION = (1.5970, 42.5670)
@@ -63,46 +61,31 @@ def _click_at(page, lon: float, lat: float) -> None:
 
 def _page_plans(base: str, token: str, plans: int) -> list[float]:
     """ms from the click on "plan" to the route drawn, ``plans`` times on one page."""
-    from playwright.sync_api import sync_playwright
-
     out = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with chromium() as browser:
+        context = browser.new_context(
+            viewport={"width": 1200, "height": 900},
+            locale="zh-CN",
+            extra_http_headers={"Authorization": f"Bearer {token}"},
         )
-        try:
-            context = browser.new_context(
-                viewport={"width": 1200, "height": 900},
-                locale="zh-CN",
-                extra_http_headers={"Authorization": f"Bearer {token}"},
-            )
-            page = context.new_page()
-            page.route(
-                "**/*",
-                lambda route, request: (
-                    route.continue_()
-                    if request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-                    else route.abort()
-                ),
-            )
-            page.goto(f"{base}/trips/new")
-            page.wait_for_function("() => document.getElementById('tp-map').baotongMap !== undefined")
-            _click_at(page, *ORIGIN)
-            page.wait_for_selector("#tp-map path.tp-point-origin")
-            _click_at(page, *DESTINATION)
-            page.wait_for_selector("#tp-map path.tp-point-destination")
-            page.evaluate(WATCH)
-            for _ in range(plans):
-                page.click("#tp-plan")
-                timing = page.wait_for_function("() => window.__plan.drawn && window.__plan", timeout=60_000)
-                got = timing.json_value()
-                if page.locator("#tp-map path.tp-leg").count() < 1 or page.locator("#tp-map path.tp-entry").count() < 1:
-                    raise RuntimeError("the route was not drawn through the sealed band")
-                out.append(float(got["drawn"]) - float(got["clicked"]))
-                page.wait_for_selector("#tp-panel .tp-route")  # the panel too, before the next click
-            context.close()
-        finally:
-            browser.close()
+        page = context.new_page()
+        only_local(page)
+        page.goto(f"{base}/trips/new")
+        page.wait_for_function("() => document.getElementById('tp-map').baotongMap !== undefined")
+        _click_at(page, *ORIGIN)
+        page.wait_for_selector("#tp-map path.tp-point-origin")
+        _click_at(page, *DESTINATION)
+        page.wait_for_selector("#tp-map path.tp-point-destination")
+        page.evaluate(WATCH)
+        for _ in range(plans):
+            page.click("#tp-plan")
+            timing = page.wait_for_function("() => window.__plan.drawn && window.__plan", timeout=60_000)
+            got = timing.json_value()
+            if page.locator("#tp-map path.tp-leg").count() < 1 or page.locator("#tp-map path.tp-entry").count() < 1:
+                raise RuntimeError("the route was not drawn through the sealed band")
+            out.append(float(got["drawn"]) - float(got["clicked"]))
+            page.wait_for_selector("#tp-panel .tp-route")  # the panel too, before the next click
+        context.close()
     return out
 
 

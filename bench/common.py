@@ -425,3 +425,36 @@ class served:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=60)
         self._tmp.cleanup()
+
+
+#: Debian's Chromium, which the browser benchmarks drive (headless, every non-local request aborted).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def only_local(page) -> None:
+    """Abort every request ``page`` makes that is not to the local server (the bureau's intranet has no internet)."""
+    page.route(
+        "**/*",
+        lambda route, request: (
+            route.continue_() if request.url.startswith(("http://127.0.0.1", "data:", "blob:")) else route.abort()
+        ),
+    )
+
+
+class chromium:
+    """``with chromium() as browser:`` Debian's Chromium, headless, through Playwright; closed when the block ends."""
+
+    def __enter__(self):
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        return self.browser
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.browser.close()
+        finally:
+            self._pw.stop()

@@ -47,7 +47,7 @@ def test_a_planner_imports_zones_and_enterprises(browser_page_zh, server, tmp_pa
     assert rows.count() == 3
     assert [rows.nth(i).get_attribute("data-status") for i in range(3)] == ["accepted", "repaired", "rejected"]
     assert "通过 1 条，已修复 1 条，拒绝 1 条" in form.locator(".im-counts").inner_text()
-    assert "bbox" in rows.nth(2).inner_text()  # the reason it was refused
+    assert "超出路网范围" in rows.nth(2).inner_text()  # the reason it was refused, in Chinese
     assert rows.nth(2).locator("input").count() == 0  # a rejected row cannot be kept
     assert page.locator("#im-map path.leaflet-interactive").count() == 2  # the two importable zones drawn
     shot(page, "import-zones-report")

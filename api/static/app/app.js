@@ -39,5 +39,36 @@
     }
     return "HTTP " + status;
   }
-  window.Baotong = {fetch: baotongFetch, csrfToken: csrfToken, pageMap: pageMap, detailOf: detailOf};
+  // the offset (ms) of time zone `tz` at instant `t` (ms since the epoch)
+  function offsetAt(tz, t) {
+    var parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit"
+    }).formatToParts(new Date(t));
+    var v = {};
+    parts.forEach(function (p) { v[p.type] = p.value; });
+    return Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second) - t;
+  }
+  // "2026-12-01T18:05" (a datetime-local input) read in the bureau's zone `tz` -> ISO 8601 with its offset,
+  // whatever the browser's own zone
+  function zonedIso(value, tz) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+    if (!m) { return null; }
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    var offset = offsetAt(tz, wall - offsetAt(tz, wall));
+    var sign = offset < 0 ? "-" : "+", abs = Math.abs(offset) / 60000;
+    var hh = String(Math.floor(abs / 60)).padStart(2, "0"), mm = String(abs % 60).padStart(2, "0");
+    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00" + sign + hh + ":" + mm;
+  }
+  // an ISO 8601 instant -> "2026-12-01T18:05" on the clock of zone `tz` (for a datetime-local input)
+  function wallTime(iso, tz) {
+    if (!iso) { return ""; }
+    var t = Date.parse(iso);
+    if (isNaN(t)) { return ""; }
+    return new Date(t + offsetAt(tz, t)).toISOString().slice(0, 16);
+  }
+  window.Baotong = {
+    fetch: baotongFetch, csrfToken: csrfToken, pageMap: pageMap, detailOf: detailOf, zonedIso: zonedIso,
+    wallTime: wallTime
+  };
 })();

@@ -14,17 +14,7 @@
     var config = JSON.parse(box.dataset.config);
     var styles = JSON.parse(box.dataset.styles);
     var tz = $("tp-form").dataset.timezone;
-    var map = L.map(box, {preferCanvas: false});
-    box.baotongMap = map;  // for scripts driving the page: to turn a place into the point to click
-    var b = config.bbox;
-    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    if (config.vector_tiles) {
-      window.BaotongBasemap.add(map, {url: config.vector_tiles, lang: config.lang});
-    } else if (config.raster_tiles) {
-      var attribution = document.createElement("span");
-      attribution.textContent = config.attribution || "";
-      L.tileLayer(config.raster_tiles, {attribution: attribution.innerHTML}).addTo(map);
-    }
+    var map = window.Baotong.pageMap(box);
 
     var ends = {origin: null, destination: null};  // {lonlat, site, marker}
     var waypoints = [];  // {lonlat, marker}

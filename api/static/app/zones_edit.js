@@ -9,47 +9,15 @@
   var CIRCLE_VERTICES = 64;
   var EARTH_M = 6371008.8;
 
-  function detailOf(body, status) {
-    if (body && typeof body.detail === "string") { return body.detail; }
-    if (body && Array.isArray(body.detail)) {
-      return body.detail.map(function (d) { return (d.loc || []).join(".") + ": " + d.msg; }).join("; ");
-    }
-    return "HTTP " + status;
-  }
+  var detailOf = function (body, status) { return window.Baotong.detailOf(body, status); };
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? String(values[key]) : all; });
   }
 
-  // the offset (ms) of time zone `tz` at instant `t` (ms since the epoch)
-  function offsetAt(tz, t) {
-    var parts = new Intl.DateTimeFormat("en-US", {
-      timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit"
-    }).formatToParts(new Date(t));
-    var v = {};
-    parts.forEach(function (p) { v[p.type] = p.value; });
-    return Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second) - t;
-  }
+  var zonedIso = function (value, tz) { return window.Baotong.zonedIso(value, tz); };
 
-  // "2026-12-01T18:05" read in the bureau's zone -> ISO 8601 with its offset
-  function zonedIso(value, tz) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
-    if (!m) { return null; }
-    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-    var offset = offsetAt(tz, wall - offsetAt(tz, wall));
-    var sign = offset < 0 ? "-" : "+", abs = Math.abs(offset) / 60000;
-    var hh = String(Math.floor(abs / 60)).padStart(2, "0"), mm = String(abs % 60).padStart(2, "0");
-    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00" + sign + hh + ":" + mm;
-  }
-
-  // an ISO 8601 instant -> "2026-12-01T18:05" on the bureau's clock (for a datetime-local input)
-  function wallTime(iso, tz) {
-    if (!iso) { return ""; }
-    var t = Date.parse(iso);
-    if (isNaN(t)) { return ""; }
-    return new Date(t + offsetAt(tz, t)).toISOString().slice(0, 16);
-  }
+  var wallTime = function (iso, tz) { return window.Baotong.wallTime(iso, tz); };
 
   function shownTime(iso, tz) { return wallTime(iso, tz).replace("T", " "); }
 
@@ -92,17 +60,7 @@
     var grades = JSON.parse(box.dataset.grades);
     var risks = JSON.parse(box.dataset.risks);
     var tz = form.dataset.timezone;
-    var map = L.map(box, {preferCanvas: false});
-    box.baotongMap = map;  // for scripts driving the page: to turn a place into the point to click
-    var b = config.bbox;
-    map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
-    if (config.vector_tiles) {
-      window.BaotongBasemap.add(map, {url: config.vector_tiles, lang: config.lang});
-    } else if (config.raster_tiles) {
-      var attribution = document.createElement("span");
-      attribution.textContent = config.attribution || "";
-      L.tileLayer(config.raster_tiles, {attribution: attribution.innerHTML}).addTo(map);
-    }
+    var map = window.Baotong.pageMap(box);
     if (config.lang === "zh") { map.pm.setLang("zh"); }
     map.pm.addControls({
       position: "topleft", drawMarker: false, drawCircleMarker: false, drawPolyline: false, drawText: false,
