@@ -131,8 +131,9 @@ def test_issue_then_verify_on_real_streets(client, auth_headers, fleet):
     assert m.status_code == 200 and "Checkpoint scans" in m.text
     jwks = client.get("/.well-known/jwks.json").json()
     assert [k["kid"] for k in jwks["keys"]] == [p["kid"]] and "d" not in jwks["keys"][0]
-    assert client.get("/map").status_code == 200 and p["pass_no"] not in client.get("/map").text
-    assert p["pass_no"] in client.get("/map", headers=auth_headers("planner")).text
+    scans = "/map/layers/scans?bbox=-180,-90,180,90&zoom=3"
+    assert client.get(scans).status_code == 401  # the scan layer is not public
+    assert p["pass_no"] in client.get(scans, headers=auth_headers("planner")).text
 
 
 def test_vehicle_and_crew_registry(client, auth_headers, fleet):
