@@ -153,7 +153,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "pl.sites": ("站点", "Sites"),
     "pl.sites_help": (
         "填写后点击“在地图上放置”，再点击地图上的位置；拖动已有站点可移动它。",
-        "Fill in the form, press “Place on the map”, then click the place; drag a site to move it.",
+        'Fill in the form, press "Place on the map", then click the place; drag a site to move it.',
     ),
     "pl.whitelist": ("白名单企业", "Whitelist enterprise"),
     "pl.sector": ("行业", "Sector"),

@@ -30,6 +30,7 @@ from api.schemas.passes import PassPublic
 from api.security import stamp_scripts
 from geo.i18n import format_duration, format_length, format_time
 from geo.zones import Zone
+from maps.basemap_layer import DEFAULT_TILES_PATH
 from maps.layers import DeliveryPlanView, RouteView
 from services.layers import LayerSlice, MapContent
 from services.passes import PassSheet
@@ -210,6 +211,20 @@ def _basemap_options(ctx: AppContext) -> dict[str, Any]:
         "tiles_attribution": settings.tiles_attribution,
         "vector_basemap": ctx.basemap is not None,
     }
+
+
+def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
+    """What a page's own Leaflet map needs: the network's bbox and the basemap (the app's vector tiles, or the
+    bureau's raster tile server from ``BAOTONG_TILES_URL``, its attribution as text)."""
+    settings = ctx.settings
+    left, bottom, right, top = ctx.network.bbox
+    config: dict[str, Any] = {"bbox": [left, bottom, right, top], "lang": lang}
+    if ctx.basemap is not None:
+        config["vector_tiles"] = DEFAULT_TILES_PATH
+    elif settings.tiles_url:
+        config["raster_tiles"] = settings.tiles_url
+        config["attribution"] = settings.tiles_attribution or ""
+    return config
 
 
 def map_page(

@@ -30,10 +30,8 @@ from api.i18n import page_lang
 from api.routes.closures import closure_request
 from api.schemas.closures import ClosureCreate
 from geo.i18n import text_in
-from maps.basemap_layer import DEFAULT_TILES_PATH
 from maps.views import VALUE_LABELS
 from services import closures, layers
-from services.context import AppContext
 from store.users import Principal
 
 router = APIRouter(tags=["approvals"], include_in_schema=False)
@@ -120,20 +118,6 @@ def closure_map(
     return pages.content_page(request, ctx, content, user=user, session=web_session(request, ctx))
 
 
-def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
-    """What a page's own Leaflet map needs: the network's bbox and the basemap (the app's vector tiles, or the
-    bureau's raster tile server from ``BAOTONG_TILES_URL``, its attribution as text)."""
-    settings = ctx.settings
-    left, bottom, right, top = ctx.network.bbox
-    config: dict[str, Any] = {"bbox": [left, bottom, right, top], "lang": lang}
-    if ctx.basemap is not None:
-        config["vector_tiles"] = DEFAULT_TILES_PATH
-    elif settings.tiles_url:
-        config["raster_tiles"] = settings.tiles_url
-        config["attribution"] = settings.tiles_attribution or ""
-    return config
-
-
 @router.get("/closures/new", response_class=HTMLResponse)
 def new_closure_page(request: Request, ctx: ContextDep, user: CountyPage) -> HTMLResponse:
     """The county official's page: pick the roads on the map, see the rules' decision and the impact, submit."""
@@ -148,7 +132,7 @@ def new_closure_page(request: Request, ctx: ContextDep, user: CountyPage) -> HTM
         "closure_new.html",
         user=user,
         session=web_session(request, ctx),
-        config=map_config(ctx, lang),
+        config=pages.map_config(ctx, lang),
         county_codes=ctx.settings.county_codes,
         modes=FORM_MODES,
         directions=FORM_DIRECTIONS,

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from api import pages
 from api.deps import ContextDep, SessionDep, page_user, web_session
 from api.i18n import page_lang
-from api.routes.closure_pages import map_config
 from geo.zones import RISKS
 from maps.views import risk_name, site_kind_name
 from services import sites
@@ -44,7 +43,7 @@ def imports_page(request: Request, ctx: ContextDep, session: SessionDep, user: I
         "imports.html",
         user=user,
         session=web_session(request, ctx),
-        config=map_config(ctx, lang),
+        config=pages.map_config(ctx, lang),
         risks=[(r, risk_name(r, lang)) for r in RISKS],
         kinds=[(k, site_kind_name(k, lang)) for k in IMPORT_SITE_KINDS],
         forms=("zones", "sites", "fleet") if user.role in ("planner", "admin") else ("fleet",),

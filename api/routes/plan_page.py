@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse
 from api import pages
 from api.deps import ContextDep, SessionDep, page_user, web_session
 from api.i18n import page_lang
-from api.routes.closure_pages import map_config
 from geo.sites import SITE_KINDS
 from maps.views import risk_name, site_kind_name
 from services import layers
@@ -42,7 +41,7 @@ def plan_page(request: Request, ctx: ContextDep, user: PlannerPage) -> HTMLRespo
         "plan.html",
         user=user,
         session=web_session(request, ctx),
-        config=map_config(ctx, lang),
+        config=pages.map_config(ctx, lang),
         kinds=[(k, site_kind_name(k, lang)) for k in PLACED_KINDS],
         kind_names={k: site_kind_name(k, lang) for k in SITE_KINDS},
         risk_names={r: risk_name(r, lang) for r in ("sealed", "controlled", "precaution")},

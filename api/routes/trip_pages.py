@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse
 from api import pages
 from api.deps import ContextDep, SessionDep, page_user, web_session
 from api.i18n import page_lang
-from api.routes.closure_pages import map_config
 from geo.i18n import text_in
 from maps.views import LEG_STYLES, RISK_COLORS, VALUE_LABELS
 from services import lists, passes, routes
@@ -67,7 +66,7 @@ def new_trip_page(request: Request, ctx: ContextDep, session: SessionDep, user: 
         "trip_new.html",
         user=user,
         session=web_session(request, ctx),
-        config=map_config(ctx, lang),
+        config=pages.map_config(ctx, lang),
         styles={"legs": LEG_STYLES, "risks": RISK_COLORS},
         enterprises=enterprises,
         may_request=user.role in PASS_ISSUERS,

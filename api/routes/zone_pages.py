@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from api import pages
 from api.deps import ContextDep, PlannerUser, SessionDep, page_user, web_session
 from api.i18n import page_lang
-from api.routes.closure_pages import GRADE_WORDS, closure_words, map_config
+from api.routes.closure_pages import GRADE_WORDS, closure_words
 from api.schemas.zone_effect import ZoneEffectPublic, ZoneEffectRequest
 from geo.zones import RISKS
 from services import zone_effect
@@ -57,7 +57,7 @@ def zones_page(request: Request, ctx: ContextDep, user: PlannerPage) -> HTMLResp
         "zones_edit.html",
         user=user,
         session=web_session(request, ctx),
-        config=map_config(ctx, lang),
+        config=pages.map_config(ctx, lang),
         county_codes=ctx.settings.county_codes,
         risks=RISKS,
         default_start=start.strftime("%Y-%m-%dT%H:%M"),
