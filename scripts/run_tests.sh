@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/mypy  # the folders and options are in pyproject.toml ([tool.mypy])
-if url=$(bash scripts/test_postgres.sh start); then
+# A throw-away server: no fsync (a test kills the service, never the machine); the load benchmark keeps it on.
+if url=$(BAOTONG_PG_FSYNC=off bash scripts/test_postgres.sh start); then
     export BAOTONG_TEST_POSTGRES_URL="$url"
     export BAOTONG_REQUIRE_POSTGRES=1
     trap 'bash scripts/test_postgres.sh stop' EXIT

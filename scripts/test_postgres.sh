@@ -24,7 +24,7 @@ start)
     fi
     if ! as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
         as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 \
-            -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=on" start >/dev/null
+            -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${BAOTONG_PG_FSYNC:-on}" start >/dev/null
     fi
     echo "postgresql+psycopg://baotong@127.0.0.1:$PORT/postgres"
     ;;

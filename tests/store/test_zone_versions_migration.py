@@ -10,12 +10,13 @@ from sqlalchemy import create_engine, text
 
 from store.db import MIGRATIONS, migrate
 from store.zones import zone_history
-from tests.store.conftest import database_url  # noqa: F401  (fixture)
+from tests._app import empty_database_url  # noqa: F401  (fixture)
 
 RING = [[1.52, 42.50], [1.53, 42.50], [1.53, 42.51], [1.52, 42.51], [1.52, 42.50]]
 
 
-def test_zones_stored_before_get_their_versions(database_url):  # noqa: F811
+def test_zones_stored_before_get_their_versions(empty_database_url):  # noqa: F811
+    database_url = empty_database_url
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
