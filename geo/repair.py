@@ -32,6 +32,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,16 +110,20 @@ class RepairWorker:
     holding none of the parent's memory), spoken to over its stdin/stdout.
 
     A repair that overruns its time limit kills the worker; the next repair
-    starts a new one.  Thread-safe: repairs are serialised.
+    starts a new one.  An answer that arrives after the limit (the caller was
+    descheduled while the worker finished) is an overrun too, but the worker,
+    idle again, is kept.  Thread-safe: repairs are serialised.  ``command``
+    replaces the worker's command line (tests start one that never answers).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
+        self._command = command or [sys.executable, "-m", "geo._repair_worker"]
 
     def _start(self) -> subprocess.Popen:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "geo._repair_worker"],
+            self._command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -144,6 +149,7 @@ class RepairWorker:
             proc = self._proc if self._proc is not None else self._start()
             wkb = shapely.to_wkb(geom)
             assert proc.stdin is not None and proc.stdout is not None  # started with PIPEs
+            started = time.monotonic()
             try:
                 proc.stdin.write(struct.pack("<I", len(wkb)) + wkb)
                 proc.stdin.flush()
@@ -154,6 +160,8 @@ class RepairWorker:
                 raise RuntimeError(f"the repair process ended ({err})") from err
             if not ready:
                 self._stop()  # GEOS cannot be interrupted: the worker goes, the next repair starts a new one
+                raise TimeoutError(f"the repair took longer than {time_limit_s:g} s")
+            if time.monotonic() - started > time_limit_s:
                 raise TimeoutError(f"the repair took longer than {time_limit_s:g} s")
         if status != b"o":
             raise RuntimeError(payload.decode("utf-8", "replace"))
