@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.validation import explain_validity
 
+from geo import prepared
 from geo.errors import InvalidInputError, InvalidZoneError
 from geo.i18n import Text, zh_time
 from geo.projection import to_wgs84
@@ -201,7 +201,7 @@ class Zone:
         return True
 
     def contains(self, lon: float, lat: float) -> bool:
-        return bool(self.geometry.covers(shapely.Point(lon, lat)))
+        return prepared.covers_point(self.geometry, lon, lat)
 
     def to_feature(self) -> dict:
         """The zone as a GeoJSON Feature."""

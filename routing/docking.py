@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
+from geo import prepared
 from geo.errors import InfeasibleError, InvalidInputError
 from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
 from routing.graph import component_labels
@@ -73,7 +73,7 @@ class DockingPlan:
 
 def inside_nodes(network, polygon) -> np.ndarray:
     """Boolean mask of the nodes inside (or on) a WGS-84 polygon."""
-    return shapely.contains_xy(polygon, network.node_lon, network.node_lat) | shapely.intersects_xy(
+    return prepared.contains_xy(polygon, network.node_lon, network.node_lat) | prepared.intersects_xy(
         polygon.boundary, network.node_lon, network.node_lat
     )
 

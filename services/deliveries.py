@@ -37,6 +37,7 @@ import numpy as np
 import shapely
 from sqlalchemy.orm import Session
 
+from geo import prepared
 from geo.errors import (
     BaotongError,
     ConflictError,
@@ -643,7 +644,7 @@ def _stored_docking_points(
     points = shapely.points([s.point for s in stops])
     out = []
     for z in no_stop:
-        if z.id in given or not bool(np.any(shapely.covers(z.geometry, points))):
+        if z.id in given or not bool(np.any(prepared.covers(z.geometry, points))):
             continue
         for dock in plan_store.list_docking_points(session, z.id):
             inside = next((o for o in no_stop if o.contains(dock.lon, dock.lat)), None)

@@ -9,6 +9,7 @@ from typing import Any, cast
 from shapely.geometry import mapping
 from sqlalchemy.orm import Session
 
+from geo import prepared
 from geo.errors import InvalidInputError, NotFoundError
 from routing.droppoint import Gate, Origin, osm_gates, plan_drop_point
 from routing.router import RoutePlan
@@ -76,7 +77,7 @@ def place_drop_point(ctx: AppContext, session: Session, site_id: str, *, user: P
         (
             z
             for z in zones.list_zones(session, active_at=now)
-            if z.contains(dp.lon, dp.lat) or z.geometry.intersects(dp.premises)
+            if z.contains(dp.lon, dp.lat) or prepared.intersects(z.geometry, dp.premises)
         ),
         None,
     )

@@ -25,6 +25,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
+from geo import prepared
 from geo.errors import InvalidInputError, NotSignedIn, PermissionDeniedError
 from geo.i18n import Text
 from geo.sites import SITE_KINDS, Site
@@ -769,13 +770,13 @@ def city_layer(
     part: MapContent
     if layer.startswith("zones-") and layer.removeprefix("zones-") in RISKS:
         risk = layer.removeprefix("zones-")
-        found = [z for z in content.zones if z.risk == risk and z.geometry.intersects(view)]
+        found = [z for z in content.zones if z.risk == risk and prepared.intersects(z.geometry, view)]
         kept, total, truncated = _capped(found, max_features)
         shown = [replace(z, geometry=_simplified(z.geometry, tolerance)) for z in kept]
         return LayerSlice(layer, MapContent(bbox=content.bbox, zones=shown), total, truncated)
     if layer.startswith("sites-") and layer.removeprefix("sites-") in SITE_KINDS:
         kind = layer.removeprefix("sites-")
-        found_sites = [s for s in content.sites if s.kind == kind and s.geometry.intersects(view)]
+        found_sites = [s for s in content.sites if s.kind == kind and prepared.intersects(s.geometry, view)]
         kept, total, truncated = _capped(found_sites, max_features)
         return LayerSlice(layer, MapContent(bbox=content.bbox, sites=kept), total, truncated)
     if layer == "routes" and content.routes:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import shapely
-
+from geo import prepared
 from routing.deliveries.model import DeliveryProblem
 from routing.deliveries.result import DeliveryPlan
 
@@ -38,7 +37,7 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
     zone_of = {}
     for s in problem.stops:
         for z in active:
-            if z.geometry.covers(shapely.Point(*s.point)):
+            if prepared.covers_point(z.geometry, *s.point):
                 zone_of[s.id] = z.id
                 break
     seen: dict[str, int] = {}
@@ -120,7 +119,7 @@ def plan_violations(problem: DeliveryProblem, plan: DeliveryPlan) -> list[str]:
                     out.append(f"{r.id}: handover at {v.id}, not a docking point chosen for zone {v.zone_id}")
             if r.kind == "outside":
                 for z in active:
-                    if z.geometry.covers(shapely.Point(*v.point)):
+                    if prepared.covers_point(z.geometry, *v.point):
                         out.append(f"{r.id}: an outside truck calls at {v.id} {list(v.point)} inside zone {z.id}")
         if (
             r.kind == "outside"

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
+from geo import prepared
 from geo.errors import NoRouteError
 from geo.i18n import Text, risk_zh
 from geo.zones import Zone
@@ -163,7 +163,7 @@ def crossing_dock(
     outside_all = np.ones(docks.size, dtype=bool)
     for z, zfp in zip(zs.zones, zs.footprints):  # a docking point may not lie in another no-stop zone either
         if z.no_stop:
-            outside_all &= ~shapely.intersects_xy(zfp.poly_xy, x[docks], y[docks])
+            outside_all &= ~prepared.intersects_xy(zfp.poly_xy, x[docks], y[docks])
     docks = docks[outside_all]
     if docks.size == 0:
         raise NoRouteError(
