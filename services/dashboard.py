@@ -471,6 +471,7 @@ class DashboardFeed:
         self.poll_s, self.refresh_s, self.idle_stop_s = poll_s, refresh_s, idle_stop_s
         self._clock = clock
         self._lock = threading.Lock()
+        self._compute_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._subscribers: set[Subscription] = set()
@@ -530,13 +531,21 @@ class DashboardFeed:
             self._thread.start()
 
     def _compute(self, fp: str) -> Published:
-        with self._ctx.sessions() as session:
-            doc = snapshot(self._ctx, session)
+        with self._compute_lock:  # one computation at a time; a second caller for the same state takes the first's
+            latest = self._latest
+            if latest is not None and fp == self._fingerprint and self._clock() - self._computed_at < self.refresh_s:
+                return latest
+            with self._ctx.sessions() as session:
+                doc = snapshot(self._ctx, session)
+            return self._publish(doc)
+
+    def _publish(self, doc: dict[str, Any]) -> Published:
+        data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         with self._lock:
             self._seq += 1
             self.computations += 1
-            published = Published(self._seq, fp, json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
-            self._latest, self._fingerprint, self._computed_at = published, fp, self._clock()
+            published = Published(self._seq, doc["version"], data)
+            self._latest, self._fingerprint, self._computed_at = published, doc["version"], self._clock()
             subscribers = list(self._subscribers)
         for sub in subscribers:
             try:

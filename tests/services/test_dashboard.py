@@ -385,7 +385,7 @@ def test_the_feed_starts_lazily_computes_once_per_change_and_stops(ctx):
         assert await asyncio.to_thread(feed.current) is first  # nothing changed: the same snapshot
         _add(ctx, _scan(CP_A, "pass", datetime.now(UTC)))
         item = await asyncio.wait_for(sub.queue.get(), 10)
-        while item.seq <= first.seq:
+        while item.version == first.version:  # a snapshot of the state before the scan, computed meanwhile
             item = await asyncio.wait_for(sub.queue.get(), 10)
         assert json.loads(item.data)["figures"]["scans"]["last_hour"]["pass"] == 1
         computed = feed.computations
