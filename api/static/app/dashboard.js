@@ -94,8 +94,10 @@
       if (p.ending_soon) { notes.push(texts.ending_soon); }
       add("zones", f, layer, (p.name || p.id) + " · " + notes.join(" · "));
     });
+    var approvedClosures = 0;
     layers.closures.features.forEach(function (f) {
       var p = f.properties, approved = p.status === "approved";
+      approvedClosures += approved ? 1 : 0;
       var layer = L.geoJSON(f, {style: {color: approved ? "#d62728" : "#ff7f0e", weight: 6, dashArray: approved ? null : "8 6"}});
       add("closures", f, layer, p.id + " · " + (approved ? texts.approved : texts.pending) + " · " + p.reason);
     });
@@ -122,6 +124,7 @@
     });
     var box = this.box;
     Object.keys(drawn).forEach(function (k) { box.setAttribute("data-" + k, String(drawn[k])); });
+    box.setAttribute("data-closures-approved", String(approvedClosures));
   };
 
   Dashboard.prototype.show = function (doc) {
