@@ -6,9 +6,10 @@
 (``Settings.timezone``).  :class:`DashboardFeed` is the one poller of a process: every
 :data:`POLL_S` seconds it reads the database's fingerprint of the dashboard's tables
 (:func:`store.dashboard.fingerprint`, so every worker process sees every change) and, when it changes
-(or :data:`REFRESH_S` has passed: the clock moves the figures too), computes the snapshot once and
-hands it to every subscriber.  It starts with its first user and ends when none is left for
-:data:`IDLE_STOP_S` seconds, or at :meth:`DashboardFeed.close`.
+(or :data:`REFRESH_S` has passed: the clock moves the figures too), computes the snapshot once -- at most
+every :data:`MIN_INTERVAL_S` under a stream of changes -- and hands it to every subscriber.  It starts
+with its first user and ends when none is left for :data:`IDLE_STOP_S` seconds, or at
+:meth:`DashboardFeed.close`.
 
 The alerts:
 
@@ -64,6 +65,8 @@ SOON = timedelta(hours=24)
 #: The feed: how often it reads the fingerprint, how often it recomputes anyway, when it stops with no user.
 POLL_S = 0.5
 REFRESH_S = 30.0
+#: Under a stream of changes (scans, many a second) the snapshot is computed at most this often.
+MIN_INTERVAL_S = 1.0
 IDLE_STOP_S = 10.0
 
 
@@ -150,11 +153,14 @@ def _scan_figures(session: Session, now: datetime) -> dict[str, Any]:
     }
 
 
-def _checkpoints(session: Session, now: datetime) -> list[dict[str, Any]]:
+CheckpointRows = list[tuple[float, float, str, int]]
+
+
+def _checkpoints(hour_rows: CheckpointRows, day_rows: CheckpointRows) -> list[dict[str, Any]]:
     """Every checkpoint with scans in the last 24 h: its counts in the last hour and day by verdict."""
     points: dict[str, dict[str, Any]] = {}
-    for window, since in (("last_24h", now - timedelta(hours=24)), ("last_hour", now - timedelta(hours=1))):
-        for lon, lat, verdict, n in store.checkpoint_counts(session, since=since):
+    for window, rows in (("last_24h", day_rows), ("last_hour", hour_rows)):
+        for lon, lat, verdict, n in rows:
             key = checkpoint_id(lon, lat)
             entry = points.setdefault(
                 key,
@@ -169,12 +175,33 @@ def _checkpoints(session: Session, now: datetime) -> list[dict[str, Any]]:
     return sorted(points.values(), key=lambda p: -(p["last_24h"]["pass"] + p["last_24h"]["stop"]))
 
 
-def figures(ctx: AppContext, session: Session, *, now: datetime | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Read:
+    """The rows more than one part of the snapshot uses, read once."""
+
+    zones: list[Zone]
+    closures: list[Any]
+    checkpoints_hour: CheckpointRows
+    checkpoints_day: CheckpointRows
+
+    @classmethod
+    def load(cls, session: Session, now: datetime) -> _Read:
+        return cls(
+            zones=zone_store.list_zones(session),
+            closures=store.closures_in_force_or_waiting(session, now=now),
+            checkpoints_hour=store.checkpoint_counts(session, since=now - timedelta(hours=1)),
+            checkpoints_day=store.checkpoint_counts(session, since=now - timedelta(hours=24)),
+        )
+
+
+def figures(
+    ctx: AppContext, session: Session, *, now: datetime | None = None, read: _Read | None = None
+) -> dict[str, Any]:
     """Every figure of the dashboard at ``now`` (default: the clock)."""
     now = now or utcnow()
+    read = read or _Read.load(session, now)
     start = day_start(now, ctx.settings.tz())
-    zones = zone_store.list_zones(session)
-    closures = store.closures_in_force_or_waiting(session, now=now)
+    zones, closures = read.zones, read.closures
     routes = store.route_counts(session, since=start)
     enterprises = store.enterprise_counts(session, day_start=start)
     cut = _cut_enterprises(closures, now)
@@ -183,7 +210,7 @@ def figures(ctx: AppContext, session: Session, *, now: datetime | None = None) -
         "closures": _closure_figures(closures, now),
         "passes": store.pass_counts(session, now=now, day_start=start),
         "scans": _scan_figures(session, now),
-        "checkpoints": _checkpoints(session, now),
+        "checkpoints": _checkpoints(read.checkpoints_hour, read.checkpoints_day),
         "enterprises": {**enterprises, "cut_off": len(cut), "cut_off_ids": cut},
         "routes": {
             **routes,
@@ -211,12 +238,17 @@ def binomial_z(stops: int, scans: int, rate: float) -> float:
     return (stops - scans * rate) / math.sqrt(scans * rate * (1.0 - rate))
 
 
-def stop_rate_alerts(session: Session, *, now: datetime) -> list[dict[str, Any]]:
-    """Checkpoints whose STOP share in the last hour is far above their own of the :data:`STOP_BASELINE` before."""
+def stop_rate_alerts(
+    session: Session, *, now: datetime, last_hour: CheckpointRows | None = None
+) -> list[dict[str, Any]]:
+    """Checkpoints whose STOP share in the last hour is far above their own of the :data:`STOP_BASELINE` before
+    (``last_hour``: the last hour's counts by checkpoint, if already read)."""
     hour_start = now - timedelta(hours=1)
     recent: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # [stops, scans]
     points: dict[str, list[float]] = {}
-    for lon, lat, verdict, n in store.checkpoint_counts(session, since=hour_start):
+    if last_hour is None:
+        last_hour = store.checkpoint_counts(session, since=hour_start)
+    for lon, lat, verdict, n in last_hour:
         key = checkpoint_id(lon, lat)
         points[key] = [lon, lat]
         recent[key][1] += n
@@ -323,14 +355,13 @@ def fused_pass_alerts(session: Session, *, now: datetime) -> list[dict[str, Any]
     return out
 
 
-def alerts(session: Session, *, now: datetime | None = None, closures: list[Any] | None = None) -> list[dict[str, Any]]:
+def alerts(session: Session, *, now: datetime | None = None, read: _Read | None = None) -> list[dict[str, Any]]:
     """Every alert at ``now``: closures waiting, STOP rates, impossible travel, fused passes used."""
     now = now or utcnow()
-    if closures is None:
-        closures = store.closures_in_force_or_waiting(session, now=now)
+    closures = read.closures if read is not None else store.closures_in_force_or_waiting(session, now=now)
     return [
         *closure_wait_alerts(closures, now=now),
-        *stop_rate_alerts(session, now=now),
+        *stop_rate_alerts(session, now=now, last_hour=read.checkpoints_hour if read is not None else None),
         *travel_alerts(session, now=now),
         *fused_pass_alerts(session, now=now),
     ]
@@ -341,12 +372,15 @@ def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def map_layers(session: Session, *, now: datetime, checkpoints: list[dict[str, Any]]) -> dict[str, Any]:
+def map_layers(
+    session: Session, *, now: datetime, checkpoints: list[dict[str, Any]], read: _Read | None = None
+) -> dict[str, Any]:
     """The map's layers as GeoJSON: zones (in force or starting within 24 h, marked when they start or end within
     24 h), pending and approved closures not ended, green channels, the latest plan's stations, docking and drop
     points, and the checkpoints with their scan counts."""
+    read = read or _Read.load(session, now)
     zones = []
-    for z in zone_store.list_zones(session):
+    for z in read.zones:
         active = z.active_at(now)
         starting = z.valid_from is not None and now < z.valid_from <= now + SOON
         if not (active or starting):
@@ -385,7 +419,7 @@ def map_layers(session: Session, *, now: datetime, checkpoints: list[dict[str, A
                 "ends_at": _iso(aware(c.ends_at)),
             },
         }
-        for c in store.closures_in_force_or_waiting(session, now=now)
+        for c in read.closures
     ]
     green = next(layer for layer in closure_layers(session, []) if layer.key == "green-channels")
     latest = plan_store.latest_plan(session)
@@ -419,15 +453,16 @@ def snapshot(ctx: AppContext, session: Session, *, now: datetime | None = None) 
     ``series`` (scans per hour), ``alerts`` and ``layers``; times ISO 8601."""
     now = now or utcnow()
     version = store.fingerprint(session)
-    found = figures(ctx, session, now=now)
+    read = _Read.load(session, now)
+    found = figures(ctx, session, now=now, read=read)
     return {
         "version": version,
         "at": _iso(now),
         "timezone": ctx.settings.timezone,
         "figures": found,
         "series": scan_series(session, now=now),
-        "alerts": alerts(session, now=now),
-        "layers": map_layers(session, now=now, checkpoints=found["checkpoints"]),
+        "alerts": alerts(session, now=now, read=read),
+        "layers": map_layers(session, now=now, checkpoints=found["checkpoints"], read=read),
     }
 
 
@@ -465,10 +500,12 @@ class DashboardFeed:
         poll_s: float = POLL_S,
         refresh_s: float = REFRESH_S,
         idle_stop_s: float = IDLE_STOP_S,
+        min_interval_s: float = MIN_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ctx = ctx
         self.poll_s, self.refresh_s, self.idle_stop_s = poll_s, refresh_s, idle_stop_s
+        self.min_interval_s = min_interval_s
         self._clock = clock
         self._lock = threading.Lock()
         self._compute_lock = threading.Lock()
@@ -568,7 +605,8 @@ class DashboardFeed:
                 idle_since = self._clock()
                 with self._ctx.sessions() as session:
                     fp = store.fingerprint(session)
-                if fp != self._fingerprint or self._clock() - self._computed_at >= self.refresh_s:
+                since = self._clock() - self._computed_at
+                if (fp != self._fingerprint and since >= self.min_interval_s) or since >= self.refresh_s:
                     self._compute(fp)
             except Exception:  # a database outage: keep polling, the next round tries again
                 logger.exception("dashboard poll failed")

@@ -375,7 +375,7 @@ def test_the_snapshot_has_every_part_and_iso_times(ctx):
 
 
 def test_the_feed_starts_lazily_computes_once_per_change_and_stops(ctx):
-    feed = dashboard.DashboardFeed(ctx, poll_s=0.05, refresh_s=3600, idle_stop_s=0.2)
+    feed = dashboard.DashboardFeed(ctx, poll_s=0.05, refresh_s=3600, idle_stop_s=0.2, min_interval_s=0.1)
     assert not feed.running  # nothing started by making it
 
     async def scenario():
