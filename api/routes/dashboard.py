@@ -65,7 +65,8 @@ async def dashboard_figures(ctx: ContextDep, user: DashboardUser) -> Response:
     return Response(item.data, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
-@router.get("/dashboard/events", response_class=EventSourceResponse)
+# Not in the OpenAPI schema: a stream that never ends is not an answer a schema client can wait for.
+@router.get("/dashboard/events", include_in_schema=False)
 async def dashboard_events(ctx: ContextDep, user: DashboardUser) -> EventSourceResponse:
     """Server-sent events: a ``snapshot`` event with the current snapshot (as ``GET /dashboard/figures``), then
     one each time it changes (within about a second of a change made by any worker process).  A client that
