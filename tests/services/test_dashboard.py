@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -374,6 +375,24 @@ def test_the_snapshot_has_every_part_and_iso_times(ctx):
     json.dumps(doc)  # JSON as it is
 
 
+def run_loop(main) -> None:
+    """``asyncio.run(main())`` in a thread of its own (the browser tests' Playwright keeps a loop in this one)."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as err:  # re-raised in the test's thread
+            errors.append(err)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the scenario did not end"
+    if errors:
+        raise errors[0]
+
+
 def test_the_feed_starts_lazily_computes_once_per_change_and_stops(ctx):
     feed = dashboard.DashboardFeed(ctx, poll_s=0.05, refresh_s=3600, idle_stop_s=0.2, min_interval_s=0.1)
     assert not feed.running  # nothing started by making it
@@ -393,7 +412,7 @@ def test_the_feed_starts_lazily_computes_once_per_change_and_stops(ctx):
         assert feed.computations == computed
         feed.unsubscribe(sub)
 
-    asyncio.run(scenario())
+    run_loop(scenario)
     deadline = datetime.now(UTC) + timedelta(seconds=10)
     while feed.running and datetime.now(UTC) < deadline:
         __import__("time").sleep(0.05)
