@@ -24,6 +24,7 @@ from api.routes import (
     checkpoint,
     closure_pages,
     closures,
+    dashboard,
     deliveries,
     docking,
     droppoints,
@@ -92,6 +93,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     import_page.router,
     plan_page.router,
     workspace.router,
+    dashboard.router,
 )
 
 
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, *, road_router: Router | None =
         # of the garbage collector's scans, which otherwise revisit it while requests allocate.
         gc.freeze()
         yield
+        await asyncio.to_thread(ctx.stop_dashboard)
         await asyncio.to_thread(ctx.hot.close)  # store every queued row before the process ends
 
     app = FastAPI(

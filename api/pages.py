@@ -62,6 +62,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("/workspace", "nav.workspace"),
     NavItem("/map", "nav.map"),
+    NavItem("/dashboard", "nav.dashboard", ("planner", "city_approver", "province_approver")),
     NavItem("/zones/edit", "nav.zones", ("planner",)),
     NavItem("/plan", "nav.plan", ("planner",)),
     NavItem("/imports", "nav.imports", ("planner", "dispatcher")),

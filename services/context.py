@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,9 @@ from services.settings import Settings
 from store.db import make_engine, migrate, session_factory
 from store.hot import HotStore
 from store.keys import KeyStore
+
+if TYPE_CHECKING:
+    from services.dashboard import DashboardFeed
 
 logger = logging.getLogger(__name__)
 
@@ -127,9 +131,28 @@ class AppContext:
     started_at: float = field(default_factory=time.time)
     #: Delivery-plan solves running in this process at most at once (``settings.max_delivery_solves``).
     solver_slots: threading.BoundedSemaphore = field(init=False)
+    #: The dashboard's poller (:class:`services.dashboard.DashboardFeed`), made by its first user.
+    _dashboard: DashboardFeed | None = field(default=None, init=False, repr=False)
+    _dashboard_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.solver_slots = threading.BoundedSemaphore(self.settings.max_delivery_solves)
+
+    def dashboard_feed(self) -> DashboardFeed:
+        """The process's one dashboard poller (made on first use; its thread starts with its first reader)."""
+        from services.dashboard import DashboardFeed
+
+        with self._dashboard_lock:
+            if self._dashboard is None:
+                self._dashboard = DashboardFeed(self)
+            return self._dashboard
+
+    def stop_dashboard(self) -> None:
+        """Stop the dashboard poller, if one was made."""
+        with self._dashboard_lock:
+            feed = self._dashboard
+        if feed is not None:
+            feed.close()
 
     @classmethod
     def open(cls, settings: Settings, *, road_router: Router | None = None) -> AppContext:
@@ -167,7 +190,9 @@ class AppContext:
         return self.road_router.network
 
     def close(self) -> None:
-        """Drop queued computations, store every queued row, then close the database connections."""
+        """Stop the dashboard poller, drop queued computations, store every queued row, then close the database
+        connections."""
+        self.stop_dashboard()
         self.compute.shutdown(wait=False, cancel_futures=True)
         self.hot.close()
         self.db_engine.dispose()

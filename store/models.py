@@ -126,7 +126,7 @@ class RouteRow(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     request: Mapped[str] = mapped_column(Text)
     result: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     #: the enterprise the route was planned for (its dispatcher's binding, or its pass's enterprise); None: bureau
     enterprise_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
@@ -240,12 +240,12 @@ class PassRow(Base):
     departure: Mapped[datetime] = mapped_column(TS)
     valid_from: Mapped[datetime] = mapped_column(TS)
     valid_until: Mapped[datetime] = mapped_column(TS)
-    issued_at: Mapped[datetime] = mapped_column(TS)
+    issued_at: Mapped[datetime] = mapped_column(TS, index=True)
     kid: Mapped[str] = mapped_column(String(64))
     token: Mapped[str] = mapped_column(Text)
     warnings: Mapped[str] = mapped_column(Text, default="[]")
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    revoked_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(TS, nullable=True, index=True)
     revoked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: the pass this one superseded (``replaces`` on issue, or a renewal), and the one that superseded it
@@ -298,7 +298,7 @@ class FuseRow(Base):
     site_id: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(10), default="fuse", server_default="fuse")
     reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TS, default=utcnow, index=True)
     created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 

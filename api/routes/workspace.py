@@ -1,6 +1,6 @@
 """The workspace home (``GET /workspace``, ``GET /``): each role's pages, exports and lists; ``GET /docs`` offline.
 
-Shows only what exists; the later pages (zones, closures, approvals, trips, the dashboard) are
+Shows only what exists; the later pages are
 added to :data:`PAGES` as they land.
 """
 
@@ -40,6 +40,7 @@ SCAN_ROLES = ("planner", "dispatcher", "checkpoint")
 ROUTE_ROLES = ("planner", "dispatcher")
 PAGES = (
     Link("/map", "nav.map", "ws.map"),
+    Link("/dashboard", "nav.dashboard", "ws.dashboard", ("planner", "city_approver", "province_approver")),
     Link("/checkpoint", "nav.checkpoint", "ws.checkpoint", ("checkpoint",)),
     Link("/plan", "nav.plan", "ws.plan", ("planner",)),
     Link("/imports", "nav.imports", "ws.imports", ("planner", "dispatcher")),

@@ -51,10 +51,16 @@ class Server:
 
 @contextlib.contextmanager
 def running_server(
-    data_dir: Path, *, network: str = "default", env: dict | None = None, workers: int = 1, timeout_s: float = 120.0
+    data_dir: Path,
+    *,
+    network: str = "default",
+    env: dict | None = None,
+    workers: int = 1,
+    timeout_s: float = 120.0,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """Run ``baotong serve`` until the block ends (SIGTERM, then SIGKILL)."""
-    port = free_port()
+    """Run ``baotong serve`` until the block ends (SIGTERM, then SIGKILL), on ``port`` (default: a free one)."""
+    port = port or free_port()
     log = data_dir / f"server-{port}.log"
     full_env = {
         **os.environ,
