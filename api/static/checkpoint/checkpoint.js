@@ -227,6 +227,17 @@
     return Array.from(bytes).map(function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  function keepFonts(registration) {
+    // the service worker keeps the font files that cover every text this page may show offline
+    var text = [document.body.innerText, Object.values(texts).join(""),
+                Object.values(messages).map(function (m) { return m.join(""); }).join(""),
+                "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼0123456789·:-– ()（）"].join("");
+    if (!registration.active) { return; }
+    var channel = new MessageChannel();
+    channel.port1.onmessage = function (event) { $("ckpt").dataset.fontsKept = String(event.data.kept); };
+    registration.active.postMessage({warm: text}, [channel.port2]);
+  }
+
   // -- the queue of offline scans (IndexedDB: it outlives the page and a restart) ------------------------------
   function openDb() {
     return new Promise(function (resolve, reject) {
@@ -362,6 +373,7 @@
     messages = JSON.parse($("ckpt").dataset.messages || "{}");
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/checkpoint/sw.js", {scope: "/checkpoint"}).catch(function () { return null; });
+      navigator.serviceWorker.ready.then(keepFonts);
     }
     refreshTrust();
     showQueue().then(function () { if (navigator.onLine) { return flush(); } });

@@ -9,6 +9,10 @@
  *                                   offline: the kept copy with its old stamp
  *   /static/...                     the kept copy at once, refreshed in the background (stale-while-revalidate)
  *
+ * The Chinese font is split by unicode range into some hundred files a browser fetches as a page needs them; the
+ * page posts the text it may show ({warm: text}) and the worker keeps the files that cover it, answering
+ * {kept: n} on the message's port.
+ *
  * Writes (POST) are never touched: the page queues offline scans in IndexedDB and uploads them itself. */
 "use strict";
 
@@ -16,6 +20,7 @@ var CACHE = "baotong-checkpoint-v1";
 var PAGE = "/checkpoint";
 var LIST = "/passes/revocations";
 var JWKS = "/.well-known/jwks.json";
+var FONT_CSS = "/static/vendor/@fontsource/noto-sans-sc/noto-sans-sc.css";
 var SHELL = [
   PAGE,
   "/checkpoint/manifest.webmanifest",
@@ -46,7 +51,7 @@ self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
     return Promise.all(SHELL.map(function (url) {
       return fetch(url, {credentials: "same-origin", cache: "no-cache"}).then(function (r) {
-        return url === LIST ? stamped(r).then(function (s) { return keep(cache, url, s); }) : keep(cache, url, r);
+        return url === LIST ? keepList(cache, r) : keep(cache, url, r);
       }).catch(function () { return null; });  // what could not be fetched now is kept on its first use online
     }));
   }).then(function () { return self.skipWaiting(); }));
@@ -59,15 +64,17 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-function stamped(response, body) {
-  // a copy of the list's answer (or of the kept body on a 304) stamped with the time the server vouched for it
-  if (!response || !(response.ok || response.status === 304)) { return Promise.resolve(response); }
-  var source = body || response;
+function keepList(cache, response, kept) {
+  // the list's answer (or the kept copy, on a 304) stamped with the time the server vouched for it, and kept
+  var fresh = response.ok && !response.redirected && response.type === "basic";
+  if (!fresh && !(response.status === 304 && kept)) { return Promise.resolve(response); }
+  var source = fresh ? response : kept;
   return source.clone().arrayBuffer().then(function (bytes) {
     var headers = new Headers(source.headers);
     headers.set("X-Baotong-Checked-At", new Date().toISOString());
     if (response.headers.get("ETag")) { headers.set("ETag", response.headers.get("ETag")); }
-    return new Response(bytes, {status: 200, statusText: "OK", headers: headers});
+    var stamped = new Response(bytes, {status: 200, statusText: "OK", headers: headers});
+    return cache.put(LIST, stamped.clone()).then(function () { return stamped; });
   });
 }
 
@@ -85,11 +92,8 @@ function revocations(request) {
       var headers = new Headers(request.headers);
       if (kept && kept.headers.get("ETag")) { headers.set("If-None-Match", kept.headers.get("ETag")); }
       return fetch(LIST, {headers: headers, credentials: "same-origin", cache: "no-store"}).then(function (r) {
-        if (r.status === 304 && kept) {
-          return stamped(r, kept).then(function (s) { return keep(cache, LIST, s); });
-        }
-        if (r.ok) { return stamped(r).then(function (s) { return keep(cache, LIST, s); }); }
-        return r;  // 401 / 403: the officer's session, not the list; nothing kept is handed to a stranger
+        // 401 / 403 pass through: the officer's session ended, and nothing kept is handed to a stranger
+        return keepList(cache, r, kept);
       }).catch(function () { return kept || Response.error(); });
     });
   });
@@ -122,4 +126,49 @@ self.addEventListener("fetch", function (event) {
   } else if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(staleWhileRevalidate(event, request));
   }
+});
+
+function fontFiles(css, text) {
+  // the woff2 files of the stylesheet's faces whose unicode-range covers a character of `text`
+  var codes = Array.from(new Set(Array.from(text))).map(function (c) { return c.codePointAt(0); });
+  var out = [];
+  css.split("@font-face").slice(1).forEach(function (block) {
+    var url = /url\(([^)]+\.woff2)\)/.exec(block);
+    var range = /unicode-range:\s*([^;}]+)/.exec(block);
+    if (!url || !range) { return; }
+    var spans = range[1].split(",").map(function (part) {
+      var m = /U\+([0-9a-fA-F]+)(?:-([0-9a-fA-F]+))?/.exec(part.trim());
+      return m ? [parseInt(m[1], 16), parseInt(m[2] || m[1], 16)] : null;
+    }).filter(Boolean);
+    var hit = codes.some(function (c) { return spans.some(function (s) { return c >= s[0] && c <= s[1]; }); });
+    if (hit) { out.push(new URL(url[1], self.location.origin + FONT_CSS).pathname); }
+  });
+  return out;
+}
+
+function warmFonts(text) {
+  return caches.open(CACHE).then(function (cache) {
+    return cache.match(FONT_CSS).then(function (hit) { return hit || fetch(FONT_CSS); }).then(function (r) {
+      return r.text();
+    }).then(function (css) {
+      var files = fontFiles(css, text);
+      return Promise.all(files.map(function (url) {
+        return cache.match(url).then(function (kept) {
+          if (kept) { return true; }
+          return fetch(url).then(function (r) { return keep(cache, url, r); }).then(function (r) { return r.ok; });
+        }).catch(function () { return false; });
+      }));
+    }).then(function (done) { return done.filter(Boolean).length; });
+  });
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (typeof data.warm !== "string") { return; }
+  var port = event.ports && event.ports[0];
+  event.waitUntil(warmFonts(data.warm).then(function (n) {
+    if (port) { port.postMessage({kept: n}); }
+  }, function () {
+    if (port) { port.postMessage({kept: 0}); }
+  }));
 });
