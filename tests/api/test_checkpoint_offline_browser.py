@@ -5,7 +5,8 @@ offline (Chromium's network emulation); the page reloads from the worker's cache
 a forged one (STOP) and the revoked one (STOP) in the browser, says "离线核验" with the list's age, and queues the
 three scans in IndexedDB.  The page is closed and opened again offline (the queue is still there); when the
 signal returns the scans are uploaded, and stored exactly once (read back from the server, again after another
-load online).  Screenshots go to test-artifacts/ (git-ignored)."""
+load online).  A queued scan the server refuses (4xx) is kept and shown, and sent once only; a list the server
+last vouched for 25 hours ago shows its age in red.  Screenshots go to test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,25 @@ CACHED = """async () => {
   const reg = await navigator.serviceWorker.getRegistration("/checkpoint");
   return JSON.stringify({controller: !!navigator.serviceWorker.controller, missing,
     registration: reg ? {active: !!reg.active, installing: !!reg.installing, waiting: !!reg.waiting} : null});
+}"""
+
+QUEUE_PUT = """(scan) => new Promise((resolve, reject) => {
+  const req = indexedDB.open("baotong-checkpoint", 1);
+  req.onsuccess = () => {
+    const tx = req.result.transaction("scans", "readwrite");
+    tx.objectStore("scans").put(scan);
+    tx.oncomplete = () => { req.result.close(); resolve(true); };
+    tx.onerror = () => reject(tx.error);
+  };
+  req.onerror = () => reject(req.error);
+})"""
+LIST_AGED = """async (stamp) => {
+  const cache = await caches.open("baotong-checkpoint-v1");
+  const kept = await cache.match("/passes/revocations");
+  const headers = new Headers(kept.headers);
+  headers.set("X-Baotong-Checked-At", stamp);
+  await cache.put("/passes/revocations", new Response(await kept.arrayBuffer(), {status: 200, headers}));
+  return true;
 }"""
 
 
@@ -212,4 +232,38 @@ def test_the_checkpoint_verifies_and_queues_offline_then_uploads_once(sw_page, t
         page.wait_for_selector("#queue[data-count='0']")
         assert len(scans()) == 3
         shot(page, "checkpoint-offline-uploaded")
-        sw_page.assert_clean(allow_blocked=lambda url: False)
+
+        # a queued scan the server refuses (its device time is 5 days old): kept, shown, not sent again
+        old_scan = {
+            "idempotency_key": "old-scan-0001",
+            "token": valid["token"],
+            "checkpoint": valid["point"],
+            "device_time": (datetime.now(UTC) - timedelta(days=5)).isoformat(),
+            "device_verdict": "pass",
+            "device_reasons": [],
+            "state": "queued",
+        }
+        page.evaluate(QUEUE_PUT, old_scan)
+        _open(page, base)
+        page.wait_for_selector("#queue[data-refused='1']")
+        refused = page.inner_text("#queue-refused li")
+        assert "上传被拒（422）" in refused and "device_time" in refused, refused
+        _open(page, base)
+        page.wait_for_selector("#queue[data-refused='1'][data-count='0']")
+        assert len(scans()) == 3
+        page.click("#queue-refused li button")  # the officer has read it and removes it
+        page.wait_for_selector("#queue[data-refused='0']")
+
+        # a list the server last vouched for 25 hours ago, offline: its age in red
+        context.set_offline(True)
+        page.evaluate(LIST_AGED, (datetime.now(UTC) - timedelta(hours=25)).isoformat())
+        _open(page, base)
+        page.wait_for_selector("#list-age.stale")
+        assert page.inner_text("#list-age").startswith("名单更新于 ")
+        shot(page, "checkpoint-offline-stale-list")
+        # no JavaScript error and nothing blocked; the console's one complaint is the refused upload, sent once
+        assert sw_page.page_errors == [] and sw_page.blocked_urls == []
+        assert sw_page.console_errors == [
+            f"Failed to load resource: the server responded with a status of 422 (Unprocessable Entity) "
+            f"({base}/passes/scans/offline)"
+        ], sw_page.console_errors
