@@ -130,6 +130,7 @@
         problem(t("request_error", {status: r.status}), [detailOf(r.data)]);
       }
       $("result").dataset.mode = "online";
+      if (r.status === 200) { flush(); }  // the server answers: what waits in the queue can go too
     }, function () {
       return verifyOffline(token, where, plate);  // no answer from the server: the signal is gone
     }).catch(function (err) {
@@ -378,7 +379,8 @@
     refreshTrust();
     showQueue().then(function () { if (navigator.onLine) { return flush(); } });
     window.addEventListener("online", function () { refreshTrust(); flush(); });
-    setInterval(function () { if (navigator.onLine) { refreshTrust(); } }, 5 * 60 * 1000);
+    // a weak signal can drop requests without the device ever going offline: try again every 5 minutes
+    setInterval(function () { if (navigator.onLine) { refreshTrust(); flush(); } }, 5 * 60 * 1000);
     setInterval(showListAge, 60 * 1000);
     localStorage.removeItem(OLD_TOKEN_KEY);
     $("location").value = localStorage.getItem(LOCATION_KEY) || "";
