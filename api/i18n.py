@@ -392,6 +392,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Offline scans are waiting: sign in again and they upload",
     ),
     "ckpt.js.dismiss": ("移除", "Remove"),
+    "ckpt.js.other_officer": (
+        "其中 {n} 条由 {name} 核验，待其登录后上传",
+        "{n} of them were made by {name} and upload when they sign in",
+    ),
     "ckpt.js.pass_no": ("通行证号", "Pass"),
     "ckpt.js.plate": ("车牌", "Plate"),
     "ckpt.js.enterprise": ("企业", "Enterprise"),

@@ -6,10 +6,11 @@ a forged one (STOP) and the revoked one (STOP) in the browser, says "离线核�
 three scans in IndexedDB.  The page is closed and opened again offline (the queue is still there); when the
 signal returns the scans are uploaded, and stored exactly once (read back from the server, again after another
 load online).  A queued scan the server refuses (4xx) is kept and shown, and sent once only; a list the server
-last vouched for 25 hours ago shows its age in red.  Screenshots go to test-artifacts/ (git-ignored)."""
+last vouched for 25 hours ago shows its age in red; signing out drops the kept page and list.  Screenshots go to test-artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -55,6 +56,11 @@ LIST_AGED = """async (stamp) => {
   headers.set("X-Baotong-Checked-At", stamp);
   await cache.put("/passes/revocations", new Response(await kept.arrayBuffer(), {status: 200, headers}));
   return true;
+}"""
+
+KEPT = """async (urls) => {
+  const cache = await caches.open("baotong-checkpoint-v1");
+  return Promise.all(urls.map(async (u) => Boolean(await cache.match(u))));
 }"""
 
 
@@ -261,6 +267,16 @@ def test_the_checkpoint_verifies_and_queues_offline_then_uploads_once(sw_page, t
         page.wait_for_selector("#list-age.stale")
         assert page.inner_text("#list-age").startswith("名单更新于 ")
         shot(page, "checkpoint-offline-stale-list")
+
+        # signed out online: the next visit goes to the sign-in page, and the kept page and list are dropped
+        context.set_offline(False)
+        _open(page, base)
+        page.click(".bt-logout button")
+        page.wait_for_url(re.compile(r".*/login.*"))
+        page.goto(f"{base}/checkpoint")
+        assert page.url == f"{base}/login?next=%2Fcheckpoint"
+        assert page.evaluate(KEPT, ["/checkpoint", "/passes/revocations"]) == [False, False]
+        assert page.evaluate(KEPT, ["/static/checkpoint/verify.js"]) == [True]
         # no JavaScript error and nothing blocked; the console's one complaint is the refused upload, sent once
         assert sw_page.page_errors == [] and sw_page.blocked_urls == []
         assert sw_page.console_errors == [

@@ -215,12 +215,16 @@
         setResult("stop", t("stop"), sub, offlineReasons(result), offlineFacts(result, at));
       }
       $("result").dataset.mode = "offline";
-      var scan = {idempotency_key: newKey(), token: token, checkpoint: where, device_time: at.toISOString(),
+      var scan = {idempotency_key: newKey(), officer: officer(), token: token, checkpoint: where, device_time: at.toISOString(),
                   device_verdict: result.verdict, device_reasons: result.reasons.slice(0, 20), state: "queued"};
       if (plate) { scan.plate = plate; }
       return enqueue(scan);
     });
   }
+
+  function officer() { return $("ckpt").dataset.officer || ""; }
+
+  function mine(scan) { return !scan.officer || scan.officer === officer(); }
 
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
@@ -275,7 +279,11 @@
       var box = $("queue");
       box.dataset.count = String(waiting.length);
       box.dataset.refused = String(refused.length);
+      var others = waiting.filter(function (s) { return !mine(s); });
       var status = t("queued", {n: waiting.length});
+      if (others.length) {
+        status += " · " + t("other_officer", {n: others.length, name: others[0].officer});
+      }
       if (box.dataset.signin === "1" && waiting.length) { status += " · " + t("upload_signin"); }
       $("queue-status").textContent = status;
       var list = $("queue-refused");
@@ -313,7 +321,8 @@
     // one scan at a time, oldest first; stops at the first that cannot be sent now
     var uploaded = 0;
     return allScans().then(function (scans) {
-      var waiting = scans.filter(function (s) { return s.state === "queued"; })
+      // a scan waits for the officer who made it: an upload is stored under whoever is signed in
+      var waiting = scans.filter(function (s) { return s.state === "queued" && mine(s); })
         .sort(function (a, b) { return a.device_time < b.device_time ? -1 : 1; });
       var step = function (i) {
         if (i >= waiting.length) { return Promise.resolve(); }

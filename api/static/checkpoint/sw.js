@@ -2,7 +2,8 @@
  * its scripts and styles, the public keys (JWKS) and the revocation list in the Cache Storage so the page opens
  * and verifies passes without signal.
  *
- *   the page (/checkpoint)          network first; offline: the copy kept from the last visit online
+ *   the page (/checkpoint)          network first; offline: the copy kept from the last visit online (dropped,
+ *                                   with the list, when a visit online is sent to the sign-in page)
  *   /.well-known/jwks.json          network first; offline: the kept copy
  *   /passes/revocations             asked with If-None-Match (ETag of the kept copy); 200 or 304 stamps the kept
  *                                   copy with X-Baotong-Checked-At (when the server last vouched for it);
@@ -86,6 +87,22 @@ function networkFirst(request, key) {
   });
 }
 
+function page(request) {
+  // the page, network first; when the server sends the visit to the sign-in page, the officer has signed out:
+  // the kept page and list go too, so the next person to pick up the phone does not verify as that officer
+  return caches.open(CACHE).then(function (cache) {
+    return fetch(request).then(function (r) {
+      // a navigation's redirect reaches the worker opaque; /checkpoint redirects only to the sign-in page
+      if (r.type === "opaqueredirect" || (r.redirected && new URL(r.url).pathname === "/login")) {
+        return Promise.all([cache.delete(PAGE), cache.delete(LIST)]).then(function () { return r; });
+      }
+      return keep(cache, PAGE, r);
+    }).catch(function () {
+      return cache.match(PAGE).then(function (hit) { return hit || Response.error(); });
+    });
+  });
+}
+
 function revocations(request) {
   return caches.open(CACHE).then(function (cache) {
     return cache.match(LIST).then(function (kept) {
@@ -118,7 +135,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (url.pathname === PAGE) {
-    event.respondWith(networkFirst(request, PAGE));
+    event.respondWith(page(request));
   } else if (url.pathname === LIST) {
     event.respondWith(revocations(request));
   } else if (url.pathname === JWKS || url.pathname === "/checkpoint/manifest.webmanifest") {
