@@ -32,6 +32,7 @@ from geo.i18n import format_duration, format_length, format_time
 from geo.zones import Zone
 from maps.basemap_layer import DEFAULT_TILES_PATH
 from maps.layers import DeliveryPlanView, RouteView
+from passes.reasons import MESSAGES
 from services.layers import LayerSlice, MapContent
 from services.passes import PassSheet
 from services.settings import Settings
@@ -301,7 +302,11 @@ def checkpoint_page(request: Request, ctx: AppContext, *, user: Principal, sessi
     """The checkpoint page in the layout: its script's texts in the page's language, no token of the officer's."""
     lang = page_lang(request)
     texts = {key.removeprefix("ckpt.js."): translate(key, lang) for key in CHECKPOINT_SCRIPT_TEXTS}
-    return render(request, ctx, "checkpoint.html", user=user, session=session, script_texts=texts)
+    # the offline verifier's reasons, both languages (verify.js words them as the server does)
+    messages = {code: list(pair) for code, pair in MESSAGES.items()}
+    return render(
+        request, ctx, "checkpoint.html", user=user, session=session, script_texts=texts, reason_messages=messages
+    )
 
 
 def pass_print_page(

@@ -7,7 +7,8 @@ may run only scripts from the service itself and the inline scripts its renderer
 fresh nonce per response, so a cached page (the public map) gets a new nonce each time and a script
 that reached a page some other way carries none and does not run.  The API documentation pages
 (``/docs``, ``/redoc``: FastAPI's Swagger UI and ReDoc with their inline start-up script and CDN
-assets) get a policy of their own.
+assets) get a policy of their own, and so does a service worker script (:data:`WORKER_PATHS`): its own
+answer's policy governs what the worker may fetch, and it fetches the service's own pages and data.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ _SCRIPT_TAG = re.compile(r"<script(?=[\s>])")
 #: The documentation pages FastAPI serves (inline start-up script, assets from cdn.jsdelivr.net).
 DOC_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 DOCS_CDN = "https://cdn.jsdelivr.net"
+#: Service worker scripts: they may fetch from the service itself, nothing else.
+WORKER_PATHS = frozenset({"/checkpoint/sw.js"})
 
 
 def stamp_scripts(html: str) -> str:
@@ -68,6 +71,7 @@ DOCS_POLICY = (
     "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+WORKER_POLICY = "default-src 'none'; connect-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 _COMMON = [
     (b"x-content-type-options", b"nosniff"),
@@ -84,6 +88,7 @@ class SecurityHeadersMiddleware:
         self.tiles = tile_source(tiles_url)
         self.data_headers = [*_COMMON, (b"content-security-policy", DATA_POLICY.encode())]
         self.docs_headers = [*_COMMON, (b"content-security-policy", DOCS_POLICY.encode())]
+        self.worker_headers = [*_COMMON, (b"content-security-policy", WORKER_POLICY.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +103,10 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if scope.get("path") in WORKER_PATHS:
+                    headers += self.worker_headers
+                    await send({**message, "headers": headers})
+                    return
                 if docs or not content_type.startswith(b"text/html"):
                     headers += self.docs_headers if docs else self.data_headers
                     await send({**message, "headers": headers})

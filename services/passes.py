@@ -1261,3 +1261,48 @@ def verify_pass_offline(
         corridor_buffer_m=settings.corridor_buffer_m,
         policy=settings.pass_policy(),
     )
+
+
+# -- the checkpoints' revocation list ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class RevocationList:
+    """What a checkpoint device needs beside the public keys to verify passes offline.
+
+    ``body`` is the list as JSON (``generated_at``, ``revoked``, ``fused``, ``policy``); ``etag`` names
+    its content (everything but ``generated_at``), so an unchanged list answers ``304`` to a device that
+    holds it.
+    """
+
+    body: dict[str, Any]
+    etag: str
+
+
+def revocation_list(session: Session, ctx: AppContext) -> RevocationList:
+    """The compact revocation list for offline checkpoints, now.
+
+    ``revoked``: every revoked (or superseded, or cancelled) pass still in its window, with the time it
+    was revoked; ``fused``: every enterprise off the whitelist that still holds a pass in its window, with
+    the time it was fused; ``policy``: the crew-test limits and the corridor buffer the server verifies
+    with.  Passes whose window has ended are left out: a device answers ``expired`` for them anyway.
+    """
+    now = utcnow()
+    policy = ctx.pass_policy
+    content = {
+        "revoked": [{"pass_no": no, "revoked_at": _iso_utc(at)} for no, at in store.revoked_in_window(session, now)],
+        "fused": [
+            {"enterprise_id": site, "fused_at": None if at is None else _iso_utc(at)}
+            for site, at in store.fused_with_live_passes(session, now)
+        ],
+        "policy": {
+            "test_validity_h": policy.test_validity.total_seconds() / 3600,
+            "mobile_test_validity_h": policy.mobile_test_validity.total_seconds() / 3600,
+            "corridor_buffer_m": ctx.settings.corridor_buffer_m,
+        },
+    }
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+    return RevocationList(body={"generated_at": now.isoformat(), **content}, etag=f'"{digest[:32]}"')
+
+
+def _iso_utc(at: datetime) -> str:
+    """A stored time as ISO 8601 in UTC (SQLite hands back naive UTC)."""
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)).isoformat()

@@ -310,3 +310,35 @@ def add_offline_scan(session: Session, row: ScanRow) -> tuple[ScanRow, bool]:
         session.rollback()
         raise
     return row, True
+
+
+# -- the checkpoints' revocation list ---------------------------------------------------------------------
+def revoked_in_window(session: Session, at: datetime) -> list[tuple[str, datetime]]:
+    """``(pass_no, revoked_at)`` of every revoked pass whose window has not ended at ``at``, by number."""
+    rows = session.execute(
+        select(PassRow.pass_no, PassRow.revoked_at)
+        .where(PassRow.revoked_at.is_not(None), PassRow.valid_until > at)
+        .order_by(PassRow.pass_no)
+    ).all()
+    return [(no, revoked) for no, revoked in rows if revoked is not None]
+
+
+def fused_with_live_passes(session: Session, at: datetime) -> list[tuple[str, datetime | None]]:
+    """``(enterprise_id, fused_at)`` of every enterprise off the whitelist that holds a pass not revoked whose
+    window has not ended at ``at``; ``fused_at`` is its latest fuse step (``None`` if it was never fused)."""
+    live = select(PassRow.enterprise_id).where(PassRow.revoked_at.is_(None), PassRow.valid_until > at)
+    ids = list(
+        session.scalars(
+            select(SiteRow.id).where(SiteRow.whitelist.is_(False), SiteRow.id.in_(live)).order_by(SiteRow.id)
+        ).all()
+    )
+    out: list[tuple[str, datetime | None]] = []
+    for site_id in ids:
+        step = session.scalar(
+            select(FuseRow.created_at)
+            .where(FuseRow.site_id == site_id, FuseRow.action == "fuse")
+            .order_by(FuseRow.id.desc())
+            .limit(1)
+        )
+        out.append((site_id, step))
+    return out

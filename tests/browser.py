@@ -146,9 +146,16 @@ def browser_page_zh(browser) -> Iterator[BrowserPage]:
     yield from open_browser_page(browser, locale="zh-CN")
 
 
-def open_browser_page(browser, *, locale: str | None = None) -> Iterator[BrowserPage]:
-    """The body of :func:`browser_page`: a gated page in a new context (``locale`` as Chromium's ``--lang``)."""
-    options: dict = {"viewport": {"width": 1200, "height": 800}, "service_workers": "block"}
+def open_browser_page(browser, *, locale: str | None = None, service_workers: bool = False) -> Iterator[BrowserPage]:
+    """The body of :func:`browser_page`: a gated page in a new context (``locale`` as Chromium's ``--lang``).
+
+    Service workers are blocked unless ``service_workers``; then the gate is on the whole context, so the
+    context's next pages (and what their workers let through to the network) are gated too.
+    """
+    options: dict = {
+        "viewport": {"width": 1200, "height": 800},
+        "service_workers": "allow" if service_workers else "block",
+    }
     if locale is not None:
         options["locale"] = locale
     context = browser.new_context(**options)
@@ -164,7 +171,7 @@ def open_browser_page(browser, *, locale: str | None = None) -> Iterator[Browser
             state.blocked_urls.append(request.url)
             route.abort("blockedbyclient")
 
-    page.route("**/*", gate)
+    (context if service_workers else page).route("**/*", gate)
 
     def on_console(msg):
         if msg.type != "error":
@@ -174,8 +181,13 @@ def open_browser_page(browser, *, locale: str | None = None) -> Iterator[Browser
             return
         state.console_errors.append(f"{msg.text} ({(msg.location or {}).get('url', '')})")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda err: state.page_errors.append(str(err)))
+    def watch(p) -> None:
+        p.on("console", on_console)
+        p.on("pageerror", lambda err: state.page_errors.append(str(err)))
+
+    watch(page)
+    if service_workers:
+        context.on("page", watch)
     try:
         yield state
     finally:

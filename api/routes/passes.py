@@ -8,7 +8,7 @@
 * ``POST /passes/{no}/renew``: a dispatcher of that enterprise.
 * ``POST /passes/{no}/revoke``: planner.
 * ``POST /passes/{no}/cancel``: a dispatcher of that enterprise, or a planner.
-* ``POST /passes/verify`` and ``POST /passes/scans/offline``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
+* ``POST /passes/verify``, ``POST /passes/scans/offline`` and ``GET /passes/revocations``: checkpoint.  ``GET /.well-known/jwks.json``: everyone.
 
 A verdict's ``reasons`` and ``notes`` keep their bilingual ``"<code>: 中文 / English"`` form for programs;
 ``reason_texts``, ``note_texts`` and the times ``checked_at_text`` / ``valid_text`` say the same for a
@@ -23,7 +23,7 @@ from datetime import tzinfo
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api import pages
 from api.deps import (
@@ -150,6 +150,26 @@ def list_scans(
     return ScansPublic(
         data=[ScanPublic(**s) for s in page.rows], count=page.count, next=next_url(request, page.next_cursor)
     )
+
+
+@router.get(
+    "/passes/revocations",
+    responses={304: {"description": "the list is unchanged since the `ETag` given in `If-None-Match`"}},
+)
+def revocations(request: Request, ctx: ContextDep, session: SessionDep, user: CheckpointUser) -> Response:
+    """The compact revocation list a checkpoint device keeps to verify offline (checkpoint).
+
+    ``revoked``: the revoked passes still in their window (``pass_no``, ``revoked_at``); ``fused``: the
+    enterprises off the whitelist that still hold such a pass (``enterprise_id``, ``fused_at``); ``policy``:
+    the crew-test limits and the corridor buffer the server verifies with; ``generated_at``: now.  The
+    ``ETag`` names the content: ``If-None-Match`` with it answers ``304`` while nothing changed.
+    """
+    listed = passes.revocation_list(session, ctx)
+    headers = {"ETag": listed.etag, "Cache-Control": "no-cache", "Vary": "Cookie, Authorization"}
+    asked = [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]
+    if listed.etag in asked or f"W/{listed.etag}" in asked:
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return JSONResponse(listed.body, headers=headers)
 
 
 @router.post(
