@@ -185,11 +185,11 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
             finally:
                 ctx.close()
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
+            for name, old in saved.items():
+                if old is None:
+                    os.environ.pop(name, None)
                 else:
-                    os.environ[k] = v
+                    os.environ[name] = old
     what = {
         "parse": "body parsed and validated (RouteCreate.model_validate_json)",
         "auth": "bearer token checked (services.users.authenticate)",
