@@ -123,6 +123,93 @@ def _serialisation(router, pairs, label: str) -> list[dict]:
     ]
 
 
+def _itemised(label: str, network: str, n: int) -> list[dict]:
+    """What one ``POST /routes`` spends outside the route, part by part, in-process on the server's own
+    objects (same settings as :class:`~bench.common.served`: dev mode, an empty temporary SQLite
+    database): the body parsed and validated (``RouteCreate``), the bearer token checked
+    (:func:`services.users.authenticate`, one indexed lookup), the route planned
+    (:func:`services.routes.plan_route`: zones and closures in force, the closed-loop route, the
+    record), the row stored (:func:`services.routes.save_route` until its commit) and the answer
+    serialised (:func:`api.routes.routes.route_response`)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    import orjson
+
+    from api.routes.routes import route_request, route_response
+    from api.schemas.routes import RouteCreate
+    from services import routes, users
+    from services.context import AppContext
+    from services.settings import Settings
+
+    parts: dict[str, list[float]] = {k: [] for k in ("parse", "auth", "plan", "store", "serialise")}
+    with tempfile.TemporaryDirectory(prefix="baotong-bench-") as tmp:
+        env = {
+            "BAOTONG_DATA_DIR": tmp,
+            "BAOTONG_CACHE_DIR": str(NETWORK_CACHE),
+            "BAOTONG_NETWORK": network,
+            "BAOTONG_SCENARIO": str(Path(tmp) / "none.geojson"),
+        }
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            settings = Settings()
+            ctx = AppContext.open(settings)
+            try:
+                with ctx.sessions() as session:
+                    demo = users.ensure_demo_users(
+                        session, settings.secret_key, credentials_file=settings.demo_users_file
+                    )
+                    session.commit()
+                token = demo["dispatcher"].token
+                pairs = _pairs(ctx.road_router, n + 10, seed=7)
+                for k, (o, d) in enumerate(pairs):
+                    body = orjson.dumps({"origin": o, "destination": d})
+                    t0 = time.perf_counter()
+                    req = RouteCreate.model_validate_json(body)
+                    t1 = time.perf_counter()
+                    user = users.authenticate(ctx, token)
+                    t2 = time.perf_counter()
+                    with ctx.sessions() as session:
+                        record = routes.plan_route(ctx, session, route_request(req))
+                    t3 = time.perf_counter()
+                    assert user is not None
+                    routes.save_route(ctx, record, user=user).result()
+                    t4 = time.perf_counter()
+                    route_response(record.public_json("en"), 201)
+                    t5 = time.perf_counter()
+                    if k >= 10:  # the first ones warm up
+                        for key, v in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+                            parts[key].append(v)
+            finally:
+                ctx.close()
+        finally:
+            for name, old in saved.items():
+                if old is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = old
+    what = {
+        "parse": "body parsed and validated (RouteCreate.model_validate_json)",
+        "auth": "bearer token checked (services.users.authenticate)",
+        "plan": "route planned (services.routes.plan_route: zones, closures, closed-loop route, record)",
+        "store": "row stored until its commit (services.routes.save_route, group-commit writer)",
+        "serialise": "answer serialised (route_response: orjson of public_json)",
+    }
+    return [
+        figure(
+            NAME, label, "in-process", f"POST /routes part: {key} p50", "ms", median_ms(v), n=len(v), notes=what[key]
+        )
+        for key, v in parts.items()
+    ]
+
+
 def run(quick: bool = False) -> list[dict]:
     n = 50 if quick else 500
-    return _measure("helsinki (default)", "default", n) + _measure("andorra", str(SHARED_DATA / "andorra.osm.pbf"), n)
+    andorra = str(SHARED_DATA / "andorra.osm.pbf")
+    return (
+        _measure("helsinki (default)", "default", n)
+        + _measure("andorra", andorra, n)
+        + _itemised("andorra", andorra, min(n, 200))
+    )

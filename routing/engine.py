@@ -300,6 +300,17 @@ class Engine(ABC):
         path = self.route(s, t)
         return None if path is None else (total, path)
 
+    def route_multi_nodes(
+        self, sources: Sequence[tuple[int, float]], targets: Sequence[tuple[int, float]]
+    ) -> tuple[float, int, int, int, np.ndarray] | None:
+        """:meth:`route_multi` as ``(total, path cost, source node, target node, arc ids as int64)``:
+        no node list (the nodes are the source and the arcs' heads)."""
+        found = self.route_multi(sources, targets)
+        if found is None:
+            return None
+        total, path = found
+        return total, int(path.cost), path.nodes[0], path.nodes[-1], np.asarray(path.arcs, dtype=np.int64)
+
     def validate_path(self, path: PathResult, source: int, target: int) -> bool:
         """True if ``path`` starts and ends as asked, its arcs chain and their weights sum to its cost."""
         if not path.nodes or path.nodes[0] != source or path.nodes[-1] != target:
@@ -651,7 +662,29 @@ class CCHEngine(Engine):
         total (a near tie, within two weight units) are checked with
         distance-only queries, and a cheaper one's path replaces it.
         """
-        src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
+        found = self._multi(self._check_ends(sources, "source"), self._check_ends(targets, "target"))
+        if found is None:
+            return None
+        total, cost, s_node, arcs = found
+        return total, self._path(cost, s_node, arcs)
+
+    def route_multi_nodes(self, sources, targets) -> tuple[float, int, int, int, np.ndarray] | None:
+        """:meth:`route_multi` without the path's node list: ``(total, cost, source, target, arcs)`` with
+        ``arcs`` an int64 array (the nodes are the source and the arcs' heads), for callers that build
+        the geometry from the arcs in one go.  ``sources`` and ``targets`` are trusted ``(node, cost)``
+        pairs (Python ints and floats, as :func:`routing.paths.snap_ends` makes them): they are not
+        validated again."""
+        found = self._multi(sources, targets)
+        if found is None:
+            return None
+        total, cost, s_node, arcs = found
+        n = len(arcs)
+        arr = np.fromiter(arcs, dtype=np.int64, count=n)
+        t_node = self.head.item(arr.item(n - 1)) if n else s_node
+        return total, cost, s_node, t_node, arr
+
+    def _multi(self, src, dst) -> tuple[float, int, int, list[int]] | None:
+        """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, arc ids)``."""
         if not src or not dst:
             return None
         src_floor = [(s, math.floor(c)) for s, c in src]
@@ -698,7 +731,7 @@ class CCHEngine(Engine):
                 s_node = s
             del query
         assert arcs is not None  # a reachable target has a path
-        return best_total, self._path(best_cost, s_node, arcs)
+        return best_total, int(best_cost), s_node, arcs
 
     def matrix(self, sources, targets) -> np.ndarray:
         import routingkit_cch

@@ -224,16 +224,19 @@ class RoadNetwork:
         if not checked:
             return []
         grid, _lines, arcs = self._segment_index()
-        # a route has a handful of stops: scalar projections beat array calls on tiny arrays
-        fwd = self.projection.forward
-        xy = [(float(px), float(py)) for px, py in (fwd(lon, lat) for lon, lat in checked)]
-        nearest = grid.nearest_many(xy)
-        if nearest[0][0] < 0:
+        # one projection call per direction for all the points (lists: pyproj's array path costs more on
+        # a handful of points), one compiled grid search, then plain floats: the same IEEE operations
+        # as the arrays would do, without numpy's fixed cost per call on two or three values
+        fwd, inv = self.projection.forward, self.projection.inverse  # scalar calls: cheapest on a few points
+        xy = [fwd(lon, lat) for lon, lat in checked]
+        seg_a, dist_a, frac_a = grid.nearest_arrays([p[0] for p in xy], [p[1] for p in xy])
+        if seg_a.item(0) < 0:
             raise OffNetworkError(
                 f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty",
                 zh=f"`{names[0]}` {list(checked[0])} 无法吸附到道路：路网为空",
             )
-        for name, point, (_seg, distance, _frac) in zip(names, checked, nearest):
+        segs, dists, fracs = seg_a.tolist(), dist_a.tolist(), frac_a.tolist()
+        for name, point, distance in zip(names, checked, dists):
             if distance > max_snap_m:
                 raise OffNetworkError(
                     f"`{name}` {list(point)} is {distance:,.0f} m from the nearest drivable road; "
@@ -241,35 +244,30 @@ class RoadNetwork:
                     f"bbox {[round(v, 5) for v in self.bbox]}.",
                     zh=f"`{name}` {list(point)} 距最近的可行驶道路 {distance:,.0f} 米；上限为 {max_snap_m:,.0f} 米。请给出路网范围 {[round(v, 5) for v in self.bbox]} 内道路上或道路附近的点。",
                 )
-        seg = np.array([n[0] for n in nearest], dtype=np.int64)
-        frac = np.array([n[2] for n in nearest], dtype=np.float64)
-        found = arcs[seg]
-        ax, ay, bx, by = grid.ends(seg)  # each indexed line is the straight segment tail -> head of its arc
-        inv = self.projection.inverse
-        snapped = [inv(float(v), float(w)) for v, w in zip(ax + frac * (bx - ax), ay + frac * (by - ay))]
-        reverse = self.reverse_arc[found].tolist()
-        rows = zip(
-            checked,
-            found.tolist(),
-            reverse,
-            frac.tolist(),
-            [n[1] for n in nearest],
-            [float(p[0]) for p in snapped],
-            [float(p[1]) for p in snapped],
-        )
-        return [
-            Snap(
-                lon=lon,
-                lat=lat,
-                arc=arc,
-                reverse_arc=rev,
-                fraction=f,
-                distance_m=distance,
-                snapped_lon=sl,
-                snapped_lat=st,
+        # each indexed line is the straight segment tail -> head of its arc
+        x, y, seg_tail, seg_head = grid.x, grid.y, grid.seg_tail, grid.seg_head
+        snapped = []
+        for seg, f in zip(segs, fracs):
+            t, h = seg_tail.item(seg), seg_head.item(seg)
+            ax, ay = x.item(t), y.item(t)
+            snapped.append(inv(ax + f * (x.item(h) - ax), ay + f * (y.item(h) - ay)))
+        reverse = self.reverse_arc
+        out = []
+        for (lon, lat), seg, f, distance, (sl, st) in zip(checked, segs, fracs, dists, snapped):
+            arc = arcs.item(seg)
+            out.append(
+                Snap(
+                    lon=lon,
+                    lat=lat,
+                    arc=arc,
+                    reverse_arc=reverse.item(arc),
+                    fraction=f,
+                    distance_m=distance,
+                    snapped_lon=sl,
+                    snapped_lat=st,
+                )
             )
-            for (lon, lat), arc, rev, f, distance, sl, st in rows
-        ]
+        return out
 
     def snap_options(self, lon: float, lat: float, *, max_snap_m: float) -> list[Snap]:
         """Every segment within ``max_snap_m`` of ``(lon, lat)`` as the :class:`Snap` onto it, nearest first

@@ -21,9 +21,20 @@ import numpy as np
 
 from geo.errors import InvalidInputError, NoRouteError
 from geo.i18n import Text
+from routing import kernels
 from routing.engine import FORBIDDEN, Engine, PathResult, make_engine
 from routing.network import DEFAULT_MAX_SNAP_M, WEIGHT_UNIT_S, RoadNetwork, Snap
-from routing.paths import Drive, Leg, dedupe_steps, drive_along, route_steps, same_arc_cost, snap_ends, split_legs
+from routing.paths import (
+    Drive,
+    Leg,
+    dedupe_steps,
+    drive_along,
+    route_steps,
+    same_arc_cost,
+    snap_ends,
+    split_legs,
+    split_legs_known,
+)
 
 if TYPE_CHECKING:
     from routing.freight.zones import FreightIndex
@@ -307,19 +318,82 @@ class Router:
         return found
 
     def plan(self, o: Snap, d: Snap, weights: np.ndarray, *, slot: str = "default") -> RoutePlan:
-        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d`` on the metric in ``slot``."""
-        cost, path = self.route_between(o, d, weights, slot=slot)
-        return self.assemble(o, d, path, cost)
+        """A :class:`RoutePlan` (geometry, length, time, legs) from ``o`` to ``d`` on the metric in ``slot``.
+
+        The same answer as :meth:`route_between` then :meth:`assemble`, in fewer steps: one
+        multi-source query that returns the arc ids only (:meth:`Engine.route_multi_nodes`), then one
+        compiled pass (:func:`routing.kernels.drive_parts`) for the driven parts and their vertices.
+
+        Raises
+        ------
+        NoRouteError
+            If the points are not connected under these weights.
+        """
+        net = self.network
+        direct = same_arc_cost(o, d, weights)
+        src = snap_ends(net, o, weights, as_source=True)
+        dst = snap_ends(net, d, weights, as_source=False)
+        with self.pool.using(slot, weights) as engine:
+            found = engine.route_multi_nodes(src, dst)
+        if direct is not None and (found is None or direct <= found[0]):
+            return self.assemble(o, d, None, direct)
+        if found is None:
+            raise NoRouteError(
+                f"no truck route from {[o.lon, o.lat]} to {[d.lon, d.lat]} on the current network",
+                zh=f"在当前路网上没有从 {[o.lon, o.lat]} 到 {[d.lon, d.lat]} 的货车路线",
+            )
+        total, _cost, s_node, t_node, path = found
+        arcs, fracs, points, part_len, part_time, steps, repeats, first_main, last_main = kernels.drive_parts(
+            path,
+            s_node,
+            t_node,
+            o.arc,
+            o.reverse_arc,
+            o.fraction,
+            o.snapped_lon,
+            o.snapped_lat,
+            d.arc,
+            d.reverse_arc,
+            d.fraction,
+            d.snapped_lon,
+            d.snapped_lat,
+            net.tail,
+            net.head,
+            net.node_lon,
+            net.node_lat,
+            net.length_m,
+            net.travel_time_s,
+            self.main_road_mask,
+        )
+        if arcs.size == 0:
+            return self.plan_of(o, d, Drive.empty(o.snapped_lon, o.snapped_lat), [s_node])
+        nodes = net.head[path].tolist()
+        nodes.insert(0, s_node)
+        return RoutePlan(
+            origin=o,
+            destination=d,
+            nodes=nodes,
+            arcs=arcs,
+            coordinates=points if repeats.item(-1) == 0 else dedupe_steps(points, steps),
+            length_m=float(part_len.sum()),
+            travel_time_s=float(part_time.sum()),
+            cost=float(total) * WEIGHT_UNIT_S,
+            legs=split_legs_known(arcs, points, part_len, part_time, steps, repeats, first_main, last_main),
+        )
 
     def assemble(self, o: Snap, d: Snap, path: PathResult | None, cost: float) -> RoutePlan:
         """Turn an engine path between two snaps into a :class:`RoutePlan` (see :func:`routing.paths.drive_along`)."""
         return self.plan_of(o, d, drive_along(self.network, o, d, path, cost), [] if path is None else path.nodes)
 
-    def plan_of(self, o: Snap, d: Snap, drive: Drive, nodes: list[int]) -> RoutePlan:
-        """The :class:`RoutePlan` of a :class:`~routing.paths.Drive` from ``o`` to ``d``."""
+    def plan_of(
+        self, o: Snap, d: Snap, drive: Drive, nodes: list[int], *, steps: np.ndarray | None = None
+    ) -> RoutePlan:
+        """The :class:`RoutePlan` of a :class:`~routing.paths.Drive` from ``o`` to ``d`` (``steps``: the
+        drive's :func:`~routing.paths.route_steps` when already known)."""
         net = self.network
         part_len, part_time = drive.part_len(net), drive.part_time(net)
-        steps = route_steps(drive.points)
+        if steps is None:
+            steps = route_steps(drive.points)
         legs = split_legs(self.main_road_mask, drive.arcs, drive.points, part_len, part_time, steps=steps)
         return RoutePlan(
             origin=o,

@@ -143,6 +143,30 @@ class SegmentGrid:
         )
         return list(zip(seg.tolist(), dist.tolist(), frac.tolist()))
 
+    def nearest_arrays(self, px, py) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`nearest_many` of the points ``(px[i], py[i])`` (sequences of floats) as three arrays
+        (segments, distances, fractions), without the list of tuples."""
+        n = len(px)
+        if self.arcs.size == 0:
+            return np.full(n, -1, dtype=np.int64), np.full(n, math.inf), np.zeros(n)
+        pts = np.empty((n, 2))
+        pts[:, 0] = px
+        pts[:, 1] = py
+        return kernels.nearest_segments(
+            pts,
+            self.x,
+            self.y,
+            self.seg_tail,
+            self.seg_head,
+            self.start,
+            self.members,
+            self.x0,
+            self.y0,
+            self.cell,
+            self.nx,
+            self.ny,
+        )
+
     def nearest(self, px: float, py: float) -> tuple[int, float, float]:
         """:meth:`nearest_many` of one point."""
         return self.nearest_many([(px, py)])[0]

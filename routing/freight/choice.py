@@ -121,8 +121,10 @@ def best(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, *, wa
     NoRouteError
         If the points are not connected under these weights.
     """
-    cost, ends = cheapest(router, a, b, weights, slot)
-    return cost, path_of(router, weights, slot, ends) if want_path else None
+    if want_path:  # one multi-source query answers the cost and unpacks the chosen pair's path
+        cost, path = router.route_between(a, b, weights, slot=slot)
+        return float(cost), path
+    return cheapest(router, a, b, weights, slot)[0], None
 
 
 def route_or_explain(
@@ -202,7 +204,11 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
                 continue
         weights = w.with_penalty(k)
         unpacked.append(k)
-        found = [(c, path_of(router, weights, w.penalty_slot(k), ends)) for c, ends in cheapest_at(k)]
+        if k in costs:  # the bound needed its costs: only the chosen pairs' paths are left to unpack
+            found = [(c, path_of(router, weights, w.penalty_slot(k), ends)) for c, ends in costs[k]]
+        else:  # one query per pair answers the cost and the path
+            found = [best(router, a, b, weights, w.penalty_slot(k)) for a, b in pairs]
+            costs[k] = [(c, None) for c, _ in found]
         fits, parts, time = time_within(net, stops, found, w.free, cap)
         if fits:
             return Ladder(k, found, parts, time, tuple(unpacked))
