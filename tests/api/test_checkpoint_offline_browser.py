@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -170,6 +171,9 @@ def test_the_checkpoint_verifies_and_queues_offline_then_uploads_once(sw_page, t
         _open(page, base)
         age = page.locator("#list-age")
         assert age.inner_text().startswith("名单更新于 ") and "stale" not in (age.get_attribute("class") or "")
+        # the time shown is the bureau's (Asia/Shanghai), whatever the device's zone (UTC in the test browser)
+        stamped = datetime.fromisoformat(age.get_attribute("data-checked-at").replace("Z", "+00:00"))
+        assert age.inner_text() == f"名单更新于 {stamped.astimezone(ZoneInfo('Asia/Shanghai')):%H:%M}"
         listed = page.evaluate("fetch('/passes/revocations').then((r) => r.json())")
         assert [x["pass_no"] for x in listed["revoked"]] == [revoked["pass_no"]]
         checked_at = page.evaluate(

@@ -139,12 +139,20 @@
   }
 
   // -- what the device keeps to verify offline: the public keys and the revocation list -------------------
+  // "10:32" today, else "2026-12-01 10:32": in the bureau's zone (the page's data-timezone), as every page shows time
   function shortTime(date) {
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    var hm = pad(date.getHours()) + ":" + pad(date.getMinutes());
-    var now = new Date();
-    if (date.toDateString() === now.toDateString()) { return hm; }
-    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + " " + hm;
+    var tz = $("ckpt").dataset.timezone || undefined;
+    var parts = function (d) {
+      var v = {};
+      new Intl.DateTimeFormat("en-US", {
+        timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"
+      }).formatToParts(d).forEach(function (p) { v[p.type] = p.value; });
+      return v;
+    };
+    var v = parts(date), today = parts(new Date());
+    var hm = v.hour + ":" + v.minute;
+    if (v.year === today.year && v.month === today.month && v.day === today.day) { return hm; }
+    return v.year + "-" + v.month + "-" + v.day + " " + hm;
   }
 
   function listAgeText() {
