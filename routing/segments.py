@@ -127,20 +127,7 @@ class SegmentGrid:
         """
         if self.arcs.size == 0:
             return [(-1, math.inf, 0.0)] * len(points)
-        seg, dist, frac = kernels.nearest_segments(
-            np.array(points, dtype=np.float64).reshape(-1, 2),
-            self.x,
-            self.y,
-            self.seg_tail,
-            self.seg_head,
-            self.start,
-            self.members,
-            self.x0,
-            self.y0,
-            self.cell,
-            self.nx,
-            self.ny,
-        )
+        seg, dist, frac = self._search(np.array(points, dtype=np.float64).reshape(-1, 2))
         return list(zip(seg.tolist(), dist.tolist(), frac.tolist()))
 
     def nearest_arrays(self, px, py) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,6 +139,10 @@ class SegmentGrid:
         pts = np.empty((n, 2))
         pts[:, 0] = px
         pts[:, 1] = py
+        return self._search(pts)
+
+    def _search(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The compiled search of the ``(n, 2)`` points ``pts`` over this grid."""
         return kernels.nearest_segments(
             pts,
             self.x,
