@@ -67,31 +67,36 @@ class LineTexts:
     """
 
     def __init__(self, route_coordinates: np.ndarray):
-        self._rows = _rounded_rows(route_coordinates)
-        self._text = orjson.dumps(self._rows, option=orjson.OPT_SERIALIZE_NUMPY)  # b"[[lon,lat],[lon,lat]]"
-        # a row's text is "[lon,lat]", with one "]" at its end; the last "]" closes the list
-        self._ends = np.flatnonzero(np.frombuffer(self._text, dtype=np.uint8) == ord("]"))[:-1] + 1
+        self._coordinates = np.asarray(route_coordinates, dtype=np.float64).reshape(-1, 2)
+        self._text = orjson.dumps(_rounded_rows(self._coordinates), option=orjson.OPT_SERIALIZE_NUMPY)
+        self._ends: np.ndarray | None = None  # after each row's text, found when a run is first cut
         self._next = 0  # where the next leg's run is looked for first
 
     def __call__(self, coordinates: np.ndarray) -> orjson.Fragment:
-        rows = _rounded_rows(coordinates)
-        start = self._run_start(rows)
+        coordinates = np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)
+        start = self._run_start(coordinates)
         if start is None:
-            return _line_text(orjson.dumps(rows, option=orjson.OPT_SERIALIZE_NUMPY))
-        stop = start + len(rows)
+            return _line_text(orjson.dumps(_rounded_rows(coordinates), option=orjson.OPT_SERIALIZE_NUMPY))
+        stop = start + len(coordinates)
         self._next = stop
+        if start == 0 and stop == len(self._coordinates):
+            return _line_text(self._text)
+        if self._ends is None:
+            # a row's text is "[lon,lat]", with one "]" at its end; the last "]" closes the list
+            self._ends = np.flatnonzero(np.frombuffer(self._text, dtype=np.uint8) == ord("]"))[:-1] + 1
         first = 1 if start == 0 else int(self._ends[start - 1]) + 1  # after the "," that ends the row before
         return _line_text(b"[" + self._text[first : int(self._ends[stop - 1])] + b"]")
 
-    def _run_start(self, rows: np.ndarray) -> int | None:
-        """The first index of the run of the route's rows that are ``rows`` bit for bit (``None``: none found
-        where the legs' order puts it)."""
-        n = len(rows)
+    def _run_start(self, coordinates: np.ndarray) -> int | None:
+        """The first index of the run of the route's rows that are ``coordinates`` bit for bit (so their
+        rounded text is the same), ``None``: none where the legs' order puts it."""
+        n = len(coordinates)
         if n == 0:
             return None
+        wanted = coordinates.tobytes()
         for start in (self._next - 1, self._next, 0):
-            if 0 <= start and start + n <= len(self._rows):
-                if np.array_equal(self._rows[start : start + n].view(np.int64), rows.view(np.int64)):
+            if 0 <= start and start + n <= len(self._coordinates):
+                if self._coordinates[start : start + n].tobytes() == wanted:
                     return start
         return None
 
