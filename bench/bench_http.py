@@ -173,6 +173,7 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
     from services.settings import Settings
 
     parts: dict[str, list[float]] = {k: [] for k in ("parse", "auth", "plan", "store", "serialise")}
+    sizes: list[int] = []
     with tempfile.TemporaryDirectory(prefix="baotong-bench-") as tmp:
         env = {
             "BAOTONG_DATA_DIR": tmp,
@@ -211,8 +212,10 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
                     if k >= 10:  # the first ones warm up
                         for key, v in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                             parts[key].append(v)
+                        sizes.append(len(record.stored_text()))
             finally:
                 ctx.close()
+            commits = _bare_commits(Path(tmp) / "bare.db", int(np.median(sizes)), len(parts["store"]))
         finally:
             for name, old in saved.items():
                 if old is None:
@@ -227,11 +230,54 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
         "serialise": "answer serialised (public_bytes: its lines' text shared with the stored document)",
     }
     return [
+        *(
+            figure(
+                NAME,
+                label,
+                "in-process",
+                f"POST /routes part: {key} p50",
+                "ms",
+                median_ms(v),
+                n=len(v),
+                notes=what[key],
+            )
+            for key, v in parts.items()
+        ),
         figure(
-            NAME, label, "in-process", f"POST /routes part: {key} p50", "ms", median_ms(v), n=len(v), notes=what[key]
-        )
-        for key, v in parts.items()
+            NAME,
+            label,
+            "in-process",
+            "bare SQLite commit of one row p50",
+            "ms",
+            median_ms(commits),
+            n=len(commits),
+            notes=f"sqlite3 alone, WAL, synchronous=FULL, a {int(np.median(sizes)):,}-byte row (a stored route's median) "
+            "per transaction, in the same folder: the disk's flush, the floor of the store part",
+        ),
     ]
+
+
+def _bare_commits(path, size: int, n: int) -> list[float]:
+    """Seconds of ``n`` transactions of one ``size``-byte row each with sqlite3 alone, with the settings of the
+    service's database (WAL, ``synchronous=FULL``): each commit waits for the disk to flush the log."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        body = "x" * size
+        out = []
+        for _ in range(n):
+            started = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO rows (body) VALUES (?)", (body,))
+            conn.execute("COMMIT")
+            out.append(time.perf_counter() - started)
+        return out
+    finally:
+        conn.close()
 
 
 def run(quick: bool = False) -> list[dict]:
