@@ -86,25 +86,33 @@ def _measure(label: str, network: str, n: int) -> list[dict]:
 
 
 def _serialisation(router, pairs, label: str) -> list[dict]:
-    """The answer's serialisation per request: orjson of the document (what ``POST /routes`` does)
-    against validating it with the ``RoutePublic`` response model and dumping that (what it did:
-    FastAPI's ``JSONResponse`` renders with the standard library's ``json``)."""
+    """The answer's serialisation per request, from a fresh record: its bytes with every line written by
+    orjson straight from the arrays, a leg cut out of the route's text (what ``POST /routes`` does), against
+    validating the document with the ``RoutePublic`` response model and dumping that (FastAPI's path for a
+    response model, ``JSONResponse`` rendering with the standard library's ``json``) and against orjson
+    of the document of lists (what it did before)."""
     import orjson
 
-    from api.routes.routes import route_response
     from api.schemas.routes import RoutePublic
     from services.routes import record_of_plan
 
-    docs = [record_of_plan(router.route(o, d), route_id=f"route-{i}").public_json() for i, (o, d) in enumerate(pairs)]
-    model, direct = [], []
-    for doc in docs:
+    records = [record_of_plan(router.route(o, d), route_id=f"route-{i}") for i, (o, d) in enumerate(pairs)]
+    model, lists, direct = [], [], []
+    for record in records:
+        doc = record.public_json()
         started = time.perf_counter()
         # FastAPI's path for a response model: validate, dump to JSON-able data, then json.dumps it
         json.dumps(RoutePublic.model_validate(doc).model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
         model.append(time.perf_counter() - started)
+        fresh = _fresh(record)
         started = time.perf_counter()
-        route_response(doc)
+        orjson.dumps(fresh.public_json())
+        lists.append(time.perf_counter() - started)
+        fresh = _fresh(record)
+        started = time.perf_counter()
+        fresh.public_bytes()
         direct.append(time.perf_counter() - started)
+    docs = [r.public_json() for r in records]
     points = int(np.median([len(doc["geometry"]["coordinates"]) for doc in docs]))
     size = int(np.median([len(orjson.dumps(doc)) for doc in docs]))
     return [
@@ -119,8 +127,27 @@ def _serialisation(router, pairs, label: str) -> list[dict]:
             baseline_engine="RoutePublic response model",
             n=len(docs),
             notes=f"one route document of {points} points, {size} bytes (medians)",
-        )
+        ),
+        figure(
+            NAME,
+            label,
+            "http",
+            "answer serialisation p50 (against orjson of the document of lists)",
+            "ms",
+            median_ms(direct),
+            baseline=median_ms(lists),
+            baseline_engine="orjson of public_json (lists from ndarray.tolist)",
+            n=len(docs),
+            notes=f"one route document of {points} points, {size} bytes (medians)",
+        ),
     ]
+
+
+def _fresh(record):
+    """The record again with nothing computed yet (its documents are computed once per record)."""
+    from dataclasses import replace
+
+    return replace(record)
 
 
 def _itemised(label: str, network: str, n: int) -> list[dict]:
@@ -129,8 +156,10 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
     database): the body parsed and validated (``RouteCreate``), the bearer token checked
     (:func:`services.users.authenticate`, one indexed lookup), the route planned
     (:func:`services.routes.plan_route`: zones and closures in force, the closed-loop route, the
-    record), the row stored (:func:`services.routes.save_route` until its commit) and the answer
-    serialised (:func:`api.routes.routes.route_response`)."""
+    record), the row stored (:func:`services.routes.save_route`: the document's text, then the
+    group-commit writer until its commit) and the answer serialised
+    (:meth:`~store.routes.RouteRecord.public_bytes` into :func:`api.routes.routes.route_response`; in the
+    server it runs while the writer commits)."""
     import os
     import tempfile
     from pathlib import Path
@@ -144,6 +173,7 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
     from services.settings import Settings
 
     parts: dict[str, list[float]] = {k: [] for k in ("parse", "auth", "plan", "store", "serialise")}
+    sizes: list[int] = []
     with tempfile.TemporaryDirectory(prefix="baotong-bench-") as tmp:
         env = {
             "BAOTONG_DATA_DIR": tmp,
@@ -177,13 +207,15 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
                     assert user is not None
                     routes.save_route(ctx, record, user=user).result()
                     t4 = time.perf_counter()
-                    route_response(record.public_json("en"), 201)
+                    route_response(record.public_bytes("en"), 201)
                     t5 = time.perf_counter()
                     if k >= 10:  # the first ones warm up
                         for key, v in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
                             parts[key].append(v)
+                        sizes.append(len(record.stored_text()))
             finally:
                 ctx.close()
+            commits = _bare_commits(Path(tmp) / "bare.db", int(np.median(sizes)), len(parts["store"]))
         finally:
             for name, old in saved.items():
                 if old is None:
@@ -194,15 +226,58 @@ def _itemised(label: str, network: str, n: int) -> list[dict]:
         "parse": "body parsed and validated (RouteCreate.model_validate_json)",
         "auth": "bearer token checked (services.users.authenticate)",
         "plan": "route planned (services.routes.plan_route: zones, closures, closed-loop route, record)",
-        "store": "row stored until its commit (services.routes.save_route, group-commit writer)",
-        "serialise": "answer serialised (route_response: orjson of public_json)",
+        "store": "row stored until its commit (services.routes.save_route: document text, group-commit writer)",
+        "serialise": "answer serialised (public_bytes: its lines' text shared with the stored document)",
     }
     return [
+        *(
+            figure(
+                NAME,
+                label,
+                "in-process",
+                f"POST /routes part: {key} p50",
+                "ms",
+                median_ms(v),
+                n=len(v),
+                notes=what[key],
+            )
+            for key, v in parts.items()
+        ),
         figure(
-            NAME, label, "in-process", f"POST /routes part: {key} p50", "ms", median_ms(v), n=len(v), notes=what[key]
-        )
-        for key, v in parts.items()
+            NAME,
+            label,
+            "in-process",
+            "bare SQLite commit of one row p50",
+            "ms",
+            median_ms(commits),
+            n=len(commits),
+            notes=f"sqlite3 alone, WAL, synchronous=FULL, a {int(np.median(sizes)):,}-byte row (a stored route's median) "
+            "per transaction, in the same folder: the disk's flush, the floor of the store part",
+        ),
     ]
+
+
+def _bare_commits(path, size: int, n: int) -> list[float]:
+    """Seconds of ``n`` transactions of one ``size``-byte row each with sqlite3 alone, with the settings of the
+    service's database (WAL, ``synchronous=FULL``): each commit waits for the disk to flush the log."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        body = "x" * size
+        out = []
+        for _ in range(n):
+            started = time.perf_counter()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO rows (body) VALUES (?)", (body,))
+            conn.execute("COMMIT")
+            out.append(time.perf_counter() - started)
+        return out
+    finally:
+        conn.close()
 
 
 def run(quick: bool = False) -> list[dict]:

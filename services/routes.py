@@ -140,7 +140,7 @@ def save_route(ctx: AppContext, record: RouteRecord, *, user: Principal) -> conc
     return ctx.hot.insert_route(
         id=record.id,
         request=dumps(record.request),
-        result=dumps(record.json),
+        result=record.stored_text(),
         created_at=utcnow(),
         created_by=user.name,
         enterprise_id=user.enterprise_id if user.role == "dispatcher" else None,

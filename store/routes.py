@@ -10,13 +10,14 @@ mapping minus the private fields); :meth:`RouteRecord.from_json` reads it back.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,66 @@ def line_geojson(coordinates: np.ndarray) -> dict[str, Any]:
     return {"type": "LineString", "coordinates": np.round(arr, 7).reshape(-1, 2).tolist()}
 
 
+def _rounded_rows(coordinates: np.ndarray) -> np.ndarray:
+    """``[n, 2]`` lon, lat rows rounded to 7 decimals, C-contiguous ``float64`` (as orjson serialises an array)."""
+    return np.ascontiguousarray(np.round(np.asarray(coordinates, dtype=np.float64), 7).reshape(-1, 2))
+
+
+def _line_text(coordinates_text: bytes) -> orjson.Fragment:
+    return orjson.Fragment(b'{"type":"LineString","coordinates":' + coordinates_text + b"}")
+
+
+class LineTexts:
+    """Writes a route document's lines as their JSON text (an ``orjson.Fragment`` each), serialised by
+    orjson straight from the rounded arrays, with no Python list of floats: each text is the one of
+    ``orjson.dumps(line_geojson(coordinates))``.
+
+    Made with the route's own coordinates, whose text is serialised once: a leg's line that is a run of
+    the route's rows (the truck's legs follow one another along it, sharing their end points) is cut out
+    of that text instead of being serialised again; any other line (an inside vehicle's leg) is
+    serialised on its own.
+    """
+
+    def __init__(self, route_coordinates: np.ndarray):
+        self._coordinates = np.asarray(route_coordinates, dtype=np.float64).reshape(-1, 2)
+        self._text = orjson.dumps(_rounded_rows(self._coordinates), option=orjson.OPT_SERIALIZE_NUMPY)
+        self._ends: np.ndarray | None = None  # after each row's text, found when a run is first cut
+        self._next = 0  # where the next leg's run is looked for first
+
+    def __call__(self, coordinates: np.ndarray) -> orjson.Fragment:
+        coordinates = np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)
+        start = self._run_start(coordinates)
+        if start is None:
+            return _line_text(orjson.dumps(_rounded_rows(coordinates), option=orjson.OPT_SERIALIZE_NUMPY))
+        stop = start + len(coordinates)
+        self._next = stop
+        if start == 0 and stop == len(self._coordinates):
+            return _line_text(self._text)
+        if self._ends is None:
+            # a row's text is "[lon,lat]", with one "]" at its end; the last "]" closes the list
+            self._ends = np.flatnonzero(np.frombuffer(self._text, dtype=np.uint8) == ord("]"))[:-1] + 1
+        first = 1 if start == 0 else int(self._ends[start - 1]) + 1  # after the "," that ends the row before
+        return _line_text(b"[" + self._text[first : int(self._ends[stop - 1])] + b"]")
+
+    def _run_start(self, coordinates: np.ndarray) -> int | None:
+        """The first index of the run of the route's rows that are ``coordinates`` bit for bit (so their
+        rounded text is the same), ``None``: none where the legs' order puts it."""
+        n = len(coordinates)
+        if n == 0:
+            return None
+        wanted = coordinates.tobytes()
+        for start in (self._next - 1, self._next, 0):
+            if 0 <= start and start + n <= len(self._coordinates):
+                if self._coordinates[start : start + n].tobytes() == wanted:
+                    return start
+        return None
+
+
+#: How a document's line geometries are written: as mappings of lists (:func:`line_geojson`) or as
+#: pre-serialised JSON text (:class:`LineTexts`).
+Line = Callable[[np.ndarray], Any]
+
+
 def _line_coords(geometry: Mapping[str, Any]) -> np.ndarray:
     return np.asarray(geometry.get("coordinates") or [], dtype=float).reshape(-1, 2)
 
@@ -59,12 +120,12 @@ class LegRecord:
     coordinates: np.ndarray
     note: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, line: Line = line_geojson) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "length_m": round(self.length_m, 1),
             "travel_time_s": round(self.travel_time_s, 1),
-            "geometry": line_geojson(self.coordinates),
+            "geometry": line(self.coordinates),
             "note": self.note,
         }
 
@@ -166,14 +227,14 @@ class TransshipmentRecord:
     planned: bool
     leg: LegRecord
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, line: Line = line_geojson) -> dict[str, Any]:
         return {
             "zone_id": self.zone_id,
             "zone_name": self.zone_name,
             "risk": self.risk,
             "docking_point": _pt(self.docking_point),
             "planned": self.planned,
-            "leg": self.leg.to_json(),
+            "leg": self.leg.to_json(line),
         }
 
     @classmethod
@@ -227,8 +288,18 @@ class RouteRecord:
         """:meth:`to_json`, computed once (do not change the mapping)."""
         return self.to_json()
 
+    @cached_property
+    def _encoded(self) -> dict[str, Any]:
+        """:meth:`to_json` with every line geometry pre-serialised (:class:`LineTexts`), computed once."""
+        # orjson writes the arc ids' array itself (``dumps`` serialises numpy arrays)
+        return self._document(LineTexts(self.coordinates), np.ascontiguousarray(self.arcs, dtype=np.int64))
+
     def to_json(self) -> dict[str, Any]:
         """The one JSON mapping of a route: the stored document, and with :func:`public` the API answer."""
+        return self._document(line_geojson, np.asarray(self.arcs, dtype=np.int64).tolist())
+
+    def _document(self, line: Line, arcs: Any) -> dict[str, Any]:
+        """:meth:`to_json`'s mapping, with each line geometry (the route's and its legs') written by ``line``."""
         return {
             "id": self.id,
             "created_at": self.created_at.isoformat(),
@@ -239,10 +310,10 @@ class RouteRecord:
             "departure": self.departure.isoformat() if self.departure else None,
             "length_m": round(self.length_m, 1),
             "travel_time_s": round(self.travel_time_s, 1),
-            "geometry": line_geojson(self.coordinates),
-            "legs": [leg.to_json() for leg in self.legs],
+            "geometry": line(self.coordinates),
+            "legs": [leg.to_json(line) for leg in self.legs],
             "zones_crossed": [c.to_json() for c in self.zones_crossed],
-            "transshipment": {t.end: t.to_json() for t in self.transshipments} or None,
+            "transshipment": {t.end: t.to_json(line) for t in self.transshipments} or None,
             "warnings": list(self.warnings),
             "explanation": self.explanation,
             "choice": self.choice,
@@ -250,7 +321,7 @@ class RouteRecord:
             "time_inside_s": round(self.time_inside_s, 1),
             "stops": [_pt(p) for p in self.stops],
             "snaps": [r.to_json() for r in self.snaps],
-            "arcs": np.asarray(self.arcs, dtype=np.int64).tolist(),
+            "arcs": arcs,
             "costs": dict(self.costs),
             "request": dict(self.request) if self.request is not None else None,
             "texts_zh": {
@@ -266,7 +337,20 @@ class RouteRecord:
         With ``lang="zh"`` (a client that asked for Chinese) the warnings and the explanation are their
         Chinese twins; otherwise (no language, ``en``) they are the English texts.
         """
-        answer = public(self.json)
+        return self._public(self.json, lang)
+
+    def stored_text(self) -> str:
+        """The stored document's JSON text: the text of ``dumps(self.json)``, with each line geometry
+        serialised from its array."""
+        return dumps(self._encoded)
+
+    def public_bytes(self, lang: str | None = None) -> bytes:
+        """The API answer's JSON: the bytes of ``orjson.dumps(self.public_json(lang))``, with each line
+        geometry serialised once from its array (shared with :meth:`stored_text`)."""
+        return orjson.dumps(self._public(self._encoded, lang))
+
+    def _public(self, document: dict[str, Any], lang: str | None) -> dict[str, Any]:
+        answer = public(document)
         if lang == "zh":
             answer["warnings"] = [getattr(w, "zh", w) for w in self.warnings]
             answer["explanation"] = getattr(self.explanation, "zh", self.explanation)
@@ -345,7 +429,7 @@ def route_row(
     return RouteRow(
         id=record.id,
         request=dumps(record.request),
-        result=dumps(record.json),
+        result=record.stored_text(),
         created_at=created_at,
         created_by=created_by,
         enterprise_id=enterprise_id,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
-import orjson
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ContextDep, DispatcherUser, RouteReader, SessionDep
@@ -14,19 +14,20 @@ from api.schemas.common import IsoDateTime
 from api.schemas.routes import RouteCreate, RoutePublic, RoutesPublic, RouteSummaryPublic
 from routing.router import Vehicle
 from services import lists, routes
+from services.context import AppContext
 from services.routes import RouteRequest
+from store.users import Principal
 
 router = APIRouter(prefix="/routes", tags=["routes"])
 
 
-def route_response(document: dict, status_code: int = status.HTTP_200_OK) -> Response:
-    """A route document's answer, serialised once by orjson.
+def route_response(body: bytes, status_code: int = status.HTTP_200_OK) -> Response:
+    """A route's answer: the JSON bytes of :meth:`~store.routes.RouteRecord.public_bytes`.
 
-    The document is :meth:`~store.routes.RouteRecord.public_json`, which already has the shape of
-    ``RoutePublic`` (the schema stays the documented answer): a route of thousands of points is not
-    validated again point by point by the response model.
+    They have the shape of ``RoutePublic`` (the schema stays the documented answer), serialised once by
+    orjson from the record's arrays: a route of thousands of points is not validated again point by point
+    by the response model.
     """
-    body = orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
     return Response(content=body, status_code=status_code, media_type="application/json")
 
 
@@ -51,9 +52,7 @@ def route_request(body: RouteCreate) -> RouteRequest:
     status_code=status.HTTP_201_CREATED,
     responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}},
 )
-async def create_route(
-    body: RouteCreate, request: Request, ctx: ContextDep, session: SessionDep, user: DispatcherUser
-) -> Response:
+async def create_route(body: RouteCreate, request: Request, ctx: ContextDep, user: DispatcherUser) -> Response:
     """Compute and store a closed-loop truck route through the zones active at ``departure``.
 
     Sealed and controlled zones may be passed through, never stopped in: a
@@ -67,9 +66,22 @@ async def create_route(
     # the process's bounded compute pool, so checkpoint scans on the event loop never wait for it.  The
     # row is stored by the group-commit writer and the answer waits for its commit.
     loop = asyncio.get_running_loop()
-    record = await loop.run_in_executor(ctx.compute, routes.plan_route, ctx, session, route_request(body))
-    await asyncio.wrap_future(routes.save_route(ctx, record, user=user))
-    return route_response(record.public_json(asked_lang(request)), status.HTTP_201_CREATED)
+    answer, committed = await loop.run_in_executor(
+        ctx.compute, _plan_and_store, ctx, route_request(body), user, asked_lang(request)
+    )
+    await asyncio.wrap_future(committed)
+    return route_response(answer, status.HTTP_201_CREATED)
+
+
+def _plan_and_store(
+    ctx: AppContext, request: RouteRequest, user: Principal, lang: str | None
+) -> tuple[bytes, concurrent.futures.Future[None]]:
+    """In the compute pool: the route planned and queued for the writer, then the answer's bytes, serialised
+    while the writer commits (the answer is sent only once the commit has resolved the future)."""
+    with ctx.sessions() as session:
+        record = routes.plan_route(ctx, session, request)
+    committed = routes.save_route(ctx, record, user=user)
+    return record.public_bytes(lang), committed
 
 
 @router.get("", response_model=RoutesPublic)
@@ -99,4 +111,4 @@ def get_route(route_id: str, request: Request, session: SessionDep, user: RouteR
 
     Its warnings and explanation are in Chinese for a client that asked for Chinese, else in English.
     """
-    return route_response(routes.get_route(session, route_id, user=user).public_json(asked_lang(request)))
+    return route_response(routes.get_route(session, route_id, user=user).public_bytes(asked_lang(request)))

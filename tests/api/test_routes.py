@@ -321,3 +321,30 @@ def test_an_origin_given_outside_a_zone_is_not_snapped_into_it(app, client, auth
     assert first["snapped"] == pytest.approx(route["snapped_origin"], abs=1e-6)
     assert first["distance_m"] > near.distance_m and last["stop"] == "destination"
     assert "Snapped to the road: origin" in route["explanation"]
+
+
+def test_the_answer_is_the_stored_route_in_the_documented_schema(app, client, auth_headers):
+    """The answer's bytes, written from the route's arrays while the row is committed, are the stored
+    document without its private fields, in each reader's language, and valid ``RoutePublic``."""
+    from api.schemas.routes import RoutePublic
+    from store.routes import get_route
+
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    assert client.post("/zones", json=band_feature(42.537, name="Encamp"), headers=hp).status_code == 201
+    answers = {}
+    for lang in ("en", "zh"):
+        r = client.post(f"/routes?lang={lang}", json={"origin": ORIGIN, "destination": DESTINATION}, headers=h)
+        assert r.status_code == 201 and r.headers["content-type"] == "application/json"
+        answer = r.json()
+        with app.state.baotong.sessions() as s:
+            stored = get_route(s, answer["id"])
+        assert answer == stored.public_json(lang)
+        assert (
+            len(answer["legs"]) >= 2
+            and answer["geometry"]["coordinates"][0] == answer["legs"][0]["geometry"]["coordinates"][0]
+        )
+        RoutePublic.model_validate(answer)
+        again = client.get(f"/routes/{answer['id']}?lang={lang}", headers=h)
+        assert again.status_code == 200 and again.json() == answer
+        answers[lang] = answer
+    assert answers["zh"]["warnings"] != answers["en"]["warnings"] and answers["zh"]["warnings"]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import orjson
 import pytest
 
 from geo.errors import NotFoundError
-from store.db import make_engine, migrate, session_factory
+from store.db import dumps, make_engine, migrate, session_factory
 from store.routes import (
     PRIVATE_FIELDS,
     CrossingRecord,
     LegRecord,
+    LineTexts,
     RouteRecord,
     TransshipmentRecord,
     get_route,
+    line_geojson,
     list_routes,
     public,
     route_row,
@@ -104,3 +108,51 @@ def test_stored_and_read_back(database_url):
                 get_route(s, "route-nope")
     finally:
         engine.dispose()
+
+
+def _random_record(rng: np.random.Generator, route_id: str) -> RouteRecord:
+    """A record whose route runs through awkward numbers (both signs, near zero, many digits), with truck legs
+    that are runs of the route sharing their end points and an inside leg that is not."""
+    n = int(rng.integers(2, 60))
+    base = rng.choice([0.0, -76.55, 24.9414, 179.99999995])
+    truck = base + np.cumsum(rng.normal(0.0, 1e-4, (n, 2)), axis=0)
+    truck[rng.integers(n)] = [-1e-9, 4e-8]  # rounds to -0.0 and 0.0
+    cut = int(rng.integers(1, n))
+    inside = base + rng.normal(0.0, 1e-3, (int(rng.integers(0, 5)), 2))
+    return replace(
+        record(route_id),
+        coordinates=truck,
+        legs=(
+            LegRecord("origin", 1.0, 1.0, truck[: cut + 1]),
+            LegRecord("transit", 1.0, 1.0, truck[cut:]),
+            LegRecord("inside", 1.0, 1.0, inside, note="inside vehicle"),
+            LegRecord("transit", 1.0, 1.0, truck[:cut]),  # out of order: written on its own
+        ),
+        arcs=rng.integers(0, 10**6, int(rng.integers(0, 40))),
+    )
+
+
+def test_the_stored_text_and_the_answer_bytes_are_those_of_the_mapping():
+    """The text written from the arrays (each leg cut out of the route's text where it can be) is the
+    text of the mapping of lists, for the stored document and for each language's answer."""
+    rng = np.random.default_rng(11)
+    for rec in [record(), *(_random_record(rng, f"route-{i}") for i in range(200))]:
+        fresh = replace(rec)
+        assert fresh.public_bytes("zh") == orjson.dumps(rec.public_json("zh"))  # the answer first: no text made yet
+        assert fresh.public_bytes() == orjson.dumps(rec.public_json())
+        assert fresh.stored_text() == dumps(rec.to_json())
+
+
+def test_a_record_read_back_writes_the_same_text():
+    doc = record().to_json()
+    again = RouteRecord.from_json(orjson.loads(dumps(doc)))
+    assert again.stored_text() == dumps(doc)
+    assert orjson.loads(again.public_bytes("zh")) == again.public_json("zh")
+
+
+def test_line_texts_cut_a_run_of_the_route_and_write_other_lines_alone():
+    route = np.array([[1.0, 2.0], [1.5, -0.25], [3.0000000001, 4.0], [5.0, 6.0]])
+    texts = LineTexts(route)
+    for line in (route, route[:2], route[1:3], route[2:], route[:1], np.array([[9.0, 9.0]]), np.zeros((0, 2))):
+        assert orjson.loads(orjson.dumps({"g": texts(line)}))["g"] == line_geojson(line)
+        assert orjson.dumps(texts(line)) == orjson.dumps(line_geojson(line))
