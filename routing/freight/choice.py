@@ -219,6 +219,19 @@ def piece_parts(net: RoadNetwork, a: Snap, b: Snap, piece: Piece | None) -> tupl
     return path_parts(net, a, b, None) if piece is None else (piece[0], piece[1])
 
 
+def avoid_apart(router: Router, w: Weights, a: Snap, b: Snap) -> bool:
+    """Whether no route avoiding the zones can join ``a`` to ``b``, known without a query: every way out of
+    ``a`` and into ``b`` under ``w.avoid`` (:func:`snap_ends`) lies in a different weakly connected
+    component of the arcs it allows (:meth:`Weights.avoid_parts`), and the two do not share a segment.
+    ``False`` says nothing: :func:`cheapest` answers."""
+    net = router.network
+    if same_arc_cost(a, b, w.avoid) is not None:
+        return False
+    parts = w.avoid_parts(net.tail, net.head, net.node_count)
+    out = {parts.item(n) for n, _ in snap_ends(net, a, w.avoid, as_source=True)}
+    return not any(parts.item(n) in out for n, _ in snap_ends(net, b, w.avoid, as_source=False))
+
+
 def route_or_explain(
     router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, vehicle: Vehicle | None, closed_arcs=None
 ) -> Found:
@@ -376,11 +389,13 @@ def choose_route(
     if closed_loop:
         found = [best_piece(router, a, b, w.penalised, w.slot("inside")) for a, b in pairs]
         return chosen("min_inside", found, None, INSIDE_FACTOR)
-    try:
-        avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
-        avoid_cost = sum(c for c, _ in avoid)
-    except NoRouteError:
-        avoid_cost = None
+    avoid_cost = None
+    if not any(avoid_apart(router, w, a, b) for a, b in pairs):  # else no avoiding route: no query asks
+        try:
+            avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
+            avoid_cost = sum(c for c, _ in avoid)
+        except NoRouteError:
+            avoid_cost = None
     if avoid_cost is not None and avoid_cost <= cap:
         found = [
             (c, piece_between(router, a, b, w.avoid, w.slot("avoid"), ends)) for (c, ends), (a, b) in zip(avoid, pairs)
