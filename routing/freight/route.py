@@ -174,7 +174,7 @@ def closed_loop_route(
             router,
             w_truck,
             stops,
-            zones_in_way=bool(zs.mask.any()),
+            zones_in_way=zs.meets_arcs,
             closed_loop=closed_loop,
             max_detour_ratio=max_detour_ratio,
             vehicle=vehicle,

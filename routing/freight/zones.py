@@ -57,6 +57,7 @@ class ZoneSet:
     arc_zone: ArcZoneTable | None = None  # arc -> zones it runs through (see :func:`arc_zone_table`)
     polys_xy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # aligned with ``zones``
     cover_grid: CoverGrid | None = None  # where a point may lie in a no-stop zone (None: no no-stop zone)
+    meets_arcs: bool = False  # whether any arc meets a no-stop zone (``mask.any()``)
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class CoverGrid:
     """The cells of a grid over the no-stop zones' bounds that some zone's bounds reach (``[lon, lat]``).
 
     A point outside the grid or in an unmarked cell lies within no zone's bounds, so no zone covers it:
-    :meth:`may_cover` answers that without a tree query (the cell of a point is found by operations that
-    keep the order of coordinates, so a point within a zone's bounds always falls in a marked cell).
+    :meth:`may_cover` answers that without a tree query.  A cell index is ``int((lon - left) / cell_x)``
+    (clamped), operations that keep the order of coordinates in floating point, so a point within a
+    zone's bounds falls in a cell between those of the bounds' corners, all of which are marked.
     """
 
     left: float
@@ -79,16 +81,16 @@ class CoverGrid:
     marked: bytes  # ny rows of nx cells, 1 where some zone's bounds reach
 
     @staticmethod
-    def of(bounds: np.ndarray, cells: int = 64) -> CoverGrid:
+    def of(bounds: np.ndarray, cells: int = 256) -> CoverGrid:
         """The grid of ``cells`` x ``cells`` over ``bounds`` (``[n, 4]`` left, bottom, right, top; n >= 1)."""
         left, bottom = float(bounds[:, 0].min()), float(bounds[:, 1].min())
         right, top = float(bounds[:, 2].max()), float(bounds[:, 3].max())
         cell_x, cell_y = max((right - left) / cells, 1e-12), max((top - bottom) / cells, 1e-12)
         marked = np.zeros((cells, cells), dtype=np.uint8)
         for b_left, b_bottom, b_right, b_top in bounds.tolist():
-            i0, i1 = int((b_left - left) / cell_x) - 1, int((b_right - left) / cell_x) + 1
-            j0, j1 = int((b_bottom - bottom) / cell_y) - 1, int((b_top - bottom) / cell_y) + 1
-            marked[max(j0, 0) : min(j1, cells - 1) + 1, max(i0, 0) : min(i1, cells - 1) + 1] = 1
+            i0, i1 = min(int((b_left - left) / cell_x), cells - 1), min(int((b_right - left) / cell_x), cells - 1)
+            j0, j1 = min(int((b_bottom - bottom) / cell_y), cells - 1), min(int((b_top - bottom) / cell_y), cells - 1)
+            marked[j0 : j1 + 1, i0 : i1 + 1] = 1
         return CoverGrid(left, bottom, right, top, cell_x, cell_y, cells, cells, marked.tobytes())
 
     def may_cover(self, lon: float, lat: float) -> bool:
@@ -247,6 +249,7 @@ class FreightIndex:
             tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
             arc_zone=arc_zone_table(footprints, seg_m, net.travel_time_s),
             polys_xy=np.array([za.poly_xy for za in footprints], dtype=object),
+            meets_arcs=bool(mask.any()),
             cover_grid=CoverGrid.of(shapely.bounds(np.array([z.geometry for z in nostop], dtype=object)))
             if nostop
             else None,
