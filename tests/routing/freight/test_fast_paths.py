@@ -18,7 +18,7 @@ import shapely
 
 from geo.errors import NoRouteError
 from routing.freight import PENALTY_STEPS, closed_loop_route, compiled
-from routing.freight.choice import best, cheapest, concat, path_of, time_within
+from routing.freight.choice import avoid_apart, best, cheapest, concat, path_of, time_within
 from routing.freight.crossings import cut_crossings, stop_zones, zone_crossings
 from routing.freight.weights import INSIDE_FACTOR
 from routing.paths import split_legs
@@ -193,3 +193,27 @@ def test_cover_grid_never_rules_out_a_covered_point(andorra_router):
     assert covered.sum() > 100
     assert not (covered & ~may).any()
     assert (~may).sum() > 1000  # the grid does rule points out
+
+
+def test_avoid_apart_only_where_no_avoiding_route_exists(andorra_router):
+    """Stops in different weak components of the avoiding arcs have no avoiding route (the cost query
+    finds none); the check fires on real streets with many zones."""
+    router = andorra_router
+    net = router.network
+    rng = np.random.default_rng(47)
+    zones = random_zones(net, rng, 50)
+    zs = router.freight_index.zone_set(zones)
+    w = router.freight_index.weights(zs, None, None)
+    apart = joined_pairs = 0
+    for o_pt, d_pt in list(od_pairs(net, rng, 150)):
+        a, b = router.snap_many([o_pt, d_pt], field_names=["o", "d"])
+        try:
+            cheapest(router, a, b, w.avoid, w.slot("avoid"))
+            reachable = True
+        except NoRouteError:
+            reachable = False
+        if avoid_apart(router, w, a, b):
+            assert not reachable
+            apart += 1
+        joined_pairs += reachable
+    assert apart > 0 and joined_pairs > 0, (apart, joined_pairs)
