@@ -3,8 +3,11 @@
 See :mod:`routing.freight` for the rule.  :func:`choose_route` applies it to a
 list of stops and returns a :class:`RouteChoice`; :func:`penalty_ladder` is
 rule 3 on its own; :func:`explain_choice` words the decision.  The building
-blocks :func:`cheapest`, :func:`best` and :func:`time_within` are public so that
-tests can run the rule step by step.
+blocks :func:`cheapest`, :func:`best`, :func:`path_of` and :func:`time_within`
+are public so that tests can run the rule step by step.  The rule itself asks
+the same queries but takes a path as arc ids and turns it into a :data:`Piece`
+in one compiled pass (:func:`best_piece`, :func:`piece_between`), and skips
+the avoid query where :func:`avoid_apart` already knows its answer.
 """
 
 from __future__ import annotations
