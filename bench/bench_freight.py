@@ -18,12 +18,27 @@ new weight vectors and answers the same query.
 
 Targets (reported, not asserted): closed-loop route p50 <= 1 ms with 50
 zones; a zone change honoured within 100 ms.
+
+Against older code (:func:`compare`, ``python -m bench.bench_freight --against <commit's worktree>``):
+the 50-zone case in alternating rounds, each round one process per tree (the
+older tree first on ``sys.path``), each process timing the same seeded OD
+pairs after the same warm-up; per route process CPU time and wall time.  The
+figure is the median over rounds of the per-round ratio of CPU p50s
+(this / older), and every answer (choice, costs, arcs, geometry, legs,
+crossings, texts) must be equal in both trees.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import inspect
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -261,7 +276,135 @@ def run(quick: bool = False) -> list[dict]:
     return figures
 
 
+# ----------------------------------------------------------------------------------
+# this code against an older tree, alternating rounds in one run
+# ----------------------------------------------------------------------------------
+#: The process of one round: ``python -c WORKER <tree> <cache dir> <pbf> <pairs> <warm pairs>``; it prints
+#: one JSON line (per-route CPU and wall seconds, a digest of every answer).
+WORKER = """
+import gc, hashlib, json, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+from routing.freight import closed_loop_route
+from routing.network import load_or_build
+from routing.router import Router
+
+SEED = {seed}
+{helpers}
+net, folder = load_or_build(sys.argv[3], sys.argv[2], progress=lambda m: None)
+router = Router(net, engine="cch", cache_dir=folder)
+zones = _zones(net, np.random.default_rng(SEED), 50)
+pairs = _pairs(net, np.random.default_rng(SEED + 50), zones, int(sys.argv[4]))
+for _, _, (o, d) in _pairs(net, np.random.default_rng(SEED + 1050), zones, int(sys.argv[5])):
+    closed_loop_route(router, o, d, zones=zones)
+router.pool.settle()
+gc.collect()
+gc.freeze()
+cpu, wall, answers = [], [], []
+for _, _, (o, d) in pairs:
+    w0, c0 = time.perf_counter(), time.process_time()
+    route = closed_loop_route(router, o, d, zones=zones)
+    cpu.append(time.process_time() - c0)
+    wall.append(time.perf_counter() - w0)
+    answers.append(route)
+gc.unfreeze()
+digests = []
+for r in answers:
+    h = hashlib.blake2b(digest_size=12)
+    h.update(repr((r.choice, r.costs, r.length_m, r.travel_time_s, r.time_inside_s, r.stops)).encode())
+    h.update(np.ascontiguousarray(r.arcs, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(r.coordinates, dtype=float).tobytes())
+    for leg in r.legs:
+        h.update(repr((leg.kind, leg.length_m, leg.travel_time_s, str(leg.note))).encode())
+        h.update(np.ascontiguousarray(leg.arcs, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(leg.coordinates, dtype=float).tobytes())
+    h.update(repr([vars(c) for c in r.zones_crossed]).encode())
+    h.update(repr((str(r.explanation), getattr(r.explanation, "zh", ""), [str(x) for x in r.warnings])).encode())
+    digests.append(h.hexdigest())
+print(json.dumps({{"cpu": cpu, "wall": wall, "digests": digests, "choices": [r.choice for r in answers]}}))
+"""
+
+
+def _round(tree: Path, n_pairs: int, warm: int) -> dict:
+    """One process of :data:`WORKER` on ``tree``: its per-route times and answer digests."""
+    code = WORKER.format(seed=SEED, helpers="\n\n".join(inspect.getsource(f) for f in (_disc, _zones, _pairs)))
+    pbf = str(SHARED_DATA / f"{GRAPH}.osm.pbf")
+    cache = str(tree / ".cache" / "bench-networks")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tree), cache, pbf, str(n_pairs), str(warm)],
+        cwd=tree,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(against: Path, *, rounds: int = 9, n_pairs: int = 400, warm: int = WARM_PAIRS) -> dict:
+    """This tree's 50-zone closed-loop route against the tree ``against``, in alternating rounds.
+
+    Each round runs one process per tree, the older first in even rounds and
+    this one first in odd rounds.  Returns the per-round CPU and wall p50s (ms),
+    the per-round ratios of CPU p50 (this / older) and their median, the load
+    average before and after, and whether every answer was equal.
+
+    Raises
+    ------
+    RuntimeError
+        If an answer differs between the trees.
+    """
+    this = Path(__file__).resolve().parent.parent
+    load_before = os.getloadavg()
+    rows = []
+    for k in range(rounds):
+        order = [("old", against), ("new", this)] if k % 2 == 0 else [("new", this), ("old", against)]
+        got = {name: _round(tree, n_pairs, warm) for name, tree in order}
+        if got["old"]["digests"] != got["new"]["digests"]:
+            diff = [i for i, (a, b) in enumerate(zip(got["old"]["digests"], got["new"]["digests"])) if a != b]
+            raise RuntimeError(f"round {k}: {len(diff)} of {n_pairs} answers differ, first pairs {diff[:5]}")
+        row: dict = {
+            name: {"cpu_p50_ms": percentile(g["cpu"], 50) * 1000, "wall_p50_ms": percentile(g["wall"], 50) * 1000}
+            for name, g in got.items()
+        }
+        row["ratio"] = row["new"]["cpu_p50_ms"] / row["old"]["cpu_p50_ms"]
+        row["wall_ratio"] = row["new"]["wall_p50_ms"] / row["old"]["wall_p50_ms"]
+        row["loadavg"] = os.getloadavg()[0]
+        rows.append(row)
+        print(
+            f"round {k}: CPU p50 old {row['old']['cpu_p50_ms']:.3f} ms, new {row['new']['cpu_p50_ms']:.3f} ms, "
+            f"ratio {row['ratio']:.3f}; wall p50 old {row['old']['wall_p50_ms']:.3f} ms, "
+            f"new {row['new']['wall_p50_ms']:.3f} ms; load {row['loadavg']:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
+    choices = {c: got["new"]["choices"].count(c) for c in ("free", "avoid", "min_inside")}
+    digest = hashlib.blake2b("".join(got["new"]["digests"]).encode(), digest_size=8).hexdigest()
+    return {
+        "rounds": rows,
+        "median_ratio": float(np.median([r["ratio"] for r in rows])),
+        "median_wall_ratio": float(np.median([r["wall_ratio"] for r in rows])),
+        "cpu_p50_ms": {n: float(np.median([r[n]["cpu_p50_ms"] for r in rows])) for n in ("old", "new")},
+        "wall_p50_ms": {n: float(np.median([r[n]["wall_p50_ms"] for r in rows])) for n in ("old", "new")},
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
+        "answers_equal": True,
+        "answers_digest": digest,
+        "choices": choices,
+        "pairs": n_pairs,
+    }
+
+
 if __name__ == "__main__":
+    import argparse
+
     from bench.common import print_figures
 
-    print_figures(run())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", type=Path, help="an older tree (a git worktree) to compare with")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--pairs", type=int, default=400)
+    args = parser.parse_args()
+    if args.against is None:
+        print_figures(run())
+    else:
+        print(json.dumps(compare(args.against.resolve(), rounds=args.rounds, n_pairs=args.pairs), indent=1))

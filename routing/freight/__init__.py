@@ -67,7 +67,11 @@ Speed
     of the router's :class:`~routing.router.MetricPool`
     (``freight-free:<vehicle key>``, ``freight-avoid:<vehicle key>``,
     ``freight-inside:<vehicle key>``...), brought to a new zone set by a
-    partial CCH update, never a rebuild.
+    partial CCH update, never a rebuild.  Per weight set, the weakly
+    connected components of the arcs the avoid weights allow answer most
+    avoid checks without a query; per zone set, a grid over the no-stop
+    zones' bounds spares most stops the tree query; a route's passages are
+    found in one compiled pass (:mod:`~routing.freight.compiled`).
 
 Modules
     :mod:`~routing.freight.results` (what a route answers),
@@ -75,7 +79,8 @@ Modules
     :mod:`~routing.freight.zones` (footprints, zone sets, the per-router index),
     :mod:`~routing.freight.snapping` (stops snapped on their side of zone boundaries),
     :mod:`~routing.freight.crossings` (a route's passages through zones, the
-    zones of stops), :mod:`~routing.freight.choice` (the rule and its
+    zones of stops), :mod:`~routing.freight.compiled` (its compiled pass),
+    :mod:`~routing.freight.choice` (the rule and its
     explanation), :mod:`~routing.freight.transship` (docking points and inside
     legs), :mod:`~routing.freight.route` (:func:`closed_loop_route`).  Geometry
     assembly is :mod:`routing.paths`, shared with :class:`~routing.router.Router`.

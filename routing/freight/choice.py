@@ -3,8 +3,11 @@
 See :mod:`routing.freight` for the rule.  :func:`choose_route` applies it to a
 list of stops and returns a :class:`RouteChoice`; :func:`penalty_ladder` is
 rule 3 on its own; :func:`explain_choice` words the decision.  The building
-blocks :func:`cheapest`, :func:`best` and :func:`time_within` are public so that
-tests can run the rule step by step.
+blocks :func:`cheapest`, :func:`best`, :func:`path_of` and :func:`time_within`
+are public so that tests can run the rule step by step.  The rule itself asks
+the same queries but takes a path as arc ids and turns it into a :data:`Piece`
+in one compiled pass (:func:`best_piece`, :func:`piece_between`), and skips
+the avoid query where :func:`avoid_apart` already knows its answer.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from geo.errors import NoRouteError
 from geo.i18n import Text, format_duration
+from routing import kernels
 from routing.engine import FORBIDDEN, PathResult
 from routing.freight.weights import INSIDE_FACTOR, PENALTY_STEPS, Weights
 from routing.freight.zones import ZoneSet
@@ -24,6 +28,9 @@ from routing.router import Router, Vehicle
 
 #: ``(cost, path)`` of one pair of consecutive stops; ``path`` is ``None`` along one segment (or not unpacked).
 Found = tuple[float, PathResult | None]
+#: What :func:`routing.kernels.drive_parts` answers for the path of one pair of consecutive stops:
+#: ``(arcs, fracs, points, part_len, part_time, steps, repeats, first_main, last_main)``.
+Piece = tuple
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Ladder:
     parts: list[tuple[np.ndarray, np.ndarray]] | None
     time: float | None
     unpacked: tuple[int, ...]
+    pieces: list[Piece | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,8 @@ class RouteChoice:
     not computed or no avoiding route exists); ``penalty`` the ``K`` taken
     (``INSIDE_FACTOR`` for a closed-loop delivery, ``0`` when no ladder step
     fits, ``None`` for ``free`` / ``avoid``); ``cap`` the detour cap;
-    ``parts`` and ``time`` the chosen paths' parts and time when already known.
+    ``parts`` and ``time`` the chosen paths' parts and time when already known,
+    ``pieces`` their :data:`Piece` per pair (``None`` for a pair along one segment).
     """
 
     choice: str
@@ -66,10 +75,24 @@ class RouteChoice:
     parts: list[tuple[np.ndarray, np.ndarray]] | None = None
     time: float | None = None
     unpacked: tuple[int, ...] = ()
+    pieces: list[Piece | None] | None = None
 
     def drive(self, net: RoadNetwork, stops: list[Snap]) -> Drive:
-        """The chosen drive through ``stops``."""
+        """The chosen drive through ``stops`` (its parts' lengths and times already known for one
+        pair whose :data:`Piece` is)."""
+        piece = self.single_piece
+        if piece is not None:
+            arcs, fracs, points, part_len, part_time = piece[:5]
+            cost = self.found[0][0]
+            return Drive(arcs, fracs, points, float(cost), {"len": part_len, "time": part_time})
         return concat(net, stops, self.found, self.parts)
+
+    @property
+    def single_piece(self) -> Piece | None:
+        """The one pair's :data:`Piece` of a drive between two stops whose path was unpacked, else ``None``."""
+        if self.pieces is None or len(self.pieces) != 1 or self.pieces[0] is None:
+            return None
+        return self.pieces[0]
 
 
 # ----------------------------------------------------------------------------------
@@ -127,6 +150,91 @@ def best(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, *, wa
     return cheapest(router, a, b, weights, slot)[0], None
 
 
+def piece_of(router: Router, a: Snap, b: Snap, path: np.ndarray, s_node: int, t_node: int) -> Piece:
+    """The :data:`Piece` of an engine path (``path``: its arc ids from node ``s_node`` to ``t_node``)
+    from ``a`` to ``b``: the same parts, vertices, lengths and times as :func:`path_parts`,
+    :func:`drive_along` and :class:`Drive` find, in one compiled pass."""
+    net = router.network
+    return kernels.drive_parts(
+        path,
+        s_node,
+        t_node,
+        a.arc,
+        a.reverse_arc,
+        a.fraction,
+        a.snapped_lon,
+        a.snapped_lat,
+        b.arc,
+        b.reverse_arc,
+        b.fraction,
+        b.snapped_lon,
+        b.snapped_lat,
+        net.tail,
+        net.head,
+        net.node_lon,
+        net.node_lat,
+        net.length_m,
+        net.travel_time_s,
+        router.main_road_mask,
+    )
+
+
+def best_piece(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -> tuple[float, Piece | None]:
+    """:func:`best` with the path: the same query, ends and cost as :meth:`Router.route_between`, the path
+    as a :data:`Piece` (``None`` when the way stays on the one segment both points lie on).
+
+    Raises
+    ------
+    NoRouteError
+        If the points are not connected under these weights.
+    """
+    net = router.network
+    direct = same_arc_cost(a, b, weights)
+    src = snap_ends(net, a, weights, as_source=True)
+    dst = snap_ends(net, b, weights, as_source=False)
+    with router.pool.using(slot, weights) as engine:
+        found = engine.route_multi_nodes(src, dst)
+    if direct is not None and (found is None or direct <= found[0]):
+        return float(direct), None
+    if found is None:
+        raise NoRouteError(
+            f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network",
+            zh=f"在当前路网上没有从 {[a.lon, a.lat]} 到 {[b.lon, b.lat]} 的货车路线",
+        )
+    total, _cost, s_node, t_node, arcs = found
+    return float(total), piece_of(router, a, b, arcs, s_node, t_node)
+
+
+def piece_between(
+    router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, ends: tuple[int, int] | None
+) -> Piece | None:
+    """:func:`path_of` as a :data:`Piece` of the way from ``a`` to ``b`` (``None`` along one segment)."""
+    if ends is None:
+        return None
+    with router.pool.using(slot, weights) as engine:
+        path = engine.route(*ends)
+    assert path is not None  # the cost query found these ends connected
+    return piece_of(router, a, b, np.fromiter(path.arcs, dtype=np.int64, count=len(path.arcs)), *ends)
+
+
+def piece_parts(net: RoadNetwork, a: Snap, b: Snap, piece: Piece | None) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs and fractions of a pair's :data:`Piece` (along the one segment: :func:`path_parts`)."""
+    return path_parts(net, a, b, None) if piece is None else (piece[0], piece[1])
+
+
+def avoid_apart(router: Router, w: Weights, a: Snap, b: Snap) -> bool:
+    """Whether no route avoiding the zones can join ``a`` to ``b``, known without a query: every way out of
+    ``a`` and into ``b`` under ``w.avoid`` (:func:`snap_ends`) lies in a different weakly connected
+    component of the arcs it allows (:meth:`Weights.avoid_parts`), and the two do not share a segment.
+    ``False`` says nothing: :func:`cheapest` answers."""
+    net = router.network
+    if same_arc_cost(a, b, w.avoid) is not None:
+        return False
+    parts = w.avoid_parts(net.tail, net.head, net.node_count)
+    out = {parts.item(n) for n, _ in snap_ends(net, a, w.avoid, as_source=True)}
+    return not any(parts.item(n) in out for n, _ in snap_ends(net, b, w.avoid, as_source=False))
+
+
 def route_or_explain(
     router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str, vehicle: Vehicle | None, closed_arcs=None
 ) -> Found:
@@ -162,11 +270,18 @@ def time_within(
 ) -> tuple[bool, list[tuple[np.ndarray, np.ndarray]], float]:
     """Whether the ``found`` paths through ``stops`` take at most ``cap`` under ``free``; their parts and time."""
     parts = [path_parts(net, a, b, path) for (a, b), (_, path) in zip(zip(stops[:-1], stops[1:]), found)]
+    fits, time = parts_within(parts, free, cap)
+    return fits, parts, time
+
+
+def parts_within(parts: list[tuple[np.ndarray, np.ndarray]], free: np.ndarray, cap: float) -> tuple[bool, float]:
+    """Whether the drive of ``parts`` (arcs and fractions per pair) takes at most ``cap`` under ``free``,
+    and its time."""
     arcs, fracs = (
         parts[0] if len(parts) == 1 else (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
     )
     time = float((fracs * free[arcs]).sum()) if arcs.size else 0.0
-    return arcs.size == 0 or time <= cap, parts, time
+    return arcs.size == 0 or time <= cap, time
 
 
 # ----------------------------------------------------------------------------------
@@ -202,16 +317,18 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
             c_lo = sum(c for c, _ in cheapest_at(lower))
             if c_k - k * (c_k - c_lo) / (k - lower) > cap + 1e-6 * max(1.0, cap):
                 continue
-        weights = w.with_penalty(k)
+        weights, slot = w.with_penalty(k), w.penalty_slot(k)
         unpacked.append(k)
         if k in costs:  # the bound needed its costs: only the chosen pairs' paths are left to unpack
-            found = [(c, path_of(router, weights, w.penalty_slot(k), ends)) for c, ends in costs[k]]
+            got = [(c, piece_between(router, a, b, weights, slot, ends)) for (c, ends), (a, b) in zip(costs[k], pairs)]
         else:  # one query per pair answers the cost and the path
-            found = [best(router, a, b, weights, w.penalty_slot(k)) for a, b in pairs]
-            costs[k] = [(c, None) for c, _ in found]
-        fits, parts, time = time_within(net, stops, found, w.free, cap)
+            got = [best_piece(router, a, b, weights, slot) for a, b in pairs]
+            costs[k] = [(c, None) for c, _ in got]
+        pieces = [p for _, p in got]
+        parts = [piece_parts(net, a, b, p) for (a, b), p in zip(pairs, pieces)]
+        fits, time = parts_within(parts, w.free, cap)
         if fits:
-            return Ladder(k, found, parts, time, tuple(unpacked))
+            return Ladder(k, [(c, None) for c, _ in got], parts, time, tuple(unpacked), pieces)
     return Ladder(None, None, None, None, tuple(unpacked))
 
 
@@ -239,33 +356,59 @@ def choose_route(
     """
     pairs = list(zip(stops[:-1], stops[1:]))
     free_slot = w.slot("free")
-    free_found = []
+    net = router.network
+    free_found: list[tuple[float, Piece | None]] = []
     for a, b in pairs:
         try:
-            free_found.append(best(router, a, b, w.free, free_slot, want_path=not zones_in_way))
+            if zones_in_way:
+                free_found.append((cheapest(router, a, b, w.free, free_slot)[0], None))
+            else:
+                free_found.append(best_piece(router, a, b, w.free, free_slot))
         except NoRouteError:
             # route_between fails the same way; route_or_explain re-raises naming the blocking limit
-            free_found.append(route_or_explain(router, a, b, w.free, free_slot, vehicle, closed_arcs))
+            route_or_explain(router, a, b, w.free, free_slot, vehicle, closed_arcs)
+            raise
     free_cost = sum(c for c, _ in free_found)
     cap = max_detour_ratio * free_cost * (1 + 1e-12)
+
+    def chosen(choice: str, got: list[tuple[float, Piece | None]], avoid_cost, penalty, unpacked=()) -> RouteChoice:
+        pieces = [p for _, p in got]
+        parts = [piece_parts(net, a, b, p) for (a, b), p in zip(pairs, pieces)]
+        return RouteChoice(
+            choice,
+            [(c, None) for c, _ in got],
+            free_cost,
+            avoid_cost,
+            penalty,
+            cap,
+            parts,
+            None,
+            unpacked,
+            pieces,
+        )
+
     if not zones_in_way:
-        return RouteChoice("free", free_found, free_cost, None, None, cap)
+        return chosen("free", free_found, None, None)
     if closed_loop:
-        found = [best(router, a, b, w.penalised, w.slot("inside")) for a, b in pairs]
-        return RouteChoice("min_inside", found, free_cost, None, INSIDE_FACTOR, cap)
-    try:
-        avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
-        avoid_cost = sum(c for c, _ in avoid)
-    except NoRouteError:
-        avoid_cost = None
+        found = [best_piece(router, a, b, w.penalised, w.slot("inside")) for a, b in pairs]
+        return chosen("min_inside", found, None, INSIDE_FACTOR)
+    avoid_cost = None
+    if not any(avoid_apart(router, w, a, b) for a, b in pairs):  # else no avoiding route: no query asks
+        try:
+            avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
+            avoid_cost = sum(c for c, _ in avoid)
+        except NoRouteError:
+            avoid_cost = None
     if avoid_cost is not None and avoid_cost <= cap:
-        found = [(c, path_of(router, w.avoid, w.slot("avoid"), ends)) for c, ends in avoid]
+        found = [
+            (c, piece_between(router, a, b, w.avoid, w.slot("avoid"), ends)) for (c, ends), (a, b) in zip(avoid, pairs)
+        ]
         choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
-        return RouteChoice(choice, found, free_cost, avoid_cost, None, cap)
+        return chosen(choice, found, avoid_cost, None)
     ladder = penalty_ladder(router, w, stops, cap)
     if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
-        found = [best(router, a, b, w.free, free_slot) for a, b in pairs]
-        return RouteChoice("min_inside", found, free_cost, avoid_cost, 0, cap, unpacked=ladder.unpacked)
+        found = [best_piece(router, a, b, w.free, free_slot) for a, b in pairs]
+        return chosen("min_inside", found, avoid_cost, 0, ladder.unpacked)
     assert ladder.found is not None  # a step that fits has its paths
     return RouteChoice(
         "min_inside",
@@ -277,6 +420,7 @@ def choose_route(
         ladder.parts,
         ladder.time,
         ladder.unpacked,
+        ladder.pieces,
     )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import shapely
 
 from geo.zones import Zone
+from routing.freight import compiled
 from routing.freight.results import ZoneCrossing
 from routing.freight.zones import FreightIndex, ZoneSet, first_last_points
 from routing.network import RoadNetwork, Snap
@@ -20,9 +21,48 @@ def zone_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneC
     share of its length inside (constant speed along an arc).
 
     Whole arcs read their length inside, entry and exit from the zone set's
-    :class:`ArcZoneTable` (measured once per zone); only the partial arcs at the
-    stops are cut with the zone polygon here.
+    :class:`ArcZoneTable` (measured once per zone), their passages found in one
+    compiled pass (:func:`routing.freight.compiled.crossing_runs`); only the
+    partial arcs at the stops are cut with the zone polygon
+    (:func:`cut_crossings`).
     """
+    az = zs.arc_zone
+    if zs.tree_xy is None or az is None or drive.arcs.size == 0:
+        return []
+    status, rows, first, last, order = compiled.crossing_runs(drive.arcs, drive.fracs, az.count, az.indptr, az.zone)
+    if status == compiled.NO_HIT:
+        return []
+    if status == compiled.PARTIAL:
+        return cut_crossings(index, zs, drive)
+    # whole arcs only: every value is the zone set's table's (sums per passage as the general case takes them)
+    times = np.add.reduceat(az.time_s[rows], first)[order]
+    lengths = np.add.reduceat(az.inside_m[rows], first)[order]
+    head, tail = rows[first[order]], rows[last[order]]
+    zones = zs.zones
+    return [
+        ZoneCrossing(
+            zone_id=zones[i].id,
+            name=zones[i].name,
+            risk=zones[i].risk,
+            entry=en,
+            exit=ex,
+            time_inside_s=t,
+            length_inside_m=length,
+        )
+        for i, en, ex, t, length in zip(
+            az.zone[head].tolist(),
+            az.entry[head].tolist(),
+            az.exit[tail].tolist(),
+            times.tolist(),
+            lengths.tolist(),
+        )
+    ]
+
+
+def cut_crossings(index: FreightIndex, zs: ZoneSet, drive: Drive) -> list[ZoneCrossing]:
+    """:func:`zone_crossings` the general way, for any drive: the table's rows of every part, the partial
+    parts cut with their zones' polygons here (:func:`zone_crossings` takes this way when a partial part
+    meets a zone, and answers the same for the others in one compiled pass)."""
     az = zs.arc_zone
     if zs.tree_xy is None or az is None or drive.arcs.size == 0:
         return []

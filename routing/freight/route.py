@@ -17,7 +17,7 @@ from routing.freight.transship import Dock, handover_arcs, transship
 from routing.freight.weights import DEFAULT_MAX_DETOUR_RATIO
 from routing.freight.zones import FreightIndex, ZoneSet
 from routing.network import Snap
-from routing.paths import Drive, Leg, dedupe, drive_along, split_legs
+from routing.paths import Drive, Leg, dedupe, drive_along, split_legs, split_legs_known
 from routing.router import Router, Vehicle
 
 
@@ -57,7 +57,7 @@ def closed_loop_route(
         )
     index = router.freight_index
     net = router.network
-    active = [z for z in zones if z.active_at(departure)]
+    active = list(zones) if departure is None else [z for z in zones if z.active_at(departure)]
     zs = index.zone_set(active)
     w = index.weights(zs, vehicle, closed_arcs)
     docking_points = docking_points or {}
@@ -174,7 +174,7 @@ def closed_loop_route(
             router,
             w_truck,
             stops,
-            zones_in_way=bool(zs.mask.any()),
+            zones_in_way=zs.meets_arcs,
             closed_loop=closed_loop,
             max_detour_ratio=max_detour_ratio,
             vehicle=vehicle,
@@ -233,12 +233,18 @@ def closed_loop_route(
                     + ("终点" if t.trans.end == "destination" else "起点"),
                 )
             )
-    legs = (
-        split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))
-        if drive.arcs.size
-        else []
-    )
+    piece = rc.single_piece
+    if piece is not None:  # the compiled pass that found the parts also found where the legs split
+        legs = split_legs_known(piece[0], *piece[2:])
+    else:
+        legs = (
+            split_legs(router.main_road_mask, drive.arcs, drive.points, drive.part_len(net), drive.part_time(net))
+            if drive.arcs.size
+            else []
+        )
     legs = ([inside_before] if inside_before else []) + legs + ([inside_after] if inside_after else [])
+    # one pair with no repeated point and no inside leg: the legs join back into the drive's points
+    coordinates = piece[2] if piece is not None and piece[0].size and not transshipments and piece[6][-1] == 0 else None
     route = _result(
         index,
         zs,
@@ -257,6 +263,7 @@ def closed_loop_route(
         snapped,
         snap_line,
         truck=True,
+        coordinates=coordinates,
     )
     if transshipments:
         # the whole chain against a truck driving in directly by the closed-loop rule (the handover time is on
@@ -346,6 +353,7 @@ def _result(
     snap_line: Text,
     *,
     truck: bool,
+    coordinates: np.ndarray | None = None,
 ) -> FreightRoute:
     net = index.network
     zh = getattr(explanation, "zh", explanation)
@@ -369,7 +377,11 @@ def _result(
         truck_length_m=truck_len,
         truck_travel_time_s=truck_time,
         time_inside_s=float(sum(c.time_inside_s for c in crossings if c.risk in ("sealed", "controlled"))),
-        coordinates=_join(truck_coords) if truck_coords else dedupe((truck_drive if truck else drive).points),
+        coordinates=coordinates
+        if coordinates is not None
+        else _join(truck_coords)
+        if truck_coords
+        else dedupe((truck_drive if truck else drive).points),
         arcs=truck_drive.arcs if truck else np.zeros(0, dtype=np.int64),
         choice=choice,
         closed_loop_delivery=closed_loop,

@@ -44,12 +44,16 @@ class StopSnap:
 
 def _cover_sets(zs: ZoneSet, points: list[tuple[float, float]]) -> list[frozenset[int]]:
     """The no-stop zones (indices into ``zs.nostop``) that cover each ``(lon, lat)``: one tree query."""
-    found: list[set[int]] = [set() for _ in points]
-    if zs.tree_wgs is None or not points:
+    grid = zs.cover_grid
+    if zs.tree_wgs is None or grid is None or not points:
         return [frozenset()] * len(points)
-    hit = zs.tree_wgs.query(shapely.points(points), predicate="covered_by")
+    near = [k for k, (lon, lat) in enumerate(points) if grid.may_cover(lon, lat)]  # the others: in no zone
+    if not near:
+        return [frozenset()] * len(points)
+    found: list[set[int]] = [set() for _ in points]
+    hit = zs.tree_wgs.query(shapely.points([points[k] for k in near]), predicate="covered_by")
     for p, z in zip(hit[0].tolist(), hit[1].tolist()):
-        found[p].add(z)
+        found[near[p]].add(z)
     return [frozenset(f) for f in found]
 
 

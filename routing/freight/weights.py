@@ -39,6 +39,19 @@ class Weights:
     inside_ds: np.ndarray | None = None  # for the lower penalties, built on demand
     _steps: dict = field(default_factory=dict)
     _capped: dict = field(default_factory=dict)
+    _avoid_parts: list = field(default_factory=list)
+
+    def avoid_parts(self, tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarray:
+        """The weakly connected component of every node in the graph of the arcs :attr:`avoid` allows
+        (cached): no route that avoids the zones joins nodes of two different components."""
+        if not self._avoid_parts:
+            from scipy.sparse import coo_matrix
+            from scipy.sparse.csgraph import connected_components
+
+            ok = self.avoid != FORBIDDEN
+            graph = coo_matrix((np.ones(int(ok.sum()), dtype=np.int8), (tail[ok], head[ok])), (node_count, node_count))
+            self._avoid_parts.append(connected_components(graph.tocsr(), directed=True, connection="weak")[1])
+        return self._avoid_parts[0]
 
     def capped(self, k: int) -> bool:
         """Whether ``T + k * I`` exceeds ``MAX_ARC_WEIGHT`` on some usable arc (so it was capped there)."""

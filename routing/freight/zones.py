@@ -56,6 +56,50 @@ class ZoneSet:
     tree_xy: shapely.STRtree | None  # over projected active-zone geometries
     arc_zone: ArcZoneTable | None = None  # arc -> zones it runs through (see :func:`arc_zone_table`)
     polys_xy: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))  # aligned with ``zones``
+    cover_grid: CoverGrid | None = None  # where a point may lie in a no-stop zone (None: no no-stop zone)
+    meets_arcs: bool = False  # whether any arc meets a no-stop zone (``mask.any()``)
+
+
+@dataclass(frozen=True)
+class CoverGrid:
+    """The cells of a grid over the no-stop zones' bounds that some zone's bounds reach (``[lon, lat]``).
+
+    A point outside the grid or in an unmarked cell lies within no zone's bounds, so no zone covers it:
+    :meth:`may_cover` answers that without a tree query.  A cell index is ``int((lon - left) / cell_x)``
+    (clamped), operations that keep the order of coordinates in floating point, so a point within a
+    zone's bounds falls in a cell between those of the bounds' corners, all of which are marked.
+    """
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+    cell_x: float
+    cell_y: float
+    nx: int
+    ny: int
+    marked: bytes  # ny rows of nx cells, 1 where some zone's bounds reach
+
+    @staticmethod
+    def of(bounds: np.ndarray, cells: int = 256) -> CoverGrid:
+        """The grid of ``cells`` x ``cells`` over ``bounds`` (``[n, 4]`` left, bottom, right, top; n >= 1)."""
+        left, bottom = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+        right, top = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        cell_x, cell_y = max((right - left) / cells, 1e-12), max((top - bottom) / cells, 1e-12)
+        marked = np.zeros((cells, cells), dtype=np.uint8)
+        for b_left, b_bottom, b_right, b_top in bounds.tolist():
+            i0, i1 = min(int((b_left - left) / cell_x), cells - 1), min(int((b_right - left) / cell_x), cells - 1)
+            j0, j1 = min(int((b_bottom - bottom) / cell_y), cells - 1), min(int((b_top - bottom) / cell_y), cells - 1)
+            marked[j0 : j1 + 1, i0 : i1 + 1] = 1
+        return CoverGrid(left, bottom, right, top, cell_x, cell_y, cells, cells, marked.tobytes())
+
+    def may_cover(self, lon: float, lat: float) -> bool:
+        """Whether a no-stop zone's bounds may hold ``(lon, lat)`` (``False``: no zone covers it)."""
+        if not (self.left <= lon <= self.right and self.bottom <= lat <= self.top):
+            return False
+        i = min(int((lon - self.left) / self.cell_x), self.nx - 1)
+        j = min(int((lat - self.bottom) / self.cell_y), self.ny - 1)
+        return self.marked[j * self.nx + i] != 0
 
 
 class FreightIndex:
@@ -205,6 +249,10 @@ class FreightIndex:
             tree_xy=shapely.STRtree([za.poly_xy for za in footprints]) if zones else None,
             arc_zone=arc_zone_table(footprints, seg_m, net.travel_time_s),
             polys_xy=np.array([za.poly_xy for za in footprints], dtype=object),
+            meets_arcs=bool(mask.any()),
+            cover_grid=CoverGrid.of(shapely.bounds(np.array([z.geometry for z in nostop], dtype=object)))
+            if nostop
+            else None,
         )
         with self._lock:
             self._sets[key] = zs
