@@ -349,7 +349,8 @@ def wrk_result(proc: subprocess.Popen, duration_s: float, label: str) -> dict:
 class served:
     """``with served(network, *, workers, database_url) as (base_url, tokens):`` runs ``baotong serve``.
 
-    A subprocess on a free loopback port with a temporary data directory, no demo
+    A subprocess on a free loopback port with a temporary data directory (under ``data_root``, default
+    the system's temporary folder), no demo
     scenario, dev mode (so it prints one demo token per role, returned as
     ``tokens``); stopped (SIGTERM to its process group) when the block ends.
     """
@@ -362,9 +363,11 @@ class served:
         database_url: str | None = None,
         timeout_s: float = 300,
         cache_dir: Path | None = None,
+        data_root: Path | None = None,
     ):
         self.network, self.workers, self.database_url, self.timeout_s = network, workers, database_url, timeout_s
         self.cache_dir = cache_dir or NETWORK_CACHE
+        self.data_root = data_root
 
     def __enter__(self) -> tuple[str, dict[str, str]]:
         import signal
@@ -372,7 +375,7 @@ class served:
 
         import httpx
 
-        self._tmp = tempfile.TemporaryDirectory(prefix="baotong-bench-")
+        self._tmp = tempfile.TemporaryDirectory(prefix="baotong-bench-", dir=self.data_root)
         data_dir = Path(self._tmp.name)
         log = data_dir / "server.log"
         env = {
