@@ -217,12 +217,11 @@ def test_pairwise_sum_is_numpys_sum():
             assert kernels.pairwise_sum(a, lo, hi - lo) == a[lo:hi].sum()
 
 
-def test_plan_equals_route_between_then_assemble(router):
-    net = router.network
+def _assert_plan_equals_route_between_then_assemble(router, cases) -> int:
+    """Compare ``Router.plan`` with ``route_between`` + ``assemble`` on ``cases``; how many had a route."""
     w = router.truck_weights
-    rng = np.random.default_rng(SEED + 3)
     compared = 0
-    for o, d in _cases(net, rng, 400):
+    for o, d in cases:
         try:
             expected = router.assemble(o, d, *reversed(router.route_between(o, d, w, slot="truck")))
         except Exception as err:  # no route: plan says so the same way
@@ -241,7 +240,33 @@ def test_plan_equals_route_between_then_assemble(router):
         for a, b in zip(got.legs, expected.legs):
             assert np.array_equal(a.arcs, b.arcs) and np.array_equal(a.coordinates, b.coordinates)
         compared += 1
-    assert compared > 300
+    return compared
+
+
+def test_plan_equals_route_between_then_assemble(router):
+    rng = np.random.default_rng(SEED + 3)
+    assert _assert_plan_equals_route_between_then_assemble(router, _cases(router.network, rng, 400)) > 300
+
+
+def test_plan_with_repeated_vertices_equals_route_between_then_assemble(router):
+    """Points a hair from an arc's end (a part of non-zero length whose ends are one vertex to 1e-9
+    degrees): the route's and the legs' coordinates drop the repeat as before."""
+    net = router.network
+    rng = np.random.default_rng(SEED + 7)
+    cases = [
+        (_snap_on(net, a, 1 - 1e-12), _snap_on(net, b, 1e-12))
+        for a, b in rng.integers(net.arc_count, size=(150, 2)).tolist()
+    ]
+    assert _assert_plan_equals_route_between_then_assemble(router, cases) > 100
+    w = router.truck_weights
+    repeated = 0
+    for o, d in cases:
+        try:
+            plan = router.plan(o, d, w, slot="truck")
+        except Exception:
+            continue
+        repeated += len(plan.coordinates) < len(plan.arcs) + 1
+    assert repeated > 50
 
 
 def test_route_answers_equal_networkx_over_the_snapped_ends(monaco_network):
