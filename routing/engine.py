@@ -665,7 +665,7 @@ class CCHEngine(Engine):
         found = self._multi(self._check_ends(sources, "source"), self._check_ends(targets, "target"))
         if found is None:
             return None
-        total, cost, s_node, arcs = found
+        total, cost, s_node, _t_node, arcs = found
         return total, self._path(cost, s_node, arcs)
 
     def route_multi_nodes(self, sources, targets) -> tuple[float, int, int, int, np.ndarray] | None:
@@ -677,46 +677,57 @@ class CCHEngine(Engine):
         found = self._multi(sources, targets)
         if found is None:
             return None
-        total, cost, s_node, arcs = found
-        n = len(arcs)
-        arr = np.fromiter(arcs, dtype=np.int64, count=n)
-        t_node = self.head.item(arr.item(n - 1)) if n else s_node
-        return total, cost, s_node, t_node, arr
+        total, cost, s_node, t_node, arcs = found
+        return total, cost, s_node, t_node, np.fromiter(arcs, dtype=np.int64, count=len(arcs))
 
-    def _multi(self, src, dst) -> tuple[float, int, int, list[int]] | None:
-        """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, arc ids)``."""
+    def _multi(self, src, dst) -> tuple[float, int, int, int, list[int]] | None:
+        """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, target node,
+        arc ids)``."""
         if not src or not dst:
             return None
-        src_floor = [(s, math.floor(c)) for s, c in src]
-        dst_floor = [(t, math.floor(c)) for t, c in dst]
-        tail = self.topology.tail
+        floor = math.floor
+        src_floor = [floor(c) for _, c in src]
+        dst_floor = [floor(c) for _, c in dst]
+        topology = self.topology
         metric = self._live
         with metric.lock:
             query = metric.native.query()
-            result = query.run_multi(src_floor, dst_floor)
+            result = query.run_multi(
+                [(s, c) for (s, _), c in zip(src, src_floor)], [(t, c) for (t, _), c in zip(dst, dst_floor)]
+            )
             low = result.distance
-            arcs = result.arc_path if low is not None else None
-            del result
             if low is None or low >= FORBIDDEN:
-                del query
+                del result, query
                 return None
+            arcs = result.arc_path
+            del result
             if arcs:
-                s_node, t_node = tail[arcs[0]], self.topology.head[arcs[-1]]
-            else:  # a node that is both a source and a target
+                s_node, t_node = topology.tail[arcs[0]], topology.head[arcs[-1]]
+            else:  # a node that is both a source and a target: the one of least floored initial costs
+                both = {t for t, _ in dst}
                 s_node = t_node = min(
-                    (s for s, _ in src_floor if s in {t for t, _ in dst_floor}),
-                    key=lambda n: min(c for s, c in src_floor if s == n) + min(c for t, c in dst_floor if t == n),
+                    (s for s, _ in src if s in both),
+                    key=lambda n: (
+                        min(c for (s, _), c in zip(src, src_floor) if s == n)
+                        + min(c for (t, _), c in zip(dst, dst_floor) if t == n)
+                    ),
                 )
-            i = min((k for k, (s, _) in enumerate(src) if s == s_node), key=lambda k: (src_floor[k][1], src[k][1]))
-            j = min((k for k, (t, _) in enumerate(dst) if t == t_node), key=lambda k: (dst_floor[k][1], dst[k][1]))
-            cost = low - src_floor[i][1] - dst_floor[j][1]
+            # the entries the query's path starts and ends at: least floored, then least exact initial cost
+            i = j = -1
+            for k, (s, c) in enumerate(src):
+                if s == s_node and (i < 0 or (src_floor[k], c) < (src_floor[i], src[i][1])):
+                    i = k
+            for k, (t, c) in enumerate(dst):
+                if t == t_node and (j < 0 or (dst_floor[k], c) < (dst_floor[j], dst[j][1])):
+                    j = k
+            cost = low - src_floor[i] - dst_floor[j]
             best_total, best_pair, best_cost = src[i][1] + cost + dst[j][1], (i, j), cost
             tol = 1e-9 * max(1.0, best_total)
+            # a pair whose floored total is the least cannot beat the path by more than its rounding
+            # remainders: only a near tie is checked, with a distance-only query
             for ii, (s, s0) in enumerate(src):
                 for jj, (t, t0) in enumerate(dst):
-                    if (ii, jj) == (i, j) or low + (s0 - src_floor[ii][1]) + (
-                        t0 - dst_floor[jj][1]
-                    ) >= best_total - tol:
+                    if (ii == i and jj == j) or low + (s0 - src_floor[ii]) + (t0 - dst_floor[jj]) >= best_total - tol:
                         continue
                     result = query.run(s, t)
                     other = result.distance
@@ -724,14 +735,12 @@ class CCHEngine(Engine):
                     if other is not None and other < FORBIDDEN and s0 + other + t0 < best_total - tol:
                         best_total, best_pair, best_cost = s0 + other + t0, (ii, jj), other
             if best_pair != (i, j):
-                s, t = src[best_pair[0]][0], dst[best_pair[1]][0]
-                result = query.run(s, t)
+                s_node, t_node = src[best_pair[0]][0], dst[best_pair[1]][0]
+                result = query.run(s_node, t_node)
                 arcs = result.arc_path
                 del result
-                s_node = s
             del query
-        assert arcs is not None  # a reachable target has a path
-        return best_total, int(best_cost), s_node, arcs
+        return best_total, int(best_cost), s_node, t_node, arcs
 
     def matrix(self, sources, targets) -> np.ndarray:
         import routingkit_cch

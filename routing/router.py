@@ -29,11 +29,11 @@ from routing.paths import (
     Leg,
     dedupe_steps,
     drive_along,
+    legs_of_parts,
     route_steps,
     same_arc_cost,
     snap_ends,
     split_legs,
-    split_legs_known,
 )
 
 if TYPE_CHECKING:
@@ -102,11 +102,15 @@ def limit_blocks(network: RoadNetwork, vehicle: Vehicle) -> dict[str, np.ndarray
 
 @dataclass
 class RoutePlan:
-    """A computed truck route between two snapped points (``arcs`` and ``coordinates`` as in :class:`Leg`)."""
+    """A computed truck route between two snapped points (``arcs`` and ``coordinates`` as in :class:`Leg`).
+
+    ``node_ids`` holds the engine path's nodes (int64, read-only like ``arcs``); :attr:`nodes` gives
+    them as a list, made when read (most callers never read them).
+    """
 
     origin: Snap
     destination: Snap
-    nodes: list[int]
+    node_ids: np.ndarray
     arcs: np.ndarray
     coordinates: np.ndarray
     length_m: float
@@ -114,6 +118,11 @@ class RoutePlan:
     cost: float
     legs: list[Leg] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def nodes(self) -> list[int]:
+        """The engine path's node ids (empty for a route that stays on one segment)."""
+        return self.node_ids.tolist()
 
 
 class MetricPool:
@@ -322,7 +331,8 @@ class Router:
 
         The same answer as :meth:`route_between` then :meth:`assemble`, in fewer steps: one
         multi-source query that returns the arc ids only (:meth:`Engine.route_multi_nodes`), then one
-        compiled pass (:func:`routing.kernels.drive_parts`) for the driven parts and their vertices.
+        compiled pass (:func:`routing.kernels.route_parts`) for the driven parts, their vertices, the
+        path's nodes and the metres and seconds of the route and of each leg.
 
         Raises
         ------
@@ -343,7 +353,7 @@ class Router:
                 zh=f"在当前路网上没有从 {[o.lon, o.lat]} 到 {[d.lon, d.lat]} 的货车路线",
             )
         total, _cost, s_node, t_node, path = found
-        arcs, fracs, points, part_len, part_time, steps, repeats, first_main, last_main = kernels.drive_parts(
+        ints, points, sums = kernels.route_parts(
             path,
             s_node,
             t_node,
@@ -365,20 +375,23 @@ class Router:
             net.travel_time_s,
             self.main_road_mask,
         )
-        if arcs.size == 0:
+        k = points.shape[0] - 1
+        if k == 0:
             return self.plan_of(o, d, Drive.empty(o.snapped_lon, o.snapped_lat), [s_node])
-        nodes = net.head[path].tolist()
-        nodes.insert(0, s_node)
+        repeats, b0, b1 = ints[:3].tolist()
+        arcs = ints[3 : 3 + k]
+        length_m, travel_time_s, *leg_sums = sums.tolist()
+        steps = None if repeats == 0 else route_steps(points)
         return RoutePlan(
             origin=o,
             destination=d,
-            nodes=nodes,
+            node_ids=ints[3 + k :],
             arcs=arcs,
-            coordinates=points if repeats.item(-1) == 0 else dedupe_steps(points, steps),
-            length_m=float(part_len.sum()),
-            travel_time_s=float(part_time.sum()),
+            coordinates=points if steps is None else dedupe_steps(points, steps),
+            length_m=length_m,
+            travel_time_s=travel_time_s,
             cost=float(total) * WEIGHT_UNIT_S,
-            legs=split_legs_known(arcs, points, part_len, part_time, steps, repeats, first_main, last_main),
+            legs=legs_of_parts(arcs, points, b0, b1, leg_sums, steps),
         )
 
     def assemble(self, o: Snap, d: Snap, path: PathResult | None, cost: float) -> RoutePlan:
@@ -398,7 +411,7 @@ class Router:
         return RoutePlan(
             origin=o,
             destination=d,
-            nodes=list(nodes),
+            node_ids=np.array(nodes, dtype=np.int64),
             arcs=drive.arcs,
             coordinates=dedupe_steps(drive.points, steps),
             length_m=float(part_len.sum()),

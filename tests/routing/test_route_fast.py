@@ -6,7 +6,8 @@
 * snapping against the way it was done before (grid search through the list of tuples, numpy arrays
   for the snapped points and one projection call per coordinate);
 * the compiled driven-parts kernel against its Python reading and against ``path_parts`` /
-  ``drive_along`` / ``split_legs``, and ``Router.plan`` against ``route_between`` + ``assemble``.
+  ``drive_along`` / ``split_legs`` (its sums against numpy's to the last bit), and ``Router.plan``
+  against ``route_between`` + ``assemble``.
 """
 
 from __future__ import annotations
@@ -179,30 +180,48 @@ def test_compiled_parts_equal_the_numpy_reading_and_the_python_kernel(router):
                 d.arc, d.reverse_arc, d.fraction, d.snapped_lon, d.snapped_lat,
                 net.tail, net.head, net.node_lon, net.node_lat, net.length_m, net.travel_time_s, main,
             )  # fmt: skip
-            compiled = kernels.drive_parts(*args)
-            python = kernels.drive_parts.py_func(*args)
+            compiled = kernels.route_parts(*args)
+            python = kernels.route_parts.py_func(*args)
             for a, b in zip(compiled, python):
                 assert np.array_equal(a, b)
-            arcs, fracs, points, part_len, part_time, steps, repeats, first_main, last_main = compiled
+            ints, points, sums = compiled
+            k = points.shape[0] - 1
+            repeats, b0, b1 = ints[:3].tolist()
+            arcs, nodes = ints[3 : 3 + k], ints[3 + k :]
             drive, ref_steps, ref_legs = _reference_parts(net, o, d, path, s, t, main)
-            assert np.array_equal(arcs, drive.arcs) and np.array_equal(fracs, drive.fracs)
-            assert np.array_equal(points, drive.points)
+            assert np.array_equal(arcs, drive.arcs) and np.array_equal(points, drive.points)
+            assert nodes.tolist() == [s, *net.head[path].tolist()]
             if arcs.size:
-                assert np.array_equal(part_len, drive.part_len(net)) and np.array_equal(part_time, drive.part_time(net))
-                assert np.array_equal(steps, ref_steps)
-                assert np.array_equal(repeats[1:], np.cumsum(~ref_steps))
-                on_main = np.flatnonzero(main[arcs])
-                assert (first_main, last_main) == ((int(on_main[0]), int(on_main[-1])) if on_main.size else (-1, -1))
+                assert repeats == int((~ref_steps).sum())
+                # the sums are numpy's to the last bit: the route's, then each leg's
+                assert sums[0] == drive.part_len(net).sum() and sums[1] == drive.part_time(net).sum()
+                bounds = {"origin": (0, b0, 2), "transit": (b0, b1, 4), "destination": (b1, arcs.size, 6)}
+                assert [leg.kind for leg in ref_legs] == [k for k, (lo, hi, _) in bounds.items() if hi > lo]
+                for leg in ref_legs:
+                    lo, hi, slot = bounds[leg.kind]
+                    assert np.array_equal(leg.arcs, arcs[lo:hi])
+                    assert (sums[slot], sums[slot + 1]) == (leg.length_m, leg.travel_time_s)
             compared += 1
     assert compared > 400
 
 
-def test_plan_equals_route_between_then_assemble(router):
-    net = router.network
+def test_pairwise_sum_is_numpys_sum():
+    rng = np.random.default_rng(SEED + 6)
+    for _ in range(3000):
+        n = int(rng.integers(0, 2500))
+        a = rng.uniform(0, 1000, n) * rng.uniform(0, 1, n)
+        assert kernels.pairwise_sum(a, 0, n) == a.sum()
+        if n >= 2:  # np.add.reduceat over a range: its first value, then the rest added pairwise
+            lo, hi = sorted(rng.choice(n, size=2, replace=False).tolist())
+            assert a[lo] + kernels.pairwise_sum(a, lo + 1, hi - lo - 1) == np.add.reduceat(a, [lo, hi])[0]
+            assert kernels.pairwise_sum(a, lo, hi - lo) == a[lo:hi].sum()
+
+
+def _assert_plan_equals_route_between_then_assemble(router, cases) -> int:
+    """Compare ``Router.plan`` with ``route_between`` + ``assemble`` on ``cases``; how many had a route."""
     w = router.truck_weights
-    rng = np.random.default_rng(SEED + 3)
     compared = 0
-    for o, d in _cases(net, rng, 400):
+    for o, d in cases:
         try:
             expected = router.assemble(o, d, *reversed(router.route_between(o, d, w, slot="truck")))
         except Exception as err:  # no route: plan says so the same way
@@ -221,7 +240,33 @@ def test_plan_equals_route_between_then_assemble(router):
         for a, b in zip(got.legs, expected.legs):
             assert np.array_equal(a.arcs, b.arcs) and np.array_equal(a.coordinates, b.coordinates)
         compared += 1
-    assert compared > 300
+    return compared
+
+
+def test_plan_equals_route_between_then_assemble(router):
+    rng = np.random.default_rng(SEED + 3)
+    assert _assert_plan_equals_route_between_then_assemble(router, _cases(router.network, rng, 400)) > 300
+
+
+def test_plan_with_repeated_vertices_equals_route_between_then_assemble(router):
+    """Points a hair from an arc's end (a part of non-zero length whose ends are one vertex to 1e-9
+    degrees): the route's and the legs' coordinates drop the repeat as before."""
+    net = router.network
+    rng = np.random.default_rng(SEED + 7)
+    cases = [
+        (_snap_on(net, a, 1 - 1e-12), _snap_on(net, b, 1e-12))
+        for a, b in rng.integers(net.arc_count, size=(150, 2)).tolist()
+    ]
+    assert _assert_plan_equals_route_between_then_assemble(router, cases) > 100
+    w = router.truck_weights
+    repeated = 0
+    for o, d in cases:
+        try:
+            plan = router.plan(o, d, w, slot="truck")
+        except Exception:
+            continue
+        repeated += len(plan.coordinates) < len(plan.arcs) + 1
+    assert repeated > 50
 
 
 def test_route_answers_equal_networkx_over_the_snapped_ends(monaco_network):
