@@ -234,3 +234,76 @@ def route_parts(
             sums[slot + 1] = part_time[lo] + pairwise_sum(part_time, lo + 1, hi - lo - 1)
         lo = hi
     return ints, points, sums
+
+
+@_jit
+def drive_parts(
+    path, s_node, t_node, o_arc, o_rev, o_frac, o_lon, o_lat, d_arc, d_rev, d_frac, d_lon, d_lat,
+    tail, head, node_lon, node_lat, length_m, travel_time_s, main,
+):  # pragma: no cover  # fmt: skip
+    """The driven parts of an engine path between two snapped points, in one pass: ``(arcs, fracs,
+    points, part_len, part_time, steps, repeats, first_main, last_main)``.  The first six are what
+    :func:`routing.paths.path_parts`, :func:`routing.paths.drive_along`,
+    :meth:`~routing.paths.Drive.part_len` / :meth:`~routing.paths.Drive.part_time` and
+    :func:`routing.paths.route_steps` compute; ``repeats[i]`` counts the points among the first
+    ``i + 1`` that repeat their predecessor (``repeats[hi] - repeats[lo]`` is zero when points
+    ``lo..hi`` hold no repeat), and ``first_main`` / ``last_main`` are the first and last parts on a
+    ``main`` arc (-1 for none), as :func:`routing.paths.split_legs` finds them.
+
+    ``path`` holds the engine path's arc ids from node ``s_node`` to node ``t_node``; the origin
+    lies ``o_frac`` along arc ``o_arc`` (``o_rev`` its reverse arc or -1) at ``(o_lon, o_lat)``,
+    the destination likewise.  Parts of zero length at either end are dropped.
+    """
+    # the partial arc from the origin into the path's first node (routing.paths.arc_into)
+    if head[o_arc] == s_node:
+        first, f0 = o_arc, 1 - o_frac
+    elif o_rev >= 0 and head[o_rev] == s_node:
+        first, f0 = o_rev, o_frac
+    else:
+        first, f0 = o_arc, 0.0
+    # the partial arc from the path's last node to the destination (routing.paths.arc_from)
+    if tail[d_arc] == t_node:
+        last, f1 = d_arc, d_frac
+    elif d_rev >= 0 and tail[d_rev] == t_node:
+        last, f1 = d_rev, 1 - d_frac
+    else:
+        last, f1 = d_arc, 0.0
+    n = path.shape[0]
+    lead = 1 if f0 > 0 else 0
+    trail = 1 if f1 > 0 else 0
+    k = n + lead + trail
+    arcs = np.empty(k, dtype=np.int64)
+    fracs = np.ones(k)
+    if lead:
+        arcs[0], fracs[0] = first, f0
+    for i in range(n):
+        arcs[lead + i] = path[i]
+    if trail:
+        arcs[k - 1], fracs[k - 1] = last, f1
+    points = np.empty((k + 1, 2))
+    part_len = np.empty(k)
+    part_time = np.empty(k)
+    steps = np.zeros(k, dtype=np.bool_)
+    repeats = np.zeros(k + 1, dtype=np.int64)
+    if k == 0:
+        points = np.empty((1, 2))
+        points[0, 0], points[0, 1] = o_lon, o_lat
+        return arcs, fracs, points, part_len, part_time, steps, repeats, -1, -1
+    points[0, 0], points[0, 1] = o_lon, o_lat
+    for i in range(k - 1):
+        h = head[arcs[i]]
+        points[i + 1, 0], points[i + 1, 1] = node_lon[h], node_lat[h]
+    points[k, 0], points[k, 1] = d_lon, d_lat
+    for i in range(k):
+        a = arcs[i]
+        part_len[i] = fracs[i] * length_m[a]
+        part_time[i] = fracs[i] * travel_time_s[a]
+        steps[i] = abs(points[i + 1, 0] - points[i, 0]) > 1e-9 or abs(points[i + 1, 1] - points[i, 1]) > 1e-9
+        repeats[i + 1] = repeats[i] + (0 if steps[i] else 1)
+    first_main, last_main = -1, -1
+    for i in range(k):
+        if main[arcs[i]]:
+            if first_main < 0:
+                first_main = i
+            last_main = i
+    return arcs, fracs, points, part_len, part_time, steps, repeats, first_main, last_main

@@ -299,6 +299,51 @@ def split_legs(
     ]
 
 
+def split_legs_known(
+    arcs: np.ndarray,
+    points: np.ndarray,
+    part_len: np.ndarray,
+    part_time: np.ndarray,
+    steps: np.ndarray,
+    repeats: np.ndarray,
+    first_main: int,
+    last_main: int,
+) -> list[Leg]:
+    """:func:`split_legs` given what :func:`routing.kernels.drive_parts` already found: the first and
+    last main-road parts (-1 for none) and the running count of repeated points (a leg with none
+    is a view of ``points``, with no array call to find that out)."""
+    n = arcs.size
+    if n == 0:
+        return []
+    if first_main < 0:
+        ranges = [("transit", 0, n)]
+    else:
+        ranges = [
+            (kind, lo, hi)
+            for kind, lo, hi in (
+                ("origin", 0, first_main),
+                ("transit", first_main, last_main + 1),
+                ("destination", last_main + 1, n),
+            )
+            if hi > lo
+        ]
+    starts = [lo for _, lo, _ in ranges]
+    lengths = np.add.reduceat(part_len, starts).tolist()
+    times = np.add.reduceat(part_time, starts).tolist()
+    return [
+        Leg(
+            kind=kind,
+            arcs=arcs[lo:hi],
+            coordinates=points[lo : hi + 1]
+            if repeats.item(hi) == repeats.item(lo)
+            else _dedupe_range(points, steps, lo, hi),
+            length_m=length,
+            travel_time_s=time,
+        )
+        for (kind, lo, hi), length, time in zip(ranges, lengths, times)
+    ]
+
+
 def legs_of_parts(
     arcs: np.ndarray,
     points: np.ndarray,
