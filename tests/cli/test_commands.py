@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,11 @@ def test_network_build_and_route(monkeypatch, tmp_path, capsys):
     _env(monkeypatch, tmp_path)
     pbf = str(shared_file("andorra.osm.pbf"))
     assert main(["network", "build", "--pbf", pbf]) == 0
-    info = json.loads(capsys.readouterr().out)
+    built = capsys.readouterr()
+    info = json.loads(built.out)
+    assert "computing the contraction order (METIS nested dissection)" in built.err
+    assert "building the hierarchy (CCH)" in built.err
+    assert (Path(info["cache"]) / "cch" / "order.npy").is_file()
     assert info["nodes"] > 20_000 and len(info["bbox"]) == 4
     out_map = tmp_path / "route.html"
     assert (
