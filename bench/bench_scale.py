@@ -10,9 +10,10 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    padded files, same run: time and peak RSS growth of the read alone.
 2. ``baotong network build --pbf <padded file>`` as a command, into an empty cache: wall time
    split into start-up (imports, the source's hash), reading, assembling, strongly connected
-   component, cache write and hierarchy (the CCH topology, through ``routing.engine``, plus
-   its first customisation), read from the timestamps of its progress lines; peak RSS of the
-   command and the largest RSS seen in each step (sampled every 50 ms).
+   component, cache write and the hierarchy (its contraction order, then the CCH built from
+   it, through ``routing.engine.build_topology``), read from the timestamps of its progress
+   lines; peak RSS of the command and the largest RSS seen in each step (sampled every 50 ms).
+   At the smaller sizes, the contraction orders compared step by step (see :func:`order_child`).
 3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (topology load, customisation,
    the spare metric), time and RSS.
 4. In one process on the cached network: snapping index, ``Router.route`` p50 / p99 and
@@ -140,6 +141,9 @@ _STEPS = (  # (step, the progress line that starts it)
     ("cache_write", re.compile(r"^\[baotong\] writing cache")),
     ("after_cache", re.compile(r"^\[baotong\] wrote cache")),
     ("hierarchy", re.compile(r"^\[baotong\] preparing the contraction hierarchy")),
+    ("hierarchy_order", re.compile(r"^\[baotong\] computing the contraction order")),
+    ("hierarchy_cch", re.compile(r"^\[baotong\] building the hierarchy")),
+    ("basemap", re.compile(r"^\[baotong\] building the basemap tiles")),
 )
 
 
@@ -745,7 +749,16 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             notes=f"baotong network build --pbf (padded file), {built['arcs']:,} arcs: {split}",
         )
     )
-    for step in ("start_up", "reading", "assembling", "scc", "cache_write", "hierarchy"):
+    for step in (
+        "start_up",
+        "reading",
+        "assembling",
+        "scc",
+        "cache_write",
+        "hierarchy_order",
+        "hierarchy_cch",
+        "basemap",
+    ):
         if step in secs:
             figures.append(figure(NAME, graph, "cli", f"network_build_{step}", "s", secs[step]))
     figures.append(
