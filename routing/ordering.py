@@ -43,14 +43,17 @@ def undirected_csr(tail: np.ndarray, head: np.ndarray, node_count: int) -> tuple
     keep = t != h
     lo = np.minimum(t, h)[keep]
     hi = np.maximum(t, h)[keep]
-    key = np.unique(lo * node_count + hi)
-    lo, hi = key // node_count, key % node_count
-    src = np.concatenate([lo, hi])
-    dst = np.concatenate([hi, lo])
-    by = np.lexsort((dst, src))
+    key = np.sort(lo * node_count + hi)
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key = key[first]  # each undirected edge once (np.unique, hash-based, is ten times slower here)
+    lo, hi = np.divmod(key, node_count)
+    both = np.concatenate([key, hi * node_count + lo])  # and each both ways, sorted by (node, neighbour)
+    both.sort()
+    src, dst = np.divmod(both, node_count)
     starts = np.zeros(node_count + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=node_count), out=starts[1:])
-    return starts.astype(np.int32), dst[by].astype(np.int32)
+    return starts.astype(np.int32), dst.astype(np.int32)
 
 
 def metis_order(tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarray:

@@ -240,3 +240,11 @@ def test_contraction_order_refuses_unknown_methods():
         contraction_order(tail, head, n, method="nested")
     with pytest.raises(ValueError, match="coordinates"):
         contraction_order(tail, head, n, method="inertial")
+
+
+def test_a_graph_without_edges_still_has_an_order():
+    tail, head = np.array([2, 2]), np.array([2, 2])  # loops only
+    starts, adjacent = undirected_csr(tail, head, 4)
+    assert starts.tolist() == [0, 0, 0, 0, 0] and adjacent.size == 0
+    order, used = contraction_order(tail, head, 4)
+    assert used == "metis" and sorted(order.tolist()) == [0, 1, 2, 3]
