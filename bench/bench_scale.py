@@ -10,9 +10,10 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    padded files, same run: time and peak RSS growth of the read alone.
 2. ``baotong network build --pbf <padded file>`` as a command, into an empty cache: wall time
    split into start-up (imports, the source's hash), reading, assembling, strongly connected
-   component, cache write and hierarchy (the CCH topology, through ``routing.engine``, plus
-   its first customisation), read from the timestamps of its progress lines; peak RSS of the
-   command and the largest RSS seen in each step (sampled every 50 ms).
+   component, cache write and the hierarchy (its contraction order, then the CCH built from
+   it, through ``routing.engine.build_topology``), read from the timestamps of its progress
+   lines; peak RSS of the command and the largest RSS seen in each step (sampled every 50 ms).
+   At the smaller sizes, the contraction orders compared step by step (see :func:`order_child`).
 3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (topology load, customisation,
    the spare metric), time and RSS.
 4. In one process on the cached network: snapping index, ``Router.route`` p50 / p99 and
@@ -140,6 +141,9 @@ _STEPS = (  # (step, the progress line that starts it)
     ("cache_write", re.compile(r"^\[baotong\] writing cache")),
     ("after_cache", re.compile(r"^\[baotong\] wrote cache")),
     ("hierarchy", re.compile(r"^\[baotong\] preparing the contraction hierarchy")),
+    ("hierarchy_order", re.compile(r"^\[baotong\] computing the contraction order")),
+    ("hierarchy_cch", re.compile(r"^\[baotong\] building the hierarchy")),
+    ("basemap", re.compile(r"^\[baotong\] building the basemap tiles")),
 )
 
 
@@ -532,6 +536,146 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
 
 
 # ----------------------------------------------------------------------------------
+# 5. contraction orders, same run
+# ----------------------------------------------------------------------------------
+#: The orders compared (see ``routing.ordering``); inertial flow was the hierarchy's order before METIS.
+ORDER_METHODS = ("inertial", "metis")
+#: Networks up to this many road nodes compare the orders in the full benchmark.
+ORDER_COMPARE_MAX_NODES = 600_000
+
+
+def _peak_mb() -> float:
+    return _status_kb()["VmHWM"] / 1024
+
+
+def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_zones: int = 10) -> dict:
+    """One contraction order on the cached network of ``path``, each step timed with the peak RSS it reached.
+
+    Steps: the order (``routing.ordering.contraction_order``), ``routingkit_cch.CCH(order, ...)``, one full
+    customisation (``CCHMetric``), node-to-node ``CCHEngine.route`` (seeded random pairs, the first ten checked
+    against scipy's Dijkstra), and a zone change as ``CCHEngine.forbid`` makes it (a 1-3 km disc's arcs: the
+    partial update of the spare metric, then the first route; then ``restore`` and its first route).
+    """
+    import routingkit_cch
+
+    from routing.engine import CCHEngine, CCHTopology, ScipyEngine
+    from routing.network import load_or_build
+    from routing.ordering import contraction_order
+
+    net, _folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    tail_l, head_l = net.tail.tolist(), net.head.tolist()
+    weights = np.asarray(net.base_weights)
+    out: dict = {"method": method, "nodes": net.node_count, "arcs": net.arc_count, "seconds": {}, "peak_mb": {}}
+
+    def step(name: str, fn):
+        _reset_peak()
+        started = time.perf_counter()
+        value = fn()
+        out["seconds"][name] = time.perf_counter() - started
+        out["peak_mb"][name] = _peak_mb()
+        return value
+
+    order, _ = step(
+        "order",
+        lambda: contraction_order(
+            net.tail, net.head, net.node_count, lon=net.node_lon, lat=net.node_lat, method=method
+        ),
+    )
+    cch = step("cch", lambda: routingkit_cch.CCH(order.tolist(), tail_l, head_l, False))
+    metric = step("customise", lambda: routingkit_cch.CCHMetric(cch, weights.tolist()))
+    del metric
+    topology = CCHTopology(cch, order, tail_l, head_l, net.node_count, net.arc_count)
+    engine = CCHEngine(
+        net.tail, net.head, net.node_count, weights, lon=net.node_lon, lat=net.node_lat, topology=topology
+    )
+    engine.wait_for_spare()
+    rng = np.random.default_rng(SEED)
+    pairs = [tuple(int(v) for v in rng.choice(net.node_count, 2, replace=False)) for _ in range(n_queries)]
+    reference = ScipyEngine(net.tail, net.head, net.node_count, weights)
+    for s, t in pairs[:10]:
+        if engine.distance(s, t) != reference.distance(s, t):
+            raise RuntimeError(f"{method} order: CCH and Dijkstra disagree from node {s} to node {t}")
+    del reference
+    _reset_peak()
+    query_ms = []
+    for s, t in pairs:
+        started = time.perf_counter()
+        engine.route(s, t)
+        query_ms.append((time.perf_counter() - started) * 1000)
+    out["query_ms_p50"], out["query_ms_p99"] = percentile(query_ms, 50), percentile(query_ms, 99)
+    out["peak_mb"]["query"] = _peak_mb()
+
+    x, y = net.node_xy
+    zone_ms: dict[str, list[float]] = {"forbid": [], "forbid_route": [], "restore": [], "restore_route": []}
+    zone_arcs = []
+    _reset_peak()
+    for k in range(n_zones):
+        centre = int(rng.integers(net.node_count))
+        radius_m = float(rng.uniform(1000, 3000))
+        inside = np.hypot(x - x[centre], y - y[centre]) <= radius_m
+        arcs = np.nonzero(inside[net.tail] | inside[net.head])[0]
+        zone_arcs.append(arcs.size)
+        s, t = pairs[k]
+        for change, apply in (("forbid", engine.forbid), ("restore", engine.restore)):
+            started = time.perf_counter()
+            apply(arcs)
+            changed = time.perf_counter()
+            engine.route(s, t)
+            ended = time.perf_counter()
+            zone_ms[change].append((changed - started) * 1000)
+            zone_ms[f"{change}_route"].append((ended - started) * 1000)
+            engine.wait_for_spare()  # the swapped-out metric's catch-up, off the query path
+    out["peak_mb"]["zones"] = _peak_mb()
+    out["zone_arcs"] = zone_arcs
+    for key, ms in zone_ms.items():
+        out[f"{key}_ms_p50"], out[f"{key}_ms_max"] = percentile(ms, 50), max(ms)
+    return out
+
+
+def compare_orders(path: Path, cache_dir: Path, progress, rounds: int = 1) -> dict[str, list[dict]]:
+    """:func:`order_child` for every method of :data:`ORDER_METHODS`, alternated, ``rounds`` times each."""
+    results: dict[str, list[dict]] = {m: [] for m in ORDER_METHODS}
+    for _ in range(rounds):
+        for method in ORDER_METHODS:
+            progress(f"contraction order {method} on {path.name}")
+            results[method].append(_child("order_child", str(path), str(cache_dir), method))
+    return results
+
+
+def _order_figures(graph: str, results: dict[str, list[dict]]) -> list[dict]:
+    def median(method: str, get) -> float:
+        return float(np.median([get(r) for r in results[method]]))
+
+    base, new = "inertial", "metis"
+    metrics = (
+        ("order_s", "s", lambda r: r["seconds"]["order"]),
+        ("order_cch_s", "s", lambda r: r["seconds"]["cch"]),
+        ("order_customise_s", "s", lambda r: r["seconds"]["customise"]),
+        ("order_query_p50", "ms", lambda r: r["query_ms_p50"]),
+        ("order_zone_forbid_p50", "ms", lambda r: r["forbid_ms_p50"]),
+        ("order_zone_to_first_route_p50", "ms", lambda r: r["forbid_route_ms_p50"]),
+        ("order_zone_to_first_route_max", "ms", lambda r: r["forbid_route_ms_max"]),
+        ("order_peak_memory", "MB", lambda r: max(r["peak_mb"].values())),
+    )
+    n = len(results[new])
+    return [
+        figure(
+            NAME,
+            graph,
+            new,
+            metric,
+            unit,
+            median(new, get),
+            baseline=median(base, get),
+            baseline_engine=base,
+            n=n,
+            notes="contraction order of the CCH; medians over alternated fresh processes",
+        )
+        for metric, unit, get in metrics
+    ]
+
+
+# ----------------------------------------------------------------------------------
 def _graph(nodes: int, net_nodes: int | None = None) -> str:
     return f"synthetic-{nodes // 1000}k" if net_nodes is None else f"synthetic-{nodes // 1000}k ({net_nodes:,} nodes)"
 
@@ -605,7 +749,16 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             notes=f"baotong network build --pbf (padded file), {built['arcs']:,} arcs: {split}",
         )
     )
-    for step in ("start_up", "reading", "assembling", "scc", "cache_write", "hierarchy"):
+    for step in (
+        "start_up",
+        "reading",
+        "assembling",
+        "scc",
+        "cache_write",
+        "hierarchy_order",
+        "hierarchy_cch",
+        "basemap",
+    ):
         if step in secs:
             figures.append(figure(NAME, graph, "cli", f"network_build_{step}", "s", secs[step]))
     figures.append(
@@ -648,6 +801,10 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             notes=f"RSS after the network {start['rss_network_mb']:,.0f} MB; peak {start['peak_mb']:,.0f} MB",
         )
     )
+
+    # 3a. the contraction orders, same run (at the smaller sizes: inertial flow takes a quarter of an hour at 3 M)
+    if nodes <= ORDER_COMPARE_MAX_NODES:
+        figures.extend(_order_figures(graph, compare_orders(padded, cache_dir, progress)))
 
     # 3b. the server: one worker against two forked ones sharing the network, hierarchy and metrics
     progress("baotong serve, 1 and 2 workers")
@@ -800,7 +957,34 @@ def run(quick: bool = False) -> list[dict]:
     return figures
 
 
-if __name__ == "__main__":
-    from bench.common import print_figures
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_scale [--quick]``: the whole benchmark; ``--orders NODES [--rounds N]``: only the
+    contraction orders on the padded file of ``NODES`` road nodes (its network cached in ``.cache/bench-scale``),
+    the figures and each process's result as JSON."""
+    import argparse
 
-    print_figures(run(quick="--quick" in sys.argv))
+    from bench.common import print_figures
+    from bench.synthetic_osm import synthetic_osm_file
+
+    p = argparse.ArgumentParser(prog="bench.bench_scale")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--orders", type=int, metavar="NODES", help="compare the contraction orders only")
+    p.add_argument("--rounds", type=int, default=1, help="alternated rounds of the order comparison")
+    args = p.parse_args(argv)
+
+    def progress(message: str) -> None:
+        print(f"[scale] {message}", file=sys.stderr, flush=True)
+
+    if args.orders is None:
+        print_figures(run(quick=args.quick))
+        return 0
+    padded = synthetic_osm_file(args.orders, pad=True, progress=progress)
+    SCALE_CACHE.mkdir(parents=True, exist_ok=True)
+    results = compare_orders(padded, SCALE_CACHE, progress, rounds=args.rounds)
+    print_figures(_order_figures(_graph(args.orders, results["metis"][0]["nodes"]), results))
+    print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

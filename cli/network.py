@@ -8,7 +8,7 @@ import sys
 import time
 
 from cli.common import settings_from
-from routing.engine import make_engine
+from routing.engine import build_topology, make_engine
 from routing.network import load_or_build
 from services.basemap import ensure_network_basemap
 
@@ -46,7 +46,20 @@ def build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
     progress("preparing the contraction hierarchy")
-    make_engine(settings.engine, net, topology_dir=folder)
+    if settings.engine == "cch":
+        # The order is what the cache keeps; every start builds the hierarchy from it and customises its
+        # metrics, so the build stops at a hierarchy that works.
+        build_topology(
+            net.tail,
+            net.head,
+            net.node_count,
+            lon=net.node_lon,
+            lat=net.node_lat,
+            topology_dir=folder,
+            progress=progress,
+        )
+    else:
+        make_engine(settings.engine, net, topology_dir=folder)
     basemap = None
     if settings.basemap:
         progress("building the basemap tiles")

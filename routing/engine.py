@@ -35,10 +35,11 @@ from __future__ import annotations
 import logging
 import math
 import operator
+import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -431,40 +432,53 @@ def _cached_order(topology_dir: Path | str | None, node_count: int) -> np.ndarra
     return order.astype(np.int64)
 
 
+def _save_order(topology_dir: Path | str, order: np.ndarray) -> None:
+    """Write the order next to the network's cache, atomically (a reader never sees half a file)."""
+    target = _order_file(topology_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.partial.npy")
+    np.save(partial, order)
+    os.replace(partial, target)
+
+
 def build_topology(
-    tail: np.ndarray, head: np.ndarray, node_count: int, *, lon=None, lat=None, topology_dir: Path | str | None = None
+    tail: np.ndarray,
+    head: np.ndarray,
+    node_count: int,
+    *,
+    lon=None,
+    lat=None,
+    topology_dir: Path | str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> CCHTopology:
-    """The hierarchy of a network: its order read from ``topology_dir`` when cached there, else computed
-    (inertial flow on the coordinates; by degree without them) and saved there."""
+    """The hierarchy of a network: its order read from ``topology_dir`` when cached there (any valid
+    order, whichever method made it), else computed by :func:`routing.ordering.contraction_order`
+    (METIS nested dissection; inertial flow on the coordinates without ``pymetis``; by degree without
+    either) and saved there.  ``progress`` gets a line before each long step."""
     import routingkit_cch
+
+    from routing.ordering import contraction_order
 
     tail_l, head_l = tail.tolist(), head.tolist()
     started = time.perf_counter()
     order = _cached_order(topology_dir, node_count)
-    cached = order is not None
+    method = "cached"
     if order is None:
-        computed: list[int]
-        if lon is not None and lat is not None and node_count:
-            computed = routingkit_cch.compute_order_inertial(
-                node_count,
-                tail_l,
-                head_l,
-                np.asarray(lat, dtype=np.float64).tolist(),
-                np.asarray(lon, dtype=np.float64).tolist(),
-            )
-        else:
-            computed = routingkit_cch.compute_order_degree(node_count, tail_l, head_l)
-        order = np.asarray(computed, dtype=np.int64)
+        order, method = contraction_order(tail, head, node_count, lon=lon, lat=lat, progress=progress)
         if topology_dir is not None:
-            _order_file(topology_dir).parent.mkdir(parents=True, exist_ok=True)
-            np.save(_order_file(topology_dir), order)
+            _save_order(topology_dir, order)
+    ordered = time.perf_counter()
+    if progress is not None:
+        progress(f"building the hierarchy (CCH) of {node_count:,} nodes from the {method} order")
     cch = routingkit_cch.CCH(order.tolist(), tail_l, head_l, False)
     logger.info(
-        "built CCH: %s nodes, %s arcs in %.2f s (%s)",
+        "built CCH: %s nodes, %s arcs in %.2f s (%s order %.2f s, hierarchy %.2f s)",
         f"{node_count:,}",
         f"{tail.size:,}",
         time.perf_counter() - started,
-        "cached order" if cached else "new order",
+        method,
+        ordered - started,
+        time.perf_counter() - ordered,
     )
     return CCHTopology(cch, order, tail_l, head_l, node_count, int(tail.size))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,16 @@ def test_network_build_and_route(monkeypatch, tmp_path, capsys):
     _env(monkeypatch, tmp_path)
     pbf = str(shared_file("andorra.osm.pbf"))
     assert main(["network", "build", "--pbf", pbf]) == 0
-    info = json.loads(capsys.readouterr().out)
+    built = capsys.readouterr()
+    info = json.loads(built.out)
+    assert f"building the hierarchy (CCH) of {info['nodes']:,} nodes from the" in built.err
+    order_file = Path(info["cache"]) / "cch" / "order.npy"
+    assert order_file.is_file()
+    order_file.unlink()  # (the network cache may be another test's) the order is computed again and saved
+    assert main(["network", "build", "--pbf", pbf]) == 0
+    again = capsys.readouterr().err
+    assert "computing the contraction order (METIS nested dissection)" in again
+    assert "from the metis order" in again and order_file.is_file()
     assert info["nodes"] > 20_000 and len(info["bbox"]) == 4
     out_map = tmp_path / "route.html"
     assert (
