@@ -356,7 +356,52 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     )
     if prk_ok:
         add("pyroutingkit", "partial_update", "s", float(np.median(prk_t)), None, f"update_weights; {note}")
+
+    # -- does the native work let other Python threads run? ----------------------------------------------
+    weights = net.base_weights.tolist()
+    pause_partial = _longest_pause(
+        lambda: [
+            upd.apply(metric, {int(a): w for a, w in zip(arcs.tolist(), ws, strict=True)})
+            for arcs in zones
+            for ws in ([INF] * arcs.size, net.base_weights[arcs].tolist())
+        ]
+    )
+    pause_full = _longest_pause(lambda: metric.reset(weights))
+    add(
+        "routingkit-cch",
+        "longest_pause_of_another_thread",
+        "s",
+        pause_partial,
+        pause_full,
+        "the longest gap between the ticks of a Python thread that sleeps 1 ms in a loop while another thread "
+        f"runs CCHMetricPartialUpdater.apply (forbid and restore {len(zones)} discs); baseline: the same during "
+        "CCHMetric.reset (a full customisation). A gap as long as the update means the call holds the GIL",
+    )
     return out
+
+
+def _longest_pause(work) -> float:
+    """The longest gap (s) between the ticks of this thread, sleeping 1 ms per tick, while ``work`` runs in
+    another thread: about the tick if ``work`` releases the GIL, as long as ``work`` if it holds it."""
+    import threading
+
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=run, name="bench-native-work")
+    longest, last = 0.0, time.perf_counter()
+    worker.start()
+    while not finished.is_set():
+        time.sleep(0.001)
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    worker.join()
+    return longest
 
 
 def run(quick: bool = False) -> list[dict]:
