@@ -359,13 +359,15 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
 
     # -- does the native work let other Python threads run? ----------------------------------------------
     weights = net.base_weights.tolist()
-    pause_partial = _longest_pause(
-        lambda: [
-            upd.apply(metric, {int(a): w for a, w in zip(arcs.tolist(), ws, strict=True)})
-            for arcs in zones
-            for ws in ([INF] * arcs.size, net.base_weights[arcs].tolist())
-        ]
-    )
+    del upd  # thread-bound: the worker thread makes its own
+
+    def partial_updates() -> None:
+        updater = rk.CCHMetricPartialUpdater(cch)
+        for arcs in zones:
+            for ws in ([INF] * arcs.size, net.base_weights[arcs].tolist()):
+                updater.apply(metric, dict(zip(arcs.tolist(), ws, strict=True)))
+
+    pause_partial = _longest_pause(partial_updates)
     pause_full = _longest_pause(lambda: metric.reset(weights))
     add(
         "routingkit-cch",
@@ -396,10 +398,12 @@ def _longest_pause(work) -> float:
     worker = threading.Thread(target=run, name="bench-native-work")
     longest, last = 0.0, time.perf_counter()
     worker.start()
-    while not finished.is_set():
+    while True:  # at least one tick, however short the work
         time.sleep(0.001)
         now = time.perf_counter()
         longest, last = max(longest, now - last), now
+        if finished.is_set():
+            break
     worker.join()
     return longest
 
