@@ -144,6 +144,29 @@ def pairwise_sum(a, lo, n):  # pragma: no cover
 
 
 @_jit
+def end_arcs(s_node, t_node, o_arc, o_rev, o_frac, d_arc, d_rev, d_frac, tail, head):  # pragma: no cover
+    """The partial arcs at the ends of an engine path from node ``s_node`` to node ``t_node``:
+    ``(first, f0, last, f1)``, the arc from the origin (``o_frac`` along ``o_arc``, ``o_rev`` its
+    reverse arc or -1) into ``s_node`` and the share of it driven (:func:`routing.paths.arc_into`),
+    and the arc from ``t_node`` to the destination likewise (:func:`routing.paths.arc_from`)."""
+    # the partial arc from the origin into the path's first node (routing.paths.arc_into)
+    if head[o_arc] == s_node:
+        first, f0 = o_arc, 1 - o_frac
+    elif o_rev >= 0 and head[o_rev] == s_node:
+        first, f0 = o_rev, o_frac
+    else:
+        first, f0 = o_arc, 0.0
+    # the partial arc from the path's last node to the destination (routing.paths.arc_from)
+    if tail[d_arc] == t_node:
+        last, f1 = d_arc, d_frac
+    elif d_rev >= 0 and tail[d_rev] == t_node:
+        last, f1 = d_rev, 1 - d_frac
+    else:
+        last, f1 = d_arc, 0.0
+    return first, f0, last, f1
+
+
+@_jit
 def route_parts(
     path, s_node, t_node, o_arc, o_rev, o_frac, o_lon, o_lat, d_arc, d_rev, d_frac, d_lon, d_lat,
     tail, head, node_lon, node_lat, length_m, travel_time_s, main,
@@ -167,20 +190,7 @@ def route_parts(
     lies ``o_frac`` along arc ``o_arc`` (``o_rev`` its reverse arc or -1) at ``(o_lon, o_lat)``,
     the destination likewise.
     """
-    # the partial arc from the origin into the path's first node (routing.paths.arc_into)
-    if head[o_arc] == s_node:
-        first, f0 = o_arc, 1 - o_frac
-    elif o_rev >= 0 and head[o_rev] == s_node:
-        first, f0 = o_rev, o_frac
-    else:
-        first, f0 = o_arc, 0.0
-    # the partial arc from the path's last node to the destination (routing.paths.arc_from)
-    if tail[d_arc] == t_node:
-        last, f1 = d_arc, d_frac
-    elif d_rev >= 0 and tail[d_rev] == t_node:
-        last, f1 = d_rev, 1 - d_frac
-    else:
-        last, f1 = d_arc, 0.0
+    first, f0, last, f1 = end_arcs(s_node, t_node, o_arc, o_rev, o_frac, d_arc, d_rev, d_frac, tail, head)
     n = path.shape[0]
     lead = 1 if f0 > 0 else 0
     trail = 1 if f1 > 0 else 0
@@ -254,20 +264,7 @@ def drive_parts(
     lies ``o_frac`` along arc ``o_arc`` (``o_rev`` its reverse arc or -1) at ``(o_lon, o_lat)``,
     the destination likewise.  Parts of zero length at either end are dropped.
     """
-    # the partial arc from the origin into the path's first node (routing.paths.arc_into)
-    if head[o_arc] == s_node:
-        first, f0 = o_arc, 1 - o_frac
-    elif o_rev >= 0 and head[o_rev] == s_node:
-        first, f0 = o_rev, o_frac
-    else:
-        first, f0 = o_arc, 0.0
-    # the partial arc from the path's last node to the destination (routing.paths.arc_from)
-    if tail[d_arc] == t_node:
-        last, f1 = d_arc, d_frac
-    elif d_rev >= 0 and tail[d_rev] == t_node:
-        last, f1 = d_rev, 1 - d_frac
-    else:
-        last, f1 = d_arc, 0.0
+    first, f0, last, f1 = end_arcs(s_node, t_node, o_arc, o_rev, o_frac, d_arc, d_rev, d_frac, tail, head)
     n = path.shape[0]
     lead = 1 if f0 > 0 else 0
     trail = 1 if f1 > 0 else 0
