@@ -369,15 +369,23 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
 
     pause_partial = _longest_pause(partial_updates)
     pause_full = _longest_pause(lambda: metric.reset(weights))
-    add(
-        "routingkit-cch",
-        "longest_pause_of_another_thread",
-        "s",
-        pause_partial,
-        pause_full,
+    pause_note = (
         "the longest gap between the ticks of a Python thread that sleeps 1 ms in a loop while another thread "
         f"runs CCHMetricPartialUpdater.apply (forbid and restore {len(zones)} discs); baseline: the same during "
-        "CCHMetric.reset (a full customisation). A gap as long as the update means the call holds the GIL",
+        "CCHMetric.reset (a full customisation). A gap as long as the update means the call holds the GIL"
+    )
+    out.append(
+        figure(
+            NAME,
+            graph,
+            "routingkit-cch",
+            "longest_pause_of_another_thread",
+            "s",
+            pause_partial,
+            baseline=pause_full,
+            baseline_engine="routingkit-cch CCHMetric.reset",
+            notes=f"{pause_note}; {size}",
+        )
     )
     return out
 
