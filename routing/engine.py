@@ -566,8 +566,10 @@ class CCHEngine(Engine):
         old = self._live
         self._spare, self._live = old, spare  # atomic swap of references
         # Bring the old metric (the new spare) up to date off the query path, so
-        # that the next change only has to apply its own difference.  The native
-        # customisation releases the GIL; queries never touch the spare.
+        # that the next change only has to apply its own difference.  Queries never
+        # touch the spare.  A full customisation releases the GIL; the binding's
+        # partial update holds it for its whole run (milliseconds on a city, seconds
+        # at province scale: see the README's "Province scale").
         target = new_weights.copy()
         thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=False)
         self._catch_up_thread = thread
