@@ -8,8 +8,12 @@ PORT ?= 8000
 
 .PHONY: serve test bench setup system-deps assets clean
 
-$(STAMP): pyproject.toml
+# routing._cch (RoutingKit's CCH, C++) is compiled by the editable install: its sources are prerequisites.
+NATIVE := setup.py $(wildcard routing/native/*.cpp routing/native/routingkit/src/* routing/native/routingkit/include/routingkit/*)
+
+$(STAMP): pyproject.toml $(NATIVE)
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY) on PATH"; exit 1; }
+	bash scripts/build_deps.sh
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -1,0 +1,411 @@
+// Baotong's binding of RoutingKit's customizable contraction hierarchy (routing._cch).
+//
+// The same Python API as the routingkit-cch wheel's module, so routing/engine.py reads the same
+// against either, with three differences that are the reason for this file:
+//   * every long native call (building the hierarchy, a full customisation, a partial update,
+//     a query, a one-to-many sweep) runs with Python's lock released, so one request's zone
+//     change never stalls another thread's requests;
+//   * arrays come in as numpy buffers (lists still work) and paths can leave as numpy arrays;
+//   * a customised metric's two weight vectors can be read and given back, so a process can
+//     start from saved ones instead of customising again.
+// Objects are not thread-safe: the engine serialises every use of one metric with its lock.
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <routingkit/constants.h>
+#include <routingkit/customizable_contraction_hierarchy.h>
+#include <routingkit/nested_dissection.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+using RoutingKit::CustomizableContractionHierarchy;
+using RoutingKit::CustomizableContractionHierarchyMetric;
+using RoutingKit::CustomizableContractionHierarchyPartialCustomization;
+using RoutingKit::CustomizableContractionHierarchyQuery;
+using RoutingKit::inf_weight;
+
+using U32Array = py::array_t<uint32_t, py::array::c_style | py::array::forcecast>;
+
+namespace {
+
+std::vector<unsigned> to_vector(const U32Array &a) {
+    auto r = a.unchecked<1>();
+    std::vector<unsigned> v(static_cast<size_t>(r.shape(0)));
+    for (py::ssize_t i = 0; i < r.shape(0); ++i) v[static_cast<size_t>(i)] = r(i);
+    return v;
+}
+
+py::array_t<uint32_t> to_array(const std::vector<unsigned> &v) {
+    py::array_t<uint32_t> out(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+
+std::optional<uint32_t> distance_or_none(unsigned d) {
+    if (d == inf_weight) return std::nullopt;
+    return d;
+}
+
+std::vector<std::optional<uint32_t>> distances_or_none(const std::vector<unsigned> &v) {
+    std::vector<std::optional<uint32_t>> out;
+    out.reserve(v.size());
+    for (unsigned d : v) out.push_back(distance_or_none(d));
+    return out;
+}
+
+struct CCH {
+    CustomizableContractionHierarchy inner;
+    unsigned node_count = 0;
+    unsigned arc_count = 0;
+
+    CCH(const U32Array &order, const U32Array &tail, const U32Array &head, bool filter_always_inf_arcs) {
+        std::vector<unsigned> o = to_vector(order), t = to_vector(tail), h = to_vector(head);
+        if (t.size() != h.size()) throw std::invalid_argument("tail and head must have the same length");
+        unsigned n = static_cast<unsigned>(o.size());
+        for (size_t i = 0; i < t.size(); ++i)
+            if (t[i] >= n || h[i] >= n) throw std::invalid_argument("arc " + std::to_string(i) + " has an end outside the order");
+        {
+            py::gil_scoped_release release;
+            inner = CustomizableContractionHierarchy(std::move(o), std::move(t), std::move(h),
+                                                     [](const std::string &) {}, filter_always_inf_arcs);
+        }
+        node_count = inner.node_count();
+        arc_count = inner.input_arc_count();
+    }
+};
+
+struct Metric {
+    std::shared_ptr<CCH> cch;
+    std::vector<unsigned> weights;  // the input weights RoutingKit's metric points at
+    CustomizableContractionHierarchyMetric inner;
+    int queries = 0;  // live query objects on this metric: no update while any is alive
+
+    void check_weights(const std::vector<unsigned> &w) const {
+        if (w.size() != cch->arc_count)
+            throw std::invalid_argument("weights has " + std::to_string(w.size()) + " values; the hierarchy has " +
+                                        std::to_string(cch->arc_count) + " arcs");
+    }
+
+    void check_idle(const char *what) const {
+        if (queries != 0) throw std::runtime_error(std::string("cannot ") + what + " while queries on the metric are alive");
+    }
+
+    Metric(std::shared_ptr<CCH> c, const U32Array &w) : cch(std::move(c)), weights(to_vector(w)) {
+        check_weights(weights);
+        py::gil_scoped_release release;
+        inner = CustomizableContractionHierarchyMetric(cch->inner, weights.data());
+        inner.customize();
+    }
+
+    void reset(const U32Array &w) {
+        check_idle("reset the weights");
+        std::vector<unsigned> v = to_vector(w);
+        check_weights(v);
+        py::gil_scoped_release release;
+        weights = std::move(v);
+        inner.reset(weights.data());
+        inner.customize();
+    }
+
+    py::tuple customized() const {
+        return py::make_tuple(to_array(inner.forward), to_array(inner.backward));
+    }
+
+    // A metric from its input weights and the two customised vectors of a metric customised from
+    // the same weights on the same hierarchy: no customisation.
+    static std::shared_ptr<Metric> from_customized(std::shared_ptr<CCH> c, const U32Array &w, const U32Array &forward,
+                                                   const U32Array &backward) {
+        auto m = std::shared_ptr<Metric>(new Metric(std::move(c)));
+        m->weights = to_vector(w);
+        m->check_weights(m->weights);
+        std::vector<unsigned> f = to_vector(forward), b = to_vector(backward);
+        size_t arcs = m->cch->inner.cch_arc_count();
+        if (f.size() != arcs || b.size() != arcs)
+            throw std::invalid_argument("the customised vectors have " + std::to_string(f.size()) + " and " +
+                                        std::to_string(b.size()) + " values; the hierarchy has " + std::to_string(arcs) +
+                                        " arcs");
+        m->inner = CustomizableContractionHierarchyMetric(m->cch->inner, m->weights.data());
+        m->inner.forward = std::move(f);
+        m->inner.backward = std::move(b);
+        return m;
+    }
+
+  private:
+    explicit Metric(std::shared_ptr<CCH> c) : cch(std::move(c)) {}
+};
+
+struct PartialUpdater {
+    std::shared_ptr<CCH> cch;
+    CustomizableContractionHierarchyPartialCustomization inner;
+
+    explicit PartialUpdater(std::shared_ptr<CCH> c) : cch(c), inner(c->inner) {}
+
+    void apply_pairs(Metric &metric, std::vector<std::pair<unsigned, unsigned>> updates) {
+        if (metric.cch.get() != cch.get()) throw std::invalid_argument("the metric belongs to another hierarchy");
+        metric.check_idle("update the metric");
+        for (auto &u : updates)
+            if (u.first >= cch->arc_count) throw std::invalid_argument("arc " + std::to_string(u.first) + " is out of range");
+        py::gil_scoped_release release;
+        for (auto &u : updates) metric.weights[u.first] = u.second;
+        inner.reset();
+        for (auto &u : updates) inner.update_arc(u.first);
+        inner.customize(metric.inner);
+    }
+
+    void apply(Metric &metric, const py::dict &updates) {
+        std::vector<std::pair<unsigned, unsigned>> pairs;
+        pairs.reserve(updates.size());
+        for (auto item : updates) pairs.emplace_back(item.first.cast<unsigned>(), item.second.cast<unsigned>());
+        apply_pairs(metric, std::move(pairs));
+    }
+
+    void apply_arrays(Metric &metric, const U32Array &arcs, const U32Array &weights) {
+        auto a = arcs.unchecked<1>();
+        auto w = weights.unchecked<1>();
+        if (a.shape(0) != w.shape(0)) throw std::invalid_argument("arcs and weights must have the same length");
+        std::vector<std::pair<unsigned, unsigned>> pairs;
+        pairs.reserve(static_cast<size_t>(a.shape(0)));
+        for (py::ssize_t i = 0; i < a.shape(0); ++i) pairs.emplace_back(a(i), w(i));
+        apply_pairs(metric, std::move(pairs));
+    }
+};
+
+struct Query;
+
+struct QueryResult {
+    std::shared_ptr<Query> query;
+    uint64_t generation;
+    const Query &live() const;
+    std::optional<uint32_t> distance() const;
+    std::vector<unsigned> node_path() const;
+    std::vector<unsigned> arc_path() const;
+    py::array_t<uint32_t> arc_path_array() const;
+    unsigned used_source() const;
+    unsigned used_target() const;
+};
+
+struct Query : std::enable_shared_from_this<Query> {
+    std::shared_ptr<Metric> metric;
+    CustomizableContractionHierarchyQuery inner;
+    uint64_t generation = 0;
+    bool dirty = false;
+
+    explicit Query(std::shared_ptr<Metric> m) : metric(m), inner(m->inner) { ++metric->queries; }
+    ~Query() { --metric->queries; }
+
+    void check_node(unsigned node, const char *what) const {
+        if (node >= metric->cch->node_count)
+            throw std::invalid_argument(std::string(what) + " node " + std::to_string(node) + " is out of range");
+    }
+
+    QueryResult run_multi(const std::vector<std::pair<unsigned, unsigned>> &sources,
+                          const std::vector<std::pair<unsigned, unsigned>> &targets) {
+        if (sources.empty() || targets.empty()) throw std::invalid_argument("a query needs a source and a target");
+        for (auto &s : sources) check_node(s.first, "source");
+        for (auto &t : targets) check_node(t.first, "target");
+        {
+            py::gil_scoped_release release;
+            if (dirty) inner.reset(metric->inner);
+            for (auto &s : sources) inner.add_source(s.first, s.second);
+            for (auto &t : targets) inner.add_target(t.first, t.second);
+            inner.run();
+        }
+        dirty = true;
+        return QueryResult{shared_from_this(), ++generation};
+    }
+
+    QueryResult run(unsigned source, unsigned target) { return run_multi({{source, 0}}, {{target, 0}}); }
+};
+
+const Query &QueryResult::live() const {
+    if (query->generation != generation) throw std::runtime_error("this result's query has run again since");
+    return *query;
+}
+std::optional<uint32_t> QueryResult::distance() const {
+    auto &q = const_cast<Query &>(live());
+    return distance_or_none(q.inner.get_distance());
+}
+std::vector<unsigned> QueryResult::node_path() const {
+    auto &q = const_cast<Query &>(live());
+    if (q.inner.get_distance() == inf_weight) return {};
+    return q.inner.get_node_path();
+}
+std::vector<unsigned> QueryResult::arc_path() const {
+    auto &q = const_cast<Query &>(live());
+    if (q.inner.get_distance() == inf_weight) return {};
+    return q.inner.get_arc_path();
+}
+py::array_t<uint32_t> QueryResult::arc_path_array() const { return to_array(arc_path()); }
+unsigned QueryResult::used_source() const {
+    auto &q = const_cast<Query &>(live());
+    return q.inner.get_used_source();
+}
+unsigned QueryResult::used_target() const {
+    auto &q = const_cast<Query &>(live());
+    return q.inner.get_used_target();
+}
+
+// One-to-many with pinned targets, and its mirror image.
+struct OneToMany {
+    std::shared_ptr<Metric> metric;
+    CustomizableContractionHierarchyQuery inner;
+    size_t count = 0;
+
+    OneToMany(std::shared_ptr<Metric> m, const U32Array &targets) : metric(m), inner(m->inner) {
+        pin(targets);
+        ++metric->queries;
+    }
+    ~OneToMany() { --metric->queries; }
+
+    void pin(const U32Array &targets) {
+        std::vector<unsigned> t = to_vector(targets);
+        if (t.empty()) throw std::invalid_argument("pin at least one target");
+        for (unsigned x : t)
+            if (x >= metric->cch->node_count) throw std::invalid_argument("target node " + std::to_string(x) + " is out of range");
+        inner.reset(metric->inner);
+        inner.pin_targets(t);
+        count = t.size();
+    }
+
+    std::vector<std::optional<uint32_t>> from_multi(const std::vector<std::pair<unsigned, unsigned>> &sources) {
+        if (sources.empty()) throw std::invalid_argument("give at least one source");
+        for (auto &s : sources)
+            if (s.first >= metric->cch->node_count)
+                throw std::invalid_argument("source node " + std::to_string(s.first) + " is out of range");
+        std::vector<unsigned> d;
+        {
+            py::gil_scoped_release release;
+            for (auto &s : sources) inner.add_source(s.first, s.second);
+            inner.run_to_pinned_targets();
+            d = inner.get_distances_to_targets();
+            inner.reset_source();
+        }
+        return distances_or_none(d);
+    }
+};
+
+struct ManyToOne {
+    std::shared_ptr<Metric> metric;
+    CustomizableContractionHierarchyQuery inner;
+    size_t count = 0;
+
+    ManyToOne(std::shared_ptr<Metric> m, const U32Array &sources) : metric(m), inner(m->inner) {
+        pin(sources);
+        ++metric->queries;
+    }
+    ~ManyToOne() { --metric->queries; }
+
+    void pin(const U32Array &sources) {
+        std::vector<unsigned> s = to_vector(sources);
+        if (s.empty()) throw std::invalid_argument("pin at least one source");
+        for (unsigned x : s)
+            if (x >= metric->cch->node_count) throw std::invalid_argument("source node " + std::to_string(x) + " is out of range");
+        inner.reset(metric->inner);
+        inner.pin_sources(s);
+        count = s.size();
+    }
+
+    std::vector<std::optional<uint32_t>> to_multi(const std::vector<std::pair<unsigned, unsigned>> &targets) {
+        if (targets.empty()) throw std::invalid_argument("give at least one target");
+        for (auto &t : targets)
+            if (t.first >= metric->cch->node_count)
+                throw std::invalid_argument("target node " + std::to_string(t.first) + " is out of range");
+        std::vector<unsigned> d;
+        {
+            py::gil_scoped_release release;
+            for (auto &t : targets) inner.add_target(t.first, t.second);
+            inner.run_to_pinned_sources();
+            d = inner.get_distances_to_sources();
+            inner.reset_target();
+        }
+        return distances_or_none(d);
+    }
+};
+
+std::vector<unsigned> order_inertial(unsigned node_count, const U32Array &tail, const U32Array &head,
+                                     const std::vector<float> &latitude, const std::vector<float> &longitude) {
+    std::vector<unsigned> t = to_vector(tail), h = to_vector(head);
+    py::gil_scoped_release release;
+    return RoutingKit::compute_nested_node_dissection_order_using_inertial_flow(node_count, t, h, latitude, longitude,
+                                                                                 [](const std::string &) {});
+}
+
+std::vector<unsigned> order_degree(unsigned node_count, const U32Array &tail, const U32Array &head) {
+    std::vector<unsigned> t = to_vector(tail), h = to_vector(head);
+    std::vector<unsigned> deg(node_count, 0);
+    for (size_t i = 0; i < t.size(); ++i) {
+        if (t[i] < node_count) deg[t[i]]++;
+        if (h[i] < node_count) deg[h[i]]++;
+    }
+    std::vector<unsigned> nodes(node_count);
+    for (unsigned i = 0; i < node_count; ++i) nodes[i] = i;
+    std::sort(nodes.begin(), nodes.end(), [&](unsigned a, unsigned b) { return deg[a] != deg[b] ? deg[a] < deg[b] : a < b; });
+    return nodes;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_cch, m) {
+    m.doc() = "RoutingKit's customizable contraction hierarchy, with Python's lock released in native work";
+
+    py::class_<CCH, std::shared_ptr<CCH>>(m, "CCH")
+        .def(py::init<const U32Array &, const U32Array &, const U32Array &, bool>(), py::arg("order"), py::arg("tail"),
+             py::arg("head"), py::arg("filter_always_inf_arcs") = false)
+        .def_property_readonly("node_count", [](const CCH &c) { return c.node_count; })
+        .def_property_readonly("arc_count", [](const CCH &c) { return c.arc_count; })
+        .def_property_readonly("cch_arc_count", [](const CCH &c) { return c.inner.cch_arc_count(); });
+
+    py::class_<Metric, std::shared_ptr<Metric>>(m, "CCHMetric")
+        .def(py::init<std::shared_ptr<CCH>, const U32Array &>(), py::arg("cch"), py::arg("weights"))
+        .def_static("from_customized", &Metric::from_customized, py::arg("cch"), py::arg("weights"), py::arg("forward"),
+                    py::arg("backward"))
+        .def_property_readonly("weights", [](const Metric &mt) { return to_array(mt.weights); })
+        .def("customized", &Metric::customized, "the customised (forward, backward) vectors, uint32 arrays")
+        .def("reset", &Metric::reset, py::arg("weights"));
+
+    py::class_<PartialUpdater>(m, "CCHMetricPartialUpdater")
+        .def(py::init<std::shared_ptr<CCH>>(), py::arg("cch"))
+        .def("apply", &PartialUpdater::apply, py::arg("metric"), py::arg("updates"))
+        .def("apply_arrays", &PartialUpdater::apply_arrays, py::arg("metric"), py::arg("arcs"), py::arg("weights"));
+
+    py::class_<QueryResult>(m, "CCHQueryResult")
+        .def_property_readonly("distance", &QueryResult::distance)
+        .def_property_readonly("node_path", &QueryResult::node_path)
+        .def_property_readonly("arc_path", &QueryResult::arc_path)
+        .def_property_readonly("arc_path_array", &QueryResult::arc_path_array)
+        .def_property_readonly("used_source", &QueryResult::used_source)
+        .def_property_readonly("used_target", &QueryResult::used_target);
+
+    py::class_<Query, std::shared_ptr<Query>>(m, "CCHQuery")
+        .def(py::init<std::shared_ptr<Metric>>(), py::arg("metric"))
+        .def("run", &Query::run, py::arg("source"), py::arg("target"))
+        .def("run_multi", &Query::run_multi, py::arg("sources"), py::arg("targets"));
+
+    py::class_<OneToMany>(m, "CCHOneToMany")
+        .def(py::init<std::shared_ptr<Metric>, const U32Array &>(), py::arg("metric"), py::arg("targets"))
+        .def_property_readonly("target_count", [](const OneToMany &o) { return o.count; })
+        .def("repin_targets", &OneToMany::pin, py::arg("targets"))
+        .def("distances_from", [](OneToMany &o, unsigned s) { return o.from_multi({{s, 0}}); }, py::arg("source"))
+        .def("distances_from_multi", &OneToMany::from_multi, py::arg("sources"));
+
+    py::class_<ManyToOne>(m, "CCHManyToOne")
+        .def(py::init<std::shared_ptr<Metric>, const U32Array &>(), py::arg("metric"), py::arg("sources"))
+        .def_property_readonly("source_count", [](const ManyToOne &o) { return o.count; })
+        .def("repin_sources", &ManyToOne::pin, py::arg("sources"))
+        .def("distances_to", [](ManyToOne &o, unsigned t) { return o.to_multi({{t, 0}}); }, py::arg("target"))
+        .def("distances_to_multi", &ManyToOne::to_multi, py::arg("targets"));
+
+    m.def("compute_order_inertial", &order_inertial, py::arg("node_count"), py::arg("tail"), py::arg("head"),
+          py::arg("latitude"), py::arg("longitude"));
+    m.def("compute_order_degree", &order_degree, py::arg("node_count"), py::arg("tail"), py::arg("head"));
+}
