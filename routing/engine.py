@@ -329,39 +329,39 @@ class Engine(ABC):
 
 # ----------------------------------------------------------------------------------
 class _Native:
-    """One routingkit-cch metric: every call into the binding, in one place.
+    """One metric of :mod:`routing._cch` (Baotong's binding of RoutingKit's CCH, routing/native/cch.cpp):
+    every call into the binding, in one place.
 
-    The binding takes Python lists.  Its query and updater objects may only be
-    used (and dropped) on the thread that made them, and no query object may be alive
-    while the metric is updated, so each query makes its own (a few
-    microseconds on a city network) and drops it before returning.  Callers
-    hold the owning :class:`_Metric`'s lock.
+    The binding takes numpy arrays and releases Python's lock in every long native call (a full
+    customisation, a partial update, a query).  No query object may be alive while the metric is
+    updated (the binding refuses), so each query makes its own (a few microseconds on a city
+    network) and drops it before returning.  Callers hold the owning :class:`_Metric`'s lock.
     """
 
     __slots__ = ("cch", "metric")
 
     def __init__(self, cch, weights: np.ndarray):
-        import routingkit_cch
+        from routing import _cch as rk
 
         self.cch = cch
-        self.metric = routingkit_cch.CCHMetric(cch, weights.tolist())
+        self.metric = rk.CCHMetric(cch, weights)
 
     def query(self):
         """A new query object on this metric (use it on this thread only, then drop it)."""
-        import routingkit_cch
+        from routing import _cch as rk
 
-        return routingkit_cch.CCHQuery(self.metric)
+        return rk.CCHQuery(self.metric)
 
     def customize(self, weights: np.ndarray) -> None:
         """Full re-customisation for a new weight vector."""
-        self.metric.reset(weights.tolist())
+        self.metric.reset(weights)
 
     def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
         """Partial update: new weights for some arcs, the rest of the metric kept."""
-        import routingkit_cch
+        from routing import _cch as rk
 
-        updater = routingkit_cch.CCHMetricPartialUpdater(self.cch)  # thread-bound, like query objects
-        updater.apply(self.metric, dict(zip(arcs.tolist(), weights.tolist())))
+        updater = rk.CCHMetricPartialUpdater(self.cch)
+        updater.apply_arrays(self.metric, arcs, weights)  # Python's lock released while it runs
         del updater
 
 
@@ -455,7 +455,7 @@ def build_topology(
     order, whichever method made it), else computed by :func:`routing.ordering.contraction_order`
     (METIS nested dissection; inertial flow on the coordinates without ``pymetis``; by degree without
     either) and saved there.  ``progress`` gets a line before each long step."""
-    import routingkit_cch
+    from routing import _cch as rk
 
     from routing.ordering import contraction_order
 
@@ -470,7 +470,7 @@ def build_topology(
     ordered = time.perf_counter()
     if progress is not None:
         progress(f"building the hierarchy (CCH) of {node_count:,} nodes from the {method} order")
-    cch = routingkit_cch.CCH(order.tolist(), tail_l, head_l, False)
+    cch = rk.CCH(order.tolist(), tail_l, head_l, False)
     logger.info(
         "built CCH: %s nodes, %s arcs in %.2f s (%s order %.2f s, hierarchy %.2f s)",
         f"{node_count:,}",
@@ -567,9 +567,8 @@ class CCHEngine(Engine):
         self._spare, self._live = old, spare  # atomic swap of references
         # Bring the old metric (the new spare) up to date off the query path, so
         # that the next change only has to apply its own difference.  Queries never
-        # touch the spare.  A full customisation releases the GIL; the binding's
-        # partial update holds it for its whole run (milliseconds on a city, seconds
-        # at province scale: see the README's "Province scale").
+        # touch the spare.  The binding releases the GIL in both a full customisation and
+        # a partial update, so the catch-up does not pause the other threads' requests.
         target = new_weights.copy()
         thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=False)
         self._catch_up_thread = thread
@@ -644,7 +643,7 @@ class CCHEngine(Engine):
     def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
         """As :meth:`Engine.distance_multi`: one pinned one-to-many sweep per source (distances only,
         no path unpacked), or one query for a single pair."""
-        import routingkit_cch
+        from routing import _cch as rk
 
         src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
         if not src or not dst:
@@ -657,7 +656,7 @@ class CCHEngine(Engine):
                 rows = [[result.distance]]
                 del result, query
             else:
-                sweep = routingkit_cch.CCHOneToMany(metric.native.metric, [t for t, _ in dst])
+                sweep = rk.CCHOneToMany(metric.native.metric, [t for t, _ in dst])
                 rows = [sweep.distances_from(s) for s, _ in src]
                 del sweep
         best = None
@@ -759,7 +758,7 @@ class CCHEngine(Engine):
         return best_total, int(best_cost), s_node, t_node, arcs
 
     def matrix(self, sources, targets) -> np.ndarray:
-        import routingkit_cch
+        from routing import _cch as rk
 
         src = [self._check_node(s, "source") for s in sources]
         dst = [self._check_node(t, "target") for t in targets]
@@ -768,11 +767,11 @@ class CCHEngine(Engine):
         metric = self._live
         with metric.lock:
             if len(dst) >= len(src):  # pin the larger side, sweep once per node of the smaller
-                one_to_many = routingkit_cch.CCHOneToMany(metric.native.metric, dst)
+                one_to_many = rk.CCHOneToMany(metric.native.metric, dst)
                 rows = [one_to_many.distances_from(s) for s in src]
                 del one_to_many
             else:
-                many_to_one = routingkit_cch.CCHManyToOne(metric.native.metric, src)
+                many_to_one = rk.CCHManyToOne(metric.native.metric, src)
                 rows = [many_to_one.distances_to(t) for t in dst]
                 del many_to_one
         out = np.array(rows, dtype=np.float64)  # None (unreachable) becomes nan

@@ -14,7 +14,7 @@ contracted last, keeps the hierarchy small.  The order used by
 * ``degree`` -- RoutingKit's order by degree, without coordinates (small graphs only).
 
 Every order is a *rank order*: ``order[i]`` is the node contracted ``i``-th, the
-separators of the top level last -- what ``routingkit_cch.CCH`` takes.
+separators of the top level last -- what ``routing._cch.CCH`` takes.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ def metis_order(tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarr
 
 def inertial_order(tail: np.ndarray, head: np.ndarray, node_count: int, lon, lat) -> np.ndarray:
     """RoutingKit's inertial-flow nested dissection on the nodes' coordinates, as a rank order."""
-    import routingkit_cch
+    from routing import _cch as rk
 
-    order = routingkit_cch.compute_order_inertial(
+    order = rk.compute_order_inertial(
         node_count,
         np.asarray(tail).tolist(),
         np.asarray(head).tolist(),
@@ -91,9 +91,9 @@ def inertial_order(tail: np.ndarray, head: np.ndarray, node_count: int, lon, lat
 
 def degree_order(tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarray:
     """RoutingKit's order by degree, as a rank order (no coordinates needed; for small graphs)."""
-    import routingkit_cch
+    from routing import _cch as rk
 
-    order = routingkit_cch.compute_order_degree(node_count, np.asarray(tail).tolist(), np.asarray(head).tolist())
+    order = rk.compute_order_degree(node_count, np.asarray(tail).tolist(), np.asarray(head).tolist())
     return np.asarray(order, dtype=np.int64)
 
 
