@@ -387,6 +387,47 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             notes=f"{pause_note}; {size}",
         )
     )
+
+    # -- the engine's own binding (routing._cch) on the same order, the same updates ---------------------
+    from routing import _cch
+
+    own_cch = _cch.CCH(order, net.tail, net.head, False)
+    own_metric = _cch.CCHMetric(own_cch, net.base_weights)
+    own_t = []
+
+    def own_updates() -> None:
+        updater = _cch.CCHMetricPartialUpdater(own_cch)
+        for arcs in zones:
+            started = time.perf_counter()
+            updater.apply_arrays(own_metric, arcs, np.full(arcs.size, INF))
+            own_t.append(time.perf_counter() - started)
+            updater.apply_arrays(own_metric, arcs, net.base_weights[arcs])
+
+    pause_own = _longest_pause(own_updates)
+    check = _cch.CCHQuery(own_metric)
+    pairs = np.random.default_rng(SEED + 9).integers(0, net.node_count, size=(50, 2)).tolist()
+    ref = rk.CCHQuery(metric)
+    for s, t in pairs:  # the same distances as routingkit-cch's after the same updates
+        a, b = check.run(s, t), ref.run(s, t)
+        if a.distance != b.distance:
+            raise RuntimeError(f"routing._cch and routingkit-cch disagree from {s} to {t}: {a.distance} vs {b.distance}")
+        del a, b
+    del check, ref
+    out.append(
+        figure(
+            NAME,
+            graph,
+            "routing._cch",
+            "longest_pause_of_another_thread",
+            "s",
+            pause_own,
+            baseline=pause_partial,
+            baseline_engine="routingkit-cch CCHMetricPartialUpdater.apply",
+            notes=f"the same measurement during routing._cch's CCHMetricPartialUpdater.apply_arrays (Baotong's binding, "
+            f"routing/native/cch.cpp, same order, same updates); its partial update alone "
+            f"{float(np.median(own_t)):.4f} s median of {len(own_t)}; distances equal to routingkit-cch's on 50 pairs; {size}",
+        )
+    )
     return out
 
 
