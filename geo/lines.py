@@ -92,14 +92,18 @@ def simplify_indices(coordinates: np.ndarray, tolerance_m: float) -> np.ndarray:
     n = len(arr)
     if n <= 2:
         return np.arange(n, dtype=np.int64)
-    lat = np.clip(arr[:, 1], -89.0, 89.0)
-    lat0 = 0.5 * (float(lat.min()) + float(lat.max()))
+    south, north = max(float(arr[:, 1].min()), -89.0), min(float(arr[:, 1].max()), 89.0)
+    lat0 = 0.5 * (south + north)
     lon0 = float(arr[0, 0])
     m0, n0 = _radii(lat0)
     kx, ky = float(n0) * math.cos(math.radians(lat0)), float(m0)
-    m, nn = _radii(lat)
-    # the projection's scale at each point, east-west and north-south: shrink the tolerance by the smallest
-    scale = min(float((kx / (nn * np.cos(np.radians(lat)))).min()), float((ky / m).min()))
+    # the projection's scale at a point, east-west kx / (N cos lat) and north-south ky / M: the first is
+    # smallest where |lat| is (N cos lat is largest at the equator), the second where |lat| is largest
+    # (M grows to the poles); the tolerance is shrunk by the smaller of the two
+    nearest = 0.0 if south <= 0.0 <= north else min(abs(south), abs(north))
+    _, n_near = _radii(nearest)
+    m_far, _ = _radii(max(abs(south), abs(north)))
+    scale = min(kx / (float(n_near) * math.cos(math.radians(nearest))), ky / float(m_far))
     x = np.radians(arr[:, 0] - lon0) * kx
     y = np.radians(arr[:, 1] - lat0) * ky
     # the point's index rides along as Z (GEOS's simplifier measures in 2D and keeps the kept points' Z)
@@ -162,16 +166,14 @@ def encode_polyline(coordinates: np.ndarray, *, precision: int = DEFAULT_PRECISI
     q = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64)
     deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).reshape(-1)
     values = np.where(deltas < 0, ~(deltas << 1), deltas << 1)  # zig-zag: 0, -1, 1, -2 ... -> 0, 1, 2, 3 ...
-    width = max(1, (int(values.max()).bit_length() + 4) // 5)
-    shifts = 5 * np.arange(width, dtype=np.int64)
-    shifted = values[:, None] >> shifts
-    chunks = shifted & 0x1F  # [m, width], least significant 5 bits first
-    # each value takes as many chunks as its bits need (at least one); all but its last say "more follows"
-    counts = 1 + (shifted[:, 1:] > 0).sum(axis=1)
-    used = np.arange(width) < counts[:, None]
-    more = np.arange(width) < (counts - 1)[:, None]
-    chars = (chunks | np.where(more, 0x20, 0)) + 63
-    return chars[used].astype(np.uint8).tobytes().decode("ascii")
+    # each value takes as many 5-bit chunks as its bits need, at least one (frexp's exponent is the bit
+    # length, exact below 2**53), least significant first; all but its last carry 0x20, "more follows"
+    counts = np.maximum(1, (np.frexp(values.astype(np.float64))[1] + 4) // 5)
+    ends = np.cumsum(counts)
+    position = np.arange(int(ends[-1])) - np.repeat(ends - counts, counts)
+    chars = ((np.repeat(values, counts) >> (5 * position)) & 0x1F) + (63 + 0x20)
+    chars[ends - 1] -= 0x20
+    return chars.astype(np.uint8).tobytes().decode("ascii")
 
 
 def decode_polyline(text: str, *, precision: int = DEFAULT_PRECISION) -> np.ndarray:

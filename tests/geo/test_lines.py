@@ -179,3 +179,12 @@ def test_short_lines_and_loops_keep_their_ends():
 def test_bad_tolerance_is_named(bad):
     with pytest.raises(InvalidInputError, match="`tolerance_m` was"):
         simplify_indices(random_line(0, 10), bad)
+
+
+@pytest.mark.parametrize("lat", [-0.3, 0.0, 59.5, -45.0])
+def test_lines_across_the_equator_and_far_from_it(lat):
+    """The tolerance's scale is taken at the line's extreme latitudes (and at the equator when it crosses)."""
+    line = random_line(21, 3000, lat=lat, step_m=40)
+    for tol in (0.5, 5.0):
+        kept = simplify_indices(line, tol)
+        assert 2 <= len(kept) < len(line) and worst_distance_m(line, kept) <= tol
