@@ -158,3 +158,22 @@ def test_the_answer_in_each_mode_is_the_documented_schema(client, auth_headers):
     h = auth_headers("dispatcher")
     for mode in ("simplified", "polyline"):
         RoutePublic.model_validate(post(client, h, f"?geometry={mode}&lang=zh").json())
+
+
+def test_an_inside_vehicles_leg_is_written_the_same_way(app, client, auth_headers):
+    """A destination in a sealed zone: the transshipment's inside leg is encoded too, and decodes to the
+    full answer's leg."""
+    from tests.api.test_routes import disc_feature
+
+    h, hp = auth_headers("dispatcher"), auth_headers("planner")
+    assert client.post("/zones", json=disc_feature(app, *DESTINATION, 300), headers=hp).status_code == 201
+    encoded = post(client, h, "?geometry=polyline").json()
+    full = client.get(f"/routes/{encoded['id']}", headers=h).json()
+    leg, full_leg = encoded["transshipment"]["destination"]["leg"], full["transshipment"]["destination"]["leg"]
+    assert leg["geometry"]["type"] == "EncodedPolyline" and full_leg["geometry"]["type"] == "LineString"
+    decoded = decode_polyline(leg["geometry"]["polyline"])
+    assert np.abs(decoded - np.asarray(full_leg["geometry"]["coordinates"])).max() <= 1e-6
+    simple = client.get(f"/routes/{encoded['id']}?geometry=simplified&tolerance_m=20", headers=h).json()
+    inside = simple["transshipment"]["destination"]["leg"]["geometry"]
+    assert inside["type"] == "LineString" and inside["coordinates"][0] == full_leg["geometry"]["coordinates"][0]
+    assert within(full_leg["geometry"]["coordinates"], inside["coordinates"]) <= 20
