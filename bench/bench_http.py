@@ -285,6 +285,125 @@ def _bare_commits(path, size: int, n: int) -> list[float]:
         conn.close()
 
 
+#: The answer's line modes measured by :func:`_geometry_modes`, the first the baseline.
+GEOMETRY_MODES = ("full", "simplified", "polyline")
+
+
+def _long_pairs(router, n: int, seed: int) -> list[tuple[list[float], list[float]]]:
+    """The ``n`` farthest apart (straight line) of ``20 n`` seeded random node pairs: the long answers."""
+    candidates = _pairs(router, 20 * n, seed)
+    ends = np.radians(np.array([[*o, *d] for o, d in candidates]))
+    dlon = (ends[:, 2] - ends[:, 0]) * np.cos(0.5 * (ends[:, 1] + ends[:, 3]))
+    far = np.argsort(-np.hypot(dlon, ends[:, 3] - ends[:, 1]))[:n]
+    return [candidates[i] for i in far]
+
+
+def _geometry_modes(label: str, network: str, n: int) -> list[dict]:
+    """``POST /routes?geometry=full|simplified|polyline`` on long OD pairs over HTTP, and each mode's answer
+    serialisation in-process (:meth:`~store.routes.RouteRecord.public_bytes` of a fresh record), each beside
+    ``full`` measured on the same pairs in the same run (the modes take turns on every pair)."""
+    import httpx
+
+    from routing.network import load_or_build
+    from routing.router import Router
+    from services.routes import record_of_plan
+    from store.routes import DEFAULT_TOLERANCE_M, AnswerGeometry
+
+    net, folder = load_or_build(network, NETWORK_CACHE)
+    router = Router(net, engine="cch", cache_dir=folder, max_snap_m=500.0)
+    pairs = _long_pairs(router, n, seed=11)
+    geometries = {mode: AnswerGeometry(mode, DEFAULT_TOLERANCE_M) for mode in GEOMETRY_MODES}
+    # in-process: the answer's bytes from a fresh record (nothing serialised yet), as the server does
+    records = [record_of_plan(router.route(o, d), route_id=f"route-{i}") for i, (o, d) in enumerate(pairs)]
+    points = int(np.median([len(r.coordinates) for r in records]))
+    length_km = float(np.median([r.length_m for r in records])) / 1000
+    serialise: dict[str, list[float]] = {mode: [] for mode in GEOMETRY_MODES}
+    for k, record in enumerate(records):
+        for j in range(len(GEOMETRY_MODES)):
+            mode = GEOMETRY_MODES[(k + j) % len(GEOMETRY_MODES)]
+            fresh = _fresh(record)
+            started = time.perf_counter()
+            fresh.public_bytes(geometry=geometries[mode])
+            serialise[mode].append(time.perf_counter() - started)
+    samples: dict[str, list[float]] = {mode: [] for mode in GEOMETRY_MODES}
+    sizes: dict[str, list[int]] = {mode: [] for mode in GEOMETRY_MODES}
+    errors = 0
+    with served(network) as (base, tokens):
+        headers = {"Authorization": f"Bearer {tokens['dispatcher']}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            for o, d in pairs[:5]:  # warm-up
+                for mode in GEOMETRY_MODES:
+                    client.post(f"/routes?geometry={mode}", json={"origin": o, "destination": d})
+            for k, (o, d) in enumerate(pairs):
+                for j in range(len(GEOMETRY_MODES)):
+                    mode = GEOMETRY_MODES[(k + j) % len(GEOMETRY_MODES)]
+                    started = time.perf_counter()
+                    r = client.post(f"/routes?geometry={mode}", json={"origin": o, "destination": d})
+                    samples[mode].append(time.perf_counter() - started)
+                    sizes[mode].append(len(r.content))
+                    errors += r.status_code != 201
+    note = (
+        f"the {n} farthest apart of {20 * n} seeded random node pairs (median {length_km:.1f} km, {points} points); "
+        f"simplified at {DEFAULT_TOLERANCE_M:g} m; polyline at precision 6; the modes take turns on each pair; "
+        f"{errors} non-201 answers; one keep-alive client"
+    )
+    baseline = "geometry=full, same pairs, same run"
+    out: list[dict] = []
+    for mode in GEOMETRY_MODES:
+        versus = {} if mode == "full" else {"baseline_engine": baseline}
+        out += [
+            figure(
+                NAME,
+                label,
+                "http",
+                f"POST /routes long OD, geometry={mode}, p50",
+                "ms",
+                median_ms(samples[mode]),
+                baseline=None if mode == "full" else median_ms(samples["full"]),
+                n=len(samples[mode]),
+                notes=note,
+                **versus,
+            ),
+            figure(
+                NAME,
+                label,
+                "http",
+                f"POST /routes long OD, geometry={mode}, p99",
+                "ms",
+                percentile(samples[mode], 99) * 1e3,
+                baseline=None if mode == "full" else percentile(samples["full"], 99) * 1e3,
+                n=len(samples[mode]),
+                notes=note,
+                **versus,
+            ),
+            figure(
+                NAME,
+                label,
+                "http",
+                f"POST /routes long OD, geometry={mode}, answer size median",
+                "bytes",
+                float(np.median(sizes[mode])),
+                baseline=None if mode == "full" else float(np.median(sizes["full"])),
+                n=len(sizes[mode]),
+                notes=note,
+                **versus,
+            ),
+            figure(
+                NAME,
+                label,
+                "in-process",
+                f"answer serialisation, long OD, geometry={mode}, p50",
+                "ms",
+                median_ms(serialise[mode]),
+                baseline=None if mode == "full" else median_ms(serialise["full"]),
+                n=len(serialise[mode]),
+                notes=note + "; RouteRecord.public_bytes of a fresh record",
+                **versus,
+            ),
+        ]
+    return out
+
+
 def run(quick: bool = False) -> list[dict]:
     n = 50 if quick else 500
     andorra = str(SHARED_DATA / "andorra.osm.pbf")
@@ -293,4 +412,5 @@ def run(quick: bool = False) -> list[dict]:
         + _measure("andorra", andorra, n)
         + (_measure("andorra, database in memory", andorra, n, TMPFS) if TMPFS.is_dir() else [])
         + _itemised("andorra", andorra, min(n, 200))
+        + _geometry_modes("andorra", andorra, 20 if quick else 100)
     )

@@ -2,7 +2,8 @@
 
 Through the zones active at ``--departure`` (default now) in the configured database, the
 approved closures in force then and the planned docking points (:func:`services.routes.plan_route`).
-The route is printed as JSON, not stored.
+The route is printed as JSON, not stored; ``--geometry full|simplified|polyline`` (``--tolerance-m``) adds
+the route's and its legs' lines, written as ``POST /routes?geometry=`` writes them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.context import AppContext
 from services.layers import route_view
 from services.routes import RouteRequest, plan_route
 from services.zones import list_zones
+from store.routes import DEFAULT_TOLERANCE_M, GEOMETRY_MODES, AnswerGeometry
 
 #: The fields of the answer that are printed (legs: kind, length and time only).
 PRINTED = (
@@ -50,15 +52,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     r.add_argument("--height", type=float, help="vehicle height in m")
     r.add_argument("--weight", type=float, help="vehicle weight in t")
     r.add_argument("--width", type=float, help="vehicle width in m")
+    r.add_argument(
+        "--geometry",
+        choices=GEOMETRY_MODES,
+        help="also print the route's and its legs' lines: every point, simplified to --tolerance-m, "
+        "or as encoded polylines (precision 6), as POST /routes?geometry= answers",
+    )
+    r.add_argument(
+        "--tolerance-m",
+        type=float,
+        dest="tolerance_m",
+        default=DEFAULT_TOLERANCE_M,
+        help=f"for --geometry simplified: metres (0.5 to 1000, default {DEFAULT_TOLERANCE_M:g})",
+    )
     r.add_argument("--map", help="write the route map to this HTML file")
     r.add_argument("--static-prefix", default="/static", help="where the map's JS/CSS are served from")
     r.set_defaults(func=run)
 
 
-def summary(answer: dict[str, Any]) -> dict[str, Any]:
-    """What the command prints of a route answer."""
+def summary(answer: dict[str, Any], *, lines: bool = False) -> dict[str, Any]:
+    """What the command prints of a route answer (with ``lines``: the route's and its legs' geometry too)."""
     out = {k: answer[k] for k in PRINTED}
-    out["legs"] = [{k: leg[k] for k in ("kind", "length_m", "travel_time_s")} for leg in answer["legs"]]
+    leg_keys = ("kind", "length_m", "travel_time_s", *(("geometry",) if lines else ()))
+    out["legs"] = [{k: leg[k] for k in leg_keys} for leg in answer["legs"]]
+    if lines:
+        out["geometry"] = answer["geometry"]
     return out
 
 
@@ -75,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         vehicle=vehicle,
         max_detour_ratio=args.max_detour_ratio,
     )
+    # checked before the network is loaded: a bad tolerance is named at once (InvalidInputError)
+    geometry = AnswerGeometry(args.geometry, args.tolerance_m) if args.geometry else None
     ctx = AppContext.open(settings_from(network=args.network))
     try:
         with ctx.sessions() as session:
@@ -82,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
             zones = list_zones(session)
     finally:
         ctx.close()
-    print(json.dumps(summary(record.public_json()), indent=2, ensure_ascii=False))
+    answer = record.public_json(geometry=geometry)
+    print(json.dumps(summary(answer, lines=geometry is not None), indent=2, ensure_ascii=False))
     if args.map:
         from maps.views import route_map
 

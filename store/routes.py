@@ -21,7 +21,9 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.errors import InvalidInputError
 from geo.i18n import Text
+from geo.lines import DEFAULT_PRECISION, encode_polyline, simplify_indices
 from store.db import dumps, get_row
 from store.models import RouteRow
 
@@ -104,6 +106,79 @@ class LineTexts:
 #: How a document's line geometries are written: as mappings of lists (:func:`line_geojson`) or as
 #: pre-serialised JSON text (:class:`LineTexts`).
 Line = Callable[[np.ndarray], Any]
+
+
+#: How an answer may write its lines (``geometry=`` of ``POST /routes``, ``GET /routes/{id}``, ``baotong route``).
+GEOMETRY_MODES = ("full", "simplified", "polyline")
+#: The default and the bounds of ``tolerance_m``, metres, for ``simplified``.
+DEFAULT_TOLERANCE_M = 5.0
+MIN_TOLERANCE_M = 0.5
+MAX_TOLERANCE_M = 1000.0
+#: The ``type`` of an encoded line in an answer (``{"type", "precision", "polyline"}``).
+ENCODED_POLYLINE = "EncodedPolyline"
+
+
+@dataclass(frozen=True)
+class AnswerGeometry:
+    """How a route answer writes its line geometries (the route's, its legs', an inside vehicle's leg).
+
+    ``full``: GeoJSON LineStrings of every point (the stored document's, byte for byte). ``simplified``:
+    GeoJSON LineStrings of the points a Douglas-Peucker simplification with ``tolerance_m`` metres keeps
+    (:func:`geo.lines.simplify_indices`, on the answer's 7-decimal rows: every point of the full line is
+    within ``tolerance_m`` of it, the ends are kept, so legs still meet). ``polyline``: in place of each
+    LineString, ``{"type": "EncodedPolyline", "precision": 6, "polyline": "..."}``, Google's encoding in
+    its ``lat, lng`` order of every point (:func:`geo.lines.encode_polyline`).  Only the answer changes:
+    the stored document, passes and zone crossings keep the exact geometry.
+
+    Raises
+    ------
+    InvalidInputError
+        On an unknown ``mode`` or a ``tolerance_m`` outside
+        [:data:`MIN_TOLERANCE_M`, :data:`MAX_TOLERANCE_M`].
+    """
+
+    mode: str = "full"
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+
+    def __post_init__(self) -> None:
+        if self.mode not in GEOMETRY_MODES:
+            raise InvalidInputError(
+                f"`geometry` was {self.mode!r}; expected one of {list(GEOMETRY_MODES)}",
+                zh=f"`geometry` 为 {self.mode!r}；应为 {list(GEOMETRY_MODES)} 之一",
+            )
+        tol = self.tolerance_m
+        if isinstance(tol, bool) or not (isinstance(tol, int | float) and MIN_TOLERANCE_M <= tol <= MAX_TOLERANCE_M):
+            raise InvalidInputError(
+                f"`tolerance_m` was {tol!r}; expected metres in [{MIN_TOLERANCE_M}, {MAX_TOLERANCE_M}]",
+                zh=f"`tolerance_m` 为 {tol!r}；应为 [{MIN_TOLERANCE_M}, {MAX_TOLERANCE_M}] 米之间",
+            )
+
+    def line(self, *, text: bool) -> Line | None:
+        """The writer of this mode's lines (``text``: as JSON text fragments for orjson, else mappings);
+        ``None`` for ``full`` (the record's own shared writers)."""
+        if self.mode == "simplified":
+            tolerance_m = float(self.tolerance_m)
+
+            def simplified(coordinates: np.ndarray) -> Any:
+                rows = _rounded_rows(coordinates)
+                kept = np.ascontiguousarray(rows[simplify_indices(rows, tolerance_m)])
+                if text:
+                    return _line_text(orjson.dumps(kept, option=orjson.OPT_SERIALIZE_NUMPY))
+                return {"type": "LineString", "coordinates": kept.tolist()}
+
+            return simplified
+        if self.mode == "polyline":
+            return encoded_line
+        return None
+
+
+def encoded_line(coordinates: np.ndarray) -> dict[str, Any]:
+    """An answer's encoded line: ``{"type": "EncodedPolyline", "precision": 6, "polyline": "..."}``."""
+    return {
+        "type": ENCODED_POLYLINE,
+        "precision": DEFAULT_PRECISION,
+        "polyline": encode_polyline(np.asarray(coordinates, dtype=np.float64).reshape(-1, 2)),
+    }
 
 
 def _line_coords(geometry: Mapping[str, Any]) -> np.ndarray:
@@ -331,23 +406,33 @@ class RouteRecord:
             },
         }
 
-    def public_json(self, lang: str | None = None) -> dict[str, Any]:
+    def public_json(self, lang: str | None = None, *, geometry: AnswerGeometry | None = None) -> dict[str, Any]:
         """The API answer: :meth:`to_json` without the private fields.
 
         With ``lang="zh"`` (a client that asked for Chinese) the warnings and the explanation are their
-        Chinese twins; otherwise (no language, ``en``) they are the English texts.
+        Chinese twins; otherwise (no language, ``en``) they are the English texts.  ``geometry`` says how
+        the lines are written (default: every point, as stored).
         """
-        return self._public(self.json, lang)
+        line = geometry.line(text=False) if geometry is not None else None
+        if line is None:
+            return self._public(self.json, lang)
+        return self._public(self._document(line, None), lang)
 
     def stored_text(self) -> str:
         """The stored document's JSON text: the text of ``dumps(self.json)``, with each line geometry
         serialised from its array."""
         return dumps(self._encoded)
 
-    def public_bytes(self, lang: str | None = None) -> bytes:
-        """The API answer's JSON: the bytes of ``orjson.dumps(self.public_json(lang))``, with each line
-        geometry serialised once from its array (shared with :meth:`stored_text`)."""
-        return orjson.dumps(self._public(self._encoded, lang))
+    def public_bytes(self, lang: str | None = None, *, geometry: AnswerGeometry | None = None) -> bytes:
+        """The API answer's JSON: the bytes of ``orjson.dumps(self.public_json(lang, geometry=geometry))``.
+
+        In full (the default) each line geometry is serialised once from its array and shared with
+        :meth:`stored_text`; simplified or encoded lines are written for this answer only.
+        """
+        line = geometry.line(text=True) if geometry is not None else None
+        if line is None:
+            return orjson.dumps(self._public(self._encoded, lang))
+        return orjson.dumps(self._public(self._document(line, None), lang))
 
     def _public(self, document: dict[str, Any], lang: str | None) -> dict[str, Any]:
         answer = public(document)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.deps import ContextDep, DispatcherUser, RouteReader, SessionDep
 from api.i18n import asked_lang
@@ -16,9 +17,32 @@ from routing.router import Vehicle
 from services import lists, routes
 from services.context import AppContext
 from services.routes import RouteRequest
+from store.routes import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M, MIN_TOLERANCE_M, AnswerGeometry
 from store.users import Principal
 
 router = APIRouter(prefix="/routes", tags=["routes"])
+
+
+def answer_geometry(
+    geometry: Literal["full", "simplified", "polyline"] = Query(
+        default="full",
+        description="full: GeoJSON LineStrings of every point (as stored); simplified: GeoJSON LineStrings "
+        "simplified (Douglas-Peucker) to `tolerance_m`; polyline: in place of each LineString "
+        '`{"type": "EncodedPolyline", "precision": 6, "polyline": "..."}` (Google\'s encoding, lat/lng order)',
+    ),
+    tolerance_m: float = Query(
+        default=DEFAULT_TOLERANCE_M,
+        ge=MIN_TOLERANCE_M,
+        le=MAX_TOLERANCE_M,
+        description="for `geometry=simplified`: the largest distance in metres from a point of the full line "
+        "to the simplified one",
+    ),
+) -> AnswerGeometry:
+    """How the answer writes the route's and its legs' lines (the stored route keeps every point)."""
+    return AnswerGeometry(geometry, tolerance_m)
+
+
+GeometryDep = Annotated[AnswerGeometry, Depends(answer_geometry)]
 
 
 def route_response(body: bytes, status_code: int = status.HTTP_200_OK) -> Response:
@@ -52,7 +76,9 @@ def route_request(body: RouteCreate) -> RouteRequest:
     status_code=status.HTTP_201_CREATED,
     responses={422: {"description": "bad input, a waypoint inside a zone, or no legal route"}},
 )
-async def create_route(body: RouteCreate, request: Request, ctx: ContextDep, user: DispatcherUser) -> Response:
+async def create_route(
+    body: RouteCreate, request: Request, ctx: ContextDep, user: DispatcherUser, geometry: GeometryDep
+) -> Response:
     """Compute and store a closed-loop truck route through the zones active at ``departure``.
 
     Sealed and controlled zones may be passed through, never stopped in: a
@@ -61,27 +87,28 @@ async def create_route(body: RouteCreate, request: Request, ctx: ContextDep, use
     A destination (origin) inside a sealed zone becomes a transshipment at a
     docking point, or a closed-loop delivery for a whitelist enterprise's site.
     Approved hard-barrier closures in force at ``departure`` are not driven.
+    ``?geometry=simplified|polyline`` shortens the answer's lines (the stored route keeps every point).
     """
     # A route is usually a few milliseconds, but many zones or closures make it seconds: it is computed in
     # the process's bounded compute pool, so checkpoint scans on the event loop never wait for it.  The
     # row is stored by the group-commit writer and the answer waits for its commit.
     loop = asyncio.get_running_loop()
     answer, committed = await loop.run_in_executor(
-        ctx.compute, _plan_and_store, ctx, route_request(body), user, asked_lang(request)
+        ctx.compute, _plan_and_store, ctx, route_request(body), user, asked_lang(request), geometry
     )
     await asyncio.wrap_future(committed)
     return route_response(answer, status.HTTP_201_CREATED)
 
 
 def _plan_and_store(
-    ctx: AppContext, request: RouteRequest, user: Principal, lang: str | None
+    ctx: AppContext, request: RouteRequest, user: Principal, lang: str | None, geometry: AnswerGeometry
 ) -> tuple[bytes, concurrent.futures.Future[None]]:
     """In the compute pool: the route planned and queued for the writer, then the answer's bytes, serialised
     while the writer commits (the answer is sent only once the commit has resolved the future)."""
     with ctx.sessions() as session:
         record = routes.plan_route(ctx, session, request)
     committed = routes.save_route(ctx, record, user=user)
-    return record.public_bytes(lang), committed
+    return record.public_bytes(lang, geometry=geometry), committed
 
 
 @router.get("", response_model=RoutesPublic)
@@ -106,9 +133,13 @@ def list_routes(
 
 
 @router.get("/{route_id}", response_model=RoutePublic)
-def get_route(route_id: str, request: Request, session: SessionDep, user: RouteReader) -> Response:
+def get_route(
+    route_id: str, request: Request, session: SessionDep, user: RouteReader, geometry: GeometryDep
+) -> Response:
     """A stored route (planner, dispatcher; a dispatcher bound to an enterprise: that enterprise's routes).
 
-    Its warnings and explanation are in Chinese for a client that asked for Chinese, else in English.
+    Its warnings and explanation are in Chinese for a client that asked for Chinese, else in English;
+    ``?geometry=`` as for ``POST /routes``.
     """
-    return route_response(routes.get_route(session, route_id, user=user).public_bytes(asked_lang(request)))
+    record = routes.get_route(session, route_id, user=user)
+    return route_response(record.public_bytes(asked_lang(request), geometry=geometry))

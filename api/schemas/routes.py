@@ -42,11 +42,19 @@ class RouteCreate(BaseModel):
     crs: Crs = "wgs84"
 
 
+#: What a line geometry of a route answer is, in each ``?geometry=`` mode.
+LINE_GEOMETRY = (
+    "a GeoJSON LineString (`geometry=full`: every point; `simplified`: the points kept within `tolerance_m`), "
+    'or with `geometry=polyline` `{"type": "EncodedPolyline", "precision": 6, "polyline": "..."}` '
+    "(Google's encoded polyline of every point, lat/lng order)"
+)
+
+
 class LegPublic(BaseModel):
     kind: str = Field(description="origin, transit, destination, or inside (the inside vehicle of a transshipment)")
     length_m: float
     travel_time_s: float
-    geometry: dict
+    geometry: dict = Field(description=LINE_GEOMETRY)
     coordinates: list[LonLat] = Field(default_factory=list)
     note: str | None = None
 
@@ -87,7 +95,7 @@ class RoutePublic(BaseModel):
     departure: datetime | None = None
     length_m: float
     travel_time_s: float
-    geometry: dict
+    geometry: dict = Field(description=LINE_GEOMETRY)
     legs: list[LegPublic]
     zones_crossed: list[ZoneCrossingPublic] = Field(default_factory=list)
     transshipment: dict | None = Field(

@@ -101,3 +101,29 @@ def test_cli_route_equals_post_routes_with_closures_and_docking_points(
     cli = json.loads(capsys.readouterr().out)
     assert {k: cli[k] for k in PRINTED} == {k: api[k] for k in PRINTED}
     assert cli["legs"] == [{k: leg[k] for k in ("kind", "length_m", "travel_time_s")} for leg in api["legs"]]
+
+
+def test_cli_route_prints_the_lines_as_post_routes_writes_them(
+    app, client, auth_headers, settings, monkeypatch, capsys
+):
+    """``--geometry simplified|polyline`` prints the route's and its legs' lines as ``?geometry=`` answers them."""
+    monkeypatch.setenv("BAOTONG_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("BAOTONG_CACHE_DIR", str(NETWORK_CACHE))
+    monkeypatch.setenv("BAOTONG_DATABASE_URL", settings.database_url)
+    stops = ["--from", ",".join(map(str, ORIGIN)), "--to", ",".join(map(str, DESTINATION))]
+    network = ["--network", str(shared_file("andorra.osm.pbf"))]
+    capsys.readouterr()
+    assert main(["route", *network, *stops]) == 0
+    assert "geometry" not in json.loads(capsys.readouterr().out)  # without --geometry: as before
+    for mode, query, kind in (("simplified", "tolerance_m=20", "LineString"), ("polyline", "", "EncodedPolyline")):
+        api = client.post(
+            f"/routes?geometry={mode}&{query}",
+            json={"origin": ORIGIN, "destination": DESTINATION},
+            headers=auth_headers("dispatcher"),
+        ).json()
+        assert main(["route", *network, *stops, "--geometry", mode, "--tolerance-m", "20"]) == 0
+        cli = json.loads(capsys.readouterr().out)
+        assert cli["geometry"] == api["geometry"] and cli["geometry"]["type"] == kind
+        assert [leg["geometry"] for leg in cli["legs"]] == [leg["geometry"] for leg in api["legs"]]
+    assert main(["route", *network, *stops, "--geometry", "simplified", "--tolerance-m", "0.1"]) != 0
+    assert "`tolerance_m` was 0.1" in capsys.readouterr().err
