@@ -551,13 +551,12 @@ def _peak_mb() -> float:
 def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_zones: int = 10) -> dict:
     """One contraction order on the cached network of ``path``, each step timed with the peak RSS it reached.
 
-    Steps: the order (``routing.ordering.contraction_order``), ``routingkit_cch.CCH(order, ...)``, one full
+    Steps: the order (``routing.ordering.contraction_order``), ``routing._cch.CCH(order, ...)``, one full
     customisation (``CCHMetric``), node-to-node ``CCHEngine.route`` (seeded random pairs, the first ten checked
     against scipy's Dijkstra), and a zone change as ``CCHEngine.forbid`` makes it (a 1-3 km disc's arcs: the
     partial update of the spare metric, then the first route; then ``restore`` and its first route).
     """
-    import routingkit_cch
-
+    from routing import _cch
     from routing.engine import CCHEngine, CCHTopology, ScipyEngine
     from routing.network import load_or_build
     from routing.ordering import contraction_order
@@ -581,8 +580,8 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
             net.tail, net.head, net.node_count, lon=net.node_lon, lat=net.node_lat, method=method
         ),
     )
-    cch = step("cch", lambda: routingkit_cch.CCH(order.tolist(), tail_l, head_l, False))
-    metric = step("customise", lambda: routingkit_cch.CCHMetric(cch, weights.tolist()))
+    cch = step("cch", lambda: _cch.CCH(order, net.tail, net.head, False))
+    metric = step("customise", lambda: _cch.CCHMetric(cch, weights))
     del metric
     topology = CCHTopology(cch, order, tail_l, head_l, net.node_count, net.arc_count)
     engine = CCHEngine(
