@@ -12,7 +12,13 @@ cch = Pybind11Extension(
     include_dirs=["routing/native/routingkit/include", "routing/native/routingkit/src"],
     cxx_std=17,
     define_macros=[("NDEBUG", None)],
-    extra_compile_args=["-O3", "-Wno-unused-parameter", "-Wno-unused-variable", "-Wno-unused-function", "-Wno-sign-compare"],
+    extra_compile_args=[
+        "-O3",
+        "-Wno-unused-parameter",
+        "-Wno-unused-variable",
+        "-Wno-unused-function",
+        "-Wno-sign-compare",
+    ],
 )
 
 setup(ext_modules=[cch])

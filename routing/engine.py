@@ -456,7 +456,6 @@ def build_topology(
     (METIS nested dissection; inertial flow on the coordinates without ``pymetis``; by degree without
     either) and saved there.  ``progress`` gets a line before each long step."""
     from routing import _cch as rk
-
     from routing.ordering import contraction_order
 
     tail_l, head_l = tail.tolist(), head.tolist()

@@ -77,7 +77,7 @@ def metis_order(tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarr
 
 def inertial_order(tail: np.ndarray, head: np.ndarray, node_count: int, lon, lat) -> np.ndarray:
     """RoutingKit's inertial-flow nested dissection on the nodes' coordinates, as a rank order."""
-    from routing import _cch as rk
+    import routing._cch as rk
 
     order = rk.compute_order_inertial(
         node_count,
@@ -91,7 +91,7 @@ def inertial_order(tail: np.ndarray, head: np.ndarray, node_count: int, lon, lat
 
 def degree_order(tail: np.ndarray, head: np.ndarray, node_count: int) -> np.ndarray:
     """RoutingKit's order by degree, as a rank order (no coordinates needed; for small graphs)."""
-    from routing import _cch as rk
+    import routing._cch as rk
 
     order = rk.compute_order_degree(node_count, np.asarray(tail).tolist(), np.asarray(head).tolist())
     return np.asarray(order, dtype=np.int64)

@@ -134,6 +134,6 @@ def test_refusals():
         metric.reset(w)
     q.run(1, 2)
     with pytest.raises(RuntimeError, match="run again"):
-        first.distance
+        _ = first.distance
     del first, q
     metric.reset(w)  # no query alive: allowed again
