@@ -676,6 +676,173 @@ def _order_figures(graph: str, results: dict[str, list[dict]]) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------------
+
+
+# ----------------------------------------------------------------------------------
+# 5. the rest: station siting, a closure report, docking and drop points, the map, tiles
+# ----------------------------------------------------------------------------------
+def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
+    """Station siting, a closure impact report, docking points, drop points, the route map's HTML and
+    basemap tiles from the archive, on the cached network of ``path`` (one process): seconds per run."""
+    import shapely
+
+    from bench.bench_closures import scenario
+    from bench.bench_stations import greedy_p_median, site_points
+    from bench.bench_tiles import sample_tiles
+    from geo.errors import InfeasibleError, NoRouteError
+    from geo.sites import Site
+    from maps.basemap import BASEMAP_FILE, TileArchive
+    from maps.views import route_map
+    from routing import closures as C
+    from routing.docking import inside_nodes, plan_docking_points
+    from routing.droppoint import Origin, plan_drop_point
+    from routing.freight import closed_loop_route
+    from routing.network import load_or_build
+    from routing.router import Router
+    from routing.stations import Demand, p_median, snap_endpoint, travel_time_matrix
+    from services.layers import route_view
+    from services.routes import record_of_freight
+
+    net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    router = Router(net, engine="cch", cache_dir=folder)
+    router.pool.settle()
+    out: dict = {"nodes": net.node_count, "arcs": net.arc_count}
+    repeats = 1 if quick else 3
+
+    # station siting: 200 candidates x 2,000 demand points (as bench_stations), then p-median p = 10
+    rng = np.random.default_rng(SEED + 100)
+    cand = site_points(router, rng, 200)
+    dem = site_points(router, rng, 2000)
+    w = router.truck_weights
+    src = [snap_endpoint(net, s, w, as_source=True) for s in cand]
+    dst = [snap_endpoint(net, s, w, as_source=False) for s in dem]
+    samples = []
+    with router.pool.using("truck", w) as engine:
+        travel_time_matrix(engine, src[:5], dst[:5], w)  # warm the metric
+        for _ in range(repeats):
+            started = time.perf_counter()
+            cost = travel_time_matrix(engine, src, dst, w)
+            samples.append(time.perf_counter() - started)
+    out["matrix_s"] = samples
+    out["matrix_unreached"] = int((~np.isfinite(cost)).sum())
+    weights = rng.integers(1, 10, len(dem)).astype(float)
+    started = time.perf_counter()
+    # the exact near-far model alone ran > 10 min in CBC here (synthetic grid, many ties), so the solve
+    # is given the issue's 30 s target as its limit (10 s in --quick) and reports how far it got
+    limit_s = 10.0 if quick else 30.0
+    res = p_median(cost, 10, weights=weights, time_limit_s=limit_s)
+    out["p_median_s"] = time.perf_counter() - started
+    out["p_median_limit_s"] = limit_s
+    out["p_median_search"] = res.search
+    out["p_median_gap"] = res.gap
+    out["p_median_objective"] = res.objective
+    out["p_median_notes"] = list(res.notes)
+    started = time.perf_counter()
+    out["greedy_objective"] = greedy_p_median(np.where(np.isfinite(cost), cost, 1e9), weights, 10)
+    out["greedy_s"] = time.perf_counter() - started
+
+    # a closure impact report (bench_closures' scenario; the synthetic trunk refs are G001...)
+    hubs, ents, channels, corridors, closures = scenario(router, ref_prefix="G")
+    if not closures:
+        raise RuntimeError("no trunk way (ref G...) used by the corridors to close")
+    closures = closures[:2] if quick else closures
+    base = router.truck_weights
+    kw = {"enterprises": ents, "hubs": hubs, "green_channels": channels, "corridors": corridors}
+
+    def report(arcs):
+        after = C.closure_weights(net, base, arcs, "hard_barrier")
+        with router.pool.using("bench-closure:before", base) as b, router.pool.using("bench-closure:after", after) as a:
+            return C.analyse_impact(net, b, a, arcs, **kw)
+
+    report(closures[-1])  # warm the two pool metrics (first customisation)
+    samples, touched = [], []
+    for arcs in closures:
+        started = time.perf_counter()
+        touched.append(len(report(arcs)["corridors"]))
+        samples.append(time.perf_counter() - started)
+    out["closure_s"] = samples
+    out["closure_arcs"] = [int(a.size) for a in closures]
+    out["closure_corridors_touched"] = touched
+
+    # docking points: k = 3 for sealed discs of 1-3 km radius, demand at 20 nodes inside each
+    rng = np.random.default_rng(SEED + 200)
+    samples, skipped, radii = [], 0, []
+    while len(samples) < (2 if quick else 5):
+        radius = float(rng.uniform(1000, 3000))
+        zone = _disc(net, int(rng.integers(net.node_count)), radius, f"dock{len(samples)}", "sealed")
+        inside = np.nonzero(inside_nodes(net, zone.geometry))[0]
+        picks = rng.choice(inside, min(20, inside.size), replace=False)
+        demand = [
+            Demand(id=f"d{i}", name=f"d{i}", lon=float(net.node_lon[n]), lat=float(net.node_lat[n]))
+            for i, n in enumerate(picks)
+        ]
+        started = time.perf_counter()
+        try:
+            plan_docking_points(router, zone, 3, demand=demand, seed=0)
+        except InfeasibleError:
+            skipped += 1
+            continue
+        samples.append(time.perf_counter() - started)
+        radii.append(radius)
+    out["docking_s"], out["docking_skipped"], out["docking_radii_m"] = samples, skipped, radii
+
+    # drop points: an enterprise at a random node served from two candidate stations
+    rng = np.random.default_rng(SEED + 300)
+    samples, skipped = [], 0
+    while len(samples) < (3 if quick else 10):
+        a, b, c = (int(n) for n in rng.choice(net.node_count, 3, replace=False))
+        site = Site(
+            id=f"e{len(samples)}",
+            kind="enterprise",
+            name="E",
+            geometry=shapely.Point(float(net.node_lon[a]), float(net.node_lat[a])),
+        )
+        origins = [
+            Origin("candidate_station", f"c{k}", f"c{k}", float(net.node_lon[n]), float(net.node_lat[n]))
+            for k, n in enumerate((b, c))
+        ]
+        started = time.perf_counter()
+        try:
+            plan_drop_point(router, site, origins)
+        except NoRouteError:
+            skipped += 1
+            continue
+        samples.append(time.perf_counter() - started)
+    out["drop_point_s"], out["drop_point_skipped"] = samples, skipped
+
+    # the map: one freight route over 20 zones, rendered as GET /routes/{id}/map renders it
+    rng = np.random.default_rng(SEED + 400)
+    zones = _zones(net, rng, 20, "m")
+    ((o, d),) = _pairs(net, rng, zones, 1)
+    view = route_view(record_of_freight(closed_loop_route(router, o, d, zones=zones), route_id="bench"))
+    samples, size = [], 0
+    for _ in range(repeats + 1):  # the first render imports folium's templates
+        started = time.perf_counter()
+        html = route_map(view, zones=zones).get_root().render()
+        samples.append(time.perf_counter() - started)
+        size = len(html)
+    out["map_first_s"], out["map_s"] = samples[0], samples[1:]
+    out["map_html_bytes"] = size
+    out["map_route_points"] = sum(len(leg.coordinates) for leg in view.legs)
+
+    # basemap tiles from the archive the build wrote next to the network cache
+    archive_path = Path(folder) / BASEMAP_FILE if folder is not None else None
+    out["tiles_archive"] = str(archive_path) if archive_path is not None and archive_path.exists() else None
+    if out["tiles_archive"]:
+        archive = TileArchive(archive_path)
+        tiles = sample_tiles(net, 60 if quick else 300, seed=11)
+        samples, found = [], 0
+        for z, x, y in tiles:
+            started = time.perf_counter()
+            found += archive.tile(z, x, y) is not None
+            samples.append(time.perf_counter() - started)
+        out["tile_s"], out["tiles_found"] = samples, found
+        out["tiles_archive_mb"] = archive_path.stat().st_size / 1e6
+    out["peak_mb"] = _peak_mb()
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
 def _graph(nodes: int, net_nodes: int | None = None) -> str:
     return f"synthetic-{nodes // 1000}k" if net_nodes is None else f"synthetic-{nodes // 1000}k ({net_nodes:,} nodes)"
 
