@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -1106,20 +1107,137 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             + ", ".join(f"{k} {v:,.0f} MB" for k, v in profile["network_derived_mb"].items()),
         )
     )
+    # 5. the rest: station siting, a closure report, docking and drop points, the map, tiles
+    progress("station siting, closure report, docking and drop points, map, tiles")
+    rest = _child("rest_child", str(padded), str(cache_dir), quick)
+    figures.extend(_rest_figures(graph, rest))
     figures[-1]["details"] = {
         "build": {k: v for k, v in built.items() if k != "lines"},
         "start": start,
         "routes": {k: v for k, v in r.items() if not k.endswith("_ms")},
+        "rest": {k: v for k, v in rest.items() if k != "tile_s"},
     }
     return figures
 
 
-def run(quick: bool = False) -> list[dict]:
+def _rest_figures(graph: str, rest: dict) -> list[dict]:
+    """The figures of :func:`rest_child`'s result."""
+    med = lambda xs: percentile(xs, 50)  # noqa: E731
+    out = [
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "stations_matrix_200x2000",
+            "s",
+            med(rest["matrix_s"]),
+            n=200 * 2000,
+            notes=f"routing.stations.travel_time_matrix, snapped points as bench_stations, median of "
+            f"{len(rest['matrix_s'])}; {rest['matrix_unreached']} pairs unreached; no baseline (networkx is "
+            "not run at this size); target <= 2 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "p_median",
+            "stations_p_median_p10",
+            "s",
+            rest["p_median_s"],
+            baseline=rest["greedy_s"],
+            baseline_engine="greedy-add heuristic",
+            n=200 * 2000,
+            notes=f"routing.stations.p_median(time_limit_s={rest['p_median_limit_s']:g}): search "
+            f"{rest['p_median_search']}, gap {100 * (rest['p_median_gap'] or 0):.2f} % to the bound, objective "
+            f"{rest['p_median_objective']:,.0f}; greedy {rest['greedy_objective']:,.0f} "
+            f"({100 * (rest['greedy_objective'] / rest['p_median_objective'] - 1):+.2f} %); without a limit the "
+            "exact CBC model ran > 10 min at 100k and was stopped; target <= 30 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "closure_impact_report_median",
+            "s",
+            med(rest["closure_s"]),
+            n=len(rest["closure_s"]),
+            notes=f"bench_closures' scenario (10 hubs, 100 enterprises, 10 green channels, 200 corridors) + "
+            f"routing.closures.analyse_impact with the pool metrics' sync; closures of {rest['closure_arcs']} arcs "
+            f"(trunk ways G...) touching {rest['closure_corridors_touched']} corridors; CCH only: networkx is too "
+            "slow at this size; target <= 1 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "docking_points_k3_median",
+            "s",
+            med(rest["docking_s"]),
+            n=len(rest["docking_s"]),
+            notes=f"routing.docking.plan_docking_points, k = 3, sealed discs of "
+            f"{', '.join(f'{r / 1000:.1f}' for r in rest['docking_radii_m'])} km, 20 demand nodes inside; "
+            f"{rest['docking_skipped']} infeasible zones skipped",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "drop_point_median",
+            "s",
+            med(rest["drop_point_s"]),
+            n=len(rest["drop_point_s"]),
+            notes=f"routing.droppoint.plan_drop_point, an enterprise point at a random node, 2 candidate "
+            f"stations as origins, no gates (the synthetic file has none); {rest['drop_point_skipped']} skipped",
+        ),
+        figure(
+            NAME,
+            graph,
+            "folium",
+            "route_map_html_median",
+            "s",
+            med(rest["map_s"]),
+            n=len(rest["map_s"]),
+            notes=f"maps.views.route_map of a closed_loop_route ({rest['map_route_points']} points) over 20 "
+            f"zones, get_root().render() as GET /routes/{{id}}/map; {rest['map_html_bytes'] / 1000:,.0f} kB; "
+            f"first render {rest['map_first_s'] * 1000:.0f} ms (not counted)",
+        ),
+    ]
+    if rest["tiles_archive"]:
+        out.append(
+            figure(
+                NAME,
+                graph,
+                "pmtiles",
+                "basemap_tile_p50",
+                "ms",
+                med(rest["tile_s"]) * 1e3,
+                n=len(rest["tile_s"]),
+                notes=f"maps.basemap.TileArchive.tile in process, {len(rest['tile_s'])} seeded tiles zooms 8-14 "
+                f"({rest['tiles_found']} with data), archive {rest['tiles_archive_mb']:.1f} MB written by the build; "
+                f"p99 {percentile(rest['tile_s'], 99) * 1e3:.2f} ms",
+            )
+        )
+    out.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "rest_peak_rss",
+            "MB",
+            rest["peak_mb"],
+            notes="VmHWM of the child that ran the figures above (network, router, matrix, scenario, maps)",
+        )
+    )
+    if not rest["tiles_archive"]:
+        out[-1]["notes"] += "; basemap tiles skipped: no archive next to the network cache"
+    return out
+
+
+def run(quick: bool = False, sizes: Sequence[int] | None = None) -> list[dict]:
     def progress(message: str) -> None:
         print(f"[scale] {message}", file=sys.stderr, flush=True)
 
     figures: list[dict] = []
-    for nodes in QUICK_SIZES if quick else SIZES:
+    for nodes in sizes or (QUICK_SIZES if quick else SIZES):
         figures.extend(_run_size(nodes, quick, progress))
     return figures
 
@@ -1135,6 +1253,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="bench.bench_scale")
     p.add_argument("--quick", action="store_true")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        metavar="NODES",
+        help="road node counts to run (default: 500,000 and 3,000,000; --quick: 100,000)",
+    )
     p.add_argument("--orders", type=int, metavar="NODES", help="compare the contraction orders only")
     p.add_argument("--rounds", type=int, default=1, help="alternated rounds of the order comparison")
     args = p.parse_args(argv)
@@ -1143,7 +1268,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[scale] {message}", file=sys.stderr, flush=True)
 
     if args.orders is None:
-        print_figures(run(quick=args.quick))
+        print_figures(run(quick=args.quick, sizes=args.sizes))
         return 0
     padded = synthetic_osm_file(args.orders, pad=True, progress=progress)
     SCALE_CACHE.mkdir(parents=True, exist_ok=True)
