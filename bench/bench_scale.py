@@ -24,6 +24,12 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    creating and deleting 200 zones one by one (each followed by a route); and where the
    memory is (network arrays, the metric pool's metrics and spares, the freight index's
    cached weight vectors and zone sets).
+5. The rest, in one more process on the cached network (:func:`rest_child`): station siting
+   (the 200 x 2,000 travel-time matrix of :mod:`bench.bench_stations`, then ``p_median`` p = 10
+   with the 30 s target as its time limit, against the greedy-add heuristic), a closure impact
+   report (:func:`bench.bench_closures.scenario` + ``analyse_impact``, CCH only), docking points
+   for 1-3 km sealed discs, drop points, the route map's HTML (folium) and basemap tiles read
+   from the archive the build wrote (p50), and the child's peak RSS.
 
 Targets of the province-scale issue (reported, not asserted): build <= 3 min and <= 6 GB,
 cached start <= 15 s, one worker <= 4 GB after 50 zones and within 10 % after the 200-zone
@@ -1243,7 +1249,7 @@ def run(quick: bool = False, sizes: Sequence[int] | None = None) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.bench_scale [--quick]``: the whole benchmark; ``--orders NODES [--rounds N]``: only the
+    """``python -m bench.bench_scale [--quick] [--sizes NODES ...]``: the whole benchmark; ``--orders NODES [--rounds N]``: only the
     contraction orders on the padded file of ``NODES`` road nodes (its network cached in ``.cache/bench-scale``),
     the figures and each process's result as JSON."""
     import argparse
