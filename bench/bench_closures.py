@@ -27,8 +27,10 @@ NAME = "closures"
 GRAPH = "andorra"
 
 
-def scenario(router, seed: int = 11):
-    """Hubs, enterprises, green channels, corridors and candidate closures (all seeded)."""
+def scenario(router, seed: int = 11, *, ref_prefix: str = "CG-"):
+    """Hubs, enterprises, green channels, corridors and candidate closures (all seeded); the closures
+    are the ways whose ``ref`` starts with ``ref_prefix`` (Andorra's trunk roads by default) most used
+    by the corridors."""
     net = router.network
     rng = np.random.default_rng(seed)
     w = router.truck_weights
@@ -60,7 +62,7 @@ def scenario(router, seed: int = 11):
     use = np.bincount(np.concatenate([c.arcs for c in corridors]), minlength=net.arc_count)
     ways: dict[int, int] = {}
     for a in np.argsort(-use)[:2000].tolist():
-        if str(net.ref[a] or "").startswith("CG-") and use[a] > 0:
+        if str(net.ref[a] or "").startswith(ref_prefix) and use[a] > 0:
             ways.setdefault(int(net.osm_way_id[a]), 0)
             ways[int(net.osm_way_id[a])] += int(use[a])
     closures = [C.match_ways(net, [w_]).arcs for w_, _ in sorted(ways.items(), key=lambda kv: -kv[1])[:5]]

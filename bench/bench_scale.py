@@ -24,6 +24,12 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    creating and deleting 200 zones one by one (each followed by a route); and where the
    memory is (network arrays, the metric pool's metrics and spares, the freight index's
    cached weight vectors and zone sets).
+5. The rest, in one more process on the cached network (:func:`rest_child`): station siting
+   (the 200 x 2,000 travel-time matrix of :mod:`bench.bench_stations`, then ``p_median`` p = 10
+   with the 30 s target as its time limit, against the greedy-add heuristic), a closure impact
+   report (:func:`bench.bench_closures.scenario` + ``analyse_impact``, CCH only), docking points
+   for 1-3 km sealed discs, drop points, the route map's HTML (folium) and basemap tiles read
+   from the archive the build wrote (p50), and the child's peak RSS.
 
 Targets of the province-scale issue (reported, not asserted): build <= 3 min and <= 6 GB,
 cached start <= 15 s, one worker <= 4 GB after 50 zones and within 10 % after the 200-zone
@@ -41,6 +47,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -675,6 +682,173 @@ def _order_figures(graph: str, results: dict[str, list[dict]]) -> list[dict]:
 
 
 # ----------------------------------------------------------------------------------
+
+
+# ----------------------------------------------------------------------------------
+# 5. the rest: station siting, a closure report, docking and drop points, the map, tiles
+# ----------------------------------------------------------------------------------
+def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
+    """Station siting, a closure impact report, docking points, drop points, the route map's HTML and
+    basemap tiles from the archive, on the cached network of ``path`` (one process): seconds per run."""
+    import shapely
+
+    from bench.bench_closures import scenario
+    from bench.bench_stations import greedy_p_median, site_points
+    from bench.bench_tiles import sample_tiles
+    from geo.errors import InfeasibleError, NoRouteError
+    from geo.sites import Site
+    from maps.basemap import BASEMAP_FILE, TileArchive
+    from maps.views import route_map
+    from routing import closures as C
+    from routing.docking import inside_nodes, plan_docking_points
+    from routing.droppoint import Origin, plan_drop_point
+    from routing.freight import closed_loop_route
+    from routing.network import load_or_build
+    from routing.router import Router
+    from routing.stations import Demand, p_median, snap_endpoint, travel_time_matrix
+    from services.layers import route_view
+    from services.routes import record_of_freight
+
+    net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    router = Router(net, engine="cch", cache_dir=folder)
+    router.pool.settle()
+    out: dict = {"nodes": net.node_count, "arcs": net.arc_count}
+    repeats = 1 if quick else 3
+
+    # station siting: 200 candidates x 2,000 demand points (as bench_stations), then p-median p = 10
+    rng = np.random.default_rng(SEED + 100)
+    cand = site_points(router, rng, 200)
+    dem = site_points(router, rng, 2000)
+    w = router.truck_weights
+    src = [snap_endpoint(net, s, w, as_source=True) for s in cand]
+    dst = [snap_endpoint(net, s, w, as_source=False) for s in dem]
+    samples = []
+    with router.pool.using("truck", w) as engine:
+        travel_time_matrix(engine, src[:5], dst[:5], w)  # warm the metric
+        for _ in range(repeats):
+            started = time.perf_counter()
+            cost = travel_time_matrix(engine, src, dst, w)
+            samples.append(time.perf_counter() - started)
+    out["matrix_s"] = samples
+    out["matrix_unreached"] = int((~np.isfinite(cost)).sum())
+    weights = rng.integers(1, 10, len(dem)).astype(float)
+    started = time.perf_counter()
+    # the exact near-far model alone ran > 10 min in CBC here (synthetic grid, many ties), so the solve
+    # is given the issue's 30 s target as its limit (10 s in --quick) and reports how far it got
+    limit_s = 10.0 if quick else 30.0
+    res = p_median(cost, 10, weights=weights, time_limit_s=limit_s)
+    out["p_median_s"] = time.perf_counter() - started
+    out["p_median_limit_s"] = limit_s
+    out["p_median_search"] = res.search
+    out["p_median_gap"] = res.gap
+    out["p_median_objective"] = res.objective
+    out["p_median_notes"] = list(res.notes)
+    started = time.perf_counter()
+    out["greedy_objective"] = greedy_p_median(np.where(np.isfinite(cost), cost, 1e9), weights, 10)
+    out["greedy_s"] = time.perf_counter() - started
+
+    # a closure impact report (bench_closures' scenario; the synthetic trunk refs are G001...)
+    hubs, ents, channels, corridors, closures = scenario(router, ref_prefix="G")
+    if not closures:
+        raise RuntimeError("no trunk way (ref G...) used by the corridors to close")
+    closures = closures[:2] if quick else closures
+    base = router.truck_weights
+    kw = {"enterprises": ents, "hubs": hubs, "green_channels": channels, "corridors": corridors}
+
+    def report(arcs):
+        after = C.closure_weights(net, base, arcs, "hard_barrier")
+        with router.pool.using("bench-closure:before", base) as b, router.pool.using("bench-closure:after", after) as a:
+            return C.analyse_impact(net, b, a, arcs, **kw)
+
+    report(closures[-1])  # warm the two pool metrics (first customisation)
+    samples, touched = [], []
+    for arcs in closures:
+        started = time.perf_counter()
+        touched.append(len(report(arcs)["corridors"]))
+        samples.append(time.perf_counter() - started)
+    out["closure_s"] = samples
+    out["closure_arcs"] = [int(a.size) for a in closures]
+    out["closure_corridors_touched"] = touched
+
+    # docking points: k = 3 for sealed discs of 1-3 km radius, demand at 20 nodes inside each
+    rng = np.random.default_rng(SEED + 200)
+    samples, skipped, radii = [], 0, []
+    while len(samples) < (2 if quick else 5):
+        radius = float(rng.uniform(1000, 3000))
+        zone = _disc(net, int(rng.integers(net.node_count)), radius, f"dock{len(samples)}", "sealed")
+        inside = np.nonzero(inside_nodes(net, zone.geometry))[0]
+        picks = rng.choice(inside, min(20, inside.size), replace=False)
+        demand = [
+            Demand(id=f"d{i}", name=f"d{i}", lon=float(net.node_lon[n]), lat=float(net.node_lat[n]))
+            for i, n in enumerate(picks)
+        ]
+        started = time.perf_counter()
+        try:
+            plan_docking_points(router, zone, 3, demand=demand, seed=0)
+        except InfeasibleError:
+            skipped += 1
+            continue
+        samples.append(time.perf_counter() - started)
+        radii.append(radius)
+    out["docking_s"], out["docking_skipped"], out["docking_radii_m"] = samples, skipped, radii
+
+    # drop points: an enterprise at a random node served from two candidate stations
+    rng = np.random.default_rng(SEED + 300)
+    samples, skipped = [], 0
+    while len(samples) < (3 if quick else 10):
+        a, b, c = (int(n) for n in rng.choice(net.node_count, 3, replace=False))
+        site = Site(
+            id=f"e{len(samples)}",
+            kind="enterprise",
+            name="E",
+            geometry=shapely.Point(float(net.node_lon[a]), float(net.node_lat[a])),
+        )
+        origins = [
+            Origin("candidate_station", f"c{k}", f"c{k}", float(net.node_lon[n]), float(net.node_lat[n]))
+            for k, n in enumerate((b, c))
+        ]
+        started = time.perf_counter()
+        try:
+            plan_drop_point(router, site, origins)
+        except NoRouteError:
+            skipped += 1
+            continue
+        samples.append(time.perf_counter() - started)
+    out["drop_point_s"], out["drop_point_skipped"] = samples, skipped
+
+    # the map: one freight route over 20 zones, rendered as GET /routes/{id}/map renders it
+    rng = np.random.default_rng(SEED + 400)
+    zones = _zones(net, rng, 20, "m")
+    ((o, d),) = _pairs(net, rng, zones, 1)
+    view = route_view(record_of_freight(closed_loop_route(router, o, d, zones=zones), route_id="bench"))
+    samples, size = [], 0
+    for _ in range(repeats + 1):  # the first render imports folium's templates
+        started = time.perf_counter()
+        html = route_map(view, zones=zones).get_root().render()
+        samples.append(time.perf_counter() - started)
+        size = len(html)
+    out["map_first_s"], out["map_s"] = samples[0], samples[1:]
+    out["map_html_bytes"] = size
+    out["map_route_points"] = sum(len(leg.coordinates) for leg in view.legs)
+
+    # basemap tiles from the archive the build wrote next to the network cache
+    archive_path = Path(folder) / BASEMAP_FILE if folder is not None else None
+    out["tiles_archive"] = str(archive_path) if archive_path is not None and archive_path.exists() else None
+    if out["tiles_archive"]:
+        archive = TileArchive(archive_path)
+        tiles = sample_tiles(net, 60 if quick else 300, seed=11)
+        samples, found = [], 0
+        for z, x, y in tiles:
+            started = time.perf_counter()
+            found += archive.tile(z, x, y) is not None
+            samples.append(time.perf_counter() - started)
+        out["tile_s"], out["tiles_found"] = samples, found
+        out["tiles_archive_mb"] = archive_path.stat().st_size / 1e6
+    out["peak_mb"] = _peak_mb()
+    out["rss_mb"] = _rss_mb()
+    return out
+
+
 def _graph(nodes: int, net_nodes: int | None = None) -> str:
     return f"synthetic-{nodes // 1000}k" if net_nodes is None else f"synthetic-{nodes // 1000}k ({net_nodes:,} nodes)"
 
@@ -938,26 +1112,143 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             + ", ".join(f"{k} {v:,.0f} MB" for k, v in profile["network_derived_mb"].items()),
         )
     )
+    # 5. the rest: station siting, a closure report, docking and drop points, the map, tiles
+    progress("station siting, closure report, docking and drop points, map, tiles")
+    rest = _child("rest_child", str(padded), str(cache_dir), quick)
+    figures.extend(_rest_figures(graph, rest))
     figures[-1]["details"] = {
         "build": {k: v for k, v in built.items() if k != "lines"},
         "start": start,
         "routes": {k: v for k, v in r.items() if not k.endswith("_ms")},
+        "rest": {k: v for k, v in rest.items() if k != "tile_s"},
     }
     return figures
 
 
-def run(quick: bool = False) -> list[dict]:
+def _rest_figures(graph: str, rest: dict) -> list[dict]:
+    """The figures of :func:`rest_child`'s result."""
+    med = lambda xs: percentile(xs, 50)  # noqa: E731
+    out = [
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "stations_matrix_200x2000",
+            "s",
+            med(rest["matrix_s"]),
+            n=200 * 2000,
+            notes=f"routing.stations.travel_time_matrix, snapped points as bench_stations, median of "
+            f"{len(rest['matrix_s'])}; {rest['matrix_unreached']} pairs unreached; no baseline (networkx is "
+            "not run at this size); target <= 2 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "p_median",
+            "stations_p_median_p10",
+            "s",
+            rest["p_median_s"],
+            baseline=rest["greedy_s"],
+            baseline_engine="greedy-add heuristic",
+            n=200 * 2000,
+            notes=f"routing.stations.p_median(time_limit_s={rest['p_median_limit_s']:g}): search "
+            f"{rest['p_median_search']}, gap {100 * (rest['p_median_gap'] or 0):.2f} % to the bound, objective "
+            f"{rest['p_median_objective']:,.0f}; greedy {rest['greedy_objective']:,.0f} "
+            f"({100 * (rest['greedy_objective'] / rest['p_median_objective'] - 1):+.2f} %); without a limit the "
+            "exact CBC model ran > 10 min at 100k and was stopped; target <= 30 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "closure_impact_report_median",
+            "s",
+            med(rest["closure_s"]),
+            n=len(rest["closure_s"]),
+            notes=f"bench_closures' scenario (10 hubs, 100 enterprises, 10 green channels, 200 corridors) + "
+            f"routing.closures.analyse_impact with the pool metrics' sync; closures of {rest['closure_arcs']} arcs "
+            f"(trunk ways G...) touching {rest['closure_corridors_touched']} corridors; CCH only: networkx is too "
+            "slow at this size; target <= 1 s",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "docking_points_k3_median",
+            "s",
+            med(rest["docking_s"]),
+            n=len(rest["docking_s"]),
+            notes=f"routing.docking.plan_docking_points, k = 3, sealed discs of "
+            f"{', '.join(f'{r / 1000:.1f}' for r in rest['docking_radii_m'])} km, 20 demand nodes inside; "
+            f"{rest['docking_skipped']} infeasible zones skipped",
+        ),
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "drop_point_median",
+            "s",
+            med(rest["drop_point_s"]),
+            n=len(rest["drop_point_s"]),
+            notes=f"routing.droppoint.plan_drop_point, an enterprise point at a random node, 2 candidate "
+            f"stations as origins, no gates (the synthetic file has none); {rest['drop_point_skipped']} skipped",
+        ),
+        figure(
+            NAME,
+            graph,
+            "folium",
+            "route_map_html_median",
+            "s",
+            med(rest["map_s"]),
+            n=len(rest["map_s"]),
+            notes=f"maps.views.route_map of a closed_loop_route ({rest['map_route_points']} points) over 20 "
+            f"zones, get_root().render() as GET /routes/{{id}}/map; {rest['map_html_bytes'] / 1000:,.0f} kB; "
+            f"first render {rest['map_first_s'] * 1000:.0f} ms (not counted)",
+        ),
+    ]
+    if rest["tiles_archive"]:
+        out.append(
+            figure(
+                NAME,
+                graph,
+                "pmtiles",
+                "basemap_tile_p50",
+                "ms",
+                med(rest["tile_s"]) * 1e3,
+                n=len(rest["tile_s"]),
+                notes=f"maps.basemap.TileArchive.tile in process, {len(rest['tile_s'])} seeded tiles zooms 8-14 "
+                f"({rest['tiles_found']} with data), archive {rest['tiles_archive_mb']:.1f} MB written by the build; "
+                f"p99 {percentile(rest['tile_s'], 99) * 1e3:.2f} ms",
+            )
+        )
+    out.append(
+        figure(
+            NAME,
+            graph,
+            "cch",
+            "rest_peak_rss",
+            "MB",
+            rest["peak_mb"],
+            notes="VmHWM of the child that ran the figures above (network, router, matrix, scenario, maps)",
+        )
+    )
+    if not rest["tiles_archive"]:
+        out[-1]["notes"] += "; basemap tiles skipped: no archive next to the network cache"
+    return out
+
+
+def run(quick: bool = False, sizes: Sequence[int] | None = None) -> list[dict]:
     def progress(message: str) -> None:
         print(f"[scale] {message}", file=sys.stderr, flush=True)
 
     figures: list[dict] = []
-    for nodes in QUICK_SIZES if quick else SIZES:
+    for nodes in sizes or (QUICK_SIZES if quick else SIZES):
         figures.extend(_run_size(nodes, quick, progress))
     return figures
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bench.bench_scale [--quick]``: the whole benchmark; ``--orders NODES [--rounds N]``: only the
+    """``python -m bench.bench_scale [--quick] [--sizes NODES ...]``: the whole benchmark; ``--orders NODES [--rounds N]``: only the
     contraction orders on the padded file of ``NODES`` road nodes (its network cached in ``.cache/bench-scale``),
     the figures and each process's result as JSON."""
     import argparse
@@ -967,6 +1258,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="bench.bench_scale")
     p.add_argument("--quick", action="store_true")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        metavar="NODES",
+        help="road node counts to run (default: 500,000 and 3,000,000; --quick: 100,000)",
+    )
     p.add_argument("--orders", type=int, metavar="NODES", help="compare the contraction orders only")
     p.add_argument("--rounds", type=int, default=1, help="alternated rounds of the order comparison")
     args = p.parse_args(argv)
@@ -975,7 +1273,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[scale] {message}", file=sys.stderr, flush=True)
 
     if args.orders is None:
-        print_figures(run(quick=args.quick))
+        print_figures(run(quick=args.quick, sizes=args.sizes))
         return 0
     padded = synthetic_osm_file(args.orders, pad=True, progress=progress)
     SCALE_CACHE.mkdir(parents=True, exist_ok=True)

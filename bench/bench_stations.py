@@ -31,7 +31,8 @@ NX_CANDIDATES = 20
 P = 10
 
 
-def _points(router, rng, n: int):
+def site_points(router, rng, n: int):
+    """``n`` seeded snapped points a few metres off random nodes of the truck network's main component."""
     from routing.engine import FORBIDDEN
     from routing.graph import largest_component
 
@@ -46,7 +47,8 @@ def _points(router, rng, n: int):
     return [router.snap([float(a), float(b)]) for a, b in zip(lon, lat)]
 
 
-def _greedy(cost: np.ndarray, w: np.ndarray, p: int) -> float:
+def greedy_p_median(cost: np.ndarray, w: np.ndarray, p: int) -> float:
+    """The weighted objective of a greedy-add p-median on ``cost`` (the solve's named baseline)."""
     best = np.full(cost.shape[1], np.inf)
     for _ in range(p):
         scores = (w * np.minimum(best[None, :], cost)).sum(axis=1)
@@ -63,8 +65,8 @@ def run(quick: bool = False) -> list[dict]:
     net, folder = load_or_build(str(SHARED_DATA / "andorra.osm.pbf"), NETWORK_CACHE, progress=lambda m: None)
     router = Router(net, engine="cch", cache_dir=folder)
     rng = np.random.default_rng(SEED)
-    cand = _points(router, rng, N_CANDIDATES)
-    dem = _points(router, rng, N_DEMAND)
+    cand = site_points(router, rng, N_CANDIDATES)
+    dem = site_points(router, rng, N_DEMAND)
     w = router.truck_weights
     src = [snap_endpoint(net, s, w, as_source=True) for s in cand]
     dst = [snap_endpoint(net, s, w, as_source=False) for s in dem]
@@ -90,7 +92,7 @@ def run(quick: bool = False) -> list[dict]:
     res = p_median(cost, P, weights=weights)
     solve_s = time.perf_counter() - started
     started = time.perf_counter()
-    greedy = _greedy(np.where(np.isfinite(cost), cost, 1e9), weights, P)
+    greedy = greedy_p_median(np.where(np.isfinite(cost), cost, 1e9), weights, P)
     greedy_s = time.perf_counter() - started
     graph = f"andorra ({net.node_count:,} nodes, {net.arc_count:,} arcs)"
     return [

@@ -145,7 +145,7 @@ def _encoder_comparison(net, source_file) -> list[dict]:
     ]
 
 
-def _sample_tiles(net, n: int, seed: int) -> list[tuple[int, int, int]]:
+def sample_tiles(net, n: int, seed: int) -> list[tuple[int, int, int]]:
     """``n`` tiles (z, x, y) over the network's extent, zooms MIN..MAX, drawn with a seeded generator."""
     from maps import basemap
 
@@ -174,7 +174,7 @@ def _http_and_first_screen(label: str, source: Path, quick: bool) -> list[dict]:
     if path is None:
         raise RuntimeError(f"{source} gave a network without a cache folder, so no basemap")
     archive = TileArchive(path)
-    tiles = _sample_tiles(net, 60 if quick else HTTP_TILES, seed=11)
+    tiles = sample_tiles(net, 60 if quick else HTTP_TILES, seed=11)
     inproc = []
     for z, x, y in tiles:
         started = time.perf_counter()
