@@ -69,6 +69,15 @@ def scenario(router, seed: int = 11, *, ref_prefix: str = "CG-"):
     return hubs, ents, channels, corridors, closures
 
 
+def impact_report(router, base, arcs, kw: dict) -> dict:
+    """:func:`routing.closures.analyse_impact` of closing ``arcs`` (hard barrier) against ``base``, on two
+    pool metrics synced to the weights before and after (``kw``: the scenario's places and corridors)."""
+    net = router.network
+    after = C.closure_weights(net, base, arcs, "hard_barrier")
+    with router.pool.using("bench-closure:before", base) as b, router.pool.using("bench-closure:after", after) as a:
+        return C.analyse_impact(net, b, a, arcs, **kw)
+
+
 def run(quick: bool = False) -> list[dict]:
     from routing.network import load_or_build
     from routing.router import Router
@@ -82,9 +91,7 @@ def run(quick: bool = False) -> list[dict]:
     kw = {"enterprises": ents, "hubs": hubs, "green_channels": channels, "corridors": corridors}
 
     def cch_report(arcs):
-        after = C.closure_weights(net, base, arcs, "hard_barrier")
-        with router.pool.using("bench-closure:before", base) as b, router.pool.using("bench-closure:after", after) as a:
-            return C.analyse_impact(net, b, a, arcs, **kw)
+        return impact_report(router, base, arcs, kw)
 
     cch_report(closures[-1])  # warm the two pool metrics (first customisation)
     cch_s, reports = [], []

@@ -692,20 +692,19 @@ def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
     basemap tiles from the archive, on the cached network of ``path`` (one process): seconds per run."""
     import shapely
 
-    from bench.bench_closures import scenario
-    from bench.bench_stations import greedy_p_median, site_points
+    from bench.bench_closures import impact_report, scenario
+    from bench.bench_stations import greedy_p_median, site_points, timed_matrix
     from bench.bench_tiles import sample_tiles
     from geo.errors import InfeasibleError, NoRouteError
     from geo.sites import Site
     from maps.basemap import BASEMAP_FILE, TileArchive
     from maps.views import route_map
-    from routing import closures as C
     from routing.docking import inside_nodes, plan_docking_points
     from routing.droppoint import Origin, plan_drop_point
     from routing.freight import closed_loop_route
     from routing.network import load_or_build
     from routing.router import Router
-    from routing.stations import Demand, p_median, snap_endpoint, travel_time_matrix
+    from routing.stations import Demand, p_median, snap_endpoint
     from services.layers import route_view
     from services.routes import record_of_freight
 
@@ -722,13 +721,7 @@ def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
     w = router.truck_weights
     src = [snap_endpoint(net, s, w, as_source=True) for s in cand]
     dst = [snap_endpoint(net, s, w, as_source=False) for s in dem]
-    samples = []
-    with router.pool.using("truck", w) as engine:
-        travel_time_matrix(engine, src[:5], dst[:5], w)  # warm the metric
-        for _ in range(repeats):
-            started = time.perf_counter()
-            cost = travel_time_matrix(engine, src, dst, w)
-            samples.append(time.perf_counter() - started)
+    cost, samples = timed_matrix(router, src, dst, repeats)
     out["matrix_s"] = samples
     out["matrix_unreached"] = int((~np.isfinite(cost)).sum())
     weights = rng.integers(1, 10, len(dem)).astype(float)
@@ -756,9 +749,7 @@ def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
     kw = {"enterprises": ents, "hubs": hubs, "green_channels": channels, "corridors": corridors}
 
     def report(arcs):
-        after = C.closure_weights(net, base, arcs, "hard_barrier")
-        with router.pool.using("bench-closure:before", base) as b, router.pool.using("bench-closure:after", after) as a:
-            return C.analyse_impact(net, b, a, arcs, **kw)
+        return impact_report(router, base, arcs, kw)
 
     report(closures[-1])  # warm the two pool metrics (first customisation)
     samples, touched = [], []

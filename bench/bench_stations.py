@@ -56,6 +56,22 @@ def greedy_p_median(cost: np.ndarray, w: np.ndarray, p: int) -> float:
     return float((w * best).sum())
 
 
+def timed_matrix(router, src, dst, repeats: int) -> tuple[np.ndarray, list[float]]:
+    """:func:`routing.stations.travel_time_matrix` of the endpoints ``src`` x ``dst`` on the truck metric
+    (warmed on a 5 x 5 corner first), ``repeats`` times: the matrix and the seconds of each run."""
+    from routing.stations import travel_time_matrix
+
+    w = router.truck_weights
+    samples = []
+    with router.pool.using("truck", w) as engine:
+        travel_time_matrix(engine, src[:5], dst[:5], w)  # warm the metric
+        for _ in range(repeats):
+            started = time.perf_counter()
+            cost = travel_time_matrix(engine, src, dst, w)
+            samples.append(time.perf_counter() - started)
+    return cost, samples
+
+
 def run(quick: bool = False) -> list[dict]:
     from routing.engine import NetworkxEngine
     from routing.network import load_or_build
@@ -71,13 +87,7 @@ def run(quick: bool = False) -> list[dict]:
     src = [snap_endpoint(net, s, w, as_source=True) for s in cand]
     dst = [snap_endpoint(net, s, w, as_source=False) for s in dem]
     repeats = 1 if quick else 3
-    samples = []
-    with router.pool.using("truck", w) as engine:
-        travel_time_matrix(engine, src[:5], dst[:5], w)  # warm the metric
-        for _ in range(repeats):
-            started = time.perf_counter()
-            cost = travel_time_matrix(engine, src, dst, w)
-            samples.append(time.perf_counter() - started)
+    cost, samples = timed_matrix(router, src, dst, repeats)
     cch_s = percentile(samples, 50)
     nx_engine = NetworkxEngine(net.tail, net.head, net.node_count, w)
     n_nx = 5 if quick else NX_CANDIDATES

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.errors import InvalidInputError
+from routing import _cch as rk
 
 logger = logging.getLogger(__name__)
 
@@ -341,15 +342,11 @@ class _Native:
     __slots__ = ("cch", "metric")
 
     def __init__(self, cch, weights: np.ndarray):
-        from routing import _cch as rk
-
         self.cch = cch
         self.metric = rk.CCHMetric(cch, weights)
 
     def query(self):
         """A new query object on this metric (use it on this thread only, then drop it)."""
-        from routing import _cch as rk
-
         return rk.CCHQuery(self.metric)
 
     def customize(self, weights: np.ndarray) -> None:
@@ -358,8 +355,6 @@ class _Native:
 
     def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
         """Partial update: new weights for some arcs, the rest of the metric kept."""
-        from routing import _cch as rk
-
         updater = rk.CCHMetricPartialUpdater(self.cch)
         updater.apply_arrays(self.metric, arcs, weights)  # Python's lock released while it runs
         del updater
@@ -455,7 +450,6 @@ def build_topology(
     order, whichever method made it), else computed by :func:`routing.ordering.contraction_order`
     (METIS nested dissection; inertial flow on the coordinates without ``pymetis``; by degree without
     either) and saved there.  ``progress`` gets a line before each long step."""
-    from routing import _cch as rk
     from routing.ordering import contraction_order
 
     tail_l, head_l = tail.tolist(), head.tolist()
@@ -469,7 +463,7 @@ def build_topology(
     ordered = time.perf_counter()
     if progress is not None:
         progress(f"building the hierarchy (CCH) of {node_count:,} nodes from the {method} order")
-    cch = rk.CCH(order.tolist(), tail_l, head_l, False)
+    cch = rk.CCH(order, tail, head, False)
     logger.info(
         "built CCH: %s nodes, %s arcs in %.2f s (%s order %.2f s, hierarchy %.2f s)",
         f"{node_count:,}",
@@ -642,8 +636,6 @@ class CCHEngine(Engine):
     def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
         """As :meth:`Engine.distance_multi`: one pinned one-to-many sweep per source (distances only,
         no path unpacked), or one query for a single pair."""
-        from routing import _cch as rk
-
         src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
         if not src or not dst:
             return None
@@ -757,8 +749,6 @@ class CCHEngine(Engine):
         return best_total, int(best_cost), s_node, t_node, arcs
 
     def matrix(self, sources, targets) -> np.ndarray:
-        from routing import _cch as rk
-
         src = [self._check_node(s, "source") for s in sources]
         dst = [self._check_node(t, "target") for t in targets]
         if not src or not dst:
