@@ -564,12 +564,12 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
     partial update of the spare metric, then the first route; then ``restore`` and its first route).
     """
     from routing import _cch
+    from routing.cch_cache import MetricStore
     from routing.engine import CCHEngine, CCHTopology, ScipyEngine
     from routing.network import load_or_build
     from routing.ordering import contraction_order
 
     net, _folder = load_or_build(path, cache_dir, progress=lambda m: None)
-    tail_l, head_l = net.tail.tolist(), net.head.tolist()
     weights = np.asarray(net.base_weights)
     out: dict = {"method": method, "nodes": net.node_count, "arcs": net.arc_count, "seconds": {}, "peak_mb": {}}
 
@@ -590,7 +590,7 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
     cch = step("cch", lambda: _cch.CCH(order, net.tail, net.head, False))
     metric = step("customise", lambda: _cch.CCHMetric(cch, weights))
     del metric
-    topology = CCHTopology(cch, order, tail_l, head_l, net.node_count, net.arc_count)
+    topology = CCHTopology(cch, order, net.node_count, net.arc_count, MetricStore(None, method))
     engine = CCHEngine(
         net.tail, net.head, net.node_count, weights, lon=net.node_lon, lat=net.node_lat, topology=topology
     )

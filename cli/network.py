@@ -8,8 +8,9 @@ import sys
 import time
 
 from cli.common import settings_from
-from routing.engine import build_topology, make_engine
+from routing.engine import build_topology, make_engine, prepare_metric
 from routing.network import load_or_build
+from routing.router import truck_weights
 from services.basemap import ensure_network_basemap
 
 
@@ -47,9 +48,9 @@ def build(args: argparse.Namespace) -> int:
     net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
     progress("preparing the contraction hierarchy")
     if settings.engine == "cch":
-        # The order is what the cache keeps; every start builds the hierarchy from it and customises its
-        # metrics, so the build stops at a hierarchy that works.
-        build_topology(
+        # The cache keeps the order, the hierarchy and the metrics every start needs (the base and the
+        # truck weights), so a start reads them instead of computing them.
+        topology = build_topology(
             net.tail,
             net.head,
             net.node_count,
@@ -58,6 +59,10 @@ def build(args: argparse.Namespace) -> int:
             topology_dir=folder,
             progress=progress,
         )
+        for label, weights in (("base", net.base_weights), ("truck", truck_weights(net))):
+            progress(f"customising the hierarchy's {label} metric")
+            if not prepare_metric(topology, weights):
+                progress(f"the {label} metric was saved already")
     else:
         make_engine(settings.engine, net, topology_dir=folder)
     basemap = None

@@ -1,6 +1,6 @@
 """Types of routing._cch (routing/native/cch.cpp): RoutingKit's CCH, Python's lock released in native work."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,9 @@ class CCH:
     def arc_count(self) -> int: ...
     @property
     def cch_arc_count(self) -> int: ...
+    def to_arrays(self) -> dict[str, npt.NDArray[np.uint32] | npt.NDArray[np.uint64]]: ...
+    @staticmethod
+    def from_arrays(arrays: Mapping[str, npt.ArrayLike]) -> CCH: ...
 
 class CCHMetric:
     def __init__(self, cch: CCH, weights: _U32) -> None: ...

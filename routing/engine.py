@@ -47,6 +47,7 @@ import numpy as np
 
 from geo.errors import InvalidInputError
 from routing import _cch as rk
+from routing.cch_cache import MetricStore, digest_arrays, load_hierarchy, save_hierarchy, weights_digest
 
 logger = logging.getLogger(__name__)
 
@@ -339,19 +340,32 @@ class _Native:
     network) and drops it before returning.  Callers hold the owning :class:`_Metric`'s lock.
     """
 
-    __slots__ = ("cch", "metric")
+    __slots__ = ("cch", "metric", "store")
 
-    def __init__(self, cch, weights: np.ndarray):
-        self.cch = cch
-        self.metric = rk.CCHMetric(cch, weights)
+    def __init__(self, topology: CCHTopology, weights: np.ndarray):
+        self.cch = topology.cch
+        self.store = topology.metrics
+        self.metric = self._customised(weights)
+
+    def _customised(self, weights: np.ndarray):
+        """A metric of ``weights``: from the saved customisation of the same weights when there is one
+        (a copy of two vectors), else customised (and saved when these weights are kept)."""
+        digest = weights_digest(weights)
+        saved = self.store.get(digest)
+        if saved is not None:
+            return rk.CCHMetric.from_customized(self.cch, weights, saved[0], saved[1])
+        metric = rk.CCHMetric(self.cch, weights)
+        self.store.put(digest, metric)
+        return metric
 
     def query(self):
         """A new query object on this metric (use it on this thread only, then drop it)."""
         return rk.CCHQuery(self.metric)
 
     def customize(self, weights: np.ndarray) -> None:
-        """Full re-customisation for a new weight vector."""
-        self.metric.reset(weights)
+        """Full re-customisation for a new weight vector (or the saved one of the same weights)."""
+        self.metric = None  # the old metric's vectors go before the new ones are made
+        self.metric = self._customised(weights)
 
     def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
         """Partial update: new weights for some arcs, the rest of the metric kept."""
@@ -363,10 +377,10 @@ class _Native:
 class _Metric:
     """A CCH metric, its own weights and a lock held while in use."""
 
-    def __init__(self, cch, weights: np.ndarray):
+    def __init__(self, topology: CCHTopology, weights: np.ndarray):
         self.lock = threading.Lock()
         self.weights = weights.copy()
-        self.native = _Native(cch, self.weights)
+        self.native = _Native(topology, self.weights)
 
     def sync(self, target: np.ndarray, compact=None) -> int:
         """Bring this metric's weights to ``target``; returns how many arcs changed.
@@ -392,15 +406,14 @@ class _Metric:
 @dataclass(frozen=True)
 class CCHTopology:
     """A contraction hierarchy shared by every metric over one network: the binding's ``CCH``,
-    the nested-dissection ``order`` it was built from, and the arcs' ends as Python lists (paths
-    come back as arc ids; their nodes are read from these)."""
+    the nested-dissection ``order`` it was built from and the customised metrics saved for it
+    (:class:`routing.cch_cache.MetricStore`)."""
 
-    cch: object
+    cch: rk.CCH
     order: np.ndarray
-    tail: list[int]
-    head: list[int]
     node_count: int
     arc_count: int
+    metrics: MetricStore
 
 
 def _order_file(topology_dir: Path | str) -> Path:
@@ -452,7 +465,6 @@ def build_topology(
     either) and saved there.  ``progress`` gets a line before each long step."""
     from routing.ordering import contraction_order
 
-    tail_l, head_l = tail.tolist(), head.tolist()
     started = time.perf_counter()
     order = _cached_order(topology_dir, node_count)
     method = "cached"
@@ -461,11 +473,21 @@ def build_topology(
         if topology_dir is not None:
             _save_order(topology_dir, order)
     ordered = time.perf_counter()
-    if progress is not None:
-        progress(f"building the hierarchy (CCH) of {node_count:,} nodes from the {method} order")
-    cch = rk.CCH(order, tail, head, False)
+    key = digest_arrays(np.asarray(tail, dtype=np.uint32), np.asarray(head, dtype=np.uint32), order.astype(np.uint32))
+    cch = load_hierarchy(topology_dir, key) if topology_dir is not None else None
+    how = "read"
+    if cch is not None and progress is not None:
+        progress(f"read the hierarchy (CCH) of {node_count:,} nodes from the {method} order, saved with the network")
+    if cch is None:
+        how = "built"
+        if progress is not None:
+            progress(f"building the hierarchy (CCH) of {node_count:,} nodes from the {method} order")
+        cch = rk.CCH(order, tail, head, False)
+        if topology_dir is not None:
+            save_hierarchy(topology_dir, cch, key)
     logger.info(
-        "built CCH: %s nodes, %s arcs in %.2f s (%s order %.2f s, hierarchy %.2f s)",
+        "%s CCH: %s nodes, %s arcs in %.2f s (%s order %.2f s, hierarchy %.2f s)",
+        how,
         f"{node_count:,}",
         f"{tail.size:,}",
         time.perf_counter() - started,
@@ -473,7 +495,18 @@ def build_topology(
         ordered - started,
         time.perf_counter() - ordered,
     )
-    return CCHTopology(cch, order, tail_l, head_l, node_count, int(tail.size))
+    return CCHTopology(cch, order, node_count, int(tail.size), MetricStore(topology_dir, key))
+
+
+def prepare_metric(topology: CCHTopology, weights) -> bool:
+    """Customise the metric of ``weights`` on ``topology`` and save it with the hierarchy (unless it is
+    saved already), for the starts to come; returns whether it had to be customised."""
+    w = check_weights(weights, topology.arc_count)
+    digest = topology.metrics.keep(w)
+    if topology.metrics.get(digest) is not None:
+        return False
+    _Native(topology, w)
+    return True
 
 
 class CCHEngine(Engine):
@@ -498,9 +531,10 @@ class CCHEngine(Engine):
             topology = build_topology(
                 self.tail, self.head, self.node_count, lon=lon, lat=lat, topology_dir=topology_dir
             )
+            topology.metrics.keep(self._base)  # the network's own weights: every start needs their metric
         self.topology = topology
         self._cells = self._grid_cells(lon, lat)
-        self._live = _Metric(topology.cch, self._base)
+        self._live = _Metric(topology, self._base)
         self._spare: _Metric | None = None
         self._catch_up_failed = False
         # Build the spare metric off the query path now, so even the first weight change
@@ -553,7 +587,7 @@ class CCHEngine(Engine):
         self._finish_catch_up()
         spare = self._spare
         if spare is None:
-            spare = _Metric(self.topology.cch, new_weights)
+            spare = _Metric(self.topology, new_weights)
         else:
             spare.sync(new_weights, self._is_compact)
         old = self._live
@@ -567,6 +601,11 @@ class CCHEngine(Engine):
         self._catch_up_thread = thread
         thread.start()
 
+    def keep_metric(self, weights) -> None:
+        """Save the metric of ``weights`` with the hierarchy when it is customised (weights every start
+        needs, such as the truck weights), so later starts take it instead of customising."""
+        self.topology.metrics.keep(check_weights(weights, self.arc_count))
+
     @property
     def has_spare(self) -> bool:
         """Whether a spare metric is held (each CCH engine keeps up to two metrics: live and spare)."""
@@ -574,7 +613,7 @@ class CCHEngine(Engine):
 
     def _build_spare(self, weights: np.ndarray) -> None:
         try:
-            self._spare = _Metric(self.topology.cch, weights)
+            self._spare = _Metric(self.topology, weights)
         except Exception as err:  # the first change will build it instead
             logger.warning("CCH spare metric could not be built (%s)", err)
 
@@ -694,7 +733,6 @@ class CCHEngine(Engine):
         floor = math.floor
         src_floor = [floor(c) for _, c in src]
         dst_floor = [floor(c) for _, c in dst]
-        topology = self.topology
         metric = self._live
         with metric.lock:
             query = metric.native.query()
@@ -708,7 +746,7 @@ class CCHEngine(Engine):
             arcs = result.arc_path
             del result
             if arcs:
-                s_node, t_node = topology.tail[arcs[0]], topology.head[arcs[-1]]
+                s_node, t_node = self.tail.item(arcs[0]), self.head.item(arcs[-1])
             else:  # a node that is both a source and a target: the one of least floored initial costs
                 both = {t for t, _ in dst}
                 s_node = t_node = min(

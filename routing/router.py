@@ -213,6 +213,14 @@ def make_like(engine: Engine) -> Engine:
     return type(engine)(engine.tail, engine.head, engine.node_count, engine.base_weights)
 
 
+def truck_weights(network: RoadNetwork) -> np.ndarray:
+    """The network's base weights with ``hgv=no`` arcs forbidden (read-only)."""
+    w = network.base_weights.copy()
+    w[network.hgv_no] = FORBIDDEN
+    w.flags.writeable = False
+    return w
+
+
 class Router:
     """Routes trucks between points on one network (one instance per process)."""
 
@@ -230,9 +238,10 @@ class Router:
         self.base_engine = make_engine(engine, network, topology_dir=cache_dir)
         self.pool = MetricPool(self.base_engine)
         self._hgv = network.hgv_no
-        self._truck_weights = network.base_weights.copy()
-        self._truck_weights[self._hgv] = FORBIDDEN
-        self._truck_weights.flags.writeable = False
+        self._truck_weights = truck_weights(network)
+        keep = getattr(self.base_engine, "keep_metric", None)
+        if keep is not None:  # every start's first truck route needs this metric: keep it with the hierarchy
+            keep(self._truck_weights)
         self._freight_index: FreightIndex | None = None
         self._lock = threading.Lock()
         self._vehicle_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # read-only weights per vehicle key

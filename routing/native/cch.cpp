@@ -39,10 +39,9 @@ using U32Array = py::array_t<uint32_t, py::array::c_style | py::array::forcecast
 namespace {
 
 std::vector<unsigned> to_vector(const U32Array &a) {
-    auto r = a.unchecked<1>();
-    std::vector<unsigned> v(static_cast<size_t>(r.shape(0)));
-    for (py::ssize_t i = 0; i < r.shape(0); ++i) v[static_cast<size_t>(i)] = r(i);
-    return v;
+    if (a.ndim() != 1) throw std::invalid_argument("expected a one-dimensional array, got " + std::to_string(a.ndim()) + " dimensions");
+    const uint32_t *p = a.data();
+    return std::vector<unsigned>(p, p + a.shape(0));
 }
 
 py::array_t<uint32_t> to_array(const std::vector<unsigned> &v) {
@@ -81,6 +80,146 @@ struct CCH {
         }
         node_count = inner.node_count();
         arc_count = inner.input_arc_count();
+    }
+
+    // The hierarchy as named arrays (uint32 vectors; bit vectors as uint64 words with their bit counts in
+    // "bit_sizes"), for a cache that a later process gives to from_arrays instead of building it again.
+    py::dict to_arrays() const {
+        py::dict out;
+        for (auto &f : vector_fields()) out[f.first] = to_array(inner.*(f.second));
+        py::array_t<uint64_t> sizes(3);
+        auto s = sizes.mutable_unchecked<1>();
+        int i = 0;
+        for (auto &f : bit_fields()) {
+            const RoutingKit::BitVector &b = inner.*(f.second);
+            size_t words = static_cast<size_t>((b.size() + 63) / 64);
+            py::array_t<uint64_t> w(static_cast<py::ssize_t>(words));
+            if (words) std::copy(b.data(), b.data() + words, w.mutable_data());
+            out[f.first] = w;
+            s(i++) = b.size();
+        }
+        out["bit_sizes"] = sizes;
+        return out;
+    }
+
+    // A hierarchy from to_arrays' arrays: every length and index is checked first (a damaged cache is an
+    // error, never undefined behaviour), then the two id mappers are rebuilt from their bit vectors.
+    static std::shared_ptr<CCH> from_arrays(const py::dict &arrays) {
+        auto c = std::shared_ptr<CCH>(new CCH());
+        auto &in = c->inner;
+        for (auto &f : vector_fields()) {
+            if (!arrays.contains(f.first)) throw std::invalid_argument(std::string("the hierarchy lacks `") + f.first + "`");
+            in.*(f.second) = to_vector(arrays[f.first].cast<U32Array>());
+        }
+        if (!arrays.contains("bit_sizes")) throw std::invalid_argument("the hierarchy lacks `bit_sizes`");
+        auto sizes = arrays["bit_sizes"].cast<py::array_t<uint64_t, py::array::c_style | py::array::forcecast>>();
+        if (sizes.ndim() != 1 || sizes.shape(0) != 3) throw std::invalid_argument("`bit_sizes` must hold 3 values");
+        int i = 0;
+        for (auto &f : bit_fields()) {
+            if (!arrays.contains(f.first)) throw std::invalid_argument(std::string("the hierarchy lacks `") + f.first + "`");
+            auto w = arrays[f.first].cast<py::array_t<uint64_t, py::array::c_style | py::array::forcecast>>();
+            uint64_t bits = sizes.at(i++);
+            if (w.ndim() != 1 || static_cast<uint64_t>(w.shape(0)) != (bits + 63) / 64)
+                throw std::invalid_argument(std::string("`") + f.first + "` does not hold " + std::to_string(bits) + " bits");
+            RoutingKit::BitVector b(bits, RoutingKit::BitVector::uninitialized);
+            if (bits) std::copy(w.data(), w.data() + w.shape(0), b.data());
+            in.*(f.second) = std::move(b);
+        }
+        {
+            py::gil_scoped_release release;
+            c->check_and_map();
+        }
+        c->node_count = in.node_count();
+        c->arc_count = in.input_arc_count();
+        return c;
+    }
+
+  private:
+    CCH() = default;
+
+    using VectorField = std::vector<unsigned> CustomizableContractionHierarchy::*;
+    using BitField = RoutingKit::BitVector CustomizableContractionHierarchy::*;
+
+    static std::vector<std::pair<const char *, VectorField>> vector_fields() {
+        using C = CustomizableContractionHierarchy;
+        return {{"order", &C::order},
+                {"rank", &C::rank},
+                {"elimination_tree_parent", &C::elimination_tree_parent},
+                {"up_first_out", &C::up_first_out},
+                {"up_head", &C::up_head},
+                {"up_tail", &C::up_tail},
+                {"down_first_out", &C::down_first_out},
+                {"down_head", &C::down_head},
+                {"down_to_up", &C::down_to_up},
+                {"input_arc_to_cch_arc", &C::input_arc_to_cch_arc},
+                {"forward_input_arc_of_cch", &C::forward_input_arc_of_cch},
+                {"backward_input_arc_of_cch", &C::backward_input_arc_of_cch},
+                {"first_extra_forward_input_arc_of_cch", &C::first_extra_forward_input_arc_of_cch},
+                {"first_extra_backward_input_arc_of_cch", &C::first_extra_backward_input_arc_of_cch},
+                {"extra_forward_input_arc_of_cch", &C::extra_forward_input_arc_of_cch},
+                {"extra_backward_input_arc_of_cch", &C::extra_backward_input_arc_of_cch}};
+    }
+
+    static std::vector<std::pair<const char *, BitField>> bit_fields() {
+        using C = CustomizableContractionHierarchy;
+        return {{"is_input_arc_upward", &C::is_input_arc_upward},
+                {"does_cch_arc_have_input_arc", &C::does_cch_arc_have_input_arc},
+                {"does_cch_arc_have_extra_input_arc", &C::does_cch_arc_have_extra_input_arc}};
+    }
+
+    // the message is built only on failure (these run once per element of arrays of tens of millions)
+    static void require(bool ok, const char *name, const char *what) {
+        if (!ok) throw std::invalid_argument(std::string("the hierarchy's arrays are inconsistent: ") + name + what);
+    }
+    static void require(bool ok, const char *what) { require(ok, "", what); }
+
+    static void check_csr(const std::vector<unsigned> &first_out, size_t rows, size_t entries, const char *name) {
+        require(first_out.size() == rows + 1, name, " has the wrong length");
+        require(first_out.front() == 0 && first_out.back() == entries, name, " does not span its arcs");
+        bool sorted = true;
+        for (size_t i = 0; i + 1 < first_out.size(); ++i) sorted &= first_out[i] <= first_out[i + 1];
+        require(sorted, name, " is not sorted");
+    }
+
+    static void check_ids(const std::vector<unsigned> &v, size_t bound, bool invalid_ok, const char *name) {
+        bool ok = true;
+        for (unsigned x : v) ok &= x < bound || (invalid_ok && x == RoutingKit::invalid_id);
+        require(ok, name, " holds an id out of range");
+    }
+
+    void check_and_map() {
+        auto &in = inner;
+        size_t n = in.order.size(), m = in.up_head.size(), a = in.input_arc_to_cch_arc.size();
+        require(in.rank.size() == n && in.elimination_tree_parent.size() == n, "node arrays differ in length");
+        bool inverse = true;
+        for (size_t i = 0; i < n && inverse; ++i) inverse = in.order[i] < n && in.rank[in.order[i]] == i;
+        require(inverse, "rank is not the inverse of order");
+        check_ids(in.elimination_tree_parent, n, true, "elimination_tree_parent");
+        check_csr(in.up_first_out, n, m, "up_first_out");
+        check_csr(in.down_first_out, n, m, "down_first_out");
+        require(in.up_tail.size() == m && in.down_head.size() == m && in.down_to_up.size() == m, "arc arrays differ in length");
+        check_ids(in.up_head, n, false, "up_head");
+        check_ids(in.up_tail, n, false, "up_tail");
+        check_ids(in.down_head, n, false, "down_head");
+        check_ids(in.down_to_up, m, false, "down_to_up");
+        check_ids(in.input_arc_to_cch_arc, m, true, "input_arc_to_cch_arc");
+        require(in.is_input_arc_upward.size() == a, "is_input_arc_upward has the wrong length");
+        require(in.does_cch_arc_have_input_arc.size() == m && in.does_cch_arc_have_extra_input_arc.size() == m,
+                "the arc bit vectors have the wrong length");
+        in.does_cch_arc_have_input_arc_mapper = RoutingKit::LocalIDMapper(in.does_cch_arc_have_input_arc);
+        in.does_cch_arc_have_extra_input_arc_mapper = RoutingKit::LocalIDMapper(in.does_cch_arc_have_extra_input_arc);
+        size_t local = in.does_cch_arc_have_input_arc_mapper.local_id_count();
+        size_t extra = in.does_cch_arc_have_extra_input_arc_mapper.local_id_count();
+        require(in.forward_input_arc_of_cch.size() == local && in.backward_input_arc_of_cch.size() == local,
+                "the input arcs of the CCH arcs have the wrong length");
+        check_ids(in.forward_input_arc_of_cch, a, true, "forward_input_arc_of_cch");
+        check_ids(in.backward_input_arc_of_cch, a, true, "backward_input_arc_of_cch");
+        check_csr(in.first_extra_forward_input_arc_of_cch, extra, in.extra_forward_input_arc_of_cch.size(),
+                  "first_extra_forward_input_arc_of_cch");
+        check_csr(in.first_extra_backward_input_arc_of_cch, extra, in.extra_backward_input_arc_of_cch.size(),
+                  "first_extra_backward_input_arc_of_cch");
+        check_ids(in.extra_forward_input_arc_of_cch, a, false, "extra_forward_input_arc_of_cch");
+        check_ids(in.extra_backward_input_arc_of_cch, a, false, "extra_backward_input_arc_of_cch");
     }
 };
 
@@ -363,7 +502,10 @@ PYBIND11_MODULE(_cch, m) {
              py::arg("head"), py::arg("filter_always_inf_arcs") = false)
         .def_property_readonly("node_count", [](const CCH &c) { return c.node_count; })
         .def_property_readonly("arc_count", [](const CCH &c) { return c.arc_count; })
-        .def_property_readonly("cch_arc_count", [](const CCH &c) { return c.inner.cch_arc_count(); });
+        .def_property_readonly("cch_arc_count", [](const CCH &c) { return c.inner.cch_arc_count(); })
+        .def("to_arrays", &CCH::to_arrays, "the hierarchy as a dict of named arrays (for a cache)")
+        .def_static("from_arrays", &CCH::from_arrays, py::arg("arrays"),
+                    "a hierarchy from to_arrays' dict, checked (ValueError when inconsistent)");
 
     py::class_<Metric, std::shared_ptr<Metric>>(m, "CCHMetric")
         .def(py::init<std::shared_ptr<CCH>, const U32Array &>(), py::arg("cch"), py::arg("weights"))
