@@ -326,7 +326,6 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     again = []
     for arcs in zones[1:]:
         # zone changes come minutes apart: let the spare metric catch up with the last one first
-        cch.wait_for_spare()
         again.append(change(cch, arcs))
         cch.restore()
     zone_note = f"forbid {zones[0].size:,} arcs in a disk (~{ZONE_FRACTION:.0%} of arcs), then one route()"
@@ -412,7 +411,6 @@ def _route_figure(graph: str, net, node_p50_ms: float, *, n_pairs: int) -> dict:
     pairs = list(zip(points[0::2], points[1::2]))
     for o, d in pairs[n_pairs:]:  # warm-up on other pairs
         router.route(o, d)
-    router.pool.settle()  # the metrics' spares built in the background are done: steady state only
     samples, plans = [], []
     for o, d in pairs[:n_pairs]:
         started = time.perf_counter()

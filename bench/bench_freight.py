@@ -171,7 +171,6 @@ def run(quick: bool = False) -> list[dict]:
         # change is the zone-change figure below).
         for _, _, (o, d) in _pairs(net, np.random.default_rng(SEED + 1000 + count), zones, WARM_PAIRS):
             closed_loop_route(router, o, d, zones=zones)
-        router.pool.settle()
         times, cpu, answers = [], [], []
         # as the service does once started (api.main): what is loaded stays out of the GC's scans
         gc.collect()
@@ -297,7 +296,6 @@ zones = _zones(net, np.random.default_rng(SEED), 50)
 pairs = _pairs(net, np.random.default_rng(SEED + 50), zones, int(sys.argv[4]))
 for _, _, (o, d) in _pairs(net, np.random.default_rng(SEED + 1050), zones, int(sys.argv[5])):
     closed_loop_route(router, o, d, zones=zones)
-router.pool.settle()
 gc.collect()
 gc.freeze()
 cpu, wall, answers = [], [], []

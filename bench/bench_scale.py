@@ -244,7 +244,6 @@ def start_child(path: str, cache_dir: str) -> dict:
     ready = time.perf_counter()
     engine = router.base_engine
     assert isinstance(engine, CCHEngine)
-    engine.wait_for_spare()  # the base engine's spare metric, customised in a background thread
     settled = time.perf_counter()
     return {
         "imports_s": imported - started,
@@ -381,7 +380,6 @@ def _memory_profile(router, index) -> dict:
                 + sum(int(getattr(v, "nbytes", 0)) for v in value if not isinstance(v, np.ndarray))
             ) / 1e6
     slots = router.pool.engines()
-    spares = sum(1 for engine in slots.values() if getattr(engine, "has_spare", False))
     weights = {}
     seen: set[int] = set()  # free and inside vehicle are shared by the sets of one vehicle and closure set
     for key, w in index._weights.items():
@@ -399,7 +397,7 @@ def _memory_profile(router, index) -> dict:
         "network_arrays_mb": arrays,
         "network_derived_mb": derived,
         "pool_slots": list(slots),
-        "metrics": len(slots) + spares + 1 + (1 if getattr(router.base_engine, "has_spare", False) else 0),
+        "metrics": len(slots) + 1,  # one per pool slot and the base engine's
         "freight_weight_sets_mb": weights,
         "freight_zone_sets_mb": sets,
         "zone_footprints": len(index._zones),
@@ -420,7 +418,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     rss["start"] = _rss_mb()
     net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
     router = Router(net, engine="cch", cache_dir=folder)
-    router.pool.settle()
     rss["router_ready"] = _rss_mb()
     rng = np.random.default_rng(SEED)
     n_pairs, n_warm, n_changes, churn = (30, 5, 3, 5) if quick else (300, 50, 12, 200)
@@ -449,7 +446,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     def freight_times(zones, label):
         for o, d in _pairs(net, np.random.default_rng(SEED + len(zones) + 1), zones, n_warm):
             closed_loop_route(router, o, d, zones=zones)
-        router.pool.settle()
         gc.collect()
         samples, choices = [], {}
         for o, d in _pairs(net, np.random.default_rng(SEED + len(zones)), zones, n_pairs):
@@ -466,7 +462,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     started = time.perf_counter()
     freight_times(base, "20_zones")
     out["seconds"]["freight_20_zones_total"] = time.perf_counter() - started
-    router.pool.settle()
     rss["after_20_zones"] = _rss_mb()
     out["profile_20_zones"] = _memory_profile(router, index)
 
@@ -480,7 +475,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     for k, (o, d) in enumerate(candidates):
         if len(created) >= n_changes:
             break
-        router.pool.settle()  # a planner's zones arrive seconds apart: the spare metrics have caught up
         t0 = time.perf_counter()
         before = closed_loop_route(router, o, d, zones=base)
         if previous_new is not None:
@@ -491,7 +485,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
         node = int(net.tail[before.arcs[len(before.arcs) // 2]])
         radius = float(crng.uniform(1000, 3000))
         new = _disc(net, node, radius, f"new{k}", "sealed")
-        router.pool.settle()
         t0 = time.perf_counter()
         after = closed_loop_route(router, o, d, zones=[*base, new])
         created.append(time.perf_counter() - t0)
@@ -508,7 +501,6 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     for o, d in _pairs(net, np.random.default_rng(SEED + 50), all_zones, 10 if not quick else 4):
         closed_loop_route(router, o, d, zones=all_zones)
     out["seconds"]["first_routes_50_zones"] = time.perf_counter() - started
-    router.pool.settle()
     gc.collect()
     rss["after_50_zones"] = _rss_mb()
     out["profile_50_zones"] = _memory_profile(router, index)
@@ -525,17 +517,15 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
         closed_loop_route(router, o, d, zones=all_zones)
     out["seconds"]["churn_total"] = time.perf_counter() - started
     out["churn_cycles"] = churn
-    router.pool.settle()
     gc.collect()
     rss["after_churn"] = _rss_mb()
     out["profile_after_churn"] = _memory_profile(router, index)
-    # what one more metric costs (a fork of the base engine, with its spare), and a zone set's weights
+    # what one more metric costs (a fork of the base engine), and a zone set's weights
     rss_before = _rss_mb()
     base_engine = router.base_engine
     assert isinstance(base_engine, CCHEngine)
     extra = base_engine.fork()
-    extra.wait_for_spare()
-    out["metric_pair_mb"] = _rss_mb() - rss_before
+    out["metric_mb"] = _rss_mb() - rss_before
     del extra
     out["peak_mb"] = _status_kb()["VmHWM"] / 1024
     out["nodes"], out["arcs"] = net.node_count, net.arc_count
@@ -594,7 +584,6 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
     engine = CCHEngine(
         net.tail, net.head, net.node_count, weights, lon=net.node_lon, lat=net.node_lat, topology=topology
     )
-    engine.wait_for_spare()
     rng = np.random.default_rng(SEED)
     pairs = [tuple(int(v) for v in rng.choice(net.node_count, 2, replace=False)) for _ in range(n_queries)]
     reference = ScipyEngine(net.tail, net.head, net.node_count, weights)
@@ -630,7 +619,6 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
             ended = time.perf_counter()
             zone_ms[change].append((changed - started) * 1000)
             zone_ms[f"{change}_route"].append((ended - started) * 1000)
-            engine.wait_for_spare()  # the swapped-out metric's catch-up, off the query path
     out["peak_mb"]["zones"] = _peak_mb()
     out["zone_arcs"] = zone_arcs
     for key, ms in zone_ms.items():
@@ -710,7 +698,6 @@ def rest_child(path: str, cache_dir: str, quick: bool) -> dict:
 
     net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
     router = Router(net, engine="cch", cache_dir=folder)
-    router.pool.settle()
     out: dict = {"nodes": net.node_count, "arcs": net.arc_count}
     repeats = 1 if quick else 3
 
@@ -1051,17 +1038,17 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
                 "against after 50 zones"
             )
         if key == "after_50_zones":
-            notes = f"{r['profile_50_zones']['metrics']} CCH metrics (live and spare) in the pool"
+            notes = f"{r['profile_50_zones']['metrics']} CCH metrics (the pool's and the base engine's)"
         figures.append(figure(NAME, graph, "cch", f"rss_{key}", "MB", rss[key], notes=notes))
     figures.append(
         figure(
             NAME,
             graph,
             "cch",
-            "metric_with_spare",
+            "one_more_metric",
             "MB",
-            r["metric_pair_mb"],
-            notes="RSS growth of one more pool metric (a fork of the base engine and its spare)",
+            r["metric_mb"],
+            notes="RSS growth of one more pool metric (a fork of the base engine)",
         )
     )
     figures.append(

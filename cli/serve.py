@@ -152,10 +152,6 @@ def serve_forked(settings: Settings, road_router: Router, workers: int) -> int:
     net = road_router.network
     if net.node_count:  # the segment index and the compiled snapping kernel, made once and shared
         road_router.snap([float(net.node_lon[0]), float(net.node_lat[0])])
-    road_router.pool.settle()
-    wait = getattr(road_router.base_engine, "wait_for_spare", None)
-    if wait is not None:
-        wait()
     _quiet_threads()
     sock = _bound_socket(settings.host, settings.port)
     sys.stdout.flush()

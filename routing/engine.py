@@ -17,10 +17,10 @@ without rebuilding the topology.
 
 The CCH wrapper guards against the binding's known defects: every node id,
 initial cost and weight is validated before it reaches native code; a metric that queries
-are using is never mutated -- changes are customised into a spare metric
-that is then swapped in atomically (the metric swapped out catches up in a
-background thread, so the next change applies only its own difference); and more than
-:data:`FULL_CUSTOMIZE_ABOVE` changed arcs trigger a full re-customisation,
+are using is never mutated -- a change is made on a copy of the live metric
+(or a new metric), which is then swapped in atomically, the old one freed when
+its last query ends, so an engine holds one metric, two only while a change is
+made; and more than :data:`FULL_CUSTOMIZE_ABOVE` changed arcs trigger a full re-customisation,
 which is faster than a partial update at that size -- unless the changed arcs
 are spatially compact (a zone, a closure area: at most
 :data:`PARTIAL_MAX_FRACTION` of the arcs, inside at most
@@ -367,6 +367,12 @@ class _Native:
         self.metric = None  # the old metric's vectors go before the new ones are made
         self.metric = self._customised(weights)
 
+    def copy(self) -> _Native:
+        """An independent copy of this metric (its vectors copied; Python's lock released)."""
+        other = object.__new__(_Native)
+        other.cch, other.store, other.metric = self.cch, self.store, self.metric.copy()
+        return other
+
     def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
         """Partial update: new weights for some arcs, the rest of the metric kept."""
         updater = rk.CCHMetricPartialUpdater(self.cch)
@@ -377,30 +383,21 @@ class _Native:
 class _Metric:
     """A CCH metric, its own weights and a lock held while in use."""
 
-    def __init__(self, topology: CCHTopology, weights: np.ndarray):
+    def __init__(self, topology: CCHTopology | None, weights: np.ndarray, native: _Native | None = None):
         self.lock = threading.Lock()
         self.weights = weights.copy()
-        self.native = _Native(topology, self.weights)
+        self.weights.flags.writeable = False
+        if native is None:
+            assert topology is not None
+            native = _Native(topology, self.weights)
+        self.native = native
 
-    def sync(self, target: np.ndarray, compact=None) -> int:
-        """Bring this metric's weights to ``target``; returns how many arcs changed.
-
-        ``compact(changed_arc_ids) -> bool`` says whether a large change is local
-        enough for a partial update (default: never).
-        """
-        changed = np.nonzero(self.weights != target)[0]
-        if changed.size == 0:
-            return 0
-        full = changed.size > FULL_CUSTOMIZE_ABOVE and not (
-            compact is not None and changed.size <= PARTIAL_MAX_FRACTION * target.size and compact(changed)
-        )
-        with self.lock:
-            if full:
-                self.native.customize(target)
-            else:
-                self.native.update_weights(changed, target[changed])
-            self.weights = target.copy()
-        return int(changed.size)
+    def updated(self, changed: np.ndarray, target: np.ndarray) -> _Metric:
+        """A new metric: this one's copy with the weights of the ``changed`` arcs set from ``target``
+        (a partial update of the copy; this metric is only read, so its queries go on)."""
+        native = self.native.copy()
+        native.update_weights(changed, target[changed])
+        return _Metric(None, target, native)
 
 
 @dataclass(frozen=True)
@@ -535,15 +532,6 @@ class CCHEngine(Engine):
         self.topology = topology
         self._cells = self._grid_cells(lon, lat)
         self._live = _Metric(topology, self._base)
-        self._spare: _Metric | None = None
-        self._catch_up_failed = False
-        # Build the spare metric off the query path now, so even the first weight change
-        # is a partial update of a ready metric rather than a full customisation.  Not a
-        # daemon thread: the interpreter must not exit while native code customises.
-        self._catch_up_thread: threading.Thread | None = threading.Thread(
-            target=self._build_spare, args=(self._base.copy(),), name="cch-spare", daemon=False
-        )
-        self._catch_up_thread.start()
 
     @property
     def weights(self) -> np.ndarray:
@@ -584,60 +572,24 @@ class CCHEngine(Engine):
         return occupied <= COMPACT_CELL_FRACTION * COMPACT_GRID * COMPACT_GRID
 
     def _apply(self, new_weights: np.ndarray) -> None:
-        self._finish_catch_up()
-        spare = self._spare
-        if spare is None:
-            spare = _Metric(self.topology, new_weights)
-        else:
-            spare.sync(new_weights, self._is_compact)
-        old = self._live
-        self._spare, self._live = old, spare  # atomic swap of references
-        # Bring the old metric (the new spare) up to date off the query path, so
-        # that the next change only has to apply its own difference.  Queries never
-        # touch the spare.  The binding releases the GIL in both a full customisation and
-        # a partial update, so the catch-up does not pause the other threads' requests.
-        target = new_weights.copy()
-        thread = threading.Thread(target=self._catch_up, args=(old, target), name="cch-catch-up", daemon=False)
-        self._catch_up_thread = thread
-        thread.start()
+        """Make ``new_weights`` live: a partial update of a copy of the live metric when few arcs change
+        (or many, spatially compact), else a metric of the new weights (saved or customised); then the
+        reference swap.  Queries on the old metric finish on it; it is freed with the last of them.  So
+        an engine holds one metric, two only while a change is being made."""
+        live = self._live
+        changed = np.nonzero(live.weights != new_weights)[0]
+        if changed.size == 0:
+            return
+        full = changed.size > FULL_CUSTOMIZE_ABOVE and not (
+            changed.size <= PARTIAL_MAX_FRACTION * new_weights.size and self._is_compact(changed)
+        )
+        metric = _Metric(self.topology, new_weights) if full else live.updated(changed, new_weights)
+        self._live = metric  # atomic swap of references
 
     def keep_metric(self, weights) -> None:
         """Save the metric of ``weights`` with the hierarchy when it is customised (weights every start
         needs, such as the truck weights), so later starts take it instead of customising."""
         self.topology.metrics.keep(check_weights(weights, self.arc_count))
-
-    @property
-    def has_spare(self) -> bool:
-        """Whether a spare metric is held (each CCH engine keeps up to two metrics: live and spare)."""
-        return self._spare is not None
-
-    def _build_spare(self, weights: np.ndarray) -> None:
-        try:
-            self._spare = _Metric(self.topology, weights)
-        except Exception as err:  # the first change will build it instead
-            logger.warning("CCH spare metric could not be built (%s)", err)
-
-    def _catch_up(self, metric: _Metric, target: np.ndarray) -> None:
-        try:
-            metric.sync(target, self._is_compact)
-        except Exception as err:  # never leave a half-synced spare behind
-            logger.warning("CCH spare metric could not catch up (%s); it will be rebuilt", err)
-            self._catch_up_failed = True
-
-    def wait_for_spare(self) -> None:
-        """Block until the spare metric has caught up with the last change (tests, benchmarks)."""
-        with self._lock:
-            self._finish_catch_up()
-
-    def _finish_catch_up(self) -> None:
-        """Wait for the spare metric's background catch-up (called under the engine lock)."""
-        thread = getattr(self, "_catch_up_thread", None)
-        if thread is not None:
-            thread.join()
-            self._catch_up_thread = None
-        if getattr(self, "_catch_up_failed", False):
-            self._spare = None
-            self._catch_up_failed = False
 
     def _path(self, cost: int, source: int, arcs: list[int]) -> PathResult:
         """The path of ``arcs`` from ``source``: its nodes are the arcs' heads (the binding's node path

@@ -163,13 +163,6 @@ class MetricPool:
         with self._lock:
             return {slot: engine for slot, (engine, _) in self._slots.items()}
 
-    def settle(self) -> None:
-        """Wait until every metric's background work (a spare metric catching up) is done (benchmarks, tests)."""
-        for engine in self.engines().values():
-            wait = getattr(engine, "wait_for_spare", None)
-            if wait is not None:
-                wait()
-
     def using(self, slot: str, weights: np.ndarray) -> _Using:
         """Hold the metric of ``slot`` with exactly ``weights`` live for the block (a context manager)."""
         return _Using(self, slot, weights)

@@ -267,20 +267,38 @@ struct Metric {
         auto m = std::shared_ptr<Metric>(new Metric(std::move(c)));
         m->weights = to_vector(w);
         m->check_weights(m->weights);
-        std::vector<unsigned> f = to_vector(forward), b = to_vector(backward);
         size_t arcs = m->cch->inner.cch_arc_count();
-        if (f.size() != arcs || b.size() != arcs)
-            throw std::invalid_argument("the customised vectors have " + std::to_string(f.size()) + " and " +
-                                        std::to_string(b.size()) + " values; the hierarchy has " + std::to_string(arcs) +
-                                        " arcs");
-        m->inner = CustomizableContractionHierarchyMetric(m->cch->inner, m->weights.data());
-        m->inner.forward = std::move(f);
-        m->inner.backward = std::move(b);
+        if (forward.ndim() != 1 || backward.ndim() != 1 || static_cast<size_t>(forward.shape(0)) != arcs ||
+            static_cast<size_t>(backward.shape(0)) != arcs)
+            throw std::invalid_argument("the customised vectors have " + std::to_string(forward.size()) + " and " +
+                                        std::to_string(backward.size()) + " values; the hierarchy has " +
+                                        std::to_string(arcs) + " arcs");
+        const uint32_t *f = forward.data(), *b = backward.data();  // the arrays outlive the call
+        py::gil_scoped_release release;  // hundreds of megabytes at province scale
+        m->adopt(std::vector<unsigned>(f, f + arcs), std::vector<unsigned>(b, b + arcs));
+        return m;
+    }
+
+    // An independent metric equal to this one (its weights and customised vectors copied, no
+    // customisation): the engine updates the copy while queries go on on this one.
+    std::shared_ptr<Metric> copy() const {
+        auto m = std::shared_ptr<Metric>(new Metric(cch));
+        py::gil_scoped_release release;
+        m->weights = weights;
+        m->adopt(std::vector<unsigned>(inner.forward), std::vector<unsigned>(inner.backward));
         return m;
     }
 
   private:
     explicit Metric(std::shared_ptr<CCH> c) : cch(std::move(c)) {}
+
+    // take customised vectors as this metric's (RoutingKit's constructor would first allocate its own)
+    void adopt(std::vector<unsigned> forward, std::vector<unsigned> backward) {
+        inner.forward = std::move(forward);
+        inner.backward = std::move(backward);
+        inner.cch = &cch->inner;
+        inner.input_weight = weights.data();
+    }
 };
 
 struct PartialUpdater {
@@ -513,6 +531,7 @@ PYBIND11_MODULE(_cch, m) {
                     py::arg("backward"))
         .def_property_readonly("weights", [](const Metric &mt) { return to_array(mt.weights); })
         .def("customized", &Metric::customized, "the customised (forward, backward) vectors, uint32 arrays")
+        .def("copy", &Metric::copy, "an independent copy (weights and customised vectors), no customisation")
         .def("reset", &Metric::reset, py::arg("weights"));
 
     py::class_<PartialUpdater>(m, "CCHMetricPartialUpdater")

@@ -93,8 +93,7 @@ def _scipy_pairs(engine, reference, pairs):
 
 def test_the_second_start_reads_the_hierarchy_and_the_base_metric(tmp_path, caplog, monkeypatch):
     n, tail, head, w = _graph(3, n=120, m=420)
-    first = CCHEngine(tail, head, n, w, topology_dir=tmp_path)
-    first.wait_for_spare()
+    CCHEngine(tail, head, n, w, topology_dir=tmp_path)
     assert (tmp_path / "cch" / "hierarchy" / "manifest.json").is_file()
     assert (tmp_path / "cch" / "metrics" / weights_digest(w) / "manifest.json").is_file()
 
@@ -113,8 +112,7 @@ def test_the_second_start_reads_the_hierarchy_and_the_base_metric(tmp_path, capl
     with caplog.at_level(logging.INFO, logger="routing.engine"), monkeypatch.context() as patched:
         patched.setattr(_cch, "CCHMetric", Counting)  # the module routing.engine calls as `rk`
         second = CCHEngine(tail, head, n, w, topology_dir=tmp_path)
-        second.wait_for_spare()
-    assert customised == []  # neither the live nor the spare metric was customised
+    assert customised == []  # the metric was not customised
     assert any(r.getMessage().startswith("read CCH") for r in caplog.records)
     reference = ScipyEngine(tail, head, n, w)
     rng = np.random.default_rng(3)
@@ -138,13 +136,12 @@ def _flip_a_byte(path):
 
 def test_a_damaged_hierarchy_or_metric_is_rebuilt_and_the_answers_stay_right(tmp_path, caplog):
     n, tail, head, w = _graph(4, n=120, m=420)
-    CCHEngine(tail, head, n, w, topology_dir=tmp_path).wait_for_spare()
+    CCHEngine(tail, head, n, w, topology_dir=tmp_path)
     _flip_a_byte(tmp_path / "cch" / "hierarchy" / "up_head.npy")
     metric_dir = tmp_path / "cch" / "metrics" / weights_digest(w)
     _flip_a_byte(metric_dir / "forward.npy")
     with caplog.at_level(logging.WARNING):
         engine = CCHEngine(tail, head, n, w, topology_dir=tmp_path)
-        engine.wait_for_spare()
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "hierarchy" in messages and "damaged" in messages
     reference = ScipyEngine(tail, head, n, w)
@@ -176,10 +173,8 @@ def test_only_kept_weights_are_saved_and_old_entries_are_pruned(tmp_path, monkey
     topology = build_topology(tail, head, n, topology_dir=tmp_path)
     metrics = tmp_path / "cch" / "metrics"
     engine = CCHEngine(tail, head, n, w, topology=topology)
-    engine.wait_for_spare()
     assert not metrics.exists()  # the topology was given: nothing kept, nothing written
     engine.forbid(np.arange(tail.size // 2))  # a full customisation of weights nobody kept
-    engine.wait_for_spare()
     assert not metrics.exists()
     digests = []
     for k in range(5):
@@ -197,6 +192,5 @@ def test_a_router_keeps_the_truck_metric_for_the_next_start(tmp_path, monaco_net
     router = Router(monaco_network, cache_dir=tmp_path)
     lon, lat = monaco_network.node_lon, monaco_network.node_lat
     router.route([float(lon[0]), float(lat[0])], [float(lon[-1]), float(lat[-1])])
-    router.pool.settle()
     saved = {p.name for p in (tmp_path / "cch" / "metrics").iterdir()}
     assert saved == {weights_digest(monaco_network.base_weights), weights_digest(truck_weights(monaco_network))}

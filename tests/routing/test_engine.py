@@ -268,17 +268,22 @@ def test_cch_fork_shares_topology_with_own_weights():
     assert other.route(0, 2).cost == 30
 
 
-def test_cch_spare_metric_catches_up_after_each_change():
+def test_cch_change_is_made_on_a_copy_and_the_old_metric_answers_as_before():
     e = make(CCHEngine)
-    for change in (lambda: e.forbid([5]), lambda: e.penalise([0, 2], 3), lambda: e.restore([5]), e.restore):
-        change()
-        e.wait_for_spare()
-        np.testing.assert_array_equal(e._spare.weights, e._live.weights)
-    e._catch_up_failed = True  # a failed catch-up: the spare is dropped and rebuilt on the next change
+    before = e._live
     e.forbid([5])
+    assert e._live is not before and before.weights[5] == WEIGHTS[5] and e._live.weights[5] == FORBIDDEN
+    query = before.native.query()  # a query that began on the old metric finishes on it
+    assert query.run(0, 2).distance == 15
+    del query
     assert e.route(0, 2) == PathResult(cost=20, nodes=[0, 1, 2], arcs=[0, 2])
+    e.penalise([0, 2], 3)
+    e.restore([5])
     e.restore()
     assert e.route(0, 2).cost == 15
+    live = e._live
+    e.restore()  # no change: the same metric stays
+    assert e._live is live
 
 
 def test_cch_topology_cache_is_saved_and_reused(tmp_path):
@@ -388,30 +393,18 @@ def test_cch_large_compact_change_uses_a_partial_update_and_stays_exact(monkeypa
     assert cch.fork()._is_compact(disk)
 
     calls: list[tuple[str, int]] = []
+    real_updated, real_native = engine_mod._Metric.updated, engine_mod._Native.__init__
 
-    class Recorder:  # stands in front of the native metric and records how it is updated
-        def __init__(self, native):
-            self._native = native
+    def updated(self, changed, target):  # a partial update of a copy of the live metric
+        calls.append(("partial", changed.size))
+        return real_updated(self, changed, target)
 
-        def customize(self, weights):
-            calls.append(("customize", len(weights)))
-            return self._native.customize(weights)
+    def native(self, topology, weights):  # a metric of the new weights: saved or customised
+        calls.append(("full", weights.size))
+        real_native(self, topology, weights)
 
-        def update_weights(self, arcs, weights):
-            calls.append(("update_weights", len(arcs)))
-            return self._native.update_weights(arcs, weights)
-
-        def __getattr__(self, name):
-            return getattr(self._native, name)
-
-    real_sync = engine_mod._Metric.sync
-
-    def sync(self, target, compact=None):
-        if not isinstance(self.native, Recorder):
-            self.native = Recorder(self.native)
-        return real_sync(self, target, compact)
-
-    monkeypatch.setattr(engine_mod._Metric, "sync", sync)
+    monkeypatch.setattr(engine_mod._Metric, "updated", updated)
+    monkeypatch.setattr(engine_mod._Native, "__init__", native)
     pairs = np.random.default_rng(5).integers(0, net.node_count, size=(60, 2)).tolist()
 
     def agree(arcs):
@@ -423,22 +416,13 @@ def test_cch_large_compact_change_uses_a_partial_update_and_stays_exact(monkeypa
             if a is not None:
                 assert a.cost == b.cost and cch.validate_path(a, s, t)
 
-    # the first change builds the spare metric; after each change the metric swapped out
-    # catches up in the background, so a change applies only its own difference
-    cch.forbid(disk[:5])
-    cch.restore()
-    cch.wait_for_spare()
-    calls.clear()
-    cch.forbid(disk)  # one compact change: a partial update, then the same for the catch-up
-    cch.wait_for_spare()
-    assert calls == [("update_weights", disk.size), ("update_weights", disk.size)]
+    cch.forbid(disk)  # one compact change: one partial update (of a copy), nothing in the background
+    assert calls == [("partial", disk.size)]
     agree(disk)
     cch.restore()
-    cch.wait_for_spare()
     calls.clear()
-    cch.forbid(scattered)  # as many scattered arcs: a full customisation
-    cch.wait_for_spare()
-    assert [c[0] for c in calls] == ["customize", "customize"]
+    cch.forbid(scattered)  # as many scattered arcs: a metric of the new weights
+    assert calls == [("full", net.arc_count)]
     agree(scattered)
     cch.restore()
     agree(np.array([], dtype=np.int64))

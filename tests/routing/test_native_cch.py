@@ -137,3 +137,24 @@ def test_refusals():
         _ = first.distance
     del first, q
     metric.reset(w)  # no query alive: allowed again
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_copied_metric_is_equal_and_independent(seed):
+    n, tail, head, w = _graph(seed)
+    cch, metric = _build(n, tail, head, w)
+    copy = metric.copy()
+    assert all(np.array_equal(a, b) for a, b in zip(metric.customized(), copy.customized()))
+    changed = np.arange(0, tail.size, 7, dtype=np.uint32)
+    _cch.CCHMetricPartialUpdater(cch).apply_arrays(copy, changed, np.full(changed.size, INF, dtype=np.uint32))
+    w2 = w.copy()
+    w2[changed] = INF
+    fresh = _cch.CCHMetric(cch, w2)
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.customized(), copy.customized()))  # the copy changed
+    untouched = _cch.CCHMetric(cch, w)
+    assert all(np.array_equal(a, b) for a, b in zip(untouched.customized(), metric.customized()))  # not the original
+    assert np.array_equal(copy.weights, w2) and np.array_equal(metric.weights, w)
+    q = _cch.CCHQuery(metric)
+    del metric  # the copy keeps nothing of the original alive
+    assert _cch.CCHQuery(copy).run(0, 1).distance == _cch.CCHQuery(fresh).run(0, 1).distance
+    del q
