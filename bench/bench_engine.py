@@ -325,7 +325,6 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
     cch.restore()
     again = []
     for arcs in zones[1:]:
-        # zone changes come minutes apart: let the spare metric catch up with the last one first
         again.append(change(cch, arcs))
         cch.restore()
     zone_note = f"forbid {zones[0].size:,} arcs in a disk (~{ZONE_FRACTION:.0%} of arcs), then one route()"
@@ -343,7 +342,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             cch_first,
             baseline=live["networkx"],
             n=1,
-            notes=f"{zone_note}; the first change after start-up (the spare metric is built in the background when the engine is created){target(cch_first)}",
+            notes=f"{zone_note}; the first change after start-up (a partial update of a copy of the live metric){target(cch_first)}",
         )
     )
     warm = float(np.median(again))
@@ -357,7 +356,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             warm,
             baseline=live["networkx"],
             n=len(again),
-            notes=f"{zone_note}; median of {len(again)} further zones (spare metric caught up){target(warm)}",
+            notes=f"{zone_note}; median of {len(again)} further zones{target(warm)}",
         )
     )
     add(

@@ -14,15 +14,15 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    it, through ``routing.engine.build_topology``), read from the timestamps of its progress
    lines; peak RSS of the command and the largest RSS seen in each step (sampled every 50 ms).
    At the smaller sizes, the contraction orders compared step by step (see :func:`order_child`).
-3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (topology load, customisation,
-   the spare metric), time and RSS.
+3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (the hierarchy and the base and
+   truck metrics read from the cache, customised only when missing), time and RSS.
 4. In one process on the cached network: snapping index, ``Router.route`` p50 / p99 and
    ``routing.freight.closed_loop_route`` p50 / p99 with 0 and 20 zones (seeded random OD
    pairs across the network, stops outside every zone, after warm-up pairs); zone created
    (a 1-3 km disc on the current route) -> first route honouring it, p50 / max, and a zone
    deleted -> first route, with 20 zones active; RSS after 20 and 50 zones and after
    creating and deleting 200 zones one by one (each followed by a route); and where the
-   memory is (network arrays, the metric pool's metrics and spares, the freight index's
+   memory is (network arrays, the metric pool's metrics, the freight index's
    cached weight vectors and zone sets).
 5. The rest, in one more process on the cached network (:func:`rest_child`): station siting
    (the 200 x 2,000 travel-time matrix of :mod:`bench.bench_stations`, then ``p_median`` p = 10
@@ -242,14 +242,11 @@ def start_child(path: str, cache_dir: str) -> dict:
     rss_net = _rss_mb()
     router = Router(net, engine="cch", cache_dir=folder)
     ready = time.perf_counter()
-    engine = router.base_engine
-    assert isinstance(engine, CCHEngine)
-    settled = time.perf_counter()
+    assert isinstance(router.base_engine, CCHEngine)
     return {
         "imports_s": imported - started,
         "network_s": loaded - imported,
         "router_s": ready - loaded,
-        "spare_s": settled - ready,
         "total_s": ready - started,
         "rss_start_mb": rss0,
         "rss_network_mb": rss_net,
@@ -404,8 +401,9 @@ def _memory_profile(router, index) -> dict:
     }
 
 
-def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
-    """Routes, zone changes and memory on the cached network of ``path`` (one process)."""
+def routes_child(path: str, cache_dir: str, quick: bool, pairs: int = 0, churn: int = 0) -> dict:
+    """Routes, zone changes and memory on the cached network of ``path`` (one process); ``pairs`` and
+    ``churn`` (when not 0) replace the number of timed OD pairs and of zones created and deleted."""
     import gc
 
     from routing.engine import CCHEngine
@@ -420,7 +418,8 @@ def routes_child(path: str, cache_dir: str, quick: bool) -> dict:
     router = Router(net, engine="cch", cache_dir=folder)
     rss["router_ready"] = _rss_mb()
     rng = np.random.default_rng(SEED)
-    n_pairs, n_warm, n_changes, churn = (30, 5, 3, 5) if quick else (300, 50, 12, 200)
+    n_pairs, n_warm, n_changes, n_churn = (30, 5, 3, 5) if quick else (300, 50, 12, 200)
+    n_pairs, churn = pairs or n_pairs, churn or n_churn
 
     # snapping: the segment index is built on the first snap
     started = time.perf_counter()
@@ -551,7 +550,7 @@ def order_child(path: str, cache_dir: str, method: str, n_queries: int = 200, n_
     Steps: the order (``routing.ordering.contraction_order``), ``routing._cch.CCH(order, ...)``, one full
     customisation (``CCHMetric``), node-to-node ``CCHEngine.route`` (seeded random pairs, the first ten checked
     against scipy's Dijkstra), and a zone change as ``CCHEngine.forbid`` makes it (a 1-3 km disc's arcs: the
-    partial update of the spare metric, then the first route; then ``restore`` and its first route).
+    partial update of a copy of the metric, then the first route; then ``restore`` and its first route).
     """
     from routing import _cch
     from routing.cch_cache import MetricStore
@@ -937,8 +936,8 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             "s",
             start["total_s"],
             notes=f"imports {start['imports_s']:.1f} s, network {start['network_s']:.1f} s (source hash, "
-            f"checksums, maps), router {start['router_s']:.1f} s (topology load, customisation); "
-            f"the spare metric then {start['spare_s']:.1f} s more in a background thread",
+            f"checksums, maps), router {start['router_s']:.1f} s (the hierarchy and its saved metrics read and "
+            "checked; customised only when not saved)",
         )
     )
     figures.append(
