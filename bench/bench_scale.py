@@ -401,9 +401,9 @@ def _memory_profile(router, index) -> dict:
     }
 
 
-def routes_child(path: str, cache_dir: str, quick: bool, pairs: int = 0, churn: int = 0) -> dict:
-    """Routes, zone changes and memory on the cached network of ``path`` (one process); ``pairs`` and
-    ``churn`` (when not 0) replace the number of timed OD pairs and of zones created and deleted."""
+def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, churn: int = 0) -> dict:
+    """Routes, zone changes and memory on the cached network of ``path`` (one process); ``timed_pairs``
+    and ``churn`` (when not 0) replace the number of timed OD pairs and of zones created and deleted."""
     import gc
 
     from routing.engine import CCHEngine
@@ -419,7 +419,7 @@ def routes_child(path: str, cache_dir: str, quick: bool, pairs: int = 0, churn: 
     rss["router_ready"] = _rss_mb()
     rng = np.random.default_rng(SEED)
     n_pairs, n_warm, n_changes, n_churn = (30, 5, 3, 5) if quick else (300, 50, 12, 200)
-    n_pairs, churn = pairs or n_pairs, churn or n_churn
+    n_pairs, churn = timed_pairs or n_pairs, churn or n_churn
 
     # snapping: the segment index is built on the first snap
     started = time.perf_counter()

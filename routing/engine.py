@@ -663,7 +663,7 @@ class CCHEngine(Engine):
         if found is None:
             return None
         total, cost, s_node, _t_node, arcs = found
-        return total, self._path(cost, s_node, arcs)
+        return total, self._path(cost, s_node, arcs.tolist())
 
     def route_multi_nodes(self, sources, targets) -> tuple[float, int, int, int, np.ndarray] | None:
         """:meth:`route_multi` without the path's node list: ``(total, cost, source, target, arcs)`` with
@@ -675,11 +675,11 @@ class CCHEngine(Engine):
         if found is None:
             return None
         total, cost, s_node, t_node, arcs = found
-        return total, cost, s_node, t_node, np.fromiter(arcs, dtype=np.int64, count=len(arcs))
+        return total, cost, s_node, t_node, arcs.astype(np.int64)
 
-    def _multi(self, src, dst) -> tuple[float, int, int, int, list[int]] | None:
+    def _multi(self, src, dst) -> tuple[float, int, int, int, np.ndarray] | None:
         """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, target node,
-        arc ids)``."""
+        arc ids)``, the arc ids a uint32 array straight from the binding (no Python list of the path)."""
         if not src or not dst:
             return None
         floor = math.floor
@@ -695,10 +695,10 @@ class CCHEngine(Engine):
             if low is None or low >= FORBIDDEN:
                 del result, query
                 return None
-            arcs = result.arc_path
+            arcs = result.arc_path_array
             del result
-            if arcs:
-                s_node, t_node = self.tail.item(arcs[0]), self.head.item(arcs[-1])
+            if arcs.size:
+                s_node, t_node = self.tail.item(arcs.item(0)), self.head.item(arcs.item(-1))
             else:  # a node that is both a source and a target: the one of least floored initial costs
                 both = {t for t, _ in dst}
                 s_node = t_node = min(
@@ -733,7 +733,7 @@ class CCHEngine(Engine):
             if best_pair != (i, j):
                 s_node, t_node = src[best_pair[0]][0], dst[best_pair[1]][0]
                 result = query.run(s_node, t_node)
-                arcs = result.arc_path
+                arcs = result.arc_path_array
                 del result
             del query
         return best_total, int(best_cost), s_node, t_node, arcs
