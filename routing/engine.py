@@ -381,11 +381,16 @@ class _Native:
 
 
 class _Metric:
-    """A CCH metric, its own weights and a lock held while in use."""
+    """A CCH metric, its weights and a lock held while in use.
+
+    It takes ``weights`` as its own (made read-only, not copied: a province's vector is tens of
+    megabytes): the engine only hands it vectors nobody else writes (its base weights, and each
+    change's new vector from :func:`check_weights`, itself a copy).
+    """
 
     def __init__(self, topology: CCHTopology | None, weights: np.ndarray, native: _Native | None = None):
         self.lock = threading.Lock()
-        self.weights = weights.copy()
+        self.weights = weights
         self.weights.flags.writeable = False
         if native is None:
             assert topology is not None
