@@ -362,11 +362,6 @@ class _Native:
         """A new query object on this metric (use it on this thread only, then drop it)."""
         return rk.CCHQuery(self.metric)
 
-    def customize(self, weights: np.ndarray) -> None:
-        """Full re-customisation for a new weight vector (or the saved one of the same weights)."""
-        self.metric = None  # the old metric's vectors go before the new ones are made
-        self.metric = self._customised(weights)
-
     def copy(self) -> _Native:
         """An independent copy of this metric (its vectors copied; Python's lock released)."""
         other = object.__new__(_Native)

@@ -1161,8 +1161,10 @@ class CacheRejected(Exception):
     """A cache folder that is damaged, of another version, or not a Baotong network cache."""
 
 
-def _digest_file(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
+def digest_file(path: Path, algorithm: str = "blake2b") -> str:
+    """The hex digest of a file's bytes, read in 4 MB chunks (``algorithm``: ``blake2b``, 16 bytes, or a
+    :func:`hashlib.new` name such as ``sha256``)."""
+    h = hashlib.blake2b(digest_size=16) if algorithm == "blake2b" else hashlib.new(algorithm)
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             h.update(chunk)
@@ -1214,7 +1216,7 @@ def save_network(
                 "dtype": arr.dtype.str,
                 "shape": list(arr.shape),
                 "bytes": path.stat().st_size,
-                "blake2b": _digest_file(path),
+                "blake2b": digest_file(path),
             }
 
         derived = {"reverse_arc": net.reverse_arc, "travel_time_s": net.travel_time_s, "base_weights": net.base_weights}
@@ -1311,7 +1313,7 @@ def load_network(folder: Path | str, *, key: str | None = None, verify: bool = T
                 raise CacheRejected(f"{meta_path}: array {name!r} names the file {spec['file']!r}")
             if path.stat().st_size != spec["bytes"]:
                 raise CacheRejected(f"{path} has {path.stat().st_size:,} bytes; the metadata says {spec['bytes']:,}")
-            if verify and _digest_file(path) != spec["blake2b"]:
+            if verify and digest_file(path) != spec["blake2b"]:
                 raise CacheRejected(f"{path} does not match its checksum")
             arr = np.load(path, mmap_mode="r", allow_pickle=False)
             want_len = n if name in _NODE_ARRAYS else m

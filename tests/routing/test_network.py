@@ -532,7 +532,7 @@ def _refresh_checksums(sub):
     for spec in meta["arrays"].values():
         path = sub / spec["file"]
         spec["bytes"] = path.stat().st_size
-        spec["blake2b"] = network_mod._digest_file(path)
+        spec["blake2b"] = network_mod.digest_file(path)
     (sub / CACHE_META).write_text(json.dumps(meta))
 
 
