@@ -40,7 +40,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -335,16 +335,17 @@ class _Native:
     every call into the binding, in one place.
 
     The binding takes numpy arrays and releases Python's lock in every long native call (a full
-    customisation, a partial update, a query).  No query object may be alive while the metric is
-    updated (the binding refuses), so each query makes its own (a few microseconds on a city
-    network) and drops it before returning.  Callers hold the owning :class:`_Metric`'s lock.
+    customisation, a partial update, a query).  No query object may be bound to the metric while it
+    is updated (the binding refuses): queries come from the hierarchy's :class:`QueryPool` and go back
+    to it, unbound, before the call returns.  Callers hold the owning :class:`_Metric`'s lock.
     """
 
-    __slots__ = ("cch", "metric", "store")
+    __slots__ = ("cch", "metric", "queries", "store")
 
     def __init__(self, topology: CCHTopology, weights: np.ndarray):
         self.cch = topology.cch
         self.store = topology.metrics
+        self.queries = topology.queries
         self.metric = self._customised(weights)
 
     def _customised(self, weights: np.ndarray):
@@ -358,14 +359,20 @@ class _Native:
         self.store.put(digest, metric)
         return metric
 
-    def query(self):
-        """A new query object on this metric (use it on this thread only, then drop it)."""
-        return rk.CCHQuery(self.metric)
+    def take_query(self) -> rk.CCHQuery:
+        """A query object on this metric, from the hierarchy's :class:`QueryPool` (use it on this thread
+        only, drop its results, then :meth:`give_query` it back)."""
+        return self.queries.take(self.metric)
+
+    def give_query(self, query: rk.CCHQuery) -> None:
+        """Hand a query from :meth:`take_query` back to the pool (it lets the metric go)."""
+        self.queries.give(query)
 
     def copy(self) -> _Native:
         """An independent copy of this metric (its vectors copied; Python's lock released)."""
         other = object.__new__(_Native)
-        other.cch, other.store, other.metric = self.cch, self.store, self.metric.copy()
+        other.cch, other.store, other.queries = self.cch, self.store, self.queries
+        other.metric = self.metric.copy()
         return other
 
     def update_weights(self, arcs: np.ndarray, weights: np.ndarray) -> None:
@@ -400,17 +407,53 @@ class _Metric:
         return _Metric(None, target, native)
 
 
+class QueryPool:
+    """Query objects of one hierarchy, kept for reuse across its metrics.
+
+    A query's vectors are as long as the network (about 16 bytes a node: 50 MB at 3 M nodes), so a
+    new one costs in proportion to the network (milliseconds at province scale) while the search
+    itself touches only its ends' elimination-tree paths.  A kept query is unbound (it holds no
+    metric alive and does not block a metric's update) and is bound again, a reset of what its last
+    search touched, when taken.  At most ``keep`` are kept: as many as threads query at once.
+    """
+
+    __slots__ = ("_free", "keep")
+
+    def __init__(self, keep: int = 4):
+        self._free: list[rk.CCHQuery] = []
+        self.keep = keep
+
+    def take(self, metric: rk.CCHMetric) -> rk.CCHQuery:
+        """A query bound to ``metric``: a kept one when there is one, else a new one."""
+        try:
+            query = self._free.pop()  # one step under Python's lock: no two threads get the same query
+        except IndexError:
+            return rk.CCHQuery(metric)
+        query.bind(metric)
+        return query
+
+    def give(self, query: rk.CCHQuery) -> None:
+        """Unbind ``query`` and keep it, up to ``keep``."""
+        query.unbind()
+        if len(self._free) < self.keep:
+            self._free.append(query)
+
+    def __len__(self) -> int:
+        return len(self._free)
+
+
 @dataclass(frozen=True)
 class CCHTopology:
     """A contraction hierarchy shared by every metric over one network: the binding's ``CCH``,
-    the nested-dissection ``order`` it was built from and the customised metrics saved for it
-    (:class:`routing.cch_cache.MetricStore`)."""
+    the nested-dissection ``order`` it was built from, the customised metrics saved for it
+    (:class:`routing.cch_cache.MetricStore`) and the query objects kept for reuse (:class:`QueryPool`)."""
 
     cch: rk.CCH
     order: np.ndarray
     node_count: int
     arc_count: int
     metrics: MetricStore
+    queries: QueryPool = field(default_factory=QueryPool, compare=False)
 
 
 def _order_file(topology_dir: Path | str) -> Path:
@@ -604,11 +647,14 @@ class CCHEngine(Engine):
         s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
         with metric.lock:
-            query = metric.native.query()
-            result = query.run(s, t)
-            cost = result.distance
-            arcs = result.arc_path if cost is not None else None
-            del result, query  # the binding wants them gone before the next query or update
+            query = metric.native.take_query()
+            try:
+                result = query.run(s, t)
+                cost = result.distance
+                arcs = result.arc_path if cost is not None else None
+                del result
+            finally:
+                metric.native.give_query(query)
         if cost is None or cost >= FORBIDDEN:
             return None
         assert arcs is not None  # a reachable target has a path
@@ -618,33 +664,32 @@ class CCHEngine(Engine):
         s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
         with metric.lock:
-            query = metric.native.query()
-            result = query.run(s, t)
-            cost = result.distance
-            del result, query
+            query = metric.native.take_query()
+            try:
+                result = query.run(s, t)
+                cost = result.distance
+                del result
+            finally:
+                metric.native.give_query(query)
         return None if cost is None or cost >= FORBIDDEN else int(cost)
 
     def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
-        """As :meth:`Engine.distance_multi`: one pinned one-to-many sweep per source (distances only,
-        no path unpacked), or one query for a single pair."""
+        """As :meth:`Engine.distance_multi`: the targets pinned and one sweep per source (distances only,
+        no path unpacked), on a query from the hierarchy's pool."""
         src, dst = self._check_ends(sources, "source"), self._check_ends(targets, "target")
         if not src or not dst:
             return None
         metric = self._live
         with metric.lock:
-            if len(src) == 1 and len(dst) == 1:
-                query = metric.native.query()
-                result = query.run(src[0][0], dst[0][0])
-                rows = [[result.distance]]
-                del result, query
-            else:
-                sweep = rk.CCHOneToMany(metric.native.metric, [t for t, _ in dst])
-                rows = [sweep.distances_from(s) for s, _ in src]
-                del sweep
+            query = metric.native.take_query()
+            try:
+                rows = query.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
+            finally:
+                metric.native.give_query(query)
         best = None
         for (s, s0), row in zip(src, rows):
             for (t, t0), cost in zip(dst, row):
-                if cost is not None and cost < FORBIDDEN and (best is None or s0 + cost + t0 < best[0]):
+                if cost < FORBIDDEN and (best is None or s0 + cost + t0 < best[0]):
                     best = (s0 + cost + t0, s, t)
         return best
 
@@ -679,64 +724,21 @@ class CCHEngine(Engine):
 
     def _multi(self, src, dst) -> tuple[float, int, int, int, np.ndarray] | None:
         """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, target node,
-        arc ids)``, the arc ids a uint32 array straight from the binding (no Python list of the path)."""
+        arc ids)``, the arc ids a uint32 array straight from the binding (no Python list of the path).
+
+        One native call (``CCHQuery.route_exact``) does all of it with Python's lock released: the
+        multi-source search on the initial costs rounded down, the entries its path starts and ends at,
+        and the distance-only searches of near ties (see :meth:`route_multi`).
+        """
         if not src or not dst:
             return None
-        floor = math.floor
-        src_floor = [floor(c) for _, c in src]
-        dst_floor = [floor(c) for _, c in dst]
         metric = self._live
         with metric.lock:
-            query = metric.native.query()
-            result = query.run_multi(
-                [(s, c) for (s, _), c in zip(src, src_floor)], [(t, c) for (t, _), c in zip(dst, dst_floor)]
-            )
-            low = result.distance
-            if low is None or low >= FORBIDDEN:
-                del result, query
-                return None
-            arcs = result.arc_path_array
-            del result
-            if arcs.size:
-                s_node, t_node = self.tail.item(arcs.item(0)), self.head.item(arcs.item(-1))
-            else:  # a node that is both a source and a target: the one of least floored initial costs
-                both = {t for t, _ in dst}
-                s_node = t_node = min(
-                    (s for s, _ in src if s in both),
-                    key=lambda n: (
-                        min(c for (s, _), c in zip(src, src_floor) if s == n)
-                        + min(c for (t, _), c in zip(dst, dst_floor) if t == n)
-                    ),
-                )
-            # the entries the query's path starts and ends at: least floored, then least exact initial cost
-            i = j = -1
-            for k, (s, c) in enumerate(src):
-                if s == s_node and (i < 0 or (src_floor[k], c) < (src_floor[i], src[i][1])):
-                    i = k
-            for k, (t, c) in enumerate(dst):
-                if t == t_node and (j < 0 or (dst_floor[k], c) < (dst_floor[j], dst[j][1])):
-                    j = k
-            cost = low - src_floor[i] - dst_floor[j]
-            best_total, best_pair, best_cost = src[i][1] + cost + dst[j][1], (i, j), cost
-            tol = 1e-9 * max(1.0, best_total)
-            # a pair whose floored total is the least cannot beat the path by more than its rounding
-            # remainders: only a near tie is checked, with a distance-only query
-            for ii, (s, s0) in enumerate(src):
-                for jj, (t, t0) in enumerate(dst):
-                    if (ii == i and jj == j) or low + (s0 - src_floor[ii]) + (t0 - dst_floor[jj]) >= best_total - tol:
-                        continue
-                    result = query.run(s, t)
-                    other = result.distance
-                    del result
-                    if other is not None and other < FORBIDDEN and s0 + other + t0 < best_total - tol:
-                        best_total, best_pair, best_cost = s0 + other + t0, (ii, jj), other
-            if best_pair != (i, j):
-                s_node, t_node = src[best_pair[0]][0], dst[best_pair[1]][0]
-                result = query.run(s_node, t_node)
-                arcs = result.arc_path_array
-                del result
-            del query
-        return best_total, int(best_cost), s_node, t_node, arcs
+            query = metric.native.take_query()
+            try:
+                return query.route_exact(src, dst, self.tail, self.head, FORBIDDEN)
+            finally:
+                metric.native.give_query(query)
 
     def matrix(self, sources, targets) -> np.ndarray:
         src = [self._check_node(s, "source") for s in sources]
@@ -745,17 +747,14 @@ class CCHEngine(Engine):
             return np.zeros((len(src), len(dst)))
         metric = self._live
         with metric.lock:
-            if len(dst) >= len(src):  # pin the larger side, sweep once per node of the smaller
-                one_to_many = rk.CCHOneToMany(metric.native.metric, dst)
-                rows = [one_to_many.distances_from(s) for s in src]
-                del one_to_many
-            else:
-                many_to_one = rk.CCHManyToOne(metric.native.metric, src)
-                rows = [many_to_one.distances_to(t) for t in dst]
-                del many_to_one
-        out = np.array(rows, dtype=np.float64)  # None (unreachable) becomes nan
-        out[np.isnan(out) | (out >= FORBIDDEN)] = np.inf
-        return out if len(dst) >= len(src) else out.T.copy()
+            query = metric.native.take_query()
+            try:
+                raw = query.matrix(src, dst)  # the larger side pinned, one sweep per node of the other
+            finally:
+                metric.native.give_query(query)
+        out = raw.astype(np.float64)
+        out[raw >= FORBIDDEN] = np.inf  # RoutingKit's "none" (inf_weight) is FORBIDDEN
+        return out
 
 
 # ----------------------------------------------------------------------------------

@@ -19,6 +19,8 @@
 #include <routingkit/nested_dissection.h>
 
 #include <algorithm>
+#include <cmath>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -351,22 +353,52 @@ struct QueryResult {
     unsigned used_target() const;
 };
 
+// A query's vectors are as long as the network (16 bytes a node and two bit vectors: about 50 MB at 3 M
+// nodes), so making one costs in proportion to the network while a query itself touches only the
+// elimination-tree paths of its ends.  A query can therefore be unbound from its metric and bound again to
+// another metric of the same hierarchy (a reset of what the last search touched), so that callers keep a
+// few and reuse them.  Unbound, it keeps no metric alive and counts as no live query.
 struct Query : std::enable_shared_from_this<Query> {
-    std::shared_ptr<Metric> metric;
+    std::shared_ptr<CCH> cch;
+    std::shared_ptr<Metric> metric;  // null while unbound
     CustomizableContractionHierarchyQuery inner;
     uint64_t generation = 0;
     bool dirty = false;
 
-    explicit Query(std::shared_ptr<Metric> m) : metric(m), inner(m->inner) { ++metric->queries; }
-    ~Query() { --metric->queries; }
+    explicit Query(std::shared_ptr<Metric> m) : cch(m->cch), metric(m), inner(m->inner) { ++metric->queries; }
+    ~Query() {
+        if (metric) --metric->queries;
+    }
+
+    void bind(std::shared_ptr<Metric> m) {
+        if (m->cch != cch) throw std::invalid_argument("the metric belongs to another hierarchy than the query");
+        if (metric) --metric->queries;
+        metric = std::move(m);
+        ++metric->queries;
+        ++generation;  // results of the last binding are stale
+        py::gil_scoped_release release;
+        inner.reset(metric->inner);  // only what the last search touched
+        dirty = false;
+    }
+
+    void unbind() {
+        if (metric) --metric->queries;
+        metric.reset();
+        ++generation;
+    }
+
+    void check_bound() const {
+        if (!metric) throw std::runtime_error("the query is not bound to a metric");
+    }
 
     void check_node(unsigned node, const char *what) const {
-        if (node >= metric->cch->node_count)
+        if (node >= cch->node_count)
             throw std::invalid_argument(std::string(what) + " node " + std::to_string(node) + " is out of range");
     }
 
     QueryResult run_multi(const std::vector<std::pair<unsigned, unsigned>> &sources,
                           const std::vector<std::pair<unsigned, unsigned>> &targets) {
+        check_bound();
         if (sources.empty() || targets.empty()) throw std::invalid_argument("a query needs a source and a target");
         for (auto &s : sources) check_node(s.first, "source");
         for (auto &t : targets) check_node(t.first, "target");
@@ -382,10 +414,163 @@ struct Query : std::enable_shared_from_this<Query> {
     }
 
     QueryResult run(unsigned source, unsigned target) { return run_multi({{source, 0}}, {{target, 0}}); }
+
+    // One search from every source to every target with the lock released (the caller holds none of Python's
+    // objects meanwhile); the next run resets the query.
+    unsigned search(const std::vector<std::pair<unsigned, unsigned>> &sources,
+                    const std::vector<std::pair<unsigned, unsigned>> &targets) {
+        if (dirty) inner.reset(metric->inner);
+        dirty = true;
+        for (auto &s : sources) inner.add_source(s.first, s.second);
+        for (auto &t : targets) inner.add_target(t.first, t.second);
+        inner.run();
+        return inner.get_distance();
+    }
+
+    // Distances from every source to every target (uint32, RoutingKit's inf_weight for none), rows by
+    // source: the larger side pinned and one sweep per node of the other, as CCHOneToMany / CCHManyToOne do,
+    // on this (reused) query instead of a new object's network-long vectors.
+    py::array_t<uint32_t> matrix(const U32Array &sources, const U32Array &targets) {
+        check_bound();
+        const std::vector<unsigned> s = to_vector(sources), t = to_vector(targets);
+        for (unsigned x : s) check_node(x, "source");
+        for (unsigned x : t) check_node(x, "target");
+        py::array_t<uint32_t> out({static_cast<py::ssize_t>(s.size()), static_cast<py::ssize_t>(t.size())});
+        if (s.empty() || t.empty()) return out;
+        uint32_t *o = out.mutable_data();
+        const std::size_t cols = t.size();
+        ++generation;
+        py::gil_scoped_release release;
+        if (dirty) inner.reset(metric->inner);
+        dirty = true;
+        if (t.size() >= s.size()) {
+            inner.pin_targets(t);
+            for (std::size_t i = 0; i < s.size(); ++i) {
+                inner.add_source(s[i], 0);
+                inner.run_to_pinned_targets();
+                const std::vector<unsigned> d = inner.get_distances_to_targets();
+                std::copy(d.begin(), d.end(), o + i * cols);
+                inner.reset_source();
+            }
+        } else {
+            inner.pin_sources(s);
+            for (std::size_t j = 0; j < t.size(); ++j) {
+                inner.add_target(t[j], 0);
+                inner.run_to_pinned_sources();
+                const std::vector<unsigned> d = inner.get_distances_to_sources();
+                for (std::size_t i = 0; i < d.size(); ++i) o[i * cols + j] = d[i];
+                inner.reset_target();
+            }
+        }
+        return out;
+    }
+
+    // The cheapest route from any (node, initial cost) source to any (node, final cost) target with fractional
+    // costs, exactly: RoutingKit's distances are integers, so one multi-source search runs on the costs rounded
+    // down; it finds the least rounded total L and its path.  No other pair's exact total is below L plus its
+    // own rounding remainders, so only pairs where that bound is below the found path's exact total (near ties)
+    // get a distance-only search, and the path of a cheaper one replaces it.  Ties keep the first entry in
+    // the given order.  Returns None when no target is reached below `forbidden`, else (total, path cost,
+    // source node, target node, arc ids as uint32).  `tail` / `head` are the arcs' end nodes (int64).
+    py::object route_exact(const std::vector<std::pair<unsigned, double>> &sources,
+                           const std::vector<std::pair<unsigned, double>> &targets,
+                           const py::array_t<int64_t, py::array::c_style> &tail,
+                           const py::array_t<int64_t, py::array::c_style> &head, unsigned forbidden) {
+        check_bound();
+        if (sources.empty() || targets.empty()) return py::none();
+        if (tail.ndim() != 1 || head.ndim() != 1 || tail.shape(0) != head.shape(0))
+            throw std::invalid_argument("tail and head must be one-dimensional arrays of one length");
+        const auto arc_count = static_cast<uint64_t>(tail.shape(0));
+        const int64_t *tails = tail.data(), *heads = head.data();
+        auto floored = [&](const std::vector<std::pair<unsigned, double>> &ends, const char *what) {
+            std::vector<std::pair<unsigned, unsigned>> out;
+            out.reserve(ends.size());
+            for (auto &e : ends) {
+                check_node(e.first, what);
+                if (!(e.second >= 0.0 && e.second < 4294967296.0))
+                    throw std::invalid_argument(std::string(what) + " cost " + std::to_string(e.second) +
+                                                " is not a finite value in [0, 2^32)");
+                out.emplace_back(e.first, static_cast<unsigned>(std::floor(e.second)));
+            }
+            return out;
+        };
+        const auto src = floored(sources, "source"), dst = floored(targets, "target");
+        ++generation;  // earlier results of this query are stale from here on
+        double best_total = 0.0;
+        unsigned best_cost = 0, s_node = 0, t_node = 0;
+        std::vector<unsigned> arcs;
+        bool found = false;
+        {
+            py::gil_scoped_release release;
+            const unsigned low = search(src, dst);
+            if (low != inf_weight && low < forbidden) {
+                found = true;
+                arcs = inner.get_arc_path();
+                if (!arcs.empty()) {
+                    if (arcs.front() >= arc_count || arcs.back() >= arc_count)
+                        throw std::runtime_error("the path's arcs are out of range of tail / head");
+                    s_node = static_cast<unsigned>(tails[arcs.front()]);
+                    t_node = static_cast<unsigned>(heads[arcs.back()]);
+                } else {  // a node that is both a source and a target: the one of least rounded costs
+                    bool any = false;
+                    uint64_t least = 0;
+                    for (auto &s : src) {
+                        uint64_t best_s = UINT64_MAX, best_t = UINT64_MAX;
+                        for (auto &o : src)
+                            if (o.first == s.first) best_s = std::min<uint64_t>(best_s, o.second);
+                        for (auto &t : dst)
+                            if (t.first == s.first) best_t = std::min<uint64_t>(best_t, t.second);
+                        if (best_t == UINT64_MAX) continue;
+                        if (!any || best_s + best_t < least) any = true, least = best_s + best_t, s_node = s.first;
+                    }
+                    if (!any) throw std::runtime_error("an empty path between a source and a target that differ");
+                    t_node = s_node;
+                }
+                // the entries the path starts and ends at: least rounded, then least exact initial cost
+                std::size_t i = SIZE_MAX, j = SIZE_MAX;
+                for (std::size_t k = 0; k < src.size(); ++k)
+                    if (src[k].first == s_node &&
+                        (i == SIZE_MAX || src[k].second < src[i].second ||
+                         (src[k].second == src[i].second && sources[k].second < sources[i].second)))
+                        i = k;
+                for (std::size_t k = 0; k < dst.size(); ++k)
+                    if (dst[k].first == t_node &&
+                        (j == SIZE_MAX || dst[k].second < dst[j].second ||
+                         (dst[k].second == dst[j].second && targets[k].second < targets[j].second)))
+                        j = k;
+                const unsigned cost = low - src[i].second - dst[j].second;
+                best_total = sources[i].second + static_cast<double>(cost) + targets[j].second;
+                best_cost = cost;
+                std::size_t bi = i, bj = j;
+                const double tol = 1e-9 * std::max(1.0, best_total);
+                for (std::size_t ii = 0; ii < src.size(); ++ii) {
+                    for (std::size_t jj = 0; jj < dst.size(); ++jj) {
+                        if (ii == i && jj == j) continue;
+                        const double s0 = sources[ii].second, t0 = targets[jj].second;
+                        if (static_cast<double>(low) + (s0 - src[ii].second) + (t0 - dst[jj].second) >= best_total - tol)
+                            continue;
+                        const unsigned other = search({{src[ii].first, 0}}, {{dst[jj].first, 0}});
+                        if (other != inf_weight && other < forbidden && s0 + static_cast<double>(other) + t0 < best_total - tol) {
+                            best_total = s0 + static_cast<double>(other) + t0;
+                            best_cost = other;
+                            bi = ii, bj = jj;
+                        }
+                    }
+                }
+                if (bi != i || bj != j) {
+                    s_node = src[bi].first, t_node = dst[bj].first;
+                    search({{s_node, 0}}, {{t_node, 0}});
+                    arcs = inner.get_arc_path();
+                }
+            }
+        }
+        if (!found) return py::none();
+        return py::make_tuple(best_total, best_cost, s_node, t_node, to_array(arcs));
+    }
 };
 
 const Query &QueryResult::live() const {
-    if (query->generation != generation) throw std::runtime_error("this result's query has run again since");
+    if (query->generation != generation) throw std::runtime_error("this result's query has run again (or been rebound) since");
     return *query;
 }
 std::optional<uint32_t> QueryResult::distance() const {
@@ -549,8 +734,18 @@ PYBIND11_MODULE(_cch, m) {
 
     py::class_<Query, std::shared_ptr<Query>>(m, "CCHQuery")
         .def(py::init<std::shared_ptr<Metric>>(), py::arg("metric"))
+        .def("bind", &Query::bind, py::arg("metric"),
+             "use the query on this metric (of the same hierarchy) from here on; cheaper than a new query")
+        .def("unbind", &Query::unbind, "let the metric go (no longer a live query on it) until bound again")
+        .def_property_readonly("bound", [](const Query &q) { return static_cast<bool>(q.metric); })
         .def("run", &Query::run, py::arg("source"), py::arg("target"))
-        .def("run_multi", &Query::run_multi, py::arg("sources"), py::arg("targets"));
+        .def("run_multi", &Query::run_multi, py::arg("sources"), py::arg("targets"))
+        .def("matrix", &Query::matrix, py::arg("sources"), py::arg("targets"),
+             "distances from every source to every target, a uint32 array (2147483647, RoutingKit's inf_weight: none)")
+        .def("route_exact", &Query::route_exact, py::arg("sources"), py::arg("targets"), py::arg("tail"),
+             py::arg("head"), py::arg("forbidden"),
+             "the cheapest route between (node, fractional cost) ends, exactly: None or (total, cost, source, "
+             "target, arcs)");
 
     py::class_<OneToMany>(m, "CCHOneToMany")
         .def(py::init<std::shared_ptr<Metric>, const U32Array &>(), py::arg("metric"), py::arg("targets"))

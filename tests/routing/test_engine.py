@@ -273,9 +273,9 @@ def test_cch_change_is_made_on_a_copy_and_the_old_metric_answers_as_before():
     before = e._live
     e.forbid([5])
     assert e._live is not before and before.weights[5] == WEIGHTS[5] and e._live.weights[5] == FORBIDDEN
-    query = before.native.query()  # a query that began on the old metric finishes on it
+    query = before.native.take_query()  # a query that began on the old metric finishes on it
     assert query.run(0, 2).distance == 15
-    del query
+    before.native.give_query(query)
     assert e.route(0, 2) == PathResult(cost=20, nodes=[0, 1, 2], arcs=[0, 2])
     e.penalise([0, 2], 3)
     e.restore([5])
@@ -617,3 +617,43 @@ def test_multi_source_query_validates_its_ends(engine, bad):
             call(bad, [(1, 0.0)])
         with pytest.raises(InvalidInputError):
             call([(1, 0.0)], bad)
+
+
+def test_cch_queries_are_kept_unbound_and_reused_across_metrics():
+    e = make(CCHEngine)
+    pool = e.topology.queries
+    assert e.route(0, 2) == PathResult(cost=15, nodes=[0, 2], arcs=[5])
+    assert len(pool) == 1
+    kept = pool._free[0]
+    assert not kept.bound  # a kept query holds no metric: it blocks no update and keeps no old metric alive
+    e.forbid([5])  # a new metric; the kept query serves it
+    assert e.route(0, 2) == PathResult(cost=20, nodes=[0, 1, 2], arcs=[0, 2]) and pool._free == [kept]
+    assert e.distance(0, 2) == 20 and e.distance_multi([(0, 0.5)], [(2, 0.0), (1, 2.0)]) == (12.5, 0, 1)
+    assert e.matrix([0, 1], [2, 4]).tolist() == [[20.0, np.inf], [10.0, np.inf]] and pool._free == [kept]
+    other = make(CCHEngine)  # another hierarchy has its own pool
+    assert other.topology.queries is not pool and other.route(0, 2).cost == 15
+
+
+def test_cch_query_pool_keeps_at_most_its_size_under_threads():
+    e = make(CCHEngine)
+    pool = e.topology.queries
+    pool.keep = 2
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def work():
+        try:
+            start.wait()
+            for _ in range(200):
+                assert e.route(0, 2).cost == 15
+                assert e.matrix([0], [2]).tolist() == [[15.0]]
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert 1 <= len(pool) <= 2 and not any(q.bound for q in pool._free)

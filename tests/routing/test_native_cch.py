@@ -158,3 +158,108 @@ def test_a_copied_metric_is_equal_and_independent(seed):
     del metric  # the copy keeps nothing of the original alive
     assert _cch.CCHQuery(copy).run(0, 1).distance == _cch.CCHQuery(fresh).run(0, 1).distance
     del q
+
+
+def _valid_path(tail, head, w, arcs, source, target) -> int:
+    """The cost of ``arcs`` after checking that they chain from ``source`` to ``target``."""
+    node = source
+    for a in arcs:
+        assert tail[a] == node
+        node = head[a]
+    assert node == target
+    return int(sum(int(w[a]) for a in arcs))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_query_unbound_and_bound_to_another_metric_answers_as_a_new_one(seed):
+    n, tail, head, w = _graph(seed)
+    cch, first = _build(n, tail, head, w)
+    w2 = np.random.default_rng(seed + 7).integers(1, 90, tail.size)
+    second = _cch.CCHMetric(cch, w2)
+    lengths = [dict(nx.all_pairs_dijkstra_path_length(_nx(n, tail, head, x), weight="w")) for x in (w, w2)]
+    q = _cch.CCHQuery(first)
+    stale = q.run(0, 1)
+    q.unbind()
+    assert not q.bound
+    with pytest.raises(RuntimeError, match="rebound"):
+        _ = stale.distance
+    with pytest.raises(RuntimeError, match="not bound"):
+        q.run(0, 1)
+    first.reset(w)  # an unbound query is no live query on the metric
+    rng = np.random.default_rng(seed)
+    for k in range(60):
+        which = k % 2
+        q.bind((first, second)[which])
+        assert q.bound
+        s, t = (int(x) for x in rng.integers(0, n, 2))
+        r = q.run(s, t)
+        assert r.distance == lengths[which][s].get(t)
+        if r.distance is not None:
+            assert _valid_path(tail, head, (w, w2)[which], r.arc_path, s, t) == r.distance
+        del r
+        q.unbind()
+    other_cch, _other = _build(n, tail, head, w)
+    with pytest.raises(ValueError, match="another hierarchy"):
+        q.bind(_other)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_query_matrix_equals_networkx_either_side_pinned(seed):
+    n, tail, head, w = _graph(seed)
+    _c, metric = _build(n, tail, head, w)
+    lengths = dict(nx.all_pairs_dijkstra_path_length(_nx(n, tail, head, w), weight="w"))
+    rng = np.random.default_rng(seed + 30)
+    q = _cch.CCHQuery(metric)
+    for ns, nt in ((3, 11), (11, 3), (5, 5), (1, 1)):
+        src, dst = rng.integers(0, n, ns).tolist(), rng.integers(0, n, nt).tolist()
+        q.run(int(src[0]), int(dst[-1]))  # the matrix starts from a query that ran
+        m = q.matrix(src, dst)
+        assert m.shape == (ns, nt) and m.dtype == np.uint32
+        want = [[lengths[s].get(t, INF) for t in dst] for s in src]
+        assert m.tolist() == want
+        r = q.run(int(src[0]), int(dst[0]))  # and a query after it is exact again
+        assert r.distance == lengths[src[0]].get(dst[0])
+        del r
+    assert q.matrix([], [1, 2]).shape == (0, 2)
+    with pytest.raises(ValueError, match="target node 999"):
+        q.matrix([0], [999])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_route_exact_is_the_least_fractional_total_with_a_valid_path(seed):
+    n, tail, head, w = _graph(seed, n=50, m=170)
+    _c, metric = _build(n, tail, head, w)
+    lengths = dict(nx.all_pairs_dijkstra_path_length(_nx(n, tail, head, w), weight="w"))
+    rng = np.random.default_rng(seed + 60)
+    q = _cch.CCHQuery(metric)
+    t64, h64 = tail.astype(np.int64), head.astype(np.int64)
+    found_some = 0
+    for k in range(150):
+        # fractional costs, repeated nodes and (every fifth case) a node that is both a source and a target
+        src = [(int(a), float(c)) for a, c in zip(rng.integers(0, n, 2), rng.uniform(0, 6, 2).round(2))]
+        dst = [(int(a), float(c)) for a, c in zip(rng.integers(0, n, 2), rng.uniform(0, 6, 2).round(2))]
+        if k % 5 == 0:
+            dst[1] = (src[0][0], dst[1][1])
+        if k % 7 == 0:
+            src[1] = (src[0][0], src[1][1])
+        totals = [s0 + lengths[s][t] + t0 for s, s0 in src for t, t0 in dst if t in lengths[s]]
+        got = q.route_exact(src, dst, t64, h64, INF)
+        if not totals:
+            assert got is None
+            continue
+        found_some += 1
+        total, cost, s_node, t_node, arcs = got
+        assert total == pytest.approx(min(totals), abs=1e-9)
+        assert _valid_path(tail, head, w, arcs.tolist(), s_node, t_node) == cost == lengths[s_node][t_node]
+        assert any(
+            s == s_node and t == t_node and s0 + cost + t0 == pytest.approx(total) for s, s0 in src for t, t0 in dst
+        )
+    assert found_some > 100
+    with pytest.raises(ValueError, match="source cost -1"):
+        q.route_exact([(0, -1.0)], [(1, 0.0)], t64, h64, INF)
+    with pytest.raises(ValueError, match="target cost nan"):
+        q.route_exact([(0, 0.0)], [(1, float("nan"))], t64, h64, INF)
+    assert q.route_exact([], [(1, 0.0)], t64, h64, INF) is None
+    q.unbind()
+    with pytest.raises(RuntimeError, match="not bound"):
+        q.route_exact([(0, 0.0)], [(1, 0.0)], t64, h64, INF)
