@@ -300,6 +300,49 @@ def serve_memory(path: str, cache_dir: str, workers: int, n_routes: int = 20) ->
     return {"pss_mb": pss, "processes": processes, "ready_s": ready_s, "routes_ok": ok}
 
 
+def http_routes(path: str, cache_dir: str, n_zones: int = 20, n_pairs: int = 200, n_warm: int = 10) -> dict:
+    """``POST /routes`` over HTTP on ``baotong serve`` (one worker) on the cached network with ``n_zones``
+    zones made through ``POST /zones``: per-request seconds for random OD pairs across the network (their
+    points outside every no-stop zone), the answers' sizes and statuses, and the seconds until the first
+    route after the zones were made (the zones' metrics are made then)."""
+    import httpx
+    import shapely
+
+    from bench.common import served
+    from routing.network import load_or_build
+
+    net, _folder = load_or_build(path, cache_dir, progress=lambda m: None)
+    rng = np.random.default_rng(SEED + 5)
+    zones = _zones(net, rng, n_zones, "h")
+    pairs = _pairs(net, rng, zones, n_pairs + n_warm)
+    out: dict = {"zones": n_zones, "route_s": [], "bytes": [], "statuses": {}}
+    with served(path, cache_dir=Path(cache_dir), timeout_s=1800) as (base, tokens):
+        planner = {"Authorization": f"Bearer {tokens['planner']}"}
+        dispatcher = {"Authorization": f"Bearer {tokens['dispatcher']}"}
+        with httpx.Client(base_url=base, timeout=600) as client:
+            for z in zones:
+                body = {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(z.geometry),
+                    "properties": {"risk": z.risk, "name": z.name},
+                }
+                r = client.post("/zones", json=body, headers=planner)
+                if r.status_code != 201:
+                    raise RuntimeError(f"POST /zones answered {r.status_code}: {r.text[:300]}")
+            started = time.perf_counter()
+            for o, d in pairs[:n_warm]:
+                client.post("/routes", json={"origin": o, "destination": d}, headers=dispatcher)
+                if "first_route_s" not in out:
+                    out["first_route_s"] = time.perf_counter() - started
+            for o, d in pairs[n_warm:]:
+                t0 = time.perf_counter()
+                r = client.post("/routes", json={"origin": o, "destination": d}, headers=dispatcher)
+                out["route_s"].append(time.perf_counter() - t0)
+                out["bytes"].append(len(r.content))
+                out["statuses"][str(r.status_code)] = out["statuses"].get(str(r.status_code), 0) + 1
+    return out
+
+
 # ----------------------------------------------------------------------------------
 # 4. routes, zones, memory
 # ----------------------------------------------------------------------------------
@@ -977,6 +1020,22 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             f"(one worker {one['ready_s']:.1f} s)",
         )
     )
+
+    # 3c. POST /routes over HTTP with 20 zones made through the API (5 in the quick run)
+    progress("POST /routes over HTTP with zones")
+    h = http_routes(str(padded), str(cache_dir), n_zones=5 if quick else 20, n_pairs=20 if quick else 200)
+    ms = [t * 1000 for t in h["route_s"]]
+    http_note = (
+        f"one keep-alive client, one worker, {h['zones']} zones (1-3 km discs) made through POST /zones; answers "
+        f"{h['statuses']}, p50 {percentile(h['bytes'], 50) / 1000:,.0f} kB; the first route after the zones "
+        f"{h['first_route_s']:.1f} s; target p50 <= 25 ms, p99 <= 100 ms"
+    )
+    for q in (50, 99):
+        figures.append(
+            figure(
+                NAME, graph, "http", f"post_routes_20_zones_p{q}", "ms", percentile(ms, q), n=len(ms), notes=http_note
+            )
+        )
 
     # 4. routes, zone changes, memory
     progress("routes, zones and memory")

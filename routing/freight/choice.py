@@ -102,7 +102,9 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     """The cost from ``a`` to ``b`` under ``weights`` and the ``(source, target)`` nodes of the engine path
     that achieves it (``None`` when the way stays on the one segment both points lie on).
 
-    The same ends and costs as :meth:`Router.route_between`; no path is unpacked.
+    The same ends and costs as :meth:`Router.route_between`: one multi-source search (its path is
+    unpacked by the binding and dropped here: at province scale one search costs less than the two
+    pinned sweeps a distance-only answer of two sources would need).
 
     Raises
     ------
@@ -116,7 +118,7 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     found = None
     if src and dst:
         with router.pool.using(slot, weights) as engine:
-            found = engine.distance_multi(src, dst)
+            found = engine.route_multi_nodes(src, dst)
     if direct is not None and (found is None or direct <= found[0]):
         return float(direct), None
     if found is None:
@@ -124,7 +126,7 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
             f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network",
             zh=f"在当前路网上没有从 {[a.lon, a.lat]} 到 {[b.lon, b.lat]} 的货车路线",
         )
-    return float(found[0]), (found[1], found[2])
+    return float(found[0]), (found[2], found[3])
 
 
 def path_of(router: Router, weights: np.ndarray, slot: str, ends: tuple[int, int] | None) -> PathResult | None:
@@ -394,17 +396,14 @@ def choose_route(
         return chosen("min_inside", found, None, INSIDE_FACTOR)
     avoid_cost = None
     if not any(avoid_apart(router, w, a, b) for a, b in pairs):  # else no avoiding route: no query asks
-        try:
-            avoid = [cheapest(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
+        try:  # one search per pair answers the cost and the path (used when the avoiding route is taken)
+            avoid = [best_piece(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
             avoid_cost = sum(c for c, _ in avoid)
         except NoRouteError:
             avoid_cost = None
     if avoid_cost is not None and avoid_cost <= cap:
-        found = [
-            (c, piece_between(router, a, b, w.avoid, w.slot("avoid"), ends)) for (c, ends), (a, b) in zip(avoid, pairs)
-        ]
         choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
-        return chosen(choice, found, avoid_cost, None)
+        return chosen(choice, avoid, avoid_cost, None)
     ladder = penalty_ladder(router, w, stops, cap)
     if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
         found = [best_piece(router, a, b, w.free, free_slot) for a, b in pairs]
