@@ -141,6 +141,13 @@ class SegmentGrid:
         pts[:, 1] = py
         return self._search(pts)
 
+    def nearest_points(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`nearest_arrays` of the ``(n, 2)`` float64 points ``pts`` (metres)."""
+        if self.arcs.size == 0:
+            n = pts.shape[0]
+            return np.full(n, -1, dtype=np.int64), np.full(n, math.inf), np.zeros(n)
+        return self._search(pts)
+
     def _search(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The compiled search of the ``(n, 2)`` points ``pts`` over this grid."""
         return kernels.nearest_segments(
