@@ -291,7 +291,7 @@ def _graph_figures(graph: str, net, *, quick: bool, synthetic_nodes: int) -> lis
             cch_s,
             baseline=slow["networkx"],
             n=side * side,
-            notes=f"CCHOneToMany pinned to the targets, one sweep per source, median of 3{scale_note}",
+            notes=f"CCHQuery.matrix (a reused query): the targets pinned, one sweep per source, median of 3{scale_note}",
         )
     )
     add(
