@@ -216,6 +216,10 @@ def _clean(value) -> str | None:
     return text or None
 
 
+#: WKB geometries read before they are made shapely geometries in one call (bounds the WKB held at once).
+WKB_CHUNK = 100_000
+
+
 def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[str, FeatureSet]:
     """Every basemap layer read from an ``.osm.pbf`` / ``.osm`` file with pyosmium (areas assembled).
 
@@ -228,7 +232,24 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
 
     started = time.perf_counter()
     wkb = osmium.geom.WKBFactory()
-    rows: dict[str, list] = {name: [] for name in LAYERS}
+    # per layer: the shapely geometries made so far (in chunks) and the WKB read since; the other columns
+    pending: dict[str, list[str]] = {name: [] for name in LAYERS}  # osmium writes WKB as hex text
+    chunks: dict[str, list[np.ndarray]] = {name: [] for name in LAYERS}
+    columns: dict[str, tuple[list, list, list, list]] = {name: ([], [], [], []) for name in LAYERS}
+
+    def add(layer: str, geom: str, kind: str | None, name=None, name_en=None, ref=None) -> None:
+        waiting = pending[layer]
+        waiting.append(geom)
+        for column, value in zip(columns[layer], (kind, name, name_en, ref)):
+            column.append(value)
+        if len(waiting) >= WKB_CHUNK:  # a province's millions of buildings never wait as WKB all at once
+            flush(layer)
+
+    def flush(layer: str) -> None:
+        if pending[layer]:
+            chunks[layer].append(shapely.transform(shapely.from_wkb(pending[layer]), _mercator_xy))
+            pending[layer] = []
+
     skipped = 0
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.NODE)
@@ -264,7 +285,7 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 geom = wkb.create_multipolygon(obj)
             except (RuntimeError, osmium.InvalidLocationError):  # an incomplete ring at the extract's edge
                 continue
-            rows[layer].append((geom, kind, None, None, None))
+            add(layer, geom, kind)
         elif obj.is_way():
             highway = tags.get("highway")
             railway = tags.get("railway")
@@ -285,22 +306,16 @@ def features_from_osm(path: Path | str, *, progress: Progress = _quiet) -> dict[
                 skipped += 1
                 continue
             name = _clean(tags.get("name:zh")) or _clean(tags.get("name:zh-Hans")) or _clean(tags.get("name"))
-            rows[layer].append((geom, kind, name, _clean(tags.get("name:en")), _clean(tags.get("ref"))))
+            add(layer, geom, kind, name, _clean(tags.get("name:en")), _clean(tags.get("ref")))
     out: dict[str, FeatureSet] = {}
-    for layer, items in rows.items():
-        if not items:
+    for layer in LAYERS:
+        flush(layer)
+        if not chunks[layer]:
             continue
-        geoms = shapely.from_wkb([r[0] for r in items])
-        geoms = shapely.transform(geoms, _mercator_xy)
-        cols = list(zip(*items))
-        out[layer] = FeatureSet(
-            layer,
-            geoms,
-            np.array(cols[1], dtype=object),
-            np.array(cols[2], dtype=object),
-            np.array(cols[3], dtype=object),
-            np.array(cols[4], dtype=object),
-        )
+        geoms = chunks[layer][0] if len(chunks[layer]) == 1 else np.concatenate(chunks[layer])
+        chunks[layer] = []
+        kinds, names, names_en, refs = (np.array(c, dtype=object) for c in columns.pop(layer))
+        out[layer] = FeatureSet(layer, geoms, kinds, names, names_en, refs)
     progress(
         f"read basemap features from {Path(path).name}: "
         + ", ".join(f"{len(fs):,} {name}" for name, fs in out.items())
@@ -425,9 +440,16 @@ def iter_tiles(
 ) -> Iterator[tuple[int, int, int, bytes]]:
     """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom."""
     half = math.pi * MERCATOR_R
+    prepared: list[tuple[str, _ZoomLayer]] = []
+    zl: _ZoomLayer | None = None
     for z in range(min_zoom, max_zoom + 1):
-        candidates = [(name, _prepare_zoom(features[name], z)) for name in LAYERS if name in features]
-        prepared = [(name, zl) for name, zl in candidates if zl is not None]
+        # the last zoom's layers are let go before this zoom's are made (a province's buildings are GBs)
+        prepared, zl = [], None
+        for name in LAYERS:
+            zl = _prepare_zoom(features[name], z) if name in features else None
+            if zl is not None:
+                prepared.append((name, zl))
+        zl = None
         if not prepared:
             continue
         size = tile_size_m(z)
@@ -444,10 +466,10 @@ def iter_tiles(
                     top + BUFFER * unit,
                 )
                 layers = []
-                for _name, zl in prepared:
-                    idx = zl.tree.query(shapely.box(*box))
+                for _name, layer in prepared:
+                    idx = layer.tree.query(shapely.box(*box))
                     if idx.size:
-                        layers.append(_encode_layer(zl, np.sort(idx), box, left, top, unit))
+                        layers.append(_encode_layer(layer, np.sort(idx), box, left, top, unit))
                 data = mvt.encode_tile(layers)
                 if data:
                     yield z, tx, ty, data

@@ -10,6 +10,8 @@ import pytest
 
 mapbox_vector_tile = pytest.importorskip("mapbox_vector_tile")
 
+import shapely  # noqa: E402
+
 from maps import basemap  # noqa: E402
 from tests._data import shared_file  # noqa: E402
 
@@ -198,3 +200,17 @@ def test_ensure_basemap_reuses_a_current_archive_and_rebuilds_a_stale_one(tmp_pa
     basemap.ensure_basemap(net, tmp_path)
     with basemap.TileArchive(path) as archive:
         assert archive.metadata["source"] == net.source
+
+
+def test_features_read_in_small_chunks_equal_those_read_at_once(monkeypatch):
+    src = shared_file("monaco.osm.pbf")
+    whole = basemap.features_from_osm(src)
+    monkeypatch.setattr(basemap, "WKB_CHUNK", 7)  # every layer is made of many chunks
+    chunked = basemap.features_from_osm(src)
+    assert set(chunked) == set(whole) and len(whole["buildings"]) > 7
+    for layer, fs in whole.items():
+        other = chunked[layer]
+        assert len(other) == len(fs)
+        assert bool(shapely.equals_exact(other.geoms, fs.geoms, tolerance=0).all())
+        for column in ("kind", "name", "name_en", "ref"):
+            assert list(getattr(other, column)) == list(getattr(fs, column))
