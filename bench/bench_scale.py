@@ -1038,9 +1038,7 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
     )
     for q in (50, 99):
         figures.append(
-            figure(
-                NAME, graph, "http", f"post_routes_20_zones_p{q}", "ms", percentile(ms, q), n=len(ms), notes=http_note
-            )
+            figure(NAME, graph, "http", f"post_routes_zones_p{q}", "ms", percentile(ms, q), n=len(ms), notes=http_note)
         )
 
     # 4. routes, zone changes, memory
