@@ -314,7 +314,7 @@ def http_routes(path: str, cache_dir: str, n_zones: int = 20, n_pairs: int = 200
     net, _folder = load_or_build(path, cache_dir, progress=lambda m: None)
     rng = np.random.default_rng(SEED + 5)
     west, south, east, north = net.bbox
-    zones = []  # the API refuses a zone reaching past the network's bbox: those near the edge are left out
+    zones: list = []  # the API refuses a zone reaching past the network's bbox: those near the edge are left out
     while len(zones) < n_zones:
         z = _zones(net, rng, 1, f"h{len(zones)}-")[0]
         x0, y0, x1, y1 = z.geometry.bounds
