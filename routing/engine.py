@@ -694,15 +694,10 @@ class CCHEngine(Engine):
         return best
 
     def route_multi(self, sources, targets) -> tuple[float, PathResult] | None:
-        """One CCH query from every source to every target with initial distances (RoutingKit's
-        ``run_multi``), exact for fractional initial costs.
-
-        The binding takes integer initial distances, so the query runs with the
-        costs rounded down: it returns the least rounded total ``L`` and its path.
-        No other pair's exact total can be below ``L`` plus its own rounding
-        remainders; only pairs where that bound is below the found path's exact
-        total (a near tie, within two weight units) are checked with
-        distance-only queries, and a cheaper one's path replaces it.
+        """One CCH query from every source to every target with initial distances, exact for fractional
+        initial costs: the binding's ``CCHQuery.route_exact`` keeps, per node of the search, the integer
+        distance from its best end and which end that is, comparing initial cost + distance, so one
+        search finds the least total (no rounding of the initial costs, no second search for near ties).
         """
         found = self._multi(self._check_ends(sources, "source"), self._check_ends(targets, "target"))
         if found is None:
@@ -726,9 +721,8 @@ class CCHEngine(Engine):
         """The core of :meth:`route_multi` on checked ends: ``(total, path cost, source node, target node,
         arc ids)``, the arc ids a uint32 array straight from the binding (no Python list of the path).
 
-        One native call (``CCHQuery.route_exact``) does all of it with Python's lock released: the
-        multi-source search on the initial costs rounded down, the entries its path starts and ends at,
-        and the distance-only searches of near ties (see :meth:`route_multi`).
+        One native call (``CCHQuery.route_exact``) does all of it with Python's lock released: one
+        search with the fractional initial costs and the path's unpacking (see :meth:`route_multi`).
         """
         if not src or not dst:
             return None

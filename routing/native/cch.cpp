@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <unordered_map>
 #include <vector>
 
 namespace py = pybind11;
@@ -466,12 +467,12 @@ struct Query : std::enable_shared_from_this<Query> {
     }
 
     // The cheapest route from any (node, initial cost) source to any (node, final cost) target with fractional
-    // costs, exactly: RoutingKit's distances are integers, so one multi-source search runs on the costs rounded
-    // down; it finds the least rounded total L and its path.  No other pair's exact total is below L plus its
-    // own rounding remainders, so only pairs where that bound is below the found path's exact total (near ties)
-    // get a distance-only search, and the path of a cheaper one replaces it.  Ties keep the first entry in
-    // the given order.  Returns None when no target is reached below `forbidden`, else (total, path cost,
-    // source node, target node, arc ids as uint32).  `tail` / `head` are the arcs' end nodes (int64).
+    // costs, exactly, in one search: RoutingKit's query with the fractional initial costs kept per node
+    // (run_fractional, added to the vendored query: each node keeps its best end and the integer distance
+    // from it, compared as cost + distance).  A node given twice keeps its least cost (the first of equal
+    // ones); ties between paths keep the first found.  Returns None when no target is reached below
+    // `forbidden`, else (total, path cost, source node, target node, arc ids as uint32), total computed as
+    // source cost + path cost + target cost.  `tail` / `head` are the arcs' end nodes (int64).
     py::object route_exact(const std::vector<std::pair<unsigned, double>> &sources,
                            const std::vector<std::pair<unsigned, double>> &targets,
                            const py::array_t<int64_t, py::array::c_style> &tail,
@@ -482,90 +483,70 @@ struct Query : std::enable_shared_from_this<Query> {
             throw std::invalid_argument("tail and head must be one-dimensional arrays of one length");
         const auto arc_count = static_cast<uint64_t>(tail.shape(0));
         const int64_t *tails = tail.data(), *heads = head.data();
-        auto floored = [&](const std::vector<std::pair<unsigned, double>> &ends, const char *what) {
-            std::vector<std::pair<unsigned, unsigned>> out;
-            out.reserve(ends.size());
+        // every node once, with its least initial cost (the first of equal ones)
+        auto unique = [&](const std::vector<std::pair<unsigned, double>> &ends, const char *what,
+                          std::vector<unsigned> &nodes, std::vector<double> &costs) {
+            nodes.reserve(ends.size());
+            costs.reserve(ends.size());
+            std::unordered_map<unsigned, std::size_t> seen;  // only for many ends: a scan is cheaper for a few
             for (auto &e : ends) {
                 check_node(e.first, what);
                 if (!(e.second >= 0.0 && e.second < 4294967296.0))
                     throw std::invalid_argument(std::string(what) + " cost " + std::to_string(e.second) +
                                                 " is not a finite value in [0, 2^32)");
-                out.emplace_back(e.first, static_cast<unsigned>(std::floor(e.second)));
+                std::size_t k = 0;
+                if (ends.size() > 16) {
+                    auto it = seen.emplace(e.first, nodes.size()).first;
+                    k = it->second;
+                } else {
+                    while (k < nodes.size() && nodes[k] != e.first) ++k;
+                }
+                if (k == nodes.size()) {
+                    nodes.push_back(e.first);
+                    costs.push_back(e.second);
+                } else if (e.second < costs[k]) {
+                    costs[k] = e.second;
+                }
             }
-            return out;
         };
-        const auto src = floored(sources, "source"), dst = floored(targets, "target");
+        std::vector<unsigned> src, dst;
+        std::vector<double> src_cost, dst_cost;
+        unique(sources, "source", src, src_cost);
+        unique(targets, "target", dst, dst_cost);
         ++generation;  // earlier results of this query are stale from here on
-        double best_total = 0.0;
-        unsigned best_cost = 0, s_node = 0, t_node = 0;
+        double total = 0.0;
+        unsigned cost = 0, s_node = 0, t_node = 0;
         std::vector<unsigned> arcs;
         bool found = false;
         {
             py::gil_scoped_release release;
-            const unsigned low = search(src, dst);
-            if (low != inf_weight && low < forbidden) {
-                found = true;
-                arcs = inner.get_arc_path();
-                if (!arcs.empty()) {
-                    if (arcs.front() >= arc_count || arcs.back() >= arc_count)
-                        throw std::runtime_error("the path's arcs are out of range of tail / head");
-                    s_node = static_cast<unsigned>(tails[arcs.front()]);
-                    t_node = static_cast<unsigned>(heads[arcs.back()]);
-                } else {  // a node that is both a source and a target: the one of least rounded costs
-                    bool any = false;
-                    uint64_t least = 0;
-                    for (auto &s : src) {
-                        uint64_t best_s = UINT64_MAX, best_t = UINT64_MAX;
-                        for (auto &o : src)
-                            if (o.first == s.first) best_s = std::min<uint64_t>(best_s, o.second);
-                        for (auto &t : dst)
-                            if (t.first == s.first) best_t = std::min<uint64_t>(best_t, t.second);
-                        if (best_t == UINT64_MAX) continue;
-                        if (!any || best_s + best_t < least) any = true, least = best_s + best_t, s_node = s.first;
-                    }
-                    if (!any) throw std::runtime_error("an empty path between a source and a target that differ");
-                    t_node = s_node;
-                }
-                // the entries the path starts and ends at: least rounded, then least exact initial cost
-                std::size_t i = SIZE_MAX, j = SIZE_MAX;
-                for (std::size_t k = 0; k < src.size(); ++k)
-                    if (src[k].first == s_node &&
-                        (i == SIZE_MAX || src[k].second < src[i].second ||
-                         (src[k].second == src[i].second && sources[k].second < sources[i].second)))
-                        i = k;
-                for (std::size_t k = 0; k < dst.size(); ++k)
-                    if (dst[k].first == t_node &&
-                        (j == SIZE_MAX || dst[k].second < dst[j].second ||
-                         (dst[k].second == dst[j].second && targets[k].second < targets[j].second)))
-                        j = k;
-                const unsigned cost = low - src[i].second - dst[j].second;
-                best_total = sources[i].second + static_cast<double>(cost) + targets[j].second;
-                best_cost = cost;
-                std::size_t bi = i, bj = j;
-                const double tol = 1e-9 * std::max(1.0, best_total);
-                for (std::size_t ii = 0; ii < src.size(); ++ii) {
-                    for (std::size_t jj = 0; jj < dst.size(); ++jj) {
-                        if (ii == i && jj == j) continue;
-                        const double s0 = sources[ii].second, t0 = targets[jj].second;
-                        if (static_cast<double>(low) + (s0 - src[ii].second) + (t0 - dst[jj].second) >= best_total - tol)
-                            continue;
-                        const unsigned other = search({{src[ii].first, 0}}, {{dst[jj].first, 0}});
-                        if (other != inf_weight && other < forbidden && s0 + static_cast<double>(other) + t0 < best_total - tol) {
-                            best_total = s0 + static_cast<double>(other) + t0;
-                            best_cost = other;
-                            bi = ii, bj = jj;
-                        }
-                    }
-                }
-                if (bi != i || bj != j) {
-                    s_node = src[bi].first, t_node = dst[bj].first;
-                    search({{s_node, 0}}, {{t_node, 0}});
+            if (dirty) inner.reset(metric->inner);
+            dirty = true;
+            for (unsigned s : src) inner.add_source(s, 0);
+            for (unsigned t : dst) inner.add_target(t, 0);
+            inner.run_fractional(src_cost, dst_cost);  // one search, the initial costs exact
+            const unsigned k = inner.get_fractional_source(), l = inner.get_fractional_target();
+            if (k != RoutingKit::invalid_id) {
+                cost = inner.get_distance();
+                if (cost < forbidden) {
+                    found = true;
+                    total = inner.get_fractional_distance();
+                    s_node = src[k], t_node = dst[l];
                     arcs = inner.get_arc_path();
+                    if (!arcs.empty()) {
+                        if (arcs.front() >= arc_count || arcs.back() >= arc_count)
+                            throw std::runtime_error("the path's arcs are out of range of tail / head");
+                        if (static_cast<unsigned>(tails[arcs.front()]) != s_node ||
+                            static_cast<unsigned>(heads[arcs.back()]) != t_node)
+                            throw std::runtime_error("the path does not join the ends the search used");
+                    } else if (s_node != t_node) {
+                        throw std::runtime_error("an empty path between a source and a target that differ");
+                    }
                 }
             }
         }
         if (!found) return py::none();
-        return py::make_tuple(best_total, best_cost, s_node, t_node, to_array(arcs));
+        return py::make_tuple(total, cost, s_node, t_node, to_array(arcs));
     }
 };
 

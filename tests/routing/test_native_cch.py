@@ -225,6 +225,35 @@ def test_query_matrix_equals_networkx_either_side_pinned(seed):
         q.matrix([0], [999])
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_route_exact_settles_near_ties_and_many_ends_in_one_search(seed):
+    # weights 1..3 and costs with fractions near 0 and 1: the least total is often not the least rounded one
+    n, tail, head, _w = _graph(seed + 40, n=40, m=150)
+    w = np.random.default_rng(seed).integers(1, 4, tail.size)
+    _c, metric = _build(n, tail, head, w)
+    lengths = dict(nx.all_pairs_dijkstra_path_length(_nx(n, tail, head, w), weight="w"))
+    rng = np.random.default_rng(seed + 90)
+    q = _cch.CCHQuery(metric)
+    t64, h64 = tail.astype(np.int64), head.astype(np.int64)
+    for k in range(120):
+        count = 20 if k % 3 == 0 else 2  # more than 16 ends takes the binding's map of repeated nodes
+        fractions = rng.choice([0.01, 0.49, 0.5, 0.51, 0.99], size=2 * count)
+        src = [(int(a), float(rng.integers(0, 3) + f)) for a, f in zip(rng.integers(0, n, count), fractions[:count])]
+        dst = [(int(a), float(rng.integers(0, 3) + f)) for a, f in zip(rng.integers(0, n, count), fractions[count:])]
+        src.append((src[0][0], src[0][1] / 2))  # a node given again, cheaper: its least cost counts
+        totals = [s0 + lengths[s][t] + t0 for s, s0 in src for t, t0 in dst if t in lengths[s]]
+        got = q.route_exact(src, dst, t64, h64, INF)
+        if not totals:
+            assert got is None
+            continue
+        total, cost, s_node, t_node, arcs = got
+        assert total == pytest.approx(min(totals), abs=1e-9)
+        assert _valid_path(tail, head, w, arcs.tolist(), s_node, t_node) == cost == lengths[s_node][t_node]
+        s0 = min(c for s, c in src if s == s_node)
+        t0 = min(c for t, c in dst if t == t_node)
+        assert s0 + cost + t0 == pytest.approx(total, abs=1e-9)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_route_exact_is_the_least_fractional_total_with_a_valid_path(seed):
     n, tail, head, w = _graph(seed, n=50, m=170)

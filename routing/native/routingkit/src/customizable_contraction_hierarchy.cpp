@@ -15,6 +15,7 @@
 #include <assert.h>
 #include <algorithm>
 #include <stdexcept>
+#include <limits>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -1276,6 +1277,107 @@ CustomizableContractionHierarchyQuery& CustomizableContractionHierarchyQuery::ru
 
 	state = query_state_run;
 	return *this;
+}
+
+// Added for Baotong: see the header.
+CustomizableContractionHierarchyQuery& CustomizableContractionHierarchyQuery::run_fractional(const std::vector<double>&source_cost, const std::vector<double>&target_cost){
+	assert(state == query_state_initialized);
+	if(source_cost.size() != source_node.size() || target_cost.size() != target_node.size())
+		throw std::invalid_argument("run_fractional needs one cost per source and per target, each node added once");
+	const unsigned n = cch->node_count();
+	if(forward_source_index.size() != n){
+		forward_source_index.assign(n, 0);
+		backward_source_index.assign(n, 0);
+	}
+	for(unsigned i=0; i<source_node.size(); ++i)
+		forward_source_index[source_node[i]] = i;
+	for(unsigned i=0; i<target_node.size(); ++i)
+		backward_source_index[target_node[i]] = i;
+
+	// x's arcs up the hierarchy, keeping for every head the end of least cost + distance (the first on ties)
+	auto relax = [&](
+		const std::vector<unsigned>&weight, std::vector<unsigned>&dist, std::vector<unsigned>&pred,
+		std::vector<unsigned>&index, const std::vector<double>&cost, unsigned x
+	){
+		const unsigned dx = dist[x];
+		if(dx >= inf_weight)
+			return;
+		const unsigned kx = index[x];
+		const double cx = cost[kx];
+		for(unsigned xy=cch->up_first_out[x]; xy<cch->up_first_out[x+1]; ++xy){
+			const unsigned w = weight[xy];
+			if(w >= inf_weight)
+				continue;
+			const unsigned long long d = (unsigned long long)dx + w;
+			if(d >= inf_weight)
+				continue;
+			const unsigned y = cch->up_head[xy];
+			const unsigned dy = dist[y];
+			if(dy >= inf_weight || cx + (double)d < cost[index[y]] + (double)dy){
+				dist[y] = (unsigned)d;
+				index[y] = kx;
+				pred[y] = x;
+			}
+		}
+	};
+
+	for(unsigned i = source_node.size()-1; i!=(unsigned)-1; --i){
+		forall_ancestors(
+			cch->elimination_tree_parent,
+			source_node[i], source_elimination_tree_end[i],
+			[&](unsigned x){
+				relax(metric->forward, forward_tentative_distance, forward_predecessor_node, forward_source_index, source_cost, x);
+				return true;
+			}
+		);
+	}
+
+	shortest_path_meeting_node = invalid_id;
+	fractional_distance = std::numeric_limits<double>::infinity();
+	fractional_source = invalid_id;
+	fractional_target = invalid_id;
+
+	for(unsigned i = target_node.size()-1; i!=(unsigned)-1; --i){
+		forall_ancestors(
+			cch->elimination_tree_parent,
+			target_node[i], target_elimination_tree_end[i],
+			[&](unsigned x){
+				relax(metric->backward, backward_tentative_distance, backward_predecessor_node, backward_source_index, target_cost, x);
+				if(in_forward_search_space[x] && forward_tentative_distance[x] < inf_weight && backward_tentative_distance[x] < inf_weight){
+					const unsigned long long d = (unsigned long long)forward_tentative_distance[x] + backward_tentative_distance[x];
+					if(d < inf_weight){
+						const unsigned k = forward_source_index[x], l = backward_source_index[x];
+						const double total = source_cost[k] + (double)d + target_cost[l];
+						if(total < fractional_distance){
+							fractional_distance = total;
+							fractional_source = k;
+							fractional_target = l;
+							shortest_path_meeting_node = x;
+						}
+					}
+				}
+				return true;
+			}
+		);
+	}
+
+	state = query_state_run;
+	return *this;
+}
+
+double CustomizableContractionHierarchyQuery::get_fractional_distance(){
+	assert(state == query_state_run);
+	return fractional_distance;
+}
+
+unsigned CustomizableContractionHierarchyQuery::get_fractional_source(){
+	assert(state == query_state_run);
+	return fractional_source;
+}
+
+unsigned CustomizableContractionHierarchyQuery::get_fractional_target(){
+	assert(state == query_state_run);
+	return fractional_target;
 }
 
 unsigned CustomizableContractionHierarchyQuery::get_distance(){

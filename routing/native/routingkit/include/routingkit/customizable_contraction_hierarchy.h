@@ -134,6 +134,18 @@ struct CustomizableContractionHierarchyQuery{
 
 	CustomizableContractionHierarchyQuery&run();
 
+	// Added for Baotong: run() with fractional initial distances.  Every source and target is added once
+	// with distance 0 (add_source / add_target), and source_cost[i] / target_cost[i] are the initial
+	// distances of the i-th node added.  The search keeps per node the integer distance from its best
+	// source and which source that is, comparing cost + distance as doubles, so one search finds the least
+	// source_cost + path + target_cost exactly (no rounding of the initial distances).  Then
+	// get_fractional_distance (infinity for none), get_fractional_source / _target (the indices of the ends
+	// used), get_distance (the path's integer length) and the paths are available.
+	CustomizableContractionHierarchyQuery& run_fractional(const std::vector<double>&source_cost, const std::vector<double>&target_cost);
+	double get_fractional_distance();
+	unsigned get_fractional_source();
+	unsigned get_fractional_target();
+
 	unsigned get_used_source();
 	unsigned get_used_target();
 
@@ -169,6 +181,11 @@ struct CustomizableContractionHierarchyQuery{
 	std::vector<bool>in_forward_search_space, in_backward_search_space;
 	
 	unsigned shortest_path_meeting_node;
+
+	// run_fractional's state (Baotong): per node the index of its best source / target, allocated on first use
+	std::vector<unsigned>forward_source_index, backward_source_index;
+	double fractional_distance;
+	unsigned fractional_source, fractional_target;
 
 	const CustomizableContractionHierarchy*cch;
 	const CustomizableContractionHierarchyMetric*metric;
