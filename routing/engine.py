@@ -38,6 +38,7 @@ import operator
 import os
 import threading
 import time
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -102,7 +103,10 @@ def check_weights(weights, arc_count: int) -> np.ndarray:
         raise InvalidInputError(
             f"weights must be integers; got dtype {w.dtype}", zh=f"权重必须是整数；实际数据类型为 {w.dtype}"
         )
-    w = w.astype(np.int64)
+    # a read-only int64 vector is taken as it is (nobody writes it: an engine may keep it, and share it
+    # with the weight sets it came from, instead of a copy as long as the network); anything else is copied
+    if not (w.dtype == np.int64 and w.flags.c_contiguous and _frozen(w)):
+        w = w.astype(np.int64)
     bad = ((w < 1) | (w > MAX_ARC_WEIGHT)) & (w != FORBIDDEN)
     if bad.any():
         i = int(np.nonzero(bad)[0][0])
@@ -111,6 +115,20 @@ def check_weights(weights, arc_count: int) -> np.ndarray:
             zh=f"路段 {i} 的权重为 {int(w[i])}；应为 1..{MAX_ARC_WEIGHT} 或 FORBIDDEN（{FORBIDDEN}）",
         )
     return w
+
+
+def _frozen(a: np.ndarray) -> bool:
+    """Whether nobody can write ``a``'s values: it and every array it views are read-only, down to one
+    that owns its memory."""
+    while True:
+        if a.flags.writeable:
+            return False
+        base = a.base
+        if base is None:
+            return True
+        if not isinstance(base, np.ndarray):
+            return False
+        a = base
 
 
 def _check_arcs(arcs, arc_count: int) -> np.ndarray:
@@ -337,7 +355,8 @@ class _Native:
     The binding takes numpy arrays and releases Python's lock in every long native call (a full
     customisation, a partial update, a query).  No query object may be bound to the metric while it
     is updated (the binding refuses): queries come from the hierarchy's :class:`QueryPool` and go back
-    to it, unbound, before the call returns.  Callers hold the owning :class:`_Metric`'s lock.
+    to it, unbound, before the call returns.  A metric is only read once made, so queries on it need
+    no lock (each has its own query object).
     """
 
     __slots__ = ("cch", "metric", "queries", "store")
@@ -383,15 +402,17 @@ class _Native:
 
 
 class _Metric:
-    """A CCH metric, its weights and a lock held while in use.
+    """A CCH metric and its weights, never changed once made (a change makes a new one), so engines whose
+    weights are equal share one (:meth:`CCHTopology.live_metric`) and queries on it need no lock.
 
     It takes ``weights`` as its own (made read-only, not copied: a province's vector is tens of
-    megabytes): the engine only hands it vectors nobody else writes (its base weights, and each
-    change's new vector from :func:`check_weights`, itself a copy).
+    megabytes): the engine only hands it vectors nobody else writes (its base weights, a read-only
+    vector :func:`check_weights` took as it is, and each change's new vector, itself a copy).
     """
 
+    __slots__ = ("weights", "native", "__weakref__")
+
     def __init__(self, topology: CCHTopology | None, weights: np.ndarray, native: _Native | None = None):
-        self.lock = threading.Lock()
         self.weights = weights
         self.weights.flags.writeable = False
         if native is None:
@@ -454,6 +475,23 @@ class CCHTopology:
     arc_count: int
     metrics: MetricStore
     queries: QueryPool = field(default_factory=QueryPool, compare=False)
+    # the metrics in use by some engine, by the digest of their weights (weakly: a metric no engine and no
+    # query holds is freed as before)
+    live: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary, compare=False)
+
+    def live_metric(self, weights: np.ndarray) -> tuple[str, _Metric | None]:
+        """The digest of ``weights`` and the metric of equal weights some engine uses, if any (a province's
+        metric is hundreds of megabytes: engines of equal weights -- the free and the truck weights of a
+        truck, a slot back at the weights of another -- share one)."""
+        digest = weights_digest(weights)
+        metric = self.live.get(digest)
+        if metric is not None and not np.array_equal(metric.weights, weights):
+            metric = None  # equal as uint32 only (never for valid weights; checked all the same)
+        return digest, metric
+
+    def register(self, digest: str, metric: _Metric) -> _Metric:
+        """Offer ``metric`` (of weights of ``digest``) for sharing; the one registered first is kept."""
+        return self.live.setdefault(digest, metric)
 
 
 def _order_file(topology_dir: Path | str) -> Path:
@@ -574,7 +612,8 @@ class CCHEngine(Engine):
             topology.metrics.keep(self._base)  # the network's own weights: every start needs their metric
         self.topology = topology
         self._cells = self._grid_cells(lon, lat)
-        self._live = _Metric(topology, self._base)
+        digest, shared = topology.live_metric(self._base)
+        self._live = shared if shared is not None else topology.register(digest, _Metric(topology, self._base))
 
     @property
     def weights(self) -> np.ndarray:
@@ -623,11 +662,15 @@ class CCHEngine(Engine):
         changed = np.nonzero(live.weights != new_weights)[0]
         if changed.size == 0:
             return
+        digest, shared = self.topology.live_metric(new_weights)
+        if shared is not None:  # another engine has these weights live: share its metric
+            self._live = shared
+            return
         full = changed.size > FULL_CUSTOMIZE_ABOVE and not (
             changed.size <= PARTIAL_MAX_FRACTION * new_weights.size and self._is_compact(changed)
         )
         metric = _Metric(self.topology, new_weights) if full else live.updated(changed, new_weights)
-        self._live = metric  # atomic swap of references
+        self._live = self.topology.register(digest, metric)  # atomic swap of references
 
     def keep_metric(self, weights) -> None:
         """Save the metric of ``weights`` with the hierarchy when it is customised (weights every start
@@ -646,15 +689,14 @@ class CCHEngine(Engine):
     def route(self, source: int, target: int) -> PathResult | None:
         s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
-        with metric.lock:
-            query = metric.native.take_query()
-            try:
-                result = query.run(s, t)
-                cost = result.distance
-                arcs = result.arc_path if cost is not None else None
-                del result
-            finally:
-                metric.native.give_query(query)
+        query = metric.native.take_query()
+        try:
+            result = query.run(s, t)
+            cost = result.distance
+            arcs = result.arc_path if cost is not None else None
+            del result
+        finally:
+            metric.native.give_query(query)
         if cost is None or cost >= FORBIDDEN:
             return None
         assert arcs is not None  # a reachable target has a path
@@ -663,14 +705,13 @@ class CCHEngine(Engine):
     def distance(self, source: int, target: int) -> int | None:
         s, t = self._check_node(source, "source"), self._check_node(target, "target")
         metric = self._live
-        with metric.lock:
-            query = metric.native.take_query()
-            try:
-                result = query.run(s, t)
-                cost = result.distance
-                del result
-            finally:
-                metric.native.give_query(query)
+        query = metric.native.take_query()
+        try:
+            result = query.run(s, t)
+            cost = result.distance
+            del result
+        finally:
+            metric.native.give_query(query)
         return None if cost is None or cost >= FORBIDDEN else int(cost)
 
     def distance_multi(self, sources, targets) -> tuple[float, int, int] | None:
@@ -680,12 +721,11 @@ class CCHEngine(Engine):
         if not src or not dst:
             return None
         metric = self._live
-        with metric.lock:
-            query = metric.native.take_query()
-            try:
-                rows = query.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
-            finally:
-                metric.native.give_query(query)
+        query = metric.native.take_query()
+        try:
+            rows = query.matrix([s for s, _ in src], [t for t, _ in dst]).tolist()
+        finally:
+            metric.native.give_query(query)
         best = None
         for (s, s0), row in zip(src, rows):
             for (t, t0), cost in zip(dst, row):
@@ -727,12 +767,11 @@ class CCHEngine(Engine):
         if not src or not dst:
             return None
         metric = self._live
-        with metric.lock:
-            query = metric.native.take_query()
-            try:
-                return query.route_exact(src, dst, self.tail, self.head, FORBIDDEN)
-            finally:
-                metric.native.give_query(query)
+        query = metric.native.take_query()
+        try:
+            return query.route_exact(src, dst, self.tail, self.head, FORBIDDEN)
+        finally:
+            metric.native.give_query(query)
 
     def matrix(self, sources, targets) -> np.ndarray:
         src = [self._check_node(s, "source") for s in sources]
@@ -740,12 +779,11 @@ class CCHEngine(Engine):
         if not src or not dst:
             return np.zeros((len(src), len(dst)))
         metric = self._live
-        with metric.lock:
-            query = metric.native.take_query()
-            try:
-                raw = query.matrix(src, dst)  # the larger side pinned, one sweep per node of the other
-            finally:
-                metric.native.give_query(query)
+        query = metric.native.take_query()
+        try:
+            raw = query.matrix(src, dst)  # the larger side pinned, one sweep per node of the other
+        finally:
+            metric.native.give_query(query)
         out = raw.astype(np.float64)
         out[raw >= FORBIDDEN] = np.inf  # RoutingKit's "none" (inf_weight) is FORBIDDEN
         return out

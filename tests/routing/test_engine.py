@@ -286,6 +286,60 @@ def test_cch_change_is_made_on_a_copy_and_the_old_metric_answers_as_before():
     assert e._live is live
 
 
+def test_cch_engines_of_equal_weights_share_one_metric_and_part_on_a_change():
+    base = make(CCHEngine)
+    fork = base.fork()
+    assert fork._live is base._live  # a fork costs no metric until its weights differ
+    fork.forbid([5])
+    assert fork._live is not base._live and base._live.weights[5] == WEIGHTS[5]
+    assert fork.route(0, 2).cost == 20 and base.route(0, 2).cost == 15
+    other = base.fork(np.array(WEIGHTS) * 2)
+    assert other._live is not base._live and other.route(0, 2).cost == 30
+    other.set_weights(fork.weights)  # back at another engine's weights: that engine's metric
+    assert other._live is fork._live and other.route(0, 2).cost == 20
+    fork.restore()  # fork parts again; other keeps the metric it shares
+    assert fork._live is base._live and other._live.weights[5] == FORBIDDEN and other.route(0, 2).cost == 20
+    assert base.route(0, 2).cost == 15
+
+
+def test_engines_sharing_a_metric_answer_from_many_threads_at_once():
+    net_tail, net_head = np.array(TAIL * 40), np.array(HEAD * 40)  # the same shape forty times over
+    offset = np.repeat(np.arange(40) * NODES, len(TAIL))
+    tail, head = net_tail + offset, net_head + offset
+    weights = np.tile(np.array(WEIGHTS), 40)
+    base = CCHEngine(tail, head, 40 * NODES, weights)
+    engines = [base, base.fork(), base.fork()]
+    assert engines[1]._live is base._live is engines[2]._live
+    errors: list[object] = []
+
+    def work(k: int) -> None:
+        rng = np.random.default_rng(k)
+        for s in rng.integers(0, 40, 300).tolist():
+            found = engines[k % 3].route(s * NODES, s * NODES + 2)
+            if found is None or found.cost != 15:
+                errors.append((k, s, found))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_check_weights_keeps_a_frozen_vector_and_copies_anything_writable():
+    frozen = np.array(WEIGHTS, dtype=np.int64)
+    frozen.flags.writeable = False
+    assert check_weights(frozen, len(WEIGHTS)) is frozen
+    writable = np.array(WEIGHTS, dtype=np.int64)
+    assert check_weights(writable, len(WEIGHTS)) is not writable
+    view = writable.view()  # read-only itself, but its owner can still write the values
+    view.flags.writeable = False
+    got = check_weights(view, len(WEIGHTS))
+    assert got is not view and not np.shares_memory(got, writable)
+    assert check_weights(frozen.astype(np.int32), len(WEIGHTS)).dtype == np.int64
+
+
 def test_cch_topology_cache_is_saved_and_reused(tmp_path):
     first = CCHEngine(np.array(TAIL), np.array(HEAD), NODES, np.array(WEIGHTS), lon=LON, lat=LAT, topology_dir=tmp_path)
     assert (tmp_path / "cch").is_dir()
