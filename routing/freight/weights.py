@@ -59,7 +59,9 @@ class Weights:
             assert self.inside_ds is not None, "the ladder's lower steps need inside_ds"
             usable = self.free != FORBIDDEN
             self._capped[k] = bool(
-                (self.free[usable].astype(np.int64) + k * self.inside_ds[usable] > MAX_ARC_WEIGHT).any()
+                (
+                    self.free[usable].astype(np.int64) + k * self.inside_ds[usable].astype(np.int64) > MAX_ARC_WEIGHT
+                ).any()
             )
         return self._capped[k]
 
@@ -71,7 +73,7 @@ class Weights:
             assert self.inside_ds is not None, "the ladder's lower steps need inside_ds"
             usable = self.free != FORBIDDEN
             w = self.free.copy()
-            w[usable] = np.minimum(self.free[usable] + k * self.inside_ds[usable], MAX_ARC_WEIGHT)
+            w[usable] = np.minimum(self.free[usable] + k * self.inside_ds[usable].astype(np.int64), MAX_ARC_WEIGHT)
             w.flags.writeable = False
             self._steps[k] = w
         return self._steps[k]

@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -50,7 +52,7 @@ class ZoneSet:
     zones: list[Zone]  # all active zones (crossings are reported for every risk)
     footprints: list[ZoneFootprint]  # aligned with ``zones``
     nostop: list[Zone]
-    inside_ds: np.ndarray  # int64 per arc: deciseconds inside the no-stop union (0 outside)
+    inside_ds: np.ndarray  # int32 per arc: deciseconds inside the no-stop union (0 outside)
     mask: np.ndarray  # bool per arc: meets a no-stop zone
     tree_wgs: shapely.STRtree | None  # over nostop geometries, for stop containment
     tree_xy: shapely.STRtree | None  # over projected active-zone geometries
@@ -105,10 +107,14 @@ class CoverGrid:
 class FreightIndex:
     """Per-router caches of zone footprints and weight vectors (thread-safe)."""
 
-    def __init__(self, router: Router, *, max_sets: int = 6, max_zones: int = 4096):
+    def __init__(self, router: Router, *, max_sets: int = 6, max_zones: int = 4096, max_bytes: int = 256 * 2**20):
         self.router = router
         self.network: RoadNetwork = router.network
         self.max_sets = max_sets
+        # each cache of network-long vectors (zone sets, weight sets, free weights) keeps at most max_sets
+        # entries and, beyond the two most recent, at most max_bytes of them: a province's zone set is
+        # about 80 MB and its weight set 120 MB, a city's a few
+        self.max_bytes = max_bytes
         self.max_zones = max_zones
         self._zones: OrderedDict[tuple, ZoneFootprint] = OrderedDict()
         self._sets: OrderedDict[str, ZoneSet] = OrderedDict()
@@ -237,7 +243,8 @@ class FreightIndex:
         mask = count > 0
         seg_m = self.segment_m
         frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
-        inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int64)
+        # int32: at most MAX_ARC_WEIGHT (an arc's weight), and half the memory of a province's int64 vector
+        inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int32)
         zs = ZoneSet(
             key=key,
             zones=zones,
@@ -256,10 +263,16 @@ class FreightIndex:
         )
         with self._lock:
             self._sets[key] = zs
-            while len(self._sets) > self.max_sets:
-                self._sets.popitem(last=False)
+            self._trim(self._sets, _set_bytes)
             self._remember_set_key(ident, key, zones)
         return zs
+
+    def _trim(self, cache: OrderedDict, size: Callable[[Any], int]) -> None:
+        """Drop ``cache``'s least recently used entries beyond :attr:`max_sets`, and while its entries
+        (``size`` bytes each) hold more than :attr:`max_bytes`, the two most recent always kept (called
+        under the lock)."""
+        while len(cache) > self.max_sets or (len(cache) > 2 and sum(size(v) for v in cache.values()) > self.max_bytes):
+            cache.popitem(last=False)
 
     def _remember_set_key(self, ident: tuple, key: str, zones: list[Zone]) -> None:
         """Map the zone objects' identity to their zone set key (called under the lock)."""
@@ -290,7 +303,7 @@ class FreightIndex:
         avoid[zs.mask] = FORBIDDEN
         usable = free != FORBIDDEN
         pen = free.copy()
-        pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable], MAX_ARC_WEIGHT)
+        pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable].astype(np.int64), MAX_ARC_WEIGHT)
         for arr in (avoid, pen):
             arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
         # slots are keyed by the vehicle only, not by zones or closures: a change there is a partial update of
@@ -300,8 +313,7 @@ class FreightIndex:
         )
         with self._lock:
             self._weights[key] = w
-            while len(self._weights) > self.max_sets:
-                self._weights.popitem(last=False)
+            self._trim(self._weights, _weights_bytes)
         return w
 
     def _free_weights(
@@ -322,8 +334,7 @@ class FreightIndex:
         free.flags.writeable = False
         with self._lock:
             hit = self._free.setdefault(key, (base, free))
-            while len(self._free) > self.max_sets:
-                self._free.popitem(last=False)
+            self._trim(self._free, lambda pair: _nbytes(*pair))
         return hit
 
 
@@ -363,6 +374,8 @@ def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, trave
     order = np.argsort(rows, kind="stable")
     arcs, inside = rows[order], vals[order]
     indptr = np.searchsorted(arcs, np.arange(segment_m.size + 1))
+    if arcs.size < 2**31:  # one per arc of the network: int32 halves a province's table
+        indptr = indptr.astype(np.int32)
     time_s = np.minimum(1.0, inside / np.maximum(segment_m[arcs], 1e-12)) * travel_time_s[arcs]
     count = np.diff(indptr)
     count = count.astype(np.min_scalar_type(int(count.max()) if count.size else 0))  # compact: cheap to gather
@@ -375,6 +388,22 @@ def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, trave
         entry=entry[order],
         exit=exit_[order],
     )
+
+
+def _nbytes(*arrays) -> int:
+    return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+def _set_bytes(zs: ZoneSet) -> int:
+    """The bytes of a zone set's network-long arrays."""
+    az = zs.arc_zone
+    table = () if az is None else (az.indptr, az.count, az.zone, az.inside_m, az.time_s, az.entry, az.exit)
+    return _nbytes(zs.inside_ds, zs.mask, *table)
+
+
+def _weights_bytes(w: Weights) -> int:
+    """The bytes of a weight set's own vectors (the free and inside-vehicle ones are shared: see ``_free``)."""
+    return _nbytes(w.avoid, w.penalised, *w._steps.values(), *w._avoid_parts)
 
 
 def freight_index(router: Router) -> FreightIndex:

@@ -98,6 +98,32 @@ def test_zone_set_cache_follows_the_zone_objects():
     assert touched == {(2, 3)}
 
 
+def test_caches_of_network_long_vectors_keep_within_their_bytes_and_the_two_most_recent():
+    router = tiny_line_router()
+    net = router.network
+    x, _ = net.node_xy
+    zones = [box_zone(net, x[1] + 60 + 10 * k, x[2] - 80, zid=f"z{k}") for k in range(4)]
+    roomy = FreightIndex(router)
+    sets = [roomy.zone_set([z]) for z in zones]
+    assert all(roomy.zone_set([z]) is zs for z, zs in zip(zones, sets))  # within bytes and count: all kept
+    tight = FreightIndex(router, max_bytes=1)  # every entry is over budget: the two most recent stay
+    sets = [tight.zone_set([z]) for z in zones]
+    assert list(tight._sets.values()) == sets[2:]
+    assert tight.zone_set([zones[3]]) is sets[3] and tight.zone_set([zones[0]]) is not sets[0]
+    weights = [tight.weights(zs, None, None) for zs in sets[2:]]
+    tight.weights(tight.zone_set([zones[1]]), None, None)
+    assert len(tight._weights) == 2 and all(w is not weights[0] for w in tight._weights.values())
+    for k in range(3):  # the free pair per closure set likewise
+        tight.weights(sets[3], None, np.array([k], dtype=np.int64))
+    assert len(tight._free) == 2
+    few = FreightIndex(router, max_sets=3)  # the count bounds as well
+    for z in zones:
+        few.zone_set([z])
+    assert len(few._sets) == 3
+    inside = sets[3].inside_ds
+    assert inside.dtype == np.int32 and sets[3].arc_zone is not None and sets[3].arc_zone.indptr.dtype == np.int32
+
+
 def test_weight_sets_share_the_vectors_that_do_not_depend_on_zones():
     router = tiny_line_router()
     net = router.network
