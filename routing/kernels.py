@@ -97,6 +97,29 @@ def nearest_segments(pts, x, y, seg_tail, seg_head, start, members, x0, y0, cell
 
 
 @_jit
+def snap_rows(pts, x, y, seg_tail, seg_head, start, members, x0, y0, cell, nx, ny, arcs, reverse):  # pragma: no cover
+    """What a snap needs of the nearest segment to each point of ``pts`` (:func:`nearest_segments`), as one
+    ``[n, 7]`` float64 array (one array returned: each costs its fixed price): the segment, its arc, the
+    arc's reverse (-1 for none), the distance, the fraction from the tail, and the snapped point in
+    metres, ``x[t] + f * (x[h] - x[t])`` (likewise ``y``) as the Python reading computes it.  A point
+    with no segment (an empty grid) has segment -1 and the other columns 0, distance infinite."""
+    seg, dist, frac = nearest_segments(pts, x, y, seg_tail, seg_head, start, members, x0, y0, cell, nx, ny)
+    n = pts.shape[0]
+    out = np.zeros((n, 7))
+    for i in range(n):
+        s = seg[i]
+        out[i, 0], out[i, 3], out[i, 4] = s, dist[i], frac[i]
+        if s >= 0:
+            a = arcs[s]
+            t, h = seg_tail[s], seg_head[s]
+            f = frac[i]
+            ax, ay = x[t], y[t]
+            out[i, 1], out[i, 2] = a, reverse[a]
+            out[i, 5], out[i, 6] = ax + f * (x[h] - ax), ay + f * (y[h] - ay)
+    return out
+
+
+@_jit
 def pairwise_sum(a, lo, n):  # pragma: no cover
     """The sum of ``a[lo:lo + n]`` added as numpy adds a float64 array (``a[lo:lo + n].sum()``, bit for
     bit): a range of up to 128 values in eight running sums, a longer one as the sum of its halves

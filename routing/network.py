@@ -223,20 +223,20 @@ class RoadNetwork:
                 raise
         if not checked:
             return []
-        grid, _lines, arcs = self._segment_index()
-        # one projection call per direction for all the points (lists: pyproj's array path costs more on
-        # a handful of points), one compiled grid search, then plain floats: the same IEEE operations
-        # as the arrays would do, without numpy's fixed cost per call on two or three values
+        grid = self._segment_index()[0]
+        # scalar projection calls (pyproj's array path costs more on a handful of points), then one
+        # compiled call for the grid search, the arcs and the snapped points in metres (one array, read
+        # as plain floats: no numpy call per value)
         fwd, inv = self.projection.forward, self.projection.inverse  # scalar calls: cheapest on a few points
-        xy = [fwd(lon, lat) for lon, lat in checked]
-        seg_a, dist_a, frac_a = grid.nearest_points(np.array(xy, dtype=np.float64))
-        if seg_a.item(0) < 0:
+        rows = grid.snap_rows(np.array([fwd(lon, lat) for lon, lat in checked], dtype=np.float64), self.reverse_arc)
+        if rows.item(0, 0) < 0:
             raise OffNetworkError(
                 f"`{names[0]}` {list(checked[0])} could not be snapped: the network is empty",
                 zh=f"`{names[0]}` {list(checked[0])} 无法吸附到道路：路网为空",
             )
-        segs, dists, fracs = seg_a.tolist(), dist_a.tolist(), frac_a.tolist()
-        for name, point, distance in zip(names, checked, dists):
+        found = rows.tolist()
+        for name, point, row in zip(names, checked, found):
+            distance = row[3]
             if distance > max_snap_m:
                 raise OffNetworkError(
                     f"`{name}` {list(point)} is {distance:,.0f} m from the nearest drivable road; "
@@ -244,27 +244,20 @@ class RoadNetwork:
                     f"bbox {[round(v, 5) for v in self.bbox]}.",
                     zh=f"`{name}` {list(point)} 距最近的可行驶道路 {distance:,.0f} 米；上限为 {max_snap_m:,.0f} 米。请给出路网范围 {[round(v, 5) for v in self.bbox]} 内道路上或道路附近的点。",
                 )
-        # each indexed line is the straight segment tail -> head of its arc
-        x, y, seg_tail, seg_head = grid.x, grid.y, grid.seg_tail, grid.seg_head
-        snapped = []
-        for seg, f in zip(segs, fracs):
-            t, h = seg_tail.item(seg), seg_head.item(seg)
-            ax, ay = x.item(t), y.item(t)
-            snapped.append(inv(ax + f * (x.item(h) - ax), ay + f * (y.item(h) - ay)))
-        reverse = self.reverse_arc
         out = []
-        for (lon, lat), seg, f, distance, (sl, st) in zip(checked, segs, fracs, dists, snapped):
-            arc = arcs.item(seg)
+        for (lon, lat), (_seg, arc, rev, distance, f, sx, sy) in zip(checked, found):
+            # each indexed line is the straight segment tail -> head of its arc: the snapped point lies on it
+            snapped_lon, snapped_lat = inv(sx, sy)
             out.append(
                 Snap(
                     lon=lon,
                     lat=lat,
-                    arc=arc,
-                    reverse_arc=reverse.item(arc),
+                    arc=int(arc),
+                    reverse_arc=int(rev),
                     fraction=f,
                     distance_m=distance,
-                    snapped_lon=sl,
-                    snapped_lat=st,
+                    snapped_lon=snapped_lon,
+                    snapped_lat=snapped_lat,
                 )
             )
         return out

@@ -165,6 +165,30 @@ class SegmentGrid:
             self.ny,
         )
 
+    def snap_rows(self, pts: np.ndarray, reverse: np.ndarray) -> np.ndarray:
+        """:func:`routing.kernels.snap_rows` of the ``(n, 2)`` float64 points ``pts`` (metres) over this grid,
+        ``reverse`` the network's reverse arc of every arc."""
+        if self.arcs.size == 0:
+            out = np.zeros((pts.shape[0], 7))
+            out[:, 0], out[:, 3] = -1, math.inf
+            return out
+        return kernels.snap_rows(
+            pts,
+            self.x,
+            self.y,
+            self.seg_tail,
+            self.seg_head,
+            self.start,
+            self.members,
+            self.x0,
+            self.y0,
+            self.cell,
+            self.nx,
+            self.ny,
+            self.arcs,
+            reverse,
+        )
+
     def nearest(self, px: float, py: float) -> tuple[int, float, float]:
         """:meth:`nearest_many` of one point."""
         return self.nearest_many([(px, py)])[0]

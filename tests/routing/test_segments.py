@@ -83,6 +83,27 @@ def test_queries_equal_the_tree(andorra_network):
     assert shapely.equals_exact(lines[3], tree_lines[3], 0.0)
 
 
+@pytest.mark.parametrize("network_name", ["andorra", "monaco"])
+def test_snap_rows_are_the_nearest_segment_its_arcs_and_the_point_on_it(request, network_name):
+    from routing import kernels
+
+    net = request.getfixturevalue(f"{network_name}_network")
+    grid, _lines, arcs = net._segment_index()
+    pts = _points(net, 300, seed=11, spread_m=200.0)
+    rows = grid.snap_rows(pts, net.reverse_arc)
+    seg, dist, frac = grid.nearest_arrays(pts[:, 0], pts[:, 1])
+    assert np.array_equal(rows[:, 0], seg) and np.array_equal(rows[:, 3], dist) and np.array_equal(rows[:, 4], frac)
+    assert np.array_equal(rows[:, 1], arcs[seg]) and np.array_equal(rows[:, 2], net.reverse_arc[arcs[seg]])
+    ax, ay, bx, by = grid.ends(seg)
+    assert np.array_equal(rows[:, 5], ax + frac * (bx - ax)) and np.array_equal(rows[:, 6], ay + frac * (by - ay))
+    args = (pts, grid.x, grid.y, grid.seg_tail, grid.seg_head, grid.start, grid.members, grid.x0, grid.y0)
+    python = kernels.snap_rows.py_func(*args, grid.cell, grid.nx, grid.ny, grid.arcs, net.reverse_arc)
+    assert np.array_equal(python, rows)  # the compiled kernel is its Python reading
+    empty = SegmentGrid(np.zeros(0), np.zeros(0), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int64))
+    none = empty.snap_rows(pts[:2], np.zeros(0, np.int64))
+    assert none[:, 0].tolist() == [-1, -1] and np.isinf(none[:, 3]).all()
+
+
 def test_the_index_is_small_arrays_not_geometries(andorra_network):
     grid, _lines, arcs, _tree, _tree_lines = _grid_and_tree(andorra_network)
     assert grid.members.dtype == np.int32 and grid.seg_tail.dtype == np.int32
