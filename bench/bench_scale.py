@@ -455,6 +455,7 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
     and ``churn`` (when not 0) replace the number of timed OD pairs and of zones created and deleted."""
     import gc
 
+    from cli.memory import return_freed_memory
     from routing.engine import CCHEngine
     from routing.freight import closed_loop_route, freight_index
     from routing.network import load_or_build
@@ -462,6 +463,7 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
 
     out: dict = {"rss_mb": {}, "seconds": {}}
     rss = out["rss_mb"]
+    out["freed_memory_returned"] = return_freed_memory()  # as `baotong serve` does (cli.memory)
     rss["start"] = _rss_mb()
     net, folder = load_or_build(path, cache_dir, progress=lambda m: None)
     router = Router(net, engine="cch", cache_dir=folder)

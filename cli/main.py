@@ -15,6 +15,7 @@ import sys
 
 from cli import bench, network, passes, plan, route, serve, users
 from cli.common import join_number_lists
+from cli.memory import return_freed_memory
 from geo.errors import BaotongError
 
 COMMANDS = (serve, network, route, users, plan, passes, bench)
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    return_freed_memory()  # before any network is loaded (see cli.memory); forked workers inherit it
     if argv[:1] == ["bench"]:  # its options belong to bench.run (argparse's REMAINDER would swallow none)
         return bench.run_benchmarks(argv[1:])
     args = build_parser().parse_args(join_number_lists(argv))

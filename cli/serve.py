@@ -51,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def worker_app() -> FastAPI:
     """The app of one worker process: from the settings the CLI serialised, else from the environment."""
     from api.main import create_app
+    from cli.memory import return_freed_memory
 
+    return_freed_memory()  # a process another ASGI server started: before the network is loaded
     text = os.environ.get(SETTINGS_VARIABLE)
     return create_app(Settings.model_validate_json(text) if text else None)
 
