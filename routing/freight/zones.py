@@ -129,10 +129,15 @@ class FreightIndex:
         self._lock = threading.RLock()
         self._segment_m: np.ndarray | None = None
         net = self.network
+        # CSR of the arcs out of and into every node (int32 when the arcs fit: half of a province's table)
+        small = np.int32 if net.arc_count < 2**31 else np.int64
         order = np.argsort(net.tail, kind="stable")
-        self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)), order)
+        self._out = (np.searchsorted(net.tail[order], np.arange(net.node_count + 1)).astype(small), order.astype(small))
         order_in = np.argsort(net.head, kind="stable")
-        self._in = (np.searchsorted(net.head[order_in], np.arange(net.node_count + 1)), order_in)
+        self._in = (
+            np.searchsorted(net.head[order_in], np.arange(net.node_count + 1)).astype(small),
+            order_in.astype(small),
+        )
 
     @property
     def segment_m(self) -> np.ndarray:
@@ -329,8 +334,9 @@ class FreightIndex:
                 return hit
         base = self.network.base_weights.copy()
         base[closed] = FORBIDDEN
-        free = self.router.vehicle_weights(vehicle, base)
         base.flags.writeable = False
+        # no vehicle, no limits: the free weights are the inside vehicle's (one array, not two equal ones)
+        free = base if vehicle is None else self.router.vehicle_weights(vehicle, base)
         free.flags.writeable = False
         with self._lock:
             hit = self._free.setdefault(key, (base, free))
