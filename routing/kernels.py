@@ -120,6 +120,42 @@ def snap_rows(pts, x, y, seg_tail, seg_head, start, members, x0, y0, cell, nx, n
 
 
 @_jit
+def weak_components(tail, head, allowed, node_count):  # pragma: no cover
+    """The weakly connected component of every node of the graph of the arcs ``allowed`` (a bool per arc
+    ``tail -> head``): int64 labels ``0..``, numbered in the order of each component's lowest node.
+
+    A union-find over the arcs (the root of a set is its lowest node, paths halved on the way up), then
+    one pass in node order: the partition scipy's ``connected_components(connection="weak")`` finds, in
+    one pass over the arcs instead of a sparse matrix built and sorted from them."""
+    parent = np.arange(node_count)
+    for a in range(tail.shape[0]):
+        if allowed[a]:
+            x, y = tail[a], head[a]
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            while parent[y] != y:
+                parent[y] = parent[parent[y]]
+                y = parent[y]
+            if x < y:
+                parent[y] = x
+            elif y < x:
+                parent[x] = y
+    labels = np.empty(node_count, dtype=np.int64)
+    count = 0
+    for v in range(node_count):
+        r = parent[v]
+        while parent[r] != r:
+            r = parent[r]
+        if r == v:
+            labels[v] = count
+            count += 1
+        else:
+            labels[v] = labels[r]  # r < v: labelled already
+    return labels
+
+
+@_jit
 def pairwise_sum(a, lo, n):  # pragma: no cover
     """The sum of ``a[lo:lo + n]`` added as numpy adds a float64 array (``a[lo:lo + n].sum()``, bit for
     bit): a range of up to 128 values in eight running sums, a longer one as the sum of its halves

@@ -45,12 +45,9 @@ class Weights:
         """The weakly connected component of every node in the graph of the arcs :attr:`avoid` allows
         (cached): no route that avoids the zones joins nodes of two different components."""
         if not self._avoid_parts:
-            from scipy.sparse import coo_matrix
-            from scipy.sparse.csgraph import connected_components
+            from routing import kernels
 
-            ok = self.avoid != FORBIDDEN
-            graph = coo_matrix((np.ones(int(ok.sum()), dtype=np.int8), (tail[ok], head[ok])), (node_count, node_count))
-            self._avoid_parts.append(connected_components(graph.tocsr(), directed=True, connection="weak")[1])
+            self._avoid_parts.append(kernels.weak_components(tail, head, self.avoid != FORBIDDEN, node_count))
         return self._avoid_parts[0]
 
     def capped(self, k: int) -> bool:

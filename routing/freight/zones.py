@@ -127,7 +127,6 @@ class FreightIndex:
         self._free: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._docking: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, DockingCandidates]] = OrderedDict()
         self._lock = threading.RLock()
-        self._segment_m: np.ndarray | None = None
         net = self.network
         # CSR of the arcs out of and into every node (int32 when the arcs fit: half of a province's table)
         small = np.int32 if net.arc_count < 2**31 else np.int64
@@ -140,11 +139,10 @@ class FreightIndex:
         )
 
     @property
-    def segment_m(self) -> np.ndarray:
-        """Projected length of every arc's straight segment (the denominator of inside shares)."""
-        if self._segment_m is None:
-            self._segment_m = segment_xy_m(self.network, np.arange(self.network.arc_count))
-        return self._segment_m
+    def segment_m(self) -> SegmentLengths:
+        """Projected length of every arc's straight segment (the denominator of inside shares), computed for
+        the arcs asked (a zone set needs its zones' arcs only: no vector as long as the network)."""
+        return SegmentLengths(self.network)
 
     # -- docking points ---------------------------------------------------------------
     def docking(self, zone: Zone, w: Weights) -> DockingCandidates:
@@ -235,21 +233,24 @@ class FreightIndex:
         zones = [zones[i] for i in order]
         footprints = [self.footprint(zones[k], keys[i]) for k, i in enumerate(order)]
         nostop = [z for z in zones if z.no_stop]
-        inside_m = np.zeros(net.arc_count)
-        count = np.zeros(net.arc_count, dtype=np.int32)
-        for z, za in zip(zones, footprints):
-            if z.no_stop:
-                inside_m[za.arcs] += za.inside_m
-                count[za.arcs] += 1
+        # the no-stop zones' arcs only (a few thousand of a province's millions): metres inside, summed in
+        # zone order, and how many zones each runs through
+        held = [za for z, za in zip(zones, footprints) if z.no_stop]
+        every = np.concatenate([za.arcs for za in held] + [np.zeros(0, dtype=np.int64)])
+        arcs, where, count = np.unique(every, return_inverse=True, return_counts=True)
+        inside_m = np.zeros(arcs.size)
+        np.add.at(inside_m, where, np.concatenate([za.inside_m for za in held] + [np.zeros(0)]))
         multi = np.nonzero(count > 1)[0]
         if multi.size:  # overlapping zones: measure against their union
-            union = shapely.union_all([za.poly_xy for z, za in zip(zones, footprints) if z.no_stop])
-            inside_m[multi] = segment_inside_m(net, multi, union)
-        mask = count > 0
+            union = shapely.union_all([za.poly_xy for za in held])
+            inside_m[multi] = segment_inside_m(net, arcs[multi], union)
+        mask = np.zeros(net.arc_count, dtype=bool)
+        mask[arcs] = True
         seg_m = self.segment_m
-        frac = np.where(mask, np.minimum(1.0, inside_m / np.maximum(seg_m, 1e-9)), 0.0)
+        frac = np.minimum(1.0, inside_m / np.maximum(seg_m[arcs], 1e-9))
         # int32: at most MAX_ARC_WEIGHT (an arc's weight), and half the memory of a province's int64 vector
-        inside_ds = np.where(mask, np.maximum(1, np.rint(frac * net.base_weights)), 0).astype(np.int32)
+        inside_ds = np.zeros(net.arc_count, dtype=np.int32)
+        inside_ds[arcs] = np.maximum(1, np.rint(frac * net.base_weights[arcs]))
         zs = ZoneSet(
             key=key,
             zones=zones,
@@ -364,7 +365,9 @@ class ArcZoneTable:
     exit: np.ndarray
 
 
-def arc_zone_table(footprints: list[ZoneFootprint], segment_m: np.ndarray, travel_time_s: np.ndarray) -> ArcZoneTable:
+def arc_zone_table(
+    footprints: list[ZoneFootprint], segment_m: np.ndarray | SegmentLengths, travel_time_s: np.ndarray
+) -> ArcZoneTable:
     """The :class:`ArcZoneTable` of a zone set's footprints (``footprints[k]`` is zone ``k``).
 
     ``segment_m`` and ``travel_time_s`` are per arc of the network: the planar
@@ -458,6 +461,23 @@ def first_last_points(geoms: np.ndarray, start: np.ndarray) -> tuple[np.ndarray,
             lead[1:] = w[1:] != w[:-1]
             out[w[lead]] = coords[order[lead]]
     return first, last
+
+
+class SegmentLengths:
+    """:func:`segment_xy_m` of the arcs asked, as an array of every arc's would answer them
+    (``lengths[arcs]``, ``lengths.size``)."""
+
+    __slots__ = ("net",)
+
+    def __init__(self, net: RoadNetwork):
+        self.net = net
+
+    @property
+    def size(self) -> int:
+        return self.net.arc_count
+
+    def __getitem__(self, arcs) -> np.ndarray:
+        return segment_xy_m(self.net, np.asarray(arcs, dtype=np.int64))
 
 
 def segment_xy_m(net: RoadNetwork, arcs: np.ndarray) -> np.ndarray:
