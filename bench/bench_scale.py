@@ -429,7 +429,7 @@ def _memory_profile(router, index) -> dict:
     weights = {}
     seen: set[int] = set()  # free and inside vehicle are shared by the sets of one vehicle and closure set
     for key, w in index._weights.items():
-        own = [a for a in (w.free, w.avoid, w.penalised, w.inside_vehicle, *w._steps.values()) if id(a) not in seen]
+        own = [a for a in (w.free, w.avoid, w.inside_vehicle, *w._steps.values()) if id(a) not in seen]
         seen.update(id(a) for a in own)
         weights["/".join(str(k)[:8] for k in key)] = _nbytes(*own) / 1e6
     sets = {}

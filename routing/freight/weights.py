@@ -26,17 +26,16 @@ class Weights:
     """The rule's weight vectors for one zone set, vehicle and set of closed arcs.
 
     ``free``: the vehicle's legal weights; ``avoid``: ``free`` with every arc
-    that meets a no-stop zone forbidden; ``penalised``: ``T + INSIDE_FACTOR * I``;
+    that meets a no-stop zone forbidden; ``penalised``: ``T + INSIDE_FACTOR * I`` (made on first use);
     ``inside_vehicle``: the base weights with the closures (an inside vehicle
     has no truck limits); ``inside_ds``: ``I``, deciseconds inside per arc.
     """
 
     free: np.ndarray
     avoid: np.ndarray
-    penalised: np.ndarray  # K = INSIDE_FACTOR
     inside_vehicle: np.ndarray
     vehicle_key: str  # see routing.router.vehicle_key: names the metric slots of this vehicle
-    inside_ds: np.ndarray | None = None  # for the lower penalties, built on demand
+    inside_ds: np.ndarray | None = None  # for the penalised weights, made on demand
     _steps: dict = field(default_factory=dict)
     _capped: dict = field(default_factory=dict)
     _avoid_parts: list = field(default_factory=list)
@@ -62,10 +61,14 @@ class Weights:
             )
         return self._capped[k]
 
+    @property
+    def penalised(self) -> np.ndarray:
+        """``T + INSIDE_FACTOR * I``: :meth:`with_penalty` of the first step, made on first use (most routes
+        never need it, and a province's vector is 60 MB)."""
+        return self.with_penalty(INSIDE_FACTOR)
+
     def with_penalty(self, k: int) -> np.ndarray:
-        """``T + k * I`` (capped) on usable arcs; ``k = INSIDE_FACTOR`` is :attr:`penalised`."""
-        if k == INSIDE_FACTOR:
-            return self.penalised
+        """``T + k * I`` (capped) on usable arcs, made once per ``k``; ``k = INSIDE_FACTOR`` is :attr:`penalised`."""
         if k not in self._steps:
             assert self.inside_ds is not None, "the ladder's lower steps need inside_ds"
             usable = self.free != FORBIDDEN

@@ -26,8 +26,8 @@ import shapely
 from geo.errors import InvalidInputError
 from geo.zones import Zone
 from routing.docking import DockingCandidates, docking_candidates
-from routing.engine import FORBIDDEN, MAX_ARC_WEIGHT
-from routing.freight.weights import INSIDE_FACTOR, Weights
+from routing.engine import FORBIDDEN
+from routing.freight.weights import Weights
 from routing.network import RoadNetwork
 from routing.router import Router, Vehicle, vehicle_key
 
@@ -307,16 +307,10 @@ class FreightIndex:
         base, free = self._free_weights(vehicle, vkey, closed, digest)
         avoid = free.copy()
         avoid[zs.mask] = FORBIDDEN
-        usable = free != FORBIDDEN
-        pen = free.copy()
-        pen[usable] = np.minimum(free[usable] + INSIDE_FACTOR * zs.inside_ds[usable].astype(np.int64), MAX_ARC_WEIGHT)
-        for arr in (avoid, pen):
-            arr.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
+        avoid.flags.writeable = False  # shared by every query of this zone set (and remembered by the pool)
         # slots are keyed by the vehicle only, not by zones or closures: a change there is a partial update of
-        # the same metrics
-        w = Weights(
-            free=free, avoid=avoid, penalised=pen, inside_vehicle=base, vehicle_key=vkey, inside_ds=zs.inside_ds
-        )
+        # the same metrics; the penalised weights are made when the ladder first needs them
+        w = Weights(free=free, avoid=avoid, inside_vehicle=base, vehicle_key=vkey, inside_ds=zs.inside_ds)
         with self._lock:
             self._weights[key] = w
             self._trim(self._weights, _weights_bytes)
@@ -412,7 +406,7 @@ def _set_bytes(zs: ZoneSet) -> int:
 
 def _weights_bytes(w: Weights) -> int:
     """The bytes of a weight set's own vectors (the free and inside-vehicle ones are shared: see ``_free``)."""
-    return _nbytes(w.avoid, w.penalised, *w._steps.values(), *w._avoid_parts)
+    return _nbytes(w.avoid, *w._steps.values(), *w._avoid_parts)
 
 
 def freight_index(router: Router) -> FreightIndex:
