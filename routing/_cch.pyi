@@ -64,6 +64,7 @@ class CCHQuery:
         tail: npt.NDArray[np.int64],
         head: npt.NDArray[np.int64],
         forbidden: int,
+        path: bool = True,
     ) -> tuple[float, int, int, int, npt.NDArray[np.uint32]] | None: ...
 
 class CCHOneToMany:

@@ -6,10 +6,10 @@ rule 3 on its own; :func:`explain_choice` words the decision.  The building
 blocks :func:`cheapest`, :func:`best`, :func:`path_of` and :func:`time_within`
 are public so that tests can run the rule step by step.  The rule itself asks
 the same queries but takes a path as arc ids and turns it into a :data:`Piece`
-in one compiled pass (:func:`best_piece`, :func:`piece_from`), keeps the path of
-every search it may take later (:func:`cheapest_found`: a step of the ladder, the
-free route) instead of searching again, and skips the avoid query where
-:func:`avoid_apart` already knows its answer.
+in one compiled pass (:func:`best_piece`), asks for costs alone where no path may
+be needed (:func:`cheapest`: the ladder's bounds, the free route's cost; the
+search's path left packed), and skips the avoid query where :func:`avoid_apart`
+already knows its answer.
 """
 
 from __future__ import annotations
@@ -104,24 +104,9 @@ def cheapest(router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str) -
     """The cost from ``a`` to ``b`` under ``weights`` and the ``(source, target)`` nodes of the engine path
     that achieves it (``None`` when the way stays on the one segment both points lie on).
 
-    The same ends and costs as :meth:`Router.route_between`: one multi-source search (its path is
-    unpacked by the binding and dropped here: at province scale one search costs less than the two
-    pinned sweeps a distance-only answer of two sources would need).
-
-    Raises
-    ------
-    NoRouteError
-        If the points are not connected under these weights.
-    """
-    cost, found = cheapest_found(router, a, b, weights, slot)
-    return cost, None if found is None else (found[0], found[1])
-
-
-def cheapest_found(
-    router: Router, a: Snap, b: Snap, weights: np.ndarray, slot: str
-) -> tuple[float, tuple[int, int, np.ndarray] | None]:
-    """:func:`cheapest` with the search's path kept: ``(cost, (source, target, arcs))``, ``None`` for the
-    way along one segment (:func:`piece_from` makes its :data:`Piece` without another search).
+    The same ends and costs as :meth:`Router.route_between` and :func:`best_piece`: the same multi-source
+    search, its path left packed (:meth:`Engine.cost_multi_nodes`): the ladder's bounds and the free
+    route's cost need no path, and unpacking is about half of a search on a city's network.
 
     Raises
     ------
@@ -135,7 +120,7 @@ def cheapest_found(
     found = None
     if src and dst:
         with router.pool.using(slot, weights) as engine:
-            found = engine.route_multi_nodes(src, dst)
+            found = engine.cost_multi_nodes(src, dst)
     if direct is not None and (found is None or direct <= found[0]):
         return float(direct), None
     if found is None:
@@ -143,15 +128,7 @@ def cheapest_found(
             f"no truck route from {[a.lon, a.lat]} to {[b.lon, b.lat]} on the current network",
             zh=f"在当前路网上没有从 {[a.lon, a.lat]} 到 {[b.lon, b.lat]} 的货车路线",
         )
-    return float(found[0]), (found[2], found[3], found[4])
-
-
-def piece_from(router: Router, a: Snap, b: Snap, found: tuple[int, int, np.ndarray] | None) -> Piece | None:
-    """The :data:`Piece` of a path :func:`cheapest_found` kept (``None`` along one segment)."""
-    if found is None:
-        return None
-    s_node, t_node, arcs = found
-    return piece_of(router, a, b, arcs, s_node, t_node)
+    return float(found[0]), (found[2], found[3])
 
 
 def path_of(router: Router, weights: np.ndarray, slot: str, ends: tuple[int, int] | None) -> PathResult | None:
@@ -317,12 +294,12 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
     """
     net = router.network
     pairs = list(zip(stops[:-1], stops[1:]))
-    costs: dict[int, list] = {}  # per step, per pair: (cost, the search's path) from cheapest_found
+    costs: dict[int, list] = {}
     unpacked: list[int] = []
 
     def cheapest_at(k: int) -> list:
         if k not in costs:
-            costs[k] = [cheapest_found(router, a, b, w.with_penalty(k), w.penalty_slot(k)) for a, b in pairs]
+            costs[k] = [cheapest(router, a, b, w.with_penalty(k), w.penalty_slot(k)) for a, b in pairs]
         return costs[k]
 
     for i, k in enumerate(PENALTY_STEPS):
@@ -333,12 +310,11 @@ def penalty_ladder(router: Router, w: Weights, stops: list[Snap], cap: float) ->
             if c_k - k * (c_k - c_lo) / (k - lower) > cap + 1e-6 * max(1.0, cap):
                 continue
         unpacked.append(k)
-        if k in costs:  # the bound's searches found the paths too: only their parts are left to make
-            got = [(c, piece_from(router, a, b, found)) for (c, found), (a, b) in zip(costs[k], pairs)]
-        else:  # one query per pair answers the cost and the path
-            weights, slot = w.with_penalty(k), w.penalty_slot(k)
-            got = [best_piece(router, a, b, weights, slot) for a, b in pairs]
-            costs[k] = [(c, None) for c, _ in got]
+        # one query per pair answers the cost and the path (the same search as the bound's, if it ran: the
+        # same cost, the path unpacked this time)
+        weights, slot = w.with_penalty(k), w.penalty_slot(k)
+        got = [best_piece(router, a, b, weights, slot) for a, b in pairs]
+        costs[k] = [(c, None) for c, _ in got]
         pieces = [p for _, p in got]
         parts = [piece_parts(net, a, b, p) for (a, b), p in zip(pairs, pieces)]
         fits, time = parts_within(parts, w.free, cap)
@@ -373,13 +349,10 @@ def choose_route(
     free_slot = w.slot("free")
     net = router.network
     free_found: list[tuple[float, Piece | None]] = []
-    free_paths: list = []  # with zones in the way: the free searches' paths, pieces only if they are taken
     for a, b in pairs:
         try:
-            if zones_in_way:
-                cost, kept = cheapest_found(router, a, b, w.free, free_slot)
-                free_found.append((cost, None))
-                free_paths.append(kept)
+            if zones_in_way:  # the cost only: the free path is taken only when the ladder finds nothing
+                free_found.append((cheapest(router, a, b, w.free, free_slot)[0], None))
             else:
                 free_found.append(best_piece(router, a, b, w.free, free_slot))
         except NoRouteError:
@@ -421,8 +394,8 @@ def choose_route(
         choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
         return chosen(choice, avoid, avoid_cost, None)
     ladder = penalty_ladder(router, w, stops, cap)
-    if ladder.penalty is None:  # nothing on the ladder fits: the fastest route, as the free searches found it
-        found = [(c, piece_from(router, a, b, p)) for (c, _), p, (a, b) in zip(free_found, free_paths, pairs)]
+    if ladder.penalty is None:  # nothing on the ladder fits: the fastest route
+        found = [best_piece(router, a, b, w.free, free_slot) for a, b in pairs]
         return chosen("min_inside", found, avoid_cost, 0, ladder.unpacked)
     assert ladder.found is not None  # a step that fits has its paths
     return RouteChoice(

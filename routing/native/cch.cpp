@@ -471,12 +471,14 @@ struct Query : std::enable_shared_from_this<Query> {
     // (run_fractional, added to the vendored query: each node keeps its best end and the integer distance
     // from it, compared as cost + distance).  A node given twice keeps its least cost (the first of equal
     // ones); ties between paths keep the first found.  Returns None when no target is reached below
-    // `forbidden`, else (total, path cost, source node, target node, arc ids as uint32), total computed as
-    // source cost + path cost + target cost.  `tail` / `head` are the arcs' end nodes (int64).
+    // `forbidden`, else (total, path cost, source node, target node, arc ids as uint32; none with
+    // path=false, which skips the unpacking), total computed as source cost + path cost + target cost.
+    // `tail` / `head` are the arcs' end nodes (int64).
     py::object route_exact(const std::vector<std::pair<unsigned, double>> &sources,
                            const std::vector<std::pair<unsigned, double>> &targets,
                            const py::array_t<int64_t, py::array::c_style> &tail,
-                           const py::array_t<int64_t, py::array::c_style> &head, unsigned forbidden) {
+                           const py::array_t<int64_t, py::array::c_style> &head, unsigned forbidden,
+                           bool path = true) {
         check_bound();
         if (sources.empty() || targets.empty()) return py::none();
         if (tail.ndim() != 1 || head.ndim() != 1 || tail.shape(0) != head.shape(0))
@@ -532,8 +534,10 @@ struct Query : std::enable_shared_from_this<Query> {
                     found = true;
                     total = inner.get_fractional_distance();
                     s_node = src[k], t_node = dst[l];
-                    arcs = inner.get_arc_path();
-                    if (!arcs.empty()) {
+                    if (path) arcs = inner.get_arc_path();  // else the cost and the ends only: no unpacking
+                    if (!path) {
+                        // the ends the search used are checked with the path when it is unpacked
+                    } else if (!arcs.empty()) {
                         if (arcs.front() >= arc_count || arcs.back() >= arc_count)
                             throw std::runtime_error("the path's arcs are out of range of tail / head");
                         if (static_cast<unsigned>(tails[arcs.front()]) != s_node ||
@@ -724,9 +728,9 @@ PYBIND11_MODULE(_cch, m) {
         .def("matrix", &Query::matrix, py::arg("sources"), py::arg("targets"),
              "distances from every source to every target, a uint32 array (2147483647, RoutingKit's inf_weight: none)")
         .def("route_exact", &Query::route_exact, py::arg("sources"), py::arg("targets"), py::arg("tail"),
-             py::arg("head"), py::arg("forbidden"),
+             py::arg("head"), py::arg("forbidden"), py::arg("path") = true,
              "the cheapest route between (node, fractional cost) ends, exactly: None or (total, cost, source, "
-             "target, arcs)");
+             "target, arcs); path=False leaves the path packed (arcs empty)");
 
     py::class_<OneToMany>(m, "CCHOneToMany")
         .def(py::init<std::shared_ptr<Metric>, const U32Array &>(), py::arg("metric"), py::arg("targets"))

@@ -591,6 +591,9 @@ def _check_multi(engine, reference, sources, targets) -> None:
                 expected = s0 + found.cost + t0
     got = engine.route_multi(sources, targets)
     dist = engine.distance_multi(sources, targets)
+    # the cost-only search answers the same route as the one with the path: total, cost and ends
+    with_path, cost_only = engine.route_multi_nodes(sources, targets), engine.cost_multi_nodes(sources, targets)
+    assert (cost_only is None) == (with_path is None) and (cost_only is None or cost_only == with_path[:4])
     if expected is None:
         assert got is None and dist is None
         return

@@ -249,6 +249,8 @@ def test_route_exact_settles_near_ties_and_many_ends_in_one_search(seed):
         total, cost, s_node, t_node, arcs = got
         assert total == pytest.approx(min(totals), abs=1e-9)
         assert _valid_path(tail, head, w, arcs.tolist(), s_node, t_node) == cost == lengths[s_node][t_node]
+        packed = q.route_exact(src, dst, t64, h64, INF, False)  # the same search, the path left packed
+        assert packed is not None and packed[:4] == got[:4] and packed[4].size == 0
         s0 = min(c for s, c in src if s == s_node)
         t0 = min(c for t, c in dst if t == t_node)
         assert s0 + cost + t0 == pytest.approx(total, abs=1e-9)
