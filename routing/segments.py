@@ -148,10 +148,9 @@ class SegmentGrid:
             return np.full(n, -1, dtype=np.int64), np.full(n, math.inf), np.zeros(n)
         return self._search(pts)
 
-    def _search(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The compiled search of the ``(n, 2)`` points ``pts`` over this grid."""
-        return kernels.nearest_segments(
-            pts,
+    def _kernel_args(self) -> tuple:
+        """This grid as the compiled kernels take it, after the points (see ``nearest_segments``)."""
+        return (
             self.x,
             self.y,
             self.seg_tail,
@@ -165,6 +164,10 @@ class SegmentGrid:
             self.ny,
         )
 
+    def _search(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The compiled search of the ``(n, 2)`` points ``pts`` over this grid."""
+        return kernels.nearest_segments(pts, *self._kernel_args())
+
     def snap_rows(self, pts: np.ndarray, reverse: np.ndarray) -> np.ndarray:
         """:func:`routing.kernels.snap_rows` of the ``(n, 2)`` float64 points ``pts`` (metres) over this grid,
         ``reverse`` the network's reverse arc of every arc."""
@@ -172,22 +175,7 @@ class SegmentGrid:
             out = np.zeros((pts.shape[0], 7))
             out[:, 0], out[:, 3] = -1, math.inf
             return out
-        return kernels.snap_rows(
-            pts,
-            self.x,
-            self.y,
-            self.seg_tail,
-            self.seg_head,
-            self.start,
-            self.members,
-            self.x0,
-            self.y0,
-            self.cell,
-            self.nx,
-            self.ny,
-            self.arcs,
-            reverse,
-        )
+        return kernels.snap_rows(pts, *self._kernel_args(), self.arcs, reverse)
 
     def nearest(self, px: float, py: float) -> tuple[int, float, float]:
         """:meth:`nearest_many` of one point."""
