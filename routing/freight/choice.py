@@ -385,13 +385,13 @@ def choose_route(
         return chosen("min_inside", found, None, INSIDE_FACTOR)
     avoid_cost = None
     if not any(avoid_apart(router, w, a, b) for a, b in pairs):  # else no avoiding route: no query asks
-        try:  # the costs only: the avoiding route is seldom within the cap, and unpacking is most of a search
-            avoid_cost = sum(cheapest(router, a, b, w.avoid, w.slot("avoid"))[0] for a, b in pairs)
+        try:  # one search per pair answers the cost and the path (used when the avoiding route is taken)
+            avoid = [best_piece(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]
+            avoid_cost = sum(c for c, _ in avoid)
         except NoRouteError:
             avoid_cost = None
     if avoid_cost is not None and avoid_cost <= cap:
         choice = "free" if abs(avoid_cost - free_cost) <= 1e-6 * max(1.0, free_cost) else "avoid"
-        avoid = [best_piece(router, a, b, w.avoid, w.slot("avoid")) for a, b in pairs]  # the same searches, unpacked
         return chosen(choice, avoid, avoid_cost, None)
     ladder = penalty_ladder(router, w, stops, cap)
     if ladder.penalty is None:  # nothing on the ladder fits: the fastest route

@@ -467,9 +467,9 @@ struct Query : std::enable_shared_from_this<Query> {
     }
 
     // The cheapest route from any (node, initial cost) source to any (node, final cost) target with fractional
-    // costs, exactly, in one search: RoutingKit's query with the fractional initial costs kept per node
-    // (run_fractional, added to the vendored query: each node keeps its best end and the integer distance
-    // from it, compared as cost + distance).  A node given twice keeps its least cost (the first of equal
+    // costs, in one search: RoutingKit's query with the fractional initial costs kept per node
+    // (run_fractional, added to the vendored query: each node keeps its best end, the integer distance
+    // from it, and cost + distance in 32.32 fixed point, compared as integers: exact to 2^-32).  A node given twice keeps its least cost (the first of equal
     // ones); ties between paths keep the first found.  Returns None when no target is reached below
     // `forbidden`, else (total, path cost, source node, target node, arc ids as uint32; none with
     // path=false, which skips the unpacking), total computed as source cost + path cost + target cost.
@@ -493,9 +493,9 @@ struct Query : std::enable_shared_from_this<Query> {
             std::unordered_map<unsigned, std::size_t> seen;  // only for many ends: a scan is cheaper for a few
             for (auto &e : ends) {
                 check_node(e.first, what);
-                if (!(e.second >= 0.0 && e.second < 4294967296.0))
+                if (!(e.second >= 0.0 && e.second < 2147483648.0))
                     throw std::invalid_argument(std::string(what) + " cost " + std::to_string(e.second) +
-                                                " is not a finite value in [0, 2^32)");
+                                                " is not a finite value in [0, 2^31)");
                 std::size_t k = 0;
                 if (ends.size() > 16) {
                     auto it = seen.emplace(e.first, nodes.size()).first;
@@ -524,15 +524,41 @@ struct Query : std::enable_shared_from_this<Query> {
             py::gil_scoped_release release;
             if (dirty) inner.reset(metric->inner);
             dirty = true;
-            for (unsigned s : src) inner.add_source(s, 0);
-            for (unsigned t : dst) inner.add_target(t, 0);
-            inner.run_fractional(src_cost, dst_cost);  // one search, the initial costs exact
-            const unsigned k = inner.get_fractional_source(), l = inner.get_fractional_target();
+            // integral initial costs (points at nodes): RoutingKit's own search is exact and leaner (no
+            // per-node fixed-point values); it is taken when it finds a route, else the fractional one decides
+            bool integral = true;
+            for (double c : src_cost) integral = integral && c == std::floor(c) && c < 16777216.0;
+            for (double c : dst_cost) integral = integral && c == std::floor(c) && c < 16777216.0;
+            unsigned k = RoutingKit::invalid_id, l = RoutingKit::invalid_id;
+            if (integral) {
+                for (std::size_t i = 0; i < src.size(); ++i) inner.add_source(src[i], static_cast<unsigned>(src_cost[i]));
+                for (std::size_t i = 0; i < dst.size(); ++i) inner.add_target(dst[i], static_cast<unsigned>(dst_cost[i]));
+                inner.run();
+                const unsigned low = inner.get_distance();
+                if (low != RoutingKit::inf_weight) {
+                    const unsigned s_used = inner.get_used_source(), t_used = inner.get_used_target();
+                    k = static_cast<unsigned>(std::find(src.begin(), src.end(), s_used) - src.begin());
+                    l = static_cast<unsigned>(std::find(dst.begin(), dst.end(), t_used) - dst.begin());
+                    if (k >= src.size() || l >= dst.size()) throw std::runtime_error("the search used an end it was not given");
+                    cost = low - static_cast<unsigned>(src_cost[k]) - static_cast<unsigned>(dst_cost[l]);
+                    total = src_cost[k] + static_cast<double>(cost) + dst_cost[l];
+                } else {
+                    inner.reset(metric->inner);
+                }
+            }
+            if (k == RoutingKit::invalid_id) {
+                for (unsigned s : src) inner.add_source(s, 0);
+                for (unsigned t : dst) inner.add_target(t, 0);
+                inner.run_fractional(src_cost, dst_cost);  // one search, the initial costs exact
+                k = inner.get_fractional_source(), l = inner.get_fractional_target();
+                if (k != RoutingKit::invalid_id) {
+                    cost = inner.get_distance();
+                    total = inner.get_fractional_distance();
+                }
+            }
             if (k != RoutingKit::invalid_id) {
-                cost = inner.get_distance();
                 if (cost < forbidden) {
                     found = true;
-                    total = inner.get_fractional_distance();
                     s_node = src[k], t_node = dst[l];
                     if (path) arcs = inner.get_arc_path();  // else the cost and the ends only: no unpacking
                     if (!path) {

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <limits>
+#include <cmath>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -1284,36 +1285,55 @@ CustomizableContractionHierarchyQuery& CustomizableContractionHierarchyQuery::ru
 	assert(state == query_state_initialized);
 	if(source_cost.size() != source_node.size() || target_cost.size() != target_node.size())
 		throw std::invalid_argument("run_fractional needs one cost per source and per target, each node added once");
+	typedef unsigned long long u64;
+	const u64 none = ~u64(0);
+	auto fixed = [](double c){
+		if(!(c >= 0.0 && c < 2147483648.0))
+			throw std::invalid_argument("run_fractional costs must be in [0, 2^31)");
+		return (u64)std::llround(std::ldexp(c, 32));
+	};
+	std::vector<u64>source_fixed, target_fixed;
+	for(double c:source_cost) source_fixed.push_back(fixed(c));
+	for(double c:target_cost) target_fixed.push_back(fixed(c));
 	const unsigned n = cch->node_count();
 	if(forward_source_index.size() != n){
 		forward_source_index.assign(n, 0);
 		backward_source_index.assign(n, 0);
+		forward_fixed_distance.assign(n, none);
+		backward_fixed_distance.assign(n, none);
 	}
-	for(unsigned i=0; i<source_node.size(); ++i)
-		forward_source_index[source_node[i]] = i;
-	for(unsigned i=0; i<target_node.size(); ++i)
-		backward_source_index[target_node[i]] = i;
+	// every node on the ends' elimination-tree paths starts unreached, the ends at their own cost
+	auto start = [&](const std::vector<unsigned>&nodes, const std::vector<unsigned>&ends, std::vector<u64>&value, std::vector<unsigned>&index, const std::vector<u64>&cost){
+		for(unsigned i=0; i<nodes.size(); ++i)
+			forall_ancestors(cch->elimination_tree_parent, nodes[i], ends[i], [&](unsigned x){ value[x] = none; return true; });
+		for(unsigned i=0; i<nodes.size(); ++i){
+			value[nodes[i]] = cost[i];
+			index[nodes[i]] = i;
+		}
+	};
+	start(source_node, source_elimination_tree_end, forward_fixed_distance, forward_source_index, source_fixed);
+	start(target_node, target_elimination_tree_end, backward_fixed_distance, backward_source_index, target_fixed);
 
 	// x's arcs up the hierarchy, keeping for every head the end of least cost + distance (the first on ties)
 	auto relax = [&](
 		const std::vector<unsigned>&weight, std::vector<unsigned>&dist, std::vector<unsigned>&pred,
-		std::vector<unsigned>&index, const std::vector<double>&cost, unsigned x
+		std::vector<unsigned>&index, std::vector<u64>&value, unsigned x
 	){
-		const unsigned dx = dist[x];
-		if(dx >= inf_weight)
+		const u64 vx = value[x];
+		if(vx == none)
 			return;
-		const unsigned kx = index[x];
-		const double cx = cost[kx];
+		const unsigned dx = dist[x], kx = index[x];
 		for(unsigned xy=cch->up_first_out[x]; xy<cch->up_first_out[x+1]; ++xy){
 			const unsigned w = weight[xy];
 			if(w >= inf_weight)
 				continue;
-			const unsigned long long d = (unsigned long long)dx + w;
+			const u64 d = (u64)dx + w;
 			if(d >= inf_weight)
 				continue;
 			const unsigned y = cch->up_head[xy];
-			const unsigned dy = dist[y];
-			if(dy >= inf_weight || cx + (double)d < cost[index[y]] + (double)dy){
+			const u64 v = vx + ((u64)w << 32);  // < 2^63 + 2^63: costs < 2^31, distances < 2^31
+			if(v < value[y]){
+				value[y] = v;
 				dist[y] = (unsigned)d;
 				index[y] = kx;
 				pred[y] = x;
@@ -1326,7 +1346,7 @@ CustomizableContractionHierarchyQuery& CustomizableContractionHierarchyQuery::ru
 			cch->elimination_tree_parent,
 			source_node[i], source_elimination_tree_end[i],
 			[&](unsigned x){
-				relax(metric->forward, forward_tentative_distance, forward_predecessor_node, forward_source_index, source_cost, x);
+				relax(metric->forward, forward_tentative_distance, forward_predecessor_node, forward_source_index, forward_fixed_distance, x);
 				return true;
 			}
 		);
@@ -1336,24 +1356,24 @@ CustomizableContractionHierarchyQuery& CustomizableContractionHierarchyQuery::ru
 	fractional_distance = std::numeric_limits<double>::infinity();
 	fractional_source = invalid_id;
 	fractional_target = invalid_id;
+	unsigned __int128 best = ~(unsigned __int128)0;
 
 	for(unsigned i = target_node.size()-1; i!=(unsigned)-1; --i){
 		forall_ancestors(
 			cch->elimination_tree_parent,
 			target_node[i], target_elimination_tree_end[i],
 			[&](unsigned x){
-				relax(metric->backward, backward_tentative_distance, backward_predecessor_node, backward_source_index, target_cost, x);
-				if(in_forward_search_space[x] && forward_tentative_distance[x] < inf_weight && backward_tentative_distance[x] < inf_weight){
-					const unsigned long long d = (unsigned long long)forward_tentative_distance[x] + backward_tentative_distance[x];
-					if(d < inf_weight){
+				relax(metric->backward, backward_tentative_distance, backward_predecessor_node, backward_source_index, backward_fixed_distance, x);
+				if(in_forward_search_space[x] && forward_fixed_distance[x] != none && backward_fixed_distance[x] != none){
+					const u64 d = (u64)forward_tentative_distance[x] + backward_tentative_distance[x];
+					const unsigned __int128 total = (unsigned __int128)forward_fixed_distance[x] + backward_fixed_distance[x];
+					if(d < inf_weight && total < best){
+						best = total;
 						const unsigned k = forward_source_index[x], l = backward_source_index[x];
-						const double total = source_cost[k] + (double)d + target_cost[l];
-						if(total < fractional_distance){
-							fractional_distance = total;
-							fractional_source = k;
-							fractional_target = l;
-							shortest_path_meeting_node = x;
-						}
+						fractional_distance = source_cost[k] + (double)d + target_cost[l];
+						fractional_source = k;
+						fractional_target = l;
+						shortest_path_meeting_node = x;
 					}
 				}
 				return true;

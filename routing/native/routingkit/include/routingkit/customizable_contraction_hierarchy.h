@@ -135,12 +135,13 @@ struct CustomizableContractionHierarchyQuery{
 	CustomizableContractionHierarchyQuery&run();
 
 	// Added for Baotong: run() with fractional initial distances.  Every source and target is added once
-	// with distance 0 (add_source / add_target), and source_cost[i] / target_cost[i] are the initial
-	// distances of the i-th node added.  The search keeps per node the integer distance from its best
-	// source and which source that is, comparing cost + distance as doubles, so one search finds the least
-	// source_cost + path + target_cost exactly (no rounding of the initial distances).  Then
-	// get_fractional_distance (infinity for none), get_fractional_source / _target (the indices of the ends
-	// used), get_distance (the path's integer length) and the paths are available.
+	// with distance 0 (add_source / add_target), and source_cost[i] / target_cost[i] (each in [0, 2^31))
+	// are the initial distances of the i-th node added.  The search keeps per node the integer distance
+	// from its best end, which end that is, and cost + distance in 32.32 fixed point (compared as 64-bit
+	// integers, as fast as run()'s own comparisons), so one search finds the least
+	// source_cost + path + target_cost (to 2^-32 of a weight unit).  Then get_fractional_distance
+	// (infinity for none; source cost + path + target cost as doubles), get_fractional_source / _target
+	// (the indices of the ends used), get_distance (the path's integer length) and the paths are available.
 	CustomizableContractionHierarchyQuery& run_fractional(const std::vector<double>&source_cost, const std::vector<double>&target_cost);
 	double get_fractional_distance();
 	unsigned get_fractional_source();
@@ -184,6 +185,7 @@ struct CustomizableContractionHierarchyQuery{
 
 	// run_fractional's state (Baotong): per node the index of its best source / target, allocated on first use
 	std::vector<unsigned>forward_source_index, backward_source_index;
+	std::vector<unsigned long long>forward_fixed_distance, backward_fixed_distance;
 	double fractional_distance;
 	unsigned fractional_source, fractional_target;
 
