@@ -1,20 +1,34 @@
 """POST /routes through HTTP on a real server, against the in-process route query on the same pairs.
 
 The server is ``baotong serve`` started as a subprocess on a loopback port with
-an empty temporary database (dev mode, demo tokens); the client is one httpx
-connection, so the figures are per-request latency including JSON, routing,
-zone lookup and the committed database write.
+an empty temporary database (dev mode, demo tokens); the figures are per-request latency including JSON,
+routing, zone lookup and the committed database write, measured twice: with one Python httpx connection
+(its own time included, on the same two cores) and, when ``wrk`` is installed, with ``wrk`` (a C client, one
+connection, one request at a time: the service's latency), with the server's CPU time per request.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench.common import NETWORK_CACHE, SHARED_DATA, figure, median_ms, percentile, served
+from bench.bench_load import _cpu
+from bench.common import (
+    NETWORK_CACHE,
+    SHARED_DATA,
+    figure,
+    median_ms,
+    percentile,
+    served,
+    wrk_result,
+    wrk_script,
+    wrk_start,
+)
 
 NAME = "http"
 #: A memory file system: a server with its database here measures the request without the disk's flush.
@@ -47,7 +61,9 @@ def _measure(label: str, network: str, n: int, data_root: Path | None = None) ->
         router.route(o, d)
         inproc.append(time.perf_counter() - started)
     serialised = _serialisation(router, pairs[: min(len(pairs), 100)], label)
-    with served(network, data_root=data_root) as (base, tokens):
+    server = served(network, data_root=data_root)
+    wrk = None
+    with server as (base, tokens):
         headers = {"Authorization": f"Bearer {tokens['dispatcher']}"}
         samples, errors = [], 0
         with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
@@ -58,10 +74,34 @@ def _measure(label: str, network: str, n: int, data_root: Path | None = None) ->
                 r = client.post("/routes", json={"origin": o, "destination": d})
                 samples.append(time.perf_counter() - started)
                 errors += r.status_code != 201
-    note = f"{errors} non-201 answers; one keep-alive client; server-side SQLite write committed per request"
-    if data_root is not None:
-        note += f"; the database in {data_root} (memory: a commit's flush costs nothing, the code's own cost)"
-    return [
+        if shutil.which("wrk"):
+            wrk = _wrk(server, base, tokens["dispatcher"], pairs, duration_s=3.0 if n < 100 else 15.0)
+    where = "" if data_root is None else f"; the database in {data_root} (memory: a commit's flush costs nothing)"
+    note = f"{errors} non-201 answers; one keep-alive Python httpx client (its own time included); "
+    note += "server-side SQLite write committed per request" + where
+    wrk_figures = []
+    if wrk is not None:
+        wnote = (
+            f"wrk, one connection, one request at a time for {wrk['duration_us'] / 1e6:.0f} s over the same "
+            f"{len(pairs)} pairs; {wrk['requests']:,} answers, none an error; server CPU (user + system) "
+            f"{wrk['server_cpu_ms']:.2f} ms per request; SQLite write committed per request{where}"
+        )
+        wrk_figures = [
+            figure(
+                NAME,
+                label,
+                "http-wrk-client",
+                f"POST /routes {q}",
+                "ms",
+                wrk[f"{q}_us"] / 1e3,
+                baseline=median_ms(inproc) if q == "p50" else percentile(inproc, 99) * 1e3,
+                baseline_engine="in-process Router.route",
+                n=wrk["requests"],
+                notes=wnote,
+            )
+            for q in ("p50", "p99")
+        ]
+    return wrk_figures + [
         figure(
             NAME,
             label,
@@ -88,6 +128,26 @@ def _measure(label: str, network: str, n: int, data_root: Path | None = None) ->
         ),
         *serialised,
     ]
+
+
+def _wrk(server: served, base: str, token: str, pairs, *, duration_s: float) -> dict:
+    """``wrk``'s summary of ``POST /routes`` over ``pairs`` in turn, with the server's CPU ms per request.
+
+    Raises
+    ------
+    RuntimeError
+        If ``wrk`` failed, saw a socket error or an error answer (status 400 or above), or got no answer.
+    """
+    bodies = [{"origin": o, "destination": d} for o, d in pairs]
+    with tempfile.TemporaryDirectory() as tmp:
+        script = wrk_script(Path(tmp), "/routes", token, bodies)
+        before = _cpu(server.proc.pid)
+        result = wrk_result(wrk_start(base, script, connections=1, duration_s=duration_s), duration_s, "routes")
+        after = _cpu(server.proc.pid)
+    if result["status_errors"] or result["socket_errors"] or not result["requests"]:
+        raise RuntimeError(f"wrk saw errors: {result}")
+    spent = after.get("server", 0.0) - before.get("server", 0.0)
+    return {**result, "server_cpu_ms": spent / result["requests"] * 1e3}
 
 
 def _serialisation(router, pairs, label: str) -> list[dict]:
