@@ -12,7 +12,9 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    split into start-up (imports, the source's hash), reading, assembling, strongly connected
    component, cache write and the hierarchy (its contraction order, then the CCH built from
    it, through ``routing.engine.build_topology``), read from the timestamps of its progress
-   lines; peak RSS of the command and the largest RSS seen in each step (sampled every 50 ms).
+   lines (the basemap is read and drawn by a second process beside these steps; the last step is the
+   wait for it); peak RSS of the command with its second process and the largest such sum seen in
+   each step (sampled every 50 ms).
    At the smaller sizes, the contraction orders compared step by step (see :func:`order_child`).
 3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (the hierarchy and the base and
    truck metrics read from the cache, customised only when missing), time and RSS.
@@ -20,7 +22,8 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    ``routing.freight.closed_loop_route`` p50 / p99 with 0 and 20 zones (seeded random OD
    pairs across the network, stops outside every zone, after warm-up pairs); zone created
    (a 1-3 km disc on the current route) -> first route honouring it, p50 / max, and a zone
-   deleted -> first route, with 20 zones active; RSS after 20 and 50 zones and after
+   deleted -> first route, with 20 zones active; the same for a closure (five arcs of the route
+   closed both ways) approved and ended; RSS after 20 and 50 zones and after
    creating and deleting 200 zones one by one (each followed by a route); and where the
    memory is (network arrays, the metric pool's metrics, the freight index's
    cached weight vectors and zone sets).
@@ -80,6 +83,31 @@ def _status_kb(pid: int | str = "self") -> dict[str, int]:
 
 def _rss_mb() -> float:
     return _status_kb().get("VmRSS", 0) / 1024
+
+
+def _tree_rss_kb(pid: int) -> int | None:
+    """The summed RSS (kB) of ``pid`` and its descendants (the build's second process), ``None`` once
+    ``pid`` has gone."""
+    own = _status_kb(pid).get("VmRSS")
+    if own is None:
+        return None
+    total, todo = own, [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as fh:
+                    kids = [int(k) for k in fh.read().split()]
+            except OSError:
+                continue
+            for kid in kids:
+                total += _status_kb(kid).get("VmRSS", 0)
+                todo.append(kid)
+    return total
 
 
 def _reset_peak() -> bool:
@@ -174,9 +202,9 @@ def build_command(path: Path, cache_dir: Path) -> dict:
     samples: list[tuple[float, int]] = []
     done = threading.Event()
 
-    def sample() -> None:
+    def sample() -> None:  # the command's and its second process's RSS together
         while not done.is_set():
-            rss = _status_kb(proc.pid).get("VmRSS")
+            rss = _tree_rss_kb(proc.pid)
             if rss is not None:
                 samples.append((time.monotonic(), rss))
             done.wait(0.05)
@@ -216,7 +244,9 @@ def build_command(path: Path, cache_dir: Path) -> dict:
     return {
         "seconds": seconds,
         "total_s": ended - started,
-        "peak_mb": usage.ru_maxrss / 1024,
+        # the largest of the processes' own peaks, and the largest sampled sum of the command and its
+        # second process (the basemap's, which runs beside the network and hierarchy steps)
+        "peak_mb": max(usage.ru_maxrss, max((rss for _, rss in samples), default=0)) / 1024,
         "peak_rss_by_step_mb": peak_rss,
         "nodes": summary["nodes"],
         "arcs": summary["arcs"],
@@ -545,6 +575,9 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
     out["zone_created_ms"] = [t * 1000 for t in created]
     out["zone_deleted_ms"] = [t * 1000 for t in deleted]
     out["zone_radii_m"] = radii
+    out["closure_approved_ms"], out["closure_ended_ms"], out["closure_arcs"] = _closure_changes(
+        router, net, base, n_changes
+    )
 
     # 50 zones
     started = time.perf_counter()
@@ -581,6 +614,48 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
     out["peak_mb"] = _status_kb()["VmHWM"] / 1024
     out["nodes"], out["arcs"] = net.node_count, net.arc_count
     return out
+
+
+def _closure_changes(router, net, zones, n_changes: int) -> tuple[list[float], list[float], list[int]]:
+    """Closure approved -> first route honouring it, and closure ended -> first route after it, in ms
+    (``zones`` active), with each closure's arc count: a hard barrier on five consecutive arcs of the
+    current route and their reverse arcs (a stretch of road closed both ways), as
+    :func:`services.closures.closed_arcs` passes it to the route.
+
+    Raises
+    ------
+    RuntimeError
+        If a route after a closure drives a closed arc.
+    """
+    from geo.errors import NoRouteError
+    from routing.freight import closed_loop_route
+
+    approved: list[float] = []
+    ended: list[float] = []
+    sizes: list[int] = []
+    for o, d in _pairs(net, np.random.default_rng(SEED + 98), zones, 4 * n_changes):
+        if len(approved) >= n_changes:
+            break
+        before = closed_loop_route(router, o, d, zones=zones)
+        if len(before.arcs) < 20:
+            continue
+        mid = len(before.arcs) // 2
+        road = np.asarray(before.arcs[mid - 2 : mid + 3], dtype=np.int64)
+        reverse = net.reverse_arc[road]
+        closed = np.unique(np.concatenate([road, reverse[reverse >= 0]]))
+        t0 = time.perf_counter()
+        try:
+            after = closed_loop_route(router, o, d, zones=zones, closed_arcs=closed)
+        except NoRouteError:  # the stretch was the only way: an answer too, but not a route to time
+            continue
+        approved.append((time.perf_counter() - t0) * 1000)
+        if np.isin(after.arcs, closed).any():
+            raise RuntimeError(f"a route drives a closed arc of {closed.tolist()}")
+        t0 = time.perf_counter()
+        closed_loop_route(router, o, d, zones=zones)
+        ended.append((time.perf_counter() - t0) * 1000)
+        sizes.append(int(closed.size))
+    return approved, ended, sizes
 
 
 # ----------------------------------------------------------------------------------
@@ -971,7 +1046,8 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             "network_build_peak_memory",
             "MB",
             built["peak_mb"],
-            notes=f"ru_maxrss of the command; largest RSS per step: {peaks}",
+            notes="the larger of the command's ru_maxrss and its RSS summed with its basemap process's "
+            f"(sampled every 50 ms); largest summed RSS per step: {peaks}",
         )
     )
 
@@ -1093,6 +1169,29 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             )
         )
         figures.append(figure(NAME, graph, "cch", f"zone_{label}_to_first_route_max", "ms", max(ms), n=len(ms)))
+    for label in ("approved", "ended"):
+        ms = r.get(f"closure_{label}_ms") or []
+        if not ms:
+            continue
+        note = (
+            f"a hard-barrier closure of {int(np.median(r['closure_arcs']))} arcs (median; five consecutive arcs of "
+            "the current route, both ways), 20 zones active; the first closed_loop_route with it"
+            if label == "approved"
+            else "the first closed_loop_route after the closure ended"
+        )
+        figures.append(
+            figure(
+                NAME,
+                graph,
+                "cch",
+                f"closure_{label}_to_first_route_p50",
+                "ms",
+                percentile(ms, 50),
+                n=len(ms),
+                notes=note,
+            )
+        )
+        figures.append(figure(NAME, graph, "cch", f"closure_{label}_to_first_route_max", "ms", max(ms), n=len(ms)))
     rss = r["rss_mb"]
     for key in ("router_ready", "after_snap_index", "after_20_zones", "after_50_zones", "after_churn"):
         notes = ""

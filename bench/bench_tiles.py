@@ -95,7 +95,7 @@ def _encoder_comparison(net, source_file) -> list[dict]:
                 )
                 layers_in = []
                 for zl in prepared:
-                    idx = np.sort(zl.tree.query(shapely.box(*box)))
+                    idx = zl.candidates(tx, ty, box)
                     if idx.size:
                         layers_in.append((zl, idx))
                 if not layers_in:
@@ -108,7 +108,7 @@ def _encoder_comparison(net, source_file) -> list[dict]:
                 ours += time.perf_counter() - started
                 payload = []
                 for zl, idx in layers_in:
-                    clipped = shapely.clip_by_rect(zl.fs.geoms[idx], *box)
+                    clipped = shapely.clip_by_rect(zl.fs.geometries(idx), *box)
                     keep = ~shapely.is_empty(clipped)
                     payload.append(
                         {

@@ -11,7 +11,7 @@ from cli.common import settings_from
 from routing.engine import build_topology, make_engine, prepare_metric
 from routing.network import load_or_build
 from routing.router import truck_weights
-from services.basemap import ensure_network_basemap
+from services.basemap import finish_basemap, hand_basemap, start_basemap
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,30 +45,41 @@ def build(args: argparse.Namespace) -> int:
     settings = settings_from()
     assert settings.cache_dir is not None  # derived by Settings
     started = time.perf_counter()
-    net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
-    progress("preparing the contraction hierarchy")
-    if settings.engine == "cch":
-        # The cache keeps the order, the hierarchy and the metrics every start needs (the base and the
-        # truck weights), so a start reads them instead of computing them.
-        topology = build_topology(
-            net.tail,
-            net.head,
-            net.node_count,
-            lon=net.node_lon,
-            lat=net.node_lat,
-            topology_dir=folder,
-            progress=progress,
-        )
-        for label, weights in (("base", net.base_weights), ("truck", truck_weights(net))):
-            progress(f"customising the hierarchy's {label} metric")
-            if not prepare_metric(topology, weights):
-                progress(f"the {label} metric was saved already")
-    else:
-        make_engine(settings.engine, net, topology_dir=folder)
+    # The basemap's features are read by a second process while this one builds the network and its
+    # hierarchy from the same file; the tiles are drawn there once the network's bounds are known.
+    job = start_basemap(source, prefix="[baotong] ") if settings.basemap else None
+    if job is not None:
+        progress("basemap: reading the file's features in a second process, beside the network")
     basemap = None
-    if settings.basemap:
-        progress("building the basemap tiles")
-        basemap = ensure_network_basemap(net, settings.cache_dir, folder=folder, progress=progress)
+    try:
+        net, folder = load_or_build(source, settings.cache_dir, progress=progress, rebuild=args.rebuild)
+        if job is not None:
+            basemap = hand_basemap(job, net, folder)
+        progress("preparing the contraction hierarchy")
+        if settings.engine == "cch":
+            # The cache keeps the order, the hierarchy and the metrics every start needs (the base and the
+            # truck weights), so a start reads them instead of computing them.
+            topology = build_topology(
+                net.tail,
+                net.head,
+                net.node_count,
+                lon=net.node_lon,
+                lat=net.node_lat,
+                topology_dir=folder,
+                progress=progress,
+            )
+            for label, weights in (("base", net.base_weights), ("truck", truck_weights(net))):
+                progress(f"customising the hierarchy's {label} metric")
+                if not prepare_metric(topology, weights):
+                    progress(f"the {label} metric was saved already")
+        else:
+            make_engine(settings.engine, net, topology_dir=folder)
+        if settings.basemap and basemap is None:
+            progress("building the basemap tiles" + (" (waiting for the second process)" if job else ""))
+            basemap = finish_basemap(job, net, settings.cache_dir, folder=folder, progress=progress)
+    finally:
+        if job is not None:
+            job.cancel()
     summary = {**net.summary(), "cache": str(folder), "basemap": str(basemap) if basemap else None}
     print(json.dumps({**summary, "seconds": round(time.perf_counter() - started, 2)}, indent=2))
     return 0

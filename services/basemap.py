@@ -11,8 +11,15 @@ import logging
 from pathlib import Path
 
 from geo.errors import NetworkSourceError
+from maps.basemap import (
+    BASEMAP_FILE,
+    BasemapProcess,
+    BasemapUnavailable,
+    TileArchive,
+    archive_is_current,
+    ensure_basemap,
+)
 from maps.basemap import Progress as Progress
-from maps.basemap import TileArchive, ensure_basemap
 from routing.network import RoadNetwork, cache_key, parse_source
 
 logger = logging.getLogger(__name__)
@@ -56,3 +63,36 @@ def open_basemap(network: RoadNetwork, cache_dir: Path) -> TileArchive | None:
     except (OSError, ValueError, RuntimeError) as err:  # osmium reports a bad file as RuntimeError
         logger.warning("no basemap for %s: %s", network.source, err)
         return None
+
+
+def start_basemap(source: str, *, prefix: str = "") -> BasemapProcess | None:
+    """A second process reading the basemap's features from the OSM file of ``source`` while this one builds
+    the network, or ``None`` when the source is no file here (a download: the basemap is drawn afterwards)."""
+    path = source_file(source)
+    if path is None or not path.is_file():
+        return None
+    return BasemapProcess(path, prefix=prefix)
+
+
+def hand_basemap(job: BasemapProcess, network: RoadNetwork, folder: Path) -> Path | None:
+    """Give the second process the built ``network`` to draw into ``folder``; the archive's path if it is
+    current already (the process is stopped: nothing to draw), else ``None``."""
+    path = Path(folder) / BASEMAP_FILE
+    if archive_is_current(path, network.source):
+        job.cancel()
+        return path
+    job.hand(network, path)
+    return None
+
+
+def finish_basemap(
+    job: BasemapProcess | None, network: RoadNetwork, cache_dir: Path, *, folder: Path, progress: Progress
+) -> Path | None:
+    """The network's basemap archive: the second process's when it drew one, else drawn here (no second
+    process, or one that could not read the file: the roads then come from the network)."""
+    if job is not None:
+        try:
+            return job.wait()
+        except BasemapUnavailable as err:
+            progress(f"basemap: {err}; drawing it here")
+    return ensure_network_basemap(network, cache_dir, folder=folder, progress=progress)

@@ -210,7 +210,75 @@ def test_features_read_in_small_chunks_equal_those_read_at_once(monkeypatch):
     assert set(chunked) == set(whole) and len(whole["buildings"]) > 7
     for layer, fs in whole.items():
         other = chunked[layer]
-        assert len(other) == len(fs)
-        assert bool(shapely.equals_exact(other.geoms, fs.geoms, tolerance=0).all())
+        assert len(other) == len(fs) and other.packed == fs.packed == (layer in basemap.PACKED_LAYERS)
+        assert bool(shapely.equals_exact(other.geometries(), fs.geometries(), tolerance=0).all())
         for column in ("kind", "name", "name_en", "ref"):
             assert list(getattr(other, column)) == list(getattr(fs, column))
+        if fs.packed:
+            assert np.array_equal(other.bounds, fs.bounds) and np.array_equal(other.areas, fs.areas)
+
+
+def _all_tiles(features, bbox_m) -> list[tuple[int, int, int, bytes]]:
+    return list(basemap.iter_tiles(features, bbox_m))
+
+
+def test_packed_buildings_give_the_same_tiles_as_shapely_geometries():
+    src = shared_file("monaco.osm.pbf")
+    packed = basemap.features_from_osm(src)
+    plain = basemap.features_from_osm(src, packed=frozenset())
+    assert packed["buildings"].packed and not plain["buildings"].packed and len(packed["buildings"]) > 1000
+    geoms = plain["buildings"].geoms
+    assert np.array_equal(packed["buildings"].bounds, shapely.bounds(geoms))
+    assert np.array_equal(packed["buildings"].areas, shapely.area(geoms))
+    left, bottom, right, top = shapely.total_bounds(np.concatenate([fs.geometries() for fs in plain.values()]))
+    tiles = _all_tiles(packed, (left, bottom, right, top))
+    assert tiles == _all_tiles(plain, (left, bottom, right, top))
+    assert sum(1 for z, *_ in tiles if z == basemap.MAX_ZOOM) > 10
+
+
+def test_packed_features_pack_and_unpack_to_the_same_set():
+    fs = basemap.FeatureSet(
+        "buildings",
+        np.array([shapely.box(0, 0, 10, 10), shapely.Polygon(), shapely.box(5, 5, 7, 9)], dtype=object),
+        np.array(["building"] * 3, dtype=object),
+    )
+    packed = fs.pack()
+    assert packed.packed and len(packed) == 3 and packed.pack() is packed
+    assert np.isnan(packed.bounds[1]).all() and packed.areas.tolist() == [100.0, 0.0, 8.0]
+    assert bool(shapely.equals_exact(packed.unpack().geoms, fs.geoms, tolerance=0).all())
+    assert bool(shapely.equals_exact(packed.take(np.array([2])).geometries(), fs.geoms[[2]], tolerance=0).all())
+    assert fs.unpack() is fs
+
+
+@pytest.mark.parametrize("z", [8, 12, 14])
+def test_tile_cells_answer_what_an_strtree_query_by_the_tile_box_answers(z):
+    """Seeded envelopes of every size, many exactly on a tile box's edge (with its buffer), against
+    shapely's STRtree queried with each tile's buffered box."""
+    rng = np.random.default_rng(20 + z)
+    size = basemap.tile_size_m(z)
+    half = math.pi * basemap.MERCATOR_R
+    pad = basemap.BUFFER * size / basemap.EXTENT
+    tx0, ty0 = (1 << z) // 2 + 3, (1 << z) // 2 - 7
+    n = 600
+    minx = (tx0 + rng.uniform(0, 4, n)) * size - half
+    maxy = half - (ty0 + rng.uniform(0, 4, n)) * size
+    width = rng.choice([0.0, 1.0, size / 3, size * 1.5], n)
+    height = rng.choice([0.0, 2.0, size / 5, size * 2.2], n)
+    # a third of them snapped onto box edges: x on a tile's left/right edge minus/plus the buffer
+    edge = rng.random(n) < 0.33
+    minx[edge] = (tx0 + rng.integers(0, 4, edge.sum())) * size - half + pad
+    maxy[edge] = half - (ty0 + rng.integers(0, 4, edge.sum())) * size - pad
+    bounds = np.column_stack([minx, maxy - height, minx + width, maxy])
+    cells = basemap._TileCells(bounds, z)
+    tree = shapely.STRtree(shapely.box(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]))
+    checked = 0
+    for tx in range(tx0 - 1, tx0 + 6):
+        left = tx * size - half
+        for ty in range(ty0 - 1, ty0 + 7):
+            top = half - ty * size
+            box = (left - pad, top - size - pad, left + size + pad, top + pad)
+            expected = np.sort(tree.query(shapely.box(*box)))
+            got = cells.query(tx, ty, box)
+            assert got.tolist() == expected.tolist(), (tx, ty)
+            checked += bool(expected.size)
+    assert checked > 20
