@@ -543,14 +543,21 @@ def iter_tiles(
     *,
     min_zoom: int = MIN_ZOOM,
     max_zoom: int = MAX_ZOOM,
+    part: tuple[int, int] = (0, 1),
 ) -> Iterator[tuple[int, int, int, bytes]]:
-    """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom."""
+    """``(z, x, y, mvt_bytes)`` of every non-empty tile over ``bbox_m``, zoom by zoom; ``part`` ``(k, n)``:
+    only the tiles of the columns ``x`` with ``x % n == k`` (the share of one of ``n`` processes)."""
+    k, n = part
     half = math.pi * MERCATOR_R
     prepared: list[tuple[str, _ZoomLayer]] = []
     zl: _ZoomLayer | None = None
     for z in range(min_zoom, max_zoom + 1):
         # the last zoom's layers are let go before this zoom's are made (a province's buildings are GBs)
         prepared, zl = [], None
+        tx0, ty0, tx1, ty1 = tile_range(bbox_m, z)
+        columns = [tx for tx in range(tx0, tx1 + 1) if tx % n == k]
+        if not columns:
+            continue
         for name in LAYERS:
             zl = _prepare_zoom(features[name], z) if name in features else None
             if zl is not None:
@@ -560,8 +567,7 @@ def iter_tiles(
             continue
         size = tile_size_m(z)
         unit = size / EXTENT
-        tx0, ty0, tx1, ty1 = tile_range(bbox_m, z)
-        for tx in range(tx0, tx1 + 1):
+        for tx in columns:
             left = tx * size - half
             for ty in range(ty0, ty1 + 1):
                 top = half - ty * size
@@ -651,16 +657,18 @@ def write_basemap(
     max_zoom: int = MAX_ZOOM,
     progress: Progress = _quiet,
     started: float | None = None,
+    workers: int = 1,
 ) -> BasemapInfo:
     """Write the PMTiles archive of ``features`` over ``bbox`` (``(left, bottom, right, top)`` in degrees, the
     network's) to ``out``, its metadata naming the network ``source``; written whole, then moved in place.
+    ``workers`` > 1 draws the tiles in that many processes (see :func:`_draw_tiles`); the archive is the same.
 
     Raises
     ------
     ValueError
         If ``min_zoom``/``max_zoom`` are out of order or range.
     """
-    from pmtiles.tile import Compression, TileType, zxy_to_tileid
+    from pmtiles.tile import Compression, TileType
     from pmtiles.writer import Writer
 
     _check_zooms(min_zoom, max_zoom)
@@ -668,11 +676,7 @@ def write_basemap(
     left, bottom, right, top = bbox
     (x0, x1), (y0, y1) = to_mercator(np.array([left, right]), np.array([bottom, top]))
     bbox_m = (float(x0), float(y0), float(x1), float(y1))
-    tiles: list[tuple[int, bytes]] = []
-    for z, x, y, data in iter_tiles(features, bbox_m, min_zoom=min_zoom, max_zoom=max_zoom):
-        tiles.append((zxy_to_tileid(z, x, y), gzip.compress(data, compresslevel=6, mtime=0)))
-        if len(tiles) % 2000 == 0:
-            progress(f"basemap: {len(tiles):,} tiles (zoom {z})")
+    tiles = _draw_tiles(features, bbox_m, min_zoom, max_zoom, progress, workers)
     tiles.sort(key=lambda t: t[0])
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -717,6 +721,89 @@ def write_basemap(
     return info
 
 
+def _tiles_of(
+    features: dict[str, FeatureSet],
+    bbox_m: tuple[float, float, float, float],
+    min_zoom: int,
+    max_zoom: int,
+    part: tuple[int, int],
+    progress: Progress,
+) -> list[tuple[int, bytes]]:
+    """``(tile id, gzipped MVT)`` of the tiles of ``part`` (see :func:`iter_tiles`)."""
+    from pmtiles.tile import zxy_to_tileid
+
+    share = "" if part[1] == 1 else f" in this process, 1 of {part[1]}"
+    tiles: list[tuple[int, bytes]] = []
+    for z, x, y, data in iter_tiles(features, bbox_m, min_zoom=min_zoom, max_zoom=max_zoom, part=part):
+        tiles.append((zxy_to_tileid(z, x, y), gzip.compress(data, compresslevel=6, mtime=0)))
+        if len(tiles) % 2000 == 0:
+            progress(f"basemap: {len(tiles):,} tiles{share} (zoom {z})")
+    return tiles
+
+
+def _tiles_of_part(features, bbox_m, min_zoom: int, max_zoom: int, part: tuple[int, int], conn) -> None:
+    """A forked helper of :func:`_draw_tiles`: its share of the tiles, sent back (or its error's text)."""
+    try:
+        conn.send(("done", _tiles_of(features, bbox_m, min_zoom, max_zoom, part, _quiet)))
+    except Exception as err:
+        conn.send(("error", f"{type(err).__name__}: {err}"))
+    finally:
+        conn.close()
+
+
+def _draw_tiles(
+    features: dict[str, FeatureSet],
+    bbox_m: tuple[float, float, float, float],
+    min_zoom: int,
+    max_zoom: int,
+    progress: Progress,
+    workers: int,
+) -> list[tuple[int, bytes]]:
+    """Every tile, drawn here and, with ``workers`` > 1 where processes can be forked, by ``workers - 1``
+    forked helpers, each taking every ``workers``-th column of tiles: the features are shared with them
+    (copy-on-write), not copied or pickled, and their tiles come back through a pipe.
+
+    Raises
+    ------
+    RuntimeError
+        If a helper failed or ended without its tiles.
+    """
+    import multiprocessing
+
+    helpers = []
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        for k in range(1, workers):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(
+                target=_tiles_of_part,
+                args=(features, bbox_m, min_zoom, max_zoom, (k, workers), send),
+                name=f"baotong-tiles-{k}",
+                daemon=True,
+            )
+            proc.start()
+            send.close()
+            helpers.append((proc, recv))
+    try:
+        tiles = _tiles_of(features, bbox_m, min_zoom, max_zoom, (0, len(helpers) + 1), progress)
+        for proc, recv in helpers:
+            try:
+                kind, value = recv.recv()
+            except EOFError:
+                proc.join()
+                kind, value = "error", f"it ended with exit code {proc.exitcode}"
+            if kind != "done":
+                raise RuntimeError(f"a basemap tile process failed: {value}")
+            tiles += value
+    finally:
+        for proc, recv in helpers:
+            recv.close()
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+    return tiles
+
+
 BASEMAP_FILE = "basemap.pmtiles"
 
 
@@ -753,6 +840,11 @@ def ensure_basemap(
     return build_basemap(network, path, source_file=source_file, progress=progress).path
 
 
+#: Processes drawing the tiles in the build's basemap process (itself and one forked helper): on two cores,
+#: the helper takes the core the network's build leaves when its hierarchy is done.
+TILE_WORKERS = 2
+
+
 class BasemapUnavailable(RuntimeError):
     """The second process could not build the basemap (the file unreadable, or the process gone)."""
 
@@ -784,7 +876,7 @@ def _basemap_process(source_file: str, conn, prefix: str) -> None:
         if "roads" not in features:  # a file without roads (the network's own roads are the parent's)
             conn.send(("unreadable", f"{Path(source_file).name} has no roads to draw"))
             return
-        info = write_basemap(features, bbox, source, out, progress=progress)
+        info = write_basemap(features, bbox, source, out, progress=progress, workers=TILE_WORKERS)
         conn.send(("done", str(info.path)))
     except EOFError:  # the parent went away
         return

@@ -22,13 +22,21 @@ _MOVE_TO_1 = (1 << 3) | 1
 _CLOSE_PATH_1 = (1 << 3) | 7
 
 
-def _varint(value: int) -> bytes:
+def _varint_of(value: int) -> bytes:
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+#: The varints of 0 .. 2**14 - 1 (one or two bytes): a feature's lengths and tags are nearly all below.
+_SMALL_VARINTS = tuple(_varint_of(v) for v in range(1 << 14))
+
+
+def _varint(value: int) -> bytes:
+    return _SMALL_VARINTS[value] if value < 16384 else _varint_of(value)
 
 
 def varints(values: np.ndarray) -> tuple[bytes, np.ndarray]:
@@ -182,6 +190,35 @@ def polygon_streams(
     return stream, np.unique(feature), lengths
 
 
+def _scatter(out: np.ndarray, starts: np.ndarray, lengths: np.ndarray, data: np.ndarray) -> None:
+    """Write ``data`` (runs of ``lengths`` bytes one after another) at ``starts`` in ``out``."""
+    local = np.arange(data.size, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out[np.repeat(starts, lengths) + local] = data
+
+
+def _frame_untagged(feature_key: bytes, head: bytes, geometries: bytes, sizes: np.ndarray) -> bytes:
+    """Features without tags framed as a layer holds them, one after another: for each, ``feature_key``, the
+    length, ``head`` (the type and the geometry's key), the geometry's length and its bytes (``sizes`` each,
+    one after another in ``geometries``) -- what the per-feature loop of :meth:`LayerBuilder.add_many` writes."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    size_bytes, size_n = varints(sizes)
+    body = len(head) + size_n + sizes
+    body_bytes, body_n = varints(body)
+    total = len(feature_key) + body_n + body
+    start = np.cumsum(total) - total
+    out = np.empty(int(total.sum()), dtype=np.uint8)
+    key = np.frombuffer(feature_key, dtype=np.uint8)
+    out[start[:, None] + np.arange(key.size)] = key
+    at = start + key.size
+    _scatter(out, at, body_n, np.frombuffer(body_bytes, dtype=np.uint8))
+    at = at + body_n
+    out[at[:, None] + np.arange(len(head))] = np.frombuffer(head, dtype=np.uint8)
+    at = at + len(head)
+    _scatter(out, at, size_n, np.frombuffer(size_bytes, dtype=np.uint8))
+    _scatter(out, at + size_n, sizes, np.frombuffer(geometries, dtype=np.uint8))
+    return out.tobytes()
+
+
 class LayerBuilder:
     """One MVT layer: features with string-valued properties, keys and values interned."""
 
@@ -190,10 +227,11 @@ class LayerBuilder:
         self.extent = extent
         self._keys: dict[str, int] = {}
         self._values: dict[str, int] = {}
-        self._features: list[bytes] = []
+        self._features: list[bytes] = []  # framed already (the layer's field 2, a length, the feature), or a run
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._features)
+        return self._count
 
     def add_many(
         self, geom_type: int, stream: np.ndarray, lengths: np.ndarray, properties: Sequence[dict[str, str | None]]
@@ -202,31 +240,37 @@ class LayerBuilder:
         data, nbytes = varints(stream)
         ends = np.cumsum(nbytes)
         bounds = np.concatenate([[0], ends[np.cumsum(lengths) - 1]]) if len(lengths) else np.zeros(1, dtype=np.int64)
-        head = _field(3, 0) + _varint(geom_type)
+        head = _field(3, 0) + _varint(geom_type) + _field(4, 2)  # the type, then the geometry's key
+        tags_key, feature_key = _field(2, 2), _field(2, 2)  # a feature's tags; a layer's feature
+        if len(lengths) and not any(properties):  # no tags (a province's buildings): framed all at once
+            self._features.append(_frame_untagged(feature_key, head, data, np.diff(bounds)))
+            self._count += len(lengths)
+            return
         keys, values = self._keys, self._values
+        features = self._features
+        self._count += len(properties)
+        cuts = bounds.tolist()
         for k, props in enumerate(properties):
-            tags: list[int] = []
-            for key, value in props.items():
-                if value is None or value == "":
-                    continue
-                tags.append(keys.setdefault(key, len(keys)))
-                tags.append(values.setdefault(str(value), len(values)))
-            body = b""
-            if tags:
-                body = _bytes_field(2, b"".join(_varint(t) for t in tags))
-            geometry = data[bounds[k] : bounds[k + 1]]
-            self._features.append(body + head + _field(4, 2) + _varint(len(geometry)) + geometry)
+            geometry = data[cuts[k] : cuts[k + 1]]
+            body = head + _varint(len(geometry)) + geometry
+            if props:
+                tags: list[int] = []
+                for key, value in props.items():
+                    if value is None or value == "":
+                        continue
+                    tags.append(keys.setdefault(key, len(keys)))
+                    tags.append(values.setdefault(str(value), len(values)))
+                if tags:
+                    packed = b"".join([_varint(t) for t in tags])
+                    body = tags_key + _varint(len(packed)) + packed + body
+            features.append(feature_key + _varint(len(body)) + body)
 
     def encode(self) -> bytes:
-        out = bytearray(_field(15, 0) + _varint(2) + _bytes_field(1, self.name.encode("utf-8")))
-        for feature in self._features:
-            out += _bytes_field(2, feature)
-        for key in self._keys:
-            out += _bytes_field(3, key.encode("utf-8"))
-        for value in self._values:
-            out += _bytes_field(4, _bytes_field(1, value.encode("utf-8")))
-        out += _field(5, 0) + _varint(self.extent)
-        return bytes(out)
+        parts = [_field(15, 0) + _varint(2) + _bytes_field(1, self.name.encode("utf-8")), *self._features]
+        parts += [_bytes_field(3, key.encode("utf-8")) for key in self._keys]
+        parts += [_bytes_field(4, _bytes_field(1, value.encode("utf-8"))) for value in self._values]
+        parts.append(_field(5, 0) + _varint(self.extent))
+        return b"".join(parts)
 
 
 def encode_tile(layers: Sequence[LayerBuilder]) -> bytes:

@@ -282,3 +282,27 @@ def test_tile_cells_answer_what_an_strtree_query_by_the_tile_box_answers(z):
             assert got.tolist() == expected.tolist(), (tx, ty)
             checked += bool(expected.size)
     assert checked > 20
+
+
+def test_tiles_drawn_by_forked_helpers_make_the_same_archive(tmp_path, monkeypatch):
+    """The build's basemap process draws with a forked helper (every other column of tiles): the archive is
+    byte for byte the one drawn in one process; a helper that fails fails the archive, naming its error."""
+    src = shared_file("monaco.osm.pbf")
+    features = basemap.features_from_osm(src)
+    degrees = (7.40, 43.72, 7.44, 43.75)  # Monaco's streets
+    one = basemap.write_basemap(features, degrees, "monaco", tmp_path / "one.pmtiles", workers=1)
+    three = basemap.write_basemap(features, degrees, "monaco", tmp_path / "three.pmtiles", workers=3)
+    assert one.tiles == three.tiles > 10
+    assert (tmp_path / "one.pmtiles").read_bytes() == (tmp_path / "three.pmtiles").read_bytes()
+
+    real = basemap._tiles_of
+
+    def failing(features, bbox_m, min_zoom, max_zoom, part, progress):
+        if part[0] == 1:
+            raise MemoryError("no room for the tiles")
+        return real(features, bbox_m, min_zoom, max_zoom, part, progress)
+
+    monkeypatch.setattr(basemap, "_tiles_of", failing)  # the forked helper inherits it
+    with pytest.raises(RuntimeError, match="tile process failed: MemoryError: no room for the tiles"):
+        basemap.write_basemap(features, degrees, "monaco", tmp_path / "failed.pmtiles", workers=2)
+    assert not (tmp_path / "failed.pmtiles").exists()
