@@ -878,7 +878,7 @@ def _basemap_process(source_file: str, conn, prefix: str) -> None:
             return
         info = write_basemap(features, bbox, source, out, progress=progress, workers=TILE_WORKERS)
         conn.send(("done", str(info.path)))
-    except EOFError:  # the parent went away
+    except (EOFError, KeyboardInterrupt):  # the parent went away, or Ctrl-C reached the process group
         return
     except Exception as err:  # reported to the parent, which raises it
         conn.send(("error", f"{type(err).__name__}: {err}"))
@@ -891,7 +891,9 @@ class BasemapProcess:
     The process reads the file's features at once; :meth:`hand` gives it the built network's bounds and
     source and the archive's path, :meth:`wait` waits for the archive; :meth:`cancel` (also on leaving
     a ``with`` block) stops it.  It is a fresh interpreter (``spawn``): none of this process's memory is
-    shared or copied.  Its progress lines go to stderr, each after ``prefix``.
+    shared or copied.  It is not a daemon, so that it may fork its tile helper; if this process ends
+    without cancelling it, it ends when it next reads the pipe.  Its progress lines go to stderr, each
+    after ``prefix``.
     """
 
     def __init__(self, source_file: Path | str, *, prefix: str = ""):
@@ -900,7 +902,7 @@ class BasemapProcess:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(
-            target=_basemap_process, args=(str(source_file), child, prefix), name="baotong-basemap", daemon=True
+            target=_basemap_process, args=(str(source_file), child, prefix), name="baotong-basemap"
         )
         self._proc.start()
         child.close()
