@@ -13,8 +13,8 @@ process's own (``VmHWM`` / ``VmRSS`` of ``/proc/self/status``, ``ru_maxrss`` of 
    component, cache write and the hierarchy (its contraction order, then the CCH built from
    it, through ``routing.engine.build_topology``), read from the timestamps of its progress
    lines (the basemap is read and drawn by a second process beside these steps; the last step is the
-   wait for it); peak RSS of the command with its second process and the largest such sum seen in
-   each step (sampled every 50 ms).
+   wait for it); peak memory: the PSS of the command and its basemap processes summed (a forked tile
+   helper's shared pages count once), the largest such sum seen in each step (sampled every 100 ms).
    At the smaller sizes, the contraction orders compared step by step (see :func:`order_child`).
 3. Cached start: ``load_or_build`` (cache hit) + ``Router`` (the hierarchy and the base and
    truck metrics read from the cache, customised only when missing), time and RSS.
@@ -85,10 +85,23 @@ def _rss_mb() -> float:
     return _status_kb().get("VmRSS", 0) / 1024
 
 
-def _tree_rss_kb(pid: int) -> int | None:
-    """The summed RSS (kB) of ``pid`` and its descendants (the build's second process), ``None`` once
-    ``pid`` has gone."""
-    own = _status_kb(pid).get("VmRSS")
+def _pss_kb(pid: int) -> int | None:
+    """The proportional set size (kB) of ``pid`` (``/proc/<pid>/smaps_rollup``): its private pages and its
+    share of the pages it shares (a forked helper's copy-on-write pages count once over the two)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _tree_pss_kb(pid: int) -> int | None:
+    """The summed PSS (kB) of ``pid`` and its descendants (the build's basemap process and its tile helper),
+    ``None`` once ``pid`` has gone."""
+    own = _pss_kb(pid)
     if own is None:
         return None
     total, todo = own, [pid]
@@ -105,7 +118,7 @@ def _tree_rss_kb(pid: int) -> int | None:
             except OSError:
                 continue
             for kid in kids:
-                total += _status_kb(kid).get("VmRSS", 0)
+                total += _pss_kb(kid) or 0
                 todo.append(kid)
     return total
 
@@ -202,12 +215,12 @@ def build_command(path: Path, cache_dir: Path) -> dict:
     samples: list[tuple[float, int]] = []
     done = threading.Event()
 
-    def sample() -> None:  # the command's and its second process's RSS together
+    def sample() -> None:  # the memory of the command and its basemap processes together
         while not done.is_set():
-            rss = _tree_rss_kb(proc.pid)
-            if rss is not None:
-                samples.append((time.monotonic(), rss))
-            done.wait(0.05)
+            pss = _tree_pss_kb(proc.pid)
+            if pss is not None:
+                samples.append((time.monotonic(), pss))
+            done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -232,22 +245,22 @@ def build_command(path: Path, cache_dir: Path) -> dict:
         raise RuntimeError("baotong network build failed:\n" + "\n".join(lines[-30:]))
     marks.append(("end", ended))
     seconds: dict[str, float] = {}
-    peak_rss: dict[str, float] = {}
+    peak_memory: dict[str, float] = {}
     for (step, t0), (_, t1) in zip(marks[:-1], marks[1:]):
         if step == "after_cache":
             step = "assembling"  # the summary between the cache and the hierarchy: nothing to speak of
         seconds[step] = seconds.get(step, 0.0) + (t1 - t0)
         in_step = [rss for t, rss in samples if t0 <= t < t1]
         if in_step:
-            peak_rss[step] = max(peak_rss.get(step, 0.0), max(in_step) / 1024)
+            peak_memory[step] = max(peak_memory.get(step, 0.0), max(in_step) / 1024)
     summary = json.loads(out)
     return {
         "seconds": seconds,
         "total_s": ended - started,
-        # the largest of the processes' own peaks, and the largest sampled sum of the command and its
-        # second process (the basemap's, which runs beside the network and hierarchy steps)
-        "peak_mb": max(usage.ru_maxrss, max((rss for _, rss in samples), default=0)) / 1024,
-        "peak_rss_by_step_mb": peak_rss,
+        # the larger of the processes' largest own peak and the largest sampled sum of the PSS of the
+        # command and its basemap processes (which run beside the network and hierarchy steps)
+        "peak_mb": max(usage.ru_maxrss, max((pss for _, pss in samples), default=0)) / 1024,
+        "peak_memory_by_step_mb": peak_memory,
         "nodes": summary["nodes"],
         "arcs": summary["arcs"],
         "cache": summary["cache"],
@@ -1014,7 +1027,7 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
     graph = _graph(nodes, built["nodes"])
     secs = built["seconds"]
     split = ", ".join(f"{k} {v:.1f} s" for k, v in secs.items())
-    peaks = ", ".join(f"{k} {v:,.0f} MB" for k, v in built["peak_rss_by_step_mb"].items())
+    peaks = ", ".join(f"{k} {v:,.0f} MB" for k, v in built["peak_memory_by_step_mb"].items())
     figures.append(
         figure(
             NAME,
@@ -1046,8 +1059,8 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             "network_build_peak_memory",
             "MB",
             built["peak_mb"],
-            notes="the larger of the command's ru_maxrss and its RSS summed with its basemap process's "
-            f"(sampled every 50 ms); largest summed RSS per step: {peaks}",
+            notes="the larger of the command's ru_maxrss and its PSS summed with its basemap processes' "
+            f"(sampled every 100 ms); largest summed PSS per step: {peaks}",
         )
     )
 

@@ -410,29 +410,40 @@ class _TileCells:
         size = tile_size_m(z)
         half = math.pi * MERCATOR_R
         pad = BUFFER * size / EXTENT
-        last = (1 << z) - 1
+        side = 1 << z
         self.z = z
         self.bounds = bounds
         # tile tx's box spans [tx*size - half - pad, (tx+1)*size - half + pad]: an envelope meets it for
         # tx in [(minx + half - pad)/size - 1, (maxx + half + pad)/size]; likewise ty downwards from the top.
         # A little slack covers the division's rounding; query's exact test takes the extra tiles off.
         slack = 1e-9
-        lx = np.ceil((bounds[:, 0] + half - pad) / size - 1 - slack)
-        hx = np.floor((bounds[:, 2] + half + pad) / size + slack)
-        ly = np.ceil((half - pad - bounds[:, 3]) / size - 1 - slack)
-        hy = np.floor((half + pad - bounds[:, 1]) / size + slack)
-        lx, ly = (np.clip(v, 0, last).astype(np.int64) for v in (lx, ly))
-        hx, hy = (np.clip(v, 0, last).astype(np.int64) for v in (hx, hy))
+
+        def tile(values: np.ndarray, rounding) -> np.ndarray:
+            return np.clip(rounding(values), 0, side - 1).astype(np.int32)
+
+        lx = tile((bounds[:, 0] + half - pad) / size - 1 - slack, np.ceil)
+        hx = tile((bounds[:, 2] + half + pad) / size + slack, np.floor)
+        ly = tile((half - pad - bounds[:, 3]) / size - 1 - slack, np.ceil)
+        hy = tile((half + pad - bounds[:, 1]) / size + slack, np.floor)
         nx = np.maximum(hx - lx + 1, 0)
         ny = np.maximum(hy - ly + 1, 0)
+        del hx, hy
         count = nx * ny
-        rows = np.repeat(np.arange(bounds.shape[0], dtype=np.int64), count)
-        offset = np.arange(rows.size, dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-        per_row = ny[rows]
-        keys = (lx[rows] + offset // np.maximum(per_row, 1)) * (last + 1) + ly[rows] + offset % np.maximum(per_row, 1)
-        order = np.argsort(keys, kind="stable")  # rows ascending within a tile
-        self.keys = keys[order]
-        self.rows = rows[order]
+        one = np.flatnonzero(count == 1)  # nearly every small feature: one tile, no expansion
+        keys = [lx[one].astype(np.int64) * side + ly[one]]
+        rows = [one.astype(np.int32)]
+        more = np.flatnonzero(count > 1)
+        if more.size:
+            many = count[more].astype(np.int64)
+            row = np.repeat(more, many)
+            offset = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
+            per_row = ny[row].astype(np.int64)
+            keys.append((lx[row] + offset // per_row) * side + ly[row] + offset % per_row)
+            rows.append(row.astype(np.int32))
+        key = np.concatenate(keys)
+        order = np.argsort(key)
+        self.keys = key[order]
+        self.rows = np.concatenate(rows)[order]
 
     def query(self, tx: int, ty: int, box: tuple[float, float, float, float]) -> np.ndarray:
         """The rows (ascending) whose envelopes meet ``box``, the buffered box of tile ``(tx, ty)``."""
@@ -441,7 +452,7 @@ class _TileCells:
         rows = self.rows[start:end]
         b = self.bounds[rows]
         meets = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
-        return rows[meets]
+        return np.sort(rows[meets]).astype(np.int64)
 
 
 @dataclass
@@ -465,8 +476,18 @@ def _prepare_zoom(fs: FeatureSet, z: int) -> _ZoomLayer | None:
     keep = _visible(fs, z)
     if not keep.any():
         return None
-    sub = fs.take(np.nonzero(keep)[0])
     unit = tile_size_m(z) / EXTENT
+    if fs.packed and z >= MAX_ZOOM:  # drawn as they are: filtered in one step, taken once (or not at all)
+        first = fs.geometries(np.array([int(np.argmax(keep))]))
+        polygonal = bool(shapely.get_type_id(first)[0] in (3, 6))
+        if polygonal:
+            keep &= fs.areas >= MIN_AREA_UNITS2 * unit * unit
+        keep &= ~np.isnan(fs.bounds[:, 0])
+        if not keep.any():
+            return None
+        packed = fs if keep.all() else fs.take(np.flatnonzero(keep))
+        return _ZoomLayer(packed, None, polygonal, _TileCells(packed.bounds, z))
+    sub = fs.take(np.nonzero(keep)[0])
     polygonal = bool(shapely.get_type_id(sub.geometries(np.arange(1)))[0] in (3, 6)) if len(sub) else False
     if polygonal:
         big = (sub.areas if sub.packed else shapely.area(sub.geoms)) >= MIN_AREA_UNITS2 * unit * unit
@@ -476,12 +497,10 @@ def _prepare_zoom(fs: FeatureSet, z: int) -> _ZoomLayer | None:
     if z < MAX_ZOOM:
         sub = sub.unpack()
         sub.geoms = shapely.simplify(sub.geoms, 2 * unit, preserve_topology=polygonal)
-    ok = ~np.isnan(sub.bounds[:, 0]) if sub.packed else ~shapely.is_empty(sub.geoms)
+    ok = ~shapely.is_empty(sub.geoms)
     sub = sub.take(np.nonzero(ok)[0])
     if not len(sub):
         return None
-    if sub.packed:
-        return _ZoomLayer(sub, None, polygonal, _TileCells(sub.bounds, z))
     return _ZoomLayer(sub, shapely.STRtree(sub.geoms), polygonal)
 
 
@@ -858,60 +877,69 @@ def _print_progress(prefix: str) -> Progress:
     return say
 
 
-def _basemap_process(source_file: str, conn, prefix: str) -> None:
-    """The second process of :class:`BasemapProcess`: read the features, wait for the network's bounds,
-    source and archive path (``None``: not needed), write the archive; answer ``("done", path)`` or
-    ``("unreadable" | "error", message)``."""
+def basemap_process_main(argv: list[str]) -> int:
+    """``python -m maps.basemap_process FILE PREFIX``, the second process of :class:`BasemapProcess`: read
+    FILE's features; then read one JSON line from stdin (``[bbox, source, out]``, or ``null``: not needed)
+    and write the archive; answer one JSON line on stdout, ``{"done": path}``, ``{"unreadable": text}`` or
+    ``{"error": text}``.  Progress lines go to stderr after PREFIX."""
+    import sys
+
+    source_file, prefix = argv[0], argv[1] if len(argv) > 1 else ""
     progress = _print_progress(prefix)
+
+    def answer(kind: str, value: str) -> int:
+        print(json.dumps({kind: value}), flush=True)
+        return 0 if kind == "done" else 1
+
     try:
         try:
             features = features_from_osm(source_file, progress=progress)
         except (OSError, RuntimeError) as err:  # osmium reports a bad file as RuntimeError
-            conn.send(("unreadable", f"cannot read {Path(source_file).name} ({err})"))
-            return
-        job = conn.recv()
-        if job is None:
-            return
+            return answer("unreadable", f"cannot read {Path(source_file).name} ({err})")
+        line = sys.stdin.readline()
+        job = json.loads(line) if line.strip() else None
+        if job is None:  # not needed, or the parent went away
+            return 0
         bbox, source, out = job
         if "roads" not in features:  # a file without roads (the network's own roads are the parent's)
-            conn.send(("unreadable", f"{Path(source_file).name} has no roads to draw"))
-            return
-        info = write_basemap(features, bbox, source, out, progress=progress, workers=TILE_WORKERS)
-        conn.send(("done", str(info.path)))
-    except (EOFError, KeyboardInterrupt):  # the parent went away, or Ctrl-C reached the process group
-        return
+            return answer("unreadable", f"{Path(source_file).name} has no roads to draw")
+        info = write_basemap(features, tuple(bbox), source, out, progress=progress, workers=TILE_WORKERS)
+        return answer("done", str(info.path))
+    except KeyboardInterrupt:  # Ctrl-C reached the process group: the parent reports it
+        return 1
     except Exception as err:  # reported to the parent, which raises it
-        conn.send(("error", f"{type(err).__name__}: {err}"))
+        return answer("error", f"{type(err).__name__}: {err}")
 
 
 class BasemapProcess:
     """The basemap of an OSM file built in a second process while this one builds the network from the
     same file (on two cores, the basemap's reading and tiling take no time of their own).
 
-    The process reads the file's features at once; :meth:`hand` gives it the built network's bounds and
-    source and the archive's path, :meth:`wait` waits for the archive; :meth:`cancel` (also on leaving
-    a ``with`` block) stops it.  It is a fresh interpreter (``spawn``): none of this process's memory is
-    shared or copied.  It is not a daemon, so that it may fork its tile helper; if this process ends
-    without cancelling it, it ends when it next reads the pipe.  Its progress lines go to stderr, each
-    after ``prefix``.
+    The process (``python -m maps.basemap_process``: this module and its libraries only, none of this
+    process's memory) reads the file's features at once; :meth:`hand` gives it the built network's
+    bounds and source and the archive's path, :meth:`wait` waits for the archive; :meth:`cancel` (also on
+    leaving a ``with`` block) stops it.  Its progress lines go to stderr, each after ``prefix``.
     """
 
     def __init__(self, source_file: Path | str, *, prefix: str = ""):
-        import multiprocessing
+        import subprocess
+        import sys
 
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(
-            target=_basemap_process, args=(str(source_file), child, prefix), name="baotong-basemap"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "maps.basemap_process", str(Path(source_file).resolve()), prefix],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        self._proc.start()
-        child.close()
 
     def hand(self, network, out: Path | str) -> None:
         """Give the process the network's bounds and source and where to write (a process that has stopped
         already is reported by :meth:`wait`)."""
+        assert self._proc.stdin is not None  # started with a pipe
+        job = [[float(v) for v in network.bbox], network.source, str(out)]
         try:
-            self._conn.send((tuple(float(v) for v in network.bbox), network.source, str(out)))
+            self._proc.stdin.write(json.dumps(job) + "\n")
+            self._proc.stdin.flush()
         except OSError:  # BrokenPipeError: it stopped (its answer, if any, is waiting for wait())
             pass
 
@@ -925,30 +953,44 @@ class BasemapProcess:
         RuntimeError
             If the process failed otherwise (its error's text).
         """
-        try:
-            kind, value = self._conn.recv()
-        except (EOFError, OSError):
-            self._proc.join()
-            kind, value = "unreadable", f"the basemap process ended with exit code {self._proc.exitcode}"
+        assert self._proc.stdout is not None  # started with a pipe
+        line = self._proc.stdout.readline()
+        code = self._proc.wait()
         self.cancel()
+        kind, value = "unreadable", f"the basemap process ended with exit code {code}"
+        try:
+            answer = json.loads(line) if line.strip() else None
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and len(answer) == 1:
+            ((kind, value),) = answer.items()
         if kind == "done":
             return Path(value)
         if kind == "unreadable":
             raise BasemapUnavailable(value)
         raise RuntimeError(f"the basemap process failed: {value}")
 
+    def running(self) -> bool:
+        return self._proc.poll() is None
+
     def cancel(self) -> None:
-        """Stop the process (if it still runs) and close the pipe."""
-        if self._proc.is_alive():
+        """Stop the process (if it still runs) and close its pipes."""
+        import subprocess
+
+        if self._proc.poll() is None:
             try:
-                self._conn.send(None)  # waiting for a job: it returns at once
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()  # waiting for a job: it reads the end and returns at once
             except OSError:
                 pass
-            self._proc.join(timeout=1.0)
-        if self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join()
-        self._conn.close()
+            try:
+                self._proc.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                self._proc.terminate()
+                self._proc.wait()
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
 
     def __enter__(self) -> BasemapProcess:
         return self

@@ -62,7 +62,7 @@ def test_a_second_process_draws_the_archive_this_process_would(tmp_path):
     assert path.read_bytes() == (tmp_path / "here.pmtiles").read_bytes()
     again = basemap.start_basemap(src)
     assert again is not None and basemap.hand_basemap(again, net, folder) == path
-    assert not again._proc.is_alive()
+    assert not again.running()
 
 
 def test_a_file_the_second_process_cannot_read_is_drawn_here_from_the_network(tmp_path):
@@ -90,5 +90,5 @@ def test_no_second_process_without_a_file_and_cancel_stops_one_that_reads(tmp_pa
     job = basemap.start_basemap(str(shared_file("andorra.osm.pbf")))
     assert job is not None
     job.cancel()
-    assert not job._proc.is_alive()
+    assert not job.running()
     job.cancel()  # twice is harmless
