@@ -588,9 +588,6 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
     out["zone_created_ms"] = [t * 1000 for t in created]
     out["zone_deleted_ms"] = [t * 1000 for t in deleted]
     out["zone_radii_m"] = radii
-    out["closure_approved_ms"], out["closure_ended_ms"], out["closure_arcs"] = _closure_changes(
-        router, net, base, n_changes
-    )
 
     # 50 zones
     started = time.perf_counter()
@@ -616,6 +613,10 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
     gc.collect()
     rss["after_churn"] = _rss_mb()
     out["profile_after_churn"] = _memory_profile(router, index)
+    # closures last: their weight sets would sit in the freight caches the memory figures above measure
+    out["closure_approved_ms"], out["closure_ended_ms"], out["closure_arcs"] = _closure_changes(
+        router, net, base, n_changes
+    )
     # what one more metric costs (a fork of the base engine), and a zone set's weights
     # (its arrays' bytes: the allocator may reuse freed pages, so the RSS growth alone can read 0)
     base_engine = router.base_engine
@@ -632,7 +633,8 @@ def routes_child(path: str, cache_dir: str, quick: bool, timed_pairs: int = 0, c
 def _closure_changes(router, net, zones, n_changes: int) -> tuple[list[float], list[float], list[int]]:
     """Closure approved -> first route honouring it, and closure ended -> first route after it, in ms
     (``zones`` active), with each closure's arc count: a hard barrier on five consecutive arcs of the
-    current route and their reverse arcs (a stretch of road closed both ways), as
+    current route and their reverse arcs where the road has them (a stretch of road closed both ways;
+    a dual carriageway's one side), as
     :func:`services.closures.closed_arcs` passes it to the route.
 
     Raises
@@ -1188,7 +1190,8 @@ def _run_size(nodes: int, quick: bool, progress) -> list[dict]:
             continue
         note = (
             f"a hard-barrier closure of {int(np.median(r['closure_arcs']))} arcs (median; five consecutive arcs of "
-            "the current route, both ways), 20 zones active; the first closed_loop_route with it"
+            "the current route and their reverse arcs), 20 zones active, after the memory figures; the first "
+            "closed_loop_route with it"
             if label == "approved"
             else "the first closed_loop_route after the closure ended"
         )
