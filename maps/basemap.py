@@ -33,6 +33,7 @@ import gzip
 import json
 import logging
 import math
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -203,16 +204,18 @@ class FeatureSet:
         """The same features packed (a packed set is returned as it is)."""
         if self.packed:
             return self
-        columns = (self.kind, self.name, self.name_en, self.ref)
-        return FeatureSet(
-            self.layer, None, *columns, shapely.to_wkb(self.geoms), shapely.bounds(self.geoms), shapely.area(self.geoms)
-        )
+        return FeatureSet(self.layer, None, self.kind, self.name, self.name_en, self.ref, *_packed(self.geoms))
 
     def unpack(self) -> FeatureSet:
         """The same features as shapely geometries (an unpacked set is returned as it is)."""
         if not self.packed:
             return self
         return FeatureSet(self.layer, self.geometries(), self.kind, self.name, self.name_en, self.ref)
+
+
+def _packed(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a packed :class:`FeatureSet` keeps of ``geoms``: their WKB, envelopes and areas."""
+    return shapely.to_wkb(geoms), shapely.bounds(geoms), shapely.area(geoms)
 
 
 #: Layers read packed (see :class:`FeatureSet`): many small features, drawn at the highest zoom only.
@@ -293,7 +296,7 @@ def features_from_osm(
         if pending[layer]:
             geoms = shapely.transform(shapely.from_wkb(pending[layer]), _mercator_xy)
             if layer in packed:  # the chunk's GEOS objects go as soon as their WKB, envelopes and areas are kept
-                chunks[layer].append((shapely.to_wkb(geoms), shapely.bounds(geoms), shapely.area(geoms)))
+                chunks[layer].append(_packed(geoms))
             else:
                 chunks[layer].append(geoms)
             pending[layer] = []
@@ -869,8 +872,6 @@ class BasemapUnavailable(RuntimeError):
 
 
 def _print_progress(prefix: str) -> Progress:
-    import sys
-
     def say(message: str) -> None:
         print(f"{prefix}{message}", file=sys.stderr, flush=True)
 
@@ -882,8 +883,6 @@ def basemap_process_main(argv: list[str]) -> int:
     FILE's features; then read one JSON line from stdin (``[bbox, source, out]``, or ``null``: not needed)
     and write the archive; answer one JSON line on stdout, ``{"done": path}``, ``{"unreadable": text}`` or
     ``{"error": text}``.  Progress lines go to stderr after PREFIX."""
-    import sys
-
     source_file, prefix = argv[0], argv[1] if len(argv) > 1 else ""
     progress = _print_progress(prefix)
 
@@ -923,7 +922,6 @@ class BasemapProcess:
 
     def __init__(self, source_file: Path | str, *, prefix: str = ""):
         import subprocess
-        import sys
 
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "maps.basemap_process", str(Path(source_file).resolve()), prefix],

@@ -59,6 +59,10 @@ def _field(number: int, wire: int) -> bytes:
     return _varint((number << 3) | wire)
 
 
+#: The keys of a feature's tags (field 2 of a Feature) and of a feature in its layer (field 2 of a Layer).
+_TAGS_KEY = _FEATURE_KEY = _field(2, 2)
+
+
 def _bytes_field(number: int, payload: bytes) -> bytes:
     return _field(number, 2) + _varint(len(payload)) + payload
 
@@ -241,9 +245,8 @@ class LayerBuilder:
         ends = np.cumsum(nbytes)
         bounds = np.concatenate([[0], ends[np.cumsum(lengths) - 1]]) if len(lengths) else np.zeros(1, dtype=np.int64)
         head = _field(3, 0) + _varint(geom_type) + _field(4, 2)  # the type, then the geometry's key
-        tags_key, feature_key = _field(2, 2), _field(2, 2)  # a feature's tags; a layer's feature
         if len(lengths) and not any(properties):  # no tags (a province's buildings): framed all at once
-            self._features.append(_frame_untagged(feature_key, head, data, np.diff(bounds)))
+            self._features.append(_frame_untagged(_FEATURE_KEY, head, data, np.diff(bounds)))
             self._count += len(lengths)
             return
         keys, values = self._keys, self._values
@@ -262,8 +265,8 @@ class LayerBuilder:
                     tags.append(values.setdefault(str(value), len(values)))
                 if tags:
                     packed = b"".join([_varint(t) for t in tags])
-                    body = tags_key + _varint(len(packed)) + packed + body
-            features.append(feature_key + _varint(len(body)) + body)
+                    body = _TAGS_KEY + _varint(len(packed)) + packed + body
+            features.append(_FEATURE_KEY + _varint(len(body)) + body)
 
     def encode(self) -> bytes:
         parts = [_field(15, 0) + _varint(2) + _bytes_field(1, self.name.encode("utf-8")), *self._features]
